@@ -1,0 +1,1 @@
+"""Area layers: loading, lookups across vintages, deprivation roll-up, web layers."""

@@ -1,0 +1,41 @@
+"""A small exception family for problems with the user's input.
+
+Every error names what is wrong, where (file, row, column) and what to do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hotspots._validate import Report
+
+
+class InputDataError(ValueError):
+    """The user's data cannot be used as given.
+
+    Parameters
+    ----------
+    message
+        Plain-words summary.
+    report
+        Optional :class:`hotspots._validate.Report` with every problem found.
+    """
+
+    def __init__(self, message: str, report: Report | None = None) -> None:
+        self.report = report
+        if report is not None and len(report.errors()):
+            message = f"{message}\n{report.to_text(severity='error', limit=20)}"
+        super().__init__(message)
+
+
+class CRSError(InputDataError):
+    """A coordinate reference system is missing, ambiguous or mismatched."""
+
+
+class ColumnMappingError(InputDataError):
+    """Required columns are missing or the column mapping is invalid."""
+
+
+class EmptyInputError(InputDataError):
+    """A file or frame holds no usable rows."""

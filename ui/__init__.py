@@ -1,0 +1,1 @@
+"""Streamlit UI layer: the only code that imports streamlit."""
