@@ -156,3 +156,28 @@ def empty_rejected() -> pd.DataFrame:
         {"source": pd.Series(dtype="str"), "source_row": pd.Series(dtype="int64"),
          "reason": pd.Series(dtype="str")}
     )
+
+
+def rows_text(rows: Iterable[int], *, limit: int = 5) -> str:
+    """Return a short list of row numbers, e.g. ``"rows 3, 7, 9 and 12 more"``.
+
+    Parameters
+    ----------
+    rows
+        Spreadsheet row numbers, in the order to show them.
+    limit
+        How many numbers to show before summarising the rest.
+
+    Examples
+    --------
+    >>> rows_text([3])
+    'row 3'
+    >>> rows_text([3, 7, 9, 10], limit=2)
+    'rows 3, 7 and 2 more'
+    """
+    items = [int(r) for r in rows]
+    if len(items) == 1:
+        return f"row {items[0]}"
+    shown = ", ".join(str(r) for r in items[:limit])
+    rest = len(items) - limit
+    return f"rows {shown} and {rest} more" if rest > 0 else f"rows {shown}"

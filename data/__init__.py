@@ -1,0 +1,1 @@
+"""Demo-pack build scripts and synthetic data generators."""

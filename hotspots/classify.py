@@ -1,0 +1,400 @@
+"""Classing values for choropleth maps: a scheme registry over mapclassify.
+
+Every map legend in the project comes from :func:`classify`: class upper bounds,
+one class index per area (``-1`` for "no data"), and printed labels that carry the
+number of areas in each class, e.g. ``"36 to 48 (3)"``. Palettes are ColorBrewer
+sequential schemes (colour-blind safe), with one neutral grey for "no data".
+
+Examples
+--------
+>>> import pandas as pd
+>>> c = classify(pd.Series([1, 2, 2, 3, 7, 9, None]), scheme="user_defined",
+...              bins=[2, 5], integer=True)
+>>> c.labels
+('1 to 2 (3)', '3 to 5 (1)', '6 to 9 (2)', 'No data (1)')
+>>> c.class_index.tolist()
+[0, 0, 0, 1, 2, 2, -1]
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "NO_DATA_COLOUR",
+    "NO_DATA_INDEX",
+    "PALETTES",
+    "SCHEMES",
+    "Classification",
+    "Scheme",
+    "classify",
+    "class_colours",
+    "palette",
+]
+
+#: Class index given to missing values ("no data": NaN, e.g. another force's area).
+NO_DATA_INDEX = -1
+
+#: Neutral grey for "no data" (no hatching; the legend says what it means).
+NO_DATA_COLOUR = "#bdbdbd"
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """One classification scheme of the registry.
+
+    Attributes
+    ----------
+    key
+        Registry key (what the UI passes).
+    label
+        Plain-words name for a selectbox.
+    description
+        One sentence for the method panel.
+    needs_bins
+        True when the user must give the class bounds.
+    build
+        ``build(y, k, bins)`` returning a fitted mapclassify classifier.
+    """
+
+    key: str
+    label: str
+    description: str
+    needs_bins: bool
+    build: Callable[[np.ndarray, int, Sequence[float] | None], object]
+
+
+def _quantiles(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
+    return mapclassify.Quantiles(y, k=k)
+
+
+def _natural_breaks(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
+    # Fisher-Jenks is the exact (deterministic) optimum of Jenks' natural breaks;
+    # mapclassify.NaturalBreaks is a seeded k-means approximation.
+    return mapclassify.FisherJenks(y, k=min(k, len(np.unique(y))))
+
+
+def _equal_interval(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
+    return mapclassify.EqualInterval(y, k=k)
+
+
+def _user_defined(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
+    if bins is None or len(bins) == 0:
+        raise ValueError(
+            "scheme 'user_defined' needs bins=: a list of class upper bounds, e.g. [5, 10, 20]"
+        )
+    return mapclassify.UserDefined(y, bins=sorted(float(b) for b in bins))
+
+
+#: Scheme registry: key -> :class:`Scheme`. Selectboxes list these keys.
+SCHEMES: dict[str, Scheme] = {
+    s.key: s
+    for s in (
+        Scheme("quantiles", "Quantiles (equal numbers of wards)",
+               "Quantiles: each class holds about the same number of areas.", False, _quantiles),
+        Scheme("natural_breaks", "Natural breaks (Fisher-Jenks)",
+               "Natural breaks (Fisher-Jenks): bounds that minimise the spread within classes.",
+               False, _natural_breaks),
+        Scheme("equal_interval", "Equal intervals",
+               "Equal intervals: classes of equal width between the lowest and highest value.",
+               False, _equal_interval),
+        Scheme("user_defined", "User-defined bounds",
+               "User-defined: class upper bounds chosen by the user.", True, _user_defined),
+    )
+}
+
+#: ColorBrewer sequential palettes (colour-blind safe), light to dark, per class count.
+PALETTES: dict[str, dict[int, tuple[str, ...]]] = {
+    "YlOrRd": {
+        3: ("#ffeda0", "#feb24c", "#f03b20"),
+        4: ("#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"),
+        5: ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"),
+        6: ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"),
+        7: ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"),
+        8: ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c",
+            "#b10026"),
+        9: ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c",
+            "#bd0026", "#800026"),
+    },
+    "Blues": {
+        3: ("#deebf7", "#9ecae1", "#3182bd"),
+        4: ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5"),
+        5: ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"),
+        6: ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"),
+        7: ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"),
+        8: ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
+            "#084594"),
+        9: ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
+            "#08519c", "#08306b"),
+    },
+    "Purples": {
+        3: ("#efedf5", "#bcbddc", "#756bb1"),
+        4: ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#6a51a3"),
+        5: ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"),
+        6: ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"),
+        7: ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#4a1486"),
+        8: ("#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3",
+            "#4a1486"),
+        9: ("#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3",
+            "#54278f", "#3f007d"),
+    },
+}
+
+MIN_K = 1
+MAX_K = 9
+
+
+def palette(name: str, k: int) -> tuple[str, ...]:
+    """Return ``k`` colours (light to dark) of a registered palette.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`PALETTES` ("YlOrRd", "Blues", "Purples").
+    k
+        Number of classes, 0 to 9. For 1 and 2 classes the ends of the
+        three-class palette are used (a single class gets the darkest).
+
+    Returns
+    -------
+    tuple of str
+        Hex colours.
+
+    Raises
+    ------
+    ValueError
+        Unknown palette or ``k`` outside 0 to 9.
+    """
+    if name not in PALETTES:
+        raise ValueError(f"palette must be one of {sorted(PALETTES)}; got {name!r}")
+    if not 0 <= k <= MAX_K:
+        raise ValueError(f"k must be between 0 and {MAX_K}; got {k}")
+    three = PALETTES[name][3]
+    if k == 0:
+        return ()
+    if k == 1:
+        return (three[2],)
+    if k == 2:
+        return (three[0], three[2])
+    return PALETTES[name][k]
+
+
+@dataclass(frozen=True, eq=False)
+class Classification:
+    """The result of :func:`classify`.
+
+    Attributes
+    ----------
+    scheme
+        Registry key used.
+    bins
+        Upper bound of each class (inclusive), ascending; ``len(bins)`` is the
+        number of classes actually formed (fewer than asked for when the data
+        has fewer distinct values).
+    lower
+        Lowest value each class can print (the data minimum for the first class).
+    counts
+        Number of areas in each class.
+    class_index
+        One class number (0 = lowest) per input value, aligned to the input
+        index; :data:`NO_DATA_INDEX` (-1) for missing values.
+    labels
+        Legend label per class, ``"lower to upper (count)"``, followed by
+        ``"No data (n)"`` when any value is missing.
+    n_no_data
+        Number of missing values.
+    integer
+        Whether bounds were snapped to whole numbers (counts).
+    """
+
+    scheme: str
+    bins: tuple[float, ...]
+    lower: tuple[float, ...]
+    counts: tuple[int, ...]
+    class_index: pd.Series
+    labels: tuple[str, ...]
+    n_no_data: int
+    integer: bool
+
+    @property
+    def k(self) -> int:
+        """Number of classes formed (excluding "no data")."""
+        return len(self.bins)
+
+    @property
+    def class_labels(self) -> tuple[str, ...]:
+        """Labels of the value classes only (without the "No data" entry)."""
+        return self.labels[: self.k]
+
+    @property
+    def no_data_label(self) -> str | None:
+        """The ``"No data (n)"`` label, or ``None`` when nothing is missing."""
+        return self.labels[self.k] if self.n_no_data else None
+
+
+def classify(
+    values: pd.Series,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    integer: bool = False,
+) -> Classification:
+    """Class a series of area values for a choropleth legend.
+
+    Parameters
+    ----------
+    values
+        One value per area; NaN means "no data" (never treated as 0).
+    scheme
+        A key of :data:`SCHEMES`.
+    k
+        Number of classes wanted (1 to 9); fewer are formed when the data has
+        fewer distinct values. Ignored for ``"user_defined"``.
+    bins
+        Class upper bounds for ``"user_defined"``; a last class up to the data
+        maximum is added when the maximum exceeds the last bound.
+    integer
+        The values are whole numbers (counts): bounds are snapped down to whole
+        numbers so that printed ranges do not overlap (``"1 to 4"``, ``"5 to 9"``).
+
+    Returns
+    -------
+    Classification
+        Bounds, per-area class index (-1 = no data), counts and legend labels.
+
+    Raises
+    ------
+    ValueError
+        Unknown scheme (the message lists the valid keys), ``k`` outside 1 to 9,
+        or ``"user_defined"`` without ``bins``.
+
+    Notes
+    -----
+    A value ``v`` falls in class ``i`` when ``bins[i-1] < v <= bins[i]``
+    (mapclassify's rule). Ties therefore always share a class. Natural breaks
+    use Fisher-Jenks (exact, deterministic), not mapclassify's sampled k-means.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {sorted(SCHEMES)}; got {scheme!r}")
+    if not MIN_K <= int(k) <= MAX_K:
+        raise ValueError(f"k must be between {MIN_K} and {MAX_K}; got {k}")
+    series = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
+    y = series.to_numpy()
+    present = ~np.isnan(y)
+    n_missing = int((~present).sum())
+    upper = _upper_bounds(y[present], SCHEMES[scheme], int(k), bins, integer)
+    index = np.full(len(y), NO_DATA_INDEX, dtype="int64")
+    if len(upper):
+        index[present] = np.minimum(
+            np.searchsorted(upper, y[present], side="left"), len(upper) - 1
+        )
+    counts = tuple(int((index == i).sum()) for i in range(len(upper)))
+    lower = _lower_bounds(y[present], upper, integer)
+    labels = _labels(lower, upper, counts, integer)
+    if n_missing:
+        labels = (*labels, f"No data ({n_missing})")
+    return Classification(
+        scheme=scheme,
+        bins=tuple(float(b) for b in upper),
+        lower=lower,
+        counts=counts,
+        class_index=pd.Series(index, index=series.index, name="class_index"),
+        labels=labels,
+        n_no_data=n_missing,
+        integer=integer,
+    )
+
+
+def class_colours(classification: Classification, palette_name: str) -> pd.Series:
+    """Return one hex colour per area (grey for "no data"), aligned to the input.
+
+    Parameters
+    ----------
+    classification
+        Result of :func:`classify`.
+    palette_name
+        A key of :data:`PALETTES`.
+
+    Returns
+    -------
+    pandas.Series
+        Colours, same index as ``classification.class_index``.
+    """
+    colours = palette(palette_name, classification.k)
+    lookup = dict(enumerate(colours)) | {NO_DATA_INDEX: NO_DATA_COLOUR}
+    return classification.class_index.map(lookup).rename("colour")
+
+
+def _upper_bounds(
+    y: np.ndarray,
+    scheme: Scheme,
+    k: int,
+    bins: Sequence[float] | None,
+    integer: bool,
+) -> np.ndarray:
+    """Return ascending, distinct class upper bounds for the present values."""
+    if scheme.needs_bins and (bins is None or len(bins) == 0):
+        scheme.build(y, k, bins)  # raises the plain-words error
+    if len(y) == 0:
+        return np.array([], dtype="float64")
+    if len(np.unique(y)) == 1 and not scheme.needs_bins:
+        return np.array([float(y[0])])
+    with warnings.catch_warnings():
+        # "Not enough unique values ... Setting k to ...": handled below.
+        warnings.simplefilter("ignore", UserWarning)
+        fitted = scheme.build(y, k, bins)
+    upper = np.asarray(fitted.bins, dtype="float64")  # type: ignore[attr-defined]
+    if integer:
+        upper = np.floor(upper + 1e-9)
+    upper = np.unique(upper)
+    # The last class always reaches the maximum (mapclassify guarantees it;
+    # snapping keeps it because the maximum of counts is a whole number).
+    if upper[-1] < y.max():
+        upper = np.append(upper, y.max())
+    return upper
+
+
+def _lower_bounds(y: np.ndarray, upper: np.ndarray, integer: bool) -> tuple[float, ...]:
+    """Return the lowest printable value of each class."""
+    if len(upper) == 0:
+        return ()
+    first = float(min(y.min(), upper[0])) if len(y) else float(upper[0])
+    step = 1.0 if integer else 0.0
+    return (first, *(float(b) + step for b in upper[:-1]))
+
+
+def _labels(
+    lower: Sequence[float], upper: Sequence[float], counts: Sequence[int], integer: bool
+) -> tuple[str, ...]:
+    """Return ``"lower to upper (n)"`` labels, one value when lower == upper."""
+    decimals = 0 if integer else _decimals([*lower, *upper])
+    out = []
+    for lo, hi, n in zip(lower, upper, counts, strict=True):
+        lo_s, hi_s = _fmt(lo, decimals), _fmt(hi, decimals)
+        text = lo_s if lo_s == hi_s else f"{lo_s} to {hi_s}"
+        out.append(f"{text} ({n})")
+    return tuple(out)
+
+
+def _decimals(edges: Sequence[float]) -> int:
+    """Fewest decimals (1 to 4) that print the distinct class edges distinctly."""
+    distinct = sorted(set(edges))
+    for d in range(1, 5):
+        if len({_fmt(e, d) for e in distinct}) == len(distinct):
+            return d
+    return 4
+
+
+def _fmt(x: float, decimals: int) -> str:
+    """Format a bound with thousands separators; ``-0`` prints as ``0``."""
+    if math.isclose(x, 0.0, abs_tol=0.5 * 10**-decimals):
+        x = 0.0
+    return f"{x:,.{decimals}f}"

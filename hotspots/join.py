@@ -1,0 +1,547 @@
+"""Records meet areas here, and only here: points, codes and names to areas.
+
+Every join returns the assigned records plus a :class:`Reconciliation` in which
+``rows_in == assigned + unlocated + outside + rejected`` always holds, and a
+per-row detail frame says which rows were not assigned and why. Nothing is
+dropped silently and nothing is counted twice.
+
+Boundary rule (documented once, used everywhere): a point is matched to the
+areas it *intersects*, so a point exactly on a shared edge or vertex touches
+two or more areas; it is assigned to the one with the lowest ``area_code``
+(string order). Points inside no area are *outside*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots._errors import CRSError, InputDataError
+
+ANALYSIS_CRS = "EPSG:27700"
+
+STATUS_ASSIGNED = "assigned"
+STATUS_UNLOCATED = "unlocated"
+STATUS_OUTSIDE = "outside"
+STATUS_REJECTED = "rejected"
+
+RECONCILIATION_COLUMNS = ["source", "rows_in", "assigned", "unlocated", "outside", "rejected"]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Where every input row went.
+
+    Attributes
+    ----------
+    source
+        Label of the input (file or dataset).
+    rows_in
+        Rows that entered the join (including rows the reader rejected).
+    assigned, unlocated, outside, rejected
+        Rows assigned to exactly one area; rows with no location; rows whose
+        location lies in no area (or names a code/name the layer does not
+        have); rows rejected by the reader or as ambiguous.
+    details
+        One row per *unassigned* input row: ``source``, ``source_row``,
+        ``status``, ``reason``.
+    """
+
+    source: str
+    rows_in: int
+    assigned: int
+    unlocated: int
+    outside: int
+    rejected: int
+    details: pd.DataFrame = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        total = self.assigned + self.unlocated + self.outside + self.rejected
+        if total != self.rows_in:
+            raise RuntimeError(
+                f"reconciliation of {self.source} does not add up: {self.rows_in} in, "
+                f"{self.assigned} + {self.unlocated} + {self.outside} + {self.rejected} = {total}"
+            )
+
+    def to_row(self) -> dict[str, object]:
+        """Return the counts as one table row."""
+        return {c: getattr(self, c) for c in RECONCILIATION_COLUMNS}
+
+    def text(self) -> str:
+        """Return a one-line plain-words summary."""
+        return (
+            f"{self.source}: {self.rows_in:,} rows read = {self.assigned:,} assigned + "
+            f"{self.unlocated:,} without a location + {self.outside:,} outside every area + "
+            f"{self.rejected:,} rejected"
+        )
+
+
+def reconciliation_frame(recs: list[Reconciliation]) -> pd.DataFrame:
+    """Stack reconciliations into one table (one row per source)."""
+    return pd.DataFrame([r.to_row() for r in recs], columns=RECONCILIATION_COLUMNS)
+
+
+def _details(frame: pd.DataFrame, status: str, reason: str | pd.Series) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "source": frame["source"].to_numpy() if "source" in frame else "",
+            "source_row": frame["source_row"].to_numpy() if "source_row" in frame else -1,
+            "status": status,
+        }
+    )
+    out["reason"] = reason.to_numpy() if isinstance(reason, pd.Series) else reason
+    return out
+
+
+def _check_areas(areas: gpd.GeoDataFrame) -> None:
+    if areas.crs is None:
+        raise CRSError("The area layer has no CRS. Load it with boundaries.load.read_boundaries.")
+    if "area_code" not in areas.columns:
+        raise InputDataError("The area layer has no 'area_code' column.")
+    if areas["area_code"].duplicated().any():
+        dup = areas.loc[areas["area_code"].duplicated(), "area_code"].iloc[0]
+        raise InputDataError(f"The area layer repeats area_code {dup!r}; codes must be unique.")
+
+
+def _finish(
+    source: str,
+    assigned: pd.DataFrame,
+    parts: list[pd.DataFrame],
+    rejected_in: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, Reconciliation]:
+    if rejected_in is not None and len(rejected_in):
+        parts = parts + [
+            _details(rejected_in, STATUS_REJECTED, rejected_in.get("reason", "rejected by reader"))
+        ]
+    details = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["source", "source_row", "status", "reason"])
+    )
+    counts = details["status"].value_counts()
+    rec = Reconciliation(
+        source=source,
+        rows_in=len(assigned) + len(details),
+        assigned=len(assigned),
+        unlocated=int(counts.get(STATUS_UNLOCATED, 0)),
+        outside=int(counts.get(STATUS_OUTSIDE, 0)),
+        rejected=int(counts.get(STATUS_REJECTED, 0)),
+        details=details.sort_values(["source", "source_row"], kind="stable").reset_index(
+            drop=True
+        ),
+    )
+    return assigned.reset_index(drop=True), rec
+
+
+def points_to_areas(
+    records: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    crs: str,
+    x: str = "x",
+    y: str = "y",
+    source: str = "records",
+    rejected: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Reconciliation]:
+    """Assign point records to the area containing them, through a spatial index.
+
+    Parameters
+    ----------
+    records
+        One row per record with coordinate columns ``x`` and ``y`` (NaN when
+        the record has no location) and ideally ``source``/``source_row``.
+    areas
+        Area layer with unique ``area_code``; any projected or geographic CRS.
+    crs
+        CRS of the record coordinates, e.g. ``"EPSG:4326"`` for police.uk.
+    x, y
+        Coordinate column names.
+    source
+        Label used in the reconciliation.
+    rejected
+        Rows the reader already rejected (counted as *rejected*).
+
+    Returns
+    -------
+    assigned : DataFrame
+        The located records with ``area_code`` added (each exactly once).
+    reconciliation : Reconciliation
+        ``rows_in == assigned + unlocated + outside + rejected``.
+
+    Raises
+    ------
+    CRSError
+        If the area layer has no CRS.
+
+    Notes
+    -----
+    Points on a shared edge go to the touching area with the lowest
+    ``area_code``; see the module docstring.
+    """
+    _check_areas(areas)
+    has_xy = records[x].notna() & records[y].notna()
+    unlocated = records.loc[~has_xy]
+    located = records.loc[has_xy]
+    pts = gpd.GeoDataFrame(
+        {"_i": np.arange(len(located))},
+        geometry=gpd.points_from_xy(located[x], located[y]),
+        crs=crs,
+    ).to_crs(areas.crs)
+    hits = gpd.sjoin(
+        pts, areas[["area_code", "geometry"]], how="left", predicate="intersects"
+    )
+    # Ties on shared edges: keep the lowest area_code for each point.
+    hits = hits.sort_values(["_i", "area_code"], na_position="last", kind="stable")
+    hits = hits.drop_duplicates("_i", keep="first").set_index("_i").sort_index()
+    codes = hits["area_code"].to_numpy()
+    inside = pd.notna(codes)
+    assigned = located.loc[inside].copy()
+    assigned["area_code"] = codes[inside].astype(str)
+    parts = [
+        _details(unlocated, STATUS_UNLOCATED, "no coordinates"),
+        _details(located.loc[~inside], STATUS_OUTSIDE, "coordinates lie outside every area"),
+    ]
+    return _finish(source, assigned, parts, rejected)
+
+
+def codes_to_areas(
+    records: pd.DataFrame,
+    areas: pd.DataFrame,
+    *,
+    code_col: str,
+    source: str = "records",
+    rejected: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Reconciliation]:
+    """Assign records to areas by an area code column (e.g. a ward GSS code).
+
+    Blank codes are *unlocated*; codes the layer does not have are *outside*
+    (the reason names the code, which often means another boundary vintage).
+
+    Parameters
+    ----------
+    records
+        Records with ``code_col``.
+    areas
+        Frame with unique ``area_code``.
+    code_col
+        Column holding the code.
+    source
+        Label used in the reconciliation.
+    rejected
+        Rows the reader already rejected.
+
+    Returns
+    -------
+    tuple of (DataFrame, Reconciliation)
+        Assigned records with ``area_code`` and the reconciliation.
+    """
+    _check_areas_codes(areas)
+    code = records[code_col].astype("string").str.strip().str.upper()
+    blank = code.isna() | (code == "")
+    known = code.isin(set(areas["area_code"].astype(str)))
+    assigned = records.loc[~blank & known].copy()
+    assigned["area_code"] = code[~blank & known].astype(str).to_numpy()
+    unknown = records.loc[~blank & ~known]
+    parts = [
+        _details(records.loc[blank], STATUS_UNLOCATED, f"blank {code_col}"),
+        _details(
+            unknown,
+            STATUS_OUTSIDE,
+            "code " + code[~blank & ~known].astype(str) + " is not in the area layer "
+            "(another boundary vintage?)",
+        ),
+    ]
+    return _finish(source, assigned, parts, rejected)
+
+
+def _check_areas_codes(areas: pd.DataFrame) -> None:
+    if "area_code" not in areas.columns:
+        raise InputDataError("The area layer has no 'area_code' column.")
+    if areas["area_code"].duplicated().any():
+        dup = areas.loc[areas["area_code"].duplicated(), "area_code"].iloc[0]
+        raise InputDataError(f"The area layer repeats area_code {dup!r}; codes must be unique.")
+
+
+def names_to_areas(
+    records: pd.DataFrame,
+    areas: pd.DataFrame,
+    *,
+    name_col: str,
+    borough_col: str | None = None,
+    source: str = "records",
+    rejected: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Reconciliation]:
+    """Assign records to areas by ward name, optionally qualified by borough.
+
+    Names are compared after :func:`hotspots.io.standardise_area_name`
+    (case, ``&``/``and``, punctuation, a trailing "ward"). A name shared by
+    wards in several boroughs is *ambiguous* unless the record's borough
+    picks one: such rows are rejected with the candidate boroughs named.
+
+    Parameters
+    ----------
+    records
+        Records with ``name_col`` (and ``borough_col``).
+    areas
+        Frame with ``area_code``, ``area_name`` and ``borough_name``.
+    name_col, borough_col
+        Columns holding the ward name and (optionally) the borough name.
+    source
+        Label used in the reconciliation.
+    rejected
+        Rows the reader already rejected.
+
+    Returns
+    -------
+    tuple of (DataFrame, Reconciliation)
+        Assigned records with ``area_code`` and the reconciliation.
+    """
+    from hotspots.io import standardise_area_name
+
+    _check_areas_codes(areas)
+    key = areas["area_name"].astype(str).map(standardise_area_name)
+    bkey = areas["borough_name"].fillna("").astype(str).map(standardise_area_name)
+    by_name: dict[str, list[tuple[str, str, str]]] = {}
+    for code, k, b, bn in zip(areas["area_code"], key, bkey, areas["borough_name"], strict=True):
+        by_name.setdefault(k, []).append((str(code), b, str(bn)))
+
+    names = records[name_col].astype("string")
+    boroughs = (
+        records[borough_col].astype("string")
+        if borough_col
+        else pd.Series(pd.NA, index=records.index)
+    )
+    status: list[str] = []
+    reason: list[str] = []
+    codes: list[str | None] = []
+    for n, b in zip(names, boroughs, strict=True):
+        st, rs, cd = _match_name(n, b, by_name, standardise_area_name)
+        status.append(st)
+        reason.append(rs)
+        codes.append(cd)
+    status_s = pd.Series(status, index=records.index)
+    ok = status_s == STATUS_ASSIGNED
+    assigned = records.loc[ok].copy()
+    assigned["area_code"] = [c for c, o in zip(codes, ok, strict=True) if o]
+    reason_s = pd.Series(reason, index=records.index)
+    parts = [
+        _details(records.loc[status_s == s], s, reason_s[status_s == s])
+        for s in (STATUS_UNLOCATED, STATUS_OUTSIDE, STATUS_REJECTED)
+    ]
+    return _finish(source, assigned, parts, rejected)
+
+
+def _match_name(name, borough, by_name, norm):  # type: ignore[no-untyped-def]
+    if pd.isna(name) or not str(name).strip():
+        return STATUS_UNLOCATED, "blank ward name", None
+    cands = by_name.get(norm(str(name)), [])
+    if not cands:
+        return STATUS_OUTSIDE, f"ward name {str(name)!r} is not in the area layer", None
+    if borough is not None and not pd.isna(borough) and str(borough).strip():
+        bk = norm(str(borough))
+        cands_b = [c for c in cands if c[1] == bk]
+        if not cands_b:
+            where = ", ".join(sorted(c[2] for c in cands))
+            return (
+                STATUS_OUTSIDE,
+                f"ward {str(name)!r} is not in borough {str(borough)!r} (it is in {where})",
+                None,
+            )
+        cands = cands_b
+    if len(cands) > 1:
+        where = ", ".join(sorted(c[2] for c in cands))
+        return (
+            STATUS_REJECTED,
+            f"ward name {str(name)!r} is ambiguous: it exists in {where}; give the borough",
+            None,
+        )
+    return STATUS_ASSIGNED, "", cands[0][0]
+
+
+def lsoas_to_areas(
+    records: pd.DataFrame,
+    lookup: pd.DataFrame,
+    *,
+    lsoa_col: str = "lsoa_code",
+    source: str = "records",
+    rejected: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Reconciliation]:
+    """Assign records to areas through an LSOA -> area best-fit lookup.
+
+    Parameters
+    ----------
+    records
+        Records with an LSOA code column.
+    lookup
+        Frame with unique ``lsoa_code`` and ``area_code``.
+    lsoa_col
+        Column holding the LSOA code.
+    source
+        Label used in the reconciliation.
+    rejected
+        Rows the reader already rejected.
+
+    Returns
+    -------
+    tuple of (DataFrame, Reconciliation)
+        Assigned records with ``area_code`` and the reconciliation.
+    """
+    if lookup["lsoa_code"].duplicated().any():
+        raise InputDataError("The LSOA lookup lists an LSOA more than once; it must be best-fit.")
+    m = dict(zip(lookup["lsoa_code"].astype(str), lookup["area_code"].astype(str), strict=True))
+    code = records[lsoa_col].astype("string").str.strip().str.upper()
+    blank = code.isna() | (code == "")
+    area = code.map(m)
+    known = area.notna() & ~blank
+    assigned = records.loc[known].copy()
+    assigned["area_code"] = area[known].astype(str).to_numpy()
+    parts = [
+        _details(records.loc[blank], STATUS_UNLOCATED, f"blank {lsoa_col}"),
+        _details(
+            records.loc[~blank & ~known],
+            STATUS_OUTSIDE,
+            "LSOA " + code[~blank & ~known].astype(str) + " is not in the lookup",
+        ),
+    ]
+    return _finish(source, assigned, parts, rejected)
+
+
+def count_by_area(
+    assigned: pd.DataFrame,
+    areas: pd.DataFrame,
+    *,
+    by: list[str] | None = None,
+    weight: str | None = None,
+) -> pd.DataFrame:
+    """Count assigned records per area, with zero rows for areas without any.
+
+    Parameters
+    ----------
+    assigned
+        Records carrying ``area_code`` (output of a join).
+    areas
+        The area layer; every ``area_code`` appears in the result.
+    by
+        Extra grouping columns (e.g. ``["month"]``); zeros are not filled
+        across these.
+    weight
+        Optional column to sum instead of counting rows (e.g. ``count`` for
+        pre-aggregated data).
+
+    Returns
+    -------
+    DataFrame
+        ``area_code`` (+ ``by``) and ``count`` (int64).
+    """
+    by = by or []
+    keys = ["area_code", *by]
+    if weight:
+        g = assigned.groupby(keys, observed=True)[weight].sum()
+    else:
+        g = assigned.groupby(keys, observed=True).size()
+    out = g.rename("count").reset_index()
+    if not by:
+        out = (
+            areas[["area_code"]]
+            .merge(out, on="area_code", how="left")
+            .fillna({"count": 0})
+        )
+    out["count"] = out["count"].astype("int64")
+    return out
+
+
+def locate_records(
+    records: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    source: str = "records",
+    rejected: pd.DataFrame | None = None,
+    lsoa_lookup: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Reconciliation]:
+    """Assign records whose location may be given in different ways, row by row.
+
+    Each row is placed by the first location it has, in this order:
+    ``ward_code``, ``lsoa_code`` (needs ``lsoa_lookup``), ``x``/``y`` (with
+    ``xy_crs``), ``ward_name`` (+ ``borough``). Rows with none are *unlocated*.
+
+    Parameters
+    ----------
+    records
+        Output of :func:`hotspots.io.read_referrals` (or any frame with some
+        of the location columns).
+    areas
+        Area layer with ``area_code``, ``area_name``, ``borough_name``.
+    source
+        Label used in the reconciliation.
+    rejected
+        Rows the reader already rejected.
+    lsoa_lookup
+        ``lsoa_code`` -> ``area_code`` best-fit lookup, if LSOA codes are used.
+
+    Returns
+    -------
+    tuple of (DataFrame, Reconciliation)
+        Assigned records with ``area_code`` and one reconciliation for all rows.
+    """
+
+    def has(col: str) -> pd.Series:
+        if col not in records:
+            return pd.Series(False, index=records.index)
+        s = records[col]
+        return s.notna() & (s.astype("string").str.strip() != "")
+
+    remaining = pd.Series(True, index=records.index)
+    steps: list[tuple[pd.Series, str]] = [(has("ward_code"), "code")]
+    if lsoa_lookup is not None:
+        steps.append((has("lsoa_code"), "lsoa"))
+    steps += [(has("x") & has("y"), "xy"), (has("ward_name"), "name")]
+    assigned_parts: list[pd.DataFrame] = []
+    detail_parts: list[pd.DataFrame] = []
+    for mask, kind in steps:
+        take = remaining & mask
+        remaining &= ~mask
+        if not take.any():
+            continue
+        sub = records.loc[take]
+        if kind == "code":
+            a, r = codes_to_areas(sub, areas, code_col="ward_code", source=source)
+        elif kind == "lsoa":
+            a, r = lsoas_to_areas(sub, lsoa_lookup, source=source)  # type: ignore[arg-type]
+        elif kind == "xy":
+            a, r = _points_by_crs(sub, areas, source)
+        else:
+            borough = "borough" if "borough" in sub else None
+            a, r = names_to_areas(sub, areas, name_col="ward_name", borough_col=borough,
+                                  source=source)
+        assigned_parts.append(a)
+        detail_parts.append(r.details)
+    detail_parts.append(
+        _details(
+            records.loc[remaining],
+            STATUS_UNLOCATED,
+            "no ward code, LSOA, coordinates or ward name",
+        )
+    )
+    assigned = (
+        pd.concat(assigned_parts, ignore_index=True)
+        if assigned_parts
+        else records.iloc[0:0].assign(area_code=pd.Series(dtype=str))
+    )
+    if "source_row" in assigned:
+        assigned = assigned.sort_values(["source", "source_row"], kind="stable")
+    return _finish(source, assigned, [d for d in detail_parts if len(d)], rejected)
+
+
+def _points_by_crs(
+    sub: pd.DataFrame, areas: gpd.GeoDataFrame, source: str
+) -> tuple[pd.DataFrame, Reconciliation]:
+    crs_col = sub["xy_crs"] if "xy_crs" in sub else pd.Series("EPSG:4326", index=sub.index)
+    parts_a, parts_d = [], []
+    for crs, grp in sub.groupby(crs_col.fillna("EPSG:4326"), sort=True):
+        a, r = points_to_areas(grp, areas, crs=str(crs), source=source)
+        parts_a.append(a)
+        parts_d.append(r.details)
+    return _finish(source, pd.concat(parts_a, ignore_index=True), parts_d, None)

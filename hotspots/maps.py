@@ -1,0 +1,354 @@
+"""Choropleth builders that return :class:`folium.Map` objects and HTML legends.
+
+The maps work with no internet: with ``basemap="none"`` the page loads only the
+project's own copy of Leaflet (see :mod:`hotspots.assets`) and no tiles. Legends
+are HTML drawn *beside* the map (a branca colour scale would make
+``st_folium`` fetch d3 from a CDN). Every piece of user-supplied text (ward,
+borough, category names, titles) is HTML-escaped before it reaches a tooltip.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
+
+from hotspots._errors import CRSError
+from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from hotspots.classify import NO_DATA_COLOUR, NO_DATA_INDEX, Classification, palette
+
+__all__ = ["BASEMAPS", "OSM_ATTRIBUTION", "choropleth", "legend_html"]
+
+log = logging.getLogger(__name__)
+
+Basemap = Literal["none", "osm"]
+
+#: Basemap options: key -> plain-words label (the UI lists these).
+BASEMAPS: dict[str, str] = {
+    "none": "None (works offline; nothing leaves this machine)",
+    "osm": "OpenStreetMap (fetches map tiles from the internet)",
+}
+
+OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+_WARD_STYLE = {"color": "#ffffff", "weight": 0.6, "fillOpacity": 0.9, "opacity": 1.0}
+_HIGHLIGHT_STYLE = {"color": "#000000", "weight": 2.5, "fillOpacity": 0.95}
+_OUTLINE_STYLE = {"color": "#222222", "weight": 1.3, "opacity": 0.9, "fill": False}
+
+
+class _MapTitle(MacroElement):
+    """A plain-text title (and optional warning badge) drawn as a Leaflet control.
+
+    Text goes in through ``textContent``, so it is never parsed as HTML.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "topright"});
+        {{ this.get_name() }}.onAdd = function (map) {
+            var div = L.DomUtil.create("div", "hs-map-title");
+            div.style.cssText = "background: rgba(255,255,255,0.92); padding: 4px 8px;"
+                + " font: 600 13px/1.3 sans-serif; color: #111; border-radius: 3px;"
+                + " box-shadow: 0 1px 3px rgba(0,0,0,0.3); max-width: 260px;";
+            var title = document.createElement("div");
+            title.textContent = {{ this.text|tojson }};
+            div.appendChild(title);
+            {%- if this.badge %}
+            var badge = document.createElement("div");
+            badge.textContent = {{ this.badge|tojson }};
+            badge.style.cssText = "margin-top: 3px; padding: 2px 6px; background: #b30000;"
+                + " color: #fff; font-weight: 700; border-radius: 2px;";
+            div.appendChild(badge);
+            {%- endif %}
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str, badge: str | None = None) -> None:
+        super().__init__()
+        self._name = "MapTitle"
+        self.text = text
+        self.badge = badge
+
+
+def choropleth(
+    web_areas_with_values: gpd.GeoDataFrame,
+    *,
+    value_col: str,
+    classification: Classification,
+    palette: str | Sequence[str],
+    tooltip_fields: Mapping[str, str],
+    borough_outlines: gpd.GeoDataFrame | None = None,
+    basemap: Basemap = "none",
+    title: str | None = None,
+    badge: str | None = None,
+    attribution: str | None = None,
+    id_col: str = "area_code",
+) -> folium.Map:
+    """Build a classed choropleth of areas that renders with no internet.
+
+    Parameters
+    ----------
+    web_areas_with_values
+        Area polygons in EPSG:4326 (e.g. ``boundaries.web`` output) with the
+        value and tooltip columns. Another CRS is reprojected (logged); a
+        missing CRS is refused.
+    value_col
+        The classified column; areas where it is NaN are drawn in the "no
+        data" grey (this must agree with ``classification``).
+    classification
+        Result of :func:`hotspots.classify.classify` on ``value_col``; its
+        ``class_index`` must have the same index as the frame.
+    palette
+        A palette name of :data:`hotspots.classify.PALETTES` or one colour
+        per class.
+    tooltip_fields
+        Column -> label shown on hover, in order. Values are shown as text
+        (NaN as "no data"); values and labels are HTML-escaped.
+    borough_outlines
+        Optional polygons drawn as thin dark non-interactive lines on top.
+    basemap
+        ``"none"`` (no tiles, no external request) or ``"osm"``
+        (OpenStreetMap tiles from the internet).
+    title
+        Optional plain-text title drawn in the map's corner.
+    badge
+        Optional warning shown under the title in white on red
+        (e.g. ``"SYNTHETIC referrals - not real data"``).
+    attribution
+        Data attribution shown in the map's attribution line (escaped).
+    id_col
+        Column with a unique id per area (used as the GeoJSON feature id).
+
+    Returns
+    -------
+    folium.Map
+        A map whose only scripts and styles are the project's Leaflet copy
+        (:data:`hotspots.assets.LEAFLET_JS_URL`), fitted to the areas.
+
+    Raises
+    ------
+    CRSError
+        The frame has no CRS.
+    ValueError
+        A tooltip or value column is missing, the classification is not
+        aligned with the frame, the palette has the wrong length, or the
+        basemap is unknown.
+    """
+    areas = _checked_areas(web_areas_with_values, value_col, tooltip_fields, classification)
+    colours = _class_colour_list(classification, palette)
+    if basemap not in BASEMAPS:
+        raise ValueError(f"basemap must be one of {sorted(BASEMAPS)}; got {basemap!r}")
+
+    fill_by_id = _fill_by_id(areas, classification, colours, id_col)
+    m = _offline_map(areas, basemap)
+    data = _feature_collection(areas, list(tooltip_fields), list(fill_by_id))
+    ward_layer = folium.GeoJson(
+        data,
+        name="areas",
+        style_function=lambda f: {**_WARD_STYLE, "fillColor": fill_by_id[f["id"]]},
+        highlight_function=lambda f: dict(_HIGHLIGHT_STYLE),
+        tooltip=folium.GeoJsonTooltip(
+            fields=list(tooltip_fields),
+            aliases=[html.escape(str(a)) for a in tooltip_fields.values()],
+            sticky=True,
+            style="font-size: 13px;",
+        ),
+        attribution=html.escape(attribution) if attribution else None,
+    )
+    ward_layer.add_to(m)
+    if borough_outlines is not None and len(borough_outlines):
+        _outline_layer(borough_outlines).add_to(m)
+    if title or badge:
+        _MapTitle(title or "", badge).add_to(m)
+    (south, west), (north, east) = _bounds(areas)
+    m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def legend_html(
+    classification: Classification,
+    palette: str | Sequence[str],
+    *,
+    title: str,
+    note: str | None = None,
+) -> str:
+    """Return an HTML legend (swatch and label per class) to draw beside a map.
+
+    Parameters
+    ----------
+    classification
+        Result of :func:`hotspots.classify.classify`.
+    palette
+        Palette name or one colour per class (as for :func:`choropleth`).
+    title
+        Legend heading (escaped).
+    note
+        Optional small print under the classes (escaped), e.g. the scheme.
+
+    Returns
+    -------
+    str
+        A self-contained ``<div>`` with inline styles; all text escaped.
+    """
+    colours = _class_colour_list(classification, palette)
+    rows = list(zip(colours, classification.class_labels, strict=True))
+    if classification.no_data_label:
+        rows.append((NO_DATA_COLOUR, classification.no_data_label))
+    items = "".join(
+        '<li style="display:flex;align-items:center;gap:8px;margin:2px 0;">'
+        f'<span style="display:inline-block;width:22px;height:14px;background:{c};'
+        'border:1px solid #555;flex:none;"></span>'
+        f'<span class="hs-legend-label">{html.escape(label)}</span></li>'
+        for c, label in rows
+    )
+    small = (
+        f'<div style="font-size:0.8rem;color:#444;margin-top:4px;">{html.escape(note)}</div>'
+        if note
+        else ""
+    )
+    return (
+        '<div class="hs-legend" style="font-size:0.92rem;line-height:1.35;color:#1a1a1a;">'
+        f'<div style="font-weight:600;margin-bottom:4px;">{html.escape(title)}</div>'
+        f'<ul style="list-style:none;margin:0;padding:0;">{items}</ul>{small}</div>'
+    )
+
+
+def _checked_areas(
+    gdf: gpd.GeoDataFrame,
+    value_col: str,
+    tooltip_fields: Mapping[str, str],
+    classification: Classification,
+) -> gpd.GeoDataFrame:
+    """Validate columns, CRS and alignment; return the frame in EPSG:4326."""
+    if gdf.crs is None:
+        raise CRSError(
+            "the map layer has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326') for lon/lat"
+        )
+    missing = [c for c in (value_col, *tooltip_fields) if c not in gdf.columns]
+    if missing:
+        raise ValueError(f"columns missing from the map layer: {missing}; have {list(gdf.columns)}")
+    if not classification.class_index.index.equals(gdf.index):
+        raise ValueError(
+            "classification is not aligned with the map layer: classify the layer's own "
+            f"'{value_col}' column (index differs)"
+        )
+    nan = gdf[value_col].isna().to_numpy()
+    no_data = (classification.class_index == NO_DATA_INDEX).to_numpy()
+    if (nan != no_data).any():
+        raise ValueError(
+            f"classification does not match '{value_col}': its 'no data' areas differ from the "
+            "NaN values; classify this column"
+        )
+    if gdf.crs.to_epsg() != 4326:
+        log.info("reprojecting the map layer from %s to EPSG:4326", gdf.crs)
+        gdf = gdf.to_crs("EPSG:4326")
+    return gdf
+
+
+def _class_colour_list(
+    classification: Classification, palette_spec: str | Sequence[str]
+) -> list[str]:
+    """Return one colour per class from a palette name or an explicit list."""
+    if isinstance(palette_spec, str):
+        return list(palette(palette_spec, classification.k))
+    colours = list(palette_spec)
+    if len(colours) != classification.k:
+        raise ValueError(
+            f"palette has {len(colours)} colours but the classification has "
+            f"{classification.k} classes"
+        )
+    return colours
+
+
+def _fill_by_id(
+    areas: gpd.GeoDataFrame, classification: Classification, colours: list[str], id_col: str
+) -> dict[str, str]:
+    """Return feature id -> fill colour, in the frame's row order."""
+    if id_col in areas.columns and areas[id_col].notna().all() and areas[id_col].is_unique:
+        ids = areas[id_col].astype(str).tolist()
+    else:
+        ids = [str(i) for i in range(len(areas))]
+    lookup = dict(enumerate(colours)) | {NO_DATA_INDEX: NO_DATA_COLOUR}
+    fills = [lookup[int(i)] for i in classification.class_index.to_numpy()]
+    return dict(zip(ids, fills, strict=True))
+
+
+def _offline_map(areas: gpd.GeoDataFrame, basemap: Basemap) -> folium.Map:
+    """Return an empty map that loads only the local Leaflet files."""
+    (south, west), (north, east) = _bounds(areas)
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=10,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+    )
+    # Instance attributes: the class-level lists (CDN URLs) stay untouched.
+    m.default_js = [("leaflet", LEAFLET_JS_URL)]
+    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
+    if basemap == "osm":
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap", attr=OSM_ATTRIBUTION, control=False
+        ).add_to(m)
+    return m
+
+
+def _feature_collection(
+    areas: gpd.GeoDataFrame, fields: list[str], ids: list[str]
+) -> dict[str, Any]:
+    """Return a GeoJSON dict holding only the escaped tooltip fields."""
+    props = pd.DataFrame(
+        {f: [html.escape(_as_text(v)) for v in areas[f].tolist()] for f in fields},
+        index=pd.Index(ids, name="id"),
+    )
+    slim = gpd.GeoDataFrame(props, geometry=areas.geometry.to_numpy(), crs=areas.crs)
+    return slim.to_geo_dict(drop_id=False)
+
+
+def _outline_layer(outlines: gpd.GeoDataFrame) -> folium.GeoJson:
+    """Return borough outlines as thin dark lines that ignore the mouse."""
+    if outlines.crs is None:
+        raise CRSError("borough outlines have no CRS; set it first, e.g. set_crs('EPSG:4326')")
+    lines = outlines.to_crs("EPSG:4326").geometry.boundary
+    slim = gpd.GeoDataFrame(
+        geometry=lines.to_numpy(), index=[str(i) for i in range(len(lines))], crs="EPSG:4326"
+    )
+    return folium.GeoJson(
+        slim.to_geo_dict(drop_id=False),
+        name="borough outlines",
+        style_function=lambda f: dict(_OUTLINE_STYLE),
+        interactive=False,
+        control=False,
+    )
+
+
+def _bounds(areas: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Return ((south, west), (north, east)) of the areas, or London if empty."""
+    if len(areas) == 0 or areas.geometry.is_empty.all():
+        return (51.28, -0.51), (51.69, 0.33)
+    west, south, east, north = areas.total_bounds
+    return (float(south), float(west)), (float(north), float(east))
+
+
+def _as_text(value: object) -> str:
+    """Return a tooltip string: NaN -> "no data", whole floats without ".0"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "no data"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
