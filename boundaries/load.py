@@ -25,7 +25,7 @@ from boundaries.vintages import VINTAGES, detect_vintage
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots._validate import Report
 
-__all__ = ["BNG_BOUNDS", "LONLAT_BOUNDS", "polygonal_part", "read_boundaries"]
+__all__ = ["BNG_BOUNDS", "LONLAT_BOUNDS", "polygonal_part", "read_boundaries", "repair_polygons"]
 
 ANALYSIS_CRS = "EPSG:27700"
 
@@ -169,6 +169,27 @@ def polygonal_part(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
+def repair_polygons(geoms: np.ndarray) -> np.ndarray:
+    """Return :func:`shapely.make_valid` repairs that keep area as boundaries intend.
+
+    Uses ``method="structure"`` (parts of a MultiPolygon are unioned, holes
+    subtracted, collapsed parts dropped), so a part nested inside another is kept
+    rather than cut out as the default ``"linework"`` method does; a self-intersecting
+    ring (bow-tie) becomes its lobes. Apply :func:`polygonal_part` to the result.
+
+    Parameters
+    ----------
+    geoms
+        Array of (invalid) geometries.
+
+    Returns
+    -------
+    numpy.ndarray
+        Valid geometries, one per input.
+    """
+    return np.asarray(shapely.make_valid(geoms, method="structure", keep_collapsed=False))
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -248,7 +269,8 @@ def _resolve_columns(
             f"The file's columns are: {', '.join(present)}. Check the spelling (case matters)."
         )
     code = chosen["code"]
-    assert code is not None  # noqa: S101 - detect_vintage always returns a code column
+    if code is None:  # unreachable: a detected layout always has a code column
+        raise ColumnMappingError(f"{label}: no area code column; pass code_col=.")
     return _Columns(code, chosen["name"], chosen["pc"], chosen["pn"], vintage)
 
 
@@ -425,7 +447,7 @@ def _check_geometries(areas: gpd.GeoDataFrame, label: str, report: Report) -> gp
     if len(bad) == 0:
         return areas
     reasons = shapely.is_valid_reason(geoms[bad])
-    fixed = [polygonal_part(g) for g in shapely.make_valid(geoms[bad])]
+    fixed = [polygonal_part(g) for g in repair_polygons(geoms[bad])]
     for i, reason, new in zip(bad, reasons, fixed, strict=True):
         code, name = areas["area_code"].iat[i], areas["area_name"].iat[i]
         if new is None:

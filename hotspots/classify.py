@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "MASKED_COLOUR",
+    "MASKED_INDEX",
     "NO_DATA_COLOUR",
     "NO_DATA_INDEX",
     "PALETTES",
@@ -44,6 +46,13 @@ NO_DATA_INDEX = -1
 
 #: Neutral grey for "no data" (no hatching; the legend says what it means).
 NO_DATA_COLOUR = "#bdbdbd"
+
+#: Class index given to masked values (e.g. suppressed small counts): shown, not classed.
+MASKED_INDEX = -2
+
+#: Pale cool grey for masked (suppressed) areas: distinct in hue from the warm palettes
+#: and lighter than the "no data" grey.
+MASKED_COLOUR = "#dde6ee"
 
 
 @dataclass(frozen=True)

@@ -412,3 +412,117 @@ __all__ = [
     "Pack", "Selection", "WardTable", "load_pack", "measure_options", "ward_table",
     "table_for_export", "period_label",
 ]
+
+
+def assemble_pack(
+    areas_path: Path | str,
+    *,
+    layer: str | None = None,
+    police_uk: Path | str | None = None,
+    mps: Path | str | None = None,
+    referrals: Path | str | None = None,
+    mapping: Path | str | None = None,
+    population: Path | str | None = None,
+    imd: Path | str | None = None,
+) -> Pack:
+    """Assemble a pack from individual files (what the CLI and uploads use).
+
+    Parameters
+    ----------
+    areas_path
+        Boundary file (GPKG, GeoJSON, shapefile; any CRS).
+    layer
+        Layer name in a multi-layer file.
+    police_uk
+        police.uk street CSV, folder of months, or archive zip; points are
+        placed in areas spatially.
+    mps
+        MPS-layout ward crime file; rows placed by ward code.
+    referrals, mapping
+        Partner referral spreadsheet and its column mapping (JSON).
+    population
+        CSV with ``area_code`` and ``population``.
+    imd
+        CSV with ``area_code`` and ``imd_*`` columns (e.g. a pack's ``imd_wards.csv``).
+
+    Returns
+    -------
+    Pack
+        With a reconciliation row per source.
+    """
+    from boundaries.load import read_boundaries
+    from hotspots import io
+
+    areas, area_report = read_boundaries(areas_path, layer=layer)
+    areas = areas[AREA_COLUMNS].sort_values("area_code").reset_index(drop=True)
+    report = Report()
+    report.extend(area_report)
+    recs: list[join.Reconciliation] = []
+    notes: list[str] = []
+    crime_parts: list[pd.DataFrame] = []
+    if police_uk is not None:
+        res = io.read_police_uk(police_uk)
+        report.extend(res.report)
+        a, rec = join.points_to_areas(res.frame, areas, crs="EPSG:4326",
+                                      source=f"Recorded crime: police.uk ({Path(police_uk).name})",
+                                      rejected=res.rejected)
+        recs.append(rec)
+        notes.append("placed by police.uk's anonymised snap points")
+        a = a.assign(major=a["category"], minor=a["category"], count=1)
+        crime_parts.append(a[["area_code", "month", "major", "minor", "count"]])
+    if mps is not None:
+        res = io.read_met_ward_crime(mps)
+        report.extend(res.report)
+        a, rec = join.codes_to_areas(res.frame, areas, code_col="area_code",
+                                     source=f"Recorded crime: MPS ward file ({Path(mps).name})",
+                                     rejected=res.rejected)
+        recs.append(rec)
+        notes.append("rows = ward x offence x month cells with a count")
+        crime_parts.append(a[["area_code", "month", "major", "minor", "count"]])
+    crime = (
+        pd.concat(crime_parts, ignore_index=True)
+        .groupby(["area_code", "month", "major", "minor"], as_index=False)["count"].sum()
+        if crime_parts
+        else pd.DataFrame(columns=["area_code", "month", "major", "minor", "count"])
+    )
+    refs = _empty_referrals()
+    if referrals is not None:
+        if mapping is None:
+            raise InputDataError(
+                f"{referrals}: a referral file needs a column mapping (--mapping mapping.json)."
+            )
+        res = io.read_referrals(referrals, io.load_mapping(mapping))
+        report.extend(res.report)
+        a, rec = join.locate_records(res.frame, areas, source=f"Referrals ({Path(referrals).name})",
+                                     rejected=res.rejected)
+        recs.append(rec)
+        notes.append("")
+        refs = a[["area_code", "month", "category", "count"]].copy()
+    pop = (
+        pd.read_csv(population, dtype={"area_code": str})[["area_code", "population"]]
+        if population is not None
+        else pd.DataFrame({"area_code": areas["area_code"], "population": float("nan")})
+    )
+    imd_df = (
+        pd.read_csv(imd, dtype={"area_code": str})
+        if imd is not None
+        else pd.DataFrame({"area_code": areas["area_code"]})
+    )
+    rec_frame = join.reconciliation_frame(recs)
+    rec_frame["note"] = notes
+    unassigned = [r.details for r in recs]
+    return Pack(
+        folder=None,
+        meta={"title": "Files from the command line", "vintage": str(areas_path),
+              "synthetic_referrals": False, "attribution": "", "placement": {}},
+        areas=areas,
+        crime=crime,
+        crime_coverage=frozenset(areas["area_code"]),
+        referrals=refs,
+        population=pop,
+        imd=imd_df,
+        reconciliations=rec_frame,
+        unassigned=(pd.concat(unassigned, ignore_index=True) if unassigned
+                    else pd.DataFrame(columns=["source", "source_row", "status", "reason"])),
+        problems=report.to_frame(),
+    )

@@ -1,0 +1,121 @@
+"""Command line: the page's ward table in batch, from a pack or from files.
+
+Examples
+--------
+::
+
+    python -m hotspots table --out out/                  # demo pack, all crime, latest 12 months
+    python -m hotspots table --measure referrals:all --rate per_1000 --out out/
+    python -m hotspots table --areas wards.gpkg --police-uk 2020-archive.zip --out out/
+    python -m hotspots measures                          # list measure keys
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="python -m hotspots",
+        description="Community-safety hotspot analysis in batch (the page's numbers).",
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name, help_ in (("table", "write the ward table (CSV + GeoPackage) and reconciliation"),
+                        ("measures", "list the measures a pack offers")):
+        p = sub.add_parser(name, help=help_)
+        src = p.add_argument_group("data (a pack folder, or files)")
+        src.add_argument("--pack", type=Path, help="pack folder (default: the demo pack)")
+        src.add_argument("--areas", type=Path, help="boundary file (any CRS)")
+        src.add_argument("--layer", help="layer in a multi-layer boundary file")
+        src.add_argument("--police-uk", type=Path, help="police.uk CSV, folder or zip")
+        src.add_argument("--mps", type=Path, help="MPS ward-level crime file")
+        src.add_argument("--referrals", type=Path, help="referral spreadsheet (CSV/XLSX)")
+        src.add_argument("--mapping", type=Path, help="referral column mapping (JSON)")
+        src.add_argument("--population", type=Path, help="CSV: area_code, population")
+        src.add_argument("--imd", type=Path, help="CSV: area_code, imd_score, ...")
+        if name == "table":
+            p.add_argument("--measure", default="crime:all", help="measure key (see 'measures')")
+            p.add_argument("--from", dest="month_from", help="first month YYYY-MM")
+            p.add_argument("--to", dest="month_to", help="last month YYYY-MM (default: latest)")
+            p.add_argument("--rate", choices=["count", "per_1000"], default="count")
+            p.add_argument("--suppress-below", type=int, default=5,
+                           help="hide referral counts from 1 to N-1 (default 5)")
+            p.add_argument("--out", type=Path, required=True, help="output folder")
+    return ap
+
+
+def _pack(a: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from hotspots import pipeline
+
+    if a.areas is not None:
+        return pipeline.assemble_pack(
+            a.areas, layer=a.layer, police_uk=a.police_uk, mps=a.mps, referrals=a.referrals,
+            mapping=a.mapping, population=a.population, imd=a.imd,
+        )
+    return pipeline.load_pack(a.pack)
+
+
+def default_period(months: list[str], month_from: str | None, month_to: str | None,
+                   ) -> tuple[str, str]:
+    """Return the period to use: the latest 12 months unless given.
+
+    Parameters
+    ----------
+    months
+        Sorted available months.
+    month_from, month_to
+        User's choice (either may be None).
+
+    Returns
+    -------
+    tuple of str
+    """
+    if not months:
+        return month_from or "0000-01", month_to or "9999-12"
+    to = month_to or months[-1]
+    upto = [m for m in months if m <= to]
+    frm = month_from or (upto[-12] if len(upto) >= 12 else (upto[0] if upto else to))
+    return frm, to
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    from hotspots import pipeline
+    from hotspots._errors import InputDataError
+
+    a = _parser().parse_args(argv)
+    try:
+        pack = _pack(a)
+        if a.command == "measures":
+            for key, label in pipeline.measure_options(pack).items():
+                print(f"{key}\t{label}")
+            return 0
+        frm, to = default_period(pack.months, a.month_from, a.month_to)
+        sel = pipeline.Selection(measure=a.measure, month_from=frm, month_to=to, rate=a.rate,
+                                 suppress_below=a.suppress_below)
+        wt = pipeline.ward_table(pack, sel)
+    except (InputDataError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    a.out.mkdir(parents=True, exist_ok=True)
+    table = pipeline.table_for_export(wt)
+    table.to_csv(a.out / "ward_table.csv", index=False)
+    gpkg = a.out / "ward_table.gpkg"
+    gpkg.unlink(missing_ok=True)
+    geo = wt.frame[["area_code", "geometry"]].merge(table, on="area_code")
+    geo.to_file(gpkg, layer="ward_table", driver="GPKG")
+    pack.reconciliations.to_csv(a.out / "reconciliation.csv", index=False)
+    pack.unassigned.to_csv(a.out / "unassigned_rows.csv", index=False)
+    print(f"{wt.label}, {wt.period_label}" + ("  [SYNTHETIC referrals]" if wt.is_synthetic else ""))
+    print(f"Areas: {len(table)}; with data: {int(wt.frame['has_data'].sum())}; "
+          f"records in period: {wt.n_records:,}")
+    print(wt.spearman.text.replace("wards", "areas"))
+    print("Reconciliation (rows in = assigned + unlocated + outside + rejected):")
+    for _, r in pack.reconciliations.iterrows():
+        print(f"  {r['source']}: {r['rows_in']:,} = {r['assigned']:,} + {r['unlocated']:,} + "
+              f"{r['outside']:,} + {r['rejected']:,}")
+    print(f"Wrote {a.out / 'ward_table.csv'}, {gpkg}, reconciliation.csv, unassigned_rows.csv")
+    return 0
