@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from boundaries.vintages import VINTAGES, detect_vintage
@@ -112,9 +112,11 @@ def read_boundaries(
     file (1-based) is row *n + 1*. A CRS with no exact EPSG match (ESRI-style WKT
     ``.prj`` files) is accepted as EPSG:27700 only when its closest EPSG match
     (``to_epsg(min_confidence=20)``) is 27700 and the coordinates lie in the British
-    National Grid's range; a warning says so. Invalid polygons are repaired with
-    :func:`shapely.make_valid`, keeping only their polygonal parts, and reported with
-    code and name.
+    National Grid's range and its parameters put the layer's corners within 1 m of
+    where EPSG:27700 does; a warning says so. Invalid polygons are repaired with
+    :func:`shapely.make_valid` (``method="structure"``, see :func:`repair_polygons`),
+    keeping only their polygonal parts, and reported with code and name. Every
+    reprojection is reported.
     """
     label = _label(path)
     report = Report()
@@ -125,9 +127,11 @@ def read_boundaries(
         code_col=code_col, name_col=name_col,
         parent_code_col=parent_code_col, parent_name_col=parent_name_col,
     )
-    report.add("info", label, f"layout '{cols.vintage}': code column '{cols.code}', "
-               f"name column '{cols.name}', borough columns '{cols.parent_code}' / "
-               f"'{cols.parent_name}'", "Pass code_col= / name_col= ... to use other columns.")
+    used = ", ".join(f"{std} <- '{col}'" for std, col in (
+        ("area_code", cols.code), ("area_name", cols.name), ("borough_code", cols.parent_code),
+        ("borough_name", cols.parent_name)) if col is not None)
+    report.add("info", label, f"layout '{cols.vintage}': {used}",
+               "Pass code_col= / name_col= / parent_code_col= / parent_name_col= to change.")
     raw = _to_analysis_crs(raw, label, assume_crs, report)
     areas = _standardise(raw, cols, label, report)
     areas = _check_geometries(areas, label, report)
@@ -166,7 +170,10 @@ def polygonal_part(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     polys = [q for p in parts for q in shapely.get_parts(p)]
     if not polys:
         return None
-    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+    if len(polys) == 1:
+        return polys[0]
+    multi = shapely.MultiPolygon(polys)
+    return multi if multi.is_valid else shapely.union_all(polys)
 
 
 def repair_polygons(geoms: np.ndarray) -> np.ndarray:
@@ -315,7 +322,8 @@ def _declared_crs(
             raise CRSError(f"{label}: assume_crs={assume_crs!r} is not a CRS pyproj knows "
                            f"({exc}). Use e.g. assume_crs=\"EPSG:27700\".") from exc
         if declared is None:
-            report.add("info", label, f"the file has no CRS; using assume_crs={assumed.to_string()}")
+            report.add("info", label,
+                       f"the file has no CRS; using assume_crs={assumed.to_string()}")
         elif not declared.equals(assumed):
             report.add("warning", label,
                        f"the file declares CRS '{declared.name}' but assume_crs="
@@ -328,7 +336,8 @@ def _declared_crs(
     if declared.to_epsg() is not None:
         return declared
     closest = declared.to_epsg(min_confidence=20)
-    if closest == 27700 and _inside(bounds, BNG_BOUNDS):
+    shift = _shift_from_bng(declared, bounds) if closest == 27700 else math.inf
+    if closest == 27700 and _inside(bounds, BNG_BOUNDS) and shift <= 1.0:
         report.add("warning", label,
                    f"the file's CRS '{declared.name}' has no exact EPSG match (e.g. ESRI-style "
                    "WKT .prj); its closest match is EPSG:27700 and the coordinates lie within "
@@ -336,8 +345,29 @@ def _declared_crs(
                    'Pass assume_crs="EPSG:27700" to state this explicitly.')
         return CRS.from_epsg(27700)
     near = f"its closest EPSG match is EPSG:{closest}" if closest else "no EPSG code matches it"
+    if closest == 27700 and math.isfinite(shift) and shift > 1.0:
+        near += f", but its parameters move points by up to {shift:,.0f} m from EPSG:27700"
     raise CRSError(f"{label}: the CRS '{declared.name}' is ambiguous ({near}; coordinates "
                    f"{_describe_bounds(bounds)}). {_suggest_crs(bounds)}")
+
+
+def _shift_from_bng(crs: CRS, bounds: np.ndarray) -> float:
+    """Return how far (m) ``crs`` puts the layer's corners from where EPSG:27700 does.
+
+    The corners are read as coordinates in ``crs`` and transformed to EPSG:27700: a CRS
+    that is British National Grid in different words moves them by millimetres.
+    """
+    if not np.all(np.isfinite(bounds)):
+        return math.inf
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    xs = np.array([minx, minx, maxx, maxx, (minx + maxx) / 2])
+    ys = np.array([miny, maxy, miny, maxy, (miny + maxy) / 2])
+    try:
+        tx, ty = Transformer.from_crs(crs, 27700, always_xy=True).transform(xs, ys)
+    except PyprojCRSError:
+        return math.inf
+    shift = float(np.max(np.hypot(np.asarray(tx) - xs, np.asarray(ty) - ys)))
+    return shift if math.isfinite(shift) else math.inf
 
 
 def _check_crs_fits(crs: CRS, label: str, bounds: np.ndarray) -> None:

@@ -35,9 +35,9 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from boundaries.load import read_boundaries
 
 from boundaries import deprivation, lookups, web
+from boundaries.load import read_boundaries
 from data.synthetic import SYNTHETIC_LABEL, synthetic_referrals
 from hotspots import io
 
@@ -136,8 +136,7 @@ def build_imd(shared: Path, areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
     pop = deprivation.read_imd_population(shared / INPUTS["imd_population"])
     lsoa, _ = read_boundaries(shared / INPUTS["lsoa11"])
     assignment, _ = lookups.assign_best_fit(lsoa, areas, method="point_on_surface")
-    rolled = deprivation.rollup_imd(imd, assignment, population=pop)
-    rolled = areas[["area_code"]].merge(rolled, on="area_code", how="left")
+    rolled = deprivation.rollup_imd(imd, assignment, population=pop, areas=areas)
     assignment = assignment.sort_values("small_code").reset_index(drop=True)
     return rolled, assignment
 

@@ -216,11 +216,14 @@ class Classification:
         index; :data:`NO_DATA_INDEX` (-1) for missing values.
     labels
         Legend label per class, ``"lower to upper (count)"``, followed by
+        the masked label ``"<masked_label> (n)"`` when any value is masked and
         ``"No data (n)"`` when any value is missing.
     n_no_data
         Number of missing values.
     integer
         Whether bounds were snapped to whole numbers (counts).
+    n_masked
+        Number of masked values (class index :data:`MASKED_INDEX`).
     """
 
     scheme: str
@@ -231,6 +234,7 @@ class Classification:
     labels: tuple[str, ...]
     n_no_data: int
     integer: bool
+    n_masked: int = 0
 
     @property
     def k(self) -> int:
@@ -243,9 +247,14 @@ class Classification:
         return self.labels[: self.k]
 
     @property
+    def masked_label(self) -> str | None:
+        """The masked-areas label, or ``None`` when nothing is masked."""
+        return self.labels[self.k] if self.n_masked else None
+
+    @property
     def no_data_label(self) -> str | None:
         """The ``"No data (n)"`` label, or ``None`` when nothing is missing."""
-        return self.labels[self.k] if self.n_no_data else None
+        return self.labels[-1] if self.n_no_data else None
 
 
 def classify(
@@ -255,6 +264,8 @@ def classify(
     k: int = 5,
     bins: Sequence[float] | None = None,
     integer: bool = False,
+    masked: pd.Series | None = None,
+    masked_label: str = "Suppressed",
 ) -> Classification:
     """Class a series of area values for a choropleth legend.
 
@@ -273,6 +284,15 @@ def classify(
     integer
         The values are whole numbers (counts): bounds are snapped down to whole
         numbers so that printed ranges do not overlap (``"1 to 4"``, ``"5 to 9"``).
+    masked
+        Optional boolean mask aligned to ``values``: these areas have a value
+        that must not be shown (e.g. small counts under suppression). They are
+        left out of the class bounds and counts and get their own legend entry
+        ``"<masked_label> (n)"`` and class index :data:`MASKED_INDEX` (-2).
+        With ``integer=True``, printed ranges are then the smallest and largest
+        values actually in each class, so that no masked value is implied.
+    masked_label
+        Legend text for masked areas, e.g. ``"Fewer than 5 (suppressed)"``.
 
     Returns
     -------
@@ -297,17 +317,27 @@ def classify(
         raise ValueError(f"k must be between {MIN_K} and {MAX_K}; got {k}")
     series = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
     y = series.to_numpy()
-    present = ~np.isnan(y)
-    n_missing = int((~present).sum())
-    upper = _upper_bounds(y[present], SCHEMES[scheme], int(k), bins, integer)
+    missing = np.isnan(y)
+    hidden = _mask_array(masked, series) & ~missing
+    shown = ~missing & ~hidden
+    upper = _upper_bounds(y[shown], SCHEMES[scheme], int(k), bins, integer)
     index = np.full(len(y), NO_DATA_INDEX, dtype="int64")
+    index[hidden] = MASKED_INDEX
     if len(upper):
-        index[present] = np.minimum(
-            np.searchsorted(upper, y[present], side="left"), len(upper) - 1
-        )
+        index[shown] = np.minimum(np.searchsorted(upper, y[shown], side="left"), len(upper) - 1)
     counts = tuple(int((index == i).sum()) for i in range(len(upper)))
-    lower = _lower_bounds(y[present], upper, integer)
-    labels = _labels(lower, upper, counts, integer)
+    lower = _lower_bounds(y[shown], upper, integer)
+    printed_upper = tuple(float(b) for b in upper)
+    if integer and hidden.any():
+        # Print the values actually in each class, so no masked value is implied.
+        lower = tuple(float(y[index == i].min()) if n else lo
+                      for i, (lo, n) in enumerate(zip(lower, counts, strict=True)))
+        printed_upper = tuple(float(y[index == i].max()) if n else hi
+                              for i, (hi, n) in enumerate(zip(printed_upper, counts, strict=True)))
+    labels = _labels(lower, printed_upper, counts, integer)
+    n_hidden, n_missing = int(hidden.sum()), int(missing.sum())
+    if n_hidden:
+        labels = (*labels, f"{masked_label} ({n_hidden})")
     if n_missing:
         labels = (*labels, f"No data ({n_missing})")
     return Classification(
@@ -319,7 +349,18 @@ def classify(
         labels=labels,
         n_no_data=n_missing,
         integer=integer,
+        n_masked=n_hidden,
     )
+
+
+def _mask_array(masked: pd.Series | None, series: pd.Series) -> np.ndarray:
+    """Return the mask as a bool array aligned to ``series`` (all False if None)."""
+    if masked is None:
+        return np.zeros(len(series), dtype=bool)
+    m = pd.Series(masked)
+    if len(m) != len(series) or not m.index.equals(series.index):
+        raise ValueError("masked must be a boolean Series with the same index as values")
+    return m.fillna(False).astype(bool).to_numpy()
 
 
 def class_colours(classification: Classification, palette_name: str) -> pd.Series:
@@ -338,7 +379,8 @@ def class_colours(classification: Classification, palette_name: str) -> pd.Serie
         Colours, same index as ``classification.class_index``.
     """
     colours = palette(palette_name, classification.k)
-    lookup = dict(enumerate(colours)) | {NO_DATA_INDEX: NO_DATA_COLOUR}
+    lookup = dict(enumerate(colours)) | {NO_DATA_INDEX: NO_DATA_COLOUR,
+                                         MASKED_INDEX: MASKED_COLOUR}
     return classification.class_index.map(lookup).rename("colour")
 
 

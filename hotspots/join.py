@@ -85,11 +85,14 @@ def reconciliation_frame(recs: list[Reconciliation]) -> pd.DataFrame:
 
 
 def _details(frame: pd.DataFrame, status: str, reason: str | pd.Series) -> pd.DataFrame:
+    n = len(frame)
     out = pd.DataFrame(
         {
-            "source": frame["source"].to_numpy() if "source" in frame else "",
-            "source_row": frame["source_row"].to_numpy() if "source_row" in frame else -1,
-            "status": status,
+            "source": frame["source"].to_numpy() if "source" in frame else np.full(n, ""),
+            "source_row": (
+                frame["source_row"].to_numpy() if "source_row" in frame else np.full(n, -1)
+            ),
+            "status": np.full(n, status, dtype=object),
         }
     )
     out["reason"] = reason.to_numpy() if isinstance(reason, pd.Series) else reason

@@ -13,6 +13,7 @@ import html
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import folium
@@ -23,9 +24,27 @@ from folium.template import Template
 
 from hotspots._errors import CRSError
 from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
-from hotspots.classify import NO_DATA_COLOUR, NO_DATA_INDEX, Classification, palette
+from hotspots.classify import (
+    MASKED_COLOUR,
+    MASKED_INDEX,
+    NO_DATA_COLOUR,
+    NO_DATA_INDEX,
+    SCHEMES,
+    Classification,
+    classify,
+    palette,
+)
 
-__all__ = ["BASEMAPS", "OSM_ATTRIBUTION", "choropleth", "legend_html"]
+__all__ = [
+    "BASEMAPS",
+    "OSM_ATTRIBUTION",
+    "MapPanel",
+    "choropleth",
+    "imd_panel",
+    "legend_html",
+    "measure_panel",
+    "ward_map_frame",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +61,29 @@ OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 _WARD_STYLE = {"color": "#ffffff", "weight": 0.6, "fillOpacity": 0.9, "opacity": 1.0}
 _HIGHLIGHT_STYLE = {"color": "#000000", "weight": 2.5, "fillOpacity": 0.95}
 _OUTLINE_STYLE = {"color": "#222222", "weight": 1.3, "opacity": 0.9, "fill": False}
+
+
+class _FillById:
+    """Style function: ward style with the fill colour of the feature's class.
+
+    A class, not a lambda, so that a built map can be pickled (``st.cache_data``).
+    """
+
+    def __init__(self, fill_by_id: dict[str, str]) -> None:
+        self.fill_by_id = fill_by_id
+
+    def __call__(self, feature: dict[str, Any]) -> dict[str, Any]:
+        return {**_WARD_STYLE, "fillColor": self.fill_by_id[feature["id"]]}
+
+
+class _ConstantStyle:
+    """Style function returning the same style for every feature (picklable)."""
+
+    def __init__(self, style: dict[str, Any]) -> None:
+        self.style = dict(style)
+
+    def __call__(self, feature: dict[str, Any]) -> dict[str, Any]:
+        return dict(self.style)
 
 
 class _MapTitle(MacroElement):
@@ -158,14 +200,9 @@ def choropleth(
     ward_layer = folium.GeoJson(
         data,
         name="areas",
-        style_function=lambda f: {**_WARD_STYLE, "fillColor": fill_by_id[f["id"]]},
-        highlight_function=lambda f: dict(_HIGHLIGHT_STYLE),
-        tooltip=folium.GeoJsonTooltip(
-            fields=list(tooltip_fields),
-            aliases=[html.escape(str(a)) for a in tooltip_fields.values()],
-            sticky=True,
-            style="font-size: 13px;",
-        ),
+        style_function=_FillById(fill_by_id),
+        highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
+        tooltip=_tooltip(tooltip_fields) if len(areas) else None,
         attribution=html.escape(attribution) if attribution else None,
     )
     ward_layer.add_to(m)
@@ -205,6 +242,8 @@ def legend_html(
     """
     colours = _class_colour_list(classification, palette)
     rows = list(zip(colours, classification.class_labels, strict=True))
+    if classification.masked_label:
+        rows.append((MASKED_COLOUR, classification.masked_label))
     if classification.no_data_label:
         rows.append((NO_DATA_COLOUR, classification.no_data_label))
     items = "".join(
@@ -281,7 +320,8 @@ def _fill_by_id(
         ids = areas[id_col].astype(str).tolist()
     else:
         ids = [str(i) for i in range(len(areas))]
-    lookup = dict(enumerate(colours)) | {NO_DATA_INDEX: NO_DATA_COLOUR}
+    lookup = dict(enumerate(colours)) | {NO_DATA_INDEX: NO_DATA_COLOUR,
+                                         MASKED_INDEX: MASKED_COLOUR}
     fills = [lookup[int(i)] for i in classification.class_index.to_numpy()]
     return dict(zip(ids, fills, strict=True))
 
@@ -318,6 +358,16 @@ def _feature_collection(
     return slim.to_geo_dict(drop_id=False)
 
 
+def _tooltip(tooltip_fields: Mapping[str, str]) -> folium.GeoJsonTooltip:
+    """Return the hover tooltip: escaped labels; values are escaped in the data."""
+    return folium.GeoJsonTooltip(
+        fields=list(tooltip_fields),
+        aliases=[html.escape(str(a)) for a in tooltip_fields.values()],
+        sticky=True,
+        style="font-size: 13px;",
+    )
+
+
 def _outline_layer(outlines: gpd.GeoDataFrame) -> folium.GeoJson:
     """Return borough outlines as thin dark lines that ignore the mouse."""
     if outlines.crs is None:
@@ -329,7 +379,7 @@ def _outline_layer(outlines: gpd.GeoDataFrame) -> folium.GeoJson:
     return folium.GeoJson(
         slim.to_geo_dict(drop_id=False),
         name="borough outlines",
-        style_function=lambda f: dict(_OUTLINE_STYLE),
+        style_function=_ConstantStyle(_OUTLINE_STYLE),
         interactive=False,
         control=False,
     )
@@ -352,3 +402,201 @@ def _as_text(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"
     return str(value)
+
+
+# --------------------------------------------------------------------------- page panels
+
+
+@dataclass(frozen=True, eq=False)
+class MapPanel:
+    """A map with what is drawn around it on the page.
+
+    Attributes
+    ----------
+    map
+        The folium map (offline unless an internet basemap was chosen).
+    legend
+        HTML legend (escaped) to draw beside the map.
+    classification
+        The classes behind the colours and the legend.
+    title
+        Plain-text heading for the map.
+    """
+
+    map: folium.Map
+    legend: str
+    classification: Classification
+    title: str
+
+
+def ward_map_frame(
+    web_areas: gpd.GeoDataFrame, table: pd.DataFrame, columns: Sequence[str]
+) -> gpd.GeoDataFrame:
+    """Attach table columns to the web layer by ``area_code`` (web layer order kept).
+
+    Parameters
+    ----------
+    web_areas
+        Simplified EPSG:4326 layer with ``area_code``, ``area_name``,
+        ``borough_name``.
+    table
+        One row per area with ``area_code`` and ``columns`` (e.g. a ward
+        table frame; its geometry, if any, is ignored).
+    columns
+        Columns to bring over.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A new frame with a fresh RangeIndex; areas missing from ``table``
+        get NaN.
+    """
+    keep = [c for c in ("area_code", "area_name", "borough_name") if c in web_areas.columns]
+    values = pd.DataFrame(table[["area_code", *columns]]).drop_duplicates("area_code")
+    out = web_areas[[*keep, "geometry"]].merge(values, on="area_code", how="left")
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=web_areas.crs)
+
+
+def measure_panel(
+    web_areas: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    *,
+    title: str,
+    value_label: str,
+    integer: bool,
+    sensitive: bool,
+    threshold: int,
+    scheme: str = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    synthetic: bool = False,
+    basemap: Basemap = "none",
+    borough_outlines: gpd.GeoDataFrame | None = None,
+    attribution: str | None = None,
+    palette_name: str = "YlOrRd",
+) -> MapPanel:
+    """Build the measure map, its legend and title for one ward table.
+
+    Parameters
+    ----------
+    web_areas
+        Web layer (EPSG:4326) with ``area_code``, ``area_name``, ``borough_name``.
+    table
+        Ward table frame with ``area_code``, ``value``, ``rank``,
+        ``value_display`` and ``suppressed``.
+    title
+        Map heading (measure and period).
+    value_label
+        Tooltip label of the value, e.g. ``"Crimes"`` or ``"Rate per 1,000"``.
+    integer
+        The value is a count (class bounds are whole numbers).
+    sensitive
+        Suppression applies: suppressed areas get their own legend entry and
+        no colour class, and their rank is not shown.
+    threshold
+        Suppression threshold (counts ``1 .. threshold - 1`` hidden).
+    scheme, k, bins
+        Classification (see :func:`hotspots.classify.classify`).
+    synthetic
+        Draw the "SYNTHETIC - not real data" badge on the map.
+    basemap, borough_outlines, attribution
+        As for :func:`choropleth`.
+    palette_name
+        Sequential palette.
+
+    Returns
+    -------
+    MapPanel
+    """
+    frame = ward_map_frame(web_areas, table, ["value", "rank", "value_display", "suppressed"])
+    suppressed = frame["suppressed"].astype("boolean").fillna(False).astype(bool)
+    masked = suppressed if sensitive else None
+    frame["rank_display"] = _rank_text(frame["rank"], suppressed if sensitive else None)
+    frame["value_display"] = frame["value_display"].fillna("no data")
+    c = classify(frame["value"], scheme=scheme, k=k, bins=bins, integer=integer,
+                 masked=masked, masked_label=f"Fewer than {threshold} (suppressed)")
+    badge = "SYNTHETIC referrals - not real data" if synthetic else None
+    m = choropleth(
+        frame, value_col="value", classification=c, palette=palette_name,
+        tooltip_fields={"area_name": "Ward", "borough_name": "Borough",
+                        "value_display": value_label, "rank_display": "Rank (1 = highest)"},
+        borough_outlines=borough_outlines, basemap=basemap, title=title, badge=badge,
+        attribution=attribution,
+    )
+    note = SCHEMES[scheme].description
+    if sensitive:
+        note += (f" Counts from 1 to {threshold - 1} are suppressed: those wards are shown "
+                 "apart and not ranked.")
+    return MapPanel(m, legend_html(c, palette_name, title=value_label, note=note), c, title)
+
+
+def imd_panel(
+    web_areas: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    reference: str = "the wards on this map",
+    basemap: Basemap = "none",
+    borough_outlines: gpd.GeoDataFrame | None = None,
+    attribution: str | None = None,
+    palette_name: str = "Blues",
+) -> MapPanel:
+    """Build the IMD 2019 average-score map, legend and title.
+
+    Parameters
+    ----------
+    web_areas
+        Web layer (EPSG:4326).
+    table
+        Frame with ``area_code``, ``imd_score`` and optionally ``imd_rank``,
+        ``imd_decile`` (rank and decile within the layer, 1 = most deprived).
+    scheme, k
+        Classification; ``"user_defined"`` (meant for the measure) falls back
+        to quantiles here.
+    reference
+        The population the classes and ranks refer to, e.g. ``"London wards"``
+        (printed in the legend: IMD quantiles are relative to it, not to
+        England's national deciles).
+    basemap, borough_outlines, attribution
+        As for :func:`choropleth`.
+    palette_name
+        Sequential palette.
+
+    Returns
+    -------
+    MapPanel
+    """
+    cols = [c for c in ("imd_score", "imd_rank", "imd_decile") if c in table.columns]
+    frame = ward_map_frame(web_areas, table, cols)
+    n = int(frame["imd_score"].notna().sum())
+    frame["imd_score_display"] = frame["imd_score"].map(
+        lambda v: "no data" if pd.isna(v) else f"{v:.1f}")
+    fields = {"area_name": "Ward", "borough_name": "Borough",
+              "imd_score_display": "IMD 2019 average score"}
+    if "imd_rank" in frame:
+        frame["imd_rank_display"] = frame["imd_rank"].map(
+            lambda v: "no data" if pd.isna(v) else f"{int(v)} of {n}")
+        fields["imd_rank_display"] = "Rank (1 = most deprived)"
+    if "imd_decile" in frame:
+        frame["imd_decile_display"] = frame["imd_decile"].map(
+            lambda v: "no data" if pd.isna(v) else f"{int(v)}")
+        fields["imd_decile_display"] = "Decile (1 = most deprived 10%)"
+    used = "quantiles" if SCHEMES[scheme].needs_bins else scheme
+    c = classify(frame["imd_score"], scheme=used, k=k)
+    title = "IMD 2019 average score (higher = more deprived)"
+    m = choropleth(frame, value_col="imd_score", classification=c, palette=palette_name,
+                   tooltip_fields=fields, borough_outlines=borough_outlines, basemap=basemap,
+                   title=title, attribution=attribution)
+    note = (f"{SCHEMES[used].description} Classes, ranks and deciles are relative to "
+            f"{reference}, not England's national deciles.")
+    return MapPanel(m, legend_html(c, palette_name, title="IMD 2019 average score", note=note),
+                    c, title)
+
+
+def _rank_text(rank: pd.Series, hidden: pd.Series | None) -> pd.Series:
+    """Return rank strings: ``"no data"`` for NaN, ``"not shown"`` where hidden."""
+    out = rank.map(lambda v: "no data" if pd.isna(v) else f"{int(v):,}")
+    if hidden is not None:
+        out = out.where(~hidden.to_numpy(), "not shown (small count)")
+    return out.astype(str)

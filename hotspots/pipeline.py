@@ -397,13 +397,18 @@ def table_for_export(wt: WardTable) -> pd.DataFrame:
         spreadsheet formulas neutralised.
     """
     f = wt.frame.drop(columns="geometry")
-    cols = ["rank", "area_code", "area_name", "borough_name", "count_display", "population",
-            "rate_display", "imd_score", "imd_rank", "imd_decile", "imd_share_20pct", "has_data"]
+    hidden = f["suppressed"].to_numpy().astype(bool)
+    t = wt.selection.suppress_below
+    # Plain numbers (no thousands separators) for spreadsheets; suppressed cells as "<t".
+    count = f["count"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    rate = f["rate_per_1000"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    f = f.assign(count=count.where(~hidden, f"<{t}"), rate_per_1000=rate.where(~hidden, f"<{t}"))
+    cols = ["rank", "area_code", "area_name", "borough_name", "count", "population",
+            "rate_per_1000", "imd_score", "imd_rank", "imd_decile", "imd_share_20pct", "has_data"]
     out = f[[c for c in cols if c in f]].copy()
     if wt.is_sensitive:
         # The rank of a suppressed ward would reveal its order among small counts.
-        out["rank"] = out["rank"].where(~f["suppressed"].to_numpy().astype(bool))
-    out = out.rename(columns={"count_display": "count", "rate_display": "rate_per_1000"})
+        out["rank"] = out["rank"].where(~hidden)
     out = out.sort_values(["rank", "area_code"], na_position="last", kind="stable")
     return privacy.safe_for_spreadsheet(out.reset_index(drop=True))
 

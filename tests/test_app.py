@@ -1,0 +1,271 @@
+"""The page, run headless with Streamlit's AppTest: every widget path, no exception.
+
+Uses the demo pack (``data/demo``) or the folder named by ``HOTSPOTS_PACK``.
+Streamlit's caches are process-wide, so the pack is loaded once for all tests.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hotspots import pipeline
+from ui.panels import SYNTHETIC_TEXT
+from ui.sidebar import PACK_ENV, pack_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard.py")
+
+
+@pytest.fixture(scope="module")
+def pack() -> pipeline.Pack:
+    folder = pack_folder()
+    if folder is None and not (ROOT / "data" / "demo" / "pack.json").is_file():
+        pytest.fail(f"demo pack missing: build it with 'python -m data.build_demo' or set "
+                    f"{PACK_ENV}")
+    return pipeline.load_pack(folder)
+
+
+@pytest.fixture(scope="module")
+def default_run(pack) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at
+
+
+def _fresh() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _legends(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if "hs-legend" in m.value]
+
+
+def _table(at: AppTest) -> pd.DataFrame:
+    return at.dataframe[0].value
+
+
+def _legend_labels(legend: str) -> list[str]:
+    return re.findall(r'<span class="hs-legend-label">([^<]*)</span>', legend)
+
+
+# --------------------------------------------------------------------------- default
+
+
+def test_default_run_has_no_exception(default_run):
+    assert not default_run.exception, default_run.exception
+    assert not default_run.error
+
+
+def test_default_shows_banner_title_headline(default_run):
+    text = _markdown(default_run)
+    assert "hs-marking" in text and ">OFFICIAL<" in text
+    assert default_run.title[0].value == "Community safety hotspots"
+    assert "Spearman&#x27;s rho" in text or "Spearman's rho" in text
+    assert "95% CI" in text
+
+
+def test_default_period_is_latest_12_months(default_run, pack):
+    start, end = default_run.select_slider(key="period").value
+    assert (start, end) == (pack.months[-12], pack.months[-1])
+    assert default_run.selectbox(key="measure").value == "crime:all"
+    assert default_run.radio(key="basemap").value == "none"
+    assert default_run.number_input(key="suppress_below").value == 5
+
+
+def test_two_legends_with_counts_and_no_data(default_run, pack):
+    legends = _legends(default_run)
+    assert len(legends) == 2
+    measure, imd = (_legend_labels(legend) for legend in legends)
+    n_city = int((pack.areas["borough_name"] == "City of London").sum())
+    assert f"No data ({n_city})" in measure
+    counts = [int(re.search(r"\((\d+)\)$", label).group(1)) for label in measure]
+    assert sum(counts) == len(pack.areas)
+    assert len(imd) >= 3 and "IMD 2019 average score" in legends[1]
+
+
+def test_two_maps_side_by_side(default_run):
+    # st_folium renders as a custom component inside two columns of one row.
+    cols = default_run.columns
+    assert len(cols) >= 2
+    assert any("hs-legend" in m.value for m in cols[0].markdown)
+    assert any("hs-legend" in m.value for m in cols[1].markdown)
+
+
+def test_table_has_ranked_wards(default_run):
+    t = _table(default_run)
+    assert list(t.columns) == ["Rank", "Ward", "Borough", "Crimes", "IMD score", "IMD decile"]
+    assert len(t) == 20 and t["Rank"].iloc[0] == "1"
+
+
+def test_data_quality_and_method(default_run):
+    labels = [e.label for e in default_run.expander]
+    assert any("Data quality" in label for label in labels)
+    text = _markdown(default_run)
+    assert "Method and sources" in [s.value for s in default_run.subheader]
+    assert "Boundaries:" in text and "Suppression:" in text
+
+
+# --------------------------------------------------------------------------- widgets
+
+
+def test_rate_toggle_changes_values():
+    at = _fresh()
+    counts = _table(at)
+    at.radio(key="rate").set_value("per_1000").run()
+    assert not at.exception
+    rates = _table(at)
+    assert "Crimes per 1,000 residents" in rates.columns
+    assert rates.iloc[:, 3].tolist() != counts.iloc[:, 3].tolist()
+    assert any("per 1,000" in legend for legend in _legends(at))
+
+
+def _measure_keys(pack) -> dict[str, str]:
+    opts = pipeline.measure_options(pack)
+    keys = {"all crime": "crime:all"}
+    keys["major"] = next(k for k in opts if k.startswith("crime:major:"))
+    keys["minor"] = next(k for k in opts if k.startswith("crime:minor:"))
+    keys["referrals"] = "referrals:all"
+    keys["referral category"] = next(k for k in opts if k.startswith("referrals:category:"))
+    return keys
+
+
+@pytest.mark.parametrize("family", ["major", "minor", "referrals", "referral category"])
+def test_each_measure_family_runs(pack, family):
+    key = _measure_keys(pack)[family]
+    at = _fresh()
+    before = _table(at)
+    at.selectbox(key="measure").set_value(key).run()
+    assert not at.exception, at.exception
+    after = _table(at)
+    assert after.iloc[:, 3].tolist() != before.iloc[:, 3].tolist() or \
+        after["Ward"].tolist() != before["Ward"].tolist()
+    if family.startswith("referral"):
+        text = _markdown(at)
+        assert SYNTHETIC_TEXT in text
+        assert any(SYNTHETIC_TEXT in w.value for w in at.warning)
+        assert any(SYNTHETIC_TEXT in c.value for c in at.caption)
+
+
+def test_referrals_suppress_small_counts(pack):
+    at = _fresh()
+    at.selectbox(key="measure").set_value("referrals:all").run()
+    # One month makes small counts likely.
+    m = pack.months[-1]
+    at.select_slider(key="period").set_value((m, m)).run()
+    assert not at.exception
+    legend = _legends(at)[0]
+    assert "Fewer than 5 (suppressed)" in legend
+    wt = pipeline.ward_table(pack, pipeline.Selection("referrals:all", m, m, "count", 5))
+    assert (wt.frame["count_display"] == "<5").any()
+    assert not re.search(r"\b[1-4] to [1-4] \(", legend)
+    # A higher threshold widens suppression, in the legend and in the table.
+    at.number_input(key="suppress_below").set_value(10).run()
+    assert not at.exception
+    assert "Fewer than 10 (suppressed)" in _legends(at)[0]
+
+
+def test_referral_table_shows_suppressed_strings(pack):
+    # Rank by a small category over one month: the table reaches into "<5" wards.
+    cat = _measure_keys(pack)["referral category"]
+    m = pack.months[-1]
+    wt = pipeline.ward_table(pack, pipeline.Selection(cat, m, m, "count", 20))
+    at = _fresh()
+    at.selectbox(key="measure").set_value(cat).run()
+    at.select_slider(key="period").set_value((m, m)).run()
+    at.number_input(key="suppress_below").set_value(20).run()
+    assert not at.exception
+    t = _table(at)
+    shown = t.iloc[:, 3]
+    if (wt.frame["count_display"] == "<20").any() and (wt.frame["count"] < 20).sum() < len(t):
+        assert "<20" in shown.tolist()
+    assert not shown.isin([str(i) for i in range(1, 20)]).any()
+    assert (t.loc[shown == "<20", "Rank"] == "—").all()
+
+
+def test_period_change_changes_values(pack):
+    at = _fresh()
+    before = _table(at)
+    at.select_slider(key="period").set_value((pack.months[0], pack.months[0])).run()
+    assert not at.exception
+    assert _table(at).iloc[:, 3].tolist() != before.iloc[:, 3].tolist()
+    assert any("1 month" in h.value for h in at.markdown)
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "natural_breaks", "equal_interval",
+                                    "user_defined"])
+def test_each_scheme_changes_legend(scheme):
+    at = _fresh()
+    before = _legends(at)[0]
+    at.selectbox(key="scheme").set_value(scheme).run()
+    assert not at.exception
+    if scheme == "user_defined":
+        at.text_input(key="bins").set_value("1000, 2000, 5000").run()
+        assert not at.exception
+        labels = _legend_labels(_legends(at)[0])
+        assert labels[0].startswith(("0 to 1,000", "1 to 1,000")) or "to 1,000 (" in labels[0]
+    elif scheme != "quantiles":
+        assert _legends(at)[0] != before
+
+
+def test_bad_user_bins_explained():
+    at = _fresh()
+    at.selectbox(key="scheme").set_value("user_defined").run()
+    at.text_input(key="bins").set_value("ten, twenty").run()
+    assert not at.exception
+    assert any("Could not read the bounds" in e.value for e in at.sidebar.error)
+
+
+def test_k_changes_number_of_classes():
+    at = _fresh()
+    at.slider(key="k").set_value(3).run()
+    assert not at.exception
+    labels = [x for x in _legend_labels(_legends(at)[0]) if not x.startswith("No data")]
+    assert len(labels) == 3
+
+
+def test_osm_basemap_warns_about_internet():
+    at = _fresh()
+    at.radio(key="basemap").set_value("osm").run()
+    assert not at.exception
+    assert any("internet" in w.value for w in at.sidebar.warning)
+
+
+def _empty_selection(pack) -> tuple[str, str] | None:
+    """A (measure, month) with no record: a referral category, else a crime type."""
+    months = pack.months
+    for cat, df in pack.referrals.groupby("category"):
+        missing = sorted(set(months) - set(df["month"]))
+        if missing:
+            return f"referrals:category:{cat}", missing[0]
+    for (major, minor), df in pack.crime.groupby(["major", "minor"]):
+        missing = sorted(set(months) - set(df.loc[df["count"] > 0, "month"]))
+        if missing:
+            return f"crime:minor:{major}|{minor}", missing[0]
+    return None
+
+
+def test_empty_period_shows_no_data_message(pack):
+    found = _empty_selection(pack)
+    if found is None:
+        pytest.skip("every measure has records in every month of this pack")
+    key, month = found
+    assert pipeline.ward_table(pack, pipeline.Selection(key, month, month)).is_empty
+    at = _fresh()
+    at.selectbox(key="measure").set_value(key).run()
+    at.select_slider(key="period").set_value((month, month)).run()
+    assert not at.exception
+    assert any("No data for this selection" in i.value for i in at.info)
+    assert not _legends(at)
+    assert len(at.dataframe) <= 2  # only the data-quality tables

@@ -1,0 +1,168 @@
+"""Classification: hand-checked bounds, labels and counts on small series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotspots.classify import (
+    MASKED_COLOUR,
+    MASKED_INDEX,
+    NO_DATA_COLOUR,
+    NO_DATA_INDEX,
+    PALETTES,
+    SCHEMES,
+    class_colours,
+    classify,
+    palette,
+)
+
+NAN = float("nan")
+
+
+def test_registry_keys():
+    assert list(SCHEMES) == ["quantiles", "natural_breaks", "equal_interval", "user_defined"]
+
+
+def test_unknown_scheme_lists_valid_keys():
+    with pytest.raises(
+        ValueError,
+        match=r"scheme must be one of \['equal_interval', 'natural_breaks', 'quantiles', "
+        r"'user_defined'\]; got 'jenks'",
+    ):
+        classify(pd.Series([1, 2, 3]), scheme="jenks")
+
+
+@pytest.mark.parametrize("k", [0, 10], ids=["zero", "ten"])
+def test_k_out_of_range(k):
+    with pytest.raises(ValueError, match="k must be between 1 and 9"):
+        classify(pd.Series([1, 2, 3]), k=k)
+
+
+def test_user_defined_needs_bins():
+    with pytest.raises(ValueError, match="needs bins="):
+        classify(pd.Series([1, 2, 3]), scheme="user_defined")
+
+
+def test_quantiles_integer_counts_do_not_overlap():
+    # np.percentile of 1..10 at 20/40/60/80 % = 2.8, 4.6, 6.4, 8.2 -> snapped 2, 4, 6, 8.
+    c = classify(pd.Series(range(1, 11)), k=5, integer=True)
+    assert c.bins == (2.0, 4.0, 6.0, 8.0, 10.0)
+    assert c.labels == ("1 to 2 (2)", "3 to 4 (2)", "5 to 6 (2)", "7 to 8 (2)", "9 to 10 (2)")
+    assert c.class_index.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert c.counts == (2, 2, 2, 2, 2)
+
+
+def test_ties_share_a_class():
+    # sorted 1 2 5 5 5 5: 33.3 % -> 4.0, 66.7 % -> 5, 100 % -> 5: two classes.
+    c = classify(pd.Series([5, 5, 5, 5, 1, 2]), k=3, integer=True)
+    assert c.labels == ("1 to 4 (2)", "5 (4)")
+    assert c.class_index.tolist() == [1, 1, 1, 1, 0, 0]
+
+
+def test_nan_is_no_data_not_zero():
+    s = pd.Series([0, 0, 1, 2, NAN, 3, NAN], index=list("abcdefg"))
+    c = classify(s, scheme="user_defined", bins=[0, 2], integer=True)
+    assert c.labels == ("0 (2)", "1 to 2 (2)", "3 (1)", "No data (2)")
+    assert c.class_index.to_dict() == {"a": 0, "b": 0, "c": 1, "d": 1, "e": -1, "f": 2, "g": -1}
+    assert c.no_data_label == "No data (2)"
+    assert c.class_labels == ("0 (2)", "1 to 2 (2)", "3 (1)")
+    assert c.class_index.index.equals(s.index)
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "natural_breaks", "equal_interval"])
+def test_k_greater_than_distinct_values(scheme):
+    c = classify(pd.Series([1, 1, 2, 2, 3]), scheme=scheme, k=5, integer=True)
+    assert c.labels == ("1 (2)", "2 (2)", "3 (1)")
+    assert c.k == 3
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "natural_breaks", "equal_interval"])
+def test_all_equal_values_one_class(scheme):
+    c = classify(pd.Series([4.0, 4.0, 4.0]), scheme=scheme, k=5, integer=True)
+    assert c.labels == ("4 (3)",)
+    assert c.class_index.tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "natural_breaks", "equal_interval"])
+def test_all_nan_and_empty(scheme):
+    c = classify(pd.Series([NAN, NAN]), scheme=scheme)
+    assert c.k == 0 and c.labels == ("No data (2)",)
+    assert c.class_index.tolist() == [NO_DATA_INDEX, NO_DATA_INDEX]
+    empty = classify(pd.Series([], dtype=float), scheme=scheme)
+    assert empty.k == 0 and empty.labels == () and len(empty.class_index) == 0
+
+
+def test_natural_breaks_hand_checked():
+    # Three obvious groups: Fisher-Jenks puts the breaks between them.
+    c = classify(pd.Series([1, 2, 3, 10, 11, 12, 30]), scheme="natural_breaks", k=3, integer=True)
+    assert c.bins == (3.0, 12.0, 30.0)
+    assert c.labels == ("1 to 3 (3)", "4 to 12 (3)", "13 to 30 (1)")
+
+
+def test_equal_interval_floats_and_empty_class():
+    c = classify(pd.Series([0.5, 1.5, 2.5, 3.5]), scheme="equal_interval", k=2)
+    assert c.labels == ("0.5 to 2.0 (2)", "2.0 to 3.5 (2)")
+    gap = classify(pd.Series([0, 1, 2, 9, 10]), scheme="equal_interval", k=5, integer=True)
+    assert gap.labels == ("0 to 2 (3)", "3 to 4 (0)", "5 to 6 (0)", "7 to 8 (0)", "9 to 10 (2)")
+
+
+def test_user_defined_adds_a_class_up_to_the_maximum():
+    c = classify(pd.Series([1, 2, 2, 3, 7, 9]), scheme="user_defined", bins=[5, 2], integer=True)
+    assert c.bins == (2.0, 5.0, 9.0)
+    assert c.labels == ("1 to 2 (3)", "3 to 5 (1)", "6 to 9 (2)")
+
+
+def test_thousands_separator():
+    c = classify(pd.Series([1200, 3400]), scheme="user_defined", bins=[2000], integer=True)
+    assert c.labels == ("1,200 to 2,000 (1)", "2,001 to 3,400 (1)")
+
+
+def test_masked_values_get_their_own_entry_and_imply_nothing():
+    s = pd.Series([0, 0, 3, 1, 7, 9, 12, 20, NAN])
+    masked = s.between(1, 4)
+    c = classify(s, k=3, integer=True, masked=masked, masked_label="Fewer than 5 (suppressed)")
+    assert c.labels == (
+        "0 (2)", "7 to 9 (2)", "12 to 20 (2)", "Fewer than 5 (suppressed) (2)", "No data (1)"
+    )
+    assert c.class_index.tolist() == [0, 0, MASKED_INDEX, MASKED_INDEX, 1, 1, 2, 2, -1]
+    assert c.masked_label == "Fewer than 5 (suppressed) (2)"
+    assert c.no_data_label == "No data (1)"
+    colours = class_colours(c, "YlOrRd")
+    assert colours.iloc[2] == MASKED_COLOUR and colours.iloc[8] == NO_DATA_COLOUR
+
+
+def test_masked_must_align():
+    with pytest.raises(ValueError, match="same index"):
+        classify(pd.Series([1, 2]), masked=pd.Series([True]))
+
+
+@pytest.mark.parametrize("name", sorted(PALETTES))
+def test_palettes_have_k_distinct_colours(name):
+    for k in range(0, 10):
+        cols = palette(name, k)
+        assert len(cols) == k == len(set(cols))
+        assert NO_DATA_COLOUR not in cols and MASKED_COLOUR not in cols
+
+
+def test_unknown_palette():
+    with pytest.raises(ValueError,
+                       match=r"palette must be one of \['Blues', 'Purples', 'YlOrRd'\]"):
+        palette("Rainbow", 5)
+
+
+def test_class_colours_aligned():
+    s = pd.Series([1.0, NAN, 5.0], index=[10, 20, 30])
+    c = classify(s, scheme="user_defined", bins=[2])
+    cols = class_colours(c, "Blues")
+    assert cols.to_dict() == {10: palette("Blues", 2)[0], 20: NO_DATA_COLOUR,
+                              30: palette("Blues", 2)[1]}
+
+
+def test_input_not_mutated():
+    s = pd.Series([3.0, NAN, 1.0])
+    before = s.copy()
+    classify(s, k=2)
+    pd.testing.assert_series_equal(s, before)
+    assert np.isnan(s.iloc[1])

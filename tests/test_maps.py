@@ -1,0 +1,233 @@
+"""Choropleth maps, tested on the returned folium.Map and its rendered HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from hotspots._errors import CRSError
+from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from hotspots.classify import MASKED_COLOUR, NO_DATA_COLOUR, classify, palette
+from hotspots.maps import BASEMAPS, choropleth, legend_html
+
+EVIL = "<script>alert(1)</script>"
+TOOLTIP = {"area_name": "Ward", "borough_name": "Borough", "value_display": "Value", "rank": "Rank"}
+
+
+@pytest.fixture()
+def wards() -> gpd.GeoDataFrame:
+    """A 3 x 3 grid of 1 km squares in central London, two boroughs, one without data."""
+    cells = [box(530000 + i * 1000, 180000 + j * 1000, 531000 + i * 1000, 181000 + j * 1000)
+             for j in range(3) for i in range(3)]
+    names = [EVIL, "O'Brien & Sons", "Ward C", "Ward D", "Ward E", "Ward F", "Ward G",
+             "Ward H", "Ward I"]
+    values = [0.0, 1.0, 2.0, 5.0, 8.0, 13.0, 21.0, np.nan, np.nan]
+    gdf = gpd.GeoDataFrame(
+        {
+            "area_code": [f"E0500000{i}" for i in range(9)],
+            "area_name": names,
+            "borough_name": ["Alpha"] * 6 + ["<b>Beta</b>"] * 3,
+            "value": values,
+        },
+        geometry=cells,
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326")
+    gdf["value_display"] = gdf["value"].map(lambda v: "no data" if np.isnan(v) else f"{v:.0f}")
+    gdf["rank"] = gdf["value"].rank(ascending=False, method="min")
+    return gdf
+
+
+@pytest.fixture()
+def boroughs(wards) -> gpd.GeoDataFrame:
+    return wards.dissolve("borough_name", as_index=False)[["borough_name", "geometry"]]
+
+
+def _build(wards, boroughs=None, **kw):
+    c = classify(wards["value"], scheme="user_defined", bins=[1, 5, 10], integer=True)
+    m = choropleth(wards, value_col="value", classification=c, palette="YlOrRd",
+                   tooltip_fields=TOOLTIP, borough_outlines=boroughs, **kw)
+    return m, c
+
+
+def _geojson_layers(m: folium.Map) -> list[folium.GeoJson]:
+    return [ch for ch in m._children.values() if isinstance(ch, folium.GeoJson)]
+
+
+def _walk(el):
+    yield el
+    for ch in getattr(el, "_children", {}).values():
+        yield from _walk(ch)
+
+
+def test_no_external_scripts_css_or_tiles(wards, boroughs):
+    m, _ = _build(wards, boroughs, title="All crime")
+    page = m.get_root().render()
+    urls = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert urls == [LEAFLET_JS_URL, LEAFLET_CSS_URL]
+    assert "http://" not in " ".join(urls) and "https://" not in " ".join(urls)
+    assert "tileLayer" not in page and not any(
+        isinstance(e, folium.TileLayer) for e in _walk(m)
+    )
+    # What st_folium loads: every default_js/default_css in the tree, one after another.
+    js = [src for e in _walk(m) for _, src in getattr(e, "default_js", [])]
+    css = [href for e in _walk(m) for _, href in getattr(e, "default_css", [])]
+    assert js == [LEAFLET_JS_URL] and css == [LEAFLET_CSS_URL]
+
+
+def test_class_level_cdn_lists_untouched(wards):
+    before_js, before_css = list(folium.Map.default_js), list(folium.Map.default_css)
+    _build(wards)
+    assert folium.Map.default_js == before_js and folium.Map.default_css == before_css
+    assert folium.Map().default_js[0][1].startswith("https://")
+
+
+def test_osm_basemap_is_the_only_external_request(wards):
+    m, _ = _build(wards, basemap="osm")
+    page = m.get_root().render()
+    assert "tile.openstreetmap.org" in page
+    assert re.findall(r'<script[^>]+src="([^"]+)"', page) == [LEAFLET_JS_URL]
+    assert "osm" in BASEMAPS and "internet" in BASEMAPS["osm"]
+
+
+def test_unknown_basemap(wards):
+    with pytest.raises(ValueError, match=r"basemap must be one of \['none', 'osm'\]"):
+        _build(wards, basemap="google")
+
+
+def test_one_feature_per_area_with_minimal_properties(wards, boroughs):
+    m, _ = _build(wards, boroughs)
+    ward_layer, outline_layer = _geojson_layers(m)
+    feats = ward_layer.data["features"]
+    assert len(feats) == len(wards)
+    assert [f["id"] for f in feats] == wards["area_code"].tolist()
+    assert all(set(f["properties"]) == set(TOOLTIP) for f in feats)
+    assert all(f["properties"] == {} for f in outline_layer.data["features"])
+    assert len(outline_layer.data["features"]) == 2
+
+
+def test_tooltip_text_is_escaped(wards):
+    m, _ = _build(wards, title="Crime <b>bold</b>", badge="SYNTHETIC <i>x</i>")
+    feats = _geojson_layers(m)[0].data["features"]
+    assert feats[0]["properties"]["area_name"] == html.escape(EVIL)
+    assert feats[1]["properties"]["area_name"] == "O&#x27;Brien &amp; Sons"
+    assert feats[7]["properties"]["borough_name"] == "&lt;b&gt;Beta&lt;/b&gt;"
+    page = m.get_root().render()
+    assert EVIL not in page and "alert(1)" in page
+    assert "<b>bold</b>" not in page and "<i>x</i>" not in page
+    assert "textContent" in page  # titles are set as text, never parsed as HTML
+
+
+def test_no_data_shown_as_text_and_grey(wards):
+    m, _ = _build(wards)
+    feats = _geojson_layers(m)[0].data["features"]
+    assert feats[7]["properties"]["value_display"] == "no data"
+    assert feats[7]["properties"]["rank"] == "no data"
+    assert feats[2]["properties"]["rank"] == "5"
+
+
+def test_colours_match_classes(wards):
+    m, c = _build(wards)
+    layer = _geojson_layers(m)[0]
+    cols = palette("YlOrRd", c.k)
+    expected = [cols[i] if i >= 0 else NO_DATA_COLOUR for i in c.class_index]
+    got = [layer.style_function(f)["fillColor"] for f in layer.data["features"]]
+    assert got == expected
+    assert c.class_index.tolist() == [0, 0, 1, 1, 2, 3, 3, -1, -1]
+    page = m.get_root().render()
+    for colour in {*expected}:
+        assert colour in page
+
+
+def test_masked_areas_drawn_in_masked_colour(wards):
+    masked = wards["value"].between(1, 4)
+    c = classify(wards["value"], k=3, integer=True, masked=masked, masked_label="Suppressed")
+    m = choropleth(wards, value_col="value", classification=c, palette="Purples",
+                   tooltip_fields=TOOLTIP)
+    layer = _geojson_layers(m)[0]
+    fills = [layer.style_function(f)["fillColor"] for f in layer.data["features"]]
+    assert fills[1] == fills[2] == MASKED_COLOUR
+    assert fills[7] == NO_DATA_COLOUR
+
+
+def test_fits_bounds_to_data(wards):
+    m, _ = _build(wards)
+    page = m.get_root().render()
+    west, south, east, north = wards.total_bounds
+    assert "fitBounds" in page
+    fit = re.search(r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+    assert fit is not None
+    assert np.allclose([float(x) for x in fit.groups()], [south, west, north, east])
+
+
+def test_outlines_not_interactive(wards, boroughs):
+    m, _ = _build(wards, boroughs)
+    outline = _geojson_layers(m)[1]
+    assert outline.options.get("interactive") is False
+    style = outline.style_function(outline.data["features"][0])
+    assert style["fill"] is False and style["weight"] < 2
+
+
+def test_reprojects_other_crs_and_refuses_missing_crs(wards):
+    c = classify(wards["value"], k=3)
+    m = choropleth(wards.to_crs("EPSG:27700"), value_col="value", classification=c,
+                   palette="Blues", tooltip_fields=TOOLTIP)
+    coords = _geojson_layers(m)[0].data["features"][0]["geometry"]["coordinates"]
+    assert -1 < np.asarray(coords[0]).ravel()[0] < 1  # longitude, not easting
+    with pytest.raises(CRSError, match="no CRS"):
+        choropleth(wards.set_crs(None, allow_override=True), value_col="value",
+                   classification=c, palette="Blues", tooltip_fields=TOOLTIP)
+
+
+def test_misaligned_inputs_refused(wards):
+    c = classify(wards["value"].reset_index(drop=True).iloc[:5], k=3)
+    with pytest.raises(ValueError, match="not aligned"):
+        choropleth(wards, value_col="value", classification=c, palette="Blues",
+                   tooltip_fields=TOOLTIP)
+    good = classify(wards["value"], k=3)
+    with pytest.raises(ValueError, match="columns missing"):
+        choropleth(wards, value_col="value", classification=good, palette="Blues",
+                   tooltip_fields={"nope": "Nope"})
+    with pytest.raises(ValueError, match="palette has 2 colours"):
+        choropleth(wards, value_col="value", classification=good, palette=["#000", "#fff"],
+                   tooltip_fields=TOOLTIP)
+    other = classify(wards["value"].fillna(0), k=3)
+    with pytest.raises(ValueError, match="'no data' areas differ"):
+        choropleth(wards, value_col="value", classification=other, palette="Blues",
+                   tooltip_fields=TOOLTIP)
+
+
+def test_legend_html_has_each_label_escaped(wards):
+    c = classify(wards["value"], scheme="user_defined", bins=[1, 5, 10], integer=True)
+    out = legend_html(c, "YlOrRd", title="Crimes in <Ward>", note="Scheme & k")
+    for label in c.labels:
+        assert html.escape(label) in out
+    assert c.labels[-1] == "No data (2)"
+    assert "Crimes in &lt;Ward&gt;" in out and "Scheme &amp; k" in out
+    for colour in (*palette("YlOrRd", c.k), NO_DATA_COLOUR):
+        assert f"background:{colour}" in out
+    assert "<script" not in out
+
+
+def test_empty_layer_still_builds():
+    empty = gpd.GeoDataFrame(
+        {"area_code": [], "value": pd.Series([], dtype=float), "area_name": []},
+        geometry=[], crs="EPSG:4326",
+    )
+    c = classify(empty["value"])
+    m = choropleth(empty, value_col="value", classification=c, palette="Blues",
+                   tooltip_fields={"area_name": "Ward"})
+    assert "leaflet.js" in m.get_root().render()
+
+
+def test_input_frame_not_mutated(wards):
+    before = wards.copy()
+    _build(wards)
+    pd.testing.assert_frame_equal(pd.DataFrame(wards.drop(columns="geometry")),
+                                  pd.DataFrame(before.drop(columns="geometry")))

@@ -1,0 +1,217 @@
+"""One small function per panel of the page: banner, headline, maps, table, method.
+
+Panels only draw: numbers come from :mod:`hotspots.pipeline` (through
+:mod:`ui.cache`); text from the pack or the user is HTML-escaped before it is
+drawn as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+
+import pandas as pd
+import streamlit as st
+
+from hotspots import pipeline, stats
+from hotspots._errors import InputDataError
+from hotspots.classify import SCHEMES
+from hotspots.maps import BASEMAPS
+from ui import cache, mapview
+from ui.sidebar import PageOptions, month_label
+
+#: Environment variable with the protective marking printed on the page.
+MARKING_ENV = "HOTSPOTS_MARKING"
+DEFAULT_MARKING = "OFFICIAL"
+SYNTHETIC_TEXT = "SYNTHETIC referrals — not real data"
+TOP_N = 20
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
+
+
+def _safe(text: object) -> str:
+    """Escape text for st.markdown with HTML on: HTML entities and Markdown marks."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))
+
+
+# --------------------------------------------------------------------------- start
+
+
+def load_pack_or_stop(folder: str | None) -> pipeline.Pack:
+    """Return the cached pack, or explain what is wrong and stop the page."""
+    try:
+        return cache.load_pack(folder)
+    except InputDataError as exc:
+        st.error(f"The data pack could not be opened.\n\n{exc}")
+        st.stop()
+        raise  # pragma: no cover - st.stop() raises
+
+
+def marking(pack: pipeline.Pack) -> str:
+    """Protective marking: ``HOTSPOTS_MARKING``, else the pack's, else OFFICIAL."""
+    return (os.environ.get(MARKING_ENV) or str(pack.meta.get("marking") or "")
+            or DEFAULT_MARKING).strip().upper()
+
+
+def banner(marking_text: str) -> None:
+    """Draw the protective-marking banner."""
+    sensitive = "SENSITIVE" in marking_text or "SECRET" in marking_text
+    colour = "#b30000" if sensitive else "#1f3b73"
+    st.markdown(
+        f'<div class="hs-marking" style="background:{colour};color:#fff;text-align:center;'
+        f'font-weight:700;letter-spacing:0.08em;padding:4px 0;border-radius:3px;">'
+        f"{html.escape(marking_text)}</div>",
+        unsafe_allow_html=True,
+    )
+
+
+def page_header(pack: pipeline.Pack) -> None:
+    """Draw the page title and the boundary vintage."""
+    st.title("Community safety hotspots")
+    st.caption(f"{pack.meta.get('title', 'Data pack')} · Boundaries: "
+               f"{pack.meta.get('vintage', 'vintage not stated')}")
+
+
+# --------------------------------------------------------------------------- results
+
+
+def results(pack: pipeline.Pack, opts: PageOptions, wt: pipeline.WardTable) -> None:
+    """Draw the warning, headline, maps and table, or the no-data message."""
+    synthetic_warning(wt)
+    if wt.is_empty:
+        no_data(wt)
+        return
+    headline(wt)
+    map_pair(opts, wt)
+    top_wards(wt)
+
+
+def synthetic_warning(wt: pipeline.WardTable) -> None:
+    """Say loudly that referral figures are invented, when they are."""
+    if wt.is_synthetic:
+        st.warning(f"**{SYNTHETIC_TEXT}.** These referrals were generated for the demo: "
+                   "do not use them for decisions.", icon="⚠️")
+
+
+def no_data(wt: pipeline.WardTable) -> None:
+    """Explain an empty selection (no records in the chosen months)."""
+    st.info(f"No data for this selection: {wt.label}, {wt.period_label}. "
+            "Choose other months or another measure.")
+
+
+def headline(wt: pipeline.WardTable) -> None:
+    """Draw the one-sentence reading: the measure against deprivation."""
+    r = wt.spearman
+    st.markdown(f"#### {_safe(wt.label)}, {_safe(wt.period_label)}")
+    st.markdown(
+        f'<p class="hs-headline">Against the IMD 2019 average score of each ward: '
+        f"{html.escape(r.text)}</p>",
+        unsafe_allow_html=True,
+    )
+    st.caption(f"{wt.n_records:,} records in the period. Ranks: 1 = highest, ties share a "
+               "rank (1, 2, 2, 4). Wards without data are left out of the correlation.")
+
+
+def map_pair(opts: PageOptions, wt: pipeline.WardTable) -> None:
+    """Draw the measure map and the IMD map side by side, each with its legend."""
+    sel = opts.selection
+    value_label = _value_label(sel)
+    measure = cache.measure_panel(opts.folder, *opts.table_key, opts.scheme, opts.k, opts.bins,
+                                  opts.basemap, value_label)
+    imd = cache.imd_panel(opts.folder, opts.scheme, opts.k, opts.basemap)
+    left, right = st.columns(2, gap="medium")
+    for col, panel, key, synthetic in ((left, measure, "measure_map", wt.is_synthetic),
+                                       (right, imd, "imd_map", False)):
+        with col:
+            _map_title(panel.title, synthetic)
+            mapview.show_map(panel.map, key=key)
+            st.markdown(panel.legend, unsafe_allow_html=True)
+
+
+def _map_title(title: str, synthetic: bool) -> None:
+    badge = (f' <span class="hs-synthetic" style="background:#b30000;color:#fff;'
+             f'padding:1px 6px;border-radius:3px;font-size:0.8rem;font-weight:700;">'
+             f"{html.escape(SYNTHETIC_TEXT)}</span>" if synthetic else "")
+    st.markdown(f'<div class="hs-map-title" style="font-weight:600;min-height:3em;">'
+                f"{html.escape(title)}{badge}</div>", unsafe_allow_html=True)
+
+
+def _value_label(sel: pipeline.Selection) -> str:
+    what = "Referrals" if sel.measure.startswith("referrals") else "Crimes"
+    return f"{what} per 1,000 residents" if sel.rate == "per_1000" else what
+
+
+def top_wards(wt: pipeline.WardTable) -> None:
+    """Draw the wards with the highest values (suppressed ranks hidden)."""
+    f = pd.DataFrame(wt.frame.drop(columns="geometry"))
+    f = f[f["rank"].notna()].sort_values(["rank", "area_name"], kind="stable").head(TOP_N)
+    rank = f["rank"].astype("Int64").astype(str)
+    if wt.is_sensitive:
+        rank = rank.where(~f["suppressed"].astype(bool), "—")
+    table = pd.DataFrame({
+        "Rank": rank.to_numpy(),
+        "Ward": f["area_name"].to_numpy(),
+        "Borough": f["borough_name"].to_numpy(),
+        _value_label(wt.selection): f["value_display"].to_numpy(),
+        "IMD score": f["imd_score"].round(1).to_numpy() if "imd_score" in f else None,
+        "IMD decile": (f["imd_decile"].astype("Int64").to_numpy()
+                       if "imd_decile" in f else None),
+    })
+    caption = f"Top {len(table)} wards: {wt.label}, {wt.period_label}."
+    if wt.is_synthetic:
+        caption += f" :red[**{SYNTHETIC_TEXT}**]"
+    st.subheader("Wards with the highest values")
+    st.caption(caption)
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+# --------------------------------------------------------------------------- method
+
+
+def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable) -> None:
+    """Draw how every source row was accounted for, and the problems found."""
+    with st.expander("Data quality: where every row went"):
+        st.caption("rows_in = assigned + unlocated + outside + rejected, per source.")
+        st.dataframe(wt.reconciliation, hide_index=True, width="stretch")
+        if len(pack.problems):
+            st.caption(f"{len(pack.problems)} problems reported while reading the files.")
+            st.dataframe(pack.problems, hide_index=True, width="stretch")
+        else:
+            st.caption("No problems reported while reading the files.")
+
+
+def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
+    """Draw the method and attribution panel."""
+    meta, sel = pack.meta, opts.selection
+    family = sel.measure.split(":", 1)[0]
+    placement = meta.get("placement", {}).get(family, "not stated")
+    scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
+    lines = [
+        f"**Period:** {month_label(sel.month_from)} to {month_label(sel.month_to)} "
+        "(whole calendar months, inclusive).",
+        f"**Boundaries:** {meta.get('vintage', 'not stated')}.",
+        f"**Recorded crime:** {meta.get('crime_source', 'not stated')}. "
+        f"{meta.get('crime_coverage_note', '')}",
+        f"**Placement of this measure:** {placement}.",
+        f"**Population (rates):** {meta.get('population_source', 'not stated')}.",
+        f"**Deprivation:** {meta.get('imd_source', 'not stated')}.",
+        f"**Classes:** {SCHEMES[opts.scheme].description} Grey = no data (never zero).",
+        f"**Correlation:** Spearman's rank correlation with a 95% confidence interval "
+        f"(ties get average ranks). Wording of |rho|: {scale}.",
+        f"**Suppression:** referral counts from 1 to {sel.suppress_below - 1} are shown as "
+        f"'<{sel.suppress_below}', in maps, tooltips and tables, and their rates and ranks "
+        "are not shown.",
+        f"**Background map:** {BASEMAPS[opts.basemap]}.",
+    ]
+    if meta.get("synthetic_referrals"):
+        lines.append(f"**Referrals:** {SYNTHETIC_TEXT} ({meta.get('synthetic_label', '')}).")
+    st.divider()
+    st.subheader("Method and sources")
+    st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
+    st.caption(str(meta.get("attribution", "")))
+    banner(marking_text)
+
+
+def _safe_md_line(line: str) -> str:
+    """Escape HTML in a method line while keeping its bold labels."""
+    return html.escape(line, quote=False)
