@@ -10,7 +10,7 @@ import streamlit as st
 
 from ui import cache, panels, sidebar
 
-st.set_page_config(page_title="Community safety hotspots", page_icon=":material/map:",
+st.set_page_config(page_title="Community safety hotspots",
                    layout="wide", initial_sidebar_state="expanded")
 cache.static_assets(str(Path(__file__).resolve().parent))
 

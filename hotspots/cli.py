@@ -81,6 +81,20 @@ def default_period(months: list[str], month_from: str | None, month_to: str | No
     return frm, to
 
 
+def _write_manifest(a: argparse.Namespace, pack, sel) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import asdict
+
+    from hotspots.config import run_manifest, write_manifest
+
+    inputs = {"pack": pack.folder} if pack.folder is not None else {
+        "areas": a.areas, "police_uk": a.police_uk, "mps": a.mps, "referrals": a.referrals,
+        "mapping": a.mapping, "population": a.population, "imd": a.imd,
+    }
+    m = run_manifest(command="python -m hotspots " + " ".join(sys.argv[1:]), inputs=inputs,
+                     parameters={"selection": asdict(sel), "layer": a.layer})
+    write_manifest(m, a.out / "manifest.json")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     from hotspots import pipeline
@@ -109,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     geo.to_file(gpkg, layer="ward_table", driver="GPKG")
     pack.reconciliations.to_csv(a.out / "reconciliation.csv", index=False)
     pack.unassigned.to_csv(a.out / "unassigned_rows.csv", index=False)
+    _write_manifest(a, pack, sel)
     print(f"{wt.label}, {wt.period_label}" + ("  [SYNTHETIC referrals]" if wt.is_synthetic else ""))
     print(f"Areas: {len(table)}; with data: {int(wt.frame['has_data'].sum())}; "
           f"records in period: {wt.n_records:,}")
@@ -117,5 +132,6 @@ def main(argv: list[str] | None = None) -> int:
     for _, r in pack.reconciliations.iterrows():
         print(f"  {r['source']}: {r['rows_in']:,} = {r['assigned']:,} + {r['unlocated']:,} + "
               f"{r['outside']:,} + {r['rejected']:,}")
-    print(f"Wrote {a.out / 'ward_table.csv'}, {gpkg}, reconciliation.csv, unassigned_rows.csv")
+    print(f"Wrote {a.out / 'ward_table.csv'}, {gpkg}, reconciliation.csv, unassigned_rows.csv, "
+          "manifest.json")
     return 0

@@ -8,6 +8,10 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+if [ "$#" -eq 0 ]; then
+  echo "Lint (ruff) ..."
+  .venv/bin/ruff check .
+fi
 mkdir -p test-artifacts
 rm -f test-artifacts/markers.json
 set +e

@@ -176,22 +176,22 @@ def test_referrals_suppress_small_counts(pack):
     assert "Fewer than 10 (suppressed)" in _legends(at)[0]
 
 
-def test_referral_table_shows_suppressed_strings(pack):
-    # Rank by a small category over one month: the table reaches into "<5" wards.
-    cat = _measure_keys(pack)["referral category"]
+def test_referral_tables_never_rank_or_print_small_counts(pack):
     m = pack.months[-1]
-    wt = pipeline.ward_table(pack, pipeline.Selection(cat, m, m, "count", 20))
     at = _fresh()
-    at.selectbox(key="measure").set_value(cat).run()
+    at.selectbox(key="measure").set_value("referrals:all").run()
     at.select_slider(key="period").set_value((m, m)).run()
-    at.number_input(key="suppress_below").set_value(20).run()
     assert not at.exception
-    t = _table(at)
-    shown = t.iloc[:, 3]
-    if (wt.frame["count_display"] == "<20").any() and (wt.frame["count"] < 20).sum() < len(t):
-        assert "<20" in shown.tolist()
-    assert not shown.isin([str(i) for i in range(1, 20)]).any()
-    assert (t.loc[shown == "<20", "Rank"] == "—").all()
+    top, every = at.dataframe[0].value, at.dataframe[1].value
+    # Top list: only wards at or above the threshold, in rank order.
+    assert all(int(v.replace(",", "")) >= 5 for v in top["Referrals"])
+    # A to Z list: "<5" where small, never ranked, never a number from 1 to 4.
+    small = every["Referrals"] == "<5"
+    assert small.any()
+    assert (every.loc[small, "Rank"] == "—").all()
+    assert not every["Referrals"].isin(["1", "2", "3", "4"]).any()
+    assert every["Ward"].tolist() == sorted(every["Ward"].tolist())
+    assert sum(SYNTHETIC_TEXT in c.value for c in at.caption) >= 2
 
 
 def test_period_change_changes_values(pack):

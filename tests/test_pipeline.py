@@ -126,3 +126,19 @@ def test_cli_reports_bad_input_plainly(tmp_path, capsys):
     code = cli.main(["table", "--pack", str(tmp_path), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "pack.json not found" in capsys.readouterr().err
+
+
+def test_cli_manifest_traces_inputs_and_parameters(tmp_path, demo_dir):
+    import hashlib
+    import json
+
+    assert cli.main(["table", "--measure", "crime:all", "--from", "2025-01", "--to", "2025-03",
+                     "--out", str(tmp_path)]) == 0
+    m = json.loads((tmp_path / "manifest.json").read_text())
+    files = m["inputs"]["pack"]["files"]
+    raw = (demo_dir / "crime_ward_month.csv.gz").read_bytes()
+    assert files["crime_ward_month.csv.gz"] == hashlib.sha256(raw).hexdigest()
+    assert m["parameters"]["selection"] == {"measure": "crime:all", "month_from": "2025-01",
+                                            "month_to": "2025-03", "rate": "count",
+                                            "suppress_below": 5}
+    assert m["versions"]["esda"] and m["versions"]["python"].startswith("3.11")

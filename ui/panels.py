@@ -142,27 +142,48 @@ def _value_label(sel: pipeline.Selection) -> str:
 
 
 def top_wards(wt: pipeline.WardTable) -> None:
-    """Draw the wards with the highest values (suppressed ranks hidden)."""
+    """Draw the wards with the highest values, then every ward A to Z.
+
+    For referrals, wards with suppressed counts are never ranked or listed in
+    rank order (their order would reveal the small counts): the top list holds
+    only wards at or above the threshold, and the A-to-Z list shows ``"<5"``.
+    """
     f = pd.DataFrame(wt.frame.drop(columns="geometry"))
-    f = f[f["rank"].notna()].sort_values(["rank", "area_name"], kind="stable").head(TOP_N)
-    rank = f["rank"].astype("Int64").astype(str)
+    ranked = f[f["rank"].notna()]
+    if wt.is_sensitive:
+        ranked = ranked[~ranked["suppressed"].astype(bool)
+                        & (ranked["count"] >= wt.selection.suppress_below)]
+    top = ranked.sort_values(["rank", "area_name"], kind="stable").head(TOP_N)
+    caption = f"Top {len(top)} wards: {wt.label}, {wt.period_label}."
+    if wt.is_sensitive:
+        n_small = int(f["suppressed"].astype(bool).sum())
+        caption += (f" {n_small} wards with 1 to {wt.selection.suppress_below - 1} referrals "
+                    f"are shown as '<{wt.selection.suppress_below}' and not ranked.")
+    if wt.is_synthetic:
+        caption += f" :red[**{SYNTHETIC_TEXT}**]"
+    st.subheader("Wards with the highest values")
+    st.caption(caption)
+    st.dataframe(_ward_rows(top, wt), hide_index=True, width="stretch")
+    with st.expander("All wards, A to Z"):
+        every = f.sort_values(["area_name", "borough_name"], kind="stable")
+        if wt.is_synthetic:
+            st.caption(f":red[**{SYNTHETIC_TEXT}**]")
+        st.dataframe(_ward_rows(every, wt), hide_index=True, width="stretch")
+
+
+def _ward_rows(f: pd.DataFrame, wt: pipeline.WardTable) -> pd.DataFrame:
+    """Display columns: rank (hidden where suppressed), ward, borough, value, IMD."""
+    rank = f["rank"].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
     if wt.is_sensitive:
         rank = rank.where(~f["suppressed"].astype(bool), "—")
-    table = pd.DataFrame({
+    return pd.DataFrame({
         "Rank": rank.to_numpy(),
         "Ward": f["area_name"].to_numpy(),
         "Borough": f["borough_name"].to_numpy(),
         _value_label(wt.selection): f["value_display"].to_numpy(),
         "IMD score": f["imd_score"].round(1).to_numpy() if "imd_score" in f else None,
-        "IMD decile": (f["imd_decile"].astype("Int64").to_numpy()
-                       if "imd_decile" in f else None),
+        "IMD decile": f["imd_decile"].astype("Int64").to_numpy() if "imd_decile" in f else None,
     })
-    caption = f"Top {len(table)} wards: {wt.label}, {wt.period_label}."
-    if wt.is_synthetic:
-        caption += f" :red[**{SYNTHETIC_TEXT}**]"
-    st.subheader("Wards with the highest values")
-    st.caption(caption)
-    st.dataframe(table, hide_index=True, width="stretch")
 
 
 # --------------------------------------------------------------------------- method

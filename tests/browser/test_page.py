@@ -8,6 +8,7 @@ Screenshots go to ``test-artifacts/`` (git-ignored).
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +25,9 @@ LOAD_TIMEOUT_MS = 90_000
 
 
 def _expected_wards() -> int:
-    layer = json.loads((ROOT / "data" / "demo" / "wards.geojson").read_text(encoding="utf-8"))
+    folder = Path(os.environ.get("HOTSPOTS_PACK") or ROOT / "data" / "demo")
+    meta = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+    layer = json.loads((folder / meta.get("area_layer", "wards.geojson")).read_text("utf-8"))
     return len(layer["features"])
 
 

@@ -11,7 +11,7 @@ def test_demo_pack_rebuilds_byte_identical(tmp_path, shared_data, demo_dir):
     from data.build_demo import build
 
     hashes = build(shared_data, tmp_path)
-    for name, digest in hashes.items():
+    for name in hashes:
         committed = (demo_dir / name).read_bytes()
         rebuilt = (tmp_path / name).read_bytes()
         assert committed == rebuilt, f"{name} differs from a fresh build"

@@ -1,0 +1,71 @@
+"""All 36 City of London police.uk months placed in 2018 wards: every row accounted for."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from boundaries.load import read_boundaries
+from hotspots import cli, io, join
+
+pytestmark = pytest.mark.realdata
+
+POLICE = "police_uk_city_of_london_2017-12_to_2020-11"
+WARDS18 = "london_wards_2018/london_wards_2018.gpkg"
+
+
+def _independent(shared_data) -> dict[str, int]:
+    """The same reconciliation with plain pandas/geopandas, not the project's code."""
+    files = sorted((shared_data / POLICE).glob("*/*-street.csv"))
+    raw = pd.concat([pd.read_csv(f, dtype=str) for f in files], ignore_index=True)
+    has_id = raw["Crime ID"].notna()
+    dup = has_id & raw.duplicated(["Crime ID", "Month"], keep="first")
+    kept = raw[~dup]
+    lon = pd.to_numeric(kept["Longitude"])
+    lat = pd.to_numeric(kept["Latitude"])
+    located = kept[lon.notna() & lat.notna()]
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(pd.to_numeric(located["Longitude"]),
+                                    pd.to_numeric(located["Latitude"])), crs=4326
+    ).to_crs(27700)
+    wards = gpd.read_file(shared_data / WARDS18, layer="London_Ward")
+    hit = gpd.sjoin(pts, wards, predicate="intersects")
+    inside = hit.index.unique()
+    return {
+        "rows_in": len(raw),
+        "rejected": int(dup.sum()),
+        "unlocated": int(len(kept) - len(located)),
+        "outside": int(len(pts) - len(inside)),
+        "assigned": int(len(inside)),
+    }
+
+
+def test_city_of_london_36_months_reconciled(shared_data):
+    res = io.read_police_uk(shared_data / POLICE)
+    areas, _ = read_boundaries(shared_data / WARDS18, layer="London_Ward")
+    assigned, rec = join.points_to_areas(res.frame, areas, crs="EPSG:4326",
+                                         rejected=res.rejected, source="city")
+    expect = _independent(shared_data)
+    got = {k: getattr(rec, k) for k in expect}
+    assert got == expect
+    assert rec.rows_in == 24_750
+    assert res.frame["month"].nunique() == 36
+    # Each located point counted exactly once.
+    assert assigned["source"].astype(str).add(assigned["source_row"].astype(str)).is_unique
+    city = areas.loc[areas["borough_code"] == "E09000001", "area_code"]
+    assert assigned["area_code"].isin(city).mean() > 0.9
+
+
+def test_cli_from_police_uk_files(tmp_path, shared_data, capsys):
+    code = cli.main(["table", "--areas", str(shared_data / WARDS18), "--layer", "London_Ward",
+                     "--police-uk", str(shared_data / POLICE), "--from", "2017-12",
+                     "--to", "2020-11", "--out", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "24,750 =" in out
+    table = pd.read_csv(tmp_path / "ward_table.csv", dtype={"count": str})
+    expect = _independent(shared_data)
+    assert pd.to_numeric(table["count"]).sum() == expect["assigned"]
+    unassigned = pd.read_csv(tmp_path / "unassigned_rows.csv")
+    assert len(unassigned) == expect["rejected"] + expect["unlocated"] + expect["outside"]
