@@ -22,6 +22,6 @@ wt = cache.ward_table(folder, *opts.table_key)
 
 panels.banner(marking)
 panels.page_header(pack)
-panels.results(pack, opts, wt)
+panels.results(opts, wt)
 panels.data_quality(pack, wt)
 panels.footer(pack, opts, marking)

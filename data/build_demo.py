@@ -204,6 +204,8 @@ def build(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT) -> dict[str, s
     files = sorted(p.name for p in out.iterdir() if p.name not in {"pack.json", "PROVENANCE.md"})
     meta = {
         "title": "London wards demo pack",
+        "marking": "OFFICIAL",
+        "imd_reference": "London's 2025 wards (this layer), not England's national deciles",
         "vintage": "London wards, May 2025 (ONS, generalised 20 m, coverage-simplified 10 m)",
         "area_layer": "wards.geojson",
         "crime_source": "Metropolitan Police Service ward-level recorded crime (London Datastore)",

@@ -14,12 +14,13 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import MacroElement
+import shapely
+from branca.element import Figure, MacroElement
 from folium.template import Template
 
 from hotspots._errors import CRSError
@@ -38,6 +39,7 @@ from hotspots.classify import (
 __all__ = [
     "BASEMAPS",
     "OSM_ATTRIBUTION",
+    "SYNTHETIC_BADGE",
     "MapPanel",
     "choropleth",
     "imd_panel",
@@ -58,8 +60,12 @@ BASEMAPS: dict[str, str] = {
 
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 
+#: Badge drawn on maps (and beside them) of invented referral data.
+SYNTHETIC_BADGE = "SYNTHETIC referrals — not real data"
+
 _WARD_STYLE = {"color": "#ffffff", "weight": 0.6, "fillOpacity": 0.9, "opacity": 1.0}
 _HIGHLIGHT_STYLE = {"color": "#000000", "weight": 2.5, "fillOpacity": 0.95}
+_OUTLINE_GRID_DEG = 1e-5
 _OUTLINE_STYLE = {"color": "#222222", "weight": 1.3, "opacity": 0.9, "fill": False}
 
 
@@ -101,13 +107,15 @@ class _MapTitle(MacroElement):
             div.style.cssText = "background: rgba(255,255,255,0.92); padding: 4px 8px;"
                 + " font: 600 13px/1.3 sans-serif; color: #111; border-radius: 3px;"
                 + " box-shadow: 0 1px 3px rgba(0,0,0,0.3); max-width: 260px;";
+            {%- if this.text %}
             var title = document.createElement("div");
             title.textContent = {{ this.text|tojson }};
             div.appendChild(title);
+            {%- endif %}
             {%- if this.badge %}
             var badge = document.createElement("div");
             badge.textContent = {{ this.badge|tojson }};
-            badge.style.cssText = "margin-top: 3px; padding: 2px 6px; background: #b30000;"
+            badge.style.cssText = "padding: 2px 6px; background: #b30000;"
                 + " color: #fff; font-weight: 700; border-radius: 2px;";
             div.appendChild(badge);
             {%- endif %}
@@ -168,7 +176,7 @@ def choropleth(
         Optional plain-text title drawn in the map's corner.
     badge
         Optional warning shown under the title in white on red
-        (e.g. ``"SYNTHETIC referrals - not real data"``).
+        (e.g. :data:`SYNTHETIC_BADGE`).
     attribution
         Data attribution shown in the map's attribution line (escaped).
     id_col
@@ -339,6 +347,11 @@ def _offline_map(areas: gpd.GeoDataFrame, basemap: Basemap) -> folium.Map:
     # Instance attributes: the class-level lists (CDN URLs) stay untouched.
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
+    # A white sea instead of Leaflet's grey, so the grey "no data" wards stand out.
+    cast(Figure, m.get_root()).header.add_child(
+        folium.Element("<style>.leaflet-container { background: #ffffff; }</style>"),
+        name="hs_background",
+    )
     if basemap == "osm":
         folium.TileLayer(
             "OpenStreetMap", name="OpenStreetMap", attr=OSM_ATTRIBUTION, control=False
@@ -373,6 +386,9 @@ def _outline_layer(outlines: gpd.GeoDataFrame) -> folium.GeoJson:
     if outlines.crs is None:
         raise CRSError("borough outlines have no CRS; set it first, e.g. set_crs('EPSG:4326')")
     lines = outlines.to_crs("EPSG:4326").geometry.boundary
+    # About 1 m: invisible at city zoom, and full-precision floats would double the payload.
+    lines = gpd.GeoSeries(shapely.set_precision(lines.to_numpy(), _OUTLINE_GRID_DEG),
+                          crs="EPSG:4326")
     slim = gpd.GeoDataFrame(
         geometry=lines.to_numpy(), index=[str(i) for i in range(len(lines))], crs="EPSG:4326"
     )
@@ -515,12 +531,12 @@ def measure_panel(
     frame["value_display"] = frame["value_display"].fillna("no data")
     c = classify(frame["value"], scheme=scheme, k=k, bins=bins, integer=integer,
                  masked=masked, masked_label=f"Fewer than {threshold} (suppressed)")
-    badge = "SYNTHETIC referrals - not real data" if synthetic else None
+    badge = SYNTHETIC_BADGE if synthetic else None
     m = choropleth(
         frame, value_col="value", classification=c, palette=palette_name,
         tooltip_fields={"area_name": "Ward", "borough_name": "Borough",
                         "value_display": value_label, "rank_display": "Rank (1 = highest)"},
-        borough_outlines=borough_outlines, basemap=basemap, title=title, badge=badge,
+        borough_outlines=borough_outlines, basemap=basemap, title=None, badge=badge,
         attribution=attribution,
     )
     note = SCHEMES[scheme].description
@@ -587,7 +603,7 @@ def imd_panel(
     title = "IMD 2019 average score (higher = more deprived)"
     m = choropleth(frame, value_col="imd_score", classification=c, palette=palette_name,
                    tooltip_fields=fields, borough_outlines=borough_outlines, basemap=basemap,
-                   title=title, attribution=attribution)
+                   attribution=attribution)
     note = (f"{SCHEMES[used].description} Classes, ranks and deciles are relative to "
             f"{reference}, not England's national deciles.")
     return MapPanel(m, legend_html(c, palette_name, title="IMD 2019 average score", note=note),

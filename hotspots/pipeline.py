@@ -78,6 +78,10 @@ class Pack:
     problems: pd.DataFrame
     _web: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if not self._web:
+            self._web.update(build_web_layers(self.areas))
+
     @property
     def months(self) -> list[str]:
         """All months with crime or referral data, sorted ``YYYY-MM``."""
@@ -86,24 +90,43 @@ class Pack:
 
     @property
     def web_areas(self) -> gpd.GeoDataFrame:
-        """The area layer for web maps: simplified, EPSG:4326, rounded (built once)."""
-        if "areas" not in self._web:
-            from boundaries.web import web_layer
-
-            self._web["areas"] = web_layer(
-                self.areas, tolerance_m=20.0, precision=5,
-                keep=("area_code", "area_name", "borough_name"),
-            )
+        """The area layer for web maps: simplified, EPSG:4326, rounded (built at load)."""
         return self._web["areas"]
 
     @property
     def boroughs_web(self) -> gpd.GeoDataFrame:
-        """Borough outlines for web maps (dissolved from the areas), EPSG:4326."""
-        if "boroughs" not in self._web:
-            b = self.web_areas.to_crs(ANALYSIS_CRS).dissolve("borough_name", as_index=False)
-            b["geometry"] = b.geometry.buffer(0)
-            self._web["boroughs"] = b[["borough_name", "geometry"]].to_crs("EPSG:4326")
+        """Borough outlines for web maps (dissolved from the areas), EPSG:4326, rounded."""
         return self._web["boroughs"]
+
+
+def build_web_layers(areas: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Build the web map layers once per pack (never lazily inside a shared object).
+
+    Parameters
+    ----------
+    areas
+        Area layer in EPSG:27700 with ``borough_code``/``borough_name``.
+
+    Returns
+    -------
+    dict
+        ``"areas"``: coverage-simplified at 20 m, EPSG:4326, 5 decimals, with
+        ``area_code``, ``area_name``, ``borough_name``; ``"boroughs"``: the
+        borough outlines dissolved from the same coverage, simplified at 50 m
+        and rounded to 5 decimals.
+    """
+    from boundaries.web import web_layer
+
+    web = web_layer(areas, tolerance_m=20.0, precision=5,
+                    keep=("area_code", "area_name", "borough_name"))
+    b = areas.assign(borough_name=areas["borough_name"].fillna("")).dissolve(
+        "borough_name", as_index=False)
+    b["area_code"] = b["borough_code"].fillna(b["borough_name"]).astype(str)
+    b["area_name"] = b["borough_name"]
+    boroughs = web_layer(b[["area_code", "area_name", "borough_name", "geometry"]],
+                         tolerance_m=50.0, precision=5, keep=("area_code", "borough_name"))
+    boroughs = boroughs.rename(columns={"area_code": "borough_code"})
+    return {"areas": web, "boroughs": boroughs}
 
 
 @dataclass(frozen=True)
@@ -360,6 +383,8 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
     t["rate_display"] = privacy.display_values(
         t["rate_per_1000"], t["suppressed"], decimals=1, threshold=sel.suppress_below).to_numpy()
     t["value_display"] = t["count_display"] if sel.rate == "count" else t["rate_display"]
+    # A rank would reveal the order of suppressed small counts: not ranked.
+    t["rank"] = t["rank"].where(~t["suppressed"].astype(bool))
     no_pop = t["has_data"].to_numpy() & t["value"].isna().to_numpy()
     t.loc[no_pop, "value_display"] = "no population"
 

@@ -6,6 +6,7 @@ Streamlit's caches are process-wide, so the pack is loaded once for all tests.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -56,6 +57,18 @@ def _table(at: AppTest) -> pd.DataFrame:
     return at.dataframe[0].value
 
 
+def _maps(at: AppTest) -> list[dict]:
+    """Arguments the page sends to each st_folium component (script, links, height...)."""
+    def walk(node):  # type: ignore[no-untyped-def]
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    return [json.loads(e.proto.json_args) for e in walk(at.main)
+            if type(e).__name__ == "UnknownElement"
+            and getattr(e.proto, "component_name", "") == "streamlit_folium.st_folium"]
+
+
 def _legend_labels(legend: str) -> list[str]:
     return re.findall(r'<span class="hs-legend-label">([^<]*)</span>', legend)
 
@@ -93,6 +106,17 @@ def test_two_legends_with_counts_and_no_data(default_run, pack):
     counts = [int(re.search(r"\((\d+)\)$", label).group(1)) for label in measure]
     assert sum(counts) == len(pack.areas)
     assert len(imd) >= 3 and "IMD 2019 average score" in legends[1]
+
+
+def test_maps_load_only_local_scripts_and_report_nothing(default_run):
+    maps = _maps(default_run)
+    assert len(maps) == 2
+    for args in maps:
+        assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
+        assert args["css_links"] == ["/app/static/vendor/leaflet/leaflet.css"]
+        assert args["returned_objects"] == []
+        assert "tileLayer" not in args["script"] and "https://" not in args["header"]
+        assert args["height"] >= 400
 
 
 def test_two_maps_side_by_side(default_run):
@@ -167,6 +191,9 @@ def test_referrals_suppress_small_counts(pack):
     assert not at.exception
     legend = _legends(at)[0]
     assert "Fewer than 5 (suppressed)" in legend
+    script = _maps(at)[0]["script"]
+    assert "SYNTHETIC" in script  # the badge drawn on the map itself
+    assert "\\u0026lt;5" in script  # tooltips say "<5" (escaped HTML inside the JSON)
     wt = pipeline.ward_table(pack, pipeline.Selection("referrals:all", m, m, "count", 5))
     assert (wt.frame["count_display"] == "<5").any()
     assert not re.search(r"\b[1-4] to [1-4] \(", legend)
@@ -237,9 +264,11 @@ def test_k_changes_number_of_classes():
 
 def test_osm_basemap_warns_about_internet():
     at = _fresh()
+    assert all("tile.openstreetmap.org" not in m["script"] for m in _maps(at))
     at.radio(key="basemap").set_value("osm").run()
     assert not at.exception
     assert any("internet" in w.value for w in at.sidebar.warning)
+    assert all("tile.openstreetmap.org" in m["script"] for m in _maps(at))
 
 
 def _empty_selection(pack) -> tuple[str, str] | None:
@@ -269,3 +298,19 @@ def test_empty_period_shows_no_data_message(pack):
     assert any("No data for this selection" in i.value for i in at.info)
     assert not _legends(at)
     assert len(at.dataframe) <= 2  # only the data-quality tables
+
+
+def test_marking_from_environment(monkeypatch):
+    monkeypatch.setenv("HOTSPOTS_MARKING", "official-sensitive")
+    at = _fresh()
+    banners = [m.value for m in at.markdown if "hs-marking" in m.value]
+    assert len(banners) == 2  # top and bottom of the page
+    assert all(">OFFICIAL-SENSITIVE<" in b and "#b30000" in b for b in banners)
+
+
+def test_missing_pack_is_explained_not_a_traceback(monkeypatch, tmp_path):
+    monkeypatch.setenv(PACK_ENV, str(tmp_path / "nowhere"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("could not be opened" in e.value and "pack.json" in e.value for e in at.error)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -231,3 +233,95 @@ def test_input_frame_not_mutated(wards):
     _build(wards)
     pd.testing.assert_frame_equal(pd.DataFrame(wards.drop(columns="geometry")),
                                   pd.DataFrame(before.drop(columns="geometry")))
+
+
+# --------------------------------------------------------------------------- offline assets
+
+
+def test_static_assets_copied_once_and_repaired(tmp_path):
+    from hotspots.assets import (
+        LEAFLET_FILES,
+        VENDOR_SUBDIR,
+        ensure_static_assets,
+        leaflet_source_dir,
+    )
+
+    target = ensure_static_assets(tmp_path)
+    assert target == tmp_path / VENDOR_SUBDIR
+    for rel in LEAFLET_FILES:
+        assert (target / rel).read_bytes() == (leaflet_source_dir() / rel).read_bytes()
+    js = target / "leaflet.js"
+    stamp = js.stat().st_mtime_ns
+    ensure_static_assets(tmp_path)  # idempotent: nothing rewritten
+    assert js.stat().st_mtime_ns == stamp
+    js.write_text("broken")
+    ensure_static_assets(tmp_path)  # a damaged copy is replaced
+    assert js.read_bytes() == (leaflet_source_dir() / "leaflet.js").read_bytes()
+    assert not [p for p in target.rglob(".*")]  # no temporary files left behind
+
+
+def test_asset_urls_match_static_serving_paths():
+    from hotspots.assets import VENDOR_SUBDIR
+
+    # Streamlit serves <app folder>/static/<path> at /app/static/<path>.
+    assert LEAFLET_JS_URL == "/app/" + (VENDOR_SUBDIR / "leaflet.js").as_posix()
+    assert LEAFLET_CSS_URL == "/app/" + (VENDOR_SUBDIR / "leaflet.css").as_posix()
+    assert "1.9.3" in (Path(__import__("xstatic.pkg.leaflet", fromlist=["x"]).BASE_DIR)
+                       / "leaflet.js").read_text()[:300]
+
+
+# --------------------------------------------------------------------------- page panels
+
+
+@pytest.fixture()
+def ward_table(wards) -> pd.DataFrame:
+    """A ward-table-like frame: referral counts with small ones suppressed."""
+    count = pd.Series([0, 3, 1, 5, 8, 13, 21, np.nan, 2], index=wards.index)
+    suppressed = count.between(1, 4)
+    display = count.map(lambda v: "no data" if np.isnan(v) else f"{v:.0f}").where(~suppressed, "<5")
+    return pd.DataFrame({
+        "area_code": wards["area_code"], "value": count, "count": count,
+        "rank": count.rank(ascending=False, method="min"), "value_display": display,
+        "suppressed": suppressed, "imd_score": [10.0, 20, 30, 40, 50, 60, 70, np.nan, 80],
+        "imd_rank": [8, 7, 6, 5, 4, 3, 2, np.nan, 1], "imd_decile": [10, 9, 8, 6, 5, 4, 2,
+                                                                      np.nan, 1],
+    })
+
+
+def test_measure_panel_hides_small_counts(wards, ward_table):
+    from hotspots.maps import SYNTHETIC_BADGE, measure_panel
+
+    web = wards[["area_code", "area_name", "borough_name", "geometry"]]
+    p = measure_panel(web, ward_table, title="Referrals", value_label="Referrals",
+                      integer=True, sensitive=True, threshold=5, k=3, synthetic=True)
+    props = [f["properties"] for f in _geojson_layers(p.map)[0].data["features"]]
+    assert [x["value_display"] for x in props] == ["0", "&lt;5", "&lt;5", "5", "8", "13", "21",
+                                                   "no data", "&lt;5"]
+    assert props[1]["rank_display"] == "not shown (small count)"
+    assert props[3]["rank_display"] == "4"
+    assert p.classification.n_masked == 3
+    assert "Fewer than 5 (suppressed) (3)" in p.legend
+    assert not re.search(r"[1-4] to [1-4] \(", p.legend)
+    assert json.dumps(SYNTHETIC_BADGE) in p.map.get_root().render()
+
+
+def test_measure_panel_crime_is_not_suppressed(wards, ward_table):
+    from hotspots.maps import measure_panel
+
+    web = wards[["area_code", "area_name", "borough_name", "geometry"]]
+    p = measure_panel(web, ward_table, title="Crime", value_label="Crimes", integer=True,
+                      sensitive=False, threshold=5, k=3)
+    assert p.classification.n_masked == 0 and "suppressed" not in p.legend
+    assert "SYNTHETIC" not in p.map.get_root().render()
+
+
+def test_imd_panel_legend_states_reference_and_falls_back_from_user_bins(wards, ward_table):
+    from hotspots.maps import imd_panel
+
+    web = wards[["area_code", "area_name", "borough_name", "geometry"]]
+    p = imd_panel(web, ward_table, scheme="user_defined", k=4, reference="London wards")
+    assert p.classification.scheme == "quantiles" and p.classification.k == 4
+    assert "relative to London wards" in p.legend and "No data (1)" in p.legend
+    props = [f["properties"] for f in _geojson_layers(p.map)[0].data["features"]]
+    assert props[0]["imd_rank_display"] == "8 of 8" and props[7]["imd_score_display"] == "no data"
+    assert props[8]["imd_decile_display"] == "1"

@@ -84,7 +84,6 @@ def measure_panel(
         synthetic=wt.is_synthetic,
         basemap=basemap,  # type: ignore[arg-type]
         borough_outlines=pack.boroughs_web,
-        attribution=pack.meta.get("attribution"),
     )
 
 
@@ -96,6 +95,6 @@ def imd_panel(folder: str | None, scheme: str, k: int, basemap: str) -> maps.Map
     return maps.imd_panel(
         pack.web_areas, pack.imd, scheme=scheme, k=k, reference=reference,
         basemap=basemap,  # type: ignore[arg-type]
-        borough_outlines=pack.boroughs_web, attribution=pack.meta.get("attribution"),
+        borough_outlines=pack.boroughs_web,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 from streamlit_folium import st_folium
 
-MAP_HEIGHT = 540
+MAP_HEIGHT = 470
 
 
 def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:

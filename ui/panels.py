@@ -17,14 +17,14 @@ import streamlit as st
 from hotspots import pipeline, stats
 from hotspots._errors import InputDataError
 from hotspots.classify import SCHEMES
-from hotspots.maps import BASEMAPS
+from hotspots.maps import BASEMAPS, SYNTHETIC_BADGE
 from ui import cache, mapview
 from ui.sidebar import PageOptions, month_label
 
 #: Environment variable with the protective marking printed on the page.
 MARKING_ENV = "HOTSPOTS_MARKING"
 DEFAULT_MARKING = "OFFICIAL"
-SYNTHETIC_TEXT = "SYNTHETIC referrals — not real data"
+SYNTHETIC_TEXT = SYNTHETIC_BADGE
 TOP_N = 20
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
@@ -75,7 +75,7 @@ def page_header(pack: pipeline.Pack) -> None:
 # --------------------------------------------------------------------------- results
 
 
-def results(pack: pipeline.Pack, opts: PageOptions, wt: pipeline.WardTable) -> None:
+def results(opts: PageOptions, wt: pipeline.WardTable) -> None:
     """Draw the warning, headline, maps and table, or the no-data message."""
     synthetic_warning(wt)
     if wt.is_empty:
@@ -129,9 +129,10 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable) -> None:
 
 
 def _map_title(title: str, synthetic: bool) -> None:
-    badge = (f' <span class="hs-synthetic" style="background:#b30000;color:#fff;'
-             f'padding:1px 6px;border-radius:3px;font-size:0.8rem;font-weight:700;">'
-             f"{html.escape(SYNTHETIC_TEXT)}</span>" if synthetic else "")
+    badge = (' <span class="hs-synthetic" style="display:inline-block;white-space:nowrap;'
+             'background:#b30000;color:#fff;padding:1px 6px;border-radius:3px;'
+             f'font-size:0.8rem;font-weight:700;">{html.escape(SYNTHETIC_TEXT)}</span>'
+             if synthetic else "")
     st.markdown(f'<div class="hs-map-title" style="font-weight:600;min-height:3em;">'
                 f"{html.escape(title)}{badge}</div>", unsafe_allow_html=True)
 

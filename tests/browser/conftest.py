@@ -60,8 +60,11 @@ def chromium_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    """Start ``streamlit run dashboard.py`` on a free localhost port; yield its URL."""
+def server(chromium_path: Path) -> Iterator[str]:
+    """Start ``streamlit run dashboard.py`` on a free localhost port; yield its URL.
+
+    Depends on ``chromium_path`` so that no server starts when the browser tests skip.
+    """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)

@@ -108,8 +108,12 @@ def test_maps_draw_offline(server, offline_page):  # type: ignore[no-untyped-def
     tip.wait_for(timeout=10_000)
     text = tip.inner_text()
     assert "Ward" in text and "Borough" in text and "Rank" in text
-    page.screenshot(path=str(ARTIFACTS / "page-full.png"), full_page=True)
     iframes.nth(0).screenshot(path=str(ARTIFACTS / "map-measure-tooltip.png"))
+    page.screenshot(path=str(ARTIFACTS / "page-top.png"))
+    # Streamlit scrolls inside its own container: a tall window shows the whole page.
+    page.set_viewport_size({"width": 1600, "height": 3200})
+    page.get_by_text("Method and sources").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "page-full.png"))
     assert errors == [], errors
     (ARTIFACTS / "browser-timings.json").write_text(json.dumps(
         {"first_paint_s": round(first_paint, 2), "maps_drawn_s": round(maps_drawn, 2),
@@ -134,3 +138,21 @@ def test_narrow_window_keeps_maps_apart(server, offline_page):  # type: ignore[n
 def test_artifacts_folder_is_ignored():
     ignore = (ROOT / ".gitignore").read_text(encoding="utf-8")
     assert "/test-artifacts/" in ignore and Path(ARTIFACTS).name == "test-artifacts"
+
+
+def test_referral_map_is_labelled_synthetic(server, offline_page):  # type: ignore[no-untyped-def]
+    page, blocked, errors = offline_page
+    page.goto(server, wait_until="domcontentloaded")
+    _wait_for_maps(page, _expected_wards())
+    measure = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    measure.click()
+    page.keyboard.type("All referrals")
+    page.keyboard.press("Enter")
+    page.locator(".hs-synthetic").first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    frame = page.frame_locator(MAP_IFRAME).nth(0)
+    badge = frame.locator(".hs-map-title")
+    badge.wait_for(timeout=LOAD_TIMEOUT_MS)
+    assert "SYNTHETIC" in badge.inner_text()
+    assert page.get_by_text("Fewer than 5 (suppressed)").first.is_visible()
+    assert blocked == [] and errors == []
+    page.screenshot(path=str(ARTIFACTS / "page-referrals.png"))
