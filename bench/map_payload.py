@@ -11,12 +11,14 @@ Reported as ratios, plus the absolute sizes for the record.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import folium
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 
 
@@ -40,23 +42,19 @@ def naive() -> tuple[int, float]:
 
 
 def ours() -> tuple[int, float]:
-    """The page's map: pack -> web layer -> choropleth."""
-    from hotspots import classify, maps, pipeline
+    """The page's measure map: pack -> ward table -> measure panel (as ui/cache.py does)."""
+    from hotspots import maps, pipeline
 
     def run() -> int:
         pack = pipeline.load_pack()
         months = pack.months
         wt = pipeline.ward_table(pack, pipeline.Selection("crime:all", months[-12], months[-1]))
-        web = pack.web_areas.merge(
-            wt.frame.drop(columns=["geometry", "area_name", "borough_name"]), on="area_code")
-        c = classify.classify(web["value"], scheme="quantiles", k=5)
-        m = maps.choropleth(
-            web, value_col="value", classification=c, palette=maps.palette("YlOrRd", c.k),
-            tooltip_fields={"area_name": "Ward", "borough_name": "Borough",
-                            "value_display": "Value", "rank": "Rank"},
+        panel = maps.measure_panel(
+            pack.web_areas, wt.frame.drop(columns="geometry"), title=wt.label,
+            value_label="Crimes", integer=True, sensitive=False, threshold=5,
             borough_outlines=pack.boroughs_web,
         )
-        return len(m.get_root().render().encode())
+        return len(panel.map.get_root().render().encode())
 
     return _timed(run)
 

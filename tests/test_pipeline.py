@@ -142,3 +142,14 @@ def test_cli_manifest_traces_inputs_and_parameters(tmp_path, demo_dir):
                                             "month_to": "2025-03", "rate": "count",
                                             "suppress_below": 5}
     assert m["versions"]["esda"] and m["versions"]["python"].startswith("3.11")
+
+
+def test_demo_wards_are_one_gap_free_coverage(pack):
+    import shapely
+
+    from boundaries.web import coverage_gaps
+
+    assert bool(shapely.coverage_is_valid(pack.areas.geometry.values))
+    assert coverage_gaps(pack.areas) < 1.0  # m2, over all of London
+    assert bool(shapely.coverage_is_valid(pack.web_areas.to_crs(27700).geometry.values))
+    assert pack.web_areas.crs.to_epsg() == 4326 and len(pack.web_areas) == 704
