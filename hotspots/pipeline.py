@@ -145,6 +145,8 @@ class Selection:
         ``"count"`` or ``"per_1000"`` residents.
     suppress_below
         Referral counts from 1 to ``suppress_below - 1`` are hidden.
+    boroughs
+        Limit the table to these borough names (empty = every area).
     """
 
     measure: str = "crime:all"
@@ -152,6 +154,7 @@ class Selection:
     month_to: str = "9999-12"
     rate: RateKind = "count"
     suppress_below: int = privacy.DEFAULT_THRESHOLD
+    boroughs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -356,8 +359,15 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
     if sel.month_from > sel.month_to:
         raise ValueError(f"The period runs backwards: {sel.month_from} is after {sel.month_to}.")
     records, family, coverage = _select_records(pack, sel)
-    counts = join.count_by_area(records, pack.areas, weight="count")
-    t = pack.areas.merge(counts, on="area_code", how="left")
+    areas = pack.areas
+    if sel.boroughs:
+        unknown = sorted(set(sel.boroughs) - set(areas["borough_name"].dropna()))
+        if unknown:
+            raise ValueError(f"Unknown borough(s) {unknown}; see the pack's borough names.")
+        areas = areas[areas["borough_name"].isin(sel.boroughs)].reset_index(drop=True)
+        records = records[records["area_code"].isin(areas["area_code"])]
+    counts = join.count_by_area(records, areas, weight="count")
+    t = areas.merge(counts, on="area_code", how="left")
     has_data = (
         t["area_code"].isin(coverage) if coverage is not None else pd.Series(True, index=t.index)
     )
@@ -393,7 +403,7 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
     labels = measure_options(pack)
     src = "Recorded crime" if family == "crime" else "Referrals"
     recon = pack.reconciliations[pack.reconciliations["source"].str.startswith(src)]
-    frame = gpd.GeoDataFrame(t, geometry="geometry", crs=pack.areas.crs)
+    frame = gpd.GeoDataFrame(t, geometry="geometry", crs=areas.crs)
     return WardTable(
         frame=frame,
         spearman=rho,

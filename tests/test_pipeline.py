@@ -140,7 +140,7 @@ def test_cli_manifest_traces_inputs_and_parameters(tmp_path, demo_dir):
     assert files["crime_ward_month.csv.gz"] == hashlib.sha256(raw).hexdigest()
     assert m["parameters"]["selection"] == {"measure": "crime:all", "month_from": "2025-01",
                                             "month_to": "2025-03", "rate": "count",
-                                            "suppress_below": 5}
+                                            "suppress_below": 5, "boroughs": []}
     assert m["versions"]["esda"] and m["versions"]["python"].startswith("3.11")
 
 
@@ -153,3 +153,17 @@ def test_demo_wards_are_one_gap_free_coverage(pack):
     assert coverage_gaps(pack.areas) < 1.0  # m2, over all of London
     assert bool(shapely.coverage_is_valid(pack.web_areas.to_crs(27700).geometry.values))
     assert pack.web_areas.crs.to_epsg() == 4326 and len(pack.web_areas) == 704
+
+
+def test_borough_filter(pack, raw_crime):
+    months = pack.months
+    sel = pipeline.Selection("crime:all", months[-3], months[-1], boroughs=("Camden", "Hackney"))
+    wt = pipeline.ward_table(pack, sel)
+    f = wt.frame
+    assert set(f["borough_name"]) == {"Camden", "Hackney"}
+    codes = set(f["area_code"])
+    raw = raw_crime[raw_crime["area_code"].isin(codes) & (raw_crime["month"] >= months[-3])]
+    assert f["count"].sum() == raw["count"].sum() == wt.n_records
+    assert f["rank"].min() == 1 and wt.spearman.n == len(f)
+    with pytest.raises(ValueError, match="Unknown borough"):
+        pipeline.ward_table(pack, pipeline.Selection("crime:all", boroughs=("Atlantis",)))
