@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = ap.add_subparsers(dest="command", required=True)
     for name, help_ in (("table", "write the ward table (CSV + GeoPackage) and reconciliation"),
+                        ("analyse", "the ward table with hotspot statistics, association and "
+                                    "change tables, plus a run manifest"),
                         ("measures", "list the measures a pack offers")):
         p = sub.add_parser(name, help=help_)
         src = p.add_argument_group("data (a pack folder, or files)")
@@ -36,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         src.add_argument("--mapping", type=Path, help="referral column mapping (JSON)")
         src.add_argument("--population", type=Path, help="CSV: area_code, population")
         src.add_argument("--imd", type=Path, help="CSV: area_code, imd_score, ...")
-        if name == "table":
+        if name in ("table", "analyse"):
             p.add_argument("--measure", default="crime:all", help="measure key (see 'measures')")
             p.add_argument("--from", dest="month_from", help="first month YYYY-MM")
             p.add_argument("--to", dest="month_to", help="last month YYYY-MM (default: latest)")
@@ -44,6 +46,20 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--suppress-below", type=int, default=5,
                            help="hide referral counts from 1 to N-1 (default 5)")
             p.add_argument("--out", type=Path, required=True, help="output folder")
+            p.add_argument("--borough", action="append", default=[],
+                           help="limit to a borough (repeat for several)")
+        if name == "analyse":
+            st = p.add_argument_group("statistics")
+            st.add_argument("--weights", choices=["queen", "rook", "knn", "distance"],
+                            default="queen")
+            st.add_argument("--k", type=int, default=6, help="neighbours for knn weights")
+            st.add_argument("--threshold", type=float, help="distance band (m) for distance")
+            st.add_argument("--permutations", type=int, default=999)
+            st.add_argument("--seed", type=int, default=20261123)
+            st.add_argument("--correction", choices=["fdr", "bonferroni", "none"], default="fdr")
+            st.add_argument("--alpha", type=float, default=0.05)
+            st.add_argument("--year-start", choices=["financial", "project", "calendar"],
+                            default="financial", help="year convention for year to date")
     return ap
 
 
@@ -81,7 +97,51 @@ def default_period(months: list[str], month_from: str | None, month_to: str | No
     return frm, to
 
 
-def _write_manifest(a: argparse.Namespace, pack, sel) -> None:  # type: ignore[no-untyped-def]
+def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untyped-def]
+    from hotspots import analysis
+
+    p = analysis.StatsParams(weights=a.weights, k=a.k, threshold=a.threshold,
+                             permutations=a.permutations, seed=a.seed, correction=a.correction,
+                             alpha=a.alpha, year_start=a.year_start, min_count=5)
+    res = analysis.analyse(pack, sel, p)
+    a.out.mkdir(parents=True, exist_ok=True)
+    table = analysis.analysis_for_export(res)
+    table.to_csv(a.out / "ward_analysis.csv", index=False)
+    gpkg = a.out / "ward_analysis.gpkg"
+    gpkg.unlink(missing_ok=True)
+    geo = res.table[["area_code", "geometry"]].merge(table, on="area_code")
+    for c in geo.columns:
+        if geo[c].dtype == object:
+            geo[c] = geo[c].astype("string")
+    geo.to_file(gpkg, layer="ward_analysis", driver="GPKG")
+    res.by_borough.to_csv(a.out / "spearman_by_borough.csv", index=False)
+    if not res.ward.is_sensitive:
+        res.deciles.to_csv(a.out / "imd_deciles.csv", index=False)
+        res.concentration.to_csv(a.out / "concentration.csv", index=False)
+    pack.reconciliations.to_csv(a.out / "reconciliation.csv", index=False)
+    pack.unassigned.to_csv(a.out / "unassigned_rows.csv", index=False)
+    _write_manifest(a, pack, sel, extra=res.params)
+    wt = res.ward
+    print(f"{wt.label}, {wt.period_label}" + ("  [SYNTHETIC referrals]" if wt.is_synthetic else ""))
+    print(wt.spearman.text)
+    gm = res.params["hotspots"].get("global_moran", {})
+    if gm:
+        print(f"Global Moran's I = {gm.get('I', float('nan')):.3f} "
+              f"(pseudo p = {gm.get('p_sim', float('nan')):.4f}, {p.permutations} permutations)")
+    print("Gi* classes (" + p.correction + "): " + ", ".join(
+        f"{k} {v}" for k, v in res.table["gi_class"].value_counts().items()))
+    print("LISA clusters: " + ", ".join(
+        f"{k} {v}" for k, v in res.table["lisa_quadrant"].value_counts().items()))
+    if res.deprived_share is not None:
+        print(res.deprived_share.text)
+    for n in res.notes:
+        print("note: " + n)
+    print(f"Wrote {a.out}/ward_analysis.csv, ward_analysis.gpkg, spearman_by_borough.csv, "
+          "reconciliation.csv, unassigned_rows.csv, manifest.json")
+    return 0
+
+
+def _write_manifest(a: argparse.Namespace, pack, sel, extra=None) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import asdict
 
     from hotspots.config import run_manifest, write_manifest
@@ -91,7 +151,7 @@ def _write_manifest(a: argparse.Namespace, pack, sel) -> None:  # type: ignore[n
         "mapping": a.mapping, "population": a.population, "imd": a.imd,
     }
     m = run_manifest(command="python -m hotspots " + " ".join(sys.argv[1:]), inputs=inputs,
-                     parameters={"selection": asdict(sel), "layer": a.layer})
+                     parameters={"selection": asdict(sel), "layer": a.layer, **(extra or {})})
     write_manifest(m, a.out / "manifest.json")
 
 
@@ -109,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         frm, to = default_period(pack.months, a.month_from, a.month_to)
         sel = pipeline.Selection(measure=a.measure, month_from=frm, month_to=to, rate=a.rate,
-                                 suppress_below=a.suppress_below)
+                                 suppress_below=a.suppress_below, boroughs=tuple(a.borough))
+        if a.command == "analyse":
+            return _analyse(a, pack, sel)
         wt = pipeline.ward_table(pack, sel)
     except (InputDataError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)

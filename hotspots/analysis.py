@@ -1,0 +1,239 @@
+"""The full ward analysis for one selection: hotspots, smoothing, association, change.
+
+:func:`analyse` composes the ward table (:func:`hotspots.pipeline.ward_table`)
+with Empirical-Bayes rates, the hotspot statistics (Gi*, LISA, bivariate LISA
+against IMD, global Moran), the deprivation association (Spearman overall and
+per borough, the share of high-count wards in the most deprived, the decile
+table, concentration) and the change tables (period against the previous
+period of the same length, and year to date against the previous year to
+date). The CLI's ``analyse`` command and the page call it; every parameter
+that shapes a number is kept in :attr:`Analysis.params` for the run manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from hotspots import association, periods, pipeline, privacy, rates, stats, trends
+
+Correction = Literal["fdr", "bonferroni", "none"]
+
+
+@dataclass(frozen=True)
+class StatsParams:
+    """Parameters of the hotspot statistics (small and hashable: a cache key).
+
+    Attributes
+    ----------
+    weights
+        ``"queen"`` (default), ``"rook"``, ``"knn"`` or ``"distance"``.
+    k
+        Neighbours for ``"knn"``.
+    threshold
+        Distance band in metres for ``"distance"``.
+    permutations
+        Conditional permutations for pseudo p-values (999 by default).
+    seed
+        Seed of the permutations: the same seed gives identical output.
+    correction
+        Multiple-testing control before any label: ``"fdr"``
+        (Benjamini-Hochberg), ``"bonferroni"`` or ``"none"``.
+    alpha
+        Significance level for LISA quadrants.
+    year_start
+        Year convention for year-to-date: ``"financial"`` (April),
+        ``"project"`` (May) or ``"calendar"``.
+    min_count
+        "Wards with at least this many" for the deprivation headline.
+    """
+
+    weights: str = "queen"
+    k: int = 6
+    threshold: float | None = None
+    permutations: int = 999
+    seed: int = 20261123
+    correction: Correction = "fdr"
+    alpha: float = 0.05
+    year_start: str = "financial"
+    min_count: int = 5
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything :func:`analyse` computed, ready for tables, maps and exports."""
+
+    ward: pipeline.WardTable
+    table: gpd.GeoDataFrame
+    params: dict[str, Any]
+    by_borough: pd.DataFrame
+    deprived_share: association.DeprivedShare | None
+    deciles: pd.DataFrame
+    concentration: pd.DataFrame
+    change: trends.ChangeTable | None
+    ytd: trends.ChangeTable | None
+    notes: tuple[str, ...]
+
+
+def _records_all_months(pack: pipeline.Pack, sel: pipeline.Selection) -> pd.DataFrame:
+    wide = replace(sel, month_from="0000-01", month_to="9999-12")
+    records, _, _ = pipeline._select_records(pack, wide)
+    if sel.boroughs:
+        keep = pack.areas.loc[pack.areas["borough_name"].isin(sel.boroughs), "area_code"]
+        records = records[records["area_code"].isin(keep)]
+    return records
+
+
+def _change_tables(
+    pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams, codes: pd.Series
+) -> tuple[trends.ChangeTable | None, trends.ChangeTable | None, list[str]]:
+    records = _records_all_months(pack, sel)
+    family = sel.measure.partition(":")[0]
+    available = sorted(
+        pack.crime["month"].unique() if family == "crime" else pack.referrals["month"].unique()
+    )
+    notes: list[str] = []
+    current = periods.custom_period(sel.month_from, sel.month_to)
+    out: list[trends.ChangeTable | None] = []
+    pairs = [
+        ("previous period", periods.previous_period(current, gap="adjacent")),
+        ("year to date", None),
+    ]
+    for name, prev in pairs:
+        if prev is None:
+            cur, prev = periods.ytd_windows(sel.month_to, year_start=p.year_start)
+        else:
+            cur = current
+        try:
+            out.append(trends.compare_periods(records, cur, prev, months_available=available,
+                                              groups=list(codes), incomplete="raise"))
+        except Exception as e:  # noqa: BLE001 - reported as a note, the rest still runs
+            notes.append(f"No {name} comparison: {e}")
+            out.append(None)
+    return out[0], out[1], notes
+
+
+def analyse(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams) -> Analysis:
+    """Run the whole ward analysis for one selection.
+
+    Parameters
+    ----------
+    pack
+        A loaded pack.
+    sel
+        Measure, period, rate, suppression threshold and borough filter.
+    p
+        Statistical parameters.
+
+    Returns
+    -------
+    Analysis
+        ``table`` has the ward-table columns plus ``eb_rate``,
+        ``n_neighbours``, ``weights_fallback``, ``gi_*``, ``lisa_*``,
+        ``bv_*``, ``bv_class``/``bv_class_label`` and the change columns
+        ``count_prev``, ``change_abs``, ``change_pct``, ``change_label``,
+        ``rank_prev``, ``rank_move``, ``small_base`` (against the previous
+        period of the same length).
+
+    Raises
+    ------
+    ValueError, InputDataError
+        For an unknown measure, a backwards period or unusable values.
+    """
+    wt = pipeline.ward_table(pack, sel)
+    t = wt.frame
+    notes: list[str] = []
+    eb = rates.smooth_rates(t[["area_code", "area_name", "count", "population"]].dropna(
+        subset=["count"]), method="global")
+    t = t.merge(eb.frame[["area_code", "eb_rate"]], on="area_code", how="left")
+    notes += [pr.to_text() for pr in eb.report]
+
+    hot, hot_params = stats.hotspot_table(
+        t, value_col="value", imd_col="imd_score" if "imd_score" in t else None,
+        population_col="population" if sel.rate == "count" else None,
+        weights=p.weights, k=p.k, threshold=p.threshold, permutations=p.permutations,
+        seed=p.seed, correction=p.correction, alpha=p.alpha,
+    )
+    t = t.merge(hot, on="area_code", how="left")
+
+    change, ytd, change_notes = _change_tables(pack, sel, p, t["area_code"])
+    notes += change_notes
+    if change is not None:
+        cols = ["area_code", "count_prev", "change_abs", "change_pct", "change_label",
+                "rank_prev", "rank_move", "small_base"]
+        t = t.merge(change.frame[cols], on="area_code", how="left")
+        t.loc[~t["has_data"], ["count_prev", "change_abs", "change_pct"]] = float("nan")
+
+    by_borough = association.spearman_by_group(t, measure="value", score="imd_score",
+                                               by="borough_name")
+    shared = None
+    if wt.is_sensitive and t["imd_score"].notna().any():
+        # The board headline: "x% of wards with 5 or more referrals fall into the
+        # highest 20 percent of IMD score" (London-relative, and it says so).
+        shared = association.share_in_most_deprived(
+            t, measure="count", min_count=p.min_count, quantile=0.2, reference="layer",
+            score="imd_score")
+    deciles = association.decile_table(t, measure="count", population="population",
+                                       reference="layer", score="imd_score")
+    conc = association.concentration(t, measure="count")
+    params = {
+        "selection": asdict(sel),
+        "statistics": asdict(p),
+        "hotspots": hot_params,
+        "period_label": wt.period_label,
+        "measure_label": wt.label,
+    }
+    frame = gpd.GeoDataFrame(t, geometry="geometry", crs=wt.frame.crs)
+    return Analysis(ward=wt, table=frame, params=params, by_borough=by_borough,
+                    deprived_share=shared, deciles=deciles, concentration=conc,
+                    change=change, ytd=ytd, notes=tuple(notes))
+
+
+EXPORT_COLUMNS = [
+    "rank", "area_code", "area_name", "borough_name", "count", "population", "rate_per_1000",
+    "eb_rate", "imd_score", "imd_rank", "imd_decile", "imd_share_20pct", "has_data",
+    "n_neighbours", "weights_fallback", "gi_z", "gi_p", "gi_q", "gi_class", "lisa_i",
+    "lisa_quadrant", "lisa_p", "lisa_q", "bv_i", "bv_quadrant", "bv_p", "bv_q", "bv_class",
+    "bv_class_label", "count_prev", "change_abs", "change_pct", "change_label", "rank_prev",
+    "rank_move", "small_base",
+]
+
+
+def analysis_for_export(a: Analysis) -> pd.DataFrame:
+    """Return the analysis table with suppression applied, ready for CSV/GeoPackage.
+
+    Counts, rates, smoothed rates, previous counts and changes are hidden
+    wherever the count (or the previous count) is suppressed, for sensitive
+    measures; text cells are neutralised against spreadsheet formulas.
+
+    Parameters
+    ----------
+    a
+        An analysis.
+
+    Returns
+    -------
+    DataFrame
+        :data:`EXPORT_COLUMNS` present in the table, ranked.
+    """
+    base = pipeline.table_for_export(a.ward).set_index("area_code")
+    t = a.table.drop(columns="geometry").set_index("area_code")
+    out = t[[c for c in EXPORT_COLUMNS if c in t and c != "area_code"]].copy()
+    for c in ("rank", "count", "rate_per_1000"):
+        out[c] = base.loc[out.index, c]
+    if a.ward.is_sensitive:
+        thr = a.ward.selection.suppress_below
+        hide = privacy.suppressed_mask(t["count"], threshold=thr)
+        if "count_prev" in t:
+            hide |= privacy.suppressed_mask(t["count_prev"], threshold=thr)
+        for c in ("eb_rate", "count_prev", "change_abs", "change_pct", "change_label",
+                  "rank_prev", "rank_move"):
+            if c in out:
+                out[c] = out[c].astype(object).where(~hide.to_numpy(), f"<{thr}" if c in (
+                    "count_prev",) else None)
+    out = out.reset_index().sort_values(["rank", "area_code"], na_position="last",
+                                        kind="stable")
+    return privacy.safe_for_spreadsheet(out.reset_index(drop=True))

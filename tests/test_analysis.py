@@ -1,0 +1,89 @@
+"""The composed ward analysis on the demo pack, and the CLI's analyse command."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from hotspots import analysis, cli, pipeline
+
+FAST = analysis.StatsParams(permutations=99, seed=7)
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return pipeline.load_pack()
+
+
+@pytest.fixture(scope="module")
+def crime_analysis(pack):
+    m = pack.months
+    return analysis.analyse(pack, pipeline.Selection("crime:all", m[-12], m[-1]), FAST)
+
+
+def test_every_column_present_and_no_data_kept_apart(crime_analysis):
+    t = crime_analysis.table
+    missing = [c for c in analysis.EXPORT_COLUMNS if c not in t.columns]
+    assert not missing
+    nodata = t[~t["has_data"]]
+    assert len(nodata) == 25
+    assert (nodata["gi_class"].str.lower() == "no data").all()
+    assert nodata["gi_z"].isna().all() and nodata["count_prev"].isna().all()
+    assert crime_analysis.params["statistics"]["permutations"] == 99
+    assert crime_analysis.params["statistics"]["seed"] == 7
+
+
+def test_change_against_previous_period_matches_independent_sum(pack, crime_analysis):
+    raw = pd.read_csv(pack.folder / "crime_ward_month.csv.gz", dtype={"area_code": str})
+    m = pack.months
+    prev = raw[(raw["month"] >= m[-24]) & (raw["month"] <= m[-13])]
+    expect = prev.groupby("area_code")["count"].sum()
+    t = crime_analysis.table.set_index("area_code")
+    got = t.loc[expect.index, "count_prev"]
+    assert (got == expect).all()
+    ok = t["has_data"]
+    assert (t.loc[ok, "change_abs"] == t.loc[ok, "count"] - t.loc[ok, "count_prev"]).all()
+
+
+def test_same_seed_identical_other_seed_changes_only_p(pack):
+    m = pack.months
+    sel = pipeline.Selection("crime:major:BURGLARY", m[-6], m[-1], "per_1000")
+    a1 = analysis.analyse(pack, sel, FAST).table
+    a2 = analysis.analyse(pack, sel, FAST).table
+    a3 = analysis.analyse(pack, sel, analysis.StatsParams(permutations=99, seed=8)).table
+    cols = ["gi_z", "gi_p", "lisa_i", "lisa_p", "bv_i"]
+    pd.testing.assert_frame_equal(a1[cols], a2[cols])
+    pd.testing.assert_series_equal(a1["gi_z"], a3["gi_z"])  # statistic does not depend on seed
+    assert not a1["gi_p"].equals(a3["gi_p"])
+
+
+def test_referral_export_hides_small_numbers_everywhere(pack, tmp_path):
+    m = pack.months
+    a = analysis.analyse(pack, pipeline.Selection("referrals:all", m[-12], m[-1]), FAST)
+    ex = analysis.analysis_for_export(a)
+    for col in ("count", "count_prev"):
+        s = ex[col].astype(str)
+        assert not s.isin(["1", "2", "3", "4", "1.0", "2.0", "3.0", "4.0"]).any(), col
+    small = a.table["count"].between(1, 4).to_numpy()
+    hidden = ex.set_index("area_code").loc[a.table.loc[small, "area_code"]]
+    assert hidden["eb_rate"].isna().all() and hidden["rank"].isna().all()
+    assert a.deprived_share is not None and "not England" in a.deprived_share.text
+
+
+def test_cli_analyse_writes_tables_and_manifest(tmp_path, capsys):
+    code = cli.main(["analyse", "--measure", "crime:major:ROBBERY", "--permutations", "99",
+                     "--seed", "3", "--borough", "Lambeth", "--borough", "Southwark",
+                     "--out", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "Moran" in out and "Gi*" in out
+    t = pd.read_csv(tmp_path / "ward_analysis.csv")
+    assert set(t["borough_name"]) == {"Lambeth", "Southwark"}
+    assert {"gi_class", "lisa_quadrant", "bv_class_label", "change_label"} <= set(t.columns)
+    m = json.loads((tmp_path / "manifest.json").read_text())
+    assert m["parameters"]["statistics"]["seed"] == 3
+    assert m["parameters"]["selection"]["boroughs"] == ["Lambeth", "Southwark"]
+    by = pd.read_csv(tmp_path / "spearman_by_borough.csv")
+    assert set(by["group"]) >= {"Lambeth", "Southwark"}
