@@ -1,0 +1,317 @@
+"""Hotspot statistics speed: ours against the naive esda pipeline and pygeoda.
+
+Run by hand (never in the test suite; about 3 minutes, ``--quick`` about 1)::
+
+    .venv/bin/python bench/stats_speed.py [--quick]
+
+(a) London wards (633, ``London_Ward_CityMerged``), every statistic for one measure
+    (income-deprived residents = IoD income score x population; IMD score for the
+    bivariate statistics; population for the rate-adjusted Moran), 999 permutations,
+    from a cold process start (interpreter start, imports, reading the layer and the CSV,
+    weights, statistics, FDR). Each pipeline runs in a fresh process:
+
+    - naive: what a user writes first: ``libpysal Queen.from_dataframe`` and esda's
+      ``Moran``, ``Moran_Rate``, ``Moran_Local``, ``G_Local(star=True)``,
+      ``Moran_Local_BV`` (n_jobs=1), FDR with scipy;
+    - esda + numba disk cache: the same after switching on numba's on-disk cache for
+      every jitted esda function (``Dispatcher.enable_caching()``); the cache is filled by
+      one run first, so this is the best case for that option;
+    - ours: ``boundaries.load.read_boundaries`` + ``hotspots.stats.hotspot_table``;
+    - pygeoda: ``pygeoda.open`` + queen + ``local_moran`` / ``local_gstar`` /
+      ``local_bimoran`` (1 thread), FDR with scipy.
+
+(b) England and Wales LSOAs (34,753), weights + LISA + Gi* at 999 permutations, warm
+    (imports done, esda compiled; the layer read once beforehand and not timed). The
+    variable is each LSOA's log area (a real, strongly clustered variable that covers every
+    LSOA). Pygeoda with 1 thread (2 threads for the record: the machine has 2 cores).
+
+Reported as ratios against the naive pipeline measured in the same run (medians of the
+repeats), with the seconds for the record and where our time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+WARDS = SHARED / "london_wards_2018" / "london_wards_2018.gpkg"
+WARD_IMD = SHARED / "imd2019_wards_london_gla" / "deprivation_index_london_2019_wards_df.csv"
+LSOA = SHARED / "lsoa_2011_england_wales_bgc" / "lsoa11_ew_bgc.gpkg"
+PY = str(ROOT / ".venv" / "bin" / "python")
+
+# ---------------------------------------------------------------- (a) cold scripts
+
+_READ_NAIVE = f"""
+g = gpd.read_file({str(WARDS)!r}, layer="London_Ward_CityMerged")
+imd = pd.read_csv({str(WARD_IMD)!r})
+g = g.merge(imd, left_on="GSS_CODE", right_on="ward_code")
+g["income_deprived"] = (g["income_score"] * g["population"]).round()
+y, x, pop = (g["income_deprived"].to_numpy(), g["imd_average_score"].to_numpy(),
+             g["population"].to_numpy())
+"""
+
+NAIVE = """
+import time, json, sys, warnings
+t0 = time.perf_counter()
+warnings.simplefilter("ignore")
+import geopandas as gpd, pandas as pd, numpy as np
+from libpysal.weights import Queen
+from esda.moran import Moran, Moran_Rate, Moran_Local, Moran_Local_BV
+from esda.getisord import G_Local
+from scipy.stats import false_discovery_control
+{cache}
+t_import = time.perf_counter()
+{read}
+t_read = time.perf_counter()
+w = Queen.from_dataframe(g, use_index=False)
+t_w = time.perf_counter()
+m = Moran(y, w, permutations=999)
+mr = Moran_Rate(y, pop, w, permutations=999)
+lm = Moran_Local(y, w, permutations=999, seed=1, n_jobs=1)
+t_lisa = time.perf_counter()
+gl = G_Local(y, w, star=True, permutations=999, seed=1, n_jobs=1)
+t_gi = time.perf_counter()
+bv = Moran_Local_BV(y, x, w, permutations=999, seed=1, n_jobs=1)
+t_bv = time.perf_counter()
+q = [false_discovery_control(r.p_sim) for r in (lm, gl, bv)]
+t1 = time.perf_counter()
+print(json.dumps({{"total": t1 - t0, "import": t_import - t0, "read": t_read - t_import,
+                  "weights": t_w - t_read, "global+lisa": t_lisa - t_w, "gi": t_gi - t_lisa,
+                  "bv": t_bv - t_gi, "numba": "numba" in sys.modules}}))
+"""
+
+ESDA_CACHE = """
+import esda.crand, esda.significance, esda.moran, esda.getisord
+from numba.core.registry import CPUDispatcher
+for _mod in (esda.crand, esda.significance, esda.moran, esda.getisord):
+    for _obj in list(vars(_mod).values()):
+        if isinstance(_obj, CPUDispatcher):
+            _obj.enable_caching()
+"""
+
+OURS = f"""
+import time, json, sys
+t0 = time.perf_counter()
+import pandas as pd
+from boundaries.load import read_boundaries
+from hotspots import stats
+t_import = time.perf_counter()
+g, _ = read_boundaries({str(WARDS)!r}, layer="London_Ward_CityMerged")
+imd = pd.read_csv({str(WARD_IMD)!r})
+g = g.merge(imd, left_on="area_code", right_on="ward_code")
+g["income_deprived"] = (g["income_score"] * g["population"]).round()
+t_read = time.perf_counter()
+table, params = stats.hotspot_table(g, value_col="income_deprived",
+                                    imd_col="imd_average_score", population_col="population",
+                                    seed=1)
+t1 = time.perf_counter()
+print(json.dumps({{"total": t1 - t0, "import": t_import - t0, "read": t_read - t_import,
+                  "statistics (weights + all)": t1 - t_read, "numba": "numba" in sys.modules,
+                  "libpysal": "libpysal" in sys.modules, "esda": "esda" in sys.modules}}))
+"""
+
+PYGEODA = """
+import time, json, sys
+t0 = time.perf_counter()
+import geopandas as gpd, pandas as pd, numpy as np, pygeoda
+from scipy.stats import false_discovery_control
+t_import = time.perf_counter()
+{read}
+t_read = time.perf_counter()
+gd = pygeoda.open(g[["GSS_CODE", "geometry"]])
+w = pygeoda.queen_weights(gd)
+t_w = time.perf_counter()
+kw = dict(permutations=999, cpu_threads=1, seed=123456789)
+lm = pygeoda.local_moran(w, list(y), **kw)
+gs = pygeoda.local_gstar(w, list(y), **kw)
+bv = pygeoda.local_bimoran(w, list(y), list(x), **kw)
+q = [false_discovery_control(np.minimum(1, 2 * np.array(r.lisa_pvalues())))
+     for r in (lm, gs, bv)]
+t1 = time.perf_counter()
+print(json.dumps({{"total": t1 - t0, "import": t_import - t0, "read": t_read - t_import,
+                  "open+weights": t_w - t_read, "statistics": t1 - t_w}}))
+"""
+
+
+def _run_child(code: str, env_extra: dict[str, str] | None = None) -> tuple[float, dict]:
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env_extra or {})}
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(textwrap.dedent(code))
+    t0 = time.perf_counter()
+    out = subprocess.run([PY, f.name], capture_output=True, text=True, env=env, cwd=ROOT,
+                         check=True)
+    wall = time.perf_counter() - t0
+    Path(f.name).unlink()
+    return wall, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cold_wards(repeats: int) -> dict[str, tuple[float, dict]]:
+    read = _READ_NAIVE
+    scripts = {
+        "naive (libpysal + esda)": (NAIVE.format(cache="", read=read), None),
+        "ours (read_boundaries + hotspot_table)": (OURS, None),
+        "pygeoda (1 thread)": (PYGEODA.format(read=read), None),
+    }
+    results: dict[str, tuple[float, dict]] = {}
+    for name, (code, env) in scripts.items():
+        runs = [_run_child(code, env) for _ in range(repeats)]
+        results[name] = _median_run(runs)
+    with tempfile.TemporaryDirectory() as cache_dir:
+        code = NAIVE.format(cache=ESDA_CACHE, read=read)
+        env = {"NUMBA_CACHE_DIR": cache_dir}
+        first = _run_child(code, env)
+        runs = [_run_child(code, env) for _ in range(repeats)]
+        results["esda + numba disk cache (cache filled)"] = _median_run(runs)
+        results["esda + numba disk cache (first run, filling)"] = first
+    return results
+
+
+def _median_run(runs: list[tuple[float, dict]]) -> tuple[float, dict]:
+    runs = sorted(runs, key=lambda r: r[0])
+    return runs[len(runs) // 2]
+
+
+# ---------------------------------------------------------------- (b) warm LSOAs
+
+
+def warm_lsoas(repeats: int) -> dict[str, tuple[float, dict]]:
+    import numpy as np
+    import pygeoda
+
+    from boundaries.load import read_boundaries
+    from hotspots import _perm, stats, weights
+
+    lsoa, _ = read_boundaries(LSOA)
+    y = np.log(lsoa.area.to_numpy())  # log of the area in m²: real, clustered, all > 0
+    out: dict[str, tuple[float, dict]] = {}
+
+    def ours() -> dict:
+        weights.weights_cache_clear()
+        t0 = time.perf_counter()
+        sw = weights.build_weights(lsoa)
+        t1 = time.perf_counter()
+        stats.local_moran(y, sw, seed=1)
+        t2 = time.perf_counter()
+        stats.local_gi_star(y, sw, seed=1)
+        t3 = time.perf_counter()
+        k = np.diff(sw.adjacency.indptr)
+        t4 = time.perf_counter()
+        _perm.neighbour_sum_counts(y, k, sw.adjacency @ y, 999, 1)
+        t5 = time.perf_counter()
+        layer = weights._layer(lsoa)
+        t6 = time.perf_counter()
+        weights._fingerprint(layer)
+        t7 = time.perf_counter()
+        return {"total": t3 - t0, "weights": t1 - t0, "lisa": t2 - t1, "gi": t3 - t2,
+                "of which kernel (one variable)": t5 - t4,
+                "of which fingerprint (weights)": t7 - t6}
+
+    def ours_cached_weights() -> dict:
+        t0 = time.perf_counter()
+        sw = weights.build_weights(lsoa)
+        t1 = time.perf_counter()
+        stats.local_moran(y, sw, seed=1)
+        stats.local_gi_star(y, sw, seed=1)
+        return {"total": time.perf_counter() - t0, "weights (cache hit)": t1 - t0}
+
+    def naive() -> dict:
+        from esda.getisord import G_Local
+        from esda.moran import Moran_Local
+        from libpysal.weights import Queen
+
+        t0 = time.perf_counter()
+        w = Queen.from_dataframe(lsoa, use_index=False)
+        t1 = time.perf_counter()
+        Moran_Local(y, w, permutations=999, seed=1, n_jobs=1)
+        t2 = time.perf_counter()
+        G_Local(y, w, star=True, permutations=999, seed=1, n_jobs=1)
+        t3 = time.perf_counter()
+        return {"total": t3 - t0, "weights": t1 - t0, "lisa": t2 - t1, "gi": t3 - t2}
+
+    def geoda(threads: int) -> dict:
+        t0 = time.perf_counter()
+        gd = pygeoda.open(lsoa[["area_code", "geometry"]])
+        t1 = time.perf_counter()
+        w = pygeoda.queen_weights(gd)
+        t2 = time.perf_counter()
+        pygeoda.local_moran(w, list(y), permutations=999, cpu_threads=threads, seed=1)
+        t3 = time.perf_counter()
+        pygeoda.local_gstar(w, list(y), permutations=999, cpu_threads=threads, seed=1)
+        t4 = time.perf_counter()
+        return {"total": t4 - t0, "open": t1 - t0, "weights": t2 - t1, "lisa": t3 - t2,
+                "gi": t4 - t3, "total without open": t4 - t1}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _warm_esda()
+        ours()  # warm-up (imports, allocator)
+        for name, fn in [("naive (libpysal + esda, compiled)", naive), ("ours", ours),
+                         ("ours, weights from the cache", ours_cached_weights),
+                         ("pygeoda (1 thread)", lambda: geoda(1)),
+                         ("pygeoda (2 threads)", lambda: geoda(2))]:
+            runs = [fn() for _ in range(repeats)]
+            med = sorted(runs, key=lambda r: r["total"])[len(runs) // 2]
+            out[name] = (med["total"], med)
+    return out
+
+
+def _warm_esda() -> None:
+    import numpy as np
+    from esda.getisord import G_Local
+    from esda.moran import Moran_Local
+    from libpysal.weights import lat2W
+
+    y = np.random.default_rng(0).random(100)
+    Moran_Local(y, lat2W(10, 10), permutations=9, seed=1, n_jobs=1)
+    G_Local(y, lat2W(10, 10), star=True, permutations=9, seed=1, n_jobs=1)
+
+
+# ---------------------------------------------------------------- report
+
+
+def _print(title: str, results: dict[str, tuple[float, dict]], baseline: str) -> None:
+    base = results[baseline][0]
+    print(f"\n{title}")
+    for name, (total, parts) in results.items():
+        detail = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                           for k, v in parts.items() if k != "total")
+        print(f"  {name:46s} {total:6.2f} s  naive/this = {base / total:5.1f}x   [{detail}]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repeat instead of three")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else 3
+    if not SHARED.is_dir():
+        sys.exit(f"real data not found at {SHARED}")
+    sys.path.insert(0, str(ROOT))
+    a = cold_wards(repeats)
+    _print("(a) London wards, every statistic, cold process (wall seconds incl. interpreter)",
+           a, "naive (libpysal + esda)")
+    ours_a = a["ours (read_boundaries + hotspot_table)"][0]
+    print(f"  ours / pygeoda = {ours_a / a['pygeoda (1 thread)'][0]:.2f}; "
+          f"ours under 2 s: {ours_a < 2}")
+    b = warm_lsoas(repeats)
+    _print("(b) E&W LSOAs, weights + LISA + Gi* at 999 permutations, warm (seconds)", b,
+           "naive (libpysal + esda, compiled)")
+    ours_b = b["ours"][0]
+    print(f"  ours / pygeoda (1 thread) = {ours_b / b['pygeoda (1 thread)'][0]:.2f}; "
+          f"ours / pygeoda (2 threads) = {ours_b / b['pygeoda (2 threads)'][0]:.2f}; "
+          f"ours under 5 s: {ours_b < 5}")
+    print(f"  (medians of {repeats} runs; python {sys.version.split()[0]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""Conditional-randomisation kernel for the local statistics, in plain numpy.
+
+The null is conditional randomisation (Anselin 1995), as esda's ``crand`` and
+GeoDa: for area *i* with *k_i* neighbours, *y_i* stays where it is and its
+neighbours are replaced by *k_i* values drawn without replacement from the
+other *n - 1* areas, ``permutations`` times. No numba is needed (esda's
+kernels cost 15-20 s of JIT compilation in every new process):
+
+- With binary links that are row-standardised (every kind in
+  :mod:`hotspots.weights`), each simulated LISA, Gi* or bivariate LISA is a
+  monotone function of the *sum* of the drawn neighbour values, so only that
+  sum is simulated, and tail counts are taken on it against the observed
+  neighbour sum (sums within rounding error of it count as ties, as extreme on
+  both sides; integer counts' many exact ties are then handled exactly).
+- Every area gets its own independent draws, as GeoDa's "complete" method
+  (esda instead shares one table of draws between all areas, which makes
+  the p-values of different areas move together from seed to seed: on
+  London wards the number of wards at the smallest p-value varied with
+  standard deviation 12 between seeds, against 4.5 with independent draws).
+  Areas with the same number of neighbours are processed together, column
+  by column: Floyd's algorithm draws *k* distinct positions among the other
+  *n - 1* areas from 53-bit uniforms (``floor(u * m)``, non-uniformity below
+  1e-11), one vectorised step per neighbour.
+
+The p-value formulas live in :data:`ALTERNATIVES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
+
+import numpy as np
+from scipy import sparse
+
+__all__ = [
+    "ALTERNATIVES",
+    "neighbour_sum_counts",
+    "neighbour_sums",
+    "permuted_global_moran",
+    "pseudo_p",
+    "sample_others",
+]
+
+# Draws are made a block at a time: about 2 MB of uniforms, which the allocator reuses
+# and the cache holds (measured fastest between 100,000 and 4,000,000 values).
+_BLOCK_VALUES = 250_000
+
+
+def sample_others(rng: np.random.Generator, sites: np.ndarray, k: int, permutations: int,
+                  n: int) -> np.ndarray:
+    """Draw, for each site and permutation, ``k`` distinct areas other than the site.
+
+    Parameters
+    ----------
+    rng
+        Random generator (advanced by the call).
+    sites
+        Positions of the sites (areas) to draw for.
+    k
+        Sample size (the sites' common number of neighbours), ``1 <= k <= n - 1``.
+    permutations
+        Draws per site.
+    n
+        Number of areas.
+
+    Returns
+    -------
+    ndarray
+        ``(k, len(sites) * permutations)`` positions; column ``s * permutations + p``
+        is draw *p* of site ``sites[s]``, never containing the site itself.
+
+    Notes
+    -----
+    Floyd's algorithm (Bentley & Floyd 1987, *CACM* 30, 754) on the ``n - 1``
+    other areas: step *c* draws ``t`` uniformly from ``0 .. n - 1 - k + c`` and
+    takes ``n - 1 - k + c`` instead when ``t`` was already drawn; the result is
+    a uniform ``k``-subset. Positions at or after the site then shift by one.
+    """
+    rows = len(sites) * permutations
+    u = rng.random((k, rows))
+    out = np.empty((k, rows), dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    dup = np.empty(rows, dtype=bool)
+    same = np.empty(rows, dtype=bool)
+    for c in range(k):
+        top = n - 1 - k + c
+        t = out[c]
+        np.multiply(u[c], top + 1, out=u[c])
+        t[:] = u[c]  # truncation towards zero = floor for these non-negative numbers
+        if c:
+            dup[:] = False
+            for prev in out[:c]:
+                np.equal(prev, t, out=same)
+                dup |= same
+            t[dup] = top
+    site = np.repeat(np.asarray(sites, dtype=out.dtype), permutations)
+    for row in out:
+        np.greater_equal(row, site, out=same)
+        row += same
+    return out
+
+
+def _blocks(y: np.ndarray, k: np.ndarray, permutations: int,
+            seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(sites, sums)``: ``sums[s, p]`` is draw *p*'s neighbour sum of ``sites[s]``.
+
+    Sites with the same number of neighbours go together, in order of that
+    number then position; islands (no neighbours) are skipped.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    order = np.argsort(k, kind="stable")
+    bounds = np.flatnonzero(np.diff(k[order])) + 1
+    for group in np.split(order, bounds):
+        kv = int(k[group[0]])
+        if kv == 0:
+            continue
+        step = max(1, _BLOCK_VALUES // (permutations * kv))
+        for start in range(0, len(group), step):
+            sites = group[start:start + step]
+            idx = sample_others(rng, sites, kv, permutations, n)
+            sums = y[idx[0]]
+            for row in idx[1:]:
+                sums += y[row]
+            yield sites, sums.reshape(len(sites), permutations)
+
+
+def neighbour_sums(y: np.ndarray, k: np.ndarray, permutations: int, seed: int) -> np.ndarray:
+    """Return every simulated neighbour sum, ``(n, permutations)`` (for tests and small n).
+
+    Parameters
+    ----------
+    y
+        Values, one per area.
+    k
+        Number of neighbours of each area.
+    permutations
+        Draws per area.
+    seed
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    ndarray
+        Row *i*: sums of *y* over *k_i* areas other than *i* (NaN rows for islands).
+    """
+    y = np.asarray(y, dtype=float)
+    out = np.full((len(y), permutations), np.nan)
+    for sites, sums in _blocks(y, np.asarray(k), permutations, seed):
+        out[sites] = sums
+    return out
+
+
+def neighbour_sum_counts(
+    y: np.ndarray, k: np.ndarray, observed: np.ndarray, permutations: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count simulated neighbour sums at least / at most the observed one.
+
+    Parameters
+    ----------
+    y
+        Values, one per area.
+    k
+        Number of neighbours of each area (islands, ``k = 0``, get counts of 0
+        and must not be used).
+    observed
+        Observed neighbour sums (sum of *y* over each area's neighbours).
+    permutations
+        Draws per area.
+    seed
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    n_ge, n_le
+        Number of draws whose sum is >= (resp. <=) the observed sum, within a
+        rounding tolerance (ties count on both sides).
+    """
+    y = np.asarray(y, dtype=float)
+    k = np.asarray(k)
+    tol = 1e-12 * (int(k.max(initial=0)) + 1) * max(1.0, float(np.abs(y).max()))
+    n_ge = np.zeros(len(y), dtype=np.int64)
+    n_le = np.zeros(len(y), dtype=np.int64)
+    for sites, sums in _blocks(y, k, permutations, seed):
+        obs = observed[sites][:, None]
+        n_ge[sites] = (sums >= obs - tol).sum(axis=1)
+        n_le[sites] = (sums <= obs + tol).sum(axis=1)
+    return n_ge, n_le
+
+
+def _two_sided(n_ge: np.ndarray, n_le: np.ndarray, permutations: int) -> np.ndarray:
+    return np.minimum(1.0, 2.0 * (np.minimum(n_ge, n_le) + 1.0) / (permutations + 1.0))
+
+
+def _greater(n_ge: np.ndarray, n_le: np.ndarray, permutations: int) -> np.ndarray:
+    return (n_ge + 1.0) / (permutations + 1.0)
+
+
+def _lesser(n_ge: np.ndarray, n_le: np.ndarray, permutations: int) -> np.ndarray:
+    return (n_le + 1.0) / (permutations + 1.0)
+
+
+#: Pseudo p-value formulas from the tail counts (``alternative=``). ``n_ge`` /
+#: ``n_le`` count simulated statistics >= / <= the observed one.
+ALTERNATIVES: Mapping[str, Callable[[np.ndarray, np.ndarray, int], np.ndarray]] = (
+    MappingProxyType({"two-sided": _two_sided, "greater": _greater, "lesser": _lesser})
+)
+
+#: The same formulas in words, for the parameters of every result.
+ALTERNATIVE_TEXT: Mapping[str, str] = MappingProxyType({
+    "two-sided": "min(1, 2 * (min(#sim >= obs, #sim <= obs) + 1) / (permutations + 1))",
+    "greater": "(#sim >= obs + 1) / (permutations + 1)",
+    "lesser": "(#sim <= obs + 1) / (permutations + 1)",
+})
+
+
+def pseudo_p(n_ge: np.ndarray, n_le: np.ndarray, permutations: int,
+             alternative: str) -> np.ndarray:
+    """Return pseudo p-values from tail counts (see :data:`ALTERNATIVES`).
+
+    Parameters
+    ----------
+    n_ge, n_le
+        Counts of simulated statistics >= / <= the observed one.
+    permutations
+        Number of simulations.
+    alternative
+        Key of :data:`ALTERNATIVES`.
+
+    Returns
+    -------
+    ndarray
+        Pseudo p-values in ``(0, 1]``.
+
+    Examples
+    --------
+    >>> pseudo_p(np.array([0, 99]), np.array([99, 0]), 99, "two-sided").tolist()
+    [0.02, 0.02]
+    """
+    return ALTERNATIVES[alternative](np.asarray(n_ge), np.asarray(n_le), permutations)
+
+
+def permuted_global_moran(
+    z: np.ndarray, w: sparse.csr_array, permutations: int, seed: int
+) -> np.ndarray:
+    """Moran's I of ``permutations`` random permutations of ``z`` (total randomisation).
+
+    Parameters
+    ----------
+    z
+        Centred values.
+    w
+        Row-standardised weights (CSR).
+    permutations
+        Number of permutations.
+    seed
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    ndarray
+        ``(permutations,)`` simulated I.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(z)
+    s0 = float(w.sum())
+    out = np.empty(permutations)
+    step = max(1, _BLOCK_VALUES // n)
+    zz = float(z @ z)
+    for start in range(0, permutations, step):
+        stop = min(start + step, permutations)
+        zp = rng.permuted(np.broadcast_to(z, (stop - start, n)), axis=1)
+        lag = (w @ zp.T).T
+        out[start:stop] = (n / s0) * (zp * lag).sum(axis=1) / zz
+    return out
