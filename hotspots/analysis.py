@@ -146,14 +146,30 @@ def analyse(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams) -> Ana
     wt = pipeline.ward_table(pack, sel)
     t = wt.frame
     notes: list[str] = []
-    eb = rates.smooth_rates(t[["area_code", "area_name", "count", "population"]].dropna(
-        subset=["count"]), method="global")
-    t = t.merge(eb.frame[["area_code", "eb_rate"]], on="area_code", how="left")
-    notes += [pr.to_text() for pr in eb.report]
+    if (pd.to_numeric(t["population"]) > 0).sum() >= 3:
+        eb = rates.smooth_rates(t[["area_code", "area_name", "count", "population"]].dropna(
+            subset=["count"]), method="global")
+        t = t.merge(eb.frame[["area_code", "eb_rate"]], on="area_code", how="left")
+        lines = [pr.to_text() for pr in eb.report]
+        notes += lines[:3]
+        if len(lines) > 3:
+            notes.append(f"... and {len(lines) - 3} more areas without a usable population "
+                         "(their rates are blank).")
+    else:
+        t["eb_rate"] = float("nan")
+        notes.append("No population for this layer: rates and smoothed rates are left out.")
 
+    has_imd = bool(t["imd_score"].notna().sum() >= 3)
+    if not has_imd:
+        notes.append("No deprivation data for this layer: bivariate statistics, the "
+                     "correlation with IMD and the decile table are left out.")
     hot, hot_params = stats.hotspot_table(
-        t, value_col="value", imd_col="imd_score" if "imd_score" in t else None,
-        population_col="population" if sel.rate == "count" else None,
+        t, value_col="value", imd_col="imd_score" if has_imd else None,
+        population_col=(
+            "population"
+            if sel.rate == "count" and (pd.to_numeric(t["population"]) > 0).sum() >= 3
+            else None
+        ),
         weights=p.weights, k=p.k, threshold=p.threshold, permutations=p.permutations,
         seed=p.seed, correction=p.correction, alpha=p.alpha,
     )
@@ -167,17 +183,22 @@ def analyse(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams) -> Ana
         t = t.merge(change.frame[cols], on="area_code", how="left")
         t.loc[~t["has_data"], ["count_prev", "change_abs", "change_pct"]] = float("nan")
 
-    by_borough = association.spearman_by_group(t, measure="value", score="imd_score",
-                                               by="borough_name")
+    by_borough = (
+        association.spearman_by_group(t, measure="value", score="imd_score", by="borough_name")
+        if has_imd else pd.DataFrame()
+    )
     shared = None
-    if wt.is_sensitive and t["imd_score"].notna().any():
+    if wt.is_sensitive and has_imd:
         # The board headline: "x% of wards with 5 or more referrals fall into the
         # highest 20 percent of IMD score" (London-relative, and it says so).
         shared = association.share_in_most_deprived(
             t, measure="count", min_count=p.min_count, quantile=0.2, reference="layer",
             score="imd_score")
-    deciles = association.decile_table(t, measure="count", population="population",
-                                       reference="layer", score="imd_score")
+    deciles = (
+        association.decile_table(t, measure="count", population="population",
+                                 reference="layer", score="imd_score")
+        if has_imd else pd.DataFrame()
+    )
     conc = association.concentration(t, measure="count")
     params = {
         "selection": asdict(sel),

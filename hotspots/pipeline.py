@@ -379,9 +379,12 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
     t["value"] = t["count"] if sel.rate == "count" else t["rate_per_1000"]
     t["has_data"] = has_data.to_numpy() & t["value"].notna().to_numpy()
     t["rank"] = stats.competition_rank(t["value"])
-    imd_cols = [c for c in ("imd_score", "imd_rank", "imd_decile", "imd_share_10pct",
-                            "imd_share_20pct") if c in pack.imd]
+    imd_all = ("imd_score", "imd_rank", "imd_decile", "imd_share_10pct", "imd_share_20pct")
+    imd_cols = [c for c in imd_all if c in pack.imd]
     t = t.merge(pack.imd[["area_code", *imd_cols]], on="area_code", how="left")
+    for c in imd_all:  # always present: NaN when the pack has no deprivation data
+        if c not in t:
+            t[c] = float("nan")
 
     sensitive = family == "referrals"
     t["suppressed"] = (
@@ -398,8 +401,7 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
     no_pop = t["has_data"].to_numpy() & t["value"].isna().to_numpy()
     t.loc[no_pop, "value_display"] = "no population"
 
-    rho = stats.spearman(t["value"], t["imd_score"]) if "imd_score" in t else stats.spearman(
-        pd.Series(dtype=float), pd.Series(dtype=float))
+    rho = stats.spearman(t["value"], t["imd_score"])
     labels = measure_options(pack)
     src = "Recorded crime" if family == "crime" else "Referrals"
     recon = pack.reconciliations[pack.reconciliations["source"].str.startswith(src)]
@@ -500,6 +502,7 @@ def assemble_pack(
     recs: list[join.Reconciliation] = []
     notes: list[str] = []
     crime_parts: list[pd.DataFrame] = []
+    coverage: set[str] = set()
     if police_uk is not None:
         res = io.read_police_uk(police_uk)
         report.extend(res.report)
@@ -507,7 +510,9 @@ def assemble_pack(
                                       source=f"Recorded crime: police.uk ({Path(police_uk).name})",
                                       rejected=res.rejected)
         recs.append(rec)
-        notes.append("placed by police.uk's anonymised snap points")
+        notes.append("placed by police.uk's anonymised snap points; areas with no record in "
+                     "any month are treated as outside the force's data ('no data')")
+        coverage |= set(a["area_code"])
         a = a.assign(major=a["category"], minor=a["category"], count=1)
         crime_parts.append(a[["area_code", "month", "major", "minor", "count"]])
     if mps is not None:
@@ -517,7 +522,9 @@ def assemble_pack(
                                      source=f"Recorded crime: MPS ward file ({Path(mps).name})",
                                      rejected=res.rejected)
         recs.append(rec)
-        notes.append("rows = ward x offence x month cells with a count")
+        notes.append("rows = ward x offence x month cells with a count; wards not in the file "
+                     "are 'no data'")
+        coverage |= set(a["area_code"])
         crime_parts.append(a[["area_code", "month", "major", "minor", "count"]])
     crime = (
         pd.concat(crime_parts, ignore_index=True)
@@ -557,7 +564,7 @@ def assemble_pack(
               "synthetic_referrals": False, "attribution": "", "placement": {}},
         areas=areas,
         crime=crime,
-        crime_coverage=frozenset(areas["area_code"]),
+        crime_coverage=frozenset(coverage),
         referrals=refs,
         population=pop,
         imd=imd_df,
