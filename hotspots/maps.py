@@ -9,6 +9,7 @@ borough, category names, titles) is HTML-escaped before it reaches a tooltip.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import math
@@ -32,18 +33,21 @@ from hotspots.classify import (
     NO_DATA_INDEX,
     SCHEMES,
     Classification,
+    _labels,
     classify,
     palette,
 )
 
 __all__ = [
     "BASEMAPS",
+    "MAP_PALETTES",
     "OSM_ATTRIBUTION",
     "SYNTHETIC_BADGE",
     "MapPanel",
     "choropleth",
     "imd_panel",
     "legend_html",
+    "map_palette",
     "measure_panel",
     "ward_map_frame",
 ]
@@ -63,10 +67,28 @@ OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 #: Badge drawn on maps (and beside them) of invented referral data.
 SYNTHETIC_BADGE = "SYNTHETIC referrals — not real data"
 
+#: Colour-blind-safe sequential palettes for the maps: key -> plain-words label.
+#: The ColorBrewer ones come from :data:`hotspots.classify.PALETTES`; "viridis" is
+#: interpolated from matplotlib's viridis stops, light (low) to dark (high).
+MAP_PALETTES: dict[str, str] = {
+    "YlOrRd": "Yellow-orange-red (ColorBrewer)",
+    "Blues": "Blues (ColorBrewer)",
+    "Purples": "Purples (ColorBrewer)",
+    "viridis": "Viridis (yellow to purple)",
+}
+_VIRIDIS_STOPS = ("#fde725", "#addc30", "#5ec962", "#28ae80", "#21918c", "#2c728e",
+                  "#3b528b", "#472d7b", "#440154")
+
 _WARD_STYLE = {"color": "#ffffff", "weight": 0.6, "fillOpacity": 0.9, "opacity": 1.0}
 _HIGHLIGHT_STYLE = {"color": "#000000", "weight": 2.5, "fillOpacity": 0.95}
 _OUTLINE_GRID_DEG = 1e-5
 _OUTLINE_STYLE = {"color": "#222222", "weight": 1.3, "opacity": 0.9, "fill": False}
+_LABEL_CSS = (
+    "<style>.hs-borough-label { transform: translate(-50%, -50%); display: inline-block;"
+    " font: 600 10px/1.1 sans-serif; color: #1a1a1a; white-space: nowrap;"
+    " text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; pointer-events: none; }"
+    " .hs-borough-label-icon { pointer-events: none; }</style>"
+)
 
 
 class _FillById:
@@ -146,6 +168,8 @@ def choropleth(
     badge: str | None = None,
     attribution: str | None = None,
     id_col: str = "area_code",
+    borough_labels: bool = False,
+    fit_to_data: bool = False,
 ) -> folium.Map:
     """Build a classed choropleth of areas that renders with no internet.
 
@@ -181,6 +205,13 @@ def choropleth(
         Data attribution shown in the map's attribution line (escaped).
     id_col
         Column with a unique id per area (used as the GeoJSON feature id).
+    borough_labels
+        Write each borough's name (``borough_outlines["borough_name"]``) as
+        small non-interactive text at a point inside it (a Leaflet ``divIcon``:
+        no extra script or stylesheet).
+    fit_to_data
+        Zoom to the areas that have a value (e.g. the few wards an uploaded
+        police.uk file covers) instead of every area.
 
     Returns
     -------
@@ -216,9 +247,15 @@ def choropleth(
     ward_layer.add_to(m)
     if borough_outlines is not None and len(borough_outlines):
         _outline_layer(borough_outlines).add_to(m)
+        if borough_labels:
+            _borough_label_layer(borough_outlines).add_to(m)
+            cast(Figure, m.get_root()).header.add_child(folium.Element(_LABEL_CSS),
+                                                        name="hs_borough_labels")
     if title or badge:
         _MapTitle(title or "", badge).add_to(m)
-    (south, west), (north, east) = _bounds(areas)
+    has_value = areas[value_col].notna().to_numpy()
+    (south, west), (north, east) = _bounds(
+        areas[has_value] if fit_to_data and has_value.any() else areas)
     m.fit_bounds([[south, west], [north, east]])
     return m
 
@@ -310,7 +347,7 @@ def _class_colour_list(
 ) -> list[str]:
     """Return one colour per class from a palette name or an explicit list."""
     if isinstance(palette_spec, str):
-        return list(palette(palette_spec, classification.k))
+        return list(map_palette(palette_spec, classification.k))
     colours = list(palette_spec)
     if len(colours) != classification.k:
         raise ValueError(
@@ -318,6 +355,53 @@ def _class_colour_list(
             f"{classification.k} classes"
         )
     return colours
+
+
+def map_palette(name: str, k: int) -> tuple[str, ...]:
+    """Return ``k`` colours, light (low values) to dark (high), of a map palette.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`MAP_PALETTES` (the ColorBrewer keys of
+        :data:`hotspots.classify.PALETTES`, or ``"viridis"``).
+    k
+        Number of classes, 0 to 9; one class gets the darkest colour.
+
+    Returns
+    -------
+    tuple of str
+        Hex colours.
+
+    Raises
+    ------
+    ValueError
+        Unknown palette (the message lists the valid keys) or ``k`` outside 0 to 9.
+
+    Examples
+    --------
+    >>> map_palette("viridis", 3)
+    ('#fde725', '#21918c', '#440154')
+    """
+    if name != "viridis":
+        if name not in MAP_PALETTES:
+            raise ValueError(f"palette must be one of {sorted(MAP_PALETTES)}; got {name!r}")
+        return palette(name, k)
+    if not 0 <= k <= 9:
+        raise ValueError(f"k must be between 0 and 9; got {k}")
+    if k <= 1:
+        return _VIRIDIS_STOPS[-1:] * k
+    return tuple(_interpolate(_VIRIDIS_STOPS, i / (k - 1)) for i in range(k))
+
+
+def _interpolate(stops: Sequence[str], t: float) -> str:
+    """Return the colour at ``t`` (0 to 1) along evenly spaced hex stops (linear RGB)."""
+    pos = t * (len(stops) - 1)
+    i = min(int(pos), len(stops) - 2)
+    f = pos - i
+    a = [int(stops[i][j:j + 2], 16) for j in (1, 3, 5)]
+    b = [int(stops[i + 1][j:j + 2], 16) for j in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b, strict=True))
 
 
 def _fill_by_id(
@@ -399,6 +483,26 @@ def _outline_layer(outlines: gpd.GeoDataFrame) -> folium.GeoJson:
         interactive=False,
         control=False,
     )
+
+
+def _borough_label_layer(outlines: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Return borough names as plain text markers (escaped, ignoring the mouse)."""
+    if outlines.crs is None:
+        raise CRSError("borough outlines have no CRS; set it first, e.g. set_crs('EPSG:4326')")
+    if "borough_name" not in outlines.columns:
+        raise ValueError("borough outlines need a 'borough_name' column for labels")
+    shapes = outlines.to_crs("EPSG:4326")
+    group = folium.FeatureGroup(name="borough names", control=False)
+    for name, geom in zip(shapes["borough_name"], shapes.geometry, strict=True):
+        if geom is None or geom.is_empty or not isinstance(name, str) or not name.strip():
+            continue
+        pt = geom.representative_point()
+        icon = folium.DivIcon(
+            html=f'<div class="hs-borough-label">{html.escape(name)}</div>',
+            icon_size=(0, 0), icon_anchor=(0, 0), class_name="hs-borough-label-icon")
+        folium.Marker([round(pt.y, 5), round(pt.x, 5)], icon=icon, interactive=False,
+                      keyboard=False).add_to(group)
+    return group
 
 
 def _bounds(areas: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -490,6 +594,7 @@ def measure_panel(
     borough_outlines: gpd.GeoDataFrame | None = None,
     attribution: str | None = None,
     palette_name: str = "YlOrRd",
+    borough_labels: bool = False,
 ) -> MapPanel:
     """Build the measure map, its legend and title for one ward table.
 
@@ -518,11 +623,14 @@ def measure_panel(
     basemap, borough_outlines, attribution
         As for :func:`choropleth`.
     palette_name
-        Sequential palette.
+        Sequential palette, a key of :data:`MAP_PALETTES`.
+    borough_labels
+        Write borough names on the map (see :func:`choropleth`).
 
     Returns
     -------
     MapPanel
+        The map is zoomed to the areas with data.
     """
     frame = ward_map_frame(web_areas, table, ["value", "rank", "value_display", "suppressed"])
     suppressed = frame["suppressed"].astype("boolean").fillna(False).astype(bool)
@@ -537,7 +645,7 @@ def measure_panel(
         tooltip_fields={"area_name": "Ward", "borough_name": "Borough",
                         "value_display": value_label, "rank_display": "Rank (1 = highest)"},
         borough_outlines=borough_outlines, basemap=basemap, title=None, badge=badge,
-        attribution=attribution,
+        attribution=attribution, borough_labels=borough_labels, fit_to_data=True,
     )
     note = SCHEMES[scheme].description
     if sensitive:
@@ -557,6 +665,8 @@ def imd_panel(
     borough_outlines: gpd.GeoDataFrame | None = None,
     attribution: str | None = None,
     palette_name: str = "Blues",
+    borough_labels: bool = False,
+    class_reference: pd.Series | None = None,
 ) -> MapPanel:
     """Build the IMD 2019 average-score map, legend and title.
 
@@ -577,7 +687,14 @@ def imd_panel(
     basemap, borough_outlines, attribution
         As for :func:`choropleth`.
     palette_name
-        Sequential palette.
+        Sequential palette, a key of :data:`MAP_PALETTES`.
+    borough_labels
+        Write borough names on the map (see :func:`choropleth`).
+    class_reference
+        Optional IMD scores of every area of the reference population (e.g.
+        all of London's wards when the map shows a few boroughs): the class
+        bounds come from these, so that a colour means the same as on the
+        whole map; the legend counts the areas drawn.
 
     Returns
     -------
@@ -600,14 +717,33 @@ def imd_panel(
         fields["imd_decile_display"] = "Decile (1 = most deprived 10%)"
     used = "quantiles" if SCHEMES[scheme].needs_bins else scheme
     c = classify(frame["imd_score"], scheme=used, k=k)
+    bounds_note = ""
+    if class_reference is not None and pd.Series(class_reference).notna().any():
+        c = _classes_from_reference(frame["imd_score"], pd.Series(class_reference), used, k)
+        bounds_note = " Class bounds from all of them; counts are the areas on this map."
     title = "IMD 2019 average score (higher = more deprived)"
     m = choropleth(frame, value_col="imd_score", classification=c, palette=palette_name,
                    tooltip_fields=fields, borough_outlines=borough_outlines, basemap=basemap,
-                   attribution=attribution)
+                   attribution=attribution, borough_labels=borough_labels)
+    national = "" if "national deciles" in reference else ", not England's national deciles"
     note = (f"{SCHEMES[used].description} Classes, ranks and deciles are relative to "
-            f"{reference}, not England's national deciles.")
+            f"{reference}{national}.{bounds_note}")
     return MapPanel(m, legend_html(c, palette_name, title="IMD 2019 average score", note=note),
                     c, title)
+
+
+def _classes_from_reference(
+    values: pd.Series, reference: pd.Series, scheme: str, k: int
+) -> Classification:
+    """Class ``values`` with the bounds (and printed lower ends) of ``reference``'s classes."""
+    ref = classify(reference.reset_index(drop=True), scheme=scheme, k=k)
+    c = classify(values, scheme="user_defined", bins=ref.bins)
+    n = min(c.k, ref.k)
+    lower = (*ref.lower[:n], *c.lower[n:])
+    labels = _labels(lower, c.bins, c.counts, False)
+    if c.n_no_data:
+        labels = (*labels, f"No data ({c.n_no_data})")
+    return dataclasses.replace(c, scheme=scheme, lower=lower, labels=labels)
 
 
 def _rank_text(rank: pd.Series, hidden: pd.Series | None) -> pd.Series:

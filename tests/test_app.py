@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hotspots import pipeline
+from hotspots import pipeline, uploads
 from ui.panels import SYNTHETIC_TEXT
 from ui.sidebar import PACK_ENV, pack_folder
 
@@ -69,6 +69,16 @@ def _maps(at: AppTest) -> list[dict]:
             and getattr(e.proto, "component_name", "") == "streamlit_folium.st_folium"]
 
 
+def _set_measure(at: AppTest, pack: pipeline.Pack, measure: str) -> AppTest:
+    """Choose a measure key through the two-level picker (group, then type)."""
+    groups = uploads.measure_groups(pack)
+    group = next(g for g, mg in groups.items() if measure in mg.options)
+    at.selectbox(key="measure_group").set_value(group).run()
+    if len(groups[group].options) > 1:
+        at.selectbox(key=f"measure_type:{group}").set_value(measure).run()
+    return at
+
+
 def _legend_labels(legend: str) -> list[str]:
     return re.findall(r'<span class="hs-legend-label">([^<]*)</span>', legend)
 
@@ -92,7 +102,7 @@ def test_default_shows_banner_title_headline(default_run):
 def test_default_period_is_latest_12_months(default_run, pack):
     start, end = default_run.select_slider(key="period").value
     assert (start, end) == (pack.months[-12], pack.months[-1])
-    assert default_run.selectbox(key="measure").value == "crime:all"
+    assert default_run.selectbox(key="measure_group").value == "crime:all"
     assert default_run.radio(key="basemap").value == "none"
     assert default_run.number_input(key="suppress_below").value == 5
 
@@ -170,7 +180,7 @@ def test_each_measure_family_runs(pack, family):
     key = _measure_keys(pack)[family]
     at = _fresh()
     before = _table(at)
-    at.selectbox(key="measure").set_value(key).run()
+    _set_measure(at, pack, key)
     assert not at.exception, at.exception
     after = _table(at)
     assert after.iloc[:, 3].tolist() != before.iloc[:, 3].tolist() or \
@@ -184,7 +194,7 @@ def test_each_measure_family_runs(pack, family):
 
 def test_referrals_suppress_small_counts(pack):
     at = _fresh()
-    at.selectbox(key="measure").set_value("referrals:all").run()
+    _set_measure(at, pack, "referrals:all")
     # One month makes small counts likely.
     m = pack.months[-1]
     at.select_slider(key="period").set_value((m, m)).run()
@@ -206,7 +216,7 @@ def test_referrals_suppress_small_counts(pack):
 def test_referral_tables_never_rank_or_print_small_counts(pack):
     m = pack.months[-1]
     at = _fresh()
-    at.selectbox(key="measure").set_value("referrals:all").run()
+    _set_measure(at, pack, "referrals:all")
     at.select_slider(key="period").set_value((m, m)).run()
     assert not at.exception
     top, every = at.dataframe[0].value, at.dataframe[1].value
@@ -292,7 +302,7 @@ def test_empty_period_shows_no_data_message(pack):
     key, month = found
     assert pipeline.ward_table(pack, pipeline.Selection(key, month, month)).is_empty
     at = _fresh()
-    at.selectbox(key="measure").set_value(key).run()
+    _set_measure(at, pack, key)
     at.select_slider(key="period").set_value((month, month)).run()
     assert not at.exception
     assert any("No data for this selection" in i.value for i in at.info)

@@ -1,19 +1,25 @@
 """Every Streamlit cache of the page, and nothing else.
 
 Functions here wrap pure functions of :mod:`hotspots` keyed by small hashable
-arguments (folder, measure key, months, rate, threshold, scheme, k, basemap).
-``st.cache_resource`` objects (the pack) are shared between sessions and never
-mutated; ``st.cache_data`` hands each caller its own copy (ward tables, maps).
+arguments (folder, uploads, measure key, months, rate, threshold, boroughs,
+scheme, k, basemap, palettes). An :class:`~hotspots.uploads.UploadSet` is keyed
+by its SHA-256 digest, never by hashing its bytes again. ``st.cache_resource``
+objects (packs) are shared and never mutated; packs built from uploads are
+cached per *session* (released when the browser tab closes). ``st.cache_data``
+hands each caller its own copy (ward tables, maps).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from hotspots import maps, pipeline
+from hotspots import maps, pipeline, uploads
 from hotspots.assets import ensure_static_assets
+
+_HASH: dict[Any, Any] = {uploads.UploadSet: lambda u: u.digest}
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,47 +40,86 @@ def load_pack(folder: str | None = None) -> pipeline.Pack:
     return pack
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def measure_options(folder: str | None) -> dict[str, str]:
-    """Return the measures the pack offers, ``key -> label``."""
-    return pipeline.measure_options(load_pack(folder))
+@st.cache_resource(show_spinner="Reading your files...", max_entries=4, scope="session",
+                   hash_funcs=_HASH)
+def upload_outcome(folder: str | None, upload_set: uploads.UploadSet) -> uploads.UploadOutcome:
+    """Return the pack built from the base pack and the session's uploads."""
+    outcome = uploads.build_upload_pack(load_pack(folder), upload_set)
+    _ = outcome.pack.web_areas, outcome.pack.boroughs_web
+    return outcome
 
 
-@st.cache_data(show_spinner="Counting...", max_entries=64)
+def pack(folder: str | None, upload_set: uploads.UploadSet | None) -> pipeline.Pack:
+    """Return the cached pack for a folder and (optional) uploads."""
+    if upload_set is None or upload_set.is_empty:
+        return load_pack(folder)
+    return upload_outcome(folder, upload_set).pack
+
+
+@st.cache_data(show_spinner=False, max_entries=16, scope="session")
+def upload_headers(name: str, data: bytes) -> list[str]:
+    """Return the headers of an uploaded referral spreadsheet (raises UploadError)."""
+    return uploads.read_headers(name, data)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_HASH)
+def measure_groups(folder: str | None,
+                   upload_set: uploads.UploadSet | None) -> dict[str, uploads.MeasureGroup]:
+    """Return the two-level measure list of the pack."""
+    return uploads.measure_groups(pack(folder, upload_set))
+
+
+@st.cache_data(show_spinner="Counting...", max_entries=64, hash_funcs=_HASH)
 def ward_table(
     folder: str | None,
+    upload_set: uploads.UploadSet | None,
     measure: str,
     month_from: str,
     month_to: str,
     rate: str,
     suppress_below: int,
+    boroughs: tuple[str, ...] = (),
 ) -> pipeline.WardTable:
-    """Return the ward table for one selection (see :func:`hotspots.pipeline.ward_table`)."""
+    """Return the ward table for one selection (see :func:`hotspots.uploads.table_for`)."""
     sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
-                             rate=rate, suppress_below=suppress_below)  # type: ignore[arg-type]
-    return pipeline.ward_table(load_pack(folder), sel)
+                             rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
+                             boroughs=boroughs)
+    return uploads.table_for(pack(folder, upload_set), sel)
 
 
-@st.cache_data(show_spinner="Drawing the map...", max_entries=32)
+def _web_layers(p: pipeline.Pack, boroughs: tuple[str, ...]) -> tuple[Any, Any]:
+    if not boroughs:
+        return p.web_areas, p.boroughs_web
+    return (p.web_areas[p.web_areas["borough_name"].isin(boroughs)].reset_index(drop=True),
+            p.boroughs_web[p.boroughs_web["borough_name"].isin(boroughs)].reset_index(drop=True))
+
+
+@st.cache_data(show_spinner="Drawing the map...", max_entries=32, hash_funcs=_HASH)
 def measure_panel(
     folder: str | None,
+    upload_set: uploads.UploadSet | None,
     measure: str,
     month_from: str,
     month_to: str,
     rate: str,
     suppress_below: int,
+    boroughs: tuple[str, ...],
     scheme: str,
     k: int,
     bins: tuple[float, ...] | None,
     basemap: str,
     value_label: str,
+    palette: str = "YlOrRd",
+    borough_labels: bool = False,
 ) -> maps.MapPanel:
     """Return the measure map with its legend, for one selection and map options."""
-    pack = load_pack(folder)
-    wt = ward_table(folder, measure, month_from, month_to, rate, suppress_below)
+    p = pack(folder, upload_set)
+    wt = ward_table(folder, upload_set, measure, month_from, month_to, rate, suppress_below,
+                    boroughs)
+    areas, outlines = _web_layers(p, boroughs)
     per_1000 = rate == "per_1000"
     return maps.measure_panel(
-        pack.web_areas, wt.frame,
+        areas, wt.frame,
         title=f"{wt.label}, {wt.period_label}",
         value_label=value_label,
         integer=not per_1000,
@@ -83,18 +128,30 @@ def measure_panel(
         scheme=scheme, k=k, bins=bins,
         synthetic=wt.is_synthetic,
         basemap=basemap,  # type: ignore[arg-type]
-        borough_outlines=pack.boroughs_web,
+        borough_outlines=outlines,
+        palette_name=palette,
+        borough_labels=borough_labels,
     )
 
 
-@st.cache_data(show_spinner="Drawing the map...", max_entries=16)
-def imd_panel(folder: str | None, scheme: str, k: int, basemap: str) -> maps.MapPanel:
+@st.cache_data(show_spinner="Drawing the map...", max_entries=16, hash_funcs=_HASH)
+def imd_panel(
+    folder: str | None,
+    upload_set: uploads.UploadSet | None,
+    scheme: str,
+    k: int,
+    basemap: str,
+    palette: str = "Blues",
+    borough_labels: bool = False,
+    boroughs: tuple[str, ...] = (),
+) -> maps.MapPanel:
     """Return the IMD 2019 average-score map and legend (independent of the measure)."""
-    pack = load_pack(folder)
-    reference = str(pack.meta.get("imd_reference") or "the wards on this map")
+    p = pack(folder, upload_set)
+    areas, outlines = _web_layers(p, boroughs)
+    reference = str(p.meta.get("imd_reference") or "the wards on this map")
     return maps.imd_panel(
-        pack.web_areas, pack.imd, scheme=scheme, k=k, reference=reference,
+        areas, p.imd, scheme=scheme, k=k, reference=reference,
         basemap=basemap,  # type: ignore[arg-type]
-        borough_outlines=pack.boroughs_web,
+        borough_outlines=outlines, palette_name=palette, borough_labels=borough_labels,
+        class_reference=p.imd["imd_score"] if boroughs and "imd_score" in p.imd else None,
     )
-

@@ -14,12 +14,11 @@ import re
 import pandas as pd
 import streamlit as st
 
-from hotspots import pipeline, stats
-from hotspots._errors import InputDataError
+from hotspots import pipeline, stats, trends
 from hotspots.classify import SCHEMES
-from hotspots.maps import BASEMAPS, SYNTHETIC_BADGE
+from hotspots.maps import BASEMAPS, MAP_PALETTES, SYNTHETIC_BADGE
 from ui import cache, mapview
-from ui.sidebar import PageOptions, month_label
+from ui.sidebar import PageOptions
 
 #: Environment variable with the protective marking printed on the page.
 MARKING_ENV = "HOTSPOTS_MARKING"
@@ -35,16 +34,6 @@ def _safe(text: object) -> str:
 
 
 # --------------------------------------------------------------------------- start
-
-
-def load_pack_or_stop(folder: str | None) -> pipeline.Pack:
-    """Return the cached pack, or explain what is wrong and stop the page."""
-    try:
-        return cache.load_pack(folder)
-    except InputDataError as exc:
-        st.error(f"The data pack could not be opened.\n\n{exc}")
-        st.stop()
-        raise  # pragma: no cover - st.stop() raises
 
 
 def marking(pack: pipeline.Pack) -> str:
@@ -78,10 +67,12 @@ def page_header(pack: pipeline.Pack) -> None:
 def results(opts: PageOptions, wt: pipeline.WardTable) -> None:
     """Draw the warning, headline, maps and table, or the no-data message."""
     synthetic_warning(wt)
+    if opts.period_note:
+        st.warning(opts.period_note, icon="⚠️")
     if wt.is_empty:
         no_data(wt)
         return
-    headline(wt)
+    headline(wt, opts)
     map_pair(opts, wt)
     top_wards(wt)
 
@@ -99,30 +90,74 @@ def no_data(wt: pipeline.WardTable) -> None:
             "Choose other months or another measure.")
 
 
-def headline(wt: pipeline.WardTable) -> None:
-    """Draw the one-sentence reading: the measure against deprivation."""
+def headline(wt: pipeline.WardTable, opts: PageOptions | None = None) -> None:
+    """Draw the one-sentence reading: the measure against deprivation (and YTD change)."""
     r = wt.spearman
-    st.markdown(f"#### {_safe(wt.label)}, {_safe(wt.period_label)}")
+    period = opts.period.label if opts and opts.period else wt.period_label
+    where = (f" — {', '.join(wt.selection.boroughs)}" if wt.selection.boroughs else "")
+    st.markdown(f"#### {_safe(wt.label)}, {_safe(period)}{_safe(where)}")
+    if opts and opts.previous is not None:
+        st.markdown(f'<p class="hs-ytd">{html.escape(ytd_text(opts, wt))}</p>',
+                    unsafe_allow_html=True)
     st.markdown(
         f'<p class="hs-headline">Against the IMD 2019 average score of each ward: '
         f"{html.escape(r.text)}</p>",
         unsafe_allow_html=True,
     )
-    st.caption(f"{wt.n_records:,} records in the period. Ranks: 1 = highest, ties share a "
-               "rank (1, 2, 2, 4). Wards without data are left out of the correlation.")
+    st.caption(f"{_count_text(wt.n_records, wt)} records in the period. Ranks: 1 = highest, "
+               "ties share a rank (1, 2, 2, 4). Wards without data are left out of the "
+               "correlation.")
+
+
+def _count_text(n: int, wt: pipeline.WardTable) -> str:
+    """Return a total as text; referral totals from 1 to threshold - 1 as '<t'."""
+    t = wt.selection.suppress_below
+    return f"<{t}" if wt.is_sensitive and 0 < n < t else f"{n:,}"
+
+
+def ytd_text(opts: PageOptions, wt: pipeline.WardTable) -> str:
+    """Return e.g. ``"YTD FY 2025/26 (Apr 2025 – Sep 2025): 1,234 (previous YTD ...)"``."""
+    cur, prev = opts.period, opts.previous
+    if cur is None or prev is None:
+        return ""
+    n = wt.n_records
+    head = f"YTD {cur.label.replace(' to date', '')}: {_count_text(n, wt)}"
+    s = wt.selection
+    months = set(cache.pack(*opts.pack_key).months)
+    if not set(prev.months) <= months:
+        return f"{head} (previous YTD {prev.dates}: not available, the data do not cover it)"
+    before = cache.ward_table(*opts.pack_key, s.measure, prev.start, prev.end, s.rate,
+                              s.suppress_below, s.boroughs).n_records
+    if wt.is_sensitive and (0 < n < s.suppress_below or 0 < before < s.suppress_below):
+        return f"{head} (previous YTD {prev.dates}: {_count_text(before, wt)})"
+    change = trends.change_label(n, before)
+    if change not in ("new", "no change"):
+        change = change.replace(" (", ", ").rstrip(")")
+    small = (" — small base: the percentage says little"
+             if 0 < before < trends.DEFAULT_SMALL_BASE else "")
+    return f"{head} (previous YTD {prev.dates}: {before:,}, {change}){small}"
 
 
 def map_pair(opts: PageOptions, wt: pipeline.WardTable) -> None:
     """Draw the measure map and the IMD map side by side, each with its legend."""
     sel = opts.selection
     value_label = _value_label(sel)
-    measure = cache.measure_panel(opts.folder, *opts.table_key, opts.scheme, opts.k, opts.bins,
-                                  opts.basemap, value_label)
-    imd = cache.imd_panel(opts.folder, opts.scheme, opts.k, opts.basemap)
+    measure = cache.measure_panel(*opts.pack_key, *opts.table_key, opts.scheme, opts.k,
+                                  opts.bins, opts.basemap, value_label, opts.palette,
+                                  opts.borough_labels)
+    pack = cache.pack(*opts.pack_key)
+    has_imd = "imd_score" in pack.imd and bool(pack.imd["imd_score"].notna().any())
+    imd = (cache.imd_panel(*opts.pack_key, opts.scheme, opts.k, opts.basemap,
+                           opts.imd_palette, opts.borough_labels, sel.boroughs)
+           if has_imd else None)
     left, right = st.columns(2, gap="medium")
     for col, panel, key, synthetic in ((left, measure, "measure_map", wt.is_synthetic),
                                        (right, imd, "imd_map", False)):
         with col:
+            if panel is None:
+                st.info("No IMD 2019 scores for these areas (the boundaries do not match the "
+                        "pack's ward codes), so there is no deprivation map.")
+                continue
             _map_title(panel.title, synthetic)
             mapview.show_map(panel.map, key=key)
             st.markdown(panel.legend, unsafe_allow_html=True)
@@ -206,11 +241,15 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
     """Draw the method and attribution panel."""
     meta, sel = pack.meta, opts.selection
     family = sel.measure.split(":", 1)[0]
+    if "police.uk" in sel.measure or "police_uk" in sel.measure:
+        family = "police_uk"
     placement = meta.get("placement", {}).get(family, "not stated")
     scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
     lines = [
-        f"**Period:** {month_label(sel.month_from)} to {month_label(sel.month_to)} "
-        "(whole calendar months, inclusive).",
+        f"**Period:** {opts.period.label if opts.period else sel.month_from} "
+        "(whole calendar months, inclusive)."
+        + (f" Compared with {opts.previous.label}." if opts.previous else ""),
+        f"**Areas:** {'boroughs ' + ', '.join(sel.boroughs) if sel.boroughs else 'all'}.",
         f"**Boundaries:** {meta.get('vintage', 'not stated')}.",
         f"**Recorded crime:** {meta.get('crime_source', 'not stated')}. "
         f"{meta.get('crime_coverage_note', '')}",
@@ -223,6 +262,8 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
         f"**Suppression:** referral counts from 1 to {sel.suppress_below - 1} are shown as "
         f"'<{sel.suppress_below}', in maps, tooltips and tables, and their rates and ranks "
         "are not shown.",
+        f"**Colours:** {MAP_PALETTES[opts.palette]} (measure), "
+        f"{MAP_PALETTES[opts.imd_palette]} (IMD); both colour-blind safe.",
         f"**Background map:** {BASEMAPS[opts.basemap]}.",
     ]
     if meta.get("synthetic_referrals"):

@@ -1,38 +1,57 @@
-"""The sidebar: what to map, for which months, and how (returns frozen options)."""
+"""The sidebar: what to map, where, for which period, and how (returns frozen options)."""
 
 from __future__ import annotations
 
-import os
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from hotspots import pipeline
+from hotspots import periods, pipeline, uploads
 from hotspots.classify import SCHEMES
-from hotspots.maps import BASEMAPS
+from hotspots.maps import BASEMAPS, MAP_PALETTES
 from hotspots.privacy import DEFAULT_THRESHOLD
+from ui import cache
+from ui.data import PACK_ENV, pack_folder
 
-#: Environment variable naming a pack folder (default: the demo pack).
-PACK_ENV = "HOTSPOTS_PACK"
+__all__ = ["PACK_ENV", "PageOptions", "month_label", "pack_folder", "parse_bins", "render"]
+
 DEFAULT_MONTHS = 12
 DEFAULT_BINS = "5, 10, 20, 50"
+PERIOD_TYPES: dict[str, str] = {
+    "custom": "Custom months",
+    "year": "A whole year",
+    "ytd": "Year to date",
+}
 
 
 @dataclass(frozen=True)
 class PageOptions:
-    """Everything the sidebar decides (hashable, passed to the cached builders).
+    """Everything the sidebar decides (passed to the cached builders).
 
     Attributes
     ----------
     folder
-        Pack folder (``None`` = demo pack).
+        Base pack folder (``None`` = demo pack).
+    upload_set
+        The session's uploads (``None`` = none).
     selection
-        Measure, period, rate and suppression threshold.
+        Measure, period, rate, suppression threshold and boroughs.
     scheme, k, bins
         Classification of the maps (``bins`` only for ``"user_defined"``).
     basemap
         ``"none"`` or ``"osm"``.
+    period
+        The chosen period, with its label (e.g. ``"FY 2025/26 (Apr 2025 – Mar 2026)"``).
+    previous
+        The same months of the previous year (year to date only).
+    period_note
+        Why the period's figures are incomplete, if they are.
+    palette, imd_palette
+        Map palettes (keys of :data:`hotspots.maps.MAP_PALETTES`).
+    borough_labels
+        Write borough names on the maps.
     """
 
     folder: str | None
@@ -41,17 +60,24 @@ class PageOptions:
     k: int
     bins: tuple[float, ...] | None
     basemap: str
+    upload_set: uploads.UploadSet | None = None
+    period: periods.Period | None = None
+    previous: periods.Period | None = None
+    period_note: str | None = None
+    palette: str = "YlOrRd"
+    imd_palette: str = "Blues"
+    borough_labels: bool = True
 
     @property
-    def table_key(self) -> tuple[str, str, str, str, int]:
-        """The selection as plain cache-key arguments (measure, months, rate, threshold)."""
+    def table_key(self) -> tuple[str, str, str, str, int, tuple[str, ...]]:
+        """The selection as plain cache-key arguments (measure ... boroughs)."""
         s = self.selection
-        return (s.measure, s.month_from, s.month_to, s.rate, s.suppress_below)
+        return (s.measure, s.month_from, s.month_to, s.rate, s.suppress_below, s.boroughs)
 
-
-def pack_folder() -> str | None:
-    """Return the pack folder from ``HOTSPOTS_PACK`` (``None``: the demo pack)."""
-    return os.environ.get(PACK_ENV) or None
+    @property
+    def pack_key(self) -> tuple[str | None, uploads.UploadSet | None]:
+        """The pack as cache-key arguments (folder, uploads)."""
+        return self.folder, self.upload_set
 
 
 def month_label(month: str) -> str:
@@ -59,17 +85,18 @@ def month_label(month: str) -> str:
     return pd.Period(month, "M").strftime("%b %Y")
 
 
-def render(folder: str | None, options: dict[str, str], months: list[str]) -> PageOptions:
+def render(folder: str | None, upload_set: uploads.UploadSet | None,
+           pack: pipeline.Pack) -> PageOptions:
     """Draw the sidebar and return the user's choices.
 
     Parameters
     ----------
     folder
-        Pack folder (``None`` = demo pack).
-    options
-        Measure key -> label (from :func:`hotspots.pipeline.measure_options`).
-    months
-        Sorted ``YYYY-MM`` months of the pack.
+        Base pack folder (``None`` = demo pack).
+    upload_set
+        The session's uploads, if any.
+    pack
+        The pack shown (months, boroughs).
 
     Returns
     -------
@@ -77,14 +104,14 @@ def render(folder: str | None, options: dict[str, str], months: list[str]) -> Pa
     """
     sb = st.sidebar
     sb.header("What to map")
-    measure = sb.selectbox("Measure", list(options), format_func=options.__getitem__,
-                           key="measure", help="Recorded crime by offence group and type, or "
-                           "referrals by category. Type to search.")
-    month_from, month_to = _period(months)
+    measure = _measure(cache.measure_groups(folder, upload_set))
+    boroughs = _boroughs(pack)
+    sb.header("Period")
+    period, previous, note = _period(pack.months)
     rate = sb.radio("Show", list(pipeline.RATE_LABELS), key="rate", horizontal=True,
                     format_func=pipeline.RATE_LABELS.__getitem__,
                     help="Rates use the Census 2021 usual resident population of each ward.")
-    sb.header("Map classes")
+    sb.header("Map")
     scheme = sb.selectbox("Classification", list(SCHEMES), key="scheme",
                           format_func=lambda s: SCHEMES[s].label)
     bins = _bins(scheme)
@@ -92,6 +119,13 @@ def render(folder: str | None, options: dict[str, str], months: list[str]) -> Pa
         scheme = "quantiles"
     k = sb.slider("Number of classes", min_value=3, max_value=7, value=5, key="k",
                   disabled=scheme == "user_defined")
+    palette = sb.selectbox("Colours of the measure map", list(MAP_PALETTES), key="palette",
+                           format_func=MAP_PALETTES.__getitem__,
+                           help="All four palettes are colour-blind safe.")
+    imd_palette = sb.selectbox("Colours of the IMD map", list(MAP_PALETTES), key="imd_palette",
+                               index=list(MAP_PALETTES).index("Blues"),
+                               format_func=MAP_PALETTES.__getitem__)
+    labels = sb.checkbox("Borough names on the maps", value=True, key="borough_labels")
     basemap = sb.radio("Background map", list(BASEMAPS), key="basemap",
                        format_func=BASEMAPS.__getitem__)
     if basemap != "none":
@@ -104,26 +138,162 @@ def render(folder: str | None, options: dict[str, str], months: list[str]) -> Pa
         step=1, key="suppress_below",
         help="Referral counts from 1 to this number minus 1 are shown as '<n' in maps, "
              "tooltips and tables. Recorded crime is not suppressed.")
-    sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
-                             rate=rate, suppress_below=int(threshold))
-    return PageOptions(folder=folder, selection=sel, scheme=scheme, k=int(k), bins=bins,
-                       basemap=basemap)
+    sel = pipeline.Selection(measure=measure, month_from=period.start if period else "0000-01",
+                             month_to=period.end if period else "0000-01",
+                             rate=rate,  # type: ignore[arg-type]
+                             suppress_below=int(threshold), boroughs=boroughs)
+    return PageOptions(folder=folder, upload_set=upload_set, selection=sel, scheme=scheme,
+                       k=int(k), bins=bins, basemap=basemap, period=period, previous=previous,
+                       period_note=note, palette=palette, imd_palette=imd_palette,
+                       borough_labels=bool(labels))
 
 
-def _period(months: list[str]) -> tuple[str, str]:
-    """Month range selector over the pack's months (default: the latest 12)."""
+# --------------------------------------------------------------------------- measure
+
+
+def _keep_valid(key: str, options: list[str]) -> None:
+    """Forget a widget's value that is no longer an option (e.g. after new uploads)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def _measure(groups: dict[str, uploads.MeasureGroup]) -> str:
+    """Two selectboxes: family and group, then type or category."""
+    sb = st.sidebar
+    keys = list(groups)
+    _keep_valid("measure_group", keys)
+    group = sb.selectbox("Measure", keys, key="measure_group",
+                         format_func=lambda g: groups[g].label,
+                         help="Recorded crime by offence group, uploaded police.uk crime, or "
+                              "referrals. Type to search.")
+    options = groups[group].options
+    if len(options) == 1:
+        return next(iter(options))
+    type_key = f"measure_type:{group}"
+    _keep_valid(type_key, list(options))
+    return str(sb.selectbox("Type or category", list(options), key=type_key,
+                            format_func=options.__getitem__))
+
+
+def _boroughs(pack: pipeline.Pack) -> tuple[str, ...]:
+    """Borough filter (empty = every area); the maps then zoom to those boroughs."""
+    names = sorted(str(b) for b in pack.areas["borough_name"].dropna().unique())
+    if len(names) < 2:
+        return ()
+    if "boroughs" in st.session_state:
+        st.session_state["boroughs"] = [b for b in st.session_state["boroughs"] if b in names]
+    chosen = st.sidebar.multiselect(
+        "Boroughs", names, key="boroughs", placeholder="All boroughs",
+        help="Show only these boroughs: tables, classes and maps (zoomed to them).")
+    return tuple(sorted(chosen))
+
+
+# --------------------------------------------------------------------------- period
+
+
+def _period(months: list[str]) -> tuple[periods.Period | None, periods.Period | None,
+                                        str | None]:
+    """Period type, then the period; returns (period, previous year's same months, note)."""
     if not months:
         st.sidebar.info("This pack has no dated records.")
-        return "0000-01", "0000-01"
+        return None, None, None
+    kind = st.sidebar.radio("Period type", list(PERIOD_TYPES), key="period_type",
+                            format_func=PERIOD_TYPES.__getitem__, horizontal=True)
+    if kind == "custom":
+        start, end = _custom_months(months)
+        return periods.custom_period(start, end), None, None
+    start_key = st.sidebar.selectbox(
+        "Year starts in", list(periods.YEAR_STARTS), key="year_start",
+        format_func=lambda k: periods.YEAR_STARTS[k].label,
+        help="Calendar year (January), financial year (April) or project year (May).")
+    ys = periods.get_year_start(start_key)
+    if kind == "year":
+        period = _year(months, ys)
+        return period, None, _incomplete(period, months)
+    options = list(reversed(months))
+    _keep_valid("ytd_month", options)
+    month = st.sidebar.selectbox("Year to date, up to the end of", options, key="ytd_month",
+                                 format_func=month_label)
+    cur, prev = periods.ytd_windows(str(month), year_start=ys)
+    st.sidebar.caption(f"{cur.label}, against {prev.label}.")
+    return cur, prev, _incomplete(cur, months)
+
+
+def _custom_months(months: list[str]) -> tuple[str, str]:
+    """Month range selector over the pack's months (default: the latest 12)."""
     if len(months) == 1:
         st.sidebar.caption(f"Period: {month_label(months[0])} (the only month)")
         return months[0], months[0]
+    if "period" in st.session_state and not set(st.session_state["period"]) <= set(months):
+        del st.session_state["period"]
     default = (months[max(0, len(months) - DEFAULT_MONTHS)], months[-1])
     start, end = st.sidebar.select_slider(
         "Period (inclusive)", options=months, value=default, key="period",
         format_func=month_label,
         help="Whole calendar months. The default is the latest 12 months of the pack.")
     return str(start), str(end)
+
+
+def _year(months: list[str], ys: periods.YearStart) -> periods.Period:
+    """Draw the year choice (default: the latest complete year) and return it."""
+    years = sorted({ys.year_of(m) for m in months})
+    have = set(months)
+
+    def label(y: int) -> str:
+        p = periods.year_period(y, year_start=ys)
+        n = sum(m in have for m in p.months)
+        return p.label if n == p.n_months else f"{p.label}, data for {n} of 12 months"
+
+    complete = [y for y in years
+                if all(m in have for m in periods.year_period(y, year_start=ys).months)]
+    key = f"year:{ys.key}"
+    _keep_valid(key, years)  # type: ignore[arg-type]
+    year = st.sidebar.selectbox("Year", years, key=key, format_func=label,
+                                index=years.index(complete[-1] if complete else years[-1]))
+    return periods.year_period(int(year), year_start=ys)
+
+
+def _incomplete(period: periods.Period, months: list[str]) -> str | None:
+    missing = [m for m in period.months if m not in set(months)]
+    if not missing:
+        return None
+    return (f"{period.label} is incomplete: the data have no records for {len(missing)} of its "
+            f"{period.n_months} months ({month_label(missing[0])}"
+            f"{' to ' + month_label(missing[-1]) if len(missing) > 1 else ''}); its figures "
+            "cover the other months only.")
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def parse_bins(text: str) -> tuple[tuple[float, ...] | None, str | None]:
+    """Read comma-separated class upper bounds; return (bounds, error message).
+
+    Examples
+    --------
+    >>> parse_bins("5, 10; 20")
+    ((5.0, 10.0, 20.0), None)
+    >>> parse_bins("5, ten")[0] is None
+    True
+    """
+    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+    fix = ("Type numbers separated by commas, in ascending order, e.g. 5, 10, 20. "
+           "Using quantiles meanwhile.")
+    if not parts:
+        return None, f"Could not read the bounds {text!r}: there are none. {fix}"
+    values = []
+    for p in parts:
+        try:
+            v = float(p.replace(" ", ""))
+        except ValueError:
+            return None, f"Could not read the bounds {text!r}: {p!r} is not a number. {fix}"
+        if v != v or v in (float("inf"), float("-inf")):
+            return None, f"Could not read the bounds {text!r}: {p!r} is not a finite number. {fix}"
+        values.append(v)
+    if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+        return None, (f"Could not read the bounds {text!r}: each bound must be larger than the "
+                      f"one before it. {fix}")
+    return tuple(values), None
 
 
 def _bins(scheme: str) -> tuple[float, ...] | None:
@@ -133,12 +303,7 @@ def _bins(scheme: str) -> tuple[float, ...] | None:
     text = st.sidebar.text_input("Class upper bounds", DEFAULT_BINS, key="bins",
                                  help="Comma-separated, ascending, e.g. 5, 10, 20, 50. "
                                       "A last class up to the highest value is added.")
-    try:
-        bins = tuple(sorted({float(x) for x in text.replace(";", ",").split(",") if x.strip()}))
-    except ValueError:
-        bins = ()
-    if not bins:
-        st.sidebar.error(f"Could not read the bounds {text!r}: type numbers separated by "
-                         "commas, e.g. 5, 10, 20. Using quantiles meanwhile.")
-        return None
+    bins, error = parse_bins(text)
+    if error:
+        st.sidebar.error(error)
     return bins

@@ -146,7 +146,7 @@ def test_referral_map_is_labelled_synthetic(server, offline_page):  # type: igno
     _wait_for_maps(page, _expected_wards())
     measure = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
     measure.click()
-    page.keyboard.type("All referrals")
+    page.keyboard.type("Referrals (SYNTHETIC)")  # first level; the type defaults to "All"
     page.keyboard.press("Enter")
     page.locator(".hs-synthetic").first.wait_for(timeout=LOAD_TIMEOUT_MS)
     frame = page.frame_locator(MAP_IFRAME).nth(0)

@@ -1,0 +1,479 @@
+"""The page with your own data, new filters and map options, run headless with AppTest.
+
+Uploads go through the real ``st.file_uploader`` widgets (AppTest in Streamlit 1.67
+can set their files), and once through the documented session-state seam
+(:data:`ui.data.TEST_UPLOADS_KEY`). Every bad file must give a clear ``st.error``
+naming the file while the page keeps working on the data it had.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hotspots import maps, pipeline, uploads
+from hotspots.classify import classify
+from ui import data, sidebar
+from ui.panels import SYNTHETIC_TEXT
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard.py")
+DEMO = ROOT / "data" / "demo"
+POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+                 "LSOA code,LSOA name,Crime type,Last outcome category,Context")
+REFERRALS = (b"Ref,DOB,Date of referral,Type of concern,Ward,Borough\n"
+             b"R1,01/02/2010,03/05/2025,County Lines,Stoke Newington,Hackney\n"
+             b"R2,01/02/2010,04/05/2025,CCE,Stoke Newington,Hackney\n"
+             b"R3,01/02/2010,05/05/2025,CCE,Nowhere,Hackney\n")
+
+
+@pytest.fixture(scope="module")
+def pack() -> pipeline.Pack:
+    return pipeline.load_pack()
+
+
+@pytest.fixture(autouse=True)
+def _no_pack_arguments(monkeypatch):
+    """The page reads --pack from sys.argv: pytest's own arguments must not leak in."""
+    monkeypatch.setattr("sys.argv", ["dashboard.py"])
+    monkeypatch.delenv(data.PACK_ENV, raising=False)
+
+
+def _app(uploads_on: bool = False, **state: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if uploads_on:
+        at.session_state["data_source"] = "uploads"
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    _assert_page_works(at)
+    return at
+
+
+def _upload(at: AppTest, key: str, files: list[tuple[str, bytes]]) -> AppTest:
+    widget = at.file_uploader(key=key)
+    widget.set_value([(n, d, "application/octet-stream") for n, d in files]
+                     if widget.accept_multiple_files else (files[0][0], files[0][1], "text/csv"))
+    at.run()
+    _assert_page_works(at)
+    return at
+
+
+def _assert_page_works(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Community safety hotspots"
+    assert any("hs-marking" in m.value for m in at.markdown)
+
+
+def _legends(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if "hs-legend" in m.value]
+
+
+def _legend_counts(legend: str) -> list[int]:
+    labels = re.findall(r'<span class="hs-legend-label">([^<]*)</span>', legend)
+    return [int(re.search(r"\((\d+)\)$", label).group(1)) for label in labels]
+
+
+def _heading(at: AppTest) -> str:
+    """The results heading, without its Markdown escapes."""
+    return next(m.value for m in at.markdown if m.value.startswith("####")).replace("\\", "")
+
+
+def _table(at: AppTest) -> pd.DataFrame:
+    """The ranked ward table (the first table with a Rank and a Ward column)."""
+    return next(d.value for d in at.dataframe if {"Rank", "Ward"} <= set(d.value.columns))
+
+
+def _errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def _maps(at: AppTest) -> list[dict]:
+    def walk(node):  # type: ignore[no-untyped-def]
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    return [json.loads(e.proto.json_args) for e in walk(at.main)
+            if type(e).__name__ == "UnknownElement"
+            and getattr(e.proto, "component_name", "") == "streamlit_folium.st_folium"]
+
+
+def _police_csv(pack: pipeline.Pack, borough: str = "Hackney", n: int = 4) -> bytes:
+    wards = pack.areas[pack.areas["borough_name"] == borough].sort_values("area_code").iloc[:2]
+    pts = wards.geometry.representative_point().to_crs("EPSG:4326")
+    lines = [POLICE_HEADER]
+    for i in range(n):
+        pt = pts.iloc[i % 2]
+        lines.append(f"id{borough[:3]}{i},2025-05,MPS,MPS,{pt.x:.6f},{pt.y:.6f},On or near X,,,"
+                     f"{'Burglary' if i % 2 else 'Robbery'},,")
+    lines.append(",2025-05,MPS,MPS,,,No location,,,Anti-social behaviour,,")
+    return ("\n".join(lines) + "\n").encode()
+
+
+# --------------------------------------------------------------------------- data source
+
+
+def test_default_is_the_demo_pack_with_upload_choice():
+    at = _app()
+    radio = at.radio(key="data_source")
+    assert radio.value == "demo" and radio.options[-1].startswith("Your own files")
+    assert not at.file_uploader and not at.error
+    radio.set_value("uploads").run()
+    _assert_page_works(at)
+    assert [u.key for u in at.file_uploader] == ["up_police_uk", "up_boundary", "up_referrals"]
+    assert any("No files yet" in i.value for i in at.info)
+    assert len(_legends(at)) == 2
+
+
+def test_pack_folder_from_the_command_line(monkeypatch):
+    monkeypatch.setattr("sys.argv", ["dashboard.py", "--pack", str(DEMO)])
+    at = _app()
+    radio = at.radio(key="data_source")
+    assert radio.value == "cli" and len(radio.options) == 3
+    assert str(DEMO) in radio.options[0]
+    assert len(_legends(at)) == 2 and not at.error
+
+
+def test_missing_pack_folder_falls_back_to_the_demo(monkeypatch, tmp_path):
+    monkeypatch.setattr("sys.argv", ["dashboard.py", f"--pack={tmp_path / 'nowhere'}"])
+    at = _app()
+    assert "could not be opened" in _errors(at) and "Showing the demo pack instead" in _errors(at)
+    assert len(_legends(at)) == 2
+
+
+@pytest.mark.parametrize(("argv", "env", "expected"), [
+    (["--pack", "a/b"], None, "a/b"),
+    (["--pack=c"], "env", "c"),
+    (["--other", "x"], "env", "env"),
+    (["--pack"], None, None),
+], ids=["space", "equals", "environment", "no-value"])
+def test_pack_folder_arguments(monkeypatch, argv, env, expected):
+    if env:
+        monkeypatch.setenv(data.PACK_ENV, env)
+    assert data.pack_folder(argv) == expected
+
+
+# --------------------------------------------------------------------------- police.uk
+
+
+@pytest.fixture(scope="module")
+def police_at(pack) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["data_source"] = "uploads"
+    at.run()
+    return _upload(at, "up_police_uk", [("2025-05-met-street.csv", _police_csv(pack)),
+                                         ("not-police.csv", b"Date,Where\n2025-01,London\n")])
+
+
+def test_bad_police_file_named_and_page_keeps_working(police_at):
+    errors = _errors(police_at)
+    assert "not-police.csv" in errors and "missing column(s) 'Crime ID'" in errors
+    assert "keeps working without this file" in errors
+    assert len(_legends(police_at)) == 2
+
+
+def test_police_reconciliation_shown(police_at):
+    rec = next(d.value for d in police_at.dataframe if "Rows read" in d.value.columns)
+    assert list(rec["Upload"]) == ["Recorded crime: police.uk upload (2025-05-met-street.csv)"]
+    row = rec.iloc[0]
+    assert (row["Rows read"], row["Placed in an area"], row["No location"]) == (5, 4, 1)
+    assert row["Rows read"] == (row["Placed in an area"] + row["No location"]
+                                + row["Outside every area"] + row["Rejected"])
+    labels = [d.label for d in police_at.download_button]
+    assert any("reason for each of the 1 rows not placed" in label for label in labels)
+    coverage = next(m for m in police_at.multiselect if m.key.startswith("police_boroughs_"))
+    assert coverage.value == ["Hackney"]
+
+
+def test_police_measure_and_coverage_choice(police_at):
+    at = police_at
+    assert "police_uk" in at.selectbox(key="measure_group").options or any(
+        "police.uk" in o for o in at.selectbox(key="measure_group").options)
+    at.selectbox(key="measure_group").set_value("police_uk").run()
+    _assert_page_works(at)
+    assert at.selectbox(key="measure_type:police_uk").value == "crime:source:police_uk"
+    at.select_slider(key="period").set_value(("2025-05", "2025-05")).run()
+    assert "All recorded crime (police.uk uploads), count, May 2025" in _heading(at)
+    top = _table(at)
+    assert set(top["Borough"]) == {"Hackney"} and top["Crimes"].iloc[0] == "2"
+    counts = _legend_counts(_legends(at)[0])
+    n_hackney = 21
+    assert counts[-1] == 704 - n_hackney  # every other ward: "no data", never 0
+    coverage = next(m for m in at.multiselect if m.key.startswith("police_boroughs_"))
+    coverage.set_value(["Hackney", "Islington"]).run()
+    _assert_page_works(at)
+    assert _legend_counts(_legends(at)[0])[-1] == 704 - n_hackney - 17
+    assert any("Areas covered by the police.uk files: 38 of 704" in c.value for c in at.caption)
+
+
+# --------------------------------------------------------------------------- referrals
+
+
+@pytest.fixture(scope="module")
+def referral_at() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["data_source"] = "uploads"
+    at.run()
+    return _upload(at, "up_referrals", [("partner.csv", REFERRALS)])
+
+
+def _mapping_boxes(at: AppTest) -> dict[str, object]:
+    return {re.match(r"map_(.+)_[0-9a-f]{10}_\w+$", s.key).group(1): s
+            for s in at.selectbox if s.key and s.key.startswith("map_")}
+
+
+def test_referral_mapping_is_prefilled_from_headers(referral_at):
+    boxes = _mapping_boxes(referral_at)
+    values = {k: b.value for k, b in boxes.items() if b.value != data.NOT_MAPPED}
+    assert values == {"referral_id": "Ref", "date": "Date of referral",
+                      "category": "Type of concern", "ward_name": "Ward", "borough": "Borough"}
+    assert set(boxes) == set(uploads.LAYOUT_NAMES["records"])
+    assert "DOB" in boxes["date"].options  # offered, never guessed
+    assert [d.label for d in referral_at.download_button][0] == "Download this mapping (JSON)"
+
+
+def test_referral_upload_replaces_synthetic_and_marks_sensitive(referral_at):
+    at = referral_at
+    assert any(">OFFICIAL-SENSITIVE<" in m.value for m in at.markdown)
+    assert "SYNTHETIC" not in at.selectbox(key="measure_group").options[-1]
+    at.selectbox(key="measure_group").set_value("referrals").run()
+    _assert_page_works(at)
+    assert not any(SYNTHETIC_TEXT in w.value for w in at.warning)
+    rec = next(d.value for d in at.dataframe if "Rows read" in d.value.columns)
+    assert rec.iloc[0]["Rows read"] == 3 and rec.iloc[0]["Placed in an area"] == 2
+    assert json.loads(at.session_state[data.MAPPING_KEY])["columns"]["date"] == "Date of referral"
+
+
+def test_mapping_change_remember_and_session_memory(referral_at, tmp_path, monkeypatch):
+    at = referral_at
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    at.button(key="mapping_remember").click().run()
+    saved = tmp_path / "hotspots" / "mappings" / "partner.json"
+    assert saved.is_file() and "Saved to" in at.success[0].value
+    assert json.loads(saved.read_text())["columns"]["ward_name"] == "Ward"
+    # Unmap every location: a clear message, and the page goes on without the file.
+    boxes = _mapping_boxes(at)
+    boxes["ward_name"].set_value(data.NOT_MAPPED)
+    boxes["borough"].set_value(data.NOT_MAPPED)
+    at.form_submit_button[0].click().run()
+    _assert_page_works(at)
+    assert "the column mapping is not complete" in _errors(at)
+    assert "map at least one location" in _errors(at)
+    assert any(SYNTHETIC_TEXT in w.value for w in at.warning)  # back to the pack's referrals
+
+
+def test_new_file_prefilled_from_the_session_mapping(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    remembered = uploads.mapping_to_json(uploads.ColumnMap(
+        {"date": "Date of referral", "category": "Ward", "ward_name": "Borough"}))
+    at = _app(uploads_on=True, **{data.MAPPING_KEY: remembered})
+    _upload(at, "up_referrals", [("again.csv", REFERRALS)])
+    assert any("mapping used earlier in this session" in m.value for m in at.markdown)
+    boxes = _mapping_boxes(at)
+    assert boxes["category"].value == "Ward" and boxes["ward_name"].value == "Borough"
+
+
+def test_mapping_json_upload_and_bad_json():
+    at = _app(uploads_on=True)
+    _upload(at, "up_referrals", [("partner.csv", REFERRALS)])
+    mapping = uploads.mapping_to_json(uploads.ColumnMap(
+        {"date": "Date of referral", "category": "Ref", "ward_name": "Ward"}))
+    _upload(at, "up_mapping", [("mine.json", mapping.encode())])
+    assert any("Pre-filled from mine.json" in m.value for m in at.markdown)
+    assert _mapping_boxes(at)["category"].value == "Ref"
+    _upload(at, "up_mapping", [("broken.json", b"{not json")])
+    assert "broken.json: not valid JSON" in _errors(at)
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+BAD_REFERRALS = [
+    ("empty.csv", b"", "empty.csv is empty (0 bytes)"),
+    ("broken.csv", b'Date,Type,Ward\n2025-05-01,"CCE,Hackney\n2025-05-02,CCE,Hackney\n',
+     "broken.csv is a broken CSV at line"),
+    ("noheader.xlsx", _xlsx([["R1", "2025-05-01", "CCE", "Hackney"]]),
+     "noheader.xlsx has no header row"),
+    ("colours.csv", b"Colour,Size\nred,1\n", "colours.csv: the column mapping is not complete"),
+]
+
+
+@pytest.mark.parametrize(("name", "payload", "message"), BAD_REFERRALS,
+                         ids=[b[0] for b in BAD_REFERRALS])
+def test_bad_referral_files_are_explained(name, payload, message):
+    at = _app(uploads_on=True)
+    _upload(at, "up_referrals", [(name, payload)])
+    assert message in _errors(at)
+    assert len(_legends(at)) == 2  # the page keeps working on the pack's data
+
+
+def test_test_seam_stands_in_for_the_uploader(pack):
+    at = _app(uploads_on=True, **{data.TEST_UPLOADS_KEY: {
+        "up_police_uk": [("seam.csv", _police_csv(pack, "Camden"))]}})
+    assert any("police.uk upload (seam.csv)" in str(d.value.values) for d in at.dataframe)
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def test_boundary_upload_and_missing_crs(pack, tmp_path):
+    sub = pack.areas[pack.areas["borough_name"].isin(["Hackney", "Islington"])]
+    at = _app(uploads_on=True)
+    _upload(at, "up_boundary", [("two.geojson", sub.to_crs(4326).to_json().encode())])
+    assert sum(_legend_counts(_legends(at)[0])) == len(sub)
+    assert any("Boundaries from two.geojson" in c.value for c in at.caption)
+    sub[["area_code", "area_name", "geometry"]].to_file(tmp_path / "w.shp")
+    (tmp_path / "w.prj").unlink()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for f in tmp_path.iterdir():
+            z.write(f, f.name)
+    _upload(at, "up_boundary", [("nocrs.zip", buf.getvalue())])
+    errors = _errors(at)
+    assert "nocrs.zip" in errors and "no coordinate reference system" in errors
+    assert "EPSG:27700" in errors and len(_legends(at)) == 2
+    at.selectbox(key="assume_crs").set_value("EPSG:27700").run()
+    _assert_page_works(at)
+    assert not at.error and sum(_legend_counts(_legends(at)[0])) == len(sub)
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def test_period_types_year_starts_and_ytd(pack):
+    at = _app()
+    at.radio(key="period_type").set_value("year").run()
+    _assert_page_works(at)
+    assert at.selectbox(key="year_start").value == "financial"
+    assert "FY 2025/26 (Apr 2025 – Mar 2026)" in _heading(at)
+    at.selectbox(key="year_start").set_value("calendar").run()
+    assert "2025 (Jan 2025 – Dec 2025)" in _heading(at)
+    # 2024 misses Jan-Mar in the demo pack: labelled, and warned about.
+    assert at.selectbox(key="year:calendar").value == 2025
+    at.selectbox(key="year:calendar").set_value(2024).run()
+    assert any("is incomplete" in w.value and "3 of its 12" in w.value for w in at.warning)
+    at.selectbox(key="year_start").set_value("project").run()
+    at.radio(key="period_type").set_value("ytd").run()
+    _assert_page_works(at)
+    ytd = next(m.value for m in at.markdown if "hs-ytd" in m.value)
+    assert "YTD Project year 2025/26 (May 2025 – Mar 2026)" in ytd
+    wt = pipeline.ward_table(pack, pipeline.Selection("crime:all", "2025-05", "2026-03"))
+    prev = pipeline.ward_table(pack, pipeline.Selection("crime:all", "2024-05", "2025-03"))
+    diff = wt.n_records - prev.n_records
+    assert f": {wt.n_records:,} (previous YTD May 2024 – Mar 2025: {prev.n_records:,}, " in ytd
+    assert f"{diff:+,}, {100 * diff / prev.n_records:+.1f}%)" in ytd
+    at.selectbox(key="ytd_month").set_value("2024-06").run()
+    assert "previous YTD May 2023 – Jun 2023: not available" in next(
+        m.value for m in at.markdown if "hs-ytd" in m.value)
+
+
+def test_two_level_measure_picker(pack):
+    at = _app()
+    groups = at.selectbox(key="measure_group")
+    assert len(groups.options) < 20
+    major = next(g for g in uploads.measure_groups(pack) if g.startswith("crime:major:"))
+    groups.set_value(major).run()
+    _assert_page_works(at)
+    types = at.selectbox(key=f"measure_type:{major}")
+    assert types.value == major and types.options[0] == "All types in this group"
+    minor = uploads.measure_groups(pack)[major].options
+    types.set_value(list(minor)[1]).run()
+    assert list(minor.values())[1] in _heading(at)
+
+
+# --------------------------------------------------------------------------- map craft
+
+
+def test_borough_filter_palettes_and_labels(pack):
+    at = _app(boroughs=["Hackney"], palette="viridis", imd_palette="Purples")
+    top = _table(at)
+    assert set(top["Borough"]) == {"Hackney"}
+    measure, imd = _legends(at)
+    assert sum(_legend_counts(measure)) == 21 and "#fde725" in measure
+    assert "#54278f" in imd or "#6a51a3" in imd
+    assert "Class bounds from all of them" in imd
+    assert "— Hackney" in _heading(at)
+    for m in _maps(at):
+        assert re.search(r"hs-borough-label.{0,12}Hackney", m["script"])
+        assert "hs-borough-label" in m["header"]  # its style, inline: no stylesheet fetched
+        assert "https://" not in m["header"] and m["js_links"] == [
+            "/app/static/vendor/leaflet/leaflet.js"]
+    at.checkbox(key="borough_labels").uncheck().run()
+    assert all("hs-borough-label" not in m["script"] for m in _maps(at))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("10, 5", "must be larger than the one before"),
+    ("5, x", "'x' is not a number"),
+], ids=["descending", "not-a-number"])
+def test_user_bins_validated(text, message):
+    at = _app(scheme="user_defined", bins=text)
+    assert any(message in e.value for e in at.sidebar.error)
+    assert "Quantiles" in _legends(at)[0]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("5, 10, 20", (5.0, 10.0, 20.0)),
+    (" 1 ; 2.5 ,10 ", (1.0, 2.5, 10.0)),
+    ("-1, 0, 1e3", (-1.0, 0.0, 1000.0)),
+], ids=["commas", "semicolon-and-spaces", "negative-and-exponent"])
+def test_parse_bins(text, expected):
+    assert sidebar.parse_bins(text) == (expected, None)
+
+
+def test_map_palettes_registry():
+    assert set(maps.MAP_PALETTES) == {"YlOrRd", "Blues", "Purples", "viridis"}
+    viridis = maps.map_palette("viridis", 5)
+    assert viridis[0] == "#fde725" and viridis[-1] == "#440154" and len(set(viridis)) == 5
+    assert maps.map_palette("viridis", 1) == ("#440154",)
+    with pytest.raises(ValueError, match="palette must be one of"):
+        maps.map_palette("rainbow", 5)
+
+
+def test_borough_labels_are_escaped_text_with_no_external_script():
+    cells = gpd.GeoDataFrame(
+        {"area_code": ["A", "B"], "area_name": ["a", "b"], "borough_name": ["<b>X</b>", "Y"],
+         "value": [1.0, 2.0]},
+        geometry=gpd.GeoSeries.from_wkt(["POLYGON((0 0,1 0,1 1,0 1,0 0))",
+                                         "POLYGON((1 0,2 0,2 1,1 1,1 0))"]),
+        crs="EPSG:27700").to_crs("EPSG:4326")
+    outlines = cells[["borough_name", "geometry"]]
+    c = classify(cells["value"], k=2)
+    m = maps.choropleth(cells, value_col="value", classification=c, palette="viridis",
+                        tooltip_fields={"area_name": "Ward"}, borough_outlines=outlines,
+                        borough_labels=True)
+    page = m.get_root().render()
+    urls = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert all(not u.startswith(("http://", "https://")) for u in urls)
+    assert "\\u0026lt;b\\u0026gt;X" in page  # escaped, then JSON-encoded
+    assert "<b>X" not in page and "\\u003cb\\u003eX" not in page
+    group = next(e for e in m._children.values() if isinstance(e, folium.FeatureGroup))
+    markers = [e for e in group._children.values() if isinstance(e, folium.Marker)]
+    assert len(markers) == 2 and all(mk.options.get("interactive") is False for mk in markers)
+
+
+def test_imd_classes_from_the_reference_population(pack):
+    hackney = pack.web_areas[pack.web_areas["borough_name"] == "Hackney"].reset_index(drop=True)
+    panel = maps.imd_panel(hackney, pack.imd, class_reference=pack.imd["imd_score"])
+    whole = classify(pack.imd["imd_score"], k=5)
+    assert panel.classification.bins[:-1] == whole.bins[:len(panel.classification.bins) - 1]
+    assert sum(panel.classification.counts) + panel.classification.n_no_data == len(hackney)
+    assert panel.classification.scheme == "quantiles"
+    assert "Class bounds from all of them" in panel.legend

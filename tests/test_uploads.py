@@ -1,0 +1,488 @@
+"""Uploads on top of the demo pack: pure functions of hotspots.uploads (no Streamlit).
+
+Files are made in the tests (tiny police.uk CSVs with points inside known demo wards,
+referral sheets with messy headers, boundary files) and checked against an
+independent geopandas ``sjoin``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+
+from hotspots import pipeline, uploads
+from hotspots._errors import InputDataError
+from hotspots.io import ColumnMap
+
+POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+                 "LSOA code,LSOA name,Crime type,Last outcome category,Context")
+MONTH = "2025-05"
+
+
+@pytest.fixture(scope="module")
+def base() -> pipeline.Pack:
+    return pipeline.load_pack()
+
+
+@pytest.fixture(scope="module")
+def wards(base) -> gpd.GeoDataFrame:
+    """One known ward in each of three boroughs (the lowest code of each)."""
+    a = base.areas
+    picks = [a[a["borough_name"] == b].sort_values("area_code").iloc[0]
+             for b in ("Hackney", "Lambeth", "Camden")]
+    return gpd.GeoDataFrame(picks, crs=a.crs).reset_index(drop=True)
+
+
+def _police_csv(rows: list[tuple[str, str, object, object, str]]) -> bytes:
+    lines = [POLICE_HEADER]
+    for cid, month, lon, lat, kind in rows:
+        lon_s = "" if lon is None else f"{lon:.6f}"
+        lat_s = "" if lat is None else f"{lat:.6f}"
+        lines.append(f"{cid},{month},Metropolitan Police Service,Metropolitan Police Service,"
+                     f"{lon_s},{lat_s},On or near a street,,,{kind},Under investigation,")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def police_rows(wards) -> list[tuple[str, str, object, object, str]]:
+    """3, 2 and 1 crimes in the three wards, plus rows that cannot be placed."""
+    pts = wards.geometry.representative_point().to_crs("EPSG:4326")
+    rows = []
+    for i, (pt, n) in enumerate(zip(pts, (3, 2, 1), strict=True)):
+        for j in range(n):
+            kind = "Burglary" if j % 2 == 0 else "Robbery"
+            rows.append((f"c{i}{j}", MONTH, pt.x, pt.y, kind))
+    rows.append(("", MONTH, None, None, "Anti-social behaviour"))  # no location
+    rows.append(("cman", MONTH, -2.2426, 53.4808, "Burglary"))  # Manchester: outside
+    rows.append(("cbad", "May 2025", pts.iloc[0].x, pts.iloc[0].y, "Burglary"))  # bad month
+    return rows
+
+
+@pytest.fixture(scope="module")
+def police_pack(base, police_rows) -> pipeline.Pack:
+    return uploads.pack_with_uploads(
+        base, police_uk_files=[("2025-05-metropolitan-street.csv", _police_csv(police_rows))])
+
+
+def _sjoin_counts(rows, areas, kind: str | None = None) -> pd.Series:
+    """Independent reference: points within areas, counted per area_code."""
+    ok = [r for r in rows if r[2] is not None and re.fullmatch(r"\d{4}-\d\d", r[1])
+          and (kind is None or r[4] == kind)]
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([r[2] for r in ok], [r[3] for r in ok]),
+                           crs="EPSG:4326").to_crs(areas.crs)
+    hits = gpd.sjoin(pts, areas[["area_code", "geometry"]], predicate="within")
+    return hits["area_code"].value_counts().sort_index()
+
+
+# --------------------------------------------------------------------------- police.uk
+
+
+def test_police_reconciliation_adds_up(police_pack, police_rows, base):
+    rec = uploads.upload_reconciliation(police_pack)
+    assert len(rec) == 1
+    r = rec.iloc[0]
+    assert r["rows_in"] == len(police_rows)
+    assert r["rows_in"] == r["assigned"] + r["unlocated"] + r["outside"] + r["rejected"]
+    assert (r["assigned"], r["unlocated"], r["outside"], r["rejected"]) == (6, 1, 1, 1)
+    assert r["assigned"] == _sjoin_counts(police_rows, base.areas).sum()
+    details = uploads.upload_details(police_pack)
+    assert sorted(details["status"]) == ["outside", "rejected", "unlocated"]
+    assert set(details["source"]) == {"2025-05-metropolitan-street.csv"}
+
+
+def test_police_counts_per_ward_match_independent_sjoin(police_pack, police_rows, base):
+    sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
+    wt = uploads.table_for(police_pack, sel)
+    got = wt.frame.set_index("area_code")["count"]
+    expected = _sjoin_counts(police_rows, base.areas)
+    assert got[expected.index].astype(int).tolist() == expected.tolist()
+    assert wt.n_records == expected.sum() == 6
+    # Areas of the boroughs holding points are covered (0, not "no data"); others are not.
+    covered = got.notna()
+    boroughs = set(base.areas.set_index("area_code").loc[expected.index, "borough_name"])
+    in_b = base.areas.set_index("area_code")["borough_name"].isin(boroughs)
+    assert covered.equals(in_b.reindex(got.index))
+    assert "police.uk" in wt.label and wt.selection == sel
+    assert wt.reconciliation["source"].str.contains("police.uk upload").all()
+
+
+@pytest.mark.parametrize("kind", ["Burglary", "Robbery"])
+def test_police_crime_type_measure(police_pack, police_rows, base, kind):
+    key = f"crime:major:{uploads.POLICE_UK_PREFIX}{kind}"
+    assert key in pipeline.measure_options(police_pack)
+    wt = uploads.table_for(police_pack, pipeline.Selection(key, MONTH, MONTH))
+    expected = _sjoin_counts(police_rows, base.areas, kind)
+    got = wt.frame.set_index("area_code")["count"]
+    assert got[expected.index].astype(int).tolist() == expected.tolist()
+    assert wt.label.startswith(f"police.uk: {kind}")
+
+
+def test_police_added_keeps_pack_crime_population_and_imd(police_pack, base):
+    assert police_pack.population is base.population and police_pack.imd is base.imd
+    assert police_pack.crime_coverage == base.crime_coverage
+    own = police_pack.crime[~police_pack.crime["major"].str.startswith("police.uk: ")]
+    assert len(own) == len(base.crime)
+    # "All recorded crime" is still the pack's own source: never the sum of both.
+    sel = pipeline.Selection("crime:all", MONTH, MONTH)
+    mine, theirs = uploads.table_for(police_pack, sel), pipeline.ward_table(base, sel)
+    assert mine.n_records == theirs.n_records
+    assert "pack data" in mine.label
+    assert not mine.reconciliation["source"].str.contains("police.uk").any()
+    assert police_pack.web_areas is base.web_areas  # same areas: web layers reused
+
+
+def test_base_pack_not_modified(base, police_rows):
+    meta = json.dumps(base.meta, sort_keys=True, default=str)
+    n_crime, n_rec = len(base.crime), len(base.reconciliations)
+    uploads.pack_with_uploads(base, police_uk_files=[("a.csv", _police_csv(police_rows))])
+    assert json.dumps(base.meta, sort_keys=True, default=str) == meta
+    assert (len(base.crime), len(base.reconciliations)) == (n_crime, n_rec)
+
+
+def test_police_zip_and_replace_mode(base, police_rows):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(f"{MONTH}/{MONTH}-metropolitan-street.csv", _police_csv(police_rows))
+    pack = uploads.pack_with_uploads(base, police_uk_files=[("archive.zip", buf.getvalue())],
+                                     crime_mode="replace")
+    assert pack.crime["major"].str.startswith("police.uk: ").all()
+    assert "crime_sources" not in pack.meta
+    wt = uploads.table_for(pack, pipeline.Selection("crime:all", MONTH, MONTH))
+    assert wt.n_records == 6
+    assert not pack.reconciliations["source"].str.startswith("Recorded crime (").any()
+    assert set(uploads.upload_details(pack)["source"]) == {
+        f"{MONTH}/{MONTH}-metropolitan-street.csv"}
+
+
+def test_same_crime_in_two_files_counted_once(base, wards):
+    pt = wards.geometry.representative_point().to_crs("EPSG:4326").iloc[0]
+    a = _police_csv([("dup1", MONTH, pt.x, pt.y, "Burglary"), ("x1", MONTH, pt.x, pt.y, "Drugs")])
+    b = _police_csv([("dup1", MONTH, pt.x, pt.y, "Burglary")])
+    pack = uploads.pack_with_uploads(base, police_uk_files=[("a.csv", a), ("b.csv", b)])
+    rec = uploads.upload_reconciliation(pack).set_index("source")
+    assert rec["assigned"].sum() == 2 and rec["rejected"].sum() == 1
+    reason = uploads.upload_details(pack)["reason"].iloc[0]
+    assert "duplicate Crime ID" in reason and "a.csv" in reason
+
+
+# --------------------------------------------------------------------------- referrals
+
+
+REFERRALS_CSV = (
+    "\ufeffReferral ID ,DOB,Date of referral,Type of concern,Ward,Borough,LSOA\n"
+    "R1,01/02/2010,03/05/2025,County Lines,Stoke Newington,Hackney,\n"
+    "R2,01/02/2010,04/05/2025,CCE,Stoke Newington,Hackney,\n"
+    "R3,01/02/2010,05/05/2025,CCE,Nowhere Ward,Hackney,\n"
+    "R4,01/02/2010,not a date,CCE,Stoke Newington,Hackney,\n"
+    "R5,01/02/2010,06/05/2025,CCE,,,\n"
+    "R6,01/02/2010,07/05/2025,CSE,,,E01000001\n"
+).encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def referral_pack(base) -> pipeline.Pack:
+    headers = uploads.read_headers("=partner.csv", REFERRALS_CSV)
+    mapping = ColumnMap(uploads.guess_mapping(headers))
+    return uploads.pack_with_uploads(base, referral_file=("=partner.csv", REFERRALS_CSV),
+                                     mapping=mapping)
+
+
+def test_referral_upload_replaces_synthetic(referral_pack, base):
+    assert base.meta["synthetic_referrals"] is True
+    assert referral_pack.meta["synthetic_referrals"] is False
+    assert referral_pack.meta["marking"] == "OFFICIAL-SENSITIVE"
+    assert not any("SYNTHETIC" in v for v in pipeline.measure_options(referral_pack).values())
+    assert not referral_pack.reconciliations["source"].str.contains("SYNTHETIC").any()
+    rec = uploads.upload_reconciliation(referral_pack).iloc[0]
+    assert (rec["rows_in"], rec["assigned"], rec["outside"], rec["unlocated"],
+            rec["rejected"]) == (6, 3, 1, 1, 1)
+    # R6 is placed through the pack's LSOA -> ward lookup.
+    lookup = pd.read_csv(base.folder / "imd_lsoa_assignment.csv", dtype=str)
+    lsoa_ward = lookup.set_index("small_code").loc["E01000001", "area_code"]
+    assert lsoa_ward in set(referral_pack.referrals["area_code"])
+    wt = uploads.table_for(referral_pack, pipeline.Selection("referrals:all", MONTH, MONTH))
+    assert wt.n_records == 3 and not wt.is_synthetic
+    assert referral_pack.crime is base.crime
+
+
+def test_referral_reasons_are_safe_for_spreadsheets(referral_pack):
+    details = uploads.upload_details(referral_pack)
+    assert len(details) == 3
+    assert (details["source"] == "'=partner.csv").all()  # formula neutralised
+    assert any("Nowhere Ward" in r for r in details["reason"])
+    assert any("not a recognised date" in r for r in details["reason"])
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["\ufeffReferral ID ", "DOB", "Date of referral", "Type of concern", "Ward", "Borough"],
+         {"referral_id": "\ufeffReferral ID ", "date": "Date of referral",
+          "category": "Type of concern", "ward_name": "Ward", "borough": "Borough"}),
+        (["case_ref", "date_of_birth", "DATE_RECEIVED", "CATEGORY", "WD25CD", "LAD25NM"],
+         {"referral_id": "case_ref", "date": "DATE_RECEIVED", "category": "CATEGORY",
+          "ward_code": "WD25CD", "borough": "LAD25NM"}),
+        (["Ward Code", "Ward Name", "Borough Code", "Local Authority", "Incident date",
+          "Offence"],
+         {"date": "Incident date", "category": "Offence", "ward_code": "Ward Code",
+          "ward_name": "Ward Name", "borough": "Local Authority"}),
+        (["id", "Date", "Latitude", "Longitude", "Easting", "Northing", "Notes"],
+         {"referral_id": "id", "date": "Date", "lon": "Longitude", "lat": "Latitude",
+          "easting": "Easting", "northing": "Northing"}),
+        (["Colour", "Size"], {}),
+    ],
+    ids=["bom-and-dob", "snake-case-gss", "code-and-name-columns", "coordinates", "nothing"],
+)
+def test_guess_mapping_on_messy_headers(headers, expected):
+    assert uploads.guess_mapping(headers) == expected
+
+
+def test_guess_mapping_aggregate_and_remembered():
+    headers = ["Month", "Ward", "No. of referrals", "Type"]
+    assert uploads.guess_layout(headers) == "aggregate"
+    assert uploads.guess_mapping(headers, layout="aggregate") == {
+        "period": "Month", "count": "No. of referrals", "category": "Type", "ward_name": "Ward"}
+    remembered = {"category": "Ward", "ward_name": "Type"}  # odd, but the user's choice
+    got = uploads.guess_mapping(headers, layout="aggregate", remembered=remembered)
+    assert got["category"] == "Ward" and got["ward_name"] == "Type"
+    with pytest.raises(ValueError, match="layout must be one of"):
+        uploads.guess_mapping(headers, layout="wide")  # type: ignore[arg-type]
+
+
+def test_mapping_json_round_trip_and_remembered_on_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    m = ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})
+    text = uploads.mapping_to_json(m)
+    assert json.loads(text) == {"version": 1, "layout": "records",
+                                "columns": {"date": "Date", "category": "Type",
+                                            "ward_name": "Ward"}}
+    assert uploads.mapping_from_json("m.json", text.encode()) == m
+    path = uploads.remember_mapping(m, "partner referrals.xlsx")
+    assert path == tmp_path / "hotspots" / "mappings" / "partner_referrals.json"
+    assert uploads.remembered_mapping(["ward", "DATE", "Type", "Other"]) == m
+    assert uploads.remembered_mapping(["Date", "Type"]) is None
+    with pytest.raises(uploads.UploadError, match=r"^bad\.json: not valid JSON"):
+        uploads.mapping_from_json("bad.json", b"{not json")
+
+
+# --------------------------------------------------------------------------- bad files
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _shapefile_zip_without_crs(areas: gpd.GeoDataFrame, tmp: Path) -> bytes:
+    areas[["area_code", "area_name", "geometry"]].to_file(tmp / "w.shp")
+    (tmp / "w.prj").unlink()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for f in tmp.iterdir():
+            z.write(f, f.name)
+    return buf.getvalue()
+
+
+BAD_POLICE = [
+    ("wrong-columns.csv", b"a,b\n1,2\n", r"missing column\(s\) 'Crime ID'"),
+    ("empty.csv", b"", r"is empty"),
+    ("broken.csv", (POLICE_HEADER + '\nx,2025-05,a,b,0.1,51.5,"On or near,d,e,f,g,h\n'
+                    "y,2025-05,a,b,0.1,51.5,c,d,e,f,g,h\n").encode(),
+     r"could not be read as a police\.uk CSV \(Error tokenizing data"),
+    ("other.zip", b"PK\x03\x04 not really a zip", r"not a readable zip"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "match"), BAD_POLICE,
+                         ids=[b[0] for b in BAD_POLICE])
+def test_bad_police_files_name_the_file(base, name, data, match):
+    with pytest.raises(uploads.UploadError, match=match) as info:
+        uploads.pack_with_uploads(base, police_uk_files=[(name, data)])
+    assert str(info.value).startswith(name) and isinstance(info.value, InputDataError)
+    assert info.value.part == "police_uk"
+
+
+BAD_REFERRALS = [
+    ("empty.csv", b"", r"is empty \(0 bytes\)"),
+    ("broken.csv", b'Date,Type,Ward\n2025-05-01,"CCE,Hackney\n2025-05-02,CCE,Hackney\n',
+     r"broken CSV at line \d"),
+    ("noheader.xlsx", _xlsx([["R1", "2025-05-01", "CCE", "Hackney"],
+                             ["R2", "2025-05-02", "CSE", "Hackney"]]),
+     r"has no header row: the first row holds values \('R1'"),
+    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, r"old Excel \.xls"),
+    ("picture.csv", b"\x89PNG\r\n\x1a\n\0\0\0", r"not a text CSV"),
+    ("wrong-columns.csv", b"Colour,Size\nred,1\n", r"missing|not found|Choose|mapped"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "match"), BAD_REFERRALS,
+                         ids=[b[0] for b in BAD_REFERRALS])
+def test_bad_referral_files_name_the_file(base, name, data, match):
+    mapping = ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})
+    with pytest.raises(uploads.UploadError, match=match) as info:
+        uploads.pack_with_uploads(base, referral_file=(name, data), mapping=mapping)
+    assert str(info.value).startswith(name)
+    assert info.value.part == "referrals"
+
+
+def test_boundary_without_crs_names_file_and_fix(base, tmp_path):
+    data = _shapefile_zip_without_crs(base.areas.iloc[:5], tmp_path)
+    with pytest.raises(uploads.UploadError, match=r"no coordinate reference system") as info:
+        uploads.pack_with_uploads(base, boundary_file=("wards.zip", data))
+    msg = str(info.value)
+    assert msg.startswith("wards.zip") and "choose \"EPSG:27700\" as the file's CRS" in msg
+    pack = uploads.pack_with_uploads(base, boundary_file=("wards.zip", data),
+                                     assume_crs="EPSG:27700")
+    assert len(pack.areas) == 5
+
+
+@pytest.mark.parametrize(("name", "data", "match"), [
+    ("empty.gpkg", b"", r"is empty"),
+    ("notes.geojson", b"this is not GIS", r"cannot be read as a GIS file"),
+    ("nothing.zip", b"", r"is empty"),
+], ids=["empty", "not-gis", "empty-zip"])
+def test_bad_boundary_files(base, name, data, match):
+    with pytest.raises(uploads.UploadError, match=match) as info:
+        uploads.pack_with_uploads(base, boundary_file=(name, data))
+    assert str(info.value).startswith(name)
+
+
+def test_one_bad_file_leaves_the_good_ones(base, police_rows):
+    good = ("good.csv", _police_csv(police_rows))
+    outcome = uploads.build_upload_pack(base, uploads.UploadSet(
+        police_uk=(("bad.csv", b"a,b\n1,2\n"), good),
+        referral=("empty.csv", b""),
+        mapping=ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})))
+    assert [(f.part, f.name) for f in outcome.failures] == [("police_uk", "bad.csv"),
+                                                           ("referrals", "empty.csv")]
+    assert list(uploads.upload_reconciliation(outcome.pack)["source"]) == [
+        "Recorded crime: police.uk upload (good.csv)"]
+    everything_bad = uploads.build_upload_pack(base, uploads.UploadSet(
+        police_uk=(("bad.csv", b"a,b\n1,2\n"),)))
+    assert everything_bad.pack is base and len(everything_bad.failures) == 1
+
+
+def test_file_uploaded_twice_is_refused(base, police_rows):
+    data = _police_csv(police_rows)
+    with pytest.raises(uploads.UploadError, match="same contents as a.csv"):
+        uploads.pack_with_uploads(base, police_uk_files=[("a.csv", data), ("b.csv", data)])
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def test_boundary_upload_replaces_areas_and_drops_what_no_longer_matches(base):
+    sub = base.areas[base.areas["borough_name"].isin(["Hackney", "Islington"])]
+    renamed = sub.assign(area_code=sub["area_code"].str.replace("E05", "X05"))
+    mixed = pd.concat([sub.iloc[:10], renamed.iloc[10:]])
+    geojson = mixed.to_crs("EPSG:4326").to_json().encode()
+    pack = uploads.pack_with_uploads(base, boundary_file=("mine.geojson", geojson))
+    assert sorted(pack.areas["area_code"]) == sorted(mixed["area_code"])
+    kept = set(sub["area_code"].iloc[:10])
+    assert set(pack.population["area_code"]) == kept
+    assert set(pack.imd["area_code"]) == kept
+    assert set(pack.crime["area_code"]) <= kept
+    assert len(pack.crime) == base.crime["area_code"].isin(kept).sum()
+    assert pack.crime_coverage == frozenset(kept & base.crime_coverage)
+    note = " ".join(uploads.UploadOutcome(pack).notes)
+    assert f"{len(mixed)} areas" in note and "population for 10 of" in note
+    rec = pack.reconciliations.set_index("source")
+    crime = rec.loc["Recorded crime (pack rows re-matched to mine.geojson)"]
+    assert crime["assigned"] == len(pack.crime) and crime["rows_in"] == len(base.crime)
+    assert pack.meta["vintage"] == "mine.geojson (uploaded)"
+
+
+def test_boundary_and_police_together(base, police_rows, wards):
+    sub = base.areas[base.areas["borough_name"] == "Hackney"]
+    pack = uploads.pack_with_uploads(
+        base, boundary_file=("hackney.geojson", sub.to_crs(4326).to_json().encode()),
+        police_uk_files=[("p.csv", _police_csv(police_rows))])
+    rec = uploads.upload_reconciliation(pack).iloc[0]
+    assert rec["assigned"] == 3  # only the Hackney ward's points lie inside the layer
+    assert rec["outside"] == 1 + 3  # Manchester and the Lambeth and Camden wards
+
+
+# --------------------------------------------------------------------------- small pieces
+
+
+def test_upload_set_digest_and_without():
+    a = uploads.UploadSet(police_uk=(("a.csv", b"1"), ("b.csv", b"2")))
+    assert a.digest == uploads.UploadSet(police_uk=(("a.csv", b"1"), ("b.csv", b"2"))).digest
+    assert a.digest != uploads.UploadSet(police_uk=(("a.csv", b"1"), ("b.csv", b"3"))).digest
+    assert a.digest != uploads.UploadSet(police_uk=a.police_uk, crime_mode="replace").digest
+    assert a.without("police_uk", "a.csv").names == ("b.csv",)
+    assert uploads.UploadSet().is_empty and not a.is_empty
+
+
+def test_measure_groups_two_levels(police_pack, base):
+    groups = uploads.measure_groups(police_pack)
+    assert list(groups)[0] == "crime:all" and list(groups)[-1] == "referrals"
+    police = groups["police_uk"].options
+    assert list(police)[0] == "crime:source:police_uk"
+    assert set(list(police)[1:]) == {"crime:major:police.uk: Burglary",
+                                     "crime:major:police.uk: Robbery"}
+    n_keys = sum(len(g.options) for g in groups.values())
+    opts = pipeline.measure_options(police_pack)
+    police_minors = [k for k in opts if k.startswith("crime:minor:police.uk: ")]
+    # Every measure once, + the source key, - police.uk types (one type per group).
+    assert n_keys == len(opts) + 1 - len(police_minors)
+    assert max(len(groups), *(len(g.options) for g in groups.values())) < 20
+    plain = uploads.measure_groups(base)
+    assert "police_uk" not in plain and "crime:all" in plain
+    with pytest.raises(ValueError, match="one crime source"):
+        uploads.table_for(base, pipeline.Selection("crime:source:police_uk"))
+
+
+def test_police_coverage_guess_ignores_points_across_the_border(base, wards):
+    """A force's file puts a few points just across its border: those boroughs stay 'no data'."""
+    hackney = wards.iloc[0]  # the Hackney ward
+    islington = base.areas[base.areas["borough_name"] == "Islington"].iloc[0]
+    inside = hackney.geometry.representative_point()
+    stray = islington.geometry.representative_point()
+    pts = gpd.GeoSeries([inside] * 80 + [stray] * 2, crs=base.areas.crs).to_crs("EPSG:4326")
+    rows = [(f"p{i}", MONTH, p.x, p.y, "Burglary") for i, p in enumerate(pts)]
+    data = _police_csv(rows)
+    pack = uploads.pack_with_uploads(base, police_uk_files=[("force.csv", data)])
+    assert pack.meta["uploads"]["police_boroughs"] == ["Hackney"]
+    sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
+    counts = uploads.table_for(pack, sel).frame.set_index("area_code")["count"]
+    assert pd.isna(counts[islington["area_code"]])  # 2 stray points: not a covered borough
+    fixed = uploads.pack_with_uploads(base, police_uk_files=[("force.csv", data)],
+                                      police_boroughs=["Hackney", "Islington"])
+    counts = uploads.table_for(fixed, sel).frame.set_index("area_code")["count"]
+    assert counts[islington["area_code"]] == 2 and counts[hackney["area_code"]] == 80
+    assert fixed.meta["uploads"]["police_boroughs_guess"] == ["Hackney"]
+
+
+def test_aggregate_referral_layout(base):
+    sheet = (b"Month,Ward code,Number of referrals\n"
+             b"2025-05,E05009385,7\n2025-06,E05009385,3\n2025-06,E99999999,4\n"
+             b"Total,,14\n")
+    headers = uploads.read_headers("counts.csv", sheet)
+    assert uploads.guess_layout(headers) == "aggregate"
+    mapping = ColumnMap(uploads.guess_mapping(headers, layout="aggregate"), layout="aggregate")
+    pack = uploads.pack_with_uploads(base, referral_file=("counts.csv", sheet), mapping=mapping)
+    rec = uploads.upload_reconciliation(pack).iloc[0]
+    assert (rec["rows_in"], rec["assigned"], rec["outside"], rec["rejected"]) == (4, 2, 1, 1)
+    wt = uploads.table_for(pack, pipeline.Selection("referrals:all", "2025-05", "2025-06"))
+    assert wt.n_records == 10
+    assert wt.frame.set_index("area_code").loc["E05009385", "count"] == 10
+
+
+def test_pack_crime_groups_unchanged_beside_police_uk(police_pack, base):
+    key = next(k for k in pipeline.measure_options(base) if k.startswith("crime:major:"))
+    sel = pipeline.Selection(key, "2025-04", "2026-03")
+    mine, theirs = uploads.table_for(police_pack, sel), pipeline.ward_table(base, sel)
+    assert mine.frame["count"].equals(theirs.frame["count"]) and mine.label == theirs.label

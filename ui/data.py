@@ -1,0 +1,380 @@
+"""The Data section: the demo pack, a pack folder from the command line, or your own files.
+
+Uploads are read through :func:`uploaded`, the one place that talks to
+``st.file_uploader``. **Test seam:** Streamlit's AppTest cannot upload files,
+so when ``st.session_state[TEST_UPLOADS_KEY]`` holds ``{uploader key: [(file
+name, bytes), ...]}`` those files stand in for what the uploader would return
+(the uploader widget is still drawn). Only server code can set session state,
+so a browser cannot use the seam.
+
+Nothing here reads or joins data: :mod:`hotspots.uploads` does, through the
+caches of :mod:`ui.cache`. Every problem with an upload is shown with
+``st.error`` naming the file, and the page keeps showing the data without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from hotspots import pipeline, uploads
+from hotspots._errors import ColumnMappingError, InputDataError
+from hotspots.io import LAYOUT_NAMES, STANDARD_NAMES, ColumnMap
+from ui import cache
+
+#: Session-state key of the test seam: ``{uploader key: [(file name, bytes), ...]}``.
+TEST_UPLOADS_KEY = "_hs_test_uploads"
+#: Session-state key of the last mapping used (its JSON text), remembered across reruns.
+MAPPING_KEY = "_hs_mapping_json"
+MAPPING_FILE_KEY = "_hs_mapping_file"
+#: Environment variable naming a pack folder (the ``--pack`` argument wins).
+PACK_ENV = "HOTSPOTS_PACK"
+NOT_MAPPED = "(not in this file)"
+
+Kind = Literal["demo", "cli", "uploads"]
+UPLOADER_KEYS = {"police_uk": "up_police_uk", "referrals": "up_referrals",
+                 "mapping": "up_mapping", "boundary": "up_boundary"}
+CRS_CHOICES: dict[str, str] = {
+    "": "Refuse a file without a CRS (say which one it uses below)",
+    "EPSG:27700": "British National Grid (EPSG:27700, metres)",
+    "EPSG:4326": "Longitude / latitude (EPSG:4326, degrees)",
+}
+CRIME_MODES: dict[str, str] = {
+    "add": "Add beside the pack's crime (own measures)",
+    "replace": "Replace the pack's crime",
+}
+_REC_NAMES = {"source": "Upload", "rows_in": "Rows read", "assigned": "Placed in an area",
+              "unlocated": "No location", "outside": "Outside every area",
+              "rejected": "Rejected", "note": "How"}
+
+
+@dataclass(frozen=True)
+class DataChoice:
+    """What the user chose to look at.
+
+    Attributes
+    ----------
+    kind
+        ``"demo"``, ``"cli"`` (the ``--pack`` folder) or ``"uploads"``.
+    folder
+        The base pack folder (``None`` = demo pack).
+    """
+
+    kind: Kind
+    folder: str | None
+
+
+def pack_folder(argv: list[str] | None = None) -> str | None:
+    """Return the pack folder from ``--pack PATH`` (after ``--``), else ``HOTSPOTS_PACK``.
+
+    ``streamlit run dashboard.py -- --pack PATH`` hands ``--pack PATH`` to
+    the page in ``sys.argv``.
+
+    Parameters
+    ----------
+    argv
+        Arguments to read (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    str or None
+        ``None`` means the demo pack.
+    """
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(args):
+        if arg == "--pack" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--pack="):
+            return arg.split("=", 1)[1] or None
+    return os.environ.get(PACK_ENV) or None
+
+
+def choose_source(cli_folder: str | None) -> DataChoice:
+    """Draw the sidebar's Data choice and return it."""
+    st.sidebar.header("Data")
+    # The first option is the default: the --pack folder when one was given.
+    kinds: list[Kind] = [*(["cli"] if cli_folder else []), "demo", "uploads"]  # type: ignore[list-item]
+    base = "the pack folder" if cli_folder else "the demo pack"
+    labels = {"demo": "Demo pack (London wards, SYNTHETIC referrals)",
+              "cli": f"Pack folder: {cli_folder}",
+              "uploads": f"Your own files, added to {base}"}
+    kind = st.sidebar.radio(
+        "Data to show", kinds, format_func=labels.__getitem__, key="data_source",
+        help="Your files are read on this computer and never leave it.")
+    folder = cli_folder if kind in ("cli", "uploads") else None
+    return DataChoice(kind=kind, folder=folder)
+
+
+def base_pack(choice: DataChoice) -> tuple[str | None, pipeline.Pack]:
+    """Return the base pack; a pack folder that cannot be opened falls back to the demo."""
+    try:
+        return choice.folder, cache.load_pack(choice.folder)
+    except InputDataError as exc:
+        if choice.folder is None:
+            st.error(f"The data pack could not be opened.\n\n{exc}")
+            st.stop()
+        st.error(f"The data pack {choice.folder} could not be opened.\n\n{exc}\n\n"
+                 "Showing the demo pack instead. Check the --pack folder and start again.")
+    try:
+        return None, cache.load_pack(None)
+    except InputDataError as exc:
+        st.error(f"The demo pack could not be opened either.\n\n{exc}")
+        st.stop()
+        raise  # pragma: no cover - st.stop() raises
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def uploaded(label: str, *, key: str, types: list[str], multiple: bool,
+             help: str | None = None) -> list[uploads.Upload]:
+    """Draw a file uploader and return its files as ``(name, bytes)``.
+
+    The test seam (:data:`TEST_UPLOADS_KEY`) stands in for the uploader
+    when it holds an entry for ``key``.
+    """
+    files: Any = st.file_uploader(label, type=types, accept_multiple_files=multiple, key=key,
+                                  help=help)
+    fake = st.session_state.get(TEST_UPLOADS_KEY, {}).get(key)
+    if fake is not None:
+        return [(str(name), bytes(data)) for name, data in fake]
+    if not files:
+        return []
+    return [(f.name, f.getvalue()) for f in (files if isinstance(files, list) else [files])]
+
+
+def upload_section() -> tuple[uploads.UploadSet, DeltaGenerator]:
+    """Draw the uploaders and the column-mapping step; return the uploads and the section.
+
+    Returns
+    -------
+    tuple
+        The session's :class:`~hotspots.uploads.UploadSet` (a referral file
+        only once its headers were read and its mapping is complete) and the
+        expander to draw the outcome in.
+    """
+    section = st.expander("Your own files: read on this computer, never sent anywhere",
+                          expanded=True)
+    with section:
+        st.caption("Files are read in this computer's memory (a boundary file briefly in a "
+                   "temporary folder, deleted straight after). Nothing is uploaded to the "
+                   "internet. The page always keeps working: a file that cannot be used is "
+                   "left out and the reason shown.")
+        left, right = st.columns(2, gap="medium")
+        with left:
+            police = uploaded("police.uk street-level crime: monthly CSVs or the archive zip",
+                              key=UPLOADER_KEYS["police_uk"], types=["csv", "zip"],
+                              multiple=True, help="From data.police.uk: "
+                              "YYYY-MM-<force>-street.csv files, or the whole zip.")
+            mode = st.radio("police.uk crime", list(CRIME_MODES), key="crime_mode",
+                            format_func=CRIME_MODES.__getitem__, horizontal=True,
+                            disabled=not police)
+        with right:
+            boundary = uploaded("Boundary file (optional; default: the pack's areas)",
+                                key=UPLOADER_KEYS["boundary"],
+                                types=["gpkg", "geojson", "json", "zip"], multiple=False,
+                                help="GeoPackage, GeoJSON, or a zipped shapefile "
+                                     "(.shp, .shx, .dbf and .prj).")
+            crs = st.selectbox("If the boundary file has no CRS", list(CRS_CHOICES),
+                               format_func=CRS_CHOICES.__getitem__, key="assume_crs",
+                               disabled=not boundary)
+        referral, mapping = _referral_step()
+    return uploads.UploadSet(
+        police_uk=tuple(police), referral=referral, mapping=mapping,
+        boundary=boundary[0] if boundary else None, assume_crs=crs or None,
+        crime_mode=mode,  # type: ignore[arg-type]
+        police_boroughs=_police_boroughs(police),
+    ), section
+
+
+def _police_key(police: list[uploads.Upload] | tuple[uploads.Upload, ...]) -> str:
+    """Widget key of the coverage choice, new for every set of police.uk files."""
+    h = hashlib.sha256()
+    for name, data in police:
+        h.update(name.encode() + hashlib.sha256(data).digest())
+    return f"police_boroughs_{h.hexdigest()[:10]}"
+
+
+def _police_boroughs(police: list[uploads.Upload]) -> tuple[str, ...] | None:
+    """Return the boroughs the user says the police.uk files cover (None: the guess)."""
+    key = _police_key(police)
+    if not police or key not in st.session_state:
+        return None
+    chosen = tuple(sorted(st.session_state[key]))
+    return None if chosen == st.session_state.get(f"{key}_guess") else chosen
+
+
+def _referral_step() -> tuple[uploads.Upload | None, ColumnMap | None]:
+    """Referral spreadsheet, then the column mapping; ``(None, None)`` until usable."""
+    files = uploaded("Referral spreadsheet (CSV or XLSX): replaces the pack's referrals",
+                     key=UPLOADER_KEYS["referrals"], types=["csv", "xlsx"], multiple=False,
+                     help="One row per referral (date, category, a location) or counts per "
+                          "ward and month. You say which column is which below.")
+    if not files:
+        return None, None
+    name, data = files[0]
+    try:
+        headers = cache.upload_headers(name, data)
+    except InputDataError as exc:
+        st.error(f"{exc}\n\nThe page keeps showing the data without this file.")
+        return None, None
+    mapping = _mapping_step(name, data, headers)
+    return ((name, data), mapping) if mapping is not None else (None, None)
+
+
+def _file_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _starting_mapping(headers: list[str], data: bytes) -> tuple[ColumnMap | None, str]:
+    """Return the mapping to pre-fill from: an uploaded JSON, the session's, or a saved one."""
+    files = uploaded("Column mapping (JSON, optional)", key=UPLOADER_KEYS["mapping"],
+                     types=["json"], multiple=False,
+                     help="A mapping downloaded from this page before.")
+    if files:
+        try:
+            return uploads.mapping_from_json(*files[0]), files[0][0]
+        except InputDataError as exc:
+            st.error(f"{exc}\n\nThe columns are guessed from the headers instead.")
+    text = st.session_state.get(MAPPING_KEY)
+    if text:
+        try:
+            mapping = uploads.mapping_from_json("this session's mapping", text.encode())
+            same = st.session_state.get(MAPPING_FILE_KEY) == _file_id(data)
+            return mapping, ("this file" if same else "session")
+        except InputDataError:
+            pass
+    saved = uploads.remembered_mapping(headers)
+    return saved, ("computer" if saved else "")
+
+
+def _mapping_step(name: str, data: bytes, headers: list[str]) -> ColumnMap | None:
+    """Draw the mapping form (pre-filled) and return a valid mapping, or None."""
+    start, origin = _starting_mapping(headers, data)
+    fid = hashlib.sha256(data + (uploads.mapping_to_json(start) if start else "").encode()
+                         ).hexdigest()[:10]
+    layouts = list(LAYOUT_NAMES)
+    layout = st.radio(
+        "Layout of the spreadsheet", layouts, key=f"map_layout_{fid}", horizontal=True,
+        index=layouts.index(start.layout if start else uploads.guess_layout(headers)),
+        format_func={"records": "One row per referral",
+                     "aggregate": "Counts per ward and month"}.__getitem__)
+    guess = uploads.guess_mapping(headers, layout=layout, remembered=start)  # type: ignore[arg-type]
+    st.markdown(f"**Which column of {name} holds what?** "
+                + {"": "Pre-filled by guessing from the headers.",
+                   "this file": "Your mapping for this file.",
+                   "session": "Pre-filled from the mapping used earlier in this session.",
+                   "computer": "Pre-filled from a mapping remembered on this computer."}
+                .get(origin, f"Pre-filled from {origin}."))
+    options = [NOT_MAPPED, *headers]
+    choice: dict[str, str] = {}
+    with st.form(f"mapping_form_{fid}_{layout}", border=True):
+        cols = st.columns(3)
+        for i, std in enumerate(LAYOUT_NAMES[layout]):
+            chosen = guess.get(std)
+            choice[std] = cols[i % 3].selectbox(
+                std, options, index=options.index(chosen) if chosen in options else 0,
+                key=f"map_{std}_{fid}_{layout}", help=STANDARD_NAMES[std])
+        st.form_submit_button("Use this mapping")
+    try:
+        mapping = ColumnMap({k: v for k, v in choice.items() if v != NOT_MAPPED},
+                            layout=layout)  # type: ignore[arg-type]
+    except ColumnMappingError as exc:
+        st.error(f"{name}: the column mapping is not complete: {exc}\n\nChoose the columns "
+                 "above and click 'Use this mapping'. Meanwhile the page shows the data "
+                 "without this file.")
+        return None
+    text = uploads.mapping_to_json(mapping)
+    st.session_state[MAPPING_KEY] = text
+    st.session_state[MAPPING_FILE_KEY] = _file_id(data)
+    _mapping_buttons(name, mapping, text)
+    return mapping
+
+
+def _mapping_buttons(name: str, mapping: ColumnMap, text: str) -> None:
+    left, right = st.columns(2)
+    left.download_button("Download this mapping (JSON)", text, key="mapping_download",
+                         file_name=f"{Path(name).stem}_mapping.json", mime="application/json",
+                         on_click="ignore")
+    folder = uploads.mappings_folder()
+    if right.button("Remember on this computer", key="mapping_remember",
+                    help=f"Saves the mapping (column names only, no data) in {folder}."):
+        path = uploads.remember_mapping(mapping, name)
+        right.success(f"Saved to {path}. Files with the same headers will be pre-filled.")
+
+
+# --------------------------------------------------------------------------- outcome
+
+
+def current_pack(folder: str | None, upload_set: uploads.UploadSet | None,
+                 section: DeltaGenerator | None) -> pipeline.Pack:
+    """Return the pack to show; draw what happened to every upload in ``section``."""
+    if upload_set is None or upload_set.is_empty:
+        if section is not None:
+            section.info("No files yet: the page shows the pack as it is.")
+        return cache.load_pack(folder)
+    outcome = cache.upload_outcome(folder, upload_set)
+    if section is not None:
+        with section:
+            show_outcome(outcome, upload_set)
+    return outcome.pack
+
+
+def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) -> None:
+    """Draw failures, the reconciliation of every upload, notes and downloads."""
+    for f in outcome.failures:
+        st.error(f"{f.message}\n\nThe page keeps working without this file.")
+    pack = outcome.pack
+    rec = uploads.upload_reconciliation(pack, rematched=True)
+    if len(rec):
+        st.markdown("**Where every uploaded row went** (rows read = placed + no location + "
+                    "outside every area + rejected)")
+        st.dataframe(rec.rename(columns=_REC_NAMES), hide_index=True, width="stretch")
+    for note in outcome.notes:
+        st.caption(note)
+    _coverage_choice(pack, _police_key(upload_set.police_uk))
+    details = uploads.upload_details(pack)
+    problems = _upload_problems(pack)
+    left, right = st.columns(2)
+    if len(details):
+        left.download_button(
+            f"Download the reason for each of the {len(details):,} rows not placed (CSV)",
+            details.to_csv(index=False).encode("utf-8"), key="upload_rows_download",
+            file_name="rows_not_placed.csv", mime="text/csv", on_click="ignore")
+    if len(problems):
+        with right.popover(f"Problems found in your files ({len(problems):,})"):
+            st.dataframe(problems, hide_index=True)
+
+
+def _coverage_choice(pack: pipeline.Pack, key: str) -> None:
+    """Let the user correct which boroughs the police.uk files cover."""
+    info = pack.meta.get("uploads", {})
+    if "police_boroughs" not in info:
+        return
+    st.session_state[f"{key}_guess"] = tuple(info["police_boroughs_guess"])
+    names = sorted({str(b) for b in pack.areas["borough_name"].fillna("(no borough)")})
+    default: list[str] | None = [b for b in info["police_boroughs"] if b in names]
+    if key in st.session_state:
+        st.session_state[key] = [b for b in st.session_state[key] if b in names]
+        default = None
+    st.multiselect(
+        "Boroughs the police.uk files cover (their other areas show 'no data', never 0)",
+        names, default=default, key=key,
+        help="Guessed from where the points fall: a force's file also puts a few points just "
+             "across its border. Correct it if you know the force area.")
+
+
+def _upload_problems(pack: pipeline.Pack) -> pd.DataFrame:
+    files = set(pack.meta.get("uploads", {}).get("files", []))
+    files |= set(pack.meta.get("uploads", {}).get("detail_sources", []))
+    p = pack.problems
+    return p[p["file"].astype(str).isin(files)].reset_index(drop=True) if len(p) else p
