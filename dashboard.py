@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import cache, data, panels, sidebar
+from hotspots._errors import InputDataError
+from ui import cache, data, panels, sidebar, views
 
 st.set_page_config(page_title="Community safety hotspots",
                    layout="wide", initial_sidebar_state="expanded")
@@ -22,6 +23,7 @@ folder, base = data.base_pack(choice)
 upload_set, section = data.upload_section() if choice.kind == "uploads" else (None, None)
 pack = data.current_pack(folder, upload_set, section)
 opts = sidebar.render(folder, upload_set, pack)
+stats_params = sidebar.stats_form()
 marking = panels.marking(pack)
 wt = cache.ward_table(*opts.pack_key, *opts.table_key)
 
@@ -29,5 +31,15 @@ with head:
     panels.banner(marking)
     panels.page_header(pack)
 panels.results(opts, wt)
+if not wt.is_empty:
+    st.header("Hotspots, deprivation and trends")
+    try:
+        an = cache.analysis(*opts.pack_key, *opts.table_key, stats_params)
+    except (InputDataError, ValueError) as e:
+        st.error(f"The hotspot statistics cannot be computed for this selection: {e}")
+    else:
+        views.render_analysis_tabs(pack, an, basemap=opts.basemap,  # type: ignore[arg-type]
+                                   suppress_below=opts.selection.suppress_below,
+                                   borough_labels=False)
 panels.data_quality(pack, wt)
 panels.footer(pack, opts, marking)

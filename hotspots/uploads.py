@@ -1279,3 +1279,30 @@ def table_for(pack: pipeline.Pack, sel: pipeline.Selection) -> pipeline.WardTabl
     new_label = f"{label}, {rate}" if label else wt.label.replace("Police.uk: ", "police.uk: ")
     return dataclasses.replace(wt, selection=sel, label=new_label,
                                reconciliation=rec.reset_index(drop=True))
+
+
+def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> Any:
+    """Return :func:`hotspots.analysis.analyse` on the measure's own crime source.
+
+    As :func:`table_for`: with uploaded police.uk crime beside the pack's own,
+    the analysis runs on one source with that source's coverage.
+
+    Parameters
+    ----------
+    pack
+        A pack.
+    sel
+        The selection.
+    params
+        :class:`hotspots.analysis.StatsParams`.
+
+    Returns
+    -------
+    hotspots.analysis.Analysis
+    """
+    from hotspots import analysis
+
+    if not _sources(pack) or not sel.measure.startswith("crime:"):
+        return analysis.analyse(pack, sel, params)
+    view, measure, _ = _crime_view(pack, sel.measure)
+    return analysis.analyse(view, dataclasses.replace(sel, measure=measure), params)

@@ -108,8 +108,11 @@ def test_default_period_is_latest_12_months(default_run, pack):
 
 
 def test_two_legends_with_counts_and_no_data(default_run, pack):
+    # The measure and IMD maps; the open "Hotspots" tab adds the Gi* and LISA legends.
     legends = _legends(default_run)
-    assert len(legends) == 2
+    assert len(legends) == 4
+    assert "Getis-Ord" in legends[2] and "LISA" in legends[3]
+    legends = legends[:2]
     measure, imd = (_legend_labels(legend) for legend in legends)
     n_city = int((pack.areas["borough_name"] == "City of London").sum())
     assert f"No data ({n_city})" in measure
@@ -120,7 +123,7 @@ def test_two_legends_with_counts_and_no_data(default_run, pack):
 
 def test_maps_load_only_local_scripts_and_report_nothing(default_run):
     maps = _maps(default_run)
-    assert len(maps) == 2
+    assert len(maps) == 4  # measure and IMD, plus Gi* and LISA in the open Hotspots tab
     for args in maps:
         assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
         assert args["css_links"] == ["/app/static/vendor/leaflet/leaflet.css"]
@@ -324,3 +327,29 @@ def test_missing_pack_is_explained_not_a_traceback(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert any("could not be opened" in e.value and "pack.json" in e.value for e in at.error)
+
+
+def test_statistics_apply_only_on_submit(pack):
+    at = _fresh()
+
+    def gi_legend() -> str:
+        return [m.value for m in at.markdown if "Getis-Ord" in m.value][0]
+
+    def form_widgets():  # type: ignore[no-untyped-def]
+        perms = [s for s in at.sidebar.selectbox if s.label == "Permutations"][0]
+        seed = [n for n in at.sidebar.number_input if n.label == "Seed"][0]
+        submit = [b for b in at.sidebar.button if "Apply statistics" in b.label][0]
+        return perms, seed, submit
+
+    assert "999 permutations" in gi_legend() and "seed 20261123" in gi_legend()
+    perms, seed, _ = form_widgets()
+    perms.set_value(99)
+    seed.set_value(7)
+    at.run()  # a rerun without submitting keeps the old parameters
+    assert "999 permutations" in gi_legend() and "seed 20261123" in gi_legend()
+    perms, seed, submit = form_widgets()
+    perms.set_value(99)
+    seed.set_value(7)
+    submit.click().run()
+    assert "(99 permutations, seed 7)" in gi_legend()
+    assert not at.exception

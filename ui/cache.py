@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from hotspots import analysis as _analysis
 from hotspots import maps, pipeline, uploads
 from hotspots.assets import ensure_static_assets
 
@@ -155,3 +156,22 @@ def imd_panel(
         borough_outlines=outlines, palette_name=palette, borough_labels=borough_labels,
         class_reference=p.imd["imd_score"] if boroughs and "imd_score" in p.imd else None,
     )
+
+
+@st.cache_data(show_spinner="Computing hotspot statistics...", max_entries=16, hash_funcs=_HASH)
+def analysis(
+    folder: str | None,
+    upload_set: uploads.UploadSet | None,
+    measure: str,
+    month_from: str,
+    month_to: str,
+    rate: str,
+    suppress_below: int,
+    boroughs: tuple[str, ...],
+    stats: _analysis.StatsParams,
+) -> _analysis.Analysis:
+    """Return the full ward analysis for one selection and one set of statistics."""
+    sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
+                             rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
+                             boroughs=boroughs)
+    return uploads.analyse_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]

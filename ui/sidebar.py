@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from hotspots import periods, pipeline, uploads
+from hotspots import analysis, periods, pipeline, uploads
 from hotspots.classify import SCHEMES
 from hotspots.maps import BASEMAPS, MAP_PALETTES
 from hotspots.privacy import DEFAULT_THRESHOLD
@@ -307,3 +307,69 @@ def _bins(scheme: str) -> tuple[float, ...] | None:
     if error:
         st.sidebar.error(error)
     return bins
+
+
+# --------------------------------------------------------------------------- statistics
+
+#: Session key holding the submitted :class:`hotspots.analysis.StatsParams`.
+STATS_KEY = "stats_params"
+
+WEIGHT_LABELS = {
+    "queen": "Queen contiguity (share a boundary point)",
+    "rook": "Rook contiguity (share an edge)",
+    "knn": "k nearest neighbours",
+    "distance": "Distance band",
+}
+CORRECTION_LABELS = {
+    "fdr": "False discovery rate (Benjamini-Hochberg)",
+    "bonferroni": "Bonferroni (strictest)",
+    "none": "None (not advised: many false hotspots)",
+}
+YEAR_START_LABELS = {"financial": "Financial year (April)", "project": "Project year (May)",
+                     "calendar": "Calendar year (January)"}
+
+
+def stats_form() -> analysis.StatsParams:
+    """Draw the statistics form; parameters apply only when the form is submitted.
+
+    Returns
+    -------
+    hotspots.analysis.StatsParams
+        The last submitted parameters (defaults until the first submit), so
+        no widget tick reruns 999 permutations.
+    """
+    current: analysis.StatsParams = st.session_state.get(STATS_KEY, analysis.StatsParams())
+    with st.sidebar.form("stats_form"):
+        st.header("Hotspot statistics")
+        weights = st.selectbox("Neighbours", list(WEIGHT_LABELS),
+                               index=list(WEIGHT_LABELS).index(current.weights),
+                               format_func=WEIGHT_LABELS.__getitem__)
+        k = st.number_input("k (nearest neighbours)", min_value=2, max_value=20,
+                            value=current.k, step=1)
+        band = st.number_input("Distance band in metres (0 = smallest that links every area)",
+                               min_value=0, max_value=50_000, step=250,
+                               value=int(current.threshold or 0))
+        perms = st.selectbox("Permutations", [99, 999, 9999],
+                             index=[99, 999, 9999].index(current.permutations)
+                             if current.permutations in (99, 999, 9999) else 1,
+                             help="999 is the usual minimum; with ~700 wards and FDR, use "
+                                  "9999 so that 95% and 99% hotspots can be reached.")
+        seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=current.seed,
+                               step=1, help="The same seed gives identical results.")
+        correction = st.selectbox("Multiple-testing control", list(CORRECTION_LABELS),
+                                  index=list(CORRECTION_LABELS).index(current.correction),
+                                  format_func=CORRECTION_LABELS.__getitem__)
+        alpha = st.selectbox("Significance (LISA clusters)", [0.01, 0.05, 0.10],
+                             index=[0.01, 0.05, 0.10].index(current.alpha)
+                             if current.alpha in (0.01, 0.05, 0.10) else 1)
+        year_start = st.selectbox("Year starts in", list(YEAR_START_LABELS),
+                                  index=list(YEAR_START_LABELS).index(current.year_start),
+                                  format_func=YEAR_START_LABELS.__getitem__)
+        if st.form_submit_button("Apply statistics"):
+            current = analysis.StatsParams(
+                weights=str(weights), k=int(k), threshold=float(band) or None,
+                permutations=int(perms), seed=int(seed),
+                correction=correction, alpha=float(alpha),  # type: ignore[arg-type]
+                year_start=str(year_start))
+            st.session_state[STATS_KEY] = current
+    return current

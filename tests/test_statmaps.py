@@ -1,0 +1,244 @@
+"""Statistics maps (Gi*, LISA, bivariate), tested on the returned folium maps and legends."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import folium
+import pandas as pd
+import pytest
+
+from hotspots import analysis, pipeline, statmaps
+from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from hotspots.classify import NO_DATA_COLOUR
+
+FAST = analysis.StatsParams(permutations=99, seed=1)
+EVIL = "<script>alert(1)</script>"
+PERIOD = ("2025-04", "2026-03")
+
+
+@pytest.fixture(scope="module")
+def pack() -> pipeline.Pack:
+    return pipeline.load_pack()
+
+
+@pytest.fixture(scope="module")
+def crime(pack) -> analysis.Analysis:
+    return analysis.analyse(pack, pipeline.Selection("crime:all", *PERIOD), FAST)
+
+
+@pytest.fixture(scope="module")
+def referrals(pack) -> analysis.Analysis:
+    return analysis.analyse(pack, pipeline.Selection("referrals:all", *PERIOD), FAST)
+
+
+def _with_classes(table: pd.DataFrame) -> pd.DataFrame:
+    """The crime table with a known mix of Gi* classes and LISA quadrants written in."""
+    t = table.copy()
+    data = t.index[t["has_data"]]
+    gi = ["Hot 99%"] * 3 + ["Hot 95%"] * 2 + ["Hot 90%"] + ["Cold 95%"] * 4 + ["Cold 90%"]
+    lisa = ["HH"] * 5 + ["LL"] * 3 + ["HL", "LH", "LH"]
+    t.loc[data[:len(gi)], "gi_class"] = gi
+    t.loc[data[:len(lisa)], "lisa_quadrant"] = lisa
+    return t
+
+
+def _layer(m: folium.Map) -> folium.GeoJson:
+    return [ch for ch in m._children.values() if isinstance(ch, folium.GeoJson)][0]
+
+
+def _walk(el):
+    yield el
+    for ch in getattr(el, "_children", {}).values():
+        yield from _walk(ch)
+
+
+def _fills(m: folium.Map) -> dict[str, str]:
+    layer = _layer(m)
+    return {f["id"]: layer.style_function(f)["fillColor"] for f in layer.data["features"]}
+
+
+@pytest.mark.parametrize("builder", ["gi_map", "lisa_map", "bivariate_map"])
+def test_maps_load_only_the_local_leaflet(pack, crime, builder):
+    panel = getattr(statmaps, builder)(pack.web_areas, crime.table, params=crime.params,
+                                       value_label="Crimes",
+                                       borough_outlines=pack.boroughs_web)
+    page = panel.map.get_root().render()
+    urls = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert urls == [LEAFLET_JS_URL, LEAFLET_CSS_URL]
+    assert "tileLayer" not in page
+    js = [src for e in _walk(panel.map) for _, src in getattr(e, "default_js", [])]
+    css = [href for e in _walk(panel.map) for _, href in getattr(e, "default_css", [])]
+    assert js == [LEAFLET_JS_URL] and css == [LEAFLET_CSS_URL]
+    assert len(_layer(panel.map).data["features"]) == len(crime.table)
+
+
+def test_gi_legend_counts_and_colours_match_the_table(pack, crime):
+    t = _with_classes(crime.table)
+    panel = statmaps.gi_map(pack.web_areas, t, params=crime.params, value_label="Crimes")
+    got = panel.counts.set_index("key")["count"]
+    want = t["gi_class"].value_counts()
+    assert got[got > 0].sort_index().to_dict() == want.sort_index().to_dict()
+    assert got["Hot 99%"] == 3 and got["Cold 99%"] == 0  # classes with no ward stay listed
+    assert list(panel.counts["key"][:7]) == ["Hot 99%", "Hot 95%", "Hot 90%", "Not significant",
+                                             "Cold 90%", "Cold 95%", "Cold 99%"]
+    for label, n in zip(panel.counts["label"], panel.counts["count"], strict=True):
+        assert html.escape(f"{label} ({n:,})") in panel.legend
+    colour = panel.counts.set_index("key")["colour"]
+    fills = _fills(panel.map)
+    cls = t.set_index("area_code")["gi_class"]
+    assert all(fills[c] == colour[cls[c]] for c in fills)
+    assert colour["No data"] == NO_DATA_COLOUR
+    assert colour["Hot 99%"] != colour["Cold 99%"] != colour["Not significant"]
+
+
+def test_gi_alpha_outside_the_standard_levels_gets_its_own_class(pack, crime):
+    params = {**crime.params, "hotspots": {**crime.params["hotspots"], "alpha": 0.02}}
+    panel = statmaps.gi_map(pack.web_areas, crime.table, params=params, value_label="Crimes")
+    assert list(panel.counts["key"][:4]) == ["Hot 99%", "Hot 98%", "Hot 95%", "Hot 90%"]
+    assert statmaps.gi_levels(params) == [0.01, 0.02, 0.05, 0.1]
+
+
+def test_lisa_legend_names_correction_and_alpha(pack, crime):
+    t = _with_classes(crime.table)
+    panel = statmaps.lisa_map(pack.web_areas, t, params=crime.params, value_label="Crimes")
+    got = panel.counts.set_index("key")["count"]
+    assert got["HH"] == 5 and got["LL"] == 3 and got["HL"] == 1 and got["LH"] == 2
+    assert got["ns"] == int((t["lisa_quadrant"] == "ns").sum())
+    assert got["no data"] == 25
+    assert "Benjamini-Hochberg FDR" in panel.legend and "0.05" in panel.legend
+    assert "99 permutations" in panel.legend and "seed 1" in panel.legend
+    bonf = {**crime.params, "hotspots": {**crime.params["hotspots"], "correction": "bonferroni",
+                                         "alpha": 0.1}}
+    other = statmaps.lisa_map(pack.web_areas, t, params=bonf, value_label="Crimes")
+    assert "Bonferroni" in other.legend and "0.1" in other.legend
+    fills = _fills(panel.map)
+    quad = t.set_index("area_code")["lisa_quadrant"]
+    assert {fills[c] for c in quad.index[quad == "HH"]} == {statmaps.LISA_CLASSES["HH"][1]}
+    assert {fills[c] for c in quad.index[quad == "ns"]} == {statmaps.NOT_SIGNIFICANT_COLOUR}
+
+
+def test_method_caption_names_weights_permutations_seed_and_correction(crime):
+    for stat in ("gi", "lisa", "bv"):
+        text = statmaps.method_caption(crime.params, stat)
+        assert "queen contiguity" in text and "row-standardised" in text
+        assert "99 conditional permutations" in text and "seed 1" in text
+        assert "Benjamini-Hochberg" in text and "two-sided" in text
+    with pytest.raises(ValueError, match="statistic='moran' is unknown"):
+        statmaps.method_caption(crime.params, "moran")  # type: ignore[arg-type]
+
+
+def test_bivariate_cells_count_the_table_and_use_the_grid_colours(pack, crime):
+    panel = statmaps.bivariate_map(pack.web_areas, crime.table, params=crime.params,
+                                   value_label="Crimes", measure_word="Crimes")
+    got = panel.counts.set_index("key")["count"]
+    want = crime.table["bv_class"].value_counts()
+    for k in range(1, 10):
+        assert got[str(k)] == want.get(k, 0)
+    assert got["no data"] == int(crime.table["bv_class"].isna().sum()) == 25
+    cells = re.findall(r'title="([^"]+): (\d+) wards"', panel.legend)
+    assert len(cells) == 9 and sum(int(n) for _, n in cells) == got.drop("no data").sum()
+    assert "IMD 2019 average score" in panel.legend and "Crimes" in panel.legend
+    flat = [c for row in statmaps.BIVARIATE_COLOURS for c in row]
+    fills = _fills(panel.map)
+    cls = crime.table.set_index("area_code")["bv_class"]
+    for code, k in cls.items():
+        assert fills[code] == (NO_DATA_COLOUR if pd.isna(k) else flat[int(k) - 1])
+    assert flat[8] == "#3b4994" and flat[0] == "#e8e8e8"  # high-high dark, low-low light
+
+
+def test_tooltips_escape_names_and_show_z_p_q(pack, crime):
+    t = crime.table.copy()
+    web = pack.web_areas.copy()
+    code = t["area_code"].iloc[0]
+    t.loc[t.index[0], "area_name"] = EVIL
+    web.loc[web["area_code"] == code, "area_name"] = EVIL
+    panel = statmaps.gi_map(web, t, params=crime.params, value_label="Crimes <b>",
+                            synthetic=True)
+    feats = {f["id"]: f["properties"] for f in _layer(panel.map).data["features"]}
+    assert feats[code]["area_name"] == html.escape(EVIL)
+    page = panel.map.get_root().render()
+    assert EVIL not in page and "Crimes <b>" not in page
+    code = t.loc[t["has_data"], "area_code"].iloc[5]
+    row = t.set_index("area_code").loc[code]
+    props = feats[code]
+    assert props["gi_z_display"] == f"{row['gi_z']:+.2f}"
+    assert props["gi_p_display"] == statmaps.format_p(row["gi_p"])
+    assert props["gi_q_display"] == statmaps.format_p(row["gi_q"])
+    assert set(props) == {"area_name", "borough_name", "value_display", "gi_class_display",
+                          "gi_z_display", "gi_p_display", "gi_q_display"}
+    assert "SYNTHETIC" in page
+
+
+def test_referral_tooltips_keep_suppressed_counts_hidden(pack, referrals):
+    t = referrals.table
+    assert referrals.ward.is_sensitive and t["suppressed"].any()
+    small = t.set_index("area_code")
+    hidden = small.index[small["suppressed"].astype(bool)]
+    for builder in (statmaps.gi_map, statmaps.lisa_map, statmaps.bivariate_map):
+        kwargs = {"threshold": 5} if builder is statmaps.bivariate_map else {}
+        panel = builder(pack.web_areas, t, params=referrals.params, value_label="Referrals",
+                        sensitive=True, **kwargs)
+        feats = {f["id"]: f["properties"] for f in _layer(panel.map).data["features"]}
+        for code in hidden:
+            props = feats[code]
+            assert props["value_display"] == "&lt;5"
+            count = str(int(small.at[code, "count"]))
+            shown = {v for k, v in props.items()
+                     if k not in ("area_name", "borough_name")
+                     and not k.endswith(("_p_display", "_q_display"))}
+            assert count not in shown
+        stat = next(k for k in next(iter(feats.values())) if k.endswith(("_z_display",
+                                                                        "_i_display")))
+        assert {p[stat] for p in feats.values()} - {"no data"} == {statmaps.HIDDEN_STAT}
+
+
+def test_bivariate_cut_points_below_threshold_are_not_printed(pack, referrals):
+    (lo, _), _ = statmaps.tercile_cuts(referrals.table)
+    assert lo < 5  # many small counts: the lower tercile cut is a small number
+    panel = statmaps.bivariate_map(pack.web_areas, referrals.table, params=referrals.params,
+                                   value_label="Referrals", measure_word="Referrals",
+                                   sensitive=True, threshold=5)
+    assert f"0 to {int(lo)}" not in panel.legend and "lowest third" in panel.legend
+    assert "Cut points below 5 are not printed" in panel.legend
+
+
+def test_tables_behind_the_maps(crime, referrals):
+    h = statmaps.hotspot_table(crime.table, value_label="Crimes")
+    assert len(h) == len(crime.table)
+    assert h["Gi* z"].dropna().is_monotonic_decreasing
+    assert {"Gi* class", "Gi* q", "LISA cluster", "LISA q", "Neighbours"} <= set(h.columns)
+    r = statmaps.hotspot_table(referrals.table, value_label="Referrals", sensitive=True)
+    assert "Gi* z" not in r and "LISA I" not in r
+    small = referrals.table["suppressed"].astype(bool)
+    assert (r["Referrals"] == "<5").sum() == int(small.sum())
+    b = statmaps.bivariate_table(referrals.table, value_label="Referrals", sensitive=True)
+    assert "Bivariate I" not in b and len(b) == len(referrals.table)
+    assert set(b["Class"].dropna()) <= set(range(1, 10))
+
+
+def test_selection_of_boroughs_draws_only_those_wards(pack):
+    sel = pipeline.Selection("crime:all", *PERIOD, boroughs=("Lambeth", "Southwark"))
+    a = analysis.analyse(pack, sel, FAST)
+    panel = statmaps.gi_map(pack.web_areas, a.table, params=a.params, value_label="Crimes",
+                            borough_outlines=pack.boroughs_web)
+    feats = _layer(panel.map).data["features"]
+    assert len(feats) == len(a.table) < 100
+    assert panel.counts["count"].sum() == len(a.table)
+
+
+def test_bad_inputs_are_refused(pack, crime):
+    with pytest.raises(ValueError, match=r"columns missing from the analysis table: \['gi_z'\]"):
+        statmaps.gi_map(pack.web_areas, crime.table.drop(columns="gi_z"), params=crime.params,
+                        value_label="Crimes")
+    with pytest.raises(ValueError, match="basemap must be one of"):
+        statmaps.lisa_map(pack.web_areas, crime.table, params=crime.params,
+                          value_label="Crimes", basemap="google")  # type: ignore[arg-type]
+
+
+def test_inputs_not_mutated(pack, crime):
+    before_t, before_w = crime.table.copy(), pack.web_areas.copy()
+    statmaps.bivariate_map(pack.web_areas, crime.table, params=crime.params, value_label="C")
+    pd.testing.assert_frame_equal(crime.table, before_t)
+    pd.testing.assert_frame_equal(pack.web_areas, before_w)

@@ -1,0 +1,465 @@
+"""The analysis views: hotspot maps, bivariate map, deprivation, trends and a ward drill-down.
+
+One function per view, each taking ``(pack, analysis, options)`` and drawing
+into the current container; :func:`render_analysis_tabs` draws them as tabs.
+Views only draw: maps come from :mod:`hotspots.statmaps`, charts and their
+tables from :mod:`hotspots.charts`, the other frames from
+:mod:`hotspots.viewdata`. Every view prints the data behind it with
+``st.dataframe``. Text from the pack or the user is escaped before it is drawn
+as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+import streamlit as st
+
+from hotspots import analysis as analysis_mod
+from hotspots import charts, pipeline, statmaps, stats, viewdata
+from hotspots.maps import SYNTHETIC_BADGE
+from hotspots.periods import YearStart, get_year_start
+from ui import mapview
+
+__all__ = [
+    "TABS",
+    "ViewOptions",
+    "bivariate_view",
+    "deprivation_view",
+    "drilldown_view",
+    "hotspot_view",
+    "render_analysis_tabs",
+    "trends_view",
+]
+
+#: Tab labels, in order.
+TABS: tuple[str, ...] = ("Hotspots", "Bivariate", "Deprivation", "Trends", "Ward drill-down")
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
+_ALL_AREAS = "All areas in the selection"
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """How the views draw (small and hashable).
+
+    Attributes
+    ----------
+    basemap
+        ``"none"`` (offline) or ``"osm"``.
+    suppress_below
+        Referral counts from 1 to ``suppress_below - 1`` are hidden.
+    borough_labels
+        Write borough names on the maps.
+    key
+        Prefix of every widget key, so two sets of views can share a page.
+    """
+
+    basemap: Literal["none", "osm"] = "none"
+    suppress_below: int = 5
+    borough_labels: bool = False
+    key: str = "hs"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _safe(text: object) -> str:
+    """Escape text for st.markdown / st.caption without HTML: Markdown marks only.
+
+    Streamlit shows raw HTML as text when ``unsafe_allow_html`` is off, so only
+    the Markdown marks need escaping; text drawn *as* HTML goes through
+    :func:`html.escape` instead.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _table(frame: pd.DataFrame) -> None:
+    """Draw a data table: whole numbers with thousands separators, no index."""
+    config = {c: st.column_config.NumberColumn(format="localized")
+              for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])
+              and not str(c).lower().startswith(("decile", "imd decile", "class"))}
+    if len(frame) > 20:
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    else:  # short tables in full, without an inner scroll bar
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=config,
+                     height=35 * (len(frame) + 1) + 3)
+
+
+def _threshold(a: analysis_mod.Analysis, opts: ViewOptions) -> int:
+    """Return the stricter of the page's threshold and the one the analysis used."""
+    return max(int(opts.suppress_below), int(a.ward.selection.suppress_below))
+
+
+def _year_start(a: analysis_mod.Analysis) -> YearStart:
+    """Return the year convention the analysis used."""
+    return get_year_start(str(a.params.get("statistics", {}).get("year_start", "financial")))
+
+
+def _value_label(a: analysis_mod.Analysis) -> str:
+    sel = a.ward.selection
+    what = "Referrals" if a.ward.is_sensitive else "Crimes"
+    return f"{what} per 1,000 residents" if sel.rate == "per_1000" else what
+
+
+def _measure_word(a: analysis_mod.Analysis) -> str:
+    what = "Referrals" if a.ward.is_sensitive else "Crimes"
+    return f"{what[:-1]} rate" if a.ward.selection.rate == "per_1000" else what
+
+
+def _synthetic(a: analysis_mod.Analysis) -> None:
+    if a.ward.is_synthetic:
+        st.caption(f":red[**{_safe(SYNTHETIC_BADGE)}**] — invented for the demo; do not use "
+                   "for decisions.")
+
+
+def _heading(text: str, synthetic: bool) -> None:
+    badge = (' <span class="hs-synthetic" style="display:inline-block;white-space:nowrap;'
+             'background:#b30000;color:#fff;padding:1px 6px;border-radius:3px;'
+             f'font-size:0.8rem;font-weight:700;">{html.escape(SYNTHETIC_BADGE)}</span>'
+             if synthetic else "")
+    st.markdown(f'<div class="hs-map-title" style="font-weight:600;min-height:3em;">'
+                f"{html.escape(text)}{badge}</div>", unsafe_allow_html=True)
+
+
+def _map_args(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> dict:
+    return {"params": a.params, "value_label": _value_label(a), "synthetic": a.ward.is_synthetic,
+            "sensitive": a.ward.is_sensitive,
+            "basemap": opts.basemap, "borough_outlines": pack.boroughs_web,
+            "borough_labels": opts.borough_labels}
+
+
+def _draw_panel(panel: statmaps.StatMapPanel, key: str, synthetic: bool) -> None:
+    _heading(panel.title, synthetic)
+    mapview.show_map(panel.map, key=key)
+    st.markdown(panel.legend, unsafe_allow_html=True)
+    st.caption(_safe(panel.caption))
+
+
+def _table_caption(a: analysis_mod.Analysis, threshold: int) -> str:
+    text = f"{a.ward.label}, {a.ward.period_label}."
+    if a.ward.is_sensitive:
+        text += (f" Counts from 1 to {threshold - 1} are shown as '<{threshold}' and not "
+                 "ranked. z-scores and Moran's I are not shown for referrals: with the "
+                 "neighbours' counts they would give a suppressed count away; classes, p and q "
+                 "are.")
+    return text
+
+
+# --------------------------------------------------------------------------- views
+
+
+def hotspot_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+    """Draw the Gi* and LISA maps side by side, their legends, method and ward table."""
+    st.subheader("Hot spots and clusters")
+    _synthetic(a)
+    moran = a.params.get("hotspots", {}).get("global_moran", {})
+    if moran:
+        st.caption(f"Global Moran's I = {moran.get('I', float('nan')):.3f} (pseudo p = "
+                   f"{statmaps.format_p(moran.get('p_sim'))}): "
+                   + ("wards with similar values sit together more than chance would give."
+                      if moran.get("I", 0) > 0 else "no overall clustering of similar values."))
+    args = _map_args(pack, a, opts)
+    gi = statmaps.gi_map(pack.web_areas, a.table, **args)
+    lisa = statmaps.lisa_map(pack.web_areas, a.table, **args)
+    left, right = st.columns(2, gap="medium")
+    with left:
+        _draw_panel(gi, f"{opts.key}_gi_map", a.ward.is_synthetic)
+    with right:
+        _draw_panel(lisa, f"{opts.key}_lisa_map", a.ward.is_synthetic)
+    st.markdown("**The numbers behind the maps** (strongest hot spot first)")
+    st.caption(_safe(_table_caption(a, _threshold(a, opts))))
+    _table(statmaps.hotspot_table(a.table, value_label=_value_label(a),
+                                  sensitive=a.ward.is_sensitive))
+
+
+def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+    """Draw the 3 x 3 bivariate map of the measure against IMD, its legend and table."""
+    st.subheader("Measure and deprivation together")
+    _synthetic(a)
+    if "bv_class" not in a.table or a.table["bv_class"].isna().all():
+        st.info("No IMD 2019 scores for these wards, so there is no bivariate map.")
+        return
+    ref = str(pack.meta.get("imd_reference") or "the wards on this map")
+    panel = statmaps.bivariate_map(
+        pack.web_areas, a.table, **_map_args(pack, a, opts), measure_word=_measure_word(a),
+        integer=a.ward.selection.rate == "count", threshold=_threshold(a, opts), reference=ref)
+    left, right = st.columns([2, 1], gap="medium")
+    with left:
+        _heading(panel.title, a.ward.is_synthetic)
+        mapview.show_map(panel.map, key=f"{opts.key}_bv_map")
+    with right:
+        st.markdown(panel.legend, unsafe_allow_html=True)
+        st.caption("Dark blue-purple: high on both. Pink: high measure, low deprivation. "
+                   "Teal: high deprivation, low measure.")
+    st.caption(_safe(panel.caption))
+    st.markdown("**The numbers behind the map**")
+    st.caption(_safe(_table_caption(a, _threshold(a, opts))))
+    _table(statmaps.bivariate_table(a.table, value_label=_value_label(a),
+                                          measure_word=_measure_word(a)))
+
+
+def _top_boroughs(a: analysis_mod.Analysis, n: int = 3) -> list[str]:
+    t = a.table
+    totals = pd.to_numeric(t["count"], errors="coerce").groupby(t["borough_name"]).sum()
+    return totals.sort_values(ascending=False, kind="stable").head(n).index.astype(str).tolist()
+
+
+def _skewed(values: pd.Series) -> bool:
+    """Return True when the largest value is over five times the 90th percentile."""
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(v) and v.quantile(0.9) > 0 and v.max() > 5 * v.quantile(0.9))
+
+
+def _spearman_display(by: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Area": by["group"].astype(str),
+        "n (wards)": by["n"].astype("int64"),
+        "rho": by["rho"].round(2),
+        "95% CI low": by["ci_low"].round(2),
+        "95% CI high": by["ci_high"].round(2),
+        "p": by["p_value"].map(statmaps.format_p),
+        "Wording": by["wording"].astype(str),
+        "Small n": by["small_n"].astype(bool),
+        "Tied measure values": by["n_ties_measure"],
+        "Zero values": by["n_zero"],
+    })
+
+
+def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+    """Draw the scatter of ward values against IMD, Spearman per borough and the deciles."""
+    st.subheader("How the measure relates to deprivation")
+    _synthetic(a)
+    t = _threshold(a, opts)
+    if a.table["imd_score"].notna().sum() < 3:
+        st.info("No IMD 2019 scores for these wards, so there is no comparison with "
+                "deprivation.")
+        return
+    st.markdown(_safe(f"Against the IMD 2019 average score of each ward: {a.ward.spearman.text}"))
+    if a.deprived_share is not None:
+        st.markdown(_safe(a.deprived_share.text))
+    boroughs = sorted(a.table["borough_name"].dropna().astype(str).unique())
+    highlight: list[str] = []
+    if len(boroughs) > 10:
+        highlight = st.multiselect("Highlight boroughs on the chart", boroughs,
+                                   default=_top_boroughs(a), key=f"{opts.key}_scatter_highlight",
+                                   max_selections=10)
+    log = st.toggle("Logarithmic value axis (a few wards dwarf the rest)",
+                    value=_skewed(a.table["value"]), key=f"{opts.key}_scatter_log")
+    chart = charts.scatter_chart(a.table, measure_label=_value_label(a),
+                                 subtitle=a.ward.spearman.text, sensitive=a.ward.is_sensitive,
+                                 threshold=t, rate=a.ward.selection.rate == "per_1000",
+                                 highlight=highlight, y_scale="symlog" if log else "linear")
+    st.altair_chart(chart, width="stretch")
+    st.markdown("**Spearman's rank correlation with IMD score, per borough**")
+    scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
+    st.caption(_safe(f"rho with its 95% confidence interval (Fisher z, Bonett-Wright variance) "
+                     f"and n; ties get average ranks. Wording of |rho|: {scale}. 'Small n': "
+                     "fewer than 10 wards, where rho is unstable."))
+    _table(_spearman_display(a.by_borough))
+    with st.expander("The numbers behind the chart (one row per ward)"):
+        _table(charts.scatter_table(a.table, sensitive=a.ward.is_sensitive, threshold=t,
+                                          rate=a.ward.selection.rate == "per_1000").drop(
+            columns=["value", "y_plot"]).rename(columns={
+                "area_name": "Ward", "borough_name": "Borough", "imd_score": "IMD score",
+                "imd_decile": "IMD decile", "value_display": _value_label(a),
+                "suppressed": "Suppressed"}))
+    if len(a.deciles):
+        st.markdown("**By IMD decile**")
+        _table(_deciles(a, t))
+
+
+def _deciles(a: analysis_mod.Analysis, threshold: int) -> pd.DataFrame:
+    d = a.deciles
+    count = pd.to_numeric(d["count"], errors="coerce")
+    out = pd.DataFrame({"Decile": d["decile_label"].astype(str), "Wards": d["areas"]})
+    if a.ward.is_sensitive:
+        prim, extra = charts.protect_totals(count, [list(d.index)], threshold=threshold)
+        hidden = prim | extra
+        out["Count"] = count.map(lambda v: f"{int(v):,}").where(~extra, "suppressed").where(
+            ~prim, f"<{threshold}")
+        out["Share of count"] = (100 * d["share_of_count"]).round(1).astype(object).where(
+            ~hidden, None)
+        if "rate_per_1000" in d:
+            out["Rate per 1,000"] = d["rate_per_1000"].round(2).astype(object).where(
+                ~hidden, None)
+    else:
+        out["Count"] = count
+        out["Share of count"] = (100 * d["share_of_count"]).round(1)
+        if "rate_per_1000" in d:
+            out["Rate per 1,000"] = d["rate_per_1000"].round(2)
+    return out
+
+
+def _trend_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+    sel, t = a.ward.selection, _threshold(a, opts)
+    ys = _year_start(a)
+    boroughs = sorted(a.table["borough_name"].dropna().astype(str).unique())
+    where = st.selectbox("Monthly chart for", [_ALL_AREAS, *boroughs],
+                         key=f"{opts.key}_trend_area")
+    codes = (None if where == _ALL_AREAS
+             else a.table.loc[a.table["borough_name"] == where, "area_code"])
+    long = viewdata.monthly_long(pack, sel, year_start=ys, area_codes=codes)
+    windows = viewdata.published_windows(a)
+    title = f"{_value_label(a)} by month, year on year: {where}"
+    st.altair_chart(charts.trend_chart(long, year_start=ys, sensitive=a.ward.is_sensitive,
+                                       threshold=t, windows=windows,
+                                       value_label=_value_label(a).split(" per ")[0],
+                                       title=title), width="stretch")
+    with st.expander("The numbers behind the chart (one row per month)"):
+        tt = charts.trend_table(long, sensitive=a.ward.is_sensitive, threshold=t,
+                                windows=windows)
+        _table(tt[["year_label", "month_label", "count_display", "status"]].rename(
+            columns={"year_label": "Year", "month_label": "Month",
+                     "count_display": _value_label(a), "status": "Status"}))
+
+
+def trends_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+    """Draw the year-on-year chart, callouts and change tables by borough and by ward."""
+    st.subheader("Trends and change")
+    _synthetic(a)
+    _trend_section(pack, a, opts)
+    words = {"change": "With the previous period of the same length",
+             "ytd": "Year to date with the same months a year before"}
+    which: viewdata.Which = st.radio(  # type: ignore[assignment]
+        "Compare", ["change", "ytd"], horizontal=True, key=f"{opts.key}_compare",
+        format_func=words.__getitem__)
+    ct = a.change if which == "change" else a.ytd
+    if ct is None:
+        head = "No previous period" if which == "change" else "No year to date"
+        st.info(_safe(" ".join(n for n in a.notes if n.startswith(head)) or
+                      "No comparison for this period."))
+        return
+    t, sensitive = _threshold(a, opts), a.ward.is_sensitive
+    st.markdown(f"**{_safe(ct.title)}**")
+    bc = viewdata.borough_change(a, which=which)
+    wards = viewdata.ward_change(a, which=which)
+    lines: list[str] = []
+    if bc is not None:
+        lines += [f"Boroughs — {v}" for v in viewdata.change_callouts(
+            bc.table, bc.table.frame, name_col="borough_name", sensitive=sensitive,
+            threshold=t, hide_count=bc.hide_count, hide_prev=bc.hide_prev).values()]
+    if wards is not None:
+        lines += [f"Wards — {v}" for v in viewdata.change_callouts(
+            ct, wards, name_col="label", sensitive=sensitive, threshold=t).values()]
+    if lines:
+        st.markdown("\n".join(f"- {_safe(x)}" for x in lines))
+    if bc is not None and len(bc.table.frame) > 1:
+        st.altair_chart(charts.change_bar_chart(
+            bc.table.frame, name_col="borough_name", sensitive=sensitive, threshold=t,
+            hide_count=bc.hide_count, hide_prev=bc.hide_prev,
+            title=f"Change by borough: {ct.title}"), width="stretch")
+    if bc is not None:
+        st.markdown("**By borough**")
+        st.caption(_safe(" ".join(bc.notes)))
+        _table(charts.change_table(bc.table.frame, name_col="borough_name",
+                                         name_label="Borough", sensitive=sensitive, threshold=t,
+                                         hide_count=bc.hide_count, hide_prev=bc.hide_prev))
+    if wards is not None:
+        st.markdown("**By ward**")
+        cap = ("Ranks by count, 1 = highest, ties share a rank (1, 2, 2, 4); 'Rank move' "
+               "> 0 = moved up. 'new' = none in the previous period.")
+        if sensitive:
+            cap += (f" Counts from 1 to {t - 1} are shown as '<{t}'; their change and ranks "
+                    "are not shown, and ranks count only the wards shown.")
+        st.caption(_safe(cap))
+        _table(charts.change_table(wards, name_col="area_name", name_label="Ward",
+                                         extra_cols={"borough_name": "Borough"},
+                                         sensitive=sensitive, threshold=t))
+
+
+def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+    """Draw one ward: its trend, rank, change, hotspot status, deprivation and neighbours."""
+    st.subheader("Ward drill-down")
+    _synthetic(a)
+    choices = viewdata.ward_choices(a.table)
+    labels = list(choices)
+    ranked = a.table.sort_values(["rank", "area_name"], na_position="last", kind="stable")
+    top = str(ranked["area_code"].iloc[0]) if len(ranked) else None
+    codes = list(choices.values())
+    index = codes.index(top) if top in codes else 0
+    label = st.selectbox("Ward (type to search)", labels, index=index,
+                         key=f"{opts.key}_drill_ward")
+    if label is None:
+        return
+    t = _threshold(a, opts)
+    ys = _year_start(a)
+    p = viewdata.ward_profile(pack, a, choices[label], year_start=ys,
+                              value_label=_value_label(a))
+    st.markdown(f"### {_safe(p.label)}")
+    left, right = st.columns([5, 4], gap="medium")
+    with left:
+        st.markdown("**The ward in numbers**")
+        _table(p.facts)
+    with right:
+        st.markdown("**Deprivation (IMD 2019)**")
+        _table(p.imd)
+    st.markdown("**Hotspot status** (q = p adjusted for multiple testing)")
+    _table(p.status)
+    for note in p.notes:
+        st.caption(_safe(note))
+    st.altair_chart(charts.trend_chart(
+        p.trend, year_start=ys, sensitive=a.ward.is_sensitive, threshold=t,
+        windows=viewdata.published_windows(a),
+        value_label=_value_label(a).split(" per ")[0],
+        title=f"By month, year on year: {p.trend_level}"), width="stretch")
+    with st.expander("The numbers behind the chart (one row per month)"):
+        tt = charts.trend_table(p.trend, sensitive=a.ward.is_sensitive, threshold=t,
+                                windows=viewdata.published_windows(a))
+        _table(tt[["year_label", "month_label", "count_display", "status"]])
+    st.markdown(f"**Neighbours** ({len(p.neighbours)}, under the weights of the statistics): "
+                "where activity could move if it is displaced")
+    _table(p.neighbours)
+
+
+_VIEWS: tuple[Callable[[pipeline.Pack, analysis_mod.Analysis, ViewOptions], None], ...] = (
+    hotspot_view, bivariate_view, deprivation_view, trends_view, drilldown_view)
+
+
+def render_analysis_tabs(
+    pack: pipeline.Pack,
+    analysis: analysis_mod.Analysis,
+    *,
+    basemap: Literal["none", "osm"] = "none",
+    suppress_below: int = 5,
+    borough_labels: bool = False,
+    lazy: bool = True,
+    key: str = "hs",
+) -> None:
+    """Draw the analysis views as tabs: Hotspots, Bivariate, Deprivation, Trends, Ward drill-down.
+
+    Parameters
+    ----------
+    pack
+        The pack the analysis was run on.
+    analysis
+        :func:`hotspots.analysis.analyse` output (cache it in ``ui/cache.py``).
+    basemap
+        ``"none"`` (offline) or ``"osm"``.
+    suppress_below
+        Suppression threshold; the stricter of this and the analysis' own is used.
+    borough_labels
+        Write borough names on the maps.
+    lazy
+        Run only the open tab (``st.tabs(on_change="rerun")``): switching tabs
+        reruns the page, and the maps of the other tabs are never built or sent.
+    key
+        Prefix of the widget keys (the tabs' key is ``f"{key}_tab"``).
+    """
+    if analysis.ward.is_empty:
+        st.info(f"No data for this selection: {_safe(analysis.ward.label)}, "
+                f"{_safe(analysis.ward.period_label)}.")
+        return
+    opts = ViewOptions(basemap=basemap, suppress_below=suppress_below,
+                       borough_labels=borough_labels, key=key)
+    tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun" if lazy else "ignore")
+    for tab, view in zip(tabs, _VIEWS, strict=True):
+        with tab:
+            if tab.open is False:
+                continue
+            view(pack, analysis, opts)
