@@ -341,12 +341,12 @@ def test_statistics_apply_only_on_submit(pack):
         submit = [b for b in at.sidebar.button if "Apply statistics" in b.label][0]
         return perms, seed, submit
 
-    assert "999 permutations" in gi_legend() and "seed 20261123" in gi_legend()
+    assert "(9,999 permutations, seed 20261123)" in gi_legend()
     perms, seed, _ = form_widgets()
     perms.set_value(99)
     seed.set_value(7)
     at.run()  # a rerun without submitting keeps the old parameters
-    assert "999 permutations" in gi_legend() and "seed 20261123" in gi_legend()
+    assert "(9,999 permutations, seed 20261123)" in gi_legend()
     perms, seed, submit = form_widgets()
     perms.set_value(99)
     seed.set_value(7)
