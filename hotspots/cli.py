@@ -194,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     for _, r in pack.reconciliations.iterrows():
         print(f"  {r['source']}: {r['rows_in']:,} = {r['assigned']:,} + {r['unlocated']:,} + "
               f"{r['outside']:,} + {r['rejected']:,}")
+        if isinstance(r.get("note"), str) and r["note"]:
+            print(f"    ({r['note']})")
     print(f"Wrote {a.out / 'ward_table.csv'}, {gpkg}, reconciliation.csv, unassigned_rows.csv, "
           "manifest.json")
     return 0

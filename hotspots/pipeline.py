@@ -415,7 +415,8 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
         selection=sel,
         is_synthetic=sensitive and bool(pack.meta.get("synthetic_referrals")),
         is_sensitive=sensitive,
-        n_records=int(records["count"].sum()) if len(records) else 0,
+        # Records in the areas shown (areas the source does not cover are "no data").
+        n_records=int(t["count"].sum(skipna=True)) if len(records) else 0,
     )
 
 
@@ -510,9 +511,15 @@ def assemble_pack(
                                       source=f"Recorded crime: police.uk ({Path(police_uk).name})",
                                       rejected=res.rejected)
         recs.append(rec)
-        notes.append("placed by police.uk's anonymised snap points; areas with no record in "
-                     "any month are treated as outside the force's data ('no data')")
-        coverage |= set(a["area_code"])
+        # The same coverage rule as uploads on the page: boroughs where the force's
+        # points are dense; a few points across the border do not make a borough covered.
+        from hotspots.uploads import _coverage_of, police_boroughs_guess
+
+        covered = police_boroughs_guess(a, areas)
+        coverage |= _coverage_of(covered, areas)
+        notes.append("placed by police.uk's anonymised snap points; covered boroughs (by the "
+                     f"density of the force's points): {', '.join(covered) or 'none'}; areas "
+                     "elsewhere are 'no data'")
         a = a.assign(major=a["category"], minor=a["category"], count=1)
         crime_parts.append(a[["area_code", "month", "major", "minor", "count"]])
     if mps is not None:
