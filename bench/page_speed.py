@@ -1,6 +1,6 @@
 """Page speed in headless Chromium: the dashboard against a trivial Streamlit page.
 
-Run by hand (never in the test suite; about 3 minutes with the default 3 repeats)::
+Run by hand (never in the test suite; about 2 minutes with the default 3 repeats)::
 
     .venv/bin/python bench/page_speed.py [--repeats 3] [--json out.json]
 
@@ -27,14 +27,17 @@ Ours, per repeat on a freshly started ``streamlit run dashboard.py``:
    ``request.sizes()`` plus websocket frames in both directions).
 
 Timings are taken inside the page with ``performance.now()`` (0 = navigation start),
-sampled once per animation frame: an init script records websocket message arrivals,
-key presses, Streamlit's script state and the marks above. Nothing is intercepted
-(``page.route`` is never used: it leaves redrawn st_folium maps blank). Where the time goes:
+sampled once per animation frame: an init script records websocket message arrivals (it
+subclasses the page's ``WebSocket`` only to add a message listener), key presses, long
+tasks, Streamlit's script state and the marks above. Nothing is intercepted (``page.route``
+is never used: it leaves redrawn st_folium maps blank). Where the time goes:
 page shell (navigation -> websocket open), server (-> map payload received), browser
 (-> Leaflet paths in the DOM); and the server's work timed in a separate cold process
 (imports, pack, ``hotspots.pipeline.ward_table``, map builds, st_folium serialisation in
-Streamlit's bare mode, statistics). Medians of the repeats; targets are reported, never
-asserted. Servers and the browser are stopped on exit, also on error or SIGTERM.
+Streamlit's bare mode, the page's default statistics). Medians of the repeats; targets
+are reported, never asserted. Seconds move with the machine's load (run it on a quiet
+machine); the ratios, measured interleaved, move less. Servers and the browser are
+stopped on exit, also on error or SIGTERM.
 """
 
 from __future__ import annotations
@@ -244,8 +247,11 @@ t = lap("st.cache_data copies of both maps (pickle)", t)
 show(mp, "measure_map")
 show(ip, "imd_map")
 t = lap("st_folium render + serialise, 2 main maps", t)
-a = uploads.analyse_for(pack, wt.selection, StatsParams())
-t = lap("hotspot statistics (999 permutations)", t)
+from ui import sidebar  # the page's default statistics (imports streamlit only)
+stats = getattr(sidebar, "PAGE_STATS_DEFAULT", StatsParams())
+t = time.perf_counter()
+a = uploads.analyse_for(pack, wt.selection, stats)
+t = lap(f"hotspot statistics ({stats.permutations:,} permutations)", t)
 args = {"params": a.params, "value_label": "Crimes", "synthetic": False, "sensitive": False,
         "basemap": "none", "borough_outlines": pack.boroughs_web, "borough_labels": False}
 show(statmaps.gi_map(pack.web_areas, a.table, **args), "hs_gi_map")
@@ -650,7 +656,8 @@ def _where(ours: list[dict[str, Any]], server: dict[str, float]) -> None:
             middle = (f"map not re-sent (Streamlit's message cache) | rerun + browser -> drawn "
                       f"{maps - first:.2f} (busy {_med(c, 'browser_busy'):.2f})")
         print(f"  {name}: key -> rerun started {first:.2f} | {middle} | total {maps:.2f}; "
-              f"script finished {_med(c, 'script_done'):.2f}; {c[0]['map_frames']} map "
+              f"legend text changed {_med(c, 'legend'):.2f}; script finished "
+              f"{_med(c, 'script_done'):.2f}; {c[0]['map_frames']} map "
               f"payload(s) received, websocket {_med(c, 'ws_bytes') / 1e3:.0f} kB, "
               f"IMD map redrawn: {c[0]['imd_redrawn']}")
     p = ours[0]["warm"]["payloads"][0]
