@@ -69,3 +69,34 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tally["shared_data_present"] = SHARED_DATA.is_dir()
     tally["chromium_present"] = bool(shutil.which("chromium") or Path("/usr/bin/chromium").exists())
     (out / "markers.json").write_text(json.dumps(tally, indent=2))
+
+
+# --------------------------------------------------------------------------- shared analyses
+# One demo-pack analysis per measure family for the view tests (99 permutations, seed 1,
+# latest 12 months), computed once per session.
+
+
+@pytest.fixture(scope="session")
+def pack():  # type: ignore[no-untyped-def]
+    """The demo pack, loaded once (test modules may define their own ``pack``)."""
+    from hotspots import pipeline
+
+    return pipeline.load_pack()
+
+
+@pytest.fixture(scope="session")
+def crime(pack):  # type: ignore[no-untyped-def]
+    """Analysis of all recorded crime, Apr 2025 - Mar 2026."""
+    from hotspots import analysis, pipeline
+
+    return analysis.analyse(pack, pipeline.Selection("crime:all", "2025-04", "2026-03"),
+                            analysis.StatsParams(permutations=99, seed=1))
+
+
+@pytest.fixture(scope="session")
+def referrals(pack):  # type: ignore[no-untyped-def]
+    """Analysis of all (SYNTHETIC) referrals, Apr 2025 - Mar 2026."""
+    from hotspots import analysis, pipeline
+
+    return analysis.analyse(pack, pipeline.Selection("referrals:all", "2025-04", "2026-03"),
+                            analysis.StatsParams(permutations=99, seed=1))

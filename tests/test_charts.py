@@ -6,26 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import analysis, charts, pipeline, trends, viewdata
+from hotspots import analysis, charts, trends, viewdata
 from hotspots.periods import custom_period
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
 PERIOD = ("2025-04", "2026-03")
 
-
-@pytest.fixture(scope="module")
-def pack() -> pipeline.Pack:
-    return pipeline.load_pack()
-
-
-@pytest.fixture(scope="module")
-def crime(pack) -> analysis.Analysis:
-    return analysis.analyse(pack, pipeline.Selection("crime:all", *PERIOD), FAST)
-
-
-@pytest.fixture(scope="module")
-def referrals(pack) -> analysis.Analysis:
-    return analysis.analyse(pack, pipeline.Selection("referrals:all", *PERIOD), FAST)
+# pack, crime and referrals: shared fixtures in tests/conftest.py (99 permutations).
 
 
 def _rows(chart) -> list[dict]:

@@ -17,20 +17,7 @@ FAST = analysis.StatsParams(permutations=99, seed=1)
 EVIL = "<script>alert(1)</script>"
 PERIOD = ("2025-04", "2026-03")
 
-
-@pytest.fixture(scope="module")
-def pack() -> pipeline.Pack:
-    return pipeline.load_pack()
-
-
-@pytest.fixture(scope="module")
-def crime(pack) -> analysis.Analysis:
-    return analysis.analyse(pack, pipeline.Selection("crime:all", *PERIOD), FAST)
-
-
-@pytest.fixture(scope="module")
-def referrals(pack) -> analysis.Analysis:
-    return analysis.analyse(pack, pipeline.Selection("referrals:all", *PERIOD), FAST)
+# pack, crime and referrals: shared fixtures in tests/conftest.py (99 permutations).
 
 
 def _with_classes(table: pd.DataFrame) -> pd.DataFrame:

@@ -5,25 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hotspots import analysis, pipeline, statmaps, viewdata
+from hotspots import analysis, statmaps, viewdata
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
 PERIOD = ("2025-04", "2026-03")
 
-
-@pytest.fixture(scope="module")
-def pack() -> pipeline.Pack:
-    return pipeline.load_pack()
-
-
-@pytest.fixture(scope="module")
-def crime(pack) -> analysis.Analysis:
-    return analysis.analyse(pack, pipeline.Selection("crime:all", *PERIOD), FAST)
-
-
-@pytest.fixture(scope="module")
-def referrals(pack) -> analysis.Analysis:
-    return analysis.analyse(pack, pipeline.Selection("referrals:all", *PERIOD), FAST)
+# pack, crime and referrals: shared fixtures in tests/conftest.py (99 permutations).
 
 
 def test_monthly_series_sums_the_records_and_leaves_uncovered_months_blank(pack, crime):
