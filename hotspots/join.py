@@ -102,11 +102,7 @@ def _details(frame: pd.DataFrame, status: str, reason: str | pd.Series) -> pd.Da
 def _check_areas(areas: gpd.GeoDataFrame) -> None:
     if areas.crs is None:
         raise CRSError("The area layer has no CRS. Load it with boundaries.load.read_boundaries.")
-    if "area_code" not in areas.columns:
-        raise InputDataError("The area layer has no 'area_code' column.")
-    if areas["area_code"].duplicated().any():
-        dup = areas.loc[areas["area_code"].duplicated(), "area_code"].iloc[0]
-        raise InputDataError(f"The area layer repeats area_code {dup!r}; codes must be unique.")
+    _check_areas_codes(areas)
 
 
 def _finish(

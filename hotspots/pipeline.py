@@ -78,10 +78,6 @@ class Pack:
     problems: pd.DataFrame
     _web: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        if not self._web:
-            self._web.update(build_web_layers(self.areas))
-
     @property
     def months(self) -> list[str]:
         """All months with crime or referral data, sorted ``YYYY-MM``."""
@@ -90,17 +86,26 @@ class Pack:
 
     @property
     def web_areas(self) -> gpd.GeoDataFrame:
-        """The area layer for web maps: simplified, EPSG:4326, rounded (built at load)."""
-        return self._web["areas"]
+        """The area layer for web maps: simplified, EPSG:4326, rounded (built on first use).
+
+        Only pages draw maps, so the CLI never pays for it; the UI's cached
+        loaders touch it once inside the cache, before sessions share the pack.
+        """
+        return self._web_layers()["areas"]
 
     @property
     def boroughs_web(self) -> gpd.GeoDataFrame:
         """Borough outlines for web maps (dissolved from the areas), EPSG:4326, rounded."""
-        return self._web["boroughs"]
+        return self._web_layers()["boroughs"]
+
+    def _web_layers(self) -> dict[str, gpd.GeoDataFrame]:
+        if not self._web:
+            self._web.update(build_web_layers(self.areas))
+        return self._web
 
 
 def build_web_layers(areas: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
-    """Build the web map layers once per pack (never lazily inside a shared object).
+    """Build the web map layers of a pack (called once, on first use).
 
     Parameters
     ----------

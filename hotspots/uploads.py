@@ -1069,7 +1069,7 @@ def pack_with_uploads(
                     else base.unassigned.iloc[0:0].reset_index(drop=True)),
         problems=(pd.concat(problems, ignore_index=True) if problems
                   else pd.DataFrame(columns=REPORT_COLUMNS)),
-        _web=dict(base._web) if same_areas else {},
+        _web=base._web if same_areas else {},  # same areas: one set of web layers, built once
     )
 
 
@@ -1244,6 +1244,18 @@ def _view(pack: pipeline.Pack, rows: pd.Series, source: Mapping[str, Any]) -> pi
                                crime_coverage=frozenset(source["coverage"]))
 
 
+def _source_split(
+    pack: pipeline.Pack, sel: pipeline.Selection
+) -> tuple[pipeline.Pack, pipeline.Selection, str | None] | None:
+    """Return (one-source pack, selection, label override), or None for a one-source pack."""
+    if not _sources(pack) or not sel.measure.startswith("crime:"):
+        if sel.measure.startswith(SOURCE_KEY_PREFIX):
+            raise ValueError(f"Unknown measure {sel.measure!r}: this pack has one crime source.")
+        return None
+    view, measure, label = _crime_view(pack, sel.measure)
+    return view, dataclasses.replace(sel, measure=measure), label
+
+
 def table_for(pack: pipeline.Pack, sel: pipeline.Selection) -> pipeline.WardTable:
     """Return :func:`hotspots.pipeline.ward_table` with crime coverage per source.
 
@@ -1266,12 +1278,11 @@ def table_for(pack: pipeline.Pack, sel: pipeline.Selection) -> pipeline.WardTabl
     WardTable
         With ``selection`` as given and the reconciliation of the measure's source.
     """
-    if not _sources(pack) or not sel.measure.startswith("crime:"):
-        if sel.measure.startswith(SOURCE_KEY_PREFIX):
-            raise ValueError(f"Unknown measure {sel.measure!r}: this pack has one crime source.")
+    split = _source_split(pack, sel)
+    if split is None:
         return pipeline.ward_table(pack, sel)
-    view, measure, label = _crime_view(pack, sel.measure)
-    wt = pipeline.ward_table(view, dataclasses.replace(sel, measure=measure))
+    view, view_sel, label = split
+    wt = pipeline.ward_table(view, view_sel)
     police = "police.uk" in (label or "") or f":{POLICE_UK_PREFIX}" in sel.measure
     rec = wt.reconciliation
     rec = rec[rec["source"].str.contains("police.uk upload", regex=False) == police]
@@ -1302,7 +1313,8 @@ def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> An
     """
     from hotspots import analysis
 
-    if not _sources(pack) or not sel.measure.startswith("crime:"):
+    split = _source_split(pack, sel)
+    if split is None:
         return analysis.analyse(pack, sel, params)
-    view, measure, _ = _crime_view(pack, sel.measure)
-    return analysis.analyse(view, dataclasses.replace(sel, measure=measure), params)
+    view, view_sel, _ = split
+    return analysis.analyse(view, view_sel, params)
