@@ -3,10 +3,15 @@
 # Fails when a test fails, when no test ran, and when ../shared/data exists but the
 # real-data tests (or the browser tests) did not all run.
 source "$(dirname "$0")/_venv.sh" requirements-dev.txt
-if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's chromium for the browser tests ..."
+# Debian packages the tests drive: chromium (browser tests), poppler-utils (pdftoppm,
+# pdftotext: the board-pack PDF rendered and read back).
+need=()
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then need+=(chromium); fi
+if ! command -v pdftoppm >/dev/null 2>&1; then need+=(poppler-utils); fi
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "Installing Debian packages for the tests: ${need[*]} ..."
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 if [ "$#" -eq 0 ]; then
   echo "Lint (ruff) ..."
