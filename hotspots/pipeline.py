@@ -30,6 +30,28 @@ RateKind = Literal["count", "per_1000"]
 RATE_LABELS: dict[str, str] = {"count": "Count", "per_1000": "Rate per 1,000 residents"}
 
 AREA_COLUMNS = ["area_code", "area_name", "borough_code", "borough_name", "geometry"]
+POINT_COLUMNS = ["source", "source_row", "month", "category", "x", "y", "location", "lsoa_code"]
+_POINT_DTYPES = {"source": str, "source_row": "int64", "month": str, "category": str,
+                 "x": "float64", "y": "float64", "location": str, "lsoa_code": str}
+
+
+def point_records(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep the columns of police.uk records that the patrol view needs.
+
+    Parameters
+    ----------
+    frame
+        ``frame`` of :func:`hotspots.io.read_police_uk` (or a pack's points file).
+
+    Returns
+    -------
+    DataFrame
+        :data:`POINT_COLUMNS`, one row per input row, in input order.
+    """
+    out = frame.reindex(columns=POINT_COLUMNS).copy()
+    for col in ("source", "month", "category", "location", "lsoa_code"):
+        out[col] = out[col].astype("string")
+    return out.reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,13 @@ class Pack:
         Per-row details of everything not assigned (source, row, status, reason).
     problems
         Reader problems as a frame (:data:`hotspots._validate.REPORT_COLUMNS`).
+    points
+        Street-level point records for the patrol view (police.uk layout,
+        :data:`POINT_COLUMNS`: lon/lat in ``x``/``y``, EPSG:4326, NaN when the
+        record has no location), or ``None`` when the pack has none. Every
+        row the reader kept is here once; the patrol grid reconciles them.
+        ``meta["points_boroughs"]`` names the boroughs the points cover (the
+        patrol study area) and ``meta["points_source"]`` says where they are from.
     """
 
     folder: Path | None
@@ -76,6 +105,7 @@ class Pack:
     reconciliations: pd.DataFrame
     unassigned: pd.DataFrame
     problems: pd.DataFrame
+    points: pd.DataFrame | None = None
     _web: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -246,6 +276,10 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         referrals = assigned[["area_code", "month", "category", "count"]].copy()
     rec_frame = join.reconciliation_frame(recs)
     rec_frame["note"] = notes
+    points = None
+    if meta.get("points_file"):
+        points = point_records(pd.read_csv(folder / meta["points_file"], dtype=_POINT_DTYPES,
+                                           keep_default_na=False, na_values={"x": [""], "y": [""]}))
     return Pack(
         folder=folder,
         meta=meta,
@@ -258,6 +292,7 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         reconciliations=rec_frame,
         unassigned=pd.concat(unassigned, ignore_index=True),
         problems=report.to_frame() if len(report) else pd.DataFrame(columns=REPORT_COLUMNS),
+        points=points,
     )
 
 
@@ -509,9 +544,13 @@ def assemble_pack(
     notes: list[str] = []
     crime_parts: list[pd.DataFrame] = []
     coverage: set[str] = set()
+    points = None
+    meta: dict[str, Any] = {"title": "Files from the command line", "vintage": str(areas_path),
+                            "synthetic_referrals": False, "attribution": "", "placement": {}}
     if police_uk is not None:
         res = io.read_police_uk(police_uk)
         report.extend(res.report)
+        points = point_records(res.frame)
         a, rec = join.points_to_areas(res.frame, areas, crs="EPSG:4326",
                                       source=f"Recorded crime: police.uk ({Path(police_uk).name})",
                                       rejected=res.rejected)
@@ -522,6 +561,8 @@ def assemble_pack(
 
         covered = police_boroughs_guess(a, areas)
         coverage |= _coverage_of(covered, areas)
+        meta.update(points_source=f"police.uk street-level crime ({Path(police_uk).name})",
+                    points_boroughs=list(covered))
         notes.append("placed by police.uk's anonymised snap points; covered boroughs (by the "
                      f"density of the force's points): {', '.join(covered) or 'none'}; areas "
                      "elsewhere are 'no data'")
@@ -572,8 +613,7 @@ def assemble_pack(
     unassigned = [r.details for r in recs]
     return Pack(
         folder=None,
-        meta={"title": "Files from the command line", "vintage": str(areas_path),
-              "synthetic_referrals": False, "attribution": "", "placement": {}},
+        meta=meta,
         areas=areas,
         crime=crime,
         crime_coverage=frozenset(coverage),
@@ -584,4 +624,5 @@ def assemble_pack(
         unassigned=(pd.concat(unassigned, ignore_index=True) if unassigned
                     else pd.DataFrame(columns=["source", "source_row", "status", "reason"])),
         problems=report.to_frame(),
+        points=points,
     )

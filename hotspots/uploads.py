@@ -794,6 +794,7 @@ class _Parts:
     notes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     detail_sources: set[str] = field(default_factory=set)
+    points: pd.DataFrame | None = None
 
 
 def _start(base: pipeline.Pack) -> _Parts:
@@ -804,7 +805,7 @@ def _start(base: pipeline.Pack) -> _Parts:
                   crime=base.crime, coverage=base.crime_coverage, referrals=base.referrals,
                   population=base.population, imd=base.imd, recs=base.reconciliations.copy(),
                   details=[("Recorded crime", u[~is_ref]), ("Referrals", u[is_ref])],
-                  problems=[base.problems])
+                  problems=[base.problems], points=base.points)
 
 
 def _add_rec(p: _Parts, rec: join.Reconciliation, note: str, *, upload: bool = True) -> None:
@@ -903,11 +904,12 @@ def _coverage_of(boroughs: Iterable[str], areas: gpd.GeoDataFrame) -> frozenset[
 def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
                      boroughs: Sequence[str] | None) -> None:
     """Place police.uk points in the areas; add (or replace) crime measures."""
-    parts, placed = [], []
+    parts, placed, points = [], [], []
     if mode == "replace":
         _drop_recs(p, "Recorded crime")
     for name, res in _police_results(files):
         p.problems.append(res.report.to_frame())
+        points.append(pipeline.point_records(res.frame))
         a, rec = join.points_to_areas(res.frame, p.areas, crs="EPSG:4326",
                                       source=f"Recorded crime: police.uk upload ({name})",
                                       rejected=res.rejected)
@@ -925,6 +927,11 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
     chosen = tuple(sorted(boroughs)) if boroughs is not None else guess
     coverage = _coverage_of(chosen, p.areas)
     p.meta["uploads"].update(police_boroughs=list(chosen), police_boroughs_guess=list(guess))
+    # The patrol view works on the uploaded points (they replace a pack's own points).
+    p.points = pd.concat(points, ignore_index=True)
+    p.meta.update(points_source=f"police.uk street-level crime (uploaded: "
+                  f"{', '.join(n for n, _ in files)})", points_boroughs=list(chosen))
+    p.meta.pop("points_file", None)
     label = f"police.uk street-level crime (uploaded: {', '.join(n for n, _ in files)})"
     if mode == "replace" or not len(p.crime):
         p.crime, p.coverage = new, coverage
@@ -1069,6 +1076,7 @@ def pack_with_uploads(
                     else base.unassigned.iloc[0:0].reset_index(drop=True)),
         problems=(pd.concat(problems, ignore_index=True) if problems
                   else pd.DataFrame(columns=REPORT_COLUMNS)),
+        points=p.points,
         _web=base._web if same_areas else {},  # same areas: one set of web layers, built once
     )
 

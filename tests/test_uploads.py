@@ -486,3 +486,16 @@ def test_pack_crime_groups_unchanged_beside_police_uk(police_pack, base):
     sel = pipeline.Selection(key, "2025-04", "2026-03")
     mine, theirs = uploads.table_for(police_pack, sel), pipeline.ward_table(base, sel)
     assert mine.frame["count"].equals(theirs.frame["count"]) and mine.label == theirs.label
+
+
+def test_police_upload_points_reach_the_patrol_view(police_pack, police_rows, base):
+    """Every kept police.uk row becomes a patrol point once, with its lon/lat."""
+    pts = police_pack.points
+    assert pts is not None
+    from hotspots.io import read_police_uk
+
+    res = read_police_uk(io.BytesIO(_police_csv(police_rows)), label="a.csv")
+    assert len(pts) == len(res.frame)
+    assert pts["x"].tolist() == pytest.approx(res.frame["x"].tolist(), nan_ok=True)
+    assert police_pack.meta["points_boroughs"] == police_pack.meta["uploads"]["police_boroughs"]
+    assert "uploaded" in police_pack.meta["points_source"]
