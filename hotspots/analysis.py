@@ -151,8 +151,13 @@ def analyse(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams) -> Ana
             subset=["count"]), method="global")
         t = t.merge(eb.frame[["area_code", "eb_rate"]], on="area_code", how="left")
         lines = [pr.to_text() for pr in eb.report]
-        notes += lines[:3]
-        if len(lines) > 3:
+        if wt.is_sensitive and lines:
+            # Per-area lines quote the area's count, which may be a suppressed one.
+            notes.append(f"{len(lines)} areas have no usable population: their rates are "
+                         "left blank.")
+        elif lines:
+            notes += lines[:3]
+        if len(lines) > 3 and not wt.is_sensitive:
             notes.append(f"... and {len(lines) - 3} more areas without a usable population "
                          "(their rates are blank).")
     else:

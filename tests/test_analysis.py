@@ -70,6 +70,12 @@ def test_referral_export_hides_small_numbers_everywhere(pack, tmp_path):
     hidden = ex.set_index("area_code").loc[a.table.loc[small, "area_code"]]
     assert hidden["eb_rate"].isna().all() and hidden["rank"].isna().all()
     assert a.deprived_share is not None and "not England" in a.deprived_share.text
+    # Notes never quote an area's referral count (it may be a suppressed one).
+    assert any("no usable population" in n for n in a.notes)
+    assert not any("has a count of" in n for n in a.notes)
+    c = analysis.analyse(pack, pipeline.Selection("crime:all", m[-12], m[-1]), FAST)
+    assert any("E05" in n for n in c.notes), "crime notes keep the per-ward detail"
+    assert not any("E05" in n for n in a.notes)
 
 
 def test_cli_analyse_writes_tables_and_manifest(tmp_path, capsys):
