@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
             st.add_argument("--alpha", type=float, default=0.05)
             st.add_argument("--year-start", choices=["financial", "project", "calendar"],
                             default="financial", help="year convention for year to date")
+    rp = sub.add_parser("report", help="build the board pack (PDF, PNG maps, CSV/XLSX tables, "
+                                       "manifest) from a TOML config")
+    rp.add_argument("--config", type=Path, required=True,
+                    help="board-pack config (see report.example.toml)")
+    rp.add_argument("--out", type=Path, help="output folder (overrides the config's 'output')")
     return ap
 
 
@@ -162,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
 
     a = _parser().parse_args(argv)
     try:
+        if a.command == "report":
+            from hotspots import report
+
+            return report.main(a)
         pack = _pack(a)
         if a.command == "measures":
             for key, label in pipeline.measure_options(pack).items():

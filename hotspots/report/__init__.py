@@ -1,0 +1,46 @@
+"""Board pack: one command (or one click) to a board-ready PDF, PNG maps, tables and manifest.
+
+``python -m hotspots report --config report.toml [--out DIR]``; the page's
+export button calls the same :func:`build_report`. See ``report.example.toml``
+for every config key.
+
+Modules: :mod:`~hotspots.report.config` (TOML -> :class:`ReportConfig`),
+:mod:`~hotspots.report.content` (tables with disclosure control, findings),
+:mod:`~hotspots.report.figures` (print maps and charts),
+:mod:`~hotspots.report.pdf` (the reportlab layout) and
+:mod:`~hotspots.report.build` (files and manifest).
+"""
+
+from hotspots.report.build import (
+    ReportOutputs,
+    build_report,
+    comparable_manifest,
+    load_report_pack,
+    main,
+)
+from hotspots.report.config import (
+    FORMATS,
+    ReportConfig,
+    ReportConfigError,
+    config_from_mapping,
+    load_config,
+)
+from hotspots.report.content import Finding, MeasureSection, Table, finding_numbers, safe_name
+
+__all__ = [
+    "FORMATS",
+    "Finding",
+    "MeasureSection",
+    "ReportConfig",
+    "ReportConfigError",
+    "ReportOutputs",
+    "Table",
+    "build_report",
+    "comparable_manifest",
+    "config_from_mapping",
+    "finding_numbers",
+    "load_config",
+    "load_report_pack",
+    "main",
+    "safe_name",
+]

@@ -1,0 +1,730 @@
+"""Static (print) maps and charts for the board pack: matplotlib figures that read on paper.
+
+Every map has a classed legend *outside* the map body that prints each class's
+range and number of wards (``"36 to 48 (3)"``, from :func:`hotspots.classify.classify`,
+so the page and the print agree), "No data (n)" and "Suppressed (<5) (n)" entries
+when present, borough outlines and names, a scale bar (EPSG:27700 is in metres),
+a north arrow, a title, an optional subtitle and source attribution.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (never the pyplot
+global state), with DejaVu Sans (bundled with matplotlib), and are saved without
+timestamps so that the same input gives byte-identical PNG, PDF and SVG files.
+
+Colours come from the web maps: sequential palettes from
+:data:`hotspots.classify.PALETTES` (ColorBrewer, colour-blind safe, lightness
+falling monotonically from the first class to the last so that they survive
+greyscale printing), "no data" and suppressed greys from :mod:`hotspots.classify`,
+and the Gi*, LISA and bivariate colours from :mod:`hotspots.statmaps` (pass them as
+``categories=`` to :func:`category_map`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib_scalebar.scalebar import ScaleBar
+
+from hotspots._errors import CRSError
+from hotspots.classify import (
+    MASKED_COLOUR,
+    MASKED_INDEX,
+    NO_DATA_COLOUR,
+    NO_DATA_INDEX,
+    SCHEMES,
+    classify,
+    palette,
+)
+from hotspots.privacy import DEFAULT_THRESHOLD
+
+__all__ = [
+    "ATTRIBUTION_DEFAULT",
+    "DEFAULT_FIGSIZE",
+    "DEFAULT_PALETTE",
+    "FONT_FAMILY",
+    "SUPPRESSED_HATCH",
+    "category_map",
+    "class_map",
+    "luminance",
+    "save_figure",
+    "trend_chart",
+]
+
+#: Source and copyright statement printed under every map.
+ATTRIBUTION_DEFAULT = (
+    "Contains OS data © Crown copyright and database right 2025. "
+    "Contains National Statistics data © Crown copyright and database right 2025."
+)
+
+#: Default palette: ColorBrewer YlOrRd (colour-blind safe; lightness falls monotonically).
+DEFAULT_PALETTE = "YlOrRd"
+
+#: A map panel that fits an A4 landscape page beside a second one or a table (inches).
+DEFAULT_FIGSIZE: tuple[float, float] = (11.69 * 0.62, 8.27 * 0.78)
+
+#: Font bundled with matplotlib, so every machine draws the same glyphs.
+FONT_FAMILY = "DejaVu Sans"
+
+#: Hatch of suppressed areas (drawn over the pale masked grey, never a class colour).
+SUPPRESSED_HATCH = "////"
+
+_OUTLINE_COLOUR = "#222222"
+_WARD_EDGE = "#ffffff"
+_HATCH_COLOUR = "#6b7b8c"
+_TEXT_COLOUR = "#1a1a1a"
+_SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+                   "#000000")  # Okabe-Ito, as hotspots.charts
+
+# Map body width (figure fraction); title sizes (points); footer height (inches).
+_MAP_W = 0.66
+_TITLE_PT = 12.5
+_SUB_PT = 8.5
+_FOOT_IN = 0.32
+
+_RC: dict[str, Any] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT_FAMILY],
+    "pdf.fonttype": 42,  # TrueType embedded, text stays searchable
+    "ps.fonttype": 42,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "hotspots",  # fixed ids in SVG output
+    "hatch.linewidth": 0.6,
+    "hatch.color": _HATCH_COLOUR,
+    "path.simplify": True,
+    "axes.unicode_minus": True,
+}
+
+# No timestamps or version strings: the same input gives the same bytes.
+_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+    "svg": {"Creator": None, "Date": None},
+}
+
+
+@contextmanager
+def _style():  # type: ignore[no-untyped-def]
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+def luminance(colour: str) -> float:
+    """Return the relative luminance (WCAG / ITU-R BT.709 on linear RGB) of a colour.
+
+    Parameters
+    ----------
+    colour
+        Any matplotlib colour, e.g. ``"#fd8d3c"``.
+
+    Returns
+    -------
+    float
+        0 (black) to 1 (white): roughly the grey a printer gives the colour.
+
+    Examples
+    --------
+    >>> round(luminance("#ffffff"), 3), round(luminance("#000000"), 3)
+    (1.0, 0.0)
+    """
+    rgb = np.asarray(matplotlib.colors.to_rgb(colour), dtype=float)
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(lin @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_areas(areas: gpd.GeoDataFrame, column: str, what: str) -> None:
+    """Raise a plain-words error unless ``areas`` is EPSG:27700 with ``column``."""
+    if not isinstance(areas, gpd.GeoDataFrame):
+        raise TypeError(f"{what}: areas must be a GeoDataFrame; got {type(areas).__name__}")
+    if areas.crs is None:
+        raise CRSError(
+            f"{what}: the areas have no CRS; set it first, e.g. areas.set_crs('EPSG:27700') "
+            "for British National Grid eastings/northings"
+        )
+    if areas.crs.to_epsg() != 27700:
+        raise CRSError(
+            f"{what}: the areas are in {areas.crs.to_string()}, but static maps are drawn in "
+            "EPSG:27700 (metres, for the scale bar); use areas.to_crs('EPSG:27700') first"
+        )
+    if column not in areas.columns:
+        raise ValueError(
+            f"{what}: column {column!r} is not in the areas; have {list(areas.columns)}"
+        )
+
+
+def _mask(suppressed: pd.Series | None, areas: gpd.GeoDataFrame) -> pd.Series | None:
+    if suppressed is None:
+        return None
+    s = pd.Series(suppressed)
+    if len(s) != len(areas) or not s.index.equals(areas.index):
+        raise ValueError(
+            "suppressed must be a boolean Series with the same index as the areas "
+            "(e.g. the ward table's 'suppressed' column)"
+        )
+    return s.astype("boolean").fillna(False).astype(bool)
+
+
+def _is_integer(values: pd.Series) -> bool:
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    return bool(len(v)) and bool(np.all(np.isclose(v, np.round(v))))
+
+
+# --------------------------------------------------------------------------- drawing parts
+
+
+def _wrap(text: str, width_in: float, fontsize: float) -> str:
+    """Wrap text to a width in inches (DejaVu Sans averages about 0.6 em a character)."""
+    return textwrap.fill(text, max(20, int(width_in * 72 / (fontsize * 0.6))))
+
+
+def _head_in(width: float, title: str, subtitle: str | None) -> float:
+    """Height in inches of the title band."""
+    lines = _wrap(title, width - 0.2, _TITLE_PT).count("\n") + 1
+    sub = (_wrap(subtitle, width - 0.2, _SUB_PT).count("\n") + 1) if subtitle else 0
+    return 0.12 + lines * _TITLE_PT * 1.3 / 72 + sub * _SUB_PT * 1.3 / 72 + 0.12
+
+
+def _new_figure(figsize: tuple[float, float], areas: gpd.GeoDataFrame, *, n_entries: int,
+                title: str, subtitle: str | None) -> tuple[Figure, Axes, Axes]:
+    """Figure with the map on the left and the legend column on the right.
+
+    The height shrinks (never grows) to the map's shape, so no band of white is left.
+    """
+    width, height = figsize
+    head, foot = _head_in(width, title, subtitle), _FOOT_IN
+    map_w = width * _MAP_W
+    x0, y0, x1, y1 = _extent(areas)
+    map_h = map_w * (y1 - y0) / max(x1 - x0, 1.0)
+    legend_h = 0.45 + 0.24 * n_entries + 0.55
+    body = min(max(map_h, legend_h), height - head - foot)
+    height = min(height, head + body + foot)
+    fig = Figure(figsize=(width, height), facecolor="white")
+    FigureCanvasAgg(fig)
+    fig.hotspots_head_in = head  # type: ignore[attr-defined]
+    bottom, body_f = foot / height, body / height
+    ax = fig.add_axes((0.01, bottom, _MAP_W, body_f))
+    ax.set_axis_off()
+    ax.set_aspect("equal", adjustable="box", anchor="N")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    leg_ax = fig.add_axes((0.02 + _MAP_W, bottom, 0.97 - _MAP_W, body_f))
+    leg_ax.set_axis_off()
+    return fig, ax, leg_ax
+
+
+def _extent(areas: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    if len(areas) == 0 or areas.geometry.is_empty.all():
+        return 0.0, 0.0, 1.0, 1.0
+    x0, y0, x1, y1 = (float(v) for v in areas.total_bounds)
+    pad = 0.03 * max(x1 - x0, y1 - y0, 1.0)
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+def _titles(fig: Figure, title: str, subtitle: str | None) -> None:
+    width, height = fig.get_size_inches()
+    top = 1 - 0.12 / height
+    wrapped = _wrap(title, width - 0.2, _TITLE_PT)
+    fig.text(0.1 / width, top, wrapped, ha="left", va="top", fontsize=_TITLE_PT,
+             fontweight="bold", color=_TEXT_COLOUR)
+    if subtitle:
+        y = top - (wrapped.count("\n") + 1) * _TITLE_PT * 1.3 / 72 / height
+        fig.text(0.1 / width, y, _wrap(subtitle, width - 0.2, _SUB_PT), ha="left", va="top",
+                 fontsize=_SUB_PT, color="#444444")
+
+
+def _attribution(fig: Figure, attribution: str) -> None:
+    if attribution:
+        width, height = fig.get_size_inches()
+        fig.text(0.1 / width, 0.06 / height, _wrap(attribution, width - 0.2, 6), ha="left",
+                 va="bottom", fontsize=6, color="#444444")
+
+
+def _borough_shapes(areas: gpd.GeoDataFrame,
+                    boroughs: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Borough polygons in EPSG:27700 with ``borough_name`` (dissolved from wards if needed)."""
+    if boroughs is not None:
+        if boroughs.crs is None:
+            raise CRSError("boroughs have no CRS; set it first, e.g. set_crs('EPSG:27700')")
+        return boroughs.to_crs(27700) if boroughs.crs.to_epsg() != 27700 else boroughs
+    key = "borough_code" if "borough_code" in areas.columns else (
+        "borough_name" if "borough_name" in areas.columns else None)
+    if key is None or areas[key].isna().all():
+        return None
+    cols = [key, *([] if key == "borough_name" or "borough_name" not in areas else
+                   ["borough_name"]), "geometry"]
+    # Wards tile their boroughs exactly: a coverage union is exact and fast.
+    return areas[cols].dropna(subset=[key]).dissolve(by=key, method="coverage",
+                                                      as_index=False, sort=True)
+
+
+def _label_text(name: str) -> str:
+    return textwrap.fill(name.strip().replace(" and ", " & "), 12)
+
+
+def _draw_boroughs(ax: Axes, shapes: gpd.GeoDataFrame | None, *, labels: bool) -> None:
+    if shapes is None or len(shapes) == 0:
+        return
+    shapes.boundary.plot(ax=ax, color=_OUTLINE_COLOUR, linewidth=0.7, zorder=4)
+    if not labels or "borough_name" not in shapes.columns:
+        return
+    size = 5.2 if len(shapes) > 12 else 6.5
+    halo = [patheffects.withStroke(linewidth=1.8, foreground="white")]
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax.apply_aspect()
+    placed: list[Any] = []
+    # Biggest boroughs first; a smaller one whose name would overlap is nudged to a
+    # free spot nearby (with a leader line) or, failing that, drawn smaller.
+    order = shapes.assign(_a=shapes.geometry.area).sort_values("_a", ascending=False,
+                                                               kind="stable")
+    for name, geom in zip(order["borough_name"], order.geometry, strict=True):
+        if geom is None or geom.is_empty or not isinstance(name, str) or not name.strip():
+            continue
+        pt = _label_point(geom)
+        text = ax.text(pt[0], pt[1], _label_text(name), ha="center", va="center",
+                       fontsize=size, color=_TEXT_COLOUR, fontweight="bold",
+                       linespacing=0.95, path_effects=halo, zorder=6, clip_on=True)
+        box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+        if any(box.overlaps(b) for b in placed):
+            box = _nudge(ax, text, pt, placed, renderer)
+        placed.append(box)
+
+
+def _label_point(geom: Any) -> tuple[float, float]:
+    """Return the pole of inaccessibility of the largest part (a label point inside)."""
+    from shapely.geometry import MultiPolygon
+    from shapely.ops import polylabel
+
+    part = max(geom.geoms, key=lambda g: g.area) if isinstance(geom, MultiPolygon) else geom
+    try:
+        p = polylabel(part, tolerance=max(part.length / 500.0, 1.0))
+    except Exception:  # noqa: BLE001 - odd geometries: fall back to a point inside
+        p = part.representative_point()
+    return float(p.x), float(p.y)
+
+
+def _nudge(ax: Axes, text: Any, pt: tuple[float, float], placed: list[Any],
+           renderer: Any) -> Any:
+    """Move an overlapping label to the nearest free spot (leader line) or shrink it."""
+    box = text.get_window_extent(renderer)
+    to_data = ax.transData.inverted()
+    w = abs(to_data.transform((box.width, 0))[0] - to_data.transform((0, 0))[0])
+    h = abs(to_data.transform((0, box.height))[1] - to_data.transform((0, 0))[1])
+    for f in (0.7, 1.1, 1.6):
+        for dx, dy in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+            xy = (pt[0] + dx * w * f * 0.75, pt[1] + dy * h * f * 1.1)
+            text.set_position(xy)
+            cand = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(cand.overlaps(b) for b in placed):
+                ax.plot([pt[0], xy[0]], [pt[1], xy[1]], color=_TEXT_COLOUR, linewidth=0.4,
+                        zorder=5, solid_capstyle="butt")
+                return cand
+    text.set_position(pt)
+    text.set_fontsize(text.get_fontsize() * 0.8)
+    return text.get_window_extent(renderer)
+
+
+def _north_arrow(ax: Axes) -> None:
+    ax.annotate("N", xy=(0.965, 0.975), xytext=(0.965, 0.875), xycoords="axes fraction",
+                textcoords="axes fraction", ha="center", va="center", fontsize=9,
+                fontweight="bold", color=_TEXT_COLOUR, zorder=7,
+                arrowprops={"facecolor": _TEXT_COLOUR, "edgecolor": _TEXT_COLOUR,
+                            "width": 2.5, "headwidth": 8, "headlength": 8, "shrink": 0.0})
+
+
+def _scale_bar(ax: Axes) -> None:
+    ax.add_artist(ScaleBar(1.0, "m", location="lower right", length_fraction=0.22,
+                           box_alpha=0.85, frameon=True, scale_loc="top",
+                           font_properties={"size": 7, "family": "sans-serif"},
+                           border_pad=0.6, color=_TEXT_COLOUR))
+
+
+def _legend(leg_ax: Axes, handles: list[Patch], *, title: str, note: str | None) -> None:
+    legend = leg_ax.legend(handles=handles, labels=[h.get_label() for h in handles],
+                           title=textwrap.fill(title, 30), loc="upper left",
+                           bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=8,
+                           title_fontsize=8.5, alignment="left", handlelength=2.2,
+                           handleheight=1.3, borderaxespad=0.0, labelspacing=0.55)
+    legend.get_title().set_fontweight("bold")
+    if note:
+        fig = leg_ax.figure
+        box = legend.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+        _, y = leg_ax.transAxes.inverted().transform((box.x0, box.y0))
+        leg_ax.text(0.0, y - 0.03, textwrap.fill(note, 46), transform=leg_ax.transAxes,
+                    ha="left", va="top", fontsize=6.5, color="#444444")
+
+
+def _badge(ax: Axes, badge: str | None) -> None:
+    if badge:
+        ax.text(0.01, 0.99, badge, transform=ax.transAxes, ha="left", va="top", fontsize=8,
+                fontweight="bold", color="white", zorder=8,
+                bbox={"boxstyle": "square,pad=0.3", "facecolor": "#b30000",
+                      "edgecolor": "none"})
+
+
+# --------------------------------------------------------------------------- public
+
+
+def class_map(
+    areas: gpd.GeoDataFrame,
+    column: str,
+    *,
+    title: str,
+    legend_title: str,
+    scheme: str = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    palette: str = DEFAULT_PALETTE,
+    boroughs: gpd.GeoDataFrame | None = None,
+    suppressed: pd.Series | None = None,
+    no_data_label: str = "No data",
+    attribution: str = ATTRIBUTION_DEFAULT,
+    subtitle: str | None = None,
+    figsize: tuple[float, float] = DEFAULT_FIGSIZE,
+    integer: bool | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    suppressed_label: str | None = None,
+    note: str | None = None,
+    badge: str | None = None,
+    borough_labels: bool = True,
+) -> Figure:
+    """Draw a classed (choropleth) map of one column for print.
+
+    Parameters
+    ----------
+    areas
+        Areas in EPSG:27700 with ``area_code``, ``area_name``, ``borough_code``,
+        ``borough_name`` and ``column``; NaN means "no data" (grey, never zero).
+    column
+        The value to class and colour.
+    title, legend_title
+        Map title and legend heading.
+    scheme, k, bins
+        Classification, as :func:`hotspots.classify.classify` (the web map's).
+    palette
+        A sequential palette of :data:`hotspots.classify.PALETTES` (``"YlOrRd"``,
+        ``"Blues"``, ``"Purples"``): colour-blind safe and monotone in lightness.
+    boroughs
+        Borough polygons with ``borough_name`` for outlines and labels; by
+        default dissolved from the areas' ``borough_code``.
+    suppressed
+        Boolean mask aligned to ``areas`` (e.g. the ward table's ``suppressed``):
+        those areas are hatched in the masked grey, left out of the classes, and
+        counted (never valued) in the legend entry ``"Suppressed (<5) (n)"``.
+    no_data_label
+        Legend word for missing values (``"No data (25)"``).
+    attribution
+        Source and copyright line at the bottom.
+    subtitle
+        Optional second line under the title (period, scheme, notes).
+    figsize
+        Figure size in inches.
+    integer
+        Values are counts (whole-number class ranges); by default detected.
+    threshold
+        Suppression threshold, for the default suppressed label.
+    suppressed_label
+        Legend text of suppressed areas; default ``"Suppressed (<threshold)"``.
+    note
+        Small print under the legend; default the scheme's description.
+    badge
+        Optional red badge on the map, e.g. :data:`hotspots.maps.SYNTHETIC_BADGE`.
+    borough_labels
+        Write borough names on the map.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.classification`` holds the :class:`hotspots.classify.Classification`.
+
+    Raises
+    ------
+    CRSError
+        The areas are not in EPSG:27700 (or have no CRS).
+    ValueError
+        Missing column, misaligned mask, or an invalid scheme / palette.
+    """
+    _check_areas(areas, column, "class_map")
+    mask = _mask(suppressed, areas)
+    values = pd.to_numeric(areas[column], errors="coerce").astype(float)
+    whole = _is_integer(values[~mask] if mask is not None else values) if integer is None \
+        else integer
+    label = suppressed_label or f"Suppressed (<{threshold})"
+    c = classify(values, scheme=scheme, k=k, bins=bins, integer=whole, masked=mask,
+                 masked_label=label)
+    colours = list(_palette(palette, c.k))
+    index = c.class_index.to_numpy()
+    with _style():
+        fig, ax, leg_ax = _new_figure(
+            figsize, areas, n_entries=c.k + (c.n_masked > 0) + (c.n_no_data > 0), title=title,
+            subtitle=subtitle)
+        geoms = areas.geometry
+        for i, colour in enumerate(colours):
+            sel = index == i
+            if sel.any():
+                gpd.GeoSeries(geoms[sel], crs=areas.crs).plot(
+                    ax=ax, color=colour, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
+        handles = [Patch(facecolor=col, edgecolor="#555555", linewidth=0.5, label=lab)
+                   for col, lab in zip(colours, c.class_labels, strict=True)]
+        if c.n_masked:
+            gpd.GeoSeries(geoms[index == MASKED_INDEX], crs=areas.crs).plot(
+                ax=ax, facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR, hatch=SUPPRESSED_HATCH,
+                linewidth=0.0, zorder=2)
+            handles.append(Patch(facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR,
+                                 hatch=SUPPRESSED_HATCH, linewidth=0.5,
+                                 label=str(c.masked_label)))
+        if c.n_no_data:
+            gpd.GeoSeries(geoms[index == NO_DATA_INDEX], crs=areas.crs).plot(
+                ax=ax, color=NO_DATA_COLOUR, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
+            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", linewidth=0.5,
+                                 label=f"{no_data_label} ({c.n_no_data})"))
+        _finish(fig, ax, leg_ax, areas, boroughs, handles, title=title, subtitle=subtitle,
+                legend_title=legend_title, attribution=attribution, badge=badge,
+                note=SCHEMES[scheme].description if note is None else note,
+                borough_labels=borough_labels)
+    fig.classification = c  # type: ignore[attr-defined]
+    return fig
+
+
+def category_map(
+    areas: gpd.GeoDataFrame,
+    column: str,
+    *,
+    categories: Mapping[str, str],
+    title: str,
+    legend_title: str,
+    boroughs: gpd.GeoDataFrame | None = None,
+    attribution: str = ATTRIBUTION_DEFAULT,
+    subtitle: str | None = None,
+    figsize: tuple[float, float] = DEFAULT_FIGSIZE,
+    no_data_label: str = "No data",
+    note: str | None = None,
+    badge: str | None = None,
+    borough_labels: bool = True,
+    hatched: Sequence[str] = (),
+) -> Figure:
+    """Draw a categorical map (Gi* classes, LISA clusters, bivariate classes) for print.
+
+    Parameters
+    ----------
+    areas
+        Areas in EPSG:27700 with ``column`` holding one category label per area
+        (NaN = no data).
+    column
+        The category column, e.g. ``gi_class``.
+    categories
+        Category label -> colour, in legend order (e.g. built from
+        :data:`hotspots.statmaps.GI_HOT`, :data:`~hotspots.statmaps.LISA_CLASSES`
+        or :data:`~hotspots.statmaps.BIVARIATE_COLOURS`). Every category is
+        listed with its ward count, including ``(0)``.
+    title, legend_title, boroughs, attribution, subtitle, figsize, badge, borough_labels
+        As :func:`class_map`.
+    no_data_label
+        Legend word for areas with NaN in ``column``.
+    note
+        Small print under the legend (e.g. the method caption).
+    hatched
+        Categories drawn with the suppression hatch as well as their colour.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.category_counts`` holds the ward count per category.
+
+    Raises
+    ------
+    CRSError
+        The areas are not in EPSG:27700.
+    ValueError
+        A value of ``column`` is not a key of ``categories``.
+    """
+    _check_areas(areas, column, "category_map")
+    values = areas[column]
+    present = values.notna().to_numpy()
+    unknown = sorted({str(v) for v in values[present]} - {str(k) for k in categories})
+    if unknown:
+        raise ValueError(
+            f"category_map: column {column!r} has values with no colour in categories: "
+            f"{unknown[:10]}; add them to categories= (label -> colour)"
+        )
+    text = values.astype(object).where(present, None).map(
+        lambda v: None if v is None else str(v))
+    counts = {str(lab): int((text == str(lab)).sum()) for lab in categories}
+    n_missing = int((~present).sum())
+    with _style():
+        fig, ax, leg_ax = _new_figure(figsize, areas, n_entries=len(categories) + (n_missing > 0),
+                                      title=title, subtitle=subtitle)
+        handles = []
+        for lab, colour in categories.items():
+            sel = (text == str(lab)).to_numpy()
+            hatch = SUPPRESSED_HATCH if lab in hatched else None
+            if sel.any():
+                gpd.GeoSeries(areas.geometry[sel], crs=areas.crs).plot(
+                    ax=ax, facecolor=colour, edgecolor=_HATCH_COLOUR if hatch else _WARD_EDGE,
+                    hatch=hatch, linewidth=0.0 if hatch else 0.15, zorder=2)
+            handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5,
+                                 hatch=hatch, label=f"{lab} ({counts[str(lab)]})"))
+        if n_missing:
+            gpd.GeoSeries(areas.geometry[~present], crs=areas.crs).plot(
+                ax=ax, color=NO_DATA_COLOUR, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
+            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", linewidth=0.5,
+                                 label=f"{no_data_label} ({n_missing})"))
+        _finish(fig, ax, leg_ax, areas, boroughs, handles, title=title, subtitle=subtitle,
+                legend_title=legend_title, attribution=attribution, badge=badge, note=note,
+                borough_labels=borough_labels)
+    fig.category_counts = {**counts, no_data_label: n_missing}  # type: ignore[attr-defined]
+    return fig
+
+
+def _finish(fig: Figure, ax: Axes, leg_ax: Axes, areas: gpd.GeoDataFrame,
+            boroughs: gpd.GeoDataFrame | None, handles: list[Patch], *, title: str,
+            subtitle: str | None, legend_title: str, attribution: str, badge: str | None,
+            note: str | None, borough_labels: bool) -> None:
+    _draw_boroughs(ax, _borough_shapes(areas, boroughs), labels=borough_labels)
+    _scale_bar(ax)
+    _north_arrow(ax)
+    _badge(ax, badge)
+    _legend(leg_ax, handles, title=legend_title, note=note)
+    _titles(fig, title, subtitle)
+    _attribution(fig, attribution)
+
+
+def _palette(name: str, k: int) -> tuple[str, ...]:
+    """Colours of a print palette; only the greyscale-monotone ColorBrewer ones."""
+    return palette(name, k)
+
+
+def trend_chart(
+    monthly: pd.DataFrame,
+    *,
+    x: str = "month",
+    y: str = "value",
+    series: str | None = None,
+    title: str,
+    ylabel: str,
+    figsize: tuple[float, float] = (11.69 * 0.8, 8.27 * 0.45),
+    subtitle: str | None = None,
+    attribution: str | None = None,
+) -> Figure:
+    """Draw monthly values as lines (one per series) for print.
+
+    Parameters
+    ----------
+    monthly
+        Long frame with ``x`` (``"YYYY-MM"`` strings, periods or dates), ``y``
+        (NaN = not covered: the line breaks there, never drawn as zero) and,
+        optionally, ``series`` (e.g. year or borough; one line each, Okabe-Ito
+        colours plus distinct markers so lines stay apart in greyscale).
+    x, y, series
+        Column names.
+    title, ylabel
+        Chart title and y axis label.
+    figsize
+        Figure size in inches.
+    subtitle
+        Optional line under the title.
+    attribution
+        Optional source line at the bottom.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        A named column is missing or a month cannot be read.
+    """
+    missing = [c for c in (x, y, series) if c is not None and c not in monthly.columns]
+    if missing:
+        raise ValueError(f"trend_chart: columns {missing} are not in the frame; "
+                         f"have {list(monthly.columns)}")
+    try:
+        months = pd.PeriodIndex(pd.to_datetime(monthly[x].astype(str)), freq="M")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"trend_chart: column {x!r} must hold months like '2025-04' ({exc})") \
+            from exc
+    data = pd.DataFrame({"month": months, "value": pd.to_numeric(monthly[y], errors="coerce"),
+                         "series": monthly[series].astype(str) if series else ""})
+    axis = pd.period_range(data["month"].min(), data["month"].max(), freq="M") if len(data) \
+        else pd.PeriodIndex([], freq="M")
+    markers = ("o", "s", "^", "D", "v", "P", "X")
+    with _style():
+        fig = Figure(figsize=figsize, facecolor="white")
+        FigureCanvasAgg(fig)
+        width, height = figsize
+        top = 1 - (_head_in(width, title, subtitle) + 0.05) / height
+        bottom = (0.5 + (0.2 if attribution else 0.0)) / height
+        right = 0.8 if series else 0.97
+        ax = fig.add_axes((0.8 / width, bottom, right - 0.8 / width, top - bottom))
+        names = list(dict.fromkeys(data["series"])) if series else [""]
+        for i, name in enumerate(names):
+            part = data[data["series"] == name].groupby("month")["value"].sum(min_count=1)
+            line = pd.Series(np.nan, index=axis)
+            line.loc[part.index] = part.to_numpy()
+            ax.plot(range(len(axis)), line.to_numpy(), color=_SERIES_COLOURS[i % 7],
+                    marker=markers[i % len(markers)], markersize=3.5, linewidth=1.8,
+                    label=name or None)
+        step = max(1, int(np.ceil(len(axis) / 12)))
+        ticks = list(range(0, len(axis), step))
+        ax.set_xticks(ticks, [axis[t].strftime("%b\n%Y") for t in ticks], fontsize=7)
+        ax.set_xlim(-0.5, max(len(axis) - 0.5, 0.5))
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel(ylabel, fontsize=8.5)
+        ax.tick_params(axis="y", labelsize=7.5)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
+        if series:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5)
+        _titles(fig, title, subtitle)
+        _attribution(fig, attribution or "")
+    return fig
+
+
+def save_figure(fig: Figure, path: Path | str, *, dpi: int = 300) -> Path:
+    """Save a figure as PNG (print resolution), PDF or SVG, chosen by the file suffix.
+
+    No timestamp or software version is written, so the same figure gives the
+    same bytes every time. Fonts embed as TrueType in PDF (``pdf.fonttype`` 42).
+
+    Parameters
+    ----------
+    fig
+        A figure from this module (or any matplotlib figure).
+    path
+        Output file ending in ``.png``, ``.pdf`` or ``.svg``; folders are created.
+    dpi
+        Resolution for PNG (and rasterised parts of PDF/SVG).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        Unsupported suffix.
+    """
+    out = Path(path)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in _METADATA:
+        raise ValueError(f"save_figure: {out.name!r} must end in .png, .pdf or .svg")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _style():
+        fig.savefig(out, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white")
+    return out

@@ -1,0 +1,324 @@
+"""Board pack: PDF text, findings against their tables, disclosure control, fonts, pages, files.
+
+One pack (all crime and SYNTHETIC referrals, demo pack, 99 permutations) is built
+once per session and read back with pypdf and pdftoppm.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from hotspots import disclosure
+from hotspots.report import (
+    Table,
+    build_report,
+    comparable_manifest,
+    config_from_mapping,
+    finding_numbers,
+    safe_name,
+)
+from hotspots.report.build import _write_csvs, _write_xlsx
+from hotspots.report.content import SECONDARY_TEXT, _hide_derived
+
+MARKING = "OFFICIAL-SENSITIVE"
+PERIOD = ("2025-04", "2026-03")
+
+
+def _cfg(out: Path, **extra):  # type: ignore[no-untyped-def]
+    data = {"measures": ["crime:all", "referrals:all"], "marking": MARKING,
+            "period": {"from": PERIOD[0], "to": PERIOD[1]},
+            "statistics": {"permutations": 99, "seed": 1}, "output": str(out)}
+    data.update(extra)
+    return config_from_mapping(data)
+
+
+@pytest.fixture(scope="session")
+def built(pack, tmp_path_factory):  # type: ignore[no-untyped-def]
+    return build_report(_cfg(tmp_path_factory.mktemp("pack")), pack=pack, command="test")
+
+
+@pytest.fixture(scope="session")
+def pages(built) -> list[str]:  # type: ignore[no-untyped-def]
+    return [p.extract_text() or "" for p in PdfReader(built.pdf).pages]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+# --------------------------------------------------------------------------- PDF text
+
+
+def test_headings_present_in_order(pages):
+    text = _norm(" ".join(pages))
+    heads = ["Community safety board pack", "Key findings",
+             "Where: All recorded crime beside deprivation",
+             "Hot spots and clusters: All recorded crime", "By borough: All recorded crime",
+             "Top 15 wards: All recorded crime", "Trend: All recorded crime",
+             "Where: All referrals (SYNTHETIC) beside deprivation",
+             "By borough: All referrals (SYNTHETIC)", "Method card"]
+    where = [text.find(h) for h in heads]
+    assert all(i >= 0 for i in where), dict(zip(heads, where, strict=True))
+    assert where == sorted(where)
+
+
+def test_marking_top_and_bottom_of_every_page(pages):
+    assert len(pages) >= 10
+    for i, p in enumerate(pages, start=1):
+        assert p.count(MARKING) >= 2, f"page {i}: {p[:200]}"
+
+
+def test_synthetic_label_on_title_page_and_every_footer(built, pages):
+    assert "SYNTHETIC referrals" in pages[0]
+    assert all("SYNTHETIC" in p for p in pages)
+    assert any(s.synthetic for s in built.sections)
+
+
+def test_method_card_names_the_method(pages):
+    card = _norm(pages[-1])
+    for words in ("queen contiguity", "99 conditional permutations, seed 1",
+                  "Benjamini-Hochberg", "shown as '<5'", "snapped to anonymous map points",
+                  "recording practice", "SYNTHETIC", "London wards, May 2025"):
+        assert words in card, words
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _cell_numbers(v: object) -> float | None:
+    if isinstance(v, str):
+        return None
+    return float(v)  # type: ignore[arg-type]
+
+
+def test_every_finding_quotes_its_table_row(built, pages):
+    text = _norm(" ".join(pages))
+    assert len(built.findings) >= 10
+    for f in built.findings:
+        table = built.tables[f.table]
+        row = table.row(f.row_key)
+        nums = [abs(x) for x in finding_numbers(f.text)]
+        for col in f.value_cols:
+            v = _cell_numbers(row[col])
+            assert v is not None, (f.text, col, row[col])
+            assert any(np.isclose(abs(v), n, atol=0.051) for n in nums), (f.text, col, v)
+        assert _norm(f.text) in text, f.text
+
+
+def test_referral_change_finding_against_the_raw_records(built, pack):
+    s = next(s for s in built.sections if s.sensitive)
+    f = next(f for f in s.findings if f.row_key == "Total")
+    r = pack.referrals
+    now = int(r.loc[r["month"].between(*PERIOD), "count"].sum())
+    prev = int(r.loc[r["month"].between("2024-04", "2025-03"), "count"].sum())
+    assert f"{now:,} referrals" in f.text and f"({prev:,} in" in f.text
+    assert f"{100 * abs(now - prev) / prev:.1f}%" in f.text
+
+
+def test_deprivation_finding_is_the_association_result(built):
+    s = next(s for s in built.sections if s.sensitive)
+    share = s.analysis.deprived_share
+    f = next(f for f in s.findings if f.table.endswith("_deprivation"))
+    assert f.text.startswith(f"{100 * share.share:.0f}% of wards with 5 or more referrals "
+                             f"({share.n_in_most_deprived} of {share.n_qualifying})")
+
+
+def test_referral_findings_use_only_shown_cells(built):
+    s = next(s for s in built.sections if s.sensitive)
+    for f in s.findings:
+        t = built.tables[f.table]
+        i = t.frame.index[t.frame[t.key].astype(str) == f.row_key][0]
+        assert not t.mask.loc[i, list(f.value_cols)].any(), f.text
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+def test_referral_tables_show_no_count_from_1_to_4(built):
+    for name, t in built.tables.items():
+        if not name.startswith("referrals"):
+            continue
+        for col in ("Count", "Previous"):
+            if col in t.frame:
+                nums = pd.to_numeric(t.frame[col], errors="coerce").dropna()
+                assert not nums.between(1, 4).any(), (name, col)
+
+
+def test_ward_suppression_protects_each_borough_total(built):
+    s = next(s for s in built.sections if s.sensitive)
+    wards = s.tables[f"{s.slug}_wards"]
+    raw = s.analysis.table.set_index("area_code")["count"]
+    assert wards.frame["Count"].eq("<5").sum() == int(raw.between(1, 4).sum())
+    for borough, idx in wards.frame.groupby("Borough").groups.items():
+        hidden = wards.mask.loc[idx, "Count"]
+        if not hidden.any():
+            continue
+        values = raw.loc[wards.frame.loc[idx, "Ward code"][hidden]]
+        # The borough table prints the total: the hidden wards must be two or more and
+        # add up to at least the threshold, so no one of them can be worked out.
+        assert hidden.sum() >= 2 and values.sum() >= 5, borough
+
+
+def test_referral_pdf_table_rows_show_no_small_counts(built, pages):
+    s = next(s for s in built.sections if s.sensitive)
+    text = "\n".join(p for p in pages if "By borough: All referrals" in p
+                     or "Top 15 wards: All referrals" in p)
+    names = list(s.tables[f"{s.slug}_boroughs"].frame["Borough"]) + list(
+        s.tables[f"{s.slug}_top_wards"].frame["Ward"])
+    checked = 0
+    for line in text.splitlines():
+        for name in names:
+            if re.match(rf"^\d*\s*{re.escape(name)}\s", line + " "):
+                after = line.split(name, 1)[1]
+                cells = re.findall(r"(?<![\w.<+-])\d[\d,]*(?![\d.%])", after)[:2]
+                assert not any(1 <= int(c.replace(",", "")) <= 4 for c in cells), line
+                checked += 1
+    assert checked >= 30
+
+
+def test_hand_built_secondary_suppression_and_derived_cells():
+    t = pd.DataFrame({"Borough": ["A", "B", "C", "Total"], "Count": [3, 10, 12, 25],
+                      "Previous": [8, 9, 7, 24], "Change": [-5, 1, 5, 1]})
+    shown, mask = disclosure.suppress_table(t, value_cols=["Count", "Previous"],
+                                            total_row=True, total_col=False)
+    mask = mask.reindex(columns=t.columns, fill_value=False)
+    shown, mask = _hide_derived(shown, mask, {"Change": ("Count", "Previous")})
+    assert shown["Count"].tolist() == ["<5", "c", 12, 25]
+    assert shown["Previous"].tolist() == [8, 9, 7, 24]
+    assert shown["Change"].tolist() == [SECONDARY_TEXT, SECONDARY_TEXT, 5, 1]
+
+
+# --------------------------------------------------------------------------- fonts, pages, files
+
+
+def test_every_font_is_embedded(built):
+    reader = PdfReader(built.pdf)
+    seen = set()
+    for page in reader.pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            desc = font.get("/FontDescriptor")
+            if desc is None:  # Type0: descriptor on the descendant font
+                desc = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            desc = desc.get_object()
+            assert "/FontFile2" in desc, font.get("/BaseFont")
+            seen.add(str(font["/BaseFont"]).split("+")[-1])
+    assert seen == {"DejaVuSans", "DejaVuSans-Bold"}
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_map_pages_render_with_content(built, pages, tmp_path):
+    map_pages = [i for i, p in enumerate(pages, start=1)
+                 if p.strip().splitlines() and ("beside deprivation" in p
+                                                or "Hot spots and clusters:" in p[:400])]
+    assert len(map_pages) == 4
+    for i in map_pages:
+        subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", str(i), "-l", str(i),
+                        str(built.pdf), str(tmp_path / f"p{i}")], check=True)
+        png = next(tmp_path.glob(f"p{i}*.png"))
+        a = np.asarray(Image.open(png).convert("L"), dtype=float)
+        h, w = a.shape
+        for half in (a[int(h * 0.2):int(h * 0.7), : w // 2], a[int(h * 0.2):int(h * 0.7), w // 2:]):
+            assert half.std() > 20, (i, half.std())
+            assert (half < 200).mean() > 0.05, i  # ink, not an empty panel
+
+
+def test_png_maps_at_print_resolution(built):
+    names = {p.name for p in built.pngs}
+    assert {"crime-all_measure_map.png", "crime-all_imd_map.png", "crime-all_gi_map.png",
+            "crime-all_lisa_map.png", "referrals-all_measure_map.png",
+            "referrals-all_monthly.png"} <= names
+    im = Image.open(next(p for p in built.pngs if p.name == "crime-all_measure_map.png"))
+    assert round(im.info["dpi"][0]) == 300 and im.size[0] >= 2000
+
+
+def test_outputs_listed_in_manifest_with_hashes(built):
+    m = comparable_manifest(built.manifest)
+    assert "created_utc" not in m
+    assert set(m["outputs"]) == {p.name for p in built.files if p != built.manifest}
+    assert m["parameters"]["statistics"]["permutations"] == 99
+    assert m["inputs"]["pack"]["sha256"]
+    assert len(m["parameters"]["findings"]) == len(built.findings)
+
+
+def test_same_config_twice_gives_identical_files(pack, tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        cfg = _cfg(tmp_path / name, measures=["referrals:all"], boroughs=["Lambeth", "Hackney"],
+                   formats=["pdf", "csv", "xlsx"])
+        runs.append(build_report(cfg, pack=pack, command="test"))
+    a, b = runs
+    assert [p.name for p in a.files] == [p.name for p in b.files]
+    for pa, pb in zip(a.files, b.files, strict=True):
+        if pa.name != "manifest.json":
+            assert pa.read_bytes() == pb.read_bytes(), pa.name
+    assert comparable_manifest(a.manifest) == comparable_manifest(b.manifest)
+    assert a.manifest.read_bytes() != b"" and len(a.csvs) >= 6
+
+
+# --------------------------------------------------------------------------- safety of files
+
+
+@pytest.mark.parametrize("raw, safe", [
+    ("referrals:category:County Lines", "referrals-category-county-lines"),
+    ("../../etc/passwd", "etc-passwd"),
+    ("..\\..\\boot.ini", "boot-ini"),
+    (".hidden", "hidden"),
+    ("", "pack"),
+    ("crime-all_boroughs", "crime-all_boroughs"),
+], ids=["measure", "posix-traversal", "windows-traversal", "dotfile", "empty", "table"])
+def test_safe_names(raw, safe):
+    assert safe_name(raw) == safe
+    assert "/" not in safe and "\\" not in safe and not safe.startswith(".")
+
+
+def test_exports_neutralise_formulas_and_names(tmp_path):
+    frame = pd.DataFrame({"Ward": ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "Ok"],
+                          "Count": [5, 6, 7, 8]})
+    t = Table("../evil", "=title", frame, pd.DataFrame(False, index=frame.index,
+                                                      columns=frame.columns), "Ward")
+    csvs = _write_csvs(tmp_path, {"../evil": t}, [], "OFFICIAL")
+    assert all(p.parent == tmp_path and not p.name.startswith(".") for p in csvs)
+    body = csvs[0].read_text()
+    assert "'=HYPERLINK" in body and "'+1" in body and "'@SUM" in body
+    from openpyxl import load_workbook
+
+    x = _write_xlsx(tmp_path / "t.xlsx", {"../evil": t}, "OFFICIAL")
+    ws = load_workbook(x)["evil"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "'=title" in values and "'=HYPERLINK(\"http://x\")" in values
+    assert not any(isinstance(v, str) and v.startswith(("=", "+", "@")) for v in values)
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_page_export_builds_and_offers_downloads():
+    from streamlit.testing.v1 import AppTest
+
+    harness = Path(__file__).resolve().parent / "apps" / "report_harness.py"
+    at = AppTest.from_file(str(harness), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="hs_report_marking").value == "OFFICIAL-SENSITIVE"
+    at.number_input(key="hs_report_threshold").set_value(6)
+    at.button(key="hs_report_build").click().run()
+    assert not at.exception, at.exception
+    downloads = at.get("download_button")
+    assert len(downloads) == 2
+    assert [s.value for s in at.success][0].startswith("Board pack ready")
+    built = at.session_state["hs_report_built"]
+    assert built.pdf.startswith(b"%PDF") and built.zip.startswith(b"PK")
+    text = " ".join(p.extract_text() for p in PdfReader(__import__("io").BytesIO(built.pdf))
+                    .pages)
+    assert "shown as '<6'" in _norm(text)

@@ -1,0 +1,114 @@
+"""Board-pack config (TOML) validation and ``python -m hotspots report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotspots import cli
+from hotspots.report import ReportConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "report.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_example_config_documents_and_parses():
+    cfg = load_config(ROOT / "report.example.toml")
+    assert cfg.pack == ROOT / "data" / "demo"
+    assert cfg.measures == ("crime:all", "referrals:all")
+    assert cfg.statistics.permutations == 9999 and cfg.statistics.correction == "fdr"
+    assert cfg.suppress_below == 5 and cfg.marking == "OFFICIAL"
+    assert cfg.output == ROOT / "out" / "board-pack"
+    assert cfg.comparison == "same_period_last_year"
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path):
+    cfg = load_config(_write(tmp_path, 'output = "packs/q1"\nmarking = "official-sensitive"\n'
+                                       '[data]\npack = "../demo"\n'))
+    assert cfg.output == tmp_path / "packs" / "q1"
+    assert cfg.pack == tmp_path / ".." / "demo"
+    assert cfg.marking == "OFFICIAL-SENSITIVE"
+
+
+@pytest.mark.parametrize("text, words", [
+    ('colour = "red"\n', "unknown key 'colour'"),
+    ('[statistics]\npermutations = "many"\n', "'statistics.permutations' must be a whole number"),
+    ('[statistics]\npermutations = 10\n', "'statistics.permutations' must be between 99"),
+    ('[statistics]\ncorrection = "holm"\n', "'statistics.correction' must be one of"),
+    ('[statistics]\nseeds = 1\n', "unknown key 'statistics.seeds'"),
+    ('[period]\nfrom = "April"\n', "'period.from' must be a month 'YYYY-MM'"),
+    ('[period]\nfrom = "2025-06"\nto = "2025-01"\n', "'period.from' (2025-06) is after"),
+    ('measures = "crime:all"\n', "'measures' must be a list of strings"),
+    ('measures = ["burglary"]\n', "keys start with 'crime:' or 'referrals:'"),
+    ('formats = ["pdf", "docx"]\n', "'formats' has ['docx']"),
+    ('[disclosure]\nthreshold = true\n', "'disclosure.threshold' must be a whole number"),
+    ('[data]\npack = "x"\nareas = "w.gpkg"\n', "use a pack folder or files, not both"),
+    ('[data]\nreferrals = "r.csv"\nareas = "w.gpkg"\n', "'data.referrals' needs 'data.mapping'"),
+    ('statistics = 5\n', "[statistics] must be a table"),
+], ids=["unknown-top", "type", "range", "choice", "unknown-sub", "month", "backwards",
+        "measures-type", "measure-key", "format", "bool-not-int", "pack-and-files",
+        "referrals-mapping", "section-type"])
+def test_bad_config_names_key_and_file(tmp_path, text, words):
+    path = _write(tmp_path, text)
+    with pytest.raises(ReportConfigError) as e:
+        load_config(path)
+    assert words in str(e.value)
+    assert str(path) in str(e.value)
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    path = _write(tmp_path, 'titel = "x"\n[statistics]\nalpha = 2\nseed = -1\n')
+    with pytest.raises(ReportConfigError, match=r"3 problem\(s\)") as e:
+        load_config(path)
+    for key in ("'titel'", "'statistics.alpha'", "'statistics.seed'"):
+        assert key in str(e.value)
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    with pytest.raises(ReportConfigError, match="not valid TOML"):
+        load_config(_write(tmp_path, "title = 'unterminated\n"))
+    with pytest.raises(ReportConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_cli_bad_config_exits_2_with_the_message(tmp_path, capsys):
+    path = _write(tmp_path, "[statistics]\npermutations = 'lots'\n")
+    assert cli.main(["report", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "statistics.permutations" in err and str(path) in err
+
+
+def test_cli_builds_the_pack(tmp_path, capsys):
+    path = _write(tmp_path, f'''
+title = "Q1 pack: Lambeth & Southwark"
+measures = ["referrals:all"]
+boroughs = ["Lambeth", "Southwark"]
+formats = ["csv", "pdf"]
+output = "ignored"
+[data]
+pack = "{(ROOT / "data" / "demo").as_posix()}"
+[period]
+from = "2025-04"
+to = "2026-03"
+[statistics]
+permutations = 99
+seed = 3
+''')
+    out = tmp_path / "out"
+    assert cli.main(["report", "--config", str(path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "All referrals (SYNTHETIC): " in printed and "Wrote " in printed
+    names = sorted(p.name for p in out.iterdir())
+    assert "q1-pack-lambeth-southwark.pdf" in names
+    assert {"referrals-all_boroughs.csv", "referrals-all_wards.csv", "manifest.json",
+            "notes.csv"} <= set(names)
+    assert not (tmp_path / "ignored").exists()
+    boroughs = (out / "referrals-all_boroughs.csv").read_text().splitlines()
+    assert boroughs[0].startswith("Rank,Borough,Count,Previous")
+    assert {b.split(",")[1] for b in boroughs[1:]} == {"Lambeth", "Southwark", "Total"}

@@ -1,0 +1,167 @@
+"""Print maps (hotspots.staticmaps): legends agree with classify, suppression, determinism."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import geopandas as gpd
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+from matplotlib.legend import Legend
+from shapely.geometry import box
+
+from hotspots._errors import CRSError
+from hotspots.classify import MASKED_COLOUR, PALETTES, classify, palette
+from hotspots.staticmaps import (
+    DEFAULT_PALETTE,
+    category_map,
+    class_map,
+    luminance,
+    save_figure,
+    trend_chart,
+)
+
+
+@pytest.fixture()
+def grid() -> gpd.GeoDataFrame:
+    """4 x 5 grid of 1 km squares in two boroughs; values 0..40, two NaN, three small."""
+    cells = [box(530000 + 1000 * c, 180000 + 1000 * r, 531000 + 1000 * c, 181000 + 1000 * r)
+             for r in range(4) for c in range(5)]
+    values = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 20, 25, 30, 35, 40, np.nan, np.nan]
+    return gpd.GeoDataFrame({
+        "area_code": [f"E05{i:06d}" for i in range(20)],
+        "area_name": [f"Ward {i}" for i in range(20)],
+        "borough_code": ["E09000001" if i % 5 < 3 else "E09000002" for i in range(20)],
+        "borough_name": ["Westborough" if i % 5 < 3 else "Eastborough" for i in range(20)],
+        "value": values,
+    }, geometry=cells, crs="EPSG:27700")
+
+
+def legend_texts(fig) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t.get_text() for leg in fig.findobj(Legend) for t in leg.get_texts()]
+
+
+def pixel(fig, ax, x: float, y: float) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    fig.canvas.draw()
+    img = np.asarray(fig.canvas.buffer_rgba())
+    px, py = ax.transData.transform((x, y))
+    return tuple(img[int(img.shape[0] - py), int(px), :3] / 255.0)  # type: ignore[return-value]
+
+
+def test_legend_matches_classify_with_counts(grid: gpd.GeoDataFrame) -> None:
+    suppressed = grid["value"].between(1, 4)
+    fig = class_map(grid, "value", title="Referrals", legend_title="Referrals",
+                    suppressed=suppressed, no_data_label="No data")
+    expected = classify(grid["value"], scheme="quantiles", k=5, integer=True,
+                        masked=suppressed, masked_label="Suppressed (<5)")
+    texts = legend_texts(fig)
+    assert texts == list(expected.labels)
+    assert texts[-2:] == ["Suppressed (<5) (3)", "No data (2)"]
+    # class counts printed add up to the wards shown in classes
+    assert sum(int(t.rsplit("(", 1)[1].rstrip(")")) for t in texts) == len(grid)
+    # no suppressed value (2, 3, 4) can be read from any class range
+    bounds = {float(x) for t in texts[:-2] for x in re.findall(r"[\d.]+", t.split("(")[0])}
+    assert bounds and not bounds & {2.0, 3.0, 4.0}
+
+
+def test_user_defined_bins_ranges(grid: gpd.GeoDataFrame) -> None:
+    fig = class_map(grid, "value", title="t", legend_title="Crimes", scheme="user_defined",
+                    bins=[9, 19])
+    assert legend_texts(fig) == ["0 to 9 (9)", "10 to 19 (4)", "20 to 40 (5)", "No data (2)"]
+
+
+def test_suppressed_wards_are_not_class_coloured(grid: gpd.GeoDataFrame) -> None:
+    suppressed = grid["value"].between(1, 4)
+    fig = class_map(grid, "value", title="t", legend_title="n", suppressed=suppressed,
+                    borough_labels=False)
+    ax = fig.axes[0]
+    k = fig.classification.k
+    class_rgb = [np.array(mcolors.to_rgb(c)) for c in palette(DEFAULT_PALETTE, k)]
+    masked = np.array(mcolors.to_rgb(MASKED_COLOUR))
+    for i in np.flatnonzero(suppressed.to_numpy()):
+        c = grid.geometry.iloc[i].centroid
+        # sample a few points inside the square: hatch lines or the masked grey, never a class
+        for dx, dy in ((-200, -300), (150, 250), (300, -100)):
+            rgb = np.array(pixel(fig, ax, c.x + dx, c.y + dy))
+            assert min(np.abs(rgb - col).max() for col in class_rgb) > 0.05
+        assert any(np.abs(np.array(pixel(fig, ax, c.x + dx, c.y + dy)) - masked).max() < 0.02
+                   for dx in range(-300, 301, 50) for dy in (-250, 0, 250))
+    # a classed ward is drawn in its class colour
+    c = grid.geometry.iloc[17].centroid  # the maximum: darkest class
+    assert np.abs(np.array(pixel(fig, ax, c.x + 250, c.y + 250)) - class_rgb[-1]).max() < 0.02
+
+
+def test_png_at_300_dpi_not_blank_and_byte_identical(grid: gpd.GeoDataFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    paths = []
+    for n in range(2):
+        fig = class_map(grid, "value", title="Crimes", legend_title="Crimes",
+                        subtitle="Apr 2025 to Mar 2026")
+        paths.append(save_figure(fig, tmp_path / f"map{n}.png"))
+    a, b = (p.read_bytes() for p in paths)
+    assert a == b
+    img = imread(paths[0])
+    w, h = fig.get_size_inches()
+    assert img.shape[:2] == (round(h * 300), round(w * 300))
+    assert img[..., :3].std() > 0.1  # a drawn map, not an empty page
+    assert b"Software" not in a and b"Creation" not in a
+
+
+def test_pdf_is_deterministic_with_truetype_fonts(grid: gpd.GeoDataFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fig = class_map(grid, "value", title="Crimes", legend_title="Crimes")
+    one = save_figure(fig, tmp_path / "a.pdf").read_bytes()
+    two = save_figure(fig, tmp_path / "b.pdf").read_bytes()
+    assert one == two and b"CreationDate" not in one
+    if shutil.which("pdffonts"):
+        out = subprocess.run(["pdffonts", str(tmp_path / "a.pdf")], capture_output=True,
+                             text=True, check=True).stdout
+        assert "DejaVuSans" in out and "TrueType" in out and "Type 3" not in out
+
+
+def test_print_palettes_fall_monotonically_in_lightness() -> None:
+    for name in PALETTES:
+        for k in range(2, 10):
+            lum = [luminance(c) for c in palette(name, k)]
+            assert all(a > b for a, b in zip(lum, lum[1:], strict=False)), (name, k, lum)
+    assert luminance("#ffffff") == pytest.approx(1.0)
+    assert luminance("#808080") == pytest.approx(0.2159, abs=1e-4)  # sRGB mid grey
+
+
+def test_crs_errors(grid: gpd.GeoDataFrame) -> None:
+    with pytest.raises(CRSError, match="EPSG:27700"):
+        class_map(grid.to_crs(4326), "value", title="t", legend_title="t")
+    with pytest.raises(CRSError, match="no CRS"):
+        class_map(grid.set_crs(None, allow_override=True), "value", title="t", legend_title="t")
+    with pytest.raises(ValueError, match="'nope'"):
+        class_map(grid, "nope", title="t", legend_title="t")
+
+
+def test_category_map_counts_and_unknown(grid: gpd.GeoDataFrame) -> None:
+    g = grid.assign(cls=["Hot 99%"] * 3 + ["Not significant"] * 15 + [None] * 2)
+    cats = {"Hot 99%": "#b2182b", "Cold 99%": "#2166ac", "Not significant": "#ebebeb"}
+    fig = category_map(g, "cls", categories=cats, title="Gi*", legend_title="Gi*")
+    assert legend_texts(fig) == ["Hot 99% (3)", "Cold 99% (0)", "Not significant (15)",
+                                 "No data (2)"]
+    with pytest.raises(ValueError, match="HH"):
+        category_map(g.assign(cls="HH"), "cls", categories=cats, title="t", legend_title="t")
+
+
+def test_borough_names_drawn(grid: gpd.GeoDataFrame) -> None:
+    fig = class_map(grid, "value", title="t", legend_title="t")
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"Westborough", "Eastborough"} <= texts
+
+
+def test_trend_chart_breaks_at_missing_months() -> None:
+    m = pd.DataFrame({"month": ["2025-01", "2025-02", "2025-04", "2025-05"],
+                      "value": [10, 12, 9, np.nan]})
+    fig = trend_chart(m, title="Monthly", ylabel="Crimes")
+    (line,) = fig.axes[0].get_lines()
+    y = line.get_ydata()
+    assert len(y) == 5 and np.isnan(y[2]) and np.isnan(y[4])  # March absent, May NaN
+    assert y[0] == 10 and y[3] == 9
+    assert fig.axes[0].get_ylabel() == "Crimes"
