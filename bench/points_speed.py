@@ -1,0 +1,183 @@
+"""Points to grid cells and to LSOAs: the project's locator against geopandas.sjoin.
+
+Run by hand (not part of the tests), from the project folder:
+
+    .venv/bin/python -m bench.points_speed            # all three parts
+    .venv/bin/python -m bench.points_speed --part a   # a | b | c
+
+(a) London: ~1 million synthetic police.uk-like points (lon/lat) to a 150 m grid over
+    London and to the 4,994 London 2021 LSOAs: ``hotspots.grid.points_to_cells`` and
+    ``hotspots.join.points_to_areas`` against ``geopandas.sjoin`` (predicate
+    "intersects", after the same projection) on the same points in the same run.
+(b) National: a synthetic year of ~6 million points over the 34,753 England and
+    Wales 2011 LSOAs, snapped to a finite set of map points as police.uk does, and
+    unsnapped; peak memory from ``resource.getrusage``. sjoin is timed on a sample
+    and scaled (said so in the output).
+(c) A year of London-size data (~1 million points) to a 150 m grid with Gi* (999
+    permutations): grid, points to cells, counts, weights and Gi*, timed end to end.
+
+Synthetic points: map points are drawn uniformly inside polygons chosen with
+probability proportional to a fixed-seed gamma weight (busy and quiet places), and
+each record picks a map point with probability proportional to another gamma
+weight; unsnapped records are drawn uniformly inside the same polygons. Each part
+runs in its own process so that peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+LONDON_LSOA = DATA / "lsoa_2021_london_ons" / "london-2021-lsoa-gen20.shp"
+EW_LSOA = DATA / "lsoa_2011_england_wales_bgc" / "lsoa11_ew_bgc.gpkg"
+SEED = 20240601
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _inside(geoms: np.ndarray, which: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One uniform point inside ``geoms[which[k]]`` for each k (rejection in the bbox)."""
+    b = shapely.bounds(geoms)
+    out = np.empty((len(which), 2))
+    todo = np.arange(len(which))
+    shapely.prepare(geoms)
+    while len(todo):
+        bb = b[which[todo]]
+        x = rng.uniform(bb[:, 0], bb[:, 2])
+        y = rng.uniform(bb[:, 1], bb[:, 3])
+        ok = shapely.contains_xy(geoms[which[todo]], x, y)
+        out[todo[ok], 0], out[todo[ok], 1] = x[ok], y[ok]
+        todo = todo[~ok]
+    return out
+
+
+def synthetic_points(areas: gpd.GeoDataFrame, n: int, *, map_points: int | None,
+                     seed: int = SEED) -> pd.DataFrame:
+    """``n`` records with lon/lat ``x``/``y``; snapped to ``map_points`` points when given."""
+    rng = np.random.default_rng(seed)
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    weight = rng.gamma(0.7, size=len(geoms))
+    p = weight / weight.sum()
+    if map_points:
+        mp = _inside(geoms, rng.choice(len(geoms), map_points, p=p), rng)
+        pick = rng.gamma(0.5, size=map_points)
+        xy = mp[rng.choice(map_points, n, p=pick / pick.sum())]
+    else:
+        xy = _inside(geoms, rng.choice(len(geoms), n, p=p), rng)
+    ll = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=areas.crs).to_crs(4326)
+    return pd.DataFrame({"source": "synthetic", "source_row": np.arange(2, n + 2),
+                         "x": ll.x.to_numpy(), "y": ll.y.to_numpy()})
+
+
+def sjoin_baseline(records: pd.DataFrame, polygons: gpd.GeoDataFrame, code: str) -> int:
+    """geopandas.sjoin on the same records (projected the same way); returns matches."""
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(records["x"], records["y"]),
+                           crs="EPSG:4326").to_crs(polygons.crs)
+    hits = gpd.sjoin(pts, polygons[[code, "geometry"]], how="left", predicate="intersects")
+    return int(hits[code].notna().sum())
+
+
+def _time(fn, *args, **kw):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return time.perf_counter() - t, out
+
+
+def _areas(path: Path, code: str) -> gpd.GeoDataFrame:
+    g = gpd.read_file(path, columns=[code]).to_crs("EPSG:27700")
+    return g.rename(columns={code: "area_code"})
+
+
+def part_a() -> None:
+    from hotspots import _locate, grid, join
+
+    lsoa = _areas(LONDON_LSOA, "LSOA21CD")
+    g, spec = grid.make_grid(lsoa)
+    cells = g[["cell_id", "geometry"]]
+    for label, mp in (("snapped to 120,000 map points", 120_000), ("unsnapped", None)):
+        recs = synthetic_points(lsoa, 1_000_000, map_points=mp)
+        print(f"\n(a) London, 1,000,000 points, {label}")
+        t_sj_grid, n_sj = _time(sjoin_baseline, recs, cells, "cell_id")
+        t_grid, (out, rec) = _time(grid.points_to_cells, recs, g)
+        print(f"  150 m grid ({len(g):,} cells): sjoin {t_sj_grid:.2f} s, ours {t_grid:.2f} s "
+              f"-> {t_sj_grid / t_grid:.1f}x  (assigned {rec.assigned:,}; sjoin matched "
+              f"{n_sj:,} incl. edge duplicates)")
+        t_sj, n_sj = _time(sjoin_baseline, recs, lsoa, "area_code")
+        _locate._CACHE.clear()
+        t_cold, (out, rec) = _time(join.points_to_areas, recs, lsoa, crs="EPSG:4326")
+        t_warm, _ = _time(join.points_to_areas, recs, lsoa, crs="EPSG:4326")
+        print(f"  LSOAs ({len(lsoa):,}): sjoin {t_sj:.2f} s, ours {t_cold:.2f} s cold "
+              f"(index built) / {t_warm:.2f} s warm -> {t_sj / t_cold:.1f}x cold, "
+              f"{t_sj / t_warm:.1f}x warm  (assigned {rec.assigned:,})")
+    print(f"  peak memory {_peak_mb():,.0f} MB")
+
+
+def part_b() -> None:
+    from hotspots import join
+
+    t, lsoa = _time(_areas, EW_LSOA, "LSOA11CD")
+    print(f"\n(b) England and Wales: {len(lsoa):,} LSOAs read in {t:.1f} s")
+    for label, mp in (("snapped to 750,000 map points", 750_000), ("unsnapped", None)):
+        t, recs = _time(synthetic_points, lsoa, 6_000_000, map_points=mp)
+        print(f"  6,000,000 points, {label} (generated in {t:.1f} s)")
+        t_ours, (out, rec) = _time(join.points_to_areas, recs, lsoa, crs="EPSG:4326")
+        sample = recs.sample(600_000, random_state=SEED)
+        t_sj, _ = _time(sjoin_baseline, sample, lsoa, "area_code")
+        print(f"    ours {t_ours:.1f} s for all 6,000,000 (assigned {rec.assigned:,}, outside "
+              f"{rec.outside:,}); sjoin on a 600,000 sample {t_sj:.1f} s, scaled x10 = "
+              f"{10 * t_sj:.1f} s -> {10 * t_sj / t_ours:.1f}x; peak memory so far "
+              f"{_peak_mb():,.0f} MB")
+        del recs, out
+
+
+def part_c() -> None:
+    from hotspots import grid, patrol
+
+    lsoa = _areas(LONDON_LSOA, "LSOA21CD")
+    recs = synthetic_points(lsoa, 1_000_000, map_points=120_000)
+    print("\n(c) London, 1,000,000 snapped points -> 150 m grid -> Gi* (999 permutations)")
+    t0 = time.perf_counter()
+    t_grid, (g, spec) = _time(grid.make_grid, lsoa)
+    t_pts, (out, rec) = _time(grid.points_to_cells, recs, g)
+    t_cnt, counts = _time(grid.counts_by_cell, out, g)
+    y = counts.set_index("cell_id")["count"]
+    t_w, sw = _time(patrol.grid_weights, g)
+    t_gi, res = _time(patrol.gi_star_cells, y, g, permutations=999, seed=1)
+    total = time.perf_counter() - t0
+    hot = res.frame["gi_class"].str.startswith("Hot").sum()
+    print(f"  grid {t_grid:.2f} s ({len(g):,} cells), points {t_pts:.2f} s, counts "
+          f"{t_cnt:.2f} s, weights {t_w:.2f} s, Gi* {t_gi:.2f} s (weights cached) -> "
+          f"total {total:.2f} s; {hot:,} hot cells; peak memory {_peak_mb():,.0f} MB")
+
+
+PARTS = {"a": part_a, "b": part_b, "c": part_c}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one part, or every part in its own process."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=[*PARTS, "all"], default="all")
+    args = ap.parse_args(argv)
+    if args.part != "all":
+        PARTS[args.part]()
+        return
+    for p in PARTS:
+        subprocess.run([sys.executable, "-m", "bench.points_speed", "--part", p], check=True,
+                       cwd=ROOT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,568 @@
+"""Patrol hotspots on a grid: harm weights, Gi* on cells, cell selection, scorers, patrol list.
+
+The pieces the patrol view, the CLI and the backtest (:mod:`hotspots.backtest`)
+share:
+
+- :data:`HARM_WEIGHTS_EXAMPLE`, :func:`read_harm_weights`, :func:`harm_weights_for`:
+  weight offences by harm instead of counting them.
+- :func:`grid_weights`, :func:`gi_star_cells`: Getis-Ord Gi* on grid counts with
+  distance-band weights (default band 1.5 cell sizes: the 8 queen-like neighbours
+  of a square, the 6 of a hexagon), two-sided permutation inference and FDR, by
+  :func:`hotspots.stats.local_gi_star`.
+- :func:`select_cells`: the top N cells, or the smallest set of highest-scoring
+  cells covering a share of the study area; ties broken by ``cell_id``.
+- :func:`method_scorers`: ``{"counts", "kde", "gi_star"}`` -> a function from a
+  ``cell_id x month`` table of *training* months to one score per cell; this is
+  what ``hotspots.backtest.rolling_backtest`` calls.
+- :func:`patrol_list`: the printable list of chosen cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import math
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
+from hotspots.kde import bandwidth_rule, quartic_density
+from hotspots.stats import LocalResult, local_gi_star
+from hotspots.weights import SpatialWeights, build_weights
+
+__all__ = [
+    "DEFAULT_BAND_FACTOR",
+    "GI_STAR_SCORE_NOTE",
+    "HARM_NOTE",
+    "HARM_WEIGHTS_EXAMPLE",
+    "POLICE_UK_CATEGORIES",
+    "gi_star_cells",
+    "gi_star_score",
+    "grid_weights",
+    "harm_weights_for",
+    "method_scorers",
+    "patrol_list",
+    "read_harm_weights",
+    "select_cells",
+]
+
+Scorer = Callable[[pd.DataFrame], pd.Series]
+
+#: police.uk street-level "Crime type" values.
+POLICE_UK_CATEGORIES: tuple[str, ...] = (
+    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson",
+    "Drugs", "Other crime", "Other theft", "Possession of weapons", "Public order",
+    "Robbery", "Shoplifting", "Theft from the person", "Vehicle crime",
+    "Violence and sexual offences",
+)
+
+#: ILLUSTRATIVE harm weights per police.uk crime type. These numbers are NOT official
+#: values of any index: they only order the types loosely in the spirit of severity
+#: indices such as the Cambridge Crime Harm Index (which weighs an offence by the
+#: sentencing starting point in days of custody). police.uk's types are broad groups
+#: (e.g. "Violence and sexual offences" spans common assault to rape), so a real
+#: table must come from your force's or partnership's agreed weights: replace it with
+#: :func:`read_harm_weights`.
+HARM_WEIGHTS_EXAMPLE: Mapping[str, float] = MappingProxyType({
+    "Anti-social behaviour": 1.0,
+    "Bicycle theft": 2.0,
+    "Shoplifting": 2.0,
+    "Other theft": 3.0,
+    "Vehicle crime": 4.0,
+    "Criminal damage and arson": 5.0,
+    "Public order": 5.0,
+    "Other crime": 5.0,
+    "Theft from the person": 8.0,
+    "Drugs": 10.0,
+    "Burglary": 20.0,
+    "Possession of weapons": 20.0,
+    "Robbery": 40.0,
+    "Violence and sexual offences": 50.0,
+})
+
+HARM_NOTE = (
+    "Harm weighting multiplies each offence by a weight for its crime type before counting. "
+    "The built-in table is an ILLUSTRATIVE example, not official weights: load your own "
+    "table (a CSV with columns crime_type, weight) agreed with your force or partnership, "
+    "e.g. derived from the Cambridge Crime Harm Index."
+)
+
+#: Default distance band in cell sizes (1.5: queen-like neighbours on squares, the six
+#: touching hexagons on hexes).
+DEFAULT_BAND_FACTOR = 1.5
+
+GI_STAR_SCORE_NOTE = (
+    "Gi* score for ranking: cells that are significant hot spots (gi_q <= alpha, gi_z > 0) "
+    "score their gi_z; every other cell is ranked after all of them, in gi_z order (its "
+    "score is gi_z minus (max gi_z - min gi_z + 1)); cells without neighbours rank last."
+)
+
+
+# --------------------------------------------------------------------------- harm
+
+
+def _fail(label: str, what: str, fix: str) -> InputDataError:
+    return InputDataError(f"{label}: {what}. {fix}")
+
+
+def read_harm_weights(
+    path: str | Path | bytes,
+    *,
+    categories: Iterable[str] | None = POLICE_UK_CATEGORIES,
+    label: str | None = None,
+) -> dict[str, float]:
+    """Read a harm-weight table: a CSV with columns ``crime_type`` and ``weight``.
+
+    Parameters
+    ----------
+    path
+        CSV file (or its bytes). Header names are matched ignoring case and spaces.
+    categories
+        Crime types the table must cover exactly (default: police.uk's 14 types);
+        ``None`` accepts any types.
+    label
+        Name used in messages (default: the file name).
+
+    Returns
+    -------
+    dict
+        ``{crime_type: weight}``.
+
+    Raises
+    ------
+    InputDataError
+        Missing columns, a blank or repeated type, a weight that is not a number
+        >= 0, a type not in ``categories``, or a type of ``categories`` missing;
+        each message names the file, row and fix.
+    """
+    name = label or (Path(path).name if not isinstance(path, bytes) else "harm weights")
+    data = path if isinstance(path, bytes) else Path(path).read_bytes()
+    text = data.decode("utf-8-sig")
+    rows = list(csv.reader(_io.StringIO(text)))
+    if not rows:
+        raise EmptyInputError(f"{name}: the file is empty. Give a CSV with columns "
+                              "crime_type, weight.")
+    header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
+    missing = [c for c in ("crime_type", "weight") if c not in header]
+    if missing:
+        raise ColumnMappingError(f"{name}: no column(s) {missing} in the header {rows[0]}. "
+                                 "The first row must name the columns crime_type and weight.")
+    ti, wi = header.index("crime_type"), header.index("weight")
+    out: dict[str, float] = {}
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        ctype = row[ti].strip() if ti < len(row) else ""
+        raw = row[wi].strip() if wi < len(row) else ""
+        if not ctype:
+            raise _fail(name, f"row {n}, column crime_type is blank", "Name the crime type.")
+        try:
+            weight = float(raw)
+        except ValueError:
+            raise _fail(name, f"row {n}, column weight: {raw!r} is not a number",
+                        "Give a number >= 0.") from None
+        if not math.isfinite(weight) or weight < 0:
+            raise _fail(name, f"row {n}, column weight: {raw!r} is not a number >= 0",
+                        "Give a number >= 0.")
+        if ctype in out:
+            raise _fail(name, f"row {n}: crime type {ctype!r} is listed twice",
+                        "Keep one row per crime type.")
+        out[ctype] = weight
+    if categories is not None:
+        cats = list(categories)
+        unknown = [c for c in out if c not in cats]
+        if unknown:
+            raise _fail(name, f"crime type(s) {unknown} are not police.uk crime types",
+                        f"Use the exact names: {cats}.")
+        absent = [c for c in cats if c not in out]
+        if absent:
+            raise _fail(name, f"no weight for crime type(s) {absent}",
+                        "Add a row for each (weight 0 leaves a type out).")
+    if not out:
+        raise EmptyInputError(f"{name}: the table has no rows. Add one row per crime type.")
+    return out
+
+
+def harm_weights_for(
+    records: pd.DataFrame, table: Mapping[str, float], *, category: str = "category"
+) -> pd.Series:
+    """Return each record's harm weight (a float Series aligned with ``records``).
+
+    Parameters
+    ----------
+    records
+        Records with a crime-type column.
+    table
+        ``{crime_type: weight}`` (:data:`HARM_WEIGHTS_EXAMPLE` or
+        :func:`read_harm_weights`).
+    category
+        Crime-type column.
+
+    Raises
+    ------
+    InputDataError
+        Records whose crime type has no weight (the types and their counts named).
+    """
+    if category not in records.columns:
+        raise ColumnMappingError(f"The records have no {category!r} column for harm weights.")
+    w = records[category].map(dict(table))
+    if w.isna().any():
+        miss = records.loc[w.isna(), category].astype(str).value_counts()
+        listed = ", ".join(f"{k!r} ({v})" for k, v in miss.items())
+        raise InputDataError(f"No harm weight for crime type(s) {listed}. Add them to the "
+                             "harm-weight table.")
+    return w.astype(float).rename("harm")
+
+
+# --------------------------------------------------------------------------- Gi*
+
+
+def grid_weights(grid: gpd.GeoDataFrame, *, band: float | None = None) -> SpatialWeights:
+    """Distance-band weights between grid cell centres.
+
+    Parameters
+    ----------
+    grid
+        From :func:`hotspots.grid.make_grid` (``cell_id``, ``centre_x``, ``centre_y``).
+    band
+        Metres; default :data:`DEFAULT_BAND_FACTOR` x the cell size.
+
+    Returns
+    -------
+    SpatialWeights
+        ids = ``cell_id`` in grid order; cells without a neighbour in the band
+        are linked to their nearest cell (reported).
+    """
+    if band is None:
+        spec = grid.attrs.get("grid_spec")
+        if spec is None:
+            raise InputDataError("grid_weights: the grid carries no GridSpec; pass band=.")
+        band = DEFAULT_BAND_FACTOR * float(spec.size)
+    pts = gpd.GeoDataFrame(
+        {"area_code": grid["cell_id"].to_numpy()},
+        geometry=gpd.points_from_xy(grid["centre_x"], grid["centre_y"]), crs="EPSG:27700",
+    )
+    return build_weights(pts, kind="distance", threshold=float(band))
+
+
+def gi_star_cells(
+    values: pd.Series,
+    grid: gpd.GeoDataFrame,
+    *,
+    band: float | None = None,
+    permutations: int = 999,
+    seed: int,
+    alpha: float = 0.05,
+) -> LocalResult:
+    """Getis-Ord Gi* on grid cell values (two-sided permutation p, FDR).
+
+    Parameters
+    ----------
+    values
+        One value >= 0 per cell (counts or harm), indexed by ``cell_id``; cells
+        missing from the index count 0.
+    grid
+        The grid.
+    band
+        Distance band in metres (default 1.5 cell sizes).
+    permutations, seed, alpha
+        As :func:`hotspots.stats.local_gi_star` (two-sided, Benjamini-Hochberg).
+
+    Returns
+    -------
+    LocalResult
+        ``gi_g``, ``gi_z``, ``gi_p``, ``gi_q``, ``gi_class`` by ``cell_id``.
+    """
+    sw = grid_weights(grid, band=band)
+    y = values.reindex(sw.ids, fill_value=0).astype(float)
+    return local_gi_star(y, sw, permutations=permutations, seed=seed,
+                         alternative="two-sided", correction="fdr", alpha=alpha)
+
+
+def gi_star_score(frame: pd.DataFrame, *, alpha: float = 0.05) -> pd.Series:
+    """Turn Gi* results into one ranking score per cell (see :data:`GI_STAR_SCORE_NOTE`).
+
+    Parameters
+    ----------
+    frame
+        ``gi_z`` and ``gi_q`` by ``cell_id``.
+    alpha
+        Largest ``gi_q`` counted as significant.
+
+    Returns
+    -------
+    Series
+        Scores by ``cell_id``: significant hot cells first (their z), then the rest.
+    """
+    z = frame["gi_z"].astype(float)
+    hot = (frame["gi_q"] <= alpha) & (z > 0)
+    finite = z[np.isfinite(z)]
+    if finite.empty:
+        return pd.Series(0.0, index=frame.index, name="gi_star")
+    shift = float(finite.max() - finite.min() + 1.0)
+    score = z.where(hot, z - shift)
+    score = score.fillna(float(finite.min()) - shift - 1.0)
+    return score.rename("gi_star")
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def select_cells(
+    scores: pd.Series,
+    cell_area: pd.Series,
+    *,
+    top_n: int | None = None,
+    area_share: float | None = None,
+) -> pd.Index:
+    """Choose patrol cells: the top N, or the smallest top set covering a share of the area.
+
+    Parameters
+    ----------
+    scores
+        Score per cell, indexed by ``cell_id`` (higher = more of a hotspot; NaN last).
+    cell_area
+        Cell area per ``cell_id`` (e.g. the grid's ``cell_area_m2``); the study
+        area is their sum.
+    top_n
+        Number of cells.
+    area_share
+        Share of the study area, in (0, 1]: cells are taken in score order until
+        their area reaches ``area_share`` x the total.
+
+    Returns
+    -------
+    Index
+        ``cell_id`` of the chosen cells, best first. Equal scores are ordered by
+        ``cell_id`` (ascending), so the choice is reproducible.
+
+    Raises
+    ------
+    ValueError
+        Not exactly one of ``top_n`` / ``area_share``, or a bad value.
+    InputDataError
+        Scores for cells without an area.
+
+    Examples
+    --------
+    >>> s = pd.Series([1.0, 3.0, 3.0], index=["c", "b", "a"])
+    >>> a = pd.Series(1.0, index=["a", "b", "c"])
+    >>> select_cells(s, a, top_n=2).tolist(), select_cells(s, a, area_share=0.5).tolist()
+    (['a', 'b'], ['a', 'b'])
+    """
+    if (top_n is None) == (area_share is None):
+        raise ValueError("Give exactly one of top_n= (a number of cells) or area_share= "
+                         "(a share of the study area, e.g. 0.05).")
+    missing = pd.Index(scores.index).difference(cell_area.index)
+    if len(missing):
+        raise InputDataError(f"{len(missing)} scored cells have no area (e.g. "
+                             f"{missing[:3].tolist()}): pass the grid's cell_area_m2.")
+    ids = np.asarray(scores.index.astype(str), dtype=str)
+    s = scores.to_numpy(dtype=float)
+    s = np.where(np.isnan(s), -np.inf, s)
+    order = np.lexsort([ids, -s])
+    ranked = pd.Index(ids[order], name="cell_id")
+    if top_n is not None:
+        if isinstance(top_n, bool) or not isinstance(top_n, int | np.integer) or top_n < 1:
+            raise ValueError(f"top_n={top_n!r}: give a whole number of cells >= 1.")
+        return ranked[:top_n]
+    if not (isinstance(area_share, int | float) and 0 < area_share <= 1):
+        raise ValueError(f"area_share={area_share!r}: give a share of the area in (0, 1], "
+                         "e.g. 0.05 for 5%.")
+    area = cell_area.reindex(ranked).to_numpy(dtype=float)
+    total = float(cell_area.sum())
+    cum = np.cumsum(area)
+    # small tolerance so that e.g. 0.1 of 10 equal cells is exactly 1 cell
+    k = int(np.searchsorted(cum, area_share * total * (1 - 1e-12), side="left")) + 1
+    return ranked[:min(k, len(ranked))]
+
+
+# --------------------------------------------------------------------------- scorers
+
+
+def method_scorers(
+    grid: gpd.GeoDataFrame,
+    *,
+    bandwidth: float | None = None,
+    band: float | None = None,
+    permutations: int = 999,
+    seed: int,
+    harm: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+) -> dict[str, Scorer]:
+    """Scoring functions for the backtest: training-month counts in, a score per cell out.
+
+    Parameters
+    ----------
+    grid
+        The grid (``cell_id``, ``centre_x``, ``centre_y``; spec in ``attrs``).
+    bandwidth
+        KDE radius in metres; ``None``: :func:`hotspots.kde.bandwidth_rule` on
+        the training events placed at their cell centres.
+    band
+        Gi* distance band in metres (default 1.5 cell sizes).
+    permutations, seed, alpha
+        Gi* inference (two-sided, FDR).
+    harm
+        Optional ``cell_id x month`` table of harm-weighted counts (same months as
+        the counts): the scorers then rank by harm over the training months, while
+        the backtest still scores hits on the counts it holds.
+
+    Returns
+    -------
+    dict
+        ``"counts"`` (sum over the training months), ``"kde"`` (quartic KDE of
+        those sums at the cell centres, per km\u00b2) and ``"gi_star"``
+        (:func:`gi_star_score`). Each takes a ``cell_id x month`` DataFrame and
+        returns a Series indexed by every ``cell_id`` of the grid.
+    """
+    cells = pd.Index(grid["cell_id"], name="cell_id")
+    centres = grid[["centre_x", "centre_y"]].to_numpy(dtype=float)
+    spec = grid.attrs.get("grid_spec")
+    size = float(spec.size) if spec is not None else 150.0
+    cache: dict[str, SpatialWeights] = {}
+
+    def totals(training: pd.DataFrame) -> pd.Series:
+        src = training if harm is None else harm.reindex(columns=training.columns)
+        return src.sum(axis=1).reindex(cells, fill_value=0).astype(float)
+
+    def counts(training: pd.DataFrame) -> pd.Series:
+        return totals(training).rename("counts")
+
+    def kde(training: pd.DataFrame) -> pd.Series:
+        w = totals(training).to_numpy()
+        h = bandwidth
+        if h is None:
+            n = training.sum(axis=1).reindex(cells, fill_value=0).to_numpy()
+            rep = np.repeat(centres, np.maximum(n, 0).astype(np.int64), axis=0)
+            h, _ = bandwidth_rule(rep[:, 0], rep[:, 1], cell_size=size)
+        dens = quartic_density(centres, centres, float(h), w) * 1e6
+        return pd.Series(dens, index=cells, name="kde")
+
+    def gi_star(training: pd.DataFrame) -> pd.Series:
+        y = totals(training)
+        if np.ptp(y.to_numpy()) == 0:
+            return pd.Series(0.0, index=cells, name="gi_star")
+        if "sw" not in cache:
+            cache["sw"] = grid_weights(grid, band=band)
+        res = local_gi_star(y, cache["sw"], permutations=permutations, seed=seed,
+                            alternative="two-sided", correction="fdr", alpha=alpha)
+        return gi_star_score(res.frame, alpha=alpha).reindex(cells)
+
+    return {"counts": counts, "kde": kde, "gi_star": gi_star}
+
+
+# --------------------------------------------------------------------------- patrol list
+
+
+def _most_common(records: pd.DataFrame, location: str) -> pd.Series:
+    loc = records[["cell_id", location]].dropna()
+    loc = loc[loc[location].astype(str).str.strip() != ""]
+    n = loc.groupby(["cell_id", location]).size().rename("n").reset_index()
+    n = n.sort_values(["cell_id", "n", location], ascending=[True, False, True], kind="stable")
+    return n.drop_duplicates("cell_id").set_index("cell_id")[location]
+
+
+def _nearest_streets(points: np.ndarray, streets: gpd.GeoDataFrame,
+                     name: str) -> tuple[np.ndarray, np.ndarray]:
+    if streets.crs is None:
+        raise CRSError("The street layer has no CRS. Set it (e.g. streets.set_crs("
+                       "'EPSG:27700')) or read it from a file that records it.")
+    if name not in streets.columns:
+        raise ColumnMappingError(f"The street layer has no {name!r} column (columns: "
+                                 f"{list(streets.columns)}). Pass street_name=.")
+    streets = streets.to_crs("EPSG:27700")
+    geoms = np.asarray(streets.geometry.array, dtype=object)
+    names = streets[name].astype(str).to_numpy()
+    tree = shapely.STRtree(geoms)
+    (pi, si), dist = tree.query_nearest(shapely.points(points), all_matches=True,
+                                        return_distance=True)
+    # equidistant streets: the alphabetically first name
+    order = np.lexsort([names[si], pi])
+    pi, si, dist = pi[order], si[order], dist[order]
+    first = np.r_[True, pi[1:] != pi[:-1]]
+    out_name = np.full(len(points), None, dtype=object)
+    out_dist = np.full(len(points), np.nan)
+    out_name[pi[first]] = names[si[first]]
+    out_dist[pi[first]] = dist[first]
+    return out_name, out_dist
+
+
+def patrol_list(
+    grid: gpd.GeoDataFrame,
+    records_with_cells: pd.DataFrame,
+    selected: Iterable[str],
+    *,
+    street_layer: gpd.GeoDataFrame | None = None,
+    street_name: str = "name",
+    category: str = "category",
+    location: str = "location",
+) -> pd.DataFrame:
+    """Build the printable patrol list: one row per chosen cell, best first.
+
+    Parameters
+    ----------
+    grid
+        The grid.
+    records_with_cells
+        Records with ``cell_id`` (and ``category``, ``location`` when present)
+        for the period the list describes.
+    selected
+        Chosen ``cell_id`` values in rank order (e.g. :func:`select_cells`).
+    street_layer
+        Optional street lines with a name column, any CRS: the nearest street to
+        each cell centre is named.
+    street_name, category, location
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        ``rank``, ``cell_id``, ``lat``, ``lon`` (centre, EPSG:4326), ``easting``,
+        ``northing`` (centre, EPSG:27700), ``count``, one column per offence type
+        (counts, sorted by name), ``street`` and ``street_source`` (``"street
+        layer"`` with ``street_distance_m``, or ``"police.uk location"``: the
+        most common police.uk location text in the cell, ties alphabetical).
+
+    Raises
+    ------
+    InputDataError
+        Selected cells that are not in the grid.
+    """
+    sel = pd.Index(list(selected), name="cell_id")
+    cells = grid.set_index("cell_id")
+    unknown = sel.difference(cells.index)
+    if len(unknown):
+        raise InputDataError(f"{len(unknown)} selected cells are not in the grid (e.g. "
+                             f"{unknown[:3].tolist()}).")
+    rows = cells.loc[sel]
+    out = pd.DataFrame({
+        "rank": np.arange(1, len(sel) + 1), "cell_id": sel.to_numpy(),
+        "lat": rows["lat"].to_numpy(), "lon": rows["lon"].to_numpy(),
+        "easting": rows["centre_x"].to_numpy(), "northing": rows["centre_y"].to_numpy(),
+    })
+    recs = records_with_cells[records_with_cells["cell_id"].isin(sel)]
+    out["count"] = recs.groupby("cell_id").size().reindex(sel, fill_value=0).to_numpy()
+    if category in recs.columns:
+        by_type = recs.groupby(["cell_id", category]).size().unstack(fill_value=0)
+        by_type = by_type.reindex(index=sel, columns=sorted(by_type.columns), fill_value=0)
+        for c in by_type.columns:
+            out[str(c)] = by_type[c].to_numpy().astype("int64")
+    if street_layer is not None:
+        names, dist = _nearest_streets(
+            np.column_stack([out["easting"], out["northing"]]), street_layer, street_name)
+        out["street"] = names
+        out["street_source"] = "street layer"
+        out["street_distance_m"] = np.round(dist, 1)
+    else:
+        hint = (_most_common(recs, location).reindex(sel) if location in recs.columns
+                else pd.Series(None, index=sel, dtype=object))
+        out["street"] = hint.to_numpy()
+        out["street_source"] = "police.uk location"
+    return out
