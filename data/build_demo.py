@@ -37,6 +37,7 @@ import hashlib
 import io as _io
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -148,7 +149,7 @@ def _input_sha256(path: Path) -> str:
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
-def build_points(shared: Path) -> tuple[pd.DataFrame, dict[str, object]]:
+def build_points(shared: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read the City of London police.uk months for the patrol view.
 
     Returns
@@ -158,19 +159,11 @@ def build_points(shared: Path) -> tuple[pd.DataFrame, dict[str, object]]:
         summary for ``pack.json`` (rows read, kept, rejected by reason,
         without a location).
     """
-    from hotspots.pipeline import point_records
+    from hotspots.pipeline import point_records, points_reconciliation
 
     res = io.read_police_uk(shared / INPUTS["police_uk_city"])
     points = point_records(res.frame)
-    # Reasons name the row they repeat; pack.json counts them by kind.
-    kinds = res.rejected["reason"].str.replace(r"\s+[0-9a-f]{8}….*$", "", regex=True)
-    reasons = kinds.value_counts().sort_index()
-    summary: dict[str, object] = {
-        "rows_read": int(res.rows_read),
-        "rows_kept": int(len(points)),
-        "rows_rejected": {str(k): int(v) for k, v in reasons.items()},
-        "rows_without_location": int(points["x"].isna().sum()),
-    }
+    summary = points_reconciliation(res)
     # police.uk publishes 6 decimals; keep them all (the pack's float format is %.6g).
     for col in ("x", "y"):
         points[col] = points[col].map(lambda v: "" if pd.isna(v) else f"{v:.6f}")

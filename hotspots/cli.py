@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--config", type=Path, required=True,
                     help="board-pack config (see report.example.toml)")
     rp.add_argument("--out", type=Path, help="output folder (overrides the config's 'output')")
+    from hotspots import patrol_analysis
+
+    patrol_analysis.add_arguments(sub.add_parser(
+        "patrol", help="street-scale patrol hotspots: grid, KDE, Gi*, patrol list, backtest"))
     return ap
 
 
@@ -171,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             from hotspots import report
 
             return report.main(a)
+        if a.command == "patrol":
+            from hotspots import patrol_analysis
+
+            return patrol_analysis.main(a)
         pack = _pack(a)
         if a.command == "measures":
             for key, label in pipeline.measure_options(pack).items():

@@ -10,7 +10,8 @@ share:
   of a square, the 6 of a hexagon), two-sided permutation inference and FDR, by
   :func:`hotspots.stats.local_gi_star`.
 - :func:`select_cells`: the top N cells, or the smallest set of highest-scoring
-  cells covering a share of the study area; ties broken by ``cell_id``.
+  cells covering a share of the study area; ties broken by ``cell_id``; never a
+  cell scoring 0 or less (the backtest's rule, :mod:`hotspots.backtest`).
 - :func:`method_scorers`: ``{"counts", "kde", "gi_star"}`` -> a function from a
   ``cell_id x month`` table of *training* months to one score per cell; this is
   what ``hotspots.backtest.rolling_backtest`` calls.
@@ -32,6 +33,7 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
+from hotspots.backtest import select_by_area_share, select_top_n
 from hotspots.kde import bandwidth_rule, quartic_density
 from hotspots.stats import LocalResult, local_gi_star
 from hotspots.weights import SpatialWeights, build_weights
@@ -323,18 +325,24 @@ def select_cells(
 ) -> pd.Index:
     """Choose patrol cells: the top N, or the smallest top set covering a share of the area.
 
+    One rule for the patrol list and the backtest: this delegates to
+    :func:`hotspots.backtest.select_top_n` / :func:`hotspots.backtest.select_by_area_share`.
+
     Parameters
     ----------
     scores
-        Score per cell, indexed by ``cell_id`` (higher = more of a hotspot; NaN last).
+        Score per cell, indexed by ``cell_id`` (higher = more of a hotspot).
+        Cells scoring 0 or less, or NaN, are never chosen: a cell with no
+        (predicted) crime is never a patrol place.
     cell_area
         Cell area per ``cell_id`` (e.g. the grid's ``cell_area_m2``); the study
         area is their sum.
     top_n
-        Number of cells.
+        Number of cells (fewer when fewer cells score above 0).
     area_share
         Share of the study area, in (0, 1]: cells are taken in score order until
-        their area reaches ``area_share`` x the total.
+        their area reaches ``area_share`` x the total (the last cell may take it
+        slightly past; fewer cells when too few score above 0).
 
     Returns
     -------
@@ -351,10 +359,10 @@ def select_cells(
 
     Examples
     --------
-    >>> s = pd.Series([1.0, 3.0, 3.0], index=["c", "b", "a"])
-    >>> a = pd.Series(1.0, index=["a", "b", "c"])
-    >>> select_cells(s, a, top_n=2).tolist(), select_cells(s, a, area_share=0.5).tolist()
-    (['a', 'b'], ['a', 'b'])
+    >>> s = pd.Series([1.0, 3.0, 3.0, 0.0], index=["c", "b", "a", "d"])
+    >>> a = pd.Series(1.0, index=["a", "b", "c", "d"])
+    >>> select_cells(s, a, top_n=4).tolist(), select_cells(s, a, area_share=0.5).tolist()
+    (['a', 'b', 'c'], ['a', 'b'])
     """
     if (top_n is None) == (area_share is None):
         raise ValueError("Give exactly one of top_n= (a number of cells) or area_share= "
@@ -363,24 +371,10 @@ def select_cells(
     if len(missing):
         raise InputDataError(f"{len(missing)} scored cells have no area (e.g. "
                              f"{missing[:3].tolist()}): pass the grid's cell_area_m2.")
-    ids = np.asarray(scores.index.astype(str), dtype=str)
-    s = scores.to_numpy(dtype=float)
-    s = np.where(np.isnan(s), -np.inf, s)
-    order = np.lexsort([ids, -s])
-    ranked = pd.Index(ids[order], name="cell_id")
     if top_n is not None:
-        if isinstance(top_n, bool) or not isinstance(top_n, int | np.integer) or top_n < 1:
-            raise ValueError(f"top_n={top_n!r}: give a whole number of cells >= 1.")
-        return ranked[:top_n]
-    if not (isinstance(area_share, int | float) and 0 < area_share <= 1):
-        raise ValueError(f"area_share={area_share!r}: give a share of the area in (0, 1], "
-                         "e.g. 0.05 for 5%.")
-    area = cell_area.reindex(ranked).to_numpy(dtype=float)
-    total = float(cell_area.sum())
-    cum = np.cumsum(area)
-    # small tolerance so that e.g. 0.1 of 10 equal cells is exactly 1 cell
-    k = int(np.searchsorted(cum, area_share * total * (1 - 1e-12), side="left")) + 1
-    return ranked[:min(k, len(ranked))]
+        return pd.Index(select_top_n(scores, top_n), name="cell_id")
+    return pd.Index(select_by_area_share(scores, cell_area, area_share=area_share),
+                    name="cell_id")
 
 
 # --------------------------------------------------------------------------- scorers

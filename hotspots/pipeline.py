@@ -20,7 +20,7 @@ import pandas as pd
 
 from hotspots import join, privacy, stats
 from hotspots._errors import InputDataError
-from hotspots._validate import REPORT_COLUMNS, Report
+from hotspots._validate import REPORT_COLUMNS, ReadResult, Report
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PACK = ROOT / "data" / "demo"
@@ -33,6 +33,32 @@ AREA_COLUMNS = ["area_code", "area_name", "borough_code", "borough_name", "geome
 POINT_COLUMNS = ["source", "source_row", "month", "category", "x", "y", "location", "lsoa_code"]
 _POINT_DTYPES = {"source": str, "source_row": "int64", "month": str, "category": str,
                  "x": "float64", "y": "float64", "location": str, "lsoa_code": str}
+
+
+def points_reconciliation(res: ReadResult) -> dict[str, Any]:
+    """Summarise how police.uk points were read, for ``meta["points_reconciliation"]``.
+
+    Parameters
+    ----------
+    res
+        :func:`hotspots.io.read_police_uk`'s result.
+
+    Returns
+    -------
+    dict
+        ``rows_read``, ``rows_kept``, ``rows_rejected`` (``{reason kind: rows}``;
+        reasons that name a row are grouped by their kind, e.g. "duplicate Crime
+        ID") and ``rows_without_location``.
+    """
+    kinds = res.rejected["reason"].astype(str).str.replace(r"\s+[0-9a-f]{8}….*$", "",
+                                                           regex=True)
+    reasons = kinds.value_counts().sort_index()
+    return {
+        "rows_read": int(res.rows_read),
+        "rows_kept": int(len(res.frame)),
+        "rows_rejected": {str(k): int(v) for k, v in reasons.items()},
+        "rows_without_location": int(res.frame["x"].isna().sum()),
+    }
 
 
 def point_records(frame: pd.DataFrame) -> pd.DataFrame:
@@ -562,7 +588,7 @@ def assemble_pack(
         covered = police_boroughs_guess(a, areas)
         coverage |= _coverage_of(covered, areas)
         meta.update(points_source=f"police.uk street-level crime ({Path(police_uk).name})",
-                    points_boroughs=list(covered))
+                    points_boroughs=list(covered), points_reconciliation=points_reconciliation(res))
         notes.append("placed by police.uk's anonymised snap points; covered boroughs (by the "
                      f"density of the force's points): {', '.join(covered) or 'none'}; areas "
                      "elsewhere are 'no data'")

@@ -904,12 +904,13 @@ def _coverage_of(boroughs: Iterable[str], areas: gpd.GeoDataFrame) -> frozenset[
 def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
                      boroughs: Sequence[str] | None) -> None:
     """Place police.uk points in the areas; add (or replace) crime measures."""
-    parts, placed, points = [], [], []
+    parts, placed, points, read = [], [], [], []
     if mode == "replace":
         _drop_recs(p, "Recorded crime")
     for name, res in _police_results(files):
         p.problems.append(res.report.to_frame())
         points.append(pipeline.point_records(res.frame))
+        read.append(pipeline.points_reconciliation(res))
         a, rec = join.points_to_areas(res.frame, p.areas, crs="EPSG:4326",
                                       source=f"Recorded crime: police.uk upload ({name})",
                                       rejected=res.rejected)
@@ -929,8 +930,17 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
     p.meta["uploads"].update(police_boroughs=list(chosen), police_boroughs_guess=list(guess))
     # The patrol view works on the uploaded points (they replace a pack's own points).
     p.points = pd.concat(points, ignore_index=True)
+    rejected: dict[str, int] = {}
+    for r in read:
+        for reason, n in r["rows_rejected"].items():
+            rejected[reason] = rejected.get(reason, 0) + n
     p.meta.update(points_source=f"police.uk street-level crime (uploaded: "
-                  f"{', '.join(n for n, _ in files)})", points_boroughs=list(chosen))
+                  f"{', '.join(n for n, _ in files)})", points_boroughs=list(chosen),
+                  points_reconciliation={
+                      "rows_read": sum(r["rows_read"] for r in read),
+                      "rows_kept": sum(r["rows_kept"] for r in read),
+                      "rows_rejected": dict(sorted(rejected.items())),
+                      "rows_without_location": sum(r["rows_without_location"] for r in read)})
     p.meta.pop("points_file", None)
     label = f"police.uk street-level crime (uploaded: {', '.join(n for n, _ in files)})"
     if mode == "replace" or not len(p.crime):

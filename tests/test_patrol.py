@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
-from hotspots import grid, patrol
+from hotspots import backtest, grid, patrol
 from hotspots._errors import ColumnMappingError, InputDataError
 
 
@@ -38,7 +38,14 @@ def test_select_top_n_and_area_share_with_ties():
     # total 10; 30% = 3: c (2) + d (1) = 3 exactly
     assert patrol.select_cells(scores, area, area_share=0.3).tolist() == ["c", "d"]
     assert patrol.select_cells(scores, area, area_share=0.31).tolist() == ["c", "d", "e"]
-    assert patrol.select_cells(scores, area, area_share=1.0).tolist()[-1] == "a"  # NaN last
+    # one rule with the backtest: a NaN (or <= 0) score is never chosen, even at 100%
+    assert patrol.select_cells(scores, area, area_share=1.0).tolist() == ["c", "d", "e", "b"]
+    assert patrol.select_cells(scores, area, top_n=5).tolist() == ["c", "d", "e", "b"]
+    zero = pd.Series([0.0, -1.0, 2.0], index=["e", "d", "c"])
+    assert patrol.select_cells(zero, area, top_n=3).tolist() == ["c"]
+    for share in (0.05, 0.3, 1.0):
+        assert patrol.select_cells(scores, area, area_share=share).equals(
+            backtest.select_by_area_share(scores, area, area_share=share))
     with pytest.raises(ValueError):
         patrol.select_cells(scores, area)
     with pytest.raises(ValueError):

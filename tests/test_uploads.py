@@ -499,3 +499,7 @@ def test_police_upload_points_reach_the_patrol_view(police_pack, police_rows, ba
     assert pts["x"].tolist() == pytest.approx(res.frame["x"].tolist(), nan_ok=True)
     assert police_pack.meta["points_boroughs"] == police_pack.meta["uploads"]["police_boroughs"]
     assert "uploaded" in police_pack.meta["points_source"]
+    rec = police_pack.meta["points_reconciliation"]
+    assert rec["rows_read"] == res.rows_read
+    assert rec["rows_kept"] + sum(rec["rows_rejected"].values()) == rec["rows_read"]
+    assert rec["rows_without_location"] == int(res.frame["x"].isna().sum())

@@ -1,0 +1,132 @@
+"""The patrol hotspots view in headless Chromium, on the harness page (demo City points).
+
+A ``streamlit run tests/apps/patrol_harness.py`` server on a free localhost port;
+the page is drawn with the view's default settings (150 m squares, 9,999
+permutations, top 5% of the area by the best backtest method). Checked against
+:func:`hotspots.patrol_analysis.analyse_patrol` in this process: one Leaflet
+polygon per grid cell, the legend's ranges and cell counts, the patrol list's
+rows. Every request is recorded (never intercepted) and none may leave the machine.
+A full-page screenshot goes to ``test-artifacts/patrol-view.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from hotspots import pipeline
+from hotspots.patrol_analysis import PatrolParams, analyse_patrol, rejected_from_meta
+from tests.browser.conftest import ARTIFACTS, ROOT, STARTUP_TIMEOUT_S, _free_port, _healthy
+
+pytestmark = pytest.mark.browser
+
+HARNESS = ROOT / "tests" / "apps" / "patrol_harness.py"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+CELL_PATH = "path.leaflet-interactive"
+TIMEOUT_MS = 90_000
+
+
+@pytest.fixture(scope="module")
+def harness_server(chromium_path: Path) -> Iterator[str]:
+    """Serve the patrol harness on 127.0.0.1 (its own server: the page may not be wired yet)."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "patrol-harness-server.log").open("w")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(HARNESS), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true",
+           "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _healthy(url):
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}; see {log.name}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit not healthy after {STARTUP_TIMEOUT_S:.0f} s")
+            time.sleep(0.25)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def expected():
+    pack = pipeline.load_pack()
+    return analyse_patrol(pack.points, pack.areas, pack.meta["points_boroughs"],
+                          PatrolParams(seed=pack.meta["seed"]),
+                          rejected=rejected_from_meta(pack.meta))
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"data", "blob", "about"} or parts.hostname in {"127.0.0.1",
+                                                                             "localhost"}
+
+
+def test_patrol_view_draws_every_cell_legend_and_list(harness_server, browser, expected):
+    requests: list[str] = []
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1500, "height": 1300})
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(harness_server, wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Patrol hotspots (street scale)").wait_for(
+            timeout=TIMEOUT_MS)
+        page.locator(MAP_IFRAME).first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        cells = page.frame_locator(MAP_IFRAME).first.locator(CELL_PATH)
+        n_cells = len(expected.grid)
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while cells.count() < n_cells and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert cells.count() == n_cells == 162
+        # the legend: every class range with its number of cells, the patrol and Gi* cells
+        legend = page.locator(".hs-legend").first.inner_text()
+        assert "Crimes per cell, 2020-09 to 2020-11" in legend
+        class_counts = [int(n) for n in re.findall(r"^\d[\d,]* to [\d,]+ \((\d+)\)$", legend,
+                                                   re.M)]
+        assert sum(class_counts) == n_cells
+        n_sel = len(expected.patrol)
+        assert f"Patrol cells ({expected.method}) ({n_sel})" in legend
+        assert f"({int(expected.grid['gi_hot'].sum())})" in legend.splitlines()[-2]
+        # the patrol list: as many rows as the library's, in the same order
+        grid = page.locator('table[role="grid"]').first
+        grid.wait_for(state="attached", timeout=TIMEOUT_MS)
+        rows = int(grid.get_attribute("aria-rowcount")) - 1
+        assert rows == n_sel
+        shown = grid.locator("tbody tr td:nth-child(2)").all_inner_texts()
+        assert [t.strip() for t in shown] == expected.patrol["cell_id"].tolist()
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert expected.reconciliation_text in body
+        time.sleep(0.5)
+        page.mouse.move(2, 2)
+        height = page.evaluate("Math.max(document.body.scrollHeight, ...[...document."
+                               "querySelectorAll('[data-testid=stMain]')].map(e => "
+                               "e.scrollHeight))")
+        page.set_viewport_size({"width": 1500, "height": min(int(height) + 50, 9000)})
+        time.sleep(1.0)
+        page.screenshot(path=str(ARTIFACTS / "patrol-view.png"), full_page=True)
+    finally:
+        context.close()
+    outside = [u for u in requests if not _is_local(u)]
+    assert outside == [], f"requests left the machine: {outside[:5]}"
+    assert errors == [], errors

@@ -1,0 +1,373 @@
+"""analyse_patrol: a hand-built town with known top cell and PAI, settings checks, the City demo."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+from shapely.geometry import box
+
+from hotspots import backtest, grid, pipeline
+from hotspots._errors import InputDataError
+from hotspots.assets import LEAFLET_JS_URL
+from hotspots.patrol_analysis import (
+    PatrolParams,
+    analyse_patrol,
+    patrol_for_export,
+    patrol_map,
+    permutation_note,
+    rejected_from_meta,
+)
+
+X0, Y0, S = 529_950.0, 180_000.0, 150.0  # origin on the national 150 m lattice
+TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+# Crimes per (cell, month). Cells are (row, col) of a 4 x 4 grid of 150 m squares.
+A, B, C = (2, 1), (0, 3), (3, 0)
+PLAN = {
+    "2020-01": {A: 5, B: 2},
+    "2020-02": {A: 5, B: 2},
+    "2020-03": {A: 5, B: 2, C: 6},
+    "2020-04": {A: 4, B: 1, C: 5},
+}
+
+
+def _cell_id(rc: tuple[int, int]) -> str:
+    return f"sq150_r{rc[0]:03d}_c{rc[1]:03d}"
+
+
+def _areas() -> gpd.GeoDataFrame:
+    # the study borough: two wards side by side (4 x 4 cells in all); a neighbour east of it
+    return gpd.GeoDataFrame(
+        {"area_code": ["W1", "W2", "N1"], "area_name": ["West", "East", "Next"],
+         "borough_code": ["B1", "B1", "B2"], "borough_name": ["Town", "Town", "Other"]},
+        geometry=[box(X0, Y0, X0 + 300, Y0 + 600), box(X0 + 300, Y0, X0 + 600, Y0 + 600),
+                  box(X0 + 600, Y0, X0 + 900, Y0 + 600)], crs="EPSG:27700")
+
+
+def _points() -> pd.DataFrame:
+    rows = []
+    rng = np.random.default_rng(3)
+    for month, plan in PLAN.items():
+        for (r, c), n in plan.items():
+            for _ in range(n):
+                # inside the cell, away from its edges
+                e = X0 + (c + 0.2 + 0.6 * rng.random()) * S
+                nn = Y0 + (r + 0.2 + 0.6 * rng.random()) * S
+                cat = "Robbery" if (r, c) == A else "Shoplifting"
+                loc = "=HYPERLINK(\"x\")" if (r, c) == C else f"On or near Street {r}{c}"
+                rows.append((month, cat, e, nn, loc))
+    # 3 in the neighbouring borough (outside the study area), 2 without a location
+    rows += [("2020-02", "Robbery", X0 + 700, Y0 + 100 + 100 * i, "Elsewhere") for i in range(3)]
+    rows += [("2020-03", "Drugs", math.nan, math.nan, "") for _ in range(2)]
+    f = pd.DataFrame(rows, columns=["month", "category", "e", "n", "location"])
+    lon, lat = TO_LONLAT.transform(f["e"].to_numpy(), f["n"].to_numpy())
+    f["x"], f["y"] = np.where(np.isnan(f["e"]), np.nan, lon), np.where(np.isnan(f["n"]),
+                                                                       np.nan, lat)
+    f["source"] = "town.csv"
+    f["source_row"] = np.arange(2, 2 + len(f))
+    f["lsoa_code"] = ""
+    return pipeline.point_records(f)
+
+
+PARAMS = dict(area_share=1 / 16, train_months=3, permutations=99, seed=5, bandwidth=200.0)
+
+
+@pytest.fixture(scope="module")
+def town():
+    pa = analyse_patrol(_points(), _areas(), ["Town"], PatrolParams(**PARAMS),
+                        rejected={"duplicate Crime ID": 4}, source="town test points")
+    return pa
+
+
+def test_reconciliation_adds_up_and_names_the_rejected_rows(town):
+    r = town.reconciliation
+    n_rows = len(_points())
+    assert r.rows_in == n_rows + 4
+    assert (r.assigned, r.unlocated, r.outside, r.rejected) == (n_rows - 5, 2, 3, 4)
+    assert r.assigned + r.unlocated + r.outside + r.rejected == r.rows_in
+    assert town.reconciliation_text.startswith(f"{n_rows + 4:,} rows read: {n_rows - 5:,} "
+                                               "assigned to a grid cell, 2 without a location, "
+                                               "3 outside the study area, 4 rejected")
+    assert "4 duplicate Crime ID" in town.reconciliation_text
+    assert town.reconciliation_text in town.method_text
+    # every cell x month count, summed, is every assigned point
+    assert int(town.monthly.to_numpy().sum()) == r.assigned
+    assert list(town.monthly.columns) == list(PLAN)
+
+
+def test_grid_counts_and_known_top_cell(town):
+    assert len(town.grid) == 16 and town.spec.size == 150.0
+    assert town.list_months == ("2020-02", "2020-03", "2020-04")  # the latest 3 months
+    counts = town.grid.set_index("cell_id")["count"]
+    # period Feb-Apr: A = 5 + 5 + 4, B = 2 + 2 + 1, C = 6 + 5
+    assert counts[_cell_id(A)] == 14 and counts[_cell_id(B)] == 5 and counts[_cell_id(C)] == 11
+    assert counts.sum() == 30
+    for (r, c), n in PLAN["2020-04"].items():
+        assert town.monthly.loc[_cell_id((r, c)), "2020-04"] == n
+    # area share 1/16 = exactly one cell; counts picks the top cell A
+    assert town.selections["counts"].tolist() == [_cell_id(A)]
+    assert town.patrol["cell_id"].tolist() == [_cell_id(A)]
+    assert town.patrol.loc[0, "count"] == 14 and town.patrol.loc[0, "Robbery"] == 14
+    assert town.patrol.loc[0, "street"] == "On or near Street 21"
+    g = town.grid.set_index("cell_id")
+    assert g.loc[_cell_id(A), "selected_rank"] == 1 and g["selected_rank"].notna().sum() == 1
+    # KDE peaks in the busiest cell; cells with no crime are never selected by any method
+    assert g["kde"].idxmax() in {_cell_id(A), _cell_id(C)}
+    for m, sel in town.selections.items():
+        assert (g.loc[sel, f"score_{m}"] > 0).all(), m
+
+
+def test_backtest_pai_on_the_constructed_split(town):
+    pm = town.backtest.per_month.set_index("method")
+    assert pm["test_month"].unique().tolist() == ["2020-04"]
+    # counts trains on Jan-Mar (A 15, B 6, C 6) -> A; April: 4 of 10 crimes on 1/16 of the area
+    assert pm.loc["counts", "captured"] == 4 and pm.loc["counts", "crimes"] == 10
+    assert pm.loc["counts", "pai"] == pytest.approx(0.4 / (1 / 16))  # 6.4
+    # naive takes March alone (C 6 > A 5) -> C: 5 of 10 -> PAI 8.0
+    assert pm.loc["naive", "pai"] == pytest.approx(8.0)
+    assert town.backtest.summary.loc["naive", "median_pai"] == pytest.approx(8.0)
+    # default method: the best median PAI among the methods (naive is a reference only)
+    best = town.backtest.summary["median_pai"].reindex(["counts", "kde", "gi_star"]).idxmax()
+    assert town.method == best
+    assert "best median PAI" in town.method_reason and "naive baseline" in town.method_reason
+
+
+def test_user_method_crime_type_filter_and_top_n():
+    p = PatrolParams(**{**PARAMS, "area_share": None}, top_n=2, method="kde",
+                     crime_types=("Shoplifting",))
+    pa = analyse_patrol(_points(), _areas(), ["Town"], p)
+    assert pa.method == "kde" and "chosen by the user" in pa.method_reason
+    counts = pa.grid.set_index("cell_id")["count"]
+    assert counts[_cell_id(A)] == 0 and counts.sum() == 16  # B 5 + C 11
+    assert pa.n_selected_records == 2 + 2 + 8 + 6  # Shoplifting in the study area, all months
+    assert len(pa.patrol) == 2 and "Robbery" not in pa.patrol.columns
+    assert pa.reconciliation.rows_in == len(_points())  # placement covers every row
+    with pytest.raises(InputDataError, match="Burglary"):
+        analyse_patrol(_points(), _areas(), ["Town"],
+                       PatrolParams(**PARAMS, crime_types=("Burglary",)))
+
+
+def test_harm_weights_rank_by_harm_and_months_without_records_are_zero_filled():
+    pts = _points()
+    pts = pts[pts["month"] != "2020-02"].reset_index(drop=True)
+    table = {"Robbery": 1.0, "Shoplifting": 10.0, "Drugs": 1.0}
+    pa = analyse_patrol(pts, _areas(), ["Town"], PatrolParams(**PARAMS, harm=table))
+    assert list(pa.monthly.columns) == list(PLAN)
+    assert (pa.monthly["2020-02"] == 0).all()
+    assert any("2020-02" in n and "zero" in n for n in pa.notes)
+    g = pa.grid.set_index("cell_id")
+    # Mar-Apr (Feb has no record): A 9 crimes x 1; C 11 x 10 -> C first by harm
+    assert g.loc[_cell_id(C), "harm"] == 110.0 and g.loc[_cell_id(A), "harm"] == 9.0
+    assert pa.selections["counts"].tolist() == [_cell_id(C)]
+    assert "ILLUSTRATIVE" in pa.method_text or "Harm weighting" in pa.method_text
+
+
+def test_exports_are_spreadsheet_safe_and_complete(town):
+    p = PatrolParams(**{**PARAMS, "area_share": None}, top_n=3)
+    pa = analyse_patrol(_points(), _areas(), ["Town"], p)
+    out = patrol_for_export(pa)
+    assert {"patrol_list", "grid", "backtest_per_month", "backtest_summary", "reconciliation",
+            "unassigned_rows"} <= set(out)
+    streets = out["patrol_list"]["street"].tolist()
+    assert "'=HYPERLINK(\"x\")" in streets  # formula neutralised
+    rec = out["reconciliation"].iloc[0]
+    assert rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"] + rec["rejected"]
+    assert len(out["unassigned_rows"]) == 5
+    assert {"count", "kde", "gi_z", "gi_q", "gi_class", "selected_rank"} <= set(out["grid"])
+    assert out["grid"].crs.to_epsg() == 27700 and len(out["grid"]) == 16
+
+
+def test_map_draws_every_cell_and_its_legend_counts_cells(town):
+    pm = patrol_map(town)
+    assert pm.n_cells == 16
+    html = pm.map.get_root().render()
+    assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []  # nothing from the internet
+    assert pm.map.default_js == [("leaflet", LEAFLET_JS_URL)]
+    assert len(re.findall(r'"cell_id": "sq150_r\d{3}_c\d{3}"', html)) == 16
+    counts = [int(x) for x in re.findall(r"\((\d+)\)</span>", pm.legend)]
+    # class counts add up to the cells; then the patrol cells (1) and the Gi* hot cells
+    assert sum(counts[:-2]) == 16 and counts[-2] == 1
+    assert counts[-1] == int(town.grid["gi_hot"].sum())
+    with pytest.raises(ValueError, match="value"):
+        patrol_map(town, value="rate")  # type: ignore[arg-type]
+
+
+def test_hex_grid_reconciles_too():
+    pa = analyse_patrol(_points(), _areas(), ["Town"], PatrolParams(**PARAMS, shape="hex"))
+    r = pa.reconciliation
+    assert r.assigned == len(_points()) - 5 and r.outside == 3
+    assert pa.grid["cell_id"].str.startswith("hx150").all()
+    assert abs(pa.grid["cell_area_m2"].sum() - 600 * 600) < 1e-6
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"cell_size": -5}, "cell_size"),
+    ({"cell_size": "big"}, "cell_size"),
+    ({"shape": "circle"}, "shape"),
+    ({"area_share": 1.5}, "area_share"),
+    ({"area_share": None}, "exactly one of area_share"),
+    ({"area_share": 0.1, "top_n": 3}, "exactly one of area_share"),
+    ({"area_share": None, "top_n": 0}, "top_n"),
+    ({"method": "magic"}, "method"),
+    ({"permutations": 10}, "permutations"),
+    ({"month_from": "2020-13"}, "month_from"),
+    ({"month_from": "2020-05", "month_to": "2020-01"}, "after"),
+    ({"alpha": 1.5}, "alpha"),
+    ({"train_months": 0}, "train_months"),
+    ({"harm": {"Robbery": -1}}, "harm"),
+    ({"bandwidth": 0}, "bandwidth"),
+], ids=lambda v: str(v) if isinstance(v, str) else None)
+def test_params_validation(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PatrolParams(**kwargs)
+
+
+def test_params_collect_every_problem_and_are_hashable():
+    with pytest.raises(ValueError, match="shape=.*; method="):
+        PatrolParams(shape="x", method="y")
+    a = PatrolParams(harm={"B": 2, "A": 1}, crime_types=["Robbery"])
+    b = PatrolParams(harm={"A": 1.0, "B": 2.0}, crime_types=("Robbery",))
+    assert a == b and hash(a) == hash(b) and a.harm_table == {"A": 1.0, "B": 2.0}
+    assert PatrolParams(top_n=5).area_share is None
+
+
+def test_input_errors():
+    pts, areas = _points(), _areas()
+    with pytest.raises(InputDataError, match="Nowhere.*Known boroughs"):
+        analyse_patrol(pts, areas, ["Nowhere"], PatrolParams(**PARAMS))
+    with pytest.raises(InputDataError, match="No borough"):
+        analyse_patrol(pts, areas, [], PatrolParams(**PARAMS))
+    with pytest.raises(InputDataError, match="outside the points' months"):
+        analyse_patrol(pts, areas, ["Town"], PatrolParams(**PARAMS, month_to="2021-01"))
+    with pytest.raises(InputDataError, match="'month'"):
+        analyse_patrol(pts.drop(columns="month"), areas, ["Town"], PatrolParams(**PARAMS))
+    bad = pts.copy()
+    bad.loc[3, "month"] = "March"
+    with pytest.raises(InputDataError, match="row 5"):
+        analyse_patrol(bad, areas, ["Town"], PatrolParams(**PARAMS))
+    with pytest.raises(InputDataError, match="None of the"):
+        analyse_patrol(pts[pts["location"] == "Elsewhere"], areas, ["Town"],
+                       PatrolParams(**PARAMS))
+
+
+def test_permutation_note_arithmetic():
+    # 162 cells: 999 permutations need 7 cells at p = 0.002 (0.002 x 162 / 7 = 0.046)
+    assert "at least 7 cells" in permutation_note(162, 999)
+    assert "at least 1 cell has" in permutation_note(162, 9999)
+
+
+def test_rejected_from_meta():
+    assert rejected_from_meta({"points_reconciliation": {"rows_rejected": {"dup": 3}}}) == {
+        "dup": 3}
+    assert rejected_from_meta({}) == {}
+
+
+# --------------------------------------------------------------------------- demo City points
+
+
+@pytest.fixture(scope="module")
+def city():
+    pack = pipeline.load_pack()
+    pa = analyse_patrol(pack.points, pack.areas, pack.meta["points_boroughs"],
+                        PatrolParams(permutations=999, seed=1),
+                        rejected=rejected_from_meta(pack.meta),
+                        source=pack.meta["points_source"])
+    return pack, pa
+
+
+def test_city_demo_points_end_to_end(city):
+    pack, pa = city
+    rec, meta = pa.reconciliation, pack.meta["points_reconciliation"]
+    assert rec.rows_in == meta["rows_read"] == 24_750
+    assert rec.unlocated == meta["rows_without_location"] and rec.rejected == 252
+    assert rec.assigned + rec.outside == meta["rows_kept"] - meta["rows_without_location"]
+    assert pa.list_months == ("2020-09", "2020-10", "2020-11")
+    s = pa.backtest.summary
+    assert s.loc["counts", "months"] == 33 and s.loc["counts", "months_pai"] == 33
+    print("\nCity demo, top 5% of cells, median PAI per method:\n"
+          + s[["median_pai", "mean_pai", "mean_hit_rate", "months_pai"]].round(3).to_string())
+    # an independent recomputation of the counts method for the last held-out month
+    area = pa.area_m2
+    placed, _ = grid.points_to_cells(pack.points, pa.grid[["cell_id", "row", "col", "geometry",
+                                                           "cell_area_m2", "full", "centre_x",
+                                                           "centre_y"]], spec=pa.spec)
+    train = placed[placed["month"].isin(["2020-08", "2020-09", "2020-10"])]
+    score = train.groupby("cell_id").size().sort_index()
+    order = sorted(score.index, key=lambda c: (-score[c], c))
+    cum, chosen = 0.0, []
+    for c in order:
+        chosen.append(c)
+        cum += area[c]
+        if cum >= 0.05 * area.sum() * (1 - 1e-9):
+            break
+    test = placed[placed["month"] == "2020-11"]
+    hit = test["cell_id"].isin(chosen).mean()
+    expected = hit / (area[chosen].sum() / area.sum())
+    got = pa.backtest.per_month.set_index(["method", "test_month"]).loc[("counts", "2020-11"),
+                                                                       "pai"]
+    assert got == pytest.approx(expected, rel=1e-12)
+    # counts beats chance by far; a 999-permutation Gi* finds no hot cell after FDR
+    assert s.loc["counts", "median_pai"] > 3
+    assert s.loc["gi_star", "months_pai"] == 0 and int(pa.grid["gi_hot"].sum()) == 0
+    assert pa.method == "counts"
+    sel = pa.selections["counts"]
+    assert area[sel].sum() >= 0.05 * area.sum() > area[sel[:-1]].sum()
+    assert backtest.select_by_area_share(pa.grid.set_index("cell_id")["score_counts"], area,
+                                         area_share=0.05).equals(sel)
+
+
+# --------------------------------------------------------------------------- the view (AppTest)
+
+
+HARNESS = Path(__file__).resolve().parent / "apps" / "patrol_harness.py"
+
+
+def _plain(text: str) -> str:
+    return text.replace("\\", "")
+
+
+def test_view_form_submit_draws_the_library_list(city):
+    from streamlit.testing.v1 import AppTest
+
+    pack, _ = city
+    at = AppTest.from_file(str(HARNESS), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader] == ["Patrol hotspots (street scale)"]
+    texts = [_plain(m.value) for m in at.markdown]
+    assert any(t.startswith("24,750 rows read: 20,888 assigned to a grid cell, 1,731 without "
+                            "a location, 1,879 outside the study area, 252 rejected")
+               for t in texts)
+    assert "City of London Police" in _plain(at.info[0].value)
+    legend = next(t for t in texts if "hs-legend" in t)
+    assert "Crimes per cell, 2020-09 to 2020-11" in legend and "Patrol cells" in legend
+    # change the settings in the form; nothing applies until it is submitted
+    at.selectbox(key="patrol_permutations").set_value(999)
+    at.radio(key="patrol_by").set_value("Number of cells")
+    at.number_input(key="patrol_top_n").set_value(6)
+    at.selectbox(key="patrol_method").set_value("kde")
+    at.checkbox(key="patrol_emerging").set_value(True)
+    at.button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    expected = analyse_patrol(pack.points, pack.areas, ["City of London"], PatrolParams(
+        area_share=None, top_n=6, method="kde", permutations=999, emerging=True,
+        seed=pack.meta["seed"]), rejected=rejected_from_meta(pack.meta))
+    frames = [d.value for d in at.dataframe]
+    plist = next(f for f in frames if "Cell" in f.columns)
+    assert plist["Cell"].tolist() == expected.patrol["cell_id"].tolist()
+    assert len(plist) == 6
+    assert plist["Crimes 2020-09 to 2020-11"].tolist() == expected.patrol["count"].tolist()
+    summary = next(f for f in frames if "Median PAI" in f.columns)
+    assert len(summary) == 4
+    assert summary["Median PAI"].iloc[0] == round(
+        expected.backtest.summary.loc["counts", "median_pai"], 2)
+    em = next(f for f in frames if "Category" in f.columns)
+    assert em["Cells"].sum() == 162

@@ -1,0 +1,213 @@
+"""The patrol hotspots view: street-scale cells, patrol list, backtest and emerging hot spots.
+
+Drawn only when the pack carries street-level points (``pack.points``, police.uk
+crime). Referrals are never placed on the grid: they stay area aggregates.
+Settings sit in a form and apply on submit; the analysis is cached per pack,
+study area and :class:`hotspots.patrol_analysis.PatrolParams`, and the map is
+rendered once per analysis and map options.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from hotspots import patrol as patrol_mod
+from hotspots import patrol_analysis as pa_mod
+from hotspots.pipeline import Pack
+from ui import mapview
+
+__all__ = ["CELL_SIZES", "PERMUTATION_CHOICES", "render_patrol"]
+
+CELL_SIZES: tuple[Any, ...] = (100, 150, 200, 250, "auto")
+PERMUTATION_CHOICES: tuple[int, ...] = (999, 9_999, 99_999)
+_METHOD_CHOICES = ("best", *pa_mod.METHODS)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
+
+
+def _safe(text: object) -> str:
+    """Escape Markdown marks in text from the pack or the user."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _pack_key(pack: Pack) -> str:
+    """Identify the pack's points by content (uploads have no folder)."""
+    pts = pack.points
+    digest = int(pd.util.hash_pandas_object(pts, index=False).sum()) if pts is not None else 0
+    areas = int(pd.util.hash_pandas_object(pack.areas[["area_code", "borough_name"]],
+                                           index=False).sum())
+    bounds = ",".join(f"{v:.1f}" for v in pack.areas.total_bounds)
+    return f"{pack.folder}|{0 if pts is None else len(pts)}|{digest}|{areas}|{bounds}"
+
+
+@st.cache_resource(show_spinner="Finding patrol hotspots...", max_entries=8)
+def _analysis(pack_key: str, boroughs: tuple[str, ...], params: pa_mod.PatrolParams,
+              _pack: Pack) -> pa_mod.PatrolAnalysis:
+    """Return the patrol analysis, once per (points, study area, settings).
+
+    ``st.cache_resource``: the result is shared between sessions and never
+    mutated (its frames are only read and copied for display).
+    """
+    return pa_mod.analyse_patrol(
+        _pack.points, _pack.areas, boroughs, params,
+        rejected=pa_mod.rejected_from_meta(_pack.meta),
+        source=str(_pack.meta.get("points_source") or "police.uk street-level crime"))
+
+
+@st.cache_data(show_spinner="Drawing the cells...", max_entries=16)
+def _rendered(pack_key: str, boroughs: tuple[str, ...], params: pa_mod.PatrolParams,
+              value: str, basemap: str, _pa: pa_mod.PatrolAnalysis) -> tuple[Any, str, str]:
+    """Return the rendered map, its legend and title, once per analysis and map options."""
+    pm = pa_mod.patrol_map(_pa, value=value, basemap=basemap)  # type: ignore[arg-type]
+    return mapview.render_map(pm.map), pm.legend, pm.title
+
+
+def _form(pack: Pack, key: str) -> tuple[pa_mod.PatrolParams, str]:
+    pts = pack.points if pack.points is not None else pd.DataFrame(columns=["month", "category"])
+    months = sorted(set(pts["month"].dropna().astype(str)))
+    types = sorted(set(pts["category"].dropna().astype(str)) - {""})
+    default_from = months[max(0, len(months) - pa_mod.DEFAULT_LIST_MONTHS)]
+    with st.form(f"{key}_form"):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            size = st.selectbox("Cell size (m)", CELL_SIZES, index=1, key=f"{key}_cell_size",
+                                help="'auto': the study area's shorter side / 50 (50-250 m)")
+            shape = st.radio("Cell shape", ["square", "hex"], horizontal=True,
+                             key=f"{key}_shape")
+            period = st.select_slider("Patrol-list period", options=months,
+                                      value=(default_from, months[-1]), key=f"{key}_period")
+        with c2:
+            chosen_types = st.multiselect("Crime types (none = all)", types,
+                                          key=f"{key}_types")
+            by = st.radio("Patrol area", ["Share of the area", "Number of cells"],
+                          horizontal=True, key=f"{key}_by")
+            share = st.number_input("Share of the area (%)", 1.0, 50.0, 5.0, 0.5,
+                                    key=f"{key}_share")
+            top_n = st.number_input("Number of cells", 1, 200, 10, 1, key=f"{key}_top_n")
+        with c3:
+            method = st.selectbox(
+                "Method", _METHOD_CHOICES, key=f"{key}_method",
+                format_func=lambda m: ("Best in the backtest (median PAI)" if m == "best"
+                                       else pa_mod.METHOD_LABELS[m]))
+            perms = st.selectbox("Gi* permutations", PERMUTATION_CHOICES, index=1,
+                                 key=f"{key}_permutations", format_func=lambda n: f"{n:,}",
+                                 help="9,999: with ~160 cells and FDR, 999 cannot reach "
+                                      "significance")
+            value = st.radio("Map shows", ["count", "kde"], horizontal=True,
+                             key=f"{key}_value",
+                             format_func=lambda v: "Crimes" if v == "count" else "Density")
+            harm = st.checkbox("Weight by harm (ILLUSTRATIVE example weights)",
+                               key=f"{key}_harm")
+            emerging = st.checkbox("Emerging hot spots (Gi* every month; slower)",
+                                   key=f"{key}_emerging")
+        st.form_submit_button("Apply patrol settings")
+    params = pa_mod.PatrolParams(
+        cell_size=size, shape=shape, month_from=period[0], month_to=period[1],
+        crime_types=tuple(chosen_types),
+        harm=dict(patrol_mod.HARM_WEIGHTS_EXAMPLE) if harm else None,
+        area_share=float(share) / 100 if by == "Share of the area" else None,
+        top_n=int(top_n) if by == "Number of cells" else None,
+        method=None if method == "best" else method, permutations=int(perms),
+        seed=int(pack.meta.get("seed", pa_mod.DEFAULT_SEED)), emerging=bool(emerging))
+    return params, value
+
+
+def _patrol_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
+    t = pa.patrol.copy()
+    lead = ["rank", "cell_id", "street", "count", *(["harm"] if "harm" in t else []), "score"]
+    types = [c for c in t.columns if c not in {*lead, "lat", "lon", "easting", "northing",
+                                               "street_source", "street_distance_m"}]
+    t = t[[*lead, *types, "lat", "lon"]]
+    return t.rename(columns={"rank": "Rank", "cell_id": "Cell", "street": "Street (police.uk)",
+                             "count": f"Crimes {pa.period_label}", "harm": "Harm",
+                             "score": f"Score ({pa.method})", "lat": "Lat", "lon": "Lon"})
+
+
+def _summary_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
+    s = pa.backtest.summary.reset_index() if pa.backtest is not None else pd.DataFrame(
+        columns=["method", "median_pai", "mean_pai", "min_pai", "max_pai", "mean_hit_rate",
+                 "months_pai", "months"])
+    return pd.DataFrame({
+        "Method": s["method"].map(lambda m: pa_mod.METHOD_LABELS.get(m, m)),
+        "Median PAI": s["median_pai"].round(2), "Mean PAI": s["mean_pai"].round(2),
+        "Lowest PAI": s["min_pai"].round(2), "Highest PAI": s["max_pai"].round(2),
+        "Mean hit rate (%)": (100 * s["mean_hit_rate"]).round(1),
+        "Months with a PAI": s["months_pai"].astype(int), "Months": s["months"].astype(int),
+    })
+
+
+def _emerging_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
+    e = pa.emerging if pa.emerging is not None else pd.DataFrame(columns=["trend_class"])
+    counts = e["trend_class"].value_counts()
+    cells = e[e["trend_class"] != "no pattern detected"].groupby("trend_class").apply(
+        lambda f: ", ".join(f.index[:8]) + (" ..." if len(f) > 8 else ""), include_groups=False)
+    return pd.DataFrame({"Category": counts.index, "Cells": counts.to_numpy(),
+                         "Which": [cells.get(k, "") for k in counts.index]})
+
+
+def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
+                  ) -> pa_mod.PatrolAnalysis | None:
+    """Draw the patrol hotspots view for a pack with street-level points.
+
+    Parameters
+    ----------
+    pack
+        The page's pack; nothing is drawn when ``pack.points`` is ``None``.
+    basemap
+        ``"none"`` (offline) or ``"osm"``.
+    key
+        Prefix of every widget key (one view per key).
+
+    Returns
+    -------
+    PatrolAnalysis or None
+        What was drawn (``None`` without points or when the settings fail).
+    """
+    if pack.points is None:
+        return None
+    st.subheader("Patrol hotspots (street scale)")
+    meta = pack.meta
+    st.info(_safe(f"Points: {meta.get('points_source') or 'police.uk street-level crime'}. "
+                  + str(meta.get("points_note") or "")))
+    boroughs = tuple(meta.get("points_boroughs") or ())
+    if not boroughs:
+        st.warning("The pack does not say which boroughs its points cover "
+                   "(pack.json 'points_boroughs'), so there is no study area.")
+        return None
+    st.caption(_safe(f"Study area: {', '.join(boroughs)}. Recorded crime only: referrals are "
+                     "never shown as points, cells or surfaces."))
+    params, value = _form(pack, key)
+    try:
+        pa = _analysis(_pack_key(pack), boroughs, params, pack)
+    except (ValueError, TypeError) as e:
+        st.error(f"The patrol analysis cannot run with these settings: {_safe(e)}")
+        return None
+    st.markdown(_safe(pa.reconciliation_text))
+    left, right = st.columns([3, 1], gap="medium")
+    rendered, legend, title = _rendered(_pack_key(pack), boroughs, params, value, basemap, pa)
+    with left:
+        st.markdown(f"**{_safe(title)}**")
+        mapview.show_rendered(rendered, key=f"{key}_map")
+    with right:
+        st.markdown(legend, unsafe_allow_html=True)
+    st.markdown(f"**Patrol list** ({len(pa.patrol)} cells, {_safe(pa.period_label)}; method: "
+                f"{_safe(pa.method_reason)})")
+    table = _patrol_table(pa)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 height=35 * (min(len(table), 20) + 1) + 3)
+    csv = pa_mod.patrol_for_export(pa)["patrol_list"].to_csv(index=False).encode("utf-8")
+    st.download_button("Download the patrol list (CSV)", csv, file_name="patrol_list.csv",
+                       mime="text/csv", key=f"{key}_download")
+    if pa.backtest is not None:
+        st.markdown("**Backtest: which method would have worked here** (PAI on held-out months)")
+        st.dataframe(_summary_table(pa), hide_index=True, width="stretch")
+        st.altair_chart(pa_mod.pai_chart(pa), width="stretch")
+    if pa.emerging is not None:
+        st.markdown("**Emerging hot spots** (each cell's Gi* status over the months)")
+        st.dataframe(_emerging_table(pa), hide_index=True, width="stretch")
+    with st.expander("Method"):
+        st.markdown(_safe(pa.method_text))
+    return pa
