@@ -11,7 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots._errors import InputDataError
-from ui import cache, data, panels, sidebar, views
+from ui import cache, data, panels, patrol, sidebar, views
+from ui import report as report_ui
 
 st.set_page_config(page_title="Community safety hotspots",
                    layout="wide", initial_sidebar_state="expanded")
@@ -22,24 +23,31 @@ choice = data.choose_source(data.pack_folder())
 folder, base = data.base_pack(choice)
 upload_set, section = data.upload_section() if choice.kind == "uploads" else (None, None)
 pack = data.current_pack(folder, upload_set, section)
-opts = sidebar.render(folder, upload_set, pack)
-stats_params = sidebar.stats_form()
 marking = panels.marking(pack)
-wt = cache.ward_table(*opts.pack_key, *opts.table_key)
-
-with head:
+with head:  # drawn as soon as the pack is known: the page shows while the maps are made
     panels.banner(marking)
     panels.page_header(pack)
-panels.results(opts, wt)
-if not wt.is_empty:
-    st.header("Hotspots, deprivation and trends")
-    try:
-        an = cache.analysis(*opts.pack_key, *opts.table_key, stats_params)
-    except (InputDataError, ValueError) as e:
-        st.error(f"The hotspot statistics cannot be computed for this selection: {e}")
-    else:
-        views.render_analysis_tabs(pack, an, basemap=opts.basemap,  # type: ignore[arg-type]
-                                   suppress_below=opts.selection.suppress_below,
-                                   borough_labels=False)
+patrol_view = patrol.view_switch(pack)
+opts = sidebar.render(folder, upload_set, pack)
+stats_params = sidebar.stats_form()
+wt = cache.ward_table(*opts.pack_key, *opts.table_key)
+
+if patrol_view:
+    patrol.render_patrol(pack, basemap=opts.basemap)  # type: ignore[arg-type]
+else:
+    panels.results(opts, wt, on_ward_click=views.select_ward)
+    if not wt.is_empty:
+        st.header("Hotspots, deprivation and trends")
+        try:
+            an = cache.analysis(*opts.pack_key, *opts.table_key, stats_params)
+        except (InputDataError, ValueError) as e:
+            st.error(f"The hotspot statistics cannot be computed for this selection: {e}")
+        else:
+            views.render_analysis_tabs(pack, an, basemap=opts.basemap,  # type: ignore[arg-type]
+                                       suppress_below=opts.selection.suppress_below,
+                                       borough_labels=False,
+                                       cache_key=(*opts.pack_key, *opts.table_key,
+                                                  stats_params))
+        report_ui.render_export(pack, opts.selection, stats_params, marking=marking)
 panels.data_quality(pack, wt)
 panels.footer(pack, opts, marking)

@@ -23,7 +23,6 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -70,7 +69,8 @@ class Scheme:
     needs_bins
         True when the user must give the class bounds.
     build
-        ``build(y, k, bins)`` returning a fitted mapclassify classifier.
+        ``build(y, k, bins)`` returning an object with ``.bins`` (a fitted mapclassify
+        classifier, or the same bounds computed with numpy).
     """
 
     key: str
@@ -80,18 +80,60 @@ class Scheme:
     build: Callable[[np.ndarray, int, Sequence[float] | None], object]
 
 
-def _quantiles(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
-    return mapclassify.Quantiles(y, k=k)
+# mapclassify is imported only when a scheme needs it: its import compiles numba
+# functions (about 2 s), which the page's default quantiles would otherwise pay on
+# every cold start. Quantiles and equal intervals are the same arithmetic as
+# mapclassify 2.10's (tests/test_maps.py checks they are equal to the last bit).
+
+
+@dataclass(frozen=True)
+class _Bins:
+    """Class upper bounds, shaped like a fitted mapclassify classifier (``.bins``)."""
+
+    bins: np.ndarray
+
+
+def _score_at_percentile(sorted_y: np.ndarray, pct: float) -> float:
+    """``scipy.stats.scoreatpercentile(y, pct)`` ("fraction" interpolation), as mapclassify."""
+    idx = pct / 100.0 * (len(sorted_y) - 1)
+    i = int(idx)
+    if i == idx:
+        return float(sorted_y[i])
+    w0, w1 = (i + 1) - idx, idx - i
+    return float((sorted_y[i] * w0 + sorted_y[i + 1] * w1) / (w0 + w1))
+
+
+def _quantiles(y: np.ndarray, k: int, bins: Sequence[float] | None) -> _Bins:
+    # mapclassify.classifiers.quantile: percentiles at 100/k steps, ties collapsed.
+    w = 100.0 / k
+    p = np.arange(w, 100 + w, w)
+    if p[-1] > 100.0:
+        p[-1] = 100.0
+    sorted_y = np.sort(np.asarray(y, dtype="float64"))
+    return _Bins(np.unique(np.array([_score_at_percentile(sorted_y, q) for q in p])))
 
 
 def _natural_breaks(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
+    import mapclassify
+
     # Fisher-Jenks is the exact (deterministic) optimum of Jenks' natural breaks;
     # mapclassify.NaturalBreaks is a seeded k-means approximation.
     return mapclassify.FisherJenks(y, k=min(k, len(np.unique(y))))
 
 
-def _equal_interval(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
-    return mapclassify.EqualInterval(y, k=k)
+def _equal_interval(y: np.ndarray, k: int, bins: Sequence[float] | None) -> _Bins:
+    # mapclassify.EqualInterval._set_bins.
+    y = np.asarray(y, dtype="float64")
+    max_y, min_y = y.max(), y.min()
+    if min_y == max_y:
+        raise ValueError(f"Not enough unique values in array to form {k} classes. "
+                         "All values in `y` are equal.")
+    width = (max_y - min_y) * 1.0 / k
+    cuts = np.arange(min_y + width, max_y + width, width)
+    if len(cuts) > k:
+        cuts = cuts[0:k]
+    cuts[-1] = max_y
+    return _Bins(cuts.copy())
 
 
 def _user_defined(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
@@ -99,6 +141,8 @@ def _user_defined(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object
         raise ValueError(
             "scheme 'user_defined' needs bins=: a list of class upper bounds, e.g. [5, 10, 20]"
         )
+    import mapclassify
+
     return mapclassify.UserDefined(y, bins=sorted(float(b) for b in bins))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import folium
+import folium.plugins
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -25,7 +26,7 @@ from branca.element import Figure, MacroElement
 from folium.template import Template
 
 from hotspots._errors import CRSError
-from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_SYNC_JS_URL
 from hotspots.classify import (
     MASKED_COLOUR,
     MASKED_INDEX,
@@ -44,8 +45,10 @@ __all__ = [
     "OSM_ATTRIBUTION",
     "SYNTHETIC_BADGE",
     "MapPanel",
+    "SyncedMaps",
     "choropleth",
     "imd_panel",
+    "synced_pair",
     "legend_html",
     "map_palette",
     "measure_panel",
@@ -752,3 +755,61 @@ def _rank_text(rank: pd.Series, hidden: pd.Series | None) -> pd.Series:
     if hidden is not None:
         out = out.where(~hidden.to_numpy(), "not shown (small count)")
     return out.astype(str)
+
+
+# --------------------------------------------------------------------------- synced pair
+
+
+class SyncedMaps(folium.plugins.DualMap):
+    """Two maps side by side in one element, panning and zooming together.
+
+    folium's :class:`~folium.plugins.DualMap` (which ``st_folium`` draws as one
+    component), with the project's own sync script (:data:`hotspots.assets.MAP_SYNC_JS`,
+    served locally) instead of Leaflet.Sync from a CDN. Build it with
+    :func:`synced_pair`.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            hsSyncMaps([{{ this.m1.get_name() }}, {{ this.m2.get_name() }}]);
+        {% endmacro %}
+        """
+    )
+
+    default_js = [("hs_map_sync", MAP_SYNC_JS_URL)]
+
+
+def synced_pair(left: folium.Map, right: folium.Map) -> SyncedMaps:
+    """Put two maps side by side in one element, on one synchronised view.
+
+    Every layer, control and fit of ``left`` and ``right`` moves to the pair's
+    ``m1`` and ``m2`` (the inputs are emptied: pass copies if you keep them).
+    The pair starts on the view of ``left``; panning or zooming either map
+    moves the other. Only local scripts are loaded (Leaflet and the sync
+    script under ``/app/static/``).
+
+    Parameters
+    ----------
+    left, right
+        Maps from :func:`choropleth` (or :func:`measure_panel`,
+        :func:`imd_panel`).
+
+    Returns
+    -------
+    SyncedMaps
+        ``m1`` holds ``left``'s layers, ``m2`` ``right``'s.
+    """
+    pair = SyncedMaps(location=left.location, tiles=None, control_scale=True,
+                      zoom_snap=0.25, zoom_start=left.options.get("zoom", 10))
+    header = cast(Figure, pair.get_root()).header
+    for src, dst in ((left, pair.m1), (right, pair.m2)):
+        dst.default_js = [("leaflet", LEAFLET_JS_URL)]
+        dst.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
+        for name, child in list(src._children.items()):
+            dst.add_child(child, name=name)
+        src._children.clear()
+        for name, child in cast(Figure, src.get_root()).header._children.items():
+            if name.startswith("hs_") and name not in header._children:
+                header.add_child(child, name=name)
+    return pair

@@ -30,13 +30,16 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
+from matplotlib import patheffects, ticker
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
+from matplotlib.textpath import text_to_path
 from matplotlib_scalebar.scalebar import ScaleBar
 
+from hotspots import periods
 from hotspots._errors import CRSError
 from hotspots.classify import (
     MASKED_COLOUR,
@@ -44,6 +47,7 @@ from hotspots.classify import (
     NO_DATA_COLOUR,
     NO_DATA_INDEX,
     SCHEMES,
+    Classification,
     classify,
     palette,
 )
@@ -52,12 +56,14 @@ from hotspots.privacy import DEFAULT_THRESHOLD
 __all__ = [
     "ATTRIBUTION_DEFAULT",
     "DEFAULT_FIGSIZE",
+    "LEGEND_POSITIONS",
     "DEFAULT_PALETTE",
     "FONT_FAMILY",
     "SUPPRESSED_HATCH",
     "category_map",
     "class_map",
     "luminance",
+    "quantile_note",
     "save_figure",
     "trend_chart",
 ]
@@ -73,6 +79,10 @@ DEFAULT_PALETTE = "YlOrRd"
 
 #: A map panel that fits an A4 landscape page beside a second one or a table (inches).
 DEFAULT_FIGSIZE: tuple[float, float] = (11.69 * 0.62, 8.27 * 0.78)
+
+#: Where the legend goes: beside the map (a full-page map) or under it (a half-page
+#: panel: the map then takes the panel's whole width).
+LEGEND_POSITIONS = ("right", "below")
 
 #: Font bundled with matplotlib, so every machine draws the same glyphs.
 FONT_FAMILY = "DejaVu Sans"
@@ -90,8 +100,14 @@ _SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E
 # Map body width (figure fraction); title sizes (points); footer height (inches).
 _MAP_W = 0.66
 _TITLE_PT = 12.5
+_TITLE_PT_NARROW = 11.0  # panels under 6 in wide: one line more often
 _SUB_PT = 8.5
 _FOOT_IN = 0.32
+# Legend under the map: entry and note sizes (points).
+_LEG_PT = 7.5
+_NOTE_PT = 6.5
+# Quantile classes count as "about equal" when every class is within this share of the mean.
+_EQUAL_TOLERANCE = 0.2
 
 _RC: dict[str, Any] = {
     "font.family": "sans-serif",
@@ -191,37 +207,105 @@ def _wrap(text: str, width_in: float, fontsize: float) -> str:
     return textwrap.fill(text, max(20, int(width_in * 72 / (fontsize * 0.6))))
 
 
+def _title_pt(width: float) -> float:
+    return _TITLE_PT_NARROW if width < 6.0 else _TITLE_PT
+
+
 def _head_in(width: float, title: str, subtitle: str | None) -> float:
     """Height in inches of the title band."""
-    lines = _wrap(title, width - 0.2, _TITLE_PT).count("\n") + 1
+    pt = _title_pt(width)
+    lines = _wrap(title, width - 0.2, pt).count("\n") + 1
     sub = (_wrap(subtitle, width - 0.2, _SUB_PT).count("\n") + 1) if subtitle else 0
-    return 0.12 + lines * _TITLE_PT * 1.3 / 72 + sub * _SUB_PT * 1.3 / 72 + 0.12
+    return 0.12 + lines * pt * 1.3 / 72 + sub * _SUB_PT * 1.3 / 72 + 0.12
 
 
-def _new_figure(figsize: tuple[float, float], areas: gpd.GeoDataFrame, *, n_entries: int,
-                title: str, subtitle: str | None) -> tuple[Figure, Axes, Axes]:
-    """Figure with the map on the left and the legend column on the right.
+def _text_in(text: str, pt: float, *, bold: bool = False) -> float:
+    """Width in inches of one line of text in the print font."""
+    prop = FontProperties(family=FONT_FAMILY, size=pt, weight="bold" if bold else "normal")
+    return float(text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]) / 72
 
-    The height shrinks (never grows) to the map's shape, so no band of white is left.
+
+def _fill(text: str, width_in: float, pt: float) -> str:
+    """Wrap text to a measured width in inches (greedy, whole words)."""
+    space = _text_in("a b", pt) - _text_in("ab", pt)
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line, used = "", 0.0
+        for word in para.split():
+            w = _text_in(word, pt)
+            if line and used + space + w > width_in:
+                lines.append(line)
+                line, used = word, w
+            else:
+                line, used = (f"{line} {word}", used + space + w) if line else (word, w)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# Legend under the map: handle + pad and column gap, in ems of the entry font.
+_HANDLE_EM, _PAD_EM, _COLGAP_EM = 2.0, 0.8, 1.4
+
+
+def _below_layout(width: float, labels: Sequence[str], legend_title: str,
+                  note: str | None) -> tuple[int, float]:
+    """Columns and height (inches) of a legend set under the map, with its note."""
+    avail = width - 0.24
+    em = _LEG_PT / 72
+    entry = max((_text_in(t, _LEG_PT) for t in labels), default=1.0) + (
+        _HANDLE_EM + _PAD_EM) * em
+    ncol = 1
+    for n in (3, 2):
+        if n <= len(labels) and n * entry + (n - 1) * _COLGAP_EM * em <= avail:
+            ncol = n
+            break
+    rows = -(-len(labels) // ncol)
+    title_lines = _fill(legend_title, avail, _LEG_PT + 0.5).count("\n") + 1
+    h = 0.06 + title_lines * (_LEG_PT + 0.5) * 1.4 / 72 + rows * _LEG_PT * 1.62 / 72
+    if note:
+        h += 0.05 + (_fill(note, avail, _NOTE_PT).count("\n") + 1) * _NOTE_PT * 1.25 / 72
+    return ncol, h + 0.06
+
+
+def _new_figure(figsize: tuple[float, float], areas: gpd.GeoDataFrame, *, labels: Sequence[str],
+                title: str, subtitle: str | None, legend: str = "right",
+                legend_title: str = "", note: str | None = None) -> tuple[Figure, Axes, Axes]:
+    """Figure with the map and its legend column (right) or band (below).
+
+    The height shrinks (never grows) to the map's shape, so no band of white is
+    left; with the legend below, the map takes the figure's whole width unless the
+    height runs out first.
     """
+    if legend not in LEGEND_POSITIONS:
+        raise ValueError(f"legend must be one of {LEGEND_POSITIONS}; got {legend!r}")
     width, height = figsize
     head, foot = _head_in(width, title, subtitle), _FOOT_IN
-    map_w = width * _MAP_W
     x0, y0, x1, y1 = _extent(areas)
-    map_h = map_w * (y1 - y0) / max(x1 - x0, 1.0)
-    legend_h = 0.45 + 0.24 * n_entries + 0.55
-    body = min(max(map_h, legend_h), height - head - foot)
-    height = min(height, head + body + foot)
+    shape = (y1 - y0) / max(x1 - x0, 1.0)
+    if legend == "below":
+        ncol, leg_h = _below_layout(width, labels, legend_title, note)
+        map_w = width - 0.2
+        body = min(map_w * shape, height - head - foot - leg_h)
+        height = min(height, head + body + leg_h + foot)
+        map_box = (0.1 / width, (foot + leg_h) / height, map_w / width, body / height)
+        leg_box = (0.12 / width, foot / height, (width - 0.24) / width, leg_h / height)
+    else:
+        ncol = 1
+        map_w = width * _MAP_W
+        legend_h = 0.45 + 0.24 * len(labels) + 0.55
+        body = min(max(map_w * shape, legend_h), height - head - foot)
+        height = min(height, head + body + foot)
+        map_box = (0.01, foot / height, _MAP_W, body / height)
+        leg_box = (0.02 + _MAP_W, foot / height, 0.97 - _MAP_W, body / height)
     fig = Figure(figsize=(width, height), facecolor="white")
     FigureCanvasAgg(fig)
     fig.hotspots_head_in = head  # type: ignore[attr-defined]
-    bottom, body_f = foot / height, body / height
-    ax = fig.add_axes((0.01, bottom, _MAP_W, body_f))
+    fig.hotspots_legend = (legend, ncol)  # type: ignore[attr-defined]
+    ax = fig.add_axes(map_box)
     ax.set_axis_off()
     ax.set_aspect("equal", adjustable="box", anchor="N")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    leg_ax = fig.add_axes((0.02 + _MAP_W, bottom, 0.97 - _MAP_W, body_f))
+    leg_ax = fig.add_axes(leg_box)
     leg_ax.set_axis_off()
     return fig, ax, leg_ax
 
@@ -237,11 +321,12 @@ def _extent(areas: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
 def _titles(fig: Figure, title: str, subtitle: str | None) -> None:
     width, height = fig.get_size_inches()
     top = 1 - 0.12 / height
-    wrapped = _wrap(title, width - 0.2, _TITLE_PT)
-    fig.text(0.1 / width, top, wrapped, ha="left", va="top", fontsize=_TITLE_PT,
+    pt = _title_pt(width)
+    wrapped = _wrap(title, width - 0.2, pt)
+    fig.text(0.1 / width, top, wrapped, ha="left", va="top", fontsize=pt,
              fontweight="bold", color=_TEXT_COLOUR)
     if subtitle:
-        y = top - (wrapped.count("\n") + 1) * _TITLE_PT * 1.3 / 72 / height
+        y = top - (wrapped.count("\n") + 1) * pt * 1.3 / 72 / height
         fig.text(0.1 / width, y, _wrap(subtitle, width - 0.2, _SUB_PT), ha="left", va="top",
                  fontsize=_SUB_PT, color="#444444")
 
@@ -287,9 +372,10 @@ def _draw_boroughs(ax: Axes, shapes: gpd.GeoDataFrame | None, *, labels: bool) -
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     ax.apply_aspect()
     placed: list[Any] = []
-    # Biggest boroughs first; a smaller one whose name would overlap is nudged to a
-    # free spot nearby (with a leader line) or, failing that, drawn smaller.
-    order = shapes.assign(_a=shapes.geometry.area).sort_values("_a", ascending=False,
+    # Smallest boroughs first (they have the least room; a big one's name can move
+    # and stay inside it); a name that would overlap is nudged to a free spot nearby
+    # (with a leader line) or drawn smaller.
+    order = shapes.assign(_a=shapes.geometry.area).sort_values("_a", ascending=True,
                                                                kind="stable")
     for name, geom in zip(order["borough_name"], order.geometry, strict=True):
         if geom is None or geom.is_empty or not isinstance(name, str) or not name.strip():
@@ -301,7 +387,8 @@ def _draw_boroughs(ax: Axes, shapes: gpd.GeoDataFrame | None, *, labels: bool) -
         box = text.get_window_extent(renderer).expanded(1.05, 1.1)
         if any(box.overlaps(b) for b in placed):
             box = _nudge(ax, text, pt, placed, renderer)
-        placed.append(box)
+        if box is not None:
+            placed.append(box)
 
 
 def _label_point(geom: Any) -> tuple[float, float]:
@@ -317,25 +404,42 @@ def _label_point(geom: Any) -> tuple[float, float]:
     return float(p.x), float(p.y)
 
 
+# Label fallbacks, nearest first: (font scale, offset in label sizes); 0 = in place.
+_NUDGES = ((1.0, 0.7), (0.8, 0.0), (0.8, 0.7), (1.0, 1.1), (0.8, 1.1), (1.0, 1.6),
+           (0.8, 1.6), (0.8, 2.2))
+_DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))
+
+
 def _nudge(ax: Axes, text: Any, pt: tuple[float, float], placed: list[Any],
            renderer: Any) -> Any:
-    """Move an overlapping label to the nearest free spot (leader line) or shrink it."""
-    box = text.get_window_extent(renderer)
+    """Move an overlapping label to the nearest free spot (leader line), smaller if need be.
+
+    Tries, nearest first, small moves and an 80% size; a label that still finds no
+    free spot is left out (never drawn over another) and listed in
+    ``fig.hotspots_unlabelled``.
+    """
+    size = text.get_fontsize()
     to_data = ax.transData.inverted()
-    w = abs(to_data.transform((box.width, 0))[0] - to_data.transform((0, 0))[0])
-    h = abs(to_data.transform((0, box.height))[1] - to_data.transform((0, 0))[1])
-    for f in (0.7, 1.1, 1.6):
-        for dx, dy in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+    for scale, f in _NUDGES:
+        text.set_fontsize(size * scale)
+        text.set_position(pt)
+        box = text.get_window_extent(renderer)
+        w = abs(to_data.transform((box.width, 0))[0] - to_data.transform((0, 0))[0])
+        h = abs(to_data.transform((0, box.height))[1] - to_data.transform((0, 0))[1])
+        for dx, dy in (_DIRECTIONS if f else ((0, 0),)):
             xy = (pt[0] + dx * w * f * 0.75, pt[1] + dy * h * f * 1.1)
             text.set_position(xy)
             cand = text.get_window_extent(renderer).expanded(1.05, 1.1)
             if not any(cand.overlaps(b) for b in placed):
-                ax.plot([pt[0], xy[0]], [pt[1], xy[1]], color=_TEXT_COLOUR, linewidth=0.4,
-                        zorder=5, solid_capstyle="butt")
+                if f:
+                    ax.plot([pt[0], xy[0]], [pt[1], xy[1]], color=_TEXT_COLOUR,
+                            linewidth=0.4, zorder=5, solid_capstyle="butt")
                 return cand
-    text.set_position(pt)
-    text.set_fontsize(text.get_fontsize() * 0.8)
-    return text.get_window_extent(renderer)
+    fig = ax.figure
+    fig.hotspots_unlabelled = [*getattr(fig, "hotspots_unlabelled", []),  # type: ignore[attr-defined]
+                               text.get_text().replace("\n", " ")]
+    text.remove()
+    return None
 
 
 def _north_arrow(ax: Axes) -> None:
@@ -354,18 +458,27 @@ def _scale_bar(ax: Axes) -> None:
 
 
 def _legend(leg_ax: Axes, handles: list[Patch], *, title: str, note: str | None) -> None:
-    legend = leg_ax.legend(handles=handles, labels=[h.get_label() for h in handles],
-                           title=textwrap.fill(title, 30), loc="upper left",
-                           bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=8,
-                           title_fontsize=8.5, alignment="left", handlelength=2.2,
-                           handleheight=1.3, borderaxespad=0.0, labelspacing=0.55)
+    fig = leg_ax.figure
+    where, ncol = getattr(fig, "hotspots_legend", ("right", 1))
+    below = where == "below"
+    width_in = leg_ax.get_position().width * fig.get_size_inches()[0]
+    legend = leg_ax.legend(
+        handles=handles, labels=[h.get_label() for h in handles],
+        title=_fill(title, width_in, _LEG_PT + 0.5) if below else textwrap.fill(title, 30),
+        loc="upper left", bbox_to_anchor=(0.0, 1.0), frameon=False,
+        fontsize=_LEG_PT if below else 8, title_fontsize=_LEG_PT + 0.5 if below else 8.5,
+        alignment="left", handlelength=_HANDLE_EM if below else 2.2, handletextpad=_PAD_EM,
+        handleheight=1.05 if below else 1.3, borderaxespad=0.0,
+        labelspacing=0.45 if below else 0.55, ncols=ncol, columnspacing=_COLGAP_EM)
     legend.get_title().set_fontweight("bold")
     if note:
-        fig = leg_ax.figure
         box = legend.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
         _, y = leg_ax.transAxes.inverted().transform((box.x0, box.y0))
-        leg_ax.text(0.0, y - 0.03, textwrap.fill(note, 46), transform=leg_ax.transAxes,
-                    ha="left", va="top", fontsize=6.5, color="#444444")
+        text = _fill(note, width_in, _NOTE_PT) if below else textwrap.fill(note, 46)
+        gap = 0.05 / (leg_ax.get_position().height * fig.get_size_inches()[1]) if below \
+            else 0.03
+        leg_ax.text(0.0, y - gap, text, transform=leg_ax.transAxes,
+                    ha="left", va="top", fontsize=_NOTE_PT, color="#444444")
 
 
 def _badge(ax: Axes, badge: str | None) -> None:
@@ -401,6 +514,7 @@ def class_map(
     note: str | None = None,
     badge: str | None = None,
     borough_labels: bool = True,
+    legend: str = "right",
 ) -> Figure:
     """Draw a classed (choropleth) map of one column for print.
 
@@ -440,11 +554,18 @@ def class_map(
     suppressed_label
         Legend text of suppressed areas; default ``"Suppressed (<threshold)"``.
     note
-        Small print under the legend; default the scheme's description.
+        Small print under the legend; default the scheme's description (for
+        quantiles :func:`quantile_note`, which claims equal classes only when
+        the counts are).
     badge
         Optional red badge on the map, e.g. :data:`hotspots.maps.SYNTHETIC_BADGE`.
     borough_labels
         Write borough names on the map.
+    legend
+        ``"right"``: legend column beside the map (a full-page map);
+        ``"below"``: legend in one to three columns under a map that takes the
+        figure's whole width (a half-page panel of the board pack). The figure's
+        height shrinks to fit; it never grows past ``figsize``.
 
     Returns
     -------
@@ -456,7 +577,8 @@ def class_map(
     CRSError
         The areas are not in EPSG:27700 (or have no CRS).
     ValueError
-        Missing column, misaligned mask, or an invalid scheme / palette.
+        Missing column, misaligned mask, an invalid scheme / palette or legend
+        position.
     """
     _check_areas(areas, column, "class_map")
     mask = _mask(suppressed, areas)
@@ -468,10 +590,14 @@ def class_map(
                  masked_label=label)
     colours = list(_palette(palette, c.k))
     index = c.class_index.to_numpy()
+    if note is None:
+        note = quantile_note(c) if scheme == "quantiles" else SCHEMES[scheme].description
+    entries = [*c.class_labels, *([str(c.masked_label)] if c.n_masked else []),
+               *([f"{no_data_label} ({c.n_no_data})"] if c.n_no_data else [])]
     with _style():
-        fig, ax, leg_ax = _new_figure(
-            figsize, areas, n_entries=c.k + (c.n_masked > 0) + (c.n_no_data > 0), title=title,
-            subtitle=subtitle)
+        fig, ax, leg_ax = _new_figure(figsize, areas, labels=entries, title=title,
+                                      subtitle=subtitle, legend=legend,
+                                      legend_title=legend_title, note=note)
         geoms = areas.geometry
         for i, colour in enumerate(colours):
             sel = index == i
@@ -493,8 +619,7 @@ def class_map(
             handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", linewidth=0.5,
                                  label=f"{no_data_label} ({c.n_no_data})"))
         _finish(fig, ax, leg_ax, areas, boroughs, handles, title=title, subtitle=subtitle,
-                legend_title=legend_title, attribution=attribution, badge=badge,
-                note=SCHEMES[scheme].description if note is None else note,
+                legend_title=legend_title, attribution=attribution, badge=badge, note=note,
                 borough_labels=borough_labels)
     fig.classification = c  # type: ignore[attr-defined]
     return fig
@@ -516,6 +641,7 @@ def category_map(
     badge: str | None = None,
     borough_labels: bool = True,
     hatched: Sequence[str] = (),
+    legend: str = "right",
 ) -> Figure:
     """Draw a categorical map (Gi* classes, LISA clusters, bivariate classes) for print.
 
@@ -531,7 +657,7 @@ def category_map(
         :data:`hotspots.statmaps.GI_HOT`, :data:`~hotspots.statmaps.LISA_CLASSES`
         or :data:`~hotspots.statmaps.BIVARIATE_COLOURS`). Every category is
         listed with its ward count, including ``(0)``.
-    title, legend_title, boroughs, attribution, subtitle, figsize, badge, borough_labels
+    title, legend_title, boroughs, attribution, subtitle, figsize, badge, borough_labels, legend
         As :func:`class_map`.
     no_data_label
         Legend word for areas with NaN in ``column``.
@@ -565,9 +691,12 @@ def category_map(
         lambda v: None if v is None else str(v))
     counts = {str(lab): int((text == str(lab)).sum()) for lab in categories}
     n_missing = int((~present).sum())
+    entries = [f"{lab} ({counts[str(lab)]})" for lab in categories] + (
+        [f"{no_data_label} ({n_missing})"] if n_missing else [])
     with _style():
-        fig, ax, leg_ax = _new_figure(figsize, areas, n_entries=len(categories) + (n_missing > 0),
-                                      title=title, subtitle=subtitle)
+        fig, ax, leg_ax = _new_figure(figsize, areas, labels=entries, title=title,
+                                      subtitle=subtitle, legend=legend,
+                                      legend_title=legend_title, note=note)
         handles = []
         for lab, colour in categories.items():
             sel = (text == str(lab)).to_numpy()
@@ -603,6 +732,39 @@ def _finish(fig: Figure, ax: Axes, leg_ax: Axes, areas: gpd.GeoDataFrame,
     _attribution(fig, attribution)
 
 
+def quantile_note(c: Classification) -> str:
+    """Return the small print of a quantile legend that is true for these classes.
+
+    "Each class holds about the same number of areas" only when every class count
+    is within 20% of their mean; otherwise (many tied values such as zero counts,
+    or fewer distinct values than classes) the rule actually used.
+
+    Parameters
+    ----------
+    c
+        The classification drawn (``fig.classification``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from hotspots.classify import classify
+    >>> quantile_note(classify(pd.Series(range(100)), scheme="quantiles", k=4))
+    'Quantiles: each class holds about the same number of areas.'
+    >>> quantile_note(classify(pd.Series([0] * 60 + list(range(1, 41))), k=4))[:36]
+    'Quantiles of the areas shown; ties k'
+    """
+    counts = np.asarray(c.counts, dtype=float)
+    mean = counts.mean() if len(counts) else 0.0
+    if mean > 0 and np.all(np.abs(counts - mean) <= _EQUAL_TOLERANCE * mean):
+        return SCHEMES["quantiles"].description
+    left_out = " (suppressed areas left out)" if c.n_masked else ""
+    return (f"Quantiles of the areas shown{left_out}; ties keep the classes unequal "
+            "(equal values share a class): the counts are in brackets.")
+
+
 def _palette(name: str, k: int) -> tuple[str, ...]:
     """Colours of a print palette; only the greyscale-monotone ColorBrewer ones."""
     return palette(name, k)
@@ -619,18 +781,20 @@ def trend_chart(
     figsize: tuple[float, float] = (11.69 * 0.8, 8.27 * 0.45),
     subtitle: str | None = None,
     attribution: str | None = None,
+    overlay: bool = False,
+    year_start: str | periods.YearStart = "financial",
 ) -> Figure:
-    """Draw monthly values as lines (one per series) for print.
+    """Draw monthly values as lines for print: years end to end, or overlaid.
 
     Parameters
     ----------
     monthly
         Long frame with ``x`` (``"YYYY-MM"`` strings, periods or dates), ``y``
-        (NaN = not covered: the line breaks there, never drawn as zero) and,
-        optionally, ``series`` (e.g. year or borough; one line each, Okabe-Ito
-        colours plus distinct markers so lines stay apart in greyscale).
+        (NaN = not covered or hidden: the line breaks there, never drawn as
+        zero) and, optionally, ``series``.
     x, y, series
-        Column names.
+        Column names. ``series`` gives one line each (Okabe-Ito colours plus
+        distinct markers and dashes, so lines stay apart in greyscale).
     title, ylabel
         Chart title and y axis label.
     figsize
@@ -639,15 +803,26 @@ def trend_chart(
         Optional line under the title.
     attribution
         Optional source line at the bottom.
+    overlay
+        ``False``: one continuous month axis. ``True``: the x axis is the month
+        of the year in the ``year_start`` convention (Apr .. Mar for financial
+        years) and each year is its own line, the same months of earlier years
+        overlaid; ``series`` then names the years (default: the convention's
+        year names, e.g. ``"FY 2025/26"``). The latest year is drawn heaviest.
+    year_start
+        Year convention for ``overlay``: a key of
+        :data:`hotspots.periods.YEAR_STARTS` or a :class:`~hotspots.periods.YearStart`.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The y axis starts at 0 and prints thousands separators (``80,000``).
 
     Raises
     ------
     ValueError
-        A named column is missing or a month cannot be read.
+        A named column is missing, a month cannot be read, or (overlay) one
+        series holds the same month of the year twice.
     """
     missing = [c for c in (x, y, series) if c is not None and c not in monthly.columns]
     if missing:
@@ -659,37 +834,69 @@ def trend_chart(
         raise ValueError(f"trend_chart: column {x!r} must hold months like '2025-04' ({exc})") \
             from exc
     data = pd.DataFrame({"month": months, "value": pd.to_numeric(monthly[y], errors="coerce"),
-                         "series": monthly[series].astype(str) if series else ""})
-    axis = pd.period_range(data["month"].min(), data["month"].max(), freq="M") if len(data) \
-        else pd.PeriodIndex([], freq="M")
+                         "series": monthly[series].astype(str).to_numpy() if series else ""})
+    if overlay:
+        ys = periods.get_year_start(year_start)
+        data["pos"] = (data["month"].map(lambda p: p.month) - ys.start_month) % 12
+        if not series:
+            data["series"] = [ys.name(ys.year_of(str(p))) for p in data["month"]]
+        ticks = list(range(12))
+        labels = [pd.Period(f"2000-{(ys.start_month - 1 + i) % 12 + 1:02d}", "M").strftime("%b")
+                  for i in ticks]
+        n_pos = 12
+        twice = data.groupby(["series", "pos"])["month"].nunique()
+        if (twice > 1).any():
+            bad = twice[twice > 1].index[0]
+            raise ValueError(f"trend_chart: series {bad[0]!r} holds more than one "
+                             f"{labels[bad[1]]}; with overlay=True each series must be one "
+                             f"year ({ys.label}): pass series= the year column")
+    else:
+        axis = pd.period_range(data["month"].min(), data["month"].max(), freq="M") if len(data) \
+            else pd.PeriodIndex([], freq="M")
+        where = {p: i for i, p in enumerate(axis)}
+        data["pos"] = data["month"].map(where)
+        n_pos = len(axis)
+        step = max(1, int(np.ceil(len(axis) / 12)))
+        ticks = list(range(0, len(axis), step))
+        labels = [axis[t].strftime("%b\n%Y") for t in ticks]
     markers = ("o", "s", "^", "D", "v", "P", "X")
+    dashes = ("-", "--", "-.", ":")
     with _style():
         fig = Figure(figsize=figsize, facecolor="white")
         FigureCanvasAgg(fig)
         width, height = figsize
         top = 1 - (_head_in(width, title, subtitle) + 0.05) / height
         bottom = (0.5 + (0.2 if attribution else 0.0)) / height
-        right = 0.8 if series else 0.97
-        ax = fig.add_axes((0.8 / width, bottom, right - 0.8 / width, top - bottom))
-        names = list(dict.fromkeys(data["series"])) if series else [""]
+        right = 0.8 if (series or overlay) else 0.97
+        ax = fig.add_axes((0.9 / width, bottom, right - 0.9 / width, top - bottom))
+        names = list(dict.fromkeys(data["series"])) if (series or overlay) else [""]
         for i, name in enumerate(names):
-            part = data[data["series"] == name].groupby("month")["value"].sum(min_count=1)
-            line = pd.Series(np.nan, index=axis)
-            line.loc[part.index] = part.to_numpy()
-            ax.plot(range(len(axis)), line.to_numpy(), color=_SERIES_COLOURS[i % 7],
-                    marker=markers[i % len(markers)], markersize=3.5, linewidth=1.8,
-                    label=name or None)
-        step = max(1, int(np.ceil(len(axis) / 12)))
-        ticks = list(range(0, len(axis), step))
-        ax.set_xticks(ticks, [axis[t].strftime("%b\n%Y") for t in ticks], fontsize=7)
-        ax.set_xlim(-0.5, max(len(axis) - 0.5, 0.5))
+            part = data[data["series"] == name].groupby("pos")["value"].sum(min_count=1)
+            line = np.full(n_pos, np.nan)
+            line[part.index.to_numpy(dtype=int)] = part.to_numpy()
+            latest = overlay and i == len(names) - 1
+            ax.plot(range(n_pos), line, color=_SERIES_COLOURS[i % 7],
+                    marker=markers[i % len(markers)], markersize=4 if latest else 3.5,
+                    linewidth=2.4 if latest else 1.6,
+                    linestyle="-" if latest or not overlay else dashes[(len(names) - 1 - i) % 4],
+                    label=name or None, zorder=3 + i)
+        ax.set_xticks(ticks, labels, fontsize=7.5 if overlay else 7)
+        ax.set_xlim(-0.5, max(n_pos - 0.5, 0.5))
         ax.set_ylim(bottom=0)
+        if not np.isfinite(data["value"]).any():
+            ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10],
+                                                      integer=True))
         ax.set_ylabel(ylabel, fontsize=8.5)
+        if overlay:
+            ax.set_xlabel(f"Month ({ys.label})", fontsize=8)
         ax.tick_params(axis="y", labelsize=7.5)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.spines[["top", "right"]].set_visible(False)
-        if series:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5)
+        if series or overlay:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5,
+                      handlelength=2.8)
         _titles(fig, title, subtitle)
         _attribution(fig, attribution or "")
     return fig

@@ -15,8 +15,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hotspots import pipeline, uploads
+from hotspots.assets import MAP_SYNC_JS_URL
+from ui.mapview import CLICK_OBJECTS, clicked_area
 from ui.panels import SYNTHETIC_TEXT
 from ui.sidebar import PACK_ENV, pack_folder
+from ui.views import DRILLDOWN_TAB
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard.py")
@@ -123,21 +126,62 @@ def test_two_legends_with_counts_and_no_data(default_run, pack):
 
 def test_maps_load_only_local_scripts_and_report_nothing(default_run):
     maps = _maps(default_run)
-    assert len(maps) == 4  # measure and IMD, plus Gi* and LISA in the open Hotspots tab
-    for args in maps:
+    # The measure/IMD pair is one component; the open "Hotspots" tab adds Gi* and LISA.
+    assert len(maps) == 3
+    pair, others = maps[0], maps[1:]
+    assert pair["js_links"] == ["/app/static/vendor/leaflet/leaflet.js", MAP_SYNC_JS_URL]
+    assert "map_div2" in pair["script"]  # both maps in the one synchronised element
+    # The pair reports ward clicks only (never the view: panning does not rerun).
+    assert pair["returned_objects"] == list(CLICK_OBJECTS)
+    for args in others:
         assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
-        assert args["css_links"] == ["/app/static/vendor/leaflet/leaflet.css"]
         assert args["returned_objects"] == []
+    for args in maps:
+        assert args["css_links"] == ["/app/static/vendor/leaflet/leaflet.css"]
         assert "tileLayer" not in args["script"] and "https://" not in args["header"]
         assert args["height"] >= 400
 
 
 def test_two_maps_side_by_side(default_run):
-    # st_folium renders as a custom component inside two columns of one row.
+    # Titles above the synchronised pair, one legend under each half.
     cols = default_run.columns
-    assert len(cols) >= 2
-    assert any("hs-legend" in m.value for m in cols[0].markdown)
-    assert any("hs-legend" in m.value for m in cols[1].markdown)
+    assert len(cols) >= 4
+    assert any("hs-map-title" in m.value for m in cols[0].markdown)
+    assert any("hs-map-title" in m.value for m in cols[1].markdown)
+    assert any("hs-legend" in m.value and "Crimes" in m.value for m in cols[2].markdown)
+    assert any("hs-legend" in m.value and "IMD 2019" in m.value for m in cols[3].markdown)
+
+
+def test_clicked_ward_is_read_from_the_feature():
+    known = ["E05000001", "E05000002"]
+    feature = {"id": "E05000002", "properties": {"area_code": "E05000002"}}
+    assert clicked_area({"last_active_drawing": feature}, known) == "E05000002"
+    by_prop = {"id": None, "properties": {"area_code": "E05000001"}}
+    assert clicked_area({"last_active_drawing": by_prop}, known) == "E05000001"
+    outline = {"id": "Camden", "properties": {"borough_name": "Camden"}}
+    assert clicked_area({"last_active_drawing": outline}, known) is None
+    assert clicked_area(None, known) is None
+    assert clicked_area({"last_active_drawing": None}, known) is None
+
+
+def test_map_click_opens_the_ward_in_the_drill_down(pack):
+    at = _fresh()
+    wt = pipeline.ward_table(pack, pipeline.Selection(
+        "crime:all", pack.months[-12], pack.months[-1]))
+    row = wt.frame.dropna(subset=["count"]).sort_values("area_code").iloc[10]
+    # What views.select_ward (the pair's click callback) sets.
+    at.session_state["hs_drill_clicked"] = str(row["area_code"])
+    at.session_state["hs_tab"] = DRILLDOWN_TAB
+    at.run()
+    assert not at.exception
+    box = at.selectbox(key="hs_drill_ward")
+    assert str(row["area_name"]) in box.value
+    shown = [m.value for m in at.markdown] + [h.value for h in at.subheader]
+    assert any(str(row["area_name"]) in v for v in shown)
+    # The click is used once: a later choice in the list is not overridden.
+    other = next(o for o in box.options if str(row["area_name"]) not in o)
+    box.set_value(other).run()
+    assert at.selectbox(key="hs_drill_ward").value == other
 
 
 def test_table_has_ranked_wards(default_run):

@@ -413,11 +413,12 @@ def test_borough_filter_palettes_and_labels(pack):
     assert "#54278f" in imd or "#6a51a3" in imd
     assert "Class bounds from all of them" in imd
     assert "— Hackney" in _heading(at)
-    for m in _maps(at)[:2]:  # the measure and IMD maps (analysis maps carry no labels)
-        assert re.search(r"hs-borough-label.{0,12}Hackney", m["script"])
-        assert "hs-borough-label" in m["header"]  # its style, inline: no stylesheet fetched
-        assert "https://" not in m["header"] and m["js_links"] == [
-            "/app/static/vendor/leaflet/leaflet.js"]
+    pair = _maps(at)[0]  # the measure and IMD maps, one component (analysis maps: no labels)
+    for half in pair["script"].split('"map_div2",', 1):
+        assert re.search(r"hs-borough-label.{0,12}Hackney", half)
+    assert "hs-borough-label" in pair["header"]  # its style, inline: no stylesheet fetched
+    assert "https://" not in pair["header"] and pair["js_links"] == [
+        "/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/hotspots/map-sync.js"]
     at.checkbox(key="borough_labels").uncheck().run()
     assert all("hs-borough-label" not in m["script"] for m in _maps(at))
 

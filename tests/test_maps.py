@@ -325,3 +325,94 @@ def test_imd_panel_legend_states_reference_and_falls_back_from_user_bins(wards, 
     props = [f["properties"] for f in _geojson_layers(p.map)[0].data["features"]]
     assert props[0]["imd_rank_display"] == "8 of 8" and props[7]["imd_score_display"] == "no data"
     assert props[8]["imd_decile_display"] == "1"
+
+
+# --------------------------------------------------------------------------- synced pair
+
+
+def test_static_assets_write_the_map_sync_script(tmp_path):
+    from hotspots.assets import MAP_SYNC_FILE, MAP_SYNC_JS, MAP_SYNC_JS_URL, ensure_static_assets
+
+    ensure_static_assets(tmp_path)
+    sync = tmp_path / MAP_SYNC_FILE
+    assert sync.read_text(encoding="utf-8") == MAP_SYNC_JS
+    assert MAP_SYNC_JS_URL == "/app/" + MAP_SYNC_FILE.as_posix()
+    sync.write_text("broken")
+    ensure_static_assets(tmp_path)  # a damaged copy is replaced
+    assert sync.read_text(encoding="utf-8") == MAP_SYNC_JS
+    # The script guards against the follower moving the leader back (a loop).
+    assert "busy" in MAP_SYNC_JS and "window.hsSyncMaps" in MAP_SYNC_JS
+
+
+def test_synced_pair_moves_layers_and_loads_only_local_scripts(wards, ward_table):
+    from hotspots.assets import MAP_SYNC_JS_URL
+    from hotspots.maps import SyncedMaps, imd_panel, measure_panel, synced_pair
+
+    web = wards.to_crs("EPSG:4326")
+    left = measure_panel(web, ward_table, title="Referrals", value_label="Referrals",
+                         integer=True, sensitive=True, threshold=5, k=3, borough_labels=True,
+                         borough_outlines=web.dissolve("borough_name").reset_index()).map
+    right = imd_panel(web, ward_table, k=3).map
+    n_left, n_right = len(left._children), len(right._children)
+    pair = synced_pair(left, right)
+    assert isinstance(pair, SyncedMaps)
+    assert len(pair.m1._children) == n_left and len(pair.m2._children) == n_right
+    assert not left._children and not right._children  # moved, not copied
+    page = pair.get_root().render()
+    # Each map: one GeoJSON feature per ward (9), with the ward code as its id.
+    m1, m2 = pair.m1.get_name(), pair.m2.get_name()
+    assert f"hsSyncMaps([{m1}, {m2}]);" in page
+    for code in wards["area_code"]:
+        assert page.count(f'"id": "{code}"') == 2
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts and all(s.startswith("/app/static/") for s in scripts), scripts
+    assert MAP_SYNC_JS_URL in scripts and LEAFLET_JS_URL in scripts
+    assert "cdn.jsdelivr" not in page and "https://" not in page.split("<body>")[0]
+    assert "hs-borough-label" in page  # the label style travelled to the pair's header
+    assert "\\u0026lt;5" in page  # suppressed tooltips kept ("&lt;5", JSON-escaped)
+
+
+# --------------------------------------------------------------------------- classes
+
+
+@pytest.mark.parametrize("k", [1, 3, 5, 7, 9])
+@pytest.mark.parametrize("kind", ["gamma", "ties", "tiny", "two_values"])
+def test_numpy_quantiles_and_equal_intervals_equal_mapclassify(kind, k):
+    """The schemes computed without mapclassify give its bounds exactly (no tolerance)."""
+    import warnings
+
+    import mapclassify
+
+    from hotspots.classify import SCHEMES
+
+    rng = np.random.default_rng(k)
+    y = {"gamma": rng.gamma(2.0, 40.0, 704),
+         "ties": rng.integers(0, 12, 704).astype(float),
+         "tiny": rng.normal(0.0, 1e-3, 37),
+         "two_values": np.array([3.0, 3.0, 3.0, 8.0])}[kind]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        q_ref = mapclassify.Quantiles(y, k=k).bins
+        e_ref = mapclassify.EqualInterval(y, k=k).bins
+    q = SCHEMES["quantiles"].build(y, k, None).bins  # type: ignore[attr-defined]
+    e = SCHEMES["equal_interval"].build(y, k, None).bins  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(q, q_ref)
+    np.testing.assert_array_equal(e, e_ref)
+
+
+def test_page_import_does_not_import_mapclassify():
+    """mapclassify's import compiles numba code (~2 s): only natural breaks may pay it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pandas as pd\n"
+            "import ui.cache, ui.panels, ui.views, hotspots.maps\n"
+            "from hotspots.classify import classify\n"
+            "classify(pd.Series([1.0, 2, 3, 9]), scheme='quantiles', k=3)\n"
+            "classify(pd.Series([1.0, 2, 3, 9]), scheme='equal_interval', k=3)\n"
+            "print('mapclassify' in sys.modules)\n"
+            "classify(pd.Series([1.0, 2, 3, 9]), scheme='natural_breaks', k=2)\n"
+            "print('mapclassify' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout.split()
+    assert out == ["False", "True"]

@@ -17,8 +17,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from hotspots import disclosure
+from hotspots import disclosure, staticmaps
 from hotspots.report import (
+    MapTablePage,
     Table,
     build_report,
     comparable_manifest,
@@ -27,7 +28,9 @@ from hotspots.report import (
     safe_name,
 )
 from hotspots.report.build import _write_csvs, _write_xlsx
-from hotspots.report.content import SECONDARY_TEXT, _hide_derived
+from hotspots.report.content import SECONDARY_TEXT, _hide_derived, build_section, resolve_period
+from hotspots.report.figures import MAP_PANEL_IN, section_figures
+from hotspots.report.pdf import PDF_DPI
 
 MARKING = "OFFICIAL-SENSITIVE"
 PERIOD = ("2025-04", "2026-03")
@@ -41,9 +44,25 @@ def _cfg(out: Path, **extra):  # type: ignore[no-untyped-def]
     return config_from_mapping(data)
 
 
+PATROL_TITLE = "Patrol cells: next week (test page)"
+
+
+def _patrol_page(pack) -> MapTablePage:  # type: ignore[no-untyped-def]
+    """A stand-in for the patrol section: one map and a ranked table."""
+    areas = pack.areas[pack.areas["borough_name"] == "Lambeth"].copy()
+    areas["crimes"] = np.arange(len(areas)) * 7
+    fig = staticmaps.class_map(areas, "crimes", title="Lambeth cells", legend_title="Crimes",
+                               figsize=(6.0, 5.4), legend="below")
+    table = pd.DataFrame({"Rank": range(1, 41), "Cell": [f"=cell {i}" for i in range(40)],
+                          "Crimes": [12345 - 100 * i for i in range(40)]})
+    return MapTablePage(PATROL_TITLE, fig, table, name="patrol-cells",
+                        notes=("Hot-spot patrol cells, 28 days.",))
+
+
 @pytest.fixture(scope="session")
 def built(pack, tmp_path_factory):  # type: ignore[no-untyped-def]
-    return build_report(_cfg(tmp_path_factory.mktemp("pack")), pack=pack, command="test")
+    return build_report(_cfg(tmp_path_factory.mktemp("pack")), pack=pack, command="test",
+                        extra_pages=[_patrol_page(pack)])
 
 
 @pytest.fixture(scope="session")
@@ -239,7 +258,11 @@ def test_png_maps_at_print_resolution(built):
             "crime-all_lisa_map.png", "referrals-all_measure_map.png",
             "referrals-all_monthly.png"} <= names
     im = Image.open(next(p for p in built.pngs if p.name == "crime-all_measure_map.png"))
-    assert round(im.info["dpi"][0]) == 300 and im.size[0] >= 2000
+    # The PNG is the printed map (half an A4 landscape page) at 300 dpi, so at 100% zoom
+    # it shows what the paper shows; it was >= 2000 px when maps were drawn larger and
+    # shrunk onto the page.
+    assert round(im.info["dpi"][0]) == 300 and im.size[0] == round(300 * MAP_PANEL_IN[0])
+    assert 1500 <= im.size[0] and im.size[1] <= round(300 * MAP_PANEL_IN[1])
 
 
 def test_outputs_listed_in_manifest_with_hashes(built):
@@ -322,3 +345,73 @@ def test_page_export_builds_and_offers_downloads():
     text = " ".join(p.extract_text() for p in PdfReader(__import__("io").BytesIO(built.pdf))
                     .pages)
     assert "shown as '<6'" in _norm(text)
+
+
+# --------------------------------------------------------------------------- print layout
+
+
+@pytest.mark.skipif(shutil.which("pdfimages") is None, reason="poppler-utils not installed")
+def test_maps_printed_at_100_percent_and_fill_the_page(built, pages, tmp_path):
+    listing = subprocess.run(["pdfimages", "-list", str(built.pdf)], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    rows = [line.split() for line in listing]
+    map_pages = [i for i, p in enumerate(pages, start=1)
+                 if "beside deprivation" in p or "Hot spots and clusters:" in p[:400]]
+    for i in map_pages:
+        imgs = [r for r in rows if int(r[0]) == i]
+        assert len(imgs) == 2, (i, imgs)
+        for r in imgs:  # columns 12, 13: x-ppi, y-ppi; 100% = the raster's own dpi
+            assert abs(int(r[12]) - PDF_DPI) <= 3 and abs(int(r[13]) - PDF_DPI) <= 3, r
+    # The maps and legends reach into the bottom third of the page (it was left empty).
+    i = map_pages[0]
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(i), "-l", str(i),
+                    str(built.pdf), str(tmp_path / "m")], check=True)
+    a = np.asarray(Image.open(next(tmp_path.glob("m*.png"))).convert("L"), dtype=float)
+    h, w = a.shape
+    band = a[int(h * 0.62):int(h * 0.78)]
+    for half in (band[:, : w // 2], band[:, w // 2:]):
+        assert (half < 200).mean() > 0.03
+
+
+def test_referral_trend_shows_no_small_month_and_says_so(pack, tmp_path):
+    cfg = _cfg(tmp_path, measures=["referrals:category:County Lines"], boroughs=["Hillingdon"])
+    s = build_section(pack, cfg, cfg.measures[0], resolve_period(pack.months, cfg))
+    raw = s.monthly.assign(c=pd.to_numeric(s.monthly["count"], errors="coerce"))
+    hidden = s.monthly["status"].astype(str).str.startswith("suppressed")
+    assert hidden.sum() >= 5  # this borough and category has many months of 1 to 4
+    (chart,) = [f for f in section_figures(s, pack.meta) if f.kind == "chart"]
+    ax = chart.figure.axes[0]
+    drawn = np.concatenate([ln.get_ydata() for ln in ax.get_lines()])
+    assert drawn.size == 12 * len(ax.get_lines())  # month of year on x, one line a year
+    assert not ((drawn >= 1) & (drawn <= 4)).any()
+    assert np.isnan(drawn).sum() >= hidden.sum()  # gaps, never zeros
+    shown = raw.loc[raw["status"] == "shown", "c"]
+    assert sorted(drawn[~np.isnan(drawn)]) == sorted(shown)  # every shown month, as counted
+    caption = " ".join(t.get_text() for t in chart.figure.texts)
+    caption = " ".join(caption.split())
+    assert "Months with 1 to 4 referrals are suppressed and drawn as gaps (never as 0)" in caption
+    assert f"{int(hidden.sum())} months hidden here" in caption
+
+
+def test_method_card_states_the_disclosure_markers(pages):
+    card = _norm(pages[-1])
+    for words in ("'<5' = a small count (1 to 4)", "'c' = a count hidden to protect a small "
+                  "count", "Zero is shown as 0", "No point location of a referral is used "
+                  "anywhere"):
+        assert words in card, words
+
+
+def test_patrol_hook_page_with_map_and_table(built, pages):
+    i = next(i for i, p in enumerate(pages) if PATROL_TITLE in p)
+    assert i == len(pages) - 2  # after the measures, before the method card
+    text = _norm(pages[i])
+    assert "=cell 0" in text and "12,345" in text and "=cell 29" in text
+    assert "=cell 30" not in text and "First 30 of 40 rows; the CSV has them all." in text
+    assert MARKING in pages[i]
+    png = next(p for p in built.pngs if p.name == "patrol-cells.png")
+    csv = next(p for p in built.csvs if p.name == "patrol-cells.csv")
+    assert Image.open(png).size[0] == 1800  # 6.0 in at 300 dpi
+    body = csv.read_text()
+    assert body.count("\n") == 41 and "'=cell 39" in body  # every row, formula neutralised
+    m = comparable_manifest(built.manifest)
+    assert {"patrol-cells.png", "patrol-cells.csv"} <= set(m["outputs"])

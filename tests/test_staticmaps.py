@@ -22,6 +22,7 @@ from hotspots.staticmaps import (
     category_map,
     class_map,
     luminance,
+    quantile_note,
     save_figure,
     trend_chart,
 )
@@ -165,3 +166,127 @@ def test_trend_chart_breaks_at_missing_months() -> None:
     assert len(y) == 5 and np.isnan(y[2]) and np.isnan(y[4])  # March absent, May NaN
     assert y[0] == 10 and y[3] == 9
     assert fig.axes[0].get_ylabel() == "Crimes"
+
+
+# --------------------------------------------------------------------------- print layout
+
+
+def _inches(fig, artist) -> object:  # type: ignore[no-untyped-def]
+    fig.canvas.draw()
+    return artist.get_window_extent(fig.canvas.get_renderer()).transformed(
+        fig.dpi_scale_trans.inverted())
+
+
+def test_legend_below_gives_the_map_the_panel_width(grid: gpd.GeoDataFrame) -> None:
+    panel = (5.2, 5.45)
+    right = class_map(grid, "value", title="t", legend_title="Crimes", figsize=panel)
+    below = class_map(grid, "value", title="t", legend_title="Crimes", figsize=panel,
+                      legend="below")
+    w_right = _inches(right, right.axes[0]).width
+    w_below = _inches(below, below.axes[0]).width
+    assert w_right <= 0.67 * panel[0] and w_below >= 0.9 * panel[0], (w_right, w_below)
+    (leg,) = below.findobj(Legend)
+    box, map_box = _inches(below, leg), _inches(below, below.axes[0])
+    assert box.y1 <= map_box.y0 + 0.01  # under the map, not beside it
+    assert leg._ncols >= 2  # entries in columns, not one long list
+    # nothing runs into the attribution line or off the figure
+    note = [t for t in below.axes[1].texts if t.get_text().startswith("Quantiles")]
+    attribution = [t for t in below.texts if t.get_text().startswith("Contains OS")]
+    assert note and attribution
+    assert _inches(below, note[0]).y0 > _inches(below, attribution[0]).y1
+    assert below.get_size_inches()[1] <= panel[1] + 1e-9
+
+
+def test_legend_position_is_checked(grid: gpd.GeoDataFrame) -> None:
+    with pytest.raises(ValueError, match="'left'"):
+        class_map(grid, "value", title="t", legend_title="t", legend="left")
+    g = grid.assign(cls=["Hot 99%"] * 20)
+    with pytest.raises(ValueError, match="legend must be one of"):
+        category_map(g, "cls", categories={"Hot 99%": "#b2182b"}, title="t", legend_title="t",
+                     legend="top")
+
+
+def test_quantile_note_only_claims_equal_classes_when_true(grid: gpd.GeoDataFrame) -> None:
+    even = classify(pd.Series(np.arange(100.0)), scheme="quantiles", k=5)
+    assert quantile_note(even) == "Quantiles: each class holds about the same number of areas."
+    # 60 zero wards and 40 others: the class of 0 holds 60, the others about 10 each
+    ties = classify(pd.Series([0.0] * 60 + list(range(1, 41))), scheme="quantiles", k=5)
+    assert max(ties.counts) >= 2 * min(ties.counts)
+    assert "same number" not in quantile_note(ties) and "ties" in quantile_note(ties)
+    zeros = grid.assign(value=[0] * 12 + list(range(5, 11)) + [np.nan, np.nan])
+    fig = class_map(zeros, "value", title="t", legend_title="n")
+    notes = [t.get_text() for t in fig.axes[1].texts]
+    assert notes and "same number" not in notes[0] and "ties keep the classes unequal" in \
+        " ".join(notes[0].split())
+
+
+def test_london_borough_names_fit_without_overlap_at_print_size(pack) -> None:  # type: ignore[no-untyped-def]
+    areas = pack.areas.assign(v=np.arange(len(pack.areas)) % 17)
+    fig = class_map(areas, "v", title="Crimes by ward", legend_title="Crimes",
+                    figsize=(5.2, 5.45), legend="below", subtitle="Apr 2025 to Mar 2026")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_zorder() == 6]  # borough names (N arrow is 7)
+    names = {" ".join(t.get_text().replace("&", "and").split()) for t in labels}
+    assert names == set(areas["borough_name"]), set(areas["borough_name"]) ^ names
+    assert not getattr(fig, "hotspots_unlabelled", [])
+    assert min(t.get_fontsize() for t in labels) >= 4.1  # printed at 100%: still legible
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    clash = [(labels[i].get_text(), labels[j].get_text()) for i in range(len(boxes))
+             for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+    assert not clash
+    # and the names sit inside the map panel
+    panel = ax.get_window_extent(renderer)
+    assert all(panel.x0 - 1 <= b.x0 and b.x1 <= panel.x1 + 1 for b in boxes)
+
+
+# --------------------------------------------------------------------------- trend chart
+
+
+def _two_years() -> pd.DataFrame:
+    months = pd.period_range("2024-04", "2026-03", freq="M").astype(str)
+    values = [70000.0 + 100 * i for i in range(24)]
+    values[5] = np.nan  # Sep 2024 not covered
+    return pd.DataFrame({"month": months, "value": values})
+
+
+def test_trend_overlay_puts_the_same_months_of_each_year_together() -> None:
+    fig = trend_chart(_two_years(), title="Monthly", ylabel="Crimes", overlay=True,
+                      year_start="financial")
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == ["FY 2024/25", "FY 2025/26"]
+    first, second = (ln.get_ydata() for ln in lines)
+    assert len(first) == len(second) == 12
+    assert list(lines[0].get_xdata()) == list(range(12))
+    assert first[0] == 70000 and second[0] == 71200  # both Aprils at x = 0
+    assert np.isnan(first[5]) and second[5] == 71700  # a gap, never a zero
+    assert [t.get_text() for t in ax.get_xticklabels()][:3] == ["Apr", "May", "Jun"]
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "Mar"
+    assert ax.get_ylim()[0] == 0
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "60,000" in ticks and all("," in t for t in ticks if len(t) > 3)
+    assert lines[1].get_linewidth() > lines[0].get_linewidth()  # the latest year stands out
+
+
+def test_trend_overlay_calendar_years_and_series_checks() -> None:
+    fig = trend_chart(_two_years(), title="t", ylabel="n", overlay=True, year_start="calendar")
+    ax = fig.axes[0]
+    assert [ln.get_label() for ln in ax.get_lines()] == ["2024", "2025", "2026"]
+    assert ax.get_xticklabels()[0].get_text() == "Jan"
+    assert np.isnan(ax.get_lines()[0].get_ydata()[0])  # Jan 2024: before the data
+    with pytest.raises(ValueError, match="more than one Apr"):
+        trend_chart(_two_years().assign(s="all"), series="s", title="t", ylabel="n",
+                    overlay=True)
+
+
+def test_trend_continuous_keeps_years_end_to_end_with_separators() -> None:
+    m = _two_years().assign(year=["a"] * 12 + ["b"] * 12)
+    fig = trend_chart(m, series="year", title="t", ylabel="n")
+    ax = fig.axes[0]
+    a, b = (ln.get_ydata() for ln in ax.get_lines())
+    assert len(a) == 24 and np.isnan(a[12:]).all() and np.isnan(b[:12]).all()
+    fig.canvas.draw()
+    assert any(t.get_text() == "60,000" for t in ax.get_yticklabels())

@@ -11,6 +11,7 @@ hands each caller its own copy (ward tables, maps).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import streamlit as st
 from hotspots import analysis as _analysis
 from hotspots import maps, pipeline, uploads
 from hotspots.assets import ensure_static_assets
+from ui import mapview
 
 _HASH: dict[Any, Any] = {uploads.UploadSet: lambda u: u.digest}
 
@@ -156,6 +158,58 @@ def imd_panel(
         borough_outlines=outlines, palette_name=palette, borough_labels=borough_labels,
         class_reference=p.imd["imd_score"] if boroughs and "imd_score" in p.imd else None,
     )
+
+
+@st.cache_data(show_spinner="Drawing the maps...", max_entries=32, hash_funcs=_HASH)
+def map_pair(
+    folder: str | None,
+    upload_set: uploads.UploadSet | None,
+    measure: str,
+    month_from: str,
+    month_to: str,
+    rate: str,
+    suppress_below: int,
+    boroughs: tuple[str, ...],
+    scheme: str,
+    k: int,
+    bins: tuple[float, ...] | None,
+    basemap: str,
+    value_label: str,
+    palette: str = "YlOrRd",
+    imd_palette: str = "Blues",
+    borough_labels: bool = False,
+) -> mapview.RenderedPair:
+    """Return the measure and IMD maps as one synchronised pair, rendered for the page.
+
+    Rendered once per selection and map options: a rerun that changes
+    nothing here (another tab, a statistics setting) sends the cached text.
+    Without IMD scores the measure map is drawn alone.
+    """
+    measure_p = measure_panel(folder, upload_set, measure, month_from, month_to, rate,
+                              suppress_below, boroughs, scheme, k, bins, basemap, value_label,
+                              palette, borough_labels)
+    p = pack(folder, upload_set)
+    has_imd = "imd_score" in p.imd and bool(p.imd["imd_score"].notna().any())
+    if not has_imd:
+        return mapview.RenderedPair(mapview.render_map(measure_p.map), measure_p.title,
+                                    measure_p.legend)
+    imd_p = imd_panel(folder, upload_set, scheme, k, basemap, imd_palette, borough_labels,
+                      boroughs)
+    return mapview.RenderedPair(
+        mapview.render_map(maps.synced_pair(measure_p.map, imd_p.map)),
+        measure_p.title, measure_p.legend, imd_p.title, imd_p.legend)
+
+
+@st.cache_data(show_spinner="Drawing the map...", max_entries=32, hash_funcs=_HASH)
+def rendered_panel(key: tuple[Any, ...],
+                   _build: Callable[[], mapview.RenderedPanel]) -> mapview.RenderedPanel:
+    """Return ``_build()``, once per ``key`` (the analysis' cache arguments and the view's).
+
+    ``_build`` (not hashed) draws and renders a statistics map of the analysis
+    that ``key`` names; the analysis maps of a tab are then rendered once per
+    selection, statistics and map options, not on every rerun.
+    """
+    return _build()
 
 
 @st.cache_data(show_spinner="Computing hotspot statistics...", max_entries=16, hash_funcs=_HASH)

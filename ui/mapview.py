@@ -1,11 +1,46 @@
-"""st_folium glue: draw a folium map that reports nothing back to the server."""
+"""st_folium glue: draw folium maps that report nothing back, or only a click.
+
+Rendering a folium map into the component's arguments (the Leaflet script with
+the inline GeoJSON, about 0.9 MB per 700 wards) takes a few tenths of a second;
+``st_folium`` does it on every rerun. :func:`render_map` does it once, so that
+``ui/cache.py`` can keep the result keyed by small arguments, and
+:func:`show_rendered` hands it to the same front-end component ``st_folium``
+uses. :func:`show_map` is the plain path for maps drawn once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import branca
 import folium
+import folium.elements
+import folium.plugins
+import streamlit as st
+import streamlit_folium as _sf
 from streamlit_folium import st_folium
 
+__all__ = [
+    "CLICK_OBJECTS",
+    "MAP_HEIGHT",
+    "RenderedMap",
+    "RenderedPair",
+    "RenderedPanel",
+    "clicked_area",
+    "render_map",
+    "show_map",
+    "show_rendered",
+]
+
 MAP_HEIGHT = 470
+
+#: What a map that selects a ward reports back: the clicked feature (GeoJSON,
+#: whose ``id`` is the ward's ``area_code``) and a click counter, so that clicking
+#: the same ward again after choosing another in the list selects it again.
+#: Panning and zooming change neither, so they never rerun the script.
+CLICK_OBJECTS: tuple[str, ...] = ("last_active_drawing", "last_object_clicked_count")
 
 
 def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:
@@ -26,3 +61,213 @@ def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:
         Height in pixels.
     """
     st_folium(m, key=key, returned_objects=[], use_container_width=True, height=height)
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """A folium map (or :class:`folium.plugins.DualMap`) rendered for the component.
+
+    Attributes
+    ----------
+    script
+        The Leaflet script (layers, data, controls), with st_folium's names
+        ``map_div`` (and ``map_div2`` for a pair).
+    header
+        Styles and inline scripts for the frame's head.
+    html
+        Extra HTML of the map's figure.
+    map_id
+        The map's id before renaming (st_folium passes it on).
+    css_links, js_links
+        Stylesheets and scripts the frame loads, in order (local only for
+        the project's maps).
+    """
+
+    script: str
+    header: str
+    html: str
+    map_id: str
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+
+    @property
+    def n_bytes(self) -> int:
+        """Size of the text sent to the browser (UTF-8 bytes)."""
+        return sum(len(x.encode("utf-8")) for x in (self.script, self.header, self.html))
+
+
+@dataclass(frozen=True)
+class RenderedPair:
+    """The measure and IMD maps in one synchronised component, with their titles and legends.
+
+    Attributes
+    ----------
+    rendered
+        The pair (:func:`hotspots.maps.synced_pair`), or the measure map alone
+        when there is no IMD map.
+    left_title, left_legend
+        The measure map's heading and HTML legend.
+    right_title, right_legend
+        The IMD map's, or ``None`` when there is no IMD map.
+    """
+
+    rendered: RenderedMap
+    left_title: str
+    left_legend: str
+    right_title: str | None = None
+    right_legend: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    """One rendered map with its heading, HTML legend and method caption.
+
+    Attributes
+    ----------
+    rendered
+        From :func:`render_map`.
+    title, legend, caption
+        Drawn above, beside or below the map (``legend`` is escaped HTML).
+    """
+
+    rendered: RenderedMap
+    title: str
+    legend: str
+    caption: str = ""
+
+
+def render_map(fig: folium.Map | folium.plugins.DualMap) -> RenderedMap:
+    """Render a map the way ``st_folium`` does, once (the map is modified: pass a copy).
+
+    The same steps as ``streamlit_folium.st_folium`` 0.27.4 before it calls its
+    component (``tests/test_app.py`` checks the output is identical).
+
+    Parameters
+    ----------
+    fig
+        A :class:`folium.Map` or :class:`folium.plugins.DualMap`.
+
+    Returns
+    -------
+    RenderedMap
+    """
+    if isinstance(fig, folium.plugins.DualMap):
+        fig.render()
+    else:
+        fig.get_root().render()
+    fig.render()
+    html = _sf._get_html(fig)
+    header = _sf._get_header(fig)
+    script = _sf._get_map_string(fig)  # type: ignore[arg-type]
+    css, js = _links(fig)
+    return RenderedMap(script=script, header=header, html=html, map_id=_sf.get_full_id(fig),
+                       css_links=css, js_links=js)
+
+
+def _links(fig: folium.MacroElement) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the stylesheets and scripts of every element (st_folium's walk)."""
+
+    def walk(el: Any) -> Iterable[Any]:
+        if isinstance(el, branca.colormap.ColorMap):
+            yield el
+        if isinstance(el, folium.plugins.DualMap):
+            yield from walk(el.m1)
+            yield from walk(el.m2)
+        if isinstance(el, folium.elements.JSCSSMixin):
+            yield el
+        for child in getattr(el, "_children", {}).values():
+            yield from walk(child)
+
+    css: list[str] = []
+    js: list[str] = []
+    for el in walk(fig):
+        if isinstance(el, branca.colormap.ColorMap):
+            # What st_folium adds for a colour scale: d3 from a CDN. The project's
+            # maps never hold one (legends are drawn beside the map).
+            js[:0] = ["https://d3js.org/d3.v4.min.js",
+                      "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"]
+        css.extend(href for _, href in getattr(el, "default_css", []))
+        js.extend(src for _, src in getattr(el, "default_js", []))
+    return tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js))
+
+
+def show_rendered(
+    r: RenderedMap,
+    *,
+    key: str,
+    height: int = MAP_HEIGHT,
+    returned_objects: Iterable[str] = (),
+    on_change: Callable[[], None] | None = None,
+) -> Mapping[str, Any] | None:
+    """Draw a rendered map in the current container (full width).
+
+    Parameters
+    ----------
+    r
+        From :func:`render_map` (cache it: rendering is the slow part).
+    key
+        Widget key, one per map slot on the page; the latest value the map
+        reported is also kept in ``st.session_state[key]``.
+    height
+        Height in pixels.
+    returned_objects
+        What the map reports back (st_folium's names); empty: nothing, so
+        panning and hovering never rerun the script. :data:`CLICK_OBJECTS`
+        reports ward clicks only.
+    on_change
+        Called (before the rerun) when the reported value changes, e.g. on a
+        click; read ``st.session_state[key]`` in it.
+
+    Returns
+    -------
+    dict or None
+        The reported values (only ``returned_objects``).
+    """
+    wanted = list(returned_objects)
+    hash_key = _sf.generate_js_hash(r.script, key, False)
+
+    def changed() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+        if on_change is not None:
+            on_change()
+
+    value: Mapping[str, Any] | None = _sf._component_func(
+        script=r.script, header=r.header, html=r.html, id=r.map_id, key=hash_key,
+        height=height, width=None, returned_objects=wanted,
+        default=dict.fromkeys(wanted), zoom=None, center=None, feature_group=None,
+        return_on_hover=False, layer_control=None, pixelated=False,
+        css_links=list(r.css_links), js_links=list(r.js_links), on_change=changed,
+        wrap_longitude=False,
+    )
+    return value
+
+
+def clicked_area(value: Mapping[str, Any] | None, known: Iterable[str]) -> str | None:
+    """Return the ``area_code`` of the ward a map reported as clicked, if known.
+
+    Parameters
+    ----------
+    value
+        What the map reported (``show_rendered(..., returned_objects=CLICK_OBJECTS)``).
+    known
+        The area codes that may be selected (a click on anything else, e.g. a
+        borough outline, selects nothing).
+
+    Returns
+    -------
+    str or None
+        The feature's ``id`` (the project's maps use ``area_code`` as the
+        GeoJSON feature id), else its ``area_code`` property; ``None`` when
+        nothing known was clicked.
+    """
+    feature = (value or {}).get("last_active_drawing")
+    if not isinstance(feature, Mapping):
+        return None
+    props = feature.get("properties")
+    candidates = [feature.get("id"),
+                  props.get("area_code") if isinstance(props, Mapping) else None]
+    codes = set(known)
+    for c in candidates:
+        if c is not None and str(c) in codes:
+            return str(c)
+    return None

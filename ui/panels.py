@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -64,8 +65,13 @@ def page_header(pack: pipeline.Pack) -> None:
 # --------------------------------------------------------------------------- results
 
 
-def results(opts: PageOptions, wt: pipeline.WardTable) -> None:
-    """Draw the warning, headline, maps and table, or the no-data message."""
+def results(opts: PageOptions, wt: pipeline.WardTable, *,
+            on_ward_click: Callable[[str], None] | None = None) -> None:
+    """Draw the warning, headline, maps and table, or the no-data message.
+
+    ``on_ward_click(area_code)`` is called (before the next rerun) when a ward
+    of the measure map is clicked, e.g. :func:`ui.views.select_ward`.
+    """
     synthetic_warning(wt)
     if opts.period_note:
         st.warning(opts.period_note, icon="⚠️")
@@ -73,7 +79,7 @@ def results(opts: PageOptions, wt: pipeline.WardTable) -> None:
         no_data(wt)
         return
     headline(wt, opts)
-    map_pair(opts, wt)
+    map_pair(opts, wt, on_ward_click=on_ward_click)
     top_wards(wt)
 
 
@@ -138,29 +144,53 @@ def ytd_text(opts: PageOptions, wt: pipeline.WardTable) -> str:
     return f"{head} (previous YTD {prev.dates}: {before:,}, {change}){small}"
 
 
-def map_pair(opts: PageOptions, wt: pipeline.WardTable) -> None:
-    """Draw the measure map and the IMD map side by side, each with its legend."""
+#: Widget key of the measure/IMD map pair (its last reported click is kept here).
+PAIR_KEY = "map_pair"
+
+
+def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
+             on_ward_click: Callable[[str], None] | None = None) -> None:
+    """Draw the measure and IMD maps side by side, panning and zooming together.
+
+    One component holds both maps (:func:`hotspots.maps.synced_pair`), rendered
+    once per selection (:func:`ui.cache.map_pair`); each map has its title above
+    and its legend below. Panning never reruns the script; a click on a ward
+    of the measure map calls ``on_ward_click(area_code)`` when given.
+    """
     sel = opts.selection
-    value_label = _value_label(sel)
-    measure = cache.measure_panel(*opts.pack_key, *opts.table_key, opts.scheme, opts.k,
-                                  opts.bins, opts.basemap, value_label, opts.palette,
-                                  opts.borough_labels)
-    pack = cache.pack(*opts.pack_key)
-    has_imd = "imd_score" in pack.imd and bool(pack.imd["imd_score"].notna().any())
-    imd = (cache.imd_panel(*opts.pack_key, opts.scheme, opts.k, opts.basemap,
-                           opts.imd_palette, opts.borough_labels, sel.boroughs)
-           if has_imd else None)
+    pair = cache.map_pair(*opts.pack_key, *opts.table_key, opts.scheme, opts.k, opts.bins,
+                          opts.basemap, _value_label(sel), opts.palette, opts.imd_palette,
+                          opts.borough_labels)
     left, right = st.columns(2, gap="medium")
-    for col, panel, key, synthetic in ((left, measure, "measure_map", wt.is_synthetic),
-                                       (right, imd, "imd_map", False)):
-        with col:
-            if panel is None:
-                st.info("No IMD 2019 scores for these areas (the boundaries do not match the "
-                        "pack's ward codes), so there is no deprivation map.")
-                continue
-            _map_title(panel.title, synthetic)
-            mapview.show_map(panel.map, key=key)
-            st.markdown(panel.legend, unsafe_allow_html=True)
+    with left:
+        _map_title(pair.left_title, wt.is_synthetic)
+    with right:
+        if pair.right_title is None:
+            st.info("No IMD 2019 scores for these areas (the boundaries do not match the "
+                    "pack's ward codes), so there is no deprivation map.")
+        else:
+            _map_title(pair.right_title, False)
+    known = wt.frame["area_code"].astype(str).tolist()
+
+    def clicked() -> None:
+        code = mapview.clicked_area(st.session_state.get(PAIR_KEY), known)
+        if code is not None and on_ward_click is not None:
+            on_ward_click(code)
+
+    mapview.show_rendered(pair.rendered, key=PAIR_KEY,
+                          returned_objects=mapview.CLICK_OBJECTS if on_ward_click else (),
+                          on_change=clicked)
+    if on_ward_click is not None:
+        which = "the left-hand map" if pair.right_title is not None else "the map"
+        st.caption(f"Click a ward on {which} to see it in the Ward drill-down tab (or pick it "
+                   "from the list there)."
+                   + (" Both maps pan and zoom together." if pair.right_title else ""))
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.markdown(pair.left_legend, unsafe_allow_html=True)
+    if pair.right_legend is not None:
+        with right:
+            st.markdown(pair.right_legend, unsafe_allow_html=True)
 
 
 def _map_title(title: str, synthetic: bool) -> None:

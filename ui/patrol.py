@@ -148,6 +148,38 @@ def _emerging_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
                          "Which": [cells.get(k, "") for k in counts.index]})
 
 
+#: The page's two views when the pack has street-level points.
+VIEWS: tuple[str, str] = ("Ward maps and statistics", "Patrol hotspots (street-level points)")
+
+
+def view_switch(pack: Pack, *, key: str = "hs_view") -> bool:
+    """Offer the patrol view in the sidebar when the pack has street-level points.
+
+    Only the chosen view runs, so the ward page pays nothing for the patrol
+    analysis (and the other way round).
+
+    Parameters
+    ----------
+    pack
+        The pack the page shows.
+    key
+        Widget key.
+
+    Returns
+    -------
+    bool
+        True when the user chose the patrol view.
+    """
+    if pack.points is None:
+        return False
+    choice = st.sidebar.radio(
+        "View", VIEWS, key=key, horizontal=False,
+        help="Ward maps: crime or referrals by ward beside deprivation. Patrol hotspots: "
+             "police.uk street-level crime on a grid of small cells, with a patrol list and "
+             "a backtest on held-out months (recorded crime only).")
+    return choice == VIEWS[1]
+
+
 def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
                   ) -> pa_mod.PatrolAnalysis | None:
     """Draw the patrol hotspots view for a pack with street-level points.
@@ -176,6 +208,13 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
     if not boroughs:
         st.warning("The pack does not say which boroughs its points cover "
                    "(pack.json 'points_boroughs'), so there is no study area.")
+        return None
+    present = set(pack.areas["borough_name"].dropna())
+    if not present.intersection(boroughs):
+        st.info(_safe(f"The street-level points cover {', '.join(boroughs)}, which is not in "
+                      "the boundary layer in use, so there is no study area for patrol cells. "
+                      "Upload police.uk files for these areas, or use the pack's own "
+                      "boundaries."))
         return None
     st.caption(_safe(f"Study area: {', '.join(boroughs)}. Recorded crime only: referrals are "
                      "never shown as points, cells or surfaces."))

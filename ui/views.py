@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -24,9 +24,10 @@ from hotspots import analysis as analysis_mod
 from hotspots import charts, pipeline, statmaps, stats, viewdata
 from hotspots.maps import SYNTHETIC_BADGE
 from hotspots.periods import YearStart, get_year_start
-from ui import mapview
+from ui import cache, mapview
 
 __all__ = [
+    "DRILLDOWN_TAB",
     "TABS",
     "ViewOptions",
     "bivariate_view",
@@ -34,11 +35,14 @@ __all__ = [
     "drilldown_view",
     "hotspot_view",
     "render_analysis_tabs",
+    "select_ward",
     "trends_view",
 ]
 
+#: The tab a map click opens (by label, so that tabs added later do not move it).
+DRILLDOWN_TAB = "Ward drill-down"
 #: Tab labels, in order.
-TABS: tuple[str, ...] = ("Hotspots", "Bivariate", "Deprivation", "Trends", "Ward drill-down")
+TABS: tuple[str, ...] = ("Hotspots", "Bivariate", "Deprivation", "Trends", DRILLDOWN_TAB)
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 _ALL_AREAS = "All areas in the selection"
@@ -58,12 +62,17 @@ class ViewOptions:
         Write borough names on the maps.
     key
         Prefix of every widget key, so two sets of views can share a page.
+    cache_key
+        Small hashable arguments that name the analysis (e.g. those of
+        :func:`ui.cache.analysis`): when given, each map is rendered once per
+        key and options (:func:`ui.cache.rendered_panel`), not on every rerun.
     """
 
     basemap: Literal["none", "osm"] = "none"
     suppress_below: int = 5
     borough_labels: bool = False
     key: str = "hs"
+    cache_key: tuple[Any, ...] | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -134,9 +143,23 @@ def _map_args(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) 
             "borough_labels": opts.borough_labels}
 
 
-def _draw_panel(panel: statmaps.StatMapPanel, key: str, synthetic: bool) -> None:
+def _rendered(opts: ViewOptions, which: str,
+              build: Callable[[], statmaps.StatMapPanel]) -> mapview.RenderedPanel:
+    """Return a statistics map rendered for the page (cached when the view has a key)."""
+
+    def render() -> mapview.RenderedPanel:
+        p = build()
+        return mapview.RenderedPanel(mapview.render_map(p.map), p.title, p.legend, p.caption)
+
+    if opts.cache_key is None:
+        return render()
+    return cache.rendered_panel((*opts.cache_key, which, opts.basemap, opts.suppress_below,
+                                 opts.borough_labels), _build=render)
+
+
+def _draw_panel(panel: mapview.RenderedPanel, key: str, synthetic: bool) -> None:
     _heading(panel.title, synthetic)
-    mapview.show_map(panel.map, key=key)
+    mapview.show_rendered(panel.rendered, key=key)
     st.markdown(panel.legend, unsafe_allow_html=True)
     st.caption(_safe(panel.caption))
 
@@ -165,8 +188,8 @@ def hotspot_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOption
                    + ("wards with similar values sit together more than chance would give."
                       if moran.get("I", 0) > 0 else "no overall clustering of similar values."))
     args = _map_args(pack, a, opts)
-    gi = statmaps.gi_map(pack.web_areas, a.table, **args)
-    lisa = statmaps.lisa_map(pack.web_areas, a.table, **args)
+    gi = _rendered(opts, "gi", lambda: statmaps.gi_map(pack.web_areas, a.table, **args))
+    lisa = _rendered(opts, "lisa", lambda: statmaps.lisa_map(pack.web_areas, a.table, **args))
     left, right = st.columns(2, gap="medium")
     with left:
         _draw_panel(gi, f"{opts.key}_gi_map", a.ward.is_synthetic)
@@ -186,13 +209,13 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
         st.info("No IMD 2019 scores for these wards, so there is no bivariate map.")
         return
     ref = str(pack.meta.get("imd_reference") or "the wards on this map")
-    panel = statmaps.bivariate_map(
+    panel = _rendered(opts, "bivariate", lambda: statmaps.bivariate_map(
         pack.web_areas, a.table, **_map_args(pack, a, opts), measure_word=_measure_word(a),
-        integer=a.ward.selection.rate == "count", threshold=_threshold(a, opts), reference=ref)
+        integer=a.ward.selection.rate == "count", threshold=_threshold(a, opts), reference=ref))
     left, right = st.columns([2, 1], gap="medium")
     with left:
         _heading(panel.title, a.ward.is_synthetic)
-        mapview.show_map(panel.map, key=f"{opts.key}_bv_map")
+        mapview.show_rendered(panel.rendered, key=f"{opts.key}_bv_map")
     with right:
         st.markdown(panel.legend, unsafe_allow_html=True)
         st.caption("Dark blue-purple: high on both. Pink: high measure, low deprivation. "
@@ -201,7 +224,8 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     st.markdown("**The numbers behind the map**")
     st.caption(_safe(_table_caption(a, _threshold(a, opts))))
     _table(statmaps.bivariate_table(a.table, value_label=_value_label(a),
-                                          measure_word=_measure_word(a)))
+                                    measure_word=_measure_word(a),
+                                    sensitive=a.ward.is_sensitive))
 
 
 def _top_boroughs(a: analysis_mod.Analysis, n: int = 3) -> list[str]:
@@ -383,6 +407,12 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     top = str(ranked["area_code"].iloc[0]) if len(ranked) else None
     codes = list(choices.values())
     index = codes.index(top) if top in codes else 0
+    picked = st.session_state.pop(f"{opts.key}_drill_clicked", None)
+    if picked in codes:  # a ward clicked on the map (see select_ward)
+        st.session_state[f"{opts.key}_drill_ward"] = labels[codes.index(picked)]
+        st.toast(f"{labels[codes.index(picked)]}: open in the Ward drill-down tab below.")
+    elif picked is not None:
+        st.info("The ward clicked on the map is not in this selection.")
     label = st.selectbox("Ward (type to search)", labels, index=index,
                          key=f"{opts.key}_drill_ward")
     if label is None:
@@ -417,6 +447,24 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     _table(p.neighbours)
 
 
+def select_ward(area_code: str, *, key: str = "hs") -> None:
+    """Show a ward in the Ward drill-down tab (a map click; use as a widget callback).
+
+    Sets session state only: the drill-down tab opens on the next run and its
+    ward list selects ``area_code`` (the list stays the keyboard and
+    screen-reader path).
+
+    Parameters
+    ----------
+    area_code
+        The ward's code.
+    key
+        The views' key prefix (as given to :func:`render_analysis_tabs`).
+    """
+    st.session_state[f"{key}_drill_clicked"] = str(area_code)
+    st.session_state[f"{key}_tab"] = DRILLDOWN_TAB
+
+
 _VIEWS: tuple[Callable[[pipeline.Pack, analysis_mod.Analysis, ViewOptions], None], ...] = (
     hotspot_view, bivariate_view, deprivation_view, trends_view, drilldown_view)
 
@@ -430,6 +478,7 @@ def render_analysis_tabs(
     borough_labels: bool = False,
     lazy: bool = True,
     key: str = "hs",
+    cache_key: tuple[Any, ...] | None = None,
 ) -> None:
     """Draw the analysis views as tabs: Hotspots, Bivariate, Deprivation, Trends, Ward drill-down.
 
@@ -450,13 +499,17 @@ def render_analysis_tabs(
         reruns the page, and the maps of the other tabs are never built or sent.
     key
         Prefix of the widget keys (the tabs' key is ``f"{key}_tab"``).
+    cache_key
+        Small hashable arguments naming ``analysis`` (those of
+        :func:`ui.cache.analysis`): the maps are then rendered once per key and
+        view options instead of on every rerun.
     """
     if analysis.ward.is_empty:
         st.info(f"No data for this selection: {_safe(analysis.ward.label)}, "
                 f"{_safe(analysis.ward.period_label)}.")
         return
     opts = ViewOptions(basemap=basemap, suppress_below=suppress_below,
-                       borough_labels=borough_labels, key=key)
+                       borough_labels=borough_labels, key=key, cache_key=cache_key)
     tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun" if lazy else "ignore")
     for tab, view in zip(tabs, _VIEWS, strict=True):
         with tab:

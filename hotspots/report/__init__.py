@@ -7,7 +7,8 @@ for every config key.
 Modules: :mod:`~hotspots.report.config` (TOML -> :class:`ReportConfig`),
 :mod:`~hotspots.report.content` (tables with disclosure control, findings),
 :mod:`~hotspots.report.figures` (print maps and charts),
-:mod:`~hotspots.report.pdf` (the reportlab layout) and
+:mod:`~hotspots.report.pdf` (the reportlab layout; :func:`map_table_page` is the
+hook for a further map-and-table page such as patrol cells) and
 :mod:`~hotspots.report.build` (files and manifest).
 """
 
@@ -26,10 +27,12 @@ from hotspots.report.config import (
     load_config,
 )
 from hotspots.report.content import Finding, MeasureSection, Table, finding_numbers, safe_name
+from hotspots.report.pdf import MapTablePage, map_table_page
 
 __all__ = [
     "FORMATS",
     "Finding",
+    "MapTablePage",
     "MeasureSection",
     "ReportConfig",
     "ReportConfigError",
@@ -42,5 +45,6 @@ __all__ = [
     "load_config",
     "load_report_pack",
     "main",
+    "map_table_page",
     "safe_name",
 ]

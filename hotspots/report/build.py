@@ -32,7 +32,7 @@ from hotspots.report.content import (
     safe_name,
 )
 from hotspots.report.figures import FigureSpec, save_png, section_figures
-from hotspots.report.pdf import PackText, write_pdf
+from hotspots.report.pdf import MapTablePage, PackText, write_pdf
 
 __all__ = ["ReportOutputs", "build_report", "load_report_pack", "main"]
 
@@ -166,6 +166,17 @@ def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
                         "further cells hidden where a total would reveal one (secondary, "
                         "marked 'c' or 'suppressed'); their change, rank and rate hidden too. "
                         "Referrals are shown by ward only, never as points."),
+        ("Disclosure markers", f"'<{cfg.suppress_below}' = a small count (1 to "
+                               f"{cfg.suppress_below - 1}) hidden; 'c' = a count hidden to "
+                               "protect a small count (so a total cannot reveal it); "
+                               "'suppressed' = a change, rank or rate hidden because a count "
+                               "it uses is hidden; hatched grey on maps = suppressed ward; gap "
+                               "in a monthly chart = hidden or not covered month. Zero is "
+                               "shown as 0: it discloses no one."),
+        ("Referral locations", "No point location of a referral is used anywhere in this "
+                               "pack: referrals enter only as counts per ward (by the "
+                               "placement basis named under data sources), and no map, table, "
+                               "chart, PNG, CSV or XLSX holds a point, address or postcode."),
         ("Reconciliation", " ".join(
             f"{r['source']}: {int(r['rows_in']):,} rows = {int(r['assigned']):,} assigned + "
             f"{int(r['unlocated']):,} without a location + {int(r['outside']):,} outside + "
@@ -307,7 +318,8 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
 
 def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
                  command: str | None = None,
-                 extra_figures: Sequence[FigureSpec] = ()) -> ReportOutputs:
+                 extra_figures: Sequence[FigureSpec] = (),
+                 extra_pages: Sequence[MapTablePage] = ()) -> ReportOutputs:
     """Build the board pack a config describes.
 
     Parameters
@@ -320,8 +332,13 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     command
         What produced the pack, for the manifest (default: the CLI command).
     extra_figures
-        Optional further figures (e.g. patrol cells) printed after the
-        measures, each on its own page, and saved as PNG.
+        Optional further figures printed after the measures, each on its own
+        page, and saved as PNG.
+    extra_pages
+        Optional map-and-table pages (:class:`hotspots.report.pdf.MapTablePage`,
+        e.g. the patrol cells: ``MapTablePage(title, figure, table)``), printed
+        after ``extra_figures`` by :func:`hotspots.report.pdf.map_table_page`;
+        each also writes ``<name>.png`` (300 dpi) and ``<name>.csv``.
 
     Returns
     -------
@@ -343,8 +360,18 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     if "png" in cfg.formats:
         for spec in [*(f for fs in figures.values() for f in fs), *extra_figures]:
             pngs.append(save_png(spec, folder))
+    stems = [safe_name(p.name or p.title, max_len=80) for p in extra_pages]
+    if "png" in cfg.formats:
+        for page, stem in zip(extra_pages, stems, strict=True):
+            pngs.append(save_png(FigureSpec(stem, page.title, page.figure, "map"), folder))
     tables = {k: t for s in sections for k, t in s.tables.items()}
     csvs = _write_csvs(folder, tables, sections, cfg.marking) if "csv" in cfg.formats else []
+    if "csv" in cfg.formats:
+        for page, stem in zip(extra_pages, stems, strict=True):
+            path = folder / f"{stem}.csv"
+            privacy.safe_for_spreadsheet(page.table).to_csv(path, index=False,
+                                                            lineterminator="\n")
+            csvs.append(path)
     xlsx = (_write_xlsx(folder / f"{safe_name(cfg.title)}.xlsx", tables, cfg.marking)
             if "xlsx" in cfg.formats else None)
     pdf = None
@@ -360,7 +387,7 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
             caveats=tuple(_caveats(pack, cfg, sections)),
             synthetic=any(s.synthetic for s in sections))
         pdf = write_pdf(folder / f"{safe_name(cfg.title)}.pdf", text, sections, figures,
-                        extra=extra_figures)
+                        extra=extra_figures, extra_pages=extra_pages)
     for fs in figures.values():
         for f in fs:
             f.figure.clear()

@@ -3,7 +3,9 @@
 Drawing is :mod:`hotspots.staticmaps`'; this module only chooses what to draw
 from a :class:`~hotspots.report.content.MeasureSection`. Referral maps hatch
 suppressed wards (never a class colour), and every map carries the pack's
-attribution.
+attribution. Maps are drawn at the size they are printed (:data:`MAP_PANEL_IN`,
+half an A4 landscape page, legend under the map), so the PDF places them at
+100% and the 300 dpi PNG is the printed map.
 """
 
 from __future__ import annotations
@@ -15,11 +17,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hotspots import staticmaps, statmaps
+from hotspots import charts, periods, staticmaps, statmaps
 from hotspots.maps import SYNTHETIC_BADGE
 from hotspots.report.content import MeasureSection
 
-__all__ = ["FigureSpec", "section_figures"]
+__all__ = ["MAP_PANEL_IN", "TREND_IN", "FigureSpec", "section_figures"]
+
+#: Size (inches) of one map as printed: half the text width of an A4 landscape page
+#: (1.2 cm margins) by the height left under a page heading and two lines of reading.
+MAP_PANEL_IN: tuple[float, float] = (5.2, 5.45)
+
+#: Size (inches) of the monthly chart as printed: the page's text width.
+TREND_IN: tuple[float, float] = (10.4, 5.5)
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,24 @@ def _lisa_categories(s: MeasureSection) -> tuple[pd.Series, dict[str, str]]:
     return values, cats
 
 
+def _trend_note(m: pd.DataFrame, values: pd.Series, ys: periods.YearStart, *,
+                sensitive: bool, threshold: int) -> str:
+    """Caption of the monthly chart: what a line is and why a month is a gap."""
+    out = (f"One line per {ys.label[:1].lower()}{ys.label[1:]}, the same months of each "
+           "year overlaid.")
+    status = m["status"].astype(str) if "status" in m else pd.Series(charts.SHOWN, m.index)
+    not_covered = int((status == charts.NOT_COVERED).sum())
+    if sensitive:
+        hidden = int((values.isna() & (status != charts.NOT_COVERED)).sum())
+        out += (f" Months with 1 to {threshold - 1} referrals are suppressed and drawn as "
+                "gaps (never as 0), as are months hidden so that a published total cannot "
+                f"reveal one: {hidden} month{'' if hidden == 1 else 's'} hidden here.")
+    if not_covered:
+        out += (f" {not_covered} month{'' if not_covered == 1 else 's'} not covered by the "
+                "data (gaps).")
+    return out
+
+
 def section_figures(s: MeasureSection, meta: dict, *, boroughs=None) -> list[FigureSpec]:  # type: ignore[no-untyped-def]
     """Draw every figure of one measure.
 
@@ -111,7 +138,7 @@ def section_figures(s: MeasureSection, meta: dict, *, boroughs=None) -> list[Fig
         t, "count", title=f"{s.label}: count by ward", legend_title=f"{word} (wards)",
         scheme="quantiles", k=5, boroughs=boroughs, suppressed=suppressed,
         attribution=attribution, subtitle=_subtitle(s), threshold=thr, badge=badge,
-        borough_labels=True)
+        borough_labels=True, legend="below", figsize=MAP_PANEL_IN)
     out.append(FigureSpec(f"{s.slug}_measure_map", f"{s.label}: count by ward", fig, "map"))
     if t["imd_score"].notna().sum() >= 3:
         fig = staticmaps.class_map(
@@ -119,30 +146,38 @@ def section_figures(s: MeasureSection, meta: dict, *, boroughs=None) -> list[Fig
             legend_title="IMD 2019 score (higher = more deprived)", scheme="quantiles", k=5,
             palette="Blues", boroughs=boroughs, attribution=attribution,
             subtitle="English Indices of Deprivation 2019, population-weighted ward mean",
-            integer=False, borough_labels=True)
+            integer=False, borough_labels=True, legend="below", figsize=MAP_PANEL_IN)
         out.append(FigureSpec(f"{s.slug}_imd_map", "Deprivation: IMD 2019 score", fig, "map"))
     values, cats = _gi_categories(s)
     fig = staticmaps.category_map(
         t.assign(_gi=values.to_numpy()), "_gi", categories=cats,
         title=f"Hot and cold spots (Getis-Ord Gi*): {s.label}", legend_title="Gi* class",
         boroughs=boroughs, attribution=attribution, subtitle=_subtitle(s), badge=badge,
-        note=statmaps.method_caption(a.params, "gi"), borough_labels=True)
+        note=statmaps.method_caption(a.params, "gi"), borough_labels=True, legend="below",
+        figsize=MAP_PANEL_IN)
     out.append(FigureSpec(f"{s.slug}_gi_map", f"Gi* hot and cold spots: {s.label}", fig, "map"))
     values, cats = _lisa_categories(s)
     fig = staticmaps.category_map(
         t.assign(_lisa=values.to_numpy()), "_lisa", categories=cats,
-        title=f"Clusters and outliers (local Moran): {s.label}", legend_title="LISA cluster",
+        title=f"LISA clusters and outliers: {s.label}", legend_title="LISA cluster (local Moran)",
         boroughs=boroughs, attribution=attribution, subtitle=_subtitle(s), badge=badge,
-        note=statmaps.method_caption(a.params, "lisa"), borough_labels=True)
+        note=statmaps.method_caption(a.params, "lisa"), borough_labels=True, legend="below",
+        figsize=MAP_PANEL_IN)
     out.append(FigureSpec(f"{s.slug}_lisa_map", f"LISA clusters: {s.label}", fig, "map"))
     m = s.monthly
     if len(m):
-        note = (f"Months with 1 to {thr - 1} are suppressed and left as gaps, as are months "
-                "hidden to protect a published total." if s.sensitive else None)
+        ys = periods.get_year_start(str(a.params.get("statistics", {}).get(
+            "year_start", "financial")))
+        values = pd.to_numeric(m["count"], errors="coerce")
+        if s.sensitive:
+            # trend_table already hides them; never let a small count reach the chart.
+            values = values.where(~values.between(1, thr - 1))
+        note = _trend_note(m, values, ys, sensitive=s.sensitive, threshold=thr)
         fig = staticmaps.trend_chart(
-            m.assign(value=m["count"]), x="month", y="value", series="year_name",
-            title=f"{s.label} by month", ylabel=f"{word} per month", subtitle=note,
-            attribution=attribution)
+            m.assign(value=values), x="month", y="value", series="year_name", overlay=True,
+            year_start=ys, title=f"{s.label} by month, year on year",
+            ylabel=f"{word} per month", subtitle=note, attribution=attribution,
+            figsize=TREND_IN)
         out.append(FigureSpec(f"{s.slug}_monthly", f"{s.label} by month", fig, "chart"))
     return out
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import matplotlib
 import pandas as pd
+from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -44,7 +45,8 @@ from hotspots.report.content import MeasureSection
 from hotspots.report.content import Table as ReportTable
 from hotspots.report.figures import FigureSpec
 
-__all__ = ["FONT", "FONT_BOLD", "PackText", "register_fonts", "write_pdf"]
+__all__ = ["FONT", "FONT_BOLD", "MapTablePage", "PackText", "map_table_page", "register_fonts",
+           "write_pdf"]
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -55,8 +57,14 @@ BANNER_H = 0.55 * cm
 NAVY = colors.HexColor("#1f3b73")
 RED = colors.HexColor("#b30000")
 GREY = colors.HexColor("#555555")
-#: Resolution of map images inside the PDF (the PNG files are 300 dpi).
-PDF_DPI = 170
+#: Resolution of map images inside the PDF (the PNG files are 300 dpi); maps are
+#: placed at 100%, so this is the printed resolution.
+PDF_DPI = 220
+TOP = MARGIN + BANNER_H + 0.2 * cm
+BOTTOM = MARGIN + BANNER_H + 0.3 * cm
+#: Usable width and height of a page's frame (platypus pads a frame by 6 pt a side).
+FRAME_W = PAGE[0] - 2 * MARGIN - 12
+FRAME_H = PAGE[1] - TOP - BOTTOM - 12
 
 
 def register_fonts() -> None:
@@ -154,10 +162,17 @@ def _on_page(text: PackText):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- blocks
 
 
-def _image(spec: FigureSpec, width: float, height: float) -> Image:
+def _image(spec: FigureSpec | Figure, width: float, height: float, *,
+           enlarge: bool = True) -> Image:
+    """Rasterise a figure and fit it in ``width`` x ``height`` points.
+
+    ``enlarge=False`` keeps it at most at the size it was drawn (100%), so its
+    fonts print at their point sizes.
+    """
+    fig = spec.figure if isinstance(spec, FigureSpec) else spec
     buf = io.BytesIO()
-    spec.figure.savefig(buf, format="png", dpi=PDF_DPI, metadata={"Software": None},
-                        facecolor="white")
+    fig.savefig(buf, format="png", dpi=PDF_DPI, metadata={"Software": None},
+                facecolor="white")
     buf.seek(0)
     # Flatten to RGB (no alpha): smaller, and identical bytes every run.
     im = PILImage.open(buf).convert("RGB")
@@ -166,8 +181,17 @@ def _image(spec: FigureSpec, width: float, height: float) -> Image:
     out.seek(0)
     iw, ih = ImageReader(out).getSize()
     out.seek(0)
-    scale = min(width / iw, height / ih)
+    scale = min(width / iw, height / ih, *(() if enlarge else (72.0 / PDF_DPI,)))
     return Image(out, width=iw * scale, height=ih * scale)
+
+
+def _height(flowables: Sequence[Any], width: float) -> float:
+    """Height in points the flowables take in a frame of ``width`` (with their spacing)."""
+    total = 0.0
+    for f in flowables:
+        _, h = f.wrap(width, FRAME_H)
+        total += h + f.getSpaceBefore() + f.getSpaceAfter()
+    return total
 
 
 #: Column -> (decimals, signed) for numbers printed in tables; others: whole numbers.
@@ -302,17 +326,23 @@ def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
     pairs = [("Where: " + s.label + " beside deprivation", ("measure_map", "imd_map")),
              ("Hot spots and clusters: " + s.label, ("gi_map", "lisa_map"))]
     for heading, keys in pairs:
-        imgs = [_image(by[k], w / 2 - 0.2 * cm, h) for k in keys if k in by]
-        if not imgs:
+        if not any(k in by for k in keys):
             continue
-        row = Table([imgs], colWidths=[w / 2] * len(imgs))
+        head = Paragraph(_esc(heading + syn), st["h1"])
+        bullets = [Paragraph(_esc(f.text), st["bullet"], bulletText="•")
+                   for f in reading.get(keys[0], [])]
+        # The maps take whatever height the heading and reading leave (at most 100%).
+        room = FRAME_H - _height([head, *bullets], FRAME_W) - 6 - 4
+        imgs = [_image(by[k], FRAME_W / 2 - 0.15 * cm, room, enlarge=False)
+                for k in keys if k in by]
+        row = Table([imgs], colWidths=[FRAME_W / 2] * len(imgs))
         row.setStyle(_ts([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                 ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                                  ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-        out += [Paragraph(_esc(heading + syn), st["h1"]), row, Spacer(1, 6)]
-        out += [Paragraph(_esc(f.text), st["bullet"], bulletText="•")
-                for f in reading.get(keys[0], [])]
-        out.append(PageBreak())
+                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                 ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+        out += [head, row, Spacer(1, 6), *bullets, PageBreak()]
     b = s.tables[f"{s.slug}_boroughs"]
     out += [*_table(b, st, _BOROUGH_COLS, [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.2 * cm, 2.2 * cm,
                                            2.0 * cm, 2.4 * cm], synthetic=s.synthetic),
@@ -331,12 +361,117 @@ def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
     chart = by.get("monthly")
     if chart is not None:
         out += [Paragraph(_esc("Trend: " + s.label + syn), st["h1"]),
-                _image(chart, w, h * 0.8)]
+                _image(chart, w, h, enlarge=False)]
         if s.change is not None:
             out.append(Paragraph(_esc(f"Compared: {s.change.title}. "
                                       + " ".join(s.change.notes)), st["small"]))
         out.append(PageBreak())
     return out
+
+
+@dataclass(frozen=True)
+class MapTablePage:
+    """An extra page of the pack: one map beside one table (e.g. patrol cells).
+
+    Pass a sequence of these as ``extra_pages`` to
+    :func:`hotspots.report.build_report`: each becomes a PDF page
+    (:func:`map_table_page`, after the measures and before the method card), a
+    300 dpi PNG of the map and a CSV of the whole table (formula cells
+    neutralised), all listed in the manifest.
+
+    Attributes
+    ----------
+    title
+        Page heading.
+    figure
+        The map, e.g. :func:`hotspots.staticmaps.class_map` with
+        ``figsize=(6.2, 5.6)`` so that it prints at 100%.
+    table
+        The rows to print beside it, as they should be read (already ranked,
+        rounded and, for referrals, suppressed: the page prints cells as given).
+    name
+        File-safe stem of the PNG and CSV (default: from the title).
+    notes
+        Small print under the table (method, period, caveats).
+    """
+
+    title: str
+    figure: Figure
+    table: pd.DataFrame
+    name: str = ""
+    notes: tuple[str, ...] = ()
+
+
+#: Share of the text width the map takes on a map-and-table page.
+MAP_SHARE = 0.58
+
+
+def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
+                   notes: Sequence[str] = (), max_rows: int = 30) -> list[Any]:
+    """Return the flowables of one page: a heading, a map on the left, a table on the right.
+
+    The hook for sections that are not a measure (the patrol cells of the
+    tasking view): the caller draws the map and prepares the table; this lays
+    them out on one A4 landscape page with the pack's fonts and marking.
+
+    Parameters
+    ----------
+    figure
+        The map (any matplotlib figure). It is placed at most at the size it
+        was drawn, in the left 58% of the page, and shrunk to fit if larger.
+    table
+        Rows to print, in order; numbers get thousands separators, text is
+        escaped. Only the first ``max_rows`` rows are printed, with a note
+        saying how many there are (the CSV has them all). Disclosure control is
+        the caller's: apply :func:`hotspots.disclosure.suppress_table` first for
+        referrals.
+    title
+        Page heading.
+    notes
+        Small print under the table.
+    max_rows
+        Most rows printed (about 30 fit a page at the table font).
+
+    Returns
+    -------
+    list
+        reportlab flowables ending in a page break; add them to a story.
+
+    Examples
+    --------
+    >>> page = map_table_page(fig, cells, "Patrol cells: next week")  # doctest: +SKIP
+    """
+    register_fonts()
+    st = _styles()
+    head = Paragraph(_esc(title), st["h1"])
+    room = FRAME_H - _height([head], FRAME_W) - 4
+    map_w = FRAME_W * MAP_SHARE
+    img = _image(figure, map_w - 0.3 * cm, room, enlarge=False)
+    shown = table.head(max_rows)
+    cols = [str(c) for c in shown.columns]
+    tab_w = FRAME_W - map_w
+    bold = ParagraphStyle("head", parent=st["cell"], fontName=FONT_BOLD, textColor=colors.white)
+    rows = [[Paragraph(_esc(c), bold) for c in cols]]
+    rows += [[_cell(v, st["cell"], c) for c, v in zip(cols, r, strict=True)]
+             for r in shown.itertuples(index=False)]
+    grid = Table(rows, colWidths=[tab_w / max(len(cols), 1)] * len(cols), repeatRows=1)
+    style = [("BACKGROUND", (0, 0), (-1, 0), NAVY), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+             ("TOPPADDING", (0, 0), (-1, -1), 1.0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.0)]
+    style += [("BACKGROUND", (0, i), (-1, i), colors.HexColor("#f3f5f9"))
+              for i in range(2, len(rows), 2)]
+    grid.setStyle(_ts(style))
+    small = list(notes)
+    if len(table) > len(shown):
+        small.insert(0, f"First {len(shown)} of {len(table)} rows; the CSV has them all.")
+    right = [grid, Spacer(1, 4), *(Paragraph(_esc(n), st["small"]) for n in small if n)]
+    body = Table([[img, right]], colWidths=[map_w, tab_w])
+    body.setStyle(_ts([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                       ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                       ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                       ("TOPPADDING", (0, 0), (-1, -1), 0),
+                       ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return [head, body, PageBreak()]
 
 
 def _method_page(text: PackText, st: dict[str, ParagraphStyle]) -> list[Any]:
@@ -349,7 +484,8 @@ def _method_page(text: PackText, st: dict[str, ParagraphStyle]) -> list[Any]:
 
 def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
               figures: dict[str, list[FigureSpec]], *,
-              extra: Sequence[FigureSpec] = ()) -> Path:
+              extra: Sequence[FigureSpec] = (),
+              extra_pages: Sequence[MapTablePage] = ()) -> Path:
     """Write the board-pack PDF.
 
     Parameters
@@ -363,7 +499,10 @@ def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
     figures
         Measure slug -> its figures.
     extra
-        Further figures (e.g. patrol cells), one page each, before the method card.
+        Further figures, one page each, before the method card.
+    extra_pages
+        Map-and-table pages (:class:`MapTablePage`, e.g. patrol cells), after
+        ``extra``, before the method card.
 
     Returns
     -------
@@ -377,10 +516,12 @@ def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
     w, h = PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN - 2 * BANNER_H - 2.4 * cm
     for spec in extra:
         story += [Paragraph(_esc(spec.title), st["h1"]), _image(spec, w, h), PageBreak()]
+    for page in extra_pages:
+        story += map_table_page(page.figure, page.table, page.title, notes=page.notes)
     story += _method_page(text, st)
     doc = SimpleDocTemplate(
         str(path), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + BANNER_H + 0.2 * cm, bottomMargin=MARGIN + BANNER_H + 0.3 * cm,
+        topMargin=TOP, bottomMargin=BOTTOM,
         title=text.title, author=text.author or "hotspot-dashboard",
         subject=f"{text.period} ({text.marking})", creator="hotspot-dashboard",
         producer="hotspot-dashboard (reportlab)", invariant=1, initialFontName=FONT,

@@ -1,7 +1,9 @@
 """The real page in headless Chromium with every non-local request blocked.
 
-Proves the maps draw with no internet: both st_folium maps show one Leaflet
-path per ward, the legends are readable, and no request left the machine.
+Proves the maps draw with no internet: the measure and IMD maps (two Leaflet
+maps in one st_folium frame, panning and zooming together) show one Leaflet
+path per ward each, the legends are readable, and no request left the machine.
+A click on a ward of the measure map opens it in the Ward drill-down tab.
 Screenshots go to ``test-artifacts/`` (git-ignored).
 """
 
@@ -21,6 +23,8 @@ pytestmark = pytest.mark.browser
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 WARD_PATH = "path.leaflet-interactive"
+#: The synced pair's two maps inside the first st_folium frame (st_folium's ids).
+PAIR_MAPS = ("#map_div", "#map_div2")
 LOAD_TIMEOUT_MS = 90_000
 
 
@@ -62,13 +66,14 @@ def offline_page(browser):  # type: ignore[no-untyped-def]
 
 
 def _wait_for_maps(page, n_wards: int) -> list[int]:  # type: ignore[no-untyped-def]
-    page.locator(MAP_IFRAME).nth(1).wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    """Wait for both maps of the pair to draw every ward; return paths per map."""
+    page.locator(MAP_IFRAME).first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    frame = page.frame_locator(MAP_IFRAME).first
     counts = []
-    for i in range(2):
-        frame = page.frame_locator(MAP_IFRAME).nth(i)
-        frame.locator(WARD_PATH).nth(n_wards - 1).wait_for(state="attached",
-                                                           timeout=LOAD_TIMEOUT_MS)
-        counts.append(frame.locator(WARD_PATH).count())
+    for div in PAIR_MAPS:
+        paths = frame.locator(f"{div} {WARD_PATH}")
+        paths.nth(n_wards - 1).wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+        counts.append(paths.count())
     return counts
 
 
@@ -96,14 +101,17 @@ def test_maps_draw_offline(server, offline_page):  # type: ignore[no-untyped-def
     font_px = legend.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert font_px >= 13
 
-    # The two map columns sit side by side without overlapping.
+    # The two maps sit side by side without overlapping, each under its legend's column.
     iframes = page.locator(MAP_IFRAME)
-    a, b = iframes.nth(0).bounding_box(), iframes.nth(1).bounding_box()
-    assert a and b and a["x"] + a["width"] <= b["x"] and a["height"] >= 400
+    frame = page.frame_locator(MAP_IFRAME).nth(0)
+    a, b = (frame.locator(div).bounding_box() for div in PAIR_MAPS)
+    assert a and b and a["x"] + a["width"] <= b["x"] + 1 and a["height"] >= 400
+    legends = page.locator(".hs-legend")
+    la, lb = legends.nth(0).bounding_box(), legends.nth(1).bounding_box()
+    assert la and lb and la["x"] < b["x"] <= lb["x"]
 
     # Hovering a ward shows its tooltip (ward, borough, value, rank).
-    frame = page.frame_locator(MAP_IFRAME).nth(0)
-    frame.locator(WARD_PATH).nth(n_wards // 2).hover(force=True)
+    frame.locator(f"#map_div {WARD_PATH}").nth(n_wards // 2).hover(force=True)
     tip = frame.locator(".leaflet-tooltip")
     tip.wait_for(timeout=10_000)
     text = tip.inner_text()
@@ -126,10 +134,10 @@ def test_narrow_window_keeps_maps_apart(server, offline_page):  # type: ignore[n
     page.goto(server, wait_until="domcontentloaded")
     counts = _wait_for_maps(page, _expected_wards())
     assert min(counts) > 0 and blocked == []
-    iframes = page.locator(MAP_IFRAME)
-    a, b = iframes.nth(0).bounding_box(), iframes.nth(1).bounding_box()
+    frame = page.frame_locator(MAP_IFRAME).nth(0)
+    a, b = (frame.locator(div).bounding_box() for div in PAIR_MAPS)
     assert a and b
-    side_by_side = a["x"] + a["width"] <= b["x"]
+    side_by_side = a["x"] + a["width"] <= b["x"] + 1
     stacked = a["y"] + a["height"] <= b["y"]
     assert side_by_side or stacked
     page.screenshot(path=str(ARTIFACTS / "page-1280.png"), full_page=False)
@@ -156,3 +164,92 @@ def test_referral_map_is_labelled_synthetic(server, offline_page):  # type: igno
     assert page.get_by_text("Fewer than 5 (suppressed)").first.is_visible()
     assert blocked == [] and errors == []
     page.screenshot(path=str(ARTIFACTS / "page-referrals.png"))
+
+
+def _view(frame) -> list:  # type: ignore[no-untyped-def]
+    return frame.evaluate("() => [map_div.getCenter(), map_div.getZoom(),"
+                          " map_div2.getCenter(), map_div2.getZoom()]")
+
+
+def _pair_frame(page, timeout_s: float = 60.0):  # type: ignore[no-untyped-def]
+    """The st_folium frame holding the synchronised pair, once both Leaflet maps exist.
+
+    Frame order is not the page order, and the second map's variable names the
+    DOM element until Leaflet has made the map, so wait for both maps.
+    """
+    ready = ("() => typeof window.map_div2 !== 'undefined' && "
+             "typeof window.map_div2.getCenter === 'function' && "
+             "typeof window.map_div.getCenter === 'function'")
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        for f in page.frames:
+            if "streamlit_folium" in f.url:
+                try:
+                    if f.evaluate(ready):
+                        return f
+                except Exception:  # noqa: BLE001 - a frame being replaced while we look
+                    continue
+        time.sleep(0.25)
+    raise AssertionError("the synchronised map pair never finished drawing")
+
+
+def test_pair_pans_together_and_a_click_opens_the_ward(server, browser):  # type: ignore[no-untyped-def]
+    """Synced pan/zoom both ways; a ward click selects it in the drill-down; panning is silent.
+
+    Requests are recorded, not intercepted (``page.route`` blanks redrawn st_folium maps).
+    """
+    context = browser.new_context(viewport={"width": 1600, "height": 1200})
+    page = context.new_page()
+    requests: list[str] = []
+    sent: list[float] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(time.monotonic())))
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        n_wards = _expected_wards()
+        assert _wait_for_maps(page, n_wards) == [n_wards, n_wards]
+        frame = _pair_frame(page)
+        frame.evaluate("() => map_div.setView([51.55, -0.05], 13)")
+        c1, z1, c2, z2 = _view(frame)
+        assert (z1, z2) == (13, 13) and c2 == c1 and abs(c1["lat"] - 51.55) < 1e-9
+        frame.evaluate("() => map_div2.setView([51.45, -0.2], 12)")
+        c1, z1, c2, z2 = _view(frame)
+        assert (z1, z2) == (12, 12) and c1 == c2 and abs(c1["lng"] + 0.2) < 1e-9
+
+        # Panning and zooming with the mouse moves both maps and sends nothing back.
+        box = page.locator(MAP_IFRAME).first.bounding_box()
+        assert box is not None
+        n_sent = len(sent)
+        x, y = box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 120, y - 60, steps=8)
+        page.mouse.up()
+        page.mouse.wheel(0, -300)
+        time.sleep(2)
+        after = _view(frame)
+        assert after[0] == after[2] and after[1] == after[3] and after[0] != c1
+        assert len(sent) == n_sent, "panning or zooming sent a message to the server"
+
+        # A click on a ward of the measure map opens it in the Ward drill-down tab.
+        frame.evaluate("() => map_div.setView([51.5, -0.12], 10)")
+        ward = page.frame_locator(MAP_IFRAME).first.locator(f"#map_div {WARD_PATH}").nth(
+            n_wards // 2)
+        ward.hover(force=True)
+        tip = page.frame_locator(MAP_IFRAME).first.locator(
+            "#map_div .leaflet-tooltip").last.inner_text()
+        name = tip.split("Ward", 1)[1].split("Borough", 1)[0].strip()
+        borough = tip.split("Borough", 1)[1].split("\n")[0].strip()
+        ward.click(force=True)
+        page.get_by_role("tab", name="Ward drill-down", selected=True).wait_for(
+            timeout=LOAD_TIMEOUT_MS)
+        heading = page.locator("h3").filter(has_text=name).first
+        heading.wait_for(timeout=LOAD_TIMEOUT_MS)
+        assert heading.inner_text().startswith(f"{name}, ") and borough in heading.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "page-drilldown-click.png"))
+        assert errors == []
+        assert all(_is_local(u) for u in requests), [u for u in requests if not _is_local(u)]
+    finally:
+        context.close()

@@ -105,10 +105,11 @@ def test_upload_flow_in_the_browser(server, browser, tmp_path):  # type: ignore[
         page.get_by_text(f"No data ({704 - n_camden})").first.wait_for(timeout=TIMEOUT_MS)
         # The redrawn map: every ward outside Camden grey ("no data", never 0), names on top.
         frame = page.frame_locator(MAP_IFRAME).nth(0)
-        grey = frame.locator(f'path.leaflet-interactive[fill="{NO_DATA_COLOUR}"]')
+        # The pair is one frame: #map_div is the measure map, #map_div2 the IMD map.
+        grey = frame.locator(f'#map_div path.leaflet-interactive[fill="{NO_DATA_COLOUR}"]')
         grey.nth(704 - n_camden - 1).wait_for(state="attached", timeout=TIMEOUT_MS)
         assert grey.count() == 704 - n_camden
-        assert frame.locator(".hs-borough-label").filter(has_text="Camden").count() == 1
+        assert frame.locator("#map_div .hs-borough-label").filter(has_text="Camden").count() == 1
         page.set_viewport_size({"width": 1600, "height": 2800})
         time.sleep(1)  # let the maps settle at the new size
         page.screenshot(path=str(ARTIFACTS / "page-uploads.png"))
