@@ -87,6 +87,11 @@ VINTAGES: dict[str, Vintage] = {
         "ward_name", None, "borough", 2018, "ward",
         "GLA Indices of Deprivation 2019 ward-level summary measures (2018 wards)",
     ),
+    "hotspots_areas": Vintage(
+        "hotspots_areas", "This project's own area layer (a pack's wards.geojson, an export)",
+        "area_code", "area_name", "borough_code", "borough_name", 0, "ward",
+        "Written by this project (see the pack's PROVENANCE.md for the boundary vintage)",
+    ),
     "lad_2022": Vintage(
         "lad_2022", "Local authority districts, December 2022 (ONS)", "LAD22CD", "LAD22NM",
         None, None, 2022, "borough", "ONS LAD (December 2022) boundaries, generalised 20 m",

@@ -546,3 +546,16 @@ def test_web_layer_keeps_duplicate_index_labels() -> None:
     areas.index = [7, 7]
     web = web_layer(areas)
     assert web.index.tolist() == [7, 7] and web["area_code"].tolist() == ["A", "B"]
+
+
+def test_the_projects_own_area_layer_reads_back():
+    """A pack's wards.geojson (our own column names) is a known layout, so the CLI takes it."""
+    from pathlib import Path
+
+    from boundaries.load import read_boundaries
+
+    path = Path(__file__).resolve().parents[1] / "data" / "demo" / "wards.geojson"
+    areas, _ = read_boundaries(path)
+    assert len(areas) == 704 and areas.crs.to_epsg() == 27700
+    assert areas["area_code"].str.match(r"^E05\d{6}$").all()
+    assert set(areas["borough_name"]) >= {"City of London", "Camden"}
