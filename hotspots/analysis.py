@@ -263,3 +263,70 @@ def analysis_for_export(a: Analysis) -> pd.DataFrame:
     out = out.reset_index().sort_values(["rank", "area_code"], na_position="last",
                                         kind="stable")
     return privacy.safe_for_spreadsheet(out.reset_index(drop=True))
+
+
+#: Columns of :func:`emerging_wards` hidden for sensitive measures (they are
+#: z-scores of monthly referral counts, which could narrow down a suppressed count).
+EMERGING_SENSITIVE_COLUMNS = ("mk_tau", "mk_z", "gi_z_last")
+
+
+def emerging_wards(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams
+                   ) -> pd.DataFrame:
+    """Emerging hot spots per ward: Gi* every month, Mann-Kendall on the z series.
+
+    Every month the pack has for the measure's family is one time step (the
+    selection's measure and boroughs apply, its period does not: trends need the
+    whole series). Months inside that range without a record count 0. Wards
+    without data for the measure (e.g. outside the crime source's coverage) are
+    left out, as in the hotspot table.
+
+    Parameters
+    ----------
+    pack, sel
+        The pack and selection (measure, boroughs).
+    p
+        Weights, permutations, seed and correction as for :func:`analyse`; the
+        hot/cold level of each month is 90% (``alpha=0.10``, ESRI's default).
+
+    Returns
+    -------
+    DataFrame
+        ``area_code``, ``area_name``, ``borough_name`` and the columns of
+        :func:`hotspots.emerging.emerging_hotspots`, sorted by category then
+        ward; for a sensitive measure :data:`EMERGING_SENSITIVE_COLUMNS` are
+        dropped.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 3 months of data (no trend can be tested).
+    """
+    from hotspots import emerging, weights
+
+    wt = pipeline.ward_table(pack, sel)
+    t = wt.frame[wt.frame["count"].notna()]
+    family = sel.measure.partition(":")[0]
+    source = pack.crime if family == "crime" else pack.referrals
+    if source["month"].nunique() < 3:
+        raise ValueError("Emerging hot spots need at least 3 months of data.")
+    first, last = pd.Period(source["month"].min(), "M"), pd.Period(source["month"].max(), "M")
+    months = [str(m) for m in pd.period_range(first, last, freq="M")]
+    records = _records_all_months(pack, sel)
+    counts = (records[records["area_code"].isin(t["area_code"])]
+              .pivot_table(index="area_code", columns="month", values="count", aggfunc="sum")
+              .reindex(index=t["area_code"], columns=months).fillna(0.0))
+    areas = pack.areas[pack.areas["area_code"].isin(t["area_code"])]
+    sw = weights.build_weights(areas, kind=p.weights, k=p.k, threshold=p.threshold)
+    res = emerging.emerging_hotspots(counts.loc[list(sw.ids)], sw, permutations=p.permutations,
+                                     seed=p.seed, correction=p.correction, alpha=0.10)
+    out = (res.rename_axis("area_code").reset_index()
+           .merge(t[["area_code", "area_name", "borough_name"]], on="area_code", how="left"))
+    if wt.is_sensitive:
+        out = out.drop(columns=[c for c in EMERGING_SENSITIVE_COLUMNS if c in out.columns])
+    # Patterns first (in the registry's order), "no pattern detected" last.
+    order = {c: i for i, c in enumerate(emerging.CATEGORIES)}
+    order[emerging.NO_PATTERN] = len(order)
+    out = out.sort_values(["trend_class", "area_name"],
+                          key=lambda s: s.map(order) if s.name == "trend_class" else s)
+    lead = ["area_code", "area_name", "borough_name"]
+    return out[lead + [c for c in out.columns if c not in lead]].reset_index(drop=True)

@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
             st.add_argument("--alpha", type=float, default=0.05)
             st.add_argument("--year-start", choices=["financial", "project", "calendar"],
                             default="financial", help="year convention for year to date")
+            st.add_argument("--emerging", action="store_true",
+                            help="also write emerging hot spots per ward (Gi* every month, "
+                                 "Mann-Kendall trend): emerging_wards.csv")
     rp = sub.add_parser("report", help="build the board pack (PDF, PNG maps, CSV/XLSX tables, "
                                        "manifest) from a TOML config")
     rp.add_argument("--config", type=Path, required=True,
@@ -107,7 +110,7 @@ def default_period(months: list[str], month_from: str | None, month_to: str | No
 
 
 def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untyped-def]
-    from hotspots import analysis
+    from hotspots import analysis, privacy
 
     p = analysis.StatsParams(weights=a.weights, k=a.k, threshold=a.threshold,
                              permutations=a.permutations, seed=a.seed, correction=a.correction,
@@ -129,6 +132,13 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
         res.concentration.to_csv(a.out / "concentration.csv", index=False)
     pack.reconciliations.to_csv(a.out / "reconciliation.csv", index=False)
     pack.unassigned.to_csv(a.out / "unassigned_rows.csv", index=False)
+    written = "ward_analysis.csv, ward_analysis.gpkg, spearman_by_borough.csv, "
+    if a.emerging:
+        em = analysis.emerging_wards(pack, sel, p)
+        privacy.safe_for_spreadsheet(em).to_csv(a.out / "emerging_wards.csv", index=False)
+        written += "emerging_wards.csv, "
+        print("Emerging hot spots (wards): " + ", ".join(
+            f"{k} {v}" for k, v in em["trend_class"].value_counts().items()))
     _write_manifest(a, pack, sel, extra=res.params)
     wt = res.ward
     print(f"{wt.label}, {wt.period_label}" + ("  [SYNTHETIC referrals]" if wt.is_synthetic else ""))
@@ -145,8 +155,7 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
         print(res.deprived_share.text)
     for n in res.notes:
         print("note: " + n)
-    print(f"Wrote {a.out}/ward_analysis.csv, ward_analysis.gpkg, spearman_by_borough.csv, "
-          "reconciliation.csv, unassigned_rows.csv, manifest.json")
+    print(f"Wrote {a.out}/{written}reconciliation.csv, unassigned_rows.csv, manifest.json")
     return 0
 
 

@@ -91,3 +91,47 @@ def test_cli_analyse_writes_tables_and_manifest(tmp_path, capsys):
     assert m["parameters"]["selection"]["boroughs"] == ["Lambeth", "Southwark"]
     by = pd.read_csv(tmp_path / "spearman_by_borough.csv")
     assert set(by["group"]) >= {"Lambeth", "Southwark"}
+    assert not (tmp_path / "emerging_wards.csv").exists()  # only when asked
+
+
+def test_cli_analyse_emerging_writes_per_ward_classes(tmp_path, capsys, pack):
+    code = cli.main(["analyse", "--permutations", "99", "--seed", "3", "--borough", "Lambeth",
+                     "--emerging", "--out", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
+    assert "Emerging hot spots (wards)" in capsys.readouterr().out
+    em = pd.read_csv(tmp_path / "emerging_wards.csv")
+    lambeth = pack.areas.loc[pack.areas["borough_name"] == "Lambeth", "area_code"]
+    assert sorted(em["area_code"]) == sorted(lambeth)
+    assert (em["n_steps"] == len(pack.crime["month"].unique())).all()
+
+
+def test_emerging_wards_equal_an_independent_series(pack):
+    """Per-ward emerging hot spots equal a series rebuilt by hand from the pack."""
+    from hotspots import emerging, weights
+
+    m = pack.months
+    p = analysis.StatsParams(permutations=99, seed=3)
+    got = analysis.emerging_wards(pack, pipeline.Selection("crime:all", m[-12], m[-1]), p)
+    covered = sorted(pack.crime_coverage)
+    assert sorted(got["area_code"]) == covered  # wards with data only (not the City)
+    months = sorted(pack.crime["month"].unique())
+    wide = (pack.crime.groupby(["area_code", "month"])["count"].sum().unstack(fill_value=0)
+            .reindex(index=covered, columns=months, fill_value=0))
+    sw = weights.build_weights(pack.areas[pack.areas["area_code"].isin(covered)], kind="queen")
+    ref = emerging.emerging_hotspots(wide.loc[list(sw.ids)], sw, permutations=99, seed=3,
+                                     alpha=0.10)
+    mine = got.set_index("area_code")
+    assert (mine.loc[ref.index, "trend_class"] == ref["trend_class"]).all()
+    assert (mine["n_steps"] == len(months)).all()
+    assert set(got["trend_class"]) <= set(emerging.CATEGORIES)
+    patterned = got["trend_class"] != emerging.NO_PATTERN
+    assert not patterned.iloc[patterned.sum():].any(), "patterns are listed first"
+
+
+def test_emerging_wards_hide_referral_z_scores(pack):
+    m = pack.months
+    got = analysis.emerging_wards(pack, pipeline.Selection("referrals:all", m[-12], m[-1]),
+                                  analysis.StatsParams(permutations=99, seed=3))
+    assert not set(analysis.EMERGING_SENSITIVE_COLUMNS) & set(got.columns)
+    assert {"trend_class", "mk_trend", "n_hot"} <= set(got.columns)
+    assert len(got) == len(pack.areas)
