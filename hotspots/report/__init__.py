@@ -7,6 +7,7 @@ for every config key.
 Modules: :mod:`~hotspots.report.config` (TOML -> :class:`ReportConfig`),
 :mod:`~hotspots.report.content` (tables with disclosure control, findings),
 :mod:`~hotspots.report.figures` (print maps and charts),
+:mod:`~hotspots.report.patrol` (the patrol-cell pages from street-level points),
 :mod:`~hotspots.report.pdf` (the reportlab layout; :func:`map_table_page` is the
 hook for a further map-and-table page such as patrol cells) and
 :mod:`~hotspots.report.build` (files and manifest).
@@ -21,12 +22,14 @@ from hotspots.report.build import (
 )
 from hotspots.report.config import (
     FORMATS,
+    PatrolSettings,
     ReportConfig,
     ReportConfigError,
     config_from_mapping,
     load_config,
 )
 from hotspots.report.content import Finding, MeasureSection, Table, finding_numbers, safe_name
+from hotspots.report.patrol import PatrolSection, build_patrol_section, patrol_status
 from hotspots.report.pdf import MapTablePage, map_table_page
 
 __all__ = [
@@ -34,10 +37,13 @@ __all__ = [
     "Finding",
     "MapTablePage",
     "MeasureSection",
+    "PatrolSection",
+    "PatrolSettings",
     "ReportConfig",
     "ReportConfigError",
     "ReportOutputs",
     "Table",
+    "build_patrol_section",
     "build_report",
     "comparable_manifest",
     "config_from_mapping",
@@ -46,5 +52,6 @@ __all__ = [
     "load_report_pack",
     "main",
     "map_table_page",
+    "patrol_status",
     "safe_name",
 ]

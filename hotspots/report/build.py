@@ -32,6 +32,12 @@ from hotspots.report.content import (
     safe_name,
 )
 from hotspots.report.figures import FigureSpec, save_png, section_figures
+from hotspots.report.patrol import (
+    PatrolSection,
+    build_patrol_section,
+    patrol_manifest,
+    patrol_status,
+)
 from hotspots.report.pdf import MapTablePage, PackText, write_pdf
 
 __all__ = ["ReportOutputs", "build_report", "load_report_pack", "main"]
@@ -58,6 +64,11 @@ class ReportOutputs:
         ``manifest.json``.
     sections
         One per measure, with its tables and findings.
+    patrol
+        The patrol-cell pages' analysis, tables and findings (``None`` when
+        left out).
+    patrol_reason
+        Why the patrol pages are in or out (also in the manifest).
     """
 
     folder: Path
@@ -67,6 +78,8 @@ class ReportOutputs:
     xlsx: Path | None
     manifest: Path
     sections: tuple[MeasureSection, ...]
+    patrol: PatrolSection | None = None
+    patrol_reason: str = ""
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -76,13 +89,15 @@ class ReportOutputs:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        """Every finding of every measure."""
-        return tuple(f for s in self.sections for f in s.findings)
+        """Every finding of every measure, then the patrol findings."""
+        patrol = self.patrol.findings if self.patrol is not None else ()
+        return (*(f for s in self.sections for f in s.findings), *patrol)
 
     @property
     def tables(self) -> dict[str, Table]:
-        """Every table by name."""
-        return {k: t for s in self.sections for k, t in s.tables.items()}
+        """Every table by name (the patrol tables too)."""
+        out = {k: t for s in self.sections for k, t in s.tables.items()}
+        return out | (dict(self.patrol.tables) if self.patrol is not None else {})
 
 
 def load_report_pack(cfg: ReportConfig) -> pipeline.Pack:
@@ -109,7 +124,8 @@ def _area_text(pack: pipeline.Pack, cfg: ReportConfig) -> str:
             f"{pack.meta.get('vintage', 'not stated')}.")
 
 
-def _sources(pack: pipeline.Pack, sections: Sequence[MeasureSection]) -> list[tuple[str, str]]:
+def _sources(pack: pipeline.Pack, sections: Sequence[MeasureSection],
+             patrol: PatrolSection | None = None) -> list[tuple[str, str]]:
     m = pack.meta
     placement = m.get("placement", {}) or {}
     rows = [("Boundaries", str(m.get("vintage", "not stated")))]
@@ -123,6 +139,8 @@ def _sources(pack: pipeline.Pack, sections: Sequence[MeasureSection]) -> list[tu
             "synthetic_referrals") else ""
         rows.append(("Referrals", f"Placed by {placement.get('referrals', 'not stated')}."
                      + syn))
+    if patrol is not None:
+        rows.append(("Street-level crime (patrol cells)", patrol.source_text))
     rows += [("Population (rates)", str(m.get("population_source", "not stated"))),
              ("Deprivation", " ".join(str(x) for x in (
                  m.get("imd_source", "not stated"), m.get("imd_reference", "")) if x)),
@@ -291,7 +309,9 @@ def _fixed_zip(data: bytes) -> bytes:
 
 
 def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[MeasureSection],
-              current: periods.Period, outputs: Sequence[Path], command: str) -> dict[str, Any]:
+              current: periods.Period, outputs: Sequence[Path], command: str,
+              patrol: dict[str, Any] | None = None,
+              patrol_findings: Sequence[Finding] = ()) -> dict[str, Any]:
     inputs: dict[str, Path | str | None] = (
         {k: v for k, v in cfg.file_inputs.items() if k != "layer"} if cfg.files
         else {"pack": pack.folder})
@@ -305,7 +325,9 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
         "top_wards": cfg.top_wards, "formats": list(cfg.formats), "caveats": list(cfg.caveats),
         "sections": {s.measure: s.analysis.params for s in sections},
         "findings": [{"text": f.text, "table": f.table, "row_key": f.row_key,
-                      "value_cols": list(f.value_cols)} for s in sections for f in s.findings],
+                      "value_cols": list(f.value_cols)}
+                     for f in [*(f for s in sections for f in s.findings), *patrol_findings]],
+        "patrol": patrol or {"included": False},
     }
     m = run_manifest(command=command, inputs=inputs, parameters=params)
     m["outputs"] = {p.name: file_sha256(p) for p in outputs}
@@ -335,10 +357,21 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
         Optional further figures printed after the measures, each on its own
         page, and saved as PNG.
     extra_pages
-        Optional map-and-table pages (:class:`hotspots.report.pdf.MapTablePage`,
-        e.g. the patrol cells: ``MapTablePage(title, figure, table)``), printed
-        after ``extra_figures`` by :func:`hotspots.report.pdf.map_table_page`;
-        each also writes ``<name>.png`` (300 dpi) and ``<name>.csv``.
+        Optional map-and-table pages (:class:`hotspots.report.pdf.MapTablePage`:
+        ``MapTablePage(title, figure, table)``), printed after the patrol
+        pages by :func:`hotspots.report.pdf.map_table_page`; each also writes
+        ``<name>.png`` (300 dpi) and ``<name>.csv``.
+
+    Notes
+    -----
+    Patrol cells (``cfg.patrol``, :mod:`hotspots.report.patrol`): when the
+    pack has street-level points (and the config does not switch them off),
+    one :func:`hotspots.patrol_analysis.analyse_patrol` run adds, before the
+    method card, the cell map beside the patrol list, the backtest with its
+    finding and the patrol method; ``patrol_cell_map.png``,
+    ``patrol_backtest_pai.png`` and ``patrol_list``, ``patrol_backtest``,
+    ``patrol_backtest_months``, ``patrol_grid``, ``patrol_reconciliation``
+    as CSV and XLSX sheets.
 
     Returns
     -------
@@ -353,18 +386,24 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     pack = load_report_pack(cfg) if pack is None else pack
     current = resolve_period(pack.months, cfg)
     sections = [build_section(pack, cfg, m, current) for m in cfg.measures]
+    status = patrol_status(pack, cfg)
+    patrol = build_patrol_section(pack, cfg, current) if status[0] else None
     folder = Path(cfg.output)
     folder.mkdir(parents=True, exist_ok=True)
     figures = {s.slug: section_figures(s, pack.meta) for s in sections}
+    patrol_figs = list(patrol.figures) if patrol is not None else []
     pngs: list[Path] = []
     if "png" in cfg.formats:
-        for spec in [*(f for fs in figures.values() for f in fs), *extra_figures]:
+        for spec in [*(f for fs in figures.values() for f in fs), *extra_figures,
+                     *patrol_figs]:
             pngs.append(save_png(spec, folder))
     stems = [safe_name(p.name or p.title, max_len=80) for p in extra_pages]
     if "png" in cfg.formats:
         for page, stem in zip(extra_pages, stems, strict=True):
             pngs.append(save_png(FigureSpec(stem, page.title, page.figure, "map"), folder))
     tables = {k: t for s in sections for k, t in s.tables.items()}
+    if patrol is not None:
+        tables |= patrol.tables
     csvs = _write_csvs(folder, tables, sections, cfg.marking) if "csv" in cfg.formats else []
     if "csv" in cfg.formats:
         for page, stem in zip(extra_pages, stems, strict=True):
@@ -382,21 +421,25 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
             marking=cfg.marking, period=current.label,
             area=_area_text(pack, cfg), author=", ".join(
                 x for x in (cfg.author, cfg.organisation) if x),
-            sources=tuple(_sources(pack, sections)),
+            sources=tuple(_sources(pack, sections, patrol)),
             method=tuple(_method(pack, cfg, current, sections)),
             caveats=tuple(_caveats(pack, cfg, sections)),
-            synthetic=any(s.synthetic for s in sections))
+            synthetic=any(s.synthetic for s in sections),
+            patrol=(f"{patrol.study_area}, {patrol.analysis.period_label} "
+                    f"({patrol.analysis.source})" if patrol is not None else ""))
         pdf = write_pdf(folder / f"{safe_name(cfg.title)}.pdf", text, sections, figures,
-                        extra=extra_figures, extra_pages=extra_pages)
-    for fs in figures.values():
-        for f in fs:
-            f.figure.clear()
+                        extra=extra_figures, extra_pages=extra_pages, patrol=patrol)
+    for f in [*(f for fs in figures.values() for f in fs), *patrol_figs]:
+        f.figure.clear()
     written = [p for p in (pdf, xlsx) if p is not None] + pngs + csvs
     cmd = command or "python -m hotspots " + " ".join(sys.argv[1:])
-    manifest = write_manifest(_manifest(cfg, pack, sections, current, written, cmd),
-                              folder / "manifest.json")
+    manifest = write_manifest(
+        _manifest(cfg, pack, sections, current, written, cmd,
+                  patrol=patrol_manifest(patrol, status),
+                  patrol_findings=patrol.findings if patrol is not None else ()),
+        folder / "manifest.json")
     return ReportOutputs(folder, pdf, tuple(pngs), tuple(csvs), xlsx, manifest,
-                         tuple(sections))
+                         tuple(sections), patrol, status[1])
 
 
 def comparable_manifest(path: Path) -> dict[str, Any]:
@@ -418,6 +461,12 @@ def main(args: argparse.Namespace) -> int:
         print(f"{s.label}: {len(s.findings)} findings{tag}")
         for f in s.findings:
             print(f"  - {f.text}")
+    if out.patrol is not None:
+        print(f"Patrol cells ({out.patrol.study_area}): {len(out.patrol.findings)} findings")
+        for f in out.patrol.findings:
+            print(f"  - {f.text}")
+    else:
+        print(f"Patrol cells: left out ({out.patrol_reason}).")
     print(f"Wrote {len(out.files)} files to {out.folder}" + (
         f" (PDF: {out.pdf.name})" if out.pdf else ""))
     return 0

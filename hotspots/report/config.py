@@ -19,11 +19,14 @@ from typing import Any, Literal
 
 from hotspots._errors import InputDataError
 from hotspots.analysis import StatsParams
+from hotspots.patrol_analysis import METHODS as PATROL_METHODS
+from hotspots.patrol_analysis import PatrolParams
 from hotspots.periods import YEAR_STARTS, check_month
 
 __all__ = [
     "COMPARISONS",
     "FORMATS",
+    "PatrolSettings",
     "ReportConfig",
     "ReportConfigError",
     "config_from_mapping",
@@ -49,6 +52,27 @@ _FILE_KEYS = ("areas", "layer", "police_uk", "mps", "referrals", "mapping", "pop
 
 class ReportConfigError(InputDataError):
     """The board-pack configuration cannot be used as written."""
+
+
+@dataclass(frozen=True)
+class PatrolSettings:
+    """The board pack's patrol-cell pages (the ``[patrol]`` table of the config).
+
+    Attributes
+    ----------
+    enabled
+        ``True`` / ``False``; ``None`` (the default) = when the pack has
+        street-level points whose study area is in the pack's boroughs.
+    params
+        Settings of :func:`hotspots.patrol_analysis.analyse_patrol` (grid,
+        selection, Gi* permutations and seed, backtest, list period).
+    boroughs
+        Study-area boroughs; empty = the pack's ``meta["points_boroughs"]``.
+    """
+
+    enabled: bool | None = None
+    params: PatrolParams = field(default_factory=PatrolParams)
+    boroughs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,8 @@ class ReportConfig:
         Subset of :data:`FORMATS`.
     source
         The TOML file the config was read from (``None`` when built in code).
+    patrol
+        The patrol-cell pages (:class:`PatrolSettings`).
     """
 
     title: str = "Community safety board pack"
@@ -114,6 +140,7 @@ class ReportConfig:
     output: Path = Path("board-pack")
     formats: tuple[str, ...] = FORMATS
     source: Path | None = None
+    patrol: PatrolSettings = field(default_factory=PatrolSettings)
 
     @property
     def file_inputs(self) -> dict[str, str]:
@@ -182,6 +209,22 @@ def _list_of_str(allowed: tuple[str, ...] | None = None, *, non_empty: bool = Fa
     return check
 
 
+def _is_bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "must be true or false"
+
+
+def _cell_size(v: Any) -> str | None:
+    if v == "auto":
+        return None
+    return _is_positive(v) and "must be a number of metres above 0 (e.g. 150) or 'auto'"
+
+
+def _share(v: Any) -> str | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return "must be a number"
+    return None if 0 < float(v) <= 1 else "must be above 0 and at most 1 (0.05 = 5% of the area)"
+
+
 def _month(v: Any) -> str | None:
     if not isinstance(v, str):
         return "must be a month string 'YYYY-MM'"
@@ -219,6 +262,13 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "min_count": _is_int(1),
     },
     "disclosure": {"threshold": _is_int(1, 100)},
+    "patrol": {
+        "enabled": _is_bool, "boroughs": _list_of_str(), "cell_size": _cell_size,
+        "shape": _one_of(("square", "hex")), "area_share": _share, "top_n": _is_int(1, 1000),
+        "method": _one_of(("best", *PATROL_METHODS)), "permutations": _is_int(99, 99_999),
+        "seed": _is_int(0), "alpha": _is_float(0.0, 0.5), "train_months": _is_int(1, 24),
+        "from": _month, "to": _month, "crime_types": _list_of_str(),
+    },
 }
 
 
@@ -261,7 +311,31 @@ def _cross_problems(data: Mapping[str, Any]) -> list[str]:
     s = data.get("statistics", {}) if isinstance(data.get("statistics"), dict) else {}
     if s.get("weights") == "distance" and "threshold" not in s:
         out.append("'statistics.weights' = 'distance' needs 'statistics.threshold' (metres)")
+    t = data.get("patrol", {}) if isinstance(data.get("patrol"), dict) else {}
+    if "area_share" in t and "top_n" in t:
+        out.append("'patrol.area_share' and 'patrol.top_n' are both given: choose a share of "
+                   "the area or a number of cells, not both")
+    if isinstance(t.get("from"), str) and isinstance(t.get("to"), str) and t["from"] > t["to"]:
+        out.append(f"'patrol.from' ({t['from']}) is after 'patrol.to' ({t['to']})")
     return out
+
+
+def _patrol_settings(t: Mapping[str, Any]) -> PatrolSettings:
+    """Build the patrol settings from a validated ``[patrol]`` table."""
+    keys = {"cell_size": "cell_size", "shape": "shape", "permutations": "permutations",
+            "seed": "seed", "alpha": "alpha", "train_months": "train_months",
+            "from": "month_from", "to": "month_to"}
+    kw: dict[str, Any] = {new: t[old] for old, new in keys.items() if old in t}
+    if "top_n" in t:
+        kw.update(top_n=t["top_n"], area_share=None)
+    elif "area_share" in t:
+        kw["area_share"] = float(t["area_share"])
+    if t.get("method", "best") != "best":
+        kw["method"] = t["method"]
+    if "crime_types" in t:
+        kw["crime_types"] = tuple(t["crime_types"])
+    return PatrolSettings(enabled=t.get("enabled"), params=PatrolParams(**kw),
+                          boroughs=tuple(t.get("boroughs", ())))
 
 
 def _path(base: Path, value: str) -> Path:
@@ -299,6 +373,10 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
         raise ReportConfigError(
             f"{where}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems)
             + "\nSee report.example.toml for every key, its type and its default.")
+    try:
+        patrol = _patrol_settings(data.get("patrol", {}))
+    except ValueError as e:
+        raise ReportConfigError(f"{where}: [patrol]: {e} See report.example.toml.") from None
     base = Path(base) if base is not None else Path.cwd()
     d, p = data.get("data", {}), data.get("period", {})
     s, disc = data.get("statistics", {}), data.get("disclosure", {})
@@ -325,6 +403,7 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
         output=_path(base, data.get("output", "board-pack")),
         formats=tuple(data.get("formats", FORMATS)),
         source=source,
+        patrol=patrol,
     )
 
 

@@ -44,6 +44,7 @@ from reportlab.platypus.tables import LongTable
 from hotspots.report.content import MeasureSection
 from hotspots.report.content import Table as ReportTable
 from hotspots.report.figures import FigureSpec
+from hotspots.report.patrol import PatrolSection
 
 __all__ = ["FONT", "FONT_BOLD", "MapTablePage", "PackText", "map_table_page", "register_fonts",
            "write_pdf"]
@@ -127,6 +128,7 @@ class PackText:
     method: tuple[tuple[str, str], ...]
     caveats: tuple[str, ...]
     synthetic: bool
+    patrol: str = ""
 
 
 # --------------------------------------------------------------------------- page furniture
@@ -198,7 +200,9 @@ def _height(flowables: Sequence[Any], width: float) -> float:
 _FORMATS: dict[str, tuple[int, bool]] = {
     "Change": (0, True), "Change %": (1, True), "Rate per 1,000": (1, False),
     "Pseudo p": (4, False), "Value": (3, False), "rho": (2, False), "CI low": (2, False),
-    "CI high": (2, False),
+    "CI high": (2, False), "Median PAI": (2, False), "Mean PAI": (2, False),
+    "Min PAI": (2, False), "Max PAI": (2, False), "Median RRI": (2, False),
+    "Mean hit rate (%)": (1, False), "Mean area patrolled (%)": (1, False),
 }
 
 
@@ -264,6 +268,7 @@ def _title_page(text: PackText, sections: Sequence[MeasureSection],
                       Paragraph(_esc(text.subtitle), st["h2"]), Spacer(1, 8)]
     rows = [("Period", text.period), ("Area", text.area),
             ("Measures", "; ".join(s.label for s in sections)),
+            *([("Patrol cells", text.patrol)] if text.patrol else []),
             ("Protective marking", text.marking)]
     if text.author:
         rows.append(("Prepared by", text.author))
@@ -288,8 +293,20 @@ def _kv(rows: Sequence[tuple[str, str]], st: dict[str, ParagraphStyle], first: f
     return t
 
 
+def _finding_block(head: str, findings: Sequence[Any], notes: Sequence[str],
+                   st: dict[str, ParagraphStyle]) -> KeepTogether:
+    block: list[Any] = [Paragraph(_esc(head), st["h2"])]
+    for f in findings:
+        block.append(Paragraph(_esc(f.text), st["bullet"], bulletText="•"))
+        block.append(Paragraph(_esc(f"Source: table '{f.table}', row '{f.row_key}' "
+                                    f"({', '.join(f.value_cols)})"), st["source"]))
+    block += [Paragraph(_esc(n), st["small"]) for n in notes]
+    return KeepTogether(block)
+
+
 def _findings_page(text: PackText, sections: Sequence[MeasureSection],
-                   st: dict[str, ParagraphStyle]) -> list[Any]:
+                   st: dict[str, ParagraphStyle],
+                   patrol: PatrolSection | None = None) -> list[Any]:
     out: list[Any] = [Paragraph("Key findings", st["h1"])]
     for s in sections:
         head = s.label + ("  [SYNTHETIC]" if s.synthetic and "SYNTHETIC" not in s.label
@@ -301,6 +318,11 @@ def _findings_page(text: PackText, sections: Sequence[MeasureSection],
                                         f"({', '.join(f.value_cols)})"), st["source"]))
         block += [Paragraph(_esc(n), st["small"]) for n in s.notes]
         out.append(KeepTogether(block))
+    if patrol is not None and patrol.findings:
+        out.append(_finding_block(
+            f"Patrol cells ({patrol.study_area}, street level)", patrol.findings,
+            [f"From {patrol.analysis.source}: another source than the ward maps; see the "
+             "patrol method page."], st))
     if text.caveats:
         out.append(Paragraph("Caveats", st["h2"]))
         out += [Paragraph(_esc(c), st["bullet"], bulletText="•") for c in text.caveats]
@@ -407,7 +429,9 @@ MAP_SHARE = 0.58
 
 
 def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
-                   notes: Sequence[str] = (), max_rows: int = 30) -> list[Any]:
+                   notes: Sequence[str] = (), max_rows: int = 30,
+                   col_widths: Sequence[float] | None = None,
+                   map_share: float = MAP_SHARE) -> list[Any]:
     """Return the flowables of one page: a heading, a map on the left, a table on the right.
 
     The hook for sections that are not a measure (the patrol cells of the
@@ -418,7 +442,8 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
     ----------
     figure
         The map (any matplotlib figure). It is placed at most at the size it
-        was drawn, in the left 58% of the page, and shrunk to fit if larger.
+        was drawn, in the left ``map_share`` of the page, and shrunk to fit if
+        larger.
     table
         Rows to print, in order; numbers get thousands separators, text is
         escaped. Only the first ``max_rows`` rows are printed, with a note
@@ -431,6 +456,12 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
         Small print under the table.
     max_rows
         Most rows printed (about 30 fit a page at the table font).
+    col_widths
+        Relative widths of the table's columns (scaled to the table's room);
+        default equal widths.
+    map_share
+        Share of the text width the map's column takes (default
+        :data:`MAP_SHARE`).
 
     Returns
     -------
@@ -445,7 +476,7 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
     st = _styles()
     head = Paragraph(_esc(title), st["h1"])
     room = FRAME_H - _height([head], FRAME_W) - 4
-    map_w = FRAME_W * MAP_SHARE
+    map_w = FRAME_W * map_share
     img = _image(figure, map_w - 0.3 * cm, room, enlarge=False)
     shown = table.head(max_rows)
     cols = [str(c) for c in shown.columns]
@@ -454,7 +485,11 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
     rows = [[Paragraph(_esc(c), bold) for c in cols]]
     rows += [[_cell(v, st["cell"], c) for c, v in zip(cols, r, strict=True)]
              for r in shown.itertuples(index=False)]
-    grid = Table(rows, colWidths=[tab_w / max(len(cols), 1)] * len(cols), repeatRows=1)
+    if col_widths is not None and len(col_widths) == len(cols) and sum(col_widths) > 0:
+        widths = [tab_w * w / sum(col_widths) for w in col_widths]
+    else:
+        widths = [tab_w / max(len(cols), 1)] * len(cols)
+    grid = Table(rows, colWidths=widths, repeatRows=1)
     style = [("BACKGROUND", (0, 0), (-1, 0), NAVY), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
              ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
              ("TOPPADDING", (0, 0), (-1, -1), 1.0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.0)]
@@ -474,6 +509,33 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
     return [head, body, PageBreak()]
 
 
+_PATROL_BACKTEST_COLS = ["Method", "Months with a PAI", "Median PAI", "Mean PAI", "Min PAI",
+                         "Max PAI", "Mean hit rate (%)", "Target area (%)", "Target cells",
+                         "Mean area patrolled (%)", "Median RRI", "Crimes captured",
+                         "Crimes (held-out months)"]
+
+
+def _patrol_pages(p: PatrolSection, st: dict[str, ParagraphStyle]) -> list[Any]:
+    """Return the patrol pages: cell map beside the list, the backtest, the method."""
+    out = map_table_page(p.cell_map.figure, p.printed_list, p.title, notes=p.list_notes,
+                         col_widths=[36, 80, 90, 42, 102], map_share=0.54)
+    bt = p.tables.get("patrol_backtest")
+    head = Paragraph(_esc(f"Patrol cells: would the method have worked? ({p.study_area})"),
+                     st["h1"])
+    out.append(head)
+    out += [Paragraph(_esc(f.text), st["bullet"], bulletText="•") for f in p.findings]
+    if bt is not None:
+        w = 1.55 * cm
+        out += _table(bt, st, _PATROL_BACKTEST_COLS, [2.2 * cm, *([w] * 12)])
+        if p.pai_chart is not None:
+            out += [Spacer(1, 4), _image(p.pai_chart, FRAME_W, 7.5 * cm, enlarge=False)]
+    else:
+        out.append(Paragraph("No backtest: the points cover too few months.", st["body"]))
+    out += [PageBreak(), Paragraph(_esc(f"Patrol cells: method ({p.study_area})"), st["h1"]),
+            _kv(p.method, st, 4.2 * cm), PageBreak()]
+    return out
+
+
 def _method_page(text: PackText, st: dict[str, ParagraphStyle]) -> list[Any]:
     out: list[Any] = [Paragraph("Method card", st["h1"]), _kv(text.method, st, 5.0 * cm)]
     if text.caveats:
@@ -485,7 +547,8 @@ def _method_page(text: PackText, st: dict[str, ParagraphStyle]) -> list[Any]:
 def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
               figures: dict[str, list[FigureSpec]], *,
               extra: Sequence[FigureSpec] = (),
-              extra_pages: Sequence[MapTablePage] = ()) -> Path:
+              extra_pages: Sequence[MapTablePage] = (),
+              patrol: PatrolSection | None = None) -> Path:
     """Write the board-pack PDF.
 
     Parameters
@@ -501,8 +564,11 @@ def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
     extra
         Further figures, one page each, before the method card.
     extra_pages
-        Map-and-table pages (:class:`MapTablePage`, e.g. patrol cells), after
-        ``extra``, before the method card.
+        Map-and-table pages (:class:`MapTablePage`), after ``extra`` and the
+        patrol pages, before the method card.
+    patrol
+        The patrol-cell pages (cell map and list, backtest, method), after
+        ``extra``; their findings also go on the key findings page.
 
     Returns
     -------
@@ -510,12 +576,15 @@ def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
     """
     register_fonts()
     st = _styles()
-    story: list[Any] = [*_title_page(text, sections, st), *_findings_page(text, sections, st)]
+    story: list[Any] = [*_title_page(text, sections, st),
+                        *_findings_page(text, sections, st, patrol)]
     for s in sections:
         story += _section_pages(s, figures.get(s.slug, []), st)
     w, h = PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN - 2 * BANNER_H - 2.4 * cm
     for spec in extra:
         story += [Paragraph(_esc(spec.title), st["h1"]), _image(spec, w, h), PageBreak()]
+    if patrol is not None:
+        story += _patrol_pages(patrol, st)
     for page in extra_pages:
         story += map_table_page(page.figure, page.table, page.title, notes=page.notes)
     story += _method_page(text, st)
