@@ -250,6 +250,11 @@ def analysis_for_export(a: Analysis) -> pd.DataFrame:
     out = t[[c for c in EXPORT_COLUMNS if c in t and c != "area_code"]].copy()
     for c in ("rank", "count", "rate_per_1000"):
         out[c] = base.loc[out.index, c]
+    if "change_label" in out and "count_prev" in t:
+        # Words, not signs: "+12 (+20.0%)" would be neutralised to "'+12 ..." in a spreadsheet.
+        now, before = t.loc[out.index, "count"], t.loc[out.index, "count_prev"]
+        out["change_label"] = [trends.change_words(c, p)
+                               for c, p in zip(now, before, strict=True)]
     if a.ward.is_sensitive:
         thr = a.ward.selection.suppress_below
         hide = privacy.suppressed_mask(t["count"], threshold=thr)

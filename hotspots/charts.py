@@ -34,6 +34,7 @@ import pandas as pd
 from hotspots.periods import MONTH_NAMES, YearStart, YearStartKey, get_year_start
 from hotspots.privacy import DEFAULT_THRESHOLD, suppressed_mask
 from hotspots.stats import competition_rank, spearman
+from hotspots.trends import change_words
 
 __all__ = [
     "FALL_COLOUR",
@@ -41,6 +42,7 @@ __all__ = [
     "change_bar_chart",
     "change_bar_table",
     "change_table",
+    "change_words",
     "month_order",
     "protect_totals",
     "scatter_chart",
@@ -521,6 +523,11 @@ def _shown_rank(values: pd.Series, shown: pd.Series) -> pd.Series:
     return pd.array(r.where(shown), dtype="Int64")
 
 
+def _words(f: pd.DataFrame) -> pd.Series:
+    return pd.Series([change_words(c, p) for c, p in zip(f["count"], f["count_prev"],
+                                                          strict=True)], index=f.index)
+
+
 def change_table(
     frame: pd.DataFrame,
     *,
@@ -555,7 +562,9 @@ def change_table(
     -------
     DataFrame
         Name, ``Count``, ``Previous count``, ``Change``, ``Change %``,
-        ``Change (words)``, ``Small base`` and, in the order of ``frame``
+        ``Change (words)`` (:func:`change_words`: ``"up 12 (20.0%)"``, never a
+        leading sign, so an exported copy is not taken for a formula),
+        ``Small base`` (``"yes"`` or blank) and, in the order of ``frame``
         (the current rank), ``Rank``, ``Previous rank``, ``Rank move``
         (positive = up the table). With ``sensitive``, counts are text and
         ranks are among the rows shown in each period, hidden rows last.
@@ -577,7 +586,7 @@ def change_table(
             lambda v: "no data" if pd.isna(v) else f"{v:+,.0f}").where(~either, "not shown")
         out["Change %"] = pd.to_numeric(f["change_pct"]).round(1).astype(object).where(
             ~either, None)
-        words = f["change_label"].astype(str).where(~either, "not shown")
+        words = _words(f).where(~either, "not shown")
         new = (pd.to_numeric(f["count_prev"]) == 0) & (pd.to_numeric(f["count"]) > 0)
         out["Change (words)"] = words.where(~new, "new")
         out["Rank"] = _shown_rank(f["count"], ~h_now)
@@ -592,12 +601,13 @@ def change_table(
         out["Previous count"] = pd.to_numeric(f["count_prev"]).to_numpy()
         out["Change"] = pd.to_numeric(f["change_abs"]).to_numpy()
         out["Change %"] = pd.to_numeric(f["change_pct"]).round(1).to_numpy()
-        out["Change (words)"] = f["change_label"].astype(str).to_numpy()
+        out["Change (words)"] = _words(f).to_numpy()
         out["Rank"] = pd.array(f["rank"], dtype="Int64")
         out["Previous rank"] = pd.array(f["rank_prev"], dtype="Int64")
         out["Rank move"] = pd.array(f["rank_move"], dtype="Int64")
     # A small-base flag on a total hidden to protect another cell would narrow it down.
-    small = f["small_base"].astype(bool).astype(object).where(~(h_prev & ~p_prev), None)
+    small = f["small_base"].astype(bool).map({True: "yes", False: ""}).where(
+        ~(h_prev & ~p_prev), "")
     out.insert(out.columns.get_loc("Change (words)") + 1, "Small base",
                small.reindex(out.index).to_numpy())
     return out.reset_index(drop=True)

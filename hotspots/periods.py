@@ -409,15 +409,16 @@ def previous_period(
     --------
     >>> p = custom_period("2025-06", "2025-08")
     >>> previous_period(p).label
-    'Previous 3 months (Mar 2025 – May 2025)'
+    'previous 3 months (Mar 2025 – May 2025)'
     >>> previous_period(p, gap="year").label
-    'Same months a year earlier (Jun 2024 – Aug 2024)'
+    'same months a year earlier (Jun 2024 – Aug 2024)'
     """
     if gap == "adjacent":
         n = period.n_months
-        return period.shifted(-n, name=f"Previous {n} month{'s' if n != 1 else ''}")
+        # Lower case: the label is read inside sentences ("... compared with previous 3 months").
+        return period.shifted(-n, name=f"previous {n} month{'s' if n != 1 else ''}")
     if gap == "year":
-        return period.shifted(-12, name="Same months a year earlier")
+        return period.shifted(-12, name="same months a year earlier")
     raise ValueError(f"gap={gap!r} is unknown: use 'adjacent' or 'year'.")
 
 

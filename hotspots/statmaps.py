@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -30,7 +31,8 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Figure
+from branca.element import Figure, MacroElement
+from folium.template import Template
 
 from hotspots.classify import NO_DATA_COLOUR
 from hotspots.maps import (
@@ -55,6 +57,7 @@ from hotspots.stats import GI_LEVELS, NO_DATA, NO_NEIGHBOURS, TERCILE_WORDS
 __all__ = [
     "BIVARIATE_COLOURS",
     "CORRECTION_SHORT",
+    "CORRECTION_WORDS",
     "HIDDEN_STAT",
     "GI_COLD",
     "GI_HOT",
@@ -71,6 +74,7 @@ __all__ = [
     "lisa_map",
     "method_caption",
     "tercile_cuts",
+    "tercile_span",
 ]
 
 #: Light grey for areas tested and not significant.
@@ -180,9 +184,27 @@ CORRECTION_SHORT: dict[str, str] = {
 }
 
 
+#: The corrections in plain words, for the method captions on the page (the
+#: function behind each is named in the run's method text and manifest).
+CORRECTION_WORDS: dict[str, str] = {
+    "fdr": "the Benjamini-Hochberg false discovery rate procedure",
+    "bonferroni": "Bonferroni (p times the number of wards tested)",
+    "none": "no multiple-testing correction (q = p)",
+}
+
+
 def _correction(h: Mapping[str, Any]) -> str:
     key = str(h.get("correction", "?"))
     return CORRECTION_SHORT.get(key, key)
+
+
+def _correction_words(h: Mapping[str, Any]) -> str:
+    """Return the correction in words, without function names (no ``scipy.stats...``)."""
+    key = str(h.get("correction", "?"))
+    if key in CORRECTION_WORDS:
+        return CORRECTION_WORDS[key]
+    text = str(h.get("correction_text", key))
+    return re.sub(r"\s*\([\w.]+\)$", "", text)  # drop a trailing "(module.function)"
 
 
 def _stat_text(values: pd.Series, sensitive: bool) -> pd.Series:
@@ -266,7 +288,7 @@ def method_caption(params: Mapping[str, Any], statistic: Statistic) -> str:
     alpha = float(h.get("alpha", 0.05))
     perms = (f"{int(h.get('permutations', 0)):,} conditional permutations (seed "
              f"{h.get('seed', '?')}), {h.get('alternative', 'two-sided')} pseudo p-values")
-    correction = str(h.get("correction_text", h.get("correction", "?")))
+    correction = _correction_words(h)
     part = {"gi": h.get("gi_star", {}), "lisa": h.get("lisa", {}),
             "bv": h.get("bivariate", {})}[statistic] or {}
     tested, sig = part.get("n_tested"), part.get("n_significant")
@@ -323,6 +345,53 @@ def _counts(keys: Sequence[str], labels: Sequence[str], colours: Sequence[str],
 # --------------------------------------------------------------------------- map
 
 
+class _FitUntilMoved(MacroElement):
+    """Fit the map to its bounds now and whenever its box changes size, until a person moves it.
+
+    Leaflet fits once, to the box it has when the script runs; on the page a
+    map's frame can still be growing or shrinking then (a scroll bar
+    appearing, a column settling), and with ``zoomSnap`` 0.25 a few pixels
+    pick another zoom. Refitting on every resize gives two maps of the same
+    size the same view (the Gi* and LISA maps side by side); the first
+    pointer, wheel or key event on the map stops it, so a person's pan or
+    zoom is never undone.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var bounds = L.latLngBounds({{ this.bounds|tojson }});
+            var moved = false;
+            function fit() {
+                if (moved) { return; }
+                map.invalidateSize({animate: false});
+                map.fitBounds(bounds, {animate: false});
+            }
+            fit();
+            var box = map.getContainer();
+            ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (type) {
+                box.addEventListener(type, function () { moved = true; },
+                                     {capture: true, passive: true});
+            });
+            if (window.ResizeObserver) {
+                new ResizeObserver(fit).observe(box);
+            } else {
+                window.addEventListener("resize", fit);
+            }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FitUntilMoved"
+        self.bounds = [[float(v) for v in corner] for corner in bounds]
+
+
+
 def _web_frame(web_areas: gpd.GeoDataFrame, table: pd.DataFrame,
                columns: Sequence[str]) -> gpd.GeoDataFrame:
     """Return the web layer limited to the table's areas, with ``columns`` attached."""
@@ -376,7 +445,7 @@ def _class_map(
     if badge:
         _MapTitle("", badge).add_to(m)
     (south, west), (north, east) = _bounds(frame)
-    m.fit_bounds([[south, west], [north, east]])
+    _FitUntilMoved([[south, west], [north, east]]).add_to(m)
     return m
 
 
@@ -608,21 +677,62 @@ def tercile_cuts(table: pd.DataFrame, *, value_col: str = "value",
     return (float(a), float(b)), (float(c), float(e))
 
 
-def _ranges(cuts: tuple[float, float], *, integer: bool,
+def tercile_span(table: pd.DataFrame, *, value_col: str = "value",
+                 imd_col: str = "imd_score") -> tuple[tuple[float, float], tuple[float, float]]:
+    """Return the smallest and largest measure and IMD values of the wards with a class.
+
+    Parameters
+    ----------
+    table, value_col, imd_col
+        As :func:`tercile_cuts`.
+
+    Returns
+    -------
+    tuple
+        ``((value_min, value_max), (imd_min, imd_max))`` over the same wards
+        as :func:`tercile_cuts` (those drawn in the 3 x 3 grid); NaN when no
+        ward has a class.
+    """
+    ok = table["bv_class"].notna()
+    if not ok.any():
+        nan = float("nan")
+        return (nan, nan), (nan, nan)
+    v = pd.to_numeric(table.loc[ok, value_col]).astype(float)
+    d = pd.to_numeric(table.loc[ok, imd_col]).astype(float)
+    return (float(v.min()), float(v.max())), (float(d.min()), float(d.max()))
+
+
+def _ranges(cuts: tuple[float, float], span: tuple[float, float], *, integer: bool,
             hide_below: float | None = None) -> tuple[str, str, str]:
-    """Words for the three terciles, e.g. ``("0 to 3", "4 to 9", "10 or more")``."""
+    """Words for the three terciles, from the smallest to the largest value observed.
+
+    E.g. ``("178 to 817", "818 to 1,395", "1,396 to 29,924")``: the low band
+    starts at the smallest value of the wards classed, never at an assumed 0.
+    ``span`` NaN (extremes not to be printed, e.g. a referral rate) gives
+    ``"up to ..."`` / ``"... or more"``; with ``hide_below``, cut points below
+    it are not printed, nor a smallest count from 1 to ``hide_below - 1``.
+    """
     lo, hi = cuts
+    low, top = span
     if math.isnan(lo):
         return ("", "", "")
     if hide_below is not None and lo < hide_below:
         # A cut point below the suppression threshold would narrow down small counts.
         return ("lowest third", "middle third", "highest third") if hi < hide_below else (
             "lowest third", f"middle third, up to {math.floor(hi):,}",
-            f"{math.floor(hi) + 1:,} or more")
+            f"{math.floor(hi) + 1:,} or more" if math.isnan(top)
+            else f"{math.floor(hi) + 1:,} to {math.floor(top):,}")
     if integer:
         a, b = math.floor(lo), math.floor(hi)
-        return (f"0 to {a:,}", f"{a + 1:,} to {b:,}" if b > a else "none", f"{b + 1:,} or more")
-    return (f"up to {lo:,.1f}", f"{lo:,.1f} to {hi:,.1f}", f"over {hi:,.1f}")
+        first = math.nan if math.isnan(low) else math.floor(low)
+        hidden = hide_below is not None and 0 < first < hide_below  # a small count
+        return (f"up to {a:,}" if math.isnan(first) or hidden else f"{first:,} to {a:,}",
+                f"{a + 1:,} to {b:,}" if b > a else "none",
+                f"{b + 1:,} or more" if math.isnan(top)
+                else f"{b + 1:,} to {math.floor(top):,}" if top > b else "none")
+    if math.isnan(low):
+        return (f"up to {lo:,.1f}", f"{lo:,.1f} to {hi:,.1f}", f"over {hi:,.1f}")
+    return (f"{low:,.1f} to {lo:,.1f}", f"{lo:,.1f} to {hi:,.1f}", f"{hi:,.1f} to {top:,.1f}")
 
 
 def _bivariate_legend(counts: pd.DataFrame, measure_word: str, measure_ranges: Sequence[str],
@@ -736,9 +846,12 @@ def bivariate_map(
     key = pd.Series([NO_DATA if pd.isna(k) else str(int(k)) for k in cls], index=frame.index)
     fills = [NO_DATA_COLOUR if k == NO_DATA else flat[int(k) - 1] for k in key]
     mcuts, dcuts = tercile_cuts(table)
-    m_ranges = _ranges(mcuts, integer=integer,
+    mspan, dspan = tercile_span(table)
+    if sensitive and not integer:
+        mspan = (float("nan"), float("nan"))  # a referral rate's extremes could be a small count's
+    m_ranges = _ranges(mcuts, mspan, integer=integer,
                        hide_below=float(threshold) if sensitive and integer else None)
-    d_ranges = _ranges(dcuts, integer=False)
+    d_ranges = _ranges(dcuts, dspan, integer=False)
     frame = frame.assign(
         value_display=frame["value_display"].fillna("no data"),
         imd_display=frame["imd_score"].map(lambda v: "no data" if pd.isna(v) else f"{v:.1f}"),

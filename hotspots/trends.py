@@ -61,6 +61,7 @@ from hotspots.periods import (
 from hotspots.stats import competition_rank
 
 __all__ = [
+    "change_words",
     "CHANGE_COLUMNS",
     "DEFAULT_SMALL_BASE",
     "ChangeTable",
@@ -528,3 +529,45 @@ def seasonal_table(
                           name="month_name")
     wide.columns = pd.Index([ys.name(y) for y in wide.columns], name="year")
     return wide
+
+
+def _count_text(v: float) -> str:
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,.1f}"
+
+
+def change_words(count: object, count_prev: object) -> str:
+    """Return a change in words that no spreadsheet reads as a formula.
+
+    Like :func:`hotspots.trends.change_label` but the direction is a word, so
+    the text never starts with ``+`` or ``-`` (a CSV export would otherwise
+    neutralise it with a leading apostrophe, :func:`hotspots.privacy.neutralise_formula`).
+
+    Parameters
+    ----------
+    count, count_prev
+        Current and previous counts (non-negative; NaN or None = no data).
+
+    Returns
+    -------
+    str
+        ``"up 12 (20.0%)"``, ``"down 3 (5.0%)"``, ``"new"`` (from 0),
+        ``"no change"`` or ``"no data"``.
+
+    Examples
+    --------
+    >>> change_words(60, 50), change_words(47, 50), change_words(3, 0), change_words(4, 4)
+    ('up 10 (20.0%)', 'down 3 (6.0%)', 'new', 'no change')
+    >>> change_words(1234.6, 1000), change_words(0, 4), change_words(None, 4)
+    ('up 234.6 (23.5%)', 'down 4 (100.0%)', 'no data')
+    """
+    now, before = (pd.to_numeric(pd.Series([count, count_prev], dtype=object),
+                                 errors="coerce").astype(float))
+    if math.isnan(now) or math.isnan(before):
+        return "no data"
+    if now == before:
+        return "no change"
+    if before == 0:
+        return "new"
+    diff = now - before
+    pct = abs(100.0 * diff / before)
+    return f"{'up' if diff > 0 else 'down'} {_count_text(abs(diff))} ({pct:.1f}%)"

@@ -31,9 +31,11 @@ __all__ = [
     "Which",
     "borough_change",
     "change_callouts",
+    "imd_reference_note",
     "measure_records",
     "monthly_long",
     "published_windows",
+    "rank_move_words",
     "source_months",
     "ward_change",
     "ward_choices",
@@ -443,13 +445,55 @@ def _ward_facts(a: analysis_mod.Analysis, row: pd.Series, value_label: str) -> p
             (f"Count, {ct.current.label}", _cell(r0["Count"])),
             (f"Count, {ct.previous.label}", _cell(r0["Previous count"])),
             (f"Change ({name})", str(r0["Change (words)"])
-             + (" (small base: the % says little)" if r0["Small base"] is True
+             + (" (small base: the % says little)" if r0["Small base"] == "yes"
                 and r0["Change (words)"] not in ("not shown", "new", "no change") else "")),
             (f"Rank by count, {ct.current.label}", _txt(r0["Rank"], "{:,}")),
             (f"Rank by count, {ct.previous.label}", _txt(r0["Previous rank"], "{:,}")),
-            (f"Rank movement ({name}; + = up)", _txt(r0["Rank move"], "{:+,}")),
+            (f"Rank movement ({name})", rank_move_words(r0["Rank move"])),
         ]
     return pd.DataFrame(rows, columns=["What", "Value"])
+
+
+def rank_move_words(move: object) -> str:
+    """Return a movement in rank in words (positive = up the table).
+
+    Examples
+    --------
+    >>> rank_move_words(0), rank_move_words(3), rank_move_words(-1), rank_move_words(None)
+    ('no change', 'up 3 places', 'down 1 place', 'no data')
+    """
+    v = pd.to_numeric(pd.Series([move], dtype=object), errors="coerce").iloc[0]
+    if pd.isna(v):
+        return "no data"
+    n = int(v)
+    if n == 0:
+        return "no change"
+    return f"{'up' if n > 0 else 'down'} {abs(n):,} place{'s' if abs(n) != 1 else ''}"
+
+
+def imd_reference_note(imd: pd.DataFrame) -> str:
+    """Return the ``Reference`` column of :attr:`WardProfile.imd` as one sentence.
+
+    Indicators sharing a reference are named together, e.g. ``"IMD rank and
+    IMD decile: London's 2025 wards."``, so the table itself can stay narrow.
+
+    Parameters
+    ----------
+    imd
+        ``Indicator`` / ``Value`` / ``Reference`` rows.
+
+    Returns
+    -------
+    str
+        Empty when there is no reference.
+    """
+    parts = []
+    refs = imd["Reference"].astype(str)
+    for ref in dict.fromkeys(r for r in refs if r.strip()):
+        names = [str(x).split(" (")[0] for x in imd.loc[refs == ref, "Indicator"]]
+        what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        parts.append(f"{what}: {ref}.")
+    return " ".join(parts)
 
 
 def _ward_status(row: pd.Series, sensitive: bool) -> pd.DataFrame:

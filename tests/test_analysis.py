@@ -92,6 +92,10 @@ def test_cli_analyse_writes_tables_and_manifest(tmp_path, capsys):
     by = pd.read_csv(tmp_path / "spearman_by_borough.csv")
     assert set(by["group"]) >= {"Lambeth", "Southwark"}
     assert not (tmp_path / "emerging_wards.csv").exists()  # only when asked
+    # Change in words: nothing for a spreadsheet to neutralise with an apostrophe.
+    labels = t["change_label"].dropna().astype(str)
+    assert len(labels) and not labels.str.match(r"^['+\-=@]").any()
+    assert labels.str.match(r"^(up|down) [\d,.]+ \([\d.]+%\)$|^new$|^no change$").all()
 
 
 def test_cli_analyse_emerging_writes_per_ward_classes(tmp_path, capsys, pack):

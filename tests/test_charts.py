@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import analysis, charts, trends, viewdata
+from hotspots import analysis, charts, privacy, trends, viewdata
 from hotspots.periods import custom_period
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
@@ -179,9 +179,10 @@ def test_change_table_for_crime_keeps_numbers_and_ranks():
     out = charts.change_table(ct.frame, name_col="borough_name", name_label="Borough")
     assert out["Borough"].tolist() == ["A", "C", "D", "B"]
     assert out["Change"].tolist() == [10, 16, 9, -9]
-    assert out["Change (words)"].tolist() == ["+10 (+20.0%)", "+16 (+400.0%)", "new",
-                                              "-9 (-75.0%)"]
-    assert out["Small base"].tolist() == [False, True, True, False]
+    # Words, never a leading sign: an exported copy is not taken for a formula.
+    assert out["Change (words)"].tolist() == ["up 10 (20.0%)", "up 16 (400.0%)", "new",
+                                              "down 9 (75.0%)"]
+    assert out["Small base"].tolist() == ["", "yes", "yes", ""]
     assert out["Rank"].tolist() == [1, 2, 3, 4]
     assert out["Previous rank"].tolist() == [1, 3, 4, 2]
     assert out["Rank move"].tolist() == [0, 1, 1, -2]
@@ -199,12 +200,28 @@ def test_change_table_for_referrals_hides_small_counts_and_reranks():
     assert out.at["C", "Previous count"] == "<5" and out.at["C", "Change (words)"] == "not shown"
     assert out.at["D", "Count"] == "9" and out.at["D", "Change (words)"] == "new"
     assert out.at["A", "Previous count"] == "suppressed" and out.at["A", "Count"] == "60"
-    assert out.at["A", "Small base"] is None and out.at["A", "Change"] == "not shown"
+    assert out.at["A", "Small base"] == "" and out.at["A", "Change"] == "not shown"
+    assert out.at["D", "Small base"] == "yes"  # 0 before: a small base, and D is shown
     assert pd.isna(out.at["A", "Previous rank"]) and pd.isna(out.at["A", "Rank move"])
     # ranks count only the rows shown: no gap where a hidden row would sit
     assert out["Rank"].dropna().astype(int).sort_values().tolist() == [1, 2, 3]
     assert out["Previous rank"].dropna().astype(int).sort_values().tolist() == [1, 2]
     assert out.index[-1] in ("A", "B", "C") and out.index[0] == "D"
+
+
+@pytest.mark.parametrize(("now", "before", "words"), [
+    (60, 50, "up 10 (20.0%)"), (47, 50, "down 3 (6.0%)"), (36394, 34628, "up 1,766 (5.1%)"),
+    (3, 0, "new"), (0, 0, "no change"), (4, 4, "no change"), (0, 4, "down 4 (100.0%)"),
+    (float("nan"), 4, "no data"), (None, 4, "no data"), (2.5, 2.0, "up 0.5 (25.0%)"),
+], ids=["rise", "fall", "thousands", "new", "zero-zero", "same", "to-zero", "nan", "none",
+        "fraction"])
+def test_change_words_never_start_with_a_sign(now, before, words):
+    got = charts.change_words(now, before)
+    assert got == words
+    assert not privacy.neutralise_formula(got).startswith("'")  # survives CSV neutralising
+    if words.startswith(("up", "down")):  # same numbers as the signed label, in words
+        signed = trends.change_label(now, before)
+        assert signed.lstrip("+-").split(" (")[0] == got.split(" ")[1]
 
 
 def test_change_bars_leave_out_hidden_rows_and_colour_by_direction():

@@ -96,11 +96,11 @@ def test_comparison_registry():
 
 def test_previous_period_adjacent_and_year():
     p = P.custom_period("2025-01", "2025-03")
-    assert P.previous_period(p).label == "Previous 3 months (Oct 2024 – Dec 2024)"
+    assert P.previous_period(p).label == "previous 3 months (Oct 2024 – Dec 2024)"
     assert P.previous_period(p, gap="year").label == (
-        "Same months a year earlier (Jan 2024 – Mar 2024)")
+        "same months a year earlier (Jan 2024 – Mar 2024)")
     one = P.custom_period("2025-01", "2025-01", name="January")
-    assert P.previous_period(one).label == "Previous 1 month (Dec 2024)"
+    assert P.previous_period(one).label == "previous 1 month (Dec 2024)"
 
 
 def test_month_helpers():

@@ -111,7 +111,8 @@ def test_method_caption_names_weights_permutations_seed_and_correction(crime):
         text = statmaps.method_caption(crime.params, stat)
         assert "queen contiguity" in text and "row-standardised" in text
         assert "99 conditional permutations" in text and "seed 1" in text
-        assert "Benjamini-Hochberg" in text and "two-sided" in text
+        assert "Benjamini-Hochberg false discovery rate" in text and "two-sided" in text
+        assert "scipy" not in text and "false_discovery_control" not in text  # plain words
     with pytest.raises(ValueError, match="statistic='moran' is unknown"):
         statmaps.method_caption(crime.params, "moran")  # type: ignore[arg-type]
 
@@ -133,6 +134,68 @@ def test_bivariate_cells_count_the_table_and_use_the_grid_colours(pack, crime):
     for code, k in cls.items():
         assert fills[code] == (NO_DATA_COLOUR if pd.isna(k) else flat[int(k) - 1])
     assert flat[8] == "#3b4994" and flat[0] == "#e8e8e8"  # high-high dark, low-low light
+
+
+def _grid_ranges(legend: str) -> list[str]:
+    """The range under each tercile word of the bivariate legend, in the order drawn."""
+    return re.findall(r'<span style="color:#555">([^<]+)</span>', html.unescape(legend))
+
+
+def test_tercile_span_is_hand_computed():
+    t = pd.DataFrame({"value": [178.0, 900.0, 5.0, 2000.0], "imd_score": [5.5, 40.2, 1.0, 12.0],
+                      "bv_class": [1, 9, None, 5]})
+    assert statmaps.tercile_span(t) == ((178.0, 2000.0), (5.5, 40.2))  # classed wards only
+    none = t.assign(bv_class=None)
+    (lo, hi), _ = statmaps.tercile_span(none)
+    assert pd.isna(lo) and pd.isna(hi)
+
+
+def test_bivariate_bands_start_at_the_smallest_ward_value_not_zero(pack, crime):
+    panel = statmaps.bivariate_map(pack.web_areas, crime.table, params=crime.params,
+                                   value_label="Crimes", measure_word="Crimes")
+    classed = crime.table[crime.table["bv_class"].notna()]
+    v, d = classed["value"], classed["imd_score"]
+    (a, b), (c, e) = statmaps.tercile_cuts(crime.table)
+    lo_v, hi_v = int(v.min()), int(v.max())
+    assert lo_v > 0  # every ward with crime data has some: a band from 0 would be wrong
+    # Drawn high to low up the side, then low to high along the bottom.
+    assert _grid_ranges(panel.legend) == [
+        f"{int(b) + 1:,} to {hi_v:,}", f"{int(a) + 1:,} to {int(b):,}", f"{lo_v:,} to {int(a):,}",
+        f"{d.min():.1f} to {c:.1f}", f"{c:.1f} to {e:.1f}", f"{e:.1f} to {d.max():.1f}"]
+    assert f"0 to {int(a):,}" not in panel.legend
+    # A ward outside the table (another selection) does not stretch the bands.
+    lambeth = crime.table[crime.table["borough_name"] == "Lambeth"]
+    part = statmaps.bivariate_map(pack.web_areas, lambeth, params=crime.params,
+                                  value_label="Crimes", measure_word="Crimes")
+    low = _grid_ranges(part.legend)[2]
+    assert low.startswith(f"{int(lambeth.loc[lambeth['bv_class'].notna(), 'value'].min()):,} to")
+
+
+def test_bivariate_smallest_referral_count_below_threshold_is_not_printed():
+    # Cuts at 6 and 12 (shown), smallest count 2 (would be a suppressed count): "up to 6".
+    got = statmaps._ranges((6.0, 12.0), (2.0, 40.0), integer=True, hide_below=5)
+    assert got == ("up to 6", "7 to 12", "13 to 40")
+    assert statmaps._ranges((6.0, 12.0), (0.0, 40.0), integer=True, hide_below=5)[0] == (
+        "0 to 6")  # zero is not a suppressed count
+    rate = statmaps._ranges((1.25, 2.5), (float("nan"), float("nan")), integer=False)
+    assert rate == ("up to 1.2", "1.2 to 2.5", "over 2.5")  # extremes withheld (referral rate)
+
+
+def test_gi_and_lisa_maps_fit_the_same_bounds_until_moved(pack, crime):
+    from ui import mapview
+
+    maps = [statmaps.gi_map(pack.web_areas, crime.table, params=crime.params,
+                            value_label="Crimes").map,
+            statmaps.lisa_map(pack.web_areas, crime.table, params=crime.params,
+                              value_label="Crimes").map]
+    fits = [[e for e in _walk(m) if isinstance(e, statmaps._FitUntilMoved)] for m in maps]
+    assert [len(f) for f in fits] == [1, 1]
+    assert fits[0][0].bounds == fits[1][0].bounds
+    west, south, east, north = pack.web_areas.total_bounds
+    assert sum(fits[0][0].bounds, []) == pytest.approx([south, west, north, east])
+    script = mapview.render_map(maps[0]).script
+    assert "new ResizeObserver(fit)" in script and "map_div.fitBounds" not in script
+    assert "var map = map_div;" in script  # st_folium's name for the map
 
 
 def test_tooltips_escape_names_and_show_z_p_q(pack, crime):
@@ -187,7 +250,9 @@ def test_bivariate_cut_points_below_threshold_are_not_printed(pack, referrals):
     panel = statmaps.bivariate_map(pack.web_areas, referrals.table, params=referrals.params,
                                    value_label="Referrals", measure_word="Referrals",
                                    sensitive=True, threshold=5)
-    assert f"0 to {int(lo)}" not in panel.legend and "lowest third" in panel.legend
+    measure = _grid_ranges(panel.legend)[:3]  # the measure's bands (IMD's follow)
+    assert measure == ["highest third", "middle third", "lowest third"]
+    assert not any(f"to {int(lo)}" in r for r in measure)
     assert "Cut points below 5 are not printed" in panel.legend
 
 

@@ -73,6 +73,27 @@ def test_ward_profile_crime(pack, crime):
     assert p.trend_level.endswith("(this ward)")
     assert p.trend["count"].sum() == pack.crime.loc[pack.crime["area_code"] == code,
                                                     "count"].sum()
+    moved = int(crime.change.frame.set_index("area_code").at[code, "rank_move"])
+    assert facts["Rank movement (previous period)"] == viewdata.rank_move_words(moved)
+    note = viewdata.imd_reference_note(p.imd)
+    assert all(note.count(f": {ref}.") == 1 for ref in set(p.imd["Reference"]))
+
+
+@pytest.mark.parametrize(("move", "words"), [(0, "no change"), (3, "up 3 places"),
+                                             (-1, "down 1 place"), (12, "up 12 places"),
+                                             (pd.NA, "no data"), (None, "no data")],
+                         ids=["zero", "up", "down-one", "up-many", "na", "none"])
+def test_rank_move_words(move, words):
+    assert viewdata.rank_move_words(move) == words
+
+
+def test_imd_reference_note_groups_indicators_by_reference():
+    imd = pd.DataFrame({"Indicator": ["IMD score (higher = more deprived)", "IMD rank (1 = top)",
+                                      "IMD decile", "Share"],
+                        "Value": ["1", "2", "3", "4"],
+                        "Reference": ["mean of LSOAs", "London wards", "London wards", ""]})
+    assert viewdata.imd_reference_note(imd) == (
+        "IMD score: mean of LSOAs. IMD rank and IMD decile: London wards.")
 
 
 def test_ward_profile_referrals_uses_the_borough_and_hides_small_counts(pack, referrals):

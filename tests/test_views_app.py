@@ -8,6 +8,7 @@ session-state key, as a click would.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,8 @@ def _open(at: AppTest, tab: str) -> AppTest:
 
 
 def _text(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]
+                     + [w.value for w in at.warning])
 
 
 def _frames(at: AppTest) -> list[pd.DataFrame]:
@@ -71,6 +73,25 @@ def test_tabs_in_order_and_hotspots_open_first(app):
         table.columns)
     assert len(table) == 704
     assert "99 conditional permutations" in _text(app)
+    captions = " ".join(c.value for c in app.caption)
+    assert "Benjamini\\-Hochberg false discovery rate" in captions  # escaped Markdown
+    assert "scipy" not in captions and "false_discovery_control" not in captions
+
+
+def test_deprivation_spearman_table_reads_as_text(app):
+    at = _open(app, "Deprivation")
+    table = next(f for f in _frames(at) if "rho" in f.columns)
+    city = table.set_index("Area").loc["City of London"]  # no crime data: rho not defined
+    assert (city["rho"], city["95% CI low"], city["95% CI high"]) == ("\u2014",) * 3
+    assert city["Small n"] == "yes"
+    assert not table.astype(str).isin(["None", "nan", "<NA>", "True", "False"]).any().any()
+    assert set(table["Small n"]) <= {"yes", ""}
+    west = table.set_index("Area").loc["Westminster"]
+    assert re.fullmatch(r"-?[01]\.\d\d", west["rho"])  # two decimals, e.g. 0.54
+    assert not table[["rho", "95% CI low", "95% CI high"]].isin(["-0.00"]).any().any()
+    captions = " ".join(c.value for c in at.caption)
+    assert "too few wards with both a value and an IMD score" in captions
+    assert r"City of London \(n = 0\)" in captions  # Markdown-escaped
 
 
 @pytest.mark.parametrize("tab", TABS)
@@ -93,6 +114,8 @@ def test_trends_tab_has_borough_and_ward_change_tables(app):
     assert "City of London" not in set(borough["Borough"])  # no crime data: left out
     text = _text(at)
     assert "Highest:" in text and "Largest rise:" in text and "Largest fall:" in text
+    assert "compared with previous 12 months" in text  # lower case inside the sentence
+    assert "compared with Previous" not in text and "compared with Same" not in text
 
 
 def test_drilldown_selectbox_changes_the_ward(app):
@@ -110,6 +133,11 @@ def test_drilldown_selectbox_changes_the_ward(app):
     assert facts["Crimes"] != "29,924"
     neighbours = _frames(at)[-1]
     assert "Brixton North" not in set(neighbours["Ward"]) and len(neighbours) > 2
+    imd = next(f for f in _frames(at) if "Indicator" in f.columns)
+    assert list(imd.columns) == ["Indicator", "Value"]  # the references are in a caption
+    assert any("population\\-weighted mean" in c.value for c in at.caption)
+    moves = [v for k, v in facts.items() if k.startswith("Rank movement")]
+    assert moves and not any(m.startswith(("+", "-")) for m in moves)
 
 
 def test_referrals_show_small_counts_as_less_than_five_and_say_synthetic(referral_app):
@@ -117,7 +145,9 @@ def test_referrals_show_small_counts_as_less_than_five_and_say_synthetic(referra
     table = _frames(at)[0]
     assert (table["Referrals"] == "<5").sum() > 100
     assert "Gi* z" not in table.columns and "LISA I" not in table.columns
-    assert SYNTHETIC_BADGE in _text(at)
+    assert any(SYNTHETIC_BADGE in w.value for w in at.warning)  # above the maps
+    titles = [m.value for m in at.markdown if "hs-map-title" in m.value]
+    assert len(titles) == 2 and not any(SYNTHETIC_BADGE in t for t in titles)  # it is in the map
     at = _open(referral_app, "Trends")
     ward = next(f for f in _frames(at) if "Ward" in f.columns and "Rank move" in f.columns)
     assert (ward["Count"] == "<5").any()

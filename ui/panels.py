@@ -163,13 +163,13 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
                           opts.borough_labels)
     left, right = st.columns(2, gap="medium")
     with left:
-        _map_title(pair.left_title, wt.is_synthetic)
+        _map_title(pair.left_title)
     with right:
         if pair.right_title is None:
             st.info("No IMD 2019 scores for these areas (the boundaries do not match the "
                     "pack's ward codes), so there is no deprivation map.")
         else:
-            _map_title(pair.right_title, False)
+            _map_title(pair.right_title)
     known = wt.frame["area_code"].astype(str).tolist()
 
     def clicked() -> None:
@@ -193,13 +193,10 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
             st.markdown(pair.right_legend, unsafe_allow_html=True)
 
 
-def _map_title(title: str, synthetic: bool) -> None:
-    badge = (' <span class="hs-synthetic" style="display:inline-block;white-space:nowrap;'
-             'background:#b30000;color:#fff;padding:1px 6px;border-radius:3px;'
-             f'font-size:0.8rem;font-weight:700;">{html.escape(SYNTHETIC_TEXT)}</span>'
-             if synthetic else "")
+def _map_title(title: str) -> None:
+    """Draw a map's heading (the SYNTHETIC badge is inside the map, and warned of above)."""
     st.markdown(f'<div class="hs-map-title" style="font-weight:600;min-height:3em;">'
-                f"{html.escape(title)}{badge}</div>", unsafe_allow_html=True)
+                f"{html.escape(title)}</div>", unsafe_allow_html=True)
 
 
 def _value_label(sel: pipeline.Selection) -> str:

@@ -88,11 +88,26 @@ def _safe(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
-def _table(frame: pd.DataFrame) -> None:
-    """Draw a data table: whole numbers with thousands separators, no index."""
-    config = {c: st.column_config.NumberColumn(format="localized")
-              for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])
-              and not str(c).lower().startswith(("decile", "imd decile", "class"))}
+def _table(frame: pd.DataFrame, widths: dict[str, Any] | None = None,
+           right: tuple[str, ...] = ()) -> None:
+    """Draw a data table: whole numbers with thousands separators, no index.
+
+    ``widths`` maps column -> ``"small"``, ``"medium"``, ``"large"`` or pixels,
+    for columns whose text would otherwise be cut off; ``right`` names text
+    columns of numbers (with a dash where undefined) to align like numbers.
+    """
+    config: dict[str, Any] = {
+        c: st.column_config.NumberColumn(format="localized")
+        for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])
+        and not str(c).lower().startswith(("decile", "imd decile", "class"))}
+    for col in frame.columns:
+        if col in config or (col not in (widths or {}) and col not in right):
+            continue
+        config[col] = st.column_config.TextColumn(
+            width=(widths or {}).get(col), alignment="right" if col in right else None)
+    for col, width in (widths or {}).items():
+        if col in config and col in frame.columns and pd.api.types.is_integer_dtype(frame[col]):
+            config[col] = st.column_config.NumberColumn(format="localized", width=width)
     if len(frame) > 20:
         st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
     else:  # short tables in full, without an inner scroll bar
@@ -122,18 +137,19 @@ def _measure_word(a: analysis_mod.Analysis) -> str:
 
 
 def _synthetic(a: analysis_mod.Analysis) -> None:
+    """Warn above a view's maps and tables that the figures are invented.
+
+    The maps carry the badge inside them (it survives a copied map image), so
+    their titles do not repeat it.
+    """
     if a.ward.is_synthetic:
-        st.caption(f":red[**{_safe(SYNTHETIC_BADGE)}**] — invented for the demo; do not use "
-                   "for decisions.")
+        st.warning(f"**{_safe(SYNTHETIC_BADGE)}.** Invented for the demo: do not use these "
+                   "figures for decisions.", icon="\u26a0\ufe0f")
 
 
-def _heading(text: str, synthetic: bool) -> None:
-    badge = (' <span class="hs-synthetic" style="display:inline-block;white-space:nowrap;'
-             'background:#b30000;color:#fff;padding:1px 6px;border-radius:3px;'
-             f'font-size:0.8rem;font-weight:700;">{html.escape(SYNTHETIC_BADGE)}</span>'
-             if synthetic else "")
+def _heading(text: str) -> None:
     st.markdown(f'<div class="hs-map-title" style="font-weight:600;min-height:3em;">'
-                f"{html.escape(text)}{badge}</div>", unsafe_allow_html=True)
+                f"{html.escape(text)}</div>", unsafe_allow_html=True)
 
 
 def _map_args(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> dict:
@@ -157,8 +173,8 @@ def _rendered(opts: ViewOptions, which: str,
                                  opts.borough_labels), _build=render)
 
 
-def _draw_panel(panel: mapview.RenderedPanel, key: str, synthetic: bool) -> None:
-    _heading(panel.title, synthetic)
+def _draw_panel(panel: mapview.RenderedPanel, key: str) -> None:
+    _heading(panel.title)
     mapview.show_rendered(panel.rendered, key=key)
     st.markdown(panel.legend, unsafe_allow_html=True)
     st.caption(_safe(panel.caption))
@@ -192,9 +208,9 @@ def hotspot_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOption
     lisa = _rendered(opts, "lisa", lambda: statmaps.lisa_map(pack.web_areas, a.table, **args))
     left, right = st.columns(2, gap="medium")
     with left:
-        _draw_panel(gi, f"{opts.key}_gi_map", a.ward.is_synthetic)
+        _draw_panel(gi, f"{opts.key}_gi_map")
     with right:
-        _draw_panel(lisa, f"{opts.key}_lisa_map", a.ward.is_synthetic)
+        _draw_panel(lisa, f"{opts.key}_lisa_map")
     st.markdown("**The numbers behind the maps** (strongest hot spot first)")
     st.caption(_safe(_table_caption(a, _threshold(a, opts))))
     _table(statmaps.hotspot_table(a.table, value_label=_value_label(a),
@@ -214,7 +230,7 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
         integer=a.ward.selection.rate == "count", threshold=_threshold(a, opts), reference=ref))
     left, right = st.columns([2, 1], gap="medium")
     with left:
-        _heading(panel.title, a.ward.is_synthetic)
+        _heading(panel.title)
         mapview.show_rendered(panel.rendered, key=f"{opts.key}_bv_map")
     with right:
         st.markdown(panel.legend, unsafe_allow_html=True)
@@ -240,19 +256,39 @@ def _skewed(values: pd.Series) -> bool:
     return bool(len(v) and v.quantile(0.9) > 0 and v.max() > 5 * v.quantile(0.9))
 
 
+def _fixed(value: object, digits: int = 2) -> str:
+    """Return a number rounded for a table, or a dash where it is not defined."""
+    v = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return "\u2014" if pd.isna(v) else f"{round(float(v), digits) + 0.0:.{digits}f}"  # no -0.00
+
+
 def _spearman_display(by: pd.DataFrame) -> pd.DataFrame:
+    """Spearman per borough as drawn: undefined values as a dash, 'Small n' as words."""
+    undefined = pd.to_numeric(by["rho"], errors="coerce").isna()
+    p = by["p_value"].map(statmaps.format_p).where(~undefined, "\u2014")
     return pd.DataFrame({
         "Area": by["group"].astype(str),
         "n (wards)": by["n"].astype("int64"),
-        "rho": by["rho"].round(2),
-        "95% CI low": by["ci_low"].round(2),
-        "95% CI high": by["ci_high"].round(2),
-        "p": by["p_value"].map(statmaps.format_p),
+        "rho": by["rho"].map(_fixed),
+        "95% CI low": by["ci_low"].map(_fixed),
+        "95% CI high": by["ci_high"].map(_fixed),
+        "p": p,
         "Wording": by["wording"].astype(str),
-        "Small n": by["small_n"].astype(bool),
+        "Small n": by["small_n"].astype(bool).map({True: "yes", False: ""}),
         "Tied measure values": by["n_ties_measure"],
         "Zero values": by["n_zero"],
     })
+
+
+def _spearman_note(by: pd.DataFrame) -> str:
+    """Say why some rows have no rho (too few wards with both values)."""
+    undefined = by[pd.to_numeric(by["rho"], errors="coerce").isna()]
+    if undefined.empty:
+        return ""
+    rows = ", ".join(f"{g} (n = {int(n)})" for g, n in zip(
+        undefined["group"].astype(str), undefined["n"], strict=True))
+    return (f"\u2014 = not defined: too few wards with both a value and an IMD score "
+            f"(rho needs at least 4 that vary): {rows}.")
 
 
 def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
@@ -282,10 +318,13 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
     st.altair_chart(chart, width="stretch")
     st.markdown("**Spearman's rank correlation with IMD score, per borough**")
     scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
+    note = _spearman_note(a.by_borough)
     st.caption(_safe(f"rho with its 95% confidence interval (Fisher z, Bonett-Wright variance) "
-                     f"and n; ties get average ranks. Wording of |rho|: {scale}. 'Small n': "
-                     "fewer than 10 wards, where rho is unstable."))
-    _table(_spearman_display(a.by_borough))
+                     f"and n; ties get average ranks. Wording of |rho|: {scale}. 'Small n' = "
+                     "yes: fewer than 10 wards, where rho is unstable." + (
+                         f" {note}" if note else "")))
+    _table(_spearman_display(a.by_borough), widths={"Area": "medium", "Wording": "medium"},
+           right=("rho", "95% CI low", "95% CI high", "p"))
     with st.expander("The numbers behind the chart (one row per ward)"):
         _table(charts.scatter_table(a.table, sensitive=a.ward.is_sensitive, threshold=t,
                                           rate=a.ward.selection.rate == "per_1000").drop(
@@ -428,7 +467,8 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
         _table(p.facts)
     with right:
         st.markdown("**Deprivation (IMD 2019)**")
-        _table(p.imd)
+        _table(p.imd.drop(columns="Reference"))
+        st.caption(_safe(viewdata.imd_reference_note(p.imd)))
     st.markdown("**Hotspot status** (q = p adjusted for multiple testing)")
     _table(p.status)
     for note in p.notes:

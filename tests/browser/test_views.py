@@ -38,6 +38,7 @@ from libpysal.graph import Graph
 from scipy import stats as sps
 
 from hotspots import analysis, pipeline, viewdata
+from hotspots.maps import SYNTHETIC_BADGE
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -207,6 +208,16 @@ def _column(grid: dict, header: str) -> list[str]:
     return [row[i] for row in grid["cells"] if len(row) > i]
 
 
+def _map_views(page, scope) -> list[tuple[float, str]]:  # type: ignore[no-untyped-def]
+    """Return (zoom, scale-bar text) of every map in ``scope``, left to right."""
+    out = []
+    for i in range(scope.locator(MAP_IFRAME).count()):
+        frame = scope.locator(MAP_IFRAME).nth(i).element_handle().content_frame()
+        out.append((frame.evaluate("window.map.getZoom()"),
+                    frame.locator(".leaflet-control-scale-line").first.inner_text()))
+    return out
+
+
 def _legend_texts(scope) -> list[str]:  # type: ignore[no-untyped-def]
     return [t.replace("\n", " | ") for t in scope.locator(".hs-legend").all_inner_texts()]
 
@@ -313,6 +324,11 @@ def test_hotspots_view(dash: Dash, crime_exp: Expected) -> None:
     shown = _column(table, "Ward")
     assert shown[:5] == by_z["area_name"].head(5).tolist()
     assert _column(table, "Gi* class")[:5] == by_z["gi_class"].head(5).tolist()
+    text = panel.inner_text()
+    assert "Benjamini-Hochberg false discovery rate" in text and "scipy" not in text
+    _settled(page)
+    views = _map_views(page, panel)
+    assert len(views) == 2 and views[0] == views[1], views  # the same zoom and scale bar
     _screenshot(page, "view-hotspots.png")
     _page_ok(dash)
 
@@ -333,6 +349,10 @@ def test_bivariate_view(dash: Dash, crime_exp: Expected) -> None:
         assert word in text, word
     n_both = int(t["bv_class"].notna().sum())
     assert f"Terciles over the {n_both:,} wards with both values" in text
+    classed = t[t["bv_class"].notna()]
+    low, high = int(classed["value"].min()), int(classed["value"].max())
+    assert low > 0 and f"{low:,} to " in text and f" to {high:,}" in text  # not "0 to ..."
+    assert not re.search(r"(^|\n)0 to ", text)
     box = legend.bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 150
 
@@ -363,6 +383,15 @@ def test_deprivation_view(dash: Dash, crime_exp: Expected) -> None:
     n_boroughs = an.table.dropna(subset=["value", "imd_score"])["borough_name"].nunique()
     assert by_borough["rows"] == len(an.by_borough)
     assert len(an.by_borough) >= n_boroughs
+    cells = [c for row in by_borough["cells"] for c in row]
+    assert "None" not in cells and "nan" not in cells
+    assert set(_column(by_borough, "Small n")) <= {"yes", ""}
+    undefined = an.by_borough[an.by_borough["rho"].isna()]
+    shown = dict(zip(_column(by_borough, "Area"), _column(by_borough, "rho"), strict=True))
+    for area in undefined["group"]:
+        if area in shown:  # the grid draws only the rows on screen
+            assert shown[area] == "\u2014"
+    assert "too few wards with both a value and an IMD score" in panel.inner_text()
     deciles = _grid(grids, "Decile")
     assert deciles["rows"] == len(an.deciles) == 10
     _screenshot(page, "view-deprivation.png")
@@ -387,6 +416,9 @@ def test_trends_view(dash: Dash, crime_exp: Expected) -> None:
     assert wards["rows"] == int(crime_exp.ward.frame["value"].notna().sum())
     assert boroughs["rows"] == crime_exp.ward.frame.dropna(subset=["value"])[
         "borough_name"].nunique()
+    text = panel.inner_text()
+    assert "compared with previous 12 months" in text and "compared with Previous" not in text
+    assert not any(w.startswith(("+", "-")) for w in _column(wards, "Change (words)"))
     _screenshot(page, "view-trends.png")
     _page_ok(dash)
 
@@ -416,7 +448,12 @@ def test_ward_drilldown(dash: Dash, crime_exp: Expected) -> None:
     assert sorted(_column(nb, "Ward")) == sorted(names.astype(str))
     assert panel.get_by_text(f"Neighbours ({len(neighbour_codes)},").first.is_visible()
     assert _grid(grids, "Statistic")["rows"] >= 3
-    assert _grid(grids, "Indicator")["rows"] >= 3
+    imd = _grid(grids, "Indicator")
+    assert imd["rows"] >= 3 and imd["headers"] == ["Indicator", "Value"]
+    assert "population-weighted mean of the ward's LSOAs" in panel.inner_text()  # the caption
+    moves = [v for w, v in zip(_column(facts, "What"), _column(facts, "Value"), strict=True)
+             if w.startswith("Rank movement")]
+    assert moves and all(m == "no change" or m.startswith(("up ", "down ")) for m in moves)
     assert panel.locator(".vega-embed").count() >= 1
     _screenshot(page, "view-drilldown.png")
     _page_ok(dash)
@@ -448,7 +485,7 @@ def referral_page(dash: Dash, referral_exp: Expected) -> Dash:
     page.keyboard.type(REFERRAL_MEASURE_LABEL)
     page.keyboard.press("Enter")
     page.get_by_text("Fewer than 5 (suppressed)").first.wait_for(timeout=TIMEOUT_MS)
-    page.locator(PANEL).locator(".hs-synthetic").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(PANEL).get_by_text(SYNTHETIC_BADGE).first.wait_for(timeout=TIMEOUT_MS)
     return dash
 
 
@@ -457,10 +494,13 @@ def test_referrals_map_pair_synthetic(referral_page: Dash, referral_exp: Expecte
     main = page.locator('[data-testid="stMain"]')
     n_wards = len(referral_exp.pack.areas)
     assert _map_paths(main, 2, n_wards)[:2] == [n_wards, n_wards]
-    assert page.locator(".hs-synthetic").first.is_visible()
-    assert page.get_by_text("SYNTHETIC", exact=False).first.is_visible()
+    # One badge per map, inside it (it survives a copied map image); a warning above.
+    warning = main.locator('[data-testid="stAlert"]').filter(has_text=SYNTHETIC_BADGE).first
+    assert warning.is_visible()
+    titles = main.locator(".hs-map-title").all_inner_texts()
+    assert titles and not any(SYNTHETIC_BADGE in t for t in titles)
     badge = page.frame_locator(MAP_IFRAME).nth(0).locator(".hs-map-title")
-    assert "SYNTHETIC" in badge.inner_text()
+    assert SYNTHETIC_BADGE in badge.inner_text() and badge.is_visible()
 
     n_small = int(wt.frame["suppressed"].astype(bool).sum())
     assert n_small > 0
@@ -488,8 +528,14 @@ def test_referral_views_synthetic_and_suppressed(referral_page: Dash, referral_e
     if n_maps:
         n = len(referral_exp.an.table)
         assert _map_paths(panel, n_maps, n) == [n] * n_maps
-        frame = panel.frame_locator(MAP_IFRAME).first
-        assert "SYNTHETIC" in frame.locator(".hs-map-title").inner_text()
+        for i in range(n_maps):  # the badge inside every map, not beside its title
+            frame = panel.frame_locator(MAP_IFRAME).nth(i)
+            assert SYNTHETIC_BADGE in frame.locator(".hs-map-title").inner_text()
+        titles = panel.locator(".hs-map-title").all_inner_texts()
+        assert len(titles) == n_maps and not any(SYNTHETIC_BADGE in t for t in titles)
+        _settled(page)
+        views = _map_views(page, panel)
+        assert len(set(views)) == 1, views  # side by side at the same zoom and scale
     grids = _grids(panel, 1)
     cells = _no_small_counts(grids)
     assert cells, "no referral-count column was visible"
