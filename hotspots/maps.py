@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -23,10 +24,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from branca.element import Figure, MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
+from shapely.ops import polylabel
 
 from hotspots._errors import CRSError
-from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_SYNC_JS_URL
+from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_LAYERS_JS_URL, MAP_SYNC_JS_URL
 from hotspots.classify import (
     MASKED_COLOUR,
     MASKED_INDEX,
@@ -41,10 +44,13 @@ from hotspots.classify import (
 
 __all__ = [
     "BASEMAPS",
+    "GEOMETRY_PROPERTIES",
     "MAP_PALETTES",
     "OSM_ATTRIBUTION",
     "SYNTHETIC_BADGE",
     "MapPanel",
+    "StaticGeometry",
+    "StaticWardLayer",
     "SyncedMaps",
     "choropleth",
     "imd_panel",
@@ -52,6 +58,9 @@ __all__ = [
     "legend_html",
     "map_palette",
     "measure_panel",
+    "outline_geometry_json",
+    "short_borough_name",
+    "ward_geometry_json",
     "ward_map_frame",
 ]
 
@@ -173,6 +182,8 @@ def choropleth(
     id_col: str = "area_code",
     borough_labels: bool = False,
     fit_to_data: bool = False,
+    geometry: StaticGeometry | None = None,
+    outline_geometry: StaticGeometry | None = None,
 ) -> folium.Map:
     """Build a classed choropleth of areas that renders with no internet.
 
@@ -215,6 +226,16 @@ def choropleth(
     fit_to_data
         Zoom to the areas that have a value (e.g. the few wards an uploaded
         police.uk file covers) instead of every area.
+    geometry
+        Where the browser fetches the areas' geometry (a file from
+        :func:`ward_geometry_json` of the layer these areas come from, written
+        with :func:`hotspots.assets.write_static_geometry`): the map then
+        carries only each area's id, colour and tooltip values, not its
+        polygons. ``None``: the geometry is inline.
+    outline_geometry
+        The same for ``borough_outlines`` (:func:`outline_geometry_json`);
+        used only with ``borough_outlines``, whose ``borough_name`` values
+        choose the outlines drawn.
 
     Returns
     -------
@@ -238,18 +259,24 @@ def choropleth(
 
     fill_by_id = _fill_by_id(areas, classification, colours, id_col)
     m = _offline_map(areas, basemap)
-    data = _feature_collection(areas, list(tooltip_fields), list(fill_by_id))
-    ward_layer = folium.GeoJson(
-        data,
-        name="areas",
-        style_function=_FillById(fill_by_id),
-        highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
-        tooltip=_tooltip(tooltip_fields) if len(areas) else None,
-        attribution=html.escape(attribution) if attribution else None,
-    )
-    ward_layer.add_to(m)
+    if geometry is not None:
+        StaticWardLayer(areas, geometry, tooltip_fields, list(fill_by_id.values()),
+                        id_col=id_col, attribution=attribution).add_to(m)
+    else:
+        data = _feature_collection(areas, list(tooltip_fields), list(fill_by_id))
+        folium.GeoJson(
+            data,
+            name="areas",
+            style_function=_FillById(fill_by_id),
+            highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
+            tooltip=_tooltip(tooltip_fields) if len(areas) else None,
+            attribution=html.escape(attribution) if attribution else None,
+        ).add_to(m)
     if borough_outlines is not None and len(borough_outlines):
-        _outline_layer(borough_outlines).add_to(m)
+        if outline_geometry is not None:
+            _StaticOutlineLayer(borough_outlines, outline_geometry).add_to(m)
+        else:
+            _outline_layer(borough_outlines).add_to(m)
         if borough_labels:
             _borough_label_layer(borough_outlines).add_to(m)
             cast(Figure, m.get_root()).header.add_child(folium.Element(_LABEL_CSS),
@@ -488,24 +515,129 @@ def _outline_layer(outlines: gpd.GeoDataFrame) -> folium.GeoJson:
     )
 
 
+def short_borough_name(name: str) -> str:
+    """Return the short label of a borough for crowded views.
+
+    ``"X and Y"`` -> ``"X&Y"`` initials, ``"... upon Thames"`` dropped,
+    ``"City of London"`` -> ``"City"``, two or more words -> the first word and
+    the others' initials; one word stays.
+
+    Examples
+    --------
+    >>> [short_borough_name(n) for n in ("Hammersmith and Fulham", "City of London",
+    ...  "Kingston upon Thames", "Tower Hamlets", "Camden")]
+    ['H&F', 'City', 'Kingston', 'Tower H.', 'Camden']
+    """
+    words = name.split()
+    if name.strip() == "City of London":
+        return "City"
+    if "and" in words[1:-1]:
+        i = words.index("and", 1)
+        return f"{words[0][0]}&{words[i + 1][0]}"
+    if len(words) > 2 and words[-2:] == ["upon", "Thames"]:
+        return " ".join(words[:-2])
+    if len(words) >= 2:
+        return words[0] + " " + "".join(w[0] + "." for w in words[1:])
+    return name
+
+
+class _LabelDeclutter(MacroElement):
+    """Keep borough labels apart at every zoom.
+
+    Biggest borough first, each label is placed with its short name
+    (:func:`short_borough_name`), or hidden while it would overlap a label
+    already placed; then each placed label gets its full name wherever that
+    overlaps no other. Inline (no script file to load).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (group) {
+          function hits(r, placed, self) {
+            return placed.some(function (o) {
+              return o !== self && r.left < o.r.right + 4 && r.right + 4 > o.r.left
+                && r.top < o.r.bottom + 1 && r.bottom + 1 > o.r.top;
+            });
+          }
+          function place() {
+            var placed = [];
+            if (!group._map) { return; }
+            group.eachLayer(function (mk) {  /* short names first, biggest borough first */
+              var el = mk.getElement && mk.getElement();
+              var lab = el && el.querySelector(".hs-borough-label");
+              if (!lab) { return; }
+              lab.textContent = lab.getAttribute("data-short");
+              var r = lab.getBoundingClientRect();
+              if (hits(r, placed, null)) {
+                lab.style.visibility = "hidden";
+                lab.textContent = lab.getAttribute("data-full");
+              } else {
+                lab.style.visibility = "visible";
+                placed.push({lab: lab, r: r});
+              }
+            });
+            placed.forEach(function (p) {  /* then the full name wherever it fits */
+              p.lab.textContent = p.lab.getAttribute("data-full");
+              var r = p.lab.getBoundingClientRect();
+              if (hits(r, placed, p)) { p.lab.textContent = p.lab.getAttribute("data-short"); }
+              else { p.r = r; }
+            });
+          }
+          function later() { window.requestAnimationFrame(place); }
+          function hook(map) { map.on("zoomend resize viewreset", later); map.whenReady(later); }
+          if (group._map) { hook(group._map); }
+          else { group.once("add", function () { hook(group._map); }); }
+        }({{ this._parent.get_name() }}));
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "LabelDeclutter"
+
+
 def _borough_label_layer(outlines: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """Return borough names as plain text markers (escaped, ignoring the mouse)."""
+    """Return borough names as plain text markers (escaped, ignoring the mouse).
+
+    Largest borough first: where labels would overlap (central London at the
+    default zoom), the smaller borough's label is shortened or hidden until the
+    map is zoomed in (:class:`_LabelDeclutter`).
+    """
     if outlines.crs is None:
         raise CRSError("borough outlines have no CRS; set it first, e.g. set_crs('EPSG:4326')")
     if "borough_name" not in outlines.columns:
         raise ValueError("borough outlines need a 'borough_name' column for labels")
     shapes = outlines.to_crs("EPSG:4326")
+    order = shapes.to_crs("EPSG:6933").area.sort_values(ascending=False, kind="stable").index
+    points = gpd.GeoSeries([_label_point(g) for g in shapes.loc[order].to_crs("EPSG:3857")
+                            .geometry], crs="EPSG:3857").to_crs("EPSG:4326")
     group = folium.FeatureGroup(name="borough names", control=False)
-    for name, geom in zip(shapes["borough_name"], shapes.geometry, strict=True):
+    for name, geom, pt in zip(shapes.loc[order, "borough_name"], shapes.loc[order].geometry,
+                              points, strict=True):
         if geom is None or geom.is_empty or not isinstance(name, str) or not name.strip():
             continue
-        pt = geom.representative_point()
+        full, short = html.escape(name), html.escape(short_borough_name(name))
         icon = folium.DivIcon(
-            html=f'<div class="hs-borough-label">{html.escape(name)}</div>',
+            html=(f'<div data-full="{full}" data-short="{short}" '
+                  f'class="hs-borough-label">{full}</div>'),
             icon_size=(0, 0), icon_anchor=(0, 0), class_name="hs-borough-label-icon")
         folium.Marker([round(pt.y, 5), round(pt.x, 5)], icon=icon, interactive=False,
                       keyboard=False).add_to(group)
+    _LabelDeclutter().add_to(group)
     return group
+
+
+def _label_point(geom: Any) -> Any:
+    """Point deepest inside the largest part (polylabel), where a label reads best."""
+    if geom is None or geom.is_empty:
+        return shapely.Point()
+    parts = getattr(geom, "geoms", [geom])
+    part = max(parts, key=lambda g: g.area)
+    if part.geom_type != "Polygon":
+        return geom.representative_point()
+    return polylabel(part, tolerance=max(part.length / 1000, 1e-9))
 
 
 def _bounds(areas: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -525,6 +657,195 @@ def _as_text(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"
     return str(value)
+
+
+# --------------------------------------------------------------------------- static geometry
+
+#: The only properties a static ward geometry file may carry besides the id
+#: (``area_code``): names, never a count or anything of a selection.
+GEOMETRY_PROPERTIES: tuple[str, ...] = ("area_name", "borough_name")
+
+
+@dataclass(frozen=True)
+class StaticGeometry:
+    """A GeoJSON file of a layer's geometry that the browser fetches once.
+
+    Attributes
+    ----------
+    url
+        Where the page fetches it (same origin, e.g. from
+        :func:`hotspots.assets.write_static_geometry`).
+    properties
+        The feature properties the file holds (tooltip fields with these
+        names are read from the file instead of being sent with the map).
+    """
+
+    url: str
+    properties: tuple[str, ...] = ()
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def ward_geometry_json(web_areas: gpd.GeoDataFrame, *, id_col: str = "area_code") -> bytes:
+    """Return the areas' GeoJSON for a static file: geometry, id and names only.
+
+    Parameters
+    ----------
+    web_areas
+        Web layer (EPSG:4326, e.g. ``boundaries.web`` output) with a unique,
+        non-null ``id_col``; other CRSs are reprojected.
+    id_col
+        Column written as each feature's ``id``.
+
+    Returns
+    -------
+    bytes
+        Compact UTF-8 GeoJSON; properties are the :data:`GEOMETRY_PROPERTIES`
+        the layer has (never counts or values), HTML-escaped as tooltip text.
+        Coordinates are as in the layer (``boundaries.web`` rounds them).
+
+    Raises
+    ------
+    CRSError
+        The layer has no CRS.
+    ValueError
+        ``id_col`` is missing, null or repeated.
+    """
+    areas = _to_4326(web_areas, "the map layer")
+    if id_col not in areas.columns or areas[id_col].isna().any() or not areas[id_col].is_unique:
+        raise ValueError(f"the map layer needs a unique, non-null '{id_col}' column for ids")
+    keep = [c for c in GEOMETRY_PROPERTIES if c in areas.columns]
+    props = pd.DataFrame({c: areas[c].map(lambda v: None if pd.isna(v)
+                                          else html.escape(str(v))).to_numpy()
+                          for c in keep},
+                         index=pd.Index(areas[id_col].astype(str).to_numpy(), name="id"))
+    slim = gpd.GeoDataFrame(props, geometry=areas.geometry.to_numpy(), crs="EPSG:4326")
+    return _json_bytes(slim.to_geo_dict(drop_id=False))
+
+
+def outline_geometry_json(outlines: gpd.GeoDataFrame) -> bytes:
+    """Return borough outlines (boundary lines, ~1 m grid) for a static file.
+
+    Parameters
+    ----------
+    outlines
+        Borough polygons with a ``borough_name`` column (the feature ``id``).
+
+    Returns
+    -------
+    bytes
+        Compact UTF-8 GeoJSON of lines with empty properties.
+
+    Raises
+    ------
+    CRSError
+        No CRS.
+    ValueError
+        ``borough_name`` is missing, null or repeated.
+    """
+    shapes = _to_4326(outlines, "borough outlines")
+    names = shapes.get("borough_name")
+    if names is None or names.isna().any() or not names.is_unique:
+        raise ValueError("borough outlines need a unique, non-null 'borough_name' column")
+    slim = gpd.GeoDataFrame(geometry=_outline_lines(shapes),
+                            index=pd.Index(names.astype(str).to_numpy(), name="id"),
+                            crs="EPSG:4326")
+    return _json_bytes(slim.to_geo_dict(drop_id=False))
+
+
+def _to_4326(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        raise CRSError(f"{what} have no CRS; set it first, e.g. set_crs('EPSG:4326')")
+    return gdf if gdf.crs.to_epsg() == 4326 else gdf.to_crs("EPSG:4326")
+
+
+def _outline_lines(shapes: gpd.GeoDataFrame) -> Any:
+    """Boundary lines on a ~1 m grid (invisible at city zoom; full floats double the bytes)."""
+    return shapely.set_precision(shapes.geometry.boundary.to_numpy(), _OUTLINE_GRID_DEG)
+
+
+def _script_json(obj: Any) -> str:
+    """JSON safe inside an inline ``<script>`` (no ``</script>``, no HTML entities)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class StaticWardLayer(JSCSSMixin, MacroElement):
+    """Wards drawn from a static geometry file, styled from an inline table.
+
+    Add it to a map in place of a ``folium.GeoJson`` of the same areas:
+    ``StaticWardLayer(areas, geometry, tooltip_fields, fills).add_to(m)``, with
+    one fill colour per row of ``areas`` (any palette: classes, categories) and
+    ``geometry`` from :func:`ward_geometry_json` of the layer the areas come
+    from. Its script is the project's ``map-sync.js`` (local).
+
+    The script holds each area's id, class colour and the tooltip values that
+    are not in the file, HTML-escaped like folium's tooltips (and escaped again
+    for the inline script, see :func:`_script_json`).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = hsWardLayer({{ this._parent.get_name() }},
+            {{ this.spec_json }});
+        {% endmacro %}
+        """
+    )
+
+    default_js = [("hs_map_sync", MAP_LAYERS_JS_URL)]
+
+    def __init__(self, areas: gpd.GeoDataFrame, geometry: StaticGeometry,
+                 tooltip_fields: Mapping[str, str], fills: Sequence[str], *,
+                 id_col: str = "area_code", attribution: str | None = None) -> None:
+        super().__init__()
+        self._name = "StaticWardLayer"
+        if id_col not in areas.columns or areas[id_col].isna().any() \
+                or not areas[id_col].is_unique:
+            raise ValueError(f"static geometry needs a unique, non-null '{id_col}' column")
+        if len(fills) != len(areas):
+            raise ValueError(f"one fill colour per area: got {len(fills)} for {len(areas)}")
+        palette_all = list(dict.fromkeys(fills))
+        index = {c: i for i, c in enumerate(palette_all)}
+        fill = [index[c] for c in fills]
+        fields = list(tooltip_fields) if len(areas) else []
+        values = {f: [html.escape(_as_text(v)) for v in areas[f].tolist()]
+                  for f in fields if f not in geometry.properties}
+        self.spec_json = _script_json({
+            "url": geometry.url, "ids": areas[id_col].astype(str).tolist(),
+            "colours": palette_all, "fill": fill, "fields": fields,
+            "aliases": [html.escape(str(a)) for a in tooltip_fields.values()] if fields else [],
+            "values": values, "style": _WARD_STYLE, "highlight": _HIGHLIGHT_STYLE,
+            "attribution": html.escape(attribution) if attribution else None,
+        })
+
+
+class _StaticOutlineLayer(JSCSSMixin, MacroElement):
+    """Borough outlines drawn from a static file (the boroughs named in the frame)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = hsOutlineLayer({{ this._parent.get_name() }},
+            {{ this.spec_json }});
+        {% endmacro %}
+        """
+    )
+
+    default_js = [("hs_map_sync", MAP_LAYERS_JS_URL)]
+
+    def __init__(self, outlines: gpd.GeoDataFrame, geometry: StaticGeometry) -> None:
+        super().__init__()
+        self._name = "StaticOutlineLayer"
+        if "borough_name" not in outlines.columns:
+            raise ValueError("borough outlines need a 'borough_name' column")
+        keep = [str(n) for n in outlines["borough_name"].dropna().tolist()]
+        self.spec_json = _script_json({"url": geometry.url, "keep": keep,
+                                       "style": _OUTLINE_STYLE})
 
 
 # --------------------------------------------------------------------------- page panels
@@ -598,6 +919,8 @@ def measure_panel(
     attribution: str | None = None,
     palette_name: str = "YlOrRd",
     borough_labels: bool = False,
+    geometry: StaticGeometry | None = None,
+    outline_geometry: StaticGeometry | None = None,
 ) -> MapPanel:
     """Build the measure map, its legend and title for one ward table.
 
@@ -629,6 +952,9 @@ def measure_panel(
         Sequential palette, a key of :data:`MAP_PALETTES`.
     borough_labels
         Write borough names on the map (see :func:`choropleth`).
+    geometry, outline_geometry
+        Static geometry files of ``web_areas`` and ``borough_outlines``
+        (see :func:`choropleth`); ``None``: inline.
 
     Returns
     -------
@@ -649,6 +975,7 @@ def measure_panel(
                         "value_display": value_label, "rank_display": "Rank (1 = highest)"},
         borough_outlines=borough_outlines, basemap=basemap, title=None, badge=badge,
         attribution=attribution, borough_labels=borough_labels, fit_to_data=True,
+        geometry=geometry, outline_geometry=outline_geometry,
     )
     note = SCHEMES[scheme].description
     if sensitive:
@@ -670,6 +997,8 @@ def imd_panel(
     palette_name: str = "Blues",
     borough_labels: bool = False,
     class_reference: pd.Series | None = None,
+    geometry: StaticGeometry | None = None,
+    outline_geometry: StaticGeometry | None = None,
 ) -> MapPanel:
     """Build the IMD 2019 average-score map, legend and title.
 
@@ -698,6 +1027,8 @@ def imd_panel(
         all of London's wards when the map shows a few boroughs): the class
         bounds come from these, so that a colour means the same as on the
         whole map; the legend counts the areas drawn.
+    geometry, outline_geometry
+        Static geometry files (see :func:`choropleth`); ``None``: inline.
 
     Returns
     -------
@@ -727,7 +1058,8 @@ def imd_panel(
     title = "IMD 2019 average score (higher = more deprived)"
     m = choropleth(frame, value_col="imd_score", classification=c, palette=palette_name,
                    tooltip_fields=fields, borough_outlines=borough_outlines, basemap=basemap,
-                   attribution=attribution, borough_labels=borough_labels)
+                   attribution=attribution, borough_labels=borough_labels,
+                   geometry=geometry, outline_geometry=outline_geometry)
     national = "" if "national deciles" in reference else ", not England's national deciles"
     note = (f"{SCHEMES[used].description} Classes, ranks and deciles are relative to "
             f"{reference}{national}.{bounds_note}")

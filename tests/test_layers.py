@@ -66,3 +66,17 @@ def test_checker_catches_a_leak(tmp_path):
     f = tmp_path / "leak.py"
     f.write_text("def f():\n    import streamlit as st\n    from ui import panels\n")
     assert _imports(f) == {"streamlit", "ui"}
+
+
+def test_start_script_warms_up_on_this_machine_only():
+    """The warm-up in scripts/start.sh talks to the local server only, and can be skipped."""
+    import re
+
+    text = (ROOT / "scripts" / "start.sh").read_text(encoding="utf-8")
+    urls = re.findall(r"(?:https?|wss?)://([^/:\"'\s}{$]+)", text)
+    assert urls and set(urls) <= {"127.0.0.1", "localhost"}, urls
+    assert 'base = f"127.0.0.1:{port}"' in text and text.count("{base}") == 2
+    assert "_stcore/health" in text and "_stcore/stream" in text
+    assert 'HOTSPOTS_WARMUP:-1}" != "0"' in text  # HOTSPOTS_WARMUP=0 skips it
+    # The user is told to open the page only after the warm-up (or its failure).
+    assert text.index("Warm-up skipped") < text.index("Ready: open http://localhost")

@@ -416,3 +416,143 @@ def test_page_import_does_not_import_mapclassify():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+# --------------------------------------------------------------------------- static geometry
+
+
+def _spec(page: str, fn: str) -> dict:
+    """The JSON spec passed to ``hsWardLayer`` / ``hsOutlineLayer`` in a rendered page."""
+    start = page.index(f"{fn}(")
+    start = page.index("{", start)
+    spec, _ = json.JSONDecoder().raw_decode(page[start:])
+    return spec
+
+
+def test_ward_geometry_file_holds_geometry_codes_and_names_only(wards):
+    from hotspots.maps import ward_geometry_json
+
+    data = json.loads(ward_geometry_json(wards))
+    feats = data["features"]
+    assert [f["id"] for f in feats] == wards["area_code"].tolist()
+    assert all(set(f["properties"]) == {"area_name", "borough_name"} for f in feats)
+    assert feats[0]["properties"]["area_name"] == html.escape(EVIL)  # tooltip text, escaped
+    assert all(f["geometry"]["type"] == "Polygon" for f in feats)
+    dup = pd.concat([wards, wards.iloc[:1]])
+    with pytest.raises(ValueError, match="unique, non-null 'area_code'"):
+        ward_geometry_json(dup)
+    with pytest.raises(CRSError, match="no CRS"):
+        ward_geometry_json(wards.set_crs(None, allow_override=True))
+
+
+def test_outline_geometry_file_is_lines_named_by_borough(boroughs):
+    from hotspots.maps import outline_geometry_json
+
+    feats = json.loads(outline_geometry_json(boroughs))["features"]
+    assert sorted(f["id"] for f in feats) == sorted(boroughs["borough_name"])
+    assert all(f["properties"] == {} for f in feats)
+    assert {f["geometry"]["type"] for f in feats} <= {"LineString", "MultiLineString"}
+
+
+def test_static_geometry_written_once_per_content(tmp_path):
+    from hotspots.assets import GEO_SUBDIR, GEO_URL_PREFIX, write_static_geometry
+
+    url = write_static_geometry(tmp_path, "wards", b'{"a": 1}')
+    assert url.startswith(GEO_URL_PREFIX + "wards-") and url.endswith(".json")
+    path = tmp_path / GEO_SUBDIR / url.rsplit("/", 1)[1]
+    assert path.read_bytes() == b'{"a": 1}'
+    mtime = path.stat().st_mtime_ns
+    assert write_static_geometry(tmp_path, "wards", b'{"a": 1}') == url  # same content, same file
+    assert path.stat().st_mtime_ns == mtime
+    other = write_static_geometry(tmp_path, "wards", b'{"a": 2}')
+    assert other != url and len(list((tmp_path / GEO_SUBDIR).iterdir())) == 2
+    with pytest.raises(ValueError, match="letters, digits"):
+        write_static_geometry(tmp_path, "../x", b"{}")
+
+
+def test_geo_folder_is_ignored_by_git():
+    ignore = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8")
+    assert "/static/vendor/" in ignore.splitlines()
+
+
+def test_static_pair_sends_colours_and_tooltips_not_geometry(wards, ward_table, boroughs):
+    from hotspots.assets import MAP_SYNC_JS, MAP_SYNC_JS_URL
+    from hotspots.maps import (
+        GEOMETRY_PROPERTIES,
+        StaticGeometry,
+        imd_panel,
+        measure_panel,
+        synced_pair,
+    )
+
+    web = wards[["area_code", "area_name", "borough_name", "geometry"]]
+    geo = StaticGeometry("/app/static/vendor/geo/wards-x.json", GEOMETRY_PROPERTIES)
+    lines = StaticGeometry("/app/static/vendor/geo/boroughs-y.json")
+    left = measure_panel(web, ward_table, title="Referrals", value_label="Referrals",
+                         integer=True, sensitive=True, threshold=5, k=3, borough_labels=True,
+                         borough_outlines=boroughs, geometry=geo, outline_geometry=lines)
+    right = imd_panel(web, ward_table, k=3, borough_outlines=boroughs, geometry=geo,
+                      outline_geometry=lines)
+    page = synced_pair(left.map, right.map).get_root().render()
+    assert '"coordinates"' not in page  # no polygon or outline inline
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts == [LEAFLET_JS_URL, MAP_SYNC_JS_URL]
+    assert "window.hsWardLayer" in MAP_SYNC_JS and "window.hsOutlineLayer" in MAP_SYNC_JS
+    spec = _spec(page, "hsWardLayer")
+    assert spec["url"] == geo.url and spec["ids"] == wards["area_code"].tolist()
+    # Names come from the file; the measure's values travel with the map, small counts hidden.
+    assert spec["fields"] == ["area_name", "borough_name", "value_display", "rank_display"]
+    assert set(spec["values"]) == {"value_display", "rank_display"}
+    assert spec["values"]["value_display"] == ["0", "&lt;5", "&lt;5", "5", "8", "13", "21",
+                                               "no data", "&lt;5"]
+    assert spec["values"]["rank_display"][1] == "not shown (small count)"
+    # Colours: the legend's classes (the 'no data' and suppressed wards in their own colours).
+    fills = [spec["colours"][i] for i in spec["fill"]]
+    assert fills[7] == NO_DATA_COLOUR and fills[1] == fills[2] == MASKED_COLOUR
+    expected = [palette("YlOrRd", left.classification.k)[i]
+                for i in left.classification.class_index.iloc[[0, 3, 4, 5, 6]]]
+    assert [fills[i] for i in (0, 3, 4, 5, 6)] == expected
+    outline = _spec(page, "hsOutlineLayer")
+    assert outline["url"] == lines.url and sorted(outline["keep"]) == sorted(
+        boroughs["borough_name"])
+
+
+def test_static_layer_text_cannot_break_out_of_the_script(wards, ward_table):
+    from hotspots.maps import StaticGeometry, measure_panel
+
+    web = wards[["area_code", "area_name", "borough_name", "geometry"]]
+    table = ward_table.assign(value_display=ward_table["value_display"].where(
+        ward_table.index != 0, "</script><img src=x onerror=alert(1)>"))
+    p = measure_panel(web, table, title="t", value_label="V", integer=True, sensitive=False,
+                      threshold=5, geometry=StaticGeometry("/g.json"))
+    page = p.map.get_root().render()
+    assert "<img" not in page and "</script><" not in page.split("hsWardLayer", 1)[1][:5000]
+    spec = _spec(page, "hsWardLayer")
+    assert spec["values"]["value_display"][0] == html.escape(
+        "</script><img src=x onerror=alert(1)>")
+    assert spec["values"]["area_name"][0] == html.escape(EVIL)  # no file properties: inline
+
+
+@pytest.mark.parametrize(("name", "short"), [
+    ("Hammersmith and Fulham", "H&F"), ("Kensington and Chelsea", "K&C"),
+    ("Barking and Dagenham", "B&D"), ("City of London", "City"),
+    ("Richmond upon Thames", "Richmond"), ("Tower Hamlets", "Tower H."),
+    ("Camden", "Camden"),
+], ids=lambda v: v if isinstance(v, str) and " " not in v else None)
+def test_short_borough_names(name, short):
+    from hotspots.maps import short_borough_name
+
+    assert short_borough_name(name) == short
+
+
+def test_borough_labels_biggest_first_with_short_names_and_declutter(wards):
+    web = wards.copy()
+    web["borough_name"] = ["Hammersmith and Fulham"] * 6 + ["City of London"] * 3
+    outlines = web.dissolve("borough_name", as_index=False)[["borough_name", "geometry"]]
+    outlines = outlines.sort_values("borough_name")  # the small one first in the frame
+    m, _ = _build(web, outlines, borough_labels=True)
+    page = m.get_root().render()
+    big = page.index('data-full=\\"Hammersmith and Fulham\\" data-short=\\"H\\u0026amp;F\\"')
+    small = page.index('data-full=\\"City of London\\" data-short=\\"City\\"')
+    assert big < small  # placed first, so the bigger borough keeps its full name
+    assert "getBoundingClientRect" in page and 'data-short' in page

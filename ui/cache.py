@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from hotspots import analysis as _analysis
 from hotspots import maps, pipeline, uploads
-from hotspots.assets import ensure_static_assets
+from hotspots.assets import ensure_static_assets, write_static_geometry
 from ui import mapview
 
 _HASH: dict[Any, Any] = {uploads.UploadSet: lambda u: u.digest}
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,6 +52,37 @@ def upload_outcome(folder: str | None, upload_set: uploads.UploadSet) -> uploads
     outcome = uploads.build_upload_pack(load_pack(folder), upload_set)
     _ = outcome.pack.web_areas, outcome.pack.boroughs_web
     return outcome
+
+
+def _static_root() -> Path:
+    """Folder of the running page's main script: Streamlit serves its ``static/``."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    main = getattr(ctx, "main_script_path", None)
+    return Path(main).resolve().parent if main else _PROJECT_ROOT
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _geometry_files(folder: str | None, root: str) -> tuple[maps.StaticGeometry,
+                                                            maps.StaticGeometry]:
+    p = load_pack(folder)
+    wards = write_static_geometry(root, "wards", maps.ward_geometry_json(p.web_areas))
+    outlines = write_static_geometry(root, "boroughs", maps.outline_geometry_json(p.boroughs_web))
+    return (maps.StaticGeometry(wards, maps.GEOMETRY_PROPERTIES), maps.StaticGeometry(outlines))
+
+
+def static_geometry(
+    folder: str | None, upload_set: uploads.UploadSet | None
+) -> tuple[maps.StaticGeometry | None, maps.StaticGeometry | None]:
+    """Return the static ward and borough-outline geometry files of a pack folder.
+
+    Written once per pack and server (``static/vendor/geo/``, named by content),
+    so that a new selection sends only colours and tooltip values. Packs built
+    from uploads keep their geometry inline (``(None, None)``): an upload's
+    boundaries are never written to a served folder.
+    """
+    if upload_set is not None and not upload_set.is_empty:
+        return None, None
+    return _geometry_files(folder, str(_static_root()))
 
 
 def pack(folder: str | None, upload_set: uploads.UploadSet | None) -> pipeline.Pack:
@@ -120,6 +153,7 @@ def measure_panel(
     wt = ward_table(folder, upload_set, measure, month_from, month_to, rate, suppress_below,
                     boroughs)
     areas, outlines = _web_layers(p, boroughs)
+    geometry, outline_geometry = static_geometry(folder, upload_set)
     per_1000 = rate == "per_1000"
     return maps.measure_panel(
         areas, wt.frame,
@@ -134,6 +168,7 @@ def measure_panel(
         borough_outlines=outlines,
         palette_name=palette,
         borough_labels=borough_labels,
+        geometry=geometry, outline_geometry=outline_geometry,
     )
 
 
@@ -152,11 +187,13 @@ def imd_panel(
     p = pack(folder, upload_set)
     areas, outlines = _web_layers(p, boroughs)
     reference = str(p.meta.get("imd_reference") or "the wards on this map")
+    geometry, outline_geometry = static_geometry(folder, upload_set)
     return maps.imd_panel(
         areas, p.imd, scheme=scheme, k=k, reference=reference,
         basemap=basemap,  # type: ignore[arg-type]
         borough_outlines=outlines, palette_name=palette, borough_labels=borough_labels,
         class_reference=p.imd["imd_score"] if boroughs and "imd_score" in p.imd else None,
+        geometry=geometry, outline_geometry=outline_geometry,
     )
 
 

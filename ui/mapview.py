@@ -1,7 +1,9 @@
 """st_folium glue: draw folium maps that report nothing back, or only a click.
 
 Rendering a folium map into the component's arguments (the Leaflet script with
-the inline GeoJSON, about 0.9 MB per 700 wards) takes a few tenths of a second;
+the inline GeoJSON, about 0.9 MB per 700 wards; the measure/IMD pair's wards come
+from static geometry files instead, ~90 kB per selection, see
+:func:`ui.cache.static_geometry`) takes a few tenths of a second;
 ``st_folium`` does it on every rerun. :func:`render_map` does it once, so that
 ``ui/cache.py`` can keep the result keyed by small arguments, and
 :func:`show_rendered` hands it to the same front-end component ``st_folium``

@@ -156,14 +156,61 @@ def test_referral_map_is_labelled_synthetic(server, offline_page):  # type: igno
     measure.click()
     page.keyboard.type("Referrals (SYNTHETIC)")  # first level; the type defaults to "All"
     page.keyboard.press("Enter")
-    page.locator(".hs-synthetic").first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    page.get_by_text("Fewer than 5 (suppressed)").first.wait_for(timeout=LOAD_TIMEOUT_MS)
     frame = page.frame_locator(MAP_IFRAME).nth(0)
     badge = frame.locator(".hs-map-title")
     badge.wait_for(timeout=LOAD_TIMEOUT_MS)
     assert "SYNTHETIC" in badge.inner_text()
-    assert page.get_by_text("Fewer than 5 (suppressed)").first.is_visible()
+    # Every ward's tooltip on the redrawn measure map: a referral count is never 1 to 4.
+    n_wards = _expected_wards()
+    frame.locator(f"#map_div {WARD_PATH}").nth(n_wards - 1).wait_for(
+        state="attached", timeout=LOAD_TIMEOUT_MS)
+    values = _tooltip_values(page, "Referrals")
+    assert len(values) == n_wards
+    assert not {"1", "2", "3", "4"} & set(values), sorted(set(values))[:10]
+    assert "<5" in values
     assert blocked == [] and errors == []
     page.screenshot(path=str(ARTIFACTS / "page-referrals.png"))
+
+
+def _tooltip_values(page, label: str, timeout_s: float = 60.0) -> list[str]:  # type: ignore[no-untyped-def]
+    """The ``label`` row of every ward tooltip of the pair's measure map (as shown).
+
+    Frame order is not page order, and a replaced frame may linger: ask every
+    st_folium frame holding a pair, until one answers.
+    """
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        for f in page.frames:
+            if "streamlit_folium" not in f.url:
+                continue
+            try:
+                got = f.evaluate(_TOOLTIP_JS, label)
+            except Exception:  # noqa: BLE001 - a frame being replaced while we look
+                continue
+            if got:
+                return got  # type: ignore[no-any-return]
+        time.sleep(0.25)
+    return []
+
+
+_TOOLTIP_JS = """(label) => {
+          const out = [];
+          if (typeof window.map_div2 === "undefined" || !window.map_div.eachLayer) return out;
+          map_div.eachLayer((l) => {
+            if (!l.feature || !l.getTooltip || !l.getTooltip()) return;
+            const c = l.getTooltip()._content;
+            const el = typeof c === "function" ? c(l) : c;
+            const box = document.createElement("div");
+            if (typeof el === "string") box.innerHTML = el; else box.appendChild(el);
+            for (const tr of box.querySelectorAll("tr")) {
+              if (tr.querySelector("th").textContent.trim() === label) {
+                out.push(tr.querySelector("td").textContent.trim());
+              }
+            }
+          });
+          return out;
+        }"""
 
 
 def _view(frame) -> list:  # type: ignore[no-untyped-def]
