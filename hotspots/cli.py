@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         src.add_argument("--mapping", type=Path, help="referral column mapping (JSON)")
         src.add_argument("--population", type=Path, help="CSV: area_code, population")
         src.add_argument("--imd", type=Path, help="CSV: area_code, imd_score, ...")
+        _add_assume_crs(src)
         if name in ("table", "analyse"):
             p.add_argument("--measure", default="crime:all", help="measure key (see 'measures')")
             p.add_argument("--from", dest="month_from", help="first month YYYY-MM")
@@ -70,9 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", type=Path, help="output folder (overrides the config's 'output')")
     from hotspots import patrol_analysis
 
-    patrol_analysis.add_arguments(sub.add_parser(
-        "patrol", help="street-scale patrol hotspots: grid, KDE, Gi*, patrol list, backtest"))
+    pp = sub.add_parser(
+        "patrol", help="street-scale patrol hotspots: grid, KDE, Gi*, patrol list, backtest")
+    patrol_analysis.add_arguments(pp)  # its data group has --assume-crs too
     return ap
+
+
+def _add_assume_crs(group) -> None:  # type: ignore[no-untyped-def]
+    group.add_argument("--assume-crs", metavar="CRS",
+                       help="CRS of an --areas file that has none, e.g. EPSG:27700 "
+                            "(British National Grid) or EPSG:4326 (longitude/latitude)")
 
 
 def _pack(a: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -81,7 +89,7 @@ def _pack(a: argparse.Namespace):  # type: ignore[no-untyped-def]
     if a.areas is not None:
         return pipeline.assemble_pack(
             a.areas, layer=a.layer, police_uk=a.police_uk, mps=a.mps, referrals=a.referrals,
-            mapping=a.mapping, population=a.population, imd=a.imd,
+            mapping=a.mapping, population=a.population, imd=a.imd, assume_crs=a.assume_crs,
         )
     return pipeline.load_pack(a.pack)
 

@@ -278,10 +278,39 @@ def _read_police_member(member: _Member, column_problems: list[str]) -> pd.DataF
     frame = _police_csv_frame(text, {h: POLICE_COLUMNS[w] for h, w in rename.items()})
     if frame.empty:
         return None
-    frame.insert(0, "source_row", np.arange(2, len(frame) + 2, dtype="int64"))
+    rows, broken = _record_lines(text, len(header), len(frame))
+    frame.insert(0, "source_row", rows)
     frame.insert(0, "source", member.source)
     frame["folder_month"] = member.folder_month
+    frame["broken_line"] = broken
     return frame
+
+
+def _record_lines(text: str, n_fields: int, n_records: int) -> tuple[np.ndarray, pd.Series]:
+    """Spreadsheet row of each record, and what is wrong with records that are not one line.
+
+    A stray quote makes the CSV parser read several lines as one record; such a
+    record is named by its first line (its fields are shifted, so its Month is not
+    to be trusted). Falls back to one record per line if the parsers disagree.
+    """
+    starts, problems = [], []
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    line = reader.line_num
+    for rec in reader:
+        first, line = line + 1, reader.line_num
+        starts.append(first)
+        if line > first and any('\n' in f or '\r' in f for f in rec) and len(rec) != n_fields:
+            problems.append(f"lines {first}–{line} were read as one row: a quote (\") in "
+                            f"row {first} is not closed on that line")
+        elif rec and len(rec) != n_fields:
+            problems.append(f"row {first} has {len(rec)} cells, the header has {n_fields}")
+        else:
+            problems.append(pd.NA)
+    if len(starts) != n_records:
+        return (np.arange(2, n_records + 2, dtype="int64"),
+                pd.Series(pd.NA, index=range(n_records), dtype=TEXT))
+    return np.asarray(starts, dtype="int64"), pd.Series(problems, dtype=TEXT)
 
 
 def _police_csv_frame(text: str, columns: dict[str, str]) -> pd.DataFrame:
@@ -297,12 +326,20 @@ def _police_csv_frame(text: str, columns: dict[str, str]) -> pd.DataFrame:
     except ValueError:  # a coordinate cell that is not a number
         frame = pd.read_csv(io.StringIO(text), dtype=TEXT, **options)
         unreadable = np.zeros(len(frame), dtype=bool)
+        bad_text = pd.Series(pd.NA, index=frame.index, dtype=TEXT)
         for h in (h for h, out in columns.items() if out in ("x", "y")):
             values = _strip_text(frame[h])
             frame[h] = _to_float(values)
-            unreadable |= (values.notna() & frame[h].isna()).to_numpy()
+            here = values.notna() & frame[h].isna()
+            unreadable |= here.to_numpy()
+            bad_text = bad_text.where(~here | bad_text.notna(), f"{h} '" + values + "'")
+        frame = frame.rename(columns=columns)
+        frame["coord_unreadable"] = unreadable
+        frame["coord_bad_text"] = bad_text
+        return frame
     frame = frame.rename(columns=columns)
     frame["coord_unreadable"] = unreadable
+    frame["coord_bad_text"] = pd.Series(pd.NA, index=frame.index, dtype=TEXT)
     return frame
 
 
@@ -409,8 +446,17 @@ def _report_empty_members(
 def _police_checks(combined: pd.DataFrame, report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reject bad months and repeated ids; report coordinates, ASB and folder months."""
     reason = pd.Series(pd.NA, index=combined.index, dtype=TEXT)
-    ok_month = combined["month"].str.fullmatch(MONTH_PATTERN).fillna(False).astype(bool)
-    _reject_months(combined, ~ok_month, reason, report)
+    broken = (combined["broken_line"].notna() if "broken_line" in combined
+              else pd.Series(False, index=combined.index))
+    for idx in combined.index[broken]:
+        row = combined.loc[idx]
+        reason[idx] = f"broken line: {row['broken_line']}"
+        report.add("error", row["source"], reason[idx],
+                   "Row rejected. Open the file in a text editor and remove the stray quote "
+                   "(or put the quotes around the whole cell).", row=int(row["source_row"]))
+    ok_month = (combined["month"].str.fullmatch(MONTH_PATTERN).fillna(False).astype(bool)
+                & ~broken)
+    _reject_months(combined, ~ok_month & ~broken, reason, report)
     _reject_duplicate_ids(combined, ok_month, reason, report)
     kept = combined.loc[reason.isna()].copy()
     _report_folder_months(kept, report)
@@ -475,7 +521,16 @@ def _clean_police_coordinates(kept: pd.DataFrame, report: Report) -> None:
     missing = kept["x"].isna() | kept["y"].isna()
     given = ~missing | kept["coord_unreadable"]
     plausible = _in_range(kept["x"], LON_RANGE) & _in_range(kept["y"], LAT_RANGE)
-    bad = given & ~plausible
+    text = kept["coord_bad_text"] if "coord_bad_text" in kept else None
+    not_number = kept["coord_unreadable"] & (text.notna() if text is not None else False)
+    for idx in kept.index[not_number]:
+        cell = str(text[idx])
+        report.add("warning", str(kept.at[idx, "source"]),
+                   f"{cell} is not a number",
+                   "Kept as unlocated (it counts as a crime without a location). Correct the "
+                   "cell if you know the coordinates.", row=int(kept.at[idx, "source_row"]),
+                   column=cell.split(" '", 1)[0])
+    bad = given & ~plausible & ~not_number
     for source, rows in kept.loc[bad].groupby("source", sort=False):
         first = rows.iloc[0]
         _grouped(report, "warning", str(source), rows["source_row"],
@@ -484,11 +539,11 @@ def _clean_police_coordinates(kept: pd.DataFrame, report: Report) -> None:
                  " or unreadable, e.g. "
                  f"{first['x']}, {first['y']}",
                  "Kept as unlocated (coordinates treated as missing).", column="Longitude")
-    for source, rows in kept.loc[missing & ~bad].groupby("source", sort=False):
+    for source, rows in kept.loc[missing & ~bad & ~not_number].groupby("source", sort=False):
         _grouped(report, "warning", str(source), rows["source_row"], "no coordinates",
                  "Kept; the join counts these rows as unlocated (police.uk could not place "
                  "them on the map).", column="Longitude")
-    kept.loc[bad, ["x", "y"]] = np.nan
+    kept.loc[bad | not_number, ["x", "y"]] = np.nan
 
 
 def _report_blank_ids(kept: pd.DataFrame, report: Report) -> None:

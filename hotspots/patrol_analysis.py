@@ -964,6 +964,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     src.add_argument("--areas", type=Path, help="boundary file (any CRS), with --police-uk")
     src.add_argument("--layer", help="layer in a multi-layer boundary file")
     src.add_argument("--police-uk", type=Path, help="police.uk CSV, folder or zip")
+    src.add_argument("--assume-crs", metavar="CRS",
+                     help="CRS of an --areas file that has none, e.g. EPSG:27700 "
+                          "(British National Grid) or EPSG:4326 (longitude/latitude)")
     p.add_argument("--borough", action="append", default=[],
                    help="study-area borough (repeat; default: the boroughs the points cover)")
     p.add_argument("--cell-size", default="150", help="cell size in metres, or 'auto'")
@@ -998,7 +1001,8 @@ def _cli_inputs(a: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         for f in (a.areas, a.police_uk):
             if not Path(f).exists():
                 raise FileNotFoundError(f"{f} not found.")
-        pack = pipeline.assemble_pack(a.areas, layer=a.layer, police_uk=a.police_uk)
+        pack = pipeline.assemble_pack(a.areas, layer=a.layer, police_uk=a.police_uk,
+                                      assume_crs=getattr(a, "assume_crs", None))
         inputs: dict[str, Any] = {"areas": a.areas, "police_uk": a.police_uk}
     else:
         pack = pipeline.load_pack(a.pack)

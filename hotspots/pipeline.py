@@ -11,6 +11,7 @@ reconciliation of every source behind the measure.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,10 @@ RATE_LABELS: dict[str, str] = {"count": "Count", "per_1000": "Rate per 1,000 res
 
 AREA_COLUMNS = ["area_code", "area_name", "borough_code", "borough_name", "geometry"]
 POINT_COLUMNS = ["source", "source_row", "month", "category", "x", "y", "location", "lsoa_code"]
+POLICE_UK_POINTS_NOTE = (
+    "police.uk street-level crime: each point is an anonymised snap point (the centre of a "
+    "street or a public place near the crime), not the crime's exact location; months as in "
+    "the files.")
 _POINT_DTYPES = {"source": str, "source_row": "int64", "month": str, "category": str,
                  "x": "float64", "y": "float64", "location": str, "lsoa_code": str}
 
@@ -78,6 +83,77 @@ def point_records(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("source", "month", "category", "location", "lsoa_code"):
         out[col] = out[col].astype("string")
     return out.reset_index(drop=True)
+
+
+STATUS_OUTSIDE_COVERAGE = "outside coverage"
+
+
+
+
+def _name_crs_flag(text: str) -> str:
+    """Name the command-line flag beside the Python argument in a CRS fix."""
+    return re.sub(r'pass assume_crs=("?)([^"\s)]+)\1',
+                  r"pass --assume-crs \2 on the command line (assume_crs=\1\2\1 in Python)",
+                  text)
+
+
+def restrict_to_coverage(
+    assigned: pd.DataFrame,
+    rec: join.Reconciliation,
+    coverage: frozenset[str] | set[str],
+    areas: gpd.GeoDataFrame,
+    *,
+    covered_text: str,
+) -> tuple[pd.DataFrame, join.Reconciliation]:
+    """Move placed records whose area is outside the source's coverage to *outside*.
+
+    A police force's file has a few points just across its border; those areas
+    show "no data", so their points must not be counted as assigned either,
+    or the reconciliation would not add up to the table.
+
+    Parameters
+    ----------
+    assigned, rec
+        :func:`hotspots.join.points_to_areas`'s result.
+    coverage
+        Area codes the source covers.
+    areas
+        The area layer (``area_code``, ``area_name``, ``borough_name``).
+    covered_text
+        What the coverage is, in words (e.g. the covered boroughs), for the reason.
+
+    Returns
+    -------
+    assigned : DataFrame
+        Only the records in covered areas.
+    reconciliation : Reconciliation
+        ``assigned`` reduced and ``outside`` increased by the records moved; their
+        details have status :data:`STATUS_OUTSIDE_COVERAGE` and a reason naming
+        the area and the coverage.
+    """
+    inside = assigned["area_code"].isin(coverage)
+    moved = assigned.loc[~inside]
+    if moved.empty:
+        return assigned.reset_index(drop=True), rec
+    names = areas.set_index("area_code")
+    ward = moved["area_code"].map(names["area_name"]).fillna(moved["area_code"])
+    borough = moved["area_code"].map(names["borough_name"]).fillna("no borough")
+    reason = ("outside the force's coverage: in " + ward.astype(str) + " ("
+              + borough.astype(str) + "), not one of the covered boroughs ("
+              + covered_text + ")")
+    extra = pd.DataFrame({
+        "source": (moved["source"].to_numpy() if "source" in moved else ""),
+        "source_row": (moved["source_row"].to_numpy() if "source_row" in moved else -1),
+        "status": STATUS_OUTSIDE_COVERAGE,
+        "reason": reason.to_numpy(),
+    })
+    details = (pd.concat([rec.details, extra], ignore_index=True)
+               .sort_values(["source", "source_row"], kind="stable").reset_index(drop=True))
+    out = join.Reconciliation(
+        source=rec.source, rows_in=rec.rows_in, assigned=rec.assigned - len(moved),
+        unlocated=rec.unlocated, outside=rec.outside + len(moved), rejected=rec.rejected,
+        details=details)
+    return assigned.loc[inside].reset_index(drop=True), out
 
 
 @dataclass(frozen=True)
@@ -533,6 +609,7 @@ def assemble_pack(
     mapping: Path | str | None = None,
     population: Path | str | None = None,
     imd: Path | str | None = None,
+    assume_crs: str | None = None,
 ) -> Pack:
     """Assemble a pack from individual files (what the CLI and uploads use).
 
@@ -553,16 +630,31 @@ def assemble_pack(
         CSV with ``area_code`` and ``population``.
     imd
         CSV with ``area_code`` and ``imd_*`` columns (e.g. a pack's ``imd_wards.csv``).
+    assume_crs
+        CRS of a boundary file that has none (``--assume-crs`` on the command
+        line).
 
     Returns
     -------
     Pack
-        With a reconciliation row per source.
+        With a reconciliation row per source. police.uk points placed in an area
+        outside the covered boroughs are counted *outside* (status
+        :data:`STATUS_OUTSIDE_COVERAGE`), so the table sums to *assigned*.
+
+    Raises
+    ------
+    CRSError
+        The boundary file has no usable CRS; the message names both the
+        ``--assume-crs`` flag and the ``assume_crs=`` argument.
     """
     from boundaries.load import read_boundaries
     from hotspots import io
+    from hotspots._errors import CRSError
 
-    areas, area_report = read_boundaries(areas_path, layer=layer)
+    try:
+        areas, area_report = read_boundaries(areas_path, layer=layer, assume_crs=assume_crs)
+    except CRSError as exc:
+        raise CRSError(_name_crs_flag(str(exc))) from exc
     areas = areas[AREA_COLUMNS].sort_values("area_code").reset_index(drop=True)
     report = Report()
     report.extend(area_report)
@@ -580,18 +672,24 @@ def assemble_pack(
         a, rec = join.points_to_areas(res.frame, areas, crs="EPSG:4326",
                                       source=f"Recorded crime: police.uk ({Path(police_uk).name})",
                                       rejected=res.rejected)
-        recs.append(rec)
-        # The same coverage rule as uploads on the page: boroughs where the force's
-        # points are dense; a few points across the border do not make a borough covered.
-        from hotspots.uploads import _coverage_of, police_boroughs_guess
+        # The same coverage rule as uploads on the page: the boroughs of the force's
+        # police force area (the density of its points where the force is unknown).
+        from hotspots.uploads import _coverage_of, police_coverage
 
-        covered = police_boroughs_guess(a, areas)
-        coverage |= _coverage_of(covered, areas)
+        cov = police_coverage(a, areas)
+        covered = cov.boroughs
+        in_coverage = _coverage_of(covered, areas)
+        coverage |= in_coverage
+        a, rec = restrict_to_coverage(a, rec, in_coverage, areas,
+                                      covered_text=", ".join(covered) or "none")
+        recs.append(rec)
         meta.update(points_source=f"police.uk street-level crime ({Path(police_uk).name})",
-                    points_boroughs=list(covered), points_reconciliation=points_reconciliation(res))
-        notes.append("placed by police.uk's anonymised snap points; covered boroughs (by the "
-                     f"density of the force's points): {', '.join(covered) or 'none'}; areas "
-                     "elsewhere are 'no data'")
+                    points_boroughs=list(covered), points_reconciliation=points_reconciliation(res),
+                    points_note=POLICE_UK_POINTS_NOTE)
+        notes.append(f"placed by police.uk's anonymised snap points; {cov.rule}; "
+                     f"{rec.outside:,} rows outside (of which "
+                     f"{int((rec.details['status'] == STATUS_OUTSIDE_COVERAGE).sum()):,} in "
+                     "wards outside the covered boroughs); areas elsewhere are 'no data'")
         a = a.assign(major=a["category"], minor=a["category"], count=1)
         crime_parts.append(a[["area_code", "month", "major", "minor", "count"]])
     if mps is not None:

@@ -140,10 +140,13 @@ def _check_coverage(
                 f"{p.n_months - len(gap)} only."
             )
     if notes and incomplete == "raise":
-        raise InputDataError(
+        err = InputDataError(
             " ".join(notes) + f" The data cover {_coverage_text(available)}. Choose periods "
-            "inside the data, or pass incomplete='flag' to show them marked incomplete."
+            "that lie inside the data."
         )
+        # For programmers only (tracebacks), never shown on the page.
+        err.add_note("compare_periods(..., incomplete='flag') returns them marked incomplete.")
+        raise err
     return tuple(notes)
 
 

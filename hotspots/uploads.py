@@ -74,7 +74,9 @@ __all__ = [
     "mappings_folder",
     "measure_groups",
     "pack_with_uploads",
+    "PoliceCoverage",
     "police_boroughs_guess",
+    "police_coverage",
     "read_boundary_upload",
     "read_headers",
     "remember_mapping",
@@ -871,29 +873,126 @@ def _borough_of(areas: gpd.GeoDataFrame) -> pd.Series:
     return areas.set_index("area_code")["borough_name"].fillna(_NO_BOROUGH)
 
 
-def police_boroughs_guess(assigned: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[str, ...]:
-    """Guess which boroughs uploaded police.uk points cover (see :data:`COVERAGE_MIN_SHARE`).
+@dataclass(frozen=True)
+class PoliceCoverage:
+    """Which boroughs police.uk points cover, and why.
+
+    Attributes
+    ----------
+    boroughs
+        Borough names, sorted.
+    forces
+        ``{Falls within: police force area name, or None when none matches}``.
+    rule
+        How the boroughs were found, in plain words (for notes).
+    """
+
+    boroughs: tuple[str, ...]
+    forces: dict[str, str | None]
+    rule: str
+
+
+def _density_guess(assigned: pd.DataFrame, areas: gpd.GeoDataFrame) -> set[str]:
+    """Boroughs where the points are dense (see :data:`COVERAGE_MIN_SHARE`)."""
+    borough = _borough_of(areas)
+    per = assigned["area_code"].map(borough).value_counts()
+    if per.empty:
+        return set()
+    need = max(1, min(COVERAGE_MIN_POINTS, math.ceil(0.01 * len(assigned))))
+    density = per / borough.value_counts().reindex(per.index)
+    ok = (per >= need) & (density >= COVERAGE_MIN_SHARE * density.max())
+    return {str(b) for b in per.index[ok]}
+
+
+def _borough_lads(areas: gpd.GeoDataFrame) -> pd.Series:
+    """Borough name -> its LAD code (first non-blank ``borough_code``; "" when none)."""
+    codes = areas.assign(_b=areas["borough_name"].fillna(_NO_BOROUGH))
+    code = codes["borough_code"].astype("string").str.strip().replace("", pd.NA)
+    return code.groupby(codes["_b"]).first().fillna("").astype(str)
+
+
+def police_coverage(assigned: pd.DataFrame, areas: gpd.GeoDataFrame) -> PoliceCoverage:
+    """Find the boroughs police.uk points cover: the force's area, else where points are dense.
+
+    A borough (``borough_code`` = LAD code) is covered when its LAD lies in the
+    police force area of a force named in ``falls_within`` (ONS LAD -> PFA
+    lookup, :mod:`boundaries.forces`; names matched by
+    :func:`boundaries.forces.force_key`). Points of a force no PFA matches (or
+    with a blank ``falls_within``), and boroughs whose code is not in the lookup,
+    use the density rule (:data:`COVERAGE_MIN_SHARE`, :data:`COVERAGE_MIN_POINTS`).
 
     Parameters
     ----------
     assigned
-        Placed points with ``area_code``.
+        Placed points with ``area_code`` and, ideally, ``falls_within``.
     areas
-        The area layer (``borough_name``; areas without one form one group).
+        The area layer (``borough_code``, ``borough_name``).
+
+    Returns
+    -------
+    PoliceCoverage
+    """
+    from boundaries.forces import lad_pfa, match_forces
+
+    table = lad_pfa()
+    pfa_of_lad = dict(zip(table["lad_code"], table["pfa_code"], strict=True))
+    pfa_name = dict(zip(table["pfa_code"], table["pfa_name"], strict=True))
+    force = (assigned["falls_within"].astype("string").str.strip()
+             if "falls_within" in assigned else pd.Series(pd.NA, index=assigned.index,
+                                                          dtype="string"))
+    matched = match_forces(force.dropna().unique())
+    known = {c for c in matched.values() if c}
+    lads = _borough_lads(areas)
+    in_table = lads.isin(pfa_of_lad)
+    by_force = {b for b, lad in lads[in_table].items() if pfa_of_lad[lad] in known}
+    unknown_pts = ~force.isin([f for f, c in matched.items() if c])
+    by_density = _density_guess(assigned.loc[unknown_pts], areas) if known else \
+        _density_guess(assigned, areas)
+    if known:  # the known force's points still decide boroughs the lookup lacks
+        by_density |= (_density_guess(assigned, areas) & set(lads.index[~in_table]))
+    rule = _coverage_rule(matched, pfa_name, unknown_pts.any(), (~in_table).any() and bool(known))
+    return PoliceCoverage(tuple(sorted(by_force | by_density)),
+                          {f: pfa_name.get(c) if c else None for f, c in matched.items()}, rule)
+
+
+def _coverage_rule(matched: Mapping[str, str | None], pfa_name: Mapping[str, str],
+                   any_unknown: bool, lads_missing: bool) -> str:
+    forces = [f"{f} -> police force area '{pfa_name[c]}'" for f, c in sorted(matched.items())
+              if c]
+    unknown = sorted(f for f, c in matched.items() if not c)
+    parts = []
+    if forces:
+        parts.append("covered boroughs = the local authorities of the force's area (ONS LAD "
+                     "to police force area lookup, December 2019): " + "; ".join(forces))
+    if any_unknown:
+        who = (f"no police force area matches {', '.join(unknown)}" if unknown
+               else "some rows do not say which force recorded them" if forces
+               else "the files do not say which force recorded them")
+        parts.append(f"{who}: the boroughs for those points are a guess from where the points "
+                     "are dense (check them)")
+    if lads_missing:
+        parts.append("boroughs whose code is not in the lookup are guessed from where the "
+                     "points are dense")
+    return "; ".join(parts) or "no points placed: no borough covered"
+
+
+def police_boroughs_guess(assigned: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """Guess which boroughs uploaded police.uk points cover (see :func:`police_coverage`).
+
+    Parameters
+    ----------
+    assigned
+        Placed points with ``area_code`` (and ``falls_within``, the force).
+    areas
+        The area layer (``borough_code``, ``borough_name``; areas without a
+        borough name form one group).
 
     Returns
     -------
     tuple of str
         Borough names, sorted.
     """
-    borough = _borough_of(areas)
-    per = assigned["area_code"].map(borough).value_counts()
-    if per.empty:
-        return ()
-    need = max(1, min(COVERAGE_MIN_POINTS, math.ceil(0.01 * len(assigned))))
-    density = per / borough.value_counts().reindex(per.index)
-    ok = (per >= need) & (density >= COVERAGE_MIN_SHARE * density.max())
-    return tuple(sorted(str(b) for b in per.index[ok]))
+    return police_coverage(assigned, areas).boroughs
 
 
 def _coverage_of(boroughs: Iterable[str], areas: gpd.GeoDataFrame) -> frozenset[str]:
@@ -903,20 +1002,36 @@ def _coverage_of(boroughs: Iterable[str], areas: gpd.GeoDataFrame) -> frozenset[
 
 def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
                      boroughs: Sequence[str] | None) -> None:
-    """Place police.uk points in the areas; add (or replace) crime measures."""
-    parts, placed, points, read = [], [], [], []
+    """Place police.uk points in the areas; add (or replace) crime measures.
+
+    Points placed in an area outside the covered boroughs are not counted: they
+    move from *assigned* to *outside* ("outside coverage", with the ward named)
+    so that each file's reconciliation adds up to the table.
+    """
+    placed, points, read = [], [], []
     if mode == "replace":
         _drop_recs(p, "Recorded crime")
     for name, res in _police_results(files):
         p.problems.append(res.report.to_frame())
         points.append(pipeline.point_records(res.frame))
         read.append(pipeline.points_reconciliation(res))
-        a, rec = join.points_to_areas(res.frame, p.areas, crs="EPSG:4326",
-                                      source=f"Recorded crime: police.uk upload ({name})",
-                                      rejected=res.rejected)
+        placed.append(join.points_to_areas(res.frame, p.areas, crs="EPSG:4326",
+                                           source=f"Recorded crime: police.uk upload ({name})",
+                                           rejected=res.rejected))
+    cov = police_coverage(pd.concat([a for a, _ in placed], ignore_index=True), p.areas)
+    guess = cov.boroughs
+    chosen = tuple(sorted(boroughs)) if boroughs is not None else guess
+    coverage = _coverage_of(chosen, p.areas)
+    rule = cov.rule if boroughs is None else "covered boroughs chosen on the page"
+    parts, moved = [], 0
+    for a, rec in placed:
+        a, rec = pipeline.restrict_to_coverage(a, rec, coverage, p.areas,
+                                               covered_text=", ".join(chosen) or "none")
+        n_out = int((rec.details["status"] == pipeline.STATUS_OUTSIDE_COVERAGE).sum())
+        moved += n_out
         _add_rec(p, rec, "placed spatially by police.uk's anonymised snap points; measures "
-                 f"'{POLICE_UK_PREFIX}<Crime type>'")
-        placed.append(a[["area_code"]])
+                 f"'{POLICE_UK_PREFIX}<Crime type>'; {rule}; {n_out:,} rows fall in wards "
+                 "outside the covered boroughs and are counted as outside")
         parts.append(a.assign(major=POLICE_UK_PREFIX + a["category"].astype(str),
                               minor=a["category"].astype(str), count=1)
                      [["area_code", "month", "major", "minor", "count"]])
@@ -924,25 +1039,23 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
            .groupby(["area_code", "month", "major", "minor"], as_index=False)["count"].sum())
     new = new.astype({"area_code": str, "month": str, "major": str, "minor": str,
                       "count": "int64"})
-    guess = police_boroughs_guess(pd.concat(placed, ignore_index=True), p.areas)
-    chosen = tuple(sorted(boroughs)) if boroughs is not None else guess
-    coverage = _coverage_of(chosen, p.areas)
-    p.meta["uploads"].update(police_boroughs=list(chosen), police_boroughs_guess=list(guess))
+    p.meta["uploads"].update(police_boroughs=list(chosen), police_boroughs_guess=list(guess),
+                             police_coverage_rule=cov.rule, police_forces=cov.forces)
     # The patrol view works on the uploaded points (they replace a pack's own points).
     p.points = pd.concat(points, ignore_index=True)
     rejected: dict[str, int] = {}
     for r in read:
         for reason, n in r["rows_rejected"].items():
             rejected[reason] = rejected.get(reason, 0) + n
-    p.meta.update(points_source=f"police.uk street-level crime (uploaded: "
-                  f"{', '.join(n for n, _ in files)})", points_boroughs=list(chosen),
+    p.meta.update(points_source=_uploaded_label(files), points_boroughs=list(chosen),
+                  points_note=pipeline.POLICE_UK_POINTS_NOTE,
                   points_reconciliation={
                       "rows_read": sum(r["rows_read"] for r in read),
                       "rows_kept": sum(r["rows_kept"] for r in read),
                       "rows_rejected": dict(sorted(rejected.items())),
                       "rows_without_location": sum(r["rows_without_location"] for r in read)})
     p.meta.pop("points_file", None)
-    label = f"police.uk street-level crime (uploaded: {', '.join(n for n, _ in files)})"
+    label = _uploaded_label(files)
     if mode == "replace" or not len(p.crime):
         p.crime, p.coverage = new, coverage
         p.meta.update(crime_source=label, crime_coverage_note=_coverage_note(coverage, p.areas))
@@ -961,7 +1074,16 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
                    f"{new['area_code'].nunique():,} areas; "
                    + ("they replace the pack's recorded crime. " if mode == "replace" else
                       f"added beside the pack's crime as '{POLICE_UK_PREFIX}<Crime type>'. ")
-                   + _coverage_note(coverage, p.areas))
+                   + _coverage_note(coverage, p.areas) + f" How: {rule}."
+                   + (f" {moved:,} points fall in wards outside the covered boroughs: counted "
+                      "as 'outside coverage', not in the table." if moved else ""))
+
+
+def _uploaded_label(files: Sequence[Upload]) -> str:
+    """Short source label: the file's name, or how many files (not every name)."""
+    if len(files) == 1:
+        return f"police.uk street-level crime (uploaded: {files[0][0]})"
+    return f"police.uk street-level crime (uploaded: {len(files):,} files)"
 
 
 def _coverage_note(coverage: frozenset[str], areas: gpd.GeoDataFrame) -> str:

@@ -218,8 +218,9 @@ def test_police_unreadable_coordinate_is_reported_and_missing(tmp_path: Path) ->
     result = read_police_uk(path)
     assert len(result.frame) == 2
     assert result.frame["x"].isna().tolist() == [False, True]
-    bad = [p for p in result.report if "unreadable" in p.what]
-    assert len(bad) == 1 and "row 3" in bad[0].what
+    bad = [p for p in result.report if "not a number" in p.what]
+    assert len(bad) == 1 and bad[0].row == 3 and bad[0].column == "Longitude"
+    assert "'abc'" in bad[0].what
 
 
 def test_police_blank_id_on_non_asb_is_warned(tmp_path: Path) -> None:
@@ -758,3 +759,38 @@ def test_json_payload_is_plain(tmp_path: Path) -> None:
     payload = json.loads(path.read_text(encoding="utf-8"))
     assert payload["columns"] == {"referral_id": "Ref", "date": "Date", "category": "Type",
                                   "ward_name": "Ward", "borough": "Borough"}
+
+
+def test_non_numeric_coordinate_names_file_row_column_and_value(tmp_path):
+    """Latitude 'notanumber': kept as unlocated, reported once with row, column and value."""
+    head = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+            "LSOA name,Crime type,Last outcome category,Context")
+    good = "a1,2020-11,F,F,-0.1,51.5,On or near X,,,Burglary,,"
+    bad = "a2,2020-11,F,F,-0.1,notanumber,On or near X,,,Burglary,,"
+    path = tmp_path / "2020-11-force-street.csv"
+    path.write_text("\n".join([head, good, bad]) + "\n")
+    res = read_police_uk(path)
+    assert res.rows_read == 2 and len(res.frame) == 2 and len(res.rejected) == 0
+    assert res.frame["y"].isna().tolist() == [False, True]
+    text = res.report.to_text()
+    assert "row 3, column 'Latitude': Latitude 'notanumber' is not a number" in text
+    assert "no coordinates" not in text  # not also called 'missing'
+
+
+def test_broken_quote_is_named_as_such_not_as_a_blank_month(tmp_path):
+    """A stray opening quote swallows the next line: the reader says so, names the rows,
+    rejects that one record (counted) and numbers the following rows correctly."""
+    head = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+            "LSOA name,Crime type,Last outcome category,Context")
+    row = "{},2020-11,F,F,-0.1,51.5,On or near X,,,Burglary,,"
+    text = "\n".join([head, row.format("a1"), '"' + row.format("a2"), row.format("a3") + '"',
+                      row.format("a4")]) + "\n"
+    path = tmp_path / "2020-11-force-street.csv"
+    path.write_text(text)
+    res = read_police_uk(path)
+    assert res.rows_read == len(res.frame) + len(res.rejected) == 3
+    assert res.frame["source_row"].tolist() == [2, 5]
+    assert res.rejected["source_row"].tolist() == [3]
+    assert "lines 3–4 were read as one row" in res.rejected["reason"].iloc[0]
+    text = res.report.to_text()
+    assert "month is blank" not in text and "row 3" in text and "quote" in text

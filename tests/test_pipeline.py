@@ -167,3 +167,88 @@ def test_borough_filter(pack, raw_crime):
     assert f["rank"].min() == 1 and wt.spearman.n == len(f)
     with pytest.raises(ValueError, match="Unknown borough"):
         pipeline.ward_table(pack, pipeline.Selection("crime:all", boroughs=("Atlantis",)))
+
+
+def _city_and_tower_hamlets(pack, tmp_path):
+    """Two City wards and one Tower Hamlets ward as a shapefile WITHOUT a .prj (no CRS)."""
+    import geopandas as gpd
+
+    city = pack.areas[pack.areas["borough_name"] == "City of London"].iloc[:2]
+    th = pack.areas[pack.areas["borough_name"] == "Tower Hamlets"].iloc[:1]
+    areas = gpd.GeoDataFrame(pd.concat([city, th]), crs=pack.areas.crs)
+    shp = tmp_path / "wards.shp"  # the GLA 2018 layout: column names fit a .dbf
+    areas.rename(columns={"area_code": "GSS_CODE", "area_name": "NAME",
+                          "borough_code": "LAGSSCODE", "borough_name": "DISTRICT"}).to_file(shp)
+    shp.with_suffix(".prj").unlink()
+    return areas, shp
+
+
+def _police_file(areas, tmp_path, per_area=(4, 1, 7)):
+    pts = areas.geometry.representative_point().to_crs("EPSG:4326")
+    lines = ["Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+             "LSOA code,LSOA name,Crime type,Last outcome category,Context"]
+    i = 0
+    for p, n in zip(pts, per_area, strict=True):
+        for _ in range(n):
+            lines.append(f"id{i:03d},2018-01,City of London Police,City of London Police,"
+                         f"{p.x:.6f},{p.y:.6f},On or near X,,,Burglary,,")
+            i += 1
+    lines.append("idnone,2018-01,City of London Police,City of London Police,,,No location,,,"
+                 "Burglary,,")
+    path = tmp_path / "2018-01-city-of-london-street.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_cli_boundary_without_crs_names_the_flag_and_the_flag_works(tmp_path, pack, capsys):
+    areas, shp = _city_and_tower_hamlets(pack, tmp_path)
+    out = tmp_path / "o"
+    assert cli.main(["table", "--areas", str(shp), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--assume-crs EPSG:27700" in err and 'assume_crs="EPSG:27700" in Python' in err
+    police = _police_file(areas, tmp_path)
+    for command in ("table", "analyse"):
+        args = [command, "--areas", str(shp), "--police-uk", str(police), "--assume-crs",
+                "EPSG:27700", "--out", str(out)]
+        assert cli._parser().parse_args(args).assume_crs == "EPSG:27700"
+    assert cli.main(["table", "--areas", str(shp), "--police-uk", str(police),
+                     "--assume-crs", "EPSG:27700", "--out", str(out)]) == 0
+    patrol = cli._parser()._subparsers._group_actions[0].choices["patrol"]
+    groups = {a.dest: g.title for g in patrol._action_groups for a in g._group_actions}
+    assert groups["assume_crs"] == groups["areas"]  # in the patrol data group
+    pout = tmp_path / "p"
+    assert cli.main(["patrol", "--areas", str(shp), "--police-uk", str(police), "--assume-crs",
+                     "EPSG:27700", "--permutations", "99", "--out", str(pout)]) == 0
+    assert (pout / "patrol_list.csv").is_file()
+    capsys.readouterr()
+    assert cli.main(["patrol", "--areas", str(shp), "--police-uk", str(police),
+                     "--permutations", "99", "--out", str(pout)]) == 2
+    assert "--assume-crs" in capsys.readouterr().err
+
+
+def test_points_outside_the_forces_boroughs_are_outside_and_the_table_adds_up(tmp_path, pack,
+                                                                              capsys):
+    """Hand-built: 4 + 1 points in two City wards, 7 City-force points snapped into Tower
+    Hamlets (a Met borough), 1 without coordinates: 13 = 5 + 1 + 7 + 0."""
+    areas, shp = _city_and_tower_hamlets(pack, tmp_path)
+    police = _police_file(areas, tmp_path)
+    built = pipeline.assemble_pack(shp, police_uk=police, assume_crs="EPSG:27700")
+    assert built.meta["points_boroughs"] == ["City of London"]  # density would add TH
+    rec = built.reconciliations.iloc[0]
+    assert (rec["rows_in"], rec["assigned"], rec["unlocated"], rec["outside"],
+            rec["rejected"]) == (13, 5, 1, 7, 0)
+    away = built.unassigned[built.unassigned["status"] == pipeline.STATUS_OUTSIDE_COVERAGE]
+    assert sorted(away["source_row"]) == list(range(7, 14))
+    assert away["reason"].str.contains("(Tower Hamlets)", regex=False).all()
+    assert "London, City of" in rec["note"]
+    wt = pipeline.ward_table(built, pipeline.Selection("crime:all", "2018-01", "2018-01"))
+    counts = wt.frame.set_index("area_code")["count"]
+    assert counts.sum() == rec["assigned"] == 5
+    assert pd.isna(counts[areas["area_code"].iloc[2]])  # Tower Hamlets: no data, not 0
+    assert "City of London Police records" not in built.meta["points_note"]
+    out = tmp_path / "o"
+    assert cli.main(["table", "--areas", str(shp), "--police-uk", str(police),
+                     "--assume-crs", "EPSG:27700", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "ward_table.csv")
+    recon = pd.read_csv(out / "reconciliation.csv")
+    assert table["count"].sum() == recon["assigned"].sum() == 5

@@ -245,3 +245,14 @@ def test_empty_and_all_zero_tables():
     assert z.frame["rank"].tolist() == [1, 1] and z.frame["change_label"].tolist() == [
         "no change", "no change"]
     assert T.callouts(z) == {}  # no "Highest: A with 0"
+
+
+def test_incomplete_message_has_no_parameter_names(counts):
+    """The page shows this message: plain words, the API hint only as an exception note."""
+    with pytest.raises(InputDataError) as info:
+        T.compare_periods(counts, year_period(2024), year_period(2023),
+                          months_available=AVAILABLE)
+    text = str(info.value)
+    assert "incomplete=" not in text and "'flag'" not in text
+    assert "Choose periods that lie inside the data" in text
+    assert any("incomplete='flag'" in n for n in info.value.__notes__)

@@ -41,12 +41,13 @@ def wards(base) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(picks, crs=a.crs).reset_index(drop=True)
 
 
-def _police_csv(rows: list[tuple[str, str, object, object, str]]) -> bytes:
+def _police_csv(rows: list[tuple[str, str, object, object, str]], *,
+                force: str = "Metropolitan Police Service") -> bytes:
     lines = [POLICE_HEADER]
     for cid, month, lon, lat, kind in rows:
         lon_s = "" if lon is None else f"{lon:.6f}"
         lat_s = "" if lat is None else f"{lat:.6f}"
-        lines.append(f"{cid},{month},Metropolitan Police Service,Metropolitan Police Service,"
+        lines.append(f"{cid},{month},{force},{force},"
                      f"{lon_s},{lat_s},On or near a street,,,{kind},Under investigation,")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -105,11 +106,13 @@ def test_police_counts_per_ward_match_independent_sjoin(police_pack, police_rows
     expected = _sjoin_counts(police_rows, base.areas)
     assert got[expected.index].astype(int).tolist() == expected.tolist()
     assert wt.n_records == expected.sum() == 6
-    # Areas of the boroughs holding points are covered (0, not "no data"); others are not.
+    # The rows say "Metropolitan Police Service": every Met borough is covered (0, not
+    # "no data"), the City of London (its own force, E09000001) is not.
     covered = got.notna()
-    boroughs = set(base.areas.set_index("area_code").loc[expected.index, "borough_name"])
-    in_b = base.areas.set_index("area_code")["borough_name"].isin(boroughs)
-    assert covered.equals(in_b.reindex(got.index))
+    in_met = base.areas.set_index("area_code")["borough_code"] != "E09000001"
+    assert covered.equals(in_met.reindex(got.index))
+    assert police_pack.meta["uploads"]["police_forces"] == {
+        "Metropolitan Police Service": "Metropolitan Police"}
     assert "police.uk" in wt.label and wt.selection == sel
     assert wt.reconciliation["source"].str.contains("police.uk upload").all()
 
@@ -445,25 +448,79 @@ def test_measure_groups_two_levels(police_pack, base):
         uploads.table_for(base, pipeline.Selection("crime:source:police_uk"))
 
 
-def test_police_coverage_guess_ignores_points_across_the_border(base, wards):
-    """A force's file puts a few points just across its border: those boroughs stay 'no data'."""
-    hackney = wards.iloc[0]  # the Hackney ward
-    islington = base.areas[base.areas["borough_name"] == "Islington"].iloc[0]
-    inside = hackney.geometry.representative_point()
-    stray = islington.geometry.representative_point()
-    pts = gpd.GeoSeries([inside] * 80 + [stray] * 2, crs=base.areas.crs).to_crs("EPSG:4326")
+def _first_ward(base, borough: str):
+    return base.areas[base.areas["borough_name"] == borough].iloc[0]
+
+
+def test_police_coverage_follows_the_force_and_reconciles(base):
+    """A City of London Police file snaps a few points into Tower Hamlets (a Met borough):
+    Tower Hamlets stays 'no data', and those points are counted 'outside coverage'."""
+    city, th = _first_ward(base, "City of London"), _first_ward(base, "Tower Hamlets")
+    pts = gpd.GeoSeries([city.geometry.representative_point()] * 3
+                        + [th.geometry.representative_point()] * 30,
+                        crs=base.areas.crs).to_crs("EPSG:4326")
     rows = [(f"p{i}", MONTH, p.x, p.y, "Burglary") for i, p in enumerate(pts)]
-    data = _police_csv(rows)
+    rows.append(("nowhere", MONTH, None, None, "Burglary"))
+    data = _police_csv(rows, force="City of London Police")
+    pack = uploads.pack_with_uploads(base, police_uk_files=[("city.csv", data)])
+    # 30 points in Tower Hamlets beat 3 in the City: density alone would pick Tower Hamlets.
+    assert pack.meta["uploads"]["police_boroughs"] == ["City of London"]
+    assert pack.meta["uploads"]["police_forces"] == {"City of London Police": "London, City of"}
+    sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
+    wt = uploads.table_for(pack, sel)
+    counts = wt.frame.set_index("area_code")["count"]
+    assert pd.isna(counts[th["area_code"]]) and counts[city["area_code"]] == 3
+    rec = uploads.upload_reconciliation(pack).iloc[0]
+    assert (rec["rows_in"], rec["assigned"], rec["unlocated"], rec["outside"],
+            rec["rejected"]) == (34, 3, 1, 30, 0)
+    assert counts.sum() == rec["assigned"]  # the table adds up to the reconciliation
+    assert "outside the covered boroughs" in rec["note"] and "London, City of" in rec["note"]
+    details = uploads.upload_details(pack)
+    away = details[details["status"] == pipeline.STATUS_OUTSIDE_COVERAGE]
+    assert len(away) == 30 and set(away["source_row"]) == set(range(5, 35))
+    assert away["reason"].str.contains(f"in {th['area_name']} \\(Tower Hamlets\\)").all()
+    # The user can still add Tower Hamlets on the page: then its 30 points count.
+    fixed = uploads.pack_with_uploads(base, police_uk_files=[("city.csv", data)],
+                                      police_boroughs=["City of London", "Tower Hamlets"])
+    counts = uploads.table_for(fixed, sel).frame.set_index("area_code")["count"]
+    assert counts[th["area_code"]] == 30 and counts.sum() == 33
+    assert uploads.upload_reconciliation(fixed).iloc[0]["outside"] == 0
+    assert fixed.meta["uploads"]["police_boroughs_guess"] == ["City of London"]
+
+
+def test_unknown_force_falls_back_to_density_and_says_so(base, wards):
+    """No police force area is called 'British Transport Police': the density rule decides,
+    and a few points across the border do not make a borough covered."""
+    hackney = wards.iloc[0]  # the Hackney ward
+    islington = _first_ward(base, "Islington")
+    pts = gpd.GeoSeries([hackney.geometry.representative_point()] * 80
+                        + [islington.geometry.representative_point()] * 2,
+                        crs=base.areas.crs).to_crs("EPSG:4326")
+    rows = [(f"p{i}", MONTH, p.x, p.y, "Burglary") for i, p in enumerate(pts)]
+    data = _police_csv(rows, force="British Transport Police")
     pack = uploads.pack_with_uploads(base, police_uk_files=[("force.csv", data)])
     assert pack.meta["uploads"]["police_boroughs"] == ["Hackney"]
+    assert pack.meta["uploads"]["police_forces"] == {"British Transport Police": None}
+    rule = pack.meta["uploads"]["police_coverage_rule"]
+    assert "no police force area matches British Transport Police" in rule
+    assert "dense" in rule and "dense" in " ".join(pack.meta["uploads"]["notes"])
     sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
     counts = uploads.table_for(pack, sel).frame.set_index("area_code")["count"]
     assert pd.isna(counts[islington["area_code"]])  # 2 stray points: not a covered borough
-    fixed = uploads.pack_with_uploads(base, police_uk_files=[("force.csv", data)],
-                                      police_boroughs=["Hackney", "Islington"])
-    counts = uploads.table_for(fixed, sel).frame.set_index("area_code")["count"]
-    assert counts[islington["area_code"]] == 2 and counts[hackney["area_code"]] == 80
-    assert fixed.meta["uploads"]["police_boroughs_guess"] == ["Hackney"]
+    assert counts.sum() == uploads.upload_reconciliation(pack).iloc[0]["assigned"] == 80
+
+
+def test_boroughs_without_a_lad_code_use_density(base):
+    """Areas whose borough code is not in the LAD -> PFA table keep the density rule."""
+    city, th = _first_ward(base, "City of London"), _first_ward(base, "Tower Hamlets")
+    assigned = pd.DataFrame({"area_code": [city["area_code"]] * 20 + [th["area_code"]] * 20,
+                             "falls_within": "City of London Police"})
+    areas = base.areas.copy()
+    areas.loc[areas["borough_name"] == "Tower Hamlets", "borough_code"] = "X99999999"
+    cov = uploads.police_coverage(assigned, areas)
+    assert cov.boroughs == ("City of London", "Tower Hamlets")
+    assert "code is not in the lookup" in cov.rule
+    assert uploads.police_boroughs_guess(assigned, base.areas) == ("City of London",)
 
 
 def test_aggregate_referral_layout(base):
@@ -503,3 +560,17 @@ def test_police_upload_points_reach_the_patrol_view(police_pack, police_rows, ba
     assert rec["rows_read"] == res.rows_read
     assert rec["rows_kept"] + sum(rec["rows_rejected"].values()) == rec["rows_read"]
     assert rec["rows_without_location"] == int(res.frame["x"].isna().sum())
+
+
+def test_uploaded_points_get_their_own_note_and_a_short_source(base, police_rows):
+    """The demo's note ('City of London Police records ...') must not describe uploads."""
+    assert "City of London Police" in base.meta["points_note"]  # what would leak
+    half = len(police_rows) // 2
+    files = [("a.csv", _police_csv(police_rows[:half])),
+             ("b.csv", _police_csv(police_rows[half:]))]
+    pack = uploads.pack_with_uploads(base, police_uk_files=files)
+    assert pack.meta["points_note"] == pipeline.POLICE_UK_POINTS_NOTE
+    assert "City of London" not in pack.meta["points_note"]
+    assert pack.meta["points_source"] == "police.uk street-level crime (uploaded: 2 files)"
+    one = uploads.pack_with_uploads(base, police_uk_files=files[:1])
+    assert one.meta["points_source"].endswith("(uploaded: a.csv)")
