@@ -4,15 +4,20 @@ Run by hand (not part of the tests), from the project folder:
 
     .venv/bin/python -m bench.points_speed            # all three parts
     .venv/bin/python -m bench.points_speed --part a   # a | b | c
+    .venv/bin/python -m bench.points_speed --part b --sample 600000 --repeats 1
 
 (a) London: ~1 million synthetic police.uk-like points (lon/lat) to a 150 m grid over
     London and to the 4,994 London 2021 LSOAs: ``hotspots.grid.points_to_cells`` and
     ``hotspots.join.points_to_areas`` against ``geopandas.sjoin`` (predicate
     "intersects", after the same projection) on the same points in the same run.
+    Medians of ``--repeats`` runs (default 3). Points to LSOAs are timed with the
+    locator on 1 and on 2 threads (``hotspots._locate.THREADS``), each "cold" (locator
+    cache cleared, so the raster is built inside the timed call) and "warm".
 (b) National: a synthetic year of ~6 million points over the 34,753 England and
     Wales 2011 LSOAs, snapped to a finite set of map points as police.uk does, and
-    unsnapped; peak memory from ``resource.getrusage``. sjoin is timed on a sample
-    and scaled (said so in the output).
+    unsnapped; peak memory from ``resource.getrusage``. sjoin is timed on a
+    ``--sample`` of the points (default 600,000) and scaled (said so in the output);
+    ours on all of them, 1 and 2 threads, first call and again.
 (c) A year of London-size data (~1 million points) to a 150 m grid with Gi* (999
     permutations): grid, points to cells, counts, weights and Gi*, timed end to end.
 
@@ -26,6 +31,7 @@ runs in its own process so that peak memory is its own.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -101,46 +107,104 @@ def _areas(path: Path, code: str) -> gpd.GeoDataFrame:
     return g.rename(columns={code: "area_code"})
 
 
-def part_a() -> None:
-    from hotspots import _locate, grid, join
+def _median_time(repeats: int, fn, *args, before=None, **kw):  # type: ignore[no-untyped-def]
+    """Median wall-clock seconds of ``repeats`` calls (``before()`` untimed before each)."""
+    times, out = [], None
+    for _ in range(repeats):
+        if before is not None:
+            before()
+        t, out = _time(fn, *args, **kw)
+        times.append(t)
+    return float(np.median(times)), out
+
+
+def _clock(fn, *args, **kw):  # type: ignore[no-untyped-def]
+    """(wall seconds, CPU seconds of this process, result)."""
+    w, c = time.perf_counter(), time.process_time()
+    out = fn(*args, **kw)
+    return time.perf_counter() - w, time.process_time() - c, out
+
+
+def _lsoa_rounds(recs: pd.DataFrame, lsoa: gpd.GeoDataFrame, repeats: int,
+                 sj_recs: pd.DataFrame) -> tuple[dict, object]:
+    """Interleaved rounds: sjoin on ``sj_recs``, then ours cold and warm on 1 and 2 threads.
+
+    Interleaving keeps a shared machine's load swings out of the ratios: each round's
+    ratio compares runs made seconds apart. Returns ``{name: [(wall, cpu), ...]}`` and
+    the last reconciliation.
+    """
+    from hotspots import _locate, join
+
+    runs: dict = {}
+    rec = None
+    for _ in range(repeats):
+        w, c, _n = _clock(sjoin_baseline, sj_recs, lsoa, "area_code")
+        runs.setdefault("sjoin", []).append((w, c))
+        for threads in (1, 2):
+            _locate.THREADS = threads
+            _locate._CACHE.clear()
+            for kind in ("cold", "warm"):
+                w, c, (_o, rec) = _clock(join.points_to_areas, recs, lsoa, crs="EPSG:4326")
+                runs.setdefault(f"{kind}{threads}", []).append((w, c))
+    _locate.THREADS = min(2, os.cpu_count() or 1)
+    return runs, rec
+
+
+def _report_rounds(runs: dict, scale: float, indent: str) -> None:
+    """Median seconds and median per-round ratios; CPU-time ratios for one thread."""
+    sj = np.array(runs["sjoin"]) * scale
+    print(f"{indent}sjoin: {np.median(sj[:, 0]):.2f} s wall, {np.median(sj[:, 1]):.2f} s CPU"
+          + (f" (sample x{scale:g})" if scale != 1 else ""))
+    for threads in (1, 2):
+        parts = []
+        for kind in ("cold", "warm"):
+            t = np.array(runs[f"{kind}{threads}"])
+            wall = np.median(sj[:, 0] / t[:, 0])
+            text = f"{kind} {np.median(t[:, 0]):.2f} s -> {wall:.1f}x"
+            if threads == 1:
+                text += f" (CPU {np.median(sj[:, 1] / t[:, 1]):.1f}x)"
+            parts.append(text)
+        print(f"{indent}ours, {threads} thread(s): " + "; ".join(parts))
+
+
+def part_a(repeats: int = 3) -> None:
+    from hotspots import grid
 
     lsoa = _areas(LONDON_LSOA, "LSOA21CD")
     g, spec = grid.make_grid(lsoa)
     cells = g[["cell_id", "geometry"]]
+    print(f"(medians of {repeats} runs; 'cold' = first call after clearing the locator "
+          "cache, so the raster is built inside the timed call)")
     for label, mp in (("snapped to 120,000 map points", 120_000), ("unsnapped", None)):
         recs = synthetic_points(lsoa, 1_000_000, map_points=mp)
         print(f"\n(a) London, 1,000,000 points, {label}")
-        t_sj_grid, n_sj = _time(sjoin_baseline, recs, cells, "cell_id")
-        t_grid, (out, rec) = _time(grid.points_to_cells, recs, g)
+        t_sj_grid, n_sj = _median_time(repeats, sjoin_baseline, recs, cells, "cell_id")
+        t_grid, (out, rec) = _median_time(repeats, grid.points_to_cells, recs, g)
         print(f"  150 m grid ({len(g):,} cells): sjoin {t_sj_grid:.2f} s, ours {t_grid:.2f} s "
               f"-> {t_sj_grid / t_grid:.1f}x  (assigned {rec.assigned:,}; sjoin matched "
               f"{n_sj:,} incl. edge duplicates)")
-        t_sj, n_sj = _time(sjoin_baseline, recs, lsoa, "area_code")
-        _locate._CACHE.clear()
-        t_cold, (out, rec) = _time(join.points_to_areas, recs, lsoa, crs="EPSG:4326")
-        t_warm, _ = _time(join.points_to_areas, recs, lsoa, crs="EPSG:4326")
-        print(f"  LSOAs ({len(lsoa):,}): sjoin {t_sj:.2f} s, ours {t_cold:.2f} s cold "
-              f"(index built) / {t_warm:.2f} s warm -> {t_sj / t_cold:.1f}x cold, "
-              f"{t_sj / t_warm:.1f}x warm  (assigned {rec.assigned:,})")
+        runs, rec = _lsoa_rounds(recs, lsoa, repeats, recs)
+        print(f"  LSOAs ({len(lsoa):,}), {repeats} interleaved rounds "
+              f"(assigned {rec.assigned:,}):")
+        _report_rounds(runs, 1.0, "    ")
     print(f"  peak memory {_peak_mb():,.0f} MB")
 
 
-def part_b() -> None:
-    from hotspots import join
-
+def part_b(repeats: int = 1, sample: int = 600_000) -> None:
     t, lsoa = _time(_areas, EW_LSOA, "LSOA11CD")
     print(f"\n(b) England and Wales: {len(lsoa):,} LSOAs read in {t:.1f} s")
     for label, mp in (("snapped to 750,000 map points", 750_000), ("unsnapped", None)):
         t, recs = _time(synthetic_points, lsoa, 6_000_000, map_points=mp)
         print(f"  6,000,000 points, {label} (generated in {t:.1f} s)")
-        t_ours, (out, rec) = _time(join.points_to_areas, recs, lsoa, crs="EPSG:4326")
-        sample = recs.sample(600_000, random_state=SEED)
-        t_sj, _ = _time(sjoin_baseline, sample, lsoa, "area_code")
-        print(f"    ours {t_ours:.1f} s for all 6,000,000 (assigned {rec.assigned:,}, outside "
-              f"{rec.outside:,}); sjoin on a 600,000 sample {t_sj:.1f} s, scaled x10 = "
-              f"{10 * t_sj:.1f} s -> {10 * t_sj / t_ours:.1f}x; peak memory so far "
-              f"{_peak_mb():,.0f} MB")
-        del recs, out
+        scale = len(recs) / sample
+        runs, rec = _lsoa_rounds(recs, lsoa, repeats,
+                                 recs.sample(sample, random_state=SEED))
+        print(f"    {repeats} interleaved round(s); ours on all 6,000,000, sjoin on a "
+              f"{sample:,} sample scaled x{scale:g} (assigned {rec.assigned:,}, outside "
+              f"{rec.outside:,}):")
+        _report_rounds(runs, scale, "    ")
+        print(f"    peak memory so far {_peak_mb():,.0f} MB")
+        del recs
 
 
 def part_c() -> None:
@@ -170,13 +234,25 @@ def main(argv: list[str] | None = None) -> None:
     """Run one part, or every part in its own process."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=[*PARTS, "all"], default="all")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="runs per timing, median reported (default 3 for a, 1 for b)")
+    ap.add_argument("--sample", type=int, default=600_000,
+                    help="points in part b's sjoin sample (scaled to 6,000,000)")
     args = ap.parse_args(argv)
     if args.part != "all":
-        PARTS[args.part]()
+        kw: dict = {}
+        if args.part in "ab" and args.repeats:
+            kw["repeats"] = args.repeats
+        if args.part == "b":
+            kw["sample"] = args.sample
+        PARTS[args.part](**kw)
         return
     for p in PARTS:
-        subprocess.run([sys.executable, "-m", "bench.points_speed", "--part", p], check=True,
-                       cwd=ROOT)
+        extra = ["--sample", str(args.sample)]
+        if args.repeats:
+            extra += ["--repeats", str(args.repeats)]
+        subprocess.run([sys.executable, "-m", "bench.points_speed", "--part", p, *extra],
+                       check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":
