@@ -1426,10 +1426,14 @@ def table_for(pack: pipeline.Pack, sel: pipeline.Selection) -> pipeline.WardTabl
     police = "police.uk" in (label or "") or f":{POLICE_UK_PREFIX}" in sel.measure
     rec = wt.reconciliation
     rec = rec[rec["source"].str.contains("police.uk upload", regex=False) == police]
-    rate = pipeline.RATE_LABELS[sel.rate].lower()
-    new_label = f"{label}, {rate}" if label else wt.label.replace("Police.uk: ", "police.uk: ")
-    return dataclasses.replace(wt, selection=sel, label=new_label,
+    return dataclasses.replace(wt, selection=sel, label=_view_label(label, wt.label, sel),
                                reconciliation=rec.reset_index(drop=True))
+
+
+def _view_label(label: str | None, table_label: str, sel: pipeline.Selection) -> str:
+    """Return the measure's label when it is one source of several (the map's title)."""
+    rate = pipeline.RATE_LABELS[sel.rate].lower()
+    return f"{label}, {rate}" if label else table_label.replace("Police.uk: ", "police.uk: ")
 
 
 def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> Any:
@@ -1456,5 +1460,9 @@ def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> An
     split = _source_split(pack, sel)
     if split is None:
         return analysis.analyse(pack, sel, params)
-    view, view_sel, _ = split
-    return analysis.analyse(view, view_sel, params)
+    view, view_sel, label = split
+    a = analysis.analyse(view, view_sel, params)
+    # The same title as the ward maps (table_for), so the hotspot maps name the source too.
+    new = _view_label(label, a.ward.label, sel)
+    return dataclasses.replace(a, ward=dataclasses.replace(a.ward, label=new, selection=sel),
+                               params={**a.params, "measure_label": new})

@@ -574,3 +574,15 @@ def test_uploaded_points_get_their_own_note_and_a_short_source(base, police_rows
     assert pack.meta["points_source"] == "police.uk street-level crime (uploaded: 2 files)"
     one = uploads.pack_with_uploads(base, police_uk_files=files[:1])
     assert one.meta["points_source"].endswith("(uploaded: a.csv)")
+
+
+def test_hotspot_maps_name_the_upload_like_the_ward_maps(police_pack):
+    """analyse_for keeps the source's label, so the Gi*/LISA titles say "police.uk uploads"."""
+    from hotspots import analysis
+
+    sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
+    wt = uploads.table_for(police_pack, sel)
+    a = uploads.analyse_for(police_pack, sel, analysis.StatsParams(permutations=99, seed=1))
+    assert "police.uk" in wt.label
+    assert a.ward.label == wt.label == a.params["measure_label"]
+    assert a.ward.selection == sel
