@@ -27,14 +27,19 @@ marking = panels.marking(pack)
 with head:  # drawn as soon as the pack is known: the page shows while the maps are made
     panels.banner(marking)
     panels.page_header(pack)
+upload_note = data.switch_to_upload(pack, upload_set)
 patrol_view = patrol.view_switch(pack)
-opts = sidebar.render(folder, upload_set, pack)
-stats_params = sidebar.stats_form()
+ward_box = sidebar.ward_settings_box(patrol_view)
+opts = sidebar.render(folder, upload_set, pack, box=ward_box)
+stats_params = sidebar.stats_form(box=ward_box)
 wt = cache.ward_table(*opts.pack_key, *opts.table_key)
 
+patrol_result = None
 if patrol_view:
-    patrol.render_patrol(pack, basemap=opts.basemap)  # type: ignore[arg-type]
+    patrol_result = patrol.render_patrol(pack, basemap=opts.basemap)  # type: ignore[arg-type]
 else:
+    if upload_note and opts.selection.measure == st.session_state.get("measure_type:police_uk"):
+        st.info(upload_note)
     panels.results(opts, wt, on_ward_click=views.select_ward)
     if not wt.is_empty:
         st.header("Hotspots, deprivation and trends")
@@ -50,4 +55,7 @@ else:
                                                   stats_params))
         report_ui.render_export(pack, opts.selection, stats_params, marking=marking)
 panels.data_quality(pack, wt)
-panels.footer(pack, opts, marking)
+if patrol_view:
+    panels.patrol_footer(pack, patrol_result, opts, marking)
+else:
+    panels.footer(pack, opts, marking)

@@ -49,9 +49,10 @@ NO_DATA_COLOUR = "#bdbdbd"
 #: Class index given to masked values (e.g. suppressed small counts): shown, not classed.
 MASKED_INDEX = -2
 
-#: Pale cool grey for masked (suppressed) areas: distinct in hue from the warm palettes
-#: and lighter than the "no data" grey.
-MASKED_COLOUR = "#dde6ee"
+#: Neutral mid grey for masked (suppressed) areas: far darker than the lightest class of
+#: every map palette (a pale fill reads as "0"), darker than the "no data" grey, and, where
+#: a class is about as dark, much less saturated than it. Print maps hatch it as well.
+MASKED_COLOUR = "#7a7a7a"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any, Literal, cast
 import folium
 import folium.plugins
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Figure, MacroElement
@@ -284,10 +285,36 @@ def choropleth(
     if title or badge:
         _MapTitle(title or "", badge).add_to(m)
     has_value = areas[value_col].notna().to_numpy()
-    (south, west), (north, east) = _bounds(
-        areas[has_value] if fit_to_data and has_value.any() else areas)
+    (south, west), (north, east) = (_data_bounds(areas, has_value) if fit_to_data
+                                    else _bounds(areas))
     m.fit_bounds([[south, west], [north, east]])
     return m
+
+
+#: Zoom to the areas with data when their box is smaller than this share of the layer's
+#: (width and height each); below it the rest of the layer is mostly empty grey.
+FIT_SHARE = 0.5
+#: Margin around the areas with data, as a share of their box (each side).
+FIT_MARGIN = 0.15
+
+
+def _data_bounds(areas: gpd.GeoDataFrame, has_value: np.ndarray
+                 ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Return the bounds of the areas with data plus a margin, or the layer's.
+
+    The whole layer stays drawn; only the starting view moves. When the
+    areas with data span most of the layer (or none has data), the layer's
+    bounds are kept.
+    """
+    full = _bounds(areas)
+    if not has_value.any() or has_value.all():
+        return full
+    (s, w), (n, e) = _bounds(areas[has_value])
+    (fs, fw), (fn, fe) = full
+    if (n - s) > FIT_SHARE * (fn - fs) and (e - w) > FIT_SHARE * (fe - fw):
+        return full
+    dy, dx = max(n - s, 1e-4) * FIT_MARGIN, max(e - w, 1e-4) * FIT_MARGIN
+    return (max(s - dy, fs), max(w - dx, fw)), (min(n + dy, fn), min(e + dx, fe))
 
 
 def legend_html(
@@ -318,7 +345,9 @@ def legend_html(
     colours = _class_colour_list(classification, palette)
     rows = list(zip(colours, classification.class_labels, strict=True))
     if classification.masked_label:
-        rows.append((MASKED_COLOUR, classification.masked_label))
+        # Suppressed counts (1 to threshold - 1) sit after the classes starting at 0 or less.
+        at = sum(1 for lo in classification.lower if lo <= 0)
+        rows.insert(at, (MASKED_COLOUR, classification.masked_label))
     if classification.no_data_label:
         rows.append((NO_DATA_COLOUR, classification.no_data_label))
     items = "".join(
@@ -1139,6 +1168,8 @@ def synced_pair(left: folium.Map, right: folium.Map) -> SyncedMaps:
         dst.default_js = [("leaflet", LEAFLET_JS_URL)]
         dst.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
         for name, child in list(src._children.items()):
+            if src is right and isinstance(child, folium.FitBounds):
+                continue  # one starting view, the left map's (a second fit would win)
             dst.add_child(child, name=name)
         src._children.clear()
         for name, child in cast(Figure, src.get_root()).header._children.items():

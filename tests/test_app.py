@@ -397,3 +397,51 @@ def test_statistics_apply_only_on_submit(pack):
     submit.click().run()
     assert "(99 permutations, seed 7)" in gi_legend()
     assert not at.exception
+
+
+# --------------------------------------------------------------------------- patrol view
+
+
+def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
+    from hotspots import patrol_analysis as pa_mod
+    from ui.patrol import VIEWS
+    from ui.sidebar import WARD_ONLY_NOTE
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["patrol_permutations"] = 999  # the form's own widget: fewer, faster
+    at.run()
+    at.radio(key="hs_view").set_value(VIEWS[1]).run()
+    assert not at.exception, at.exception
+    months = sorted(set(pack.points["month"].dropna().astype(str)))
+    params = pa_mod.PatrolParams(
+        cell_size=150, month_from=months[-pa_mod.DEFAULT_LIST_MONTHS], month_to=months[-1],
+        permutations=999, seed=int(pack.meta.get("seed", pa_mod.DEFAULT_SEED)))
+    expected = pa_mod.analyse_patrol(pack.points, pack.areas,
+                                     tuple(pack.meta["points_boroughs"]), params,
+                                     rejected=pa_mod.rejected_from_meta(pack.meta),
+                                     source=str(pack.meta["points_source"]))
+    table = next(d.value for d in at.dataframe if "Street (police.uk)" in d.value.columns)
+    assert len(table) == len(expected.patrol) > 0
+    assert table["Cell"].tolist() == expected.patrol["cell_id"].tolist()
+    # Month labels, not "2020-09".
+    slider = at.select_slider(key="patrol_period")
+    assert slider.options[0] == pd.Period(months[0], "M").strftime("%b %Y")
+    assert not any(re.fullmatch(r"\d{4}-\d{2}", o) for o in slider.options)
+    # Ward-only controls are collapsed under the note; the basemap stays in the sidebar.
+    box = next(e for e in at.sidebar.expander if WARD_ONLY_NOTE.lower()[:-1] in e.label)
+    assert [s.key for s in box.selectbox][:1] == ["measure_group"]
+    assert any(b.label == "Apply statistics" for b in box.button)
+    assert at.sidebar.radio(key="basemap").value == "none"
+    assert not any(h.value == "Hotspots, deprivation and trends" for h in at.header)
+    # The footer describes the patrol method, not the ward maps'.
+    footer = _markdown(at).replace("\\", "")
+    method = expected.method_text.replace("\\", "")
+    assert method[:200] in footer
+    # Once in the view's Method expander, once in the footer under "Method and sources".
+    assert sum(m.value.replace("\\", "") == method for m in at.markdown) == 2
+    assert any(s.value == "Method and sources" for s in at.subheader)
+    assert "**Classes:**" not in footer and "**Correlation:**" not in footer
+    # Back to the ward view: the controls are in the sidebar itself again.
+    at.radio(key="hs_view").set_value(VIEWS[0]).run()
+    assert not any(WARD_ONLY_NOTE.lower()[:-1] in e.label for e in at.sidebar.expander)
+    assert "**Classes:**" in _markdown(at)

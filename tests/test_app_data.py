@@ -481,3 +481,85 @@ def test_imd_classes_from_the_reference_population(pack):
     assert sum(panel.classification.counts) + panel.classification.n_no_data == len(hackney)
     assert panel.classification.scheme == "quantiles"
     assert "Class bounds from all of them" in panel.legend
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def _police_months_csv(pack: pipeline.Pack, months: list[str], borough: str = "Hackney") -> bytes:
+    ward = pack.areas[pack.areas["borough_name"] == borough].sort_values("area_code").iloc[:1]
+    pt = ward.geometry.representative_point().to_crs("EPSG:4326").iloc[0]
+    lines = [POLICE_HEADER] + [f"m{i},{m},MPS,MPS,{pt.x:.6f},{pt.y:.6f},On or near X,,,"
+                               f"Robbery,," for i, m in enumerate(months)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_police_upload_switches_to_its_measure_and_latest_months(pack):
+    months = [f"2019-{m:02d}" for m in range(1, 13)] + ["2020-01", "2020-02"]
+    at = _app(uploads_on=True)
+    assert at.selectbox(key="measure_group").value == "crime:all"
+    _upload(at, "up_police_uk", [("old.csv", _police_months_csv(pack, months))])
+    assert at.selectbox(key="measure_group").value == "police_uk"
+    assert at.select_slider(key="period").value == ("2019-03", "2020-02")  # its latest 12
+    assert "All recorded crime (police.uk uploads), count, Mar 2019 – Feb 2020" in _heading(at)
+    assert any("Showing your police.uk upload" in i.value and "latest 12 of its 14 months"
+               in i.value for i in at.info)
+    assert _table(at)["Crimes"].iloc[0] == "12" and not any("incomplete" in w.value
+                                                             for w in at.warning)
+    # A period running past the upload's months is warned about.
+    at.run()  # (AppTest re-applies the state written by the script for one more run)
+    assert at.select_slider(key="period").value == ("2019-03", "2020-02")
+    at.select_slider(key="period").set_value(("2019-01", "2024-06")).run()
+    _assert_page_works(at)
+    warning = next(w.value for w in at.warning if "is incomplete" in w.value)
+    assert "months without data for the police.uk uploads" in warning
+    assert "of its 66 months" in warning and f"{66 - 14} of its 66" in warning
+    # Once only: the user's own choice of measure stays after further reruns.
+    at.selectbox(key="measure_group").set_value("crime:all").run()
+    at.run()
+    assert at.selectbox(key="measure_group").value == "crime:all"
+    assert not any("Showing your police.uk upload" in i.value for i in at.info)
+
+
+def test_wards_without_imd_show_a_dash_and_a_note(pack):
+    city = pack.areas[pack.areas["borough_name"] == "City of London"].sort_values("area_code")
+    pts = city.geometry.representative_point().to_crs("EPSG:4326")
+    lines = [POLICE_HEADER] + [f"c{i},2025-05,CoLP,CoLP,{pt.x:.6f},{pt.y:.6f},On or near X,,,"
+                               "Theft,," for i, pt in enumerate(pts)]
+    at = _app(uploads_on=True)
+    _upload(at, "up_police_uk", [("city.csv", ("\n".join(lines) + "\n").encode())])
+    top = _table(at)
+    imd = pack.imd.set_index("area_code")["imd_score"]
+    code = dict(zip(city["area_name"], city["area_code"], strict=True))
+    assert set(top["Borough"]) == {"City of London"} and len(top) == 20
+    n_missing = 0
+    for ward, score, decile in zip(top["Ward"], top["IMD score"], top["IMD decile"],
+                                   strict=True):
+        missing = pd.isna(imd[code[ward]])
+        n_missing += missing
+        assert (score == "—") == missing and (decile == "—") == missing
+        assert score == "—" or score == f"{imd[code[ward]]:.1f}"
+    assert n_missing > 0 and "None" not in set(top["IMD score"]) | set(top["IMD decile"])
+    assert any("— in the IMD columns: no IMD 2019 score for 19 wards" in c.value
+               for c in at.caption)
+
+
+def test_ward_table_prints_imd_values_as_text(pack):
+    at = _app(boroughs=["Hackney"])
+    top = _table(at)
+    imd = pack.imd.set_index("area_code")["imd_score"]
+    codes = pack.areas.set_index("area_name").loc[top["Ward"].iloc[0]]
+    code = codes["area_code"] if isinstance(codes, pd.Series) else codes["area_code"].iloc[0]
+    assert top["IMD score"].iloc[0] == f"{imd[code]:.1f}"
+    assert not any("— in the IMD columns" in c.value for c in at.caption)
+
+
+def test_board_pack_threshold_follows_and_never_undercuts_the_sidebar():
+    at = _app(suppress_below=7)
+    box = next(n for n in at.number_input if n.label == "Suppress counts below")
+    assert box.value == 7 and box.min == 7
+    at.number_input(key="suppress_below").set_value(9).run()
+    box = next(n for n in at.number_input if n.label == "Suppress counts below")
+    assert box.value == 9 and box.min == 9
+    box.set_value(12).run()
+    assert next(n for n in at.number_input if n.label == "Suppress counts below").value == 12

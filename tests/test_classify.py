@@ -166,3 +166,40 @@ def test_input_not_mutated():
     classify(s, k=2)
     pd.testing.assert_series_equal(s, before)
     assert np.isnan(s.iloc[1])
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    import matplotlib.colors as mcolors
+
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+           for c in mcolors.to_rgb(colour)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    lo, hi = sorted((_luminance(a), _luminance(b)))
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _saturation(colour: str) -> float:
+    import matplotlib.colors as mcolors
+
+    return float(mcolors.rgb_to_hsv(mcolors.to_rgb(colour))[1])
+
+
+def test_suppressed_colour_is_distinct_from_every_class_and_no_data():
+    from hotspots.maps import MAP_PALETTES, map_palette
+
+    assert _contrast("#ffffff", "#000000") == pytest.approx(21.0)  # the WCAG scale
+    # The old pale masked colour was barely apart from the lightest YlOrRd class.
+    assert _contrast("#dde6ee", "#ffffb2") < 1.3
+    assert _contrast(MASKED_COLOUR, NO_DATA_COLOUR) >= 1.5
+    assert _saturation(MASKED_COLOUR) < 0.25  # a grey, not a class hue
+    for name in MAP_PALETTES:
+        for k in range(3, 8):
+            colours = map_palette(name, k)
+            assert _contrast(MASKED_COLOUR, colours[0]) >= 3.0, (name, k)
+            for c in colours:  # as dark as some class: then clearly greyer than it
+                if _contrast(MASKED_COLOUR, c) < 1.5:
+                    assert _saturation(c) - _saturation(MASKED_COLOUR) > 0.3, (name, k, c)

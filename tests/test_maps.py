@@ -356,7 +356,8 @@ def test_synced_pair_moves_layers_and_loads_only_local_scripts(wards, ward_table
     n_left, n_right = len(left._children), len(right._children)
     pair = synced_pair(left, right)
     assert isinstance(pair, SyncedMaps)
-    assert len(pair.m1._children) == n_left and len(pair.m2._children) == n_right
+    # The right map's FitBounds is dropped: the pair starts on the left map's view.
+    assert len(pair.m1._children) == n_left and len(pair.m2._children) == n_right - 1
     assert not left._children and not right._children  # moved, not copied
     page = pair.get_root().render()
     # Each map: one GeoJSON feature per ward (9), with the ward code as its id.
@@ -556,3 +557,84 @@ def test_borough_labels_biggest_first_with_short_names_and_declutter(wards):
     small = page.index('data-full=\\"City of London\\" data-short=\\"City\\"')
     assert big < small  # placed first, so the bigger borough keeps its full name
     assert "getBoundingClientRect" in page and 'data-short' in page
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def _fit(m: folium.Map) -> list[list[float]]:
+    fits = [c for c in m._children.values() if type(c).__name__ == "FitBounds"]
+    assert len(fits) == 1
+    return fits[0].bounds
+
+
+def _grid_4326(n: int = 10) -> gpd.GeoDataFrame:
+    cells = [box(0.01 * i, 51 + 0.01 * j, 0.01 * (i + 1), 51 + 0.01 * (j + 1))
+             for i in range(n) for j in range(n)]
+    return gpd.GeoDataFrame({"area_code": [f"A{i:03d}" for i in range(n * n)],
+                             "area_name": [f"a{i}" for i in range(n * n)],
+                             "value": np.nan}, geometry=cells, crs="EPSG:4326")
+
+
+def test_map_zooms_to_the_few_areas_with_data_with_a_margin():
+    grid = _grid_4326()
+    grid.loc[[0, 1], "value"] = [3.0, 5.0]  # cells (0, 0) and (0, 1): lon 0-0.01, lat 51-51.02
+    c = classify(grid["value"], k=2)
+    m = choropleth(grid, value_col="value", classification=c, palette="YlOrRd",
+                   tooltip_fields={"area_name": "Ward"}, fit_to_data=True)
+    (south, west), (north, east) = _fit(m)
+    # Data box 0.01 x 0.02 degrees, 15% margin each side, clipped to the layer (0-0.1, 51-51.1).
+    assert (south, west) == pytest.approx((51.0, 0.0))
+    assert north == pytest.approx(51.02 + 0.003) and east == pytest.approx(0.01 + 0.0015)
+    assert len(_geojson_layers(m)[0].data["features"]) == 100  # the whole layer stays drawn
+
+
+def test_map_keeps_the_layer_view_when_data_cover_most_of_it():
+    grid = _grid_4326()
+    grid["value"] = np.arange(100, dtype=float)
+    grid.loc[[5, 50], "value"] = np.nan
+    c = classify(grid["value"], k=3)
+    m = choropleth(grid, value_col="value", classification=c, palette="YlOrRd",
+                   tooltip_fields={"area_name": "Ward"}, fit_to_data=True)
+    (south, west), (north, east) = _fit(m)
+    assert (south, west, north, east) == pytest.approx((51.0, 0.0, 51.1, 0.1))
+
+
+def test_suppressed_legend_entry_sits_next_to_the_zero_class():
+    s = pd.Series([0, 0, 0, 1, 2, 3, 6, 7, 9, 12, 20, np.nan])
+    masked = s.between(1, 4)
+    c = classify(s, k=3, integer=True, masked=masked,
+                 masked_label="Fewer than 5 (suppressed)")
+    labels = re.findall(r'<span class="hs-legend-label">([^<]*)</span>',
+                        legend_html(c, "YlOrRd", title="Referrals"))
+    assert labels == ["0 (3)", "Fewer than 5 (suppressed) (3)", "6 to 7 (2)",
+                      "9 to 20 (3)", "No data (1)"]
+    swatches = re.findall(r"background:(#[0-9a-f]{6})", legend_html(c, "YlOrRd", title="R"))
+    assert swatches[1] == MASKED_COLOUR and swatches[-1] == NO_DATA_COLOUR
+
+
+def test_suppressed_legend_entry_first_without_a_zero_class():
+    s = pd.Series([1, 2, 6, 7, 9, 12, 20])
+    c = classify(s, k=2, integer=True, masked=s.between(1, 4), masked_label="Suppressed")
+    labels = re.findall(r'<span class="hs-legend-label">([^<]*)</span>',
+                        legend_html(c, "Blues", title="Referrals"))
+    assert labels[0] == "Suppressed (2)" and len(labels) == 3
+
+
+def test_synced_pair_starts_on_the_left_maps_fit():
+    from hotspots.maps import synced_pair
+
+    grid = _grid_4326()
+    grid.loc[[0, 1], "value"] = [3.0, 5.0]
+    c = classify(grid["value"], k=2)
+    left = choropleth(grid, value_col="value", classification=c, palette="YlOrRd",
+                      tooltip_fields={"area_name": "Ward"}, fit_to_data=True)
+    full = grid.assign(value=np.arange(100.0))
+    right = choropleth(full, value_col="value", classification=classify(full["value"], k=3),
+                       palette="Blues", tooltip_fields={"area_name": "Ward"})
+    left_fit = _fit(left)
+    pair = synced_pair(left, right)
+    fits = [[type(ch).__name__ for ch in m._children.values()].count("FitBounds")
+            for m in (pair.m1, pair.m2)]
+    assert fits == [1, 0]  # the IMD map's whole-layer fit would otherwise win in the browser
+    assert _fit(pair.m1) == left_fit

@@ -334,7 +334,9 @@ def test_page_export_builds_and_offers_downloads():
     at.run()
     assert not at.exception, at.exception
     assert at.text_input(key="hs_report_marking").value == "OFFICIAL-SENSITIVE"
-    at.number_input(key="hs_report_threshold").set_value(6)
+    box = next(n for n in at.number_input if n.label == "Suppress counts below")
+    assert box.value == box.min == 5  # the page's threshold, and no lower
+    box.set_value(6)
     at.button(key="hs_report_build").click().run()
     assert not at.exception, at.exception
     downloads = at.get("download_button")

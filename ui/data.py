@@ -50,6 +50,15 @@ CRIME_MODES: dict[str, str] = {
     "add": "Add beside the pack's crime (own measures)",
     "replace": "Replace the pack's crime",
 }
+#: Session keys: the police.uk files the page last switched to, and what it said.
+SWITCHED_KEY = "_hs_switched_to_upload"
+SWITCH_NOTE_KEY = "_hs_switch_note"
+#: Session key: the default of the custom period (set for a new police.uk upload).
+PERIOD_DEFAULT_KEY = "_hs_period_default"
+#: Session key: the period was just written to the slider's state (this run only).
+PERIOD_SET_KEY = "_hs_period_set"
+#: Months of the period chosen for a new police.uk upload (its latest).
+UPLOAD_PERIOD_MONTHS = 12
 _REC_NAMES = {"source": "Upload", "rows_in": "Rows read", "assigned": "Placed in an area",
               "unlocated": "No location", "outside": "Outside every area",
               "rejected": "Rejected", "note": "How"}
@@ -378,3 +387,85 @@ def _upload_problems(pack: pipeline.Pack) -> pd.DataFrame:
     files |= set(pack.meta.get("uploads", {}).get("detail_sources", []))
     p = pack.problems
     return p[p["file"].astype(str).isin(files)].reset_index(drop=True) if len(p) else p
+
+
+# --------------------------------------------------------------------------- measure months
+
+
+def measure_months(pack: pipeline.Pack, measure: str) -> tuple[list[str], str]:
+    """Return the months with records for a measure's own source, and that source's name.
+
+    With uploaded police.uk crime beside the pack's own crime, each source has
+    its own months (e.g. City of London 2017-2020 beside the Met's 2024-2026):
+    a period is complete only if that source has every month of it.
+
+    Parameters
+    ----------
+    pack
+        The pack shown.
+    measure
+        A measure key (``crime:...``, ``crime:source:police_uk``, ``referrals:...``).
+
+    Returns
+    -------
+    tuple
+        Sorted ``YYYY-MM`` months, and a name for the source (for messages).
+    """
+    if measure.startswith("referrals"):
+        return sorted(str(m) for m in pack.referrals["month"].unique()), "the referrals"
+    crime = pack.crime
+    if not pack.meta.get("crime_sources"):
+        return sorted(str(m) for m in crime["month"].unique()), "the recorded crime"
+    police = crime["major"].astype(str).str.startswith(uploads.POLICE_UK_PREFIX)
+    is_police = (measure == uploads.SOURCE_KEY_PREFIX + uploads.POLICE_UK_KEY
+                 or f":{uploads.POLICE_UK_PREFIX}" in measure)
+    rows = crime.loc[police if is_police else ~police, "month"]
+    name = "the police.uk uploads" if is_police else "the pack's recorded crime"
+    return sorted(str(m) for m in rows.unique()), name
+
+
+def switch_to_upload(pack: pipeline.Pack, upload_set: uploads.UploadSet | None) -> str | None:
+    """On a new police.uk upload, show it: its measure and its latest 12 months.
+
+    Done once per set of police.uk files (before the sidebar draws its
+    widgets, so they start on the new values); the user can change both
+    afterwards. Nothing happens when no police.uk file could be used.
+
+    Parameters
+    ----------
+    pack
+        The pack with the uploads.
+    upload_set
+        The session's uploads.
+
+    Returns
+    -------
+    str or None
+        The note saying what was switched (kept for this set of files).
+    """
+    if upload_set is None or not upload_set.police_uk:
+        return None
+    key = _police_key(upload_set.police_uk)
+    if st.session_state.get(SWITCHED_KEY) == key:
+        return st.session_state.get(SWITCH_NOTE_KEY)
+    group = uploads.measure_groups(pack).get("police_uk")
+    if group is None:
+        return None
+    measure = next(iter(group.options))
+    months, _ = measure_months(pack, measure)
+    if not months:
+        return None
+    start, end = months[max(0, len(months) - UPLOAD_PERIOD_MONTHS)], months[-1]
+    # Widgets keep their browser-side value across reruns, so the new values are written
+    # to their session state (the period also becomes the slider's default).
+    st.session_state.update({"measure_group": "police_uk", "measure_type:police_uk": measure,
+                             "period_type": "custom", "period": (start, end),
+                             PERIOD_DEFAULT_KEY: (start, end), PERIOD_SET_KEY: True,
+                             SWITCHED_KEY: key})
+    span = pipeline.period_label(start, end)
+    note = (f"Showing your police.uk upload: the measure is now '{group.label}: "
+            f"{group.options[measure]}' and the period {span}, the latest "
+            f"{min(len(months), UPLOAD_PERIOD_MONTHS)} of its {len(months)} months. "
+            "Change either in the sidebar.")
+    st.session_state[SWITCH_NOTE_KEY] = note
+    return note

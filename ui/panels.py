@@ -224,6 +224,7 @@ def top_wards(wt: pipeline.WardTable) -> None:
                     f"are shown as '<{wt.selection.suppress_below}' and not ranked.")
     if wt.is_synthetic:
         caption += f" :red[**{SYNTHETIC_TEXT}**]"
+    caption += _imd_note(f)
     st.subheader("Wards with the highest values")
     st.caption(caption)
     st.dataframe(_ward_rows(top, wt), hide_index=True, width="stretch")
@@ -244,9 +245,29 @@ def _ward_rows(f: pd.DataFrame, wt: pipeline.WardTable) -> pd.DataFrame:
         "Ward": f["area_name"].to_numpy(),
         "Borough": f["borough_name"].to_numpy(),
         _value_label(wt.selection): f["value_display"].to_numpy(),
-        "IMD score": f["imd_score"].round(1).to_numpy() if "imd_score" in f else None,
-        "IMD decile": f["imd_decile"].astype("Int64").to_numpy() if "imd_decile" in f else None,
+        "IMD score": _imd_text(f, "imd_score", lambda v: f"{v:.1f}"),
+        "IMD decile": _imd_text(f, "imd_decile", lambda v: f"{int(v)}"),
     })
+
+
+#: Shown for a ward without an IMD 2019 value (never "None" or "nan").
+NO_IMD = "—"
+
+
+def _imd_text(f: pd.DataFrame, col: str, fmt: Callable[[float], str]) -> list[str]:
+    """Return an IMD column as text, :data:`NO_IMD` where the ward has no value."""
+    if col not in f:
+        return [NO_IMD] * len(f)
+    return [NO_IMD if pd.isna(v) else fmt(float(v)) for v in f[col]]
+
+
+def _imd_note(f: pd.DataFrame) -> str:
+    """Say what "—" in the IMD columns means, when some ward has no IMD score."""
+    n = len(f) if "imd_score" not in f else int(f["imd_score"].isna().sum())
+    if not n:
+        return ""
+    return (f" {NO_IMD} in the IMD columns: no IMD 2019 score for {n:,} ward"
+            f"{'s' if n != 1 else ''} (their codes are not in the pack's IMD roll-up).")
 
 
 # --------------------------------------------------------------------------- method
@@ -298,6 +319,43 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
     st.divider()
     st.subheader("Method and sources")
     st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
+    st.caption(str(meta.get("attribution", "")))
+    banner(marking_text)
+
+
+def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
+                  marking_text: str) -> None:
+    """Draw the method and sources of the patrol view (not the ward maps').
+
+    Parameters
+    ----------
+    pack
+        The pack shown (its points' source and study area).
+    pa
+        The :class:`hotspots.patrol_analysis.PatrolAnalysis` drawn, or ``None``
+        when the view could not run (then only the sources are listed).
+    opts
+        The page options (background map).
+    marking_text
+        Protective marking, printed again at the bottom.
+    """
+    meta = pack.meta
+    boroughs = ", ".join(str(b) for b in meta.get("points_boroughs") or ()) or "not stated"
+    lines = [
+        f"**Points:** {meta.get('points_source') or 'police.uk street-level crime'}. "
+        f"{meta.get('points_note') or ''}",
+        f"**Study area:** {boroughs}.",
+        f"**Background map:** {BASEMAPS[opts.basemap]}.",
+        "**Referrals:** never shown as points, cells or surfaces in this view.",
+    ]
+    st.divider()
+    st.subheader("Method and sources")
+    st.caption("Of the patrol hotspots view. The ward maps' method is shown with the ward "
+               "maps.")
+    st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
+    text = getattr(pa, "method_text", "") if pa is not None else ""
+    if text:  # Markdown marks escaped (no HTML is rendered here), as in the view itself
+        st.markdown(_MD_SPECIAL.sub(r"\\\1", str(text)))
     st.caption(str(meta.get("attribution", "")))
     banner(marking_text)
 

@@ -33,6 +33,11 @@ def _safe(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
+def month_label(month: str) -> str:
+    """Return ``"Sep 2020"`` for ``"2020-09"``."""
+    return pd.Period(month, "M").strftime("%b %Y")
+
+
 def _pack_key(pack: Pack) -> str:
     """Identify the pack's points by content (uploads have no folder)."""
     pts = pack.points
@@ -78,7 +83,8 @@ def _form(pack: Pack, key: str) -> tuple[pa_mod.PatrolParams, str]:
             shape = st.radio("Cell shape", ["square", "hex"], horizontal=True,
                              key=f"{key}_shape")
             period = st.select_slider("Patrol-list period", options=months,
-                                      value=(default_from, months[-1]), key=f"{key}_period")
+                                      value=(default_from, months[-1]), key=f"{key}_period",
+                                      format_func=month_label)
         with c2:
             chosen_types = st.multiselect("Crime types (none = all)", types,
                                           key=f"{key}_types")

@@ -106,10 +106,16 @@ def render_export(pack: pipeline.Pack, selection: pipeline.Selection,
     title_in = c1.text_input("Title", value=title, key=f"{key}_title", max_chars=120)
     marking_in = c2.text_input("Protective marking", value=marking, key=f"{key}_marking",
                                max_chars=60, help="Printed at the top and bottom of every page.")
-    threshold = c3.number_input("Suppress counts below", min_value=1, max_value=100,
-                                value=int(selection.suppress_below), step=1,
-                                key=f"{key}_threshold",
-                                help="Referral counts from 1 to this minus 1 are hidden.")
+    page_threshold = int(selection.suppress_below)
+    threshold = c3.number_input("Suppress counts below", min_value=page_threshold,
+                                max_value=max(100, page_threshold),
+                                value=page_threshold, step=1,
+                                key=f"{key}_threshold:{page_threshold}",
+                                help="Referral counts from 1 to this minus 1 are hidden. "
+                                     "Starts at the page's threshold (sidebar, Privacy) "
+                                     "and cannot go below it: a pack is never less "
+                                     "protective than the page.")
+    threshold = max(int(threshold), page_threshold)
     state = f"{key}_built"
     if st.button(BUTTON, key=f"{key}_build", type="primary"):
         cfg = report.ReportConfig(

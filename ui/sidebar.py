@@ -7,15 +7,20 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from hotspots import analysis, periods, pipeline, uploads
 from hotspots.classify import SCHEMES
 from hotspots.maps import BASEMAPS, MAP_PALETTES
 from hotspots.privacy import DEFAULT_THRESHOLD
 from ui import cache
-from ui.data import PACK_ENV, pack_folder
+from ui.data import PACK_ENV, PERIOD_DEFAULT_KEY, PERIOD_SET_KEY, measure_months, pack_folder
 
-__all__ = ["PACK_ENV", "PageOptions", "month_label", "pack_folder", "parse_bins", "render"]
+__all__ = ["PACK_ENV", "WARD_ONLY_NOTE", "PageOptions", "month_label", "pack_folder",
+           "parse_bins", "render", "stats_form", "ward_settings_box"]
+
+#: What the collapsed ward-only settings say in the patrol view.
+WARD_ONLY_NOTE = "These apply to the ward maps."
 
 DEFAULT_MONTHS = 12
 DEFAULT_BINS = "5, 10, 20, 50"
@@ -85,8 +90,24 @@ def month_label(month: str) -> str:
     return pd.Period(month, "M").strftime("%b %Y")
 
 
+def ward_settings_box(patrol_view: bool) -> DeltaGenerator:
+    """Return where the ward-only sidebar controls go.
+
+    The sidebar itself in the ward view; in the patrol view a collapsed
+    expander saying :data:`WARD_ONLY_NOTE`, so the controls keep their values
+    (a widget that is not drawn forgets its value) without crowding the
+    patrol view.
+    """
+    if not patrol_view:
+        return st.sidebar
+    box = st.sidebar.expander(f"Ward map settings: {WARD_ONLY_NOTE.lower()[:-1]}",
+                              expanded=False)
+    box.caption(f"{WARD_ONLY_NOTE} The patrol view has its own settings, above its map.")
+    return box
+
+
 def render(folder: str | None, upload_set: uploads.UploadSet | None,
-           pack: pipeline.Pack) -> PageOptions:
+           pack: pipeline.Pack, *, box: DeltaGenerator | None = None) -> PageOptions:
     """Draw the sidebar and return the user's choices.
 
     Parameters
@@ -97,47 +118,49 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
         The session's uploads, if any.
     pack
         The pack shown (months, boroughs).
+    box
+        Where the ward-only controls go (:func:`ward_settings_box`; default
+        the sidebar). The background map, used by both views, is always
+        drawn in the sidebar itself.
 
     Returns
     -------
     PageOptions
     """
-    sb = st.sidebar
-    sb.header("What to map")
-    measure = _measure(cache.measure_groups(folder, upload_set))
-    boroughs = _boroughs(pack)
-    sb.header("Period")
-    period, previous, note = _period(pack.months)
-    rate = sb.radio("Show", list(pipeline.RATE_LABELS), key="rate", horizontal=True,
-                    format_func=pipeline.RATE_LABELS.__getitem__,
-                    help="Rates use the Census 2021 usual resident population of each ward.")
-    sb.header("Map")
-    scheme = sb.selectbox("Classification", list(SCHEMES), key="scheme",
-                          format_func=lambda s: SCHEMES[s].label)
-    bins = _bins(scheme)
-    if scheme == "user_defined" and bins is None:
-        scheme = "quantiles"
-    k = sb.slider("Number of classes", min_value=3, max_value=7, value=5, key="k",
-                  disabled=scheme == "user_defined")
-    palette = sb.selectbox("Colours of the measure map", list(MAP_PALETTES), key="palette",
-                           format_func=MAP_PALETTES.__getitem__,
-                           help="All four palettes are colour-blind safe.")
-    imd_palette = sb.selectbox("Colours of the IMD map", list(MAP_PALETTES), key="imd_palette",
-                               index=list(MAP_PALETTES).index("Blues"),
-                               format_func=MAP_PALETTES.__getitem__)
-    labels = sb.checkbox("Borough names on the maps", value=True, key="borough_labels")
-    basemap = sb.radio("Background map", list(BASEMAPS), key="basemap",
-                       format_func=BASEMAPS.__getitem__)
-    if basemap != "none":
-        sb.warning("OpenStreetMap tiles are fetched from the internet: the areas you view "
-                   "are sent to tile.openstreetmap.org. Choose 'None' to keep everything on "
-                   "this machine.")
-    sb.header("Privacy")
-    threshold = sb.number_input(
-        "Suppress referral counts below", min_value=2, max_value=20, value=DEFAULT_THRESHOLD,
-        step=1, key="suppress_below",
-        help="Referral counts from 1 to this number minus 1 are shown as '<n' in maps, "
-             "tooltips and tables. Recorded crime is not suppressed.")
+    with box if box is not None else st.sidebar:
+        st.header("What to map")
+        measure = _measure(cache.measure_groups(folder, upload_set))
+        boroughs = _boroughs(pack)
+        st.header("Period")
+        months, source = measure_months(pack, measure)
+        period, previous, note = _period(pack.months, months, source)
+        rate = st.radio("Show", list(pipeline.RATE_LABELS), key="rate", horizontal=True,
+                        format_func=pipeline.RATE_LABELS.__getitem__,
+                        help="Rates use the Census 2021 usual resident population of each "
+                             "ward.")
+        st.header("Map")
+        scheme = st.selectbox("Classification", list(SCHEMES), key="scheme",
+                              format_func=lambda s: SCHEMES[s].label)
+        bins = _bins(scheme)
+        if scheme == "user_defined" and bins is None:
+            scheme = "quantiles"
+        k = st.slider("Number of classes", min_value=3, max_value=7, value=5, key="k",
+                      disabled=scheme == "user_defined")
+        palette = st.selectbox("Colours of the measure map", list(MAP_PALETTES), key="palette",
+                               format_func=MAP_PALETTES.__getitem__,
+                               help="All four palettes are colour-blind safe.")
+        imd_palette = st.selectbox("Colours of the IMD map", list(MAP_PALETTES),
+                                   key="imd_palette", index=list(MAP_PALETTES).index("Blues"),
+                                   format_func=MAP_PALETTES.__getitem__)
+        labels = st.checkbox("Borough names on the maps", value=True, key="borough_labels")
+    basemap = _basemap()
+    with box if box is not None else st.sidebar:
+        st.header("Privacy")
+        threshold = st.number_input(
+            "Suppress referral counts below", min_value=2, max_value=20,
+            value=DEFAULT_THRESHOLD, step=1, key="suppress_below",
+            help="Referral counts from 1 to this number minus 1 are shown as '<n' in maps, "
+                 "tooltips and tables. Recorded crime is not suppressed.")
     sel = pipeline.Selection(measure=measure, month_from=period.start if period else "0000-01",
                              month_to=period.end if period else "0000-01",
                              rate=rate,  # type: ignore[arg-type]
@@ -146,6 +169,18 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
                        k=int(k), bins=bins, basemap=basemap, period=period, previous=previous,
                        period_note=note, palette=palette, imd_palette=imd_palette,
                        borough_labels=bool(labels))
+
+
+def _basemap() -> str:
+    """Background map choice (both views), always in the sidebar itself."""
+    sb = st.sidebar
+    basemap = sb.radio("Background map", list(BASEMAPS), key="basemap",
+                       format_func=BASEMAPS.__getitem__)
+    if basemap != "none":
+        sb.warning("OpenStreetMap tiles are fetched from the internet: the areas you view "
+                   "are sent to tile.openstreetmap.org. Choose 'None' to keep everything on "
+                   "this machine.")
+    return str(basemap)
 
 
 # --------------------------------------------------------------------------- measure
@@ -159,7 +194,7 @@ def _keep_valid(key: str, options: list[str]) -> None:
 
 def _measure(groups: dict[str, uploads.MeasureGroup]) -> str:
     """Two selectboxes: family and group, then type or category."""
-    sb = st.sidebar
+    sb = st
     keys = list(groups)
     _keep_valid("measure_group", keys)
     group = sb.selectbox("Measure", keys, key="measure_group",
@@ -182,7 +217,7 @@ def _boroughs(pack: pipeline.Pack) -> tuple[str, ...]:
         return ()
     if "boroughs" in st.session_state:
         st.session_state["boroughs"] = [b for b in st.session_state["boroughs"] if b in names]
-    chosen = st.sidebar.multiselect(
+    chosen = st.multiselect(
         "Boroughs", names, key="boroughs", placeholder="All boroughs",
         help="Show only these boroughs: tables, classes and maps (zoomed to them).")
     return tuple(sorted(chosen))
@@ -191,44 +226,58 @@ def _boroughs(pack: pipeline.Pack) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- period
 
 
-def _period(months: list[str]) -> tuple[periods.Period | None, periods.Period | None,
-                                        str | None]:
-    """Period type, then the period; returns (period, previous year's same months, note)."""
+def _period(months: list[str], source_months: list[str] | None = None,
+            source: str = "the data") -> tuple[periods.Period | None, periods.Period | None,
+                                                str | None]:
+    """Period type, then the period; returns (period, previous year's same months, note).
+
+    ``months`` are the pack's months (the choices); ``source_months`` those of
+    the measure's own source (the note says when the period runs past them).
+    """
     if not months:
-        st.sidebar.info("This pack has no dated records.")
+        st.info("This pack has no dated records.")
         return None, None, None
-    kind = st.sidebar.radio("Period type", list(PERIOD_TYPES), key="period_type",
-                            format_func=PERIOD_TYPES.__getitem__, horizontal=True)
+    have = months if source_months is None else source_months
+    kind = st.radio("Period type", list(PERIOD_TYPES), key="period_type",
+                    format_func=PERIOD_TYPES.__getitem__, horizontal=True)
     if kind == "custom":
         start, end = _custom_months(months)
-        return periods.custom_period(start, end), None, None
-    start_key = st.sidebar.selectbox(
+        period = periods.custom_period(start, end)
+        return period, None, _incomplete(period, have, source)
+    start_key = st.selectbox(
         "Year starts in", list(periods.YEAR_STARTS), key="year_start",
         format_func=lambda k: periods.YEAR_STARTS[k].label,
         help="Calendar year (January), financial year (April) or project year (May).")
     ys = periods.get_year_start(start_key)
     if kind == "year":
         period = _year(months, ys)
-        return period, None, _incomplete(period, months)
+        return period, None, _incomplete(period, have, source)
     options = list(reversed(months))
     _keep_valid("ytd_month", options)
-    month = st.sidebar.selectbox("Year to date, up to the end of", options, key="ytd_month",
-                                 format_func=month_label)
+    month = st.selectbox("Year to date, up to the end of", options, key="ytd_month",
+                         format_func=month_label)
     cur, prev = periods.ytd_windows(str(month), year_start=ys)
-    st.sidebar.caption(f"{cur.label}, against {prev.label}.")
-    return cur, prev, _incomplete(cur, months)
+    st.caption(f"{cur.label}, against {prev.label}.")
+    return cur, prev, _incomplete(cur, have, source)
 
 
 def _custom_months(months: list[str]) -> tuple[str, str]:
     """Month range selector over the pack's months (default: the latest 12)."""
     if len(months) == 1:
-        st.sidebar.caption(f"Period: {month_label(months[0])} (the only month)")
+        st.caption(f"Period: {month_label(months[0])} (the only month)")
         return months[0], months[0]
     if "period" in st.session_state and not set(st.session_state["period"]) <= set(months):
         del st.session_state["period"]
     default = (months[max(0, len(months) - DEFAULT_MONTHS)], months[-1])
-    start, end = st.sidebar.select_slider(
-        "Period (inclusive)", options=months, value=default, key="period",
+    chosen = st.session_state.get(PERIOD_DEFAULT_KEY)
+    if chosen is not None and set(chosen) <= set(months):
+        default = (str(chosen[0]), str(chosen[1]))  # e.g. a new upload's latest 12 months
+    # No value on the run that wrote the slider's state (Streamlit warns when both are set);
+    # the widget's identity is its key, so leaving the value out keeps the same widget.
+    set_now = bool(st.session_state.pop(PERIOD_SET_KEY, False)) and "period" in st.session_state
+    start, end = st.select_slider(
+        "Period (inclusive)", options=months, key="period",
+        **({} if set_now else {"value": default}),
         format_func=month_label,
         help="Whole calendar months. The default is the latest 12 months of the pack.")
     return str(start), str(end)
@@ -248,19 +297,27 @@ def _year(months: list[str], ys: periods.YearStart) -> periods.Period:
                 if all(m in have for m in periods.year_period(y, year_start=ys).months)]
     key = f"year:{ys.key}"
     _keep_valid(key, years)  # type: ignore[arg-type]
-    year = st.sidebar.selectbox("Year", years, key=key, format_func=label,
+    year = st.selectbox("Year", years, key=key, format_func=label,
                                 index=years.index(complete[-1] if complete else years[-1]))
     return periods.year_period(int(year), year_start=ys)
 
 
-def _incomplete(period: periods.Period, months: list[str]) -> str | None:
-    missing = [m for m in period.months if m not in set(months)]
+def _incomplete(period: periods.Period, months: list[str],
+                source: str = "the data") -> str | None:
+    """Say which of the period's months have no records in ``source`` (None: all have)."""
+    have = set(months)
+    missing = [m for m in period.months if m not in have]
     if not missing:
         return None
-    return (f"{period.label} is incomplete: the data have no records for {len(missing)} of its "
-            f"{period.n_months} months ({month_label(missing[0])}"
-            f"{' to ' + month_label(missing[-1]) if len(missing) > 1 else ''}); its figures "
-            "cover the other months only.")
+    span = (f"{month_label(missing[0])}"
+            f"{' to ' + month_label(missing[-1]) if len(missing) > 1 else ''}")
+    if len(missing) == period.n_months:
+        return (f"{period.label} is incomplete: {source} have no records in any of its "
+                f"{period.n_months} months ({span}), so every ward shows no data or 0. "
+                "Choose a period within the months of this measure.")
+    return (f"{period.label} is incomplete: the period includes months without data for "
+            f"{source}: {len(missing)} of its {period.n_months} months ({span}); its "
+            "figures cover the other months only.")
 
 
 # --------------------------------------------------------------------------- classes
@@ -300,12 +357,12 @@ def _bins(scheme: str) -> tuple[float, ...] | None:
     """Class upper bounds typed by the user (only for user-defined classes)."""
     if scheme != "user_defined":
         return None
-    text = st.sidebar.text_input("Class upper bounds", DEFAULT_BINS, key="bins",
+    text = st.text_input("Class upper bounds", DEFAULT_BINS, key="bins",
                                  help="Comma-separated, ascending, e.g. 5, 10, 20, 50. "
                                       "A last class up to the highest value is added.")
     bins, error = parse_bins(text)
     if error:
-        st.sidebar.error(error)
+        st.error(error)
     return bins
 
 
@@ -334,8 +391,13 @@ YEAR_START_LABELS = {"financial": "Financial year (April)", "project": "Project 
 PAGE_STATS_DEFAULT = analysis.StatsParams(permutations=9999)
 
 
-def stats_form() -> analysis.StatsParams:
+def stats_form(*, box: DeltaGenerator | None = None) -> analysis.StatsParams:
     """Draw the statistics form; parameters apply only when the form is submitted.
+
+    Parameters
+    ----------
+    box
+        Where to draw it (:func:`ward_settings_box`; default the sidebar).
 
     Returns
     -------
@@ -344,7 +406,7 @@ def stats_form() -> analysis.StatsParams:
         no widget tick reruns 999 permutations.
     """
     current: analysis.StatsParams = st.session_state.get(STATS_KEY, PAGE_STATS_DEFAULT)
-    with st.sidebar.form("stats_form"):
+    with box if box is not None else st.sidebar, st.form("stats_form"):
         st.header("Hotspot statistics")
         weights = st.selectbox("Neighbours", list(WEIGHT_LABELS),
                                index=list(WEIGHT_LABELS).index(current.weights),
