@@ -8,7 +8,8 @@ class, a title and a method caption naming the weights, permutations, seed and
 multiple-testing correction.
 
 They follow the offline recipe of :mod:`hotspots.maps` (and reuse its private
-helpers): only the project's own Leaflet copy is loaded, no tiles unless the
+helpers): only the project's own Leaflet copy (and, with static geometry, the
+project's ``map-sync.js``) is loaded, no tiles unless the
 user picks a basemap, legends are HTML outside the map, and every piece of text
 in a tooltip is HTML-escaped. Tooltips read only display strings: a suppressed
 referral count stays ``"<5"``.
@@ -41,6 +42,8 @@ from hotspots.maps import (
     BASEMAPS,
     SYNTHETIC_BADGE,
     Basemap,
+    StaticGeometry,
+    StaticWardLayer,
     _borough_label_layer,
     _bounds,
     _ConstantStyle,
@@ -49,6 +52,7 @@ from hotspots.maps import (
     _MapTitle,
     _offline_map,
     _outline_layer,
+    _StaticOutlineLayer,
     _tooltip,
     ward_map_frame,
 )
@@ -421,23 +425,37 @@ def _class_map(
     borough_labels: bool,
     badge: str | None,
     attribution: str | None,
+    geometry: StaticGeometry | None = None,
+    outline_geometry: StaticGeometry | None = None,
 ) -> folium.Map:
-    """Build a categorical choropleth: one colour per row, tooltips from display columns."""
+    """Build a categorical choropleth: one colour per row, tooltips from display columns.
+
+    With ``geometry`` the wards' polygons stay in the static file the browser
+    fetches once (:class:`hotspots.maps.StaticWardLayer`): the map carries
+    only each ward's code, colour and tooltip values. The bounds are still
+    computed here from ``frame``, so the view is the same either way.
+    """
     if basemap not in BASEMAPS:
         raise ValueError(f"basemap must be one of {sorted(BASEMAPS)}; got {basemap!r}")
     ids = frame["area_code"].astype(str).tolist()
-    fill = dict(zip(ids, colours, strict=True))
     m = _offline_map(frame, basemap)
-    folium.GeoJson(
-        _feature_collection(frame, list(fields), ids),
-        name="areas",
-        style_function=_FillById(fill),
-        highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
-        tooltip=_tooltip(fields) if len(frame) else None,
-        attribution=html.escape(attribution) if attribution else None,
-    ).add_to(m)
+    if geometry is not None:
+        StaticWardLayer(frame, geometry, fields, list(colours),
+                        attribution=attribution).add_to(m)
+    else:
+        folium.GeoJson(
+            _feature_collection(frame, list(fields), ids),
+            name="areas",
+            style_function=_FillById(dict(zip(ids, colours, strict=True))),
+            highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
+            tooltip=_tooltip(fields) if len(frame) else None,
+            attribution=html.escape(attribution) if attribution else None,
+        ).add_to(m)
     if borough_outlines is not None and len(borough_outlines):
-        _outline_layer(borough_outlines).add_to(m)
+        if outline_geometry is not None:
+            _StaticOutlineLayer(borough_outlines, outline_geometry).add_to(m)
+        else:
+            _outline_layer(borough_outlines).add_to(m)
         if borough_labels:
             _borough_label_layer(borough_outlines).add_to(m)
             cast(Figure, m.get_root()).header.add_child(folium.Element(_LABEL_CSS),
@@ -499,6 +517,8 @@ def gi_map(
     borough_outlines: gpd.GeoDataFrame | None = None,
     borough_labels: bool = False,
     attribution: str | None = None,
+    geometry: StaticGeometry | None = None,
+    outline_geometry: StaticGeometry | None = None,
 ) -> StatMapPanel:
     """Map the Getis-Ord Gi* hot and cold spots of an analysis.
 
@@ -525,6 +545,15 @@ def gi_map(
         Draw the "SYNTHETIC" badge on the map.
     basemap, borough_outlines, borough_labels, attribution
         As :func:`hotspots.maps.choropleth`.
+    geometry
+        The static ward geometry file of the layer ``web_areas`` comes from
+        (:func:`hotspots.maps.ward_geometry_json`, e.g. from
+        ``ui.cache.static_geometry``): the browser fetches the polygons once
+        and the map carries only each ward's code, colour and tooltip values.
+        ``None`` (e.g. a pack built from uploads): the geometry is inline.
+    outline_geometry
+        The same for ``borough_outlines``
+        (:func:`hotspots.maps.outline_geometry_json`).
 
     Returns
     -------
@@ -556,7 +585,8 @@ def gi_map(
     m = _class_map(frame, fills, fields, basemap=basemap,
                    borough_outlines=_outlines_for(borough_outlines, table),
                    borough_labels=borough_labels,
-                   badge=SYNTHETIC_BADGE if synthetic else None, attribution=attribution)
+                   badge=SYNTHETIC_BADGE if synthetic else None, attribution=attribution,
+                   geometry=geometry, outline_geometry=outline_geometry)
     counts = _counts(keys, labels, colours, cls,
                      optional=[NO_NEIGHBOURS.capitalize(), NO_DATA.capitalize()])
     h = _hotspots(params)
@@ -582,6 +612,8 @@ def lisa_map(
     borough_outlines: gpd.GeoDataFrame | None = None,
     borough_labels: bool = False,
     attribution: str | None = None,
+    geometry: StaticGeometry | None = None,
+    outline_geometry: StaticGeometry | None = None,
 ) -> StatMapPanel:
     """Map the local Moran (LISA) clusters and outliers that are significant after correction.
 
@@ -589,7 +621,7 @@ def lisa_map(
     ----------
     web_areas, value_label, sensitive, synthetic, basemap, borough_outlines, borough_labels
         As :func:`gi_map` (``sensitive`` hides Moran's I).
-    attribution
+    attribution, geometry, outline_geometry
         As :func:`gi_map`.
     table
         :attr:`hotspots.analysis.Analysis.table`: ``area_code``,
@@ -634,7 +666,8 @@ def lisa_map(
     m = _class_map(frame, fills, fields, basemap=basemap,
                    borough_outlines=_outlines_for(borough_outlines, table),
                    borough_labels=borough_labels,
-                   badge=SYNTHETIC_BADGE if synthetic else None, attribution=attribution)
+                   badge=SYNTHETIC_BADGE if synthetic else None, attribution=attribution,
+                   geometry=geometry, outline_geometry=outline_geometry)
     counts = _counts(keys, labels, colours, quad, optional=[NO_NEIGHBOURS, NO_DATA])
     h = _hotspots(params)
     note = (f"Significant only: q \u2264 {float(h.get('alpha', 0.05)):g} after "
@@ -802,6 +835,8 @@ def bivariate_map(
     borough_outlines: gpd.GeoDataFrame | None = None,
     borough_labels: bool = False,
     attribution: str | None = None,
+    geometry: StaticGeometry | None = None,
+    outline_geometry: StaticGeometry | None = None,
 ) -> StatMapPanel:
     """Map the 3 x 3 bivariate classes: terciles of the measure crossed with IMD terciles.
 
@@ -809,6 +844,8 @@ def bivariate_map(
     ----------
     web_areas, value_label, synthetic, basemap, borough_outlines, borough_labels, attribution
         As :func:`gi_map`.
+    geometry, outline_geometry
+        Static geometry files, as :func:`gi_map` (``None``: inline).
     table
         :attr:`hotspots.analysis.Analysis.table` with ``value``,
         ``value_display``, ``imd_score``, ``bv_class`` (1..9),
@@ -868,7 +905,8 @@ def bivariate_map(
     m = _class_map(frame, fills, fields, basemap=basemap,
                    borough_outlines=_outlines_for(borough_outlines, table),
                    borough_labels=borough_labels,
-                   badge=SYNTHETIC_BADGE if synthetic else None, attribution=attribution)
+                   badge=SYNTHETIC_BADGE if synthetic else None, attribution=attribution,
+                   geometry=geometry, outline_geometry=outline_geometry)
     keys = [str(k) for k in range(1, 10)] + [NO_DATA]
     labels = [_bv_words(k, measure_word) for k in keys]
     counts = _counts(keys, labels, [*flat, NO_DATA_COLOUR], key, optional=[NO_DATA])

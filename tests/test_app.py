@@ -134,8 +134,10 @@ def test_maps_load_only_local_scripts_and_report_nothing(default_run):
     # The pair reports ward clicks only (never the view: panning does not rerun).
     assert pair["returned_objects"] == list(CLICK_OBJECTS)
     for args in others:
-        assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
+        # Gi* and LISA draw the same served ward geometry with the project's layer script.
+        assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js", MAP_SYNC_JS_URL]
         assert args["returned_objects"] == []
+        assert '"coordinates"' not in args["script"]  # geometry served once, not inline
     for args in maps:
         assert args["css_links"] == ["/app/static/vendor/leaflet/leaflet.css"]
         assert "tileLayer" not in args["script"] and "https://" not in args["header"]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import folium
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
-from hotspots import analysis, pipeline, statmaps
-from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from hotspots import analysis, maps, pipeline, statmaps
+from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_SYNC_JS_URL
 from hotspots.classify import NO_DATA_COLOUR
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
@@ -294,3 +297,149 @@ def test_inputs_not_mutated(pack, crime):
     statmaps.bivariate_map(pack.web_areas, crime.table, params=crime.params, value_label="C")
     pd.testing.assert_frame_equal(crime.table, before_t)
     pd.testing.assert_frame_equal(pack.web_areas, before_w)
+
+
+# --------------------------------------------------------------------------- static geometry
+
+WARDS_URL = "/app/static/vendor/geo/wards-0123456789abcdef.json"
+LINES_URL = "/app/static/vendor/geo/boroughs-0123456789abcdef.json"
+STATIC = {"geometry": maps.StaticGeometry(WARDS_URL, maps.GEOMETRY_PROPERTIES),
+          "outline_geometry": maps.StaticGeometry(LINES_URL)}
+PARAMS = {"hotspots": {"alpha": 0.05, "permutations": 999, "seed": 7, "correction": "fdr"},
+          "measure_label": "All crime", "period_label": "Apr 2025 to Mar 2026"}
+
+
+def _static_spec(m: folium.Map) -> dict:
+    layers = [e for e in _walk(m) if isinstance(e, maps.StaticWardLayer)]
+    assert len(layers) == 1
+    assert not [e for e in _walk(m) if isinstance(e, folium.GeoJson)]  # no inline layer at all
+    return json.loads(layers[0].spec_json)
+
+
+def _static_fills(m: folium.Map) -> dict[str, str]:
+    spec = _static_spec(m)
+    return {code: spec["colours"][i] for code, i in zip(spec["ids"], spec["fill"], strict=True)}
+
+
+def _tiny() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Four square wards (one without data) and their statistics, written by hand."""
+    codes = ["E05000001", "E05000002", "E05000003", "E05000004"]
+    web = gpd.GeoDataFrame(
+        {"area_code": codes, "area_name": ["North", "South", "East", "West"],
+         "borough_name": ["Aborough"] * 2 + ["Bborough"] * 2},
+        geometry=[box(-0.2 + 0.05 * i, 51.5, -0.15 + 0.05 * i, 51.55) for i in range(4)],
+        crs="EPSG:4326")
+    nan = float("nan")
+    table = pd.DataFrame({
+        "area_code": codes, "area_name": ["North", "South", "East", "West"],
+        "borough_name": ["Aborough"] * 2 + ["Bborough"] * 2,
+        "value": [120.0, 80.0, 5.0, nan], "value_display": ["120", "80", "5", None],
+        "imd_score": [40.0, 20.0, 10.0, 30.0],
+        "gi_z": [3.1, 0.2, -2.4, nan], "gi_p": [0.001, 0.6, 0.02, nan],
+        "gi_q": [0.004, 0.7, 0.04, nan], "gi_class": ["Hot 99%", "Not significant", "Cold 95%",
+                                                       None],
+        "lisa_i": [1.2, 0.1, 0.9, nan], "lisa_p": [0.01, 0.5, 0.03, nan],
+        "lisa_q": [0.02, 0.6, 0.04, nan], "lisa_quadrant": ["HH", "ns", "LL", None],
+        "bv_class": [9, 5, 1, nan], "bv_class_label": ["", "", "", None],
+        "bv_i": [0.5, 0.0, 0.4, nan], "bv_p": [0.01, 0.9, 0.02, nan],
+        "bv_q": [0.03, 0.9, 0.04, nan], "bv_quadrant": ["HH", "ns", "LL", None],
+    })
+    return web, table
+
+
+@pytest.mark.parametrize("builder", ["gi_map", "lisa_map", "bivariate_map"])
+def test_static_geometry_gives_the_same_fills_as_inline_on_a_hand_built_case(builder):
+    web, table = _tiny()
+    build = getattr(statmaps, builder)
+    inline = build(web, table, params=PARAMS, value_label="Crimes")
+    static = build(web, table, params=PARAMS, value_label="Crimes", **STATIC)
+    flat = [c for row in statmaps.BIVARIATE_COLOURS for c in row]
+    want = {
+        "gi_map": [statmaps.GI_HOT[3][0], statmaps.NOT_SIGNIFICANT_COLOUR,
+                   statmaps.GI_COLD[3][1], NO_DATA_COLOUR],
+        "lisa_map": [statmaps.LISA_CLASSES["HH"][1], statmaps.NOT_SIGNIFICANT_COLOUR,
+                     statmaps.LISA_CLASSES["LL"][1], NO_DATA_COLOUR],
+        "bivariate_map": [flat[8], flat[4], flat[0], NO_DATA_COLOUR],
+    }[builder]
+    expected = dict(zip(table["area_code"], want, strict=True))
+    assert _fills(inline.map) == expected
+    assert _static_fills(static.map) == expected
+    assert static.legend == inline.legend and static.caption == inline.caption
+    pd.testing.assert_frame_equal(static.counts, inline.counts)
+    spec = _static_spec(static.map)
+    assert spec["url"] == WARDS_URL and spec["ids"] == list(table["area_code"])
+    # Tooltips: same labels and values; the names come from the file, not the map.
+    feats = {f["id"]: f["properties"] for f in _layer(inline.map).data["features"]}
+    assert spec["fields"] == list(feats["E05000001"])
+    assert "area_name" not in spec["values"] and "borough_name" not in spec["values"]
+    for field, values in spec["values"].items():
+        assert values == [feats[c][field] for c in spec["ids"]]
+    fits = [[e.bounds for e in _walk(p.map) if isinstance(e, statmaps._FitUntilMoved)]
+            for p in (inline, static)]
+    assert fits[0] == fits[1]
+    assert sum(fits[0][0], []) == pytest.approx([51.5, -0.2, 51.55, 0.0])
+
+
+@pytest.mark.parametrize("builder", ["gi_map", "lisa_map", "bivariate_map"])
+def test_static_geometry_maps_carry_no_coordinates(pack, crime, builder):
+    from ui import mapview
+
+    kwargs = {"value_label": "Crimes", "borough_outlines": pack.boroughs_web,
+              "borough_labels": True, "synthetic": True}
+    build = getattr(statmaps, builder)
+    inline = mapview.render_map(build(pack.web_areas, crime.table, params=crime.params,
+                                      **kwargs).map)
+    panel = build(pack.web_areas, crime.table, params=crime.params, **kwargs, **STATIC)
+    static = mapview.render_map(panel.map)
+    assert '"coordinates"' in inline.script and "Polygon" in inline.script
+    for text in (static.script, static.header, static.html):
+        assert '"coordinates"' not in text and "Polygon" not in text
+        assert "LineString" not in text
+    assert static.n_bytes < inline.n_bytes / 5  # measured: ~60-90 kB against ~940 kB
+    assert static.js_links == (LEAFLET_JS_URL, MAP_SYNC_JS_URL)
+    assert static.css_links == (LEAFLET_CSS_URL,)
+    urls = re.findall(r"https?://[^\s\"'<>]+", static.script + static.header + static.html)
+    assert urls == []  # nothing fetched from elsewhere (the file URLs are relative)
+    assert WARDS_URL in static.script and LINES_URL in static.script
+    assert json.dumps(maps.SYNTHETIC_BADGE)[1:-1] in static.script  # the in-map badge
+    spec = _static_spec(panel.map)
+    assert len(spec["ids"]) == len(crime.table) == 704  # one path per ward
+
+
+def test_static_geometry_escapes_names_labels_and_values(pack, crime):
+    t = crime.table.copy()
+    code = t["area_code"].iloc[0]
+    t.loc[t.index[0], "value_display"] = EVIL
+    panel = statmaps.gi_map(pack.web_areas, t, params=crime.params, value_label="Crimes <b>",
+                            attribution="ONS & <i>me</i>", **STATIC)
+    from ui import mapview
+
+    r = mapview.render_map(panel.map)
+    page = r.script + r.header + r.html
+    assert EVIL not in page and "<b>" not in page
+    assert "</script" not in r.script.lower()  # the inline table cannot close its script
+    spec = _static_spec(panel.map)
+    assert spec["values"]["value_display"][spec["ids"].index(code)] == html.escape(EVIL)
+    assert spec["aliases"][2] == "Crimes &lt;b&gt;"
+    assert spec["attribution"] == html.escape("ONS & <i>me</i>")
+
+
+def test_static_referral_tooltips_keep_suppressed_counts_hidden(pack, referrals):
+    t = referrals.table
+    small = t.set_index("area_code")
+    hidden = small.index[small["suppressed"].astype(bool)]
+    assert len(hidden) > 100
+    for builder, stat in ((statmaps.gi_map, "gi_z_display"), (statmaps.lisa_map, "lisa_i_display"),
+                          (statmaps.bivariate_map, "bv_i_display")):
+        panel = builder(pack.web_areas, t, params=referrals.params, value_label="Referrals",
+                        sensitive=True, **STATIC)
+        spec = _static_spec(panel.map)
+        row = {c: i for i, c in enumerate(spec["ids"])}
+        values = spec["values"]
+        for code in hidden:
+            assert values["value_display"][row[code]] == "&lt;5"
+            count = str(int(small.at[code, "count"]))
+            shown = {v[row[code]] for k, v in values.items()
+                     if not k.endswith(("_p_display", "_q_display"))}
+            assert count not in shown
+        assert set(values[stat]) - {"no data"} == {statmaps.HIDDEN_STAT}

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from hotspots.emerging import NO_PATTERN
 from hotspots.maps import SYNTHETIC_BADGE
 from ui.views import TABS
 
@@ -155,3 +156,115 @@ def test_referrals_show_small_counts_as_less_than_five_and_say_synthetic(referra
     assert not counts.between(1, 4).any()
     at = _open(referral_app, "Ward drill-down")
     assert SYNTHETIC_BADGE in _text(at)
+
+
+# --------------------------------------------------------------------------- cached page
+
+EMERGING_STATS = {"permutations": 999, "seed": 1}  # 99 permutations never reach q <= 0.10
+
+
+def _cached_page() -> None:
+    """The analysis tabs as the dashboard draws them: ui.cache and a cache key."""
+    import streamlit as st
+
+    from hotspots import analysis as an
+    from ui import cache, views
+
+    measure = st.selectbox("Measure", ["crime:all", "referrals:all"], key="measure")
+    key = (None, None, measure, "2025-04", "2026-03", "count", 5, (),
+           an.StatsParams(permutations=999, seed=1))
+    views.render_analysis_tabs(cache.pack(None, None), cache.analysis(*key), cache_key=key)
+
+
+@pytest.fixture(scope="module")
+def cached_app() -> AppTest:
+    at = AppTest.from_function(_cached_page, default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _emerging_expected(measure: str) -> pd.DataFrame:
+    from hotspots import analysis, pipeline
+
+    sel = pipeline.Selection(measure, "2025-04", "2026-03")
+    return analysis.emerging_wards(pipeline.load_pack(), sel,
+                                   analysis.StatsParams(**EMERGING_STATS))
+
+
+def test_hotspot_maps_draw_from_static_geometry_on_the_cached_page(cached_app):
+    legends = [m.value for m in cached_app.markdown if "hs-legend" in m.value]
+    assert len(legends) == 2  # Gi* and LISA drawn with no exception
+    assert "999 conditional permutations" in _text(cached_app)
+
+
+def test_emerging_section_is_off_by_default_then_lists_the_patterned_wards(cached_app):
+    at = _open(cached_app, "Trends")
+    toggle = at.toggle(key="hs_emerging")
+    assert toggle.value is False and "Mann" in toggle.label
+    assert not any("Months hot" in f.columns for f in _frames(at))
+    toggle.set_value(True).run()
+    assert not at.exception, at.exception
+    frames = _frames(at)
+    want = _emerging_expected("crime:all")
+    patterned = want[want["trend_class"] != NO_PATTERN]
+    assert len(patterned) > 0  # the demo crime has some at 999 permutations
+    table = next(f for f in frames if "Months hot" in f.columns)
+    assert len(table) == len(patterned)
+    assert list(table["Ward"]) == list(patterned["area_name"])
+    assert list(table["Borough"]) == list(patterned["borough_name"])
+    assert list(table["Category"].str.lower()) == list(patterned["trend_class"])
+    assert list(table["Months hot"]) == list(patterned["n_hot"])
+    assert list(table["Months cold"]) == list(patterned["n_cold"])
+    assert list(table["Gi* z (final month)"]) == list(patterned["gi_z_last"].round(2))
+    counts = next(f for f in frames if "What it means" in f.columns)
+    assert int(counts["Wards"].sum()) == len(want)
+    got = counts.set_index(counts["Category"].str.lower())["Wards"]
+    assert got[got > 0].to_dict() == want["trend_class"].value_counts().to_dict()
+    assert counts["Category"].iloc[-1] == "No pattern detected"
+    assert "Mann\\-Kendall" in _text(at)  # the explanation, Markdown-escaped
+    assert at.get("download_button")  # the CSV of the wards with a pattern
+
+
+def test_emerging_section_for_referrals_shows_no_z(cached_app):
+    at = cached_app
+    at.selectbox(key="measure").set_value("referrals:all").run()
+    at = _open(at, "Trends")
+    at.toggle(key="hs_emerging").set_value(True).run()
+    assert not at.exception, at.exception
+    frames = _frames(at)
+    counts = next(f for f in frames if "What it means" in f.columns)
+    want = _emerging_expected("referrals:all")
+    assert int(counts["Wards"].sum()) == len(want) == 704
+    hidden = {"Gi* z (final month)", "Kendall's tau", "Trend p", "Gi* z", "z"}
+    assert not any(hidden & set(f.columns) for f in frames)
+    assert "z-scores and trend statistics of monthly referral counts" in _text(at)
+
+
+def test_emerging_tables_from_a_hand_built_frame():
+    from ui.views import emerging_counts, emerging_table
+
+    e = pd.DataFrame({
+        "area_code": ["A", "B", "C"], "area_name": ["Ash", "Birch", "Cedar"],
+        "borough_name": ["X", "X", "Y"],
+        "trend_class": ["new hot spot", "persistent cold spot", NO_PATTERN],
+        "n_steps": [24, 24, 24], "n_hot": [1, 0, 0], "n_cold": [0, 23, 0],
+        "final_status": ["hot", "cold", "ns"], "mk_trend": ["increasing", "no trend", "no trend"],
+        "mk_p": [0.01, 0.4, 0.9], "mk_tau": [0.5, -0.1, 0.0], "mk_z": [2.5, -0.8, 0.1],
+        "gi_z_last": [2.346, -3.1, 0.2],
+    })
+    t = emerging_table(e, sensitive=False)
+    assert list(t["Ward"]) == ["Ash", "Birch"]
+    assert list(t["Final month"]) == ["Hot spot", "Cold spot"]
+    assert list(t["Gi* z (final month)"]) == [2.35, -3.1]
+    r = emerging_table(e.drop(columns=["mk_tau", "mk_z", "gi_z_last"]), sensitive=True)
+    assert list(r.columns) == ["Ward", "Borough", "Category", "Months hot", "Months cold",
+                               "Months", "Final month", "Trend in clustering"]
+    c = emerging_counts(e).set_index("Category")["Wards"]
+    assert len(c) == 17 and c.sum() == 3
+    assert c["New hot spot"] == 1 and c["Persistent cold spot"] == 1
+    assert c["No pattern detected"] == 1 and c["Intensifying hot spot"] == 0
+    assert list(c.index[-1:]) == ["No pattern detected"]
+    assert list(t["Category"]) == ["New hot spot", "Persistent cold spot"]
+    assert "final month" in emerging_counts(e).set_index("Category").loc[
+        "New hot spot", "What it means"]

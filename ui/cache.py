@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -266,3 +267,32 @@ def analysis(
                              rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
                              boroughs=boroughs)
     return uploads.analyse_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]
+
+
+@st.cache_data(show_spinner="Testing every month for hot spots (Gi*) and their trends...",
+               max_entries=8, hash_funcs=_HASH)
+def emerging_wards(
+    folder: str | None,
+    upload_set: uploads.UploadSet | None,
+    measure: str,
+    month_from: str,
+    month_to: str,
+    rate: str,
+    suppress_below: int,
+    boroughs: tuple[str, ...],
+    stats: _analysis.StatsParams,
+) -> pd.DataFrame:
+    """Return the emerging hot spots per ward (keyed like :func:`analysis`).
+
+    :func:`hotspots.analysis.emerging_wards` on the measure's own crime source
+    (as :func:`hotspots.uploads.analyse_for`); it uses every month of the pack,
+    so the period only names the cache entry.
+    """
+    sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
+                             rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
+                             boroughs=boroughs)
+    p = pack(folder, upload_set)
+    split = uploads._source_split(p, sel)  # one crime source at a time, as analyse_for
+    if split is not None:
+        p, sel = split[0], split[1]
+    return _analysis.emerging_wards(p, sel, stats)

@@ -21,18 +21,22 @@ import pandas as pd
 import streamlit as st
 
 from hotspots import analysis as analysis_mod
-from hotspots import charts, pipeline, statmaps, stats, viewdata
+from hotspots import charts, emerging, pipeline, privacy, statmaps, stats, uploads, viewdata
+from hotspots._errors import InputDataError
 from hotspots.maps import SYNTHETIC_BADGE
 from hotspots.periods import YearStart, get_year_start
 from ui import cache, mapview
 
 __all__ = [
     "DRILLDOWN_TAB",
+    "EMERGING_TITLE",
     "TABS",
     "ViewOptions",
     "bivariate_view",
     "deprivation_view",
     "drilldown_view",
+    "emerging_counts",
+    "emerging_table",
     "hotspot_view",
     "render_analysis_tabs",
     "select_ward",
@@ -43,6 +47,9 @@ __all__ = [
 DRILLDOWN_TAB = "Ward drill-down"
 #: Tab labels, in order.
 TABS: tuple[str, ...] = ("Hotspots", "Bivariate", "Deprivation", "Trends", DRILLDOWN_TAB)
+
+#: Label of the Trends tab's opt-in emerging hot spot section.
+EMERGING_TITLE = "Emerging hot spots (Gi* every month, Mann-Kendall trend)"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 _ALL_AREAS = "All areas in the selection"
@@ -63,9 +70,13 @@ class ViewOptions:
     key
         Prefix of every widget key, so two sets of views can share a page.
     cache_key
-        Small hashable arguments that name the analysis (e.g. those of
-        :func:`ui.cache.analysis`): when given, each map is rendered once per
-        key and options (:func:`ui.cache.rendered_panel`), not on every rerun.
+        Small hashable arguments that name the analysis: those of
+        :func:`ui.cache.analysis`, ``(folder, upload_set, measure, month_from,
+        month_to, rate, suppress_below, boroughs, stats)``. When given, each
+        map is rendered once per key and options
+        (:func:`ui.cache.rendered_panel`), the maps draw their wards from the
+        pack's static geometry files (:func:`ui.cache.static_geometry`) and the
+        emerging hot spots are cached (:func:`ui.cache.emerging_wards`).
     """
 
     basemap: Literal["none", "osm"] = "none"
@@ -152,11 +163,27 @@ def _heading(text: str) -> None:
                 f"{html.escape(text)}</div>", unsafe_allow_html=True)
 
 
+def _pack_key(opts: ViewOptions) -> tuple[str | None, uploads.UploadSet | None] | None:
+    """Return ``(folder, upload_set)`` from the cache key, or ``None`` without one."""
+    key = opts.cache_key
+    if key is None or len(key) < 2:
+        return None
+    folder, upload_set = key[0], key[1]
+    if not (folder is None or isinstance(folder, str)) or not (
+            upload_set is None or isinstance(upload_set, uploads.UploadSet)):
+        return None
+    return folder, upload_set
+
+
 def _map_args(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> dict:
+    pack_key = _pack_key(opts)
+    # Static geometry only for the pack the key names (never an upload's boundaries).
+    geometry, outlines = (None, None) if pack_key is None else cache.static_geometry(*pack_key)
     return {"params": a.params, "value_label": _value_label(a), "synthetic": a.ward.is_synthetic,
             "sensitive": a.ward.is_sensitive,
             "basemap": opts.basemap, "borough_outlines": pack.boroughs_web,
-            "borough_labels": opts.borough_labels}
+            "borough_labels": opts.borough_labels,
+            "geometry": geometry, "outline_geometry": outlines}
 
 
 def _rendered(opts: ViewOptions, which: str,
@@ -383,10 +410,16 @@ def _trend_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
 
 
 def trends_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
-    """Draw the year-on-year chart, callouts and change tables by borough and by ward."""
+    """Draw the year-on-year chart, callouts, change tables and (on request) emerging hot spots."""
     st.subheader("Trends and change")
     _synthetic(a)
     _trend_section(pack, a, opts)
+    _change_section(a, opts)
+    _emerging_section(pack, a, opts)
+
+
+def _change_section(a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+    """Draw the comparison with an earlier period: callouts, chart, borough and ward tables."""
     words = {"change": "With the previous period of the same length",
              "ytd": "Year to date with the same months a year before"}
     which: viewdata.Which = st.radio(  # type: ignore[assignment]
@@ -434,6 +467,139 @@ def trends_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions
         _table(charts.change_table(wards, name_col="area_name", name_label="Ward",
                                          extra_cols={"borough_name": "Borough"},
                                          sensitive=sensitive, threshold=t))
+
+
+#: Gi* status of a ward in one month, in words.
+_STATUS_WORDS = {"hot": "Hot spot", "cold": "Cold spot", "ns": "Not significant"}
+
+
+def _plain(text: str) -> str:
+    """Return a category definition with months for time steps."""
+    return re.sub(r"\bsteps?\b", lambda m: "months" if m.group(0) == "steps" else "month", text)
+
+
+def emerging_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return every emerging hot spot category with its number of wards and its meaning.
+
+    Parameters
+    ----------
+    frame
+        :func:`hotspots.analysis.emerging_wards` output.
+
+    Returns
+    -------
+    DataFrame
+        ``Category``, ``Wards``, ``What it means``: the categories of
+        :data:`hotspots.emerging.CATEGORIES` in their order (zero counts kept),
+        "no pattern detected" last; the counts add up to the rows of ``frame``.
+    """
+    order = [c for c in emerging.CATEGORIES if c != emerging.NO_PATTERN] + [emerging.NO_PATTERN]
+    tally = frame["trend_class"].value_counts()
+    meaning = {c: _plain(emerging.CATEGORIES[c]) for c in order}
+    meaning[emerging.NO_PATTERN] = "none of the patterns above"  # listed last here
+    return pd.DataFrame({
+        "Category": [_capital(c) for c in order],
+        "Wards": pd.array([int(tally.get(c, 0)) for c in order], dtype="int64"),
+        "What it means": [meaning[c] for c in order],
+    })
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def emerging_table(frame: pd.DataFrame, *, sensitive: bool) -> pd.DataFrame:
+    """Return the wards with an emerging hot spot pattern, as drawn and downloaded.
+
+    Parameters
+    ----------
+    frame
+        :func:`hotspots.analysis.emerging_wards` output (patterns first).
+    sensitive
+        Referral measure: categories and counts of months only (no trend
+        statistics, no z-scores).
+
+    Returns
+    -------
+    DataFrame
+        One row per ward whose category is not "no pattern detected", in the
+        frame's order: ``Ward``, ``Borough``, ``Category`` (capitalised), ``Months hot``,
+        ``Months cold``, ``Months``, ``Final month``, ``Trend in clustering``,
+        and for other measures ``Trend p``, ``Kendall's tau``, ``Gi* z (final
+        month)``.
+    """
+    e = frame[frame["trend_class"] != emerging.NO_PATTERN]
+    out = pd.DataFrame({
+        "Ward": e["area_name"].astype(str).to_numpy(),
+        "Borough": e["borough_name"].astype(str).to_numpy(),
+        "Category": e["trend_class"].astype(str).map(_capital).to_numpy(),
+        "Months hot": e["n_hot"].astype("int64").to_numpy(),
+        "Months cold": e["n_cold"].astype("int64").to_numpy(),
+        "Months": e["n_steps"].astype("int64").to_numpy(),
+        "Final month": e["final_status"].map(_STATUS_WORDS).fillna(e["final_status"]).to_numpy(),
+        "Trend in clustering": e["mk_trend"].astype(str).to_numpy(),
+    })
+    if not sensitive:
+        out["Trend p"] = pd.to_numeric(e["mk_p"]).round(4).to_numpy()
+        out["Kendall's tau"] = pd.to_numeric(e["mk_tau"]).round(3).to_numpy()
+        out["Gi* z (final month)"] = pd.to_numeric(e["gi_z_last"]).round(2).to_numpy()
+    return out
+
+
+def _emerging_frame(pack: pipeline.Pack, a: analysis_mod.Analysis,
+                    opts: ViewOptions) -> pd.DataFrame:
+    """Emerging hot spots of the analysis' selection (cached when the view has a key)."""
+    key = opts.cache_key
+    if key is not None and len(key) == 9 and _pack_key(opts) is not None:
+        return cache.emerging_wards(*key)
+    params = analysis_mod.StatsParams(**a.params["statistics"])
+    with st.spinner("Testing every month for hot spots (Gi*) and their trends..."):
+        return analysis_mod.emerging_wards(pack, a.ward.selection, params)
+
+
+def _emerging_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+    """Draw the opt-in emerging hot spots: categories with counts, and the wards with a pattern."""
+    st.divider()
+    on = st.toggle(_safe(EMERGING_TITLE), value=False, key=f"{opts.key}_emerging",
+                   help="Runs Gi* on every month of the data, which takes a few seconds; "
+                        "off by default so the tab stays fast.")
+    if not on:
+        st.caption("Turn on to see which wards are new, intensifying, persistent, diminishing "
+                   "or historical hot and cold spots over every month of the data.")
+        return
+    try:
+        e = _emerging_frame(pack, a, opts)
+    except (InputDataError, ValueError) as exc:
+        st.info(f"No emerging hot spots for this selection: {_safe(exc)}")
+        return
+    sensitive = a.ward.is_sensitive
+    h = a.params.get("statistics", {})
+    n_months = int(e["n_steps"].iloc[0]) if len(e) else 0
+    correction = statmaps.CORRECTION_WORDS.get(str(h.get("correction")), str(h.get("correction")))
+    st.markdown(_safe(
+        f"Getis-Ord Gi* is run on each of the {n_months} months of the data (every month, not "
+        f"only the period chosen above): a ward is a hot or cold spot in a month when its q "
+        f"is at most 0.10 (90% confidence, q = p adjusted by {correction}; "
+        f"{int(h.get('permutations', 0)):,} permutations, seed {h.get('seed', '?')}). The "
+        "Mann-Kendall test then asks whether its Gi* z-scores rise or fall over the months "
+        "(p at most 0.05). Each ward gets the first category below that fits."))
+    st.markdown("**Wards per category**")
+    counts = emerging_counts(e)
+    _table(counts, widths={"Category": "medium", "Wards": "small", "What it means": 860})
+    table = emerging_table(e, sensitive=sensitive)
+    st.markdown(f"**Wards with a pattern** ({len(table):,} of {len(e):,})")
+    if sensitive:
+        st.caption("For referrals only the categories and the number of months are shown: "
+                   "z-scores and trend statistics of monthly referral counts could narrow "
+                   "down a suppressed count.")
+    if table.empty:
+        st.info("No ward shows an emerging hot or cold spot pattern with these settings.")
+        return
+    _table(table, widths={"Ward": "medium", "Borough": "medium", "Category": "medium"})
+    csv = privacy.safe_for_spreadsheet(table).to_csv(index=False).encode("utf-8")
+    st.download_button("Download the wards with a pattern (CSV)", csv,
+                       file_name="emerging_hotspots_wards.csv", mime="text/csv",
+                       key=f"{opts.key}_emerging_download", on_click="ignore")
 
 
 def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:

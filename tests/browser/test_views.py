@@ -222,6 +222,28 @@ def _legend_texts(scope) -> list[str]:  # type: ignore[no-untyped-def]
     return [t.replace("\n", " | ") for t in scope.locator(".hs-legend").all_inner_texts()]
 
 
+_TOOLTIP_JS = """code => {
+    let out = null;
+    window.map.eachLayer(l => {
+        if (out === null && l.feature && l.feature.id === code && l.getTooltip()) {
+            l.openTooltip(l.getBounds().getCenter());
+            out = l.getTooltip().getElement().innerText;
+            l.closeTooltip();
+        }
+    });
+    return out;
+}"""
+
+
+def _tooltip(scope, i: int, code: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Open the hover tooltip of ward ``code`` on the ``i``-th map in ``scope``: label -> value."""
+    frame = scope.locator(MAP_IFRAME).nth(i).element_handle().content_frame()
+    text = frame.evaluate(_TOOLTIP_JS, code)
+    assert text, f"no tooltip for {code} on map {i}"
+    rows = [line.split("\t", 1) for line in text.strip().split("\n")]
+    return {r[0].strip(): r[1].strip() for r in rows if len(r) == 2}
+
+
 def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     """Save the whole page: Streamlit scrolls inside its own box, so grow the window to fit."""
     _settled(page)
@@ -326,6 +348,15 @@ def test_hotspots_view(dash: Dash, crime_exp: Expected) -> None:
     assert _column(table, "Gi* class")[:5] == by_z["gi_class"].head(5).tolist()
     text = panel.inner_text()
     assert "Benjamini-Hochberg false discovery rate" in text and "scipy" not in text
+    # Hover text of the strongest hot spot, on maps drawn from the static geometry file.
+    top = by_z.iloc[0]
+    gi_tip = _tooltip(panel, 0, str(top["area_code"]))
+    assert gi_tip["Ward"] == top["area_name"] and gi_tip["Borough"] == top["borough_name"]
+    assert gi_tip["Crimes"] == top["value_display"] and gi_tip["Gi* class"] == top["gi_class"]
+    assert gi_tip["z"] == f"{top['gi_z']:+.2f}"
+    lisa_tip = _tooltip(panel, 1, str(top["area_code"]))
+    assert lisa_tip["Ward"] == top["area_name"]
+    assert lisa_tip["Local Moran's I"] == f"{top['lisa_i']:+.2f}"
     _settled(page)
     views = _map_views(page, panel)
     assert len(views) == 2 and views[0] == views[1], views  # the same zoom and scale bar
@@ -420,6 +451,30 @@ def test_trends_view(dash: Dash, crime_exp: Expected) -> None:
     assert "compared with previous 12 months" in text and "compared with Previous" not in text
     assert not any(w.startswith(("+", "-")) for w in _column(wards, "Change (words)"))
     _screenshot(page, "view-trends.png")
+    _page_ok(dash)
+
+
+def test_trends_emerging_hot_spots_on_request(dash: Dash, crime_exp: Expected) -> None:
+    page = dash.page
+    panel = _open_tab(page, "Trends", "Trends and change")
+    assert panel.get_by_text("Wards per category").count() == 0  # off by default
+    panel.get_by_text("Emerging hot spots (Gi* every month", exact=False).first.click()
+    panel.get_by_text("Wards per category").wait_for(timeout=TIMEOUT_MS)
+    _settled(page)
+    grids = _grids(panel, 4)
+    counts = _grid(grids, "Category", has="What it means")
+    assert counts["rows"] == 17  # 8 hot, 8 cold categories and "no pattern detected"
+    n = dict(zip(_column(counts, "Category"), map(int, _column(counts, "Wards")), strict=True))
+    with_data = int(crime_exp.ward.frame["value"].notna().sum())
+    assert sum(n.values()) == with_data == 679  # every ward with crime data, once
+    patterned = with_data - n["No pattern detected"]
+    text = panel.inner_text()
+    assert f"Wards with a pattern ({patterned:,} of {with_data:,})" in text
+    if patterned:
+        wards = _grid(grids, "Ward", has="Months hot")
+        assert wards["rows"] == patterned
+        assert set(_column(wards, "Category")) <= set(n) - {"No pattern detected"}
+    _screenshot(page, "view-trends-emerging.png")
     _page_ok(dash)
 
 
@@ -536,7 +591,8 @@ def test_referral_views_synthetic_and_suppressed(referral_page: Dash, referral_e
         _settled(page)
         views = _map_views(page, panel)
         assert len(set(views)) == 1, views  # side by side at the same zoom and scale
-    grids = _grids(panel, 1)
+    # Deprivation: wait for the decile table too (the Spearman table, drawn first, has no count).
+    grids = _grids(panel, 2 if tab == "Deprivation" else 1)
     cells = _no_small_counts(grids)
     assert cells, "no referral-count column was visible"
     if tab == "Hotspots":
@@ -549,6 +605,12 @@ def test_referral_views_synthetic_and_suppressed(referral_page: Dash, referral_e
         assert len(shown) >= 5
         assert shown == by_z["value_display"].head(len(shown)).astype(str).tolist()
         assert "<5" in shown  # suppressed wards are among the rows drawn, and say so
+        small = t[t["suppressed"].astype(bool)].sort_values("area_name").iloc[0]
+        for i, stat in ((0, "z"), (1, "Local Moran's I")):  # hovers: "<5", no z or I
+            tip = _tooltip(panel, i, str(small["area_code"]))
+            assert tip["Referrals"] == "<5" and tip[stat] == "not shown for referrals", tip
+            assert not any(SMALL_COUNT.match(v) for k, v in tip.items()
+                           if not k.startswith(("p ", "q "))), tip  # a p of 1 is no count
     _screenshot(page, f"view-referrals-{tab.lower()}.png")
     _page_ok(referral_page)
 
