@@ -60,6 +60,7 @@ __all__ = [
     "COVERAGE_MIN_POINTS",
     "COVERAGE_MIN_SHARE",
     "POLICE_UK_PREFIX",
+    "emerging_for",
     "SOURCE_KEY_PREFIX",
     "MeasureGroup",
     "UploadError",
@@ -1466,3 +1467,24 @@ def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> An
     new = _view_label(label, a.ward.label, sel)
     return dataclasses.replace(a, ward=dataclasses.replace(a.ward, label=new, selection=sel),
                                params={**a.params, "measure_label": new})
+
+
+def emerging_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> pd.DataFrame:
+    """Return :func:`hotspots.analysis.emerging_wards` on the measure's own crime source.
+
+    Parameters
+    ----------
+    pack, sel, params
+        As :func:`analyse_for`.
+
+    Returns
+    -------
+    DataFrame
+        One row per ward with data (see :func:`hotspots.analysis.emerging_wards`).
+    """
+    from hotspots import analysis
+
+    split = _source_split(pack, sel)
+    if split is not None:  # one crime source at a time, as analyse_for
+        pack, sel = split[0], split[1]
+    return analysis.emerging_wards(pack, sel, params)

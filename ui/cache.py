@@ -291,8 +291,4 @@ def emerging_wards(
     sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
                              rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
                              boroughs=boroughs)
-    p = pack(folder, upload_set)
-    split = uploads._source_split(p, sel)  # one crime source at a time, as analyse_for
-    if split is not None:
-        p, sel = split[0], split[1]
-    return _analysis.emerging_wards(p, sel, stats)
+    return uploads.emerging_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]
