@@ -10,10 +10,13 @@ import hashlib
 import json
 import platform
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 PACKAGES = (
     "geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "scipy", "libpysal",
@@ -101,3 +104,31 @@ def write_manifest(manifest: dict[str, Any], path: Path) -> Path:
     path.write_text(json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n",
                     encoding="utf-8")
     return path
+
+
+def jsonable(obj: Any) -> Any:
+    """Return mappings, sequences and numpy scalars as plain JSON-ready objects.
+
+    Parameters
+    ----------
+    obj
+        Parameters or results (dicts, lists, tuples, numpy scalars, plain values).
+
+    Returns
+    -------
+    object
+        The same structure with string keys, lists for sequences and Python scalars.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({1: (np.int64(2), np.float64(0.5))})
+    {'1': [2, 0.5]}
+    """
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj

@@ -33,6 +33,7 @@ from hotspots import backtest as bt
 from hotspots import grid as gridmod
 from hotspots import patrol
 from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError
+from hotspots.config import jsonable
 from hotspots.join import Reconciliation
 from hotspots.kde import KDEResult, kde_on_grid
 from hotspots.periods import check_month, month_range, shift_month
@@ -1075,8 +1076,8 @@ def main(a: argparse.Namespace) -> int:
                                  "grid": pa.spec.to_dict(), "list_period": list(pa.list_months),
                                  "method": pa.method, "method_reason": pa.method_reason,
                                  "kde": {"bandwidth_m": pa.kde.bandwidth, "rule": pa.kde.rule},
-                                 "gi_star": _jsonable(pa.gi_params),
-                                 "backtest": _jsonable(pa.backtest.params) if pa.backtest
+                                 "gi_star": jsonable(pa.gi_params),
+                                 "backtest": jsonable(pa.backtest.params) if pa.backtest
                                  else None,
                                  "reconciliation": pa.reconciliation.to_row(),
                                  "seed": params.seed})
@@ -1087,14 +1088,6 @@ def main(a: argparse.Namespace) -> int:
     return 0
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
 
 
 def _print_summary(pa: PatrolAnalysis) -> None:

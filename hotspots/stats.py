@@ -31,6 +31,7 @@ from scipy import stats as sps
 from hotspots import _perm
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots._validate import Report
+from hotspots.config import jsonable
 from hotspots.weights import SpatialWeights, WeightsKind, build_weights, subset_weights
 
 # One documented wording scale for |rho|, used on every page and export.
@@ -280,7 +281,7 @@ class MoranResult:
         out: dict[str, Any] = {k: getattr(self, k) for k in (
             "I", "EI", "z_norm", "z_rand", "z_sim", "p_norm", "p_rand", "p_sim", "EI_sim",
             "se_sim", "n")}
-        out["params"] = _plain(self.params)
+        out["params"] = jsonable(self.params)
         return out
 
     @property
@@ -507,7 +508,7 @@ def _moran(y: np.ndarray, sw: SpatialWeights, opts: _Opts, statistic: str,
                                  opts.permutations, opts.alternative)[0])
     ei_sim, se_sim = float(sims.mean()), float(sims.std())
     z_norm, z_rand = (value - ei) / math.sqrt(v_norm), (value - ei) / math.sqrt(v_rand)
-    params = {"statistic": statistic, **extra, "weights": _plain(sw.params),
+    params = {"statistic": statistic, **extra, "weights": jsonable(sw.params),
               **{k: v for k, v in opts.params().items() if not k.startswith(("correction",
                                                                                "alpha"))},
               "p_norm": "normal approximation, " + opts.alternative}
@@ -665,7 +666,7 @@ def _p_and_q(n_ge: np.ndarray, n_le: np.ndarray, tested: np.ndarray,
 def _local_params(statistic: str, definition: str, sw: SpatialWeights, opts: _Opts,
                   tested: np.ndarray, significant: np.ndarray) -> Mapping[str, Any]:
     return MappingProxyType({
-        "statistic": statistic, "definition": definition, "weights": _plain(sw.params),
+        "statistic": statistic, "definition": definition, "weights": jsonable(sw.params),
         **opts.params(), "n_areas": int(sw.n), "n_tested": int(tested.sum()),
         "n_significant": int(significant.sum()),
     })
@@ -985,15 +986,6 @@ def _terciles(v: np.ndarray, ok: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- table
 
 
-def _plain(obj: Any) -> Any:
-    """Return mappings, sequences and numpy scalars as plain JSON-ready objects."""
-    if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
 
 
 def _table_weights(areas: gpd.GeoDataFrame, weights: SpatialWeights | str, *, k: int,
@@ -1156,7 +1148,7 @@ def hotspot_table(
     lisa = _lisa_frame(y, y, sw, sims, opts, "lisa", "local Moran (LISA)", _LISA_DEF)
     params: dict[str, Any] = {
         "value_col": value_col, "imd_col": imd_col, "population_col": population_col,
-        **opts.params(), "weights": _plain(sw.params), "n_areas": int(sw_all.n),
+        **opts.params(), "weights": jsonable(sw.params), "n_areas": int(sw_all.n),
         "n_with_data": int(sw.n), "no_data": sw_all.ids.difference(sw.ids).tolist(),
         "global_moran": _moran(y, sw, opts, "Moran's I", {}).to_dict(),
         "gi_star": _local_summary(gi), "lisa": _local_summary(lisa),
@@ -1174,7 +1166,7 @@ def hotspot_table(
 
 
 def _local_summary(res: LocalResult) -> dict[str, Any]:
-    return {k: v for k, v in _plain(res.params).items() if k in (
+    return {k: v for k, v in jsonable(res.params).items() if k in (
         "statistic", "definition", "n_tested", "n_significant")}
 
 

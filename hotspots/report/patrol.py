@@ -26,6 +26,7 @@ import shapely
 from hotspots import grid as gridmod
 from hotspots import periods, pipeline, staticmaps
 from hotspots._errors import InputDataError
+from hotspots.config import jsonable
 from hotspots.patrol_analysis import (
     METHOD_LABELS,
     PatrolAnalysis,
@@ -577,14 +578,6 @@ def patrol_manifest(section: PatrolSection | None, status: tuple[bool, str]) -> 
         "reconciliation": pa.reconciliation.to_row(),
         "patrol_cells": [str(c) for c in pa.patrol["cell_id"]],
     }
-    return _jsonable(out)
+    return jsonable(out)
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
