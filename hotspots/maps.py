@@ -260,28 +260,10 @@ def choropleth(
 
     fill_by_id = _fill_by_id(areas, classification, colours, id_col)
     m = _offline_map(areas, basemap)
-    if geometry is not None:
-        StaticWardLayer(areas, geometry, tooltip_fields, list(fill_by_id.values()),
-                        id_col=id_col, attribution=attribution).add_to(m)
-    else:
-        data = _feature_collection(areas, list(tooltip_fields), list(fill_by_id))
-        folium.GeoJson(
-            data,
-            name="areas",
-            style_function=_FillById(fill_by_id),
-            highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
-            tooltip=_tooltip(tooltip_fields) if len(areas) else None,
-            attribution=html.escape(attribution) if attribution else None,
-        ).add_to(m)
-    if borough_outlines is not None and len(borough_outlines):
-        if outline_geometry is not None:
-            _StaticOutlineLayer(borough_outlines, outline_geometry).add_to(m)
-        else:
-            _outline_layer(borough_outlines).add_to(m)
-        if borough_labels:
-            _borough_label_layer(borough_outlines).add_to(m)
-            cast(Figure, m.get_root()).header.add_child(folium.Element(_LABEL_CSS),
-                                                        name="hs_borough_labels")
+    _add_area_layers(m, areas, tooltip_fields, fill_by_id, id_col=id_col,
+                     attribution=attribution, geometry=geometry,
+                     borough_outlines=borough_outlines, outline_geometry=outline_geometry,
+                     borough_labels=borough_labels)
     if title or badge:
         _MapTitle(title or "", badge).add_to(m)
     has_value = areas[value_col].notna().to_numpy()
@@ -315,6 +297,47 @@ def _data_bounds(areas: gpd.GeoDataFrame, has_value: np.ndarray
         return full
     dy, dx = max(n - s, 1e-4) * FIT_MARGIN, max(e - w, 1e-4) * FIT_MARGIN
     return (max(s - dy, fs), max(w - dx, fw)), (min(n + dy, fn), min(e + dx, fe))
+
+
+def _add_area_layers(
+    m: folium.Map,
+    areas: gpd.GeoDataFrame,
+    tooltip_fields: Mapping[str, str],
+    fill_by_id: Mapping[str, str],
+    *,
+    id_col: str,
+    attribution: str | None,
+    geometry: StaticGeometry | None,
+    borough_outlines: gpd.GeoDataFrame | None,
+    outline_geometry: StaticGeometry | None,
+    borough_labels: bool,
+) -> None:
+    """Add the filled areas, borough outlines and labels: served geometry or inline.
+
+    One place for every ward map (the measure and IMD maps here, the Gi*, LISA
+    and bivariate maps in :mod:`hotspots.statmaps`).
+    """
+    if geometry is not None:
+        StaticWardLayer(areas, geometry, tooltip_fields, list(fill_by_id.values()),
+                        id_col=id_col, attribution=attribution).add_to(m)
+    else:
+        folium.GeoJson(
+            _feature_collection(areas, list(tooltip_fields), list(fill_by_id)),
+            name="areas",
+            style_function=_FillById(dict(fill_by_id)),
+            highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
+            tooltip=_tooltip(tooltip_fields) if len(areas) else None,
+            attribution=html.escape(attribution) if attribution else None,
+        ).add_to(m)
+    if borough_outlines is not None and len(borough_outlines):
+        if outline_geometry is not None:
+            _StaticOutlineLayer(borough_outlines, outline_geometry).add_to(m)
+        else:
+            _outline_layer(borough_outlines).add_to(m)
+        if borough_labels:
+            _borough_label_layer(borough_outlines).add_to(m)
+            cast(Figure, m.get_root()).header.add_child(folium.Element(_LABEL_CSS),
+                                                        name="hs_borough_labels")
 
 
 def legend_html(

@@ -32,28 +32,19 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Figure, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 
 from hotspots.classify import NO_DATA_COLOUR
 from hotspots.maps import (
-    _HIGHLIGHT_STYLE,
-    _LABEL_CSS,
     BASEMAPS,
     SYNTHETIC_BADGE,
     Basemap,
     StaticGeometry,
-    StaticWardLayer,
-    _borough_label_layer,
+    _add_area_layers,
     _bounds,
-    _ConstantStyle,
-    _feature_collection,
-    _FillById,
     _MapTitle,
     _offline_map,
-    _outline_layer,
-    _StaticOutlineLayer,
-    _tooltip,
     ward_map_frame,
 )
 from hotspots.stats import GI_LEVELS, NO_DATA, NO_NEIGHBOURS, TERCILE_WORDS
@@ -439,27 +430,10 @@ def _class_map(
         raise ValueError(f"basemap must be one of {sorted(BASEMAPS)}; got {basemap!r}")
     ids = frame["area_code"].astype(str).tolist()
     m = _offline_map(frame, basemap)
-    if geometry is not None:
-        StaticWardLayer(frame, geometry, fields, list(colours),
-                        attribution=attribution).add_to(m)
-    else:
-        folium.GeoJson(
-            _feature_collection(frame, list(fields), ids),
-            name="areas",
-            style_function=_FillById(dict(zip(ids, colours, strict=True))),
-            highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
-            tooltip=_tooltip(fields) if len(frame) else None,
-            attribution=html.escape(attribution) if attribution else None,
-        ).add_to(m)
-    if borough_outlines is not None and len(borough_outlines):
-        if outline_geometry is not None:
-            _StaticOutlineLayer(borough_outlines, outline_geometry).add_to(m)
-        else:
-            _outline_layer(borough_outlines).add_to(m)
-        if borough_labels:
-            _borough_label_layer(borough_outlines).add_to(m)
-            cast(Figure, m.get_root()).header.add_child(folium.Element(_LABEL_CSS),
-                                                        name="hs_borough_labels")
+    _add_area_layers(m, frame, fields, dict(zip(ids, colours, strict=True)),
+                     id_col="area_code", attribution=attribution, geometry=geometry,
+                     borough_outlines=borough_outlines, outline_geometry=outline_geometry,
+                     borough_labels=borough_labels)
     if badge:
         _MapTitle("", badge).add_to(m)
     (south, west), (north, east) = _bounds(frame)

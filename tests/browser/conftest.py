@@ -16,7 +16,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -59,18 +61,23 @@ def chromium_path() -> Path:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def server(chromium_path: Path) -> Iterator[str]:
-    """Start ``streamlit run dashboard.py`` on a free localhost port; yield its URL.
+def is_local(url: str) -> bool:
+    """True for a request that stays on this machine (127.0.0.1, localhost, data:, blob:)."""
+    parts = urlsplit(url)
+    if parts.scheme in {"data", "blob", "about"}:
+        return True
+    return parts.hostname in {"127.0.0.1", "localhost"}
 
-    Depends on ``chromium_path`` so that no server starts when the browser tests skip.
-    """
+
+@contextmanager
+def serve_app(script: Path, log_name: str) -> Iterator[str]:
+    """Run ``streamlit run script`` on a free localhost port; yield its URL, then stop it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "streamlit-server.log").open("w")
+    log = (ARTIFACTS / log_name).open("w")
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
@@ -95,6 +102,16 @@ def server(chromium_path: Path) -> Iterator[str]:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path: Path) -> Iterator[str]:
+    """Start ``streamlit run dashboard.py`` on a free localhost port; yield its URL.
+
+    Depends on ``chromium_path`` so that no server starts when the browser tests skip.
+    """
+    with serve_app(ROOT / "dashboard.py", "streamlit-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

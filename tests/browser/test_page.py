@@ -13,11 +13,10 @@ import json
 import os
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, ROOT
+from tests.browser.conftest import ARTIFACTS, ROOT, is_local
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +34,6 @@ def _expected_wards() -> int:
     return len(layer["features"])
 
 
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in {"data", "blob", "about"}:
-        return True
-    return parts.hostname in {"127.0.0.1", "localhost"}
-
-
 @pytest.fixture()
 def offline_page(browser):  # type: ignore[no-untyped-def]
     """A page whose context aborts (and records) every request not to this machine."""
@@ -49,7 +41,7 @@ def offline_page(browser):  # type: ignore[no-untyped-def]
     blocked: list[str] = []
 
     def guard(route):  # type: ignore[no-untyped-def]
-        if _is_local(route.request.url):
+        if is_local(route.request.url):
             route.continue_()
         else:
             blocked.append(route.request.url)
@@ -297,6 +289,6 @@ def test_pair_pans_together_and_a_click_opens_the_ward(server, browser):  # type
         assert heading.inner_text().startswith(f"{name}, ") and borough in heading.inner_text()
         page.screenshot(path=str(ARTIFACTS / "page-drilldown-click.png"))
         assert errors == []
-        assert all(_is_local(u) for u in requests), [u for u in requests if not _is_local(u)]
+        assert all(is_local(u) for u in requests), [u for u in requests if not is_local(u)]
     finally:
         context.close()

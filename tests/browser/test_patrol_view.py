@@ -11,21 +11,16 @@ A full-page screenshot goes to ``test-artifacts/patrol-view.png``.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from hotspots import pipeline
 from hotspots.patrol_analysis import PatrolParams, analyse_patrol, rejected_from_meta
-from tests.browser.conftest import ARTIFACTS, ROOT, STARTUP_TIMEOUT_S, _free_port, _healthy
+from tests.browser.conftest import ARTIFACTS, ROOT, is_local, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -37,34 +32,9 @@ TIMEOUT_MS = 90_000
 
 @pytest.fixture(scope="module")
 def harness_server(chromium_path: Path) -> Iterator[str]:
-    """Serve the patrol harness on 127.0.0.1 (its own server: the page may not be wired yet)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "patrol-harness-server.log").open("w")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(HARNESS), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(url):
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}; see {log.name}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {STARTUP_TIMEOUT_S:.0f} s")
-            time.sleep(0.25)
+    """Serve the patrol harness on 127.0.0.1 (its own server, beside the page's)."""
+    with serve_app(HARNESS, "patrol-harness-server.log") as url:
         yield url
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +43,6 @@ def expected():
     return analyse_patrol(pack.points, pack.areas, pack.meta["points_boroughs"],
                           PatrolParams(seed=pack.meta["seed"]),
                           rejected=rejected_from_meta(pack.meta))
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"data", "blob", "about"} or parts.hostname in {"127.0.0.1",
-                                                                             "localhost"}
 
 
 def test_patrol_view_draws_every_cell_legend_and_list(harness_server, browser, expected):
@@ -127,6 +91,6 @@ def test_patrol_view_draws_every_cell_legend_and_list(harness_server, browser, e
         page.screenshot(path=str(ARTIFACTS / "patrol-view.png"), full_page=True)
     finally:
         context.close()
-    outside = [u for u in requests if not _is_local(u)]
+    outside = [u for u in requests if not is_local(u)]
     assert outside == [], f"requests left the machine: {outside[:5]}"
     assert errors == [], errors

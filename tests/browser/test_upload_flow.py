@@ -11,14 +11,13 @@ from __future__ import annotations
 import io
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
 
 from hotspots import pipeline
 from hotspots.classify import NO_DATA_COLOUR
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, is_local
 
 pytestmark = pytest.mark.browser
 
@@ -53,12 +52,6 @@ def _files(folder: Path) -> dict[str, Path]:
     sheet = folder / "partner_referrals.xlsx"
     sheet.write_bytes(buf.getvalue())
     return {"police": police, "wrong": wrong, "sheet": sheet}
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"data", "blob", "about"} or parts.hostname in {"127.0.0.1",
-                                                                             "localhost"}
 
 
 def test_upload_flow_in_the_browser(server, browser, tmp_path):  # type: ignore[no-untyped-def]
@@ -113,7 +106,7 @@ def test_upload_flow_in_the_browser(server, browser, tmp_path):  # type: ignore[
         page.set_viewport_size({"width": 1600, "height": 2800})
         time.sleep(1)  # let the maps settle at the new size
         page.screenshot(path=str(ARTIFACTS / "page-uploads.png"))
-        outside = [u for u in requests if not _is_local(u)]
+        outside = [u for u in requests if not is_local(u)]
         assert outside == [], f"requests left the machine: {outside[:5]}"
         assert errors == [], errors
     finally:

@@ -39,7 +39,7 @@ from scipy import stats as sps
 
 from hotspots import analysis, pipeline, viewdata
 from hotspots.maps import SYNTHETIC_BADGE
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, is_local
 
 pytestmark = pytest.mark.browser
 
@@ -110,12 +110,6 @@ class Dash:
     page: object
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"data", "blob", "about"} or parts.hostname in {"127.0.0.1",
-                                                                             "localhost"}
 
 
 def _pick(page, scope, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
@@ -261,7 +255,7 @@ def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 def _page_ok(d: Dash) -> None:
     """No request left the machine, no script error, no Streamlit exception box."""
-    outside = [u for u in d.requests if not _is_local(u)]
+    outside = [u for u in d.requests if not is_local(u)]
     assert outside == [], f"requests left the machine: {outside[:5]}"
     assert d.errors == [], d.errors
     assert d.page.locator('[data-testid="stException"]').count() == 0
