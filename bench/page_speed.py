@@ -229,16 +229,19 @@ def lap(name, t0):
     out[name] = time.perf_counter() - t0
     return time.perf_counter()
 t = time.perf_counter()
-from hotspots import maps, pipeline, statmaps, uploads
-from hotspots.analysis import StatsParams
-from hotspots.classify import SCHEMES
+from hotspots.maps import web as maps
+from hotspots.pipeline import pack as pipeline
+from hotspots.maps import statmaps as statmaps
+from hotspots.pipeline import uploads as uploads
+from hotspots.pipeline.analysis import StatsParams
+from hotspots.maps.classify import SCHEMES
 from streamlit_folium import st_folium
 from ui import mapview
 t = lap("imports (hotspots, folium, esda, streamlit_folium)", t)
 pack = pipeline.load_pack()
 _ = pack.web_areas, pack.boroughs_web
 t = lap("pack load + web layers", t)
-from hotspots.assets import write_static_geometry
+from hotspots.maps.assets import write_static_geometry
 geo = maps.StaticGeometry(write_static_geometry(sys.argv[1], "wards",
                           maps.ward_geometry_json(pack.web_areas)), maps.GEOMETRY_PROPERTIES)
 lines = maps.StaticGeometry(write_static_geometry(sys.argv[1], "boroughs",

@@ -133,7 +133,8 @@ def _lsoa_rounds(recs: pd.DataFrame, lsoa: gpd.GeoDataFrame, repeats: int,
     ratio compares runs made seconds apart. Returns ``{name: [(wall, cpu), ...]}`` and
     the last reconciliation.
     """
-    from hotspots import _locate, join
+    from hotspots.areas import join as join
+    from hotspots.areas import locate as _locate
 
     runs: dict = {}
     rec = None
@@ -168,7 +169,7 @@ def _report_rounds(runs: dict, scale: float, indent: str) -> None:
 
 
 def part_a(repeats: int = 3) -> None:
-    from hotspots import grid
+    from hotspots.patrol import grid as grid
 
     lsoa = _areas(LONDON_LSOA, "LSOA21CD")
     g, spec = grid.make_grid(lsoa)
@@ -208,7 +209,8 @@ def part_b(repeats: int = 1, sample: int = 600_000) -> None:
 
 
 def part_c() -> None:
-    from hotspots import grid, patrol
+    from hotspots.patrol import cells as patrol
+    from hotspots.patrol import grid as grid
 
     lsoa = _areas(LONDON_LSOA, "LSOA21CD")
     recs = synthetic_points(lsoa, 1_000_000, map_points=120_000)

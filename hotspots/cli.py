@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--config", type=Path, required=True,
                     help="board-pack config (see report.example.toml)")
     rp.add_argument("--out", type=Path, help="output folder (overrides the config's 'output')")
-    from hotspots import patrol_analysis
+    from hotspots.patrol import analysis as patrol_analysis
 
     pp = sub.add_parser(
         "patrol", help="street-scale patrol hotspots: grid, KDE, Gi*, patrol list, backtest")
@@ -84,7 +84,7 @@ def _add_assume_crs(group) -> None:  # type: ignore[no-untyped-def]
 
 
 def _pack(a: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from hotspots import pipeline
+    from hotspots.pipeline import pack as pipeline
 
     if a.areas is not None:
         return pipeline.assemble_pack(
@@ -118,7 +118,8 @@ def default_period(months: list[str], month_from: str | None, month_to: str | No
 
 
 def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untyped-def]
-    from hotspots import analysis, privacy
+    from hotspots import privacy
+    from hotspots.pipeline import analysis as analysis
 
     p = analysis.StatsParams(weights=a.weights, k=a.k, threshold=a.threshold,
                              permutations=a.permutations, seed=a.seed, correction=a.correction,
@@ -183,8 +184,8 @@ def _write_manifest(a: argparse.Namespace, pack, sel, extra=None) -> None:  # ty
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    from hotspots import pipeline
     from hotspots._errors import InputDataError
+    from hotspots.pipeline import pack as pipeline
 
     a = _parser().parse_args(argv)
     try:
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return report.main(a)
         if a.command == "patrol":
-            from hotspots import patrol_analysis
+            from hotspots.patrol import analysis as patrol_analysis
 
             return patrol_analysis.main(a)
         pack = _pack(a)

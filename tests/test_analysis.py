@@ -7,7 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from hotspots import analysis, cli, pipeline
+from hotspots import cli
+from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import pack as pipeline
 
 FAST = analysis.StatsParams(permutations=99, seed=7)
 
@@ -111,7 +113,8 @@ def test_cli_analyse_emerging_writes_per_ward_classes(tmp_path, capsys, pack):
 
 def test_emerging_wards_equal_an_independent_series(pack):
     """Per-ward emerging hot spots equal a series rebuilt by hand from the pack."""
-    from hotspots import emerging, weights
+    from hotspots.stats import emerging as emerging
+    from hotspots.stats import weights as weights
 
     m = pack.months
     p = analysis.StatsParams(permutations=99, seed=3)

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hotspots import pipeline, uploads
-from hotspots.assets import MAP_SYNC_JS_URL
+from hotspots.maps.assets import MAP_SYNC_JS_URL
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline import uploads as uploads
 from ui.mapview import CLICK_OBJECTS, clicked_area
 from ui.panels import SYNTHETIC_TEXT
 from ui.sidebar import PACK_ENV, pack_folder
@@ -405,7 +406,7 @@ def test_statistics_apply_only_on_submit(pack):
 
 
 def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
-    from hotspots import patrol_analysis as pa_mod
+    from hotspots.patrol import analysis as pa_mod
     from ui.patrol import VIEWS
     from ui.sidebar import WARD_ONLY_NOTE
 

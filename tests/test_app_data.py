@@ -21,8 +21,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hotspots import maps, pipeline, uploads
-from hotspots.classify import classify
+from hotspots.maps import web as maps
+from hotspots.maps.classify import classify
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline import uploads as uploads
 from ui import data, sidebar
 from ui.panels import SYNTHETIC_TEXT
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from hotspots import association as A
 from hotspots._errors import ColumnMappingError, InputDataError
-from hotspots.stats import spearman
+from hotspots.stats import association as A
+from hotspots.stats.spatial import spearman
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hotspots._errors import InputDataError
-from hotspots.backtest import (
+from hotspots.patrol.backtest import (
     area_share,
     baseline_methods,
     hit_rate,

@@ -6,8 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import analysis, charts, privacy, trends, viewdata
+from hotspots import privacy
+from hotspots.maps import charts as charts
 from hotspots.periods import custom_period
+from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import viewdata as viewdata
+from hotspots.stats import trends as trends
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
 PERIOD = ("2025-04", "2026-03")

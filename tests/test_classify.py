@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.classify import (
+from hotspots.maps.classify import (
     MASKED_COLOUR,
     MASKED_INDEX,
     NO_DATA_COLOUR,
@@ -189,7 +189,7 @@ def _saturation(colour: str) -> float:
 
 
 def test_suppressed_colour_is_distinct_from_every_class_and_no_data():
-    from hotspots.maps import MAP_PALETTES, map_palette
+    from hotspots.maps.web import MAP_PALETTES, map_palette
 
     assert _contrast("#ffffff", "#000000") == pytest.approx(21.0)  # the WCAG scale
     # The old pale masked colour was barely apart from the lightest YlOrRd class.

@@ -11,7 +11,7 @@ from scipy import stats as sps
 from shapely.geometry import box
 
 from hotspots._errors import InputDataError
-from hotspots.emerging import (
+from hotspots.stats.emerging import (
     CATEGORIES,
     classify_emerging,
     emerging_hotspots,
@@ -19,8 +19,8 @@ from hotspots.emerging import (
     mann_kendall,
     mann_kendall_table,
 )
-from hotspots.stats import local_gi_star
-from hotspots.weights import build_weights
+from hotspots.stats.spatial import local_gi_star
+from hotspots.stats.weights import build_weights
 
 H, C, N = "hot", "cold", "ns"
 

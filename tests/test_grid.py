@@ -9,8 +9,10 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from hotspots import _locate, grid, join
 from hotspots._errors import CRSError, InputDataError
+from hotspots.areas import join as join
+from hotspots.areas import locate as _locate
+from hotspots.patrol import grid as grid
 
 
 def _records(xy, months=None) -> pd.DataFrame:

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from hotspots import _perm, stats, weights
 from hotspots._errors import ColumnMappingError, InputDataError
+from hotspots.stats import permutation as _perm
+from hotspots.stats import spatial as stats
+from hotspots.stats import weights as weights
 
 # 3 x 3 rook lattice, positions 0..8 row by row from the bottom left:
 #   6 7 8

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError
-from hotspots.io import (
+from hotspots.io.readers import (
     POLICE_FRAME_COLUMNS,
     ColumnMap,
     load_mapping,

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from hotspots import join
 from hotspots._errors import CRSError, InputDataError
+from hotspots.areas import join as join
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from hotspots import grid, kde
+from hotspots.patrol import grid as grid
+from hotspots.patrol import kde as kde
 
 
 def _brute(points, targets, h, w=None):

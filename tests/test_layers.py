@@ -42,7 +42,7 @@ def _rel(p: Path) -> str:
 
 def test_sources_found():
     rels = {_rel(p) for p in _sources()}
-    assert "hotspots/classify.py" in rels and "hotspots/maps.py" in rels
+    assert "hotspots/maps/classify.py" in rels and "hotspots/maps/web.py" in rels
 
 
 @pytest.mark.parametrize("path", _sources(), ids=_rel)

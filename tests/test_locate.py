@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from hotspots import _locate
+from hotspots.areas import locate as _locate
 
 
 def _layer(seed: int, n: int = 80) -> gpd.GeoDataFrame:

@@ -15,9 +15,9 @@ import pytest
 from shapely.geometry import box
 
 from hotspots._errors import CRSError
-from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
-from hotspots.classify import MASKED_COLOUR, NO_DATA_COLOUR, classify, palette
-from hotspots.maps import BASEMAPS, choropleth, legend_html
+from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from hotspots.maps.classify import MASKED_COLOUR, NO_DATA_COLOUR, classify, palette
+from hotspots.maps.web import BASEMAPS, choropleth, legend_html
 
 EVIL = "<script>alert(1)</script>"
 TOOLTIP = {"area_name": "Ward", "borough_name": "Borough", "value_display": "Value", "rank": "Rank"}
@@ -239,7 +239,7 @@ def test_input_frame_not_mutated(wards):
 
 
 def test_static_assets_copied_once_and_repaired(tmp_path):
-    from hotspots.assets import (
+    from hotspots.maps.assets import (
         LEAFLET_FILES,
         VENDOR_SUBDIR,
         ensure_static_assets,
@@ -261,7 +261,7 @@ def test_static_assets_copied_once_and_repaired(tmp_path):
 
 
 def test_asset_urls_match_static_serving_paths():
-    from hotspots.assets import VENDOR_SUBDIR
+    from hotspots.maps.assets import VENDOR_SUBDIR
 
     # Streamlit serves <app folder>/static/<path> at /app/static/<path>.
     assert LEAFLET_JS_URL == "/app/" + (VENDOR_SUBDIR / "leaflet.js").as_posix()
@@ -289,7 +289,7 @@ def ward_table(wards) -> pd.DataFrame:
 
 
 def test_measure_panel_hides_small_counts(wards, ward_table):
-    from hotspots.maps import SYNTHETIC_BADGE, measure_panel
+    from hotspots.maps.web import SYNTHETIC_BADGE, measure_panel
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     p = measure_panel(web, ward_table, title="Referrals", value_label="Referrals",
@@ -306,7 +306,7 @@ def test_measure_panel_hides_small_counts(wards, ward_table):
 
 
 def test_measure_panel_crime_is_not_suppressed(wards, ward_table):
-    from hotspots.maps import measure_panel
+    from hotspots.maps.web import measure_panel
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     p = measure_panel(web, ward_table, title="Crime", value_label="Crimes", integer=True,
@@ -316,7 +316,7 @@ def test_measure_panel_crime_is_not_suppressed(wards, ward_table):
 
 
 def test_imd_panel_legend_states_reference_and_falls_back_from_user_bins(wards, ward_table):
-    from hotspots.maps import imd_panel
+    from hotspots.maps.web import imd_panel
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     p = imd_panel(web, ward_table, scheme="user_defined", k=4, reference="London wards")
@@ -331,7 +331,12 @@ def test_imd_panel_legend_states_reference_and_falls_back_from_user_bins(wards, 
 
 
 def test_static_assets_write_the_map_sync_script(tmp_path):
-    from hotspots.assets import MAP_SYNC_FILE, MAP_SYNC_JS, MAP_SYNC_JS_URL, ensure_static_assets
+    from hotspots.maps.assets import (
+        MAP_SYNC_FILE,
+        MAP_SYNC_JS,
+        MAP_SYNC_JS_URL,
+        ensure_static_assets,
+    )
 
     ensure_static_assets(tmp_path)
     sync = tmp_path / MAP_SYNC_FILE
@@ -345,8 +350,8 @@ def test_static_assets_write_the_map_sync_script(tmp_path):
 
 
 def test_synced_pair_moves_layers_and_loads_only_local_scripts(wards, ward_table):
-    from hotspots.assets import MAP_SYNC_JS_URL
-    from hotspots.maps import SyncedMaps, imd_panel, measure_panel, synced_pair
+    from hotspots.maps.assets import MAP_SYNC_JS_URL
+    from hotspots.maps.web import SyncedMaps, imd_panel, measure_panel, synced_pair
 
     web = wards.to_crs("EPSG:4326")
     left = measure_panel(web, ward_table, title="Referrals", value_label="Referrals",
@@ -384,7 +389,7 @@ def test_numpy_quantiles_and_equal_intervals_equal_mapclassify(kind, k):
 
     import mapclassify
 
-    from hotspots.classify import SCHEMES
+    from hotspots.maps.classify import SCHEMES
 
     rng = np.random.default_rng(k)
     y = {"gamma": rng.gamma(2.0, 40.0, 704),
@@ -408,7 +413,7 @@ def test_page_import_does_not_import_mapclassify():
 
     code = ("import sys, pandas as pd\n"
             "import ui.cache, ui.panels, ui.views, hotspots.maps\n"
-            "from hotspots.classify import classify\n"
+            "from hotspots.maps.classify import classify\n"
             "classify(pd.Series([1.0, 2, 3, 9]), scheme='quantiles', k=3)\n"
             "classify(pd.Series([1.0, 2, 3, 9]), scheme='equal_interval', k=3)\n"
             "print('mapclassify' in sys.modules)\n"
@@ -431,7 +436,7 @@ def _spec(page: str, fn: str) -> dict:
 
 
 def test_ward_geometry_file_holds_geometry_codes_and_names_only(wards):
-    from hotspots.maps import ward_geometry_json
+    from hotspots.maps.web import ward_geometry_json
 
     data = json.loads(ward_geometry_json(wards))
     feats = data["features"]
@@ -447,7 +452,7 @@ def test_ward_geometry_file_holds_geometry_codes_and_names_only(wards):
 
 
 def test_outline_geometry_file_is_lines_named_by_borough(boroughs):
-    from hotspots.maps import outline_geometry_json
+    from hotspots.maps.web import outline_geometry_json
 
     feats = json.loads(outline_geometry_json(boroughs))["features"]
     assert sorted(f["id"] for f in feats) == sorted(boroughs["borough_name"])
@@ -456,7 +461,7 @@ def test_outline_geometry_file_is_lines_named_by_borough(boroughs):
 
 
 def test_static_geometry_written_once_per_content(tmp_path):
-    from hotspots.assets import GEO_SUBDIR, GEO_URL_PREFIX, write_static_geometry
+    from hotspots.maps.assets import GEO_SUBDIR, GEO_URL_PREFIX, write_static_geometry
 
     url = write_static_geometry(tmp_path, "wards", b'{"a": 1}')
     assert url.startswith(GEO_URL_PREFIX + "wards-") and url.endswith(".json")
@@ -477,8 +482,8 @@ def test_geo_folder_is_ignored_by_git():
 
 
 def test_static_pair_sends_colours_and_tooltips_not_geometry(wards, ward_table, boroughs):
-    from hotspots.assets import MAP_SYNC_JS, MAP_SYNC_JS_URL
-    from hotspots.maps import (
+    from hotspots.maps.assets import MAP_SYNC_JS, MAP_SYNC_JS_URL
+    from hotspots.maps.web import (
         GEOMETRY_PROPERTIES,
         StaticGeometry,
         imd_panel,
@@ -519,7 +524,7 @@ def test_static_pair_sends_colours_and_tooltips_not_geometry(wards, ward_table, 
 
 
 def test_static_layer_text_cannot_break_out_of_the_script(wards, ward_table):
-    from hotspots.maps import StaticGeometry, measure_panel
+    from hotspots.maps.web import StaticGeometry, measure_panel
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     table = ward_table.assign(value_display=ward_table["value_display"].where(
@@ -541,7 +546,7 @@ def test_static_layer_text_cannot_break_out_of_the_script(wards, ward_table):
     ("Camden", "Camden"),
 ], ids=lambda v: v if isinstance(v, str) and " " not in v else None)
 def test_short_borough_names(name, short):
-    from hotspots.maps import short_borough_name
+    from hotspots.maps.web import short_borough_name
 
     assert short_borough_name(name) == short
 
@@ -622,7 +627,7 @@ def test_suppressed_legend_entry_first_without_a_zero_class():
 
 
 def test_synced_pair_starts_on_the_left_maps_fit():
-    from hotspots.maps import synced_pair
+    from hotspots.maps.web import synced_pair
 
     grid = _grid_4326()
     grid.loc[[0, 1], "value"] = [3.0, 5.0]

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
-from hotspots import backtest, grid, patrol
 from hotspots._errors import ColumnMappingError, InputDataError
+from hotspots.patrol import backtest as backtest
+from hotspots.patrol import cells as patrol
+from hotspots.patrol import grid as grid
 
 
 @pytest.fixture

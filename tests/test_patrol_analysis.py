@@ -13,10 +13,11 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
-from hotspots import backtest, grid, pipeline
 from hotspots._errors import InputDataError
-from hotspots.assets import LEAFLET_JS_URL
-from hotspots.patrol_analysis import (
+from hotspots.maps.assets import LEAFLET_JS_URL
+from hotspots.patrol import backtest as backtest
+from hotspots.patrol import grid as grid
+from hotspots.patrol.analysis import (
     PatrolParams,
     analyse_patrol,
     patrol_for_export,
@@ -24,6 +25,7 @@ from hotspots.patrol_analysis import (
     permutation_note,
     rejected_from_meta,
 )
+from hotspots.pipeline import pack as pipeline
 
 X0, Y0, S = 529_950.0, 180_000.0, 150.0  # origin on the national 150 m lattice
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from hotspots import cli, pipeline
+from hotspots import cli
+from hotspots.pipeline import pack as pipeline
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from libpysal.weights import W
 
-from hotspots import rates as R
 from hotspots._errors import ColumnMappingError, InputDataError
+from hotspots.stats import rates as R
 
 
 def _marshall(e, b, neighbourhoods):

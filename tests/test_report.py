@@ -17,7 +17,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from hotspots import disclosure, staticmaps
+from hotspots import disclosure
+from hotspots.maps import printmaps as staticmaps
 from hotspots.report import (
     MapTablePage,
     Table,

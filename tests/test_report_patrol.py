@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from hotspots.patrol_analysis import PatrolParams, analyse_patrol, rejected_from_meta
+from hotspots.patrol.analysis import PatrolParams, analyse_patrol, rejected_from_meta
 from hotspots.report import (
     ReportConfigError,
     build_patrol_section,

@@ -16,8 +16,8 @@ from matplotlib.legend import Legend
 from shapely.geometry import box
 
 from hotspots._errors import CRSError
-from hotspots.classify import MASKED_COLOUR, PALETTES, classify, palette
-from hotspots.staticmaps import (
+from hotspots.maps.classify import MASKED_COLOUR, PALETTES, classify, palette
+from hotspots.maps.printmaps import (
     DEFAULT_PALETTE,
     category_map,
     class_map,

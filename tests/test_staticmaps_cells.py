@@ -12,8 +12,8 @@ from matplotlib.colors import to_hex
 from matplotlib_scalebar.scalebar import ScaleBar
 from shapely.geometry import box
 
-from hotspots import staticmaps
 from hotspots._errors import CRSError
+from hotspots.maps import printmaps as staticmaps
 
 X0, Y0, SIZE = 530_000.0, 180_000.0, 100.0
 

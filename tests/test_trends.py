@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import trends as T
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots.periods import comparison_periods, custom_period, month_range, year_period
+from hotspots.stats import trends as T
 
 JAN, FEB = custom_period("2025-01", "2025-01"), custom_period("2025-02", "2025-02")
 AVAILABLE = ["2025-01", "2025-02"]

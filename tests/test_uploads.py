@@ -18,9 +18,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from hotspots import pipeline, uploads
 from hotspots._errors import InputDataError
-from hotspots.io import ColumnMap
+from hotspots.io.readers import ColumnMap
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline import uploads as uploads
 
 POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
                  "LSOA code,LSOA name,Crime type,Last outcome category,Context")
@@ -549,7 +550,7 @@ def test_police_upload_points_reach_the_patrol_view(police_pack, police_rows, ba
     """Every kept police.uk row becomes a patrol point once, with its lon/lat."""
     pts = police_pack.points
     assert pts is not None
-    from hotspots.io import read_police_uk
+    from hotspots.io.readers import read_police_uk
 
     res = read_police_uk(io.BytesIO(_police_csv(police_rows)), label="a.csv")
     assert len(pts) == len(res.frame)
@@ -578,7 +579,7 @@ def test_uploaded_points_get_their_own_note_and_a_short_source(base, police_rows
 
 def test_hotspot_maps_name_the_upload_like_the_ward_maps(police_pack):
     """analyse_for keeps the source's label, so the Gi*/LISA titles say "police.uk uploads"."""
-    from hotspots import analysis
+    from hotspots.pipeline import analysis as analysis
 
     sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
     wt = uploads.table_for(police_pack, sel)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hotspots import analysis, statmaps, viewdata
+from hotspots.maps import statmaps as statmaps
+from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import viewdata as viewdata
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
 PERIOD = ("2025-04", "2026-03")

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hotspots.emerging import NO_PATTERN
-from hotspots.maps import SYNTHETIC_BADGE
+from hotspots.maps.web import SYNTHETIC_BADGE
+from hotspots.stats.emerging import NO_PATTERN
 from ui.views import TABS
 
 HARNESS = Path(__file__).resolve().parent / "apps" / "views_harness.py"
@@ -167,7 +167,7 @@ def _cached_page() -> None:
     """The analysis tabs as the dashboard draws them: ui.cache and a cache key."""
     import streamlit as st
 
-    from hotspots import analysis as an
+    from hotspots.pipeline import analysis as an
     from ui import cache, views
 
     measure = st.selectbox("Measure", ["crime:all", "referrals:all"], key="measure")
@@ -185,7 +185,8 @@ def cached_app() -> AppTest:
 
 
 def _emerging_expected(measure: str) -> pd.DataFrame:
-    from hotspots import analysis, pipeline
+    from hotspots.pipeline import analysis as analysis
+    from hotspots.pipeline import pack as pipeline
 
     sel = pipeline.Selection(measure, "2025-04", "2026-03")
     return analysis.emerging_wards(pipeline.load_pack(), sel,

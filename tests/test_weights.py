@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, Polygon, box
 
-from hotspots import weights
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
+from hotspots.stats import weights as weights
 
 # 3 x 3 grid of unit squares, codes a..i row by row from the bottom left:
 #   g h i

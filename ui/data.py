@@ -24,9 +24,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from hotspots import pipeline, uploads
 from hotspots._errors import ColumnMappingError, InputDataError
-from hotspots.io import LAYOUT_NAMES, STANDARD_NAMES, ColumnMap
+from hotspots.io.readers import LAYOUT_NAMES, STANDARD_NAMES, ColumnMap
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline import uploads as uploads
 from ui import cache
 
 #: Session-state key of the test seam: ``{uploader key: [(file name, bytes), ...]}``.

@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from hotspots import patrol as patrol_mod
-from hotspots import patrol_analysis as pa_mod
-from hotspots.pipeline import Pack
+from hotspots.patrol import analysis as pa_mod
+from hotspots.patrol import cells as patrol_mod
+from hotspots.pipeline.pack import Pack
 from ui import mapview
 
 __all__ = ["CELL_SIZES", "PERMUTATION_CHOICES", "render_patrol"]

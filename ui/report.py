@@ -21,8 +21,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from hotspots import analysis, pipeline, report
+from hotspots import report
 from hotspots._errors import InputDataError
+from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import pack as pipeline
 
 __all__ = ["BuiltPack", "build_pack_bytes", "render_export"]
 

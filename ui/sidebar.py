@@ -9,9 +9,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from hotspots import analysis, periods, pipeline, uploads
-from hotspots.classify import SCHEMES
-from hotspots.maps import BASEMAPS, MAP_PALETTES
+from hotspots import periods
+from hotspots.maps.classify import SCHEMES
+from hotspots.maps.web import BASEMAPS, MAP_PALETTES
+from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline import uploads as uploads
 from hotspots.privacy import DEFAULT_THRESHOLD
 from ui import cache
 from ui.data import PACK_ENV, PERIOD_DEFAULT_KEY, PERIOD_SET_KEY, measure_months, pack_folder

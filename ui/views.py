@@ -20,11 +20,18 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
-from hotspots import analysis as analysis_mod
-from hotspots import charts, emerging, pipeline, privacy, statmaps, stats, uploads, viewdata
+from hotspots import privacy
 from hotspots._errors import InputDataError
-from hotspots.maps import SYNTHETIC_BADGE
+from hotspots.maps import charts as charts
+from hotspots.maps import statmaps as statmaps
+from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.periods import YearStart, get_year_start
+from hotspots.pipeline import analysis as analysis_mod
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline import uploads as uploads
+from hotspots.pipeline import viewdata as viewdata
+from hotspots.stats import emerging as emerging
+from hotspots.stats import spatial as stats
 from ui import cache, mapview
 
 __all__ = [

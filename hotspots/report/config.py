@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hotspots._errors import InputDataError
-from hotspots.analysis import StatsParams
-from hotspots.patrol_analysis import METHODS as PATROL_METHODS
-from hotspots.patrol_analysis import PatrolParams
+from hotspots.patrol.analysis import METHODS as PATROL_METHODS
+from hotspots.patrol.analysis import PatrolParams
 from hotspots.periods import YEAR_STARTS, check_month
+from hotspots.pipeline.analysis import StatsParams
 
 __all__ = [
     "COMPARISONS",

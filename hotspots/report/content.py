@@ -23,9 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hotspots import analysis as analysis_mod
-from hotspots import charts, periods, pipeline, trends, viewdata
+from hotspots import periods
+from hotspots.maps import charts as charts
+from hotspots.pipeline import analysis as analysis_mod
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline import viewdata as viewdata
 from hotspots.report.config import COMPARISONS, ReportConfig
+from hotspots.stats import trends as trends
 
 __all__ = [
     "Finding",

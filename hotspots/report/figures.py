@@ -17,8 +17,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hotspots import charts, periods, staticmaps, statmaps
-from hotspots.maps import SYNTHETIC_BADGE
+from hotspots import periods
+from hotspots.maps import charts as charts
+from hotspots.maps import printmaps as staticmaps
+from hotspots.maps import statmaps as statmaps
+from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.report.content import MeasureSection
 
 __all__ = ["MAP_PANEL_IN", "TREND_IN", "FigureSpec", "section_figures"]

@@ -23,17 +23,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots import grid as gridmod
-from hotspots import periods, pipeline, staticmaps
+from hotspots import periods
 from hotspots._errors import InputDataError
 from hotspots.config import jsonable
-from hotspots.patrol_analysis import (
+from hotspots.maps import printmaps as staticmaps
+from hotspots.patrol import grid as gridmod
+from hotspots.patrol.analysis import (
     METHOD_LABELS,
     PatrolAnalysis,
     analyse_patrol,
     permutation_note,
     rejected_from_meta,
 )
+from hotspots.pipeline import pack as pipeline
 from hotspots.report.config import ReportConfig
 from hotspots.report.content import Finding, Table
 from hotspots.report.figures import FigureSpec
@@ -486,7 +488,7 @@ def _method_rows(pa: PatrolAnalysis, pack: pipeline.Pack, cfg: ReportConfig,
                  "No backtest: too few months of points (see notes)."))
     rows.append(("Patrol list method", pa.method_reason + "."))
     if pa.params.harm is not None:
-        from hotspots.patrol import HARM_NOTE
+        from hotspots.patrol.cells import HARM_NOTE
 
         rows.append(("Harm weights", HARM_NOTE))
     rows.append(("Recorded crime only", "The cells hold police.uk street-level recorded crime. "

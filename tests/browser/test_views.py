@@ -37,8 +37,10 @@ import pytest
 from libpysal.graph import Graph
 from scipy import stats as sps
 
-from hotspots import analysis, pipeline, viewdata
-from hotspots.maps import SYNTHETIC_BADGE
+from hotspots.maps.web import SYNTHETIC_BADGE
+from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline import viewdata as viewdata
 from tests.browser.conftest import ARTIFACTS, is_local
 
 pytestmark = pytest.mark.browser

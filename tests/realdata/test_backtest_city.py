@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from boundaries.load import read_boundaries
-from hotspots import io
-from hotspots.backtest import baseline_methods, rolling_backtest
-from hotspots.emerging import CATEGORIES, emerging_hotspots
-from hotspots.grid import counts_by_cell, make_grid, points_to_cells
+from hotspots.io import readers as io
+from hotspots.patrol.backtest import baseline_methods, rolling_backtest
+from hotspots.patrol.grid import counts_by_cell, make_grid, points_to_cells
 from hotspots.periods import month_range
-from hotspots.weights import build_weights
+from hotspots.stats.emerging import CATEGORIES, emerging_hotspots
+from hotspots.stats.weights import build_weights
 
 pytestmark = pytest.mark.realdata
 
@@ -65,7 +65,7 @@ def test_city_backtest_top_5pct_pai(city):
 
 
 def test_city_backtest_with_patrol_scorers(city):
-    from hotspots.patrol import method_scorers
+    from hotspots.patrol.cells import method_scorers
 
     grid, counts, _ = city
     area = pd.Series(grid["cell_area_m2"].to_numpy(), index=grid["cell_id"])

@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import grid, io, join, patrol
+from hotspots.areas import join as join
+from hotspots.io import readers as io
+from hotspots.patrol import cells as patrol
+from hotspots.patrol import grid as grid
 
 pytestmark = pytest.mark.realdata
 

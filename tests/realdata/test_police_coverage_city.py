@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from boundaries import forces
-from hotspots import cli, pipeline
+from hotspots import cli
+from hotspots.pipeline import pack as pipeline
 
 pytestmark = pytest.mark.realdata
 

@@ -39,7 +39,8 @@ import pandas as pd
 import pytest
 
 from boundaries.load import read_boundaries
-from hotspots import stats, weights
+from hotspots.stats import spatial as stats
+from hotspots.stats import weights as weights
 
 pytestmark = pytest.mark.realdata
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hotspots import trends as T
 from hotspots._errors import InputDataError
-from hotspots.io import read_met_ward_crime
+from hotspots.io.readers import read_met_ward_crime
 from hotspots.periods import comparison_periods, month_range, year_period
+from hotspots.stats import trends as T
 
 pytestmark = pytest.mark.realdata
 

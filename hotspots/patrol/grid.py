@@ -39,7 +39,7 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
-from hotspots.join import (
+from hotspots.areas.join import (
     STATUS_OUTSIDE,
     STATUS_UNLOCATED,
     Reconciliation,
@@ -379,7 +379,7 @@ def _spec_of(grid: gpd.GeoDataFrame, spec: GridSpec | None) -> GridSpec:
 
 def _project(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """EPSG:27700 coordinates, projecting each distinct coordinate pair once."""
-    from hotspots._locate import project_xy
+    from hotspots.areas.locate import project_xy
 
     xy = np.empty(len(x), dtype=np.complex128)
     xy.real, xy.imag = x + 0.0, y + 0.0

@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from hotspots import _perm
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots._validate import Report
 from hotspots.config import jsonable
-from hotspots.weights import SpatialWeights, WeightsKind, build_weights, subset_weights
+from hotspots.stats import permutation as _perm
+from hotspots.stats.weights import SpatialWeights, WeightsKind, build_weights, subset_weights
 
 # One documented wording scale for |rho|, used on every page and export.
 # (Lower bound inclusive.) Based on the common Dancey & Reidy style bands.

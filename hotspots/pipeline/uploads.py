@@ -51,10 +51,13 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from hotspots import io, join, pipeline, privacy
+from hotspots import privacy
 from hotspots._errors import CRSError, InputDataError
 from hotspots._validate import REPORT_COLUMNS, ReadResult, Report
-from hotspots.io import LAYOUT_NAMES, ColumnMap
+from hotspots.areas import join as join
+from hotspots.io import readers as io
+from hotspots.io.readers import LAYOUT_NAMES, ColumnMap
+from hotspots.pipeline import pack as pipeline
 
 __all__ = [
     "COVERAGE_MIN_POINTS",
@@ -1456,7 +1459,7 @@ def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> An
     -------
     hotspots.analysis.Analysis
     """
-    from hotspots import analysis
+    from hotspots.pipeline import analysis as analysis
 
     split = _source_split(pack, sel)
     if split is None:
@@ -1482,7 +1485,7 @@ def emerging_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> p
     DataFrame
         One row per ward with data (see :func:`hotspots.analysis.emerging_wards`).
     """
-    from hotspots import analysis
+    from hotspots.pipeline import analysis as analysis
 
     split = _source_split(pack, sel)
     if split is not None:  # one crime source at a time, as analyse_for

@@ -72,8 +72,8 @@ import pandas as pd
 import pymannkendall
 
 from hotspots._errors import InputDataError
-from hotspots.stats import Correction, local_gi_star
-from hotspots.weights import SpatialWeights
+from hotspots.stats.spatial import Correction, local_gi_star
+from hotspots.stats.weights import SpatialWeights
 
 __all__ = [
     "CATEGORIES",

@@ -33,8 +33,8 @@ import pandas as pd
 
 from hotspots.periods import MONTH_NAMES, YearStart, YearStartKey, get_year_start
 from hotspots.privacy import DEFAULT_THRESHOLD, suppressed_mask
-from hotspots.stats import competition_rank, spearman
-from hotspots.trends import change_words
+from hotspots.stats.spatial import competition_rank, spearman
+from hotspots.stats.trends import change_words
 
 __all__ = [
     "FALL_COLOUR",

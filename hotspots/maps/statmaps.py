@@ -35,8 +35,8 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
-from hotspots.classify import NO_DATA_COLOUR
-from hotspots.maps import (
+from hotspots.maps.classify import NO_DATA_COLOUR
+from hotspots.maps.web import (
     BASEMAPS,
     SYNTHETIC_BADGE,
     Basemap,
@@ -47,7 +47,7 @@ from hotspots.maps import (
     _offline_map,
     ward_map_frame,
 )
-from hotspots.stats import GI_LEVELS, NO_DATA, NO_NEIGHBOURS, TERCILE_WORDS
+from hotspots.stats.spatial import GI_LEVELS, NO_DATA, NO_NEIGHBOURS, TERCILE_WORDS
 
 __all__ = [
     "BIVARIATE_COLOURS",

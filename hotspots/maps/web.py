@@ -30,8 +30,8 @@ from folium.template import Template
 from shapely.ops import polylabel
 
 from hotspots._errors import CRSError
-from hotspots.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_LAYERS_JS_URL, MAP_SYNC_JS_URL
-from hotspots.classify import (
+from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_LAYERS_JS_URL, MAP_SYNC_JS_URL
+from hotspots.maps.classify import (
     MASKED_COLOUR,
     MASKED_INDEX,
     NO_DATA_COLOUR,

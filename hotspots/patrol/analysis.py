@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots import backtest as bt
-from hotspots import grid as gridmod
-from hotspots import patrol
 from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError
+from hotspots.areas.join import Reconciliation
 from hotspots.config import jsonable
-from hotspots.join import Reconciliation
-from hotspots.kde import KDEResult, kde_on_grid
+from hotspots.patrol import backtest as bt
+from hotspots.patrol import cells as patrol
+from hotspots.patrol import grid as gridmod
+from hotspots.patrol.kde import KDEResult, kde_on_grid
 from hotspots.periods import check_month, month_range, shift_month
 
 __all__ = [
@@ -661,7 +661,7 @@ def analyse_patrol(
 
 
 def _emerging(monthly: pd.DataFrame, sw: Any, p: PatrolParams) -> pd.DataFrame:
-    from hotspots.emerging import emerging_hotspots
+    from hotspots.stats.emerging import emerging_hotspots
 
     out = emerging_hotspots(monthly, sw, permutations=p.permutations, seed=p.seed)
     out.index.name = "cell_id"
@@ -848,8 +848,8 @@ def patrol_map(pa: PatrolAnalysis, *, value: Literal["count", "kde"] = "count",
     """
     import folium
 
-    from hotspots import maps
-    from hotspots.classify import classify
+    from hotspots.maps import web as maps
+    from hotspots.maps.classify import classify
 
     if value not in ("count", "kde"):
         raise ValueError(f"value={value!r}: choose 'count' or 'kde'.")
@@ -934,7 +934,7 @@ def pai_chart(pa: PatrolAnalysis, *, height: int = 300) -> Any:
     """
     import altair as alt
 
-    from hotspots.charts import OKABE_ITO
+    from hotspots.maps.charts import OKABE_ITO
 
     if pa.backtest is None:
         return None
@@ -993,7 +993,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _cli_inputs(a: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
-    from hotspots import pipeline
+    from hotspots.pipeline import pack as pipeline
 
     if a.areas is not None or a.police_uk is not None:
         if a.areas is None or a.police_uk is None:

@@ -19,11 +19,13 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from hotspots import join, privacy, stats
+from hotspots import privacy
 from hotspots._errors import InputDataError
 from hotspots._validate import REPORT_COLUMNS, ReadResult, Report
+from hotspots.areas import join as join
+from hotspots.stats import spatial as stats
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO_PACK = ROOT / "data" / "demo"
 ANALYSIS_CRS = "EPSG:27700"
 
@@ -342,7 +344,7 @@ def load_pack(folder: Path | str | None = None) -> Pack:
     InputDataError
         When ``pack.json`` or a file it names is missing.
     """
-    from hotspots import io
+    from hotspots.io import readers as io
 
     folder = Path(folder) if folder is not None else DEMO_PACK
     meta_path = folder / "pack.json"
@@ -648,8 +650,8 @@ def assemble_pack(
         ``--assume-crs`` flag and the ``assume_crs=`` argument.
     """
     from boundaries.load import read_boundaries
-    from hotspots import io
     from hotspots._errors import CRSError
+    from hotspots.io import readers as io
 
     try:
         areas, area_report = read_boundaries(areas_path, layer=layer, assume_crs=assume_crs)
@@ -674,7 +676,7 @@ def assemble_pack(
                                       rejected=res.rejected)
         # The same coverage rule as uploads on the page: the boroughs of the force's
         # police force area (the density of its points where the force is unknown).
-        from hotspots.uploads import _coverage_of, police_coverage
+        from hotspots.pipeline.uploads import _coverage_of, police_coverage
 
         cov = police_coverage(a, areas)
         covered = cov.boroughs

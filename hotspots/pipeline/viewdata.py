@@ -18,12 +18,14 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from hotspots import analysis as analysis_mod
-from hotspots import charts, pipeline, trends
+from hotspots.maps import charts as charts
+from hotspots.maps.statmaps import HIDDEN_STAT, format_p
 from hotspots.periods import YearStart, YearStartKey
+from hotspots.pipeline import analysis as analysis_mod
+from hotspots.pipeline import pack as pipeline
 from hotspots.privacy import suppressed_mask
-from hotspots.statmaps import HIDDEN_STAT, format_p
-from hotspots.stats import NO_DATA
+from hotspots.stats import trends as trends
+from hotspots.stats.spatial import NO_DATA
 
 __all__ = [
     "BoroughChange",
@@ -541,7 +543,7 @@ def _ward_imd(pack: pipeline.Pack, row: pd.Series, n: int) -> pd.DataFrame:
 
 def _neighbours(pack: pipeline.Pack, a: analysis_mod.Analysis, code: str,
                 value_label: str) -> pd.DataFrame:
-    from hotspots.weights import build_weights
+    from hotspots.stats.weights import build_weights
 
     s = a.params.get("statistics", {})
     kind = str(s.get("weights", "queen"))

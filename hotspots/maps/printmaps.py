@@ -41,7 +41,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 
 from hotspots import periods
 from hotspots._errors import CRSError
-from hotspots.classify import (
+from hotspots.maps.classify import (
     MASKED_COLOUR,
     MASKED_INDEX,
     NO_DATA_COLOUR,
