@@ -44,8 +44,8 @@ import pandas as pd
 from boundaries import deprivation, lookups, web
 from boundaries.load import read_boundaries
 from data.synthetic import SYNTHETIC_LABEL, synthetic_referrals
+from hotspots import io
 from hotspots.config import file_sha256 as sha256
-from hotspots.io import readers as io
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError
-from hotspots.io.readers import (
+from hotspots.io import (
     POLICE_FRAME_COLUMNS,
     ColumnMap,
     load_mapping,

@@ -310,7 +310,7 @@ def names_to_areas(
     tuple of (DataFrame, Reconciliation)
         Assigned records with ``area_code`` and the reconciliation.
     """
-    from hotspots.io.readers import standardise_area_name
+    from hotspots.io import standardise_area_name
 
     _check_areas_codes(areas)
     key = areas["area_name"].astype(str).map(standardise_area_name)

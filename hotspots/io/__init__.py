@@ -1,1 +1,64 @@
-"""hotspots.io."""
+"""Path or bytes in, a read result out: the dashboard's input readers.
+
+Three kinds of input are read into plain pandas frames with a
+:class:`~hotspots._validate.ReadResult` (kept rows, rejected rows, a report of
+every problem, and the number of rows read):
+
+* police.uk street-level crime CSVs (:func:`read_police_uk`, in
+  :mod:`~hotspots.io.policeuk`): one monthly file, a folder of ``YYYY-MM/``
+  folders, or the police.uk archive zip;
+* the Metropolitan Police ward x offence x month table
+  (:func:`read_met_ward_crime`, :mod:`~hotspots.io.metward`), reshaped long;
+* a partner's referral spreadsheet, CSV or XLSX (:func:`read_referrals`,
+  :mod:`~hotspots.io.referrals`), described by a :class:`ColumnMap`
+  (:mod:`~hotspots.io.columns`) from the user's headers to standard names; its
+  cells are read by :mod:`~hotspots.io.tables`.
+
+Readers never stop at the first problem. Rows that cannot be used go to
+``rejected`` with a ``reason``; rows that can be used but are worth checking
+(no coordinates, an odd code) are kept and reported. Only problems that make
+the whole input unusable (missing columns, an empty file) raise an
+:class:`~hotspots._errors.InputDataError` subclass. Row numbers are spreadsheet
+rows: the header is row 1 (or the row it was found on), data starts below it.
+
+Layer 1: imports only the floor (``hotspots._errors``, ``hotspots._validate``)
+and itself. It must never import ``areas``, ``stats``, ``boundaries``,
+``patrol``, ``maps``, ``pipeline``, ``report``, ``cli`` or ``ui``. Other
+packages use the names below (``from hotspots import io``), never a module's
+``_private`` helpers.
+"""
+
+from hotspots.io.columns import (
+    LAYOUT_NAMES,
+    STANDARD_NAMES,
+    ColumnMap,
+    Layout,
+    load_mapping,
+    save_mapping,
+    standardise_area_name,
+)
+from hotspots.io.common import PathLike, Source
+from hotspots.io.metward import MET_COLUMNS, MET_FRAME_COLUMNS, read_met_ward_crime
+from hotspots.io.policeuk import POLICE_COLUMNS, POLICE_FRAME_COLUMNS, read_police_uk
+from hotspots.io.referrals import read_referrals
+from hotspots.io.tables import HEADER_SEARCH_ROWS
+
+__all__ = [
+    "HEADER_SEARCH_ROWS",
+    "LAYOUT_NAMES",
+    "MET_COLUMNS",
+    "MET_FRAME_COLUMNS",
+    "POLICE_COLUMNS",
+    "POLICE_FRAME_COLUMNS",
+    "STANDARD_NAMES",
+    "ColumnMap",
+    "Layout",
+    "PathLike",
+    "Source",
+    "load_mapping",
+    "read_met_ward_crime",
+    "read_police_uk",
+    "read_referrals",
+    "save_mapping",
+    "standardise_area_name",
+]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from boundaries.load import read_boundaries
-from hotspots.io import readers as io
+from hotspots import io
 from hotspots.patrol.backtest import baseline_methods, rolling_backtest
 from hotspots.patrol.grid import counts_by_cell, make_grid, points_to_cells
 from hotspots.periods import month_range

@@ -21,7 +21,7 @@ def test_demo_pack_rebuilds_byte_identical(tmp_path, shared_data, demo_dir):
 
 def test_demo_points_are_every_kept_police_uk_row(pack, shared_data):
     """The patrol view's points: every row read_police_uk kept, once, coordinates intact."""
-    from hotspots.io import readers as io
+    from hotspots import io
 
     res = io.read_police_uk(shared_data / "police_uk_city_of_london_2017-12_to_2020-11")
     pts = pack.points

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hotspots.io.readers import read_met_ward_crime, read_police_uk
+from hotspots.io import read_met_ward_crime, read_police_uk
 
 pytestmark = pytest.mark.realdata
 

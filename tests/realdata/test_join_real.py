@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 
 from boundaries.load import read_boundaries
-from hotspots import cli
+from hotspots import cli, io
 from hotspots.areas import join as join
-from hotspots.io import readers as io
 
 pytestmark = pytest.mark.realdata
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hotspots import io
 from hotspots.areas import join as join
-from hotspots.io import readers as io
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as grid
 

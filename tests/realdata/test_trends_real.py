@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from hotspots._errors import InputDataError
-from hotspots.io.readers import read_met_ward_crime
+from hotspots.io import read_met_ward_crime
 from hotspots.periods import comparison_periods, month_range, year_period
 from hotspots.stats import trends as T
 
