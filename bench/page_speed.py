@@ -233,6 +233,7 @@ from hotspots.maps import web as maps
 from hotspots.pipeline import pack as pipeline
 from hotspots.maps import statmaps as statmaps
 from hotspots.pipeline import uploads as uploads
+from hotspots.pipeline import measures
 from hotspots.pipeline.analysis import StatsParams
 from hotspots.maps.classify import SCHEMES
 from streamlit_folium import st_folium
@@ -276,7 +277,7 @@ t = lap("render the synced measure/IMD pair (cached after)", t)
 from ui import sidebar  # the page's default statistics (imports streamlit only)
 stats = getattr(sidebar, "PAGE_STATS_DEFAULT", StatsParams())
 t = time.perf_counter()
-a = uploads.analyse_for(pack, wt.selection, stats)
+a = measures.analyse_for(pack, wt.selection, stats)
 t = lap(f"hotspot statistics ({stats.permutations:,} permutations)", t)
 args = {"params": a.params, "value_label": "Crimes", "synthetic": False, "sensitive": False,
         "basemap": "none", "borough_outlines": pack.boroughs_web, "borough_labels": False}

@@ -39,3 +39,22 @@ class ColumnMappingError(InputDataError):
 
 class EmptyInputError(InputDataError):
     """A file or frame holds no usable rows."""
+
+
+class UploadError(InputDataError):
+    """An uploaded file cannot be used; the message names the file and the fix.
+
+    Parameters
+    ----------
+    part
+        ``"police_uk"``, ``"referrals"`` or ``"boundary"``.
+    name
+        The uploaded file's name.
+    message
+        Plain-words explanation, starting with the file name.
+    """
+
+    def __init__(self, part: str, name: str, message: str) -> None:
+        self.part = part
+        self.name = name
+        super().__init__(message if message.startswith(name) else f"{name}: {message}")

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hotspots.maps.assets import MAP_SYNC_JS_URL
+from hotspots.pipeline import measures
 from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from ui.mapview import CLICK_OBJECTS, clicked_area
@@ -75,7 +76,7 @@ def _maps(at: AppTest) -> list[dict]:
 
 def _set_measure(at: AppTest, pack: pipeline.Pack, measure: str) -> AppTest:
     """Choose a measure key through the two-level picker (group, then type)."""
-    groups = uploads.measure_groups(pack)
+    groups = measures.measure_groups(pack)
     group = next(g for g, mg in groups.items() if measure in mg.options)
     at.selectbox(key="measure_group").set_value(group).run()
     if len(groups[group].options) > 1:

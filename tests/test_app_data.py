@@ -21,8 +21,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from hotspots import io as hio
+from hotspots.io import mappings
 from hotspots.maps import web as maps
 from hotspots.maps.classify import classify
+from hotspots.pipeline import measures
 from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from ui import data, sidebar
@@ -243,7 +246,7 @@ def test_referral_mapping_is_prefilled_from_headers(referral_at):
     values = {k: b.value for k, b in boxes.items() if b.value != data.NOT_MAPPED}
     assert values == {"referral_id": "Ref", "date": "Date of referral",
                       "category": "Type of concern", "ward_name": "Ward", "borough": "Borough"}
-    assert set(boxes) == set(uploads.LAYOUT_NAMES["records"])
+    assert set(boxes) == set(hio.LAYOUT_NAMES["records"])
     assert "DOB" in boxes["date"].options  # offered, never guessed
     assert [d.label for d in referral_at.download_button][0] == "Download this mapping (JSON)"
 
@@ -280,7 +283,7 @@ def test_mapping_change_remember_and_session_memory(referral_at, tmp_path, monke
 
 def test_new_file_prefilled_from_the_session_mapping(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    remembered = uploads.mapping_to_json(uploads.ColumnMap(
+    remembered = mappings.mapping_to_json(hio.ColumnMap(
         {"date": "Date of referral", "category": "Ward", "ward_name": "Borough"}))
     at = _app(uploads_on=True, **{data.MAPPING_KEY: remembered})
     _upload(at, "up_referrals", [("again.csv", REFERRALS)])
@@ -292,7 +295,7 @@ def test_new_file_prefilled_from_the_session_mapping(tmp_path, monkeypatch):
 def test_mapping_json_upload_and_bad_json():
     at = _app(uploads_on=True)
     _upload(at, "up_referrals", [("partner.csv", REFERRALS)])
-    mapping = uploads.mapping_to_json(uploads.ColumnMap(
+    mapping = mappings.mapping_to_json(hio.ColumnMap(
         {"date": "Date of referral", "category": "Ref", "ward_name": "Ward"}))
     _upload(at, "up_mapping", [("mine.json", mapping.encode())])
     assert any("Pre-filled from mine.json" in m.value for m in at.markdown)
@@ -393,12 +396,12 @@ def test_two_level_measure_picker(pack):
     at = _app()
     groups = at.selectbox(key="measure_group")
     assert len(groups.options) < 20
-    major = next(g for g in uploads.measure_groups(pack) if g.startswith("crime:major:"))
+    major = next(g for g in measures.measure_groups(pack) if g.startswith("crime:major:"))
     groups.set_value(major).run()
     _assert_page_works(at)
     types = at.selectbox(key=f"measure_type:{major}")
     assert types.value == major and types.options[0] == "All types in this group"
-    minor = uploads.measure_groups(pack)[major].options
+    minor = measures.measure_groups(pack)[major].options
     types.set_value(list(minor)[1]).run()
     assert list(minor.values())[1] in _heading(at)
 

@@ -19,7 +19,9 @@ import pandas as pd
 import pytest
 
 from hotspots._errors import InputDataError
-from hotspots.io.readers import ColumnMap
+from hotspots.areas import coverage
+from hotspots.io import ColumnMap, mappings, sheets
+from hotspots.pipeline import measures
 from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 
@@ -102,7 +104,7 @@ def test_police_reconciliation_adds_up(police_pack, police_rows, base):
 
 def test_police_counts_per_ward_match_independent_sjoin(police_pack, police_rows, base):
     sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
-    wt = uploads.table_for(police_pack, sel)
+    wt = measures.table_for(police_pack, sel)
     got = wt.frame.set_index("area_code")["count"]
     expected = _sjoin_counts(police_rows, base.areas)
     assert got[expected.index].astype(int).tolist() == expected.tolist()
@@ -122,7 +124,7 @@ def test_police_counts_per_ward_match_independent_sjoin(police_pack, police_rows
 def test_police_crime_type_measure(police_pack, police_rows, base, kind):
     key = f"crime:major:{uploads.POLICE_UK_PREFIX}{kind}"
     assert key in pipeline.measure_options(police_pack)
-    wt = uploads.table_for(police_pack, pipeline.Selection(key, MONTH, MONTH))
+    wt = measures.table_for(police_pack, pipeline.Selection(key, MONTH, MONTH))
     expected = _sjoin_counts(police_rows, base.areas, kind)
     got = wt.frame.set_index("area_code")["count"]
     assert got[expected.index].astype(int).tolist() == expected.tolist()
@@ -136,7 +138,7 @@ def test_police_added_keeps_pack_crime_population_and_imd(police_pack, base):
     assert len(own) == len(base.crime)
     # "All recorded crime" is still the pack's own source: never the sum of both.
     sel = pipeline.Selection("crime:all", MONTH, MONTH)
-    mine, theirs = uploads.table_for(police_pack, sel), pipeline.ward_table(base, sel)
+    mine, theirs = measures.table_for(police_pack, sel), pipeline.ward_table(base, sel)
     assert mine.n_records == theirs.n_records
     assert "pack data" in mine.label
     assert not mine.reconciliation["source"].str.contains("police.uk").any()
@@ -159,7 +161,7 @@ def test_police_zip_and_replace_mode(base, police_rows):
                                      crime_mode="replace")
     assert pack.crime["major"].str.startswith("police.uk: ").all()
     assert "crime_sources" not in pack.meta
-    wt = uploads.table_for(pack, pipeline.Selection("crime:all", MONTH, MONTH))
+    wt = measures.table_for(pack, pipeline.Selection("crime:all", MONTH, MONTH))
     assert wt.n_records == 6
     assert not pack.reconciliations["source"].str.startswith("Recorded crime (").any()
     assert set(uploads.upload_details(pack)["source"]) == {
@@ -193,8 +195,8 @@ REFERRALS_CSV = (
 
 @pytest.fixture(scope="module")
 def referral_pack(base) -> pipeline.Pack:
-    headers = uploads.read_headers("=partner.csv", REFERRALS_CSV)
-    mapping = ColumnMap(uploads.guess_mapping(headers))
+    headers = sheets.read_headers("=partner.csv", REFERRALS_CSV)
+    mapping = ColumnMap(mappings.guess_mapping(headers))
     return uploads.pack_with_uploads(base, referral_file=("=partner.csv", REFERRALS_CSV),
                                      mapping=mapping)
 
@@ -212,7 +214,7 @@ def test_referral_upload_replaces_synthetic(referral_pack, base):
     lookup = pd.read_csv(base.folder / "imd_lsoa_assignment.csv", dtype=str)
     lsoa_ward = lookup.set_index("small_code").loc["E01000001", "area_code"]
     assert lsoa_ward in set(referral_pack.referrals["area_code"])
-    wt = uploads.table_for(referral_pack, pipeline.Selection("referrals:all", MONTH, MONTH))
+    wt = measures.table_for(referral_pack, pipeline.Selection("referrals:all", MONTH, MONTH))
     assert wt.n_records == 3 and not wt.is_synthetic
     assert referral_pack.crime is base.crime
 
@@ -246,35 +248,35 @@ def test_referral_reasons_are_safe_for_spreadsheets(referral_pack):
     ids=["bom-and-dob", "snake-case-gss", "code-and-name-columns", "coordinates", "nothing"],
 )
 def test_guess_mapping_on_messy_headers(headers, expected):
-    assert uploads.guess_mapping(headers) == expected
+    assert mappings.guess_mapping(headers) == expected
 
 
 def test_guess_mapping_aggregate_and_remembered():
     headers = ["Month", "Ward", "No. of referrals", "Type"]
-    assert uploads.guess_layout(headers) == "aggregate"
-    assert uploads.guess_mapping(headers, layout="aggregate") == {
+    assert mappings.guess_layout(headers) == "aggregate"
+    assert mappings.guess_mapping(headers, layout="aggregate") == {
         "period": "Month", "count": "No. of referrals", "category": "Type", "ward_name": "Ward"}
     remembered = {"category": "Ward", "ward_name": "Type"}  # odd, but the user's choice
-    got = uploads.guess_mapping(headers, layout="aggregate", remembered=remembered)
+    got = mappings.guess_mapping(headers, layout="aggregate", remembered=remembered)
     assert got["category"] == "Ward" and got["ward_name"] == "Type"
     with pytest.raises(ValueError, match="layout must be one of"):
-        uploads.guess_mapping(headers, layout="wide")  # type: ignore[arg-type]
+        mappings.guess_mapping(headers, layout="wide")  # type: ignore[arg-type]
 
 
 def test_mapping_json_round_trip_and_remembered_on_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     m = ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})
-    text = uploads.mapping_to_json(m)
+    text = mappings.mapping_to_json(m)
     assert json.loads(text) == {"version": 1, "layout": "records",
                                 "columns": {"date": "Date", "category": "Type",
                                             "ward_name": "Ward"}}
-    assert uploads.mapping_from_json("m.json", text.encode()) == m
-    path = uploads.remember_mapping(m, "partner referrals.xlsx")
+    assert mappings.mapping_from_json("m.json", text.encode()) == m
+    path = mappings.remember_mapping(m, "partner referrals.xlsx")
     assert path == tmp_path / "hotspots" / "mappings" / "partner_referrals.json"
-    assert uploads.remembered_mapping(["ward", "DATE", "Type", "Other"]) == m
-    assert uploads.remembered_mapping(["Date", "Type"]) is None
+    assert mappings.remembered_mapping(["ward", "DATE", "Type", "Other"]) == m
+    assert mappings.remembered_mapping(["Date", "Type"]) is None
     with pytest.raises(uploads.UploadError, match=r"^bad\.json: not valid JSON"):
-        uploads.mapping_from_json("bad.json", b"{not json")
+        mappings.mapping_from_json("bad.json", b"{not json")
 
 
 # --------------------------------------------------------------------------- bad files
@@ -431,7 +433,7 @@ def test_upload_set_digest_and_without():
 
 
 def test_measure_groups_two_levels(police_pack, base):
-    groups = uploads.measure_groups(police_pack)
+    groups = measures.measure_groups(police_pack)
     assert list(groups)[0] == "crime:all" and list(groups)[-1] == "referrals"
     police = groups["police_uk"].options
     assert list(police)[0] == "crime:source:police_uk"
@@ -443,10 +445,10 @@ def test_measure_groups_two_levels(police_pack, base):
     # Every measure once, + the source key, - police.uk types (one type per group).
     assert n_keys == len(opts) + 1 - len(police_minors)
     assert max(len(groups), *(len(g.options) for g in groups.values())) < 20
-    plain = uploads.measure_groups(base)
+    plain = measures.measure_groups(base)
     assert "police_uk" not in plain and "crime:all" in plain
     with pytest.raises(ValueError, match="one crime source"):
-        uploads.table_for(base, pipeline.Selection("crime:source:police_uk"))
+        measures.table_for(base, pipeline.Selection("crime:source:police_uk"))
 
 
 def _first_ward(base, borough: str):
@@ -468,7 +470,7 @@ def test_police_coverage_follows_the_force_and_reconciles(base):
     assert pack.meta["uploads"]["police_boroughs"] == ["City of London"]
     assert pack.meta["uploads"]["police_forces"] == {"City of London Police": "London, City of"}
     sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
-    wt = uploads.table_for(pack, sel)
+    wt = measures.table_for(pack, sel)
     counts = wt.frame.set_index("area_code")["count"]
     assert pd.isna(counts[th["area_code"]]) and counts[city["area_code"]] == 3
     rec = uploads.upload_reconciliation(pack).iloc[0]
@@ -483,7 +485,7 @@ def test_police_coverage_follows_the_force_and_reconciles(base):
     # The user can still add Tower Hamlets on the page: then its 30 points count.
     fixed = uploads.pack_with_uploads(base, police_uk_files=[("city.csv", data)],
                                       police_boroughs=["City of London", "Tower Hamlets"])
-    counts = uploads.table_for(fixed, sel).frame.set_index("area_code")["count"]
+    counts = measures.table_for(fixed, sel).frame.set_index("area_code")["count"]
     assert counts[th["area_code"]] == 30 and counts.sum() == 33
     assert uploads.upload_reconciliation(fixed).iloc[0]["outside"] == 0
     assert fixed.meta["uploads"]["police_boroughs_guess"] == ["City of London"]
@@ -506,7 +508,7 @@ def test_unknown_force_falls_back_to_density_and_says_so(base, wards):
     assert "no police force area matches British Transport Police" in rule
     assert "dense" in rule and "dense" in " ".join(pack.meta["uploads"]["notes"])
     sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
-    counts = uploads.table_for(pack, sel).frame.set_index("area_code")["count"]
+    counts = measures.table_for(pack, sel).frame.set_index("area_code")["count"]
     assert pd.isna(counts[islington["area_code"]])  # 2 stray points: not a covered borough
     assert counts.sum() == uploads.upload_reconciliation(pack).iloc[0]["assigned"] == 80
 
@@ -518,23 +520,23 @@ def test_boroughs_without_a_lad_code_use_density(base):
                              "falls_within": "City of London Police"})
     areas = base.areas.copy()
     areas.loc[areas["borough_name"] == "Tower Hamlets", "borough_code"] = "X99999999"
-    cov = uploads.police_coverage(assigned, areas)
+    cov = coverage.police_coverage(assigned, areas)
     assert cov.boroughs == ("City of London", "Tower Hamlets")
     assert "code is not in the lookup" in cov.rule
-    assert uploads.police_boroughs_guess(assigned, base.areas) == ("City of London",)
+    assert coverage.police_boroughs_guess(assigned, base.areas) == ("City of London",)
 
 
 def test_aggregate_referral_layout(base):
     sheet = (b"Month,Ward code,Number of referrals\n"
              b"2025-05,E05009385,7\n2025-06,E05009385,3\n2025-06,E99999999,4\n"
              b"Total,,14\n")
-    headers = uploads.read_headers("counts.csv", sheet)
-    assert uploads.guess_layout(headers) == "aggregate"
-    mapping = ColumnMap(uploads.guess_mapping(headers, layout="aggregate"), layout="aggregate")
+    headers = sheets.read_headers("counts.csv", sheet)
+    assert mappings.guess_layout(headers) == "aggregate"
+    mapping = ColumnMap(mappings.guess_mapping(headers, layout="aggregate"), layout="aggregate")
     pack = uploads.pack_with_uploads(base, referral_file=("counts.csv", sheet), mapping=mapping)
     rec = uploads.upload_reconciliation(pack).iloc[0]
     assert (rec["rows_in"], rec["assigned"], rec["outside"], rec["rejected"]) == (4, 2, 1, 1)
-    wt = uploads.table_for(pack, pipeline.Selection("referrals:all", "2025-05", "2025-06"))
+    wt = measures.table_for(pack, pipeline.Selection("referrals:all", "2025-05", "2025-06"))
     assert wt.n_records == 10
     assert wt.frame.set_index("area_code").loc["E05009385", "count"] == 10
 
@@ -542,7 +544,7 @@ def test_aggregate_referral_layout(base):
 def test_pack_crime_groups_unchanged_beside_police_uk(police_pack, base):
     key = next(k for k in pipeline.measure_options(base) if k.startswith("crime:major:"))
     sel = pipeline.Selection(key, "2025-04", "2026-03")
-    mine, theirs = uploads.table_for(police_pack, sel), pipeline.ward_table(base, sel)
+    mine, theirs = measures.table_for(police_pack, sel), pipeline.ward_table(base, sel)
     assert mine.frame["count"].equals(theirs.frame["count"]) and mine.label == theirs.label
 
 
@@ -550,7 +552,7 @@ def test_police_upload_points_reach_the_patrol_view(police_pack, police_rows, ba
     """Every kept police.uk row becomes a patrol point once, with its lon/lat."""
     pts = police_pack.points
     assert pts is not None
-    from hotspots.io.readers import read_police_uk
+    from hotspots.io import read_police_uk
 
     res = read_police_uk(io.BytesIO(_police_csv(police_rows)), label="a.csv")
     assert len(pts) == len(res.frame)
@@ -582,8 +584,8 @@ def test_hotspot_maps_name_the_upload_like_the_ward_maps(police_pack):
     from hotspots.pipeline import analysis as analysis
 
     sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
-    wt = uploads.table_for(police_pack, sel)
-    a = uploads.analyse_for(police_pack, sel, analysis.StatsParams(permutations=99, seed=1))
+    wt = measures.table_for(police_pack, sel)
+    a = measures.analyse_for(police_pack, sel, analysis.StatsParams(permutations=99, seed=1))
     assert "police.uk" in wt.label
     assert a.ward.label == wt.label == a.params["measure_label"]
     assert a.ward.selection == sel

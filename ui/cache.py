@@ -19,9 +19,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from hotspots.io import sheets
 from hotspots.maps import web as maps
 from hotspots.maps.assets import ensure_static_assets, write_static_geometry
 from hotspots.pipeline import analysis as _analysis
+from hotspots.pipeline import measures
 from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from ui import mapview
@@ -98,14 +100,14 @@ def pack(folder: str | None, upload_set: uploads.UploadSet | None) -> pipeline.P
 @st.cache_data(show_spinner=False, max_entries=16, scope="session")
 def upload_headers(name: str, data: bytes) -> list[str]:
     """Return the headers of an uploaded referral spreadsheet (raises UploadError)."""
-    return uploads.read_headers(name, data)
+    return sheets.read_headers(name, data)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_HASH)
 def measure_groups(folder: str | None,
-                   upload_set: uploads.UploadSet | None) -> dict[str, uploads.MeasureGroup]:
+                   upload_set: uploads.UploadSet | None) -> dict[str, measures.MeasureGroup]:
     """Return the two-level measure list of the pack."""
-    return uploads.measure_groups(pack(folder, upload_set))
+    return measures.measure_groups(pack(folder, upload_set))
 
 
 @st.cache_data(show_spinner="Counting...", max_entries=64, hash_funcs=_HASH)
@@ -119,11 +121,11 @@ def ward_table(
     suppress_below: int,
     boroughs: tuple[str, ...] = (),
 ) -> pipeline.WardTable:
-    """Return the ward table for one selection (see :func:`hotspots.uploads.table_for`)."""
+    """Return the ward table for one selection (see :func:`hotspots.measures.table_for`)."""
     sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
                              rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
                              boroughs=boroughs)
-    return uploads.table_for(pack(folder, upload_set), sel)
+    return measures.table_for(pack(folder, upload_set), sel)
 
 
 def _web_layers(p: pipeline.Pack, boroughs: tuple[str, ...]) -> tuple[Any, Any]:
@@ -268,7 +270,7 @@ def analysis(
     sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
                              rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
                              boroughs=boroughs)
-    return uploads.analyse_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]
+    return measures.analyse_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]
 
 
 @st.cache_data(show_spinner="Testing every month for hot spots (Gi*) and their trends...",
@@ -287,10 +289,10 @@ def emerging_wards(
     """Return the emerging hot spots per ward (keyed like :func:`analysis`).
 
     :func:`hotspots.analysis.emerging_wards` on the measure's own crime source
-    (as :func:`hotspots.uploads.analyse_for`); it uses every month of the pack,
+    (as :func:`hotspots.measures.analyse_for`); it uses every month of the pack,
     so the period only names the cache entry.
     """
     sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
                              rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
                              boroughs=boroughs)
-    return uploads.emerging_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]
+    return measures.emerging_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]

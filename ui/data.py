@@ -25,7 +25,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from hotspots._errors import ColumnMappingError, InputDataError
-from hotspots.io.readers import LAYOUT_NAMES, STANDARD_NAMES, ColumnMap
+from hotspots.io import LAYOUT_NAMES, STANDARD_NAMES, ColumnMap, mappings
+from hotspots.pipeline import measures
 from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from ui import cache
@@ -252,33 +253,33 @@ def _starting_mapping(headers: list[str], data: bytes) -> tuple[ColumnMap | None
                      help="A mapping downloaded from this page before.")
     if files:
         try:
-            return uploads.mapping_from_json(*files[0]), files[0][0]
+            return mappings.mapping_from_json(*files[0]), files[0][0]
         except InputDataError as exc:
             st.error(f"{exc}\n\nThe columns are guessed from the headers instead.")
     text = st.session_state.get(MAPPING_KEY)
     if text:
         try:
-            mapping = uploads.mapping_from_json("this session's mapping", text.encode())
+            mapping = mappings.mapping_from_json("this session's mapping", text.encode())
             same = st.session_state.get(MAPPING_FILE_KEY) == _file_id(data)
             return mapping, ("this file" if same else "session")
         except InputDataError:
             pass
-    saved = uploads.remembered_mapping(headers)
+    saved = mappings.remembered_mapping(headers)
     return saved, ("computer" if saved else "")
 
 
 def _mapping_step(name: str, data: bytes, headers: list[str]) -> ColumnMap | None:
     """Draw the mapping form (pre-filled) and return a valid mapping, or None."""
     start, origin = _starting_mapping(headers, data)
-    fid = hashlib.sha256(data + (uploads.mapping_to_json(start) if start else "").encode()
+    fid = hashlib.sha256(data + (mappings.mapping_to_json(start) if start else "").encode()
                          ).hexdigest()[:10]
     layouts = list(LAYOUT_NAMES)
     layout = st.radio(
         "Layout of the spreadsheet", layouts, key=f"map_layout_{fid}", horizontal=True,
-        index=layouts.index(start.layout if start else uploads.guess_layout(headers)),
+        index=layouts.index(start.layout if start else mappings.guess_layout(headers)),
         format_func={"records": "One row per referral",
                      "aggregate": "Counts per ward and month"}.__getitem__)
-    guess = uploads.guess_mapping(headers, layout=layout, remembered=start)  # type: ignore[arg-type]
+    guess = mappings.guess_mapping(headers, layout=layout, remembered=start)  # type: ignore[arg-type]
     st.markdown(f"**Which column of {name} holds what?** "
                 + {"": "Pre-filled by guessing from the headers.",
                    "this file": "Your mapping for this file.",
@@ -303,7 +304,7 @@ def _mapping_step(name: str, data: bytes, headers: list[str]) -> ColumnMap | Non
                  "above and click 'Use this mapping'. Meanwhile the page shows the data "
                  "without this file.")
         return None
-    text = uploads.mapping_to_json(mapping)
+    text = mappings.mapping_to_json(mapping)
     st.session_state[MAPPING_KEY] = text
     st.session_state[MAPPING_FILE_KEY] = _file_id(data)
     _mapping_buttons(name, mapping, text)
@@ -315,10 +316,10 @@ def _mapping_buttons(name: str, mapping: ColumnMap, text: str) -> None:
     left.download_button("Download this mapping (JSON)", text, key="mapping_download",
                          file_name=f"{Path(name).stem}_mapping.json", mime="application/json",
                          on_click="ignore")
-    folder = uploads.mappings_folder()
+    folder = mappings.mappings_folder()
     if right.button("Remember on this computer", key="mapping_remember",
                     help=f"Saves the mapping (column names only, no data) in {folder}."):
-        path = uploads.remember_mapping(mapping, name)
+        path = mappings.remember_mapping(mapping, name)
         right.success(f"Saved to {path}. Files with the same headers will be pre-filled.")
 
 
@@ -449,7 +450,7 @@ def switch_to_upload(pack: pipeline.Pack, upload_set: uploads.UploadSet | None) 
     key = _police_key(upload_set.police_uk)
     if st.session_state.get(SWITCHED_KEY) == key:
         return st.session_state.get(SWITCH_NOTE_KEY)
-    group = uploads.measure_groups(pack).get("police_uk")
+    group = measures.measure_groups(pack).get("police_uk")
     if group is None:
         return None
     measure = next(iter(group.options))

@@ -13,6 +13,7 @@ from hotspots import periods
 from hotspots.maps.classify import SCHEMES
 from hotspots.maps.web import BASEMAPS, MAP_PALETTES
 from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import measures
 from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from hotspots.privacy import DEFAULT_THRESHOLD
@@ -195,7 +196,7 @@ def _keep_valid(key: str, options: list[str]) -> None:
         del st.session_state[key]
 
 
-def _measure(groups: dict[str, uploads.MeasureGroup]) -> str:
+def _measure(groups: dict[str, measures.MeasureGroup]) -> str:
     """Two selectboxes: family and group, then type or category."""
     sb = st
     keys = list(groups)

@@ -19,11 +19,13 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from hotspots import privacy
-from hotspots._errors import InputDataError
+from boundaries.load import read_boundaries
+from boundaries.web import web_layer
+from hotspots import io, privacy, stats
+from hotspots._errors import CRSError, InputDataError
 from hotspots._validate import REPORT_COLUMNS, ReadResult, Report
 from hotspots.areas import join as join
-from hotspots.stats import spatial as stats
+from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PACK = ROOT / "data" / "demo"
@@ -87,7 +89,6 @@ def point_records(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-STATUS_OUTSIDE_COVERAGE = "outside coverage"
 
 
 
@@ -97,65 +98,6 @@ def _name_crs_flag(text: str) -> str:
     return re.sub(r'pass assume_crs=("?)([^"\s)]+)\1',
                   r"pass --assume-crs \2 on the command line (assume_crs=\1\2\1 in Python)",
                   text)
-
-
-def restrict_to_coverage(
-    assigned: pd.DataFrame,
-    rec: join.Reconciliation,
-    coverage: frozenset[str] | set[str],
-    areas: gpd.GeoDataFrame,
-    *,
-    covered_text: str,
-) -> tuple[pd.DataFrame, join.Reconciliation]:
-    """Move placed records whose area is outside the source's coverage to *outside*.
-
-    A police force's file has a few points just across its border; those areas
-    show "no data", so their points must not be counted as assigned either,
-    or the reconciliation would not add up to the table.
-
-    Parameters
-    ----------
-    assigned, rec
-        :func:`hotspots.join.points_to_areas`'s result.
-    coverage
-        Area codes the source covers.
-    areas
-        The area layer (``area_code``, ``area_name``, ``borough_name``).
-    covered_text
-        What the coverage is, in words (e.g. the covered boroughs), for the reason.
-
-    Returns
-    -------
-    assigned : DataFrame
-        Only the records in covered areas.
-    reconciliation : Reconciliation
-        ``assigned`` reduced and ``outside`` increased by the records moved; their
-        details have status :data:`STATUS_OUTSIDE_COVERAGE` and a reason naming
-        the area and the coverage.
-    """
-    inside = assigned["area_code"].isin(coverage)
-    moved = assigned.loc[~inside]
-    if moved.empty:
-        return assigned.reset_index(drop=True), rec
-    names = areas.set_index("area_code")
-    ward = moved["area_code"].map(names["area_name"]).fillna(moved["area_code"])
-    borough = moved["area_code"].map(names["borough_name"]).fillna("no borough")
-    reason = ("outside the force's coverage: in " + ward.astype(str) + " ("
-              + borough.astype(str) + "), not one of the covered boroughs ("
-              + covered_text + ")")
-    extra = pd.DataFrame({
-        "source": (moved["source"].to_numpy() if "source" in moved else ""),
-        "source_row": (moved["source_row"].to_numpy() if "source_row" in moved else -1),
-        "status": STATUS_OUTSIDE_COVERAGE,
-        "reason": reason.to_numpy(),
-    })
-    details = (pd.concat([rec.details, extra], ignore_index=True)
-               .sort_values(["source", "source_row"], kind="stable").reset_index(drop=True))
-    out = join.Reconciliation(
-        source=rec.source, rows_in=rec.rows_in, assigned=rec.assigned - len(moved),
-        unlocated=rec.unlocated, outside=rec.outside + len(moved), rejected=rec.rejected,
-        details=details)
-    return assigned.loc[inside].reset_index(drop=True), out
 
 
 @dataclass(frozen=True)
@@ -254,8 +196,6 @@ def build_web_layers(areas: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
         borough outlines dissolved from the same coverage, simplified at 50 m
         and rounded to 5 decimals.
     """
-    from boundaries.web import web_layer
-
     web = web_layer(areas, tolerance_m=20.0, precision=5,
                     keep=("area_code", "area_name", "borough_name"))
     b = areas.assign(borough_name=areas["borough_name"].fillna("")).dissolve(
@@ -320,8 +260,6 @@ class WardTable:
 
 
 def _read_areas(path: Path) -> gpd.GeoDataFrame:
-    from boundaries.load import read_boundaries
-
     areas, _ = read_boundaries(path, code_col="area_code", name_col="area_name",
                                parent_code_col="borough_code", parent_name_col="borough_name")
     return areas[AREA_COLUMNS].sort_values("area_code").reset_index(drop=True)
@@ -344,8 +282,6 @@ def load_pack(folder: Path | str | None = None) -> Pack:
     InputDataError
         When ``pack.json`` or a file it names is missing.
     """
-    from hotspots.io import readers as io
-
     folder = Path(folder) if folder is not None else DEMO_PACK
     meta_path = folder / "pack.json"
     if not meta_path.is_file():
@@ -649,10 +585,6 @@ def assemble_pack(
         The boundary file has no usable CRS; the message names both the
         ``--assume-crs`` flag and the ``assume_crs=`` argument.
     """
-    from boundaries.load import read_boundaries
-    from hotspots._errors import CRSError
-    from hotspots.io import readers as io
-
     try:
         areas, area_report = read_boundaries(areas_path, layer=layer, assume_crs=assume_crs)
     except CRSError as exc:
@@ -671,19 +603,11 @@ def assemble_pack(
         res = io.read_police_uk(police_uk)
         report.extend(res.report)
         points = point_records(res.frame)
-        a, rec = join.points_to_areas(res.frame, areas, crs="EPSG:4326",
-                                      source=f"Recorded crime: police.uk ({Path(police_uk).name})",
-                                      rejected=res.rejected)
-        # The same coverage rule as uploads on the page: the boroughs of the force's
-        # police force area (the density of its points where the force is unknown).
-        from hotspots.pipeline.uploads import _coverage_of, police_coverage
-
-        cov = police_coverage(a, areas)
-        covered = cov.boroughs
-        in_coverage = _coverage_of(covered, areas)
-        coverage |= in_coverage
-        a, rec = restrict_to_coverage(a, rec, in_coverage, areas,
-                                      covered_text=", ".join(covered) or "none")
+        placed = place_police_uk(
+            [(f"Recorded crime: police.uk ({Path(police_uk).name})", res)], areas)
+        (a, rec), = placed.files
+        covered, cov = placed.boroughs, placed.coverage
+        coverage |= placed.covered_areas
         recs.append(rec)
         meta.update(points_source=f"police.uk street-level crime ({Path(police_uk).name})",
                     points_boroughs=list(covered), points_reconciliation=points_reconciliation(res),

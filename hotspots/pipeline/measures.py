@@ -1,0 +1,219 @@
+"""What the analyst picks: measure groups, and a measure's table and analysis on its source.
+
+With uploaded police.uk crime beside the pack's own, each measure is computed
+on one crime source with that source's coverage (:func:`table_for`,
+:func:`analyse_for`, :func:`emerging_for`); :func:`measure_groups` is the
+two-level picker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline.uploads import PACK_KEY, POLICE_UK_KEY, POLICE_UK_PREFIX, SOURCE_KEY_PREFIX
+
+__all__ = ["MeasureGroup", "analyse_for", "emerging_for", "measure_groups", "table_for"]
+
+
+@dataclass(frozen=True)
+class MeasureGroup:
+    """First level of the two-level measure picker.
+
+    Attributes
+    ----------
+    label
+        What the first selectbox shows.
+    options
+        ``measure key -> label`` for the second selectbox; the first entry is
+        the whole group.
+    """
+
+    label: str
+    options: dict[str, str]
+
+
+def _sources(pack: pipeline.Pack) -> list[dict[str, Any]]:
+    return list(pack.meta.get("crime_sources") or [])
+
+
+def measure_groups(pack: pipeline.Pack) -> dict[str, MeasureGroup]:
+    """Group the pack's measures two levels deep: family and group, then type.
+
+    Parameters
+    ----------
+    pack
+        A pack (with or without uploads).
+
+    Returns
+    -------
+    dict
+        ``group key -> MeasureGroup``: ``"crime:all"`` (all recorded crime of
+        the pack's source), one ``"crime:major:<group>"`` per offence group
+        (then its types), ``"police_uk"`` (uploaded police.uk crime: all, then
+        each crime type) and ``"referrals"`` (all, then each category).
+    """
+    opts = pipeline.measure_options(pack)
+    groups: dict[str, MeasureGroup] = {}
+    police = {k: v for k, v in opts.items() if k.startswith(f"crime:major:{POLICE_UK_PREFIX}")}
+    mixed = bool(_sources(pack))
+    if "crime:all" in opts and (mixed or not police):
+        label = f"Recorded crime: all offences{_source_tag(pack, PACK_KEY)}"
+        groups["crime:all"] = MeasureGroup(label, {"crime:all": "All offences"})
+    for key, label in opts.items():
+        if not key.startswith("crime:major:") or key in police:
+            continue
+        prefix = f"crime:minor:{key[len('crime:major:'):]}|"
+        types = {k: v.split(": ", 1)[-1] for k, v in opts.items() if k.startswith(prefix)}
+        groups[key] = MeasureGroup(f"Recorded crime: {label}",
+                                   {key: "All types in this group", **types})
+    if police:
+        all_key = f"{SOURCE_KEY_PREFIX}{POLICE_UK_KEY}" if mixed else "crime:all"
+        types = {k: k[len(f"crime:major:{POLICE_UK_PREFIX}"):] for k in police}
+        groups["police_uk"] = MeasureGroup("police.uk upload: crime types",
+                                           {all_key: "All crime types", **types})
+    if "referrals:all" in opts:
+        cats = {k: v.split(": ", 1)[-1] for k, v in opts.items()
+                if k.startswith("referrals:category:")}
+        groups["referrals"] = MeasureGroup(opts["referrals:all"].replace("All referrals",
+                                                                         "Referrals"),
+                                           {"referrals:all": "All categories", **cats})
+    return groups
+
+
+def _source_tag(pack: pipeline.Pack, key: str) -> str:
+    for s in _sources(pack):
+        if s["key"] == key:
+            return f" ({s['label']})"
+    return ""
+
+
+def _crime_view(pack: pipeline.Pack, measure: str) -> tuple[pipeline.Pack, str, str | None]:
+    """Return (pack restricted to one crime source, measure key to use, label override)."""
+    srcs = {s["key"]: s for s in _sources(pack)}
+    is_police = pack.crime["major"].str.startswith(POLICE_UK_PREFIX)
+    if measure.startswith(SOURCE_KEY_PREFIX):
+        key = measure[len(SOURCE_KEY_PREFIX):]
+        if key not in srcs:
+            raise ValueError(f"Unknown crime source {key!r}: this pack has {sorted(srcs)}.")
+        rows = is_police if key == POLICE_UK_KEY else ~is_police
+        label = f"All recorded crime ({srcs[key]['label']})"
+        return _view(pack, rows, srcs[key]), "crime:all", label
+    if measure == "crime:all":
+        return (_view(pack, ~is_police, srcs[PACK_KEY]), measure,
+                f"All recorded crime ({srcs[PACK_KEY]['label']})")
+    police = measure.split(":", 2)[-1].startswith(POLICE_UK_PREFIX)
+    src = srcs[POLICE_UK_KEY if police else PACK_KEY]
+    return _view(pack, is_police if police else ~is_police, src), measure, None
+
+
+def _view(pack: pipeline.Pack, rows: pd.Series, source: Mapping[str, Any]) -> pipeline.Pack:
+    return dataclasses.replace(pack, crime=pack.crime.loc[rows].reset_index(drop=True),
+                               crime_coverage=frozenset(source["coverage"]))
+
+
+def _source_split(
+    pack: pipeline.Pack, sel: pipeline.Selection
+) -> tuple[pipeline.Pack, pipeline.Selection, str | None] | None:
+    """Return (one-source pack, selection, label override), or None for a one-source pack."""
+    if not _sources(pack) or not sel.measure.startswith("crime:"):
+        if sel.measure.startswith(SOURCE_KEY_PREFIX):
+            raise ValueError(f"Unknown measure {sel.measure!r}: this pack has one crime source.")
+        return None
+    view, measure, label = _crime_view(pack, sel.measure)
+    return view, dataclasses.replace(sel, measure=measure), label
+
+
+def table_for(pack: pipeline.Pack, sel: pipeline.Selection) -> pipeline.WardTable:
+    """Return :func:`hotspots.pipeline.ward_table` with crime coverage per source.
+
+    When uploaded police.uk crime sits beside the pack's own crime
+    (``meta["crime_sources"]``), each crime measure is counted on its own
+    source with that source's coverage (areas the source does not cover show
+    "no data", never 0), ``"crime:all"`` means the pack's own source (adding
+    both would count the same crimes twice) and ``"crime:source:<key>"``
+    selects all crime of one source.
+
+    Parameters
+    ----------
+    pack
+        A pack.
+    sel
+        The selection.
+
+    Returns
+    -------
+    WardTable
+        With ``selection`` as given and the reconciliation of the measure's source.
+    """
+    split = _source_split(pack, sel)
+    if split is None:
+        return pipeline.ward_table(pack, sel)
+    view, view_sel, label = split
+    wt = pipeline.ward_table(view, view_sel)
+    police = "police.uk" in (label or "") or f":{POLICE_UK_PREFIX}" in sel.measure
+    rec = wt.reconciliation
+    rec = rec[rec["source"].str.contains("police.uk upload", regex=False) == police]
+    return dataclasses.replace(wt, selection=sel, label=_view_label(label, wt.label, sel),
+                               reconciliation=rec.reset_index(drop=True))
+
+
+def _view_label(label: str | None, table_label: str, sel: pipeline.Selection) -> str:
+    """Return the measure's label when it is one source of several (the map's title)."""
+    rate = pipeline.RATE_LABELS[sel.rate].lower()
+    return f"{label}, {rate}" if label else table_label.replace("Police.uk: ", "police.uk: ")
+
+
+def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> Any:
+    """Return :func:`hotspots.analysis.analyse` on the measure's own crime source.
+
+    As :func:`table_for`: with uploaded police.uk crime beside the pack's own,
+    the analysis runs on one source with that source's coverage.
+
+    Parameters
+    ----------
+    pack
+        A pack.
+    sel
+        The selection.
+    params
+        :class:`hotspots.analysis.StatsParams`.
+
+    Returns
+    -------
+    hotspots.analysis.Analysis
+    """
+    split = _source_split(pack, sel)
+    if split is None:
+        return analysis.analyse(pack, sel, params)
+    view, view_sel, label = split
+    a = analysis.analyse(view, view_sel, params)
+    # The same title as the ward maps (table_for), so the hotspot maps name the source too.
+    new = _view_label(label, a.ward.label, sel)
+    return dataclasses.replace(a, ward=dataclasses.replace(a.ward, label=new, selection=sel),
+                               params={**a.params, "measure_label": new})
+
+
+def emerging_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> pd.DataFrame:
+    """Return :func:`hotspots.analysis.emerging_wards` on the measure's own crime source.
+
+    Parameters
+    ----------
+    pack, sel, params
+        As :func:`analyse_for`.
+
+    Returns
+    -------
+    DataFrame
+        One row per ward with data (see :func:`hotspots.analysis.emerging_wards`).
+    """
+    split = _source_split(pack, sel)
+    if split is not None:  # one crime source at a time, as analyse_for
+        pack, sel = split[0], split[1]
+    return analysis.emerging_wards(pack, sel, params)
