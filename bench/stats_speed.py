@@ -103,7 +103,7 @@ import time, json, sys
 t0 = time.perf_counter()
 import pandas as pd
 from boundaries.load import read_boundaries
-from hotspots.stats import spatial as stats
+from hotspots import stats
 t_import = time.perf_counter()
 g, _ = read_boundaries({str(WARDS)!r}, layer="London_Ward_CityMerged")
 imd = pd.read_csv({str(WARD_IMD)!r})
@@ -190,8 +190,8 @@ def warm_lsoas(repeats: int) -> dict[str, tuple[float, dict]]:
     import pygeoda
 
     from boundaries.load import read_boundaries
+    from hotspots import stats
     from hotspots.stats import permutation as _perm
-    from hotspots.stats import spatial as stats
     from hotspots.stats import weights as weights
 
     lsoa, _ = read_boundaries(LSOA)

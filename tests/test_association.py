@@ -11,7 +11,7 @@ from scipy import stats as sps
 
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots.stats import association as A
-from hotspots.stats.spatial import spearman
+from hotspots.stats import spearman
 
 
 @pytest.fixture

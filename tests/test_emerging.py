@@ -11,6 +11,7 @@ from scipy import stats as sps
 from shapely.geometry import box
 
 from hotspots._errors import InputDataError
+from hotspots.stats import local_gi_star
 from hotspots.stats.emerging import (
     CATEGORIES,
     classify_emerging,
@@ -19,7 +20,6 @@ from hotspots.stats.emerging import (
     mann_kendall,
     mann_kendall_table,
 )
-from hotspots.stats.spatial import local_gi_star
 from hotspots.stats.weights import build_weights
 
 H, C, N = "hot", "cold", "ns"

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.stats import spatial as stats
+from hotspots import stats
 
 
 def test_spearman_hand_computed_no_ties():

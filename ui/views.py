@@ -20,7 +20,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
-from hotspots import privacy
+from hotspots import privacy, stats
 from hotspots._errors import InputDataError
 from hotspots.maps import charts as charts
 from hotspots.maps import statmaps as statmaps
@@ -31,7 +31,6 @@ from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from hotspots.pipeline import viewdata as viewdata
 from hotspots.stats import emerging as emerging
-from hotspots.stats import spatial as stats
 from ui import cache, mapview
 
 __all__ = [

@@ -33,7 +33,7 @@ import pandas as pd
 
 from hotspots.periods import MONTH_NAMES, YearStart, YearStartKey, get_year_start
 from hotspots.privacy import DEFAULT_THRESHOLD, suppressed_mask
-from hotspots.stats.spatial import competition_rank, spearman
+from hotspots.stats import competition_rank, spearman
 from hotspots.stats.trends import change_words
 
 __all__ = [

@@ -47,7 +47,7 @@ from hotspots.maps.web import (
     _offline_map,
     ward_map_frame,
 )
-from hotspots.stats.spatial import GI_LEVELS, NO_DATA, NO_NEIGHBOURS, TERCILE_WORDS
+from hotspots.stats import GI_LEVELS, NO_DATA, NO_NEIGHBOURS, TERCILE_WORDS
 
 __all__ = [
     "BIVARIATE_COLOURS",

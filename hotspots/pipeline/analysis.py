@@ -18,12 +18,13 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from hotspots import periods, privacy
+from hotspots import periods, privacy, stats
 from hotspots.pipeline import pack as pipeline
 from hotspots.stats import association as association
+from hotspots.stats import emerging as emerging
 from hotspots.stats import rates as rates
-from hotspots.stats import spatial as stats
 from hotspots.stats import trends as trends
+from hotspots.stats import weights as weights
 
 Correction = Literal["fdr", "bonferroni", "none"]
 
@@ -311,9 +312,6 @@ def emerging_wards(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams
     ValueError
         With fewer than 3 months of data (no trend can be tested).
     """
-    from hotspots.stats import emerging as emerging
-    from hotspots.stats import weights as weights
-
     wt = pipeline.ward_table(pack, sel)
     t = wt.frame[wt.frame["count"].notna()]
     family = sel.measure.partition(":")[0]

@@ -24,8 +24,8 @@ from hotspots.periods import YearStart, YearStartKey
 from hotspots.pipeline import analysis as analysis_mod
 from hotspots.pipeline import pack as pipeline
 from hotspots.privacy import suppressed_mask
+from hotspots.stats import NO_DATA
 from hotspots.stats import trends as trends
-from hotspots.stats.spatial import NO_DATA
 
 __all__ = [
     "BoroughChange",

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from hotspots import periods, privacy
+from hotspots import periods, privacy, stats
 from hotspots.config import file_sha256, run_manifest, write_manifest
 from hotspots.pipeline import pack as pipeline
 from hotspots.report.config import COMPARISONS, ReportConfig, load_config
@@ -40,7 +40,6 @@ from hotspots.report.patrol import (
     patrol_status,
 )
 from hotspots.report.pdf import MapTablePage, PackText, write_pdf
-from hotspots.stats import spatial as stats
 
 __all__ = ["ReportOutputs", "build_report", "load_report_pack", "main"]
 

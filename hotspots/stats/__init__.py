@@ -1,1 +1,199 @@
-"""hotspots.stats."""
+"""The numbers of the dashboard: spatial weights and statistics, shaped like esda.
+
+This package owns every statistic the pages, reports and patrol plans show:
+
+- :mod:`~hotspots.stats.weights`: spatial weights of an area layer (queen, rook,
+  kNN, distance band; islands, cache), built from :mod:`~hotspots.stats.neighbours`;
+- :mod:`~hotspots.stats.permutation`: the conditional-permutation kernel;
+- :mod:`~hotspots.stats.significance`: inference options, pseudo p-values and
+  multiple-testing corrections (FDR), shared by every hotspot statistic;
+  :mod:`~hotspots.stats.inputs`: the checks they make on their values;
+- :mod:`~hotspots.stats.autocorrelation`: global and local Moran's I (LISA) and
+  the bivariate LISA; :mod:`~hotspots.stats.getis`: Getis-Ord Gi*;
+  :mod:`~hotspots.stats.table`: all of them for one measure in one table;
+- :mod:`~hotspots.stats.ranking`: Spearman's rho, its wording, competition ranks;
+- :mod:`~hotspots.stats.rates`: crude and smoothed rates per 1,000;
+- :mod:`~hotspots.stats.association`: association with deprivation (Spearman by
+  group, share in the most deprived areas, decile table, Gini / Lorenz);
+- :mod:`~hotspots.stats.trends`: period-on-period change, seasonality;
+- :mod:`~hotspots.stats.emerging`: emerging hot spots (Gi* over time, Mann-Kendall).
+
+It takes numbers and frames in and gives numbers and frames out. It never
+imports folium, matplotlib, Streamlit or anything that reads or writes files,
+and from the project only the floor (``hotspots._errors``, ``_validate``,
+``config``, ``periods``, ...): never ``hotspots.io``, ``areas``, ``maps``,
+``patrol``, ``pipeline`` or above (docs/ARCHITECTURE.md).
+
+The public names below are re-exported here, so ``from hotspots import stats``
+then ``stats.local_gi_star(...)`` works; constants that belong to one module
+(``emerging.CATEGORIES``, ``weights.KINDS``, ``rates.PER``, ...) stay on it.
+"""
+
+from hotspots.stats import (
+    association,
+    autocorrelation,
+    emerging,
+    getis,
+    inputs,
+    neighbours,
+    permutation,
+    ranking,
+    rates,
+    significance,
+    table,
+    trends,
+    weights,
+)
+from hotspots.stats.association import (
+    DeprivedShare,
+    Reference,
+    concentration,
+    decile_table,
+    gini,
+    lorenz_curve,
+    share_in_most_deprived,
+    spearman_by_group,
+)
+from hotspots.stats.autocorrelation import (
+    QUADRANTS,
+    TERCILE_WORDS,
+    MoranResult,
+    bivariate_classes,
+    bivariate_local_moran,
+    global_moran,
+    global_moran_rate,
+    local_moran,
+)
+from hotspots.stats.emerging import (
+    GiStarSeries,
+    classify_emerging,
+    emerging_hotspots,
+    gi_star_series,
+    mann_kendall,
+    mann_kendall_table,
+)
+from hotspots.stats.getis import GI_LEVELS, local_gi_star
+from hotspots.stats.ranking import (
+    WORDING_SCALE,
+    SpearmanResult,
+    competition_rank,
+    describe_rho,
+    spearman,
+)
+from hotspots.stats.rates import RateResult, Smoother, rates_per_1000, smooth_rates
+from hotspots.stats.significance import (
+    CORRECTION_TEXT,
+    CORRECTIONS,
+    NO_DATA,
+    NO_NEIGHBOURS,
+    Alternative,
+    Correction,
+    LocalResult,
+    adjust_pvalues,
+)
+from hotspots.stats.table import hotspot_table
+from hotspots.stats.trends import (
+    ChangeTable,
+    callouts,
+    change_label,
+    change_words,
+    compare_periods,
+    points_change,
+    points_label,
+    seasonal_table,
+)
+from hotspots.stats.weights import (
+    IslandFallback,
+    SpatialWeights,
+    WeightsKind,
+    build_weights,
+    subset_weights,
+    weights_cache_clear,
+    weights_cache_info,
+    weights_frame,
+)
+
+__all__ = [
+    # modules
+    "association",
+    "autocorrelation",
+    "emerging",
+    "getis",
+    "inputs",
+    "neighbours",
+    "permutation",
+    "ranking",
+    "rates",
+    "significance",
+    "table",
+    "trends",
+    "weights",
+    # weights
+    "IslandFallback",
+    "SpatialWeights",
+    "WeightsKind",
+    "build_weights",
+    "subset_weights",
+    "weights_cache_clear",
+    "weights_cache_info",
+    "weights_frame",
+    # significance
+    "CORRECTIONS",
+    "CORRECTION_TEXT",
+    "NO_DATA",
+    "NO_NEIGHBOURS",
+    "Alternative",
+    "Correction",
+    "LocalResult",
+    "adjust_pvalues",
+    # autocorrelation
+    "QUADRANTS",
+    "TERCILE_WORDS",
+    "MoranResult",
+    "bivariate_classes",
+    "bivariate_local_moran",
+    "global_moran",
+    "global_moran_rate",
+    "local_moran",
+    # getis
+    "GI_LEVELS",
+    "local_gi_star",
+    # table
+    "hotspot_table",
+    # ranking
+    "WORDING_SCALE",
+    "SpearmanResult",
+    "competition_rank",
+    "describe_rho",
+    "spearman",
+    # rates
+    "RateResult",
+    "Smoother",
+    "rates_per_1000",
+    "smooth_rates",
+    # association
+    "DeprivedShare",
+    "Reference",
+    "concentration",
+    "decile_table",
+    "gini",
+    "lorenz_curve",
+    "share_in_most_deprived",
+    "spearman_by_group",
+    # trends
+    "ChangeTable",
+    "callouts",
+    "change_label",
+    "change_words",
+    "compare_periods",
+    "points_change",
+    "points_label",
+    "seasonal_table",
+    # emerging
+    "GiStarSeries",
+    "classify_emerging",
+    "emerging_hotspots",
+    "gi_star_series",
+    "mann_kendall",
+    "mann_kendall_table",
+]

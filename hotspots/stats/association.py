@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots._errors import ColumnMappingError, InputDataError
-from hotspots.stats.spatial import competition_rank, spearman
+from hotspots.stats.ranking import competition_rank, spearman
 
 __all__ = [
     "REFERENCES",

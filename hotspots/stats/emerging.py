@@ -72,7 +72,8 @@ import pandas as pd
 import pymannkendall
 
 from hotspots._errors import InputDataError
-from hotspots.stats.spatial import Correction, local_gi_star
+from hotspots.stats.getis import local_gi_star
+from hotspots.stats.significance import Correction
 from hotspots.stats.weights import SpatialWeights
 
 __all__ = [

@@ -58,7 +58,7 @@ from hotspots.periods import (
     get_year_start,
     year_period,
 )
-from hotspots.stats.spatial import competition_rank
+from hotspots.stats.ranking import competition_rank
 
 __all__ = [
     "change_words",

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -41,6 +41,7 @@ from scipy import sparse
 
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots._validate import Report
+from hotspots.stats.neighbours import FALLBACKS, KINDS, _adjacency, _centroids, _Kind, _Layer
 
 if TYPE_CHECKING:  # pragma: no cover
     from libpysal.weights import W
@@ -151,197 +152,6 @@ class CacheInfo(NamedTuple):
     maxsize: int
     currsize: int
 
-
-# --------------------------------------------------------------------------- builders
-
-_Pairs = tuple[np.ndarray, np.ndarray]
-
-
-@dataclass(frozen=True)
-class _Layer:
-    """The parts of a validated layer the builders need."""
-
-    codes: np.ndarray
-    names: np.ndarray
-    geoms: np.ndarray
-    crs: Any
-    label: str
-
-
-def _queen_pairs(layer: _Layer, opts: Mapping[str, Any]) -> _Pairs:
-    """Pairs of areas sharing at least one vertex (exact coordinates)."""
-    xy, owner = shapely.get_coordinates(layer.geoms, return_index=True)
-    keys = _coordinate_keys(xy)
-    return _shared_key_pairs([keys[:, 0], keys[:, 1]], owner)
-
-
-def _rook_pairs(layer: _Layer, opts: Mapping[str, Any]) -> _Pairs:
-    """Pairs of areas sharing at least one edge (two consecutive exact vertices)."""
-    parts, part_owner = shapely.get_parts(layer.geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    keys = _coordinate_keys(xy)
-    same_ring = ring[1:] == ring[:-1]
-    a, b = keys[:-1][same_ring], keys[1:][same_ring]
-    owner = part_owner[ring_part[ring[:-1][same_ring]]]
-    # an edge is the same whichever way it is walked: put the smaller end first
-    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    lo, hi = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
-    real = (lo != hi).any(axis=1)
-    return _shared_key_pairs([lo[real, 0], lo[real, 1], hi[real, 0], hi[real, 1]], owner[real])
-
-
-def _knn_pairs(layer: _Layer, opts: Mapping[str, Any]) -> _Pairs:
-    """Each area to its ``k`` nearest areas by centroid (libpysal ``KNN`` rule)."""
-    from scipy.spatial import cKDTree
-
-    k = int(opts["k"])
-    pts = _centroids(layer.geoms)
-    _, idx = cKDTree(pts).query(pts, k=k + 1)
-    rows = np.repeat(np.arange(len(pts)), k + 1)
-    cols = idx.ravel()
-    # drop the point itself (usually, but not always, the first hit)
-    not_self = cols != rows
-    rows, cols = rows[not_self], cols[not_self]
-    starts = np.searchsorted(rows, rows, side="left")
-    first_k = (np.arange(len(rows)) - starts) < k
-    return rows[first_k], cols[first_k]
-
-
-def _distance_pairs(layer: _Layer, opts: Mapping[str, Any]) -> _Pairs:
-    """Pairs of areas whose centroids are at most ``threshold`` metres apart."""
-    from scipy.spatial import cKDTree
-
-    pairs = cKDTree(_centroids(layer.geoms)).query_pairs(float(opts["threshold"]),
-                                                          output_type="ndarray")
-    return pairs[:, 0], pairs[:, 1]
-
-
-@dataclass(frozen=True)
-class _Kind:
-    """One weights kind: how neighbours are found and how to describe it."""
-
-    pairs: Callable[[_Layer, Mapping[str, Any]], _Pairs]
-    criterion: str
-    options: tuple[str, ...]
-    symmetric: bool
-    needs_metres: bool
-    polygons_only: bool
-
-
-#: Registry of weights kinds (``kind=`` of :func:`build_weights`).
-KINDS: Mapping[str, _Kind] = MappingProxyType({
-    "queen": _Kind(_queen_pairs, "queen contiguity: areas sharing at least one boundary point "
-                   "(exact shared vertex)", (), True, False, True),
-    "rook": _Kind(_rook_pairs, "rook contiguity: areas sharing at least one boundary edge "
-                  "(two consecutive exact shared vertices)", (), True, False, True),
-    "knn": _Kind(_knn_pairs, "k nearest neighbours by centroid distance", ("k",), False, True,
-                 False),
-    "distance": _Kind(_distance_pairs, "distance band: centroids at most `threshold` metres "
-                      "apart", ("threshold",), True, True, False),
-})
-
-
-def _coordinate_keys(xy: np.ndarray) -> np.ndarray:
-    """Exact integer keys for coordinates (bit patterns; -0.0 folded into 0.0)."""
-    return np.ascontiguousarray(xy + 0.0).view(np.int64).reshape(-1, 2)
-
-
-def _shared_key_pairs(keys: list[np.ndarray], owner: np.ndarray) -> _Pairs:
-    """Pairs of distinct owners that share a key (a vertex or an edge).
-
-    Sort by (key..., owner), drop repeats of a key within one owner, then pair
-    every member of each run of equal keys with the following members. Each
-    pair is returned once, smaller index first.
-    """
-    order = np.lexsort([owner, *reversed(keys)])
-    ks = [k[order] for k in keys]
-    own = owner[order]
-    new_key = np.zeros(len(own), dtype=bool)
-    new_key[:1] = True
-    for k in ks:
-        new_key[1:] |= k[1:] != k[:-1]
-    keep = new_key.copy()
-    keep[1:] |= own[1:] != own[:-1]
-    group = np.cumsum(new_key)[keep]
-    own = own[keep]
-    size = np.bincount(group)[group]
-    shared = size > 1
-    group, own = group[shared], own[shared]
-    rows, cols = [], []
-    d = 1
-    while d < len(own):
-        same = group[d:] == group[:-d]
-        if not same.any():
-            break
-        rows.append(own[:-d][same])
-        cols.append(own[d:][same])
-        d += 1
-    if not rows:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    # own is sorted within each run, so rows < cols; many shared vertices give one pair
-    n = int(owner.max()) + 1
-    codes = np.unique(np.concatenate(rows).astype(np.int64) * n + np.concatenate(cols))
-    return codes // n, codes % n
-
-
-def _centroids(geoms: np.ndarray) -> np.ndarray:
-    return shapely.get_coordinates(shapely.centroid(geoms))
-
-
-def _adjacency(rows: np.ndarray, cols: np.ndarray, n: int, *, symmetric: bool) -> sparse.csr_array:
-    """Binary CSR matrix from index pairs (symmetrised when asked), no self-links."""
-    if symmetric:
-        rows, cols = np.concatenate([rows, cols]), np.concatenate([cols, rows])
-    off = rows != cols
-    codes = np.sort(rows[off].astype(np.int64) * n + cols[off])
-    codes = codes[np.concatenate([codes[:1] == codes[:1], codes[1:] != codes[:-1]])]
-    r, c = codes // n, codes % n
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n))])
-    return sparse.csr_array((np.ones(len(c)), c.astype(np.int32), indptr.astype(np.int32)),
-                            shape=(n, n))
-
-
-# --------------------------------------------------------------------------- islands
-
-
-def _link_islands_knn1(layer: _Layer, a: sparse.csr_array, islands: np.ndarray,
-                       kind: _Kind) -> tuple[sparse.csr_array, dict[int, tuple[int, float]]]:
-    """Link each island to its nearest area, both ways (polygons: boundary distance)."""
-    if not len(islands):
-        return a, {}
-    if kind.polygons_only:
-        tree = shapely.STRtree(layer.geoms)
-        (src, dst), dist = tree.query_nearest(layer.geoms[islands], exclusive=True,
-                                              return_distance=True, all_matches=False)
-        nearest = {int(islands[s]): (int(t), float(d)) for s, t, d in zip(src, dst, dist,
-                                                                        strict=True)}
-    else:
-        from scipy.spatial import cKDTree
-
-        pts = _centroids(layer.geoms)
-        dist, idx = cKDTree(pts).query(pts[islands], k=2)
-        nearest = {}
-        for isl, d_row, i_row in zip(islands, dist, idx, strict=True):
-            j = int(i_row[1] if i_row[0] == isl else i_row[0])
-            nearest[int(isl)] = (j, float(d_row[1] if i_row[0] == isl else d_row[0]))
-    r, c = a.nonzero()
-    extra_r = np.array([i for i in nearest], dtype=np.int64)
-    extra_c = np.array([j for j, _ in nearest.values()], dtype=np.int64)
-    linked = _adjacency(np.concatenate([r, extra_r, extra_c]),
-                        np.concatenate([c, extra_c, extra_r]), a.shape[0], symmetric=False)
-    return linked, nearest
-
-
-def _leave_islands(layer: _Layer, a: sparse.csr_array, islands: np.ndarray,
-                   kind: _Kind) -> tuple[sparse.csr_array, dict[int, tuple[int, float]]]:
-    return a, {}
-
-
-#: Registry of island fallbacks (``island_fallback=`` of :func:`build_weights`).
-FALLBACKS: Mapping[str, Callable[..., tuple[sparse.csr_array, dict[int, tuple[int, float]]]]] = (
-    MappingProxyType({"knn1": _link_islands_knn1, "none": _leave_islands})
-)
 
 # --------------------------------------------------------------------------- validation
 

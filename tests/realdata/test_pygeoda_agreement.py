@@ -39,7 +39,8 @@ import pandas as pd
 import pytest
 
 from boundaries.load import read_boundaries
-from hotspots.stats import spatial as stats
+from hotspots import stats
+from hotspots.stats import getis as getis
 from hotspots.stats import weights as weights
 
 pytestmark = pytest.mark.realdata
@@ -206,7 +207,7 @@ def _labels(p, template: pd.DataFrame, what: str) -> np.ndarray:
     q = stats.adjust_pvalues(p, method="fdr")
     tested = np.ones(len(q), dtype=bool)
     if what == "gi":
-        return stats._gi_classes(template["gi_z"].to_numpy(), q, tested, 0.05)
+        return getis._gi_classes(template["gi_z"].to_numpy(), q, tested, 0.05)
     raw = template["lisa_raw"].to_numpy()
     return np.where(q <= 0.05, raw, "ns")
 
