@@ -35,7 +35,7 @@ import shapely
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots.patrol.backtest import select_by_area_share, select_top_n
 from hotspots.patrol.kde import bandwidth_rule, quartic_density
-from hotspots.stats.spatial import LocalResult, local_gi_star
+from hotspots.stats import LocalResult, local_gi_star
 from hotspots.stats.weights import SpatialWeights, build_weights
 
 __all__ = [
