@@ -176,7 +176,7 @@ def global_moran(
         One number per area: a Series indexed by ``area_code`` (any order) or an
         array in ``sw.ids`` order. Counts or rates; no missing values.
     sw
-        Weights from :func:`hotspots.weights.build_weights` (row-standardised here).
+        Weights from :func:`hotspots.stats.weights.build_weights` (row-standardised here).
     permutations
         Random permutations of the values for the pseudo p-value.
     seed
@@ -246,7 +246,7 @@ def global_moran_rate(
     population
         Population at risk per area (> 0), same alignment.
     sw
-        Weights from :func:`hotspots.weights.build_weights`.
+        Weights from :func:`hotspots.stats.weights.build_weights`.
     permutations, seed, alternative
         As :func:`global_moran`.
 
@@ -339,9 +339,9 @@ def local_moran(
         One value per area (Series indexed by ``area_code`` or array in
         ``sw.ids`` order); no missing values.
     sw
-        Weights from :func:`hotspots.weights.build_weights` (row-standardised here).
+        Weights from :func:`hotspots.stats.weights.build_weights` (row-standardised here).
     permutations, seed, alternative, correction, alpha
-        As :func:`local_gi_star`.
+        As :func:`~hotspots.stats.getis.local_gi_star`.
 
     Returns
     -------
@@ -391,9 +391,10 @@ def bivariate_local_moran(
     y
         Variable whose spatial lag is used (e.g. IMD score), same alignment.
     sw
-        Weights from :func:`hotspots.weights.build_weights`.
+        Weights from :func:`hotspots.stats.weights.build_weights`.
     permutations, seed, alternative, correction, alpha
-        As :func:`local_gi_star`; the permutations shuffle ``y`` around a fixed ``x_i``.
+        As :func:`~hotspots.stats.getis.local_gi_star`; the permutations shuffle ``y``
+        around a fixed ``x_i``.
 
     Returns
     -------
@@ -415,7 +416,7 @@ def bivariate_local_moran(
     correlation with dynamically linked windows. ``bv_i`` equals
     ``esda.Moran_Local_BV(x, y, w).Is`` and GeoDa's bivariate local Moran. It
     relates ``x`` to *neighbouring* ``y``; for same-area association use
-    :func:`spearman`.
+    :func:`~hotspots.stats.ranking.spearman`.
     """
     opts = _options(permutations, seed, alternative, correction, alpha)
     xv = _aligned(x, sw, "x")

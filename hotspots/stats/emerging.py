@@ -199,7 +199,7 @@ def gi_star_series(
         Units x time steps (e.g. cells x months), values >= 0; rows must be the
         units of ``sw`` (any order; results follow ``sw.ids``).
     sw
-        Spatial weights of the units (:func:`hotspots.weights.build_weights`).
+        Spatial weights of the units (:func:`hotspots.stats.weights.build_weights`).
     permutations
         Conditional permutations per step.
     seed

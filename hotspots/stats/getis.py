@@ -91,7 +91,7 @@ def local_gi_star(
         One value >= 0 per area (count or rate): a Series indexed by
         ``area_code`` or an array in ``sw.ids`` order; no missing values.
     sw
-        Weights from :func:`hotspots.weights.build_weights`; the area itself is
+        Weights from :func:`hotspots.stats.weights.build_weights`; the area itself is
         added with weight 1 and rows are standardised.
     permutations
         Conditional permutations for the pseudo p-value (999 for published work).

@@ -98,7 +98,7 @@ class _Kind:
     polygons_only: bool
 
 
-#: Registry of weights kinds (``kind=`` of :func:`build_weights`).
+#: Registry of weights kinds (``kind=`` of :func:`~hotspots.stats.weights.build_weights`).
 KINDS: Mapping[str, _Kind] = MappingProxyType({
     "queen": _Kind(_queen_pairs, "queen contiguity: areas sharing at least one boundary point "
                    "(exact shared vertex)", (), True, False, True),
@@ -207,7 +207,8 @@ def _leave_islands(layer: _Layer, a: sparse.csr_array, islands: np.ndarray,
     return a, {}
 
 
-#: Registry of island fallbacks (``island_fallback=`` of :func:`build_weights`).
+#: Registry of island fallbacks (``island_fallback=`` of
+#: :func:`~hotspots.stats.weights.build_weights`).
 FALLBACKS: Mapping[str, Callable[..., tuple[sparse.csr_array, dict[int, tuple[int, float]]]]] = (
     MappingProxyType({"knn1": _link_islands_knn1, "none": _leave_islands})
 )

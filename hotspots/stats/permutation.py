@@ -7,7 +7,7 @@ other *n - 1* areas, ``permutations`` times. No numba is needed (esda's
 kernels cost 15-20 s of JIT compilation in every new process):
 
 - With binary links that are row-standardised (every kind in
-  :mod:`hotspots.weights`), each simulated LISA, Gi* or bivariate LISA is a
+  :mod:`hotspots.stats.weights`), each simulated LISA, Gi* or bivariate LISA is a
   monotone function of the *sum* of the drawn neighbour values, so only that
   sum is simulated, and tail counts are taken on it against the observed
   neighbour sum (sums within rounding error of it count as ties, as extreme on

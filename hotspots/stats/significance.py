@@ -43,10 +43,14 @@ __all__ = [
     "adjust_pvalues",
 ]
 
+#: Tail of a test (``alternative=``); see :data:`hotspots.stats.permutation.ALTERNATIVES`.
 Alternative = Literal["two-sided", "greater", "lesser"]
+#: Multiple-testing correction (``correction=``); see :data:`CORRECTIONS`.
 Correction = Literal["fdr", "bonferroni", "none"]
 
+#: Label of an area without a value: left out, never treated as zero.
 NO_DATA = "no data"
+#: Label of an area left without neighbours (not tested).
 NO_NEIGHBOURS = "no neighbours"
 
 
@@ -68,6 +72,7 @@ CORRECTIONS: Mapping[str, Callable[[np.ndarray], np.ndarray]] = MappingProxyType
     {"fdr": _fdr, "bonferroni": _bonferroni, "none": _unadjusted}
 )
 
+#: Each correction in words, for the parameters of every result.
 CORRECTION_TEXT: Mapping[str, str] = MappingProxyType({
     "fdr": "Benjamini-Hochberg false discovery rate (scipy.stats.false_discovery_control)",
     "bonferroni": "Bonferroni: min(1, p * number of areas tested)",

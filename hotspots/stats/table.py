@@ -131,12 +131,12 @@ def hotspot_table(
         Population column: adds the rate-adjusted global Moran with ``value_col``
         as the event count.
     weights
-        A kind for :func:`hotspots.weights.build_weights` (``"queen"`` default,
+        A kind for :func:`hotspots.stats.weights.build_weights` (``"queen"`` default,
         ``"rook"``, ``"knn"``, ``"distance"``) or ready-built weights for this layer.
     k, threshold, island_fallback
-        Options of :func:`hotspots.weights.build_weights` (when ``weights`` is a kind).
+        Options of :func:`hotspots.stats.weights.build_weights` (when ``weights`` is a kind).
     permutations, seed, alternative, correction, alpha
-        As :func:`local_gi_star`; the same seed drives every statistic.
+        As :func:`~hotspots.stats.getis.local_gi_star`; the same seed drives every statistic.
 
     Returns
     -------

@@ -541,7 +541,7 @@ def _count_text(v: float) -> str:
 def change_words(count: object, count_prev: object) -> str:
     """Return a change in words that no spreadsheet reads as a formula.
 
-    Like :func:`hotspots.trends.change_label` but the direction is a word, so
+    Like :func:`change_label` but the direction is a word, so
     the text never starts with ``+`` or ``-`` (a CSV export would otherwise
     neutralise it with a leading apostrophe, :func:`hotspots.privacy.neutralise_formula`).
 
