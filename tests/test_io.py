@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError
+from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError, UploadError
 from hotspots.io import (
     POLICE_FRAME_COLUMNS,
     ColumnMap,
     load_mapping,
+    read_headers,
     read_met_ward_crime,
     read_police_uk,
     read_referrals,
@@ -567,6 +568,34 @@ def test_referral_old_xls_refused(tmp_path: Path) -> None:
     mapping = ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})
     with pytest.raises(InputDataError, match=r"old\.xls: old Excel .xls.*save as \.xlsx"):
         read_referrals(path, mapping)
+
+
+def test_referral_broken_csv_refused_with_its_line_as_the_upload_page_does(tmp_path: Path) -> None:
+    """One strict grid parser (io.sheets): a quote never closed would swallow the rest."""
+    text = 'Date,Type,Ward\n2025-05-01,"CCE,Hackney\n2025-05-02,CCE,Hackney\n'
+    mapping = ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})
+    with pytest.raises(InputDataError, match=r"b\.csv is a broken CSV at line 3"):
+        read_referrals(write(tmp_path / "b.csv", text), mapping)
+    with pytest.raises(UploadError, match=r"b\.csv is a broken CSV at line 3") as info:
+        read_headers("b.csv", text.encode())
+    assert info.value.part == "referrals"
+
+
+def test_referral_binary_csv_refused(tmp_path: Path) -> None:
+    path = tmp_path / "picture.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    mapping = ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})
+    with pytest.raises(InputDataError, match=r"picture\.csv is not a text CSV"):
+        read_referrals(path, mapping)
+
+
+def test_read_headers_decodes_windows_1252_as_the_reader_does() -> None:
+    data = "Date,Café type,Ward\n2024-01-02,x,Bow\n".encode("cp1252")
+    headers = read_headers("win.csv", data)
+    assert headers == ["Date", "Café type", "Ward"]
+    mapping = ColumnMap({"date": headers[0], "category": headers[1], "ward_name": headers[2]})
+    assert read_referrals(io.BytesIO(data), mapping, label="win.csv").frame["category"].tolist() \
+        == ["x"]
 
 
 # --------------------------------------------------------------------------- referrals: locations

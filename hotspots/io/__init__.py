@@ -11,8 +11,14 @@ every problem, and the number of rows read):
   (:func:`read_met_ward_crime`, :mod:`~hotspots.io.metward`), reshaped long;
 * a partner's referral spreadsheet, CSV or XLSX (:func:`read_referrals`,
   :mod:`~hotspots.io.referrals`), described by a :class:`ColumnMap`
-  (:mod:`~hotspots.io.columns`) from the user's headers to standard names; its
-  cells are read by :mod:`~hotspots.io.tables`.
+  (:mod:`~hotspots.io.columns`) from the user's headers to standard names.
+
+One grid parser, :mod:`~hotspots.io.sheets`, reads every referral sheet's
+cells, strictly (a broken CSV is refused with its line): both for
+:func:`read_referrals` and for the upload page's :func:`read_headers`.
+:mod:`~hotspots.io.mappings` guesses a mapping from the headers' spelling and
+keeps mappings on this computer. :mod:`~hotspots.io.common` holds the helpers
+every reader shares.
 
 Readers never stop at the first problem. Rows that cannot be used go to
 ``rejected`` with a ``reason``; rows that can be used but are worth checking
@@ -38,10 +44,23 @@ from hotspots.io.columns import (
     standardise_area_name,
 )
 from hotspots.io.common import PathLike, Source
+from hotspots.io.mappings import (
+    SYNONYMS,
+    guess_layout,
+    guess_mapping,
+    mapping_from_json,
+    mapping_to_json,
+    mappings_folder,
+    normalise_header,
+    remember_mapping,
+    remembered_mapping,
+    safe_file_name,
+    saved_mappings,
+)
 from hotspots.io.metward import MET_COLUMNS, MET_FRAME_COLUMNS, read_met_ward_crime
 from hotspots.io.policeuk import POLICE_COLUMNS, POLICE_FRAME_COLUMNS, read_police_uk
 from hotspots.io.referrals import read_referrals
-from hotspots.io.tables import HEADER_SEARCH_ROWS
+from hotspots.io.sheets import HEADER_SEARCH_ROWS, read_headers
 
 __all__ = [
     "HEADER_SEARCH_ROWS",
@@ -51,14 +70,26 @@ __all__ = [
     "POLICE_COLUMNS",
     "POLICE_FRAME_COLUMNS",
     "STANDARD_NAMES",
+    "SYNONYMS",
     "ColumnMap",
     "Layout",
     "PathLike",
     "Source",
+    "guess_layout",
+    "guess_mapping",
     "load_mapping",
+    "mapping_from_json",
+    "mapping_to_json",
+    "mappings_folder",
+    "normalise_header",
+    "read_headers",
     "read_met_ward_crime",
     "read_police_uk",
     "read_referrals",
+    "remember_mapping",
+    "remembered_mapping",
+    "safe_file_name",
     "save_mapping",
+    "saved_mappings",
     "standardise_area_name",
 ]

@@ -1,6 +1,6 @@
 """A partner's referral spreadsheet (CSV or XLSX) read through a column mapping.
 
-:func:`read_referrals` reads the sheet's grid (:mod:`hotspots.io.tables`),
+:func:`read_referrals` reads the sheet's grid (:mod:`hotspots.io.sheets`),
 parses dates (ISO, UK day-first, Excel serials; US order only when nothing
 else fits) or month periods and counts, rejects unreadable cells and totals
 rows, and keeps the location columns the mapping gives (ward code or name,
@@ -31,7 +31,7 @@ from hotspots.io.common import (
     _parse_count_text,
     _to_float,
 )
-from hotspots.io.tables import _cell_text, _grid_frame, _locate_columns, _read_grid
+from hotspots.io.sheets import _cell_text, _grid_frame, _locate_columns, _read_grid
 
 __all__ = ["read_referrals"]
 
@@ -289,7 +289,10 @@ def read_referrals(
     EmptyInputError
         The file or sheet has no data rows.
     InputDataError
-        The file is an old ``.xls`` or an unreadable workbook.
+        The file is an old ``.xls``, an unreadable workbook, binary data, or a
+        broken CSV (quotes that do not balance; the message gives the line).
+        Strict on purpose: the same grid parser as the upload page's header
+        sniffing (:mod:`hotspots.io.sheets` explains why).
 
     Notes
     -----
