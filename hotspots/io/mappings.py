@@ -8,7 +8,7 @@ step from the headers' spelling (and from a mapping used before);
 ``$XDG_CONFIG_HOME/hotspots/mappings/``.
 
 Owns: header synonyms, the guess, mapping JSON in and out, the saved-mapping
-folder. Never imports areas, stats, maps or pipeline.
+folder. Never imports areas, stats, boundaries, maps or pipeline.
 """
 
 from __future__ import annotations
