@@ -84,7 +84,23 @@ def reconciliation_frame(recs: list[Reconciliation]) -> pd.DataFrame:
     return pd.DataFrame([r.to_row() for r in recs], columns=RECONCILIATION_COLUMNS)
 
 
-def _details(frame: pd.DataFrame, status: str, reason: str | pd.Series) -> pd.DataFrame:
+def unassigned_rows(frame: pd.DataFrame, status: str, reason: str | pd.Series) -> pd.DataFrame:
+    """Return the detail rows of records that were not assigned, with why.
+
+    Parameters
+    ----------
+    frame
+        The records (``source`` and ``source_row`` columns when they have them).
+    status
+        :data:`STATUS_UNLOCATED`, :data:`STATUS_OUTSIDE` or :data:`STATUS_REJECTED`.
+    reason
+        One reason for every row, or one per row.
+
+    Returns
+    -------
+    DataFrame
+        ``source``, ``source_row``, ``status``, ``reason``: one row per record.
+    """
     n = len(frame)
     out = pd.DataFrame(
         {
@@ -105,15 +121,35 @@ def _check_areas(areas: gpd.GeoDataFrame) -> None:
     _check_areas_codes(areas)
 
 
-def _finish(
+def reconcile(
     source: str,
     assigned: pd.DataFrame,
     parts: list[pd.DataFrame],
     rejected_in: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, Reconciliation]:
+    """End a join: stack the detail rows and count where every row went.
+
+    Parameters
+    ----------
+    source
+        Label of the input.
+    assigned
+        The records that were assigned.
+    parts
+        Detail rows of the records that were not (:func:`unassigned_rows`).
+    rejected_in
+        Rows the reader rejected (with a ``reason``), or ``None``.
+
+    Returns
+    -------
+    tuple
+        The assigned records (index reset) and their :class:`Reconciliation`.
+    """
     if rejected_in is not None and len(rejected_in):
         parts = parts + [
-            _details(rejected_in, STATUS_REJECTED, rejected_in.get("reason", "rejected by reader"))
+            unassigned_rows(
+                rejected_in, STATUS_REJECTED, rejected_in.get("reason", "rejected by reader")
+            )
         ]
     details = (
         pd.concat(parts, ignore_index=True)
@@ -194,10 +230,10 @@ def points_to_areas(
     assigned = located.loc[inside].copy()
     assigned["area_code"] = codes[inside].astype(str)
     parts = [
-        _details(unlocated, STATUS_UNLOCATED, "no coordinates"),
-        _details(located.loc[~inside], STATUS_OUTSIDE, "coordinates lie outside every area"),
+        unassigned_rows(unlocated, STATUS_UNLOCATED, "no coordinates"),
+        unassigned_rows(located.loc[~inside], STATUS_OUTSIDE, "coordinates lie outside every area"),
     ]
-    return _finish(source, assigned, parts, rejected)
+    return reconcile(source, assigned, parts, rejected)
 
 
 def _locate_codes(
@@ -257,15 +293,15 @@ def codes_to_areas(
     assigned["area_code"] = code[~blank & known].astype(str).to_numpy()
     unknown = records.loc[~blank & ~known]
     parts = [
-        _details(records.loc[blank], STATUS_UNLOCATED, f"blank {code_col}"),
-        _details(
+        unassigned_rows(records.loc[blank], STATUS_UNLOCATED, f"blank {code_col}"),
+        unassigned_rows(
             unknown,
             STATUS_OUTSIDE,
             "code " + code[~blank & ~known].astype(str) + " is not in the area layer "
             "(another boundary vintage?)",
         ),
     ]
-    return _finish(source, assigned, parts, rejected)
+    return reconcile(source, assigned, parts, rejected)
 
 
 def _check_areas_codes(areas: pd.DataFrame) -> None:
@@ -339,10 +375,10 @@ def names_to_areas(
     assigned["area_code"] = [c for c, o in zip(codes, ok, strict=True) if o]
     reason_s = pd.Series(reason, index=records.index)
     parts = [
-        _details(records.loc[status_s == s], s, reason_s[status_s == s])
+        unassigned_rows(records.loc[status_s == s], s, reason_s[status_s == s])
         for s in (STATUS_UNLOCATED, STATUS_OUTSIDE, STATUS_REJECTED)
     ]
-    return _finish(source, assigned, parts, rejected)
+    return reconcile(source, assigned, parts, rejected)
 
 
 def _match_name(name, borough, by_name, norm):  # type: ignore[no-untyped-def]
@@ -410,14 +446,14 @@ def lsoas_to_areas(
     assigned = records.loc[known].copy()
     assigned["area_code"] = area[known].astype(str).to_numpy()
     parts = [
-        _details(records.loc[blank], STATUS_UNLOCATED, f"blank {lsoa_col}"),
-        _details(
+        unassigned_rows(records.loc[blank], STATUS_UNLOCATED, f"blank {lsoa_col}"),
+        unassigned_rows(
             records.loc[~blank & ~known],
             STATUS_OUTSIDE,
             "LSOA " + code[~blank & ~known].astype(str) + " is not in the lookup",
         ),
     ]
-    return _finish(source, assigned, parts, rejected)
+    return reconcile(source, assigned, parts, rejected)
 
 
 def count_by_area(
@@ -530,7 +566,7 @@ def locate_records(
         assigned_parts.append(a)
         detail_parts.append(r.details)
     detail_parts.append(
-        _details(
+        unassigned_rows(
             records.loc[remaining],
             STATUS_UNLOCATED,
             "no ward code, LSOA, coordinates or ward name",
@@ -543,7 +579,7 @@ def locate_records(
     )
     if "source_row" in assigned:
         assigned = assigned.sort_values(["source", "source_row"], kind="stable")
-    return _finish(source, assigned, [d for d in detail_parts if len(d)], rejected)
+    return reconcile(source, assigned, [d for d in detail_parts if len(d)], rejected)
 
 
 def _points_by_crs(
@@ -555,4 +591,4 @@ def _points_by_crs(
         a, r = points_to_areas(grp, areas, crs=str(crs), source=source)
         parts_a.append(a)
         parts_d.append(r.details)
-    return _finish(source, pd.concat(parts_a, ignore_index=True), parts_d, None)
+    return reconcile(source, pd.concat(parts_a, ignore_index=True), parts_d, None)

@@ -3,7 +3,7 @@
 :func:`make_grid` lays a regular lattice over a study area (EPSG:27700) and clips it;
 :func:`points_to_cells` puts every located record in exactly one cell with plain
 arithmetic (O(n), no spatial join) and reconciles the rest (``rows_in == assigned +
-unlocated + outside + rejected``, :class:`hotspots.join.Reconciliation`);
+unlocated + outside + rejected``, :class:`hotspots.areas.join.Reconciliation`);
 :func:`counts_by_cell` counts per cell, with zero cells, optionally per month.
 
 Cell rules (documented once, tested):
@@ -43,9 +43,10 @@ from hotspots.areas.join import (
     STATUS_OUTSIDE,
     STATUS_UNLOCATED,
     Reconciliation,
-    _details,
-    _finish,
+    reconcile,
+    unassigned_rows,
 )
+from hotspots.areas.locate import project_xy
 
 __all__ = [
     "AUTO_SIZE_RANGE",
@@ -379,8 +380,6 @@ def _spec_of(grid: gpd.GeoDataFrame, spec: GridSpec | None) -> GridSpec:
 
 def _project(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     """EPSG:27700 coordinates, projecting each distinct coordinate pair once."""
-    from hotspots.areas.locate import project_xy
-
     xy = np.empty(len(x), dtype=np.complex128)
     xy.real, xy.imag = x + 0.0, y + 0.0
     uniq, inverse = np.unique(xy, return_inverse=True)
@@ -437,7 +436,7 @@ def points_to_cells(
     ----------
     records
         One row per record with coordinate columns (NaN when the record has no
-        location), e.g. :func:`hotspots.io.read_police_uk`'s frame.
+        location), e.g. :func:`hotspots.io.readers.read_police_uk`'s frame.
     grid
         From :func:`make_grid`.
     spec
@@ -490,10 +489,11 @@ def points_to_cells(
     assigned["easting"] = e[inside]
     assigned["northing"] = n[inside]
     parts = [
-        _details(unlocated, STATUS_UNLOCATED, "no coordinates"),
-        _details(located.loc[~inside], STATUS_OUTSIDE, "coordinates lie outside the study area"),
+        unassigned_rows(unlocated, STATUS_UNLOCATED, "no coordinates"),
+        unassigned_rows(located.loc[~inside], STATUS_OUTSIDE,
+                        "coordinates lie outside the study area"),
     ]
-    return _finish(source, assigned, parts, rejected)
+    return reconcile(source, assigned, parts, rejected)
 
 
 def counts_by_cell(
@@ -527,7 +527,7 @@ def counts_by_cell(
     DataFrame
         ``by=None``: columns ``cell_id`` and ``count``. With ``by``: index
         ``cell_id``, one column per value of ``by``, zeros filled (the
-        ``cell_id x month`` table the backtest and :mod:`hotspots.patrol` take).
+        ``cell_id x month`` table the backtest and :mod:`hotspots.patrol.cells` take).
         Integers when counting rows, floats when summing ``weights``.
 
     Raises
