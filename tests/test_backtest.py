@@ -9,14 +9,13 @@ import pandas as pd
 import pytest
 
 from hotspots._errors import InputDataError
-from hotspots.patrol.backtest import (
+from hotspots.patrol.backtest import baseline_methods, rolling_backtest
+from hotspots.patrol.metrics import (
     area_share,
-    baseline_methods,
     hit_rate,
     hit_rate_at_area_share,
     pai,
     rank_cells,
-    rolling_backtest,
     rri,
     select_by_area_share,
     select_top_n,

@@ -9,9 +9,9 @@ import pytest
 from shapely.geometry import LineString, box
 
 from hotspots._errors import ColumnMappingError, InputDataError
-from hotspots.patrol import backtest as backtest
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as grid
+from hotspots.patrol import metrics as metrics
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_select_top_n_and_area_share_with_ties():
     assert patrol.select_cells(zero, area, top_n=3).tolist() == ["c"]
     for share in (0.05, 0.3, 1.0):
         assert patrol.select_cells(scores, area, area_share=share).equals(
-            backtest.select_by_area_share(scores, area, area_share=share))
+            metrics.select_by_area_share(scores, area, area_share=share))
     with pytest.raises(ValueError):
         patrol.select_cells(scores, area)
     with pytest.raises(ValueError):

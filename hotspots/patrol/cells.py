@@ -1,6 +1,6 @@
 """Patrol hotspots on a grid: harm weights, Gi* on cells, cell selection, scorers, patrol list.
 
-The pieces the patrol view, the CLI and the backtest (:mod:`hotspots.backtest`)
+The pieces the patrol view, the CLI and the backtest (:mod:`hotspots.patrol.backtest`)
 share:
 
 - :data:`HARM_WEIGHTS_EXAMPLE`, :func:`read_harm_weights`, :func:`harm_weights_for`:
@@ -8,13 +8,13 @@ share:
 - :func:`grid_weights`, :func:`gi_star_cells`: Getis-Ord Gi* on grid counts with
   distance-band weights (default band 1.5 cell sizes: the 8 queen-like neighbours
   of a square, the 6 of a hexagon), two-sided permutation inference and FDR, by
-  :func:`hotspots.stats.local_gi_star`.
+  :func:`hotspots.stats.spatial.local_gi_star`.
 - :func:`select_cells`: the top N cells, or the smallest set of highest-scoring
   cells covering a share of the study area; ties broken by ``cell_id``; never a
-  cell scoring 0 or less (the backtest's rule, :mod:`hotspots.backtest`).
+  cell scoring 0 or less (the backtest's rule, :mod:`hotspots.patrol.metrics`).
 - :func:`method_scorers`: ``{"counts", "kde", "gi_star"}`` -> a function from a
   ``cell_id x month`` table of *training* months to one score per cell; this is
-  what ``hotspots.backtest.rolling_backtest`` calls.
+  what ``hotspots.patrol.backtest.rolling_backtest`` calls.
 - :func:`patrol_list`: the printable list of chosen cells.
 """
 
@@ -33,8 +33,8 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
-from hotspots.patrol.backtest import select_by_area_share, select_top_n
 from hotspots.patrol.kde import bandwidth_rule, quartic_density
+from hotspots.patrol.metrics import select_by_area_share, select_top_n
 from hotspots.stats import LocalResult, local_gi_star
 from hotspots.stats.weights import SpatialWeights, build_weights
 
@@ -231,7 +231,7 @@ def grid_weights(grid: gpd.GeoDataFrame, *, band: float | None = None) -> Spatia
     Parameters
     ----------
     grid
-        From :func:`hotspots.grid.make_grid` (``cell_id``, ``centre_x``, ``centre_y``).
+        From :func:`hotspots.patrol.grid.make_grid` (``cell_id``, ``centre_x``, ``centre_y``).
     band
         Metres; default :data:`DEFAULT_BAND_FACTOR` x the cell size.
 
@@ -274,7 +274,7 @@ def gi_star_cells(
     band
         Distance band in metres (default 1.5 cell sizes).
     permutations, seed, alpha
-        As :func:`hotspots.stats.local_gi_star` (two-sided, Benjamini-Hochberg).
+        As :func:`hotspots.stats.spatial.local_gi_star` (two-sided, Benjamini-Hochberg).
 
     Returns
     -------
@@ -326,7 +326,8 @@ def select_cells(
     """Choose patrol cells: the top N, or the smallest top set covering a share of the area.
 
     One rule for the patrol list and the backtest: this delegates to
-    :func:`hotspots.backtest.select_top_n` / :func:`hotspots.backtest.select_by_area_share`.
+    :func:`hotspots.patrol.metrics.select_top_n` /
+    :func:`hotspots.patrol.metrics.select_by_area_share`.
 
     Parameters
     ----------
@@ -397,7 +398,7 @@ def method_scorers(
     grid
         The grid (``cell_id``, ``centre_x``, ``centre_y``; spec in ``attrs``).
     bandwidth
-        KDE radius in metres; ``None``: :func:`hotspots.kde.bandwidth_rule` on
+        KDE radius in metres; ``None``: :func:`hotspots.patrol.kde.bandwidth_rule` on
         the training events placed at their cell centres.
     band
         Gi* distance band in metres (default 1.5 cell sizes).

@@ -178,7 +178,7 @@ def kde_on_grid(
     Parameters
     ----------
     records
-        Points in EPSG:27700 (e.g. :func:`hotspots.grid.points_to_cells`'s output,
+        Points in EPSG:27700 (e.g. :func:`hotspots.patrol.grid.points_to_cells`'s output,
         which has ``easting``/``northing``).
     grid
         Grid with ``cell_id``, ``centre_x``, ``centre_y``.
