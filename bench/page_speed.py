@@ -230,7 +230,7 @@ def lap(name, t0):
     return time.perf_counter()
 t = time.perf_counter()
 from hotspots.maps import web as maps
-from hotspots.pipeline import pack as pipeline
+from hotspots import pipeline
 from hotspots.maps import statmaps as statmaps
 from hotspots.pipeline import uploads as uploads
 from hotspots.pipeline import measures

@@ -46,6 +46,7 @@ from boundaries.load import read_boundaries
 from data.synthetic import SYNTHETIC_LABEL, synthetic_referrals
 from hotspots import io
 from hotspots.config import file_sha256 as sha256
+from hotspots.pipeline import point_records, points_reconciliation
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
@@ -159,8 +160,6 @@ def build_points(shared: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         summary for ``pack.json`` (rows read, kept, rejected by reason,
         without a location).
     """
-    from hotspots.pipeline.pack import point_records, points_reconciliation
-
     res = io.read_police_uk(shared / INPUTS["police_uk_city"])
     points = point_records(res.frame)
     summary = points_reconciliation(res)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from hotspots import __version__
+
 PACKAGES = (
     "geopandas", "shapely", "pyogrio", "pyproj", "pandas", "numpy", "scipy", "libpysal",
     "esda", "numba", "mapclassify", "folium", "streamlit", "openpyxl",
@@ -87,8 +89,6 @@ def run_manifest(
     dict
         JSON-serialisable manifest.
     """
-    from hotspots import __version__
-
     return {
         "tool": f"hotspot-dashboard {__version__}",
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -79,7 +79,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(scope="session")
 def pack():  # type: ignore[no-untyped-def]
     """The demo pack, loaded once (test modules may define their own ``pack``)."""
-    from hotspots.pipeline import pack as pipeline
+    from hotspots import pipeline
 
     return pipeline.load_pack()
 
@@ -87,8 +87,8 @@ def pack():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def crime(pack):  # type: ignore[no-untyped-def]
     """Analysis of all recorded crime, Apr 2025 - Mar 2026."""
+    from hotspots import pipeline
     from hotspots.pipeline import analysis as analysis
-    from hotspots.pipeline import pack as pipeline
 
     return analysis.analyse(pack, pipeline.Selection("crime:all", "2025-04", "2026-03"),
                             analysis.StatsParams(permutations=99, seed=1))
@@ -97,8 +97,8 @@ def crime(pack):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def referrals(pack):  # type: ignore[no-untyped-def]
     """Analysis of all (SYNTHETIC) referrals, Apr 2025 - Mar 2026."""
+    from hotspots import pipeline
     from hotspots.pipeline import analysis as analysis
-    from hotspots.pipeline import pack as pipeline
 
     return analysis.analyse(pack, pipeline.Selection("referrals:all", "2025-04", "2026-03"),
                             analysis.StatsParams(permutations=99, seed=1))

@@ -7,9 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from hotspots import cli
+from hotspots import cli, pipeline
 from hotspots.pipeline import analysis as analysis
-from hotspots.pipeline import pack as pipeline
 
 FAST = analysis.StatsParams(permutations=99, seed=7)
 

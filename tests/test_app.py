@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from hotspots import pipeline
 from hotspots.maps.assets import MAP_SYNC_JS_URL
 from hotspots.pipeline import measures
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from ui.mapview import CLICK_OBJECTS, clicked_area
 from ui.panels import SYNTHETIC_TEXT

@@ -22,11 +22,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hotspots import io as hio
+from hotspots import pipeline
 from hotspots.io import mappings
 from hotspots.maps import web as maps
 from hotspots.maps.classify import classify
 from hotspots.pipeline import measures
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from ui import data, sidebar
 from ui.panels import SYNTHETIC_TEXT

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from hotspots import cli
-from hotspots.pipeline import pack as pipeline
+from hotspots import cli, pipeline
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from hotspots import pipeline
 from hotspots.maps import statmaps as statmaps
 from hotspots.maps import web as maps
 from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_SYNC_JS_URL
 from hotspots.maps.classify import NO_DATA_COLOUR
 from hotspots.pipeline import analysis as analysis
-from hotspots.pipeline import pack as pipeline
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
 EVIL = "<script>alert(1)</script>"

@@ -18,11 +18,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from hotspots import pipeline
 from hotspots._errors import InputDataError
 from hotspots.areas import coverage
 from hotspots.io import ColumnMap, mappings, sheets
 from hotspots.pipeline import measures
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 
 POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"

@@ -185,8 +185,8 @@ def cached_app() -> AppTest:
 
 
 def _emerging_expected(measure: str) -> pd.DataFrame:
+    from hotspots import pipeline
     from hotspots.pipeline import analysis as analysis
-    from hotspots.pipeline import pack as pipeline
 
     sel = pipeline.Selection(measure, "2025-04", "2026-03")
     return analysis.emerging_wards(pipeline.load_pack(), sel,

@@ -19,12 +19,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from hotspots import pipeline
 from hotspots.io import sheets
 from hotspots.maps import web as maps
 from hotspots.maps.assets import ensure_static_assets, write_static_geometry
 from hotspots.pipeline import analysis as _analysis
 from hotspots.pipeline import measures
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from ui import mapview
 

@@ -24,10 +24,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from hotspots import pipeline
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots.io import LAYOUT_NAMES, STANDARD_NAMES, ColumnMap, mappings
 from hotspots.pipeline import measures
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from ui import cache
 

@@ -15,10 +15,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from hotspots import stats
+from hotspots import pipeline, stats
 from hotspots.maps.classify import SCHEMES
 from hotspots.maps.web import BASEMAPS, MAP_PALETTES, SYNTHETIC_BADGE
-from hotspots.pipeline import pack as pipeline
 from hotspots.stats import trends as trends
 from ui import cache, mapview
 from ui.sidebar import PageOptions

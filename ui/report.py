@@ -21,10 +21,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from hotspots import report
+from hotspots import pipeline, report
 from hotspots._errors import InputDataError
 from hotspots.pipeline import analysis as analysis
-from hotspots.pipeline import pack as pipeline
 
 __all__ = ["BuiltPack", "build_pack_bytes", "render_export"]
 

@@ -9,12 +9,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from hotspots import periods
+from hotspots import periods, pipeline
 from hotspots.maps.classify import SCHEMES
 from hotspots.maps.web import BASEMAPS, MAP_PALETTES
 from hotspots.pipeline import analysis as analysis
 from hotspots.pipeline import measures
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from hotspots.privacy import DEFAULT_THRESHOLD
 from ui import cache

@@ -20,14 +20,13 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
-from hotspots import privacy, stats
+from hotspots import pipeline, privacy, stats
 from hotspots._errors import InputDataError
 from hotspots.maps import charts as charts
 from hotspots.maps import statmaps as statmaps
 from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.periods import YearStart, get_year_start
 from hotspots.pipeline import analysis as analysis_mod
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import uploads as uploads
 from hotspots.pipeline import viewdata as viewdata
 from hotspots.stats import emerging as emerging

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from hotspots._errors import CRSError, InputDataError
+from hotspots.areas.locate import build_locator, locate_points, project_xy
+from hotspots.io import standardise_area_name
 
 ANALYSIS_CRS = "EPSG:27700"
 
@@ -240,8 +242,6 @@ def _locate_codes(
     x: np.ndarray, y: np.ndarray, areas: gpd.GeoDataFrame, crs: str
 ) -> np.ndarray:
     """Area code (object array, ``None`` outside every area) for each located point."""
-    from hotspots.areas.locate import build_locator, locate_points, project_xy
-
     xy = np.empty(len(x), dtype=np.complex128)
     xy.real, xy.imag = x + 0.0, y + 0.0
     uniq, inverse = np.unique(xy, return_inverse=True)
@@ -346,8 +346,6 @@ def names_to_areas(
     tuple of (DataFrame, Reconciliation)
         Assigned records with ``area_code`` and the reconciliation.
     """
-    from hotspots.io import standardise_area_name
-
     _check_areas_codes(areas)
     key = areas["area_name"].astype(str).map(standardise_area_name)
     bkey = areas["borough_name"].fillna("").astype(str).map(standardise_area_name)

@@ -1,1 +1,63 @@
-"""hotspots.pipeline."""
+"""The only composer: packs, the ward table, analyses, uploads and view data.
+
+Every other package is a tool the pipeline uses: :mod:`hotspots.io` reads
+files, :mod:`hotspots.areas` places records in areas, :mod:`hotspots.stats`
+computes, :mod:`hotspots.maps` and :mod:`hotspots.patrol` make pictures and
+patrol cells. The pipeline puts them together for one selection, the same way
+for the page (``ui/``), the command line (:mod:`hotspots.cli`) and the board
+pack (:mod:`hotspots.report`).
+
+Modules
+-------
+pack
+    :class:`Pack` and :func:`load_pack`: a pack folder read.
+assemble
+    :func:`assemble_pack`: a pack from files given one by one (the CLI).
+table
+    :class:`Selection`, :class:`WardTable`, :func:`ward_table`: one row per area.
+analysis
+    Hot spots, clusters, association and trends for a selection.
+uploads
+    The user's own files on top of a pack (the page).
+measures
+    The measure picker, and a measure's table and analysis on its own source.
+viewdata
+    What each view of the page shows, as frames.
+
+Never imports ``report``, ``cli`` or ``ui``. Upper layers import the names
+below (``from hotspots import pipeline``), never a module's private helpers.
+"""
+
+from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE
+from hotspots.pipeline import analysis, assemble, measures, pack, table, uploads, viewdata
+from hotspots.pipeline.assemble import assemble_pack
+from hotspots.pipeline.pack import (
+    ANALYSIS_CRS,
+    AREA_COLUMNS,
+    DEMO_PACK,
+    POINT_COLUMNS,
+    POLICE_UK_POINTS_NOTE,
+    Pack,
+    build_web_layers,
+    load_pack,
+    point_records,
+    points_reconciliation,
+)
+from hotspots.pipeline.table import (
+    RATE_LABELS,
+    RateKind,
+    Selection,
+    WardTable,
+    measure_options,
+    period_label,
+    table_for_export,
+    ward_table,
+)
+
+__all__ = [
+    "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",
+    "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "Pack", "RateKind", "Selection", "WardTable",
+    "analysis", "assemble", "assemble_pack", "build_web_layers", "load_pack", "measure_options",
+    "measures", "pack", "period_label", "point_records", "points_reconciliation", "table",
+    "table_for_export", "uploads", "viewdata", "ward_table",
+]

@@ -1,6 +1,6 @@
 """The full ward analysis for one selection: hotspots, smoothing, association, change.
 
-:func:`analyse` composes the ward table (:func:`hotspots.pipeline.ward_table`)
+:func:`analyse` composes the ward table (:func:`hotspots.ward_table`)
 with Empirical-Bayes rates, the hotspot statistics (Gi*, LISA, bivariate LISA
 against IMD, global Moran), the deprivation association (Spearman overall and
 per borough, the share of high-count wards in the most deprived, the decile
@@ -19,7 +19,14 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots import periods, privacy, stats
-from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline.pack import Pack
+from hotspots.pipeline.table import (
+    Selection,
+    WardTable,
+    select_records,
+    table_for_export,
+    ward_table,
+)
 from hotspots.stats import association as association
 from hotspots.stats import emerging as emerging
 from hotspots.stats import rates as rates
@@ -72,7 +79,7 @@ class StatsParams:
 class Analysis:
     """Everything :func:`analyse` computed, ready for tables, maps and exports."""
 
-    ward: pipeline.WardTable
+    ward: WardTable
     table: gpd.GeoDataFrame
     params: dict[str, Any]
     by_borough: pd.DataFrame
@@ -84,9 +91,9 @@ class Analysis:
     notes: tuple[str, ...]
 
 
-def _records_all_months(pack: pipeline.Pack, sel: pipeline.Selection) -> pd.DataFrame:
+def _records_all_months(pack: Pack, sel: Selection) -> pd.DataFrame:
     wide = replace(sel, month_from="0000-01", month_to="9999-12")
-    records, _, _ = pipeline._select_records(pack, wide)
+    records, _, _ = select_records(pack, wide)
     if sel.boroughs:
         keep = pack.areas.loc[pack.areas["borough_name"].isin(sel.boroughs), "area_code"]
         records = records[records["area_code"].isin(keep)]
@@ -94,7 +101,7 @@ def _records_all_months(pack: pipeline.Pack, sel: pipeline.Selection) -> pd.Data
 
 
 def _change_tables(
-    pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams, codes: pd.Series
+    pack: Pack, sel: Selection, p: StatsParams, codes: pd.Series
 ) -> tuple[trends.ChangeTable | None, trends.ChangeTable | None, list[str]]:
     records = _records_all_months(pack, sel)
     family = sel.measure.partition(":")[0]
@@ -122,7 +129,7 @@ def _change_tables(
     return out[0], out[1], notes
 
 
-def analyse(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams) -> Analysis:
+def analyse(pack: Pack, sel: Selection, p: StatsParams) -> Analysis:
     """Run the whole ward analysis for one selection.
 
     Parameters
@@ -149,7 +156,7 @@ def analyse(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams) -> Ana
     ValueError, InputDataError
         For an unknown measure, a backwards period or unusable values.
     """
-    wt = pipeline.ward_table(pack, sel)
+    wt = ward_table(pack, sel)
     t = wt.frame
     notes: list[str] = []
     if (pd.to_numeric(t["population"]) > 0).sum() >= 3:
@@ -251,7 +258,7 @@ def analysis_for_export(a: Analysis) -> pd.DataFrame:
     DataFrame
         :data:`EXPORT_COLUMNS` present in the table, ranked.
     """
-    base = pipeline.table_for_export(a.ward).set_index("area_code")
+    base = table_for_export(a.ward).set_index("area_code")
     t = a.table.drop(columns="geometry").set_index("area_code")
     out = t[[c for c in EXPORT_COLUMNS if c in t and c != "area_code"]].copy()
     for c in ("rank", "count", "rate_per_1000"):
@@ -281,7 +288,7 @@ def analysis_for_export(a: Analysis) -> pd.DataFrame:
 EMERGING_SENSITIVE_COLUMNS = ("mk_tau", "mk_z", "gi_z_last")
 
 
-def emerging_wards(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams
+def emerging_wards(pack: Pack, sel: Selection, p: StatsParams
                    ) -> pd.DataFrame:
     """Emerging hot spots per ward: Gi* every month, Mann-Kendall on the z series.
 
@@ -312,7 +319,7 @@ def emerging_wards(pack: pipeline.Pack, sel: pipeline.Selection, p: StatsParams
     ValueError
         With fewer than 3 months of data (no trend can be tested).
     """
-    wt = pipeline.ward_table(pack, sel)
+    wt = ward_table(pack, sel)
     t = wt.frame[wt.frame["count"].notna()]
     family = sel.measure.partition(":")[0]
     source = pack.crime if family == "crime" else pack.referrals

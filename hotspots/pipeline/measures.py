@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from hotspots.pipeline import analysis as analysis
-from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline.pack import Pack
+from hotspots.pipeline.table import RATE_LABELS, Selection, WardTable, measure_options, ward_table
 from hotspots.pipeline.uploads import PACK_KEY, POLICE_UK_KEY, POLICE_UK_PREFIX, SOURCE_KEY_PREFIX
 
 __all__ = ["MeasureGroup", "analyse_for", "emerging_for", "measure_groups", "table_for"]
@@ -39,11 +40,11 @@ class MeasureGroup:
     options: dict[str, str]
 
 
-def _sources(pack: pipeline.Pack) -> list[dict[str, Any]]:
+def _sources(pack: Pack) -> list[dict[str, Any]]:
     return list(pack.meta.get("crime_sources") or [])
 
 
-def measure_groups(pack: pipeline.Pack) -> dict[str, MeasureGroup]:
+def measure_groups(pack: Pack) -> dict[str, MeasureGroup]:
     """Group the pack's measures two levels deep: family and group, then type.
 
     Parameters
@@ -59,7 +60,7 @@ def measure_groups(pack: pipeline.Pack) -> dict[str, MeasureGroup]:
         (then its types), ``"police_uk"`` (uploaded police.uk crime: all, then
         each crime type) and ``"referrals"`` (all, then each category).
     """
-    opts = pipeline.measure_options(pack)
+    opts = measure_options(pack)
     groups: dict[str, MeasureGroup] = {}
     police = {k: v for k, v in opts.items() if k.startswith(f"crime:major:{POLICE_UK_PREFIX}")}
     mixed = bool(_sources(pack))
@@ -87,14 +88,14 @@ def measure_groups(pack: pipeline.Pack) -> dict[str, MeasureGroup]:
     return groups
 
 
-def _source_tag(pack: pipeline.Pack, key: str) -> str:
+def _source_tag(pack: Pack, key: str) -> str:
     for s in _sources(pack):
         if s["key"] == key:
             return f" ({s['label']})"
     return ""
 
 
-def _crime_view(pack: pipeline.Pack, measure: str) -> tuple[pipeline.Pack, str, str | None]:
+def _crime_view(pack: Pack, measure: str) -> tuple[Pack, str, str | None]:
     """Return (pack restricted to one crime source, measure key to use, label override)."""
     srcs = {s["key"]: s for s in _sources(pack)}
     is_police = pack.crime["major"].str.startswith(POLICE_UK_PREFIX)
@@ -113,14 +114,14 @@ def _crime_view(pack: pipeline.Pack, measure: str) -> tuple[pipeline.Pack, str, 
     return _view(pack, is_police if police else ~is_police, src), measure, None
 
 
-def _view(pack: pipeline.Pack, rows: pd.Series, source: Mapping[str, Any]) -> pipeline.Pack:
+def _view(pack: Pack, rows: pd.Series, source: Mapping[str, Any]) -> Pack:
     return dataclasses.replace(pack, crime=pack.crime.loc[rows].reset_index(drop=True),
                                crime_coverage=frozenset(source["coverage"]))
 
 
 def _source_split(
-    pack: pipeline.Pack, sel: pipeline.Selection
-) -> tuple[pipeline.Pack, pipeline.Selection, str | None] | None:
+    pack: Pack, sel: Selection
+) -> tuple[Pack, Selection, str | None] | None:
     """Return (one-source pack, selection, label override), or None for a one-source pack."""
     if not _sources(pack) or not sel.measure.startswith("crime:"):
         if sel.measure.startswith(SOURCE_KEY_PREFIX):
@@ -130,8 +131,8 @@ def _source_split(
     return view, dataclasses.replace(sel, measure=measure), label
 
 
-def table_for(pack: pipeline.Pack, sel: pipeline.Selection) -> pipeline.WardTable:
-    """Return :func:`hotspots.pipeline.ward_table` with crime coverage per source.
+def table_for(pack: Pack, sel: Selection) -> WardTable:
+    """Return :func:`hotspots.ward_table` with crime coverage per source.
 
     When uploaded police.uk crime sits beside the pack's own crime
     (``meta["crime_sources"]``), each crime measure is counted on its own
@@ -154,9 +155,9 @@ def table_for(pack: pipeline.Pack, sel: pipeline.Selection) -> pipeline.WardTabl
     """
     split = _source_split(pack, sel)
     if split is None:
-        return pipeline.ward_table(pack, sel)
+        return ward_table(pack, sel)
     view, view_sel, label = split
-    wt = pipeline.ward_table(view, view_sel)
+    wt = ward_table(view, view_sel)
     police = "police.uk" in (label or "") or f":{POLICE_UK_PREFIX}" in sel.measure
     rec = wt.reconciliation
     rec = rec[rec["source"].str.contains("police.uk upload", regex=False) == police]
@@ -164,13 +165,13 @@ def table_for(pack: pipeline.Pack, sel: pipeline.Selection) -> pipeline.WardTabl
                                reconciliation=rec.reset_index(drop=True))
 
 
-def _view_label(label: str | None, table_label: str, sel: pipeline.Selection) -> str:
+def _view_label(label: str | None, table_label: str, sel: Selection) -> str:
     """Return the measure's label when it is one source of several (the map's title)."""
-    rate = pipeline.RATE_LABELS[sel.rate].lower()
+    rate = RATE_LABELS[sel.rate].lower()
     return f"{label}, {rate}" if label else table_label.replace("Police.uk: ", "police.uk: ")
 
 
-def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> Any:
+def analyse_for(pack: Pack, sel: Selection, params: Any) -> Any:
     """Return :func:`hotspots.analysis.analyse` on the measure's own crime source.
 
     As :func:`table_for`: with uploaded police.uk crime beside the pack's own,
@@ -200,7 +201,7 @@ def analyse_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> An
                                params={**a.params, "measure_label": new})
 
 
-def emerging_for(pack: pipeline.Pack, sel: pipeline.Selection, params: Any) -> pd.DataFrame:
+def emerging_for(pack: Pack, sel: Selection, params: Any) -> pd.DataFrame:
     """Return :func:`hotspots.analysis.emerging_wards` on the measure's own crime source.
 
     Parameters

@@ -7,7 +7,7 @@ boundary file. Everything here is a pure function of bytes: nothing is sent
 anywhere, and a boundary file (which GDAL must read from disk) is written to a
 temporary folder that is deleted before the function returns.
 
-* :func:`pack_with_uploads` builds a new :class:`hotspots.pipeline.Pack`:
+* :func:`pack_with_uploads` builds a new :class:`hotspots.Pack`:
   police.uk points are placed spatially in the pack's areas and **added** as
   crime measures under their own keys (major ``"police.uk: <Crime type>"``),
   keeping the pack's population and IMD; uploaded referrals **replace** the
@@ -20,7 +20,7 @@ temporary folder that is deleted before the function returns.
   (and a remembered mapping); mappings are saved as the small JSON of
   :func:`hotspots.io.save_mapping`, on request under
   ``~/.config/hotspots/mappings/``.
-* :func:`table_for` is :func:`hotspots.pipeline.ward_table` with crime
+* :func:`table_for` is :func:`hotspots.ward_table` with crime
   coverage per source (uploaded police.uk points do not cover the same areas
   as the pack's crime source).
 
@@ -57,7 +57,14 @@ from hotspots.areas.coverage import place_police_uk
 from hotspots.io import ColumnMap
 from hotspots.io.mappings import mapping_to_json, safe_file_name
 from hotspots.io.sheets import read_headers
-from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline.pack import (
+    ANALYSIS_CRS,
+    AREA_COLUMNS,
+    POLICE_UK_POINTS_NOTE,
+    Pack,
+    point_records,
+    points_reconciliation,
+)
 
 __all__ = [
     "POLICE_UK_PREFIX",
@@ -183,7 +190,7 @@ class UploadOutcome:
         Uploads left out, with the reason.
     """
 
-    pack: pipeline.Pack
+    pack: Pack
     failures: tuple[UploadFailure, ...] = ()
 
     @property
@@ -317,8 +324,8 @@ def read_boundary_upload(
     if report.errors():
         raise UploadError("boundary", name, f"{name} cannot be used as an area layer:\n"
                           f"{report.to_text(severity='error', limit=10)}")
-    areas = areas[pipeline.AREA_COLUMNS].sort_values("area_code").reset_index(drop=True)
-    return gpd.GeoDataFrame(areas, geometry="geometry", crs=pipeline.ANALYSIS_CRS), report
+    areas = areas[AREA_COLUMNS].sort_values("area_code").reset_index(drop=True)
+    return gpd.GeoDataFrame(areas, geometry="geometry", crs=ANALYSIS_CRS), report
 
 
 def _boundary_path(name: str, data: bytes, tmp: Path) -> Path:
@@ -389,7 +396,7 @@ class _Parts:
     points: pd.DataFrame | None = None
 
 
-def _start(base: pipeline.Pack) -> _Parts:
+def _start(base: Pack) -> _Parts:
     u = base.unassigned
     ref_file = base.meta.get("referrals_file")
     is_ref = (u["source"] == ref_file) if ref_file and len(u) else pd.Series(False, index=u.index)
@@ -469,8 +476,8 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
         _drop_recs(p, "Recorded crime")
     for name, res in _police_results(files):
         p.problems.append(res.report.to_frame())
-        points.append(pipeline.point_records(res.frame))
-        read.append(pipeline.points_reconciliation(res))
+        points.append(point_records(res.frame))
+        read.append(points_reconciliation(res))
         labelled.append((f"Recorded crime: police.uk upload ({name})", res))
     placed = place_police_uk(labelled, p.areas, boroughs=boroughs)
     cov, guess, chosen = placed.coverage, placed.coverage.boroughs, placed.boroughs
@@ -496,7 +503,7 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
         for reason, n in r["rows_rejected"].items():
             rejected[reason] = rejected.get(reason, 0) + n
     p.meta.update(points_source=_uploaded_label(files), points_boroughs=list(chosen),
-                  points_note=pipeline.POLICE_UK_POINTS_NOTE,
+                  points_note=POLICE_UK_POINTS_NOTE,
                   points_reconciliation={
                       "rows_read": sum(r["rows_read"] for r in read),
                       "rows_kept": sum(r["rows_kept"] for r in read),
@@ -539,7 +546,7 @@ def _coverage_note(coverage: frozenset[str], areas: gpd.GeoDataFrame) -> str:
             "(the boroughs the files cover); the others show 'no data', never 0.")
 
 
-def _lsoa_lookup(base: pipeline.Pack, boundary_changed: bool) -> pd.DataFrame | None:
+def _lsoa_lookup(base: Pack, boundary_changed: bool) -> pd.DataFrame | None:
     """Return the pack's LSOA -> area best-fit lookup, when it applies to the areas."""
     path = base.folder / "imd_lsoa_assignment.csv" if base.folder else None
     if boundary_changed or path is None or not path.is_file():
@@ -577,7 +584,7 @@ def _was_synthetic(p: _Parts) -> bool:
 
 
 def pack_with_uploads(
-    base: pipeline.Pack,
+    base: Pack,
     *,
     police_uk_files: Iterable[Upload] = (),
     referral_file: Upload | None = None,
@@ -586,7 +593,7 @@ def pack_with_uploads(
     assume_crs: str | None = None,
     crime_mode: CrimeMode = "add",
     police_boroughs: Sequence[str] | None = None,
-) -> pipeline.Pack:
+) -> Pack:
     """Return a new pack: ``base`` with the uploaded files read in and placed in its areas.
 
     Parameters
@@ -648,7 +655,7 @@ def pack_with_uploads(
     problems = [f for f in p.problems if len(f)]
     details = [d for _, d in p.details if len(d)]
     same_areas = boundary_file is None
-    return pipeline.Pack(
+    return Pack(
         folder=None, meta=p.meta, areas=p.areas, crime=p.crime,
         crime_coverage=frozenset(p.coverage), referrals=p.referrals,
         population=p.population, imd=p.imd, reconciliations=p.recs.reset_index(drop=True),
@@ -661,7 +668,7 @@ def pack_with_uploads(
     )
 
 
-def build_upload_pack(base: pipeline.Pack, uploads: UploadSet) -> UploadOutcome:
+def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
     """Build the pack from every upload that can be used; report the others.
 
     An upload that raises :class:`UploadError` is left out and the pack is
@@ -695,7 +702,7 @@ def build_upload_pack(base: pipeline.Pack, uploads: UploadSet) -> UploadOutcome:
     return UploadOutcome(base, tuple(failures))
 
 
-def upload_reconciliation(pack: pipeline.Pack, *, rematched: bool = False) -> pd.DataFrame:
+def upload_reconciliation(pack: Pack, *, rematched: bool = False) -> pd.DataFrame:
     """Return the reconciliation rows of the uploads (rows read, assigned, ...).
 
     Parameters
@@ -716,7 +723,7 @@ def upload_reconciliation(pack: pipeline.Pack, *, rematched: bool = False) -> pd
     return rec[rec["source"].isin(sources)].reset_index(drop=True)
 
 
-def upload_details(pack: pipeline.Pack) -> pd.DataFrame:
+def upload_details(pack: Pack) -> pd.DataFrame:
     """Return the per-row reasons of every uploaded row not placed, safe for a spreadsheet.
 
     Returns

@@ -20,12 +20,14 @@ import pandas as pd
 
 from hotspots.maps import charts as charts
 from hotspots.maps.statmaps import HIDDEN_STAT, format_p
-from hotspots.periods import YearStart, YearStartKey
+from hotspots.periods import YearStart, YearStartKey, month_range
 from hotspots.pipeline import analysis as analysis_mod
-from hotspots.pipeline import pack as pipeline
+from hotspots.pipeline.pack import Pack
+from hotspots.pipeline.table import Selection
 from hotspots.privacy import suppressed_mask
 from hotspots.stats import NO_DATA
 from hotspots.stats import trends as trends
+from hotspots.stats.weights import build_weights
 
 __all__ = [
     "BoroughChange",
@@ -57,7 +59,7 @@ _DOMAIN_LABELS = {
 # --------------------------------------------------------------------------- records
 
 
-def source_months(pack: pipeline.Pack, measure: str) -> list[str]:
+def source_months(pack: Pack, measure: str) -> list[str]:
     """Return the months the measure's source covers (crime or referrals), sorted.
 
     Parameters
@@ -77,7 +79,7 @@ def source_months(pack: pipeline.Pack, measure: str) -> list[str]:
     return sorted(str(m) for m in frame["month"].unique())
 
 
-def measure_records(pack: pipeline.Pack, sel: pipeline.Selection) -> pd.DataFrame:
+def measure_records(pack: Pack, sel: Selection) -> pd.DataFrame:
     """Return the selection's records over every month (not only the selected period).
 
     Parameters
@@ -99,8 +101,8 @@ def measure_records(pack: pipeline.Pack, sel: pipeline.Selection) -> pd.DataFram
 
 
 def monthly_long(
-    pack: pipeline.Pack,
-    sel: pipeline.Selection,
+    pack: Pack,
+    sel: Selection,
     *,
     year_start: YearStartKey | YearStart,
     area_codes: Iterable[str] | None = None,
@@ -149,8 +151,6 @@ def published_windows(a: analysis_mod.Analysis) -> list[tuple[str, ...]]:
     sel = a.ward.selection
     out: list[tuple[str, ...]] = []
     if "0000" not in sel.month_from and "9999" not in sel.month_to:
-        from hotspots.periods import month_range
-
         out.append(month_range(sel.month_from, sel.month_to))
     for ct in (a.change, a.ytd):
         if ct is not None:
@@ -521,7 +521,7 @@ def _ward_status(row: pd.Series, sensitive: bool) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Statistic", "Result", "Statistic value", "p", "q"])
 
 
-def _ward_imd(pack: pipeline.Pack, row: pd.Series, n: int) -> pd.DataFrame:
+def _ward_imd(pack: Pack, row: pd.Series, n: int) -> pd.DataFrame:
     ref = str(pack.meta.get("imd_reference") or "the wards of this layer")
     rows = [
         ("IMD 2019 average score (higher = more deprived)", _txt(row.get("imd_score"), "{:.1f}"),
@@ -541,10 +541,8 @@ def _ward_imd(pack: pipeline.Pack, row: pd.Series, n: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Indicator", "Value", "Reference"])
 
 
-def _neighbours(pack: pipeline.Pack, a: analysis_mod.Analysis, code: str,
+def _neighbours(pack: Pack, a: analysis_mod.Analysis, code: str,
                 value_label: str) -> pd.DataFrame:
-    from hotspots.stats.weights import build_weights
-
     s = a.params.get("statistics", {})
     kind = str(s.get("weights", "queen"))
     opts: dict[str, Any] = {"k": int(s.get("k", 6))} if kind == "knn" else {}
@@ -571,7 +569,7 @@ def _neighbours(pack: pipeline.Pack, a: analysis_mod.Analysis, code: str,
 
 
 def ward_profile(
-    pack: pipeline.Pack,
+    pack: Pack,
     a: analysis_mod.Analysis,
     area_code: str,
     *,

@@ -20,9 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from hotspots import periods, privacy, stats
+from hotspots import periods, pipeline, privacy, stats
 from hotspots.config import file_sha256, run_manifest, write_manifest
-from hotspots.pipeline import pack as pipeline
 from hotspots.report.config import COMPARISONS, ReportConfig, load_config
 from hotspots.report.content import (
     Finding,

@@ -23,10 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hotspots import periods
+from hotspots import disclosure, periods, pipeline
 from hotspots.maps import charts as charts
 from hotspots.pipeline import analysis as analysis_mod
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import viewdata as viewdata
 from hotspots.report.config import COMPARISONS, ReportConfig
 from hotspots.stats import trends as trends
@@ -214,8 +213,6 @@ def _suppress(frame: pd.DataFrame, value_cols: list[str], *, total_row: bool,
     """Apply disclosure control to a table of a sensitive measure; pass others through."""
     if not sensitive:
         return frame.copy(), pd.DataFrame(False, index=frame.index, columns=frame.columns)
-    from hotspots import disclosure
-
     shown, mask = disclosure.suppress_table(frame, value_cols=value_cols, total_row=total_row,
                                             total_col=False, threshold=threshold)
     mask = mask.reindex(index=frame.index, columns=frame.columns, fill_value=False)

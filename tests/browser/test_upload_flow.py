@@ -15,8 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from hotspots import pipeline
 from hotspots.maps.classify import NO_DATA_COLOUR
-from hotspots.pipeline import pack as pipeline
 from tests.browser.conftest import ARTIFACTS, is_local
 
 pytestmark = pytest.mark.browser

@@ -37,9 +37,9 @@ import pytest
 from libpysal.graph import Graph
 from scipy import stats as sps
 
+from hotspots import pipeline
 from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.pipeline import analysis as analysis
-from hotspots.pipeline import pack as pipeline
 from hotspots.pipeline import viewdata as viewdata
 from tests.browser.conftest import ARTIFACTS, is_local
 

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from boundaries import forces
-from hotspots import cli
-from hotspots.pipeline import pack as pipeline
+from hotspots import cli, pipeline
 
 pytestmark = pytest.mark.realdata
 
