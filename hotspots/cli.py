@@ -8,6 +8,7 @@ Examples
     python -m hotspots table --measure referrals:all --rate per_1000 --out out/
     python -m hotspots table --areas wards.gpkg --police-uk 2020-archive.zip --out out/
     python -m hotspots measures                          # list measure keys
+    python -m hotspots patrol --out out/patrol           # demo pack's street-level points
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, Literal
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,11 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--config", type=Path, required=True,
                     help="board-pack config (see report.example.toml)")
     rp.add_argument("--out", type=Path, help="output folder (overrides the config's 'output')")
-    from hotspots.patrol import analysis as patrol_analysis
-
     pp = sub.add_parser(
         "patrol", help="street-scale patrol hotspots: grid, KDE, Gi*, patrol list, backtest")
-    patrol_analysis.add_arguments(pp)  # its data group has --assume-crs too
+    _patrol_arguments(pp)  # its data group has --assume-crs too
     return ap
 
 
@@ -84,7 +84,7 @@ def _add_assume_crs(group) -> None:  # type: ignore[no-untyped-def]
 
 
 def _pack(a: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from hotspots.pipeline import pack as pipeline
+    from hotspots import pipeline
 
     if a.areas is not None:
         return pipeline.assemble_pack(
@@ -184,8 +184,8 @@ def _write_manifest(a: argparse.Namespace, pack, sel, extra=None) -> None:  # ty
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    from hotspots import pipeline
     from hotspots._errors import InputDataError
-    from hotspots.pipeline import pack as pipeline
 
     a = _parser().parse_args(argv)
     try:
@@ -194,9 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return report.main(a)
         if a.command == "patrol":
-            from hotspots.patrol import analysis as patrol_analysis
-
-            return patrol_analysis.main(a)
+            return _patrol(a)
         pack = _pack(a)
         if a.command == "measures":
             for key, label in pipeline.measure_options(pack).items():
@@ -234,3 +232,164 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Wrote {a.out / 'ward_table.csv'}, {gpkg}, reconciliation.csv, unassigned_rows.csv, "
           "manifest.json")
     return 0
+
+
+# --------------------------------------------------------------------------- patrol
+
+
+def _patrol_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the ``patrol`` subcommand's options to its parser."""
+    from hotspots.patrol.params import DEFAULT_PERMUTATIONS, DEFAULT_SEED, METHODS
+
+    src = p.add_argument_group("data (a pack folder, or files)")
+    src.add_argument("--pack", type=Path, help="pack folder (default: the demo pack)")
+    src.add_argument("--areas", type=Path, help="boundary file (any CRS), with --police-uk")
+    src.add_argument("--layer", help="layer in a multi-layer boundary file")
+    src.add_argument("--police-uk", type=Path, help="police.uk CSV, folder or zip")
+    _add_assume_crs(src)
+    p.add_argument("--borough", action="append", default=[],
+                   help="study-area borough (repeat; default: the boroughs the points cover)")
+    p.add_argument("--cell-size", default="150", help="cell size in metres, or 'auto'")
+    p.add_argument("--shape", choices=["square", "hex"], default="square")
+    p.add_argument("--from", dest="month_from", help="first month of the patrol list YYYY-MM")
+    p.add_argument("--to", dest="month_to", help="last month of the patrol list YYYY-MM")
+    p.add_argument("--crime-type", action="append", default=[],
+                   help="keep only this police.uk crime type (repeat)")
+    sel = p.add_mutually_exclusive_group()
+    sel.add_argument("--area-share", type=float, help="share of the area to patrol (0.05)")
+    sel.add_argument("--top-n", type=int, help="number of cells to patrol")
+    p.add_argument("--method", choices=[*METHODS, "best"], default="best",
+                   help="method of the patrol list (default: best median PAI in the backtest)")
+    p.add_argument("--harm", help="harm weights CSV (crime_type, weight), or 'example' for "
+                                  "the ILLUSTRATIVE built-in table")
+    p.add_argument("--bandwidth", type=float, help="KDE radius in metres (default: rule)")
+    p.add_argument("--permutations", type=int, default=DEFAULT_PERMUTATIONS)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--train-months", type=int, default=3)
+    p.add_argument("--emerging", action="store_true", help="also run emerging hot spots")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+
+
+def _patrol_inputs(a: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    from hotspots import pipeline
+    from hotspots._errors import InputDataError
+
+    if a.areas is not None or a.police_uk is not None:
+        if a.areas is None or a.police_uk is None:
+            raise InputDataError("Give both --areas (boundaries) and --police-uk (street-level "
+                                 "crime), or a --pack folder.")
+        for f in (a.areas, a.police_uk):
+            if not Path(f).exists():
+                raise FileNotFoundError(f"{f} not found.")
+        pack = pipeline.assemble_pack(a.areas, layer=a.layer, police_uk=a.police_uk,
+                                      assume_crs=getattr(a, "assume_crs", None))
+        inputs: dict[str, Any] = {"areas": a.areas, "police_uk": a.police_uk}
+    else:
+        pack = pipeline.load_pack(a.pack)
+        inputs = {"pack": pack.folder}
+    if pack.points is None:
+        raise InputDataError(f"{pack.folder or a.police_uk}: the pack has no street-level points "
+                             "(pack.json 'points_file'); the patrol analysis needs police.uk "
+                             "street CSVs (--police-uk).")
+    return pack, inputs
+
+
+def _patrol_params(a: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from hotspots.patrol import cells as patrol
+    from hotspots.patrol.params import PatrolParams
+
+    size: float | Literal["auto"] = "auto"
+    if a.cell_size != "auto":
+        try:
+            size = float(a.cell_size)
+        except ValueError:
+            raise ValueError(f"--cell-size {a.cell_size!r}: give metres (e.g. 150) or "
+                             "'auto'.") from None
+    harm = None
+    if a.harm == "example":
+        harm = dict(patrol.HARM_WEIGHTS_EXAMPLE)
+    elif a.harm:
+        if not Path(a.harm).is_file():
+            raise FileNotFoundError(f"--harm {a.harm}: file not found (a CSV with columns "
+                                    "crime_type, weight, or 'example').")
+        harm = patrol.read_harm_weights(Path(a.harm))
+    share = a.area_share if a.area_share is not None else (0.05 if a.top_n is None else None)
+    return PatrolParams(
+        cell_size=size, shape=a.shape, month_from=a.month_from, month_to=a.month_to,
+        crime_types=tuple(a.crime_type), harm=harm,
+        area_share=share, top_n=a.top_n,
+        method=None if a.method == "best" else a.method, bandwidth=a.bandwidth,
+        permutations=a.permutations, seed=a.seed, alpha=a.alpha,
+        train_months=a.train_months, emerging=a.emerging)
+
+
+def _patrol(a: argparse.Namespace) -> int:
+    """Run ``python -m hotspots patrol``; return the exit code (2 on bad input)."""
+    from hotspots._errors import InputDataError
+    from hotspots.config import jsonable, run_manifest, write_manifest
+    from hotspots.patrol.analysis import analyse_patrol, rejected_from_meta
+    from hotspots.patrol.export import patrol_for_export
+
+    try:
+        params = _patrol_params(a)
+        pack, inputs = _patrol_inputs(a)
+        boroughs = tuple(a.borough) or tuple(pack.meta.get("points_boroughs") or ())
+        source = str(pack.meta.get("points_source") or "police.uk street-level crime")
+        pa = analyse_patrol(pack.points, pack.areas, boroughs, params,
+                            rejected=rejected_from_meta(pack.meta), source=source)
+    except (InputDataError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    out = a.out
+    out.mkdir(parents=True, exist_ok=True)
+    frames = patrol_for_export(pa)
+    written = []
+    for name, frame in frames.items():
+        if name == "grid":
+            gpkg = out / "patrol_grid.gpkg"
+            gpkg.unlink(missing_ok=True)
+            frame.to_file(gpkg, layer="patrol_grid", driver="GPKG")
+            written.append(gpkg.name)
+        else:
+            frame.to_csv(out / f"{name}.csv", index=False)
+            written.append(f"{name}.csv")
+    (out / "method.txt").write_text(pa.method_text + "\n", encoding="utf-8")
+    if a.harm and a.harm != "example":
+        inputs["harm"] = a.harm
+    m = run_manifest(command="python -m hotspots " + " ".join(sys.argv[1:]), inputs=inputs,
+                     parameters={"patrol": params.to_dict(), "boroughs": list(pa.boroughs),
+                                 "grid": pa.spec.to_dict(), "list_period": list(pa.list_months),
+                                 "method": pa.method, "method_reason": pa.method_reason,
+                                 "kde": {"bandwidth_m": pa.kde.bandwidth, "rule": pa.kde.rule},
+                                 "gi_star": jsonable(pa.gi_params),
+                                 "backtest": jsonable(pa.backtest.params) if pa.backtest
+                                 else None,
+                                 "reconciliation": pa.reconciliation.to_row(),
+                                 "seed": params.seed})
+    write_manifest(m, out / "manifest.json")
+    written += ["method.txt", "manifest.json"]
+    _print_patrol_summary(pa)
+    print(f"Wrote {out}/: " + ", ".join(written))
+    return 0
+
+
+def _print_patrol_summary(pa) -> None:  # type: ignore[no-untyped-def]
+    print(f"Patrol hotspots: {', '.join(pa.boroughs)}; {pa.source}")
+    print(f"Grid: {len(pa.grid):,} cells, {pa.spec.rule}; list period {pa.period_label}")
+    print(f"Reconciliation: {pa.reconciliation_text}")
+    if pa.backtest is not None:
+        s = pa.backtest.summary
+        print(f"Backtest ({pa.backtest.params['selection']}; {pa.params.train_months} training "
+              "months):")
+        for mth, r in s.iterrows():
+            if not r["months_pai"]:
+                print(f"  {mth:8s} PAI undefined: it chose no cell in any month")
+                continue
+            print(f"  {mth:8s} median PAI {r['median_pai']:.2f}  mean PAI {r['mean_pai']:.2f}  "
+                  f"mean hit rate {100 * r['mean_hit_rate']:.1f}%  ({int(r['months_pai'])} "
+                  f"of {int(r['months'])} months with a PAI)")
+    print(f"Patrol list: {len(pa.patrol)} cells by {pa.method_reason}")
+    if pa.emerging is not None:
+        counts = pa.emerging["trend_class"].value_counts()
+        print("Emerging hot spots: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -13,19 +13,19 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
+from hotspots import pipeline
 from hotspots._errors import InputDataError
 from hotspots.maps.assets import LEAFLET_JS_URL
-from hotspots.patrol import backtest as backtest
+from hotspots.maps.patrolmaps import patrol_map
 from hotspots.patrol import grid as grid
+from hotspots.patrol import metrics as metrics
 from hotspots.patrol.analysis import (
     PatrolParams,
     analyse_patrol,
     patrol_for_export,
-    patrol_map,
     permutation_note,
     rejected_from_meta,
 )
-from hotspots.pipeline import pack as pipeline
 
 X0, Y0, S = 529_950.0, 180_000.0, 150.0  # origin on the national 150 m lattice
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -186,8 +186,13 @@ def test_exports_are_spreadsheet_safe_and_complete(town):
     assert out["grid"].crs.to_epsg() == 27700 and len(out["grid"]) == 16
 
 
+def _map(pa, **kw):
+    return patrol_map(pa.grid, period_label=pa.period_label, method=pa.method,
+                      alpha=pa.params.alpha, cell_size=pa.spec.size, shape=pa.spec.shape, **kw)
+
+
 def test_map_draws_every_cell_and_its_legend_counts_cells(town):
-    pm = patrol_map(town)
+    pm = _map(town)
     assert pm.n_cells == 16
     html = pm.map.get_root().render()
     assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []  # nothing from the internet
@@ -198,7 +203,7 @@ def test_map_draws_every_cell_and_its_legend_counts_cells(town):
     assert sum(counts[:-2]) == 16 and counts[-2] == 1
     assert counts[-1] == int(town.grid["gi_hot"].sum())
     with pytest.raises(ValueError, match="value"):
-        patrol_map(town, value="rate")  # type: ignore[arg-type]
+        _map(town, value="rate")
 
 
 def test_hex_grid_reconciles_too():
@@ -321,7 +326,7 @@ def test_city_demo_points_end_to_end(city):
     assert pa.method == "counts"
     sel = pa.selections["counts"]
     assert area[sel].sum() >= 0.05 * area.sum() > area[sel[:-1]].sum()
-    assert backtest.select_by_area_share(pa.grid.set_index("cell_id")["score_counts"], area,
+    assert metrics.select_by_area_share(pa.grid.set_index("cell_id")["score_counts"], area,
                                          area_share=0.05).equals(sel)
 
 

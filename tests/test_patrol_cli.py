@@ -8,10 +8,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from hotspots import cli
+from hotspots import cli, pipeline
 from hotspots.config import file_sha256
 from hotspots.patrol.analysis import PatrolParams, analyse_patrol, rejected_from_meta
-from hotspots.pipeline import pack as pipeline
 
 FILES = {"patrol_list.csv", "patrol_grid.gpkg", "backtest_per_month.csv",
          "backtest_summary.csv", "emerging.csv", "reconciliation.csv", "unassigned_rows.csv",

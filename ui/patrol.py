@@ -3,7 +3,7 @@
 Drawn only when the pack carries street-level points (``pack.points``, police.uk
 crime). Referrals are never placed on the grid: they stay area aggregates.
 Settings sit in a form and apply on submit; the analysis is cached per pack,
-study area and :class:`hotspots.patrol_analysis.PatrolParams`, and the map is
+study area and :class:`hotspots.patrol.PatrolParams`, and the map is
 rendered once per analysis and map options.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from hotspots.patrol import analysis as pa_mod
-from hotspots.patrol import cells as patrol_mod
+from hotspots import patrol
+from hotspots.maps import patrolmaps
 from hotspots.pipeline.pack import Pack
 from ui import mapview
 
@@ -24,7 +24,7 @@ __all__ = ["CELL_SIZES", "PERMUTATION_CHOICES", "render_patrol"]
 
 CELL_SIZES: tuple[Any, ...] = (100, 150, 200, 250, "auto")
 PERMUTATION_CHOICES: tuple[int, ...] = (999, 9_999, 99_999)
-_METHOD_CHOICES = ("best", *pa_mod.METHODS)
+_METHOD_CHOICES = ("best", *patrol.METHODS)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
 
@@ -49,32 +49,35 @@ def _pack_key(pack: Pack) -> str:
 
 
 @st.cache_resource(show_spinner="Finding patrol hotspots...", max_entries=8)
-def _analysis(pack_key: str, boroughs: tuple[str, ...], params: pa_mod.PatrolParams,
-              _pack: Pack) -> pa_mod.PatrolAnalysis:
+def _analysis(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolParams,
+              _pack: Pack) -> patrol.PatrolAnalysis:
     """Return the patrol analysis, once per (points, study area, settings).
 
     ``st.cache_resource``: the result is shared between sessions and never
     mutated (its frames are only read and copied for display).
     """
-    return pa_mod.analyse_patrol(
+    return patrol.analyse_patrol(
         _pack.points, _pack.areas, boroughs, params,
-        rejected=pa_mod.rejected_from_meta(_pack.meta),
+        rejected=patrol.rejected_from_meta(_pack.meta),
         source=str(_pack.meta.get("points_source") or "police.uk street-level crime"))
 
 
 @st.cache_data(show_spinner="Drawing the cells...", max_entries=16)
-def _rendered(pack_key: str, boroughs: tuple[str, ...], params: pa_mod.PatrolParams,
-              value: str, basemap: str, _pa: pa_mod.PatrolAnalysis) -> tuple[Any, str, str]:
+def _rendered(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolParams,
+              value: str, basemap: str, _pa: patrol.PatrolAnalysis) -> tuple[Any, str, str]:
     """Return the rendered map, its legend and title, once per analysis and map options."""
-    pm = pa_mod.patrol_map(_pa, value=value, basemap=basemap)  # type: ignore[arg-type]
+    pm = patrolmaps.patrol_map(_pa.grid, period_label=_pa.period_label, method=_pa.method,
+                               alpha=_pa.params.alpha, cell_size=_pa.spec.size,
+                               shape=_pa.spec.shape, value=value,  # type: ignore[arg-type]
+                               basemap=basemap)
     return mapview.render_map(pm.map), pm.legend, pm.title
 
 
-def _form(pack: Pack, key: str) -> tuple[pa_mod.PatrolParams, str]:
+def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
     pts = pack.points if pack.points is not None else pd.DataFrame(columns=["month", "category"])
     months = sorted(set(pts["month"].dropna().astype(str)))
     types = sorted(set(pts["category"].dropna().astype(str)) - {""})
-    default_from = months[max(0, len(months) - pa_mod.DEFAULT_LIST_MONTHS)]
+    default_from = months[max(0, len(months) - patrol.DEFAULT_LIST_MONTHS)]
     with st.form(f"{key}_form"):
         c1, c2, c3 = st.columns(3)
         with c1:
@@ -97,7 +100,7 @@ def _form(pack: Pack, key: str) -> tuple[pa_mod.PatrolParams, str]:
             method = st.selectbox(
                 "Method", _METHOD_CHOICES, key=f"{key}_method",
                 format_func=lambda m: ("Best in the backtest (median PAI)" if m == "best"
-                                       else pa_mod.METHOD_LABELS[m]))
+                                       else patrol.METHOD_LABELS[m]))
             perms = st.selectbox("Gi* permutations", PERMUTATION_CHOICES, index=1,
                                  key=f"{key}_permutations", format_func=lambda n: f"{n:,}",
                                  help="9,999: with ~160 cells and FDR, 999 cannot reach "
@@ -110,18 +113,18 @@ def _form(pack: Pack, key: str) -> tuple[pa_mod.PatrolParams, str]:
             emerging = st.checkbox("Emerging hot spots (Gi* every month; slower)",
                                    key=f"{key}_emerging")
         st.form_submit_button("Apply patrol settings")
-    params = pa_mod.PatrolParams(
+    params = patrol.PatrolParams(
         cell_size=size, shape=shape, month_from=period[0], month_to=period[1],
         crime_types=tuple(chosen_types),
-        harm=dict(patrol_mod.HARM_WEIGHTS_EXAMPLE) if harm else None,
+        harm=dict(patrol.HARM_WEIGHTS_EXAMPLE) if harm else None,
         area_share=float(share) / 100 if by == "Share of the area" else None,
         top_n=int(top_n) if by == "Number of cells" else None,
         method=None if method == "best" else method, permutations=int(perms),
-        seed=int(pack.meta.get("seed", pa_mod.DEFAULT_SEED)), emerging=bool(emerging))
+        seed=int(pack.meta.get("seed", patrol.DEFAULT_SEED)), emerging=bool(emerging))
     return params, value
 
 
-def _patrol_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
+def _patrol_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
     t = pa.patrol.copy()
     lead = ["rank", "cell_id", "street", "count", *(["harm"] if "harm" in t else []), "score"]
     types = [c for c in t.columns if c not in {*lead, "lat", "lon", "easting", "northing",
@@ -132,12 +135,12 @@ def _patrol_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
                              "score": f"Score ({pa.method})", "lat": "Lat", "lon": "Lon"})
 
 
-def _summary_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
+def _summary_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
     s = pa.backtest.summary.reset_index() if pa.backtest is not None else pd.DataFrame(
         columns=["method", "median_pai", "mean_pai", "min_pai", "max_pai", "mean_hit_rate",
                  "months_pai", "months"])
     return pd.DataFrame({
-        "Method": s["method"].map(lambda m: pa_mod.METHOD_LABELS.get(m, m)),
+        "Method": s["method"].map(lambda m: patrol.METHOD_LABELS.get(m, m)),
         "Median PAI": s["median_pai"].round(2), "Mean PAI": s["mean_pai"].round(2),
         "Lowest PAI": s["min_pai"].round(2), "Highest PAI": s["max_pai"].round(2),
         "Mean hit rate (%)": (100 * s["mean_hit_rate"]).round(1),
@@ -145,7 +148,7 @@ def _summary_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
     })
 
 
-def _emerging_table(pa: pa_mod.PatrolAnalysis) -> pd.DataFrame:
+def _emerging_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
     e = pa.emerging if pa.emerging is not None else pd.DataFrame(columns=["trend_class"])
     counts = e["trend_class"].value_counts()
     cells = e[e["trend_class"] != "no pattern detected"].groupby("trend_class").apply(
@@ -187,7 +190,7 @@ def view_switch(pack: Pack, *, key: str = "hs_view") -> bool:
 
 
 def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
-                  ) -> pa_mod.PatrolAnalysis | None:
+                  ) -> patrol.PatrolAnalysis | None:
     """Draw the patrol hotspots view for a pack with street-level points.
 
     Parameters
@@ -243,13 +246,13 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
     table = _patrol_table(pa)
     st.dataframe(table, hide_index=True, width="stretch",
                  height=35 * (min(len(table), 20) + 1) + 3)
-    csv = pa_mod.patrol_for_export(pa)["patrol_list"].to_csv(index=False).encode("utf-8")
+    csv = patrol.patrol_for_export(pa)["patrol_list"].to_csv(index=False).encode("utf-8")
     st.download_button("Download the patrol list (CSV)", csv, file_name="patrol_list.csv",
                        mime="text/csv", key=f"{key}_download")
     if pa.backtest is not None:
         st.markdown("**Backtest: which method would have worked here** (PAI on held-out months)")
         st.dataframe(_summary_table(pa), hide_index=True, width="stretch")
-        st.altair_chart(pa_mod.pai_chart(pa), width="stretch")
+        st.altair_chart(patrolmaps.pai_chart(pa.backtest.per_month), width="stretch")
     if pa.emerging is not None:
         st.markdown("**Emerging hot spots** (each cell's Gi* status over the months)")
         st.dataframe(_emerging_table(pa), hide_index=True, width="stretch")

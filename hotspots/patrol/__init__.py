@@ -1,1 +1,89 @@
-"""hotspots.patrol."""
+"""Patrol hotspots at street scale: from police.uk street-level points to a patrol list.
+
+What this package owns (layer 3, beside :mod:`hotspots.maps`):
+
+- :mod:`~hotspots.patrol.grid`: square or hexagonal cells over a study area,
+  points to cells (reconciled) and counts per cell and month;
+- :mod:`~hotspots.patrol.kde`: quartic kernel density at cell centres;
+- :mod:`~hotspots.patrol.cells`: harm weights, Gi* on cells, the method
+  scorers, cell selection and the printable patrol list;
+- :mod:`~hotspots.patrol.metrics`: hit rate, PAI, RRI and the one selection
+  rule (ranked by score, ties by ``cell_id``, never a cell scoring 0 or less);
+- :mod:`~hotspots.patrol.backtest`: the rolling backtest on held-out months;
+- :mod:`~hotspots.patrol.params`, :mod:`~hotspots.patrol.result`,
+  :mod:`~hotspots.patrol.analysis`, :mod:`~hotspots.patrol.export`: the
+  settings, the result, the one call that composes the steps
+  (:func:`analyse_patrol`), its method card and the frames to write.
+
+It computes numbers and frames only. It must never import folium, Altair,
+argparse or Streamlit (the cell map and PAI chart are
+:mod:`hotspots.maps.patrolmaps`, the ``patrol`` command is :mod:`hotspots.cli`,
+the view is :mod:`ui.patrol`), nor any project package above layer 2 or beside
+it: not :mod:`hotspots.maps` (its sibling), :mod:`hotspots.pipeline`,
+:mod:`hotspots.report`, :mod:`hotspots.cli`, :mod:`data` or :mod:`ui`. It may
+import :mod:`hotspots.areas`, :mod:`hotspots.stats`, :mod:`hotspots.io` and the
+floor (``hotspots._errors``, ``hotspots.periods``, ``hotspots.privacy``, ...).
+
+Police.uk street-level crime only: referrals are never placed on the grid.
+"""
+
+from hotspots.patrol.analysis import analyse_patrol, rejected_from_meta
+from hotspots.patrol.backtest import BacktestResult, baseline_methods, rolling_backtest
+from hotspots.patrol.cells import (
+    HARM_NOTE,
+    HARM_WEIGHTS_EXAMPLE,
+    gi_star_cells,
+    method_scorers,
+    patrol_list,
+    read_harm_weights,
+    select_cells,
+)
+from hotspots.patrol.export import method_text, patrol_for_export
+from hotspots.patrol.grid import GridSpec, counts_by_cell, make_grid, points_to_cells
+from hotspots.patrol.kde import KDEResult, kde_on_grid
+from hotspots.patrol.metrics import hit_rate, pai, rank_cells, rri
+from hotspots.patrol.params import (
+    DEFAULT_LIST_MONTHS,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
+    METHOD_LABELS,
+    METHODS,
+    PatrolParams,
+    permutation_note,
+)
+from hotspots.patrol.result import PatrolAnalysis
+
+__all__ = [
+    "DEFAULT_LIST_MONTHS",
+    "DEFAULT_PERMUTATIONS",
+    "DEFAULT_SEED",
+    "HARM_NOTE",
+    "HARM_WEIGHTS_EXAMPLE",
+    "METHODS",
+    "METHOD_LABELS",
+    "BacktestResult",
+    "GridSpec",
+    "KDEResult",
+    "PatrolAnalysis",
+    "PatrolParams",
+    "analyse_patrol",
+    "baseline_methods",
+    "counts_by_cell",
+    "gi_star_cells",
+    "hit_rate",
+    "kde_on_grid",
+    "make_grid",
+    "method_scorers",
+    "method_text",
+    "pai",
+    "patrol_for_export",
+    "patrol_list",
+    "permutation_note",
+    "points_to_cells",
+    "rank_cells",
+    "read_harm_weights",
+    "rejected_from_meta",
+    "rolling_backtest",
+    "rri",
+    "select_cells",
+]

@@ -8,7 +8,7 @@ share:
 - :func:`grid_weights`, :func:`gi_star_cells`: Getis-Ord Gi* on grid counts with
   distance-band weights (default band 1.5 cell sizes: the 8 queen-like neighbours
   of a square, the 6 of a hexagon), two-sided permutation inference and FDR, by
-  :func:`hotspots.stats.spatial.local_gi_star`.
+  :func:`hotspots.stats.getis.local_gi_star`.
 - :func:`select_cells`: the top N cells, or the smallest set of highest-scoring
   cells covering a share of the study area; ties broken by ``cell_id``; never a
   cell scoring 0 or less (the backtest's rule, :mod:`hotspots.patrol.metrics`).
@@ -274,7 +274,7 @@ def gi_star_cells(
     band
         Distance band in metres (default 1.5 cell sizes).
     permutations, seed, alpha
-        As :func:`hotspots.stats.spatial.local_gi_star` (two-sided, Benjamini-Hochberg).
+        As :func:`hotspots.stats.getis.local_gi_star` (two-sided, Benjamini-Hochberg).
 
     Returns
     -------

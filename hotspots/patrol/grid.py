@@ -436,7 +436,7 @@ def points_to_cells(
     ----------
     records
         One row per record with coordinate columns (NaN when the record has no
-        location), e.g. :func:`hotspots.io.readers.read_police_uk`'s frame.
+        location), e.g. :func:`hotspots.io.policeuk.read_police_uk`'s frame.
     grid
         From :func:`make_grid`.
     spec

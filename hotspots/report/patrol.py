@@ -1,8 +1,8 @@
 """The board pack's patrol-cell pages: street-scale hot spots for tasking, from police.uk points.
 
-One call of :func:`hotspots.patrol_analysis.analyse_patrol` (grid, counts, KDE,
+One call of :func:`hotspots.patrol.analysis.analyse_patrol` (grid, counts, KDE,
 Gi*, one selection rule, rolling backtest) is arranged here into what the pack
-prints and exports: the cell map (:func:`hotspots.staticmaps.cell_map`) beside
+prints and exports: the cell map (:func:`hotspots.maps.printmaps.cell_map`) beside
 the patrol list, the backtest summary with one finding written from one of its
 rows (the :class:`~hotspots.report.content.Finding` mechanism, so the sentence
 is checked against the table), a PAI-per-month chart, and the method in plain
@@ -23,19 +23,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots import periods
+from hotspots import periods, pipeline
 from hotspots._errors import InputDataError
 from hotspots.config import jsonable
 from hotspots.maps import printmaps as staticmaps
-from hotspots.patrol import grid as gridmod
-from hotspots.patrol.analysis import (
+from hotspots.patrol import (
+    HARM_NOTE,
     METHOD_LABELS,
     PatrolAnalysis,
     analyse_patrol,
     permutation_note,
     rejected_from_meta,
 )
-from hotspots.pipeline import pack as pipeline
+from hotspots.patrol import grid as gridmod
 from hotspots.report.config import ReportConfig
 from hotspots.report.content import Finding, Table
 from hotspots.report.figures import FigureSpec
@@ -488,8 +488,6 @@ def _method_rows(pa: PatrolAnalysis, pack: pipeline.Pack, cfg: ReportConfig,
                  "No backtest: too few months of points (see notes)."))
     rows.append(("Patrol list method", pa.method_reason + "."))
     if pa.params.harm is not None:
-        from hotspots.patrol.cells import HARM_NOTE
-
         rows.append(("Harm weights", HARM_NOTE))
     rows.append(("Recorded crime only", "The cells hold police.uk street-level recorded crime. "
                  "Referrals are never placed on the grid, as points or as a surface: they "
@@ -525,7 +523,7 @@ def build_patrol_section(pack: pipeline.Pack, cfg: ReportConfig,
     ------
     InputDataError
         No points, an unknown study-area borough, a list period outside the
-        points' months (from :func:`hotspots.patrol_analysis.analyse_patrol`).
+        points' months (from :func:`hotspots.patrol.analysis.analyse_patrol`).
     """
     if pack.points is None:
         raise InputDataError("The pack has no street-level points for the patrol pages.")

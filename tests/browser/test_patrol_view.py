@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from hotspots import pipeline
 from hotspots.patrol.analysis import PatrolParams, analyse_patrol, rejected_from_meta
-from hotspots.pipeline import pack as pipeline
 from tests.browser.conftest import ARTIFACTS, ROOT, is_local, serve_app
 
 pytestmark = pytest.mark.browser
