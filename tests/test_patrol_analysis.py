@@ -16,7 +16,7 @@ from shapely.geometry import box
 from hotspots import pipeline
 from hotspots._errors import InputDataError
 from hotspots.maps.assets import LEAFLET_JS_URL
-from hotspots.maps.patrolmaps import patrol_map
+from hotspots.maps.patrolmaps import pai_chart, patrol_map
 from hotspots.patrol import grid as grid
 from hotspots.patrol import metrics as metrics
 from hotspots.patrol.analysis import (
@@ -204,6 +204,14 @@ def test_map_draws_every_cell_and_its_legend_counts_cells(town):
     assert counts[-1] == int(town.grid["gi_hot"].sum())
     with pytest.raises(ValueError, match="value"):
         _map(town, value="rate")
+
+
+def test_pai_chart_draws_one_line_per_backtest_method(town):
+    assert pai_chart(None) is None
+    spec = pai_chart(town.backtest.per_month, height=200).to_dict()
+    assert spec["height"] == 200 and spec["encoding"]["y"]["field"] == "pai"
+    methods = list(dict.fromkeys(town.backtest.per_month["method"]))
+    assert spec["encoding"]["color"]["scale"]["domain"] == methods
 
 
 def test_hex_grid_reconciles_too():

@@ -9,6 +9,7 @@ import pytest
 from boundaries.load import read_boundaries
 from hotspots import io
 from hotspots.patrol.backtest import baseline_methods, rolling_backtest
+from hotspots.patrol.cells import method_scorers
 from hotspots.patrol.grid import counts_by_cell, make_grid, points_to_cells
 from hotspots.periods import month_range
 from hotspots.stats.emerging import CATEGORIES, emerging_hotspots
@@ -65,8 +66,6 @@ def test_city_backtest_top_5pct_pai(city):
 
 
 def test_city_backtest_with_patrol_scorers(city):
-    from hotspots.patrol.cells import method_scorers
-
     grid, counts, _ = city
     area = pd.Series(grid["cell_area_m2"].to_numpy(), index=grid["cell_id"])
     scorers = method_scorers(grid, seed=7)
