@@ -28,6 +28,8 @@ from hotspots._validate import Report
 __all__ = ["BNG_BOUNDS", "LONLAT_BOUNDS", "polygonal_part", "read_boundaries", "repair_polygons"]
 
 ANALYSIS_CRS = "EPSG:27700"
+#: The standard area layer's columns, in order (what every reader of boundaries returns).
+AREA_COLUMNS = ["area_code", "area_name", "borough_code", "borough_name", "geometry"]
 
 BNG_BOUNDS = (-110_000.0, -20_000.0, 700_000.0, 1_300_000.0)
 """Range of British National Grid coordinates in metres (minx, miny, maxx, maxy).

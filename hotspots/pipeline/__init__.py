@@ -28,12 +28,11 @@ Never imports ``report``, ``cli`` or ``ui``. Upper layers import the names
 below (``from hotspots import pipeline``), never a module's private helpers.
 """
 
+from boundaries.load import ANALYSIS_CRS, AREA_COLUMNS
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE
 from hotspots.pipeline import analysis, assemble, measures, pack, table, uploads, viewdata
 from hotspots.pipeline.assemble import assemble_pack
 from hotspots.pipeline.pack import (
-    ANALYSIS_CRS,
-    AREA_COLUMNS,
     DEMO_PACK,
     POINT_COLUMNS,
     POLICE_UK_POINTS_NOTE,

@@ -17,7 +17,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from boundaries.load import read_boundaries
+from boundaries.load import AREA_COLUMNS, read_boundaries
 from boundaries.web import web_layer
 from hotspots import io
 from hotspots._errors import InputDataError
@@ -26,9 +26,7 @@ from hotspots.areas import join as join
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PACK = ROOT / "data" / "demo"
-ANALYSIS_CRS = "EPSG:27700"
 
-AREA_COLUMNS = ["area_code", "area_name", "borough_code", "borough_name", "geometry"]
 POINT_COLUMNS = ["source", "source_row", "month", "category", "x", "y", "location", "lsoa_code"]
 POLICE_UK_POINTS_NOTE = (
     "police.uk street-level crime: each point is an anonymised snap point (the centre of a "

@@ -31,35 +31,27 @@ uploaded file's name and says what to do.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io as _io
 import json
-import re
-import tempfile
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
 
-from boundaries.load import read_boundaries
-from hotspots import io, privacy
-from hotspots._errors import CRSError, InputDataError, UploadError
-from hotspots._validate import REPORT_COLUMNS, ReadResult, Report
+from hotspots import privacy
+from hotspots._errors import UploadError
+from hotspots._validate import REPORT_COLUMNS
 from hotspots.areas import join as join
 from hotspots.areas.coverage import place_police_uk
+from hotspots.areas.upload import read_boundary_upload
 from hotspots.io import ColumnMap
-from hotspots.io.mappings import mapping_to_json, safe_file_name
-from hotspots.io.sheets import read_headers
+from hotspots.io.mappings import mapping_to_json
+from hotspots.io.uploads import Upload, read_police_uploads, read_referral_upload
 from hotspots.pipeline.pack import (
-    ANALYSIS_CRS,
-    AREA_COLUMNS,
     POLICE_UK_POINTS_NOTE,
     Pack,
     point_records,
@@ -75,12 +67,10 @@ __all__ = [
     "UploadSet",
     "build_upload_pack",
     "pack_with_uploads",
-    "read_boundary_upload",
     "upload_details",
     "upload_reconciliation",
 ]
 
-Upload = tuple[str, bytes]
 Part = Literal["police_uk", "referrals", "boundary"]
 CrimeMode = Literal["add", "replace"]
 Layout = Literal["records", "aggregate"]
@@ -91,7 +81,6 @@ POLICE_UK_PREFIX = "police.uk: "
 SOURCE_KEY_PREFIX = "crime:source:"
 POLICE_UK_KEY = "police_uk"
 PACK_KEY = "pack"
-BOUNDARY_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
 
 
 @dataclass(frozen=True)
@@ -199,176 +188,6 @@ class UploadOutcome:
         return tuple(self.pack.meta.get("uploads", {}).get("notes", ()))
 
 
-# --------------------------------------------------------------------------- readers
-
-
-def _named(name: str, exc: Exception) -> str:
-    text = str(exc)
-    return text if name in text else f"{name}: {text}"
-
-
-def _read_police_one(name: str, data: bytes) -> ReadResult:
-    """Read one uploaded police.uk CSV or zip; every failure names the file."""
-    try:
-        return io.read_police_uk(_io.BytesIO(data), label=name)
-    except InputDataError as exc:
-        raise UploadError("police_uk", name, _named(name, exc)) from exc
-    except (ValueError, csv.Error, UnicodeError, zipfile.BadZipFile) as exc:
-        raise UploadError("police_uk", name, f"{name} could not be read as a police.uk CSV "
-                          f"({exc}). Download it again from data.police.uk and upload the "
-                          "file as it came (YYYY-MM-<force>-street.csv, or the zip).") from exc
-
-
-def _police_results(files: Sequence[Upload]) -> list[tuple[str, ReadResult]]:
-    """Read every police.uk upload; refuse a file uploaded twice."""
-    seen: dict[str, str] = {}
-    out = []
-    for name, data in files:
-        sha = hashlib.sha256(data).hexdigest()
-        if sha in seen:
-            raise UploadError("police_uk", name, f"{name} has the same contents as "
-                              f"{seen[sha]}: remove one of them, or its crimes would be "
-                              "counted twice.")
-        seen[sha] = name
-        out.append((name, _read_police_one(name, data)))
-    return _drop_cross_file_duplicates(out)
-
-
-def _drop_cross_file_duplicates(
-    results: list[tuple[str, ReadResult]],
-) -> list[tuple[str, ReadResult]]:
-    """Reject a Crime ID repeated in the same month in a later file (first one kept)."""
-    keys = pd.concat(
-        [r.frame.loc[r.frame["crime_id"].notna(), ["month", "crime_id", "source", "source_row"]]
-         .assign(_file=i, _idx=r.frame.index[r.frame["crime_id"].notna()])
-         for i, (_, r) in enumerate(results)], ignore_index=True)
-    dup = keys.duplicated(["month", "crime_id"], keep="first")
-    if not dup.any():
-        return results
-    first = keys.loc[~dup].set_index(["month", "crime_id"])
-    out = []
-    for i, (name, r) in enumerate(results):
-        mine = keys.loc[dup & (keys["_file"] == i)]
-        if mine.empty:
-            out.append((name, r))
-            continue
-        where = first.loc[list(zip(mine["month"], mine["crime_id"], strict=True))]
-        moved = r.frame.loc[mine["_idx"]].copy()
-        moved["reason"] = [f"duplicate Crime ID {str(c)[:8]}… also in {s} row {row}"
-                           for c, s, row in zip(mine["crime_id"], where["source"],
-                                                where["source_row"], strict=True)]
-        kept = r.frame.drop(index=mine["_idx"]).reset_index(drop=True)
-        rejected = pd.concat([r.rejected, moved], ignore_index=True)
-        out.append((name, ReadResult(kept, rejected, r.report, r.rows_read).check_records()))
-    return out
-
-
-def _read_referral_upload(name: str, data: bytes, mapping: ColumnMap | None) -> ReadResult:
-    if mapping is None:
-        raise UploadError("referrals", name, f"{name} needs a column mapping: say which "
-                          "column holds the date, the category and the location.")
-    read_headers(name, data)  # empty, broken CSV, no header row: clear messages first
-    try:
-        return io.read_referrals(_io.BytesIO(data), mapping, label=name)
-    except InputDataError as exc:
-        raise UploadError("referrals", name, _named(name, exc)) from exc
-    except (ValueError, csv.Error, UnicodeError) as exc:
-        raise UploadError("referrals", name, f"{name} could not be read ({exc}). Save it as "
-                          "'CSV UTF-8' or .xlsx and upload it again.") from exc
-
-
-def read_boundary_upload(
-    name: str, data: bytes, *, assume_crs: str | None = None
-) -> tuple[gpd.GeoDataFrame, Report]:
-    """Read an uploaded boundary file into the standard area layer (EPSG:27700).
-
-    Parameters
-    ----------
-    name
-        File name: ``.gpkg``, ``.geojson``/``.json``, or ``.zip`` holding a
-        shapefile (``.shp`` with ``.shx``, ``.dbf`` and ``.prj``), a GeoPackage
-        or a GeoJSON.
-    data
-        The file's bytes (written to a temporary folder that is deleted).
-    assume_crs
-        CRS to use when the file has none.
-
-    Returns
-    -------
-    areas : geopandas.GeoDataFrame
-        ``area_code``, ``area_name``, ``borough_code``, ``borough_name``,
-        ``geometry``, sorted by code.
-    report : Report
-        What was detected and repaired.
-
-    Raises
-    ------
-    UploadError
-        Empty or unreadable file, unknown layout, no CRS (the fix names
-        ``assume_crs``), or blank / repeated area codes.
-    """
-    if not data:
-        raise UploadError("boundary", name, f"{name} is empty (0 bytes). Export the "
-                          "boundaries again.")
-    with tempfile.TemporaryDirectory(prefix="hotspots-") as tmp:
-        path = _boundary_path(name, data, Path(tmp))
-        try:
-            areas, report = read_boundaries(path, assume_crs=assume_crs,
-                                            **_standard_columns(path))
-        except CRSError as exc:
-            text = re.sub(r'pass assume_crs=("[^"]+")', r"choose \1 as the file's CRS",
-                          _named(name, exc))
-            raise UploadError("boundary", name, text) from exc
-        except (InputDataError, FileNotFoundError) as exc:
-            raise UploadError("boundary", name, _named(name, exc)) from exc
-    if report.errors():
-        raise UploadError("boundary", name, f"{name} cannot be used as an area layer:\n"
-                          f"{report.to_text(severity='error', limit=10)}")
-    areas = areas[AREA_COLUMNS].sort_values("area_code").reset_index(drop=True)
-    return gpd.GeoDataFrame(areas, geometry="geometry", crs=ANALYSIS_CRS), report
-
-
-def _boundary_path(name: str, data: bytes, tmp: Path) -> Path:
-    """Write the upload (unzipping a zip safely) and return the file to read."""
-    if data[:4] != b"PK\x03\x04":
-        path = tmp / safe_file_name(name, Path(name).suffix.lower() or ".gpkg")
-        path.write_bytes(data)
-        return path
-    try:
-        archive = zipfile.ZipFile(_io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise UploadError("boundary", name, f"{name} is not a readable zip ({exc}).") from exc
-    with archive:
-        members = [m for m in archive.namelist()
-                   if not m.startswith("__MACOSX/") and not m.endswith("/")]
-        for member in members:
-            target = (tmp / Path(member).name).resolve()
-            if target.parent != tmp.resolve():
-                continue  # never write outside the temporary folder
-            target.write_bytes(archive.read(member))
-    found = sorted(p for p in tmp.iterdir() if p.suffix.lower() in BOUNDARY_SUFFIXES)
-    if not found:
-        raise UploadError("boundary", name, f"{name} holds no boundary file (.shp, .gpkg or "
-                          ".geojson). Zip the shapefile's .shp, .shx, .dbf and .prj together.")
-    shp = [p for p in found if p.suffix.lower() == ".shp"]
-    return shp[0] if shp else found[0]
-
-
-def _standard_columns(path: Path) -> dict[str, str]:
-    """Name the columns of a layer already in the pack's standard form."""
-    import pyogrio
-
-    try:
-        fields = set(pyogrio.read_info(path)["fields"])
-    except Exception:  # noqa: BLE001 - read_boundaries reports unreadable files itself
-        return {}
-    if "area_code" not in fields:
-        return {}
-    given = {"code_col": "area_code", "name_col": "area_name",
-             "parent_code_col": "borough_code", "parent_name_col": "borough_name"}
-    return {k: v for k, v in given.items() if v in fields}
-
-
 # --------------------------------------------------------------------------- pack
 
 
@@ -474,7 +293,7 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
     points, read, labelled = [], [], []
     if mode == "replace":
         _drop_recs(p, "Recorded crime")
-    for name, res in _police_results(files):
+    for name, res in read_police_uploads(files):
         p.problems.append(res.report.to_frame())
         points.append(point_records(res.frame))
         read.append(points_reconciliation(res))
@@ -559,7 +378,7 @@ def _apply_referrals(p: _Parts, upload: Upload, mapping: ColumnMap | None,
                      lookup: pd.DataFrame | None) -> None:
     """Read the referral upload and let it replace the pack's referrals."""
     name, data = upload
-    res = _read_referral_upload(name, data, mapping)
+    res = read_referral_upload(name, data, mapping)
     p.problems.append(res.report.to_frame())
     _drop_recs(p, "Referrals")
     a, rec = join.locate_records(res.frame, p.areas, source=f"Referrals (upload: {name})",
