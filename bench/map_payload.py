@@ -49,8 +49,7 @@ def naive() -> tuple[int, float]:
 
 def ours() -> tuple[int, float]:
     """The page's measure map: pack -> ward table -> measure panel (as ui/cache.py does)."""
-    from hotspots import pipeline
-    from hotspots.maps import web as maps
+    from hotspots import maps, pipeline
 
     def run() -> int:
         pack = pipeline.load_pack()
@@ -70,8 +69,7 @@ def pair_payloads() -> dict[str, int]:
     """Bytes of the page's pair per selection, inline geometry vs static files."""
     import tempfile
 
-    from hotspots import pipeline
-    from hotspots.maps import web as maps
+    from hotspots import maps, pipeline
     from hotspots.maps.assets import write_static_geometry
     from ui import mapview
 

@@ -229,7 +229,7 @@ def lap(name, t0):
     out[name] = time.perf_counter() - t0
     return time.perf_counter()
 t = time.perf_counter()
-from hotspots.maps import web as maps
+from hotspots import maps
 from hotspots import pipeline
 from hotspots.maps import statmaps as statmaps
 from hotspots.pipeline import uploads as uploads

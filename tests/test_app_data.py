@@ -22,9 +22,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hotspots import io as hio
-from hotspots import pipeline
+from hotspots import maps, pipeline
 from hotspots.io import mappings
-from hotspots.maps import web as maps
 from hotspots.maps.classify import classify
 from hotspots.pipeline import measures
 from hotspots.pipeline import uploads as uploads

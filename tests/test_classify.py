@@ -11,12 +11,11 @@ from hotspots.maps.classify import (
     MASKED_INDEX,
     NO_DATA_COLOUR,
     NO_DATA_INDEX,
-    PALETTES,
     SCHEMES,
     class_colours,
     classify,
-    palette,
 )
+from hotspots.maps.palettes import MAP_PALETTES, PALETTES, map_palette, palette
 
 NAN = float("nan")
 
@@ -189,8 +188,6 @@ def _saturation(colour: str) -> float:
 
 
 def test_suppressed_colour_is_distinct_from_every_class_and_no_data():
-    from hotspots.maps.web import MAP_PALETTES, map_palette
-
     assert _contrast("#ffffff", "#000000") == pytest.approx(21.0)  # the WCAG scale
     # The old pale masked colour was barely apart from the lightest YlOrRd class.
     assert _contrast("#dde6ee", "#ffffb2") < 1.3
@@ -203,3 +200,59 @@ def test_suppressed_colour_is_distinct_from_every_class_and_no_data():
             for c in colours:  # as dark as some class: then clearly greyer than it
                 if _contrast(MASKED_COLOUR, c) < 1.5:
                     assert _saturation(c) - _saturation(MASKED_COLOUR) > 0.3, (name, k, c)
+
+
+# --------------------------------------------------------------------------- palettes
+
+#: The ColorBrewer tables as they were typed in this project before they came from branca.
+TYPED_BREWER = {
+    ("YlOrRd", 3): "#ffeda0 #feb24c #f03b20",
+    ("YlOrRd", 5): "#ffffb2 #fecc5c #fd8d3c #f03b20 #bd0026",
+    ("YlOrRd", 7): "#ffffb2 #fed976 #feb24c #fd8d3c #fc4e2a #e31a1c #b10026",
+    ("YlOrRd", 9): "#ffffcc #ffeda0 #fed976 #feb24c #fd8d3c #fc4e2a #e31a1c #bd0026 #800026",
+    ("Blues", 4): "#eff3ff #bdd7e7 #6baed6 #2171b5",
+    ("Blues", 6): "#eff3ff #c6dbef #9ecae1 #6baed6 #3182bd #08519c",
+    ("Blues", 8): "#f7fbff #deebf7 #c6dbef #9ecae1 #6baed6 #4292c6 #2171b5 #084594",
+    ("Purples", 3): "#efedf5 #bcbddc #756bb1",
+    ("Purples", 5): "#f2f0f7 #cbc9e2 #9e9ac8 #756bb1 #54278f",
+    ("Purples", 9): "#fcfbfd #efedf5 #dadaeb #bcbddc #9e9ac8 #807dba #6a51a3 #54278f #3f007d",
+}
+
+
+@pytest.mark.parametrize("name, k", sorted(TYPED_BREWER))
+def test_colorbrewer_palettes_from_branca_are_the_typed_tables(name, k):
+    assert PALETTES[name][k] == tuple(TYPED_BREWER[name, k].split())
+    assert palette(name, k) == PALETTES[name][k]
+
+
+def test_viridis_stops_are_matplotlib_viridis():
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    from hotspots.maps.palettes import VIRIDIS_STOPS
+
+    cmap = matplotlib.colormaps["viridis"]
+    assert VIRIDIS_STOPS == tuple(to_hex(cmap(i / 8)) for i in range(8, -1, -1))
+
+
+def test_gi_colours_are_colorbrewer_rdbu():
+    from hotspots.maps.statmaps import GI_COLD, GI_HOT
+
+    assert GI_HOT == {3: ("#b2182b", "#ef8a62", "#fddbc7"),
+                      4: ("#b2182b", "#d6604d", "#f4a582", "#fddbc7")}
+    assert GI_COLD == {3: ("#2166ac", "#67a9cf", "#d1e5f0"),
+                       4: ("#2166ac", "#4393c3", "#92c5de", "#d1e5f0")}
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 7, 9])
+def test_quantiles_are_scipy_scoreatpercentile(k):
+    """The quantile arithmetic is scipy's (kept in numpy: faster, and no scipy import)."""
+    from scipy.stats import scoreatpercentile
+
+    rng = np.random.default_rng(k)
+    for y in (rng.gamma(2.0, 40.0, 704), rng.integers(0, 12, 704).astype(float),
+              np.array([3.0, 3.0, 3.0, 8.0])):
+        w = 100.0 / k
+        pct = np.minimum(np.arange(w, 100 + w, w), 100.0)
+        want = np.unique(scoreatpercentile(y, pct))
+        np.testing.assert_array_equal(SCHEMES["quantiles"].build(y, k, None).bins, want)

@@ -16,8 +16,10 @@ from shapely.geometry import box
 
 from hotspots._errors import CRSError
 from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
-from hotspots.maps.classify import MASKED_COLOUR, NO_DATA_COLOUR, classify, palette
-from hotspots.maps.web import BASEMAPS, choropleth, legend_html
+from hotspots.maps.choropleths import choropleth, legend_html
+from hotspots.maps.classify import MASKED_COLOUR, NO_DATA_COLOUR, classify
+from hotspots.maps.palettes import palette
+from hotspots.maps.web import BASEMAPS
 
 EVIL = "<script>alert(1)</script>"
 TOOLTIP = {"area_name": "Ward", "borough_name": "Borough", "value_display": "Value", "rank": "Rank"}
@@ -289,7 +291,8 @@ def ward_table(wards) -> pd.DataFrame:
 
 
 def test_measure_panel_hides_small_counts(wards, ward_table):
-    from hotspots.maps.web import SYNTHETIC_BADGE, measure_panel
+    from hotspots.maps.panels import measure_panel
+    from hotspots.maps.web import SYNTHETIC_BADGE
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     p = measure_panel(web, ward_table, title="Referrals", value_label="Referrals",
@@ -306,7 +309,7 @@ def test_measure_panel_hides_small_counts(wards, ward_table):
 
 
 def test_measure_panel_crime_is_not_suppressed(wards, ward_table):
-    from hotspots.maps.web import measure_panel
+    from hotspots.maps.panels import measure_panel
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     p = measure_panel(web, ward_table, title="Crime", value_label="Crimes", integer=True,
@@ -316,7 +319,7 @@ def test_measure_panel_crime_is_not_suppressed(wards, ward_table):
 
 
 def test_imd_panel_legend_states_reference_and_falls_back_from_user_bins(wards, ward_table):
-    from hotspots.maps.web import imd_panel
+    from hotspots.maps.panels import imd_panel
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     p = imd_panel(web, ward_table, scheme="user_defined", k=4, reference="London wards")
@@ -349,9 +352,24 @@ def test_static_assets_write_the_map_sync_script(tmp_path):
     assert "busy" in MAP_SYNC_JS and "window.hsSyncMaps" in MAP_SYNC_JS
 
 
+def test_map_sync_script_is_a_committed_file_copied_byte_for_byte(tmp_path):
+    import subprocess
+
+    from hotspots.maps.assets import MAP_SYNC_FILE, MAP_SYNC_SOURCE, ensure_static_assets
+
+    root = Path(__file__).resolve().parents[1]
+    assert MAP_SYNC_SOURCE == root / "static" / "js" / "map_sync.js"
+    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", "static/js/map_sync.js"],
+                             cwd=root, capture_output=True, text=True)
+    assert tracked.returncode == 0 or not (root / ".git").exists(), tracked.stderr
+    ensure_static_assets(tmp_path)
+    assert (tmp_path / MAP_SYNC_FILE).read_bytes() == MAP_SYNC_SOURCE.read_bytes()
+    assert "window.hsWardLayer" in MAP_SYNC_SOURCE.read_text(encoding="utf-8")
+
+
 def test_synced_pair_moves_layers_and_loads_only_local_scripts(wards, ward_table):
     from hotspots.maps.assets import MAP_SYNC_JS_URL
-    from hotspots.maps.web import SyncedMaps, imd_panel, measure_panel, synced_pair
+    from hotspots.maps.panels import SyncedMaps, imd_panel, measure_panel, synced_pair
 
     web = wards.to_crs("EPSG:4326")
     left = measure_panel(web, ward_table, title="Referrals", value_label="Referrals",
@@ -436,7 +454,7 @@ def _spec(page: str, fn: str) -> dict:
 
 
 def test_ward_geometry_file_holds_geometry_codes_and_names_only(wards):
-    from hotspots.maps.web import ward_geometry_json
+    from hotspots.maps.arealayers import ward_geometry_json
 
     data = json.loads(ward_geometry_json(wards))
     feats = data["features"]
@@ -452,7 +470,7 @@ def test_ward_geometry_file_holds_geometry_codes_and_names_only(wards):
 
 
 def test_outline_geometry_file_is_lines_named_by_borough(boroughs):
-    from hotspots.maps.web import outline_geometry_json
+    from hotspots.maps.arealayers import outline_geometry_json
 
     feats = json.loads(outline_geometry_json(boroughs))["features"]
     assert sorted(f["id"] for f in feats) == sorted(boroughs["borough_name"])
@@ -482,14 +500,9 @@ def test_geo_folder_is_ignored_by_git():
 
 
 def test_static_pair_sends_colours_and_tooltips_not_geometry(wards, ward_table, boroughs):
+    from hotspots.maps.arealayers import GEOMETRY_PROPERTIES, StaticGeometry
     from hotspots.maps.assets import MAP_SYNC_JS, MAP_SYNC_JS_URL
-    from hotspots.maps.web import (
-        GEOMETRY_PROPERTIES,
-        StaticGeometry,
-        imd_panel,
-        measure_panel,
-        synced_pair,
-    )
+    from hotspots.maps.panels import imd_panel, measure_panel, synced_pair
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     geo = StaticGeometry("/app/static/vendor/geo/wards-x.json", GEOMETRY_PROPERTIES)
@@ -524,7 +537,8 @@ def test_static_pair_sends_colours_and_tooltips_not_geometry(wards, ward_table, 
 
 
 def test_static_layer_text_cannot_break_out_of_the_script(wards, ward_table):
-    from hotspots.maps.web import StaticGeometry, measure_panel
+    from hotspots.maps.arealayers import StaticGeometry
+    from hotspots.maps.panels import measure_panel
 
     web = wards[["area_code", "area_name", "borough_name", "geometry"]]
     table = ward_table.assign(value_display=ward_table["value_display"].where(
@@ -546,7 +560,7 @@ def test_static_layer_text_cannot_break_out_of_the_script(wards, ward_table):
     ("Camden", "Camden"),
 ], ids=lambda v: v if isinstance(v, str) and " " not in v else None)
 def test_short_borough_names(name, short):
-    from hotspots.maps.web import short_borough_name
+    from hotspots.maps.arealayers import short_borough_name
 
     assert short_borough_name(name) == short
 
@@ -627,7 +641,7 @@ def test_suppressed_legend_entry_first_without_a_zero_class():
 
 
 def test_synced_pair_starts_on_the_left_maps_fit():
-    from hotspots.maps.web import synced_pair
+    from hotspots.maps.panels import synced_pair
 
     grid = _grid_4326()
     grid.loc[[0, 1], "value"] = [3.0, 5.0]
@@ -643,3 +657,30 @@ def test_synced_pair_starts_on_the_left_maps_fit():
             for m in (pair.m1, pair.m2)]
     assert fits == [1, 0]  # the IMD map's whole-layer fit would otherwise win in the browser
     assert _fit(pair.m1) == left_fit
+
+
+# --------------------------------------------------------------------------- the package
+
+
+def test_package_exports_resolve_to_their_modules():
+    import hotspots.maps as maps_pkg
+
+    assert set(maps_pkg.__all__) == set(maps_pkg._EXPORTS) | set(maps_pkg._MODULES)
+    for name, module in maps_pkg._EXPORTS.items():
+        assert getattr(maps_pkg, name) is getattr(
+            __import__(f"hotspots.maps.{module}", fromlist=[name]), name), name
+    with pytest.raises(AttributeError):
+        maps_pkg.no_such_name  # noqa: B018
+
+
+def test_classify_import_stays_light():
+    """The package's re-exports are lazy: classing values never loads folium or matplotlib."""
+    import subprocess
+    import sys
+
+    code = ("import sys, hotspots.maps, hotspots.maps.classify\n"
+            "print(sorted(m for m in ('folium', 'matplotlib', 'altair', 'geopandas')"
+            " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout.strip()
+    assert out == "[]"

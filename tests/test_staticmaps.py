@@ -16,7 +16,8 @@ from matplotlib.legend import Legend
 from shapely.geometry import box
 
 from hotspots._errors import CRSError
-from hotspots.maps.classify import MASKED_COLOUR, PALETTES, classify, palette
+from hotspots.maps.classify import MASKED_COLOUR, classify
+from hotspots.maps.palettes import PALETTES, palette
 from hotspots.maps.printmaps import (
     DEFAULT_PALETTE,
     category_map,

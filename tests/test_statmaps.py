@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from hotspots import pipeline
+from hotspots import maps, pipeline
 from hotspots.maps import statmaps as statmaps
-from hotspots.maps import web as maps
 from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_SYNC_JS_URL
 from hotspots.maps.classify import NO_DATA_COLOUR
+from hotspots.maps.statmaps.bivariate import _ranges
+from hotspots.maps.statmaps.panel import _FitUntilMoved
 from hotspots.pipeline import analysis as analysis
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
@@ -179,11 +180,11 @@ def test_bivariate_bands_start_at_the_smallest_ward_value_not_zero(pack, crime):
 
 def test_bivariate_smallest_referral_count_below_threshold_is_not_printed():
     # Cuts at 6 and 12 (shown), smallest count 2 (would be a suppressed count): "up to 6".
-    got = statmaps._ranges((6.0, 12.0), (2.0, 40.0), integer=True, hide_below=5)
+    got = _ranges((6.0, 12.0), (2.0, 40.0), integer=True, hide_below=5)
     assert got == ("up to 6", "7 to 12", "13 to 40")
-    assert statmaps._ranges((6.0, 12.0), (0.0, 40.0), integer=True, hide_below=5)[0] == (
+    assert _ranges((6.0, 12.0), (0.0, 40.0), integer=True, hide_below=5)[0] == (
         "0 to 6")  # zero is not a suppressed count
-    rate = statmaps._ranges((1.25, 2.5), (float("nan"), float("nan")), integer=False)
+    rate = _ranges((1.25, 2.5), (float("nan"), float("nan")), integer=False)
     assert rate == ("up to 1.2", "1.2 to 2.5", "over 2.5")  # extremes withheld (referral rate)
 
 
@@ -194,7 +195,7 @@ def test_gi_and_lisa_maps_fit_the_same_bounds_until_moved(pack, crime):
                             value_label="Crimes").map,
             statmaps.lisa_map(pack.web_areas, crime.table, params=crime.params,
                               value_label="Crimes").map]
-    fits = [[e for e in _walk(m) if isinstance(e, statmaps._FitUntilMoved)] for m in maps]
+    fits = [[e for e in _walk(m) if isinstance(e, _FitUntilMoved)] for m in maps]
     assert [len(f) for f in fits] == [1, 1]
     assert fits[0][0].bounds == fits[1][0].bounds
     west, south, east, north = pack.web_areas.total_bounds
@@ -377,7 +378,7 @@ def test_static_geometry_gives_the_same_fills_as_inline_on_a_hand_built_case(bui
     assert "area_name" not in spec["values"] and "borough_name" not in spec["values"]
     for field, values in spec["values"].items():
         assert values == [feats[c][field] for c in spec["ids"]]
-    fits = [[e.bounds for e in _walk(p.map) if isinstance(e, statmaps._FitUntilMoved)]
+    fits = [[e.bounds for e in _walk(p.map) if isinstance(e, _FitUntilMoved)]
             for p in (inline, static)]
     assert fits[0] == fits[1]
     assert sum(fits[0][0], []) == pytest.approx([51.5, -0.2, 51.55, 0.0])

@@ -19,9 +19,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from hotspots import pipeline
+from hotspots import maps, pipeline
 from hotspots.io import sheets
-from hotspots.maps import web as maps
 from hotspots.maps.assets import ensure_static_assets, write_static_geometry
 from hotspots.pipeline import analysis as _analysis
 from hotspots.pipeline import measures

@@ -17,7 +17,8 @@ import streamlit as st
 
 from hotspots import pipeline, stats
 from hotspots.maps.classify import SCHEMES
-from hotspots.maps.web import BASEMAPS, MAP_PALETTES, SYNTHETIC_BADGE
+from hotspots.maps.palettes import MAP_PALETTES
+from hotspots.maps.web import BASEMAPS, SYNTHETIC_BADGE
 from hotspots.stats import trends as trends
 from ui import cache, mapview
 from ui.sidebar import PageOptions

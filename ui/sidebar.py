@@ -11,7 +11,8 @@ from streamlit.delta_generator import DeltaGenerator
 
 from hotspots import periods, pipeline
 from hotspots.maps.classify import SCHEMES
-from hotspots.maps.web import BASEMAPS, MAP_PALETTES
+from hotspots.maps.palettes import MAP_PALETTES
+from hotspots.maps.web import BASEMAPS
 from hotspots.pipeline import analysis as analysis
 from hotspots.pipeline import measures
 from hotspots.pipeline import uploads as uploads

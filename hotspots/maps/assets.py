@@ -5,12 +5,13 @@ On a locked-down council network those requests fail and the map stays blank.
 :func:`ensure_static_assets` copies Leaflet 1.9.3 (the version folium 0.20 asks
 for) from the installed ``xstatic-leaflet`` wheel into ``static/vendor/leaflet/``,
 which Streamlit serves at ``/app/static/vendor/leaflet/`` when
-``server.enableStaticServing`` is on. It also writes the project's own map-sync
-script (:data:`MAP_SYNC_JS`, a few lines of Leaflet that keep side-by-side maps
-on the same view) with the map-layer functions (:data:`MAP_LAYERS_JS`: ward layers
-whose geometry the browser fetches once from a static file, see
-:func:`write_static_geometry`) to ``static/vendor/hotspots/map-sync.js``. ``static/vendor/``
-is not committed: the page calls this function on start.
+``server.enableStaticServing`` is on. It also copies the project's own map script,
+committed as ``static/js/map_sync.js`` (:data:`MAP_SYNC_SOURCE`: a few lines of
+Leaflet that keep side-by-side maps on the same view, and the map-layer functions
+that draw wards whose geometry the browser fetches once from a static file, see
+:func:`write_static_geometry`), to ``static/vendor/hotspots/map-sync.js`` under the
+app's folder. ``static/vendor/`` is not committed: the page calls this function on
+start.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from pathlib import Path
 __all__ = [
     "GEO_SUBDIR",
     "GEO_URL_PREFIX",
-    "MAP_LAYERS_JS",
     "MAP_LAYERS_JS_URL",
     "MAP_SYNC_FILE",
     "MAP_SYNC_JS",
     "MAP_SYNC_JS_URL",
+    "MAP_SYNC_SOURCE",
     "LEAFLET_CSS_URL",
     "LEAFLET_FILES",
     "LEAFLET_JS_URL",
@@ -51,153 +52,39 @@ LEAFLET_CSS_URL = "/app/static/vendor/leaflet/leaflet.css"
 MAP_SYNC_FILE = Path("static") / "vendor" / "hotspots" / "map-sync.js"
 MAP_SYNC_JS_URL = "/app/static/vendor/hotspots/map-sync.js"
 
-#: Keeps several Leaflet maps on one view: pan or zoom one, the others follow.
-#: (Leaflet.Sync does this too, but lives on a CDN or in an npm tarball; these
-#: lines are all the page needs.) ``hsSyncMaps([a, b])`` first gives every map
-#: the view of the first one. A flag stops the follower's own "move" event from
-#: moving the leader back (an endless loop otherwise).
-_SYNC_JS = """\
-/* Community safety hotspots: keep side-by-side Leaflet maps on the same view. */
-(function () {
-  "use strict";
-  function hsSyncMaps(maps) {
-    var busy = false;
-    function follow(leader) {
-      if (busy) { return; }
-      busy = true;
-      try {
-        var centre = leader.getCenter(), zoom = leader.getZoom();
-        maps.forEach(function (other) {
-          if (other !== leader) { other.setView(centre, zoom, {animate: false}); }
-        });
-      } finally {
-        busy = false;
-      }
-    }
-    maps.forEach(function (m) {
-      m.on("move zoomend", function () { follow(m); });
-    });
-    if (maps.length > 1) { follow(maps[0]); }
-  }
-  window.hsSyncMaps = hsSyncMaps;
-}());
-"""
+#: The project's own map script as committed (``static/js/map_sync.js``), copied to
+#: :data:`MAP_SYNC_FILE` by :func:`ensure_static_assets`. It holds two parts:
+#:
+#: - ``hsSyncMaps([a, b])`` keeps several Leaflet maps on one view: pan or zoom one,
+#:   the others follow (Leaflet.Sync does this too, but lives on a CDN or in an npm
+#:   tarball). It first gives every map the view of the first one; a flag stops the
+#:   follower's own "move" event from moving the leader back (an endless loop
+#:   otherwise).
+#: - ``hsWardLayer(map, spec)`` and ``hsOutlineLayer(map, spec)``: ward and outline
+#:   layers whose geometry is fetched once from a static GeoJSON file (see
+#:   :func:`write_static_geometry`); the map's own script carries only each ward's
+#:   colour and tooltip values (``spec``), so a new selection sends tens of kB instead
+#:   of the geometry again. The layer is added to the map at once (empty) and filled
+#:   when the file arrives, so st_folium's click handler, set on the layers present
+#:   when the map is made, still sees clicks on its wards. The file's text is kept on
+#:   the top page (a string, never an object of a frame that may go away), so a
+#:   redrawn map, or the second map of a pair, parses it without a request. Tooltip
+#:   labels and values arrive HTML-escaped (in the map's table and in the file), as
+#:   folium's own tooltips do.
+#:
+#: Both live in one file because st_folium loads each listed script of a map frame
+#: one after another: one project script per frame.
+MAP_SYNC_SOURCE = Path(__file__).resolve().parents[2] / "static" / "js" / "map_sync.js"
 
-#: The map-layer functions live in the map-sync file (one project script per map
-#: frame; st_folium loads each listed script one after another).
+#: The text of :data:`MAP_SYNC_SOURCE` (what :data:`MAP_SYNC_FILE` holds once copied).
+MAP_SYNC_JS = MAP_SYNC_SOURCE.read_text(encoding="utf-8")
+
+#: The map-layer functions live in the map-sync file.
 MAP_LAYERS_JS_URL = MAP_SYNC_JS_URL
 
 #: Geometry files written at run time (named by a hash of their content), and their URL.
 GEO_SUBDIR = Path("static") / "vendor" / "geo"
 GEO_URL_PREFIX = "/app/static/vendor/geo/"
-
-#: Ward and outline layers whose geometry is fetched once from a static GeoJSON file
-#: (``hsWardLayer(map, spec)``, ``hsOutlineLayer(map, spec)``); the map's own script
-#: carries only each ward's colour and tooltip values (``spec``), so a new selection
-#: sends tens of kB instead of the geometry again. The layer is added to the map at
-#: once (empty) and filled when the file arrives, so st_folium's click handler, set
-#: on the layers present when the map is made, still sees clicks on its wards. The
-#: file's text is kept on the top page (a string, never an object of a frame that
-#: may go away), so a redrawn map, or the second map of a pair, parses it without a
-#: request. Tooltip labels and values arrive HTML-escaped (in the map's table and in
-#: the file), as folium's own tooltips do.
-MAP_LAYERS_JS = """\
-/* Community safety hotspots: map layers drawn from a static GeoJSON file. */
-(function () {
-  "use strict";
-  var parsed = {};
-  function store() {
-    var w = window;
-    try { if (window.top && window.top.document) { w = window.top; } } catch (e) { w = window; }
-    if (!w.__hsGeoText) { w.__hsGeoText = new w.Object(); }
-    return w.__hsGeoText;
-  }
-  function hsGeo(url) {
-    if (!parsed[url]) {
-      var texts = store(), text = texts[url];
-      var got = typeof text === "string" ? Promise.resolve(text)
-        : fetch(url, {credentials: "same-origin"}).then(function (r) {
-          if (!r.ok) { throw new Error("map geometry " + url + ": HTTP " + r.status); }
-          return r.text();
-        }).then(function (t) { texts[url] = t; return t; });
-      parsed[url] = got.then(function (t) { return JSON.parse(t); });
-    }
-    return parsed[url];
-  }
-  var css = false;
-  function addCss() {
-    if (css) { return; }
-    css = true;
-    var s = document.createElement("style");
-    s.textContent = ".hs-tip { font-size: 13px; } .hs-tip table { margin: auto; }"
-      + " .hs-tip tr { text-align: left; } .hs-tip th { padding: 2px; padding-right: 8px; }";
-    document.head.appendChild(s);
-  }
-  function table(labels, values) {
-    var t = document.createElement("table");
-    for (var i = 0; i < labels.length; i++) {
-      var tr = t.insertRow(), th = document.createElement("th"), td = document.createElement("td");
-      th.innerHTML = labels[i];  /* escaped by the server, as folium's tooltips are */
-      td.innerHTML = values[i] === null || values[i] === undefined ? "" : String(values[i]);
-      tr.appendChild(th);
-      tr.appendChild(td);
-    }
-    return t;
-  }
-  function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
-  function fill(layer, url) {
-    hsGeo(url).then(function (data) { layer.addData(data); },
-                    function (err) { if (window.console) { console.error(err); } });
-  }
-  function hsWardLayer(map, spec) {
-    var row = {};
-    spec.ids.forEach(function (id, i) { row[id] = i; });
-    addCss();
-    var layer = L.geoJson(null, {
-      attribution: spec.attribution || null,
-      filter: function (f) { return own(row, f.id); },
-      style: function (f) {
-        return L.extend({}, spec.style, {fillColor: spec.colours[spec.fill[row[f.id]]]});
-      },
-      onEachFeature: function (f, l) {
-        var i = row[f.id];
-        l.on("mouseover", function () { l.setStyle(spec.highlight); });
-        l.on("mouseout", function () { layer.resetStyle(l); });
-        if (!spec.fields.length) { return; }
-        l.bindTooltip(function () {
-          return table(spec.aliases, spec.fields.map(function (name) {
-            return own(spec.values, name) ? spec.values[name][i] : (f.properties || {})[name];
-          }));
-        }, {sticky: true, className: "hs-tip"});
-      }
-    });
-    layer.addTo(map);
-    fill(layer, spec.url);
-    return layer;
-  }
-  function hsOutlineLayer(map, spec) {
-    var keep = {}, pane = "hsOutlines";
-    spec.keep.forEach(function (id) { keep[id] = true; });
-    if (!map.getPane(pane)) {  /* above the wards whichever file arrives first */
-      map.createPane(pane).style.zIndex = 450;
-      map.getPane(pane).style.pointerEvents = "none";
-    }
-    var layer = L.geoJson(null, {
-      pane: pane, interactive: false,
-      filter: function (f) { return own(keep, f.id); },
-      style: function () { return spec.style; }
-    });
-    layer.addTo(map);
-    fill(layer, spec.url);
-    return layer;
-  }
-  window.hsWardLayer = hsWardLayer;
-  window.hsOutlineLayer = hsOutlineLayer;
-}());
-"""
-
-#: What :data:`MAP_SYNC_FILE` holds: the view sync, then the map-layer functions.
-MAP_SYNC_JS = _SYNC_JS + MAP_LAYERS_JS
 
 #: Files copied from the wheel's data folder (relative paths).
 LEAFLET_FILES: tuple[str, ...] = (
@@ -255,13 +142,8 @@ def ensure_static_assets(root: Path | str) -> Path:
     source = leaflet_source_dir()
     target = Path(root) / VENDOR_SUBDIR
     for rel in LEAFLET_FILES:
-        src, dst = source / rel, target / rel
-        if dst.is_file() and filecmp.cmp(src, dst, shallow=False):
-            continue
-        _replace(dst, lambda tmp, src=src: shutil.copyfile(src, tmp))  # type: ignore[misc]
-    sync = Path(root) / MAP_SYNC_FILE
-    if not (sync.is_file() and sync.read_text(encoding="utf-8") == MAP_SYNC_JS):
-        _replace(sync, lambda tmp: Path(tmp).write_text(MAP_SYNC_JS, encoding="utf-8"))
+        _copy_if_changed(source / rel, target / rel)
+    _copy_if_changed(MAP_SYNC_SOURCE, Path(root) / MAP_SYNC_FILE)
     return target
 
 
@@ -300,6 +182,13 @@ def write_static_geometry(root: Path | str, name: str, data: bytes) -> str:
     if not (path.is_file() and path.stat().st_size == len(data)):
         _replace(path, lambda tmp: Path(tmp).write_bytes(data))
     return GEO_URL_PREFIX + file_name
+
+
+def _copy_if_changed(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` unless ``dst`` already holds the same bytes."""
+    if dst.is_file() and filecmp.cmp(src, dst, shallow=False):
+        return
+    _replace(dst, lambda tmp: shutil.copyfile(src, tmp))
 
 
 def _replace(dst: Path, write: Callable[[str], object]) -> None:

@@ -2,8 +2,9 @@
 
 Every map legend in the project comes from :func:`classify`: class upper bounds,
 one class index per area (``-1`` for "no data"), and printed labels that carry the
-number of areas in each class, e.g. ``"36 to 48 (3)"``. Palettes are ColorBrewer
-sequential schemes (colour-blind safe), with one neutral grey for "no data".
+number of areas in each class, e.g. ``"36 to 48 (3)"``. Class colours come from
+:mod:`hotspots.maps.palettes` (ColorBrewer sequential, colour-blind safe); the
+neutral greys for "no data" and masked areas are here.
 
 Examples
 --------
@@ -26,18 +27,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hotspots.maps.palettes import MAX_K, palette
+
 __all__ = [
     "MASKED_COLOUR",
     "MASKED_INDEX",
     "NO_DATA_COLOUR",
     "NO_DATA_INDEX",
-    "PALETTES",
     "SCHEMES",
     "Classification",
     "Scheme",
     "classify",
     "class_colours",
-    "palette",
 ]
 
 #: Class index given to missing values ("no data": NaN, e.g. another force's area).
@@ -85,6 +86,9 @@ class Scheme:
 # functions (about 2 s), which the page's default quantiles would otherwise pay on
 # every cold start. Quantiles and equal intervals are the same arithmetic as
 # mapclassify 2.10's (tests/test_maps.py checks they are equal to the last bit).
+# scipy.stats.scoreatpercentile, which mapclassify calls, gives the same quantiles
+# (tests/test_classify.py) but is slower here: 22 us a call against 9 us (704 wards,
+# k = 5), and 0.5 s to import scipy.stats where nothing has yet.
 
 
 @dataclass(frozen=True)
@@ -164,80 +168,8 @@ SCHEMES: dict[str, Scheme] = {
     )
 }
 
-#: ColorBrewer sequential palettes (colour-blind safe), light to dark, per class count.
-PALETTES: dict[str, dict[int, tuple[str, ...]]] = {
-    "YlOrRd": {
-        3: ("#ffeda0", "#feb24c", "#f03b20"),
-        4: ("#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"),
-        5: ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"),
-        6: ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"),
-        7: ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"),
-        8: ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c",
-            "#b10026"),
-        9: ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c",
-            "#bd0026", "#800026"),
-    },
-    "Blues": {
-        3: ("#deebf7", "#9ecae1", "#3182bd"),
-        4: ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5"),
-        5: ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"),
-        6: ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"),
-        7: ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"),
-        8: ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
-            "#084594"),
-        9: ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
-            "#08519c", "#08306b"),
-    },
-    "Purples": {
-        3: ("#efedf5", "#bcbddc", "#756bb1"),
-        4: ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#6a51a3"),
-        5: ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"),
-        6: ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"),
-        7: ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#4a1486"),
-        8: ("#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3",
-            "#4a1486"),
-        9: ("#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3",
-            "#54278f", "#3f007d"),
-    },
-}
-
+#: Fewest classes :func:`classify` forms (the most is the palettes' ``MAX_K``, 9).
 MIN_K = 1
-MAX_K = 9
-
-
-def palette(name: str, k: int) -> tuple[str, ...]:
-    """Return ``k`` colours (light to dark) of a registered palette.
-
-    Parameters
-    ----------
-    name
-        A key of :data:`PALETTES` ("YlOrRd", "Blues", "Purples").
-    k
-        Number of classes, 0 to 9. For 1 and 2 classes the ends of the
-        three-class palette are used (a single class gets the darkest).
-
-    Returns
-    -------
-    tuple of str
-        Hex colours.
-
-    Raises
-    ------
-    ValueError
-        Unknown palette or ``k`` outside 0 to 9.
-    """
-    if name not in PALETTES:
-        raise ValueError(f"palette must be one of {sorted(PALETTES)}; got {name!r}")
-    if not 0 <= k <= MAX_K:
-        raise ValueError(f"k must be between 0 and {MAX_K}; got {k}")
-    three = PALETTES[name][3]
-    if k == 0:
-        return ()
-    if k == 1:
-        return (three[2],)
-    if k == 2:
-        return (three[0], three[2])
-    return PALETTES[name][k]
 
 
 @dataclass(frozen=True, eq=False)
@@ -416,7 +348,7 @@ def class_colours(classification: Classification, palette_name: str) -> pd.Serie
     classification
         Result of :func:`classify`.
     palette_name
-        A key of :data:`PALETTES`.
+        A key of :data:`hotspots.maps.palettes.PALETTES`.
 
     Returns
     -------

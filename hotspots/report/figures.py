@@ -1,6 +1,6 @@
 """The print figures of one measure: measure and IMD maps, Gi* and LISA maps, monthly trend.
 
-Drawing is :mod:`hotspots.staticmaps`'; this module only chooses what to draw
+Drawing is :mod:`hotspots.maps.printmaps`'; this module only chooses what to draw
 from a :class:`~hotspots.report.content.MeasureSection`. Referral maps hatch
 suppressed wards (never a class colour), and every map carries the pack's
 attribution. Maps are drawn at the size they are printed (:data:`MAP_PANEL_IN`,
@@ -71,7 +71,7 @@ def _subtitle(s: MeasureSection) -> str:
 
 
 def _gi_categories(s: MeasureSection) -> tuple[pd.Series, dict[str, str]]:
-    keys, _labels, colours = statmaps._gi_keys(s.analysis.params)
+    keys, _labels, colours = statmaps.gi_keys(s.analysis.params)
     cats = dict(zip(keys, colours, strict=True))
     values = s.analysis.table["gi_class"].astype(object)
     values = values.where(~values.astype(str).str.lower().eq("no data"), np.nan)

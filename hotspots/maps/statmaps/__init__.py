@@ -1,4 +1,83 @@
-"""Maps of the hotspot statistics (moved here whole; cut by idea in the next commit)."""
+"""Maps of the hotspot statistics: Gi* hot and cold spots, LISA clusters, bivariate classes.
 
-from hotspots.maps.statmaps.bivariate import *  # noqa: F403
-from hotspots.maps.statmaps.bivariate import __all__, _FitUntilMoved, _gi_keys, _ranges  # noqa: F401
+The builders take the analysis table (:attr:`hotspots.pipeline.analysis.Analysis.table`:
+one row per ward with ``gi_*``, ``lisa_*``, ``bv_*`` and the display strings of
+the ward table) and the web layer, and return a :class:`StatMapPanel`: the
+folium map, an HTML legend drawn *beside* it with the number of wards in each
+class, a title and a method caption naming the weights, permutations, seed and
+multiple-testing correction.
+
+They follow the offline recipe of :mod:`hotspots.maps.web` (and reuse its private
+helpers): only the project's own Leaflet copy (and, with static geometry, the
+project's ``map-sync.js``) is loaded, no tiles unless the
+user picks a basemap, legends are HTML outside the map, and every piece of text
+in a tooltip is HTML-escaped. Tooltips read only display strings: a suppressed
+referral count stays ``"<5"``.
+
+- :mod:`~hotspots.maps.statmaps.captions`: p-values as text, corrections, Gi*
+  levels and the method caption;
+- :mod:`~hotspots.maps.statmaps.panel`: the panel, its legend, and the
+  categorical ward map every statistics map is;
+- :mod:`~hotspots.maps.statmaps.local`: the Gi* and LISA maps and their table;
+- :mod:`~hotspots.maps.statmaps.bivariate`: the 3 x 3 bivariate map and its table.
+
+Colours are colour-blind safe: ColorBrewer RdBu for Gi* (Brewer & Harrower),
+GeoDa's red / blue / pink / light-blue cluster colours for LISA, and Joshua
+Stevens' 3 x 3 pink-blue bivariate scheme.
+"""
+
+from hotspots.maps.statmaps.bivariate import (
+    BIVARIATE_COLOURS,
+    bivariate_map,
+    bivariate_table,
+    tercile_cuts,
+    tercile_span,
+)
+from hotspots.maps.statmaps.captions import (
+    CORRECTION_SHORT,
+    CORRECTION_WORDS,
+    HIDDEN_STAT,
+    Statistic,
+    format_p,
+    gi_levels,
+    method_caption,
+)
+from hotspots.maps.statmaps.local import (
+    GI_COLD,
+    GI_HOT,
+    LISA_CLASSES,
+    gi_keys,
+    gi_map,
+    hotspot_table,
+    lisa_map,
+)
+from hotspots.maps.statmaps.panel import (
+    NO_NEIGHBOURS_COLOUR,
+    NOT_SIGNIFICANT_COLOUR,
+    StatMapPanel,
+)
+
+__all__ = [
+    "BIVARIATE_COLOURS",
+    "CORRECTION_SHORT",
+    "CORRECTION_WORDS",
+    "GI_COLD",
+    "GI_HOT",
+    "HIDDEN_STAT",
+    "LISA_CLASSES",
+    "NOT_SIGNIFICANT_COLOUR",
+    "NO_NEIGHBOURS_COLOUR",
+    "StatMapPanel",
+    "Statistic",
+    "bivariate_map",
+    "bivariate_table",
+    "format_p",
+    "gi_keys",
+    "gi_levels",
+    "gi_map",
+    "hotspot_table",
+    "lisa_map",
+    "method_caption",
+    "tercile_cuts",
+    "tercile_span",
+]
