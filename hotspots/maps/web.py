@@ -42,7 +42,6 @@ __all__ = [
 
 Basemap = Literal["none", "osm"]
 
-
 #: Basemap options: key -> plain-words label (the UI lists these).
 BASEMAPS: dict[str, str] = {
     "none": "None (works offline; nothing leaves this machine)",
@@ -54,9 +53,8 @@ OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 #: Badge drawn on maps (and beside them) of invented referral data.
 SYNTHETIC_BADGE = "SYNTHETIC referrals — not real data"
 
-
+#: Ward polygons, and a ward under the pointer.
 _WARD_STYLE = {"color": "#ffffff", "weight": 0.6, "fillOpacity": 0.9, "opacity": 1.0}
-
 _HIGHLIGHT_STYLE = {"color": "#000000", "weight": 2.5, "fillOpacity": 0.95}
 
 
