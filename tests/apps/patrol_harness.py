@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from hotspots import pipeline  # noqa: E402
 from hotspots.maps.assets import ensure_static_assets  # noqa: E402
-from hotspots.pipeline import pack as pipeline  # noqa: E402
 from ui.patrol import render_patrol  # noqa: E402
 
 

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from hotspots import pipeline  # noqa: E402
 from hotspots.pipeline import analysis as analysis  # noqa: E402
-from hotspots.pipeline import pack as pipeline  # noqa: E402
 from ui.report import render_export  # noqa: E402
 
 

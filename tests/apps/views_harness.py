@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from hotspots import pipeline  # noqa: E402
 from hotspots.maps.assets import ensure_static_assets  # noqa: E402
 from hotspots.pipeline import analysis as analysis  # noqa: E402
-from hotspots.pipeline import pack as pipeline  # noqa: E402
 from ui.views import render_analysis_tabs  # noqa: E402
 
 MEASURES = ["crime:all", "referrals:all"]
