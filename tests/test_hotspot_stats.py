@@ -15,6 +15,7 @@ from shapely.geometry import box
 from hotspots import stats
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots.stats import permutation as _perm
+from hotspots.stats import registry as registry
 from hotspots.stats import weights as weights
 
 # 3 x 3 rook lattice, positions 0..8 row by row from the bottom left:
@@ -474,3 +475,65 @@ def test_seed_is_required(sw3):
 def test_hotspot_table_refuses_bad_frames(frame, kwargs, error, match):
     with pytest.raises(error, match=match):
         stats.hotspot_table(frame, seed=1, permutations=9, **kwargs)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_registry_keys_prefixes_and_columns_are_unique():
+    keys = [s.key for s in registry.REGISTRY]
+    assert len(keys) == len(set(keys))
+    local = registry.local_statistics()
+    assert len({s.prefix for s in local}) == len(local)
+    names = [c for s in local for c in s.column_names]
+    assert len(names) == len(set(names))
+    for s in local:
+        assert all(c.startswith(s.prefix + "_") for c in s.column_names), s.key
+        assert s.column("class") is not None and s.column("p") and s.column("q"), s.key
+    assert {s.key for s in registry.global_statistics()} >= {"global_moran"}
+
+
+def test_registry_references_name_esda_functions():
+    esda = pytest.importorskip("esda")
+    for s in registry.REGISTRY:
+        assert s.reference.startswith("esda."), s.key
+        assert hasattr(esda, s.reference.removeprefix("esda.").split("(")[0]), s.reference
+
+
+def test_hotspot_table_columns_and_parameters_come_from_the_registry(planted):
+    table, params = stats.hotspot_table(planted, value_col="value", imd_col="imd", seed=5,
+                                        permutations=99)
+    expected = [c for s in registry.local_statistics() for c in s.column_names]
+    assert list(table.columns) == ["area_code", "n_neighbours", "weights_fallback", *expected]
+    assert set(registry.export_columns()) <= set(table.columns)
+    for s in registry.REGISTRY:
+        assert s.key in params, s.key
+    for s in registry.local_statistics():
+        keys = {c.key for c in s.classes(0.05)}
+        assert set(table[s.col("class")].astype(str)) <= keys, s.key
+    for s in registry.global_statistics():
+        g = params[s.key]
+        assert {s.symbol, "E" + s.symbol, "p_sim", "z_sim", "n"} <= set(g), s.key
+
+
+@pytest.mark.parametrize("key", [s.key for s in registry.local_statistics()])
+def test_each_local_statistic_on_its_own_gives_its_columns(planted, key):
+    s = registry.get(key)
+    sw = weights.build_weights(planted)
+    v = planted.set_index("area_code")["value"]
+    others = [planted.set_index("area_code")["imd"]] if s.needs else []
+    res = s.function(v, *others, sw, seed=2, permutations=99)
+    shown = [c for c in s.column_names if c in res.frame.columns]
+    assert shown == list(res.frame.columns), key
+    # the same numbers as in the table (the same seed gives the same draws)
+    table, _ = stats.hotspot_table(planted, value_col="value", imd_col="imd", seed=2,
+                                   permutations=99)
+    np.testing.assert_allclose(table[s.col("p")], res.frame[s.col("p")].to_numpy())
+
+
+def test_gi_categories_follow_alpha():
+    gi = registry.get("gi_star")
+    assert [c.key for c in gi.classes(0.05)][:4] == ["Hot 99%", "Hot 95%", "Hot 90%",
+                                                      "Not significant"]
+    assert gi.levels(0.05) == [0.01, 0.05, 0.1] and gi.levels(0.2) == [0.01, 0.05, 0.1, 0.2]
+    assert [c.colour for c in gi.classes(0.2) if c.kind == "class"][:2] == ["hot-1/4", "hot-2/4"]

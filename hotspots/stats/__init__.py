@@ -11,6 +11,9 @@ This package owns every statistic the pages, reports and patrol plans show:
 - :mod:`~hotspots.stats.autocorrelation`: global and local Moran's I (LISA) and
   the bivariate LISA; :mod:`~hotspots.stats.getis`: Getis-Ord Gi*;
   :mod:`~hotspots.stats.table`: all of them for one measure in one table;
+- :mod:`~hotspots.stats.registry`: every ward statistic described once (function,
+  columns and their meaning, classes, method in words, esda reference): the
+  table, exports, maps, pages and board pack are derived from its entries;
 - :mod:`~hotspots.stats.ranking`: Spearman's rho, its wording, competition ranks;
 - :mod:`~hotspots.stats.rates`: crude and smoothed rates per 1,000;
 - :mod:`~hotspots.stats.association`: association with deprivation (Spearman by
@@ -39,6 +42,7 @@ from hotspots.stats import (
     permutation,
     ranking,
     rates,
+    registry,
     significance,
     table,
     trends,
@@ -124,6 +128,7 @@ __all__ = [
     "permutation",
     "ranking",
     "rates",
+    "registry",
     "significance",
     "table",
     "trends",

@@ -37,6 +37,7 @@ __all__ = [
     "ALTERNATIVES",
     "neighbour_sum_counts",
     "neighbour_sums",
+    "permuted_blocks",
     "permuted_global_moran",
     "pseudo_p",
     "sample_others",
@@ -240,6 +241,40 @@ def pseudo_p(n_ge: np.ndarray, n_le: np.ndarray, permutations: int,
     return ALTERNATIVES[alternative](np.asarray(n_ge), np.asarray(n_le), permutations)
 
 
+def permuted_blocks(values: np.ndarray, permutations: int, seed: int) -> Iterator[np.ndarray]:
+    """Yield random permutations of ``values`` a block at a time (total randomisation).
+
+    Every global statistic draws its permutations here, so that with one seed they
+    all see the same permuted maps (as Gi* and LISA share their conditional draws).
+
+    Parameters
+    ----------
+    values
+        One value per area.
+    permutations
+        Number of permutations in all.
+    seed
+        Seed of :func:`numpy.random.default_rng`.
+
+    Yields
+    ------
+    ndarray
+        ``(m, n)`` blocks, one permutation per row, ``permutations`` rows in all.
+
+    Examples
+    --------
+    >>> blocks = list(permuted_blocks(np.arange(4.0), 3, seed=1))
+    >>> [b.shape for b in blocks], sorted(blocks[0][0].tolist())
+    ([(3, 4)], [0.0, 1.0, 2.0, 3.0])
+    """
+    rng = np.random.default_rng(seed)
+    n = len(values)
+    step = max(1, _BLOCK_VALUES // n)
+    for start in range(0, permutations, step):
+        stop = min(start + step, permutations)
+        yield rng.permuted(np.broadcast_to(values, (stop - start, n)), axis=1)
+
+
 def permuted_global_moran(
     z: np.ndarray, w: sparse.csr_array, permutations: int, seed: int
 ) -> np.ndarray:
@@ -259,17 +294,11 @@ def permuted_global_moran(
     Returns
     -------
     ndarray
-        ``(permutations,)`` simulated I.
+        ``(permutations,)`` simulated I, from the draws of :func:`permuted_blocks`.
     """
-    rng = np.random.default_rng(seed)
     n = len(z)
     s0 = float(w.sum())
-    out = np.empty(permutations)
-    step = max(1, _BLOCK_VALUES // n)
     zz = float(z @ z)
-    for start in range(0, permutations, step):
-        stop = min(start + step, permutations)
-        zp = rng.permuted(np.broadcast_to(z, (stop - start, n)), axis=1)
-        lag = (w @ zp.T).T
-        out[start:stop] = (n / s0) * (zp * lag).sum(axis=1) / zz
-    return out
+    out = [(n / s0) * (zp * (w @ zp.T).T).sum(axis=1) / zz
+           for zp in permuted_blocks(z, permutations, seed)]
+    return np.concatenate(out) if out else np.empty(0)

@@ -1,9 +1,11 @@
 """Every hotspot statistic for one measure in one table: :func:`hotspot_table`.
 
-Gi*, LISA, global Moran's I (and its rate-adjusted form with a population) and,
-with an IMD column, the bivariate LISA and the 3 x 3 bivariate classes, one row
-per area. Areas without a value are left out and the weights rebuilt on the rest
-(never treated as zero); the report says so.
+Every statistic of :data:`hotspots.stats.registry.REGISTRY` (Gi*, LISA, global
+Moran's I, ... and, with an IMD column, the bivariate LISA and the 3 x 3
+bivariate classes), one row per area; global Moran's I is also computed in its
+rate-adjusted form when a population is given. Areas without a value are left
+out and the weights rebuilt on the rest (never treated as zero); the report
+says so.
 """
 
 from __future__ import annotations
@@ -16,15 +18,8 @@ import pandas as pd
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots._validate import Report
 from hotspots.config import jsonable
-from hotspots.stats.autocorrelation import (
-    _BV_DEF,
-    _LISA_DEF,
-    _lisa_frame,
-    _moran,
-    bivariate_classes,
-    global_moran_rate,
-)
-from hotspots.stats.getis import _gi_frame
+from hotspots.stats import registry as registry
+from hotspots.stats.autocorrelation import global_moran_rate
 from hotspots.stats.inputs import _check_non_negative, _check_varies
 from hotspots.stats.significance import (
     NO_DATA,
@@ -33,11 +28,13 @@ from hotspots.stats.significance import (
     LocalResult,
     _options,
     _Opts,
-    _simulate,
 )
 from hotspots.stats.weights import SpatialWeights, WeightsKind, build_weights, subset_weights
 
-__all__ = ["hotspot_table"]
+__all__ = ["NEED_WORDS", "hotspot_table"]
+
+#: The variable a statistic's ``needs`` names, in words (reports and errors).
+NEED_WORDS = {"imd": "IMD score"}
 
 
 def _table_weights(areas: gpd.GeoDataFrame, weights: SpatialWeights | str, *, k: int,
@@ -142,16 +139,18 @@ def hotspot_table(
     -------
     table : DataFrame
         In the frame's order: ``area_code``, ``n_neighbours``, ``weights_fallback``,
-        ``gi_g``, ``gi_z``, ``gi_p``, ``gi_q``, ``gi_class``, ``lisa_i``,
+        then the columns of every local statistic of the registry in its order
+        (``gi_g``, ``gi_z``, ``gi_p``, ``gi_q``, ``gi_class``, ``lisa_i``,
         ``lisa_quadrant``, ``lisa_p``, ``lisa_q`` and, with ``imd_col``, ``bv_i``,
-        ``bv_quadrant``, ``bv_p``, ``bv_q``, ``bv_class``, ``bv_class_label``.
+        ``bv_quadrant``, ``bv_p``, ``bv_q``, ``bv_class``, ``bv_class_label``).
         Areas without a value get NaN and ``"no data"`` labels. ``n_neighbours`` and
         ``weights_fallback`` describe the weights of Gi* and LISA (the areas with a
         value); the bivariate statistics use the areas with both values.
     params : dict
-        JSON-ready: columns used, options, weights parameters, ``global_moran``
-        (and ``global_moran_rate``), each local statistic's parameters and counts,
-        and ``report`` (plain-words lines: weights, islands, areas without data).
+        JSON-ready: columns used, options, weights parameters, under each
+        registry key the statistic's numbers (a global one, e.g. ``global_moran``)
+        or parameters and counts (a local one, e.g. ``gi_star``), ``global_moran_rate``
+        with a population, and ``report`` (plain-words lines: weights, islands, areas without data).
 
     Raises
     ------
@@ -195,26 +194,37 @@ def hotspot_table(
     y = value.reindex(sw.ids).to_numpy()
     _check_varies(y, value_col)
     _check_non_negative(y, sw, value_col)
-    sims = _simulate(y, sw, opts)
-    gi = _gi_frame(y, sw, sims, opts)
-    lisa = _lisa_frame(y, y, sw, sims, opts, "lisa", "local Moran (LISA)", _LISA_DEF)
+    inputs = registry.Inputs(y, sw, opts)
     params: dict[str, Any] = {
         "value_col": value_col, "imd_col": imd_col, "population_col": population_col,
         **opts.params(), "weights": jsonable(sw.params), "n_areas": int(sw_all.n),
         "n_with_data": int(sw.n), "no_data": sw_all.ids.difference(sw.ids).tolist(),
-        "global_moran": _moran(y, sw, opts, "Moran's I", {}).to_dict(),
-        "gi_star": _local_summary(gi), "lisa": _local_summary(lisa),
     }
-    parts = [gi.frame, lisa.frame]
+    parts: list[pd.DataFrame] = []
+    for stat in registry.REGISTRY:
+        if not stat.needs:
+            params[stat.key] = _run(stat, inputs, parts)
     if pop is not None:
         params["global_moran_rate"] = _table_rate(value, pop.reindex(sw_all.ids), sw_all, names,
                                                   opts, report)
-    if imd is not None:
-        bv_parts, params["bivariate"] = _table_bivariate(value, imd.reindex(sw_all.ids), sw_all,
-                                                         names, opts, report)
-        parts.extend(bv_parts)
+    others = {"imd": imd}
+    for stat in registry.REGISTRY:
+        given = [others[n] for n in stat.needs]
+        if stat.needs and all(v is not None for v in given):
+            params[stat.key] = _table_needs(stat, value, given[0].reindex(sw_all.ids),  # type: ignore[union-attr]
+                                            sw_all, names, opts, report, parts)
     params["report"] = [p.to_text() for p in report]
     return _assemble(areas_with_values, sw, parts), params
+
+
+def _run(stat: registry.Statistic, inputs: registry.Inputs,
+         parts: list[pd.DataFrame]) -> dict[str, Any]:
+    """Run one statistic: a local one adds its columns to ``parts``; return its parameters."""
+    res = stat.compute(inputs)
+    if stat.scope == "global":
+        return res.to_dict()
+    parts.append(res.frame)
+    return _local_summary(res)
 
 
 def _local_summary(res: LocalResult) -> dict[str, Any]:
@@ -233,19 +243,19 @@ def _table_rate(value: pd.Series, pop: pd.Series, sw_all: SpatialWeights, names:
                              alternative=opts.alternative).to_dict()  # type: ignore[arg-type]
 
 
-def _table_bivariate(value: pd.Series, imd: pd.Series, sw_all: SpatialWeights,
-                     names: pd.Series, opts: _Opts,
-                     report: Report) -> tuple[list[pd.DataFrame], dict[str, Any]]:
-    has = value.notna() & imd.notna()
-    sw = _with_data(sw_all, has, "IMD score", names, report, mention=value.notna() & ~has)
+def _table_needs(stat: registry.Statistic, value: pd.Series, other: pd.Series,
+                 sw_all: SpatialWeights, names: pd.Series, opts: _Opts, report: Report,
+                 parts: list[pd.DataFrame]) -> dict[str, Any]:
+    """Run a statistic of the measure and another variable on the areas with both."""
+    need = stat.needs[0]
+    words = NEED_WORDS.get(need, need)
+    has = value.notna() & other.notna()
+    sw = _with_data(sw_all, has, words, names, report, mention=value.notna() & ~has)
     x = value.reindex(sw.ids).to_numpy()
-    yv = imd.reindex(sw.ids).to_numpy()
-    _check_varies(yv, "IMD score")
-    bv = _lisa_frame(x, yv, sw, _simulate(yv, sw, opts), opts, "bv", "bivariate local Moran",
-                     _BV_DEF)
-    classes = bivariate_classes(value.reindex(sw.ids), imd.reindex(sw.ids))
-    return [bv.frame, classes], {**_local_summary(bv), "x": "value", "y": "imd",
-                                 "n": int(sw.n)}
+    yv = other.reindex(sw.ids).to_numpy()
+    _check_varies(yv, words)
+    summary = _run(stat, registry.Inputs(x, sw, opts, other=yv), parts)
+    return {**summary, "x": "value", "y": need, "n": int(sw.n)}
 
 
 def _assemble(areas: pd.DataFrame, sw: SpatialWeights, parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -255,9 +265,9 @@ def _assemble(areas: pd.DataFrame, sw: SpatialWeights, parts: list[pd.DataFrame]
     out["weights_fallback"] = sw.fallback.reindex(codes).fillna(NO_DATA)
     for part in parts:
         out = out.join(part, how="left")
+    fills = {c.name: c.fill for stat in registry.local_statistics() for c in stat.columns
+             if c.fill is not None}
     for col in out.columns:
-        if col in ("gi_class",):
-            out[col] = out[col].fillna(NO_DATA.capitalize())
-        elif col.endswith(("_quadrant", "_label")):
-            out[col] = out[col].fillna(NO_DATA)
+        if col in fills:
+            out[col] = out[col].fillna(fills[col])
     return out.reset_index()
