@@ -8,6 +8,7 @@ import pytest
 from hotspots.maps import statmaps as statmaps
 from hotspots.pipeline import analysis as analysis
 from hotspots.pipeline import viewdata as viewdata
+from hotspots.pipeline import wardprofile as wardprofile
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
 PERIOD = ("2025-04", "2026-03")
@@ -49,7 +50,7 @@ def test_callouts_leave_out_hidden_counts(referrals):
 
 
 def test_ward_choices_are_ward_comma_borough(crime):
-    choices = viewdata.ward_choices(crime.table)
+    choices = wardprofile.ward_choices(crime.table)
     assert len(choices) == len(crime.table)
     assert "Brixton North, Lambeth" in choices
     labels = list(choices)
@@ -57,8 +58,8 @@ def test_ward_choices_are_ward_comma_borough(crime):
 
 
 def test_ward_profile_crime(pack, crime):
-    code = viewdata.ward_choices(crime.table)["Brixton North, Lambeth"]
-    p = viewdata.ward_profile(pack, crime, code, value_label="Crimes")
+    code = wardprofile.ward_choices(crime.table)["Brixton North, Lambeth"]
+    p = wardprofile.ward_profile(pack, crime, code, value_label="Crimes")
     row = crime.table.set_index("area_code").loc[code]
     facts = p.facts.set_index("What")["Value"]
     assert facts["Crimes"] == row["value_display"]
@@ -76,8 +77,8 @@ def test_ward_profile_crime(pack, crime):
     assert p.trend["count"].sum() == pack.crime.loc[pack.crime["area_code"] == code,
                                                     "count"].sum()
     moved = int(crime.change.frame.set_index("area_code").at[code, "rank_move"])
-    assert facts["Rank movement (previous period)"] == viewdata.rank_move_words(moved)
-    note = viewdata.imd_reference_note(p.imd)
+    assert facts["Rank movement (previous period)"] == wardprofile.rank_move_words(moved)
+    note = wardprofile.imd_reference_note(p.imd)
     assert all(note.count(f": {ref}.") == 1 for ref in set(p.imd["Reference"]))
 
 
@@ -86,7 +87,7 @@ def test_ward_profile_crime(pack, crime):
                                              (pd.NA, "no data"), (None, "no data")],
                          ids=["zero", "up", "down-one", "up-many", "na", "none"])
 def test_rank_move_words(move, words):
-    assert viewdata.rank_move_words(move) == words
+    assert wardprofile.rank_move_words(move) == words
 
 
 def test_imd_reference_note_groups_indicators_by_reference():
@@ -94,14 +95,14 @@ def test_imd_reference_note_groups_indicators_by_reference():
                                       "IMD decile", "Share"],
                         "Value": ["1", "2", "3", "4"],
                         "Reference": ["mean of LSOAs", "London wards", "London wards", ""]})
-    assert viewdata.imd_reference_note(imd) == (
+    assert wardprofile.imd_reference_note(imd) == (
         "IMD score: mean of LSOAs. IMD rank and IMD decile: London wards.")
 
 
 def test_ward_profile_referrals_uses_the_borough_and_hides_small_counts(pack, referrals):
     t = referrals.table
     code = t.loc[t["suppressed"].astype(bool), "area_code"].iloc[0]
-    p = viewdata.ward_profile(pack, referrals, code, value_label="Referrals")
+    p = wardprofile.ward_profile(pack, referrals, code, value_label="Referrals")
     facts = p.facts.set_index("What")["Value"]
     assert facts["Referrals"] == "<5"
     assert facts["Rank in the period (1 = highest; ties share a rank)"].startswith("not shown")
@@ -110,4 +111,4 @@ def test_ward_profile_referrals_uses_the_borough_and_hides_small_counts(pack, re
             | (p.status["Statistic value"] == "") | p.status["Statistic"].str.startswith(
                 "Neighbours")).all()
     with pytest.raises(KeyError, match="is not a ward of this analysis"):
-        viewdata.ward_profile(pack, referrals, "E99999999")
+        wardprofile.ward_profile(pack, referrals, "E99999999")

@@ -29,6 +29,7 @@ from hotspots.periods import YearStart, get_year_start
 from hotspots.pipeline import analysis as analysis_mod
 from hotspots.pipeline import uploads as uploads
 from hotspots.pipeline import viewdata as viewdata
+from hotspots.pipeline import wardprofile as wardprofile
 from hotspots.stats import emerging as emerging
 from ui import cache, mapview
 
@@ -611,7 +612,7 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     """Draw one ward: its trend, rank, change, hotspot status, deprivation and neighbours."""
     st.subheader("Ward drill-down")
     _synthetic(a)
-    choices = viewdata.ward_choices(a.table)
+    choices = wardprofile.ward_choices(a.table)
     labels = list(choices)
     ranked = a.table.sort_values(["rank", "area_name"], na_position="last", kind="stable")
     top = str(ranked["area_code"].iloc[0]) if len(ranked) else None
@@ -629,7 +630,7 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
         return
     t = _threshold(a, opts)
     ys = _year_start(a)
-    p = viewdata.ward_profile(pack, a, choices[label], year_start=ys,
+    p = wardprofile.ward_profile(pack, a, choices[label], year_start=ys,
                               value_label=_value_label(a))
     st.markdown(f"### {_safe(p.label)}")
     left, right = st.columns([5, 4], gap="medium")
@@ -639,7 +640,7 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     with right:
         st.markdown("**Deprivation (IMD 2019)**")
         _table(p.imd.drop(columns="Reference"))
-        st.caption(_safe(viewdata.imd_reference_note(p.imd)))
+        st.caption(_safe(wardprofile.imd_reference_note(p.imd)))
     st.markdown("**Hotspot status** (q = p adjusted for multiple testing)")
     _table(p.status)
     for note in p.notes:

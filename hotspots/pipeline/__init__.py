@@ -23,6 +23,8 @@ measures
     The measure picker, and a measure's table and analysis on its own source.
 viewdata
     What each view of the page shows, as frames.
+wardprofile
+    One ward for the drill-down.
 
 Never imports ``report``, ``cli`` or ``ui``. Upper layers import the names
 below (``from hotspots import pipeline``), never a module's private helpers.
@@ -30,7 +32,16 @@ below (``from hotspots import pipeline``), never a module's private helpers.
 
 from boundaries.load import ANALYSIS_CRS, AREA_COLUMNS
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE
-from hotspots.pipeline import analysis, assemble, measures, pack, table, uploads, viewdata
+from hotspots.pipeline import (
+    analysis,
+    assemble,
+    measures,
+    pack,
+    table,
+    uploads,
+    viewdata,
+    wardprofile,
+)
 from hotspots.pipeline.assemble import assemble_pack
 from hotspots.pipeline.pack import (
     DEMO_PACK,
@@ -58,5 +69,5 @@ __all__ = [
     "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "Pack", "RateKind", "Selection", "WardTable",
     "analysis", "assemble", "assemble_pack", "build_web_layers", "load_pack", "measure_options",
     "measures", "pack", "period_label", "point_records", "points_reconciliation", "table",
-    "table_for_export", "uploads", "viewdata", "ward_table",
+    "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile",
 ]

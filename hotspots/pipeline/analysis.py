@@ -145,8 +145,9 @@ def analyse(pack: Pack, sel: Selection, p: StatsParams) -> Analysis:
     -------
     Analysis
         ``table`` has the ward-table columns plus ``eb_rate``,
-        ``n_neighbours``, ``weights_fallback``, ``gi_*``, ``lisa_*``,
-        ``bv_*``, ``bv_class``/``bv_class_label`` and the change columns
+        ``n_neighbours``, ``weights_fallback``, the columns of every local
+        statistic of :mod:`hotspots.stats.registry` (``gi_*``, ``lisa_*``,
+        ``bv_*``, ...) and the change columns
         ``count_prev``, ``change_abs``, ``change_pct``, ``change_label``,
         ``rank_prev``, ``rank_move``, ``small_base`` (against the previous
         period of the same length).
@@ -231,14 +232,50 @@ def analyse(pack: Pack, sel: Selection, p: StatsParams) -> Analysis:
                     change=change, ytd=ytd, notes=tuple(notes))
 
 
+#: Columns of the CSV export, in order: the ward table's, then every local statistic's
+#: exported columns (:func:`hotspots.stats.registry.export_columns`), then the change.
 EXPORT_COLUMNS = [
     "rank", "area_code", "area_name", "borough_name", "count", "population", "rate_per_1000",
     "eb_rate", "imd_score", "imd_rank", "imd_decile", "imd_share_20pct", "has_data",
-    "n_neighbours", "weights_fallback", "gi_z", "gi_p", "gi_q", "gi_class", "lisa_i",
-    "lisa_quadrant", "lisa_p", "lisa_q", "bv_i", "bv_quadrant", "bv_p", "bv_q", "bv_class",
-    "bv_class_label", "count_prev", "change_abs", "change_pct", "change_label", "rank_prev",
-    "rank_move", "small_base",
+    "n_neighbours", "weights_fallback", *stats.registry.export_columns(),
+    "count_prev", "change_abs", "change_pct", "change_label", "rank_prev", "rank_move",
+    "small_base",
 ]
+
+#: Columns of :func:`global_table`.
+GLOBAL_COLUMNS = ["statistic", "key", "value", "expected", "z_norm", "p_norm", "z_rand",
+                  "p_rand", "z_sim", "p_sim", "permutations", "seed", "n"]
+
+
+def global_table(a: Analysis) -> pd.DataFrame:
+    """Return one row per global statistic of the registry (Moran's I, ...) for the analysis.
+
+    Parameters
+    ----------
+    a
+        An analysis.
+
+    Returns
+    -------
+    DataFrame
+        :data:`GLOBAL_COLUMNS`: the statistic's name and registry key, its value
+        and expected value without clustering, z and p under normality,
+        randomisation and permutation, the permutations, seed and number of
+        wards; in the registry's order (statistics the analysis lacks are left out).
+    """
+    h = a.params.get("hotspots", {})
+    rows = []
+    for s in stats.registry.global_statistics():
+        g = h.get(s.key)
+        if not g:
+            continue
+        run = g.get("params", {})
+        rows.append({"statistic": s.name, "key": s.key, "value": g[s.symbol],
+                     "expected": g["E" + s.symbol],
+                     **{k: g.get(k) for k in GLOBAL_COLUMNS[4:10]},
+                     "permutations": run.get("permutations"), "seed": run.get("seed"),
+                     "n": g.get("n")})
+    return pd.DataFrame(rows, columns=GLOBAL_COLUMNS)
 
 
 def analysis_for_export(a: Analysis) -> pd.DataFrame:
