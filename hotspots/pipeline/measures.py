@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline.measurekey import PACK_KEY, POLICE_UK_KEY, POLICE_UK_PREFIX, Measure
 from hotspots.pipeline.pack import Pack
 from hotspots.pipeline.table import RATE_LABELS, Selection, WardTable, measure_options, ward_table
-from hotspots.pipeline.uploads import PACK_KEY, POLICE_UK_KEY, POLICE_UK_PREFIX, SOURCE_KEY_PREFIX
 
 __all__ = ["MeasureGroup", "analyse_for", "emerging_for", "measure_groups", "table_for"]
 
@@ -61,30 +61,34 @@ def measure_groups(pack: Pack) -> dict[str, MeasureGroup]:
         each crime type) and ``"referrals"`` (all, then each category).
     """
     opts = measure_options(pack)
+    value = {k: Measure.parse(k) for k in opts}
+    crime_all, referrals_all = Measure("crime").key, Measure("referrals").key
     groups: dict[str, MeasureGroup] = {}
-    police = {k: v for k, v in opts.items() if k.startswith(f"crime:major:{POLICE_UK_PREFIX}")}
+    police = {k: v for k, v in opts.items()
+              if value[k].police_uk_type is not None and value[k].type is None}
     mixed = bool(_sources(pack))
-    if "crime:all" in opts and (mixed or not police):
+    if crime_all in opts and (mixed or not police):
         label = f"Recorded crime: all offences{_source_tag(pack, PACK_KEY)}"
-        groups["crime:all"] = MeasureGroup(label, {"crime:all": "All offences"})
+        groups[crime_all] = MeasureGroup(label, {crime_all: "All offences"})
     for key, label in opts.items():
-        if not key.startswith("crime:major:") or key in police:
+        m = value[key]
+        if m.group is None or m.type is not None or key in police:
             continue
-        prefix = f"crime:minor:{key[len('crime:major:'):]}|"
-        types = {k: v.split(": ", 1)[-1] for k, v in opts.items() if k.startswith(prefix)}
+        types = {k: v.split(": ", 1)[-1] for k, v in opts.items()
+                 if value[k].type is not None and value[k].group == m.group}
         groups[key] = MeasureGroup(f"Recorded crime: {label}",
                                    {key: "All types in this group", **types})
     if police:
-        all_key = f"{SOURCE_KEY_PREFIX}{POLICE_UK_KEY}" if mixed else "crime:all"
-        types = {k: k[len(f"crime:major:{POLICE_UK_PREFIX}"):] for k in police}
+        all_key = Measure("crime", source=POLICE_UK_KEY).key if mixed else crime_all
+        types = {k: str(value[k].police_uk_type) for k in police}
         groups["police_uk"] = MeasureGroup("police.uk upload: crime types",
                                            {all_key: "All crime types", **types})
-    if "referrals:all" in opts:
+    if referrals_all in opts:
         cats = {k: v.split(": ", 1)[-1] for k, v in opts.items()
-                if k.startswith("referrals:category:")}
-        groups["referrals"] = MeasureGroup(opts["referrals:all"].replace("All referrals",
-                                                                         "Referrals"),
-                                           {"referrals:all": "All categories", **cats})
+                if value[k].category is not None}
+        groups["referrals"] = MeasureGroup(opts[referrals_all].replace("All referrals",
+                                                                       "Referrals"),
+                                           {referrals_all: "All categories", **cats})
     return groups
 
 
@@ -95,23 +99,23 @@ def _source_tag(pack: Pack, key: str) -> str:
     return ""
 
 
-def _crime_view(pack: Pack, measure: str) -> tuple[Pack, str, str | None]:
+def _crime_view(pack: Pack, measure: Measure) -> tuple[Pack, str, str | None]:
     """Return (pack restricted to one crime source, measure key to use, label override)."""
     srcs = {s["key"]: s for s in _sources(pack)}
     is_police = pack.crime["major"].str.startswith(POLICE_UK_PREFIX)
-    if measure.startswith(SOURCE_KEY_PREFIX):
-        key = measure[len(SOURCE_KEY_PREFIX):]
+    if measure.source is not None:
+        key = measure.source
         if key not in srcs:
             raise ValueError(f"Unknown crime source {key!r}: this pack has {sorted(srcs)}.")
         rows = is_police if key == POLICE_UK_KEY else ~is_police
         label = f"All recorded crime ({srcs[key]['label']})"
-        return _view(pack, rows, srcs[key]), "crime:all", label
-    if measure == "crime:all":
-        return (_view(pack, ~is_police, srcs[PACK_KEY]), measure,
+        return _view(pack, rows, srcs[key]), Measure("crime").key, label
+    if measure.is_all:
+        return (_view(pack, ~is_police, srcs[PACK_KEY]), measure.key,
                 f"All recorded crime ({srcs[PACK_KEY]['label']})")
-    police = measure.split(":", 2)[-1].startswith(POLICE_UK_PREFIX)
+    police = measure.is_police_uk
     src = srcs[POLICE_UK_KEY if police else PACK_KEY]
-    return _view(pack, is_police if police else ~is_police, src), measure, None
+    return _view(pack, is_police if police else ~is_police, src), measure.key, None
 
 
 def _view(pack: Pack, rows: pd.Series, source: Mapping[str, Any]) -> Pack:
@@ -123,11 +127,12 @@ def _source_split(
     pack: Pack, sel: Selection
 ) -> tuple[Pack, Selection, str | None] | None:
     """Return (one-source pack, selection, label override), or None for a one-source pack."""
-    if not _sources(pack) or not sel.measure.startswith("crime:"):
-        if sel.measure.startswith(SOURCE_KEY_PREFIX):
+    m = sel.measure_value
+    if not _sources(pack) or not m.is_crime:
+        if m.source is not None:
             raise ValueError(f"Unknown measure {sel.measure!r}: this pack has one crime source.")
         return None
-    view, measure, label = _crime_view(pack, sel.measure)
+    view, measure, label = _crime_view(pack, m)
     return view, dataclasses.replace(sel, measure=measure), label
 
 
@@ -158,7 +163,7 @@ def table_for(pack: Pack, sel: Selection) -> WardTable:
         return ward_table(pack, sel)
     view, view_sel, label = split
     wt = ward_table(view, view_sel)
-    police = "police.uk" in (label or "") or f":{POLICE_UK_PREFIX}" in sel.measure
+    police = sel.measure_value.is_police_uk
     rec = wt.reconciliation
     rec = rec[rec["source"].str.contains("police.uk upload", regex=False) == police]
     return dataclasses.replace(wt, selection=sel, label=_view_label(label, wt.label, sel),

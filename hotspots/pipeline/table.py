@@ -17,6 +17,7 @@ import pandas as pd
 
 from hotspots import privacy, stats
 from hotspots.areas import join as join
+from hotspots.pipeline.measurekey import Measure
 from hotspots.pipeline.pack import Pack
 
 RateKind = Literal["count", "per_1000"]
@@ -32,7 +33,9 @@ class Selection:
     measure
         Key from :func:`measure_options`, e.g. ``"crime:all"``,
         ``"crime:major:BURGLARY"``, ``"crime:minor:BURGLARY|BURGLARY - RESIDENTIAL"``,
-        ``"referrals:all"``, ``"referrals:category:County Lines"``.
+        ``"referrals:all"``, ``"referrals:category:County Lines"`` (kept as the
+        key string: it names cache entries and files); read it as a value with
+        :attr:`measure_value`.
     month_from, month_to
         Inclusive ``YYYY-MM`` bounds.
     rate
@@ -49,6 +52,17 @@ class Selection:
     rate: RateKind = "count"
     suppress_below: int = privacy.DEFAULT_THRESHOLD
     boroughs: tuple[str, ...] = ()
+
+    @property
+    def measure_value(self) -> Measure:
+        """The measure key read as a :class:`~hotspots.pipeline.measurekey.Measure`.
+
+        Raises
+        ------
+        ValueError
+            For a key of no known form (see :meth:`Measure.parse`).
+        """
+        return Measure.parse(self.measure)
 
 
 @dataclass(frozen=True)
@@ -86,17 +100,18 @@ def measure_options(pack: Pack) -> dict[str, str]:
     """
     opts: dict[str, str] = {}
     if len(pack.crime):
-        opts["crime:all"] = "All recorded crime"
+        opts[Measure("crime").key] = "All recorded crime"
         for major in sorted(pack.crime["major"].unique()):
-            opts[f"crime:major:{major}"] = _title(major)
+            opts[Measure("crime", group=major).key] = _title(major)
         pairs = pack.crime[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
         for major, minor in pairs.itertuples(index=False):
-            opts[f"crime:minor:{major}|{minor}"] = f"{_title(major)}: {_title(minor)}"
+            opts[Measure("crime", group=major, type=minor).key] = (
+                f"{_title(major)}: {_title(minor)}")
     if len(pack.referrals):
         tag = " (SYNTHETIC)" if pack.meta.get("synthetic_referrals") else ""
-        opts["referrals:all"] = f"All referrals{tag}"
+        opts[Measure("referrals").key] = f"All referrals{tag}"
         for cat in sorted(pack.referrals["category"].dropna().unique()):
-            opts[f"referrals:category:{cat}"] = f"Referrals: {cat}{tag}"
+            opts[Measure("referrals", category=cat).key] = f"Referrals: {cat}{tag}"
     return opts
 
 
@@ -107,28 +122,21 @@ def _title(s: str) -> str:
 
 
 def select_records(pack: Pack, sel: Selection) -> tuple[pd.DataFrame, str, frozenset[str] | None]:
-    family, _, rest = sel.measure.partition(":")
-    if family == "crime":
+    m = sel.measure_value
+    if m.is_crime:
         df, coverage = pack.crime, pack.crime_coverage
-        if rest.startswith("major:"):
-            df = df[df["major"] == rest[6:]]
-        elif rest.startswith("minor:"):
-            major, _, minor = rest[6:].partition("|")
-            df = df[(df["major"] == major) & (df["minor"] == minor)]
-        elif rest != "all":
+        if m.source is not None:  # a source of several: hotspots.pipeline.measures.table_for
             raise ValueError(f"Unknown crime measure {sel.measure!r}; see measure_options().")
-    elif family == "referrals":
-        df, coverage = pack.referrals, None
-        if rest.startswith("category:"):
-            df = df[df["category"] == rest[9:]]
-        elif rest != "all":
-            raise ValueError(f"Unknown referral measure {sel.measure!r}; see measure_options().")
+        if m.group is not None:
+            df = df[df["major"] == m.group]
+        if m.type is not None:
+            df = df[df["minor"] == m.type]
     else:
-        raise ValueError(
-            f"Unknown measure {sel.measure!r}: it must start with 'crime:' or 'referrals:'."
-        )
+        df, coverage = pack.referrals, None
+        if m.category is not None:
+            df = df[df["category"] == m.category]
     df = df[(df["month"] >= sel.month_from) & (df["month"] <= sel.month_to)]
-    return df, family, coverage
+    return df, m.family, coverage
 
 
 def period_label(month_from: str, month_to: str) -> str:

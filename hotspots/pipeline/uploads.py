@@ -51,6 +51,12 @@ from hotspots.areas.upload import read_boundary_upload
 from hotspots.io import ColumnMap
 from hotspots.io.mappings import mapping_to_json
 from hotspots.io.uploads import Upload, read_police_uploads, read_referral_upload
+from hotspots.pipeline.measurekey import (  # the key constants, re-exported here too
+    PACK_KEY,
+    POLICE_UK_KEY,
+    POLICE_UK_PREFIX,
+    SOURCE_KEY_PREFIX,
+)
 from hotspots.pipeline.pack import (
     POLICE_UK_POINTS_NOTE,
     Pack,
@@ -74,13 +80,6 @@ __all__ = [
 Part = Literal["police_uk", "referrals", "boundary"]
 CrimeMode = Literal["add", "replace"]
 Layout = Literal["records", "aggregate"]
-
-#: Major-group prefix of crime measures built from uploaded police.uk files.
-POLICE_UK_PREFIX = "police.uk: "
-#: Measure keys ``crime:source:<key>`` select all crime of one source.
-SOURCE_KEY_PREFIX = "crime:source:"
-POLICE_UK_KEY = "police_uk"
-PACK_KEY = "pack"
 
 
 @dataclass(frozen=True)
