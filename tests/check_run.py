@@ -2,7 +2,11 @@
 
 Reads the marker tally written by ``tests/conftest.py``. Real-data tests must all
 run when ``../shared/data`` exists; browser tests must all run when Chromium is
-installed (``scripts/test.sh`` installs it).
+installed (``scripts/test.sh`` installs it). A module skipped at collection (a
+module-level ``pytest.importorskip``) never reaches the per-test tally, so it
+fails the run too, and so does running fewer real-data, browser or doctest
+examples than ``tests/expected_counts.json`` records (raise those numbers when
+tests are added; never lower them to make a run pass).
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+EXPECTED = Path(__file__).with_name("expected_counts.json")
 
 
 def main(path: str) -> int:
@@ -27,9 +33,20 @@ def main(path: str) -> int:
         ran, skipped = t[marker]["ran"], t[marker]["skipped"]
         if must and (ran == 0 or skipped):
             problems.append(f"{marker} tests: {ran} ran, {skipped} skipped (all must run here)")
+    if t.get("collection_skipped"):
+        problems.append(f"modules skipped at collection: {t['collection_skipped']}")
+    expected = json.loads(EXPECTED.read_text()) if EXPECTED.is_file() else {}
+    counts = {"realdata": t["realdata"]["ran"], "browser": t["browser"]["ran"],
+              "doctests": t.get("doctests", 0)}
+    for kind, need in expected.items():
+        present = {"realdata": t["shared_data_present"], "browser": t["chromium_present"]}
+        if present.get(kind, True) and counts.get(kind, 0) < need:
+            problems.append(f"{kind}: {counts.get(kind, 0)} ran, at least {need} expected "
+                            f"({EXPECTED.name})")
     print(
         f"check_run: {t['passed']} passed, {t['failed']} failed, {t['skipped']} skipped; "
-        f"realdata ran {t['realdata']['ran']}, browser ran {t['browser']['ran']}"
+        f"realdata ran {t['realdata']['ran']}, browser ran {t['browser']['ran']}, "
+        f"doctests ran {t.get('doctests', 0)}"
     )
     for msg in problems:
         print(f"check_run: FAIL: {msg}", file=sys.stderr)

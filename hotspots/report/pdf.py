@@ -470,7 +470,16 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
 
     Examples
     --------
-    >>> page = map_table_page(fig, cells, "Patrol cells: next week")  # doctest: +SKIP
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> fig, ax = plt.subplots(figsize=(2, 2))
+    >>> cells = pd.DataFrame({"Cell": ["A1", "B2"], "Crimes": [12, 9]})
+    >>> page = map_table_page(fig, cells, "Patrol cells: next week")
+    >>> [type(f).__name__ for f in page][-1]
+    'PageBreak'
+    >>> plt.close(fig)
     """
     register_fonts()
     st = _styles()
