@@ -413,14 +413,14 @@ def measure_months(pack: pipeline.Pack, measure: str) -> tuple[list[str], str]:
     tuple
         Sorted ``YYYY-MM`` months, and a name for the source (for messages).
     """
-    if measure.startswith("referrals"):
+    value = pipeline.Measure.parse(measure)
+    if value.is_referrals:
         return sorted(str(m) for m in pack.referrals["month"].unique()), "the referrals"
     crime = pack.crime
     if not pack.meta.get("crime_sources"):
         return sorted(str(m) for m in crime["month"].unique()), "the recorded crime"
     police = crime["major"].astype(str).str.startswith(uploads.POLICE_UK_PREFIX)
-    is_police = (measure == uploads.SOURCE_KEY_PREFIX + uploads.POLICE_UK_KEY
-                 or f":{uploads.POLICE_UK_PREFIX}" in measure)
+    is_police = value.is_police_uk
     rows = crime.loc[police if is_police else ~police, "month"]
     name = "the police.uk uploads" if is_police else "the pack's recorded crime"
     return sorted(str(m) for m in rows.unique()), name

@@ -202,7 +202,7 @@ def _map_title(title: str) -> None:
 
 
 def _value_label(sel: pipeline.Selection) -> str:
-    what = "Referrals" if sel.measure.startswith("referrals") else "Crimes"
+    what = "Referrals" if sel.measure_value.is_referrals else "Crimes"
     return f"{what} per 1,000 residents" if sel.rate == "per_1000" else what
 
 
@@ -290,9 +290,8 @@ def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable) -> None:
 def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
     """Draw the method and attribution panel."""
     meta, sel = pack.meta, opts.selection
-    family = sel.measure.split(":", 1)[0]
-    if "police.uk" in sel.measure or "police_uk" in sel.measure:
-        family = "police_uk"
+    measure = sel.measure_value
+    family = "police_uk" if measure.is_police_uk else measure.family
     placement = meta.get("placement", {}).get(family, "not stated")
     scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
     lines = [

@@ -13,6 +13,8 @@ pack
     :class:`Pack` and :func:`load_pack`: a pack folder read.
 assemble
     :func:`assemble_pack`: a pack from files given one by one (the CLI).
+measurekey
+    :class:`Measure`: what a measure key (``"crime:major:BURGLARY"``) names, as a value.
 table
     :class:`Selection`, :class:`WardTable`, :func:`ward_table`: one row per area.
 analysis
@@ -35,6 +37,7 @@ from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE
 from hotspots.pipeline import (
     analysis,
     assemble,
+    measurekey,
     measures,
     pack,
     table,
@@ -43,6 +46,7 @@ from hotspots.pipeline import (
     wardprofile,
 )
 from hotspots.pipeline.assemble import assemble_pack
+from hotspots.pipeline.measurekey import Measure
 from hotspots.pipeline.pack import (
     DEMO_PACK,
     POINT_COLUMNS,
@@ -66,8 +70,9 @@ from hotspots.pipeline.table import (
 
 __all__ = [
     "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",
-    "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "Pack", "RateKind", "Selection", "WardTable",
-    "analysis", "assemble", "assemble_pack", "build_web_layers", "load_pack", "measure_options",
-    "measures", "pack", "period_label", "point_records", "points_reconciliation", "table",
-    "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile",
+    "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "Measure", "Pack", "RateKind", "Selection",
+    "WardTable", "analysis", "assemble", "assemble_pack", "build_web_layers", "load_pack",
+    "measure_options", "measurekey", "measures", "pack", "period_label", "point_records",
+    "points_reconciliation", "table", "table_for_export", "uploads", "viewdata", "ward_table",
+    "wardprofile",
 ]

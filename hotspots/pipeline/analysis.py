@@ -104,9 +104,9 @@ def _change_tables(
     pack: Pack, sel: Selection, p: StatsParams, codes: pd.Series
 ) -> tuple[trends.ChangeTable | None, trends.ChangeTable | None, list[str]]:
     records = _records_all_months(pack, sel)
-    family = sel.measure.partition(":")[0]
+    is_crime = sel.measure_value.is_crime
     available = sorted(
-        pack.crime["month"].unique() if family == "crime" else pack.referrals["month"].unique()
+        pack.crime["month"].unique() if is_crime else pack.referrals["month"].unique()
     )
     notes: list[str] = []
     current = periods.custom_period(sel.month_from, sel.month_to)
@@ -358,8 +358,7 @@ def emerging_wards(pack: Pack, sel: Selection, p: StatsParams
     """
     wt = ward_table(pack, sel)
     t = wt.frame[wt.frame["count"].notna()]
-    family = sel.measure.partition(":")[0]
-    source = pack.crime if family == "crime" else pack.referrals
+    source = pack.crime if sel.measure_value.is_crime else pack.referrals
     if source["month"].nunique() < 3:
         raise ValueError("Emerging hot spots need at least 3 months of data.")
     first, last = pd.Period(source["month"].min(), "M"), pd.Period(source["month"].max(), "M")

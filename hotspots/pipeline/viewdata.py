@@ -20,6 +20,7 @@ import pandas as pd
 
 from hotspots.periods import YearStart, YearStartKey, month_range
 from hotspots.pipeline import analysis as analysis_mod
+from hotspots.pipeline.measurekey import Measure
 from hotspots.pipeline.pack import Pack
 from hotspots.pipeline.table import Selection
 from hotspots.privacy import suppressed_mask
@@ -58,8 +59,7 @@ def source_months(pack: Pack, measure: str) -> list[str]:
     list of str
         ``YYYY-MM`` months; within them a month without records is a zero.
     """
-    family = measure.partition(":")[0]
-    frame = pack.crime if family == "crime" else pack.referrals
+    frame = pack.crime if Measure.parse(measure).is_crime else pack.referrals
     return sorted(str(m) for m in frame["month"].unique())
 
 
