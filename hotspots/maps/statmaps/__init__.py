@@ -1,8 +1,9 @@
 """Maps of the hotspot statistics: Gi* hot and cold spots, LISA clusters, bivariate classes.
 
 The builders take the analysis table (:attr:`hotspots.pipeline.analysis.Analysis.table`:
-one row per ward with ``gi_*``, ``lisa_*``, ``bv_*`` and the display strings of
-the ward table) and the web layer, and return a :class:`StatMapPanel`: the
+one row per ward with the columns of the local statistics of
+:mod:`hotspots.stats.registry` and the display strings of the ward table) and
+the web layer, and return a :class:`StatMapPanel`: the
 folium map, an HTML legend drawn *beside* it with the number of wards in each
 class, a title and a method caption naming the weights, permutations, seed and
 multiple-testing correction.
@@ -18,7 +19,9 @@ referral count stays ``"<5"``.
   levels and the method caption;
 - :mod:`~hotspots.maps.statmaps.panel`: the panel, its legend, and the
   categorical ward map every statistics map is;
-- :mod:`~hotspots.maps.statmaps.local`: the Gi* and LISA maps and their table;
+- :mod:`~hotspots.maps.statmaps.local`: the map of any local statistic of the
+  registry (:func:`local_map`; Gi* and LISA are two), its colours by name, its
+  printed classes, and the table of them all;
 - :mod:`~hotspots.maps.statmaps.bivariate`: the 3 x 3 bivariate map and its table.
 
 Colours are colour-blind safe: ColorBrewer RdBu for Gi* (Brewer & Harrower),
@@ -46,10 +49,15 @@ from hotspots.maps.statmaps.local import (
     GI_COLD,
     GI_HOT,
     LISA_CLASSES,
+    STAT_COLOURS,
     gi_keys,
     gi_map,
     hotspot_table,
     lisa_map,
+    local_keys,
+    local_map,
+    print_classes,
+    stat_colour,
 )
 from hotspots.maps.statmaps.panel import (
     NO_NEIGHBOURS_COLOUR,
@@ -67,6 +75,7 @@ __all__ = [
     "LISA_CLASSES",
     "NOT_SIGNIFICANT_COLOUR",
     "NO_NEIGHBOURS_COLOUR",
+    "STAT_COLOURS",
     "StatMapPanel",
     "Statistic",
     "bivariate_map",
@@ -77,7 +86,11 @@ __all__ = [
     "gi_map",
     "hotspot_table",
     "lisa_map",
+    "local_keys",
+    "local_map",
     "method_caption",
+    "print_classes",
+    "stat_colour",
     "tercile_cuts",
     "tercile_span",
 ]

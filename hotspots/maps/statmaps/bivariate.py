@@ -32,6 +32,7 @@ from hotspots.maps.statmaps.panel import (
 )
 from hotspots.maps.web import SYNTHETIC_BADGE, Basemap
 from hotspots.stats import NO_DATA, TERCILE_WORDS
+from hotspots.stats import registry as registry
 
 __all__ = [
     "BIVARIATE_COLOURS",
@@ -40,6 +41,13 @@ __all__ = [
     "tercile_cuts",
     "tercile_span",
 ]
+
+
+#: The bivariate LISA of the registry: its columns name the table's (``bv_*``).
+_BV = registry.get("bivariate")
+#: Its columns: statistic, class (quadrant), p, q, group (1..9) and group words.
+_I, _QUAD, _P, _Q = _BV.col("statistic"), _BV.col("class"), _BV.col("p"), _BV.col("q")
+_CLS, _CLS_LABEL = _BV.col("group"), _BV.col("group_label")
 
 
 #: Joshua Stevens' pink-blue 3 x 3 bivariate scheme: ``BIVARIATE_COLOURS[m][d]`` for
@@ -60,7 +68,7 @@ def tercile_cuts(table: pd.DataFrame, *, value_col: str = "value",
     Parameters
     ----------
     table
-        Analysis table with ``bv_class``, the value and the IMD score.
+        Analysis table with the bivariate class (``bv_class``), the value and the IMD score.
     value_col, imd_col
         Column names.
 
@@ -71,7 +79,7 @@ def tercile_cuts(table: pd.DataFrame, *, value_col: str = "value",
         class (both values present), as :func:`hotspots.stats.bivariate_classes`
         computes them; NaN when no area has a class.
     """
-    ok = table["bv_class"].notna()
+    ok = table[_CLS].notna()
     if not ok.any():
         nan = float("nan")
         return (nan, nan), (nan, nan)
@@ -98,7 +106,7 @@ def tercile_span(table: pd.DataFrame, *, value_col: str = "value",
         as :func:`tercile_cuts` (those drawn in the 3 x 3 grid); NaN when no
         ward has a class.
     """
-    ok = table["bv_class"].notna()
+    ok = table[_CLS].notna()
     if not ok.any():
         nan = float("nan")
         return (nan, nan), (nan, nan)
@@ -247,11 +255,10 @@ def bivariate_map(
     CRSError
         The web layer has no CRS.
     """
-    cols = ["value", "value_display", "imd_score", "bv_class", "bv_class_label", "bv_i",
-            "bv_p", "bv_q", "bv_quadrant"]
+    cols = ["value", "value_display", "imd_score", _CLS, _CLS_LABEL, _I, _P, _Q, _QUAD]
     frame = _web_frame(web_areas, table, cols)
     flat = [c for row in BIVARIATE_COLOURS for c in row]
-    cls = pd.array(frame["bv_class"], dtype="Int64")
+    cls = pd.array(frame[_CLS], dtype="Int64")
     key = pd.Series([NO_DATA if pd.isna(k) else str(int(k)) for k in cls], index=frame.index)
     fills = [NO_DATA_COLOUR if k == NO_DATA else flat[int(k) - 1] for k in key]
     mcuts, dcuts = tercile_cuts(table)
@@ -261,19 +268,18 @@ def bivariate_map(
     m_ranges = _ranges(mcuts, mspan, integer=integer,
                        hide_below=float(threshold) if sensitive and integer else None)
     d_ranges = _ranges(dcuts, dspan, integer=False)
-    frame = frame.assign(
-        value_display=frame["value_display"].fillna("no data"),
-        imd_display=frame["imd_score"].map(lambda v: "no data" if pd.isna(v) else f"{v:.1f}"),
-        bv_class_display=[_bv_words(k, measure_word) for k in key],
-        bv_quadrant_display=frame["bv_quadrant"].fillna(NO_DATA).astype(str),
-        bv_i_display=_stat_text(frame["bv_i"], sensitive),
-        bv_p_display=frame["bv_p"].map(format_p),
-        bv_q_display=frame["bv_q"].map(format_p),
-    )
+    frame = frame.assign(**{
+        "value_display": frame["value_display"].fillna("no data"),
+        "imd_display": frame["imd_score"].map(lambda v: "no data" if pd.isna(v) else f"{v:.1f}"),
+        f"{_CLS}_display": [_bv_words(k, measure_word) for k in key],
+        f"{_QUAD}_display": frame[_QUAD].fillna(NO_DATA).astype(str),
+        f"{_I}_display": _stat_text(frame[_I], sensitive),
+        f"{_P}_display": frame[_P].map(format_p),
+        f"{_Q}_display": frame[_Q].map(format_p),
+    })
     fields = {**_base_fields(value_label), "imd_display": "IMD 2019 score",
-              "bv_class_display": "Class", "bv_quadrant_display": "Bivariate LISA",
-              "bv_i_display": "Bivariate I", "bv_p_display": "p (pseudo)",
-              "bv_q_display": "q (adjusted)"}
+              f"{_CLS}_display": _heading(_CLS),
+              **{f"{c}_display": _label(c) for c in (_QUAD, _I, _P, _Q)}}
     m = _class_map(frame, fills, fields, basemap=basemap,
                    borough_outlines=_outlines_for(borough_outlines, table),
                    borough_labels=borough_labels,
@@ -289,7 +295,15 @@ def bivariate_map(
         note += f" Cut points below {threshold} are not printed (small counts)."
     legend = _bivariate_legend(counts, measure_word, m_ranges, d_ranges, note)
     return StatMapPanel(m, legend, _title(params, f"{measure_word} and deprivation (3 x 3)"),
-                        method_caption(params, "bv"), counts)
+                        method_caption(params, _BV.prefix), counts)
+
+
+def _label(name: str) -> str:
+    return next(c.label for c in _BV.columns if c.name == name)
+
+
+def _heading(name: str) -> str:
+    return next(c.heading for c in _BV.columns if c.name == name)
 
 
 def _bv_words(key: str, measure_word: str) -> str:
@@ -326,20 +340,21 @@ def bivariate_table(table: pd.DataFrame, *, value_label: str,
         ``Class`` (1..9), ``Class (words)``, ``Bivariate LISA``,
         ``Bivariate I``, ``p``, ``q``.
     """
-    t = table.sort_values(["bv_class", "area_name"], ascending=[False, True],
+    t = table.sort_values([_CLS, "area_name"], ascending=[False, True],
                           na_position="last", kind="stable")
     out = _names(t, value_label)
     out["IMD score"] = pd.to_numeric(t["imd_score"]).round(1).to_numpy()
     out["IMD decile"] = pd.array(pd.to_numeric(t["imd_decile"]), dtype="Int64") \
         if "imd_decile" in t else pd.NA
-    cls = pd.array(t["bv_class"], dtype="Int64")
-    out["Class"] = cls
-    out["Class (words)"] = [_bv_words(NO_DATA if pd.isna(k) else str(int(k)), measure_word)
-                            for k in cls]
-    out["Bivariate LISA"] = t["bv_quadrant"].fillna(NO_DATA).to_numpy()
-    out["Bivariate I"] = pd.to_numeric(t["bv_i"]).round(3).to_numpy()
-    out["p"] = pd.to_numeric(t["bv_p"]).to_numpy()
-    out["q"] = pd.to_numeric(t["bv_q"]).round(4).to_numpy()
+    cls = pd.array(t[_CLS], dtype="Int64")
+    out[_heading(_CLS)] = cls
+    out[_heading(_CLS_LABEL)] = [_bv_words(NO_DATA if pd.isna(k) else str(int(k)),
+                                           measure_word) for k in cls]
+    out[_heading(_QUAD)] = t[_QUAD].fillna(NO_DATA).to_numpy()
+    for name in (_I, _P, _Q):
+        c = next(c for c in _BV.columns if c.name == name)
+        v = pd.to_numeric(t[name])
+        out[c.heading] = (v if c.digits is None else v.round(c.digits)).to_numpy()
     if sensitive:
-        out = out.drop(columns=["Bivariate I"])
+        out = out.drop(columns=[_heading(_I)])
     return out.reset_index(drop=True)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import pandas as pd
 
 from hotspots.stats import GI_LEVELS
+from hotspots.stats import registry as registry
 
 __all__ = [
     "CORRECTION_SHORT",
@@ -29,7 +30,8 @@ __all__ = [
 ]
 
 
-Statistic = Literal["gi", "lisa", "bv"]
+#: A local statistic's prefix in :mod:`hotspots.stats.registry` (``"gi"``, ``"lisa"``, ``"bv"``).
+Statistic = str
 
 
 #: Shown instead of z and I for sensitive (referral) measures: with the neighbours'
@@ -126,10 +128,6 @@ def gi_levels(params: Mapping[str, Any]) -> list[float]:
     return sorted(set(GI_LEVELS) | {alpha})
 
 
-def _conf(level: float) -> str:
-    return f"{100 * (1 - level):g}%"
-
-
 # --------------------------------------------------------------------------- captions
 
 
@@ -157,14 +155,15 @@ def method_caption(params: Mapping[str, Any], statistic: Statistic) -> str:
         :attr:`hotspots.pipeline.analysis.Analysis.params` (``"hotspots"`` inside it is
         what :func:`hotspots.stats.hotspot_table` returned).
     statistic
-        ``"gi"``, ``"lisa"`` or ``"bv"``.
+        The prefix of a local statistic of :mod:`hotspots.stats.registry`:
+        ``"gi"``, ``"lisa"``, ``"bv"``, ...
 
     Returns
     -------
     str
-        Names the statistic, the weights, the number of permutations, the
-        seed, the alternative, the correction and alpha, and how many wards
-        were tested and found significant.
+        Names the statistic (the entry's method), the weights, the number of
+        permutations, the seed, the alternative, the correction and alpha (the
+        entry's rule), and how many wards were tested and found significant.
 
     Raises
     ------
@@ -172,32 +171,21 @@ def method_caption(params: Mapping[str, Any], statistic: Statistic) -> str:
         For an unknown ``statistic``.
     """
     h = _hotspots(params)
-    if statistic not in ("gi", "lisa", "bv"):
-        raise ValueError(f"statistic={statistic!r} is unknown: use 'gi', 'lisa' or 'bv'.")
+    known = [s.prefix for s in registry.local_statistics()]
+    if statistic not in known:
+        raise ValueError(f"statistic={statistic!r} is unknown: use "
+                         + ", ".join(repr(k) for k in known[:-1]) + f" or {known[-1]!r}.")
+    stat = registry.by_prefix(statistic)
     alpha = float(h.get("alpha", 0.05))
     perms = (f"{int(h.get('permutations', 0)):,} conditional permutations (seed "
              f"{h.get('seed', '?')}), {h.get('alternative', 'two-sided')} pseudo p-values")
-    correction = _correction_words(h)
-    part = {"gi": h.get("gi_star", {}), "lisa": h.get("lisa", {}),
-            "bv": h.get("bivariate", {})}[statistic] or {}
+    part = h.get(stat.key, {}) or {}
     tested, sig = part.get("n_tested"), part.get("n_significant")
     tally = (f" {sig:,} of {tested:,} wards tested are significant at q \u2264 {alpha:g}."
              if tested is not None and sig is not None else "")
     no_data = len(h.get("no_data", []) or [])
     missing = (f" {no_data} ward(s) without data are left out (grey), never counted as zero."
                if no_data else "")
-    if statistic == "gi":
-        levels = ", ".join(f"{lv:g}" for lv in gi_levels(params))
-        head = ("Getis-Ord Gi* (each ward together with its neighbours) against the whole "
-                "map.")
-        rule = (f"Hot/cold from the sign of z; confidence classes at q \u2264 {levels} "
-                f"(q = p adjusted by {correction}).")
-    elif statistic == "lisa":
-        head = "Local Moran's I (Anselin 1995): each ward against the average of its neighbours."
-        rule = (f"Quadrants shown only where q \u2264 {alpha:g} after {correction}; all other "
-                "wards are 'not significant'.")
-    else:
-        head = ("Bivariate local Moran (measure in the ward against IMD score of its "
-                "neighbours), in the table and tooltips.")
-        rule = f"Quadrants where q \u2264 {alpha:g} after {correction}."
-    return " ".join([head, _weights_text(h), perms + ".", rule]) + tally + missing
+    levels = ", ".join(f"{lv:g}" for lv in stat.levels(alpha))
+    rule = stat.rule.format(alpha=f"{alpha:g}", correction=_correction_words(h), levels=levels)
+    return " ".join([stat.method, _weights_text(h), perms + ".", rule]) + tally + missing

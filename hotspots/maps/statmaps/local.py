@@ -1,4 +1,10 @@
-"""Maps of the local statistics: Getis-Ord Gi* hot and cold spots, LISA clusters, their table.
+"""Maps of the local statistics (Getis-Ord Gi* hot and cold spots, LISA clusters, ...), their table.
+
+Every map here is one local statistic of :mod:`hotspots.stats.registry` drawn
+the same way (:func:`local_map`): its class column coloured by its categories,
+its tooltip columns, legend title and note, map title and method caption all
+come from the entry; :func:`gi_map` and :func:`lisa_map` are two of them. The
+entry names its colours (:data:`STAT_COLOURS`, :func:`stat_colour`).
 
 Colours are colour-blind safe: ColorBrewer RdBu for Gi* (Brewer & Harrower, from
 :func:`hotspots.maps.palettes.brewer`) and GeoDa's red / blue / pink / light-blue
@@ -11,18 +17,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from hotspots.maps.arealayers import StaticGeometry
 from hotspots.maps.classify import NO_DATA_COLOUR
 from hotspots.maps.palettes import brewer
 from hotspots.maps.statmaps.captions import (
-    _conf,
     _correction,
     _hotspots,
     _stat_text,
     format_p,
-    gi_levels,
     method_caption,
 )
 from hotspots.maps.statmaps.panel import (
@@ -39,9 +44,22 @@ from hotspots.maps.statmaps.panel import (
     _web_frame,
 )
 from hotspots.maps.web import SYNTHETIC_BADGE, Basemap
-from hotspots.stats import NO_DATA, NO_NEIGHBOURS
+from hotspots.stats import registry as registry
 
-__all__ = ["GI_COLD", "GI_HOT", "LISA_CLASSES", "gi_keys", "gi_map", "hotspot_table", "lisa_map"]
+__all__ = [
+    "GI_COLD",
+    "GI_HOT",
+    "LISA_CLASSES",
+    "STAT_COLOURS",
+    "gi_keys",
+    "gi_map",
+    "hotspot_table",
+    "lisa_map",
+    "local_keys",
+    "local_map",
+    "print_classes",
+    "stat_colour",
+]
 
 
 #: Gi* hot colours, strongest confidence first: ColorBrewer RdBu (7 and 9 classes).
@@ -53,17 +71,73 @@ GI_COLD: dict[int, tuple[str, ...]] = {3: brewer("RdBu", 7)[::-1][:3],
                                        4: brewer("RdBu", 9)[::-1][:4]}
 
 
-#: LISA quadrant -> (legend label, colour), in legend order.
-LISA_CLASSES: dict[str, tuple[str, str]] = {
-    "HH": ("High-High: high values among high neighbours (hot spot)", "#d7191c"),
-    "HL": ("High-Low: high value among low neighbours (outlier)", "#f4a5ae"),
-    "LH": ("Low-High: low value among high neighbours (outlier)", "#9ecae1"),
-    "LL": ("Low-Low: low values among low neighbours (cold spot)", "#2c7bb6"),
-    "ns": ("Not significant", NOT_SIGNIFICANT_COLOUR),
+#: The colours the registry's categories name (``"hot-i/n"`` and ``"cold-i/n"``, the
+#: i-th of n confidence levels from the strongest, are :data:`GI_HOT` / :data:`GI_COLD`).
+STAT_COLOURS: dict[str, str] = {
+    "high-high": "#d7191c",
+    "high-low": "#f4a5ae",
+    "low-high": "#9ecae1",
+    "low-low": "#2c7bb6",
+    "not significant": NOT_SIGNIFICANT_COLOUR,
+    "no neighbours": NO_NEIGHBOURS_COLOUR,
+    "no data": NO_DATA_COLOUR,
 }
 
 
-# --------------------------------------------------------------------------- Gi*
+def stat_colour(name: str) -> str:
+    """Return the colour of a category's colour name.
+
+    Examples
+    --------
+    >>> stat_colour("high-high"), stat_colour("hot-1/3"), stat_colour("cold-3/4")
+    ('#d7191c', '#b2182b', '#92c5de')
+    """
+    if name in STAT_COLOURS:
+        return STAT_COLOURS[name]
+    side, _, rank = name.partition("-")
+    i, _, n = rank.partition("/")
+    if side in ("hot", "cold") and i.isdigit() and n.isdigit():
+        shades = (GI_HOT if side == "hot" else GI_COLD)
+        k = int(n)
+        return (shades.get(k) or shades[4][:k])[int(i) - 1]
+    raise KeyError(f"no colour named {name!r}: add it to STAT_COLOURS")
+
+
+#: LISA quadrant -> (legend label, colour), in legend order.
+LISA_CLASSES: dict[str, tuple[str, str]] = {
+    c.key: (c.label, stat_colour(c.colour)) for c in registry.get("lisa").classes(0.05)
+    if c.kind in ("class", "not significant")
+}
+
+
+def _stat(stat: registry.Statistic | str) -> registry.Statistic:
+    return stat if isinstance(stat, registry.Statistic) else registry.get(stat)
+
+
+def _alpha(params: Mapping[str, Any]) -> float:
+    return float(_hotspots(params).get("alpha", 0.05))
+
+
+def local_keys(stat: registry.Statistic | str,
+               params: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """Return a local statistic's classes in legend order: keys, legend labels and colours.
+
+    Parameters
+    ----------
+    stat
+        A local statistic of :mod:`hotspots.stats.registry` (or its key).
+    params
+        :attr:`hotspots.pipeline.analysis.Analysis.params` (``alpha`` decides
+        classes by confidence level, e.g. Gi*'s).
+
+    Returns
+    -------
+    keys, labels, colours : list of str
+        The keys are the values of the statistic's class column.
+    """
+    cats = _stat(stat).classes(_alpha(params))
+    return ([c.key for c in cats], [c.label for c in cats],
+            [stat_colour(c.colour) for c in cats])
 
 
 def gi_keys(params: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
@@ -82,23 +156,43 @@ def gi_keys(params: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]
         the cold spots from the weakest, then ``"No neighbours"`` and
         ``"No data"``; the keys are the values of ``gi_class``.
     """
-    levels = gi_levels(params)
-    n = len(levels)
-    hot = GI_HOT.get(n) or GI_HOT[4][:n]
-    cold = GI_COLD.get(n) or GI_COLD[4][:n]
-    keys = ([f"Hot {_conf(lv)}" for lv in levels] + ["Not significant"]
-            + [f"Cold {_conf(lv)}" for lv in reversed(levels)])
-    labels = ([f"Hot spot, {_conf(lv)} confidence (q \u2264 {lv:g})" for lv in levels]
-              + ["Not significant"]
-              + [f"Cold spot, {_conf(lv)} confidence (q \u2264 {lv:g})" for lv in reversed(levels)])
-    colours = [*hot, NOT_SIGNIFICANT_COLOUR, *reversed(cold)]
-    keys += [NO_NEIGHBOURS.capitalize(), NO_DATA.capitalize()]
-    labels += ["No neighbours (not tested)", "No data"]
-    colours += [NO_NEIGHBOURS_COLOUR, NO_DATA_COLOUR]
-    return keys, labels, colours
+    return local_keys("gi_star", params)
 
 
-def gi_map(
+def print_classes(stat: registry.Statistic | str, classes: pd.Series,
+                  params: Mapping[str, Any]) -> tuple[pd.Series, dict[str, str]]:
+    """Return a local statistic's classes as printed: labels per area, and label -> colour.
+
+    Parameters
+    ----------
+    stat
+        A local statistic of the registry (or its key).
+    classes
+        Its class column.
+    params
+        :attr:`hotspots.pipeline.analysis.Analysis.params`.
+
+    Returns
+    -------
+    values, categories
+        For :func:`hotspots.maps.printmaps.category_map`: each area's printed
+        label (NaN where printed as no data) and the printed labels with their
+        colours, in legend order.
+    """
+    cats = [c for c in _stat(stat).classes(_alpha(params)) if c.printed is not None]
+    label = {c.key: c.printed for c in cats}
+    values = classes.astype(object).map(lambda v: label.get(str(v), np.nan))
+    return values, {str(c.printed): stat_colour(c.colour) for c in cats}
+
+
+def _fill(values: pd.Series, stat: registry.Statistic, alpha: float) -> pd.Series:
+    """Class values as text, areas without data under the entry's no-data key."""
+    none = stat.category(alpha, "no data")
+    return values.fillna(none.key if none is not None else "no data").astype(str)
+
+
+def local_map(
+    stat: registry.Statistic | str,
     web_areas: gpd.GeoDataFrame,
     table: pd.DataFrame,
     *,
@@ -113,27 +207,30 @@ def gi_map(
     geometry: StaticGeometry | None = None,
     outline_geometry: StaticGeometry | None = None,
 ) -> StatMapPanel:
-    """Map the Getis-Ord Gi* hot and cold spots of an analysis.
+    """Map the classes of one local statistic of the registry.
 
     Parameters
     ----------
+    stat
+        A local statistic of :mod:`hotspots.stats.registry` (or its key, e.g.
+        ``"gi_star"``): its columns, classes, colours and words are used.
     web_areas
         Web layer (EPSG:4326, e.g. :attr:`hotspots.pipeline.Pack.web_areas`)
         with ``area_code``, ``area_name``, ``borough_name``; only the areas in
         ``table`` are drawn.
     table
         :attr:`hotspots.pipeline.analysis.Analysis.table`: ``area_code``,
-        ``value_display``, ``gi_z``, ``gi_p``, ``gi_q``, ``gi_class``.
+        ``value_display`` and the statistic's statistic, p, q and class columns.
     params
         :attr:`hotspots.pipeline.analysis.Analysis.params` (levels, weights and
         permutations for the legend and caption).
     value_label
         Tooltip label of the value, e.g. ``"Crimes"``.
     sensitive
-        Referral measure: the tooltips give the class, p and q but not z
-        (:data:`~hotspots.maps.statmaps.captions.HIDDEN_STAT`): z depends on
-        the counts of the ward and its neighbours, so with the neighbours'
-        counts shown it would give away a suppressed count.
+        Referral measure: the tooltips give the class, p and q but not the
+        statistic (:data:`~hotspots.maps.statmaps.captions.HIDDEN_STAT`): z or
+        I depends on the counts of the ward and its neighbours, so with the
+        neighbours' counts shown it would give away a suppressed count.
     synthetic
         Draw the "SYNTHETIC" badge on the map.
     basemap, borough_outlines, borough_labels, attribution
@@ -151,8 +248,8 @@ def gi_map(
     Returns
     -------
     StatMapPanel
-        Legend classes, strongest hot first: Hot 99/95/90%, Not significant,
-        Cold 90/95/99%, then "No neighbours" and "No data" when present.
+        Legend classes in the entry's order, "No neighbours" and "No data"
+        only when present.
 
     Raises
     ------
@@ -161,19 +258,27 @@ def gi_map(
     CRSError
         The web layer has no CRS.
     """
-    frame = _web_frame(web_areas, table, ["value_display", "gi_z", "gi_p", "gi_q", "gi_class"])
-    keys, labels, colours = gi_keys(params)
-    cls = frame["gi_class"].fillna(NO_DATA.capitalize()).astype(str)
+    s = _stat(stat)
+    cols = {role: s.column(role) for role in ("statistic", "p", "q", "class")}
+    stat_col, p_col, q_col, cls_col = (c.name for c in cols.values())  # type: ignore[union-attr]
+    frame = _web_frame(web_areas, table, ["value_display", stat_col, p_col, q_col, cls_col])
+    alpha = _alpha(params)
+    cats = s.classes(alpha)
+    keys, labels, colours = local_keys(s, params)
+    cls = _fill(frame[cls_col], s, alpha)
     colour_of = dict(zip(keys, colours, strict=True))
-    frame = frame.assign(
-        value_display=frame["value_display"].fillna("no data"),
-        gi_class_display=cls,
-        gi_z_display=_stat_text(frame["gi_z"], sensitive),
-        gi_p_display=frame["gi_p"].map(format_p),
-        gi_q_display=frame["gi_q"].map(format_p),
-    )
-    fields = {**_base_fields(value_label), "gi_class_display": "Gi* class",
-              "gi_z_display": "z", "gi_p_display": "p (pseudo)", "gi_q_display": "q (adjusted)"}
+    words = {c.key: c.tooltip for c in cats}
+    frame = frame.assign(**{
+        "value_display": frame["value_display"].fillna("no data"),
+        f"{s.prefix}_class_display": cls.map(lambda q: words.get(q, q)),
+        f"{stat_col}_display": _stat_text(frame[stat_col], sensitive),
+        f"{p_col}_display": frame[p_col].map(format_p),
+        f"{q_col}_display": frame[q_col].map(format_p),
+    })
+    fields = {**_base_fields(value_label), f"{s.prefix}_class_display": s.words.class_title,
+              f"{stat_col}_display": cols["statistic"].label,  # type: ignore[union-attr]
+              f"{p_col}_display": cols["p"].label,  # type: ignore[union-attr]
+              f"{q_col}_display": cols["q"].label}  # type: ignore[union-attr]
     fills = [colour_of.get(c, NO_DATA_COLOUR) for c in cls]
     m = _class_map(frame, fills, fields, basemap=basemap,
                    borough_outlines=_outlines_for(borough_outlines, table),
@@ -181,94 +286,34 @@ def gi_map(
                    badge=SYNTHETIC_BADGE if synthetic else None, attribution=attribution,
                    geometry=geometry, outline_geometry=outline_geometry)
     counts = _counts(keys, labels, colours, cls,
-                     optional=[NO_NEIGHBOURS.capitalize(), NO_DATA.capitalize()])
+                     optional=[c.key for c in cats if c.kind in ("no neighbours", "no data")])
     h = _hotspots(params)
-    note = (f"Classes from q, the pseudo p-value adjusted by {_correction(h)} "
-            f"({int(h.get('permutations', 0)):,} permutations, seed {h.get('seed', '?')}).")
-    legend = _legend("Getis-Ord Gi* hot and cold spots", counts, note)
-    return StatMapPanel(m, legend, _title(params, "Hot and cold spots (Gi*)"),
-                        method_caption(params, "gi"), counts)
+    note = s.words.legend_note.format(
+        correction=_correction(h), alpha=f"{float(h.get('alpha', 0.05)):g}",
+        permutations=f"{int(h.get('permutations', 0)):,}", seed=h.get("seed", "?"))
+    legend = _legend(s.words.legend, counts, note)
+    return StatMapPanel(m, legend, _title(params, s.words.title),
+                        method_caption(params, s.prefix), counts)
 
 
-# --------------------------------------------------------------------------- LISA
+def gi_map(web_areas: gpd.GeoDataFrame, table: pd.DataFrame, **kwargs: Any) -> StatMapPanel:
+    """Map the Getis-Ord Gi* hot and cold spots of an analysis (:func:`local_map`).
 
-
-def lisa_map(
-    web_areas: gpd.GeoDataFrame,
-    table: pd.DataFrame,
-    *,
-    params: Mapping[str, Any],
-    value_label: str,
-    sensitive: bool = False,
-    synthetic: bool = False,
-    basemap: Basemap = "none",
-    borough_outlines: gpd.GeoDataFrame | None = None,
-    borough_labels: bool = False,
-    attribution: str | None = None,
-    geometry: StaticGeometry | None = None,
-    outline_geometry: StaticGeometry | None = None,
-) -> StatMapPanel:
-    """Map the local Moran (LISA) clusters and outliers that are significant after correction.
-
-    Parameters
-    ----------
-    web_areas, value_label, sensitive, synthetic, basemap, borough_outlines, borough_labels
-        As :func:`gi_map` (``sensitive`` hides Moran's I).
-    attribution, geometry, outline_geometry
-        As :func:`gi_map`.
-    table
-        :attr:`hotspots.pipeline.analysis.Analysis.table`: ``area_code``,
-        ``value_display``, ``lisa_i``, ``lisa_p``, ``lisa_q``,
-        ``lisa_quadrant`` (``HH``/``LL``/``HL``/``LH`` where ``lisa_q`` <=
-        alpha, else ``ns``).
-    params
-        :attr:`hotspots.pipeline.analysis.Analysis.params`.
-
-    Returns
-    -------
-    StatMapPanel
-        Legend: HH, HL, LH, LL, not significant, then "No neighbours" and
-        "No data" when present; the note names the correction and alpha.
-
-    Raises
-    ------
-    ValueError
-        A column is missing or the basemap is unknown.
-    CRSError
-        The web layer has no CRS.
+    The legend lists Hot 99/95/90%, Not significant, Cold 90/95/99%, then "No
+    neighbours" and "No data" when present; keyword arguments as
+    :func:`local_map` (``table`` needs ``gi_z``, ``gi_p``, ``gi_q``, ``gi_class``).
     """
-    frame = _web_frame(web_areas, table,
-                       ["value_display", "lisa_i", "lisa_p", "lisa_q", "lisa_quadrant"])
-    keys = [*LISA_CLASSES, NO_NEIGHBOURS, NO_DATA]
-    labels = [v[0] for v in LISA_CLASSES.values()] + ["No neighbours (not tested)", "No data"]
-    colours = [v[1] for v in LISA_CLASSES.values()] + [NO_NEIGHBOURS_COLOUR, NO_DATA_COLOUR]
-    quad = frame["lisa_quadrant"].fillna(NO_DATA).astype(str)
-    colour_of = dict(zip(keys, colours, strict=True))
-    words = {k: v[0].split(":")[0] for k, v in LISA_CLASSES.items()}
-    frame = frame.assign(
-        value_display=frame["value_display"].fillna("no data"),
-        lisa_class_display=quad.map(lambda q: words.get(q, q)),
-        lisa_i_display=_stat_text(frame["lisa_i"], sensitive),
-        lisa_p_display=frame["lisa_p"].map(format_p),
-        lisa_q_display=frame["lisa_q"].map(format_p),
-    )
-    fields = {**_base_fields(value_label), "lisa_class_display": "LISA cluster",
-              "lisa_i_display": "Local Moran's I", "lisa_p_display": "p (pseudo)",
-              "lisa_q_display": "q (adjusted)"}
-    fills = [colour_of.get(q, NO_DATA_COLOUR) for q in quad]
-    m = _class_map(frame, fills, fields, basemap=basemap,
-                   borough_outlines=_outlines_for(borough_outlines, table),
-                   borough_labels=borough_labels,
-                   badge=SYNTHETIC_BADGE if synthetic else None, attribution=attribution,
-                   geometry=geometry, outline_geometry=outline_geometry)
-    counts = _counts(keys, labels, colours, quad, optional=[NO_NEIGHBOURS, NO_DATA])
-    h = _hotspots(params)
-    note = (f"Significant only: q \u2264 {float(h.get('alpha', 0.05)):g} after "
-            f"{_correction(h)} ({int(h.get('permutations', 0)):,} permutations, seed "
-            f"{h.get('seed', '?')}).")
-    legend = _legend("Local Moran (LISA) clusters", counts, note)
-    return StatMapPanel(m, legend, _title(params, "Clusters and outliers (LISA)"),
-                        method_caption(params, "lisa"), counts)
+    return local_map("gi_star", web_areas, table, **kwargs)
+
+
+def lisa_map(web_areas: gpd.GeoDataFrame, table: pd.DataFrame, **kwargs: Any) -> StatMapPanel:
+    """Map the local Moran (LISA) clusters and outliers significant after correction.
+
+    The legend lists HH, HL, LH, LL, not significant, then "No neighbours" and
+    "No data" when present; the note names the correction and alpha; keyword
+    arguments as :func:`local_map` (``sensitive`` hides Moran's I).
+    """
+    return local_map("lisa", web_areas, table, **kwargs)
 
 
 # --------------------------------------------------------------------------- table
@@ -276,7 +321,7 @@ def lisa_map(
 
 def hotspot_table(table: pd.DataFrame, *, value_label: str,
                   sensitive: bool = False) -> pd.DataFrame:
-    """Return the data behind the Gi* and LISA maps: one row per ward, strongest hot spot first.
+    """Return the data behind the hotspot maps: one row per ward, strongest hot spot first.
 
     Parameters
     ----------
@@ -286,28 +331,32 @@ def hotspot_table(table: pd.DataFrame, *, value_label: str,
         Column name for the value (display strings: suppressed counts stay
         ``"<5"``).
     sensitive
-        Referral measure: leave out ``Gi* z`` and ``LISA I`` (see
-        :func:`gi_map`); the order (by z) is kept.
+        Referral measure: leave out each statistic's own number (``Gi* z``,
+        ``LISA I``, see :func:`local_map`); the order (by z) is kept.
 
     Returns
     -------
     DataFrame
-        ``Ward``, ``Borough``, the value, ``Gi* class``, ``Gi* z``, ``Gi* p``,
-        ``Gi* q``, ``LISA cluster``, ``LISA I``, ``LISA p``, ``LISA q``,
-        ``Neighbours``; sorted by Gi* z (highest first, no data last).
+        ``Ward``, ``Borough``, the value, then for each local statistic of the
+        measure alone in the registry its class, statistic, p and q (``Gi*
+        class``, ``Gi* z``, ``Gi* p``, ``Gi* q``, ``LISA cluster``, ``LISA I``,
+        ...), ``Neighbours``; sorted by the first one's statistic (Gi* z,
+        highest first, no data last).
     """
-    t = table.sort_values(["gi_z", "area_name"], ascending=[False, True], na_position="last",
-                          kind="stable")
+    shown = registry.local_statistics(univariate=True)
+    t = table.sort_values([shown[0].col("statistic"), "area_name"], ascending=[False, True],
+                          na_position="last", kind="stable")
     out = _names(t, value_label)
-    out["Gi* class"] = t["gi_class"].fillna(NO_DATA.capitalize()).to_numpy()
-    out["Gi* z"] = pd.to_numeric(t["gi_z"]).round(2).to_numpy()
-    out["Gi* p"] = pd.to_numeric(t["gi_p"]).to_numpy()
-    out["Gi* q"] = pd.to_numeric(t["gi_q"]).round(4).to_numpy()
-    out["LISA cluster"] = t["lisa_quadrant"].fillna(NO_DATA).to_numpy()
-    out["LISA I"] = pd.to_numeric(t["lisa_i"]).round(3).to_numpy()
-    out["LISA p"] = pd.to_numeric(t["lisa_p"]).to_numpy()
-    out["LISA q"] = pd.to_numeric(t["lisa_q"]).round(4).to_numpy()
+    hidden = []
+    for s in shown:
+        out[s.words.class_title] = t[s.col("class")].fillna(
+            s.category(0.05, "no data").key).to_numpy()  # type: ignore[union-attr]
+        for role in ("statistic", "p", "q"):
+            c = s.column(role)  # type: ignore[arg-type]
+            v = pd.to_numeric(t[c.name])  # type: ignore[union-attr]
+            out[c.heading] = (v if c.digits is None else v.round(c.digits)).to_numpy()  # type: ignore[union-attr]
+        hidden.append(s.column("statistic").heading)  # type: ignore[union-attr]
     out["Neighbours"] = pd.array(t["n_neighbours"], dtype="Int64") if "n_neighbours" in t else pd.NA
     if sensitive:
-        out = out.drop(columns=["Gi* z", "LISA I"])
+        out = out.drop(columns=hidden)
     return out.reset_index(drop=True)
