@@ -5,7 +5,9 @@ export button calls the same :func:`build_report`. See ``report.example.toml``
 for every config key.
 
 Modules: :mod:`~hotspots.report.config` (TOML -> :class:`ReportConfig`),
-:mod:`~hotspots.report.content` (tables with disclosure control, findings),
+:mod:`~hotspots.report.content` (one measure's section), :mod:`~hotspots.report.tables`
+(tables with disclosure control), :mod:`~hotspots.report.findings` (key findings,
+each from a displayed table row),
 :mod:`~hotspots.report.figures` (print maps and charts),
 :mod:`~hotspots.report.patrol` (the patrol-cell pages from street-level points),
 :mod:`~hotspots.report.pdf` (the reportlab layout; :func:`map_table_page` is the

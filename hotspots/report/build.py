@@ -171,9 +171,11 @@ def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
         ("Multiple testing", f"{h.get('correction_text', p.correction)} over all wards tested, "
                              f"before any label; alpha = {p.alpha:g} for LISA; Gi* classes at "
                              "q <= 0.01 / 0.05 / 0.10 (99 / 95 / 90%)."),
-        ("Statistics", "Getis-Ord Gi* (the ward with its neighbours), local Moran (LISA) "
-                       "shown only where significant, global Moran's I; Spearman's rank "
-                       f"correlation with IMD score, 95% CI, ties averaged; wording: {scale}."),
+        ("Statistics", ", ".join(stat.words.card for stat in (
+            *stats.registry.local_statistics(), *stats.registry.global_statistics())
+            if stat.words.card)
+         + "; Spearman's rank correlation with IMD score, 95% CI, ties averaged; wording: "
+           f"{scale}."),
         ("Deprivation headline", f"Wards with at least {p.min_count} in the period, against "
                                  "the 20% of this map's wards with the highest IMD 2019 score "
                                  "(a quantile of these wards, not England's deciles)."),

@@ -1,4 +1,4 @@
-"""The print figures of one measure: measure and IMD maps, Gi* and LISA maps, monthly trend.
+"""The print figures of one measure: measure and IMD maps, statistics maps, monthly trend.
 
 Drawing is :mod:`hotspots.maps.printmaps`'; this module only chooses what to draw
 from a :class:`~hotspots.report.content.MeasureSection`. Referral maps hatch
@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -23,6 +22,7 @@ from hotspots.maps import printmaps as staticmaps
 from hotspots.maps import statmaps as statmaps
 from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.report.content import MeasureSection
+from hotspots.stats import registry as registry
 
 __all__ = ["MAP_PANEL_IN", "TREND_IN", "FigureSpec", "section_figures"]
 
@@ -70,30 +70,6 @@ def _subtitle(s: MeasureSection) -> str:
     return f"{s.analysis.ward.period_label}; {s.word} per ward"
 
 
-def _gi_categories(s: MeasureSection) -> tuple[pd.Series, dict[str, str]]:
-    keys, _labels, colours = statmaps.gi_keys(s.analysis.params)
-    cats = dict(zip(keys, colours, strict=True))
-    values = s.analysis.table["gi_class"].astype(object)
-    values = values.where(~values.astype(str).str.lower().eq("no data"), np.nan)
-    values = values.map(lambda v: v if not isinstance(v, str) or v in cats else v.capitalize())
-    cats.pop("No data", None)
-    return values, cats
-
-
-#: Short legend labels for print (the web legend's long ones do not fit beside a map).
-LISA_PRINT_LABELS = {"HH": "High-High (hot spot)", "HL": "High-Low (outlier)",
-                     "LH": "Low-High (outlier)", "LL": "Low-Low (cold spot)",
-                     "ns": "Not significant"}
-
-
-def _lisa_categories(s: MeasureSection) -> tuple[pd.Series, dict[str, str]]:
-    q = s.analysis.table["lisa_quadrant"].astype(object)
-    cats = {LISA_PRINT_LABELS[k]: colour for k, (_, colour) in statmaps.LISA_CLASSES.items()}
-    labels = LISA_PRINT_LABELS
-    values = q.map(lambda v: labels.get(str(v), np.nan))
-    return values, cats
-
-
 def _trend_note(m: pd.DataFrame, values: pd.Series, ys: periods.YearStart, *,
                 sensitive: bool, threshold: int) -> str:
     """Caption of the monthly chart: what a line is and why a month is a gap."""
@@ -127,7 +103,8 @@ def section_figures(s: MeasureSection, meta: dict, *, boroughs=None) -> list[Fig
     Returns
     -------
     list of FigureSpec
-        Measure map, IMD map, Gi* map, LISA map, monthly trend chart.
+        Measure map, IMD map, a map of each local statistic of the measure alone
+        in :mod:`hotspots.stats.registry` (Gi*, LISA, ...), monthly trend chart.
     """
     a = s.analysis
     t = a.table
@@ -151,22 +128,17 @@ def section_figures(s: MeasureSection, meta: dict, *, boroughs=None) -> list[Fig
             subtitle="English Indices of Deprivation 2019, population-weighted ward mean",
             integer=False, borough_labels=True, legend="below", figsize=MAP_PANEL_IN)
         out.append(FigureSpec(f"{s.slug}_imd_map", "Deprivation: IMD 2019 score", fig, "map"))
-    values, cats = _gi_categories(s)
-    fig = staticmaps.category_map(
-        t.assign(_gi=values.to_numpy()), "_gi", categories=cats,
-        title=f"Hot and cold spots (Getis-Ord Gi*): {s.label}", legend_title="Gi* class",
-        boroughs=boroughs, attribution=attribution, subtitle=_subtitle(s), badge=badge,
-        note=statmaps.method_caption(a.params, "gi"), borough_labels=True, legend="below",
-        figsize=MAP_PANEL_IN)
-    out.append(FigureSpec(f"{s.slug}_gi_map", f"Gi* hot and cold spots: {s.label}", fig, "map"))
-    values, cats = _lisa_categories(s)
-    fig = staticmaps.category_map(
-        t.assign(_lisa=values.to_numpy()), "_lisa", categories=cats,
-        title=f"LISA clusters and outliers: {s.label}", legend_title="LISA cluster (local Moran)",
-        boroughs=boroughs, attribution=attribution, subtitle=_subtitle(s), badge=badge,
-        note=statmaps.method_caption(a.params, "lisa"), borough_labels=True, legend="below",
-        figsize=MAP_PANEL_IN)
-    out.append(FigureSpec(f"{s.slug}_lisa_map", f"LISA clusters: {s.label}", fig, "map"))
+    for stat in registry.local_statistics(univariate=True):
+        values, cats = statmaps.print_classes(stat, t[stat.col("class")], a.params)
+        column = f"_{stat.prefix}"
+        fig = staticmaps.category_map(
+            t.assign(**{column: values.to_numpy()}), column, categories=cats,
+            title=f"{stat.words.print_title}: {s.label}", legend_title=stat.words.print_legend,
+            boroughs=boroughs, attribution=attribution, subtitle=_subtitle(s), badge=badge,
+            note=statmaps.method_caption(a.params, stat.prefix), borough_labels=True,
+            legend="below", figsize=MAP_PANEL_IN)
+        out.append(FigureSpec(f"{s.slug}_{stat.prefix}_map", f"{stat.words.figure}: {s.label}",
+                              fig, "map"))
     m = s.monthly
     if len(m):
         ys = periods.get_year_start(str(a.params.get("statistics", {}).get(

@@ -45,6 +45,7 @@ from hotspots.report.content import MeasureSection
 from hotspots.report.content import Table as ReportTable
 from hotspots.report.figures import FigureSpec
 from hotspots.report.patrol import PatrolSection
+from hotspots.stats import registry as registry
 
 __all__ = ["FONT", "FONT_BOLD", "MapTablePage", "PackText", "map_table_page", "register_fonts",
            "write_pdf"]
@@ -331,8 +332,16 @@ def _findings_page(text: PackText, sections: Sequence[MeasureSection],
 
 _BOROUGH_COLS = ["Rank", "Borough", "Count", "Previous", "Change", "Change %",
                  "Rank (previous)"]
+#: The local statistics of the measure alone (their maps and class columns are printed).
+_CLASSED = registry.local_statistics(univariate=True)
 _TOP_COLS = ["Rank", "Ward", "Borough", "Count", "Previous", "Change", "Change %",
-             "Rank (previous)", "Rate per 1,000", "IMD decile", "Gi* class", "LISA cluster"]
+             "Rank (previous)", "Rate per 1,000", "IMD decile",
+             *(stat.words.class_title for stat in _CLASSED)]
+_TOP_WIDTHS = [1.2 * cm, 4.2 * cm, 3.6 * cm, 1.6 * cm, 1.7 * cm, 1.6 * cm, 1.7 * cm, 1.9 * cm,
+               1.9 * cm, 1.5 * cm, *(stat.words.print_width * cm for stat in _CLASSED)]
+#: The statistics maps, two to a page.
+_MAP_PAIRS = [tuple(f"{stat.prefix}_map" for stat in _CLASSED[i:i + 2])
+              for i in range(0, len(_CLASSED), 2)]
 
 
 def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
@@ -344,9 +353,9 @@ def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
     syn = "  [SYNTHETIC]" if s.synthetic and "SYNTHETIC" not in s.label else ""
     reading = {"measure_map": [f for f in s.findings if f.table.endswith(
                    ("_spearman", "_deprivation"))],
-               "gi_map": [f for f in s.findings if f.table.endswith("_hotspots")]}
+               _MAP_PAIRS[0][0]: [f for f in s.findings if f.table.endswith("_hotspots")]}
     pairs = [("Where: " + s.label + " beside deprivation", ("measure_map", "imd_map")),
-             ("Hot spots and clusters: " + s.label, ("gi_map", "lisa_map"))]
+             *(("Hot spots and clusters: " + s.label, keys) for keys in _MAP_PAIRS)]
     for heading, keys in pairs:
         if not any(k in by for k in keys):
             continue
@@ -370,9 +379,7 @@ def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
                                            2.0 * cm, 2.4 * cm], synthetic=s.synthetic),
             PageBreak()]
     top = s.tables[f"{s.slug}_top_wards"]
-    out += [*_table(top, st, _TOP_COLS, [1.2 * cm, 4.2 * cm, 3.6 * cm, 1.6 * cm, 1.7 * cm,
-                                         1.6 * cm, 1.7 * cm, 1.9 * cm, 1.9 * cm, 1.5 * cm,
-                                         2.3 * cm, 2.6 * cm], synthetic=s.synthetic),
+    out += [*_table(top, st, _TOP_COLS, _TOP_WIDTHS, synthetic=s.synthetic),
             Paragraph(_esc(f"Every ward is in {s.slug}_wards.csv and the XLSX workbook."),
                       st["small"])]
     hs = s.tables[f"{s.slug}_hotspots"]
