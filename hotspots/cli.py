@@ -118,7 +118,7 @@ def default_period(months: list[str], month_from: str | None, month_to: str | No
 
 
 def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untyped-def]
-    from hotspots import privacy
+    from hotspots import privacy, stats
     from hotspots.pipeline import analysis as analysis
 
     p = analysis.StatsParams(weights=a.weights, k=a.k, threshold=a.threshold,
@@ -136,12 +136,15 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
             geo[c] = geo[c].astype("string")
     geo.to_file(gpkg, layer="ward_analysis", driver="GPKG")
     res.by_borough.to_csv(a.out / "spearman_by_borough.csv", index=False)
+    globals_ = analysis.global_table(res)
+    globals_.to_csv(a.out / "global_statistics.csv", index=False)
     if not res.ward.is_sensitive:
         res.deciles.to_csv(a.out / "imd_deciles.csv", index=False)
         res.concentration.to_csv(a.out / "concentration.csv", index=False)
     pack.reconciliations.to_csv(a.out / "reconciliation.csv", index=False)
     pack.unassigned.to_csv(a.out / "unassigned_rows.csv", index=False)
-    written = "ward_analysis.csv, ward_analysis.gpkg, spearman_by_borough.csv, "
+    written = ("ward_analysis.csv, ward_analysis.gpkg, spearman_by_borough.csv, "
+               "global_statistics.csv, ")
     if a.emerging:
         em = analysis.emerging_wards(pack, sel, p)
         privacy.safe_for_spreadsheet(em).to_csv(a.out / "emerging_wards.csv", index=False)
@@ -152,14 +155,12 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
     wt = res.ward
     print(f"{wt.label}, {wt.period_label}" + ("  [SYNTHETIC referrals]" if wt.is_synthetic else ""))
     print(wt.spearman.text)
-    gm = res.params["hotspots"].get("global_moran", {})
-    if gm:
-        print(f"Global Moran's I = {gm.get('I', float('nan')):.3f} "
-              f"(pseudo p = {gm.get('p_sim', float('nan')):.4f}, {p.permutations} permutations)")
-    print("Gi* classes (" + p.correction + "): " + ", ".join(
-        f"{k} {v}" for k, v in res.table["gi_class"].value_counts().items()))
-    print("LISA clusters: " + ", ".join(
-        f"{k} {v}" for k, v in res.table["lisa_quadrant"].value_counts().items()))
+    for g in globals_.itertuples():
+        print(f"Global {g.statistic} = {g.value:.3f} "
+              f"(pseudo p = {g.p_sim:.4f}, {p.permutations} permutations)")
+    for s in stats.registry.local_statistics(univariate=True):
+        print(s.words.tally.format(correction=p.correction) + ": " + ", ".join(
+            f"{k} {v}" for k, v in res.table[s.col("class")].value_counts().items()))
     if res.deprived_share is not None:
         print(res.deprived_share.text)
     for n in res.notes:

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from hotspots import cli, pipeline
+from hotspots import cli, pipeline, stats
 from hotspots.pipeline import analysis as analysis
 
 FAST = analysis.StatsParams(permutations=99, seed=7)
@@ -93,6 +93,14 @@ def test_cli_analyse_writes_tables_and_manifest(tmp_path, capsys):
     by = pd.read_csv(tmp_path / "spearman_by_borough.csv")
     assert set(by["group"]) >= {"Lambeth", "Southwark"}
     assert not (tmp_path / "emerging_wards.csv").exists()  # only when asked
+    # one row and one printed line per global statistic of the registry
+    g = pd.read_csv(tmp_path / "global_statistics.csv")
+    assert list(g["key"]) == [s.key for s in stats.registry.global_statistics()]
+    for row in g.itertuples():
+        saved = m["parameters"]["hotspots"][row.key]
+        symbol = stats.registry.get(row.key).symbol
+        assert row.value == pytest.approx(saved[symbol]) and row.p_sim == saved["p_sim"]
+        assert f"Global {row.statistic} = {row.value:.3f}" in out
     # Change in words: nothing for a spreadsheet to neutralise with an apostrophe.
     labels = t["change_label"].dropna().astype(str)
     assert len(labels) and not labels.str.match(r"^['+\-=@]").any()

@@ -181,6 +181,9 @@ class Words:
         Caption of its printed map in the board pack.
     card
         Its phrase in the method card's list of statistics.
+    tally
+        Heading of the command line's count of areas per class (template:
+        ``{correction}``).
     print_width
         Width (cm) of its class column in the printed top-wards table.
     """
@@ -194,6 +197,7 @@ class Words:
     print_legend: str = ""
     figure: str = ""
     card: str = ""
+    tally: str = ""
     print_width: float = 2.4
 
 
@@ -434,7 +438,7 @@ GI_STAR = Statistic(
         class_title="Gi* class", profile="Getis-Ord Gi*",
         print_title="Hot and cold spots (Getis-Ord Gi*)", print_legend="Gi* class",
         figure="Gi* hot and cold spots", card="Getis-Ord Gi* (the ward with its neighbours)",
-        print_width=2.3),
+        tally="Gi* classes ({correction})", print_width=2.3),
     summary=_gi_rows,
     run=_run_gi,
 )
@@ -496,7 +500,7 @@ LISA = Statistic(
         class_title="LISA cluster", profile="Local Moran (LISA)",
         print_title="LISA clusters and outliers", print_legend="LISA cluster (local Moran)",
         figure="LISA clusters", card="local Moran (LISA) shown only where significant",
-        print_width=2.6),
+        tally="LISA clusters", print_width=2.6),
     summary=_lisa_rows,
     run=_run_lisa,
 )
