@@ -226,24 +226,37 @@ def _table_caption(a: analysis_mod.Analysis, threshold: int) -> str:
 # --------------------------------------------------------------------------- views
 
 
+def _global_line(stat: stats.registry.Statistic, g: dict[str, Any]) -> str:
+    """One global statistic in a sentence: its value, pseudo p and what it says."""
+    value = g.get(stat.symbol, float("nan"))
+    return (f"Global {stat.name} = {value:.3f} (pseudo p = {statmaps.format_p(g.get('p_sim'))}): "
+            + ("wards with similar values sit together more than chance would give."
+               if stat.clustered(g.get(stat.symbol, stat.neutral))
+               else "no overall clustering of similar values."))
+
+
 def hotspot_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
-    """Draw the Gi* and LISA maps side by side, their legends, method and ward table."""
+    """Draw the global statistics, the local statistics' maps side by side and their table.
+
+    One line per global statistic of :mod:`hotspots.stats.registry` (Moran's I,
+    ...), then a map per local statistic of the measure alone (Gi*, LISA, ...),
+    two to a row, with its legend and method, then the ward table of them all.
+    """
     st.subheader("Hot spots and clusters")
     _synthetic(a)
-    moran = a.params.get("hotspots", {}).get("global_moran", {})
-    if moran:
-        st.caption(f"Global Moran's I = {moran.get('I', float('nan')):.3f} (pseudo p = "
-                   f"{statmaps.format_p(moran.get('p_sim'))}): "
-                   + ("wards with similar values sit together more than chance would give."
-                      if moran.get("I", 0) > 0 else "no overall clustering of similar values."))
+    h = a.params.get("hotspots", {})
+    for stat in stats.registry.global_statistics():
+        if h.get(stat.key):
+            st.caption(_global_line(stat, h[stat.key]))
     args = _map_args(pack, a, opts)
-    gi = _rendered(opts, "gi", lambda: statmaps.gi_map(pack.web_areas, a.table, **args))
-    lisa = _rendered(opts, "lisa", lambda: statmaps.lisa_map(pack.web_areas, a.table, **args))
-    left, right = st.columns(2, gap="medium")
-    with left:
-        _draw_panel(gi, f"{opts.key}_gi_map")
-    with right:
-        _draw_panel(lisa, f"{opts.key}_lisa_map")
+    shown = stats.registry.local_statistics(univariate=True)
+    panels = [_rendered(opts, s.prefix, lambda s=s: statmaps.local_map(  # type: ignore[misc]
+        s, pack.web_areas, a.table, **args)) for s in shown]
+    for i in range(0, len(shown), 2):
+        for column, s, panel in zip(st.columns(2, gap="medium"), shown[i:i + 2],
+                                    panels[i:i + 2], strict=False):
+            with column:
+                _draw_panel(panel, f"{opts.key}_{s.prefix}_map")
     st.markdown("**The numbers behind the maps** (strongest hot spot first)")
     st.caption(_safe(_table_caption(a, _threshold(a, opts))))
     _table(statmaps.hotspot_table(a.table, value_label=_value_label(a),
