@@ -72,7 +72,7 @@ import pandas as pd
 import pymannkendall
 
 from hotspots._errors import InputDataError
-from hotspots.stats.getis import local_gi_star
+from hotspots.stats import registry as registry
 from hotspots.stats.significance import Correction
 from hotspots.stats.weights import SpatialWeights
 
@@ -86,6 +86,9 @@ __all__ = [
     "mann_kendall",
     "mann_kendall_table",
 ]
+
+#: Getis-Ord Gi* of the registry: run on every step, its z, p and q columns read.
+_GI = registry.get("gi_star")
 
 HOT, COLD, NS = "hot", "cold", "ns"
 #: Status of a unit in one time step.
@@ -239,11 +242,11 @@ def gi_star_series(
         if np.ptp(y.to_numpy()) == 0:
             flat.append(str(step))
             continue
-        res = local_gi_star(y, sw, permutations=permutations, seed=seed + j,
-                            alternative="two-sided", correction=correction, alpha=alpha)
-        z[:, j] = res.frame["gi_z"].to_numpy()
-        p[:, j] = res.frame["gi_p"].to_numpy()
-        q[:, j] = res.frame["gi_q"].to_numpy()
+        res = _GI.function(y, sw, permutations=permutations, seed=seed + j,
+                           alternative="two-sided", correction=correction, alpha=alpha)
+        z[:, j] = res.frame[_GI.col("statistic")].to_numpy()
+        p[:, j] = res.frame[_GI.col("p")].to_numpy()
+        q[:, j] = res.frame[_GI.col("q")].to_numpy()
     sig = np.nan_to_num(q, nan=1.0) <= alpha
     status = np.where(sig & (z > 0), HOT, np.where(sig & (z < 0), COLD, NS))
 
