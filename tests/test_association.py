@@ -11,6 +11,7 @@ from scipy import stats as sps
 
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots.stats import association as A
+from hotspots.stats import inequality as inequality
 from hotspots.stats import spearman
 
 
@@ -172,27 +173,27 @@ def _gini_pairs(x):
 
 def test_gini_hand_computed():
     # [0, 0, 1, 3]: sum of |xi - xj| over ordered pairs = 20; 20 / (2 * 16 * 1) = 0.625
-    assert A.gini([0, 0, 1, 3]) == pytest.approx(0.625, abs=1e-15)
-    assert A.gini([3, 0, 1, 0]) == pytest.approx(0.625, abs=1e-15)
-    assert A.gini([5, 5, 5, 5]) == 0.0
-    assert A.gini([0, 0, 0, 7]) == pytest.approx(1 - 1 / 4)
-    assert A.gini(pd.Series([0, 0, 1, 3, np.nan])) == pytest.approx(0.625)  # NaN left out
-    assert math.isnan(A.gini([0, 0])) and math.isnan(A.gini([]))
+    assert inequality.gini([0, 0, 1, 3]) == pytest.approx(0.625, abs=1e-15)
+    assert inequality.gini([3, 0, 1, 0]) == pytest.approx(0.625, abs=1e-15)
+    assert inequality.gini([5, 5, 5, 5]) == 0.0
+    assert inequality.gini([0, 0, 0, 7]) == pytest.approx(1 - 1 / 4)
+    assert inequality.gini(pd.Series([0, 0, 1, 3, np.nan])) == pytest.approx(0.625)  # NaN left out
+    assert math.isnan(inequality.gini([0, 0])) and math.isnan(inequality.gini([]))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_gini_against_pairwise_formula_and_lorenz_area(seed):
     x = np.random.default_rng(seed).poisson(3, 200) * np.random.default_rng(seed + 9).integers(
         0, 4, 200)
-    g = A.gini(x)
+    g = inequality.gini(x)
     assert g == pytest.approx(_gini_pairs(x), abs=1e-12)
-    lc = A.lorenz_curve(x)
+    lc = inequality.lorenz_curve(x)
     area = np.trapezoid(lc["share_of_count"], lc["share_of_areas"])
     assert g == pytest.approx(1 - 2 * area, abs=1e-12)
 
 
 def test_lorenz_curve_points():
-    lc = A.lorenz_curve([3, 0, 1, 0])
+    lc = inequality.lorenz_curve([3, 0, 1, 0])
     assert lc["areas"].tolist() == [0, 1, 2, 3, 4]
     assert lc["share_of_areas"].tolist() == [0, 0.25, 0.5, 0.75, 1.0]
     assert lc["share_of_count"].tolist() == [0, 0, 0, 0.25, 1.0]
@@ -200,7 +201,7 @@ def test_lorenz_curve_points():
 
 def test_concentration_by_hand():
     df = pd.DataFrame({"count": [50, 20, 10, 5, 5, 4, 3, 2, 1, 0, np.nan]})
-    t = A.concentration(df, measure="count", top=(0.1, 0.2, 0.25))
+    t = inequality.concentration(df, measure="count", top=(0.1, 0.2, 0.25))
     # 10 areas with data, total 100; top 10% = 1 area (50), 20% = 2 (70), 25% -> ceil 2.5 = 3
     assert t["n_areas"].tolist() == [1, 2, 3]
     assert t["share_of_count"].tolist() == pytest.approx([0.5, 0.7, 0.8])
@@ -234,10 +235,10 @@ def test_errors(ten):
     with pytest.raises(ValueError, match="reference='x' is unknown"):
         A.decile_table(ten, measure="count", reference="x")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"non-negative values; got 1 negative"):
-        A.gini([1, -1, 2])
+        inequality.gini([1, -1, 2])
     with pytest.raises(ValueError, match=r"non-negative values"):
-        A.lorenz_curve([-3])
+        inequality.lorenz_curve([-3])
     with pytest.raises(ValueError, match=r"fractions outside \(0, 1\]: \[0, 1.5\]"):
-        A.concentration(ten, measure="count", top=(0, 0.1, 1.5))
+        inequality.concentration(ten, measure="count", top=(0, 0.1, 1.5))
     with pytest.raises(ColumnMappingError, match=r"lacks column\(s\) \['n'\]"):
-        A.concentration(ten, measure="n")
+        inequality.concentration(ten, measure="n")

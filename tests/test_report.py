@@ -30,9 +30,9 @@ from hotspots.report import (
 )
 from hotspots.report.build import _write_csvs, _write_xlsx
 from hotspots.report.content import SECONDARY_TEXT, build_section, resolve_period
-from hotspots.report.tables import _hide_derived
 from hotspots.report.figures import MAP_PANEL_IN, section_figures
 from hotspots.report.pdf import PDF_DPI
+from hotspots.report.tables import _hide_derived
 
 MARKING = "OFFICIAL-SENSITIVE"
 PERIOD = ("2025-04", "2026-03")

@@ -29,6 +29,7 @@ from hotspots.pipeline.table import (
 )
 from hotspots.stats import association as association
 from hotspots.stats import emerging as emerging
+from hotspots.stats import inequality as inequality
 from hotspots.stats import rates as rates
 from hotspots.stats import trends as trends
 from hotspots.stats import weights as weights
@@ -218,7 +219,7 @@ def analyse(pack: Pack, sel: Selection, p: StatsParams) -> Analysis:
                                  reference="layer", score="imd_score")
         if has_imd else pd.DataFrame()
     )
-    conc = association.concentration(t, measure="count")
+    conc = inequality.concentration(t, measure="count")
     params = {
         "selection": asdict(sel),
         "statistics": asdict(p),

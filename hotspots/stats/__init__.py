@@ -17,7 +17,9 @@ This package owns every statistic the pages, reports and patrol plans show:
 - :mod:`~hotspots.stats.ranking`: Spearman's rho, its wording, competition ranks;
 - :mod:`~hotspots.stats.rates`: crude and smoothed rates per 1,000;
 - :mod:`~hotspots.stats.association`: association with deprivation (Spearman by
-  group, share in the most deprived areas, decile table, Gini / Lorenz);
+  group, share in the most deprived areas, decile table);
+- :mod:`~hotspots.stats.inequality`: how concentrated a measure is (top x% of
+  areas, Lorenz curve, Gini);
 - :mod:`~hotspots.stats.trends`: period-on-period change, seasonality;
 - :mod:`~hotspots.stats.emerging`: emerging hot spots (Gi* over time, Mann-Kendall).
 
@@ -37,6 +39,7 @@ from hotspots.stats import (
     autocorrelation,
     emerging,
     getis,
+    inequality,
     inputs,
     neighbours,
     permutation,
@@ -51,10 +54,7 @@ from hotspots.stats import (
 from hotspots.stats.association import (
     DeprivedShare,
     Reference,
-    concentration,
     decile_table,
-    gini,
-    lorenz_curve,
     share_in_most_deprived,
     spearman_by_group,
 )
@@ -77,6 +77,7 @@ from hotspots.stats.emerging import (
     mann_kendall_table,
 )
 from hotspots.stats.getis import GI_LEVELS, local_gi_star
+from hotspots.stats.inequality import concentration, gini, lorenz_curve
 from hotspots.stats.ranking import (
     WORDING_SCALE,
     SpearmanResult,
@@ -123,6 +124,7 @@ __all__ = [
     "autocorrelation",
     "emerging",
     "getis",
+    "inequality",
     "inputs",
     "neighbours",
     "permutation",
@@ -179,12 +181,13 @@ __all__ = [
     # association
     "DeprivedShare",
     "Reference",
-    "concentration",
     "decile_table",
-    "gini",
-    "lorenz_curve",
     "share_in_most_deprived",
     "spearman_by_group",
+    # inequality
+    "concentration",
+    "gini",
+    "lorenz_curve",
     # trends
     "ChangeTable",
     "callouts",
