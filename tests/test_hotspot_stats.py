@@ -537,3 +537,91 @@ def test_gi_categories_follow_alpha():
                                                       "Not significant"]
     assert gi.levels(0.05) == [0.01, 0.05, 0.1] and gi.levels(0.2) == [0.01, 0.05, 0.1, 0.2]
     assert [c.colour for c in gi.classes(0.2) if c.kind == "class"][:2] == ["hot-1/4", "hot-2/4"]
+
+
+# --------------------------------------------------------------------------- Geary's C
+
+
+def test_geary_equals_esda_and_shares_the_global_draws():
+    esda_geary = pytest.importorskip("esda.geary")
+    from hotspots.stats.geary import global_geary, permuted_geary
+
+    rng = np.random.default_rng(11)
+    layer = grid(9, 7, value=rng.gamma(2.0, 3.0, 63))
+    layer.loc[:8, "value"] += 15.0                     # a clustered bottom row
+    sw = weights.build_weights(layer)
+    y = layer["value"].to_numpy()
+    ours = global_geary(y, sw, seed=4, permutations=999)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = esda_geary.Geary(y, sw.w, permutations=0)
+    # the statistic, its moments and z: the same formulas
+    for mine, ref in [(ours.C, theirs.C), (ours.EC, theirs.EC), (ours.z_norm, theirs.z_norm),
+                      (ours.z_rand, theirs.z_rand)]:
+        assert mine == pytest.approx(ref, abs=1e-9)
+    # esda's analytical p is one-tailed towards C - 1: ours with that alternative, or half
+    # the two-sided one
+    tail = "lesser" if ours.C < 1 else "greater"
+    one = global_geary(y, sw, seed=4, permutations=9, alternative=tail)
+    assert one.p_norm == pytest.approx(theirs.p_norm, abs=1e-9)
+    assert one.p_rand == pytest.approx(theirs.p_rand, abs=1e-9)
+    assert ours.p_norm / 2 == pytest.approx(theirs.p_norm, abs=1e-9)
+    assert ours.C < 1 and ours.p_sim <= 0.01                  # clustered: C below 1
+    # the permuted C are esda's C of our permuted maps (Moran's I's draws, same seed)
+    w = sw.row_standardised()
+    sims = permuted_geary(y, w, 50, seed=4)
+    draws = np.concatenate(list(_perm.permuted_blocks(y, 50, seed=4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(
+            sims, [esda_geary.Geary(d, sw.w, permutations=0).C for d in draws], atol=1e-9)
+    z = y - y.mean()
+    moran_sims = _perm.permuted_global_moran(z, w, 50, seed=4)
+    np.testing.assert_allclose(moran_sims, [(len(y) / w.sum()) * (d - d.mean()) @ (w @ (
+        d - d.mean())) / (z @ z) for d in draws], atol=1e-12)
+
+
+def test_geary_permutation_distribution_agrees_with_esda():
+    """esda permutes with numpy's global state, so compare the distributions, not the draws."""
+    esda_geary = pytest.importorskip("esda.geary")
+    from hotspots.stats.geary import global_geary
+
+    rng = np.random.default_rng(5)
+    layer = grid(8, 8, value=rng.gamma(2.0, 3.0, 64))
+    sw = weights.build_weights(layer)
+    y = layer["value"].to_numpy()
+    ours = global_geary(y, sw, seed=9, permutations=4999)
+    np.random.seed(9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = esda_geary.Geary(y, sw.w, permutations=4999)
+    # Monte Carlo: mean to 4 standard errors, sd to 5%; pseudo p (esda one-tailed) close
+    assert abs(ours.EC_sim - theirs.EC_sim) < 4 * theirs.seC_sim * math.sqrt(2 / 4999)
+    assert ours.se_sim == pytest.approx(theirs.seC_sim, rel=0.05)
+    assert ours.se_sim == pytest.approx(math.sqrt(
+        esda_geary.Geary(y, sw.w, permutations=0).VC_rand), rel=0.05)
+    assert ours.p_sim / 2 == pytest.approx(theirs.p_sim, abs=0.03)
+
+
+def test_geary_refuses_what_moran_refuses(sw3):
+    from hotspots.stats.geary import global_geary
+
+    with pytest.raises(InputDataError, match="single value"):
+        global_geary(np.ones(9), sw3, seed=1)
+    with pytest.raises(ValueError, match="seed=-1"):
+        global_geary(X, sw3, seed=-1)
+    res = global_geary(pd.Series(X, index=sw3.ids).iloc[::-1], sw3, seed=1, permutations=99)
+    assert res == global_geary(X, sw3, seed=1, permutations=99)       # aligned by code
+    assert json.dumps(res.to_dict()) and "Geary's C = " in res.text
+
+
+def test_geary_is_in_the_registry_and_the_hotspot_table(planted):
+    from hotspots.stats.geary import global_geary
+
+    entry = registry.get("global_geary")
+    assert entry in registry.global_statistics() and entry.clustered(0.8)
+    _, params = stats.hotspot_table(planted, value_col="value", seed=6, permutations=199)
+    direct = global_geary(planted.set_index("area_code")["value"],
+                          weights.build_weights(planted), seed=6, permutations=199)
+    assert params["global_geary"] == json.loads(json.dumps(direct.to_dict()))
+    assert params["global_geary"]["C"] < 1 and params["global_moran"]["I"] > 0  # clustered

@@ -41,6 +41,7 @@ from hotspots.stats.autocorrelation import (
     global_moran,
     local_moran,
 )
+from hotspots.stats.geary import global_geary
 from hotspots.stats.getis import _gi_frame, _gi_levels, local_gi_star
 from hotspots.stats.significance import (
     NO_DATA,
@@ -567,6 +568,20 @@ GLOBAL_MORAN = Statistic(
 )
 
 
+# --------------------------------------------------------------------------- global Geary
+
+
+GLOBAL_GEARY = Statistic(
+    key="global_geary", name="Geary's C", scope="global", function=global_geary,
+    short="Geary's C", symbol="C",
+    method="Global Geary's C (Geary 1954): squared differences between neighbouring wards "
+           "against the map's spread; 1 without clustering, below 1 when neighbours are alike.",
+    reference="esda.Geary",
+    words=Words(card="global Geary's C (below 1 when neighbouring wards are alike)"),
+    clustering="below", neutral=1.0,
+)
+
+
 #: Every ward statistic, in the order the page, the board pack and the command line
 #: show them (local and global statistics are listed apart: :func:`local_statistics`,
 #: :func:`global_statistics`).
@@ -575,6 +590,7 @@ REGISTRY: tuple[Statistic, ...] = (
     GI_STAR,
     LISA,
     BIVARIATE,
+    GLOBAL_GEARY,
 )
 
 _BY_KEY: Mapping[str, Statistic] = MappingProxyType({s.key: s for s in REGISTRY})
