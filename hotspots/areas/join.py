@@ -23,8 +23,6 @@ from hotspots._errors import CRSError, InputDataError
 from hotspots.areas.locate import build_locator, locate_points, project_xy
 from hotspots.io import standardise_area_name
 
-ANALYSIS_CRS = "EPSG:27700"
-
 STATUS_ASSIGNED = "assigned"
 STATUS_UNLOCATED = "unlocated"
 STATUS_OUTSIDE = "outside"

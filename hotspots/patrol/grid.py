@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from boundaries.load import ANALYSIS_CRS
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots.areas.join import (
     STATUS_OUTSIDE,
@@ -58,7 +59,7 @@ __all__ = [
     "points_to_cells",
 ]
 
-ANALYSIS_CRS = "EPSG:27700"
+
 Shape = Literal["square", "hex"]
 
 #: Cell size used when none is given (metres): about a street block, the scale of a
