@@ -266,7 +266,7 @@ t = lap("ward_table (all offences, 12 months)", t)
 mp = measure_map(wt)
 t = lap("measure map build", t)
 ip = maps.imd_panel(pack.web_areas, pack.imd, scheme=scheme, k=5,
-                    reference=str(pack.meta.get("imd_reference")), basemap="none",
+                    reference=str(pack.meta.imd_reference), basemap="none",
                     borough_outlines=pack.boroughs_web, palette_name="Blues",
                     borough_labels=True, geometry=geo, outline_geometry=lines)
 t = lap("IMD map build", t)
@@ -568,9 +568,11 @@ def change_figures(visit: Visit, action: Callable[[Any], None]) -> dict[str, Any
 
 
 def expected_wards() -> int:
+    from hotspots.pipeline.meta import PackMeta  # the page's imports are timed elsewhere
+
     folder = Path(os.environ.get("HOTSPOTS_PACK") or ROOT / "data" / "demo")
-    meta = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
-    layer = json.loads((folder / meta.get("area_layer", "wards.geojson")).read_text("utf-8"))
+    meta = PackMeta.from_json(json.loads((folder / "pack.json").read_text(encoding="utf-8")))
+    layer = json.loads((folder / (meta.area_layer or "wards.geojson")).read_text("utf-8"))
     return len(layer["features"])
 
 

@@ -37,7 +37,6 @@ import hashlib
 import io as _io
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -46,7 +45,7 @@ from boundaries.load import read_boundaries
 from data.synthetic import SYNTHETIC_LABEL, synthetic_referrals
 from hotspots import io
 from hotspots.config import file_sha256 as sha256
-from hotspots.pipeline import point_records, points_reconciliation
+from hotspots.pipeline import PackMeta, PointsReconciliation, point_records, points_reconciliation
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
@@ -150,7 +149,7 @@ def _input_sha256(path: Path) -> str:
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
-def build_points(shared: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def build_points(shared: Path) -> tuple[pd.DataFrame, PointsReconciliation]:
     """Read the City of London police.uk months for the patrol view.
 
     Returns
@@ -232,52 +231,51 @@ def build(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT) -> dict[str, s
     io.save_mapping(mapping, out / "referrals_mapping.json")
 
     files = sorted(p.name for p in out.iterdir() if p.name not in {"pack.json", "PROVENANCE.md"})
-    meta = {
-        "title": "London wards demo pack",
-        "marking": "OFFICIAL",
-        "imd_reference": "London's 2025 wards (this layer), not England's national deciles",
-        "vintage": "London wards, May 2025 (ONS, generalised 20 m, coverage-simplified 10 m)",
-        "area_layer": "wards.geojson",
-        "crime_source": "Metropolitan Police Service ward-level recorded crime (London Datastore)",
-        "crime_months": [months[0], months[-1]],
-        "crime_note": crime_note,
-        "crime_coverage_note": (
+    meta = PackMeta(  # pack.json's keys are written in the order of PackMeta's attributes
+        title="London wards demo pack",
+        marking="OFFICIAL",
+        imd_reference="London's 2025 wards (this layer), not England's national deciles",
+        vintage="London wards, May 2025 (ONS, generalised 20 m, coverage-simplified 10 m)",
+        area_layer="wards.geojson",
+        crime_source="Metropolitan Police Service ward-level recorded crime (London Datastore)",
+        crime_months=(months[0], months[-1]),
+        crime_note=crime_note,
+        crime_coverage_note=(
             "The 25 City of London wards are policed by the City of London Police and are not "
             "in the MPS file: they are shown as 'no data', never as zero."
         ),
-        "placement": {
+        placement={
             "crime": "where the offence was recorded (MPS ward)",
             "referrals": "residential ward of the young person (SYNTHETIC)",
         },
-        "population_source": "ONS Census 2021 TS007A usual residents, LSOA 2021 -> ward 2025 "
+        population_source="ONS Census 2021 TS007A usual residents, LSOA 2021 -> ward 2025 "
         "(ONS best-fit lookup)",
-        "imd_source": "English Indices of Deprivation 2019 (MHCLG via GLA), 2011 LSOAs assigned "
+        imd_source="English Indices of Deprivation 2019 (MHCLG via GLA), 2011 LSOAs assigned "
         "to 2025 wards by point-on-surface best fit; population-weighted mean score "
         "(mid-2015 IoD denominators)",
-        "synthetic_referrals": True,
-        "synthetic_label": SYNTHETIC_LABEL,
-        "referrals_file": "referrals_SYNTHETIC.csv",
-        "referrals_mapping": "referrals_mapping.json",
-        "points_file": "police_uk_city_points.csv.gz",
-        "points_source": "police.uk street-level crime, City of London Police, "
+        synthetic_referrals=True,
+        synthetic_label=SYNTHETIC_LABEL,
+        referrals_file="referrals_SYNTHETIC.csv",
+        referrals_mapping="referrals_mapping.json",
+        points_file="police_uk_city_points.csv.gz",
+        points_source="police.uk street-level crime, City of London Police, "
         f"{points['month'].min()} to {points['month'].max()}",
-        "points_boroughs": ["City of London"],
-        "points_note": (
+        points_boroughs=("City of London",),
+        points_note=(
             "The patrol view's street-level points are City of London Police records from "
             "data.police.uk (an older period than the ward maps: the MPS ward file has no "
             "points). police.uk moves every location to the nearest of a fixed set of "
             "anonymised map points, so points pile up on those snap points."
         ),
-        "points_reconciliation": points_summary,
-        "seed": SEED,
-        "attribution": ATTRIBUTION,
-        "inputs": {k: {"path": v, "sha256": _input_sha256(shared / v)}
-                   for k, v in INPUTS.items()},
-        "files": {name: sha256(out / name) for name in files},
-    }
-    (out / "pack.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
-    return {**meta["files"], "pack.json": sha256(out / "pack.json")}
+        points_reconciliation=points_summary,
+        seed=SEED,
+        attribution=ATTRIBUTION,
+        inputs={k: {"path": v, "sha256": _input_sha256(shared / v)} for k, v in INPUTS.items()},
+        files={name: sha256(out / name) for name in files},
+    )
+    (out / "pack.json").write_text(
+        json.dumps(meta.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {**(meta.files or {}), "pack.json": sha256(out / "pack.json")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -329,16 +329,16 @@ def _patrol(a: argparse.Namespace) -> int:
     """Run ``python -m hotspots patrol``; return the exit code (2 on bad input)."""
     from hotspots._errors import InputDataError
     from hotspots.config import jsonable, run_manifest, write_manifest
-    from hotspots.patrol.analysis import analyse_patrol, rejected_from_meta
+    from hotspots.patrol.analysis import analyse_patrol
     from hotspots.patrol.export import patrol_for_export
 
     try:
         params = _patrol_params(a)
         pack, inputs = _patrol_inputs(a)
-        boroughs = tuple(a.borough) or tuple(pack.meta.get("points_boroughs") or ())
-        source = str(pack.meta.get("points_source") or "police.uk street-level crime")
+        boroughs = tuple(a.borough) or tuple(pack.meta.points_boroughs or ())
+        source = pack.meta.points_source or "police.uk street-level crime"
         pa = analyse_patrol(pack.points, pack.areas, boroughs, params,
-                            rejected=rejected_from_meta(pack.meta), source=source)
+                            rejected=pack.meta.points_rejected, source=source)
     except (InputDataError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -419,11 +419,11 @@ def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
     months = sorted(set(pack.points["month"].dropna().astype(str)))
     params = pa_mod.PatrolParams(
         cell_size=150, month_from=months[-pa_mod.DEFAULT_LIST_MONTHS], month_to=months[-1],
-        permutations=999, seed=int(pack.meta.get("seed", pa_mod.DEFAULT_SEED)))
+        permutations=999, seed=pack.meta.seed or pa_mod.DEFAULT_SEED)
     expected = pa_mod.analyse_patrol(pack.points, pack.areas,
-                                     tuple(pack.meta["points_boroughs"]), params,
-                                     rejected=pa_mod.rejected_from_meta(pack.meta),
-                                     source=str(pack.meta["points_source"]))
+                                     tuple(pack.meta.points_boroughs or ()), params,
+                                     rejected=pack.meta.points_rejected,
+                                     source=str(pack.meta.points_source))
     table = next(d.value for d in at.dataframe if "Street (police.uk)" in d.value.columns)
     assert len(table) == len(expected.patrol) > 0
     assert table["Cell"].tolist() == expected.patrol["cell_id"].tolist()

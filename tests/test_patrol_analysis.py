@@ -24,7 +24,6 @@ from hotspots.patrol.analysis import (
     analyse_patrol,
     patrol_for_export,
     permutation_note,
-    rejected_from_meta,
 )
 
 X0, Y0, S = 529_950.0, 180_000.0, 150.0  # origin on the national 150 m lattice
@@ -278,31 +277,25 @@ def test_permutation_note_arithmetic():
     assert "at least 1 cell has" in permutation_note(162, 9999)
 
 
-def test_rejected_from_meta():
-    assert rejected_from_meta({"points_reconciliation": {"rows_rejected": {"dup": 3}}}) == {
-        "dup": 3}
-    assert rejected_from_meta({}) == {}
-
-
 # --------------------------------------------------------------------------- demo City points
 
 
 @pytest.fixture(scope="module")
 def city():
     pack = pipeline.load_pack()
-    pa = analyse_patrol(pack.points, pack.areas, pack.meta["points_boroughs"],
+    pa = analyse_patrol(pack.points, pack.areas, pack.meta.points_boroughs,
                         PatrolParams(permutations=999, seed=1),
-                        rejected=rejected_from_meta(pack.meta),
-                        source=pack.meta["points_source"])
+                        rejected=pack.meta.points_rejected,
+                        source=pack.meta.points_source)
     return pack, pa
 
 
 def test_city_demo_points_end_to_end(city):
     pack, pa = city
-    rec, meta = pa.reconciliation, pack.meta["points_reconciliation"]
-    assert rec.rows_in == meta["rows_read"] == 24_750
-    assert rec.unlocated == meta["rows_without_location"] and rec.rejected == 252
-    assert rec.assigned + rec.outside == meta["rows_kept"] - meta["rows_without_location"]
+    rec, read = pa.reconciliation, pack.meta.points_reconciliation
+    assert rec.rows_in == read.rows_read == 24_750
+    assert rec.unlocated == read.rows_without_location and rec.rejected == 252
+    assert rec.assigned + rec.outside == read.rows_kept - read.rows_without_location
     assert pa.list_months == ("2020-09", "2020-10", "2020-11")
     s = pa.backtest.summary
     assert s.loc["counts", "months"] == 33 and s.loc["counts", "months_pai"] == 33
@@ -374,7 +367,7 @@ def test_view_form_submit_draws_the_library_list(city):
     assert not at.exception, at.exception
     expected = analyse_patrol(pack.points, pack.areas, ["City of London"], PatrolParams(
         area_share=None, top_n=6, method="kde", permutations=999, emerging=True,
-        seed=pack.meta["seed"]), rejected=rejected_from_meta(pack.meta))
+        seed=pack.meta.seed), rejected=pack.meta.points_rejected)
     frames = [d.value for d in at.dataframe]
     plist = next(f for f in frames if "Cell" in f.columns)
     assert plist["Cell"].tolist() == expected.patrol["cell_id"].tolist()

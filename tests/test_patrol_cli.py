@@ -10,7 +10,7 @@ import pytest
 
 from hotspots import cli, pipeline
 from hotspots.config import file_sha256
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol, rejected_from_meta
+from hotspots.patrol.analysis import PatrolParams, analyse_patrol
 
 FILES = {"patrol_list.csv", "patrol_grid.gpkg", "backtest_per_month.csv",
          "backtest_summary.csv", "emerging.csv", "reconciliation.csv", "unassigned_rows.csv",
@@ -44,7 +44,7 @@ def test_outputs_match_the_library(run):
     pack = pipeline.load_pack()
     pa = analyse_patrol(pack.points, pack.areas, ["City of London"],
                         PatrolParams(permutations=99, seed=3, emerging=True),
-                        rejected=rejected_from_meta(pack.meta))
+                        rejected=pack.meta.points_rejected)
     plist = pd.read_csv(out / "patrol_list.csv")
     assert plist["cell_id"].tolist() == pa.patrol["cell_id"].tolist()
     assert plist["count"].tolist() == pa.patrol["count"].tolist()

@@ -233,7 +233,7 @@ def test_points_outside_the_forces_boroughs_are_outside_and_the_table_adds_up(tm
     areas, shp = _city_and_tower_hamlets(pack, tmp_path)
     police = _police_file(areas, tmp_path)
     built = pipeline.assemble_pack(shp, police_uk=police, assume_crs="EPSG:27700")
-    assert built.meta["points_boroughs"] == ["City of London"]  # density would add TH
+    assert built.meta.points_boroughs == ("City of London",)  # density would add TH
     rec = built.reconciliations.iloc[0]
     assert (rec["rows_in"], rec["assigned"], rec["unlocated"], rec["outside"],
             rec["rejected"]) == (13, 5, 1, 7, 0)
@@ -245,7 +245,7 @@ def test_points_outside_the_forces_boroughs_are_outside_and_the_table_adds_up(tm
     counts = wt.frame.set_index("area_code")["count"]
     assert counts.sum() == rec["assigned"] == 5
     assert pd.isna(counts[areas["area_code"].iloc[2]])  # Tower Hamlets: no data, not 0
-    assert "City of London Police records" not in built.meta["points_note"]
+    assert "City of London Police records" not in built.meta.points_note
     out = tmp_path / "o"
     assert cli.main(["table", "--areas", str(shp), "--police-uk", str(police),
                      "--assume-crs", "EPSG:27700", "--out", str(out)]) == 0

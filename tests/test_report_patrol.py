@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol, rejected_from_meta
+from hotspots.patrol.analysis import PatrolParams, analyse_patrol
 from hotspots.report import (
     ReportConfigError,
     build_patrol_section,
@@ -66,9 +66,9 @@ def pages(built) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def direct(pack):  # type: ignore[no-untyped-def]
     """The patrol analysis run directly, with the settings the config names."""
-    return analyse_patrol(pack.points, pack.areas, pack.meta["points_boroughs"],
-                          PatrolParams(**PATROL), rejected=rejected_from_meta(pack.meta),
-                          source=pack.meta["points_source"])
+    return analyse_patrol(pack.points, pack.areas, pack.meta.points_boroughs,
+                          PatrolParams(**PATROL), rejected=pack.meta.points_rejected,
+                          source=pack.meta.points_source)
 
 
 def _page(pages: list[str], head: str) -> int:
@@ -132,7 +132,7 @@ def test_cell_counts_are_the_police_uk_points_in_the_study_area(built, pack):
     assert len(grid) == len(pa.grid) and grid["count"].sum() == n_inside
     rec = pd.read_csv(built.folder / "patrol_reconciliation.csv").iloc[0]
     assert rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"] + rec["rejected"]
-    assert rec["rows_in"] == pack.meta["points_reconciliation"]["rows_read"]
+    assert rec["rows_in"] == pack.meta.points_reconciliation.rows_read
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")

@@ -114,7 +114,7 @@ def test_police_counts_per_ward_match_independent_sjoin(police_pack, police_rows
     covered = got.notna()
     in_met = base.areas.set_index("area_code")["borough_code"] != "E09000001"
     assert covered.equals(in_met.reindex(got.index))
-    assert police_pack.meta["uploads"]["police_forces"] == {
+    assert police_pack.meta.uploads.police_forces == {
         "Metropolitan Police Service": "Metropolitan Police"}
     assert "police.uk" in wt.label and wt.selection == sel
     assert wt.reconciliation["source"].str.contains("police.uk upload").all()
@@ -146,10 +146,10 @@ def test_police_added_keeps_pack_crime_population_and_imd(police_pack, base):
 
 
 def test_base_pack_not_modified(base, police_rows):
-    meta = json.dumps(base.meta, sort_keys=True, default=str)
+    meta = json.dumps(base.meta.to_json())
     n_crime, n_rec = len(base.crime), len(base.reconciliations)
     uploads.pack_with_uploads(base, police_uk_files=[("a.csv", _police_csv(police_rows))])
-    assert json.dumps(base.meta, sort_keys=True, default=str) == meta
+    assert json.dumps(base.meta.to_json()) == meta
     assert (len(base.crime), len(base.reconciliations)) == (n_crime, n_rec)
 
 
@@ -160,7 +160,7 @@ def test_police_zip_and_replace_mode(base, police_rows):
     pack = uploads.pack_with_uploads(base, police_uk_files=[("archive.zip", buf.getvalue())],
                                      crime_mode="replace")
     assert pack.crime["major"].str.startswith("police.uk: ").all()
-    assert "crime_sources" not in pack.meta
+    assert pack.meta.crime_sources is None and "crime_sources" not in pack.meta.to_json()
     wt = measures.table_for(pack, pipeline.Selection("crime:all", MONTH, MONTH))
     assert wt.n_records == 6
     assert not pack.reconciliations["source"].str.startswith("Recorded crime (").any()
@@ -202,9 +202,9 @@ def referral_pack(base) -> pipeline.Pack:
 
 
 def test_referral_upload_replaces_synthetic(referral_pack, base):
-    assert base.meta["synthetic_referrals"] is True
-    assert referral_pack.meta["synthetic_referrals"] is False
-    assert referral_pack.meta["marking"] == "OFFICIAL-SENSITIVE"
+    assert base.meta.synthetic_referrals is True
+    assert referral_pack.meta.synthetic_referrals is False
+    assert referral_pack.meta.marking == "OFFICIAL-SENSITIVE"
     assert not any("SYNTHETIC" in v for v in pipeline.measure_options(referral_pack).values())
     assert not referral_pack.reconciliations["source"].str.contains("SYNTHETIC").any()
     rec = uploads.upload_reconciliation(referral_pack).iloc[0]
@@ -407,7 +407,7 @@ def test_boundary_upload_replaces_areas_and_drops_what_no_longer_matches(base):
     rec = pack.reconciliations.set_index("source")
     crime = rec.loc["Recorded crime (pack rows re-matched to mine.geojson)"]
     assert crime["assigned"] == len(pack.crime) and crime["rows_in"] == len(base.crime)
-    assert pack.meta["vintage"] == "mine.geojson (uploaded)"
+    assert pack.meta.vintage == "mine.geojson (uploaded)"
 
 
 def test_boundary_and_police_together(base, police_rows, wards):
@@ -467,8 +467,8 @@ def test_police_coverage_follows_the_force_and_reconciles(base):
     data = _police_csv(rows, force="City of London Police")
     pack = uploads.pack_with_uploads(base, police_uk_files=[("city.csv", data)])
     # 30 points in Tower Hamlets beat 3 in the City: density alone would pick Tower Hamlets.
-    assert pack.meta["uploads"]["police_boroughs"] == ["City of London"]
-    assert pack.meta["uploads"]["police_forces"] == {"City of London Police": "London, City of"}
+    assert pack.meta.uploads.police_boroughs == ("City of London",)
+    assert pack.meta.uploads.police_forces == {"City of London Police": "London, City of"}
     sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
     wt = measures.table_for(pack, sel)
     counts = wt.frame.set_index("area_code")["count"]
@@ -488,7 +488,7 @@ def test_police_coverage_follows_the_force_and_reconciles(base):
     counts = measures.table_for(fixed, sel).frame.set_index("area_code")["count"]
     assert counts[th["area_code"]] == 30 and counts.sum() == 33
     assert uploads.upload_reconciliation(fixed).iloc[0]["outside"] == 0
-    assert fixed.meta["uploads"]["police_boroughs_guess"] == ["City of London"]
+    assert fixed.meta.uploads.police_boroughs_guess == ("City of London",)
 
 
 def test_unknown_force_falls_back_to_density_and_says_so(base, wards):
@@ -502,11 +502,11 @@ def test_unknown_force_falls_back_to_density_and_says_so(base, wards):
     rows = [(f"p{i}", MONTH, p.x, p.y, "Burglary") for i, p in enumerate(pts)]
     data = _police_csv(rows, force="British Transport Police")
     pack = uploads.pack_with_uploads(base, police_uk_files=[("force.csv", data)])
-    assert pack.meta["uploads"]["police_boroughs"] == ["Hackney"]
-    assert pack.meta["uploads"]["police_forces"] == {"British Transport Police": None}
-    rule = pack.meta["uploads"]["police_coverage_rule"]
+    assert pack.meta.uploads.police_boroughs == ("Hackney",)
+    assert pack.meta.uploads.police_forces == {"British Transport Police": None}
+    rule = pack.meta.uploads.police_coverage_rule
     assert "no police force area matches British Transport Police" in rule
-    assert "dense" in rule and "dense" in " ".join(pack.meta["uploads"]["notes"])
+    assert "dense" in rule and "dense" in " ".join(pack.meta.uploads.notes)
     sel = pipeline.Selection(f"{uploads.SOURCE_KEY_PREFIX}police_uk", MONTH, MONTH)
     counts = measures.table_for(pack, sel).frame.set_index("area_code")["count"]
     assert pd.isna(counts[islington["area_code"]])  # 2 stray points: not a covered borough
@@ -557,26 +557,26 @@ def test_police_upload_points_reach_the_patrol_view(police_pack, police_rows, ba
     res = read_police_uk(io.BytesIO(_police_csv(police_rows)), label="a.csv")
     assert len(pts) == len(res.frame)
     assert pts["x"].tolist() == pytest.approx(res.frame["x"].tolist(), nan_ok=True)
-    assert police_pack.meta["points_boroughs"] == police_pack.meta["uploads"]["police_boroughs"]
-    assert "uploaded" in police_pack.meta["points_source"]
-    rec = police_pack.meta["points_reconciliation"]
-    assert rec["rows_read"] == res.rows_read
-    assert rec["rows_kept"] + sum(rec["rows_rejected"].values()) == rec["rows_read"]
-    assert rec["rows_without_location"] == int(res.frame["x"].isna().sum())
+    assert police_pack.meta.points_boroughs == police_pack.meta.uploads.police_boroughs
+    assert "uploaded" in police_pack.meta.points_source
+    rec = police_pack.meta.points_reconciliation
+    assert rec.rows_read == res.rows_read
+    assert rec.rows_kept + sum(rec.rows_rejected.values()) == rec.rows_read
+    assert rec.rows_without_location == int(res.frame["x"].isna().sum())
 
 
 def test_uploaded_points_get_their_own_note_and_a_short_source(base, police_rows):
     """The demo's note ('City of London Police records ...') must not describe uploads."""
-    assert "City of London Police" in base.meta["points_note"]  # what would leak
+    assert "City of London Police" in base.meta.points_note  # what would leak
     half = len(police_rows) // 2
     files = [("a.csv", _police_csv(police_rows[:half])),
              ("b.csv", _police_csv(police_rows[half:]))]
     pack = uploads.pack_with_uploads(base, police_uk_files=files)
-    assert pack.meta["points_note"] == pipeline.POLICE_UK_POINTS_NOTE
-    assert "City of London" not in pack.meta["points_note"]
-    assert pack.meta["points_source"] == "police.uk street-level crime (uploaded: 2 files)"
+    assert pack.meta.points_note == pipeline.POLICE_UK_POINTS_NOTE
+    assert "City of London" not in pack.meta.points_note
+    assert pack.meta.points_source == "police.uk street-level crime (uploaded: 2 files)"
     one = uploads.pack_with_uploads(base, police_uk_files=files[:1])
-    assert one.meta["points_source"].endswith("(uploaded: a.csv)")
+    assert one.meta.points_source.endswith("(uploaded: a.csv)")
 
 
 def test_hotspot_maps_name_the_upload_like_the_ward_maps(police_pack):

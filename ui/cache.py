@@ -190,7 +190,7 @@ def imd_panel(
     """Return the IMD 2019 average-score map and legend (independent of the measure)."""
     p = pack(folder, upload_set)
     areas, outlines = _web_layers(p, boroughs)
-    reference = str(p.meta.get("imd_reference") or "the wards on this map")
+    reference = p.meta.imd_reference or "the wards on this map"
     geometry, outline_geometry = static_geometry(folder, upload_set)
     return maps.imd_panel(
         areas, p.imd, scheme=scheme, k=k, reference=reference,

@@ -368,12 +368,12 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
 
 def _coverage_choice(pack: pipeline.Pack, key: str) -> None:
     """Let the user correct which boroughs the police.uk files cover."""
-    info = pack.meta.get("uploads", {})
-    if "police_boroughs" not in info:
+    info = pack.meta.uploads
+    if info is None or info.police_boroughs is None:
         return
-    st.session_state[f"{key}_guess"] = tuple(info["police_boroughs_guess"])
+    st.session_state[f"{key}_guess"] = tuple(info.police_boroughs_guess or ())
     names = sorted({str(b) for b in pack.areas["borough_name"].fillna("(no borough)")})
-    default: list[str] | None = [b for b in info["police_boroughs"] if b in names]
+    default: list[str] | None = [b for b in info.police_boroughs if b in names]
     if key in st.session_state:
         st.session_state[key] = [b for b in st.session_state[key] if b in names]
         default = None
@@ -385,8 +385,8 @@ def _coverage_choice(pack: pipeline.Pack, key: str) -> None:
 
 
 def _upload_problems(pack: pipeline.Pack) -> pd.DataFrame:
-    files = set(pack.meta.get("uploads", {}).get("files", []))
-    files |= set(pack.meta.get("uploads", {}).get("detail_sources", []))
+    info = pack.meta.uploads
+    files = set(info.files) | set(info.detail_sources) if info is not None else set()
     p = pack.problems
     return p[p["file"].astype(str).isin(files)].reset_index(drop=True) if len(p) else p
 
@@ -417,7 +417,7 @@ def measure_months(pack: pipeline.Pack, measure: str) -> tuple[list[str], str]:
     if value.is_referrals:
         return sorted(str(m) for m in pack.referrals["month"].unique()), "the referrals"
     crime = pack.crime
-    if not pack.meta.get("crime_sources"):
+    if not pack.meta.crime_sources:
         return sorted(str(m) for m in crime["month"].unique()), "the recorded crime"
     police = crime["major"].astype(str).str.startswith(uploads.POLICE_UK_PREFIX)
     is_police = value.is_police_uk

@@ -41,8 +41,7 @@ def _safe(text: object) -> str:
 
 def marking(pack: pipeline.Pack) -> str:
     """Protective marking: ``HOTSPOTS_MARKING``, else the pack's, else OFFICIAL."""
-    return (os.environ.get(MARKING_ENV) or str(pack.meta.get("marking") or "")
-            or DEFAULT_MARKING).strip().upper()
+    return (os.environ.get(MARKING_ENV) or pack.meta.marking or DEFAULT_MARKING).strip().upper()
 
 
 def banner(marking_text: str) -> None:
@@ -60,8 +59,9 @@ def banner(marking_text: str) -> None:
 def page_header(pack: pipeline.Pack) -> None:
     """Draw the page title and the boundary vintage."""
     st.title("Community safety hotspots")
-    st.caption(f"{pack.meta.get('title', 'Data pack')} · Boundaries: "
-               f"{pack.meta.get('vintage', 'vintage not stated')}")
+    m = pack.meta
+    st.caption(f"{m.title if m.title is not None else 'Data pack'} · Boundaries: "
+               f"{m.vintage if m.vintage is not None else 'vintage not stated'}")
 
 
 # --------------------------------------------------------------------------- results
@@ -292,19 +292,23 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
     meta, sel = pack.meta, opts.selection
     measure = sel.measure_value
     family = "police_uk" if measure.is_police_uk else measure.family
-    placement = meta.get("placement", {}).get(family, "not stated")
+    placement = (meta.placement or {}).get(family, "not stated")
+
+    def stated(value: str | None) -> str:
+        return value if value is not None else "not stated"
+
     scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
     lines = [
         f"**Period:** {opts.period.label if opts.period else sel.month_from} "
         "(whole calendar months, inclusive)."
         + (f" Compared with {opts.previous.label}." if opts.previous else ""),
         f"**Areas:** {'boroughs ' + ', '.join(sel.boroughs) if sel.boroughs else 'all'}.",
-        f"**Boundaries:** {meta.get('vintage', 'not stated')}.",
-        f"**Recorded crime:** {meta.get('crime_source', 'not stated')}. "
-        f"{meta.get('crime_coverage_note', '')}",
+        f"**Boundaries:** {stated(meta.vintage)}.",
+        f"**Recorded crime:** {stated(meta.crime_source)}. "
+        f"{meta.crime_coverage_note or ''}",
         f"**Placement of this measure:** {placement}.",
-        f"**Population (rates):** {meta.get('population_source', 'not stated')}.",
-        f"**Deprivation:** {meta.get('imd_source', 'not stated')}.",
+        f"**Population (rates):** {stated(meta.population_source)}.",
+        f"**Deprivation:** {stated(meta.imd_source)}.",
         f"**Classes:** {SCHEMES[opts.scheme].description} Grey = no data (never zero).",
         f"**Correlation:** Spearman's rank correlation with a 95% confidence interval "
         f"(ties get average ranks). Wording of |rho|: {scale}.",
@@ -315,12 +319,12 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
         f"{MAP_PALETTES[opts.imd_palette]} (IMD); both colour-blind safe.",
         f"**Background map:** {BASEMAPS[opts.basemap]}.",
     ]
-    if meta.get("synthetic_referrals"):
-        lines.append(f"**Referrals:** {SYNTHETIC_TEXT} ({meta.get('synthetic_label', '')}).")
+    if meta.synthetic_referrals:
+        lines.append(f"**Referrals:** {SYNTHETIC_TEXT} ({meta.synthetic_label or ''}).")
     st.divider()
     st.subheader("Method and sources")
     st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
-    st.caption(str(meta.get("attribution", "")))
+    st.caption(meta.attribution or "")
     banner(marking_text)
 
 
@@ -341,10 +345,10 @@ def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
         Protective marking, printed again at the bottom.
     """
     meta = pack.meta
-    boroughs = ", ".join(str(b) for b in meta.get("points_boroughs") or ()) or "not stated"
+    boroughs = ", ".join(meta.points_boroughs or ()) or "not stated"
     lines = [
-        f"**Points:** {meta.get('points_source') or 'police.uk street-level crime'}. "
-        f"{meta.get('points_note') or ''}",
+        f"**Points:** {meta.points_source or 'police.uk street-level crime'}. "
+        f"{meta.points_note or ''}",
         f"**Study area:** {boroughs}.",
         f"**Background map:** {BASEMAPS[opts.basemap]}.",
         "**Referrals:** never shown as points, cells or surfaces in this view.",
@@ -357,7 +361,7 @@ def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
     text = getattr(pa, "method_text", "") if pa is not None else ""
     if text:  # Markdown marks escaped (no HTML is rendered here), as in the view itself
         st.markdown(_MD_SPECIAL.sub(r"\\\1", str(text)))
-    st.caption(str(meta.get("attribution", "")))
+    st.caption(meta.attribution or "")
     banner(marking_text)
 
 

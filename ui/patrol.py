@@ -58,8 +58,8 @@ def _analysis(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolPar
     """
     return patrol.analyse_patrol(
         _pack.points, _pack.areas, boroughs, params,
-        rejected=patrol.rejected_from_meta(_pack.meta),
-        source=str(_pack.meta.get("points_source") or "police.uk street-level crime"))
+        rejected=_pack.meta.points_rejected,
+        source=_pack.meta.points_source or "police.uk street-level crime")
 
 
 @st.cache_data(show_spinner="Drawing the cells...", max_entries=16)
@@ -120,7 +120,8 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         area_share=float(share) / 100 if by == "Share of the area" else None,
         top_n=int(top_n) if by == "Number of cells" else None,
         method=None if method == "best" else method, permutations=int(perms),
-        seed=int(pack.meta.get("seed", patrol.DEFAULT_SEED)), emerging=bool(emerging))
+        seed=pack.meta.seed if pack.meta.seed is not None else patrol.DEFAULT_SEED,
+        emerging=bool(emerging))
     return params, value
 
 
@@ -211,9 +212,9 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
         return None
     st.subheader("Patrol hotspots (street scale)")
     meta = pack.meta
-    st.info(_safe(f"Points: {meta.get('points_source') or 'police.uk street-level crime'}. "
-                  + str(meta.get("points_note") or "")))
-    boroughs = tuple(meta.get("points_boroughs") or ())
+    st.info(_safe(f"Points: {meta.points_source or 'police.uk street-level crime'}. "
+                  + (meta.points_note or "")))
+    boroughs = tuple(meta.points_boroughs or ())
     if not boroughs:
         st.warning("The pack does not say which boroughs its points cover "
                    "(pack.json 'points_boroughs'), so there is no study area.")

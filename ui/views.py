@@ -270,7 +270,7 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     if "bv_class" not in a.table or a.table["bv_class"].isna().all():
         st.info("No IMD 2019 scores for these wards, so there is no bivariate map.")
         return
-    ref = str(pack.meta.get("imd_reference") or "the wards on this map")
+    ref = pack.meta.imd_reference or "the wards on this map"
     panel = _rendered(opts, "bivariate", lambda: statmaps.bivariate_map(
         pack.web_areas, a.table, **_map_args(pack, a, opts), measure_word=_measure_word(a),
         integer=a.ward.selection.rate == "count", threshold=_threshold(a, opts), reference=ref))

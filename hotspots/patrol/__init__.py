@@ -27,7 +27,7 @@ floor (``hotspots._errors``, ``hotspots.periods``, ``hotspots.privacy``, ...).
 Police.uk street-level crime only: referrals are never placed on the grid.
 """
 
-from hotspots.patrol.analysis import analyse_patrol, rejected_from_meta
+from hotspots.patrol.analysis import analyse_patrol
 from hotspots.patrol.backtest import BacktestResult, baseline_methods, rolling_backtest
 from hotspots.patrol.cells import (
     HARM_NOTE,
@@ -82,7 +82,6 @@ __all__ = [
     "points_to_cells",
     "rank_cells",
     "read_harm_weights",
-    "rejected_from_meta",
     "rolling_backtest",
     "rri",
     "select_cells",

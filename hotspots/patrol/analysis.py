@@ -57,33 +57,10 @@ __all__ = [
     "analyse_patrol",
     "patrol_for_export",
     "permutation_note",
-    "rejected_from_meta",
 ]
 
 
 # --------------------------------------------------------------------------- steps
-
-
-def rejected_from_meta(meta: Mapping[str, Any]) -> dict[str, int]:
-    """Rows dropped when a pack's points were read, by reason (``meta["points_reconciliation"]``).
-
-    Parameters
-    ----------
-    meta
-        A pack's metadata.
-
-    Returns
-    -------
-    dict
-        ``{reason: rows}``; empty when the pack records none.
-    """
-    rec = meta.get("points_reconciliation") or {}
-    rej = rec.get("rows_rejected", {}) if isinstance(rec, Mapping) else {}
-    if isinstance(rej, Mapping):
-        return {str(k): int(v) for k, v in rej.items() if int(v)}
-    if isinstance(rej, int | float) and rej:
-        return {"rejected when read": int(rej)}
-    return {}
 
 
 def _study_area(areas: gpd.GeoDataFrame, boroughs: Sequence[str]) -> gpd.GeoDataFrame:
@@ -228,13 +205,13 @@ def analyse_patrol(
     areas
         Area layer with ``borough_name`` (e.g. a pack's wards), projected CRS.
     boroughs
-        Boroughs forming the study area (``pack.meta["points_boroughs"]``).
+        Boroughs forming the study area (a pack's ``meta.points_boroughs``).
     params
         Settings (default :class:`PatrolParams`).
     rejected
         Rows dropped before ``points`` (e.g. duplicate Crime IDs when the pack
         was built), by reason: counted as *rejected* so that the reconciliation
-        starts from the rows read (:func:`rejected_from_meta`).
+        starts from the rows read (a pack's ``meta.points_rejected``).
     source
         Where the points come from (printed with the results).
 

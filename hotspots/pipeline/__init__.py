@@ -11,6 +11,8 @@ Modules
 -------
 pack
     :class:`Pack` and :func:`load_pack`: a pack folder read.
+meta
+    :class:`PackMeta`: a pack's ``pack.json``, one typed attribute per key.
 assemble
     :func:`assemble_pack`: a pack from files given one by one (the CLI).
 measurekey
@@ -39,6 +41,7 @@ from hotspots.pipeline import (
     assemble,
     measurekey,
     measures,
+    meta,
     pack,
     table,
     uploads,
@@ -47,6 +50,7 @@ from hotspots.pipeline import (
 )
 from hotspots.pipeline.assemble import assemble_pack
 from hotspots.pipeline.measurekey import Measure
+from hotspots.pipeline.meta import CrimeSource, PackMeta, PointsReconciliation, UploadsInfo
 from hotspots.pipeline.pack import (
     DEMO_PACK,
     POINT_COLUMNS,
@@ -70,9 +74,10 @@ from hotspots.pipeline.table import (
 
 __all__ = [
     "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",
-    "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "Measure", "Pack", "RateKind", "Selection",
-    "WardTable", "analysis", "assemble", "assemble_pack", "build_web_layers", "load_pack",
-    "measure_options", "measurekey", "measures", "pack", "period_label", "point_records",
+    "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "CrimeSource", "Measure", "Pack", "PackMeta",
+    "PointsReconciliation", "RateKind", "Selection", "UploadsInfo", "WardTable", "analysis",
+    "assemble", "assemble_pack", "build_web_layers", "load_pack", "measure_options",
+    "measurekey", "measures", "meta", "pack", "period_label", "point_records",
     "points_reconciliation", "table", "table_for_export", "uploads", "viewdata", "ward_table",
     "wardprofile",
 ]

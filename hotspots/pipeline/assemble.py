@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -20,6 +19,7 @@ from hotspots._errors import CRSError, InputDataError
 from hotspots._validate import Report
 from hotspots.areas import join as join
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
+from hotspots.pipeline.meta import PackMeta
 from hotspots.pipeline.pack import (
     AREA_COLUMNS,
     POLICE_UK_POINTS_NOTE,
@@ -97,8 +97,8 @@ def assemble_pack(
     crime_parts: list[pd.DataFrame] = []
     coverage: set[str] = set()
     points = None
-    meta: dict[str, Any] = {"title": "Files from the command line", "vintage": str(areas_path),
-                            "synthetic_referrals": False, "attribution": "", "placement": {}}
+    meta = PackMeta(title="Files from the command line", vintage=str(areas_path),
+                    synthetic_referrals=False, attribution="", placement={})
     if police_uk is not None:
         res = io.read_police_uk(police_uk)
         report.extend(res.report)
@@ -109,9 +109,10 @@ def assemble_pack(
         covered, cov = placed.boroughs, placed.coverage
         coverage |= placed.covered_areas
         recs.append(rec)
-        meta.update(points_source=f"police.uk street-level crime ({Path(police_uk).name})",
-                    points_boroughs=list(covered), points_reconciliation=points_reconciliation(res),
-                    points_note=POLICE_UK_POINTS_NOTE)
+        meta = meta.replace(
+            points_source=f"police.uk street-level crime ({Path(police_uk).name})",
+            points_boroughs=tuple(covered), points_reconciliation=points_reconciliation(res),
+            points_note=POLICE_UK_POINTS_NOTE)
         notes.append(f"placed by police.uk's anonymised snap points; {cov.rule}; "
                      f"{rec.outside:,} rows outside (of which "
                      f"{int((rec.details['status'] == STATUS_OUTSIDE_COVERAGE).sum()):,} in "

@@ -9,7 +9,6 @@ two-level picker.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ import pandas as pd
 
 from hotspots.pipeline import analysis as analysis
 from hotspots.pipeline.measurekey import PACK_KEY, POLICE_UK_KEY, POLICE_UK_PREFIX, Measure
+from hotspots.pipeline.meta import CrimeSource
 from hotspots.pipeline.pack import Pack
 from hotspots.pipeline.table import RATE_LABELS, Selection, WardTable, measure_options, ward_table
 
@@ -40,8 +40,8 @@ class MeasureGroup:
     options: dict[str, str]
 
 
-def _sources(pack: Pack) -> list[dict[str, Any]]:
-    return list(pack.meta.get("crime_sources") or [])
+def _sources(pack: Pack) -> tuple[CrimeSource, ...]:
+    return pack.meta.crime_sources or ()
 
 
 def measure_groups(pack: Pack) -> dict[str, MeasureGroup]:
@@ -94,33 +94,33 @@ def measure_groups(pack: Pack) -> dict[str, MeasureGroup]:
 
 def _source_tag(pack: Pack, key: str) -> str:
     for s in _sources(pack):
-        if s["key"] == key:
-            return f" ({s['label']})"
+        if s.key == key:
+            return f" ({s.label})"
     return ""
 
 
 def _crime_view(pack: Pack, measure: Measure) -> tuple[Pack, str, str | None]:
     """Return (pack restricted to one crime source, measure key to use, label override)."""
-    srcs = {s["key"]: s for s in _sources(pack)}
+    srcs = {s.key: s for s in _sources(pack)}
     is_police = pack.crime["major"].str.startswith(POLICE_UK_PREFIX)
     if measure.source is not None:
         key = measure.source
         if key not in srcs:
             raise ValueError(f"Unknown crime source {key!r}: this pack has {sorted(srcs)}.")
         rows = is_police if key == POLICE_UK_KEY else ~is_police
-        label = f"All recorded crime ({srcs[key]['label']})"
+        label = f"All recorded crime ({srcs[key].label})"
         return _view(pack, rows, srcs[key]), Measure("crime").key, label
     if measure.is_all:
         return (_view(pack, ~is_police, srcs[PACK_KEY]), measure.key,
-                f"All recorded crime ({srcs[PACK_KEY]['label']})")
+                f"All recorded crime ({srcs[PACK_KEY].label})")
     police = measure.is_police_uk
     src = srcs[POLICE_UK_KEY if police else PACK_KEY]
     return _view(pack, is_police if police else ~is_police, src), measure.key, None
 
 
-def _view(pack: Pack, rows: pd.Series, source: Mapping[str, Any]) -> Pack:
+def _view(pack: Pack, rows: pd.Series, source: CrimeSource) -> Pack:
     return dataclasses.replace(pack, crime=pack.crime.loc[rows].reset_index(drop=True),
-                               crime_coverage=frozenset(source["coverage"]))
+                               crime_coverage=frozenset(source.coverage))
 
 
 def _source_split(
@@ -140,7 +140,7 @@ def table_for(pack: Pack, sel: Selection) -> WardTable:
     """Return :func:`hotspots.ward_table` with crime coverage per source.
 
     When uploaded police.uk crime sits beside the pack's own crime
-    (``meta["crime_sources"]``), each crime measure is counted on its own
+    (``meta.crime_sources``), each crime measure is counted on its own
     source with that source's coverage (areas the source does not cover show
     "no data", never 0), ``"crime:all"`` means the pack's own source (adding
     both would count the same crimes twice) and ``"crime:source:<key>"``

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -23,6 +22,7 @@ from hotspots import io
 from hotspots._errors import InputDataError
 from hotspots._validate import REPORT_COLUMNS, ReadResult, Report
 from hotspots.areas import join as join
+from hotspots.pipeline.meta import PackMeta, PointsReconciliation
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PACK = ROOT / "data" / "demo"
@@ -36,8 +36,8 @@ _POINT_DTYPES = {"source": str, "source_row": "int64", "month": str, "category":
                  "x": "float64", "y": "float64", "location": str, "lsoa_code": str}
 
 
-def points_reconciliation(res: ReadResult) -> dict[str, Any]:
-    """Summarise how police.uk points were read, for ``meta["points_reconciliation"]``.
+def points_reconciliation(res: ReadResult) -> PointsReconciliation:
+    """Summarise how police.uk points were read, for :attr:`PackMeta.points_reconciliation`.
 
     Parameters
     ----------
@@ -46,7 +46,7 @@ def points_reconciliation(res: ReadResult) -> dict[str, Any]:
 
     Returns
     -------
-    dict
+    PointsReconciliation
         ``rows_read``, ``rows_kept``, ``rows_rejected`` (``{reason kind: rows}``;
         reasons that name a row are grouped by their kind, e.g. "duplicate Crime
         ID") and ``rows_without_location``.
@@ -54,12 +54,12 @@ def points_reconciliation(res: ReadResult) -> dict[str, Any]:
     kinds = res.rejected["reason"].astype(str).str.replace(r"\s+[0-9a-f]{8}….*$", "",
                                                            regex=True)
     reasons = kinds.value_counts().sort_index()
-    return {
-        "rows_read": int(res.rows_read),
-        "rows_kept": int(len(res.frame)),
-        "rows_rejected": {str(k): int(v) for k, v in reasons.items()},
-        "rows_without_location": int(res.frame["x"].isna().sum()),
-    }
+    return PointsReconciliation(
+        rows_read=int(res.rows_read),
+        rows_kept=int(len(res.frame)),
+        rows_rejected={str(k): int(v) for k, v in reasons.items()},
+        rows_without_location=int(res.frame["x"].isna().sum()),
+    )
 
 
 def point_records(frame: pd.DataFrame) -> pd.DataFrame:
@@ -94,8 +94,8 @@ class Pack:
     folder
         Where the pack was read from (``None`` when assembled in memory).
     meta
-        Metadata: title, vintage, sources, attribution, placement basis,
-        ``synthetic_referrals``.
+        Metadata (``pack.json``): title, vintage, sources, attribution,
+        placement basis, ``synthetic_referrals``, ... (:class:`PackMeta`).
     areas
         Area layer, EPSG:27700: ``area_code``, ``area_name``,
         ``borough_code``, ``borough_name``, ``geometry``.
@@ -121,12 +121,12 @@ class Pack:
         :data:`POINT_COLUMNS`: lon/lat in ``x``/``y``, EPSG:4326, NaN when the
         record has no location), or ``None`` when the pack has none. Every
         row the reader kept is here once; the patrol grid reconciles them.
-        ``meta["points_boroughs"]`` names the boroughs the points cover (the
-        patrol study area) and ``meta["points_source"]`` says where they are from.
+        ``meta.points_boroughs`` names the boroughs the points cover (the
+        patrol study area) and ``meta.points_source`` says where they are from.
     """
 
     folder: Path | None
-    meta: dict[str, Any]
+    meta: PackMeta
     areas: gpd.GeoDataFrame
     crime: pd.DataFrame
     crime_coverage: frozenset[str]
@@ -226,8 +226,10 @@ def load_pack(folder: Path | str | None = None) -> Pack:
             f"{meta_path} not found. A pack folder needs pack.json; build the demo pack with "
             "'python -m data.build_demo'."
         )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    areas = _read_areas(folder / meta.get("area_layer", "wards.geojson"))
+    meta = PackMeta.from_json(json.loads(meta_path.read_text(encoding="utf-8")),
+                              where=str(meta_path))
+    areas = _read_areas(folder / (meta.area_layer if meta.area_layer is not None
+                                  else "wards.geojson"))
     crime = pd.read_csv(folder / "crime_ward_month.csv.gz",
                         dtype={"area_code": str, "month": str, "major": str, "minor": str,
                                "count": "int64"})
@@ -238,24 +240,27 @@ def load_pack(folder: Path | str | None = None) -> Pack:
 
     report = Report()
     recs = [crime_rec]
-    notes = [meta.get("crime_note", "")]
+    notes = [meta.crime_note if meta.crime_note is not None else ""]
     unassigned = [crime_rec.details]
     referrals = empty_referrals()
-    if meta.get("referrals_file"):
-        mapping = io.load_mapping(folder / meta["referrals_mapping"])
-        res = io.read_referrals(folder / meta["referrals_file"], mapping)
+    if meta.referrals_file:
+        if meta.referrals_mapping is None:
+            raise InputDataError(f"{meta_path}: 'referrals_file' needs 'referrals_mapping' "
+                                 "(the column mapping file in the pack folder).")
+        mapping = io.load_mapping(folder / meta.referrals_mapping)
+        res = io.read_referrals(folder / meta.referrals_file, mapping)
         report.extend(res.report)
-        label = "Referrals (SYNTHETIC)" if meta.get("synthetic_referrals") else "Referrals"
+        label = "Referrals (SYNTHETIC)" if meta.synthetic_referrals else "Referrals"
         assigned, rec = join.locate_records(res.frame, areas, source=label, rejected=res.rejected)
         recs.append(rec)
-        notes.append("placed by " + meta.get("placement", {}).get("referrals", "ward"))
+        notes.append("placed by " + (meta.placement or {}).get("referrals", "ward"))
         unassigned.append(rec.details)
         referrals = assigned[["area_code", "month", "category", "count"]].copy()
     rec_frame = join.reconciliation_frame(recs)
     rec_frame["note"] = notes
     points = None
-    if meta.get("points_file"):
-        points = point_records(pd.read_csv(folder / meta["points_file"], dtype=_POINT_DTYPES,
+    if meta.points_file:
+        points = point_records(pd.read_csv(folder / meta.points_file, dtype=_POINT_DTYPES,
                                            keep_default_na=False, na_values={"x": [""], "y": [""]}))
     return Pack(
         folder=folder,

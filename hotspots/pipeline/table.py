@@ -108,7 +108,7 @@ def measure_options(pack: Pack) -> dict[str, str]:
             opts[Measure("crime", group=major, type=minor).key] = (
                 f"{_title(major)}: {_title(minor)}")
     if len(pack.referrals):
-        tag = " (SYNTHETIC)" if pack.meta.get("synthetic_referrals") else ""
+        tag = " (SYNTHETIC)" if pack.meta.synthetic_referrals else ""
         opts[Measure("referrals").key] = f"All referrals{tag}"
         for cat in sorted(pack.referrals["category"].dropna().unique()):
             opts[Measure("referrals", category=cat).key] = f"Referrals: {cat}{tag}"
@@ -228,7 +228,7 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
         label=f"{labels.get(sel.measure, sel.measure)}, {RATE_LABELS[sel.rate].lower()}",
         period_label=period_label(sel.month_from, sel.month_to),
         selection=sel,
-        is_synthetic=sensitive and bool(pack.meta.get("synthetic_referrals")),
+        is_synthetic=sensitive and bool(pack.meta.synthetic_referrals),
         is_sensitive=sensitive,
         # Records in the areas shown (areas the source does not cover are "no data").
         n_records=int(t["count"].sum(skipna=True)) if len(records) else 0,

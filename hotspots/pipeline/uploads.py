@@ -57,6 +57,7 @@ from hotspots.pipeline.measurekey import (  # the key constants, re-exported her
     POLICE_UK_PREFIX,
     SOURCE_KEY_PREFIX,
 )
+from hotspots.pipeline.meta import CrimeSource, PackMeta, PointsReconciliation, UploadsInfo
 from hotspots.pipeline.pack import (
     POLICE_UK_POINTS_NOTE,
     Pack,
@@ -184,7 +185,8 @@ class UploadOutcome:
     @property
     def notes(self) -> tuple[str, ...]:
         """Plain-words notes on what the uploads changed."""
-        return tuple(self.pack.meta.get("uploads", {}).get("notes", ()))
+        info = self.pack.meta.uploads
+        return info.notes if info is not None else ()
 
 
 # --------------------------------------------------------------------------- pack
@@ -198,7 +200,7 @@ class _Parts:
     so that a replaced source loses both its row and its details.
     """
 
-    meta: dict[str, Any]
+    meta: PackMeta
     areas: gpd.GeoDataFrame
     crime: pd.DataFrame
     coverage: frozenset[str]
@@ -216,9 +218,9 @@ class _Parts:
 
 def _start(base: Pack) -> _Parts:
     u = base.unassigned
-    ref_file = base.meta.get("referrals_file")
+    ref_file = base.meta.referrals_file
     is_ref = (u["source"] == ref_file) if ref_file and len(u) else pd.Series(False, index=u.index)
-    return _Parts(meta=json.loads(json.dumps(base.meta, default=str)), areas=base.areas,
+    return _Parts(meta=base.meta, areas=base.areas,
                   crime=base.crime, coverage=base.crime_coverage, referrals=base.referrals,
                   population=base.population, imd=base.imd, recs=base.reconciliations.copy(),
                   details=[("Recorded crime", u[~is_ref]), ("Referrals", u[is_ref])],
@@ -261,10 +263,10 @@ def _apply_boundary(p: _Parts, upload: Upload, assume_crs: str | None, *,
     if keep_crime:
         _add_rec(p, crime_rec, "by ward code; codes not in the uploaded layer are 'outside' "
                  "(another boundary vintage)", upload=False)
-        p.meta["uploads"].setdefault("rematched", []).append(crime_rec.source)
+        _rematched(p, crime_rec.source)
     if keep_referrals and len(p.referrals):
         _add_rec(p, ref_rec, "by ward code, as for crime", upload=False)
-        p.meta["uploads"].setdefault("rematched", []).append(ref_rec.source)
+        _rematched(p, ref_rec.source)
     p.areas, p.crime, p.referrals = areas, crime[p.crime.columns], refs[p.referrals.columns]
     p.coverage = frozenset(p.coverage & codes)
     p.population, p.imd = pop, imd
@@ -275,10 +277,23 @@ def _apply_boundary(p: _Parts, upload: Upload, assume_crs: str | None, *,
         f"{crime_rec.rows_in:,} recorded-crime rows and {ref_rec.assigned:,} of "
         f"{ref_rec.rows_in:,} referral records; the rest was dropped."
     )
-    p.meta["vintage"] = f"{name} (uploaded)"
-    for key, kept in (("population_source", n_pop), ("imd_source", n_imd)):
-        if not kept:
-            p.meta[key] = "not available for the uploaded boundaries (no matching area codes)"
+    p.meta = p.meta.replace(vintage=f"{name} (uploaded)")
+    lost = "not available for the uploaded boundaries (no matching area codes)"
+    if not n_pop:
+        p.meta = p.meta.replace(population_source=lost)
+    if not n_imd:
+        p.meta = p.meta.replace(imd_source=lost)
+
+
+def _uploads(p: _Parts, **changes: Any) -> None:
+    """Change what ``p.meta.uploads`` records (set by :func:`pack_with_uploads` first)."""
+    info = p.meta.uploads or UploadsInfo()
+    p.meta = p.meta.replace(uploads=dataclasses.replace(info, **changes))
+
+
+def _rematched(p: _Parts, source: str) -> None:
+    info = p.meta.uploads or UploadsInfo()
+    _uploads(p, rematched=(*(info.rematched or ()), source))
 
 
 def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
@@ -312,37 +327,40 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
            .groupby(["area_code", "month", "major", "minor"], as_index=False)["count"].sum())
     new = new.astype({"area_code": str, "month": str, "major": str, "minor": str,
                       "count": "int64"})
-    p.meta["uploads"].update(police_boroughs=list(chosen), police_boroughs_guess=list(guess),
-                             police_coverage_rule=cov.rule, police_forces=cov.forces)
+    _uploads(p, police_boroughs=tuple(chosen), police_boroughs_guess=tuple(guess),
+             police_coverage_rule=cov.rule, police_forces=dict(cov.forces))
     # The patrol view works on the uploaded points (they replace a pack's own points).
     p.points = pd.concat(points, ignore_index=True)
     rejected: dict[str, int] = {}
     for r in read:
-        for reason, n in r["rows_rejected"].items():
+        for reason, n in dict(r.rows_rejected).items():
             rejected[reason] = rejected.get(reason, 0) + n
-    p.meta.update(points_source=_uploaded_label(files), points_boroughs=list(chosen),
-                  points_note=POLICE_UK_POINTS_NOTE,
-                  points_reconciliation={
-                      "rows_read": sum(r["rows_read"] for r in read),
-                      "rows_kept": sum(r["rows_kept"] for r in read),
-                      "rows_rejected": dict(sorted(rejected.items())),
-                      "rows_without_location": sum(r["rows_without_location"] for r in read)})
-    p.meta.pop("points_file", None)
+    p.meta = p.meta.replace(
+        points_source=_uploaded_label(files), points_boroughs=tuple(chosen),
+        points_note=POLICE_UK_POINTS_NOTE,
+        points_reconciliation=PointsReconciliation(
+            rows_read=sum(r.rows_read for r in read),
+            rows_kept=sum(r.rows_kept for r in read),
+            rows_rejected=dict(sorted(rejected.items())),
+            rows_without_location=sum(r.rows_without_location for r in read)),
+        points_file=None)
     label = _uploaded_label(files)
     if mode == "replace" or not len(p.crime):
         p.crime, p.coverage = new, coverage
-        p.meta.update(crime_source=label, crime_coverage_note=_coverage_note(coverage, p.areas))
-        p.meta.pop("crime_sources", None)
+        p.meta = p.meta.replace(crime_source=label,
+                                crime_coverage_note=_coverage_note(coverage, p.areas),
+                                crime_sources=None)
     else:
-        base_label = str(p.meta.get("crime_source", "the pack's recorded crime"))
+        base_label = (p.meta.crime_source if p.meta.crime_source is not None
+                      else "the pack's recorded crime")
         p.crime = pd.concat([p.crime, new], ignore_index=True)
-        p.meta["crime_sources"] = [
-            {"key": PACK_KEY, "label": "pack data", "coverage": sorted(p.coverage)},
-            {"key": POLICE_UK_KEY, "label": "police.uk uploads", "prefix": POLICE_UK_PREFIX,
-             "coverage": sorted(coverage)},
-        ]
-        p.meta["crime_source"] = f"{base_label}; and {label}"
-    p.meta.setdefault("placement", {})["police_uk"] = "police.uk anonymised snap point"
+        p.meta = p.meta.replace(crime_sources=(
+            CrimeSource(key=PACK_KEY, label="pack data", coverage=tuple(sorted(p.coverage))),
+            CrimeSource(key=POLICE_UK_KEY, label="police.uk uploads", prefix=POLICE_UK_PREFIX,
+                        coverage=tuple(sorted(coverage))),
+        ), crime_source=f"{base_label}; and {label}")
+    p.meta = p.meta.replace(placement={**(p.meta.placement or {}),
+                                       "police_uk": "police.uk anonymised snap point"})
     p.notes.append(f"police.uk: {int(new['count'].sum()):,} crimes placed in "
                    f"{new['area_code'].nunique():,} areas; "
                    + ("they replace the pack's recorded crime. " if mode == "replace" else
@@ -386,19 +404,20 @@ def _apply_referrals(p: _Parts, upload: Upload, mapping: ColumnMap | None,
              "coordinates, then ward name)")
     p.referrals = a[["area_code", "month", "category", "count"]].astype(
         {"area_code": str, "month": str, "count": "int64"}).reset_index(drop=True)
-    p.meta.update(synthetic_referrals=False, synthetic_label="", referrals_file=name)
-    marking = str(p.meta.get("marking") or "OFFICIAL").upper()
+    p.meta = p.meta.replace(synthetic_referrals=False, synthetic_label="", referrals_file=name)
+    marking = (p.meta.marking or "OFFICIAL").upper()
     if "SENSITIVE" not in marking and "SECRET" not in marking:
-        p.meta["marking"] = "OFFICIAL-SENSITIVE"  # real referrals: data about children
-    p.meta.setdefault("placement", {})["referrals"] = f"as given in {name}"
+        p.meta = p.meta.replace(marking="OFFICIAL-SENSITIVE")  # real referrals: about children
+    p.meta = p.meta.replace(placement={**(p.meta.placement or {}),
+                                       "referrals": f"as given in {name}"})
     p.notes.append(f"Referrals from {name} replace the pack's referrals"
                    f"{' (SYNTHETIC)' if _was_synthetic(p) else ''}: {rec.assigned:,} of "
                    f"{rec.rows_in:,} rows placed in an area. The page is marked "
-                   f"{p.meta['marking']}.")
+                   f"{p.meta.marking}.")
 
 
 def _was_synthetic(p: _Parts) -> bool:
-    return bool(p.meta.get("uploads", {}).get("base_synthetic"))
+    return p.meta.uploads is not None and p.meta.uploads.base_synthetic
 
 
 def pack_with_uploads(
@@ -426,7 +445,7 @@ def pack_with_uploads(
     referral_file, mapping
         ``(name, bytes)`` of a CSV/XLSX referral spreadsheet and its
         :class:`~hotspots.io.ColumnMap`. The records replace the pack's
-        referrals (``meta["synthetic_referrals"]`` becomes False). LSOA codes
+        referrals (``meta.synthetic_referrals`` becomes False). LSOA codes
         are placed with the pack's LSOA lookup when it has one.
     boundary_file
         ``(name, bytes)`` of a boundary file (see :func:`read_boundary_upload`);
@@ -435,7 +454,7 @@ def pack_with_uploads(
     assume_crs
         CRS for a boundary file that has none.
     crime_mode
-        ``"add"`` (police.uk beside the pack's crime; ``meta["crime_sources"]``
+        ``"add"`` (police.uk beside the pack's crime; ``meta.crime_sources``
         records each source's coverage, see :func:`table_for`) or
         ``"replace"``.
     police_boroughs
@@ -445,7 +464,7 @@ def pack_with_uploads(
     Returns
     -------
     Pack
-        ``folder=None``; ``meta["uploads"]`` lists the files, the
+        ``folder=None``; ``meta.uploads`` lists the files, the
         reconciliation sources of the uploads and plain-words notes.
         ``reconciliations`` has one row per source, with a ``note``.
 
@@ -457,7 +476,8 @@ def pack_with_uploads(
     """
     files = list(police_uk_files)
     p = _start(base)
-    p.meta["uploads"] = {"base_synthetic": bool(base.meta.get("synthetic_referrals"))}
+    p.meta = p.meta.replace(uploads=UploadsInfo(
+        base_synthetic=bool(base.meta.synthetic_referrals)))
     if boundary_file is not None:
         _apply_boundary(p, boundary_file, assume_crs,
                         keep_crime=not (files and crime_mode == "replace"),
@@ -467,9 +487,10 @@ def pack_with_uploads(
     if referral_file is not None:
         _apply_referrals(p, referral_file, mapping, _lsoa_lookup(base, boundary_file is not None))
     names = [n for n, _ in files] + [u[0] for u in (referral_file, boundary_file) if u]
-    p.meta["title"] = f"{base.meta.get('title', 'Data pack')} + your files"
-    p.meta["uploads"].update(files=names, sources=p.sources, notes=p.notes,
-                             detail_sources=sorted(p.detail_sources))
+    title = base.meta.title if base.meta.title is not None else "Data pack"
+    p.meta = p.meta.replace(title=f"{title} + your files")
+    _uploads(p, files=tuple(names), sources=tuple(p.sources), notes=tuple(p.notes),
+             detail_sources=tuple(sorted(p.detail_sources)))
     problems = [f for f in p.problems if len(f)]
     details = [d for _, d in p.details if len(d)]
     same_areas = boundary_file is None
@@ -535,8 +556,8 @@ def upload_reconciliation(pack: Pack, *, rematched: bool = False) -> pd.DataFram
     DataFrame
         One row per source, as :func:`hotspots.join.reconciliation_frame`, plus ``note``.
     """
-    info = pack.meta.get("uploads", {})
-    sources = list(info.get("sources", [])) + (info.get("rematched", []) if rematched else [])
+    info = pack.meta.uploads or UploadsInfo()
+    sources = list(info.sources) + (list(info.rematched or ()) if rematched else [])
     rec = pack.reconciliations
     return rec[rec["source"].isin(sources)].reset_index(drop=True)
 
@@ -551,7 +572,7 @@ def upload_details(pack: Pack) -> pd.DataFrame:
         (spreadsheet row), ``status``, ``reason``; text that looks like a
         formula is neutralised (:func:`hotspots.privacy.safe_for_spreadsheet`).
     """
-    sources = set(pack.meta.get("uploads", {}).get("detail_sources", []))
+    sources = set(pack.meta.uploads.detail_sources if pack.meta.uploads else ())
     d = pack.unassigned
     d = d[d["source"].astype(str).isin(sources)] if len(d) else d
     cols = ["source", "source_row", "status", "reason"]

@@ -220,7 +220,7 @@ def _ward_status(row: pd.Series, sensitive: bool) -> pd.DataFrame:
 
 
 def _ward_imd(pack: Pack, row: pd.Series, n: int) -> pd.DataFrame:
-    ref = str(pack.meta.get("imd_reference") or "the wards of this layer")
+    ref = pack.meta.imd_reference or "the wards of this layer"
     rows = [
         ("IMD 2019 average score (higher = more deprived)", _txt(row.get("imd_score"), "{:.1f}"),
          "population-weighted mean of the ward's LSOAs"),

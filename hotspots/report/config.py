@@ -67,7 +67,7 @@ class PatrolSettings:
         Settings of :func:`hotspots.patrol_analysis.analyse_patrol` (grid,
         selection, Gi* permutations and seed, backtest, list period).
     boroughs
-        Study-area boroughs; empty = the pack's ``meta["points_boroughs"]``.
+        Study-area boroughs; empty = the pack's ``meta.points_boroughs``.
     """
 
     enabled: bool | None = None

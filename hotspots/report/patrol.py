@@ -33,7 +33,6 @@ from hotspots.patrol import (
     PatrolAnalysis,
     analyse_patrol,
     permutation_note,
-    rejected_from_meta,
 )
 from hotspots.patrol import grid as gridmod
 from hotspots.report.config import ReportConfig
@@ -133,7 +132,7 @@ class PatrolSection:
 
 
 def _study_boroughs(pack: pipeline.Pack, cfg: ReportConfig) -> tuple[str, ...]:
-    return tuple(cfg.patrol.boroughs) or tuple(pack.meta.get("points_boroughs") or ())
+    return tuple(cfg.patrol.boroughs) or tuple(pack.meta.points_boroughs or ())
 
 
 def patrol_status(pack: pipeline.Pack, cfg: ReportConfig) -> tuple[bool, str]:
@@ -411,7 +410,7 @@ def _data_difference(pa: PatrolAnalysis, pack: pipeline.Pack,
     first, last = str(months[0]), str(months[-1])
     ward = set(current.months)
     common = ward & {str(m) for m in months}
-    crime_src = str(pack.meta.get("crime_source") or "the ward-level crime data")
+    crime_src = pack.meta.crime_source or "the ward-level crime data"
     if not common:
         when = f"no month in common with the ward maps' period ({current.label})"
     elif len(common) < len(ward):
@@ -421,8 +420,8 @@ def _data_difference(pa: PatrolAnalysis, pack: pipeline.Pack,
     span = "" if first in pa.source and last in pa.source else f", {first} to {last}"
     text = (f"The ward maps show {crime_src}, {current.label}. The patrol cells use "
             f"{pa.source}{span}: {when}.")
-    if pack.meta.get("points_note"):
-        text += " " + str(pack.meta["points_note"])
+    if pack.meta.points_note:
+        text += " " + pack.meta.points_note
     return text
 
 
@@ -528,9 +527,9 @@ def build_patrol_section(pack: pipeline.Pack, cfg: ReportConfig,
     if pack.points is None:
         raise InputDataError("The pack has no street-level points for the patrol pages.")
     boroughs = _study_boroughs(pack, cfg)
-    source = str(pack.meta.get("points_source") or "police.uk street-level crime")
+    source = pack.meta.points_source or "police.uk street-level crime"
     pa = analyse_patrol(pack.points, pack.areas, boroughs, cfg.patrol.params,
-                        rejected=rejected_from_meta(pack.meta), source=source)
+                        rejected=pack.meta.points_rejected, source=source)
     study = ", ".join(pa.boroughs)
     title = f"Patrol cells: {study}, {pa.period_label}"
     map_title = f"Where to patrol: {study}, {pa.period_label}"
@@ -558,8 +557,7 @@ def build_patrol_section(pack: pipeline.Pack, cfg: ReportConfig,
         figures=tuple(_figures(pa, pack, map_title)), printed_list=printed,
         list_notes=list_notes, backtest_notes=bt.notes if bt is not None else (),
         method=tuple(_method_rows(pa, pack, cfg, current)),
-        source_text=source + (f" {pack.meta['points_note']}"
-                              if pack.meta.get("points_note") else ""))
+        source_text=source + (f" {pack.meta.points_note}" if pack.meta.points_note else ""))
 
 
 def patrol_manifest(section: PatrolSection | None, status: tuple[bool, str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hotspots.pipeline import PackMeta
 from tests.browser.conftest import ARTIFACTS, ROOT, is_local
 
 pytestmark = pytest.mark.browser
@@ -29,8 +30,8 @@ LOAD_TIMEOUT_MS = 90_000
 
 def _expected_wards() -> int:
     folder = Path(os.environ.get("HOTSPOTS_PACK") or ROOT / "data" / "demo")
-    meta = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
-    layer = json.loads((folder / meta.get("area_layer", "wards.geojson")).read_text("utf-8"))
+    meta = PackMeta.from_json(json.loads((folder / "pack.json").read_text(encoding="utf-8")))
+    layer = json.loads((folder / (meta.area_layer or "wards.geojson")).read_text("utf-8"))
     return len(layer["features"])
 
 

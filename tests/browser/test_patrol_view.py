@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from hotspots import pipeline
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol, rejected_from_meta
+from hotspots.patrol.analysis import PatrolParams, analyse_patrol
 from tests.browser.conftest import ARTIFACTS, ROOT, is_local, serve_app
 
 pytestmark = pytest.mark.browser
@@ -40,9 +40,9 @@ def harness_server(chromium_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def expected():
     pack = pipeline.load_pack()
-    return analyse_patrol(pack.points, pack.areas, pack.meta["points_boroughs"],
-                          PatrolParams(seed=pack.meta["seed"]),
-                          rejected=rejected_from_meta(pack.meta))
+    return analyse_patrol(pack.points, pack.areas, pack.meta.points_boroughs,
+                          PatrolParams(seed=pack.meta.seed),
+                          rejected=pack.meta.points_rejected)
 
 
 def test_patrol_view_draws_every_cell_legend_and_list(harness_server, browser, expected):

@@ -27,10 +27,10 @@ def test_demo_points_are_every_kept_police_uk_row(pack, shared_data):
     pts = pack.points
     assert pts is not None
     assert len(pts) == len(res.frame)
-    summary = pack.meta["points_reconciliation"]
-    assert summary["rows_read"] == res.rows_read == summary["rows_kept"] + sum(
-        summary["rows_rejected"].values())
-    assert summary["rows_without_location"] == int(res.frame["x"].isna().sum()) > 0
+    summary = pack.meta.points_reconciliation
+    assert summary.rows_read == res.rows_read == summary.rows_kept + sum(
+        summary.rows_rejected.values())
+    assert summary.rows_without_location == int(res.frame["x"].isna().sum()) > 0
     key = ["source", "source_row"]
     assert not pts.duplicated(key).any()
     merged = pts.merge(res.frame[[*key, "x", "y", "category"]], on=key, suffixes=("", "_raw"))
@@ -40,4 +40,4 @@ def test_demo_points_are_every_kept_police_uk_row(pack, shared_data):
     assert (merged.loc[both, "x"] - merged.loc[both, "x_raw"]).abs().max() < 5e-7
     assert (merged.loc[both, "y"] - merged.loc[both, "y_raw"]).abs().max() < 5e-7
     assert (merged["category"] == merged["category_raw"]).all()
-    assert pack.meta["points_boroughs"] == ["City of London"]
+    assert pack.meta.points_boroughs == ("City of London",)
