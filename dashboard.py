@@ -32,7 +32,7 @@ patrol_view = patrol.view_switch(pack)
 ward_box = sidebar.ward_settings_box(patrol_view)
 opts = sidebar.render(folder, upload_set, pack, box=ward_box)
 stats_params = sidebar.stats_form(box=ward_box)
-wt = cache.ward_table(*opts.pack_key, *opts.table_key)
+wt = cache.ward_table(*opts.pack_key, opts.selection)
 
 patrol_result = None
 if patrol_view:
@@ -44,14 +44,14 @@ else:
     if not wt.is_empty:
         st.header("Hotspots, deprivation and trends")
         try:
-            an = cache.analysis(*opts.pack_key, *opts.table_key, stats_params)
+            an = cache.analysis(*opts.pack_key, opts.selection, stats_params)
         except (InputDataError, ValueError) as e:
             st.error(f"The hotspot statistics cannot be computed for this selection: {e}")
         else:
             views.render_analysis_tabs(pack, an, basemap=opts.basemap,  # type: ignore[arg-type]
                                        suppress_below=opts.selection.suppress_below,
                                        borough_labels=False,
-                                       cache_key=(*opts.pack_key, *opts.table_key,
+                                       cache_key=(*opts.pack_key, opts.selection,
                                                   stats_params))
         report_ui.render_export(pack, opts.selection, stats_params, marking=marking)
 panels.data_quality(pack, wt)

@@ -167,11 +167,12 @@ def _cached_page() -> None:
     """The analysis tabs as the dashboard draws them: ui.cache and a cache key."""
     import streamlit as st
 
+    from hotspots import pipeline
     from hotspots.pipeline import analysis as an
     from ui import cache, views
 
     measure = st.selectbox("Measure", ["crime:all", "referrals:all"], key="measure")
-    key = (None, None, measure, "2025-04", "2026-03", "count", 5, (),
+    key = (None, None, pipeline.Selection(measure, "2025-04", "2026-03"),
            an.StatsParams(permutations=999, seed=1))
     views.render_analysis_tabs(cache.pack(None, None), cache.analysis(*key), cache_key=key)
 

@@ -1,9 +1,13 @@
 """Every Streamlit cache of the page, and nothing else.
 
 Functions here wrap pure functions of :mod:`hotspots` keyed by small hashable
-arguments (folder, uploads, measure key, months, rate, threshold, boroughs,
-scheme, k, basemap, palettes). An :class:`~hotspots.uploads.UploadSet` is keyed
-by its SHA-256 digest, never by hashing its bytes again. ``st.cache_resource``
+arguments: the pack (folder, uploads), the frozen
+:class:`~hotspots.pipeline.Selection` (measure, months, rate, threshold,
+boroughs), the frozen :class:`~hotspots.pipeline.analysis.StatsParams`, and
+the map options (scheme, k, basemap, palettes). An
+:class:`~hotspots.uploads.UploadSet` is keyed by its SHA-256 digest, never by
+hashing its bytes again; a selection and statistics parameters by their
+``repr`` (every field, named, and the class). ``st.cache_resource``
 objects (packs) are shared and never mutated; packs built from uploads are
 cached per *session* (released when the browser tab closes). ``st.cache_data``
 hands each caller its own copy (ward tables, maps).
@@ -27,7 +31,8 @@ from hotspots.pipeline import measures
 from hotspots.pipeline import uploads as uploads
 from ui import mapview
 
-_HASH: dict[Any, Any] = {uploads.UploadSet: lambda u: u.digest}
+_HASH: dict[Any, Any] = {uploads.UploadSet: lambda u: u.digest, pipeline.Selection: repr,
+                         _analysis.StatsParams: repr}
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -110,20 +115,9 @@ def measure_groups(folder: str | None,
 
 
 @st.cache_data(show_spinner="Counting...", max_entries=64, hash_funcs=_HASH)
-def ward_table(
-    folder: str | None,
-    upload_set: uploads.UploadSet | None,
-    measure: str,
-    month_from: str,
-    month_to: str,
-    rate: str,
-    suppress_below: int,
-    boroughs: tuple[str, ...] = (),
-) -> pipeline.WardTable:
+def ward_table(folder: str | None, upload_set: uploads.UploadSet | None,
+               sel: pipeline.Selection) -> pipeline.WardTable:
     """Return the ward table for one selection (see :func:`hotspots.measures.table_for`)."""
-    sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
-                             rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
-                             boroughs=boroughs)
     return measures.table_for(pack(folder, upload_set), sel)
 
 
@@ -138,12 +132,7 @@ def _web_layers(p: pipeline.Pack, boroughs: tuple[str, ...]) -> tuple[Any, Any]:
 def measure_panel(
     folder: str | None,
     upload_set: uploads.UploadSet | None,
-    measure: str,
-    month_from: str,
-    month_to: str,
-    rate: str,
-    suppress_below: int,
-    boroughs: tuple[str, ...],
+    sel: pipeline.Selection,
     scheme: str,
     k: int,
     bins: tuple[float, ...] | None,
@@ -154,18 +143,17 @@ def measure_panel(
 ) -> maps.MapPanel:
     """Return the measure map with its legend, for one selection and map options."""
     p = pack(folder, upload_set)
-    wt = ward_table(folder, upload_set, measure, month_from, month_to, rate, suppress_below,
-                    boroughs)
-    areas, outlines = _web_layers(p, boroughs)
+    wt = ward_table(folder, upload_set, sel)
+    areas, outlines = _web_layers(p, sel.boroughs)
     geometry, outline_geometry = static_geometry(folder, upload_set)
-    per_1000 = rate == "per_1000"
+    per_1000 = sel.rate == "per_1000"
     return maps.measure_panel(
         areas, wt.frame,
         title=f"{wt.label}, {wt.period_label}",
         value_label=value_label,
         integer=not per_1000,
         sensitive=wt.is_sensitive,
-        threshold=suppress_below,
+        threshold=sel.suppress_below,
         scheme=scheme, k=k, bins=bins,
         synthetic=wt.is_synthetic,
         basemap=basemap,  # type: ignore[arg-type]
@@ -205,12 +193,7 @@ def imd_panel(
 def map_pair(
     folder: str | None,
     upload_set: uploads.UploadSet | None,
-    measure: str,
-    month_from: str,
-    month_to: str,
-    rate: str,
-    suppress_below: int,
-    boroughs: tuple[str, ...],
+    sel: pipeline.Selection,
     scheme: str,
     k: int,
     bins: tuple[float, ...] | None,
@@ -226,8 +209,7 @@ def map_pair(
     nothing here (another tab, a statistics setting) sends the cached text.
     Without IMD scores the measure map is drawn alone.
     """
-    measure_p = measure_panel(folder, upload_set, measure, month_from, month_to, rate,
-                              suppress_below, boroughs, scheme, k, bins, basemap, value_label,
+    measure_p = measure_panel(folder, upload_set, sel, scheme, k, bins, basemap, value_label,
                               palette, borough_labels)
     p = pack(folder, upload_set)
     has_imd = "imd_score" in p.imd and bool(p.imd["imd_score"].notna().any())
@@ -235,7 +217,7 @@ def map_pair(
         return mapview.RenderedPair(mapview.render_map(measure_p.map), measure_p.title,
                                     measure_p.legend)
     imd_p = imd_panel(folder, upload_set, scheme, k, basemap, imd_palette, borough_labels,
-                      boroughs)
+                      sel.boroughs)
     return mapview.RenderedPair(
         mapview.render_map(maps.synced_pair(measure_p.map, imd_p.map)),
         measure_p.title, measure_p.legend, imd_p.title, imd_p.legend)
@@ -257,18 +239,10 @@ def rendered_panel(key: tuple[Any, ...],
 def analysis(
     folder: str | None,
     upload_set: uploads.UploadSet | None,
-    measure: str,
-    month_from: str,
-    month_to: str,
-    rate: str,
-    suppress_below: int,
-    boroughs: tuple[str, ...],
+    sel: pipeline.Selection,
     stats: _analysis.StatsParams,
 ) -> _analysis.Analysis:
     """Return the full ward analysis for one selection and one set of statistics."""
-    sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
-                             rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
-                             boroughs=boroughs)
     return measures.analyse_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]
 
 
@@ -277,12 +251,7 @@ def analysis(
 def emerging_wards(
     folder: str | None,
     upload_set: uploads.UploadSet | None,
-    measure: str,
-    month_from: str,
-    month_to: str,
-    rate: str,
-    suppress_below: int,
-    boroughs: tuple[str, ...],
+    sel: pipeline.Selection,
     stats: _analysis.StatsParams,
 ) -> pd.DataFrame:
     """Return the emerging hot spots per ward (keyed like :func:`analysis`).
@@ -291,7 +260,4 @@ def emerging_wards(
     (as :func:`hotspots.measures.analyse_for`); it uses every month of the pack,
     so the period only names the cache entry.
     """
-    sel = pipeline.Selection(measure=measure, month_from=month_from, month_to=month_to,
-                             rate=rate, suppress_below=suppress_below,  # type: ignore[arg-type]
-                             boroughs=boroughs)
     return measures.emerging_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]

@@ -7,6 +7,7 @@ drawn as HTML.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
@@ -134,8 +135,8 @@ def ytd_text(opts: PageOptions, wt: pipeline.WardTable) -> str:
     months = set(cache.pack(*opts.pack_key).months)
     if not set(prev.months) <= months:
         return f"{head} (previous YTD {prev.dates}: not available, the data do not cover it)"
-    before = cache.ward_table(*opts.pack_key, s.measure, prev.start, prev.end, s.rate,
-                              s.suppress_below, s.boroughs).n_records
+    before = cache.ward_table(*opts.pack_key, dataclasses.replace(
+        s, month_from=prev.start, month_to=prev.end)).n_records
     if wt.is_sensitive and (0 < n < s.suppress_below or 0 < before < s.suppress_below):
         return f"{head} (previous YTD {prev.dates}: {_count_text(before, wt)})"
     change = trends.change_label(n, before)
@@ -160,7 +161,7 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
     of the measure map calls ``on_ward_click(area_code)`` when given.
     """
     sel = opts.selection
-    pair = cache.map_pair(*opts.pack_key, *opts.table_key, opts.scheme, opts.k, opts.bins,
+    pair = cache.map_pair(*opts.pack_key, opts.selection, opts.scheme, opts.k, opts.bins,
                           opts.basemap, _value_label(sel), opts.palette, opts.imd_palette,
                           opts.borough_labels)
     left, right = st.columns(2, gap="medium")

@@ -78,12 +78,6 @@ class PageOptions:
     borough_labels: bool = True
 
     @property
-    def table_key(self) -> tuple[str, str, str, str, int, tuple[str, ...]]:
-        """The selection as plain cache-key arguments (measure ... boroughs)."""
-        s = self.selection
-        return (s.measure, s.month_from, s.month_to, s.rate, s.suppress_below, s.boroughs)
-
-    @property
     def pack_key(self) -> tuple[str | None, uploads.UploadSet | None]:
         """The pack as cache-key arguments (folder, uploads)."""
         return self.folder, self.upload_set
