@@ -99,6 +99,16 @@ class Measure:
         ValueError
             For a key of no known form; the message names the key and says
             where the keys are listed.
+
+        Examples
+        --------
+        >>> m = Measure.parse("crime:minor:BURGLARY|BURGLARY - RESIDENTIAL")
+        >>> m.group, m.type, m.is_crime
+        ('BURGLARY', 'BURGLARY - RESIDENTIAL', True)
+        >>> Measure.parse("crime:major:police.uk: Robbery").police_uk_type
+        'Robbery'
+        >>> Measure("referrals", category="County Lines").key
+        'referrals:category:County Lines'
         """
         family, _, rest = key.partition(":")
         if family == "crime":

@@ -432,6 +432,14 @@ class PackMeta:
         InputDataError
             When ``data`` is not an object, or a known key has a value of the
             wrong kind (the message names the file and the key).
+
+        Examples
+        --------
+        >>> meta = PackMeta.from_json({"title": "Mine", "seed": 7, "colour": "teal"})
+        >>> meta.title, meta.seed, meta.vintage, meta.extra
+        ('Mine', 7, None, {'colour': 'teal'})
+        >>> meta.to_json()
+        {'title': 'Mine', 'seed': 7, 'colour': 'teal'}
         """
         if not isinstance(data, Mapping):
             raise InputDataError(f"{where}: must hold a JSON object, not {type(data).__name__}.")
