@@ -4,7 +4,8 @@ This package owns every statistic the pages, reports and patrol plans show:
 
 - :mod:`~hotspots.stats.weights`: spatial weights of an area layer (queen, rook,
   kNN, distance band; islands, cache), built from :mod:`~hotspots.stats.neighbours`;
-- :mod:`~hotspots.stats.permutation`: the conditional-permutation kernel;
+- :mod:`~hotspots.stats.permutation`: the conditional-permutation kernel, and the
+  total-randomisation draws every global statistic shares;
 - :mod:`~hotspots.stats.significance`: inference options, pseudo p-values and
   multiple-testing corrections (FDR), shared by every hotspot statistic;
   :mod:`~hotspots.stats.inputs`: the checks they make on their values;
@@ -13,7 +14,10 @@ This package owns every statistic the pages, reports and patrol plans show:
   :mod:`~hotspots.stats.table`: all of them for one measure in one table;
 - :mod:`~hotspots.stats.registry`: every ward statistic described once (function,
   columns and their meaning, classes, method in words, esda reference): the
-  table, exports, maps, pages and board pack are derived from its entries;
+  table, exports, maps, pages and board pack are derived from its entries. A
+  further ward statistic (e.g. :mod:`~hotspots.stats.geary`, global Geary's C)
+  is its own module, its entry there and its test; it is reached through the
+  registry, not re-exported here;
 - :mod:`~hotspots.stats.ranking`: Spearman's rho, its wording, competition ranks;
 - :mod:`~hotspots.stats.rates`: crude and smoothed rates per 1,000;
 - :mod:`~hotspots.stats.association`: association with deprivation (Spearman by
