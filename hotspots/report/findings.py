@@ -4,7 +4,7 @@ Each :class:`Finding` quotes numbers read from a row of one of the tables of
 :mod:`hotspots.report.tables` *as displayed* (suppressed cells already
 hidden), so a sentence can never show a number the table hides; the finding
 names its table, row and columns. The global statistic the registry marks
-for a finding (:attr:`hotspots.stats.registry.Statistic.finding`) gives one.
+for a finding (:attr:`hotspots.stats.statistic.Statistic.finding`) gives one.
 """
 
 from __future__ import annotations

@@ -298,7 +298,7 @@ def hotspot_summary(a: analysis_mod.Analysis, *, slug: str) -> Table:
 
     One row per global statistic of the registry (Moran's I, ...: its value
     and pseudo p), then each local statistic's rows (:meth:`Statistic.rows
-    <hotspots.stats.registry.Statistic.rows>`: Gi* hot and cold spots and
+    <hotspots.stats.statistic.Statistic.rows>`: Gi* hot and cold spots and
     classes, LISA quadrants), then the wards tested. Counts of wards, not of
     people; a global statistic's value is left out for sensitive measures (as
     on the page), its pseudo p-value is shown.

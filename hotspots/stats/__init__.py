@@ -14,7 +14,8 @@ This package owns every statistic the pages, reports and patrol plans show:
   :mod:`~hotspots.stats.table`: all of them for one measure in one table;
 - :mod:`~hotspots.stats.registry`: every ward statistic described once (function,
   columns and their meaning, classes, method in words, esda reference): the
-  table, exports, maps, pages and board pack are derived from its entries. A
+  table, exports, maps, pages and board pack are derived from its entries
+  (:mod:`~hotspots.stats.statistic`: what an entry is). A
   further ward statistic (e.g. :mod:`~hotspots.stats.geary`, global Geary's C)
   is its own module, its entry there and its test; it is reached through the
   registry, not re-exported here;
@@ -51,6 +52,7 @@ from hotspots.stats import (
     rates,
     registry,
     significance,
+    statistic,
     table,
     trends,
     weights,
@@ -136,6 +138,7 @@ __all__ = [
     "rates",
     "registry",
     "significance",
+    "statistic",
     "table",
     "trends",
     "weights",
