@@ -5,114 +5,62 @@ other modules prepared: title page, key findings, per measure the maps, tables
 and monthly chart, then the method card. The protective marking is drawn at
 the top and bottom of every page by the page callback; the document is written
 with ``invariant=1`` (no creation date or random document id), so the same
-inputs give the same bytes.
+inputs give the same bytes. The page size, fonts, styles, images and printed
+tables are :mod:`hotspots.report.pdflayout`.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
-from PIL import Image as PILImage
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     CondPageBreak,
-    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
-from reportlab.platypus.tables import LongTable
 
 from hotspots.report.content import MeasureSection
-from hotspots.report.content import Table as ReportTable
 from hotspots.report.figures import FigureSpec
 from hotspots.report.patrol import PatrolSection
+from hotspots.report.pdflayout import (
+    BANNER_H,
+    BOTTOM,
+    FONT,
+    FONT_BOLD,
+    FRAME_H,
+    FRAME_W,
+    GREY,
+    MARGIN,
+    NAVY,
+    PAGE,
+    PDF_DPI,
+    RED,
+    TOP,
+    _cell,
+    _esc,
+    _height,
+    _image,
+    _styles,
+    _table,
+    _ts,
+    register_fonts,
+)
 from hotspots.stats import registry as registry
 
-__all__ = ["FONT", "FONT_BOLD", "MapTablePage", "PackText", "map_table_page", "register_fonts",
-           "write_pdf"]
-
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
-FONT_ITALIC = "DejaVuSans-Oblique"
-PAGE = landscape(A4)
-MARGIN = 1.2 * cm
-BANNER_H = 0.55 * cm
-NAVY = colors.HexColor("#1f3b73")
-RED = colors.HexColor("#b30000")
-GREY = colors.HexColor("#555555")
-#: Resolution of map images inside the PDF (the PNG files are 300 dpi); maps are
-#: placed at 100%, so this is the printed resolution.
-PDF_DPI = 220
-TOP = MARGIN + BANNER_H + 0.2 * cm
-BOTTOM = MARGIN + BANNER_H + 0.3 * cm
-#: Usable width and height of a page's frame (platypus pads a frame by 6 pt a side).
-FRAME_W = PAGE[0] - 2 * MARGIN - 12
-FRAME_H = PAGE[1] - TOP - BOTTOM - 12
-
-
-def register_fonts() -> None:
-    """Register DejaVu Sans (regular, bold, oblique) from matplotlib's bundled fonts."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf"),
-                       (FONT_ITALIC, "DejaVuSans-Oblique.ttf")):
-        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
-                                  boldItalic=FONT_BOLD)
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5,
-                          bulletFontName=FONT)
-    return {
-        "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5,
-                                textColor=GREY),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=7.2, leading=8.6),
-        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=26,
-                                leading=31, textColor=NAVY, spaceAfter=10),
-        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20,
-                             textColor=NAVY, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=11.5,
-                             leading=14.5, textColor=NAVY, spaceBefore=6, spaceAfter=3),
-        "bullet": ParagraphStyle("bullet", parent=base, fontSize=10, leading=13.5,
-                                 leftIndent=12, bulletIndent=2, spaceAfter=1),
-        "source": ParagraphStyle("source", parent=base, fontSize=7, leading=9,
-                                 leftIndent=12, textColor=GREY, spaceAfter=4),
-        "synthetic": ParagraphStyle("synthetic", parent=base, fontName=FONT_BOLD, fontSize=13,
-                                    leading=17, textColor=colors.white, backColor=RED,
-                                    alignment=TA_CENTER, borderPadding=6),
-    }
-
-
-def _ts(commands: list[Any]) -> TableStyle:
-    """Return a table style whose default cell font is DejaVu (reportlab's is Helvetica)."""
-    return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
-
-
-def _esc(text: object) -> str:
-    """Escape text for reportlab's paragraph mark-up."""
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+__all__ = ["FONT", "FONT_BOLD", "PDF_DPI", "MapTablePage", "PackText", "map_table_page",
+           "register_fonts", "write_pdf"]
 
 
 @dataclass(frozen=True)
@@ -160,104 +108,6 @@ def _on_page(text: PackText):  # type: ignore[no-untyped-def]
         canvas.restoreState()
 
     return draw
-
-
-# --------------------------------------------------------------------------- blocks
-
-
-def _image(spec: FigureSpec | Figure, width: float, height: float, *,
-           enlarge: bool = True) -> Image:
-    """Rasterise a figure and fit it in ``width`` x ``height`` points.
-
-    ``enlarge=False`` keeps it at most at the size it was drawn (100%), so its
-    fonts print at their point sizes.
-    """
-    fig = spec.figure if isinstance(spec, FigureSpec) else spec
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=PDF_DPI, metadata={"Software": None},
-                facecolor="white")
-    buf.seek(0)
-    # Flatten to RGB (no alpha): smaller, and identical bytes every run.
-    im = PILImage.open(buf).convert("RGB")
-    out = io.BytesIO()
-    im.save(out, format="PNG", optimize=False)
-    out.seek(0)
-    iw, ih = ImageReader(out).getSize()
-    out.seek(0)
-    scale = min(width / iw, height / ih, *(() if enlarge else (72.0 / PDF_DPI,)))
-    return Image(out, width=iw * scale, height=ih * scale)
-
-
-def _height(flowables: Sequence[Any], width: float) -> float:
-    """Height in points the flowables take in a frame of ``width`` (with their spacing)."""
-    total = 0.0
-    for f in flowables:
-        _, h = f.wrap(width, FRAME_H)
-        total += h + f.getSpaceBefore() + f.getSpaceAfter()
-    return total
-
-
-#: Column -> (decimals, signed) for numbers printed in tables; others: whole numbers.
-_FORMATS: dict[str, tuple[int, bool]] = {
-    "Change": (0, True), "Change %": (1, True), "Rate per 1,000": (1, False),
-    "Pseudo p": (4, False), "Value": (3, False), "rho": (2, False), "CI low": (2, False),
-    "CI high": (2, False), "Median PAI": (2, False), "Mean PAI": (2, False),
-    "Min PAI": (2, False), "Max PAI": (2, False), "Median RRI": (2, False),
-    "Mean hit rate (%)": (1, False), "Mean area patrolled (%)": (1, False),
-}
-
-
-def _cell(v: object, st: ParagraphStyle, column: str = "") -> Paragraph:
-    decimals, signed = _FORMATS.get(column, (None, False))
-    if isinstance(v, bool) or v is None or isinstance(v, str):
-        text = "" if v is None else str(v)
-    elif isinstance(v, int | float) or hasattr(v, "item"):
-        f = float(v)  # type: ignore[arg-type]
-        if pd.isna(f):
-            text = ""
-        else:
-            d = decimals if decimals is not None else (0 if f.is_integer() else 2)
-            text = f"{'+' if signed and f > 0 else ''}{f:,.{d}f}"
-    else:
-        text = str(v)
-    return Paragraph(_esc(text), st)
-
-
-def _table(t: ReportTable, st: dict[str, ParagraphStyle], columns: Sequence[str],
-           widths: Sequence[float], *, synthetic: bool = False) -> list[Any]:
-    cols = [c for c in columns if c in t.frame]
-    w = [widths[list(columns).index(c)] for c in cols]
-    head = ParagraphStyle("head", parent=st["cell"], fontName=FONT_BOLD,
-                          textColor=colors.white)
-    rows = [[Paragraph(_esc(c), head) for c in cols]]
-    for _, r in t.frame[cols].iterrows():
-        rows.append([_cell(r[c], st["cell"], c) for c in cols])
-    table = LongTable(rows, colWidths=w, repeatRows=1)
-    style = [
-        ("BACKGROUND", (0, 0), (-1, 0), NAVY),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.0),
-    ]
-    for i in range(1, len(rows)):
-        if i % 2 == 0:
-            style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#f3f5f9")))
-    key = t.frame[cols[0]].astype(str).tolist() if cols else []
-    if "Borough" in cols:
-        key = t.frame["Borough"].astype(str).tolist()
-    for i, k in enumerate(key, start=1):
-        if k == "Total":
-            style += [("LINEABOVE", (0, i), (-1, i), 0.8, NAVY),
-                      ("BACKGROUND", (0, i), (-1, i), colors.HexColor("#dde4f0"))]
-    for j, c in enumerate(cols):
-        hidden = t.mask[c].to_numpy() if c in t.mask else []
-        for i, h in enumerate(hidden, start=1):
-            if h:
-                style.append(("TEXTCOLOR", (j, i), (j, i), RED))
-    table.setStyle(_ts(style))
-    notes = [Paragraph(_esc(n), st["small"]) for n in t.notes if n]
-    title = t.title + ("  [SYNTHETIC]" if synthetic and "SYNTHETIC" not in t.title else "")
-    return [Paragraph(_esc(title), st["h2"]), table, Spacer(1, 4), *notes]
 
 
 # --------------------------------------------------------------------------- pages
@@ -614,4 +464,3 @@ def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
     draw = _on_page(text)
     doc.build(story, onFirstPage=draw, onLaterPages=draw)
     return path
-
