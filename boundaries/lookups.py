@@ -23,7 +23,8 @@ import shapely
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots._validate import Report
 
-__all__ = ["METHODS", "Method", "assign_best_fit", "read_lsoa_ward_lookup", "read_text_table"]
+__all__ = ["METHODS", "Method", "assign_best_fit", "lsoa21_to_lsoa11", "read_lsoa_ward_lookup",
+           "read_text_table"]
 
 Method = Literal["point_on_surface", "largest_overlap"]
 
@@ -143,6 +144,81 @@ def read_lsoa_ward_lookup(path: str | Path) -> pd.DataFrame:
     if report.errors():
         raise InputDataError(f"{label}: the lookup cannot be used as it is.", report)
     return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- 2021 -> 2011
+
+
+def lsoa21_to_lsoa11(
+    codes21: pd.Series | list[str],
+    codes11: set[str],
+    polygons21: gpd.GeoDataFrame,
+    polygons11: gpd.GeoDataFrame,
+) -> pd.DataFrame:
+    """Give every 2021 LSOA the 2011 LSOA whose values it takes.
+
+    The rule: a 2021 LSOA whose code existed in 2011 takes that LSOA (ONS kept a
+    code only where the LSOA did not change); any other (a new code from a
+    split, merge or boundary change) takes the 2011 LSOA sharing the largest
+    part of its area (ties to the lowest code).
+
+    Parameters
+    ----------
+    codes21
+        The 2021 LSOA codes to bridge.
+    codes11
+        Every 2011 code that has values (e.g. the index's LSOAs).
+    polygons21
+        ``lsoa_code``, ``geometry`` of (at least) the 2021 LSOAs whose code is new,
+        EPSG:27700.
+    polygons11
+        ``lsoa_code``, ``geometry`` of the 2011 LSOAs they may overlap, EPSG:27700.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa_code`` (2021), ``lsoa11_code`` (``None`` when nothing overlaps),
+        ``route`` (``"same code"``, ``"largest overlap"`` or ``"none"``),
+        ``overlap_share`` (share of the 2021 LSOA's area inside that 2011 LSOA; 1 for
+        the same code).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> p21 = gpd.GeoDataFrame({"lsoa_code": ["N1"]}, geometry=[box(0, 0, 10, 10)],
+    ...                        crs="EPSG:27700")
+    >>> p11 = gpd.GeoDataFrame({"lsoa_code": ["A", "B"]},
+    ...                        geometry=[box(0, 0, 3, 10), box(3, 0, 10, 10)], crs="EPSG:27700")
+    >>> lsoa21_to_lsoa11(["A", "N1"], {"A", "B"}, p21, p11).to_dict("list")
+    {'lsoa_code': ['A', 'N1'], 'lsoa11_code': ['A', 'B'], 'route': ['same code', 'largest overlap'], 'overlap_share': [1.0, 0.7]}
+    """  # noqa: E501
+    codes = pd.Series(list(codes21), dtype="str").drop_duplicates().reset_index(drop=True)
+    same = codes.isin(codes11).to_numpy()
+    out = pd.DataFrame({"lsoa_code": codes, "lsoa11_code": codes.where(same, None),
+                        "route": np.where(same, "same code", "none").astype(object),
+                        "overlap_share": np.where(same, 1.0, np.nan)})
+    new = polygons21[polygons21["lsoa_code"].isin(set(codes[~same]))].reset_index(drop=True)
+    cand = polygons11[polygons11["lsoa_code"].isin(codes11)].reset_index(drop=True)
+    if len(new) and len(cand):
+        left = gpd.GeoDataFrame({"pos": np.arange(len(new))}, geometry=new.geometry.values,
+                                crs=new.crs)
+        pairs = gpd.sjoin(left, cand[["lsoa_code", "geometry"]], predicate="intersects")
+        shared = shapely.area(shapely.intersection(
+            np.asarray(new.geometry.values)[pairs["pos"].to_numpy()],
+            np.asarray(cand.geometry.values)[pairs["index_right"].to_numpy()]))
+        area = shapely.area(np.asarray(new.geometry.values))[pairs["pos"].to_numpy()]
+        p = pd.DataFrame({"lsoa": new["lsoa_code"].to_numpy()[pairs["pos"].to_numpy()],
+                          "lsoa11": pairs["lsoa_code"].to_numpy(), "shared": shared,
+                          "share": np.divide(shared, area, out=np.zeros(len(area)),
+                                             where=area > 0)})
+        p = p[p["shared"] > 0].sort_values(["lsoa", "shared", "lsoa11"],
+                                           ascending=[True, False, True])
+        best = p.drop_duplicates("lsoa").set_index("lsoa")
+        hit = out["lsoa_code"].isin(best.index) & ~same
+        out.loc[hit, "lsoa11_code"] = out.loc[hit, "lsoa_code"].map(best["lsoa11"])
+        out.loc[hit, "route"] = "largest overlap"
+        out.loc[hit, "overlap_share"] = out.loc[hit, "lsoa_code"].map(best["share"]).round(6)
+    return out
 
 
 # --------------------------------------------------------------------------- best fit
