@@ -1,0 +1,434 @@
+"""A pack folder for any place in England and Wales, from national open data.
+
+``python -m hotspots pack build --area NAME_OR_CODE --out packs/NAME`` calls
+:func:`build_pack`, which writes the folder format :func:`hotspots.pipeline.load_pack`
+opens (the page and the CLI): ``pack.json``, ``wards.geojson`` (the place's
+May 2025 wards, coverage-simplified), ``population.csv`` (Census 2021),
+``imd_wards.csv`` (the nation's own deprivation index on the wards,
+:mod:`hotspots.pipeline.packdeprivation`), ``imd_lsoa_assignment.csv``,
+``crime_ward_month.csv.gz`` (police.uk, when given:
+:mod:`hotspots.pipeline.packcrime`; otherwise empty, and said so) and
+``reconciliation.csv`` (for every source, rows in = assigned + without a
+location + outside every area + rejected), plus ``PROVENANCE.md``. A pack built
+here has no referrals (never synthetic ones); the user adds their own.
+
+The national files come from :func:`boundaries.national.load_sources` (defaults
+under ``../shared/data``, or a sources TOML). Every input's SHA-256, title,
+publisher and licence is in ``pack.json`` under ``inputs``. The same inputs
+give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io as _io
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from boundaries import national
+from boundaries.places import Catalogue, Place, build_catalogue, resolve_area
+from boundaries.web import web_layer
+from hotspots.config import describe_input, file_sha256
+from hotspots.pipeline.packcrime import AssignBy, CrimeResult, pack_crime
+from hotspots.pipeline.packdeprivation import (
+    DeprivationResult,
+    choose_index,
+    pack_deprivation,
+    source_reconciliation,
+)
+
+__all__ = ["NationalData", "PackBuild", "build_pack", "list_areas", "load_national"]
+
+POLICE_UK_ATTRIBUTION = ("Street-level crime: data.police.uk, contains public sector "
+                         "information licensed under the Open Government Licence v3.0.")
+_RECONCILIATION_COLUMNS = ["source", "rows_in", "assigned", "unlocated", "outside", "rejected",
+                           "note"]
+
+
+@dataclass(frozen=True)
+class NationalData:
+    """The national lookups every pack needs, read once.
+
+    Attributes
+    ----------
+    sources
+        Where each national file is.
+    lookup
+        ONS LSOA (2021) -> ward (2025) -> LAD (2025): ``lsoa_code``, ``area_code``,
+        ``area_name``, ``borough_code``, ``borough_name``.
+    catalogue
+        Every place a pack can cover.
+    codes11
+        Every 2011 LSOA code (to recognise the wrong vintage).
+    """
+
+    sources: national.Sources
+    lookup: pd.DataFrame
+    catalogue: Catalogue
+    codes11: frozenset[str]
+
+
+def load_national(sources: Path | str | None = None, *, data_root: Path | None = None
+                  ) -> NationalData:
+    """Read the lookups and list the places (about two seconds).
+
+    Parameters
+    ----------
+    sources
+        A sources TOML file, or ``None`` for the defaults.
+    data_root
+        Folder of the default paths (default ``../shared/data``).
+
+    Returns
+    -------
+    NationalData
+
+    Raises
+    ------
+    InputDataError
+        A lookup is missing or is not the expected file (named by its official title).
+    """
+    s = national.load_sources(sources, data_root=data_root)
+    lookup = national.read_ward_lookup21(s.path("ward_lookup"))
+    l11 = national.read_lsoa11_lad19(s.path("lsoa11_lad19"))
+    catalogue = build_catalogue(
+        lookup, national.read_lad_csp_pfa(s.path("lad_csp_pfa")), l11,
+        national.ward_regions(s.path("wards")),
+        welsh_names=national.welsh_lad_names(s.path("ward_lookup")))
+    return NationalData(s, lookup, catalogue, frozenset(l11["lsoa11_code"]))
+
+
+def list_areas(data: NationalData, *, kind: str | None = None, search: str | None = None
+               ) -> pd.DataFrame:
+    """Return the places a pack can cover: ``kind``, ``code``, ``name``, ``n_lads``, ``note``.
+
+    Parameters
+    ----------
+    data
+        :func:`load_national`.
+    kind
+        Keep one kind (``"local authority"``, ...).
+    search
+        Keep names containing this text (case-insensitive).
+    """
+    f = data.catalogue.frame()
+    if kind:
+        f = f[f["kind"] == kind]
+    if search:
+        f = f[f["name"].str.contains(search, case=False, regex=False)]
+    return f.sort_values(["kind", "name"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PackBuild:
+    """A pack written to its folder.
+
+    Attributes
+    ----------
+    folder
+        The pack folder.
+    place
+        The place it covers.
+    meta
+        ``pack.json`` as written.
+    reconciliation
+        One row per source (``reconciliation.csv``).
+    seconds
+        Time taken by each step (not written to the pack, so packs stay
+        byte-reproducible).
+    """
+
+    folder: Path
+    place: Place
+    meta: dict[str, Any]
+    reconciliation: pd.DataFrame
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _csv_bytes(frame: pd.DataFrame, *, gz: bool = False, float_format: str | None = None
+               ) -> bytes:
+    data = frame.to_csv(index=False, lineterminator="\n", float_format=float_format).encode()
+    if not gz:
+        return data
+    buf = _io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as g:
+        g.write(data)
+    return buf.getvalue()
+
+
+def _population(wards: pd.DataFrame, lookup: pd.DataFrame, sources: national.Sources
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Census 2021 usual residents per ward; the LSOA frame; the source reconciliation."""
+    path = sources.path("population")
+    pop, rows, rejected = national.read_population21(path)
+    ward = dict(zip(lookup["lsoa_code"], lookup["area_code"], strict=True))
+    area = pop["lsoa_code"].map(ward)
+    pack = set(wards["area_code"])
+    inside = area.isin(pack)
+    per = pop[inside].groupby(area[inside])["population"].sum()
+    n = pop[inside].groupby(area[inside]).size()
+    out = wards[["area_code"]].copy()
+    out["population"] = out["area_code"].map(per).round().astype("Int64")
+    out["n_lsoa21"] = out["area_code"].map(n).fillna(0).astype("int64")
+    unknown = int(area.isna().sum())
+    missing = len(set(lookup["lsoa_code"]) - set(pop["lsoa_code"]))
+    note = (f"assigned = LSOAs of the pack's wards (ONS best-fit lookup); unlocated = "
+            f"{unknown:,} codes not in the LSOA (2021) lookup (another vintage?); "
+            f"{missing:,} LSOAs of the lookup have no population row"
+            + "".join(f"; rejected: {v:,} {k}" for k, v in rejected.items()))
+    rec = source_reconciliation(f"Population: {national.NATIONAL_FILES['population'].title}",
+                                rows, int(inside.sum()), unknown, int((~inside).sum() - unknown),
+                                sum(rejected.values()), note)
+    return out, pop, rec
+
+
+def _layer_recs(wards: gpd.GeoDataFrame, lookup: pd.DataFrame, sources: national.Sources
+                ) -> list[dict[str, Any]]:
+    n_layer = int(pyogrio.read_info(sources.path("wards"))["features"])
+    pack = set(wards["area_code"])
+    in_lookup = lookup["area_code"].isin(pack)
+    empty = sorted(pack - set(lookup["area_code"]))
+    return [
+        source_reconciliation(
+            f"Wards: {national.NATIONAL_FILES['wards'].title}", n_layer, len(wards), 0,
+            n_layer - len(wards), 0,
+            "assigned = wards of the place's local authorities; outside = the UK's other "
+            f"wards; {len(empty):,} of the place's wards receive no LSOA from the best-fit "
+            "lookup (population and deprivation 'no data')"
+            + (f": {', '.join(empty[:10])}" + (" ..." if len(empty) > 10 else "") if empty
+               else "")),
+        source_reconciliation(
+            f"LSOA lookup: {national.NATIONAL_FILES['ward_lookup'].title}", len(lookup),
+            int(in_lookup.sum()), 0, int((~in_lookup).sum()), 0,
+            "2021 LSOAs: assigned = best-fit to one of the place's wards; outside = elsewhere"),
+    ]
+
+
+def _title(place: Place) -> str:
+    return f"{place.name} ({place.kind}, {place.code}): wards May 2025"
+
+
+def _inputs(keys: Sequence[str], sources: national.Sources, police: Sequence[Path]
+            ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in dict.fromkeys(keys):
+        spec = national.NATIONAL_FILES[key]
+        p = sources.path(key)
+        out[key] = {"title": spec.title, "publisher": spec.publisher, "licence": spec.licence,
+                    "path": str(p), "from": sources.origin[key], "sha256": file_sha256(p),
+                    "used_for": spec.used_for}
+    for i, p in enumerate(police, start=1):
+        d = describe_input(p)
+        out[f"police_uk_{i}"] = {"title": "police.uk street-level crime (street CSVs)",
+                                 "publisher": "data.police.uk (Home Office, police forces)",
+                                 "licence": "Open Government Licence v3.0", "path": str(p),
+                                 "sha256": d["sha256"],
+                                 "used_for": "recorded crime and the patrol view's points"}
+    return out
+
+
+def build_pack(
+    area: str,
+    out: Path | str,
+    *,
+    sources: Path | str | None = None,
+    police_uk: Sequence[Path | str] = (),
+    assign_by: AssignBy = "point",
+    deprivation: str = "auto",
+    title: str | None = None,
+    marking: str = "OFFICIAL",
+    data: NationalData | None = None,
+) -> PackBuild:
+    """Build a pack folder for a place from national files (and police.uk files).
+
+    Parameters
+    ----------
+    area
+        A name or GSS code (:func:`boundaries.places.resolve_area`).
+    out
+        The pack folder (created; files of a previous build are replaced).
+    sources
+        A sources TOML (default: the files under ``../shared/data``).
+    police_uk
+        police.uk street CSVs, folders of months or archive zips (none: no crime).
+    assign_by
+        ``"point"`` (snap point in the ward polygon) or ``"lsoa"`` (the row's LSOA
+        code through the ONS lookup).
+    deprivation
+        ``"auto"`` (IoD 2025 in England, WIMD 2019 in Wales; refused for an area
+        spanning both), ``"iod2025"``, ``"wimd2019"``, ``"composite"`` or ``"none"``.
+    title, marking
+        For ``pack.json`` (default title: the place).
+    data
+        :func:`load_national`'s result, to build several packs from one read.
+
+    Returns
+    -------
+    PackBuild
+
+    Raises
+    ------
+    InputDataError
+        Unknown or ambiguous area (closest names listed), an area spanning
+        England and Wales with a national index, a missing or wrong national file
+        (named, with its official title), unreadable police.uk files.
+    """
+    t0 = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        seconds[name] = round(time.perf_counter() - t0 - sum(seconds.values()), 3)
+
+    data = data or load_national(sources)
+    place = resolve_area(area, data.catalogue)
+    choose_index(place, deprivation)  # refuse a mix of nations before reading anything big
+    s = data.sources
+    police = [Path(p) for p in police_uk]
+    for p in police:
+        if not p.exists():
+            raise FileNotFoundError(f"--police-uk {p}: not found.")
+    lap("national lookups")
+    all_ew = place.kind == "England and Wales"
+    wards = national.read_wards(s.path("wards"), None if all_ew else place.lads)
+    wards = wards[wards["borough_code"].isin(place.lads)].reset_index(drop=True)
+    lap("wards")
+    population, pop_lsoa, pop_rec = _population(wards, data.lookup, s)
+    lap("population")
+    dep = pack_deprivation(place, wards, data.lookup, pop_lsoa, s, deprivation)
+    lap("deprivation")
+    crime = (pack_crime(police, place, wards, data.lookup, data.catalogue, set(data.codes11),
+                        assign_by=assign_by) if police else None)
+    lap("crime")
+    folder = Path(out)
+    meta, recs = _write(folder, place, wards, population, dep, crime, data,
+                        [pop_rec], police, title or _title(place), marking)
+    lap("write")
+    return PackBuild(folder, place, meta, recs, seconds)
+
+
+def _write(folder: Path, place: Place, wards: gpd.GeoDataFrame, population: pd.DataFrame,
+           dep: DeprivationResult, crime: CrimeResult | None, data: NationalData,
+           recs: list[dict[str, Any]], police: Sequence[Path], title: str, marking: str
+           ) -> tuple[dict[str, Any], pd.DataFrame]:
+    folder.mkdir(parents=True, exist_ok=True)
+    s = data.sources
+    files: dict[str, bytes] = {}
+    rec_rows = _layer_recs(wards, data.lookup, s) + recs
+    if dep.reconciliation:
+        rec_rows.append(dep.reconciliation)
+    files["population.csv"] = _csv_bytes(population)
+    files["imd_wards.csv"] = _csv_bytes(dep.wards)
+    files["imd_lsoa_assignment.csv"] = _csv_bytes(dep.lsoas)
+    if crime is not None:
+        rec_rows += crime.reconciliations
+        files["crime_ward_month.csv.gz"] = _csv_bytes(crime.crime, gz=True)
+        pts = crime.points.copy()
+        for col in ("x", "y"):  # police.uk publishes 6 decimals; keep them all
+            pts[col] = pts[col].map(lambda v: "" if pd.isna(v) else f"{v:.6f}")
+        files["police_uk_points.csv.gz"] = _csv_bytes(pts, gz=True)
+        files["unassigned_rows.csv.gz"] = _csv_bytes(crime.unassigned, gz=True)
+    else:
+        files["crime_ward_month.csv.gz"] = _csv_bytes(pd.DataFrame(
+            columns=["area_code", "month", "major", "minor", "count"]), gz=True)
+    reconciliation = pd.DataFrame(rec_rows, columns=_RECONCILIATION_COLUMNS)
+    files["reconciliation.csv"] = _csv_bytes(reconciliation)
+    layer = web_layer(wards, tolerance_m=10.0, precision=6,
+                      keep=("area_code", "area_name", "borough_code", "borough_name"))
+    wards_path = folder / "wards.geojson"
+    wards_path.unlink(missing_ok=True)
+    layer.to_file(wards_path, driver="GeoJSON",
+                  layer_options={"COORDINATE_PRECISION": 6, "RFC7946": "YES"})
+    for name in ("police_uk_points.csv.gz", "unassigned_rows.csv.gz"):
+        (folder / name).unlink(missing_ok=True)
+    for name, blob in files.items():
+        (folder / name).write_bytes(blob)
+    keys = ["wards", "ward_lookup", "lad_csp_pfa", "lsoa11_lad19", "population", *dep.inputs]
+    meta = _meta(place, dep, crime, data, reconciliation, title, marking, wards)
+    meta["inputs"] = _inputs(keys, s, police)
+    meta["attribution"] = " ".join(dict.fromkeys(
+        [national.NATIONAL_FILES[k].attribution for k in dict.fromkeys(keys)]
+        + ([POLICE_UK_ATTRIBUTION] if crime is not None else [])))
+    names = sorted([*files, "wards.geojson"])
+    meta["files"] = {n: file_sha256(folder / n) for n in names}
+    (folder / "PROVENANCE.md").write_text(_provenance(meta), encoding="utf-8")
+    (folder / "pack.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    return meta, reconciliation
+
+
+def _meta(place: Place, dep: DeprivationResult, crime: CrimeResult | None, data: NationalData,
+          reconciliation: pd.DataFrame, title: str, marking: str, wards: pd.DataFrame
+          ) -> dict[str, Any]:
+    d = dep.meta
+    lads = sorted(set(wards["borough_code"]))
+    meta: dict[str, Any] = {
+        "title": title, "marking": marking,
+        "area": {"kind": place.kind, "code": place.code, "name": place.name,
+                 "local_authorities": {c: data.catalogue.lad_names.get(c, c) for c in lads},
+                 "note": place.note},
+        "vintage": "Wards, May 2025 (ONS Wards (May 2025) Boundaries UK BGC, generalised 20 m, "
+                   "coverage-simplified 10 m); borough = local authority (LAD25)",
+        "area_layer": "wards.geojson",
+        "imd_label": d.get("label", "none"),
+        "imd_source": d.get("summary", "none"),
+        "imd_reference": d.get("reference", ""),
+        "deprivation": d,
+        "population_source": "ONS Census 2021 TS007A usual residents, LSOA 2021 -> ward 2025 "
+                             "(ONS best-fit lookup)",
+        "synthetic_referrals": False,
+        "referrals": "none: a pack built from national open data has no referrals (and never "
+                     "synthetic ones); add your own on the page or with --referrals",
+        "reconciliation_file": "reconciliation.csv",
+        "reconciliation": reconciliation.to_dict("records"),
+    }
+    if crime is None:
+        meta.update(crime_source="none: no police.uk files given (--police-uk)",
+                    crime_months=[], crime_note="No recorded crime in this pack.",
+                    crime_coverage_note="No crime data: every ward is 'no data'.",
+                    crime_coverage_areas=[], placement={"crime": "none",
+                                                        "referrals": "none in this pack"},
+                    months_incomplete=[])
+    else:
+        meta.update(crime.meta)
+        meta["crime_coverage_areas"] = sorted(crime.covered)
+        meta["points_file"] = "police_uk_points.csv.gz"
+        meta["unassigned_file"] = "unassigned_rows.csv.gz"
+    return meta
+
+
+def _provenance(meta: dict[str, Any]) -> str:
+    d = meta["deprivation"]
+    lines = [f"# {meta['title']}", "",
+             f"Built by `python -m hotspots pack build` for {meta['area']['name']} "
+             f"({meta['area']['kind']}, {meta['area']['code']}): "
+             f"{len(meta['area']['local_authorities'])} local authorities. "
+             + (meta["area"]["note"] + "." if meta["area"]["note"] else ""), "",
+             "## Inputs", "", "| key | title | publisher | licence | SHA-256 |",
+             "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {k} | {v['title']} | {v['publisher']} | {v['licence']} | `{v['sha256']}` |"
+              for k, v in meta["inputs"].items()]
+    lines += ["", "## Deprivation", "", f"- {d.get('summary', 'none')}"]
+    lines += [f"- {k.replace('_', ' ')}: {d[k]}" for k in
+              ("reference", "score_rule", "rank_rule", "decile_rule", "share_rule",
+               "lsoa_route_rule", "lsoa_routes", "caveat", "change") if k in d]
+    lines += ["", "## Recorded crime", "", f"- {meta['crime_source']}",
+              f"- {meta['crime_coverage_note']}"]
+    if meta.get("months_incomplete"):
+        lines.append(f"- Months flagged incomplete: {', '.join(meta['months_incomplete'])} "
+                     f"({meta['months_incomplete_rule']})")
+    lines += ["", "## Reconciliation (rows in = assigned + unlocated + outside + rejected)", "",
+              "| source | rows in | assigned | unlocated | outside | rejected |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {r['source']} | {r['rows_in']:,} | {r['assigned']:,} | {r['unlocated']:,} | "
+              f"{r['outside']:,} | {r['rejected']:,} |" for r in meta["reconciliation"]]
+    lines += ["", "## Referrals", "", meta["referrals"], "", "## Attribution", "",
+              meta["attribution"], ""]
+    return "\n".join(lines)

@@ -1,0 +1,339 @@
+"""police.uk street-level crime for a pack built for any place.
+
+:func:`pack_crime` reads every ``--police-uk`` input (CSV, folder of months or
+archive zip), places each row in the pack's 2025 wards and reconciles it:
+
+* ``assign_by="point"`` (default): the row's anonymised snap point, by
+  point-in-polygon (:func:`hotspots.areas.coverage.place_police_uk`);
+* ``assign_by="lsoa"``: the row's own ``LSOA code`` through the ONS LSOA (2021)
+  -> ward (2025) best-fit lookup.
+
+Both rules are always run, and the pack says how many rows they put in
+different wards. Coverage follows the force: a ward counts only when its local
+authority is in the police force area of a force named in the files'
+``Falls within`` (ONS December 2019 LAD -> PFA lookup, carried to 2025
+authorities). Rows of a force whose area does not include the pack's place
+are *outside coverage*; rows of the right force outside the place are
+*outside*. LSOA codes of the wrong vintage (2011 codes in files from before
+~2023) are counted and, under ``assign_by="lsoa"``, are *without a location*
+with that reason; never dropped silently.
+
+A month is flagged incomplete for a force (:func:`incomplete_months`) when
+the force has fewer than half the rows of its busiest month in the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from boundaries.forces import match_forces
+from boundaries.places import Catalogue, Place
+from hotspots import io
+from hotspots._validate import ReadResult
+from hotspots.areas import join
+from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
+from hotspots.pipeline.pack import POLICE_UK_POINTS_NOTE, point_records, points_reconciliation
+
+__all__ = ["INCOMPLETE_SHARE", "AssignBy", "CrimeResult", "incomplete_months", "pack_crime"]
+
+AssignBy = Literal["point", "lsoa"]
+#: A force's month is flagged when it has fewer rows than this share of the force's busiest
+#: month in the files.
+INCOMPLETE_SHARE = 0.5
+INCOMPLETE_RULE = (
+    "a month is flagged for a force when the force's rows in the files that month are fewer "
+    f"than {INCOMPLETE_SHARE:.0%} of its busiest month in the same files (police.uk publishes "
+    "each force-month once; a month far below the others is almost always a partial upload). "
+    "A force whose every month is short cannot be caught this way: compare with its "
+    "published totals")
+
+
+@dataclass(frozen=True)
+class CrimeResult:
+    """Recorded crime of a pack from police.uk files.
+
+    Attributes
+    ----------
+    crime
+        ``area_code, month, major, minor, count`` (police.uk crime type in both
+        ``major`` and ``minor``).
+    points
+        Point records for the patrol view (:data:`hotspots.pipeline.POINT_COLUMNS`):
+        the rows placed in the pack's wards and the covering forces' rows without
+        a location.
+    reconciliations
+        One row per input (``source_reconciliation`` layout), rows in =
+        assigned + without a location + outside + rejected.
+    unassigned
+        ``source, source_row, status, reason`` of every row not placed.
+    covered
+        Area codes of the wards the files' forces cover.
+    meta
+        ``pack.json`` entries (sources, months, coverage, incomplete months,
+        the comparison of the two rules, LSOA code vintages).
+    """
+
+    crime: pd.DataFrame
+    points: pd.DataFrame
+    reconciliations: list[dict[str, Any]]
+    unassigned: pd.DataFrame
+    covered: frozenset[str]
+    meta: dict[str, Any]
+
+
+def incomplete_months(frame: pd.DataFrame, forces: Sequence[str] | None = None
+                      ) -> list[dict[str, Any]]:
+    """Flag force-months far below the force's busiest month (:data:`INCOMPLETE_RULE`).
+
+    Parameters
+    ----------
+    frame
+        police.uk rows with ``falls_within`` and ``month``.
+    forces
+        Only these forces (``None``: all).
+
+    Returns
+    -------
+    list of dict
+        ``{"month", "force", "rows", "busiest_month", "busiest_rows"}`` per
+        flagged force-month, by month then force.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"falls_within": ["A"] * 13 + ["B"] * 2,
+    ...                   "month": ["2024-01"] * 10 + ["2024-02"] * 3 + ["2024-01", "2024-02"]})
+    >>> [(r["month"], r["force"], r["rows"]) for r in incomplete_months(f)]
+    [('2024-02', 'A', 3)]
+    """
+    force = frame["falls_within"].astype("string").fillna("(force not given)")
+    n = pd.crosstab(force, frame["month"])
+    out = []
+    for name, row in n.iterrows():
+        if forces is not None and name not in forces:
+            continue
+        top = int(row.max())
+        for month, rows in row.items():
+            if rows < INCOMPLETE_SHARE * top:
+                out.append({"month": str(month), "force": str(name), "rows": int(rows),
+                            "busiest_month": str(row.idxmax()), "busiest_rows": top})
+    return sorted(out, key=lambda r: (r["month"], r["force"]))
+
+
+def _read(paths: Sequence[Path]) -> list[tuple[str, ReadResult]]:
+    """Read each input; with several, prefix each row's ``source`` with the input's name."""
+    out = []
+    for p in paths:
+        res = io.read_police_uk(p)
+        if len(paths) > 1:
+            for f in (res.frame, res.rejected):
+                if "source" in f:
+                    f["source"] = Path(p).name + "/" + f["source"].astype(str)
+        out.append((f"Recorded crime: police.uk ({Path(p).name})", res))
+    return out
+
+
+def _lsoa_vintage(code: pd.Series, lookup_codes: set[str], codes11: set[str]) -> pd.Series:
+    """``"2021"``, ``"2011 only"``, ``"unknown"`` or ``"blank"`` for each LSOA code."""
+    c = code.astype("string").str.strip().str.upper()
+    return pd.Series(np.select(
+        [c.isna() | (c == ""), c.isin(lookup_codes), c.isin(codes11)],
+        ["blank", "2021", "2011 only"], "unknown"), index=code.index)
+
+
+_NOT_COVERED = "its LSOA's ward is in an authority the recording force does not cover"
+
+
+def _by_lsoa(label: str, res: ReadResult, lookup: pd.DataFrame, pack_codes: set[str],
+             covered: frozenset[str], codes11: set[str]) -> tuple[pd.DataFrame,
+                                                                   join.Reconciliation]:
+    """Place rows by their own LSOA code through the ONS lookup."""
+    frame = res.frame
+    ward = dict(zip(lookup["lsoa_code"], lookup["area_code"], strict=True))
+    code = frame["lsoa_code"].astype("string").str.strip().str.upper()
+    vintage = _lsoa_vintage(code, set(ward), codes11)
+    area = code.map(ward)
+    in_pack = area.isin(pack_codes)
+    ok = in_pack & area.isin(covered)
+    assigned = frame.loc[ok].assign(area_code=area[ok].astype(str))
+    parts = [
+        join.unassigned_rows(frame.loc[vintage == "blank"], join.STATUS_UNLOCATED,
+                             "no LSOA code"),
+        join.unassigned_rows(frame.loc[vintage == "2011 only"], join.STATUS_UNLOCATED,
+                             "LSOA " + code[vintage == "2011 only"].astype(str) + " is a 2011 "
+                             "code, not in the LSOA (2021) lookup (wrong vintage)"),
+        join.unassigned_rows(frame.loc[vintage == "unknown"], join.STATUS_UNLOCATED,
+                             "LSOA " + code[vintage == "unknown"].astype(str) + " is not an "
+                             "LSOA code of England and Wales"),
+        join.unassigned_rows(frame.loc[(vintage == "2021") & ~in_pack], join.STATUS_OUTSIDE,
+                             "its LSOA's ward is outside the pack's area"),
+        join.unassigned_rows(frame.loc[in_pack & ~ok], join.STATUS_OUTSIDE, _NOT_COVERED),
+    ]
+    assigned, rec = join.reconcile(label, assigned, parts, res.rejected)
+    d = rec.details
+    d.loc[d["reason"] == _NOT_COVERED, "status"] = STATUS_OUTSIDE_COVERAGE
+    return assigned, rec
+
+
+def _relabel_other_forces(rec: join.Reconciliation, frame: pd.DataFrame,
+                          outside_forces: set[str]) -> join.Reconciliation:
+    """Rows outside every ward recorded by a force not covering the place: outside coverage."""
+    if not outside_forces:
+        return rec
+    force = frame.set_index(["source", "source_row"])["falls_within"]
+    d = rec.details.copy()
+    key = pd.MultiIndex.from_frame(d[["source", "source_row"]])
+    f = pd.Series(force.reindex(key).to_numpy(), index=d.index).astype("string")
+    move = (d["status"] == join.STATUS_OUTSIDE) & f.isin(outside_forces)
+    d.loc[move, "status"] = STATUS_OUTSIDE_COVERAGE
+    d.loc[move, "reason"] = ("recorded by " + f[move].astype(str) + ", whose police force area "
+                             "does not include the pack's area")
+    return join.Reconciliation(rec.source, rec.rows_in, rec.assigned, rec.unlocated,
+                               rec.outside, rec.rejected, d)
+
+
+def _rec_row(rec: join.Reconciliation, note: str) -> dict[str, Any]:
+    return {**rec.to_row(), "note": note}
+
+
+def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup: pd.DataFrame,
+               catalogue: Catalogue, codes11: set[str], *, assign_by: AssignBy = "point"
+               ) -> CrimeResult:
+    """Read police.uk files and place every row in the pack's wards.
+
+    Parameters
+    ----------
+    paths
+        police.uk street CSVs, folders of months or archive zips.
+    place
+        The pack's place.
+    wards
+        The pack's wards (EPSG:27700, ``borough_code`` = LAD25 code).
+    lookup
+        The whole LSOA (2021) -> ward (2025) lookup.
+    catalogue
+        :func:`boundaries.places.build_catalogue` (each authority's force area).
+    codes11
+        Every 2011 LSOA code (to tell a 2011 code from an unknown one).
+    assign_by
+        ``"point"`` or ``"lsoa"`` (module docstring).
+
+    Returns
+    -------
+    CrimeResult
+    """
+    results = _read(paths)
+    frame = pd.concat([r.frame for _, r in results], ignore_index=True)
+    forces = match_forces(frame["falls_within"].dropna().unique())
+    place_pfas = {catalogue.lad_pfa.get(lad) for lad in place.lads}
+    covering = {f for f, pfa in forces.items() if pfa in place_pfas}
+    other = {f for f, pfa in forces.items() if pfa and pfa not in place_pfas}
+    unknown = sorted(f for f, pfa in forces.items() if not pfa)
+    pfas = {forces[f] for f in covering}
+    lads = wards.drop_duplicates("borough_code")
+    covered_names = sorted(lads.loc[lads["borough_code"].map(catalogue.lad_pfa).isin(pfas),
+                                    "borough_name"])
+    placed = place_police_uk(results, wards, boroughs=covered_names)
+    covered = placed.covered_areas
+    pack_codes = set(wards["area_code"])
+    recs, assigned, details, diffs = [], [], [], []
+    for (label, res), (a_pt, rec_pt) in zip(results, placed.files, strict=True):
+        rec_pt = _relabel_other_forces(rec_pt, res.frame, other)
+        a_ls, rec_ls = _by_lsoa(label, res, lookup, pack_codes, covered, codes11)
+        rec_ls = _relabel_other_forces(rec_ls, res.frame, other)
+        diffs.append(_compare(a_pt, a_ls))
+        a, rec = (a_pt, rec_pt) if assign_by == "point" else (a_ls, rec_ls)
+        assigned.append(a)
+        details.append(rec.details)
+        recs.append(_rec_row(rec, _note(rec, assign_by, diffs[-1])))
+    a = pd.concat(assigned, ignore_index=True)
+    crime = (a.assign(major=a["category"], minor=a["category"], count=1)
+             .groupby(["area_code", "month", "major", "minor"], as_index=False)["count"].sum()
+             .sort_values(["area_code", "month", "major", "minor"]).reset_index(drop=True))
+    keep_forces = covering | set(unknown)
+    no_xy = frame[frame["x"].isna() & frame["falls_within"].isin(keep_forces)]
+    points = point_records(pd.concat([a, no_xy], ignore_index=True)
+                           .sort_values(["source", "source_row"]))
+    flagged = incomplete_months(frame, sorted(keep_forces) or None)
+    vint = _lsoa_vintage(frame["lsoa_code"], set(lookup["lsoa_code"]), codes11).value_counts()
+    months = sorted(frame["month"].dropna().unique())
+    total = {k: int(sum(d[k] for d in diffs)) for k in diffs[0]} if diffs else {}
+    meta = {
+        "crime_source": "police.uk street-level crime (" + ", ".join(sorted(forces)) + ")",
+        "crime_months": [months[0], months[-1]] if months else [],
+        "crime_note": "",
+        "crime_coverage_note": (
+            f"Covered: the wards of {', '.join(covered_names) or 'no authority'} (the police "
+            f"force area of {', '.join(sorted(covering)) or 'no force in the files'}); other "
+            "wards are 'no data', never zero."),
+        "crime_forces": {f: (catalogue_name(catalogue, pfa) if pfa else None)
+                         for f, pfa in sorted(forces.items())},
+        "placement": {"crime": _RULES[assign_by], "referrals": "none in this pack"},
+        "police_uk_assignment": {"rule": assign_by, "text": _RULES[assign_by],
+                                 "other_rule": _RULES["lsoa" if assign_by == "point" else
+                                                      "point"], **total},
+        "police_uk_lsoa_codes": {str(k): int(v) for k, v in vint.sort_index().items()},
+        "months_incomplete": sorted({r["month"] for r in flagged}),
+        "months_incomplete_rule": INCOMPLETE_RULE,
+        "months_incomplete_detail": flagged,
+        "points_source": "police.uk street-level crime, " + ", ".join(sorted(covering or forces))
+        + (f", {months[0]} to {months[-1]}" if months else ""),
+        "points_boroughs": covered_names,
+        "points_note": POLICE_UK_POINTS_NOTE + " The pack keeps the rows placed in its wards "
+        "and the covering forces' rows without a location.",
+        "points_reconciliation": _points_summary(results),
+    }
+    unassigned = pd.concat(details, ignore_index=True)
+    return CrimeResult(crime, points, recs, unassigned, frozenset(covered), meta)
+
+
+_RULES = {
+    "point": "police.uk snap point inside the 2025 ward polygon (point in polygon); wards of "
+             "authorities outside the force's area are not covered",
+    "lsoa": "the row's own LSOA code (2021) through the ONS LSOA (2021) -> ward (2025) "
+            "best-fit lookup",
+}
+
+
+def catalogue_name(catalogue: Catalogue, code: str) -> str:
+    """Return a place's name from its code (the code when unknown)."""
+    return next((p.name for p in catalogue.places if p.code == code), code)
+
+
+def _compare(a_pt: pd.DataFrame, a_ls: pd.DataFrame) -> dict[str, int]:
+    """Rows both rules place, in the same or a different ward, and rows only one places."""
+    k = ["source", "source_row"]
+    m = a_pt[[*k, "area_code"]].merge(a_ls[[*k, "area_code"]], on=k, how="outer",
+                                      suffixes=("_point", "_lsoa"), indicator=True)
+    both = m["_merge"] == "both"
+    return {"rows_same_ward": int((both & (m["area_code_point"] == m["area_code_lsoa"])).sum()),
+            "rows_different_ward": int((both & (m["area_code_point"] != m["area_code_lsoa"]))
+                                       .sum()),
+            "rows_point_only": int((m["_merge"] == "left_only").sum()),
+            "rows_lsoa_only": int((m["_merge"] == "right_only").sum())}
+
+
+def _note(rec: join.Reconciliation, assign_by: AssignBy, diff: dict[str, int]) -> str:
+    cov = int((rec.details["status"] == STATUS_OUTSIDE_COVERAGE).sum())
+    other = "LSOA code" if assign_by == "point" else "snap point"
+    return (f"placed by {'snap point (point in polygon)' if assign_by == 'point' else 'LSOA code (ONS lookup)'}; "  # noqa: E501
+            f"{rec.outside:,} outside (of which {cov:,} outside the force's coverage); by "
+            f"{other} instead, {diff['rows_different_ward']:,} of the rows both rules place "
+            f"would be in a different ward, {diff['rows_point_only'] + diff['rows_lsoa_only']:,} "
+            "placed by one rule only")
+
+
+def _points_summary(results: list[tuple[str, ReadResult]]) -> dict[str, Any]:
+    parts = [points_reconciliation(r) for _, r in results]
+    rejected: dict[str, int] = {}
+    for p in parts:
+        for k, v in p["rows_rejected"].items():
+            rejected[k] = rejected.get(k, 0) + v
+    return {"rows_read": sum(p["rows_read"] for p in parts),
+            "rows_kept": sum(p["rows_kept"] for p in parts), "rows_rejected": rejected,
+            "rows_without_location": sum(p["rows_without_location"] for p in parts)}
