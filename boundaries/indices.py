@@ -286,7 +286,24 @@ def _wimd_column(cols: dict[str, str], names: tuple[str, ...], part: str) -> str
     return None
 
 
-def read_wimd2019(path: Path | str) -> IndexRead:
+def _wimd_ranks(path: Path) -> pd.DataFrame:
+    """Read the Welsh Government's ranks sheet: LSOA code and a rank per measure."""
+    raw = _read_table(path, "wimd2019_ranks", _WIMD_TITLE)
+    cols = {_norm(c): c for c in raw.columns}
+    code = next((cols[c] for c in _WIMD_CODES if c in cols), None)
+    if code is None:
+        raise InputDataError(f"{path.name}: no LSOA code column (columns: "
+                             f"{', '.join(raw.columns[:8])} ...). Expected the WIMD 2019 ranks.")
+    out, _ = _clean(raw, code)
+    frame = pd.DataFrame({"lsoa_code": out["lsoa_code"].astype(str).to_numpy()})
+    for key, names in _WIMD_NAMES.items():
+        col = _wimd_column(cols, names, "rank") or _wimd_column(cols, names, "score")
+        if col is not None:  # on the ranks sheet, the bare domain name holds the rank
+            frame[f"{key}_rank"] = _numbers(out[col]).to_numpy()
+    return frame.set_index("lsoa_code")
+
+
+def read_wimd2019(path: Path | str, ranks: Path | str | None = None) -> IndexRead:
     """Read WIMD 2019 scores and ranks for Wales's 1,909 LSOAs (2011).
 
     Parameters
@@ -299,6 +316,9 @@ def read_wimd2019(path: Path | str) -> IndexRead:
         ties share the lowest rank) and the notes say so; decile columns in the
         file are ignored (they are not Welsh Government figures in every copy):
         deciles always come from the ranks (:func:`decile_from_rank`).
+    ranks
+        Optional: the Welsh Government's ranks sheet (saved as CSV), whose ranks
+        replace any in ``path``.
 
     Returns
     -------
@@ -326,13 +346,16 @@ def read_wimd2019(path: Path | str) -> IndexRead:
     keep = ~other.to_numpy()
     frame = frame[keep].reset_index(drop=True)
     derived = []
+    published = _wimd_ranks(Path(ranks)) if ranks is not None else None
     for key, names in _WIMD_NAMES.items():
         score_col = _wimd_column(cols, names, "score")
         if score_col is None:
             continue
         score = _numbers(out[score_col]).to_numpy()[keep]
         rank_col = _wimd_column(cols, names, "rank")
-        if rank_col is not None:
+        if published is not None and f"{key}_rank" in published:
+            rank = frame["lsoa_code"].map(published[f"{key}_rank"]).to_numpy(dtype="float64")
+        elif rank_col is not None:
             rank = _numbers(out[rank_col]).to_numpy()[keep]
         else:
             rank = pd.Series(score).rank(ascending=False, method="min").to_numpy()

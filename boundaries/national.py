@@ -72,7 +72,8 @@ class NationalFile:
     attribution
         The attribution statement the licence asks for.
     default
-        Path under the shared data folder (``../shared/data``).
+        Path under the shared data folder (``../shared/data``); ``""`` for an optional
+        file with no default.
     used_for
         What the pack takes from it, in plain words.
     """
@@ -148,6 +149,16 @@ NATIONAL_FILES: dict[str, NationalFile] = {f.key: f for f in (
         "wimd2019_lsoa_wales/wimd2019_lsoa11_scores_ranks_humaniverse.csv",
         "WIMD and domain scores and ranks per 2011 LSOA in Wales"),
     NationalFile(
+        "wimd2019_ranks",
+        "Welsh Index of Multiple Deprivation (WIMD) 2019: index and domain ranks by small area",
+        "Welsh Government",
+        "https://www.gov.wales/welsh-index-multiple-deprivation-full-index-update-ranks-2019 "
+        "(save the WIMD_2019_ranks sheet as CSV)", OGL,
+        "Contains Welsh Government data licensed under the Open Government Licence v3.0 "
+        "(WIMD 2019).", "",
+        "optional: the Welsh Government's published ranks, when 'wimd2019' is the scores "
+        "sheet only (without it, ranks are derived from the scores)"),
+    NationalFile(
         "lsoa11_boundaries",
         "Lower Layer Super Output Areas (December 2011) Boundaries EW BGC",
         "Office for National Statistics", _GEOPORTAL, OGL,
@@ -193,7 +204,8 @@ class Sources:
     Attributes
     ----------
     paths
-        ``{key: path}`` for every key of :data:`NATIONAL_FILES`.
+        ``{key: path}`` for every key of :data:`NATIONAL_FILES` (optional files
+        without a default only when the TOML file names them).
     origin
         ``{key: "default" | "<toml file>"}``.
     """
@@ -211,7 +223,10 @@ class Sources:
             publisher and where to download it, and the TOML key to set).
         """
         spec = NATIONAL_FILES[key]
-        p = self.paths[key]
+        p = self.paths.get(key)
+        if p is None:
+            raise InputDataError(f"National file '{key}' is not set: it is {spec.describe()}. "
+                                 f"Name it in a sources TOML file: [sources] {key} = \"path\".")
         if not p.is_file():
             where = ("the default place" if self.origin[key] == "default"
                      else f"the place {self.origin[key]} names")
@@ -221,6 +236,10 @@ class Sources:
                 f"[sources] {key} = \"path/to/file\" (see sources.example.toml), then pass "
                 "--sources that.toml.")
         return p
+
+    def optional(self, key: str) -> Path | None:
+        """Return an optional file's path (checked like :meth:`path`), or ``None`` when unset."""
+        return self.path(key) if key in self.paths else None
 
 
 def load_sources(path: Path | str | None = None, *, data_root: Path | None = None) -> Sources:
@@ -253,7 +272,7 @@ def load_sources(path: Path | str | None = None, *, data_root: Path | None = Non
     'default'
     """
     root = data_root if data_root is not None else default_data_root()
-    paths = {k: root / f.default for k, f in NATIONAL_FILES.items()}
+    paths = {k: root / f.default for k, f in NATIONAL_FILES.items() if f.default}
     origin = dict.fromkeys(NATIONAL_FILES, "default")
     if path is None:
         return Sources(paths, origin)

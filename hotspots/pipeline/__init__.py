@@ -9,10 +9,10 @@ pack (:mod:`hotspots.report`).
 
 Modules
 -------
-pack
-    :class:`Pack` and :func:`load_pack`: a pack folder read.
 meta
     :class:`PackMeta`: a pack's ``pack.json``, one typed attribute per key.
+pack
+    :class:`Pack` and :func:`load_pack`: a pack folder read.
 assemble
     :func:`assemble_pack`: a pack from files given one by one (the CLI).
 measurekey
@@ -30,54 +30,106 @@ viewdata
 wardprofile
     One ward for the drill-down.
 
+packbuild, packdeprivation, packcrime
+    A pack folder for any place in England and Wales from national open data
+    (``python -m hotspots pack build``).
+
 Never imports ``report``, ``cli`` or ``ui``. Upper layers import the names
 below (``from hotspots import pipeline``), never a module's private helpers.
+The names load on first use (PEP 562), so ``pack build`` does not pay for the
+statistics and map modules.
 """
 
-from boundaries.load import ANALYSIS_CRS, AREA_COLUMNS
-from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE
-from hotspots.pipeline import (
-    analysis,
-    assemble,
-    measurekey,
-    measures,
-    meta,
-    pack,
-    table,
-    uploads,
-    viewdata,
-    wardprofile,
-)
-from hotspots.pipeline.assemble import assemble_pack
-from hotspots.pipeline.measurekey import Measure
-from hotspots.pipeline.meta import CrimeSource, PackMeta, PointsReconciliation, UploadsInfo
-from hotspots.pipeline.pack import (
-    DEMO_PACK,
-    POINT_COLUMNS,
-    POLICE_UK_POINTS_NOTE,
-    Pack,
-    build_web_layers,
-    load_pack,
-    point_records,
-    points_reconciliation,
-)
-from hotspots.pipeline.table import (
-    RATE_LABELS,
-    RateKind,
-    Selection,
-    WardTable,
-    measure_options,
-    period_label,
-    table_for_export,
-    ward_table,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from boundaries.load import ANALYSIS_CRS, AREA_COLUMNS
+    from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE
+    from hotspots.pipeline import (
+        analysis,
+        assemble,
+        measurekey,
+        measures,
+        meta,
+        pack,
+        packbuild,
+        packcrime,
+        packdeprivation,
+        table,
+        uploads,
+        viewdata,
+        wardprofile,
+    )
+    from hotspots.pipeline.assemble import assemble_pack
+    from hotspots.pipeline.measurekey import Measure
+    from hotspots.pipeline.meta import CrimeSource, PackMeta, PointsReconciliation, UploadsInfo
+    from hotspots.pipeline.pack import (
+        DEMO_PACK,
+        POINT_COLUMNS,
+        POLICE_UK_POINTS_NOTE,
+        Pack,
+        build_web_layers,
+        load_pack,
+        point_records,
+        points_reconciliation,
+    )
+    from hotspots.pipeline.packbuild import build_pack
+    from hotspots.pipeline.table import (
+        RATE_LABELS,
+        RateKind,
+        Selection,
+        WardTable,
+        measure_options,
+        period_label,
+        table_for_export,
+        ward_table,
+    )
+
+#: Public name -> the module that defines it (imported on first use, so that a command
+#: needing one module, e.g. ``pack build``, does not import the statistics and maps).
+_EXPORTS = {
+    "ANALYSIS_CRS": "boundaries.load", "AREA_COLUMNS": "boundaries.load",
+    "STATUS_OUTSIDE_COVERAGE": "hotspots.areas.coverage",
+    "assemble_pack": "hotspots.pipeline.assemble",
+    "Measure": "hotspots.pipeline.measurekey",
+    **dict.fromkeys(("CrimeSource", "PackMeta", "PointsReconciliation", "UploadsInfo"),
+                    "hotspots.pipeline.meta"),
+    **dict.fromkeys(("DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE", "Pack",
+                     "build_web_layers", "load_pack", "point_records", "points_reconciliation"),
+                    "hotspots.pipeline.pack"),
+    "build_pack": "hotspots.pipeline.packbuild",
+    **dict.fromkeys(("RATE_LABELS", "RateKind", "Selection", "WardTable", "measure_options",
+                     "period_label", "table_for_export", "ward_table"),
+                    "hotspots.pipeline.table"),
+}
+_MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "packbuild",
+            "packcrime", "packdeprivation", "table", "uploads", "viewdata", "wardprofile")
 
 __all__ = [
     "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",
     "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "CrimeSource", "Measure", "Pack", "PackMeta",
     "PointsReconciliation", "RateKind", "Selection", "UploadsInfo", "WardTable", "analysis",
-    "assemble", "assemble_pack", "build_web_layers", "load_pack", "measure_options",
-    "measurekey", "measures", "meta", "pack", "period_label", "point_records",
-    "points_reconciliation", "table", "table_for_export", "uploads", "viewdata", "ward_table",
-    "wardprofile",
+    "assemble", "assemble_pack", "build_pack", "build_web_layers", "load_pack",
+    "measure_options", "measurekey", "measures", "meta", "pack", "packbuild", "packcrime",
+    "packdeprivation", "period_label", "point_records", "points_reconciliation", "table",
+    "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a public name (or a sub-module) on first use."""
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+    elif name in _MODULES:
+        value = import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -24,7 +24,7 @@ the force has fewer than half the rows of its busiest month in the files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -138,25 +138,31 @@ def _read(paths: Sequence[Path]) -> list[tuple[str, ReadResult]]:
     return out
 
 
-def _lsoa_vintage(code: pd.Series, lookup_codes: set[str], codes11: set[str]) -> pd.Series:
+def _member(values: pd.Series, known: Collection[str]) -> np.ndarray:
+    """``values.isin(known)`` for large sets (pandas' Arrow-string ``isin`` is slow there)."""
+    arr = values.astype(object).to_numpy()
+    return np.fromiter((v in known for v in arr), dtype=bool, count=len(arr))
+
+
+def _lsoa_vintage(code: pd.Series, lookup_codes: Collection[str],
+                  codes11: set[str] | frozenset[str]) -> pd.Series:
     """``"2021"``, ``"2011 only"``, ``"unknown"`` or ``"blank"`` for each LSOA code."""
-    c = code.astype("string").str.strip().str.upper()
+    c = code.astype("string").str.strip().str.upper().fillna("")
     return pd.Series(np.select(
-        [c.isna() | (c == ""), c.isin(lookup_codes), c.isin(codes11)],
+        [(c == "").to_numpy(), _member(c, lookup_codes), _member(c, codes11)],
         ["blank", "2021", "2011 only"], "unknown"), index=code.index)
 
 
 _NOT_COVERED = "its LSOA's ward is in an authority the recording force does not cover"
 
 
-def _by_lsoa(label: str, res: ReadResult, lookup: pd.DataFrame, pack_codes: set[str],
-             covered: frozenset[str], codes11: set[str]) -> tuple[pd.DataFrame,
+def _by_lsoa(label: str, res: ReadResult, ward: dict[str, str], pack_codes: set[str],
+             covered: frozenset[str], codes11: frozenset[str]) -> tuple[pd.DataFrame,
                                                                    join.Reconciliation]:
-    """Place rows by their own LSOA code through the ONS lookup."""
+    """Place rows by their own LSOA code through the ONS lookup (``ward``: LSOA -> ward)."""
     frame = res.frame
-    ward = dict(zip(lookup["lsoa_code"], lookup["area_code"], strict=True))
     code = frame["lsoa_code"].astype("string").str.strip().str.upper()
-    vintage = _lsoa_vintage(code, set(ward), codes11)
+    vintage = _lsoa_vintage(code, ward.keys(), codes11)
     area = code.map(ward)
     in_pack = area.isin(pack_codes)
     ok = in_pack & area.isin(covered)
@@ -202,7 +208,7 @@ def _rec_row(rec: join.Reconciliation, note: str) -> dict[str, Any]:
 
 
 def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup: pd.DataFrame,
-               catalogue: Catalogue, codes11: set[str], *, assign_by: AssignBy = "point"
+               catalogue: Catalogue, codes11: frozenset[str], *, assign_by: AssignBy = "point"
                ) -> CrimeResult:
     """Read police.uk files and place every row in the pack's wards.
 
@@ -241,10 +247,12 @@ def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup:
     placed = place_police_uk(results, wards, boroughs=covered_names)
     covered = placed.covered_areas
     pack_codes = set(wards["area_code"])
+    ward = dict(zip(lookup["lsoa_code"].astype(object), lookup["area_code"].astype(object),
+                    strict=True))
     recs, assigned, details, diffs = [], [], [], []
     for (label, res), (a_pt, rec_pt) in zip(results, placed.files, strict=True):
         rec_pt = _relabel_other_forces(rec_pt, res.frame, other)
-        a_ls, rec_ls = _by_lsoa(label, res, lookup, pack_codes, covered, codes11)
+        a_ls, rec_ls = _by_lsoa(label, res, ward, pack_codes, covered, codes11)
         rec_ls = _relabel_other_forces(rec_ls, res.frame, other)
         diffs.append(_compare(a_pt, a_ls))
         a, rec = (a_pt, rec_pt) if assign_by == "point" else (a_ls, rec_ls)
@@ -260,7 +268,7 @@ def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup:
     points = point_records(pd.concat([a, no_xy], ignore_index=True)
                            .sort_values(["source", "source_row"]))
     flagged = incomplete_months(frame, sorted(keep_forces) or None)
-    vint = _lsoa_vintage(frame["lsoa_code"], set(lookup["lsoa_code"]), codes11).value_counts()
+    vint = _lsoa_vintage(frame["lsoa_code"], ward.keys(), codes11).value_counts()
     months = sorted(frame["month"].dropna().unique())
     total = {k: int(sum(d[k] for d in diffs)) for k in diffs[0]} if diffs else {}
     meta = {

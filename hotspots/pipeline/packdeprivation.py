@@ -147,9 +147,9 @@ def _bridge(sources: national.Sources, codes21: pd.Series, codes11: set[str], na
 
 def _read_index(key: str, sources: national.Sources) -> indices.IndexRead:
     path = sources.path(_FILE_OF[key])
-    reader = {"iod2025": indices.read_iod2025, "wimd2019": indices.read_wimd2019,
-              "composite": indices.read_composite}[key]
-    return reader(path)
+    if key == "wimd2019":
+        return indices.read_wimd2019(path, sources.optional("wimd2019_ranks"))
+    return indices.read_iod2025(path) if key == "iod2025" else indices.read_composite(path)
 
 
 def _lsoa_values(key: str, read: indices.IndexRead, lookup: pd.DataFrame,
@@ -245,8 +245,9 @@ def pack_deprivation(place: Place, wards: pd.DataFrame, lookup: pd.DataFrame,
     lsoas = _lsoa_table(in_pack, bridge, values, population)
     rec = _index_reconciliation(read, nat, bridge, set(in_pack["lsoa_code"]),
                                 national.NATIONAL_FILES[_FILE_OF[key]], spec)
-    inputs = (_FILE_OF[key],) + (("lsoa21_boundaries", "lsoa11_boundaries")
-                                  if spec.lsoa_vintage == 2011 else ())
+    inputs = (_FILE_OF[key],) + (("wimd2019_ranks",) if key == "wimd2019" and
+                                  sources.optional("wimd2019_ranks") else ()) + (
+        ("lsoa21_boundaries", "lsoa11_boundaries") if spec.lsoa_vintage == 2011 else ())
     meta = _meta(spec, n_ref, routes, read.notes, national.NATIONAL_FILES[_FILE_OF[key]])
     return DeprivationResult(out, lsoas, meta, rec, inputs)
 
@@ -259,8 +260,10 @@ def _lsoa_table(in_pack: pd.DataFrame, bridge: pd.DataFrame, values: pd.DataFram
                 how="left")
     t = t.rename(columns={"lsoa_code": "small_code"})
     t.insert(2, "method", "ONS best-fit lookup LSOA (2021) -> ward (2025)")
-    for c in ("imd_rank", "imd_decile"):
-        t[c] = t[c].astype("Int64")
+    for c in ("imd_rank", "imd_decile"):  # the composite's UK ranks average ties (250.5)
+        whole = t[c].dropna()
+        if (whole == whole.round()).all():
+            t[c] = t[c].astype("Int64")
     return t.sort_values("small_code").reset_index(drop=True)
 
 
