@@ -177,8 +177,9 @@ def lsoa21_to_lsoa11(
     Returns
     -------
     pandas.DataFrame
-        ``lsoa_code`` (2021), ``lsoa11_code`` (``None`` when nothing overlaps),
-        ``route`` (``"same code"``, ``"largest overlap"`` or ``"none"``),
+        ``lsoa_code`` (2021), ``lsoa11_code``,
+        ``route`` (``"same code"``, ``"largest overlap"`` or ``"none"``; then
+        ``lsoa11_code`` is missing),
         ``overlap_share`` (share of the 2021 LSOA's area inside that 2011 LSOA; 1 for
         the same code).
 
