@@ -133,22 +133,23 @@ def _pack_command(a: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     m = built.meta
-    n = len(m["area"]["local_authorities"])
+    area = m.area or {}
+    n = len(area.get("local_authorities", {}))
     print(f"{built.place.label}: {n} local authorit{'y' if n == 1 else 'ies'}")
     if built.place.note:
         print(f"note: {built.place.note}")
-    print(f"Deprivation: {m['imd_source']}" + (f"; ranks among {m['imd_reference']}"
-                                               if m["imd_reference"] else ""))
-    print(f"Recorded crime: {m['crime_source']}")
-    if m.get("months_incomplete"):
-        print(f"Months flagged incomplete: {', '.join(m['months_incomplete'])} "
-              f"({m['months_incomplete_rule'].split(' (')[0]})")
+    print(f"Deprivation: {m.imd_source}" + (f"; ranks among {m.imd_reference}"
+                                            if m.imd_reference else ""))
+    print(f"Recorded crime: {m.crime_source}")
+    if m.months_incomplete:
+        print(f"Months flagged incomplete: {', '.join(m.months_incomplete)} "
+              f"({(m.months_incomplete_rule or '').split(' (')[0]})")
     print("Reconciliation (rows in = assigned + unlocated + outside + rejected):")
     for r in built.reconciliation.itertuples(index=False):
         print(f"  {r.source}: {r.rows_in:,} = {r.assigned:,} + {r.unlocated:,} + "
               f"{r.outside:,} + {r.rejected:,}")
     took = ", ".join(f"{k} {v:.1f}s" for k, v in built.seconds.items())
-    print(f"Wrote {built.folder}/ ({len(m['files'])} files + pack.json, PROVENANCE.md) in "
+    print(f"Wrote {built.folder}/ ({len(m.files or {})} files + pack.json, PROVENANCE.md) in "
           f"{sum(built.seconds.values()):.1f}s ({took})")
     return 0
 
@@ -279,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
             for key, label in pipeline.measure_options(pack).items():
                 print(f"{key}\t{label}")
             return 0
+        if not pack.months:
+            raise InputDataError(
+                f"{pack.folder or a.areas}: the pack has no recorded crime and no referrals, so "
+                "there is no measure to tabulate. Build it with --police-uk (python -m hotspots "
+                "pack build ... --police-uk FILES), or give --referrals with --mapping.")
         frm, to = default_period(pack.months, a.month_from, a.month_to)
         sel = pipeline.Selection(measure=a.measure, month_from=frm, month_to=to, rate=a.rate,
                                  suppress_below=a.suppress_below, boroughs=tuple(a.borough))

@@ -296,10 +296,14 @@ _JSON: dict[str, tuple[Callable[[str, str, object], Any], Callable[[Any], Any]]]
 for _name in ("title", "marking", "imd_reference", "vintage", "area_layer", "crime_source",
               "crime_note", "crime_coverage_note", "population_source", "imd_source",
               "synthetic_label", "referrals_file", "referrals_mapping", "points_file",
-              "points_source", "points_note", "attribution"):
+              "points_source", "points_note", "attribution", "imd_label",
+              "reconciliation_file", "months_incomplete_rule"):
     _JSON[_name] = (_str, str)
-for _name in ("crime_months", "points_boroughs"):
+for _name in ("crime_months", "points_boroughs", "crime_coverage_areas", "months_incomplete"):
     _JSON[_name] = (_strs, list)
+for _name in ("area", "deprivation"):
+    _JSON[_name] = (lambda w, k, v: copy.deepcopy(dict(_object(w, k, v))),
+                    lambda v: copy.deepcopy(dict(v)))
 _JSON["placement"] = (_text_map, dict)
 _JSON["files"] = (_text_map, dict)
 _JSON["inputs"] = (_text_maps, lambda v: {k: dict(x) for k, x in v.items()})
@@ -375,6 +379,29 @@ class PackMeta:
     crime_sources
         The crime sources when uploaded police.uk crime sits beside the
         pack's own (``crime_sources``; ``None``: one source).
+    area
+        The place a built pack covers (``area``: ``kind``, ``code``, ``name``,
+        ``local_authorities`` code -> name, ``note``; packs from ``pack build``).
+    imd_label
+        Short label of the deprivation index for legends, e.g. ``"IoD 2025 (England)"``
+        (``imd_label``).
+    deprivation
+        The deprivation index and how it was rolled up (``deprivation``: ``index``,
+        ``label``, ``nation``, ``edition``, ``population_base``, ``summary``,
+        ``reference``, ``n_reference_wards``, the score / rank / decile / share rules,
+        ``lsoa_routes``, ``caveat``, ``licence``; see
+        :mod:`hotspots.pipeline.packdeprivation`).
+    reconciliation_file
+        The pack's per-source reconciliation CSV (``reconciliation_file``): rows in =
+        assigned + unlocated + outside + rejected for every source it was built from.
+    crime_coverage_areas
+        Area codes the crime source covers (``crime_coverage_areas``; absent: the
+        areas with crime rows).
+    months_incomplete
+        Months flagged as incomplete for a force of the crime source
+        (``months_incomplete``), by :attr:`months_incomplete_rule`.
+    months_incomplete_rule
+        The rule that flags them, in words (``months_incomplete_rule``).
     extra
         Keys this class does not know (and known keys whose value is
         ``null``), with their values: kept so that nothing is lost.
@@ -409,6 +436,13 @@ class PackMeta:
     files: Mapping[str, str] | None = None
     uploads: UploadsInfo | None = None
     crime_sources: tuple[CrimeSource, ...] | None = None
+    area: Mapping[str, Any] | None = None
+    imd_label: str | None = None
+    deprivation: Mapping[str, Any] | None = None
+    reconciliation_file: str | None = None
+    crime_coverage_areas: tuple[str, ...] | None = None
+    months_incomplete: tuple[str, ...] | None = None
+    months_incomplete_rule: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     key_order: tuple[str, ...] = ()
 

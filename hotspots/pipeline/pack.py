@@ -258,8 +258,8 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         referrals = assigned[["area_code", "month", "category", "count"]].copy()
     rec_frame = join.reconciliation_frame(recs)
     rec_frame["note"] = notes
-    if meta.get("reconciliation_file"):  # a built pack's per-source reconciliation comes first
-        built = pd.read_csv(folder / meta["reconciliation_file"], keep_default_na=False)
+    if meta.reconciliation_file:  # a built pack's per-source reconciliation comes first
+        built = pd.read_csv(folder / meta.reconciliation_file, keep_default_na=False)
         rec_frame = pd.concat([built[rec_frame.columns], rec_frame], ignore_index=True)
     points = None
     if meta.points_file:
@@ -270,8 +270,8 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         meta=meta,
         areas=areas,
         crime=crime,
-        crime_coverage=frozenset(meta["crime_coverage_areas"] if "crime_coverage_areas" in meta
-                                 else crime["area_code"].unique()),
+        crime_coverage=frozenset(meta.crime_coverage_areas if meta.crime_coverage_areas
+                                 is not None else crime["area_code"].unique()),
         referrals=referrals,
         population=population[["area_code", "population"]],
         imd=imd,

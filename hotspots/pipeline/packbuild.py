@@ -37,6 +37,7 @@ from boundaries import national
 from boundaries.places import Catalogue, Place, build_catalogue, resolve_area
 from boundaries.web import web_layer
 from hotspots.config import describe_input, file_sha256
+from hotspots.pipeline.meta import PackMeta
 from hotspots.pipeline.packcrime import AssignBy, CrimeResult, pack_crime
 from hotspots.pipeline.packdeprivation import (
     DeprivationResult,
@@ -138,7 +139,7 @@ class PackBuild:
     place
         The place it covers.
     meta
-        ``pack.json`` as written.
+        ``pack.json`` as written (:class:`~hotspots.pipeline.meta.PackMeta`).
     reconciliation
         One row per source (``reconciliation.csv``).
     seconds
@@ -148,7 +149,7 @@ class PackBuild:
 
     folder: Path
     place: Place
-    meta: dict[str, Any]
+    meta: PackMeta
     reconciliation: pd.DataFrame
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -321,7 +322,7 @@ def build_pack(
 def _write(folder: Path, place: Place, wards: gpd.GeoDataFrame, population: pd.DataFrame,
            dep: DeprivationResult, crime: CrimeResult | None, data: NationalData,
            recs: list[dict[str, Any]], police: Sequence[Path], title: str, marking: str
-           ) -> tuple[dict[str, Any], pd.DataFrame]:
+           ) -> tuple[PackMeta, pd.DataFrame]:
     folder.mkdir(parents=True, exist_ok=True)
     s = data.sources
     files: dict[str, bytes] = {}
@@ -355,16 +356,17 @@ def _write(folder: Path, place: Place, wards: gpd.GeoDataFrame, population: pd.D
     for name, blob in files.items():
         (folder / name).write_bytes(blob)
     keys = ["wards", "ward_lookup", "lad_csp_pfa", "lsoa11_lad19", "population", *dep.inputs]
-    meta = _meta(place, dep, crime, data, reconciliation, title, marking, wards)
-    meta["inputs"] = _inputs(keys, s, police)
-    meta["attribution"] = " ".join(dict.fromkeys(
+    doc = _meta(place, dep, crime, data, reconciliation, title, marking, wards)
+    doc["inputs"] = _inputs(keys, s, police)
+    doc["attribution"] = " ".join(dict.fromkeys(
         [national.NATIONAL_FILES[k].attribution for k in dict.fromkeys(keys)]
         + ([POLICE_UK_ATTRIBUTION] if crime is not None else [])))
     names = sorted([*files, "wards.geojson"])
-    meta["files"] = {n: file_sha256(folder / n) for n in names}
-    (folder / "PROVENANCE.md").write_text(_provenance(meta), encoding="utf-8")
-    (folder / "pack.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
+    doc["files"] = {n: file_sha256(folder / n) for n in names}
+    meta = PackMeta.from_json(doc, where=str(folder / "pack.json"))
+    (folder / "PROVENANCE.md").write_text(_provenance(doc), encoding="utf-8")
+    (folder / "pack.json").write_text(json.dumps(meta.to_json(), indent=2, ensure_ascii=False)
+                                      + "\n", encoding="utf-8")
     return meta, reconciliation
 
 
@@ -373,7 +375,7 @@ def _meta(place: Place, dep: DeprivationResult, crime: CrimeResult | None, data:
           ) -> dict[str, Any]:
     d = dep.meta
     lads = sorted(set(wards["borough_code"]))
-    meta: dict[str, Any] = {
+    doc: dict[str, Any] = {
         "title": title, "marking": marking,
         "area": {"kind": place.kind, "code": place.code, "name": place.name,
                  "local_authorities": {c: data.catalogue.lad_names.get(c, c) for c in lads},
@@ -394,45 +396,45 @@ def _meta(place: Place, dep: DeprivationResult, crime: CrimeResult | None, data:
         "reconciliation": reconciliation.to_dict("records"),
     }
     if crime is None:
-        meta.update(crime_source="none: no police.uk files given (--police-uk)",
+        doc.update(crime_source="none: no police.uk files given (--police-uk)",
                     crime_months=[], crime_note="No recorded crime in this pack.",
                     crime_coverage_note="No crime data: every ward is 'no data'.",
                     crime_coverage_areas=[], placement={"crime": "none",
                                                         "referrals": "none in this pack"},
                     months_incomplete=[])
     else:
-        meta.update(crime.meta)
-        meta["crime_coverage_areas"] = sorted(crime.covered)
-        meta["points_file"] = "police_uk_points.csv.gz"
-        meta["unassigned_file"] = "unassigned_rows.csv.gz"
-    return meta
+        doc.update(crime.meta)
+        doc["crime_coverage_areas"] = sorted(crime.covered)
+        doc["points_file"] = "police_uk_points.csv.gz"
+        doc["unassigned_file"] = "unassigned_rows.csv.gz"
+    return doc
 
 
-def _provenance(meta: dict[str, Any]) -> str:
-    d = meta["deprivation"]
-    lines = [f"# {meta['title']}", "",
-             f"Built by `python -m hotspots pack build` for {meta['area']['name']} "
-             f"({meta['area']['kind']}, {meta['area']['code']}): "
-             f"{len(meta['area']['local_authorities'])} local authorities. "
-             + (meta["area"]["note"] + "." if meta["area"]["note"] else ""), "",
+def _provenance(doc: dict[str, Any]) -> str:
+    d = doc["deprivation"]
+    lines = [f"# {doc['title']}", "",
+             f"Built by `python -m hotspots pack build` for {doc['area']['name']} "
+             f"({doc['area']['kind']}, {doc['area']['code']}): "
+             f"{len(doc['area']['local_authorities'])} local authorities. "
+             + (doc["area"]["note"] + "." if doc["area"]["note"] else ""), "",
              "## Inputs", "", "| key | title | publisher | licence | SHA-256 |",
              "| --- | --- | --- | --- | --- |"]
     lines += [f"| {k} | {v['title']} | {v['publisher']} | {v['licence']} | `{v['sha256']}` |"
-              for k, v in meta["inputs"].items()]
+              for k, v in doc["inputs"].items()]
     lines += ["", "## Deprivation", "", f"- {d.get('summary', 'none')}"]
     lines += [f"- {k.replace('_', ' ')}: {d[k]}" for k in
               ("reference", "score_rule", "rank_rule", "decile_rule", "share_rule",
                "lsoa_route_rule", "lsoa_routes", "caveat", "change") if k in d]
-    lines += ["", "## Recorded crime", "", f"- {meta['crime_source']}",
-              f"- {meta['crime_coverage_note']}"]
-    if meta.get("months_incomplete"):
-        lines.append(f"- Months flagged incomplete: {', '.join(meta['months_incomplete'])} "
-                     f"({meta['months_incomplete_rule']})")
+    lines += ["", "## Recorded crime", "", f"- {doc['crime_source']}",
+              f"- {doc['crime_coverage_note']}"]
+    if doc.get("months_incomplete"):
+        lines.append(f"- Months flagged incomplete: {', '.join(doc['months_incomplete'])} "
+                     f"({doc['months_incomplete_rule']})")
     lines += ["", "## Reconciliation (rows in = assigned + unlocated + outside + rejected)", "",
               "| source | rows in | assigned | unlocated | outside | rejected |",
               "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {r['source']} | {r['rows_in']:,} | {r['assigned']:,} | {r['unlocated']:,} | "
-              f"{r['outside']:,} | {r['rejected']:,} |" for r in meta["reconciliation"]]
-    lines += ["", "## Referrals", "", meta["referrals"], "", "## Attribution", "",
-              meta["attribution"], ""]
+              f"{r['outside']:,} | {r['rejected']:,} |" for r in doc["reconciliation"]]
+    lines += ["", "## Referrals", "", doc["referrals"], "", "## Attribution", "",
+              doc["attribution"], ""]
     return "\n".join(lines)

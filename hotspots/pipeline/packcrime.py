@@ -337,7 +337,8 @@ def _note(rec: join.Reconciliation, assign_by: AssignBy, diff: dict[str, int]) -
 
 
 def _points_summary(results: list[tuple[str, ReadResult]]) -> dict[str, Any]:
-    parts = [points_reconciliation(r) for _, r in results]
+    """Sum how the police.uk inputs were read (``points_reconciliation`` in pack.json)."""
+    parts = [points_reconciliation(r).to_json() for _, r in results]
     rejected: dict[str, int] = {}
     for p in parts:
         for k, v in p["rows_rejected"].items():

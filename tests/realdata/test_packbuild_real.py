@@ -82,7 +82,7 @@ def test_every_pack_opens_and_reconciles(packs, name):
 
 def test_cardiff_wimd_and_south_wales_crime(packs):
     built = packs["cardiff"]
-    m = built.meta
+    m = built.meta.to_json()
     assert (built.place.kind, built.place.code) == ("local authority", "W06000015")
     assert len(m["area"]["local_authorities"]) == 1
     d = m["deprivation"]
@@ -106,8 +106,22 @@ def test_cardiff_wimd_and_south_wales_crime(packs):
     assert m["points_boroughs"] == ["Cardiff"]
 
 
+def test_a_built_pack_json_is_pack_meta(packs):
+    for built in packs.values():
+        doc = json.loads((built.folder / "pack.json").read_text())
+        meta = pipeline.PackMeta.from_json(doc)
+        assert meta.to_json() == doc and built.meta == meta
+    p = pipeline.load_pack(packs["cardiff"].folder)
+    assert p.meta.imd_label == "WIMD 2019 (Wales)"
+    assert p.meta.deprivation["population_base"].startswith("Census 2021")
+    assert p.meta.area["code"] == "W06000015"
+    assert p.meta.months_incomplete == () and p.meta.reconciliation_file == "reconciliation.csv"
+    assert pipeline.load_pack(packs["powys"].folder).meta.months_incomplete == (
+        "2024-02", "2024-03", "2024-04")
+
+
 def test_powys_flags_the_incomplete_dyfed_powys_months(packs):
-    m = packs["powys"].meta
+    m = packs["powys"].meta.to_json()
     assert m["months_incomplete"] == ["2024-02", "2024-03", "2024-04"]
     assert "50%" in m["months_incomplete_rule"]
     assert {r["force"] for r in m["months_incomplete_detail"]} == {"Dyfed-Powys Police"}
@@ -117,7 +131,7 @@ def test_powys_flags_the_incomplete_dyfed_powys_months(packs):
 
 def test_manchester_iod2025_without_crime(packs):
     built = packs["manchester"]
-    m = built.meta
+    m = built.meta.to_json()
     assert m["deprivation"]["label"] == "IoD 2025 (England)"
     assert m["imd_source"] == "IoD 2025 (England), population-weighted, Census 2021"
     assert m["deprivation"]["n_reference_wards"] == 6793
@@ -131,7 +145,7 @@ def test_whole_force_area_other_forces_are_outside_coverage(packs, shared_data):
     built = packs["force"]
     assert built.place.code == "W15000004" and len(built.place.lads) == 4
     assert sum(built.seconds.values()) < 60
-    m = built.meta
+    m = built.meta.to_json()
     assert m["police_uk_assignment"]["rule"] == "lsoa"
     assert sorted(m["points_boroughs"]) == ["Carmarthenshire", "Ceredigion", "Pembrokeshire",
                                             "Powys"]
@@ -286,6 +300,12 @@ def test_cli_errors_are_plain_messages(tmp_path, capsys, shared_data, monkeypatc
     assert not (tmp_path / "x").exists()
 
 
+def test_cli_table_on_a_pack_without_measures(packs, tmp_path, capsys):
+    rc = cli.main(["table", "--pack", str(packs["manchester"].folder), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "no recorded crime and no referrals" in err and "--police-uk" in err
+
+
 def test_wrong_and_missing_national_files_are_named(tmp_path, shared_data, national):
     toml = tmp_path / "sources.toml"
     old = shared_data / "imd2019_lsoa_england/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
@@ -315,9 +335,9 @@ def test_lsoa_codes_of_the_wrong_vintage_are_counted(tmp_path, shared_data, nati
     cardiff.to_csv(f, index=False)
     built = packbuild.build_pack("Cardiff", tmp_path / "pack", data=national, police_uk=[f],
                                  assign_by="lsoa")
-    assert built.meta["police_uk_lsoa_codes"]["2011 only"] == 50
+    assert built.meta.to_json()["police_uk_lsoa_codes"]["2011 only"] == 50
     rows = pd.read_csv(gzip.open(tmp_path / "pack" / "unassigned_rows.csv.gz"))
     assert rows["reason"].str.contains("wrong vintage").sum() == 50
     rec = built.reconciliation.iloc[-1]
     assert rec["rows_in"] == 200 and rec["unlocated"] >= 50
-    assert built.meta["police_uk_assignment"]["rows_point_only"] >= 50
+    assert built.meta.to_json()["police_uk_assignment"]["rows_point_only"] >= 50
