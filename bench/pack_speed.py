@@ -50,8 +50,7 @@ built = packbuild.build_pack(args["area"], args["out"], police_uk=args["police"]
                              assign_by=args["assign_by"], deprivation=args["deprivation"])
 print(json.dumps({"wall_s": time.perf_counter() - t0, "import_s": t_import,
                   "build_s": sum(built.seconds.values()), "steps": built.seconds,
-                  "wards": len(built.meta["files"]) and sum(1 for _ in open(
-                      args["out"] + "/population.csv")) - 1,
+                  "wards": sum(1 for _ in open(args["out"] + "/population.csv")) - 1,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
