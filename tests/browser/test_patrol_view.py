@@ -3,7 +3,7 @@
 A ``streamlit run tests/apps/patrol_harness.py`` server on a free localhost port;
 the page is drawn with the view's default settings (150 m squares, 9,999
 permutations, top 5% of the area by the best backtest method). Checked against
-:func:`hotspots.patrol_analysis.analyse_patrol` in this process: one Leaflet
+:func:`hotspots.patrol.analyse_patrol` in this process: one Leaflet
 polygon per grid cell, the legend's ranges and cell counts, the patrol list's
 rows. Every request is recorded (never intercepted) and none may leave the machine.
 A full-page screenshot goes to ``test-artifacts/patrol-view.png``.
