@@ -349,7 +349,8 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
     if len(rec):
         st.markdown("**Where every uploaded row went** (rows read = placed + no location + "
                     "outside every area + rejected)")
-        st.dataframe(rec.rename(columns=_REC_NAMES), hide_index=True, width="stretch")
+        with st.container(key="upload_reconciliation_table"):
+            st.dataframe(rec.rename(columns=_REC_NAMES), hide_index=True, width="stretch")
     for note in outcome.notes:
         st.caption(note)
     _coverage_choice(pack, _police_key(upload_set.police_uk))
@@ -363,7 +364,8 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
             file_name="rows_not_placed.csv", mime="text/csv", on_click="ignore")
     if len(problems):
         with right.popover(f"Problems found in your files ({len(problems):,})"):
-            st.dataframe(problems, hide_index=True)
+            with st.container(key="upload_problems_table"):
+                st.dataframe(problems, hide_index=True)
 
 
 def _coverage_choice(pack: pipeline.Pack, key: str) -> None:

@@ -203,6 +203,9 @@ def show_rendered(
 ) -> Mapping[str, Any] | None:
     """Draw a rendered map in the current container (full width).
 
+    The component sits in a container keyed ``f"{key}_box"`` (CSS class
+    ``st-key-<key>_box``), so that a test can find this map by name.
+
     Parameters
     ----------
     r
@@ -233,14 +236,15 @@ def show_rendered(
         if on_change is not None:
             on_change()
 
-    value: Mapping[str, Any] | None = _sf._component_func(
-        script=r.script, header=r.header, html=r.html, id=r.map_id, key=hash_key,
-        height=height, width=None, returned_objects=wanted,
-        default=dict.fromkeys(wanted), zoom=None, center=None, feature_group=None,
-        return_on_hover=False, layer_control=None, pixelated=False,
-        css_links=list(r.css_links), js_links=list(r.js_links), on_change=changed,
-        wrap_longitude=False,
-    )
+    with st.container(key=f"{key}_box"):
+        value: Mapping[str, Any] | None = _sf._component_func(
+            script=r.script, header=r.header, html=r.html, id=r.map_id, key=hash_key,
+            height=height, width=None, returned_objects=wanted,
+            default=dict.fromkeys(wanted), zoom=None, center=None, feature_group=None,
+            return_on_hover=False, layer_control=None, pixelated=False,
+            css_links=list(r.css_links), js_links=list(r.js_links), on_change=changed,
+            wrap_longitude=False,
+        )
     return value
 
 

@@ -45,16 +45,17 @@ def marking(pack: pipeline.Pack) -> str:
     return (os.environ.get(MARKING_ENV) or pack.meta.marking or DEFAULT_MARKING).strip().upper()
 
 
-def banner(marking_text: str) -> None:
-    """Draw the protective-marking banner."""
+def banner(marking_text: str, *, key: str = "marking_top") -> None:
+    """Draw the protective-marking banner (in a container keyed ``key``)."""
     sensitive = "SENSITIVE" in marking_text or "SECRET" in marking_text
     colour = "#b30000" if sensitive else "#1f3b73"
-    st.markdown(
-        f'<div class="hs-marking" style="background:{colour};color:#fff;text-align:center;'
-        f'font-weight:700;letter-spacing:0.08em;padding:4px 0;border-radius:3px;">'
-        f"{html.escape(marking_text)}</div>",
-        unsafe_allow_html=True,
-    )
+    with st.container(key=key):
+        st.markdown(
+            f'<div class="hs-marking" style="background:{colour};color:#fff;text-align:center;'
+            f'font-weight:700;letter-spacing:0.08em;padding:4px 0;border-radius:3px;">'
+            f"{html.escape(marking_text)}</div>",
+            unsafe_allow_html=True,
+        )
 
 
 def page_header(pack: pipeline.Pack) -> None:
@@ -89,8 +90,9 @@ def results(opts: PageOptions, wt: pipeline.WardTable, *,
 def synthetic_warning(wt: pipeline.WardTable) -> None:
     """Say loudly that referral figures are invented, when they are."""
     if wt.is_synthetic:
-        st.warning(f"**{SYNTHETIC_TEXT}.** These referrals were generated for the demo: "
-                   "do not use them for decisions.", icon="⚠️")
+        with st.container(key="synthetic_warning"):
+            st.warning(f"**{SYNTHETIC_TEXT}.** These referrals were generated for the demo: "
+                       "do not use them for decisions.", icon="⚠️")
 
 
 def no_data(wt: pipeline.WardTable) -> None:
@@ -189,10 +191,10 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
                    "from the list there)."
                    + (" Both maps pan and zoom together." if pair.right_title else ""))
     left, right = st.columns(2, gap="medium")
-    with left:
+    with left, st.container(key=f"{PAIR_KEY}_measure_legend"):
         st.markdown(pair.left_legend, unsafe_allow_html=True)
     if pair.right_legend is not None:
-        with right:
+        with right, st.container(key=f"{PAIR_KEY}_imd_legend"):
             st.markdown(pair.right_legend, unsafe_allow_html=True)
 
 
@@ -230,12 +232,14 @@ def top_wards(wt: pipeline.WardTable) -> None:
     caption += _imd_note(f)
     st.subheader("Wards with the highest values")
     st.caption(caption)
-    st.dataframe(_ward_rows(top, wt), hide_index=True, width="stretch")
+    with st.container(key="top_wards_table"):
+        st.dataframe(_ward_rows(top, wt), hide_index=True, width="stretch")
     with st.expander("All wards, A to Z"):
         every = f.sort_values(["area_name", "borough_name"], kind="stable")
         if wt.is_synthetic:
             st.caption(f":red[**{SYNTHETIC_TEXT}**]")
-        st.dataframe(_ward_rows(every, wt), hide_index=True, width="stretch")
+        with st.container(key="all_wards_table"):
+            st.dataframe(_ward_rows(every, wt), hide_index=True, width="stretch")
 
 
 def _ward_rows(f: pd.DataFrame, wt: pipeline.WardTable) -> pd.DataFrame:
@@ -280,10 +284,12 @@ def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable) -> None:
     """Draw how every source row was accounted for, and the problems found."""
     with st.expander("Data quality: where every row went"):
         st.caption("rows_in = assigned + unlocated + outside + rejected, per source.")
-        st.dataframe(wt.reconciliation, hide_index=True, width="stretch")
+        with st.container(key="reconciliation_table"):
+            st.dataframe(wt.reconciliation, hide_index=True, width="stretch")
         if len(pack.problems):
             st.caption(f"{len(pack.problems)} problems reported while reading the files.")
-            st.dataframe(pack.problems, hide_index=True, width="stretch")
+            with st.container(key="problems_table"):
+                st.dataframe(pack.problems, hide_index=True, width="stretch")
         else:
             st.caption("No problems reported while reading the files.")
 
@@ -326,7 +332,7 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
     st.subheader("Method and sources")
     st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
     st.caption(meta.attribution or "")
-    banner(marking_text)
+    banner(marking_text, key="marking_bottom")
 
 
 def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
@@ -363,7 +369,7 @@ def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
     if text:  # Markdown marks escaped (no HTML is rendered here), as in the view itself
         st.markdown(_MD_SPECIAL.sub(r"\\\1", str(text)))
     st.caption(meta.attribution or "")
-    banner(marking_text)
+    banner(marking_text, key="marking_bottom")
 
 
 def _safe_md_line(line: str) -> str:

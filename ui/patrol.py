@@ -201,7 +201,10 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
     basemap
         ``"none"`` (offline) or ``"osm"``.
     key
-        Prefix of every widget key (one view per key).
+        Prefix of every widget and container key (one view per key): the map
+        sits in ``f"{key}_map_box"``, its legend in ``f"{key}_legend"``, the
+        tables in ``f"{key}_list_table"``, ``f"{key}_backtest_table"`` and
+        ``f"{key}_emerging_table"`` (CSS class ``st-key-<key>``).
 
     Returns
     -------
@@ -240,23 +243,26 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
     with left:
         st.markdown(f"**{_safe(title)}**")
         mapview.show_rendered(rendered, key=f"{key}_map")
-    with right:
+    with right, st.container(key=f"{key}_legend"):
         st.markdown(legend, unsafe_allow_html=True)
     st.markdown(f"**Patrol list** ({len(pa.patrol)} cells, {_safe(pa.period_label)}; method: "
                 f"{_safe(pa.method_reason)})")
     table = _patrol_table(pa)
-    st.dataframe(table, hide_index=True, width="stretch",
-                 height=35 * (min(len(table), 20) + 1) + 3)
+    with st.container(key=f"{key}_list_table"):
+        st.dataframe(table, hide_index=True, width="stretch",
+                     height=35 * (min(len(table), 20) + 1) + 3)
     csv = patrol.patrol_for_export(pa)["patrol_list"].to_csv(index=False).encode("utf-8")
     st.download_button("Download the patrol list (CSV)", csv, file_name="patrol_list.csv",
                        mime="text/csv", key=f"{key}_download")
     if pa.backtest is not None:
         st.markdown("**Backtest: which method would have worked here** (PAI on held-out months)")
-        st.dataframe(_summary_table(pa), hide_index=True, width="stretch")
+        with st.container(key=f"{key}_backtest_table"):
+            st.dataframe(_summary_table(pa), hide_index=True, width="stretch")
         st.altair_chart(patrolmaps.pai_chart(pa.backtest.per_month), width="stretch")
     if pa.emerging is not None:
         st.markdown("**Emerging hot spots** (each cell's Gi* status over the months)")
-        st.dataframe(_emerging_table(pa), hide_index=True, width="stretch")
+        with st.container(key=f"{key}_emerging_table"):
+            st.dataframe(_emerging_table(pa), hide_index=True, width="stretch")
     with st.expander("Method"):
         st.markdown(_safe(pa.method_text))
     return pa

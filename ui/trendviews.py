@@ -52,16 +52,18 @@ def _trend_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     long = viewdata.monthly_long(pack, sel, year_start=ys, area_codes=codes)
     windows = viewdata.published_windows(a)
     title = f"{_value_label(a)} by month, year on year: {where}"
-    st.altair_chart(charts.trend_chart(long, year_start=ys, sensitive=a.ward.is_sensitive,
-                                       threshold=t, windows=windows,
-                                       value_label=_value_label(a).split(" per ")[0],
-                                       title=title), width="stretch")
+    with st.container(key=f"{opts.key}_trend_chart"):
+        st.altair_chart(charts.trend_chart(long, year_start=ys, sensitive=a.ward.is_sensitive,
+                                           threshold=t, windows=windows,
+                                           value_label=_value_label(a).split(" per ")[0],
+                                           title=title), width="stretch")
     with st.expander("The numbers behind the chart (one row per month)"):
         tt = charts.trend_table(long, sensitive=a.ward.is_sensitive, threshold=t,
                                 windows=windows)
         _table(tt[["year_label", "month_label", "count_display", "status"]].rename(
             columns={"year_label": "Year", "month_label": "Month",
-                     "count_display": _value_label(a), "status": "Status"}))
+                     "count_display": _value_label(a), "status": "Status"}),
+               key=f"{opts.key}_trend_table")
 
 
 def trends_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
@@ -110,7 +112,8 @@ def _change_section(a: analysis_mod.Analysis, opts: ViewOptions) -> None:
         st.caption(_safe(" ".join(bc.notes)))
         _table(charts.change_table(bc.table.frame, name_col="borough_name",
                                          name_label="Borough", sensitive=sensitive, threshold=t,
-                                         hide_count=bc.hide_count, hide_prev=bc.hide_prev))
+                                         hide_count=bc.hide_count, hide_prev=bc.hide_prev),
+               key=f"{opts.key}_change_borough_table")
     if wards is not None:
         st.markdown("**By ward**")
         cap = ("Ranks by count, 1 = highest, ties share a rank (1, 2, 2, 4); 'Rank move' "
@@ -121,7 +124,8 @@ def _change_section(a: analysis_mod.Analysis, opts: ViewOptions) -> None:
         st.caption(_safe(cap))
         _table(charts.change_table(wards, name_col="area_name", name_label="Ward",
                                          extra_cols={"borough_name": "Borough"},
-                                         sensitive=sensitive, threshold=t))
+                                         sensitive=sensitive, threshold=t),
+               key=f"{opts.key}_change_ward_table")
 
 
 #: Gi* status of a ward in one month, in words.
@@ -240,7 +244,8 @@ def _emerging_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewO
         "(p at most 0.05). Each ward gets the first category below that fits."))
     st.markdown("**Wards per category**")
     counts = emerging_counts(e)
-    _table(counts, widths={"Category": "medium", "Wards": "small", "What it means": 860})
+    _table(counts, widths={"Category": "medium", "Wards": "small", "What it means": 860},
+           key=f"{opts.key}_emerging_counts_table")
     table = emerging_table(e, sensitive=sensitive)
     st.markdown(f"**Wards with a pattern** ({len(table):,} of {len(e):,})")
     if sensitive:
@@ -250,7 +255,8 @@ def _emerging_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewO
     if table.empty:
         st.info("No ward shows an emerging hot or cold spot pattern with these settings.")
         return
-    _table(table, widths={"Ward": "medium", "Borough": "medium", "Category": "medium"})
+    _table(table, widths={"Ward": "medium", "Borough": "medium", "Category": "medium"},
+           key=f"{opts.key}_emerging_wards_table")
     csv = privacy.safe_for_spreadsheet(table).to_csv(index=False).encode("utf-8")
     st.download_button("Download the wards with a pattern (CSV)", csv,
                        file_name="emerging_hotspots_wards.csv", mime="text/csv",

@@ -73,12 +73,13 @@ def _safe(text: object) -> str:
 
 
 def _table(frame: pd.DataFrame, widths: dict[str, Any] | None = None,
-           right: tuple[str, ...] = ()) -> None:
+           right: tuple[str, ...] = (), *, key: str) -> None:
     """Draw a data table: whole numbers with thousands separators, no index.
 
     ``widths`` maps column -> ``"small"``, ``"medium"``, ``"large"`` or pixels,
     for columns whose text would otherwise be cut off; ``right`` names text
     columns of numbers (with a dash where undefined) to align like numbers.
+    The table sits in a container keyed ``key`` (CSS class ``st-key-<key>``).
     """
     config: dict[str, Any] = {
         c: st.column_config.NumberColumn(format="localized")
@@ -92,11 +93,12 @@ def _table(frame: pd.DataFrame, widths: dict[str, Any] | None = None,
     for col, width in (widths or {}).items():
         if col in config and col in frame.columns and pd.api.types.is_integer_dtype(frame[col]):
             config[col] = st.column_config.NumberColumn(format="localized", width=width)
-    if len(frame) > 20:
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
-    else:  # short tables in full, without an inner scroll bar
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=config,
-                     height=35 * (len(frame) + 1) + 3)
+    with st.container(key=key):
+        if len(frame) > 20:
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+        else:  # short tables in full, without an inner scroll bar
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=config,
+                         height=35 * (len(frame) + 1) + 3)
 
 
 def _threshold(a: analysis_mod.Analysis, opts: ViewOptions) -> int:
@@ -176,7 +178,8 @@ def _rendered(opts: ViewOptions, which: str,
 def _draw_panel(panel: mapview.RenderedPanel, key: str) -> None:
     _heading(panel.title)
     mapview.show_rendered(panel.rendered, key=key)
-    st.markdown(panel.legend, unsafe_allow_html=True)
+    with st.container(key=f"{key}_legend"):
+        st.markdown(panel.legend, unsafe_allow_html=True)
     st.caption(_safe(panel.caption))
 
 

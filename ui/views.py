@@ -102,7 +102,7 @@ def hotspot_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOption
     st.markdown("**The numbers behind the maps** (strongest hot spot first)")
     st.caption(_safe(_table_caption(a, _threshold(a, opts))))
     _table(statmaps.hotspot_table(a.table, value_label=_value_label(a),
-                                  sensitive=a.ward.is_sensitive))
+                                  sensitive=a.ward.is_sensitive), key=f"{opts.key}_hotspot_table")
 
 
 def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
@@ -122,7 +122,8 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
         _heading(panel.title)
         mapview.show_rendered(panel.rendered, key=f"{opts.key}_bv_map")
     with right:
-        st.markdown(panel.legend, unsafe_allow_html=True)
+        with st.container(key=f"{opts.key}_bv_map_legend"):
+            st.markdown(panel.legend, unsafe_allow_html=True)
         st.caption("Dark blue-purple: high on both. Pink: high measure, low deprivation. "
                    "Teal: high deprivation, low measure.")
     st.caption(_safe(panel.caption))
@@ -130,7 +131,8 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     st.caption(_safe(_table_caption(a, _threshold(a, opts))))
     _table(statmaps.bivariate_table(a.table, value_label=_value_label(a),
                                     measure_word=_measure_word(a),
-                                    sensitive=a.ward.is_sensitive))
+                                    sensitive=a.ward.is_sensitive),
+           key=f"{opts.key}_bivariate_table")
 
 
 def _top_boroughs(a: analysis_mod.Analysis, n: int = 3) -> list[str]:
@@ -204,7 +206,8 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
                                  subtitle=a.ward.spearman.text, sensitive=a.ward.is_sensitive,
                                  threshold=t, rate=a.ward.selection.rate == "per_1000",
                                  highlight=highlight, y_scale="symlog" if log else "linear")
-    st.altair_chart(chart, width="stretch")
+    with st.container(key=f"{opts.key}_scatter_chart"):
+        st.altair_chart(chart, width="stretch")
     st.markdown("**Spearman's rank correlation with IMD score, per borough**")
     scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
     note = _spearman_note(a.by_borough)
@@ -213,17 +216,17 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
                      "yes: fewer than 10 wards, where rho is unstable." + (
                          f" {note}" if note else "")))
     _table(_spearman_display(a.by_borough), widths={"Area": "medium", "Wording": "medium"},
-           right=("rho", "95% CI low", "95% CI high", "p"))
+           right=("rho", "95% CI low", "95% CI high", "p"), key=f"{opts.key}_spearman_table")
     with st.expander("The numbers behind the chart (one row per ward)"):
         _table(charts.scatter_table(a.table, sensitive=a.ward.is_sensitive, threshold=t,
                                           rate=a.ward.selection.rate == "per_1000").drop(
             columns=["value", "y_plot"]).rename(columns={
                 "area_name": "Ward", "borough_name": "Borough", "imd_score": "IMD score",
                 "imd_decile": "IMD decile", "value_display": _value_label(a),
-                "suppressed": "Suppressed"}))
+                "suppressed": "Suppressed"}), key=f"{opts.key}_scatter_table")
     if len(a.deciles):
         st.markdown("**By IMD decile**")
-        _table(_deciles(a, t))
+        _table(_deciles(a, t), key=f"{opts.key}_decile_table")
 
 
 def _deciles(a: analysis_mod.Analysis, threshold: int) -> pd.DataFrame:
@@ -276,13 +279,13 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     left, right = st.columns([5, 4], gap="medium")
     with left:
         st.markdown("**The ward in numbers**")
-        _table(p.facts)
+        _table(p.facts, key=f"{opts.key}_drill_facts_table")
     with right:
         st.markdown("**Deprivation (IMD 2019)**")
-        _table(p.imd.drop(columns="Reference"))
+        _table(p.imd.drop(columns="Reference"), key=f"{opts.key}_drill_imd_table")
         st.caption(_safe(wardprofile.imd_reference_note(p.imd)))
     st.markdown("**Hotspot status** (q = p adjusted for multiple testing)")
-    _table(p.status)
+    _table(p.status, key=f"{opts.key}_drill_status_table")
     for note in p.notes:
         st.caption(_safe(note))
     st.altair_chart(charts.trend_chart(
@@ -293,10 +296,11 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     with st.expander("The numbers behind the chart (one row per month)"):
         tt = charts.trend_table(p.trend, sensitive=a.ward.is_sensitive, threshold=t,
                                 windows=viewdata.published_windows(a))
-        _table(tt[["year_label", "month_label", "count_display", "status"]])
+        _table(tt[["year_label", "month_label", "count_display", "status"]],
+               key=f"{opts.key}_drill_trend_table")
     st.markdown(f"**Neighbours** ({len(p.neighbours)}, under the weights of the statistics): "
                 "where activity could move if it is displaced")
-    _table(p.neighbours)
+    _table(p.neighbours, key=f"{opts.key}_drill_neighbours_table")
 
 
 def select_ward(area_code: str, *, key: str = "hs") -> None:

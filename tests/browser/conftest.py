@@ -15,9 +15,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,6 +35,20 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STARTUP_TIMEOUT_S = 60.0
+T = TypeVar("T")
+#: st_folium's iframe (one per map component).
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The accessibility table of a Streamlit data grid (what a screen reader gets).
+GRID = 'table[role="grid"]'
+#: Read a grid's accessibility table: ``rows`` (data rows, from ``aria-rowcount``),
+#: ``headers`` and the ``cells`` of the rows drawn on screen (the grid draws only
+#: what is visible).
+GRID_JS = """t => ({
+    rows: Number(t.getAttribute('aria-rowcount')) - 1,
+    headers: [...t.querySelectorAll('thead th')].map(h => h.innerText.trim()),
+    cells: [...t.querySelectorAll('tbody tr')].map(
+        r => [...r.querySelectorAll('td')].map(c => c.innerText.trim())),
+})"""
 
 
 def _free_port() -> int:
@@ -67,6 +82,55 @@ def is_local(url: str) -> bool:
     if parts.scheme in {"data", "blob", "about"}:
         return True
     return parts.hostname in {"127.0.0.1", "localhost"}
+
+
+def keyed(key: str) -> str:
+    """CSS selector of the element Streamlit draws for ``key=key`` (class ``st-key-<key>``).
+
+    Tests find page elements by such names, never by their position on the page:
+    which of several similar elements is drawn (or attached) first depends on timing.
+    """
+    return f".st-key-{key}"
+
+
+def map_frame(key: str) -> str:
+    """CSS selector of the st_folium iframe of the map drawn with ``show_rendered(key=key)``."""
+    return f"{keyed(f'{key}_box')} {MAP_IFRAME}"
+
+
+def settle(read: Callable[[], T], ok: Callable[[T], bool], timeout_s: float = 90.0,
+           interval_s: float = 0.25) -> T:
+    """Return ``read()`` once ``ok`` holds for it, or its last value at the deadline.
+
+    For a value read right after an element appears: an early, partial render
+    does not fail the test, and the caller still asserts on what is returned,
+    so a wrong final value does.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = read()
+        if ok(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(interval_s)
+
+
+def read_grid(scope, key: str, ok: Callable[[dict], bool] = lambda g: True,  # type: ignore[no-untyped-def]
+              timeout_s: float = 90.0) -> dict:
+    """Wait for the data grid in the container keyed ``key``; return it as :data:`GRID_JS` reads it.
+
+    Waits (up to ``timeout_s``) for the grid to attach, then until ``ok(grid)``
+    holds; returns the last reading either way, for the caller to assert on.
+    """
+    table = scope.locator(f"{keyed(key)} {GRID}")
+    table.wait_for(state="attached", timeout=timeout_s * 1000)
+    return settle(lambda: table.evaluate(GRID_JS),
+                  lambda g: bool(g["headers"]) and ok(g), timeout_s)
+
+
+def column(grid: dict, header: str) -> list[str]:
+    """The visible cells of a grid's column, found by its header."""
+    i = grid["headers"].index(header)
+    return [row[i] for row in grid["cells"] if len(row) > i]
 
 
 @contextmanager

@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
 import pytest
 
 from hotspots.pipeline import PackMeta
-from tests.browser.conftest import ARTIFACTS, ROOT, is_local
+from tests.browser.conftest import ARTIFACTS, ROOT, is_local, keyed, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 WARD_PATH = "path.leaflet-interactive"
+#: Element keys on the page (ui.panels, ui.sidebar): the measure/IMD map pair, its two
+#: legends, the marking banner at the top and the measure selectbox.
+PAIR = "map_pair"
+MEASURE_LEGEND, IMD_LEGEND = f"{PAIR}_measure_legend", f"{PAIR}_imd_legend"
+MARKING, MEASURE_BOX = "marking_top", "measure_group"
 #: The synced pair's two maps inside the first st_folium frame (st_folium's ids).
 PAIR_MAPS = ("#map_div", "#map_div2")
 LOAD_TIMEOUT_MS = 90_000
@@ -60,14 +65,19 @@ def offline_page(browser):  # type: ignore[no-untyped-def]
 
 def _wait_for_maps(page, n_wards: int) -> list[int]:  # type: ignore[no-untyped-def]
     """Wait for both maps of the pair to draw every ward; return paths per map."""
-    page.locator(MAP_IFRAME).first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
-    frame = page.frame_locator(MAP_IFRAME).first
+    page.locator(map_frame(PAIR)).wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    frame = page.frame_locator(map_frame(PAIR))
     counts = []
     for div in PAIR_MAPS:
         paths = frame.locator(f"{div} {WARD_PATH}")
         paths.nth(n_wards - 1).wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
         counts.append(paths.count())
     return counts
+
+
+def _shows(box, text: str) -> bool:  # type: ignore[no-untyped-def]
+    """True when the named element ``box`` is visible and (in time) holds ``text``."""
+    return text in settle(box.inner_text, lambda t: text in t, 30.0) and box.is_visible()
 
 
 def test_maps_draw_offline(server, offline_page):  # type: ignore[no-untyped-def]
@@ -85,22 +95,22 @@ def test_maps_draw_offline(server, offline_page):  # type: ignore[no-untyped-def
 
     assert counts == [n_wards, n_wards]
     assert blocked == [], f"requests left the machine: {blocked[:5]}"
-    for text in ("No data (25)", "IMD 2019 average score", "OFFICIAL",
-                 "Wards with the highest values", "Spearman's rho"):
-        assert page.get_by_text(text).first.is_visible(), text
-    legend = page.locator(".hs-legend").first
+    for where, text in ((keyed(MEASURE_LEGEND), "No data (25)"),
+                        (keyed(IMD_LEGEND), "IMD 2019 average score"),
+                        (keyed(MARKING), "OFFICIAL"), (".hs-headline", "Spearman's rho")):
+        assert _shows(page.locator(where), text), (where, text)
+    assert page.get_by_role("heading", name="Wards with the highest values").is_visible()
+    legend = page.locator(keyed(MEASURE_LEGEND)).locator(".hs-legend")
     box = legend.bounding_box()
     assert box is not None and box["height"] > 60
     font_px = legend.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert font_px >= 13
 
     # The two maps sit side by side without overlapping, each under its legend's column.
-    iframes = page.locator(MAP_IFRAME)
-    frame = page.frame_locator(MAP_IFRAME).nth(0)
+    frame = page.frame_locator(map_frame(PAIR))
     a, b = (frame.locator(div).bounding_box() for div in PAIR_MAPS)
     assert a and b and a["x"] + a["width"] <= b["x"] + 1 and a["height"] >= 400
-    legends = page.locator(".hs-legend")
-    la, lb = legends.nth(0).bounding_box(), legends.nth(1).bounding_box()
+    la, lb = (page.locator(keyed(k)).bounding_box() for k in (MEASURE_LEGEND, IMD_LEGEND))
     assert la and lb and la["x"] < b["x"] <= lb["x"]
 
     # Hovering a ward shows its tooltip (ward, borough, value, rank).
@@ -109,7 +119,7 @@ def test_maps_draw_offline(server, offline_page):  # type: ignore[no-untyped-def
     tip.wait_for(timeout=10_000)
     text = tip.inner_text()
     assert "Ward" in text and "Borough" in text and "Rank" in text
-    iframes.nth(0).screenshot(path=str(ARTIFACTS / "map-measure-tooltip.png"))
+    page.locator(map_frame(PAIR)).screenshot(path=str(ARTIFACTS / "map-measure-tooltip.png"))
     page.screenshot(path=str(ARTIFACTS / "page-top.png"))
     # Streamlit scrolls inside its own container: a tall window shows the whole page.
     page.set_viewport_size({"width": 1600, "height": 3200})
@@ -127,7 +137,7 @@ def test_narrow_window_keeps_maps_apart(server, offline_page):  # type: ignore[n
     page.goto(server, wait_until="domcontentloaded")
     counts = _wait_for_maps(page, _expected_wards())
     assert min(counts) > 0 and blocked == []
-    frame = page.frame_locator(MAP_IFRAME).nth(0)
+    frame = page.frame_locator(map_frame(PAIR))
     a, b = (frame.locator(div).bounding_box() for div in PAIR_MAPS)
     assert a and b
     side_by_side = a["x"] + a["width"] <= b["x"] + 1
@@ -145,15 +155,15 @@ def test_referral_map_is_labelled_synthetic(server, offline_page):  # type: igno
     page, blocked, errors = offline_page
     page.goto(server, wait_until="domcontentloaded")
     _wait_for_maps(page, _expected_wards())
-    measure = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-    measure.click()
+    page.locator(keyed(MEASURE_BOX)).click()
     page.keyboard.type("Referrals (SYNTHETIC)")  # first level; the type defaults to "All"
     page.keyboard.press("Enter")
-    page.get_by_text("Fewer than 5 (suppressed)").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    frame = page.frame_locator(MAP_IFRAME).nth(0)
+    page.locator(keyed(MEASURE_LEGEND)).get_by_text("Fewer than 5 (suppressed)").wait_for(
+        timeout=LOAD_TIMEOUT_MS)
+    frame = page.frame_locator(map_frame(PAIR))
     badge = frame.locator(".hs-map-title")
     badge.wait_for(timeout=LOAD_TIMEOUT_MS)
-    assert "SYNTHETIC" in badge.inner_text()
+    assert "SYNTHETIC" in settle(badge.inner_text, lambda t: "SYNTHETIC" in t)
     # Every ward's tooltip on the redrawn measure map: a referral count is never 1 to 4.
     n_wards = _expected_wards()
     frame.locator(f"#map_div {WARD_PATH}").nth(n_wards - 1).wait_for(
@@ -259,7 +269,7 @@ def test_pair_pans_together_and_a_click_opens_the_ward(server, browser):  # type
         assert (z1, z2) == (12, 12) and c1 == c2 and abs(c1["lng"] + 0.2) < 1e-9
 
         # Panning and zooming with the mouse moves both maps and sends nothing back.
-        box = page.locator(MAP_IFRAME).first.bounding_box()
+        box = page.locator(map_frame(PAIR)).bounding_box()
         assert box is not None
         n_sent = len(sent)
         x, y = box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2
@@ -275,17 +285,18 @@ def test_pair_pans_together_and_a_click_opens_the_ward(server, browser):  # type
 
         # A click on a ward of the measure map opens it in the Ward drill-down tab.
         frame.evaluate("() => map_div.setView([51.5, -0.12], 10)")
-        ward = page.frame_locator(MAP_IFRAME).first.locator(f"#map_div {WARD_PATH}").nth(
-            n_wards // 2)
+        pair = page.frame_locator(map_frame(PAIR))
+        ward = pair.locator(f"#map_div {WARD_PATH}").nth(n_wards // 2)
         ward.hover(force=True)
-        tip = page.frame_locator(MAP_IFRAME).first.locator(
-            "#map_div .leaflet-tooltip").last.inner_text()
+        tips = pair.locator("#map_div .leaflet-tooltip")  # the hovered ward's, once alone
+        assert settle(tips.count, lambda n: n == 1, 10.0) == 1
+        tip = tips.inner_text()
         name = tip.split("Ward", 1)[1].split("Borough", 1)[0].strip()
         borough = tip.split("Borough", 1)[1].split("\n")[0].strip()
         ward.click(force=True)
         page.get_by_role("tab", name="Ward drill-down", selected=True).wait_for(
             timeout=LOAD_TIMEOUT_MS)
-        heading = page.locator("h3").filter(has_text=name).first
+        heading = page.get_by_role("heading", level=3, name=re.compile(rf"^{re.escape(name)}, "))
         heading.wait_for(timeout=LOAD_TIMEOUT_MS)
         assert heading.inner_text().startswith(f"{name}, ") and borough in heading.inner_text()
         page.screenshot(path=str(ARTIFACTS / "page-drilldown-click.png"))

@@ -3,7 +3,7 @@
 A ``streamlit run tests/apps/patrol_harness.py`` server on a free localhost port;
 the page is drawn with the view's default settings (150 m squares, 9,999
 permutations, top 5% of the area by the best backtest method). Checked against
-:func:`hotspots.patrol_analysis.analyse_patrol` in this process: one Leaflet
+:func:`hotspots.patrol.analyse_patrol` in this process: one Leaflet
 polygon per grid cell, the legend's ranges and cell counts, the patrol list's
 rows. Every request is recorded (never intercepted) and none may leave the machine.
 A full-page screenshot goes to ``test-artifacts/patrol-view.png``.
@@ -20,14 +20,27 @@ import pytest
 
 from hotspots import pipeline
 from hotspots.patrol.analysis import PatrolParams, analyse_patrol
-from tests.browser.conftest import ARTIFACTS, ROOT, is_local, serve_app
+from tests.browser.conftest import (
+    ARTIFACTS,
+    ROOT,
+    column,
+    is_local,
+    keyed,
+    map_frame,
+    read_grid,
+    serve_app,
+    settle,
+)
 
 pytestmark = pytest.mark.browser
 
 HARNESS = ROOT / "tests" / "apps" / "patrol_harness.py"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 CELL_PATH = "path.leaflet-interactive"
 TIMEOUT_MS = 90_000
+#: The view's element keys (``render_patrol(key="patrol")``, the harness's default).
+MAP, LEGEND, LIST = "patrol_map", "patrol_legend", "patrol_list_table"
+#: A legend class range with its number of cells, e.g. "10 to 19 (38)".
+CLASS_RANGE = re.compile(r"^\d[\d,]* to [\d,]+ \((\d+)\)$", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -56,29 +69,27 @@ def test_patrol_view_draws_every_cell_legend_and_list(harness_server, browser, e
         page.goto(harness_server, wait_until="domcontentloaded")
         page.get_by_role("heading", name="Patrol hotspots (street scale)").wait_for(
             timeout=TIMEOUT_MS)
-        page.locator(MAP_IFRAME).first.wait_for(state="attached", timeout=TIMEOUT_MS)
-        cells = page.frame_locator(MAP_IFRAME).first.locator(CELL_PATH)
+        page.locator(map_frame(MAP)).wait_for(state="attached", timeout=TIMEOUT_MS)
+        cells = page.frame_locator(map_frame(MAP)).locator(CELL_PATH)
         n_cells = len(expected.grid)
-        deadline = time.monotonic() + TIMEOUT_MS / 1000
-        while cells.count() < n_cells and time.monotonic() < deadline:
-            time.sleep(0.25)
-        assert cells.count() == n_cells == 162
+        assert settle(cells.count, lambda n: n >= n_cells) == n_cells == 162
         # the legend: every class range with its number of cells, the patrol and Gi* cells
-        legend = page.locator(".hs-legend").first.inner_text()
-        assert "Crimes per cell, 2020-09 to 2020-11" in legend
-        class_counts = [int(n) for n in re.findall(r"^\d[\d,]* to [\d,]+ \((\d+)\)$", legend,
-                                                   re.M)]
-        assert sum(class_counts) == n_cells
         n_sel = len(expected.patrol)
+        legend_box = page.locator(keyed(LEGEND))
+        legend = settle(legend_box.inner_text,
+                        lambda t: sum(int(n) for n in CLASS_RANGE.findall(t)) == n_cells)
+        assert "Crimes per cell, 2020-09 to 2020-11" in legend
+        assert sum(int(n) for n in CLASS_RANGE.findall(legend)) == n_cells
         assert f"Patrol cells ({expected.method}) ({n_sel})" in legend
-        assert f"({int(expected.grid['gi_hot'].sum())})" in legend.splitlines()[-2]
-        # the patrol list: as many rows as the library's, in the same order
-        grid = page.locator('table[role="grid"]').first
-        grid.wait_for(state="attached", timeout=TIMEOUT_MS)
-        rows = int(grid.get_attribute("aria-rowcount")) - 1
-        assert rows == n_sel
-        shown = grid.locator("tbody tr td:nth-child(2)").all_inner_texts()
-        assert [t.strip() for t in shown] == expected.patrol["cell_id"].tolist()
+        gi_line = next(x for x in legend.splitlines() if x.startswith("Gi* hot spot"))
+        assert gi_line.endswith(f"({int(expected.grid['gi_hot'].sum())})"), gi_line
+        # the patrol list (by its key: the backtest and emerging tables are grids too):
+        # as many rows as the library's, in the same order
+        want = expected.patrol["cell_id"].tolist()
+        grid = read_grid(page, LIST, lambda g: g["rows"] == n_sel
+                         and column(g, "Cell") == want)
+        assert grid["rows"] == n_sel
+        assert column(grid, "Cell") == want
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert expected.reconciliation_text in body
         time.sleep(0.5)

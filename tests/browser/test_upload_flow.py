@@ -17,12 +17,15 @@ import pytest
 
 from hotspots import pipeline
 from hotspots.maps.classify import NO_DATA_COLOUR
-from tests.browser.conftest import ARTIFACTS, is_local
+from tests.browser.conftest import ARTIFACTS, GRID, is_local, keyed, map_frame
 
 pytestmark = pytest.mark.browser
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 90_000
+#: Element keys on the page (ui.panels, ui.views, ui.data, ui.sidebar).
+PAIR, GI_MAP, MEASURE_LEGEND = "map_pair", "hs_gi_map", "map_pair_measure_legend"
+MARKING, MEASURE_BOX, UPLOAD_ROWS = "marking_top", "measure_group", "upload_reconciliation_table"
+UPLOADS_SECTION = "Your own files: read on this computer, never sent anywhere"
 POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
                  "LSOA code,LSOA name,Crime type,Last outcome category,Context")
 
@@ -64,7 +67,8 @@ def test_upload_flow_in_the_browser(server, browser, tmp_path):  # type: ignore[
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         page.goto(server, wait_until="domcontentloaded")
-        page.locator(MAP_IFRAME).nth(1).wait_for(state="attached", timeout=TIMEOUT_MS)
+        # the page is drawn down to the Hotspots tab's first map
+        page.locator(map_frame(GI_MAP)).wait_for(state="attached", timeout=TIMEOUT_MS)
         side = page.locator('[data-testid="stSidebar"]')
         side.get_by_text("Your own files, added to the demo pack").click()
 
@@ -82,22 +86,25 @@ def test_upload_flow_in_the_browser(server, browser, tmp_path):  # type: ignore[
         uploader("Referral spreadsheet").set_input_files(str(files["sheet"]))
         page.get_by_text("Which column of partner_referrals.xlsx holds what?").wait_for(
             timeout=TIMEOUT_MS)
-        page.get_by_text("Referrals (upload: partner_referrals.xlsx)").first.wait_for(
+        page.locator(f"{keyed(UPLOAD_ROWS)} {GRID}").get_by_text(
+            "Referrals (upload: partner_referrals.xlsx)").wait_for(
             state="attached", timeout=TIMEOUT_MS)  # a cell of the reconciliation grid
-        page.get_by_text("OFFICIAL-SENSITIVE").first.wait_for(timeout=TIMEOUT_MS)
-        section = page.locator('[data-testid="stExpander"]').first
+        page.locator(keyed(MARKING)).get_by_text("OFFICIAL-SENSITIVE").wait_for(
+            timeout=TIMEOUT_MS)
+        section = page.locator('[data-testid="stExpander"]').filter(
+            has=page.locator("summary").filter(has_text=UPLOADS_SECTION))
         section.screenshot(path=str(ARTIFACTS / "page-uploads-section.png"))
 
-        measure = side.locator('[data-testid="stSelectbox"]').first
-        measure.click()
+        side.locator(keyed(MEASURE_BOX)).click()
         page.keyboard.type("police.uk upload")
         page.keyboard.press("Enter")
         page.get_by_text("Top 20 wards: All recorded crime (police.uk uploads)").wait_for(
             timeout=TIMEOUT_MS)
         n_camden = 20
-        page.get_by_text(f"No data ({704 - n_camden})").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(keyed(MEASURE_LEGEND)).get_by_text(f"No data ({704 - n_camden})").wait_for(
+            timeout=TIMEOUT_MS)
         # The redrawn map: every ward outside Camden grey ("no data", never 0), names on top.
-        frame = page.frame_locator(MAP_IFRAME).nth(0)
+        frame = page.frame_locator(map_frame(PAIR))
         # The pair is one frame: #map_div is the measure map, #map_div2 the IMD map.
         grey = frame.locator(f'#map_div path.leaflet-interactive[fill="{NO_DATA_COLOUR}"]')
         grey.nth(704 - n_camden - 1).wait_for(state="attached", timeout=TIMEOUT_MS)

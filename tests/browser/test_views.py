@@ -41,11 +41,20 @@ from hotspots import pipeline
 from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.pipeline import analysis as analysis
 from hotspots.pipeline import viewdata as viewdata
-from tests.browser.conftest import ARTIFACTS, is_local
+from tests.browser.conftest import (
+    ARTIFACTS,
+    GRID,
+    GRID_JS,
+    column,
+    is_local,
+    keyed,
+    map_frame,
+    read_grid,
+    settle,
+)
 
 pytestmark = pytest.mark.browser
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 WARD_PATH = "path.leaflet-interactive"
 TIMEOUT_MS = 90_000
 SEED, PERMUTATIONS = 1, 9999
@@ -54,17 +63,22 @@ CRIME, REFERRALS = "crime:all", "referrals:all"
 REFERRAL_MEASURE_LABEL = "Referrals (SYNTHETIC)"
 DRILL_RANK = 3  # the drill-down test picks the ward ranked 3rd (not the default, 1st)
 PANEL = '[role="tabpanel"]:visible'
-GRIDS = 'table[role="grid"]'
+#: Element keys on the page: the map pair and its legends, the top-wards table and the
+#: synthetic warning (ui.panels), the measure box (ui.sidebar); the analysis tabs' keys
+#: start with the page's ``render_analysis_tabs`` key, see :func:`_k`.
+PAIR = "map_pair"
+MEASURE_LEGEND, IMD_LEGEND = f"{PAIR}_measure_legend", f"{PAIR}_imd_legend"
+TOP_WARDS, SYNTHETIC_WARNING, MEASURE_BOX = "top_wards_table", "synthetic_warning", "measure_group"
+TABS_KEY = "hs"
 SMALL_COUNT = re.compile(r"^[1-4]$")
 # Headers of table columns that hold referral counts (value, counts in both periods).
 COUNT_HEADER = re.compile(r"^(Referrals|Count|Previous count|Count,)", re.IGNORECASE)
 
-_GRID_JS = """els => els.map(t => ({
-    rows: Number(t.getAttribute('aria-rowcount')) - 1,
-    headers: [...t.querySelectorAll('thead th')].map(h => h.innerText.trim()),
-    cells: [...t.querySelectorAll('tbody tr')].map(
-        r => [...r.querySelectorAll('td')].map(c => c.innerText.trim())),
-}))"""
+
+
+def _k(name: str) -> str:
+    """The key of an element of the analysis tabs, e.g. ``_k("gi_map")`` -> ``"hs_gi_map"``."""
+    return f"{TABS_KEY}_{name}"
 
 
 # --------------------------------------------------------------------------- expected
@@ -114,9 +128,14 @@ class Dash:
     errors: list[str] = field(default_factory=list)
 
 
-def _pick(page, scope, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
-    """Choose ``option`` in the selectbox labelled ``label`` by typing, as a person would."""
-    box = scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+def _labelled(page, scope, label: str):  # type: ignore[no-untyped-def]
+    """The selectbox in ``scope`` whose label is exactly ``label``."""
+    return scope.locator('[data-testid="stSelectbox"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]').get_by_text(label, exact=True))
+
+
+def _pick(page, box, option: str) -> None:  # type: ignore[no-untyped-def]
+    """Choose ``option`` in the selectbox ``box`` by typing, as a person would."""
     box.click()
     page.keyboard.type(option)
     page.keyboard.press("Enter")
@@ -135,12 +154,13 @@ def dash(server, browser) -> Iterator[Dash]:  # type: ignore[no-untyped-def]
         page.goto(server, wait_until="domcontentloaded")
         page.get_by_role("tab", name="Hotspots").wait_for(timeout=TIMEOUT_MS)
         form = page.locator('[data-testid="stSidebar"] [data-testid="stForm"]')
-        _pick(page, form, "Permutations", f"{PERMUTATIONS}")
+        _pick(page, _labelled(page, form, "Permutations"), f"{PERMUTATIONS}")
         seed = form.get_by_role("spinbutton", name="Seed", exact=True)
         seed.fill(str(SEED))
         seed.press("Tab")
         form.get_by_role("button", name="Apply statistics").click()
-        page.locator(PANEL).get_by_text(f"seed {SEED})").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(keyed(_k("gi_map_legend"))).get_by_text(f"seed {SEED})").wait_for(
+            timeout=TIMEOUT_MS)
         yield d
     finally:
         context.close()
@@ -163,59 +183,51 @@ def _settled(page) -> None:  # type: ignore[no-untyped-def]
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT_MS)
 
 
-def _map_paths(scope, n_maps: int, n_wards: int) -> list[int]:  # type: ignore[no-untyped-def]
-    """Wait for ``n_maps`` Leaflet maps in ``scope`` to draw every ward; return paths per map.
+def _map_paths(scope, keys: list[str], n_maps: int, n_wards: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """Wait for the maps drawn with ``show_rendered(key=k)``, ``k`` in ``keys``, to draw
+    every ward; return the paths per Leaflet map, in the order of ``keys``.
 
     Counts per map (``.leaflet-container``), not per component: one component may
-    hold two synchronised maps.
+    hold two synchronised maps; ``n_maps`` is the number of Leaflet maps expected.
     """
-    scope.locator(MAP_IFRAME).first.wait_for(state="attached", timeout=TIMEOUT_MS)
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while True:
-        counts = []
-        for i in range(scope.locator(MAP_IFRAME).count()):
-            maps = scope.frame_locator(MAP_IFRAME).nth(i).locator(".leaflet-container")
-            counts += [maps.nth(j).locator(WARD_PATH).count() for j in range(maps.count())]
-        if (len(counts) >= n_maps and min(counts) >= n_wards) or time.monotonic() > deadline:
-            return counts
-        time.sleep(0.25)
+    for key in keys:
+        scope.locator(map_frame(key)).wait_for(state="attached", timeout=TIMEOUT_MS)
+
+    def counts() -> list[int]:
+        out = []
+        for key in keys:  # every map of every named frame
+            maps = scope.frame_locator(map_frame(key)).locator(".leaflet-container")
+            out += [maps.nth(j).locator(WARD_PATH).count() for j in range(maps.count())]
+        return out
+
+    return settle(counts, lambda c: len(c) >= n_maps and min(c) >= n_wards, TIMEOUT_MS / 1000)
 
 
-def _grids(scope, n_min: int) -> list[dict]:  # type: ignore[no-untyped-def]
-    """Wait for at least ``n_min`` data tables in ``scope``; return what a screen reader gets.
-
-    Each table: ``rows`` (data rows, from ``aria-rowcount``), ``headers`` and the
-    ``cells`` of the rows drawn on screen (the grid draws only what is visible).
-    """
-    grids = scope.locator(GRIDS)
-    grids.nth(n_min - 1).wait_for(state="attached", timeout=TIMEOUT_MS)
-    return grids.evaluate_all(_GRID_JS)  # type: ignore[no-any-return]
+def _all_grids(scope) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Every data grid drawn in ``scope``, as :data:`GRID_JS` reads them (for sweeps)."""
+    return scope.locator(GRID).evaluate_all(f"els => els.map({GRID_JS})")  # type: ignore[no-any-return]
 
 
-def _grid(grids: list[dict], first_header: str, *, has: str | None = None) -> dict:
-    found = [g for g in grids if g["headers"][:1] == [first_header]
-             and (has is None or has in g["headers"])]
-    assert len(found) == 1, (first_header, has, [g["headers"] for g in grids])
-    return found[0]
-
-
-def _column(grid: dict, header: str) -> list[str]:
-    i = grid["headers"].index(header)
-    return [row[i] for row in grid["cells"] if len(row) > i]
-
-
-def _map_views(page, scope) -> list[tuple[float, str]]:  # type: ignore[no-untyped-def]
-    """Return (zoom, scale-bar text) of every map in ``scope``, left to right."""
+def _map_views(scope, keys: list[str]) -> list[tuple[float, str]]:  # type: ignore[no-untyped-def]
+    """Return (zoom, scale-bar text) of the maps drawn with these keys, in that order."""
     out = []
-    for i in range(scope.locator(MAP_IFRAME).count()):
-        frame = scope.locator(MAP_IFRAME).nth(i).element_handle().content_frame()
+    for key in keys:
+        frame = scope.locator(map_frame(key)).element_handle().content_frame()
         out.append((frame.evaluate("window.map.getZoom()"),
-                    frame.locator(".leaflet-control-scale-line").first.inner_text()))
+                    " | ".join(frame.locator(".leaflet-control-scale-line").all_inner_texts())))
     return out
 
 
-def _legend_texts(scope) -> list[str]:  # type: ignore[no-untyped-def]
-    return [t.replace("\n", " | ") for t in scope.locator(".hs-legend").all_inner_texts()]
+def _legend(scope, key: str) -> str:  # type: ignore[no-untyped-def]
+    """The text of the legend keyed ``key``, its lines joined by " | "."""
+    box = scope.locator(keyed(key))
+    box.wait_for(timeout=TIMEOUT_MS)
+    return settle(box.inner_text, bool).replace("\n", " | ")
+
+
+def _warning(scope):  # type: ignore[no-untyped-def]
+    """The SYNTHETIC warning in ``scope`` (a tab panel's, above its maps and tables)."""
+    return scope.locator('[data-testid="stAlert"]').filter(has_text=SYNTHETIC_BADGE)
 
 
 _TOOLTIP_JS = """code => {
@@ -231,11 +243,11 @@ _TOOLTIP_JS = """code => {
 }"""
 
 
-def _tooltip(scope, i: int, code: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Open the hover tooltip of ward ``code`` on the ``i``-th map in ``scope``: label -> value."""
-    frame = scope.locator(MAP_IFRAME).nth(i).element_handle().content_frame()
+def _tooltip(scope, key: str, code: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Open the hover tooltip of ward ``code`` on the map keyed ``key``: label -> value."""
+    frame = scope.locator(map_frame(key)).element_handle().content_frame()
     text = frame.evaluate(_TOOLTIP_JS, code)
-    assert text, f"no tooltip for {code} on map {i}"
+    assert text, f"no tooltip for {code} on map {key}"
     rows = [line.split("\t", 1) for line in text.strip().split("\n")]
     return {r[0].strip(): r[1].strip() for r in rows if len(r) == 2}
 
@@ -294,25 +306,26 @@ def test_measure_and_imd_maps(dash: Dash, crime_exp: Expected) -> None:
     n_wards = len(crime_exp.pack.areas)
     assert n_wards == 704  # the demo pack (data/demo/wards.geojson)
     main = page.locator('[data-testid="stMain"]')
-    paths = _map_paths(main, 2, n_wards)
-    assert paths[:2] == [n_wards, n_wards]
+    assert _map_paths(main, [PAIR], 2, n_wards) == [n_wards, n_wards]
 
-    legends = _legend_texts(main)
-    measure = next(t for t in legends if t.startswith("Crimes"))
+    measure = _legend(main, MEASURE_LEGEND)
+    assert measure.startswith("Crimes"), measure
     for label in _class_labels(wt.frame["value"]):  # mapclassify, not the project's classify
         assert label in measure, (label, measure)
     no_data = int(wt.frame["value"].isna().sum())
     assert no_data == 25 and f"No data ({no_data})" in measure  # the City of London wards
-    imd = next(t for t in legends if t.startswith("IMD 2019 average score"))
+    imd = _legend(main, IMD_LEGEND)
+    assert imd.startswith("IMD 2019 average score"), imd
     imd_scores = crime_exp.pack.areas[["area_code"]].merge(crime_exp.pack.imd, how="left")
     assert f"No data ({int(imd_scores['imd_score'].isna().sum())})" in imd
 
-    top = _grid(_grids(main, 1), "Rank")
     ranked = wt.frame[wt.frame["rank"].notna()].sort_values(["rank", "area_name"])
+    top = read_grid(main, TOP_WARDS, lambda g: g["rows"] == min(20, len(ranked)))
+    assert top["headers"][0] == "Rank"
     assert top["rows"] == min(20, len(ranked))
-    shown = _column(top, "Ward")
+    shown = column(top, "Ward")
     assert len(shown) >= 5 and shown == ranked["area_name"].head(len(shown)).tolist()
-    assert _column(top, "Crimes")[0] == f"{int(ranked['count'].iloc[0]):,}"
+    assert column(top, "Crimes")[0] == f"{int(ranked['count'].iloc[0]):,}"
     _screenshot(page, "view-map-pair.png")
     _page_ok(dash)
 
@@ -320,10 +333,12 @@ def test_measure_and_imd_maps(dash: Dash, crime_exp: Expected) -> None:
 def test_hotspots_view(dash: Dash, crime_exp: Expected) -> None:
     page, t = dash.page, crime_exp.an.table
     panel = _open_tab(page, "Hotspots", "Hot spots and clusters")
-    assert _map_paths(panel, 2, len(t)) == [len(t), len(t)]
+    maps = [_k("gi_map"), _k("lisa_map")]
+    assert _map_paths(panel, maps, 2, len(t)) == [len(t), len(t)]
 
-    gi = next(x for x in _legend_texts(panel) if x.startswith("Getis-Ord Gi*"))
-    lisa = next(x for x in _legend_texts(panel) if x.startswith("Local Moran (LISA)"))
+    gi = _legend(panel, _k("gi_map_legend"))
+    lisa = _legend(panel, _k("lisa_map_legend"))
+    assert gi.startswith("Getis-Ord Gi*") and lisa.startswith("Local Moran (LISA)"), (gi, lisa)
     gi_counts = t["gi_class"].fillna("No data").value_counts()
     assert gi_counts.get("Hot 99%", 0) > 0, "seed 1 with 9,999 permutations has Hot 99% wards"
     for key, n in gi_counts.items():
@@ -336,25 +351,26 @@ def test_hotspots_view(dash: Dash, crime_exp: Expected) -> None:
     assert f"Not significant ({int(quad['ns']):,})" in lisa
     assert f"No data ({int(quad['no data'])})" in lisa
 
-    table = _grid(_grids(panel, 1), "Ward", has="Gi* class")
+    table = read_grid(panel, _k("hotspot_table"), lambda g: g["rows"] == len(t))
+    assert table["headers"][0] == "Ward" and "Gi* class" in table["headers"]
     assert table["rows"] == len(t)
     by_z = t.sort_values(["gi_z", "area_name"], ascending=[False, True], na_position="last")
-    shown = _column(table, "Ward")
+    shown = column(table, "Ward")
     assert shown[:5] == by_z["area_name"].head(5).tolist()
-    assert _column(table, "Gi* class")[:5] == by_z["gi_class"].head(5).tolist()
+    assert column(table, "Gi* class")[:5] == by_z["gi_class"].head(5).tolist()
     text = panel.inner_text()
     assert "Benjamini-Hochberg false discovery rate" in text and "scipy" not in text
     # Hover text of the strongest hot spot, on maps drawn from the static geometry file.
     top = by_z.iloc[0]
-    gi_tip = _tooltip(panel, 0, str(top["area_code"]))
+    gi_tip = _tooltip(panel, _k("gi_map"), str(top["area_code"]))
     assert gi_tip["Ward"] == top["area_name"] and gi_tip["Borough"] == top["borough_name"]
     assert gi_tip["Crimes"] == top["value_display"] and gi_tip["Gi* class"] == top["gi_class"]
     assert gi_tip["z"] == f"{top['gi_z']:+.2f}"
-    lisa_tip = _tooltip(panel, 1, str(top["area_code"]))
+    lisa_tip = _tooltip(panel, _k("lisa_map"), str(top["area_code"]))
     assert lisa_tip["Ward"] == top["area_name"]
     assert lisa_tip["Local Moran's I"] == f"{top['lisa_i']:+.2f}"
     _settled(page)
-    views = _map_views(page, panel)
+    views = _map_views(panel, maps)
     assert len(views) == 2 and views[0] == views[1], views  # the same zoom and scale bar
     _screenshot(page, "view-hotspots.png")
     _page_ok(dash)
@@ -363,9 +379,9 @@ def test_hotspots_view(dash: Dash, crime_exp: Expected) -> None:
 def test_bivariate_view(dash: Dash, crime_exp: Expected) -> None:
     page, t = dash.page, crime_exp.an.table
     panel = _open_tab(page, "Bivariate", "Measure and deprivation together")
-    assert _map_paths(panel, 1, len(t)) == [len(t)]
+    assert _map_paths(panel, [_k("bv_map")], 1, len(t)) == [len(t)]
 
-    legend = panel.locator(".hs-bivariate-legend")
+    legend = panel.locator(keyed(_k("bv_map_legend"))).locator(".hs-bivariate-legend")
     text = legend.inner_text()
     cls = pd.to_numeric(t["bv_class"]).value_counts()
     # The grid as drawn: measure high to low (rows), IMD low to high (columns).
@@ -383,10 +399,11 @@ def test_bivariate_view(dash: Dash, crime_exp: Expected) -> None:
     box = legend.bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 150
 
-    table = _grid(_grids(panel, 1), "Ward", has="Class (words)")
+    table = read_grid(panel, _k("bivariate_table"), lambda g: g["rows"] == len(t))
+    assert table["headers"][0] == "Ward" and "Class (words)" in table["headers"]
     assert table["rows"] == len(t)
     top = t.sort_values(["bv_class", "area_name"], ascending=[False, True], na_position="last")
-    assert _column(table, "Ward")[:5] == top["area_name"].head(5).tolist()
+    assert column(table, "Ward")[:5] == top["area_name"].head(5).tolist()
     _screenshot(page, "view-bivariate.png")
     _page_ok(dash)
 
@@ -394,9 +411,9 @@ def test_bivariate_view(dash: Dash, crime_exp: Expected) -> None:
 def test_deprivation_view(dash: Dash, crime_exp: Expected) -> None:
     page, an = dash.page, crime_exp.an
     panel = _open_tab(page, "Deprivation", "How the measure relates to deprivation")
-    chart = panel.locator(".vega-embed").first
+    chart = panel.locator(keyed(_k("scatter_chart"))).locator(".vega-embed")
     chart.wait_for(timeout=TIMEOUT_MS)
-    box = chart.bounding_box()
+    box = settle(chart.bounding_box, lambda b: b is not None and b["height"] > 200, 30.0)
     assert box is not None and box["height"] > 200
 
     # Spearman's rho with scipy, over the wards with both values.
@@ -405,21 +422,23 @@ def test_deprivation_view(dash: Dash, crime_exp: Expected) -> None:
     assert f"rho = {rho:.2f}" in panel.inner_text()
     assert f"n = {len(both):,} wards" in panel.inner_text()
 
-    grids = _grids(panel, 2)
-    by_borough = _grid(grids, "Area", has="rho")
+    by_borough = read_grid(panel, _k("spearman_table"),
+                           lambda g: g["rows"] == len(an.by_borough))
+    assert by_borough["headers"][0] == "Area" and "rho" in by_borough["headers"]
     n_boroughs = an.table.dropna(subset=["value", "imd_score"])["borough_name"].nunique()
     assert by_borough["rows"] == len(an.by_borough)
     assert len(an.by_borough) >= n_boroughs
     cells = [c for row in by_borough["cells"] for c in row]
     assert "None" not in cells and "nan" not in cells
-    assert set(_column(by_borough, "Small n")) <= {"yes", ""}
+    assert set(column(by_borough, "Small n")) <= {"yes", ""}
     undefined = an.by_borough[an.by_borough["rho"].isna()]
-    shown = dict(zip(_column(by_borough, "Area"), _column(by_borough, "rho"), strict=True))
+    shown = dict(zip(column(by_borough, "Area"), column(by_borough, "rho"), strict=True))
     for area in undefined["group"]:
         if area in shown:  # the grid draws only the rows on screen
             assert shown[area] == "\u2014"
     assert "too few wards with both a value and an IMD score" in panel.inner_text()
-    deciles = _grid(grids, "Decile")
+    deciles = read_grid(panel, _k("decile_table"), lambda g: g["rows"] == len(an.deciles))
+    assert deciles["headers"][0] == "Decile"
     assert deciles["rows"] == len(an.deciles) == 10
     _screenshot(page, "view-deprivation.png")
     _page_ok(dash)
@@ -428,15 +447,15 @@ def test_deprivation_view(dash: Dash, crime_exp: Expected) -> None:
 def test_trends_view(dash: Dash, crime_exp: Expected) -> None:
     page, an = dash.page, crime_exp.an
     panel = _open_tab(page, "Trends", "Trends and change")
-    panel.locator(".vega-embed").first.wait_for(timeout=TIMEOUT_MS)
-    assert panel.locator(".vega-embed").count() >= 1
+    panel.locator(keyed(_k("trend_chart"))).locator(".vega-embed").wait_for(timeout=TIMEOUT_MS)
 
-    grids = _grids(panel, 2)
-    boroughs = _grid(grids, "Borough")
-    wards = _grid(grids, "Ward")
     bc = viewdata.borough_change(an, which="change")
     wc = viewdata.ward_change(an, which="change")
     assert bc is not None and wc is not None
+    boroughs = read_grid(panel, _k("change_borough_table"),
+                         lambda g: g["rows"] == len(bc.table.frame))
+    wards = read_grid(panel, _k("change_ward_table"), lambda g: g["rows"] == len(wc))
+    assert boroughs["headers"][0] == "Borough" and wards["headers"][0] == "Ward"
     assert boroughs["rows"] == len(bc.table.frame)
     assert wards["rows"] == len(wc)
     # Independently: every ward with data in the period has a row, City of London has none.
@@ -445,7 +464,7 @@ def test_trends_view(dash: Dash, crime_exp: Expected) -> None:
         "borough_name"].nunique()
     text = panel.inner_text()
     assert "compared with previous 12 months" in text and "compared with Previous" not in text
-    assert not any(w.startswith(("+", "-")) for w in _column(wards, "Change (words)"))
+    assert not any(w.startswith(("+", "-")) for w in column(wards, "Change (words)"))
     _screenshot(page, "view-trends.png")
     _page_ok(dash)
 
@@ -454,24 +473,31 @@ def test_trends_emerging_hot_spots_on_request(dash: Dash, crime_exp: Expected) -
     page = dash.page
     panel = _open_tab(page, "Trends", "Trends and change")
     assert panel.get_by_text("Wards per category").count() == 0  # off by default
-    panel.get_by_text("Emerging hot spots (Gi* every month", exact=False).first.click()
+    panel.locator(keyed(_k("emerging"))).get_by_text(
+        "Emerging hot spots (Gi* every month", exact=False).click()
     panel.get_by_text("Wards per category").wait_for(timeout=TIMEOUT_MS)
     _settled(page)
-    grids = _grids(panel, 4)
-    counts = _grid(grids, "Category", has="What it means")
+    counts = read_grid(panel, _k("emerging_counts_table"), lambda g: g["rows"] == 17)
+    assert counts["headers"][0] == "Category" and "What it means" in counts["headers"]
     assert counts["rows"] == 17  # 8 hot, 8 cold categories and "no pattern detected"
-    n = dict(zip(_column(counts, "Category"), map(int, _column(counts, "Wards")), strict=True))
+    n = dict(zip(column(counts, "Category"), map(int, column(counts, "Wards")), strict=True))
     with_data = int(crime_exp.ward.frame["value"].notna().sum())
     assert sum(n.values()) == with_data == 679  # every ward with crime data, once
     patterned = with_data - n["No pattern detected"]
     text = panel.inner_text()
     assert f"Wards with a pattern ({patterned:,} of {with_data:,})" in text
     if patterned:
-        wards = _grid(grids, "Ward", has="Months hot")
+        wards = read_grid(panel, _k("emerging_wards_table"), lambda g: g["rows"] == patterned)
+        assert wards["headers"][0] == "Ward" and "Months hot" in wards["headers"]
         assert wards["rows"] == patterned
-        assert set(_column(wards, "Category")) <= set(n) - {"No pattern detected"}
+        assert set(column(wards, "Category")) <= set(n) - {"No pattern detected"}
     _screenshot(page, "view-trends-emerging.png")
     _page_ok(dash)
+
+
+#: The drill-down's tables (ui.views.drilldown_view), keyed ``_k(name)``.
+DRILL_TABLES = ("drill_facts_table", "drill_imd_table", "drill_status_table",
+                "drill_neighbours_table")
 
 
 def test_ward_drilldown(dash: Dash, crime_exp: Expected) -> None:
@@ -479,30 +505,34 @@ def test_ward_drilldown(dash: Dash, crime_exp: Expected) -> None:
     panel = _open_tab(page, "Ward drill-down", "Ward drill-down")
     row = wt.frame[wt.frame["rank"] == DRILL_RANK].sort_values("area_name").iloc[0]
     label = f"{row['area_name']}, {row['borough_name']}"
-    _pick(page, panel, "Ward (type to search)", label)
+    _pick(page, panel.locator(keyed(_k("drill_ward"))), label)
     panel.get_by_role("heading", name=label).wait_for(timeout=TIMEOUT_MS)
 
     n_ranked = int(wt.frame["rank"].notna().sum())
     rank_text = f"{DRILL_RANK} of {n_ranked:,} wards ranked"
-    panel.locator(GRIDS).get_by_text(rank_text, exact=True).wait_for(
+    panel.locator(f"{keyed(_k('drill_facts_table'))} {GRID}").get_by_text(
+        rank_text, exact=True).wait_for(
         state="attached", timeout=TIMEOUT_MS)  # the tables are redrawn after the heading
     _settled(page)
     graph = Graph.build_contiguity(pack.areas.set_index("area_code"), rook=False)
     neighbour_codes = graph[row["area_code"]].index.tolist()
     names = pack.areas.set_index("area_code").loc[neighbour_codes, "area_name"]
-    grids = _grids(panel, 4)
-    facts = _grid(grids, "What")
-    assert rank_text in _column(facts, "Value")
-    assert f"{int(row['count']):,}" in _column(facts, "Value")
-    nb = _grid(grids, "Ward")
+    facts = read_grid(panel, _k("drill_facts_table"),
+                      lambda g: rank_text in column(g, "Value"))
+    assert facts["headers"][0] == "What"
+    assert rank_text in column(facts, "Value")
+    assert f"{int(row['count']):,}" in column(facts, "Value")
+    nb = read_grid(panel, _k("drill_neighbours_table"),
+                   lambda g: sorted(column(g, "Ward")) == sorted(names.astype(str)))
     assert nb["rows"] == len(neighbour_codes)
-    assert sorted(_column(nb, "Ward")) == sorted(names.astype(str))
-    assert panel.get_by_text(f"Neighbours ({len(neighbour_codes)},").first.is_visible()
-    assert _grid(grids, "Statistic")["rows"] >= 3
-    imd = _grid(grids, "Indicator")
+    assert sorted(column(nb, "Ward")) == sorted(names.astype(str))
+    assert panel.get_by_text(f"Neighbours ({len(neighbour_codes)},").is_visible()
+    status = read_grid(panel, _k("drill_status_table"))
+    assert status["headers"][0] == "Statistic" and status["rows"] >= 3
+    imd = read_grid(panel, _k("drill_imd_table"))
     assert imd["rows"] >= 3 and imd["headers"] == ["Indicator", "Value"]
     assert "population-weighted mean of the ward's LSOAs" in panel.inner_text()  # the caption
-    moves = [v for w, v in zip(_column(facts, "What"), _column(facts, "Value"), strict=True)
+    moves = [v for w, v in zip(column(facts, "What"), column(facts, "Value"), strict=True)
              if w.startswith("Rank movement")]
     assert moves and all(m == "no change" or m.startswith(("up ", "down ")) for m in moves)
     assert panel.locator(".vega-embed").count() >= 1
@@ -511,6 +541,11 @@ def test_ward_drilldown(dash: Dash, crime_exp: Expected) -> None:
 
 
 # --------------------------------------------------------------------------- referrals
+
+
+def _has_counts(grid: dict) -> bool:
+    """True when a grid has a referral-count column (it is drawn for the referrals)."""
+    return any(COUNT_HEADER.match(h) for h in grid["headers"])
 
 
 def _no_small_counts(grids: list[dict]) -> list[str]:
@@ -531,12 +566,12 @@ def referral_page(dash: Dash, referral_exp: Expected) -> Dash:
     """The same page switched to the SYNTHETIC referrals (all categories)."""
     page = dash.page
     page.get_by_role("tab", name="Hotspots", exact=True).click()
-    measure = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-    measure.click()
+    page.locator(keyed(MEASURE_BOX)).click()
     page.keyboard.type(REFERRAL_MEASURE_LABEL)
     page.keyboard.press("Enter")
-    page.get_by_text("Fewer than 5 (suppressed)").first.wait_for(timeout=TIMEOUT_MS)
-    page.locator(PANEL).get_by_text(SYNTHETIC_BADGE).first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(keyed(MEASURE_LEGEND)).get_by_text("Fewer than 5 (suppressed)").wait_for(
+        timeout=TIMEOUT_MS)
+    _warning(page.locator(PANEL)).wait_for(timeout=TIMEOUT_MS)
     return dash
 
 
@@ -544,66 +579,77 @@ def test_referrals_map_pair_synthetic(referral_page: Dash, referral_exp: Expecte
     page, wt = referral_page.page, referral_exp.ward
     main = page.locator('[data-testid="stMain"]')
     n_wards = len(referral_exp.pack.areas)
-    assert _map_paths(main, 2, n_wards)[:2] == [n_wards, n_wards]
+    assert _map_paths(main, [PAIR], 2, n_wards) == [n_wards, n_wards]
     # One badge per map, inside it (it survives a copied map image); a warning above.
-    warning = main.locator('[data-testid="stAlert"]').filter(has_text=SYNTHETIC_BADGE).first
-    assert warning.is_visible()
+    warning = page.locator(keyed(SYNTHETIC_WARNING))
+    assert warning.is_visible() and SYNTHETIC_BADGE in warning.inner_text()
     titles = main.locator(".hs-map-title").all_inner_texts()
     assert titles and not any(SYNTHETIC_BADGE in t for t in titles)
-    badge = page.frame_locator(MAP_IFRAME).nth(0).locator(".hs-map-title")
-    assert SYNTHETIC_BADGE in badge.inner_text() and badge.is_visible()
+    badge = page.frame_locator(map_frame(PAIR)).locator(".hs-map-title")
+    assert SYNTHETIC_BADGE in settle(badge.inner_text, lambda t: SYNTHETIC_BADGE in t)
+    assert badge.is_visible()
 
     n_small = int(wt.frame["suppressed"].astype(bool).sum())
     assert n_small > 0
-    measure = next(t for t in _legend_texts(main) if "suppressed" in t)
+    measure = _legend(main, MEASURE_LEGEND)
     assert f"Fewer than 5 (suppressed) ({n_small})" in measure
-    top = _grid(_grids(main, 1), "Rank")
-    _no_small_counts([top])
+    top = read_grid(main, TOP_WARDS, _has_counts)
+    assert top["headers"][0] == "Rank"
+    assert _no_small_counts([top]), top["headers"]
     _screenshot(page, "view-referrals-map-pair.png")
     _page_ok(referral_page)
 
 
-REFERRAL_TABS = [("Hotspots", "Hot spots and clusters", 2),
-                 ("Bivariate", "Measure and deprivation together", 1),
-                 ("Deprivation", "How the measure relates to deprivation", 0),
-                 ("Trends", "Trends and change", 0)]
+#: Per tab: its heading, the keys of its maps and of the tables with referral counts.
+REFERRAL_TABS = [("Hotspots", "Hot spots and clusters", ("gi_map", "lisa_map"),
+                  ("hotspot_table",)),
+                 ("Bivariate", "Measure and deprivation together", ("bv_map",),
+                  ("bivariate_table",)),
+                 ("Deprivation", "How the measure relates to deprivation", (),
+                  ("decile_table",)),
+                 ("Trends", "Trends and change", (),
+                  ("change_borough_table", "change_ward_table"))]
 
 
-@pytest.mark.parametrize(("tab", "heading", "n_maps"), REFERRAL_TABS,
+@pytest.mark.parametrize(("tab", "heading", "maps", "tables"), REFERRAL_TABS,
                          ids=[t[0].lower() for t in REFERRAL_TABS])
 def test_referral_views_synthetic_and_suppressed(referral_page: Dash, referral_exp: Expected,
-                                                 tab: str, heading: str, n_maps: int) -> None:
+                                                 tab: str, heading: str, maps: tuple[str, ...],
+                                                 tables: tuple[str, ...]) -> None:
     page = referral_page.page
     panel = _open_tab(page, tab, heading)
-    assert panel.get_by_text("SYNTHETIC", exact=False).first.is_visible()
-    if n_maps:
+    assert _warning(panel).is_visible()
+    if maps:
         n = len(referral_exp.an.table)
-        assert _map_paths(panel, n_maps, n) == [n] * n_maps
-        for i in range(n_maps):  # the badge inside every map, not beside its title
-            frame = panel.frame_locator(MAP_IFRAME).nth(i)
-            assert SYNTHETIC_BADGE in frame.locator(".hs-map-title").inner_text()
+        keys = [_k(m) for m in maps]
+        assert _map_paths(panel, keys, len(keys), n) == [n] * len(keys)
+        for key in keys:  # the badge inside every map, not beside its title
+            badge = panel.frame_locator(map_frame(key)).locator(".hs-map-title")
+            assert SYNTHETIC_BADGE in settle(badge.inner_text, lambda t: SYNTHETIC_BADGE in t)
         titles = panel.locator(".hs-map-title").all_inner_texts()
-        assert len(titles) == n_maps and not any(SYNTHETIC_BADGE in t for t in titles)
+        assert len(titles) == len(keys) and not any(SYNTHETIC_BADGE in t for t in titles)
         _settled(page)
-        views = _map_views(page, panel)
+        views = _map_views(panel, keys)
         assert len(set(views)) == 1, views  # side by side at the same zoom and scale
-    # Deprivation: wait for the decile table too (the Spearman table, drawn first, has no count).
-    grids = _grids(panel, 2 if tab == "Deprivation" else 1)
-    cells = _no_small_counts(grids)
+    # The tables with referral counts, by name, then every grid drawn in the tab.
+    _settled(page)
+    named = [read_grid(panel, _k(t), _has_counts) for t in tables]
+    cells = _no_small_counts(named)
     assert cells, "no referral-count column was visible"
+    _no_small_counts(_all_grids(panel))
     if tab == "Hotspots":
-        table = _grid(grids, "Ward", has="Gi* class")
-        assert table["rows"] == len(referral_exp.an.table)
-        assert "Gi* z" not in table["headers"] and "LISA I" not in table["headers"]
         t = referral_exp.an.table
+        table = read_grid(panel, _k("hotspot_table"), lambda g: g["rows"] == len(t))
+        assert table["rows"] == len(t)
+        assert "Gi* z" not in table["headers"] and "LISA I" not in table["headers"]
         by_z = t.sort_values(["gi_z", "area_name"], ascending=[False, True], na_position="last")
-        shown = _column(table, "Referrals")
+        shown = column(table, "Referrals")
         assert len(shown) >= 5
         assert shown == by_z["value_display"].head(len(shown)).astype(str).tolist()
         assert "<5" in shown  # suppressed wards are among the rows drawn, and say so
         small = t[t["suppressed"].astype(bool)].sort_values("area_name").iloc[0]
-        for i, stat in ((0, "z"), (1, "Local Moran's I")):  # hovers: "<5", no z or I
-            tip = _tooltip(panel, i, str(small["area_code"]))
+        for key, stat in (("gi_map", "z"), ("lisa_map", "Local Moran's I")):  # "<5", no z or I
+            tip = _tooltip(panel, _k(key), str(small["area_code"]))
             assert tip["Referrals"] == "<5" and tip[stat] == "not shown for referrals", tip
             assert not any(SMALL_COUNT.match(v) for k, v in tip.items()
                            if not k.startswith(("p ", "q "))), tip  # a p of 1 is no count
@@ -614,7 +660,8 @@ def test_referral_views_synthetic_and_suppressed(referral_page: Dash, referral_e
 def test_referral_bivariate_table_hides_moran_i(referral_page: Dash) -> None:
     """Like the map's tooltips, the bivariate table must not show Moran's I for referrals."""
     panel = _open_tab(referral_page.page, "Bivariate", "Measure and deprivation together")
-    table = _grid(_grids(panel, 1), "Ward", has="Class (words)")
+    table = read_grid(panel, _k("bivariate_table"), _has_counts)
+    assert table["headers"][0] == "Ward" and "Class (words)" in table["headers"]
     assert "Bivariate I" not in table["headers"], table["headers"]
 
 
@@ -624,17 +671,18 @@ def test_referral_drilldown_of_a_suppressed_ward(referral_page: Dash,
     panel = _open_tab(page, "Ward drill-down", "Ward drill-down")
     small = wt.frame[wt.frame["suppressed"].astype(bool)].sort_values("area_name").iloc[0]
     label = f"{small['area_name']}, {small['borough_name']}"
-    _pick(page, panel, "Ward (type to search)", label)
+    _pick(page, panel.locator(keyed(_k("drill_ward"))), label)
     panel.get_by_role("heading", name=label).wait_for(timeout=TIMEOUT_MS)
-    panel.locator(GRIDS).get_by_text("not shown (small count)", exact=True).wait_for(
-        state="attached", timeout=TIMEOUT_MS)
+    panel.locator(f"{keyed(_k('drill_facts_table'))} {GRID}").get_by_text(
+        "not shown (small count)", exact=True).wait_for(state="attached", timeout=TIMEOUT_MS)
     _settled(page)
-    assert panel.get_by_text("SYNTHETIC", exact=False).first.is_visible()
-    grids = _grids(panel, 4)
-    facts = _column(_grid(grids, "What"), "Value")
+    assert _warning(panel).is_visible()
+    facts = column(read_grid(panel, _k("drill_facts_table"),
+                             lambda g: "not shown (small count)" in column(g, "Value")), "Value")
     assert "<5" in facts and "not shown (small count)" in facts
     assert str(int(small["count"])) not in facts
-    _no_small_counts(grids)
+    _no_small_counts([read_grid(panel, _k(t)) for t in DRILL_TABLES])
+    _no_small_counts(_all_grids(panel))
     assert not math.isnan(float(small["count"])) and 1 <= small["count"] <= 4
     _screenshot(page, "view-referrals-drilldown.png")
     _page_ok(referral_page)
