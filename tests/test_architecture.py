@@ -238,3 +238,17 @@ def test_checker_sees_a_violation(tmp_path, monkeypatch):
     assert [package_of(i.target) for i in imps] == ["pipeline", "stats", "maps"]
     assert [i.in_function for i in imps] == [False, False, True]
     assert priv == [("hotspots.stats.getis", "_perm", 5)]
+
+
+#: Lines a module may have. A module over it is cut by idea, or listed here with the reason.
+MAX_LINES = 600
+LONG_MODULES: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("module", _ids(SOURCES))
+def test_no_module_over_the_line_limit(module):
+    n = len(SOURCES[module].read_text(encoding="utf-8").splitlines())
+    if module in LONG_MODULES:
+        return
+    assert n <= MAX_LINES, (f"{module} has {n} lines (limit {MAX_LINES}): cut it by idea, "
+                            "or list it in LONG_MODULES with the reason")
