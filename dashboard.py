@@ -31,10 +31,16 @@ upload_note = data.switch_to_upload(pack, upload_set)
 patrol_view = patrol.view_switch(pack)
 ward_box = sidebar.ward_settings_box(patrol_view)
 opts = sidebar.render(folder, upload_set, pack, box=ward_box)
+patrol_result = None
+wt = None
+if not opts.has_measure:  # no crime, no referrals: deprivation and population only
+    panels.deprivation_only(pack, opts)
+    panels.data_quality(pack, None)
+    panels.deprivation_footer(pack, marking)
+    st.stop()
 stats_params = sidebar.stats_form(box=ward_box)
 wt = cache.ward_table(*opts.pack_key, opts.selection)
 
-patrol_result = None
 if patrol_view:
     patrol_result = patrol.render_patrol(pack, basemap=opts.basemap)  # type: ignore[arg-type]
 else:

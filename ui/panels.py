@@ -20,6 +20,7 @@ from hotspots import pipeline, stats
 from hotspots.maps.classify import SCHEMES
 from hotspots.maps.palettes import MAP_PALETTES
 from hotspots.maps.web import BASEMAPS, SYNTHETIC_BADGE
+from hotspots.pipeline import wording
 from hotspots.stats import trends as trends
 from ui import cache, mapview
 from ui.sidebar import PageOptions
@@ -85,6 +86,51 @@ def results(opts: PageOptions, wt: pipeline.WardTable, *,
     headline(wt, opts)
     map_pair(opts, wt, on_ward_click=on_ward_click)
     top_wards(wt)
+
+
+#: Widget key of the deprivation map of a pack without any measure.
+DEPRIVATION_MAP_KEY = "deprivation_only_map"
+
+
+def deprivation_only(pack: pipeline.Pack, opts: PageOptions) -> None:
+    """Draw a pack with no crime and no referrals: deprivation map and ward table.
+
+    The crime views say there is no crime data (never zero counts).
+    """
+    label = wording.index_label(pack.meta)
+    st.info(f"No crime data in this pack ({pack.meta.crime_source or 'no crime source'}), "
+            "and no referrals: there are no counts, rates or hot spots to show. Below: "
+            f"{label} deprivation and the Census 2021 population of each ward.")
+    has_imd = "imd_score" in pack.imd and bool(pack.imd["imd_score"].notna().any())
+    if has_imd:
+        panel = cache.imd_panel(*opts.pack_key, opts.scheme, opts.k, opts.basemap,
+                                opts.imd_palette, False, ())
+        _map_title(panel.title)
+        mapview.show_rendered(mapview.render_map(panel.map), key=DEPRIVATION_MAP_KEY)
+        st.markdown(panel.legend, unsafe_allow_html=True)
+    else:
+        st.info(f"No {label} scores for these wards, so there is no deprivation map.")
+    t = wording.deprivation_only_table(pack)
+    st.markdown(f"#### Wards: population and {_safe(label)}")
+    st.dataframe(t, hide_index=True, width="stretch", key="deprivation_only_table")
+    st.caption(f"{len(t):,} wards, most deprived first. Population: "
+               f"{pack.meta.population_source or 'not stated'}.")
+
+
+def deprivation_footer(pack: pipeline.Pack, marking_text: str) -> None:
+    """Draw the method and sources of a pack without any measure."""
+    meta = pack.meta
+    lines = [f"**Boundaries:** {meta.vintage or 'not stated'}.",
+             f"**Recorded crime:** {meta.crime_source or 'none'}.",
+             f"**Population:** {meta.population_source or 'not stated'}.",
+             f"**Deprivation:** {meta.imd_source or 'not stated'}."]
+    if meta.imd_reference:
+        lines.append(f"**Ranks and deciles relative to:** {meta.imd_reference}.")
+    st.divider()
+    st.subheader("Method and sources")
+    st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
+    st.caption(meta.attribution or "")
+    banner(marking_text)
 
 
 def synthetic_warning(wt: pipeline.WardTable) -> None:
@@ -280,12 +326,16 @@ def _imd_note(f: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------- method
 
 
-def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable) -> None:
-    """Draw how every source row was accounted for, and the problems found."""
+def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable | None) -> None:
+    """Draw how every source row was accounted for, and the problems found.
+
+    ``wt`` ``None`` (a pack without any measure): every source of the pack.
+    """
     with st.expander("Data quality: where every row went"):
         st.caption("rows_in = assigned + unlocated + outside + rejected, per source.")
         with st.container(key="reconciliation_table"):
-            st.dataframe(wt.reconciliation, hide_index=True, width="stretch")
+            st.dataframe(wt.reconciliation if wt is not None else pack.reconciliations,
+                         hide_index=True, width="stretch")
         if len(pack.problems):
             st.caption(f"{len(pack.problems)} problems reported while reading the files.")
             with st.container(key="problems_table"):

@@ -61,6 +61,9 @@ class PageOptions:
         Map palettes (keys of :data:`hotspots.maps.MAP_PALETTES`).
     borough_labels
         Write borough names on the maps.
+    has_measure
+        False when the pack has no crime and no referrals: the page shows
+        deprivation and population only (``selection`` is then a placeholder).
     """
 
     folder: str | None
@@ -76,6 +79,7 @@ class PageOptions:
     palette: str = "YlOrRd"
     imd_palette: str = "Blues"
     borough_labels: bool = True
+    has_measure: bool = True
 
     @property
     def pack_key(self) -> tuple[str | None, uploads.UploadSet | None]:
@@ -128,6 +132,8 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
     with box if box is not None else st.sidebar:
         st.header("What to map")
         measure = _measure(cache.measure_groups(folder, upload_set))
+        if measure is None:
+            return _no_measure_options(folder, upload_set)
         boroughs = _boroughs(pack)
         st.header("Period")
         months, source = measure_months(pack, measure)
@@ -169,6 +175,27 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
                        borough_labels=bool(labels))
 
 
+#: Said in the sidebar (and above the maps) when a pack has no crime and no referrals.
+NO_MEASURE_TEXT = ("This pack has no crime data and no referrals, so there is nothing to "
+                   "count: the page shows deprivation and population only. Build the pack "
+                   "with police.uk files (--police-uk) or add files in the Data section.")
+
+
+def _no_measure_options(folder: str | None,
+                        upload_set: uploads.UploadSet | None) -> PageOptions:
+    """Map options of a pack without any measure (deprivation colours, background map)."""
+    imd_palette = st.selectbox("Colours of the deprivation map", list(MAP_PALETTES),
+                               key="imd_palette", index=list(MAP_PALETTES).index("Blues"),
+                               format_func=MAP_PALETTES.__getitem__)
+    scheme = st.selectbox("Classification", [s for s in SCHEMES if not SCHEMES[s].needs_bins],
+                          key="scheme", format_func=lambda s: SCHEMES[s].label)
+    k = st.slider("Number of classes", min_value=3, max_value=7, value=5, key="k")
+    basemap = _basemap()
+    return PageOptions(folder=folder, upload_set=upload_set, selection=pipeline.Selection(),
+                       scheme=str(scheme), k=int(k), bins=None, basemap=basemap,
+                       imd_palette=str(imd_palette), has_measure=False)
+
+
 def _basemap() -> str:
     """Background map choice (both views), always in the sidebar itself."""
     sb = st.sidebar
@@ -190,10 +217,13 @@ def _keep_valid(key: str, options: list[str]) -> None:
         del st.session_state[key]
 
 
-def _measure(groups: dict[str, measures.MeasureGroup]) -> str:
-    """Two selectboxes: family and group, then type or category."""
+def _measure(groups: dict[str, measures.MeasureGroup]) -> str | None:
+    """Two selectboxes: family and group, then type or category (``None``: no measure)."""
     sb = st
     keys = list(groups)
+    if not keys:
+        sb.info(NO_MEASURE_TEXT)
+        return None
     _keep_valid("measure_group", keys)
     group = sb.selectbox("Measure", keys, key="measure_group",
                          format_func=lambda g: groups[g].label,

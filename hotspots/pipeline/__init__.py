@@ -106,7 +106,8 @@ _EXPORTS = {
                     "hotspots.pipeline.table"),
 }
 _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "packbuild",
-            "packcrime", "packdeprivation", "table", "uploads", "viewdata", "wardprofile")
+            "packcrime", "packdeprivation", "table", "uploads", "viewdata", "wardprofile",
+            "wording")
 
 __all__ = [
     "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",
@@ -115,7 +116,7 @@ __all__ = [
     "assemble", "assemble_pack", "build_pack", "build_web_layers", "load_pack",
     "measure_options", "measurekey", "measures", "meta", "pack", "packbuild", "packcrime",
     "packdeprivation", "period_label", "point_records", "points_reconciliation", "table",
-    "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile",
+    "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile", "wording",
 ]
 
 

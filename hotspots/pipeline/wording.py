@@ -1,0 +1,94 @@
+"""How a pack names its deprivation index and its local authorities, for any area.
+
+The demo pack (London) says "IMD 2019" and "borough"; a pack built for any
+place (:mod:`hotspots.pipeline.packbuild`) carries ``imd_label`` (e.g.
+``"WIMD 2019 (Wales)"``) and ``area.local_authorities``: outside London its
+authorities are "local authorities". :func:`deprivation_only_table` is the
+ward table of a pack with no measure (no crime, no referrals).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hotspots.pipeline.meta import PackMeta
+from hotspots.pipeline.pack import Pack
+
+#: Label of the index when the pack does not name one (the demo pack: IMD 2019).
+DEFAULT_INDEX_LABEL = "IMD 2019"
+
+
+def index_label(meta: PackMeta) -> str:
+    """Return the deprivation index's short label, e.g. ``"IoD 2025 (England)"``.
+
+    Examples
+    --------
+    >>> index_label(PackMeta())
+    'IMD 2019'
+    >>> index_label(PackMeta(imd_label="WIMD 2019 (Wales)"))
+    'WIMD 2019 (Wales)'
+    """
+    return meta.imd_label or DEFAULT_INDEX_LABEL
+
+
+def is_london(meta: PackMeta) -> bool:
+    """Return True when the pack's local authorities are London boroughs (or unstated).
+
+    A pack without ``area`` (the demo, packs made by hand) keeps London's wording.
+
+    Examples
+    --------
+    >>> is_london(PackMeta())
+    True
+    >>> is_london(PackMeta(area={"local_authorities": {"W06000015": "Cardiff"}}))
+    False
+    >>> is_london(PackMeta(area={"local_authorities": {"E09000007": "Camden"}}))
+    True
+    """
+    las = (meta.area or {}).get("local_authorities") or {}
+    return not las or all(str(code).startswith("E09") for code in las)
+
+
+def authority_word(meta: PackMeta, *, plural: bool = False, capital: bool = False) -> str:
+    """Return ``"borough"`` in London, else ``"local authority"`` (plural, capitalised).
+
+    Examples
+    --------
+    >>> wales = PackMeta(area={"local_authorities": {"W06000015": "Cardiff"}})
+    >>> authority_word(wales, plural=True, capital=True)
+    'Local authorities'
+    >>> authority_word(PackMeta(), plural=True)
+    'boroughs'
+    """
+    london = is_london(meta)
+    word = ("boroughs" if london else "local authorities") if plural else (
+        "borough" if london else "local authority")
+    return word[:1].upper() + word[1:] if capital else word
+
+
+def has_measure(pack: Pack) -> bool:
+    """Return True when the pack has any crime or referral record."""
+    return bool(len(pack.crime) or len(pack.referrals))
+
+
+def deprivation_only_table(pack: Pack) -> pd.DataFrame:
+    """Return one row per ward: name, authority, population and deprivation.
+
+    Columns: ``Ward``, ``Code``, the authority word (``Borough`` or ``Local
+    authority``), ``Population``, then ``<index> score``, ``rank`` and
+    ``decile`` when the pack has them (1 = most deprived). Missing values stay
+    missing (never zero).
+    """
+    areas = pd.DataFrame(pack.areas.drop(columns="geometry", errors="ignore"))
+    t = areas[["area_code", "area_name", "borough_name"]].merge(
+        pack.population[["area_code", "population"]], on="area_code", how="left")
+    label = index_label(pack.meta)
+    names = {"imd_score": f"{label} score", "imd_rank": f"{label} rank (1 = most deprived)",
+             "imd_decile": f"{label} decile (1 = most deprived)"}
+    cols = [c for c in names if c in pack.imd]
+    t = t.merge(pack.imd[["area_code", *cols]], on="area_code", how="left")
+    if "imd_score" in t:
+        t = t.sort_values("imd_score", ascending=False, na_position="last")
+    return t.rename(columns={"area_name": "Ward", "area_code": "Code",
+                             "borough_name": authority_word(pack.meta, capital=True),
+                             "population": "Population", **names}).reset_index(drop=True)

@@ -1,0 +1,68 @@
+"""The page on packs other than the demo: no crime file, labels of any area, the pack picker.
+
+A small pack is made in a temporary folder from the demo pack (its wards,
+population and IMD) without its crime, referrals and points: what ``pack
+build`` writes for a place without police.uk files (e.g. Manchester).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from ui.data import PACK_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard.py")
+_DROP = ("referrals_file", "referrals_mapping", "synthetic_label", "points_file",
+         "points_source", "points_boroughs", "points_note", "points_reconciliation", "files")
+
+
+def no_crime_pack(folder: Path, **meta_changes: object) -> Path:
+    """Write a pack without crime, referrals or points to ``folder`` (from the demo's areas)."""
+    shutil.copytree(ROOT / "data" / "demo", folder,
+                    ignore=shutil.ignore_patterns("crime_*", "referrals_*", "police_uk_*"))
+    with gzip.open(folder / "crime_ward_month.csv.gz", "wt") as f:
+        f.write("area_code,month,major,minor,count\n")
+    meta = json.loads((folder / "pack.json").read_text())
+    for key in _DROP:
+        meta.pop(key, None)
+    meta.update(title="No crime test pack", synthetic_referrals=False, crime_months=[],
+                crime_source="none: no police.uk files given (--police-uk)",
+                crime_coverage_areas=[], placement={"crime": "none"}, **meta_changes)
+    (folder / "pack.json").write_text(json.dumps(meta))
+    return folder
+
+
+def _run(monkeypatch, folder: Path) -> AppTest:
+    monkeypatch.setenv(PACK_ENV, str(folder))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    return at
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.info]
+    parts += [m.value for m in at.caption] + [m.value for m in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_a_pack_without_crime_opens_on_deprivation_and_population(tmp_path, monkeypatch):
+    at = _run(monkeypatch, no_crime_pack(tmp_path / "nocrime"))
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    text = _text(at)
+    assert "no crime data" in text.lower()
+    assert "No crime test pack" in text
+    # deprivation and population of every ward, never a zero crime count
+    frames = [d.value for d in at.dataframe]
+    ward_tables = [f for f in frames if "Population" in f.columns]
+    assert ward_tables, [list(f.columns) for f in frames]
+    t = ward_tables[0]
+    n_wards = len(json.loads((tmp_path / "nocrime" / "wards.geojson").read_text())["features"])
+    assert len(t) == n_wards
+    assert not any("Count" in c or "per 1,000" in c for c in t.columns)
