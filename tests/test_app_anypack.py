@@ -66,3 +66,41 @@ def test_a_pack_without_crime_opens_on_deprivation_and_population(tmp_path, monk
     n_wards = len(json.loads((tmp_path / "nocrime" / "wards.geojson").read_text())["features"])
     assert len(t) == n_wards
     assert not any("Count" in c or "per 1,000" in c for c in t.columns)
+
+
+WALES_META = {"imd_label": "WIMD 2019 (Wales)",
+              "area": {"kind": "local authority", "code": "W06000015", "name": "Cardiff",
+                       "local_authorities": {"W06000015": "Cardiff"}, "note": ""}}
+
+
+def labelled_pack(folder: Path, meta_changes: dict[str, object]) -> Path:
+    """Copy the demo pack (with its crime) to ``folder`` with other pack.json values."""
+    shutil.copytree(ROOT / "data" / "demo", folder)
+    meta = json.loads((folder / "pack.json").read_text())
+    meta.pop("files", None)
+    meta.update(meta_changes)
+    (folder / "pack.json").write_text(json.dumps(meta))
+    return folder
+
+
+def test_labels_follow_the_packs_index_and_authorities(tmp_path, monkeypatch):
+    at = _run(monkeypatch, labelled_pack(tmp_path / "wales", WALES_META))
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "Against the WIMD 2019 (Wales) average score of each ward" in text
+    legends = [m.value for m in at.markdown if "hs-legend" in m.value]
+    assert any("WIMD 2019 (Wales) average score" in v for v in legends), legends
+    assert not any("IMD 2019 average" in v.replace("WIMD 2019 (Wales) average", "")
+                   for v in legends)
+    labels = [w.label for w in at.multiselect]
+    assert "Local authorities" in labels and "Boroughs" not in labels
+    assert any(c.label == "Local authority names on the maps" for c in at.checkbox)
+
+
+def test_a_pack_without_crime_names_its_index_in_the_table(tmp_path, monkeypatch):
+    at = _run(monkeypatch, no_crime_pack(tmp_path / "nocrime_w", **WALES_META))
+    assert not at.exception, at.exception
+    t = next(d.value for d in at.dataframe if "Population" in d.value.columns)
+    assert "WIMD 2019 (Wales) score" in t.columns and "Local authority" in t.columns
+    scores = t["WIMD 2019 (Wales) score"].dropna().to_numpy()
+    assert len(scores) and (scores[:-1] >= scores[1:]).all()  # most deprived first

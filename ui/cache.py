@@ -27,7 +27,7 @@ from hotspots import maps, pipeline
 from hotspots.io import sheets
 from hotspots.maps.assets import ensure_static_assets, write_static_geometry
 from hotspots.pipeline import analysis as _analysis
-from hotspots.pipeline import measures
+from hotspots.pipeline import measures, wording
 from hotspots.pipeline import uploads as uploads
 from ui import mapview
 
@@ -161,6 +161,7 @@ def measure_panel(
         palette_name=palette,
         borough_labels=borough_labels,
         geometry=geometry, outline_geometry=outline_geometry,
+        authority=wording.authority_word(p.meta, capital=True),
     )
 
 
@@ -175,7 +176,7 @@ def imd_panel(
     borough_labels: bool = False,
     boroughs: tuple[str, ...] = (),
 ) -> maps.MapPanel:
-    """Return the IMD 2019 average-score map and legend (independent of the measure)."""
+    """Return the deprivation average-score map and legend (independent of the measure)."""
     p = pack(folder, upload_set)
     areas, outlines = _web_layers(p, boroughs)
     reference = p.meta.imd_reference or "the wards on this map"
@@ -186,6 +187,8 @@ def imd_panel(
         borough_outlines=outlines, palette_name=palette, borough_labels=borough_labels,
         class_reference=p.imd["imd_score"] if boroughs and "imd_score" in p.imd else None,
         geometry=geometry, outline_geometry=outline_geometry,
+        index_label=wording.index_label(p.meta),
+        authority=wording.authority_word(p.meta, capital=True),
     )
 
 

@@ -157,13 +157,21 @@ def headline(wt: pipeline.WardTable, opts: PageOptions | None = None) -> None:
         st.markdown(f'<p class="hs-ytd">{html.escape(ytd_text(opts, wt))}</p>',
                     unsafe_allow_html=True)
     st.markdown(
-        f'<p class="hs-headline">Against the IMD 2019 average score of each ward: '
+        f'<p class="hs-headline">Against the {html.escape(_index_label(opts))} average score '
+        f"of each ward: "
         f"{html.escape(r.text)}</p>",
         unsafe_allow_html=True,
     )
     st.caption(f"{_count_text(wt.n_records, wt)} records in the period. Ranks: 1 = highest, "
                "ties share a rank (1, 2, 2, 4). Wards without data are left out of the "
                "correlation.")
+
+
+def _index_label(opts: PageOptions | None) -> str:
+    """Return the pack's deprivation label, e.g. ``"IMD 2019"`` or ``"WIMD 2019 (Wales)"``."""
+    if opts is None:
+        return wording.DEFAULT_INDEX_LABEL
+    return wording.index_label(cache.pack(*opts.pack_key).meta)
 
 
 def _count_text(n: int, wt: pipeline.WardTable) -> str:
@@ -217,8 +225,8 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
         _map_title(pair.left_title)
     with right:
         if pair.right_title is None:
-            st.info("No IMD 2019 scores for these areas (the boundaries do not match the "
-                    "pack's ward codes), so there is no deprivation map.")
+            st.info(f"No {_index_label(opts)} scores for these areas (the boundaries do not "
+                    "match the pack's ward codes), so there is no deprivation map.")
         else:
             _map_title(pair.right_title)
     known = wt.frame["area_code"].astype(str).tolist()

@@ -14,7 +14,7 @@ from hotspots.maps.classify import SCHEMES
 from hotspots.maps.palettes import MAP_PALETTES
 from hotspots.maps.web import BASEMAPS
 from hotspots.pipeline import analysis as analysis
-from hotspots.pipeline import measures
+from hotspots.pipeline import measures, wording
 from hotspots.pipeline import uploads as uploads
 from hotspots.privacy import DEFAULT_THRESHOLD
 from ui import cache
@@ -153,10 +153,12 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
         palette = st.selectbox("Colours of the measure map", list(MAP_PALETTES), key="palette",
                                format_func=MAP_PALETTES.__getitem__,
                                help="All four palettes are colour-blind safe.")
-        imd_palette = st.selectbox("Colours of the IMD map", list(MAP_PALETTES),
+        imd_palette = st.selectbox(f"Colours of the {wording.index_label(pack.meta)} map",
+                                   list(MAP_PALETTES),
                                    key="imd_palette", index=list(MAP_PALETTES).index("Blues"),
                                    format_func=MAP_PALETTES.__getitem__)
-        labels = st.checkbox("Borough names on the maps", value=True, key="borough_labels")
+        labels = st.checkbox(f"{wording.authority_word(pack.meta, capital=True)} names on "
+                             "the maps", value=True, key="borough_labels")
     basemap = _basemap()
     with box if box is not None else st.sidebar:
         st.header("Privacy")
@@ -245,9 +247,10 @@ def _boroughs(pack: pipeline.Pack) -> tuple[str, ...]:
         return ()
     if "boroughs" in st.session_state:
         st.session_state["boroughs"] = [b for b in st.session_state["boroughs"] if b in names]
+    words = wording.authority_word(pack.meta, plural=True)
     chosen = st.multiselect(
-        "Boroughs", names, key="boroughs", placeholder="All boroughs",
-        help="Show only these boroughs: tables, classes and maps (zoomed to them).")
+        words[:1].upper() + words[1:], names, key="boroughs", placeholder=f"All {words}",
+        help=f"Show only these {words}: tables, classes and maps (zoomed to them).")
     return tuple(sorted(chosen))
 
 

@@ -25,6 +25,7 @@ from hotspots.maps import statmaps as statmaps
 from hotspots.pipeline import analysis as analysis_mod
 from hotspots.pipeline import viewdata as viewdata
 from hotspots.pipeline import wardprofile as wardprofile
+from hotspots.pipeline import wording
 from ui import mapview
 from ui.trendviews import EMERGING_TITLE, emerging_counts, emerging_table, trends_view
 from ui.viewparts import (
@@ -111,7 +112,8 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     _synthetic(a)
     group = stats.registry.get("bivariate").col("group")
     if group not in a.table or a.table[group].isna().all():
-        st.info("No IMD 2019 scores for these wards, so there is no bivariate map.")
+        st.info(f"No {wording.index_label(pack.meta)} scores for these wards, so there is "
+                "no bivariate map.")
         return
     ref = pack.meta.imd_reference or "the wards on this map"
     panel = _rendered(opts, "bivariate", lambda: statmaps.bivariate_map(
@@ -188,16 +190,19 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
     _synthetic(a)
     t = _threshold(a, opts)
     if a.table["imd_score"].notna().sum() < 3:
-        st.info("No IMD 2019 scores for these wards, so there is no comparison with "
-                "deprivation.")
+        st.info(f"No {wording.index_label(pack.meta)} scores for these wards, so there is no "
+                "comparison with deprivation.")
         return
-    st.markdown(_safe(f"Against the IMD 2019 average score of each ward: {a.ward.spearman.text}"))
+    label, authority = wording.index_label(pack.meta), wording.authority_word(pack.meta)
+    st.markdown(_safe(f"Against the {label} average score of each ward: "
+                      f"{a.ward.spearman.text}"))
     if a.deprived_share is not None:
         st.markdown(_safe(a.deprived_share.text))
     boroughs = sorted(a.table["borough_name"].dropna().astype(str).unique())
     highlight: list[str] = []
     if len(boroughs) > 10:
-        highlight = st.multiselect("Highlight boroughs on the chart", boroughs,
+        highlight = st.multiselect(
+            f"Highlight {wording.authority_word(pack.meta, plural=True)} on the chart", boroughs,
                                    default=_top_boroughs(a), key=f"{opts.key}_scatter_highlight",
                                    max_selections=10)
     log = st.toggle("Logarithmic value axis (a few wards dwarf the rest)",
@@ -205,10 +210,12 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
     chart = charts.scatter_chart(a.table, measure_label=_value_label(a),
                                  subtitle=a.ward.spearman.text, sensitive=a.ward.is_sensitive,
                                  threshold=t, rate=a.ward.selection.rate == "per_1000",
-                                 highlight=highlight, y_scale="symlog" if log else "linear")
+                                 highlight=highlight, y_scale="symlog" if log else "linear",
+                                 index_label=label, authority=authority.capitalize())
     with st.container(key=f"{opts.key}_scatter_chart"):
         st.altair_chart(chart, width="stretch")
-    st.markdown("**Spearman's rank correlation with IMD score, per borough**")
+    st.markdown(f"**Spearman's rank correlation with {_safe(label)} score, per "
+                f"{_safe(authority)}**")
     scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
     note = _spearman_note(a.by_borough)
     st.caption(_safe(f"rho with its 95% confidence interval (Fisher z, Bonett-Wright variance) "
@@ -221,9 +228,10 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
         _table(charts.scatter_table(a.table, sensitive=a.ward.is_sensitive, threshold=t,
                                           rate=a.ward.selection.rate == "per_1000").drop(
             columns=["value", "y_plot"]).rename(columns={
-                "area_name": "Ward", "borough_name": "Borough", "imd_score": "IMD score",
-                "imd_decile": "IMD decile", "value_display": _value_label(a),
-                "suppressed": "Suppressed"}), key=f"{opts.key}_scatter_table")
+                "area_name": "Ward", "borough_name": authority.capitalize(),
+                "imd_score": f"{label} score", "imd_decile": f"{label} decile",
+                "value_display": _value_label(a), "suppressed": "Suppressed"}),
+               key=f"{opts.key}_scatter_table")
     if len(a.deciles):
         st.markdown("**By IMD decile**")
         _table(_deciles(a, t), key=f"{opts.key}_decile_table")
@@ -281,7 +289,7 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
         st.markdown("**The ward in numbers**")
         _table(p.facts, key=f"{opts.key}_drill_facts_table")
     with right:
-        st.markdown("**Deprivation (IMD 2019)**")
+        st.markdown(f"**Deprivation ({_safe(wording.index_label(pack.meta))})**")
         _table(p.imd.drop(columns="Reference"), key=f"{opts.key}_drill_imd_table")
         st.caption(_safe(wardprofile.imd_reference_note(p.imd)))
     st.markdown("**Hotspot status** (q = p adjusted for multiple testing)")

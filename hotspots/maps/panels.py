@@ -108,8 +108,12 @@ def measure_panel(
     borough_labels: bool = False,
     geometry: StaticGeometry | None = None,
     outline_geometry: StaticGeometry | None = None,
+    authority: str = "Borough",
 ) -> MapPanel:
     """Build the measure map, its legend and title for one ward table.
+
+    ``authority`` names the ``borough_name`` column in the tooltip (e.g.
+    ``"Local authority"`` outside London).
 
     Parameters
     ----------
@@ -158,7 +162,7 @@ def measure_panel(
     badge = SYNTHETIC_BADGE if synthetic else None
     m = choropleth(
         frame, value_col="value", classification=c, palette=palette_name,
-        tooltip_fields={"area_name": "Ward", "borough_name": "Borough",
+        tooltip_fields={"area_name": "Ward", "borough_name": authority,
                         "value_display": value_label, "rank_display": "Rank (1 = highest)"},
         borough_outlines=borough_outlines, basemap=basemap, title=None, badge=badge,
         attribution=attribution, borough_labels=borough_labels, fit_to_data=True,
@@ -186,8 +190,10 @@ def imd_panel(
     class_reference: pd.Series | None = None,
     geometry: StaticGeometry | None = None,
     outline_geometry: StaticGeometry | None = None,
+    index_label: str = "IMD 2019",
+    authority: str = "Borough",
 ) -> MapPanel:
-    """Build the IMD 2019 average-score map, legend and title.
+    """Build the deprivation (e.g. IMD 2019) average-score map, legend and title.
 
     Parameters
     ----------
@@ -216,6 +222,11 @@ def imd_panel(
         whole map; the legend counts the areas drawn.
     geometry, outline_geometry
         Static geometry files (see :func:`choropleth`); ``None``: inline.
+    index_label
+        The index's short label in the title, legend and tooltip, e.g.
+        ``"WIMD 2019 (Wales)"`` (the pack's ``imd_label``).
+    authority
+        Tooltip name of ``borough_name`` (``"Local authority"`` outside London).
 
     Returns
     -------
@@ -226,8 +237,8 @@ def imd_panel(
     n = int(frame["imd_score"].notna().sum())
     frame["imd_score_display"] = frame["imd_score"].map(
         lambda v: "no data" if pd.isna(v) else f"{v:.1f}")
-    fields = {"area_name": "Ward", "borough_name": "Borough",
-              "imd_score_display": "IMD 2019 average score"}
+    fields = {"area_name": "Ward", "borough_name": authority,
+              "imd_score_display": f"{index_label} average score"}
     if "imd_rank" in frame:
         frame["imd_rank_display"] = frame["imd_rank"].map(
             lambda v: "no data" if pd.isna(v) else f"{int(v)} of {n}")
@@ -242,15 +253,20 @@ def imd_panel(
     if class_reference is not None and pd.Series(class_reference).notna().any():
         c = _classes_from_reference(frame["imd_score"], pd.Series(class_reference), used, k)
         bounds_note = " Class bounds from all of them; counts are the areas on this map."
-    title = "IMD 2019 average score (higher = more deprived)"
+    title = f"{index_label} average score (higher = more deprived)"
     m = choropleth(frame, value_col="imd_score", classification=c, palette=palette_name,
                    tooltip_fields=fields, borough_outlines=borough_outlines, basemap=basemap,
                    attribution=attribution, borough_labels=borough_labels,
                    geometry=geometry, outline_geometry=outline_geometry)
-    national = "" if "national deciles" in reference else ", not England's national deciles"
+    national = ("" if "national deciles" in reference or index_label != "IMD 2019"
+                else ", not England's national deciles")
     note = (f"{SCHEMES[used].description} Classes, ranks and deciles are relative to "
             f"{reference}{national}.{bounds_note}")
-    return MapPanel(m, legend_html(c, palette_name, title="IMD 2019 average score", note=note),
+    if index_label != "IMD 2019":  # a built pack: national ranks, classes of this map
+        note = (f"{SCHEMES[used].description} Classes are relative to the wards on this "
+                f"map; ranks and deciles to {reference}.{bounds_note}")
+    return MapPanel(m, legend_html(c, palette_name, title=f"{index_label} average score",
+                                    note=note),
                     c, title)
 
 

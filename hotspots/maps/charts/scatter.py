@@ -108,8 +108,14 @@ def scatter_chart(
     y_scale: Literal["linear", "symlog"] = "linear",
     title: str | None = None,
     height: int = 420,
+    index_label: str = "IMD 2019",
+    authority: str = "Borough",
 ) -> alt.LayerChart:
     """Chart ward values against the IMD 2019 score, coloured by borough.
+
+    ``index_label`` names the deprivation index on the axis and in the tooltip
+    (e.g. ``"WIMD 2019 (Wales)"``); ``authority`` names ``borough_name``
+    (e.g. ``"Local authority"`` outside London).
 
     Parameters
     ----------
@@ -157,13 +163,13 @@ def scatter_chart(
             "suppressed", "y_plot", "colour_group"]
     base = alt.Chart(plotted[cols])
     tips = [alt.Tooltip("area_name:N", title="Ward"),
-            alt.Tooltip("borough_name:N", title="Borough"),
+            alt.Tooltip("borough_name:N", title=authority),
             alt.Tooltip("value_display:N", title=measure_label),
-            alt.Tooltip("imd_score:Q", title="IMD 2019 score", format=".1f"),
+            alt.Tooltip("imd_score:Q", title=f"{index_label} score", format=".1f"),
             alt.Tooltip("imd_decile:Q", title="IMD decile (1 = most deprived)")]
-    x = alt.X("imd_score:Q", title="IMD 2019 average score (higher = more deprived)",
+    x = alt.X("imd_score:Q", title=f"{index_label} average score (higher = more deprived)",
               scale=alt.Scale(zero=False))
-    colour = alt.Color("colour_group:N", title="Borough", scale=alt.Scale(domain=domain,
+    colour = alt.Color("colour_group:N", title=authority, scale=alt.Scale(domain=domain,
                        range=rng), legend=alt.Legend(orient="right", symbolLimit=0))
     if y_scale not in ("linear", "symlog"):
         raise ValueError(f"y_scale={y_scale!r} is unknown: use 'linear' or 'symlog'.")
