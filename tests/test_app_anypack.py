@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ui.data import PACK_ENV
+from ui.data import PACK_ENV, PACKS_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard.py")
@@ -104,3 +104,28 @@ def test_a_pack_without_crime_names_its_index_in_the_table(tmp_path, monkeypatch
     assert "WIMD 2019 (Wales) score" in t.columns and "Local authority" in t.columns
     scores = t["WIMD 2019 (Wales) score"].dropna().to_numpy()
     assert len(scores) and (scores[:-1] >= scores[1:]).all()  # most deprived first
+
+
+def test_the_data_section_lists_every_pack_folder_and_switches(tmp_path, monkeypatch):
+    packs = tmp_path / "packs"
+    no_crime_pack(packs / "nocrime")
+    labelled_pack(packs / "wales", {**WALES_META, "title": "Wales test pack"})
+    (packs / "not_a_pack").mkdir()
+    monkeypatch.setenv(PACKS_DIR_ENV, str(packs))
+    monkeypatch.delenv(PACK_ENV, raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    radio = at.radio(key="data_source")
+    assert radio.options[0].startswith("Demo pack")  # no --pack: the demo first
+    assert "Pack: nocrime: No crime test pack" in radio.options
+    assert "Pack: wales: Wales test pack" in radio.options
+    assert not any("not_a_pack" in o for o in radio.options)
+    assert "Against the IMD 2019 average score" in _text(at)  # the demo, as before
+    radio.set_value(f"folder:{packs / 'nocrime'}").run()
+    assert not at.exception, at.exception
+    assert "No crime test pack" in _text(at)
+    assert "no crime data" in _text(at).lower()
+    at.radio(key="data_source").set_value(f"folder:{packs / 'wales'}").run()
+    assert not at.exception, at.exception
+    assert "Against the WIMD 2019 (Wales) average score" in _text(at)

@@ -15,6 +15,7 @@ caches of :mod:`ui.cache`. Every problem with an upload is shown with
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +39,13 @@ MAPPING_KEY = "_hs_mapping_json"
 MAPPING_FILE_KEY = "_hs_mapping_file"
 #: Environment variable naming a pack folder (the ``--pack`` argument wins).
 PACK_ENV = "HOTSPOTS_PACK"
+#: Environment variable naming the folder of packs offered in the Data section
+#: (default: ``packs/`` in the project folder, where ``pack build --out packs/NAME`` writes).
+PACKS_DIR_ENV = "HOTSPOTS_PACKS_DIR"
+PACKS_DIR = Path(__file__).resolve().parents[1] / "packs"
 NOT_MAPPED = "(not in this file)"
 
-Kind = Literal["demo", "cli", "uploads"]
+Kind = Literal["demo", "cli", "uploads", "folder"]
 UPLOADER_KEYS = {"police_uk": "up_police_uk", "referrals": "up_referrals",
                  "mapping": "up_mapping", "boundary": "up_boundary"}
 CRS_CHOICES: dict[str, str] = {
@@ -73,7 +78,8 @@ class DataChoice:
     Attributes
     ----------
     kind
-        ``"demo"``, ``"cli"`` (the ``--pack`` folder) or ``"uploads"``.
+        ``"demo"``, ``"cli"`` (the ``--pack`` folder), ``"folder"`` (a pack
+        picked from ``packs/``) or ``"uploads"``.
     folder
         The base pack folder (``None`` = demo pack).
     """
@@ -109,20 +115,61 @@ def pack_folder(argv: list[str] | None = None) -> str | None:
     return os.environ.get(PACK_ENV) or None
 
 
+def pack_folders(root: Path | str | None = None) -> dict[str, str]:
+    """Return the pack folders under ``root`` (folder path -> its title), by name.
+
+    A pack folder is a sub-folder with a ``pack.json``; its title is the
+    ``title`` there (the folder name when it has none or cannot be read).
+
+    Parameters
+    ----------
+    root
+        Folder of packs (default ``HOTSPOTS_PACKS_DIR``, else :data:`PACKS_DIR`).
+
+    Returns
+    -------
+    dict
+        Empty when the folder does not exist.
+    """
+    base = Path(root if root is not None else os.environ.get(PACKS_DIR_ENV) or PACKS_DIR)
+    if not base.is_dir():
+        return {}
+    out: dict[str, str] = {}
+    for sub in sorted(base.iterdir(), key=lambda f: f.name.lower()):
+        meta = sub / "pack.json"
+        if not meta.is_file():
+            continue
+        try:
+            title = json.loads(meta.read_text(encoding="utf-8")).get("title")
+        except (OSError, ValueError, AttributeError):
+            title = None
+        out[str(sub)] = f"{sub.name}: {title}" if title else sub.name
+    return out
+
+
 def choose_source(cli_folder: str | None) -> DataChoice:
-    """Draw the sidebar's Data choice and return it."""
+    """Draw the sidebar's Data choice and return it.
+
+    The options: the ``--pack`` folder (first, the default, when given), the
+    demo pack, every pack folder under ``packs/`` (:func:`pack_folders`), and
+    your own files added to the ``--pack`` folder or the demo.
+    """
     st.sidebar.header("Data")
-    # The first option is the default: the --pack folder when one was given.
-    kinds: list[Kind] = [*(["cli"] if cli_folder else []), "demo", "uploads"]  # type: ignore[list-item]
+    found = {f: t for f, t in pack_folders().items()
+             if cli_folder is None or Path(f).resolve() != Path(cli_folder).resolve()}
     base = "the pack folder" if cli_folder else "the demo pack"
-    labels = {"demo": "Demo pack (London wards, SYNTHETIC referrals)",
-              "cli": f"Pack folder: {cli_folder}",
+    labels = {**({"cli": f"Pack folder: {cli_folder}"} if cli_folder else {}),
+              "demo": "Demo pack (London wards, SYNTHETIC referrals)",
+              **{f"folder:{f}": f"Pack: {t}" for f, t in found.items()},
               "uploads": f"Your own files, added to {base}"}
-    kind = st.sidebar.radio(
-        "Data to show", kinds, format_func=labels.__getitem__, key="data_source",
-        help="Your files are read on this computer and never leave it.")
-    folder = cli_folder if kind in ("cli", "uploads") else None
-    return DataChoice(kind=kind, folder=folder)
+    option = str(st.sidebar.radio(
+        "Data to show", list(labels), format_func=labels.__getitem__, key="data_source",
+        help="Packs are the folders under packs/ (python -m hotspots pack build --area NAME "
+             "--out packs/NAME). Your files are read on this computer and never leave it."))
+    if option.startswith("folder:"):
+        return DataChoice(kind="folder", folder=option.removeprefix("folder:"))
+    kind: Kind = option  # type: ignore[assignment]
+    return DataChoice(kind=kind, folder=cli_folder if kind in ("cli", "uploads") else None)
 
 
 def base_pack(choice: DataChoice) -> tuple[str | None, pipeline.Pack]:
