@@ -262,3 +262,21 @@ def test_month_order_and_year_colours():
     assert charts.month_order("project")[:2] == ["May", "Jun"]
     cols = charts.year_colours(3)
     assert len(set(cols)) == 3 and cols[-1] == "#08306b"
+
+
+def test_incomplete_months_are_ringed_and_say_why():
+    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    long = _long(months, [3000, 3100, 2950, 812], months, year_start="calendar")
+    why = "looks incomplete: Dyfed-Powys Police 812 rows against 3,100 in its busiest month"
+    plain = charts.trend_chart(long, year_start="calendar")
+    assert all("Red rings" not in s for s in [plain.to_dict()["title"]["subtitle"]])
+    assert len(_layers(plain)) == 1
+    chart = charts.trend_chart(long, year_start="calendar", incomplete={"2024-04": why,
+                                                                        "2023-12": why})
+    rows = {r["month"]: r for r in _rows(chart)}
+    assert rows["2024-04"]["status"] == why and rows["2024-04"]["incomplete"] is True
+    assert rows["2024-03"]["status"] == charts.SHOWN and rows["2024-03"]["incomplete"] is False
+    assert rows["2024-04"]["count"] == 812  # plotted as it is, but explained
+    rings = [la for la in _layers(chart) if la["mark"].get("shape") == "circle"]
+    assert len(rings) == 1 and rings[0]["mark"]["color"] == charts.INCOMPLETE_COLOUR
+    assert "Red rings: months that look incomplete" in chart.to_dict()["title"]["subtitle"]

@@ -20,6 +20,7 @@ from hotspots.maps import charts as charts
 from hotspots.maps import statmaps as statmaps
 from hotspots.pipeline import analysis as analysis_mod
 from hotspots.pipeline import viewdata as viewdata
+from hotspots.pipeline import wording
 from hotspots.stats import emerging as emerging
 from ui import cache
 from ui.viewparts import (
@@ -52,14 +53,23 @@ def _trend_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     long = viewdata.monthly_long(pack, sel, year_start=ys, area_codes=codes)
     windows = viewdata.published_windows(a)
     title = f"{_value_label(a)} by month, year on year: {where}"
+    flagged = (wording.incomplete_month_notes(pack.meta)
+               if sel.measure_value.family == "crime" else {})
+    if flagged:
+        st.warning(_plain("Months that look incomplete in the crime files (ringed in red; "
+                          "read them as partial, not as a fall): " + "; ".join(
+                              f"{m}: {n.removeprefix('looks incomplete: ')}"
+                              for m, n in flagged.items()) + "."), icon="⚠️")
     with st.container(key=f"{opts.key}_trend_chart"):
         st.altair_chart(charts.trend_chart(long, year_start=ys, sensitive=a.ward.is_sensitive,
                                            threshold=t, windows=windows,
                                            value_label=_value_label(a).split(" per ")[0],
-                                           title=title), width="stretch")
+                                           title=title, incomplete=flagged), width="stretch")
     with st.expander("The numbers behind the chart (one row per month)"):
         tt = charts.trend_table(long, sensitive=a.ward.is_sensitive, threshold=t,
                                 windows=windows)
+        month_key = tt["month"].astype(str)
+        tt.loc[month_key.isin(list(flagged)), "status"] = month_key.map(flagged)
         _table(tt[["year_label", "month_label", "count_display", "status"]].rename(
             columns={"year_label": "Year", "month_label": "Month",
                      "count_display": _value_label(a), "status": "Status"}),

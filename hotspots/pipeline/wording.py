@@ -66,6 +66,35 @@ def authority_word(meta: PackMeta, *, plural: bool = False, capital: bool = Fals
     return word[:1].upper() + word[1:] if capital else word
 
 
+def incomplete_month_notes(meta: PackMeta) -> dict[str, str]:
+    """Return month -> why it looks incomplete, for the months the pack flags.
+
+    From ``months_incomplete`` and, when the pack has it, the per-force detail
+    ``months_incomplete_detail`` (rows that month against the force's busiest
+    month, the rule of :func:`hotspots.pipeline.packcrime.incomplete_months`).
+
+    Examples
+    --------
+    >>> m = PackMeta(months_incomplete=("2024-04",), extra={"months_incomplete_detail": [
+    ...     {"month": "2024-04", "force": "Dyfed-Powys Police", "rows": 812,
+    ...      "busiest_month": "2024-01", "busiest_rows": 3021}]})
+    >>> incomplete_month_notes(m)["2024-04"]
+    'looks incomplete: Dyfed-Powys Police 812 rows against 3,021 in its busiest month (2024-01)'
+    >>> incomplete_month_notes(PackMeta(months_incomplete=("2024-02",)))
+    {'2024-02': 'looks incomplete (flagged when the pack was built)'}
+    """
+    detail = meta.extra.get("months_incomplete_detail") or []
+    out: dict[str, str] = {}
+    for month in meta.months_incomplete or ():
+        parts = [f"{r.get('force', '?')} {int(r.get('rows', 0)):,} rows against "
+                 f"{int(r.get('busiest_rows', 0)):,} in its busiest month "
+                 f"({r.get('busiest_month', '?')})"
+                 for r in detail if isinstance(r, dict) and r.get("month") == month]
+        out[str(month)] = ("looks incomplete: " + "; ".join(parts) if parts
+                           else "looks incomplete (flagged when the pack was built)")
+    return out
+
+
 def has_measure(pack: Pack) -> bool:
     """Return True when the pack has any crime or referral record."""
     return bool(len(pack.crime) or len(pack.referrals))

@@ -40,6 +40,7 @@ from hotspots.maps.charts.change import (
 )
 from hotspots.maps.charts.scatter import scatter_chart, scatter_table
 from hotspots.maps.charts.trend import (
+    INCOMPLETE_COLOUR,
     NOT_COVERED,
     PROTECTING,
     SHOWN,
@@ -55,6 +56,7 @@ from hotspots.maps.palettes import OKABE_ITO
 
 __all__ = [
     "FALL_COLOUR",
+    "INCOMPLETE_COLOUR",
     "NOT_COVERED",
     "NO_CHANGE_COLOUR",
     "OKABE_ITO",

@@ -10,7 +10,7 @@ Years run from light to dark blue (older years lighter).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import altair as alt
@@ -36,6 +36,8 @@ __all__ = [
 
 #: Pale fill of suppressed bands (scatter plot) and protected months (trend).
 SUPPRESSED_FILL = "#dde6ee"
+#: Ring colour of months that look incomplete (a partial police.uk upload).
+INCOMPLETE_COLOUR = "#b30000"
 
 _LIGHT, _DARK = "#9ecae1", "#08306b"
 
@@ -231,6 +233,7 @@ def trend_chart(
     value_label: str = "Count",
     title: str | None = None,
     height: int = 380,
+    incomplete: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
     """Chart monthly counts with one line per year, months in the year's order.
 
@@ -251,6 +254,9 @@ def trend_chart(
     height
         Height in pixels, title and legend included (the width follows the
         container).
+    incomplete
+        ``YYYY-MM`` -> why the month looks incomplete (e.g. a partial police.uk
+        upload): those months are ringed in red and their status says why.
 
     Returns
     -------
@@ -260,6 +266,11 @@ def trend_chart(
         year's colour, months hidden to protect a total a grey column.
     """
     data = trend_table(monthly_long, sensitive=sensitive, threshold=threshold, windows=windows)
+    flagged = data["month"].astype(str).isin(list(incomplete or {})) & data["count"].notna()
+    if flagged.any():
+        data.loc[flagged, "status"] = data.loc[flagged, "month"].astype(str).map(
+            lambda m: (incomplete or {})[m])
+    data["incomplete"] = flagged
     order = month_order(year_start)
     years = (data[["year", "year_name"]].drop_duplicates().sort_values("year")["year_name"]
              .tolist())
@@ -273,7 +284,7 @@ def trend_chart(
             alt.Tooltip("count_display:N", title=value_label),
             alt.Tooltip("status:N", title="Status")]
     cols = ["year_label", "year_name", "month_name", "month", "month_label", "count",
-            "count_display", "status", "band_low", "band_high"]
+            "count_display", "status", "band_low", "band_high", "incomplete"]
     base = alt.Chart(data[cols])
     latest = years[-1] if years else ""
     line = base.mark_line(point=True, invalid="break-paths-show-domains").encode(
@@ -291,7 +302,14 @@ def trend_chart(
     if (data["status"] == PROTECTING).any():
         layers.append(base.transform_filter(alt.datum.status == PROTECTING).mark_rect(
             color=SUPPRESSED_FILL, opacity=0.6).encode(x=x, tooltip=tips))
+    if flagged.any():
+        layers.append(base.transform_filter(alt.datum.incomplete).mark_point(
+            shape="circle", size=260, filled=False, color=INCOMPLETE_COLOUR, strokeWidth=2.5
+        ).encode(x=x, y=alt.Y("count:Q"), tooltip=tips))
     notes = ["Gaps: months the data do not cover (not zero)."]
+    if flagged.any():
+        notes.append("Red rings: months that look incomplete (partial uploads), not real "
+                     "falls.")
     if (data["status"] == SUPPRESSED).any():
         notes.append(f"Bars: months with 1 to {threshold - 1} (suppressed).")
     if (data["status"] == PROTECTING).any():
