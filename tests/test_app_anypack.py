@@ -95,6 +95,9 @@ def test_labels_follow_the_packs_index_and_authorities(tmp_path, monkeypatch):
     labels = [w.label for w in at.multiselect]
     assert "Local authorities" in labels and "Boroughs" not in labels
     assert any(c.label == "Local authority names on the maps" for c in at.checkbox)
+    top = at.dataframe[0].value
+    assert {"Local authority", "WIMD 2019 (Wales) score", "WIMD 2019 (Wales) decile"} <= set(
+        top.columns), list(top.columns)
 
 
 def test_a_pack_without_crime_names_its_index_in_the_table(tmp_path, monkeypatch):

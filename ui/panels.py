@@ -85,7 +85,7 @@ def results(opts: PageOptions, wt: pipeline.WardTable, *,
         return
     headline(wt, opts)
     map_pair(opts, wt, on_ward_click=on_ward_click)
-    top_wards(wt)
+    top_wards(wt, cache.pack(*opts.pack_key).meta)
 
 
 #: Widget key of the deprivation map of a pack without any measure.
@@ -263,8 +263,11 @@ def _value_label(sel: pipeline.Selection) -> str:
     return f"{what} per 1,000 residents" if sel.rate == "per_1000" else what
 
 
-def top_wards(wt: pipeline.WardTable) -> None:
+def top_wards(wt: pipeline.WardTable, meta: pipeline.PackMeta | None = None) -> None:
     """Draw the wards with the highest values, then every ward A to Z.
+
+    ``meta`` names the columns (the pack's index, "Local authority" outside
+    London); without it, the demo's "Borough" and "IMD".
 
     For referrals, wards with suppressed counts are never ranked or listed in
     rank order (their order would reveal the small counts): the top list holds
@@ -283,31 +286,35 @@ def top_wards(wt: pipeline.WardTable) -> None:
                     f"are shown as '<{wt.selection.suppress_below}' and not ranked.")
     if wt.is_synthetic:
         caption += f" :red[**{SYNTHETIC_TEXT}**]"
-    caption += _imd_note(f)
+    caption += _imd_note(f, meta)
     st.subheader("Wards with the highest values")
     st.caption(caption)
     with st.container(key="top_wards_table"):
-        st.dataframe(_ward_rows(top, wt), hide_index=True, width="stretch")
+        st.dataframe(_ward_rows(top, wt, meta), hide_index=True, width="stretch")
     with st.expander("All wards, A to Z"):
         every = f.sort_values(["area_name", "borough_name"], kind="stable")
         if wt.is_synthetic:
             st.caption(f":red[**{SYNTHETIC_TEXT}**]")
         with st.container(key="all_wards_table"):
-            st.dataframe(_ward_rows(every, wt), hide_index=True, width="stretch")
+            st.dataframe(_ward_rows(every, wt, meta), hide_index=True, width="stretch")
 
 
-def _ward_rows(f: pd.DataFrame, wt: pipeline.WardTable) -> pd.DataFrame:
+def _ward_rows(f: pd.DataFrame, wt: pipeline.WardTable,
+               meta: pipeline.PackMeta | None = None) -> pd.DataFrame:
     """Display columns: rank (hidden where suppressed), ward, borough, value, IMD."""
+    meta = meta if meta is not None else pipeline.PackMeta()
+    label = wording.index_label(meta)
+    imd = "IMD" if label == wording.DEFAULT_INDEX_LABEL else label
     rank = f["rank"].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
     if wt.is_sensitive:
         rank = rank.where(~f["suppressed"].astype(bool), "—")
     return pd.DataFrame({
         "Rank": rank.to_numpy(),
         "Ward": f["area_name"].to_numpy(),
-        "Borough": f["borough_name"].to_numpy(),
+        wording.authority_word(meta, capital=True): f["borough_name"].to_numpy(),
         _value_label(wt.selection): f["value_display"].to_numpy(),
-        "IMD score": _imd_text(f, "imd_score", lambda v: f"{v:.1f}"),
-        "IMD decile": _imd_text(f, "imd_decile", lambda v: f"{int(v)}"),
+        f"{imd} score": _imd_text(f, "imd_score", lambda v: f"{v:.1f}"),
+        f"{imd} decile": _imd_text(f, "imd_decile", lambda v: f"{int(v)}"),
     })
 
 
@@ -322,12 +329,14 @@ def _imd_text(f: pd.DataFrame, col: str, fmt: Callable[[float], str]) -> list[st
     return [NO_IMD if pd.isna(v) else fmt(float(v)) for v in f[col]]
 
 
-def _imd_note(f: pd.DataFrame) -> str:
+def _imd_note(f: pd.DataFrame, meta: pipeline.PackMeta | None = None) -> str:
     """Say what "—" in the IMD columns means, when some ward has no IMD score."""
     n = len(f) if "imd_score" not in f else int(f["imd_score"].isna().sum())
     if not n:
         return ""
-    return (f" {NO_IMD} in the IMD columns: no IMD 2019 score for {n:,} ward"
+    label = wording.index_label(meta if meta is not None else pipeline.PackMeta())
+    imd = "IMD" if label == wording.DEFAULT_INDEX_LABEL else label
+    return (f" {NO_IMD} in the {imd} columns: no {label} score for {n:,} ward"
             f"{'s' if n != 1 else ''} (their codes are not in the pack's IMD roll-up).")
 
 
