@@ -130,7 +130,7 @@ def deprivation_footer(pack: pipeline.Pack, marking_text: str) -> None:
     st.subheader("Method and sources")
     st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
     st.caption(meta.attribution or "")
-    banner(marking_text)
+    banner(marking_text, key="marking_bottom")
 
 
 def synthetic_warning(wt: pipeline.WardTable) -> None:
