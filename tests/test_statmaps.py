@@ -447,3 +447,15 @@ def test_static_referral_tooltips_keep_suppressed_counts_hidden(pack, referrals)
                      if not k.endswith(("_p_display", "_q_display"))}
             assert count not in shown
         assert set(values[stat]) - {"no data"} == {statmaps.HIDDEN_STAT}
+
+
+def test_bivariate_legend_names_the_packs_index(pack, crime):
+    demo = statmaps.bivariate_map(pack.web_areas, crime.table, params=crime.params,
+                                  value_label="Crimes", measure_word="Crimes")
+    assert "against IMD 2019 score (across)" in demo.legend
+    wales = statmaps.bivariate_map(pack.web_areas, crime.table, params=crime.params,
+                                   value_label="Crimes", measure_word="Crimes",
+                                   index_label="WIMD 2019 (Wales)")
+    assert "against WIMD 2019 (Wales) score (across)" in wales.legend
+    assert "WIMD 2019 (Wales) average score (more deprived)" in wales.legend
+    assert "IMD 2019 " not in wales.legend.replace("WIMD 2019 (Wales)", "")

@@ -118,7 +118,8 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     ref = pack.meta.imd_reference or "the wards on this map"
     panel = _rendered(opts, "bivariate", lambda: statmaps.bivariate_map(
         pack.web_areas, a.table, **_map_args(pack, a, opts), measure_word=_measure_word(a),
-        integer=a.ward.selection.rate == "count", threshold=_threshold(a, opts), reference=ref))
+        integer=a.ward.selection.rate == "count", threshold=_threshold(a, opts), reference=ref,
+        index_label=wording.index_label(pack.meta)))
     left, right = st.columns([2, 1], gap="medium")
     with left:
         _heading(panel.title)

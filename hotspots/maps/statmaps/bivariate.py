@@ -149,7 +149,8 @@ def _ranges(cuts: tuple[float, float], span: tuple[float, float], *, integer: bo
 
 
 def _bivariate_legend(counts: pd.DataFrame, measure_word: str, measure_ranges: Sequence[str],
-                      imd_ranges: Sequence[str], note: str) -> str:
+                      imd_ranges: Sequence[str], note: str,
+                      index_label: str = "IMD 2019") -> str:
     """Return a 3 x 3 HTML grid: measure up the side (high at the top), IMD along the bottom."""
     grid = counts.set_index("key")
     cells = []
@@ -185,14 +186,14 @@ def _bivariate_legend(counts: pd.DataFrame, measure_word: str, measure_ranges: S
         '<div class="hs-legend hs-bivariate-legend" style="font-size:0.92rem;line-height:1.3;'
         'color:#1a1a1a;max-width:380px;">'
         f'<div style="font-weight:600;margin-bottom:4px;">{html.escape(measure_word)} (up) '
-        "against IMD 2019 score (across): wards per cell</div>"
+        f"against {html.escape(index_label)} score (across): wards per cell</div>"
         '<div style="display:flex;gap:6px;align-items:stretch;">'
         '<div style="writing-mode:vertical-rl;transform:rotate(180deg);font-size:0.78rem;'
         f'font-weight:600;text-align:center;">{html.escape(measure_word)} &rarr;</div>'
         '<div style="display:grid;grid-template-columns:auto 1fr 1fr 1fr;gap:0;flex:1;">'
         + "".join(cells) + "</div></div>"
         '<div style="font-size:0.78rem;font-weight:600;text-align:center;margin-top:2px;">'
-        "IMD 2019 average score (more deprived) &rarr;</div>"
+        f"{html.escape(index_label)} average score (more deprived) &rarr;</div>"
         f"{extra}"
         f'<div style="font-size:0.8rem;color:#444;margin-top:4px;">{html.escape(note)}</div>'
         "</div>"
@@ -217,8 +218,12 @@ def bivariate_map(
     attribution: str | None = None,
     geometry: StaticGeometry | None = None,
     outline_geometry: StaticGeometry | None = None,
+    index_label: str = "IMD 2019",
 ) -> StatMapPanel:
     """Map the 3 x 3 bivariate classes: terciles of the measure crossed with IMD terciles.
+
+    ``index_label`` names the deprivation index in the legend and tooltip
+    (e.g. ``"WIMD 2019 (Wales)"``, the pack's ``imd_label``).
 
     Parameters
     ----------
@@ -277,7 +282,7 @@ def bivariate_map(
         f"{_P}_display": frame[_P].map(format_p),
         f"{_Q}_display": frame[_Q].map(format_p),
     })
-    fields = {**_base_fields(value_label), "imd_display": "IMD 2019 score",
+    fields = {**_base_fields(value_label), "imd_display": f"{index_label} score",
               f"{_CLS}_display": _heading(_CLS),
               **{f"{c}_display": _label(c) for c in (_QUAD, _I, _P, _Q)}}
     m = _class_map(frame, fills, fields, basemap=basemap,
@@ -293,7 +298,7 @@ def bivariate_map(
             "lower third, so many zero counts can make the lowest third larger.")
     if sensitive and integer and not math.isnan(mcuts[0]) and mcuts[0] < threshold:
         note += f" Cut points below {threshold} are not printed (small counts)."
-    legend = _bivariate_legend(counts, measure_word, m_ranges, d_ranges, note)
+    legend = _bivariate_legend(counts, measure_word, m_ranges, d_ranges, note, index_label)
     return StatMapPanel(m, legend, _title(params, f"{measure_word} and deprivation (3 x 3)"),
                         method_caption(params, _BV.prefix), counts)
 
