@@ -132,3 +132,32 @@ def test_the_data_section_lists_every_pack_folder_and_switches(tmp_path, monkeyp
     at.radio(key="data_source").set_value(f"folder:{packs / 'wales'}").run()
     assert not at.exception, at.exception
     assert "Against the WIMD 2019 (Wales) average score" in _text(at)
+
+
+def test_months_flagged_incomplete_are_named_on_the_trends_tab(tmp_path, monkeypatch):
+    demo = json.loads((ROOT / "data" / "demo" / "pack.json").read_text())
+    last = demo["crime_months"][-1]
+    detail = [{"month": last, "force": "Test Police", "rows": 812, "busiest_month": "2024-01",
+               "busiest_rows": 3021}]
+    folder = labelled_pack(tmp_path / "flagged", {"months_incomplete": [last],
+                                                   "months_incomplete_detail": detail})
+    monkeypatch.setenv(PACK_ENV, str(folder))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["hs_tab"] = "Trends"
+    at.run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning if "look incomplete" in w.value]
+    assert len(warnings) == 1, [w.value for w in at.warning]
+    assert last in warnings[0] and "Test Police 812 rows against 3,021" in warnings[0]
+
+
+def test_no_incomplete_warning_without_flagged_months(tmp_path, monkeypatch):
+    folder = labelled_pack(tmp_path / "plain", {})
+    monkeypatch.setenv(PACK_ENV, str(folder))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["hs_tab"] = "Trends"
+    at.run()
+    assert not at.exception, at.exception
+    assert not [w.value for w in at.warning if "look incomplete" in w.value]
+    # the Trends tab did run: its table of months is there
+    assert "The numbers behind the chart (one row per month)" in [e.label for e in at.expander]
