@@ -338,8 +338,11 @@ def _patrol_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shape", choices=["square", "hex"], default="square")
     p.add_argument("--from", dest="month_from", help="first month of the patrol list YYYY-MM")
     p.add_argument("--to", dest="month_to", help="last month of the patrol list YYYY-MM")
+    p.add_argument("--measure", choices=["crime", "asb"], default="crime",
+                   help="'crime': police.uk recorded crime without anti-social behaviour "
+                        "(default); 'asb': anti-social behaviour alone (its own measure)")
     p.add_argument("--crime-type", action="append", default=[],
-                   help="keep only this police.uk crime type (repeat)")
+                   help="keep only this police.uk crime type (repeat; with --measure crime)")
     sel = p.add_mutually_exclusive_group()
     sel.add_argument("--area-share", type=float, help="share of the area to patrol (0.05)")
     sel.add_argument("--top-n", type=int, help="number of cells to patrol")
@@ -402,7 +405,7 @@ def _patrol_params(a: argparse.Namespace):  # type: ignore[no-untyped-def]
     share = a.area_share if a.area_share is not None else (0.05 if a.top_n is None else None)
     return PatrolParams(
         cell_size=size, shape=a.shape, month_from=a.month_from, month_to=a.month_to,
-        crime_types=tuple(a.crime_type), harm=harm,
+        measure=a.measure, crime_types=tuple(a.crime_type), harm=harm,
         area_share=share, top_n=a.top_n,
         method=None if a.method == "best" else a.method, bandwidth=a.bandwidth,
         permutations=a.permutations, seed=a.seed, alpha=a.alpha,
@@ -461,6 +464,7 @@ def _patrol(a: argparse.Namespace) -> int:
 
 def _print_patrol_summary(pa) -> None:  # type: ignore[no-untyped-def]
     print(f"Patrol hotspots: {', '.join(pa.boroughs)}; {pa.source}")
+    print(f"Measure: {pa.measure_label}")
     print(f"Grid: {len(pa.grid):,} cells, {pa.spec.rule}; list period {pa.period_label}")
     print(f"Reconciliation: {pa.reconciliation_text}")
     if pa.backtest is not None:

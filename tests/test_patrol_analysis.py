@@ -306,6 +306,7 @@ def test_city_demo_points_end_to_end(city):
     placed, _ = grid.points_to_cells(pack.points, pa.grid[["cell_id", "row", "col", "geometry",
                                                            "cell_area_m2", "full", "centre_x",
                                                            "centre_y"]], spec=pa.spec)
+    placed = placed[placed["category"] != "Anti-social behaviour"]  # recorded crime only
     train = placed[placed["month"].isin(["2020-08", "2020-09", "2020-10"])]
     score = train.groupby("cell_id").size().sort_index()
     order = sorted(score.index, key=lambda c: (-score[c], c))
@@ -379,3 +380,50 @@ def test_view_form_submit_draws_the_library_list(city):
         expected.backtest.summary.loc["counts", "median_pai"], 2)
     em = next(f for f in frames if "Category" in f.columns)
     assert em["Cells"].sum() == 162
+
+
+# --------------------------------------------------------------------------- anti-social behaviour
+
+ASB = "Anti-social behaviour"
+D = (3, 3)
+
+
+def _points_with_asb() -> pd.DataFrame:
+    """The town's crimes plus 12 police.uk ASB incidents a month in cell D (none of them crime)."""
+    pts = _points()
+    rows = []
+    for month in PLAN:
+        for i in range(12):
+            e, n = X0 + (D[1] + 0.3 + 0.03 * i) * S, Y0 + (D[0] + 0.5) * S
+            rows.append((month, ASB, *TO_LONLAT.transform(e, n), "On or near ASB Street"))
+    extra = pd.DataFrame(rows, columns=["month", "category", "x", "y", "location"])
+    extra["source"] = "town.csv"
+    extra["source_row"] = np.arange(1000, 1000 + len(extra))
+    extra["lsoa_code"] = ""
+    return pd.concat([pts, pipeline.point_records(extra)], ignore_index=True)
+
+
+def test_asb_is_its_own_measure_never_inside_crime():
+    pts = _points_with_asb()
+    crime = analyse_patrol(pts, _areas(), ["Town"], PatrolParams(**PARAMS))
+    counts = crime.grid.set_index("cell_id")["count"]
+    # recorded crime only: the 36 ASB incidents in cell D are not counted, listed or ranked
+    assert counts[_cell_id(D)] == 0 and counts.sum() == 30
+    assert int(crime.monthly.to_numpy().sum()) == crime.reconciliation.assigned - 48
+    assert ASB not in crime.patrol.columns and crime.patrol["cell_id"].tolist() == [_cell_id(A)]
+    assert crime.n_selected_records == len(_points()) - 5
+    assert "without anti-social behaviour" in crime.method_text
+    # rows read still reconcile: ASB rows are placed, just not counted as crime
+    r = crime.reconciliation
+    assert r.rows_in == len(pts) and r.assigned + r.unlocated + r.outside + r.rejected == len(pts)
+    asb = analyse_patrol(pts, _areas(), ["Town"], PatrolParams(**PARAMS, measure="asb"))
+    g = asb.grid.set_index("cell_id")["count"]
+    assert g[_cell_id(D)] == 36 and g.sum() == 36
+    assert asb.patrol["cell_id"].tolist() == [_cell_id(D)]
+    assert int(asb.monthly.to_numpy().sum()) == 48
+    assert asb.noun == "ASB incidents" and crime.noun == "crimes"
+    assert "Anti-social behaviour" in asb.method_text
+    with pytest.raises(ValueError, match="own measure"):
+        PatrolParams(crime_types=(ASB, "Robbery"))
+    with pytest.raises(InputDataError, match="no anti-social behaviour"):
+        analyse_patrol(_points(), _areas(), ["Town"], PatrolParams(**PARAMS, measure="asb"))

@@ -89,13 +89,38 @@ def test_prints_summary_and_reconciliation(tmp_path, capsys):
     (["--harm", "no_such_file.csv"], "no_such_file.csv"),
     (["--crime-type", "Piracy"], "Piracy"),
     (["--areas", "wards.gpkg"], "--police-uk"),
-], ids=["borough", "cell-size", "period", "share", "permutations", "harm", "type", "areas"])
+    (["--crime-type", "Anti-social behaviour"], "its own measure"),
+    (["--measure", "asb", "--crime-type", "Robbery"], "takes none"),
+], ids=["borough", "cell-size", "period", "share", "permutations", "harm", "type", "areas",
+        "asb-as-type", "asb-with-types"])
 def test_bad_input_exits_2_with_a_clear_message(tmp_path, capsys, args, message):
     code = cli.main(["patrol", *args, "--out", str(tmp_path / "o")])
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err
     assert not (tmp_path / "o").exists()
+
+
+def test_asb_is_its_own_measure_never_in_the_default(run, tmp_path, capsys):
+    out, _ = run
+    crime = pd.read_csv(out / "patrol_list.csv")
+    assert "Anti-social behaviour" not in crime.columns  # recorded crime by default
+    code = cli.main(["patrol", "--measure", "asb", "--permutations", "99", "--top-n", "5",
+                     "--method", "counts", "--out", str(tmp_path)])
+    assert code == 0
+    assert "Measure: Anti-social behaviour" in capsys.readouterr().out
+    asb = pd.read_csv(tmp_path / "patrol_list.csv")
+    types = [c for c in asb.columns if c not in {"rank", "cell_id", "lat", "lon", "easting",
+                                                 "northing", "count", "score", "street",
+                                                 "street_source", "period", "method"}]
+    assert types == ["Anti-social behaviour"] and len(asb) == 5
+    assert (asb["count"] == asb["Anti-social behaviour"]).all()
+    # the busiest ASB cells of the list period, counted from the pack's points directly
+    layer = gpd.read_file(tmp_path / "patrol_grid.gpkg", layer="patrol_grid")
+    pts = pipeline.load_pack().points
+    n_asb = int(((pts["category"] == "Anti-social behaviour")
+                 & pts["month"].between("2020-09", "2020-11") & pts["x"].notna()).sum())
+    assert 0.9 * n_asb <= layer["count"].sum() <= n_asb  # a few lie outside the City
 
 
 def test_bad_harm_table_names_the_row(tmp_path, capsys):

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from hotspots import patrol
+from hotspots.io import ASB_CATEGORY
 from hotspots.maps import patrolmaps
 from hotspots.pipeline.pack import Pack
 from ui import mapview
@@ -69,14 +70,14 @@ def _rendered(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolPar
     pm = patrolmaps.patrol_map(_pa.grid, period_label=_pa.period_label, method=_pa.method,
                                alpha=_pa.params.alpha, cell_size=_pa.spec.size,
                                shape=_pa.spec.shape, value=value,  # type: ignore[arg-type]
-                               basemap=basemap)
+                               basemap=basemap, noun=_pa.noun)
     return mapview.render_map(pm.map), pm.legend, pm.title
 
 
 def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
     pts = pack.points if pack.points is not None else pd.DataFrame(columns=["month", "category"])
     months = sorted(set(pts["month"].dropna().astype(str)))
-    types = sorted(set(pts["category"].dropna().astype(str)) - {""})
+    types = sorted(set(pts["category"].dropna().astype(str)) - {"", ASB_CATEGORY})
     default_from = months[max(0, len(months) - patrol.DEFAULT_LIST_MONTHS)]
     with st.form(f"{key}_form"):
         c1, c2, c3 = st.columns(3)
@@ -89,8 +90,15 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
                                       value=(default_from, months[-1]), key=f"{key}_period",
                                       format_func=month_label)
         with c2:
-            chosen_types = st.multiselect("Crime types (none = all)", types,
-                                          key=f"{key}_types")
+            measure = st.radio(
+                "Measure", patrol.MEASURES, horizontal=True, key=f"{key}_measure",
+                format_func=lambda m: ("Recorded crime" if m == "crime"
+                                       else "Anti-social behaviour"),
+                help="police.uk publishes anti-social behaviour (ASB) incidents beside crime; "
+                     "they are not recorded crime, so ASB is its own measure, never inside "
+                     "recorded crime.")
+            chosen_types = st.multiselect("Crime types (none = all recorded crime; not with "
+                                          "anti-social behaviour)", types, key=f"{key}_types")
             by = st.radio("Patrol area", ["Share of the area", "Number of cells"],
                           horizontal=True, key=f"{key}_by")
             share = st.number_input("Share of the area (%)", 1.0, 50.0, 5.0, 0.5,
@@ -115,7 +123,7 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         st.form_submit_button("Apply patrol settings")
     params = patrol.PatrolParams(
         cell_size=size, shape=shape, month_from=period[0], month_to=period[1],
-        crime_types=tuple(chosen_types),
+        measure=str(measure), crime_types=tuple(chosen_types),
         harm=dict(patrol.HARM_WEIGHTS_EXAMPLE) if harm else None,
         area_share=float(share) / 100 if by == "Share of the area" else None,
         top_n=int(top_n) if by == "Number of cells" else None,
@@ -132,7 +140,8 @@ def _patrol_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
                                                "street_source", "street_distance_m"}]
     t = t[[*lead, *types, "lat", "lon"]]
     return t.rename(columns={"rank": "Rank", "cell_id": "Cell", "street": "Street (police.uk)",
-                             "count": f"Crimes {pa.period_label}", "harm": "Harm",
+                             "count": f"{pa.noun[:1].upper()}{pa.noun[1:]} "
+                                      f"{pa.period_label}", "harm": "Harm",
                              "score": f"Score ({pa.method})", "lat": "Lat", "lon": "Lon"})
 
 
@@ -229,9 +238,10 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
                       "Upload police.uk files for these areas, or use the pack's own "
                       "boundaries."))
         return None
-    st.caption(_safe(f"Study area: {', '.join(boroughs)}. Recorded crime only: referrals are "
-                     "never shown as points, cells or surfaces."))
     params, value = _form(pack, key)
+    st.caption(_safe(f"Study area: {', '.join(boroughs)}. Measure: "
+                     f"{patrol.MEASURE_LABELS[params.measure]}. Referrals are never shown as "
+                     "points, cells or surfaces."))
     try:
         pa = _analysis(_pack_key(pack), boroughs, params, pack)
     except (ValueError, TypeError) as e:

@@ -58,11 +58,12 @@ from hotspots.io.mappings import (
     saved_mappings,
 )
 from hotspots.io.metward import MET_COLUMNS, MET_FRAME_COLUMNS, read_met_ward_crime
-from hotspots.io.policeuk import POLICE_COLUMNS, POLICE_FRAME_COLUMNS, read_police_uk
+from hotspots.io.policeuk import ASB_CATEGORY, POLICE_COLUMNS, POLICE_FRAME_COLUMNS, read_police_uk
 from hotspots.io.referrals import read_referrals
 from hotspots.io.sheets import HEADER_SEARCH_ROWS, read_headers
 
 __all__ = [
+    "ASB_CATEGORY",
     "HEADER_SEARCH_ROWS",
     "LAYOUT_NAMES",
     "MET_COLUMNS",

@@ -41,7 +41,12 @@ from hotspots.io.common import (
     _to_float,
 )
 
-__all__ = ["POLICE_COLUMNS", "POLICE_FRAME_COLUMNS", "read_police_uk"]
+__all__ = ["ASB_CATEGORY", "POLICE_COLUMNS", "POLICE_FRAME_COLUMNS", "read_police_uk"]
+
+#: police.uk's "Crime type" of anti-social behaviour. police.uk publishes ASB in the
+#: street-level files beside crime, but ASB incidents are not recorded crime (they have
+#: no Crime ID): every view offers ASB as its own measure, never inside "all crime".
+ASB_CATEGORY = "Anti-social behaviour"
 
 
 #: police.uk street CSV header -> output column.

@@ -72,7 +72,7 @@ def _legend_row(swatch: str, label: str) -> str:
 
 def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha: float,
                cell_size: float, shape: str, value: Literal["count", "kde"] = "count",
-               basemap: str = "none") -> PatrolMap:
+               basemap: str = "none", noun: str = "crimes") -> PatrolMap:
     """Draw the cells as a choropleth of counts or KDE, patrol cells outlined, Gi* hot marked.
 
     Parameters
@@ -94,6 +94,9 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
         (density per km\u00b2, natural breaks).
     basemap
         ``"none"`` (no tiles, nothing leaves the machine) or ``"osm"``.
+    noun
+        What a point is (``pa.noun``: ``"crimes"``, or ``"ASB incidents"`` for
+        anti-social behaviour), in the legend and the tooltip.
 
     Returns
     -------
@@ -116,7 +119,8 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
     cells["kde_text"] = cells["kde"].map(lambda v: f"{v:,.0f}")
     cells["rank_text"] = cells["selected_rank"].map(
         lambda v: "not in the list" if pd.isna(v) else f"{int(v)}")
-    fields = {"cell_id": "Cell", "crimes": f"Crimes {period_label}",
+    things = noun[:1].upper() + noun[1:]
+    fields = {"cell_id": "Cell", "crimes": f"{things} {period_label}",
               "kde_text": "KDE per km\u00b2", "gi_class": "Gi*", "rank_text": "Patrol rank"}
     m = _offline_map(cells, basemap)  # type: ignore[arg-type]
     folium.GeoJson(_feature_collection(cells, list(fields), ids), name="cells",
@@ -135,8 +139,8 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
                            control=False).add_to(m)
     (south, west), (north, east) = _bounds(cells)
     m.fit_bounds([[south, west], [north, east]])
-    what = (f"Crimes per cell, {period_label}" if integer
-            else f"Kernel density (crimes per km\u00b2), {period_label}")
+    what = (f"{things} per cell, {period_label}" if integer
+            else f"Kernel density ({noun} per km\u00b2), {period_label}")
     n_sel = int(cells["selected_rank"].notna().sum())
     n_hot = int(cells["gi_hot"].sum())
     rows = [_legend_row(f"background:{c};border:1px solid #555;", lab)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError
+from hotspots.io import ASB_CATEGORY
 from hotspots.patrol import backtest as bt
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as gridmod
@@ -135,15 +136,26 @@ def _list_period(params: PatrolParams, months: Sequence[str]) -> tuple[str, ...]
     return month_range(frm, to)
 
 
-def _filter_types(assigned: pd.DataFrame, types: tuple[str, ...],
-                  available: Sequence[str]) -> pd.DataFrame:
+def _measure_records(assigned: pd.DataFrame, p: PatrolParams,
+                     available: Sequence[str]) -> pd.DataFrame:
+    """Keep the records the measure counts: crime (all types or some) without ASB, or ASB."""
+    is_asb = (assigned["category"] == ASB_CATEGORY).to_numpy()
+    if p.measure == "asb":
+        if not is_asb.any():
+            raise InputDataError("The points in the study area hold no anti-social behaviour "
+                                 f"record (police.uk Crime type '{ASB_CATEGORY}'): choose the "
+                                 "measure 'crime'.")
+        return assigned[is_asb]
+    crime = assigned[~is_asb]
+    types = p.crime_types
     if not types:
-        return assigned
-    unknown = [t for t in types if t not in available]
+        return crime
+    kinds = [t for t in available if t != ASB_CATEGORY]
+    unknown = [t for t in types if t not in kinds]
     if unknown:
-        raise InputDataError(f"Crime type(s) {unknown} are not in the points. Types present: "
-                             f"{list(available)}.")
-    return assigned[assigned["category"].isin(types)]
+        raise InputDataError(f"Crime type(s) {unknown} are not in the points. Crime types "
+                             f"present: {kinds}.")
+    return crime[crime["category"].isin(types)]
 
 
 def _gi(values: pd.Series, grid: gpd.GeoDataFrame, p: PatrolParams) -> tuple[pd.DataFrame,
@@ -253,7 +265,7 @@ def analyse_patrol(
     months, empty_months = _month_axis(pts)
     list_months = _list_period(p, months)
     types = sorted(set(pts["category"]) - {""})
-    chosen = _filter_types(placed, p.crime_types, types)
+    chosen = _measure_records(placed, p, types)
     notes: list[str] = [spec.rule]
     if empty_months:
         notes.append(f"{len(empty_months)} month(s) inside the data's range have no record at "

@@ -44,8 +44,9 @@ def method_text(pa: PatrolAnalysis) -> str:
         f"Study area: {', '.join(pa.boroughs)} ({pa.grid['cell_area_m2'].sum() / 1e6:,.2f} "
         f"km\u00b2). Points: {pa.source} (months {months[0]} to {months[-1]}); patrol-list "
         f"period {pa.period_label}."
+        + f" Measure: {pa.measure_label}."
         + (f" Crime types: {', '.join(p.crime_types)}." if p.crime_types else
-           " All crime types."),
+           " All crime types." if p.measure == "crime" else ""),
         f"Grid: {n:,} {spec.shape} cells of {spec.size:g} m ({spec.rule}), clipped to the "
         "study area; a point on a shared edge goes to the cell east/north of it (squares) or "
         "to the lowest cell id (hexagons).",

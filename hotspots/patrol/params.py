@@ -15,12 +15,16 @@ from typing import Any, Literal
 
 import numpy as np
 
+from hotspots.io import ASB_CATEGORY
 from hotspots.periods import check_month
 
 __all__ = [
     "DEFAULT_LIST_MONTHS",
     "DEFAULT_PERMUTATIONS",
     "DEFAULT_SEED",
+    "MEASURES",
+    "MEASURE_LABELS",
+    "MEASURE_NOUNS",
     "METHODS",
     "METHOD_LABELS",
     "PatrolParams",
@@ -28,6 +32,20 @@ __all__ = [
     "permutation_note",
 ]
 
+
+#: What the cells count (``PatrolParams.measure``). police.uk publishes anti-social
+#: behaviour in the same street-level files as crime, but ASB incidents are not recorded
+#: crime: "crime" is every crime type but ASB, "asb" is ASB alone, never the two together.
+MEASURES: tuple[str, ...] = ("crime", "asb")
+
+#: Each measure in words (page, method text, board pack).
+MEASURE_LABELS: Mapping[str, str] = {
+    "crime": "Recorded crime (police.uk street-level crime, without anti-social behaviour)",
+    "asb": "Anti-social behaviour (police.uk ASB incidents: not recorded crime)",
+}
+
+#: What one point of each measure is called in tables and sentences.
+MEASURE_NOUNS: Mapping[str, str] = {"crime": "crimes", "asb": "ASB incidents"}
 
 #: Methods that can choose the patrol cells (keys of :func:`hotspots.patrol.cells.method_scorers`).
 METHODS: tuple[str, ...] = ("counts", "kde", "gi_star")
@@ -69,8 +87,14 @@ class PatrolParams:
     month_from, month_to
         Period of the patrol list (``"YYYY-MM"``); default the latest
         :data:`DEFAULT_LIST_MONTHS` months of the data.
+    measure
+        ``"crime"`` (default: every police.uk crime type but anti-social
+        behaviour) or ``"asb"`` (anti-social behaviour alone); see
+        :data:`MEASURES`.
     crime_types
-        police.uk crime types to keep; empty = all.
+        police.uk crime types to keep (measure ``"crime"``); empty = all
+        crime types. Never ``"Anti-social behaviour"``: that is the measure
+        ``"asb"``.
     harm
         ``None`` (count crimes) or ``{crime_type: weight}`` (stored as sorted
         pairs); see :data:`hotspots.patrol.cells.HARM_NOTE`.
@@ -103,6 +127,7 @@ class PatrolParams:
     shape: Shape = "square"
     month_from: str | None = None
     month_to: str | None = None
+    measure: str = "crime"
     crime_types: tuple[str, ...] = ()
     harm: Any = None
     area_share: float | None = 0.05
@@ -173,8 +198,7 @@ def _data_problems(p: PatrolParams) -> list[str]:
                 out.append(str(e).rstrip("."))
     if (p.month_from and p.month_to and str(p.month_from) > str(p.month_to)):
         out.append(f"month_from={p.month_from} is after month_to={p.month_to}")
-    if not all(isinstance(c, str) and c.strip() for c in p.crime_types):
-        out.append(f"crime_types={p.crime_types!r}: give crime type names (text)")
+    out += _measure_problems(p)
     if p.harm is not None:
         try:
             pairs = [(str(k), float(v)) for k, v in p.harm]
@@ -183,6 +207,25 @@ def _data_problems(p: PatrolParams) -> list[str]:
             out.append("harm: give a mapping {crime_type: weight}")
         if any(not (math.isfinite(w) and w >= 0) for _, w in pairs):
             out.append("harm: every weight must be a number >= 0")
+    return out
+
+
+def _measure_problems(p: PatrolParams) -> list[str]:
+    out: list[str] = []
+    if p.measure not in MEASURES:
+        out.append(f"measure={p.measure!r}: choose 'crime' (recorded crime) or 'asb' "
+                   "(anti-social behaviour)")
+    if not all(isinstance(c, str) and c.strip() for c in p.crime_types):
+        out.append(f"crime_types={p.crime_types!r}: give crime type names (text)")
+    elif ASB_CATEGORY in p.crime_types:
+        out.append(f"crime_types: '{ASB_CATEGORY}' is not recorded crime but its own measure: "
+                   "choose measure='asb' (--measure asb) instead, without crime types")
+    elif p.measure == "asb" and p.crime_types:
+        out.append(f"crime_types={list(p.crime_types)}: crime types choose among recorded "
+                   "crime; the measure 'asb' (anti-social behaviour) takes none")
+    if p.measure == "asb" and p.harm is not None:
+        out.append("harm: harm weights weigh crime types; the measure 'asb' (anti-social "
+                   "behaviour) is counted, not weighted")
     return out
 
 

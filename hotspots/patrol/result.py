@@ -18,7 +18,7 @@ from hotspots.areas.join import Reconciliation
 from hotspots.patrol.backtest import BacktestResult
 from hotspots.patrol.grid import GridSpec
 from hotspots.patrol.kde import KDEResult
-from hotspots.patrol.params import PatrolParams
+from hotspots.patrol.params import MEASURE_LABELS, MEASURE_NOUNS, PatrolParams
 
 __all__ = ["PatrolAnalysis"]
 
@@ -107,6 +107,16 @@ class PatrolAnalysis:
         """``"2020-09 to 2020-11"`` (or one month)."""
         a, b = self.list_months[0], self.list_months[-1]
         return a if a == b else f"{a} to {b}"
+
+    @property
+    def noun(self) -> str:
+        """What one point counted is called: ``"crimes"`` or ``"ASB incidents"``."""
+        return MEASURE_NOUNS[self.params.measure]
+
+    @property
+    def measure_label(self) -> str:
+        """The measure in words (recorded crime without ASB, or ASB)."""
+        return MEASURE_LABELS[self.params.measure]
 
     @property
     def reconciliation_text(self) -> str:
