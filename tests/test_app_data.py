@@ -224,6 +224,34 @@ def test_police_measure_and_coverage_choice(police_at):
     assert any("Areas covered by the police.uk files: 38 of 704" in c.value for c in at.caption)
 
 
+def test_asb_is_its_own_measure_in_the_picker(pack):
+    """Three located ASB incidents and two crimes: ASB is a group of its own, not crime."""
+    ward = pack.areas[pack.areas["borough_name"] == "Hackney"].sort_values("area_code").iloc[0]
+    pt = gpd.GeoSeries([ward.geometry.representative_point()], crs=pack.areas.crs).to_crs(4326)
+    x, y = float(pt.x.iloc[0]), float(pt.y.iloc[0])
+    lines = [POLICE_HEADER] + [
+        f"{cid},2025-05,MPS,MPS,{x:.6f},{y:.6f},On or near X,,,{kind},,"
+        for cid, kind in (("", "Anti-social behaviour"), ("", "Anti-social behaviour"),
+                          ("", "Anti-social behaviour"), ("c1", "Robbery"), ("c2", "Burglary"))]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["data_source"] = "uploads"
+    at.run()
+    _upload(at, "up_police_uk", [("asb.csv", ("\n".join(lines) + "\n").encode())])
+    group = at.selectbox(key="measure_group")
+    assert "Anti-social behaviour (police.uk; not recorded crime)" in group.options
+    assert not any("Anti-social" in o for o in group.options if "not recorded crime" not in o)
+    at.select_slider(key="period").set_value(("2025-05", "2025-05")).run()
+    group.set_value("police_uk").run()
+    assert not any("Anti-social" in o for o in at.selectbox(key="measure_type:police_uk").options)
+    assert _table(at)["Crimes"].iloc[0] == "2"  # the two crimes, never the ASB
+    at.selectbox(key="measure_group").set_value("asb").run()
+    _assert_page_works(at)
+    assert _heading(at).startswith("#### Anti-social behaviour (police.uk incidents, not "
+                                   "recorded crime), count, May 2025")
+    top = _table(at)
+    assert top["ASB incidents"].iloc[0] == "3" and top["Ward"].iloc[0] == ward["area_name"]
+
+
 # --------------------------------------------------------------------------- referrals
 
 

@@ -455,7 +455,8 @@ def measure_months(pack: pipeline.Pack, measure: str) -> tuple[list[str], str]:
     pack
         The pack shown.
     measure
-        A measure key (``crime:...``, ``crime:source:police_uk``, ``referrals:...``).
+        A measure key (``crime:...``, ``crime:source:police_uk``, ``asb:all``,
+        ``referrals:...``).
 
     Returns
     -------

@@ -259,7 +259,7 @@ def _map_title(title: str) -> None:
 
 
 def _value_label(sel: pipeline.Selection) -> str:
-    what = "Referrals" if sel.measure_value.is_referrals else "Crimes"
+    what = pipeline.value_word(sel.measure)
     return f"{what} per 1,000 residents" if sel.rate == "per_1000" else what
 
 

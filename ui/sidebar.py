@@ -229,8 +229,9 @@ def _measure(groups: dict[str, measures.MeasureGroup]) -> str | None:
     _keep_valid("measure_group", keys)
     group = sb.selectbox("Measure", keys, key="measure_group",
                          format_func=lambda g: groups[g].label,
-                         help="Recorded crime by offence group, uploaded police.uk crime, or "
-                              "referrals. Type to search.")
+                         help="Recorded crime by offence group, uploaded police.uk crime, "
+                              "police.uk anti-social behaviour (its own measure: never inside "
+                              "recorded crime), or referrals. Type to search.")
     options = groups[group].options
     if len(options) == 1:
         return next(iter(options))

@@ -113,12 +113,12 @@ def _year_start(a: analysis_mod.Analysis) -> YearStart:
 
 def _value_label(a: analysis_mod.Analysis) -> str:
     sel = a.ward.selection
-    what = "Referrals" if a.ward.is_sensitive else "Crimes"
+    what = pipeline.value_word(sel.measure)
     return f"{what} per 1,000 residents" if sel.rate == "per_1000" else what
 
 
 def _measure_word(a: analysis_mod.Analysis) -> str:
-    what = "Referrals" if a.ward.is_sensitive else "Crimes"
+    what = pipeline.value_word(a.ward.selection.measure)
     return f"{what[:-1]} rate" if a.ward.selection.rate == "per_1000" else what
 
 

@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         wardprofile,
     )
     from hotspots.pipeline.assemble import assemble_pack
-    from hotspots.pipeline.measurekey import Measure
+    from hotspots.pipeline.measurekey import ASB_KEY, Measure
     from hotspots.pipeline.meta import CrimeSource, PackMeta, PointsReconciliation, UploadsInfo
     from hotspots.pipeline.pack import (
         DEMO_PACK,
@@ -78,13 +78,17 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
     )
     from hotspots.pipeline.packbuild import build_pack
     from hotspots.pipeline.table import (
+        ASB_LABEL,
         RATE_LABELS,
         RateKind,
         Selection,
         WardTable,
+        family_records,
+        is_asb,
         measure_options,
         period_label,
         table_for_export,
+        value_word,
         ward_table,
     )
 
@@ -94,15 +98,16 @@ _EXPORTS = {
     "ANALYSIS_CRS": "boundaries.load", "AREA_COLUMNS": "boundaries.load",
     "STATUS_OUTSIDE_COVERAGE": "hotspots.areas.coverage",
     "assemble_pack": "hotspots.pipeline.assemble",
-    "Measure": "hotspots.pipeline.measurekey",
+    "ASB_KEY": "hotspots.pipeline.measurekey", "Measure": "hotspots.pipeline.measurekey",
     **dict.fromkeys(("CrimeSource", "PackMeta", "PointsReconciliation", "UploadsInfo"),
                     "hotspots.pipeline.meta"),
     **dict.fromkeys(("DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE", "Pack",
                      "build_web_layers", "load_pack", "point_records", "points_reconciliation"),
                     "hotspots.pipeline.pack"),
     "build_pack": "hotspots.pipeline.packbuild",
-    **dict.fromkeys(("RATE_LABELS", "RateKind", "Selection", "WardTable", "measure_options",
-                     "period_label", "table_for_export", "ward_table"),
+    **dict.fromkeys(("ASB_LABEL", "RATE_LABELS", "RateKind", "Selection", "WardTable",
+                     "family_records", "is_asb", "measure_options", "period_label",
+                     "table_for_export", "value_word", "ward_table"),
                     "hotspots.pipeline.table"),
 }
 _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "packbuild",
@@ -110,6 +115,7 @@ _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "p
             "wording")
 
 __all__ = [
+    "ASB_KEY", "ASB_LABEL", "family_records", "is_asb", "value_word",
     "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",
     "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "CrimeSource", "Measure", "Pack", "PackMeta",
     "PointsReconciliation", "RateKind", "Selection", "UploadsInfo", "WardTable", "analysis",

@@ -23,6 +23,7 @@ from hotspots.pipeline.pack import Pack
 from hotspots.pipeline.table import (
     Selection,
     WardTable,
+    family_records,
     select_records,
     table_for_export,
     ward_table,
@@ -105,10 +106,7 @@ def _change_tables(
     pack: Pack, sel: Selection, p: StatsParams, codes: pd.Series
 ) -> tuple[trends.ChangeTable | None, trends.ChangeTable | None, list[str]]:
     records = _records_all_months(pack, sel)
-    is_crime = sel.measure_value.is_crime
-    available = sorted(
-        pack.crime["month"].unique() if is_crime else pack.referrals["month"].unique()
-    )
+    available = sorted(family_records(pack, sel.measure)["month"].unique())
     notes: list[str] = []
     current = periods.custom_period(sel.month_from, sel.month_to)
     out: list[trends.ChangeTable | None] = []
@@ -359,7 +357,7 @@ def emerging_wards(pack: Pack, sel: Selection, p: StatsParams
     """
     wt = ward_table(pack, sel)
     t = wt.frame[wt.frame["count"].notna()]
-    source = pack.crime if sel.measure_value.is_crime else pack.referrals
+    source = family_records(pack, sel.measure)
     if source["month"].nunique() < 3:
         raise ValueError("Emerging hot spots need at least 3 months of data.")
     first, last = pd.Period(source["month"].min(), "M"), pd.Period(source["month"].max(), "M")

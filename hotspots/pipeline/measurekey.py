@@ -7,12 +7,17 @@ measure with a short key string::
     crime:major:BURGLARY                        one offence group
     crime:minor:BURGLARY|BURGLARY - RESIDENTIAL one offence type within its group
     crime:source:police_uk                      all crime of one source (uploads beside a pack)
+    asb:all                                     police.uk anti-social behaviour
     referrals:all                               all referrals
     referrals:category:County Lines             one referral category
 
 Crime built from uploaded police.uk files has the offence group
 ``"police.uk: <Crime type>"`` (:data:`POLICE_UK_PREFIX`), so
 ``crime:major:police.uk: Burglary`` is the police.uk burglaries.
+
+police.uk publishes anti-social behaviour (ASB) incidents beside crime; they are not
+recorded crime, so they are a family of their own (``asb:all``) and never part of a
+``crime:`` measure (their rows are told apart by :func:`hotspots.pipeline.table.is_asb`).
 
 :meth:`Measure.parse` reads a key once and says what is wrong with a bad one;
 :attr:`Measure.key` writes it back (``Measure.parse(k).key == k`` for every key
@@ -25,12 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FAMILIES", "PACK_KEY", "POLICE_UK_KEY", "POLICE_UK_PREFIX", "SOURCE_KEY_PREFIX",
-           "Family", "Measure"]
+__all__ = ["ASB_KEY", "FAMILIES", "PACK_KEY", "POLICE_UK_KEY", "POLICE_UK_PREFIX",
+           "SOURCE_KEY_PREFIX", "Family", "Measure"]
 
-Family = Literal["crime", "referrals"]
+Family = Literal["crime", "asb", "referrals"]
 #: The measure families, in the order the picker shows them.
-FAMILIES: tuple[Family, ...] = ("crime", "referrals")
+FAMILIES: tuple[Family, ...] = ("crime", "asb", "referrals")
+#: The key of police.uk anti-social behaviour (its own family, never in ``crime:``).
+ASB_KEY = "asb:all"
 #: Offence-group prefix of crime measures built from uploaded police.uk files.
 POLICE_UK_PREFIX = "police.uk: "
 #: Measure keys ``crime:source:<key>`` select all crime of one source.
@@ -48,7 +55,8 @@ class Measure:
     Attributes
     ----------
     family
-        ``"crime"`` (recorded crime) or ``"referrals"``.
+        ``"crime"`` (recorded crime), ``"asb"`` (police.uk anti-social
+        behaviour: one measure, nothing narrows it) or ``"referrals"``.
     source
         Crime only: a crime source key (``"pack"``, ``"police_uk"``) for all
         crime of that source (``crime:source:<source>``), else ``None``.
@@ -76,6 +84,10 @@ class Measure:
             raise ValueError("A crime measure has no referral category.")
         if self.family == "referrals" and (self.source, self.group, self.type) != (None,) * 3:
             raise ValueError("A referral measure has only a category.")
+        if self.family == "asb" and (self.source, self.group, self.type,
+                                     self.category) != (None,) * 4:
+            raise ValueError("Anti-social behaviour is one measure ('asb:all'): nothing narrows "
+                             "it.")
         if self.source is not None and self.group is not None:
             raise ValueError("A crime measure names a source or an offence group, not both.")
         if self.type is not None and self.group is None:
@@ -109,6 +121,8 @@ class Measure:
         'Robbery'
         >>> Measure("referrals", category="County Lines").key
         'referrals:category:County Lines'
+        >>> Measure.parse("asb:all").is_asb, Measure("asb").key
+        (True, 'asb:all')
         """
         family, _, rest = key.partition(":")
         if family == "crime":
@@ -123,6 +137,10 @@ class Measure:
             if sep and kind == "source":
                 return cls("crime", source=what)
             raise ValueError(f"Unknown crime measure {key!r}; see measure_options().")
+        if family == "asb":
+            if rest == "all":
+                return cls("asb")
+            raise ValueError(f"Unknown measure {key!r}: anti-social behaviour is {ASB_KEY!r}.")
         if family == "referrals":
             if rest == "all":
                 return cls("referrals")
@@ -130,7 +148,8 @@ class Measure:
             if sep and kind == "category":
                 return cls("referrals", category=what)
             raise ValueError(f"Unknown referral measure {key!r}; see measure_options().")
-        raise ValueError(f"Unknown measure {key!r}: it must start with 'crime:' or 'referrals:'.")
+        raise ValueError(f"Unknown measure {key!r}: it must start with 'crime:' or "
+                         f"'referrals:', or be {ASB_KEY!r}.")
 
     @property
     def key(self) -> str:
@@ -154,6 +173,11 @@ class Measure:
         return self.family == "crime"
 
     @property
+    def is_asb(self) -> bool:
+        """True for police.uk anti-social behaviour (``asb:all``)."""
+        return self.family == "asb"
+
+    @property
     def is_referrals(self) -> bool:
         """True for a referral measure (sensitive: small counts are suppressed)."""
         return self.family == "referrals"
@@ -165,8 +189,12 @@ class Measure:
 
     @property
     def is_police_uk(self) -> bool:
-        """True for crime from uploaded police.uk files (its source, or a police.uk group)."""
-        return self.source == POLICE_UK_KEY or (
+        """True for a measure of uploaded police.uk files (its source, a police.uk group, ASB).
+
+        Anti-social behaviour comes only from police.uk: beside a pack's own crime
+        it is counted on the police.uk uploads.
+        """
+        return self.is_asb or self.source == POLICE_UK_KEY or (
             self.group is not None and self.group.startswith(POLICE_UK_PREFIX))
 
     @property

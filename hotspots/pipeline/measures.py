@@ -58,7 +58,8 @@ def measure_groups(pack: Pack) -> dict[str, MeasureGroup]:
         ``group key -> MeasureGroup``: ``"crime:all"`` (all recorded crime of
         the pack's source), one ``"crime:major:<group>"`` per offence group
         (then its types), ``"police_uk"`` (uploaded police.uk crime: all, then
-        each crime type) and ``"referrals"`` (all, then each category).
+        each crime type), ``"asb"`` (police.uk anti-social behaviour: its own
+        measure, never a crime type) and ``"referrals"`` (all, then each category).
     """
     opts = measure_options(pack)
     value = {k: Measure.parse(k) for k in opts}
@@ -83,6 +84,10 @@ def measure_groups(pack: Pack) -> dict[str, MeasureGroup]:
         types = {k: str(value[k].police_uk_type) for k in police}
         groups["police_uk"] = MeasureGroup("police.uk upload: crime types",
                                            {all_key: "All crime types", **types})
+    asb = Measure("asb").key
+    if asb in opts:
+        groups["asb"] = MeasureGroup("Anti-social behaviour (police.uk; not recorded crime)",
+                                     {asb: "All anti-social behaviour"})
     if referrals_all in opts:
         cats = {k: v.split(": ", 1)[-1] for k, v in opts.items()
                 if value[k].category is not None}
@@ -103,6 +108,8 @@ def _crime_view(pack: Pack, measure: Measure) -> tuple[Pack, str, str | None]:
     """Return (pack restricted to one crime source, measure key to use, label override)."""
     srcs = {s.key: s for s in _sources(pack)}
     is_police = pack.crime["major"].str.startswith(POLICE_UK_PREFIX)
+    if measure.is_asb:  # only police.uk publishes ASB: counted on its uploads' coverage
+        return _view(pack, is_police, srcs[POLICE_UK_KEY]), measure.key, None
     if measure.source is not None:
         key = measure.source
         if key not in srcs:
@@ -128,7 +135,7 @@ def _source_split(
 ) -> tuple[Pack, Selection, str | None] | None:
     """Return (one-source pack, selection, label override), or None for a one-source pack."""
     m = sel.measure_value
-    if not _sources(pack) or not m.is_crime:
+    if not _sources(pack) or not (m.is_crime or m.is_asb):
         if m.source is not None:
             raise ValueError(f"Unknown measure {sel.measure!r}: this pack has one crime source.")
         return None

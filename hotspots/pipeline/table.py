@@ -17,11 +17,87 @@ import pandas as pd
 
 from hotspots import privacy, stats
 from hotspots.areas import join as join
-from hotspots.pipeline.measurekey import Measure
+from hotspots.io import ASB_CATEGORY
+from hotspots.pipeline.measurekey import ASB_KEY, Measure
 from hotspots.pipeline.pack import Pack
 
 RateKind = Literal["count", "per_1000"]
 RATE_LABELS: dict[str, str] = {"count": "Count", "per_1000": "Rate per 1,000 residents"}
+
+#: The label of police.uk anti-social behaviour (ASB incidents are reported to the police;
+#: they are not recorded crime). No comma: a label's first comma ends the measure's name
+#: in headings and findings.
+ASB_LABEL = "Anti-social behaviour (police.uk incidents; not recorded crime)"
+
+
+def is_asb(crime: pd.DataFrame) -> pd.Series:
+    """Mark the rows of a pack's crime frame that are police.uk anti-social behaviour.
+
+    Parameters
+    ----------
+    crime
+        ``Pack.crime`` (``major``, ``minor``): police.uk rows carry the Crime type
+        as ``minor`` and as ``major`` (with a source prefix when uploaded beside
+        the pack's own crime).
+
+    Returns
+    -------
+    Series
+        Boolean, aligned with ``crime``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"major": ["police.uk: Anti-social behaviour", "BURGLARY"],
+    ...                   "minor": ["Anti-social behaviour", "BURGLARY - RESIDENTIAL"]})
+    >>> is_asb(f).tolist()
+    [True, False]
+    """
+    minor = crime["minor"].astype(str)
+    return minor.eq(ASB_CATEGORY) & crime["major"].astype(str).str.endswith(ASB_CATEGORY)
+
+
+def value_word(measure: str) -> str:
+    """Name what a measure counts, for headings: ``"Crimes"``, ``"ASB incidents"``, ``"Referrals"``.
+
+    Parameters
+    ----------
+    measure
+        A measure key.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> value_word("crime:all"), value_word("asb:all"), value_word("referrals:all")
+    ('Crimes', 'ASB incidents', 'Referrals')
+    """
+    m = Measure.parse(measure)
+    return "Referrals" if m.is_referrals else "ASB incidents" if m.is_asb else "Crimes"
+
+
+def family_records(pack: Pack, measure: str) -> pd.DataFrame:
+    """Return the records of the measure's family, every month (crime, ASB or referrals).
+
+    Parameters
+    ----------
+    pack
+        A loaded pack.
+    measure
+        A measure key.
+
+    Returns
+    -------
+    DataFrame
+        ``pack.referrals`` for ``referrals:``, the anti-social behaviour rows of
+        ``pack.crime`` for ``asb:all``, the other crime rows for ``crime:``.
+    """
+    m = Measure.parse(measure)
+    if m.is_referrals:
+        return pack.referrals
+    asb = is_asb(pack.crime)
+    return pack.crime[asb if m.is_asb else ~asb]
 
 
 @dataclass(frozen=True)
@@ -33,6 +109,7 @@ class Selection:
     measure
         Key from :func:`measure_options`, e.g. ``"crime:all"``,
         ``"crime:major:BURGLARY"``, ``"crime:minor:BURGLARY|BURGLARY - RESIDENTIAL"``,
+        ``"asb:all"`` (police.uk anti-social behaviour, never part of ``crime:``),
         ``"referrals:all"``, ``"referrals:category:County Lines"`` (kept as the
         key string: it names cache entries and files); read it as a value with
         :attr:`measure_value`.
@@ -96,17 +173,23 @@ def measure_options(pack: Pack) -> dict[str, str]:
     Returns
     -------
     dict
-        Keys as in :class:`Selection` and human labels.
+        Keys as in :class:`Selection` and human labels. police.uk anti-social
+        behaviour is ``"asb:all"`` only: never inside ``"crime:all"``, never a
+        crime type.
     """
     opts: dict[str, str] = {}
-    if len(pack.crime):
+    asb = is_asb(pack.crime) if len(pack.crime) else pd.Series(False, index=pack.crime.index)
+    crime = pack.crime[~asb]
+    if len(crime):
         opts[Measure("crime").key] = "All recorded crime"
-        for major in sorted(pack.crime["major"].unique()):
+        for major in sorted(crime["major"].unique()):
             opts[Measure("crime", group=major).key] = _title(major)
-        pairs = pack.crime[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
+        pairs = crime[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
         for major, minor in pairs.itertuples(index=False):
             opts[Measure("crime", group=major, type=minor).key] = (
                 f"{_title(major)}: {_title(minor)}")
+    if asb.any():
+        opts[ASB_KEY] = ASB_LABEL
     if len(pack.referrals):
         tag = " (SYNTHETIC)" if pack.meta.synthetic_referrals else ""
         opts[Measure("referrals").key] = f"All referrals{tag}"
@@ -123,8 +206,13 @@ def _title(s: str) -> str:
 
 def select_records(pack: Pack, sel: Selection) -> tuple[pd.DataFrame, str, frozenset[str] | None]:
     m = sel.measure_value
-    if m.is_crime:
-        df, coverage = pack.crime, pack.crime_coverage
+    if m.is_asb:
+        df, coverage = pack.crime[is_asb(pack.crime)], pack.crime_coverage
+    elif m.is_crime:
+        if ASB_CATEGORY in (m.group or "") or ASB_CATEGORY in (m.type or ""):
+            raise ValueError(f"{sel.measure!r}: anti-social behaviour is not recorded crime but "
+                             f"its own measure: choose {ASB_KEY!r}.")
+        df, coverage = pack.crime[~is_asb(pack.crime)], pack.crime_coverage
         if m.source is not None:  # a source of several: hotspots.pipeline.measures.table_for
             raise ValueError(f"Unknown crime measure {sel.measure!r}; see measure_options().")
         if m.group is not None:
@@ -218,7 +306,7 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
 
     rho = stats.spearman(t["value"], t["imd_score"])
     labels = measure_options(pack)
-    src = "Recorded crime" if family == "crime" else "Referrals"
+    src = "Referrals" if family == "referrals" else "Recorded crime"  # ASB: police.uk files
     recon = pack.reconciliations[pack.reconciliations["source"].str.startswith(src)]
     frame = gpd.GeoDataFrame(t, geometry="geometry", crs=areas.crs)
     return WardTable(
@@ -266,5 +354,6 @@ def table_for_export(wt: WardTable) -> pd.DataFrame:
     return privacy.safe_for_spreadsheet(out.reset_index(drop=True))
 
 
-__all__ = ["RATE_LABELS", "RateKind", "Selection", "WardTable", "measure_options",
-           "period_label", "table_for_export", "ward_table"]
+__all__ = ["ASB_LABEL", "RATE_LABELS", "RateKind", "Selection", "WardTable", "family_records",
+           "is_asb", "measure_options", "period_label", "table_for_export", "value_word",
+           "ward_table"]

@@ -20,9 +20,8 @@ import pandas as pd
 
 from hotspots.periods import YearStart, YearStartKey, month_range
 from hotspots.pipeline import analysis as analysis_mod
-from hotspots.pipeline.measurekey import Measure
 from hotspots.pipeline.pack import Pack
-from hotspots.pipeline.table import Selection
+from hotspots.pipeline.table import Selection, family_records
 from hotspots.privacy import suppressed_mask
 from hotspots.stats import trends as trends
 
@@ -59,7 +58,7 @@ def source_months(pack: Pack, measure: str) -> list[str]:
     list of str
         ``YYYY-MM`` months; within them a month without records is a zero.
     """
-    frame = pack.crime if Measure.parse(measure).is_crime else pack.referrals
+    frame = family_records(pack, measure)
     return sorted(str(m) for m in frame["month"].unique())
 
 

@@ -220,6 +220,10 @@ def _caveats(pack: pipeline.Pack, cfg: ReportConfig,
                 "offences near a ward boundary can be placed in the neighbouring ward."]
         if pack.meta.crime_coverage_note:
             out.append(pack.meta.crime_coverage_note)
+    if any(s.measure == pipeline.ASB_KEY for s in sections):
+        out.append("Anti-social behaviour is police.uk's count of ASB incidents reported to the "
+                   "police: not recorded crime, so it is a measure of its own and never part of "
+                   "'all recorded crime'.")
     if any(s.synthetic for s in sections):
         out.append("The referrals in this pack are SYNTHETIC (invented by the project with a "
                    "fixed seed) and must not be used for decisions.")

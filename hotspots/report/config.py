@@ -240,9 +240,9 @@ def _measure(v: Any) -> str | None:
     err = _list_of_str(non_empty=True)(v)
     if err:
         return err
-    bad = [m for m in v if not m.startswith(("crime:", "referrals:"))]
-    return (f"has {bad}: keys start with 'crime:' or 'referrals:' (list them with "
-            "'python -m hotspots measures')") if bad else None
+    bad = [m for m in v if not m.startswith(("crime:", "referrals:")) and m != "asb:all"]
+    return (f"has {bad}: keys start with 'crime:' or 'referrals:', or are 'asb:all' (list "
+            "them with 'python -m hotspots measures')") if bad else None
 
 
 #: Section -> key -> check. "" is the top level.

@@ -74,8 +74,9 @@ class MeasureSection:
 
     @property
     def word(self) -> str:
-        """``"referrals"`` or ``"crimes"``."""
-        return "referrals" if self.sensitive else "crimes"
+        """``"referrals"``, ``"ASB incidents"`` or ``"crimes"``."""
+        w = pipeline.value_word(self.measure)
+        return w if w.startswith("ASB") else w.lower()
 
 
 # --------------------------------------------------------------------------- names

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hotspots import periods
+from hotspots import periods, pipeline
 from hotspots.maps import charts as charts
 from hotspots.maps import printmaps as staticmaps
 from hotspots.maps import statmaps as statmaps
@@ -111,7 +111,7 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None) -> list
     t = a.table
     attribution = _attribution(meta, s)
     badge = SYNTHETIC_BADGE if s.synthetic else None
-    word = "Referrals" if s.sensitive else "Crimes"
+    word = pipeline.value_word(s.measure)
     thr = a.ward.selection.suppress_below
     out: list[FigureSpec] = []
     suppressed = t["suppressed"].astype(bool) if s.sensitive else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotspots import pipeline
 from hotspots.pipeline import analysis as analysis_mod
 from hotspots.report.tables import SECONDARY_TEXT, Table, _num_text
 from hotspots.stats import registry as registry
@@ -164,7 +165,8 @@ def key_findings(a: analysis_mod.Analysis, tables: dict[str, Table], slug: str,
                  ct: trends.ChangeTable | None, comparison: str) -> list[Finding]:
     """Return the key findings of one measure, each from a row of its displayed tables."""
     label = a.ward.label.split(",")[0]
-    word = "referrals" if a.ward.is_sensitive else "crimes"
+    word = pipeline.value_word(a.ward.selection.measure)
+    word = word if word.startswith("ASB") else word.lower()
     b = tables[f"{slug}_boroughs"]
     out: list[Finding | None] = []
     if ct is not None:
