@@ -82,7 +82,7 @@ from hotspots.stats.emerging import (
     mann_kendall,
     mann_kendall_table,
 )
-from hotspots.stats.getis import GI_LEVELS, local_gi_star
+from hotspots.stats.getis import GI_LEVELS, gi_star_normal, local_gi_star
 from hotspots.stats.inequality import concentration, gini, lorenz_curve
 from hotspots.stats.ranking import (
     WORDING_SCALE,
@@ -171,6 +171,7 @@ __all__ = [
     "local_moran",
     # getis
     "GI_LEVELS",
+    "gi_star_normal",
     "local_gi_star",
     # table
     "hotspot_table",

@@ -348,7 +348,11 @@ def local_moran(
     LocalResult
         ``frame`` indexed by ``area_code``: ``lisa_i``, ``lisa_quadrant`` (HH, LL,
         HL, LH where ``lisa_q <= alpha``, else ``"ns"``; ``"no neighbours"`` for
-        islands left alone), ``lisa_p``, ``lisa_q``; ``params``.
+        islands left alone), ``lisa_p``, ``lisa_q``; ``params``. An island left
+        without neighbours (``island_fallback="none"``) gets NaN statistics, where
+        GeoDa reports 0: it was not tested, and a 0 would read as "tested, no local
+        association" (the default fallback links each island to its nearest area,
+        so none is left).
 
     Raises
     ------
