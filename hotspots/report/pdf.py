@@ -49,18 +49,21 @@ from hotspots.report.pdflayout import (
     RED,
     TOP,
     _cell,
+    _cell_text,
     _esc,
     _height,
     _image,
     _styles,
     _table,
     _ts,
+    fit_widths,
     register_fonts,
 )
 from hotspots.stats import registry as registry
 
-__all__ = ["FONT", "FONT_BOLD", "PDF_DPI", "MapTablePage", "PackText", "map_table_page",
-           "register_fonts", "write_pdf"]
+__all__ = ["BOROUGH_COLUMNS", "FONT", "FONT_BOLD", "HOTSPOT_COLUMNS", "PATROL_BACKTEST_SKIP",
+           "PDF_DPI", "TOP_WARD_COLUMNS", "MapTablePage", "PackText", "map_table_page",
+           "patrol_backtest_columns", "register_fonts", "write_pdf"]
 
 
 @dataclass(frozen=True)
@@ -180,11 +183,13 @@ def _findings_page(text: PackText, sections: Sequence[MeasureSection],
     return [*out, PageBreak()]
 
 
-_BOROUGH_COLS = ["Rank", "Borough", "Count", "Previous", "Change", "Change %",
+#: Columns each table prints (in this order; a column the table lacks is left out).
+HOTSPOT_COLUMNS = ["Statistic", "Value", "Pseudo p", "Wards"]
+BOROUGH_COLUMNS = ["Rank", "Borough", "Count", "Previous", "Change", "Change %",
                  "Rank (previous)"]
 #: The local statistics of the measure alone (their maps and class columns are printed).
 _CLASSED = registry.local_statistics(univariate=True)
-_TOP_COLS = ["Rank", "Ward", "Borough", "Count", "Previous", "Change", "Change %",
+TOP_WARD_COLUMNS = ["Rank", "Ward", "Borough", "Count", "Previous", "Change", "Change %",
              "Rank (previous)", "Rate per 1,000", "IMD decile",
              *(stat.words.class_title for stat in _CLASSED)]
 _TOP_WIDTHS = [1.2 * cm, 4.2 * cm, 3.6 * cm, 1.6 * cm, 1.7 * cm, 1.6 * cm, 1.7 * cm, 1.9 * cm,
@@ -225,16 +230,16 @@ def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
         out += [head, row, Spacer(1, 6), *bullets, PageBreak()]
     b = s.tables[f"{s.slug}_boroughs"]
-    out += [*_table(b, st, _BOROUGH_COLS, [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.2 * cm, 2.2 * cm,
+    out += [*_table(b, st, BOROUGH_COLUMNS, [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.2 * cm, 2.2 * cm,
                                            2.0 * cm, 2.4 * cm], synthetic=s.synthetic),
             PageBreak()]
     top = s.tables[f"{s.slug}_top_wards"]
-    out += [*_table(top, st, _TOP_COLS, _TOP_WIDTHS, synthetic=s.synthetic),
+    out += [*_table(top, st, TOP_WARD_COLUMNS, _TOP_WIDTHS, synthetic=s.synthetic),
             Paragraph(_esc(f"Every ward is in {s.slug}_wards.csv and the XLSX workbook."),
                       st["small"])]
     hs = s.tables[f"{s.slug}_hotspots"]
     out += [CondPageBreak(7 * cm),
-            *_table(hs, st, ["Statistic", "Value", "Pseudo p", "Wards"],
+            *_table(hs, st, HOTSPOT_COLUMNS,
                     [6.0 * cm, 3.5 * cm, 2.5 * cm, 2.0 * cm], synthetic=s.synthetic),
             PageBreak()]
     chart = by.get("monthly")
@@ -355,6 +360,8 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
         widths = [tab_w * w / sum(col_widths) for w in col_widths]
     else:
         widths = [tab_w / max(len(cols), 1)] * len(cols)
+    widths = fit_widths(cols, [[_cell_text(v, c) for v in shown[c]] for c in shown.columns],
+                        widths, size=st["cell"].fontSize, total=tab_w)
     grid = Table(rows, colWidths=widths, repeatRows=1)
     style = [("BACKGROUND", (0, 0), (-1, 0), NAVY), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
              ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
@@ -375,10 +382,13 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
     return [head, body, PageBreak()]
 
 
-_PATROL_BACKTEST_COLS = ["Method", "Months with a PAI", "Median PAI", "Mean PAI", "Min PAI",
-                         "Max PAI", "Mean hit rate (%)", "Target area (%)", "Target cells",
-                         "Mean area patrolled (%)", "Median RRI", "Crimes captured",
-                         "Crimes (held-out months)"]
+#: Backtest columns kept out of the printed table (they are in the CSV and XLSX).
+PATROL_BACKTEST_SKIP = ("Description", "Months held out")
+
+
+def patrol_backtest_columns(frame: pd.DataFrame) -> list[str]:
+    """Return the columns of the patrol backtest table the PDF prints, in order."""
+    return [str(c) for c in frame.columns if c not in PATROL_BACKTEST_SKIP]
 
 
 def _patrol_pages(p: PatrolSection, st: dict[str, ParagraphStyle]) -> list[Any]:
@@ -391,15 +401,17 @@ def _patrol_pages(p: PatrolSection, st: dict[str, ParagraphStyle]) -> list[Any]:
     out.append(head)
     out += [Paragraph(_esc(f.text), st["bullet"], bulletText="•") for f in p.findings]
     if bt is not None:
-        w = 1.55 * cm
-        out += _table(bt, st, _PATROL_BACKTEST_COLS, [2.2 * cm, *([w] * 12)])
+        cols = patrol_backtest_columns(bt.frame)
+        out += _table(bt, st, cols, [2.2 * cm, *([1.55 * cm] * (len(cols) - 1))])
         if p.pai_chart is not None:
             out += [Spacer(1, 4), _image(p.pai_chart, FRAME_W, 7.5 * cm, enlarge=False)]
     else:
         out.append(Paragraph("No backtest: the points cover too few months.", st["body"]))
-    out += [PageBreak(), Paragraph(_esc(f"Patrol cells: method ({p.study_area})"), st["h1"]),
-            _kv(p.method, st, 4.2 * cm), PageBreak()]
-    return out
+    out += [PageBreak(), Paragraph(_esc(f"Patrol cells: method ({p.study_area})"), st["h1"])]
+    for head, text in p.method:  # short sections with headings, as on the page
+        out.append(KeepTogether([Paragraph(_esc(head), st["h2"]),
+                                 Paragraph(_esc(text), st["method"])]))
+    return [*out, PageBreak()]
 
 
 def _method_page(text: PackText, st: dict[str, ParagraphStyle]) -> list[Any]:

@@ -5,7 +5,9 @@ its margins and frame, DejaVu Sans registered from matplotlib's fonts (so the
 PDF embeds them), the paragraph styles, escaping for reportlab's mark-up, a
 figure rasterised at :data:`PDF_DPI` and fitted to a box, and a report
 :class:`~hotspots.report.tables.Table` as a printed table (hidden cells in red,
-totals ruled, numbers formatted per column).
+totals ruled, numbers formatted per column). Tables wrap headings and cells at
+spaces only: every column is at least as wide as its longest word
+(:func:`fit_widths`), and reportlab never splits a word.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from reportlab.platypus.tables import LongTable
 from hotspots.report.figures import FigureSpec
 from hotspots.report.tables import Table as ReportTable
 
-__all__ = ["FONT", "FONT_BOLD", "FRAME_H", "FRAME_W", "PAGE", "PDF_DPI", "register_fonts"]
+__all__ = ["FONT", "FONT_BOLD", "FRAME_H", "FRAME_W", "PAGE", "PDF_DPI", "fit_widths",
+           "register_fonts"]
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -73,7 +76,10 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5,
                                 textColor=GREY),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=7.2, leading=8.6),
+        "method": ParagraphStyle("method", parent=base, fontSize=8.5, leading=11,
+                                 spaceAfter=2),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.2, leading=8.6,
+                               splitLongWords=0),
         "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=26,
                                 leading=31, textColor=NAVY, spaceAfter=10),
         "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20,
@@ -145,26 +151,79 @@ _FORMATS: dict[str, tuple[int, bool]] = {
 }
 
 
-def _cell(v: object, st: ParagraphStyle, column: str = "") -> Paragraph:
+def _cell_text(v: object, column: str = "") -> str:
+    """Return the text a table cell prints (numbers formatted by :data:`_FORMATS`)."""
     decimals, signed = _FORMATS.get(column, (None, False))
     if isinstance(v, bool) or v is None or isinstance(v, str):
-        text = "" if v is None else str(v)
-    elif isinstance(v, int | float) or hasattr(v, "item"):
+        return "" if v is None else str(v)
+    if isinstance(v, int | float) or hasattr(v, "item"):
         f = float(v)  # type: ignore[arg-type]
         if pd.isna(f):
-            text = ""
-        else:
-            d = decimals if decimals is not None else (0 if f.is_integer() else 2)
-            text = f"{'+' if signed and f > 0 else ''}{f:,.{d}f}"
-    else:
-        text = str(v)
-    return Paragraph(_esc(text), st)
+            return ""
+        d = decimals if decimals is not None else (0 if f.is_integer() else 2)
+        return f"{'+' if signed and f > 0 else ''}{f:,.{d}f}"
+    return str(v)
+
+
+def _cell(v: object, st: ParagraphStyle, column: str = "") -> Paragraph:
+    return Paragraph(_esc(_cell_text(v, column)), st)
+
+
+#: Left plus right padding of a table cell (reportlab's default, 6 pt a side), and a hair.
+CELL_PAD = 12.5
+
+
+def fit_widths(head: Sequence[str], body: Sequence[Sequence[str]], widths: Sequence[float], *,
+               size: float, total: float | None = None) -> list[float]:
+    """Widen columns so that no word of a heading or a cell has to be split.
+
+    Parameters
+    ----------
+    head
+        Column headings (printed bold).
+    body
+        The printed cell texts, one sequence per column.
+    widths
+        Wanted widths (points).
+    size
+        Font size (points) of headings and cells.
+    total
+        Width the table must keep to: columns with room to spare give it back,
+        in proportion to their spare room.
+
+    Returns
+    -------
+    list of float
+        Each at least the widest word of its column (heading or cell) plus the
+        cell padding, so lines break at spaces only.
+
+    Examples
+    --------
+    >>> register_fonts()
+    >>> fit_widths(["Mean area patrolled (%)"], [["5.4"]], [30.0], size=7.2)[0] > 30.0
+    True
+    """
+    need = []
+    for h, cells in zip(head, body, strict=True):
+        words = [(wd, FONT_BOLD) for wd in str(h).split()]
+        words += [(wd, FONT) for text in cells for wd in str(text).split()]
+        need.append(max((pdfmetrics.stringWidth(wd, font, size) for wd, font in words),
+                        default=0.0) + CELL_PAD)
+    out = [max(float(w), n) for w, n in zip(widths, need, strict=True)]
+    if total is not None and sum(out) > total:
+        spare = [w - n for w, n in zip(out, need, strict=True)]
+        if sum(spare) > 0:
+            cut = min(1.0, (sum(out) - total) / sum(spare))
+            out = [w - sp * cut for w, sp in zip(out, spare, strict=True)]
+    return out
 
 
 def _table(t: ReportTable, st: dict[str, ParagraphStyle], columns: Sequence[str],
            widths: Sequence[float], *, synthetic: bool = False) -> list[Any]:
     cols = [c for c in columns if c in t.frame]
-    w = [widths[list(columns).index(c)] for c in cols]
+    body = [[_cell_text(v, c) for v in t.frame[c]] for c in cols]
+    w = fit_widths(cols, body, [widths[list(columns).index(c)] for c in cols],
+                   size=st["cell"].fontSize, total=FRAME_W)
     head = ParagraphStyle("head", parent=st["cell"], fontName=FONT_BOLD,
                           textColor=colors.white)
     rows = [[Paragraph(_esc(c), head) for c in cols]]
