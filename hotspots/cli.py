@@ -334,7 +334,9 @@ def _patrol_arguments(p: argparse.ArgumentParser) -> None:
     _add_assume_crs(src)
     p.add_argument("--borough", action="append", default=[],
                    help="study-area borough (repeat; default: the boroughs the points cover)")
-    p.add_argument("--cell-size", default="150", help="cell size in metres, or 'auto'")
+    p.add_argument("--cell-size", default="150",
+                   help="cell size in metres, or 'auto' (the smallest size with 5 crimes a "
+                        "cell per training window and a list of at most 25 cells)")
     p.add_argument("--shape", choices=["square", "hex"], default="square")
     p.add_argument("--from", dest="month_from", help="first month of the patrol list YYYY-MM")
     p.add_argument("--to", dest="month_to", help="last month of the patrol list YYYY-MM")
@@ -354,6 +356,9 @@ def _patrol_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--permutations", type=int, default=DEFAULT_PERMUTATIONS)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--gi-inference", choices=["normal", "permutation"], default="normal",
+                   help="p-values that mark the Gi* hot cells: 'normal' (analytical, as "
+                        "ArcGIS and sfhotspot; default) or 'permutation'; both are written")
     p.add_argument("--train-months", type=int, default=3)
     p.add_argument("--emerging", action="store_true", help="also run emerging hot spots")
     p.add_argument("--out", type=Path, required=True, help="output folder")
@@ -408,7 +413,7 @@ def _patrol_params(a: argparse.Namespace):  # type: ignore[no-untyped-def]
         measure=a.measure, crime_types=tuple(a.crime_type), harm=harm,
         area_share=share, top_n=a.top_n,
         method=None if a.method == "best" else a.method, bandwidth=a.bandwidth,
-        permutations=a.permutations, seed=a.seed, alpha=a.alpha,
+        permutations=a.permutations, seed=a.seed, alpha=a.alpha, gi_inference=a.gi_inference,
         train_months=a.train_months, emerging=a.emerging)
 
 
@@ -463,6 +468,8 @@ def _patrol(a: argparse.Namespace) -> int:
 
 
 def _print_patrol_summary(pa) -> None:  # type: ignore[no-untyped-def]
+    from hotspots.patrol.backtest import result_words
+
     print(f"Patrol hotspots: {', '.join(pa.boroughs)}; {pa.source}")
     print(f"Measure: {pa.measure_label}")
     print(f"Grid: {len(pa.grid):,} cells, {pa.spec.rule}; list period {pa.period_label}")
@@ -473,11 +480,16 @@ def _print_patrol_summary(pa) -> None:  # type: ignore[no-untyped-def]
               "months):")
         for mth, r in s.iterrows():
             if not r["months_pai"]:
-                print(f"  {mth:8s} PAI undefined: it chose no cell in any month")
+                print(f"  {result_words(str(mth), r)}")
                 continue
-            print(f"  {mth:8s} median PAI {r['median_pai']:.2f}  mean PAI {r['mean_pai']:.2f}  "
+            print(f"  {mth:12s} median PAI {r['median_pai']:.2f}  mean PAI {r['mean_pai']:.2f}  "
                   f"mean hit rate {100 * r['mean_hit_rate']:.1f}%  ({int(r['months_pai'])} "
                   f"of {int(r['months'])} months with a PAI)")
+    gp = pa.gi_params
+    if gp.get("tested"):
+        print(f"Gi* hot cells (q <= {pa.params.alpha:g}, z > 0): {gp['hot_normal']} by the "
+              f"normal approximation, {gp['hot_perm']} by {pa.params.permutations:,} "
+              f"permutations; the map and grid use the {pa.params.gi_inference} p-values")
     print(f"Patrol list: {len(pa.patrol)} cells by {pa.method_reason}")
     if pa.emerging is not None:
         counts = pa.emerging["trend_class"].value_counts()

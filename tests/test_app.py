@@ -408,7 +408,7 @@ def test_statistics_apply_only_on_submit(pack):
 
 def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
     from hotspots.patrol import analysis as pa_mod
-    from ui.patrol import VIEWS
+    from ui.patrol import VIEWS, method_markdown
     from ui.sidebar import WARD_ONLY_NOTE
 
     at = AppTest.from_file(APP, default_timeout=120)
@@ -439,10 +439,11 @@ def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
     assert not any(h.value == "Hotspots, deprivation and trends" for h in at.header)
     # The footer describes the patrol method, not the ward maps'.
     footer = _markdown(at).replace("\\", "")
-    method = expected.method_text.replace("\\", "")
-    assert method[:200] in footer
+    method = method_markdown(expected)
+    assert method.replace("\\", "")[:200] in footer
+    assert "**What was counted**" in method and "**The backtest and its finding**" in method
     # Once in the view's Method expander, once in the footer under "Method and sources".
-    assert sum(m.value.replace("\\", "") == method for m in at.markdown) == 2
+    assert sum(m.value == method for m in at.markdown) == 2
     assert any(s.value == "Method and sources" for s in at.subheader)
     assert "**Classes:**" not in footer and "**Correlation:**" not in footer
     # Back to the ward view: the controls are in the sidebar itself again.

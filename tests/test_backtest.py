@@ -185,6 +185,25 @@ def test_month_without_crime_gives_nan_not_a_crash():
     assert res.summary.loc["naive", "mean_pai"] == pytest.approx(3.0)
 
 
+def test_undefined_pai_is_explained_in_words():
+    """A method that never chooses a cell, and a month without crime: said, never 'undefined'."""
+    counts = ten_cells()
+    counts["2025-03"] = 0
+    counts["2025-04"] = counts["2025-02"]
+    never = {"never": lambda train: pd.Series(0.0, index=train.index)}
+    res = rolling_backtest(counts, {**baseline_methods(), **never},
+                           pd.Series(1.0, index=CELLS), train_months=1, area_share=0.2)
+    text = res.method_text
+    assert "undefined" not in text
+    s = res.summary
+    assert s.loc["never", "months_no_cells"] == 3 and s.loc["never", "months_no_crime"] == 1
+    assert s.loc["naive", "months_no_cells"] == 1 and s.loc["naive", "months_no_crime"] == 1
+    assert ("never: no PAI in any of the 3 held-out months (it chose no cell in any of them; "
+            "1 month had no crime)") in text
+    assert ("naive: median PAI 3.00 (range 3.00 to 3.00) over 1 of 3 held-out months (no PAI "
+            "in 2: 1 without crime, 1 with no cell chosen), mean hit rate 30.0%") in text
+
+
 # --------------------------------------------------------------------------- bad input
 
 

@@ -19,7 +19,7 @@ from shapely.geometry import box
 from hotspots import pipeline
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as grid
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol, rejected_from_meta
+from hotspots.patrol.analysis import PatrolParams, analyse_patrol
 from hotspots.stats.getis import gi_star_normal
 
 
@@ -70,10 +70,10 @@ def test_cells_report_both_p_values_and_use_the_chosen_one(lattice):
 @pytest.fixture(scope="module")
 def city():
     pack = pipeline.load_pack()
-    return analyse_patrol(pack.points, pack.areas, pack.meta["points_boroughs"],
-                          PatrolParams(seed=pack.meta["seed"]),
-                          rejected=rejected_from_meta(pack.meta),
-                          source=pack.meta["points_source"])
+    return analyse_patrol(pack.points, pack.areas, pack.meta.points_boroughs,
+                          PatrolParams(seed=pack.meta.seed),
+                          rejected=pack.meta.points_rejected,
+                          source=pack.meta.points_source)
 
 
 def test_city_normal_finds_hot_cells_and_says_so(city):

@@ -82,6 +82,22 @@ def test_bandwidth_rule_matches_mass_nrd_and_floor():
     assert h == 150.0 and "less than a cell" in rule
 
 
+def test_bandwidth_rule_says_what_it_averages_and_not_sfhotspot_default():
+    """Mean of the two axes' nrd, each printed: sfhotspot's code uses the eastings alone."""
+    x = np.array([0.0, 100, 200, 400, 800, 1600, 3200, 3300])
+    y = np.array([0.0, 50, 60, 70, 80, 2000, 2100, 2200])
+
+    def nrd(v):  # MASS::bandwidth.nrd by hand: R's type-7 quartiles are numpy's default
+        q1, q3 = np.percentile(v, [25, 75])
+        return 4 * 1.06 * min(np.std(v, ddof=1), (q3 - q1) / 1.34) * len(v) ** -0.2
+
+    h, rule = kde.bandwidth_rule(x, y, cell_size=50.0)
+    assert h == pytest.approx((nrd(x) + nrd(y)) / 2)
+    assert f"eastings ({nrd(x):,.0f} m)" in rule and f"northings ({nrd(y):,.0f} m)" in rule
+    assert f"auto: {h:,.0f} m" in rule and "sfhotspot's default" not in rule
+    assert "x-axis value alone" in rule  # the difference from sfhotspot, said once
+
+
 def test_bad_bandwidth_refused():
     with pytest.raises(ValueError, match="bandwidth"):
         kde.quartic_density(np.zeros((1, 2)), np.zeros((1, 2)), 0.0)

@@ -55,11 +55,11 @@ def test_outputs_match_the_library(run):
     assert layer["count"].sum() == pa.grid["count"].sum()
     assert layer["selected_rank"].notna().sum() == len(plist)
     summary = pd.read_csv(out / "backtest_summary.csv").set_index("method")
-    assert list(summary.index) == ["counts", "kde", "gi_star", "naive"]
+    assert list(summary.index) == ["counts", "kde", "gi_star", "gi_star_perm", "naive"]
     assert summary.loc["counts", "median_pai"] == pytest.approx(
         pa.backtest.summary.loc["counts", "median_pai"])
     per_month = pd.read_csv(out / "backtest_per_month.csv")
-    assert len(per_month) == 4 * 33
+    assert len(per_month) == 5 * 33
     rec = pd.read_csv(out / "reconciliation.csv").iloc[0]
     assert rec["rows_in"] == 24_750 == (rec["assigned"] + rec["unlocated"] + rec["outside"]
                                         + rec["rejected"])

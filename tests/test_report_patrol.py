@@ -124,6 +124,7 @@ def test_cell_counts_are_the_police_uk_points_in_the_study_area(built, pack):
     """Recorded crime only: the grid counts the list period's located points in the City."""
     pa = built.patrol.analysis
     pts = pack.points[pack.points["month"].isin(pa.list_months)].dropna(subset=["x", "y"])
+    pts = pts[pts["category"] != "Anti-social behaviour"]  # not recorded crime: never counted
     g = gpd.GeoDataFrame(geometry=gpd.points_from_xy(pts["x"], pts["y"]), crs="EPSG:4326")
     city = pack.areas[pack.areas["borough_name"] == "City of London"].to_crs(4326)
     inside = gpd.sjoin(g, city[["geometry"]], predicate="intersects")
@@ -148,14 +149,52 @@ def test_patrol_map_page_renders_with_content(built, pages, tmp_path):
     assert right.std() > 10 and (right < 200).mean() > 0.02
 
 
+def _printed_headers(built) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every column heading the PDF prints, table by table (the columns pdf.py prints)."""
+    from hotspots.report import pdf
+
+    out: list[str] = []
+    for name, t in built.tables.items():
+        cols = (pdf.patrol_backtest_columns(t.frame) if name == "patrol_backtest"
+                else pdf.BOROUGH_COLUMNS if name.endswith("_boroughs")
+                else pdf.TOP_WARD_COLUMNS if name.endswith("_top_wards")
+                else pdf.HOTSPOT_COLUMNS if name.endswith("_hotspots") else ())
+        out += [c for c in cols if c in t.frame.columns]
+    return out + [str(c) for c in built.patrol.printed_list.columns]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_every_table_heading_word_survives_pdftotext(built):
+    """Headings wrap at spaces only: never 'Mean area pa trolled (%)' or 'Crimes capture d'."""
+    text = subprocess.run(["pdftotext", str(built.pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    tokens = " " + " ".join(text.split()) + " "
+    headers = _printed_headers(built)
+    assert "Mean area patrolled (%)" in headers and "Crimes (held-out months)" in headers
+    broken = [h for h in dict.fromkeys(headers) if f" {' '.join(h.split())} " not in tokens]
+    assert broken == [], broken
+    # and no word of a table body is split either (e.g. a long method name)
+    for method in built.tables["patrol_backtest"].frame["Method"]:
+        assert f" {method} " in tokens, method
+
+
 def test_method_page_names_grid_snapping_gi_and_other_source(pages):
-    card = _norm(pages[_page(pages, METHOD_HEAD)])
+    start = _page(pages, METHOD_HEAD)
+    end = next(i for i in range(start, len(pages)) if "Method card" in pages[i])
+    card = _norm(" ".join(pages[start:end]))
     for words in ("162 square cells of 150 m", "snapped", "99 conditional permutations",
                   "seed 7", "Benjamini-Hochberg FDR", "City of London Police, 2017-12 to 2020-11",
                   "no month in common with the ward maps' period (Apr 2025 – Mar 2026)",
-                  "24,750 rows read", "Referrals are never placed on the grid",
-                  "With 99 permutations the smallest two-sided pseudo p-value"):
+                  "24,750 rows read", "Referrals Never placed on the grid",
+                  "With 99 permutations the smallest two-sided pseudo p-value",
+                  "cells by the normal approximation (used for the hot cells shown)"):
         assert words in card, words
+    # short sections with headings, in the page's order (item 18), not one paragraph
+    heads = ["What was counted", "Not the ward maps' data", "The grid", "Gi* hot cells",
+             "The selection rule", "The backtest and its finding", "Caveats", "Referrals",
+             "Reproduce"]
+    where = [card.find(f" {h} ") for h in heads]
+    assert -1 not in where and where == sorted(where), dict(zip(heads, where, strict=True))
 
 
 def test_patrol_files_written_listed_and_in_the_workbook(built):
@@ -175,7 +214,7 @@ def test_patrol_files_written_listed_and_in_the_workbook(built):
     sheets = load_workbook(built.xlsx, read_only=True).sheetnames
     assert {"patrol_list", "patrol_backtest", "patrol_grid"} <= set(sheets)
     bt = pd.read_csv(built.folder / "patrol_backtest.csv")
-    assert list(bt["Method"]) == ["counts", "kde", "gi_star", "naive"]
+    assert list(bt["Method"]) == ["counts", "kde", "gi_star", "gi_star_perm", "naive"]
 
 
 def test_exported_patrol_text_is_formula_neutralised(pack, tmp_path):
@@ -244,8 +283,10 @@ def _toml(tmp_path, text):  # type: ignore[no-untyped-def]
     ("[patrol]\ncell_size = -5\n", "'patrol.cell_size' must be a number of metres"),
     ("[patrol]\nfrom = '2020-11'\nto = '2020-01'\n", "'patrol.from' (2020-11) is after"),
     ("[patrol]\nmethod = 'magic'\n", "'patrol.method' must be one of"),
+    ("[patrol]\nmeasure = 'noise'\n", "'patrol.measure' must be one of ['crime', 'asb']"),
+    ("[patrol]\nmeasure = 'asb'\ncrime_types = ['Robbery']\n", "takes none"),
 ], ids=["unknown", "bool", "permutations", "share", "share-and-top", "shape", "size",
-        "backwards", "method"])
+        "backwards", "method", "measure", "asb-with-types"])
 def test_bad_patrol_config_names_key_and_file(tmp_path, text, words):
     path = _toml(tmp_path, text)
     with pytest.raises(ReportConfigError) as e:
@@ -258,12 +299,13 @@ def test_patrol_config_values_reach_the_analysis_settings(tmp_path):
                                       "shape = 'hex'\ntop_n = 12\npermutations = 999\n"
                                       "seed = 5\ntrain_months = 2\nfrom = '2020-01'\n"
                                       "to = '2020-06'\nmethod = 'kde'\n"
-                                      "boroughs = ['City of London']\n"))
+                                      "boroughs = ['City of London']\nmeasure = 'asb'\n"
+                                      "gi_inference = 'permutation'\n"))
     p = cfg.patrol.params
     assert cfg.patrol.enabled is True and cfg.patrol.boroughs == ("City of London",)
     assert (p.cell_size, p.shape, p.top_n, p.area_share, p.permutations, p.seed,
-            p.train_months, p.month_from, p.month_to, p.method) == (
-        200.0, "hex", 12, None, 999, 5, 2, "2020-01", "2020-06", "kde")
+            p.train_months, p.month_from, p.month_to, p.method, p.measure, p.gi_inference) == (
+        200.0, "hex", 12, None, 999, 5, 2, "2020-01", "2020-06", "kde", "asb", "permutation")
     default = load_config(_toml(tmp_path, "title = 'x'\n")).patrol
     assert default.enabled is None and default.params == PatrolParams()
     assert default.params.permutations == 9_999

@@ -23,6 +23,7 @@ from hotspots.maps.web import BASEMAPS, SYNTHETIC_BADGE
 from hotspots.pipeline import wording
 from hotspots.stats import trends as trends
 from ui import cache, mapview
+from ui import patrol as patrol_ui
 from ui.sidebar import PageOptions
 
 #: Environment variable with the protective marking printed on the page.
@@ -432,9 +433,8 @@ def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
     st.caption("Of the patrol hotspots view. The ward maps' method is shown with the ward "
                "maps.")
     st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
-    text = getattr(pa, "method_text", "") if pa is not None else ""
-    if text:  # Markdown marks escaped (no HTML is rendered here), as in the view itself
-        st.markdown(_MD_SPECIAL.sub(r"\\\1", str(text)))
+    if pa is not None:  # the view's own sections, Markdown marks escaped (no HTML)
+        st.markdown(patrol_ui.method_markdown(pa))
     st.caption(meta.attribution or "")
     banner(marking_text, key="marking_bottom")
 

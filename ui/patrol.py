@@ -21,7 +21,7 @@ from hotspots.maps import patrolmaps
 from hotspots.pipeline.pack import Pack
 from ui import mapview
 
-__all__ = ["CELL_SIZES", "PERMUTATION_CHOICES", "render_patrol"]
+__all__ = ["CELL_SIZES", "PERMUTATION_CHOICES", "method_markdown", "render_patrol"]
 
 CELL_SIZES: tuple[Any, ...] = (100, 150, 200, 250, "auto")
 PERMUTATION_CHOICES: tuple[int, ...] = (999, 9_999, 99_999)
@@ -70,7 +70,8 @@ def _rendered(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolPar
     pm = patrolmaps.patrol_map(_pa.grid, period_label=_pa.period_label, method=_pa.method,
                                alpha=_pa.params.alpha, cell_size=_pa.spec.size,
                                shape=_pa.spec.shape, value=value,  # type: ignore[arg-type]
-                               basemap=basemap, noun=_pa.noun)
+                               basemap=basemap, noun=_pa.noun,
+                               gi_inference=_pa.params.gi_inference)
     return mapview.render_map(pm.map), pm.legend, pm.title
 
 
@@ -83,7 +84,9 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         c1, c2, c3 = st.columns(3)
         with c1:
             size = st.selectbox("Cell size (m)", CELL_SIZES, index=1, key=f"{key}_cell_size",
-                                help="'auto': the study area's shorter side / 50 (50-250 m)")
+                                help="'auto': the smallest size (10 m steps, 50-500 m) with at "
+                                     "least 5 crimes per cell in a training window and a "
+                                     "patrol list of at most 25 cells; the method says why")
             shape = st.radio("Cell shape", ["square", "hex"], horizontal=True,
                              key=f"{key}_shape")
             period = st.select_slider("Patrol-list period", options=months,
@@ -109,10 +112,18 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
                 "Method", _METHOD_CHOICES, key=f"{key}_method",
                 format_func=lambda m: ("Best in the backtest (median PAI)" if m == "best"
                                        else patrol.METHOD_LABELS[m]))
+            gi_by = st.radio("Gi* hot cells by", patrol.GI_INFERENCES, horizontal=True,
+                             key=f"{key}_gi_inference",
+                             format_func=lambda v: ("Normal approximation" if v == "normal"
+                                                    else "Permutations"),
+                             help="Both p-values are computed and shown in the method; this "
+                                  "chooses which marks the hot cells on the map. Normal "
+                                  "approximation: as ArcGIS Hot Spot Analysis and sfhotspot.")
             perms = st.selectbox("Gi* permutations", PERMUTATION_CHOICES, index=1,
                                  key=f"{key}_permutations", format_func=lambda n: f"{n:,}",
-                                 help="9,999: with ~160 cells and FDR, 999 cannot reach "
-                                      "significance")
+                                 help="The smallest permutation p is 2 / (permutations + 1): "
+                                      "after FDR over many cells few or none can be "
+                                      "significant; the method says how many were")
             value = st.radio("Map shows", ["count", "kde"], horizontal=True,
                              key=f"{key}_value",
                              format_func=lambda v: "Crimes" if v == "count" else "Density")
@@ -128,6 +139,7 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         area_share=float(share) / 100 if by == "Share of the area" else None,
         top_n=int(top_n) if by == "Number of cells" else None,
         method=None if method == "best" else method, permutations=int(perms),
+        gi_inference=str(gi_by),
         seed=pack.meta.seed if pack.meta.seed is not None else patrol.DEFAULT_SEED,
         emerging=bool(emerging))
     return params, value
@@ -274,5 +286,22 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
         with st.container(key=f"{key}_emerging_table"):
             st.dataframe(_emerging_table(pa), hide_index=True, width="stretch")
     with st.expander("Method"):
-        st.markdown(_safe(pa.method_text))
+        st.markdown(method_markdown(pa))
     return pa
+
+
+def method_markdown(pa: patrol.PatrolAnalysis) -> str:
+    """Return the patrol method as Markdown: a bold heading per section, its text escaped.
+
+    Parameters
+    ----------
+    pa
+        The analysis (its :func:`hotspots.patrol.method_sections`).
+
+    Returns
+    -------
+    str
+        Markdown for ``st.markdown`` (no HTML).
+    """
+    return "\n\n".join(f"**{_safe(head)}**  \n{_safe(text)}"
+                        for head, text in patrol.method_sections(pa))

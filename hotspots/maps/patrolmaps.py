@@ -72,7 +72,8 @@ def _legend_row(swatch: str, label: str) -> str:
 
 def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha: float,
                cell_size: float, shape: str, value: Literal["count", "kde"] = "count",
-               basemap: str = "none", noun: str = "crimes") -> PatrolMap:
+               basemap: str = "none", noun: str = "crimes",
+               gi_inference: str = "") -> PatrolMap:
     """Draw the cells as a choropleth of counts or KDE, patrol cells outlined, Gi* hot marked.
 
     Parameters
@@ -97,6 +98,9 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
     noun
         What a point is (``pa.noun``: ``"crimes"``, or ``"ASB incidents"`` for
         anti-social behaviour), in the legend and the tooltip.
+    gi_inference
+        Which p-values marked the Gi* hot cells (``pa.params.gi_inference``:
+        ``"normal"`` or ``"permutation"``), named in the legend.
 
     Returns
     -------
@@ -143,12 +147,14 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
             else f"Kernel density ({noun} per km\u00b2), {period_label}")
     n_sel = int(cells["selected_rank"].notna().sum())
     n_hot = int(cells["gi_hot"].sum())
+    by = {"normal": " (normal approximation)", "permutation": " (permutations)"}.get(
+        gi_inference, "")
     rows = [_legend_row(f"background:{c};border:1px solid #555;", lab)
             for c, lab in zip(colours, cls.class_labels, strict=True)]
     rows.append(_legend_row("border:3px solid #000;background:transparent;",
                             f"Patrol cells ({method}) ({n_sel:,})"))
     rows.append(_legend_row("border:2px dashed #b2182b;background:transparent;",
-                            f"Gi* hot spot, q \u2264 {alpha:g} ({n_hot:,})"))
+                            f"Gi* hot spot{by}, q \u2264 {alpha:g} ({n_hot:,})"))
     note = (f"{len(cells):,} cells of {cell_size:g} m ({shape}); classes: natural "
             "breaks (Fisher-Jenks); ranges with the number of cells.")
     legend = ('<div class="hs-legend" style="font-size:0.92rem;line-height:1.35;color:#1a1a1a;">'

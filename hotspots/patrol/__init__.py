@@ -30,6 +30,7 @@ Police.uk street-level crime only: referrals are never placed on the grid.
 from hotspots.patrol.analysis import analyse_patrol
 from hotspots.patrol.backtest import BacktestResult, baseline_methods, rolling_backtest
 from hotspots.patrol.cells import (
+    GI_INFERENCES,
     HARM_NOTE,
     HARM_WEIGHTS_EXAMPLE,
     gi_star_cells,
@@ -38,7 +39,12 @@ from hotspots.patrol.cells import (
     read_harm_weights,
     select_cells,
 )
-from hotspots.patrol.export import method_text, patrol_for_export
+from hotspots.patrol.export import (
+    backtest_finding,
+    method_sections,
+    method_text,
+    patrol_for_export,
+)
 from hotspots.patrol.grid import GridSpec, counts_by_cell, make_grid, points_to_cells
 from hotspots.patrol.kde import KDEResult, kde_on_grid
 from hotspots.patrol.metrics import hit_rate, pai, rank_cells, rri
@@ -60,6 +66,7 @@ __all__ = [
     "DEFAULT_LIST_MONTHS",
     "DEFAULT_PERMUTATIONS",
     "DEFAULT_SEED",
+    "GI_INFERENCES",
     "HARM_NOTE",
     "HARM_WEIGHTS_EXAMPLE",
     "MEASURES",
@@ -73,6 +80,7 @@ __all__ = [
     "PatrolAnalysis",
     "PatrolParams",
     "analyse_patrol",
+    "backtest_finding",
     "baseline_methods",
     "counts_by_cell",
     "gi_star_cells",
@@ -80,6 +88,7 @@ __all__ = [
     "kde_on_grid",
     "make_grid",
     "method_scorers",
+    "method_sections",
     "method_text",
     "pai",
     "patrol_for_export",

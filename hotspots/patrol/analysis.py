@@ -30,12 +30,14 @@ from hotspots.io import ASB_CATEGORY
 from hotspots.patrol import backtest as bt
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as gridmod
+from hotspots.patrol.cellsize import AUTO_MIN_PER_CELL, auto_cell_size
 from hotspots.patrol.export import method_text, patrol_for_export
 from hotspots.patrol.kde import KDEResult, kde_on_grid
 from hotspots.patrol.params import (
     DEFAULT_LIST_MONTHS,
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
+    MEASURE_NOUNS,
     METHOD_LABELS,
     METHODS,
     PatrolParams,
@@ -162,14 +164,49 @@ def _gi(values: pd.Series, grid: gpd.GeoDataFrame, p: PatrolParams) -> tuple[pd.
                                                                               dict[str, Any]]:
     cells = pd.Index(grid["cell_id"], name="cell_id")
     if len(values) < 2 or np.ptp(values.to_numpy()) == 0:
-        frame = pd.DataFrame({"gi_z": np.nan, "gi_p": np.nan, "gi_q": np.nan,
-                              "gi_class": "Not tested (no variation)"}, index=cells)
-        return frame, {"statistic": "Gi*", "tested": False,
+        frame = pd.DataFrame({c: np.nan for c in _GI_COLUMNS[:-1]}, index=cells)
+        frame["gi_class"] = "Not tested (no variation)"
+        return frame, {"statistic": "Gi*", "tested": False, "inference": p.gi_inference,
                        "reason": "every cell has the same value in the period"}
     res = patrol.gi_star_cells(values, grid, band=p.band, permutations=p.permutations,
-                               seed=p.seed, alpha=p.alpha)
-    frame = res.frame[["gi_z", "gi_p", "gi_q", "gi_class"]].reindex(cells)
+                               seed=p.seed, alpha=p.alpha, inference=p.gi_inference)
+    frame = res.frame[list(_GI_COLUMNS)].reindex(cells)
     return frame, {**dict(res.params), "tested": True}
+
+
+_GI_COLUMNS = ("gi_z", "gi_p", "gi_q", "gi_p_normal", "gi_q_normal", "gi_p_perm", "gi_q_perm",
+               "gi_class")
+
+
+def _make_grid(study: gpd.GeoDataFrame, pts: pd.DataFrame, p: PatrolParams, n_months: int,
+               types: Sequence[str]) -> tuple[gpd.GeoDataFrame, gridmod.GridSpec]:
+    """Make the grid; ``cell_size="auto"`` is chosen from the measure's points (cellsize)."""
+    if p.cell_size != "auto":
+        return gridmod.make_grid(study, cell_size=p.cell_size, shape=p.shape)
+    g0, spec0 = gridmod.make_grid(study, cell_size=gridmod.DEFAULT_CELL_SIZE)
+    placed0, _ = gridmod.points_to_cells(pts, g0, spec=spec0)
+    n = len(_measure_records(placed0, p, types))
+    size, rule = auto_cell_size(float(g0["cell_area_m2"].sum()), n / n_months * p.train_months,
+                                window_months=p.train_months, area_share=p.area_share,
+                                top_n=p.top_n, noun=MEASURE_NOUNS[p.measure])
+    return gridmod.make_grid(study, cell_size=size, shape=p.shape, rule=rule)
+
+
+def _density_note(n_records: int, n_months: int, g: gpd.GeoDataFrame, spec: gridmod.GridSpec,
+                  p: PatrolParams) -> list[str]:
+    """Warn when a chosen cell size leaves too few points per cell (naming the auto size)."""
+    per_window = n_records / max(n_months, 1) * p.train_months
+    area = float(g["cell_area_m2"].sum())
+    per_cell = per_window / (area / spec.size**2)
+    if p.cell_size == "auto" or per_cell >= AUTO_MIN_PER_CELL:
+        return []
+    noun = MEASURE_NOUNS[p.measure]
+    size, _ = auto_cell_size(area, per_window, window_months=p.train_months,
+                             area_share=p.area_share, top_n=p.top_n, noun=noun)
+    return [f"{spec.size:g} m cells hold {per_cell:.1f} {noun} each in a {p.train_months}-month "
+            f"training window on average (fewer than {AUTO_MIN_PER_CELL}): rankings are noisy "
+            "and Gi* rarely reaches significance"
+            + (f"; the automatic size would be {size:g} m." if size != spec.size else ".")]
 
 
 def _choose_method(p: PatrolParams, res: bt.BacktestResult | None) -> tuple[str, str]:
@@ -254,7 +291,9 @@ def analyse_patrol(
     t0 = time.perf_counter()
     pts = _check_points(points)
     study = _study_area(areas, boroughs)
-    g, spec = gridmod.make_grid(study, cell_size=p.cell_size, shape=p.shape)
+    months, empty_months = _month_axis(pts)
+    types = sorted(set(pts["category"]) - {""})
+    g, spec = _make_grid(study, pts, p, len(months), types)
     reasons = dict(rejected or {})
     placed, rec = gridmod.points_to_cells(pts, g, spec=spec, source=source,
                                           rejected=_rejected_rows(reasons, source))
@@ -262,11 +301,9 @@ def analyse_patrol(
         raise EmptyInputError(f"None of the {rec.rows_in:,} points lies in the study area "
                               f"({', '.join(boroughs)}): choose the boroughs the points cover.")
     t0 = _timed(timings, "grid_and_placement", t0)
-    months, empty_months = _month_axis(pts)
     list_months = _list_period(p, months)
-    types = sorted(set(pts["category"]) - {""})
     chosen = _measure_records(placed, p, types)
-    notes: list[str] = [spec.rule]
+    notes: list[str] = [spec.rule, *_density_note(len(chosen), len(months), g, spec, p)]
     if empty_months:
         notes.append(f"{len(empty_months)} month(s) inside the data's range have no record at "
                      f"all ({', '.join(empty_months[:6])}{' ...' if len(empty_months) > 6 else ''}"
@@ -346,9 +383,11 @@ def _grid_table(g: gpd.GeoDataFrame, harm: pd.Series | None, counts: pd.Series,
     if harm is not None:
         out["harm"] = harm.reindex(ids).to_numpy(dtype=float)
     out["kde"] = kde.density.reindex(ids).to_numpy()
-    for c in ("gi_z", "gi_p", "gi_q", "gi_class"):
+    for c in _GI_COLUMNS:
         out[c] = gi[c].reindex(ids).to_numpy()
-    out["gi_hot"] = ((out["gi_q"] <= alpha) & (out["gi_z"] > 0)).fillna(False).astype(bool)
+    for suffix in ("", "_normal", "_perm"):
+        out[f"gi_hot{suffix}"] = ((out[f"gi_q{suffix}"] <= alpha)
+                                  & (out["gi_z"] > 0)).fillna(False).astype(bool)
     for m in scores.columns:
         out[f"score_{m}"] = scores[m].reindex(ids).to_numpy()
     rank = pd.Series(np.arange(1, len(selected) + 1, dtype=float), index=selected)

@@ -40,6 +40,7 @@ __all__ = [
     "Method",
     "Selector",
     "baseline_methods",
+    "result_words",
     "rolling_backtest",
 ]
 
@@ -186,7 +187,9 @@ class BacktestResult:
         (months where PAI is defined), ``mean_pai``, ``median_pai``,
         ``min_pai``, ``max_pai``, ``mean_hit_rate``, ``mean_hit_rate_at_share``,
         ``mean_rri``, ``median_rri``, ``mean_area_pct``, ``captured``,
-        ``crimes``.
+        ``crimes``, ``months_no_cells`` (held-out months in which the method
+        chose no cell) and ``months_no_crime`` (held-out months without crime):
+        the two reasons a month has no PAI.
     method_text
         A plain-words paragraph for the method card.
     params
@@ -331,6 +334,8 @@ def _summary(per_month: pd.DataFrame) -> pd.DataFrame:
         "mean_area_pct": g["area_pct"].mean(),
         "captured": g["captured"].sum(),
         "crimes": g["crimes"].sum(),
+        "months_no_cells": g["n_cells"].agg(lambda v: int((v == 0).sum())),
+        "months_no_crime": g["crimes"].agg(lambda v: int((v == 0).sum())),
     })
     out.index.name = "method"
     return out
@@ -346,7 +351,52 @@ def _rule_text(share: float, top_n: int | None, select: Selector | None) -> str:
 
 
 def _fmt(x: float, spec: str = ".2f") -> str:
-    return "undefined" if not math.isfinite(x) else format(x, spec)
+    return "none" if not math.isfinite(x) else format(x, spec)
+
+
+def _months(n: int) -> str:
+    return f"{n} month{'s' if n != 1 else ''}"
+
+
+def result_words(m: str, r: pd.Series) -> str:
+    """Say one method's backtest result in words; months without a PAI say why.
+
+    Parameters
+    ----------
+    m
+        Method name.
+    r
+        Its row of :attr:`BacktestResult.summary`.
+
+    Returns
+    -------
+    str
+        ``"counts: median PAI 4.40 (range ...) over all 33 held-out months, mean
+        hit rate 23.5%"``, or ``"gi_star_perm: no PAI in any of the 33 held-out
+        months (it chose no cell in any of them)"``: never "undefined".
+    """
+    total, defined = int(r.months), int(r.months_pai)
+    no_crime = int(r.months_no_crime)
+    no_cells = total - defined - no_crime  # months with crime but no cell chosen
+    if defined == 0:
+        if int(r.months_no_cells) == total:
+            why = "it chose no cell in any of them" + (
+                f"; {_months(no_crime)} had no crime" if no_crime else "")
+        elif no_crime == total:
+            why = "no month had crime"
+        else:
+            why = f"{no_crime} without crime, {no_cells} with no cell chosen"
+        return f"{m}: no PAI in any of the {total} held-out months ({why})"
+    span = (f"all {total} held-out months" if defined == total
+            else f"{defined} of {total} held-out months")
+    gaps = []
+    if defined < total:
+        parts = ([f"{no_crime} without crime"] if no_crime else []) + (
+            [f"{no_cells} with no cell chosen"] if no_cells else [])
+        gaps.append(f" (no PAI in {total - defined}: {', '.join(parts)})")
+    return (f"{m}: median PAI {_fmt(r.median_pai)} (range {_fmt(r.min_pai)} to "
+            f"{_fmt(r.max_pai)}) over {span}{''.join(gaps)}, mean hit rate "
+            f"{_fmt(100 * r.mean_hit_rate, '.1f')}%")
 
 
 def _method_text(summary: pd.DataFrame, params: Mapping[str, Any]) -> str:
@@ -366,9 +416,7 @@ def _method_text(summary: pd.DataFrame, params: Mapping[str, Any]) -> str:
         "month with the month before, relative to the change in all crime (1 = it kept its "
         "share). Months without crime have no PAI and are left out of the means.",
     ]
-    parts = [f"{m}: median PAI {_fmt(r.median_pai)} (range {_fmt(r.min_pai)} to "
-             f"{_fmt(r.max_pai)} over {int(r.months_pai)} months), mean hit rate "
-             f"{_fmt(100 * r.mean_hit_rate, '.1f')}%" for m, r in summary.iterrows()]
+    parts = [result_words(str(m), r) for m, r in summary.iterrows()]
     lines.append("Results: " + "; ".join(parts) + ".")
     if "naive" in summary.index:
         lines.append("'naive' is the reference: last month's counts.")

@@ -7,12 +7,15 @@ share:
   weight offences by harm instead of counting them.
 - :func:`grid_weights`, :func:`gi_star_cells`: Getis-Ord Gi* on grid counts with
   distance-band weights (default band 1.5 cell sizes: the 8 queen-like neighbours
-  of a square, the 6 of a hexagon), two-sided permutation inference and FDR, by
-  :func:`hotspots.stats.getis.local_gi_star`.
+  of a square, the 6 of a hexagon), FDR-adjusted two-sided p-values from the normal
+  approximation (:func:`hotspots.stats.getis.gi_star_normal`, as ArcGIS and
+  sfhotspot) and from conditional permutations
+  (:func:`hotspots.stats.getis.local_gi_star`), side by side; one of them
+  (:data:`GI_INFERENCES`) decides the hot cells.
 - :func:`select_cells`: the top N cells, or the smallest set of highest-scoring
   cells covering a share of the study area; ties broken by ``cell_id``; never a
   cell scoring 0 or less (the backtest's rule, :mod:`hotspots.patrol.metrics`).
-- :func:`method_scorers`: ``{"counts", "kde", "gi_star"}`` -> a function from a
+- :func:`method_scorers`: ``{"counts", "kde", "gi_star", "gi_star_perm"}`` -> a function from a
   ``cell_id x month`` table of *training* months to one score per cell; this is
   what ``hotspots.patrol.backtest.rolling_backtest`` calls.
 - :func:`patrol_list`: the printable list of chosen cells.
@@ -35,11 +38,12 @@ import shapely
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots.patrol.kde import bandwidth_rule, quartic_density
 from hotspots.patrol.metrics import select_by_area_share, select_top_n
-from hotspots.stats import LocalResult, local_gi_star
+from hotspots.stats import LocalResult, gi_star_normal, local_gi_star
 from hotspots.stats.weights import SpatialWeights, build_weights
 
 __all__ = [
     "DEFAULT_BAND_FACTOR",
+    "GI_INFERENCES",
     "GI_STAR_SCORE_NOTE",
     "HARM_NOTE",
     "HARM_WEIGHTS_EXAMPLE",
@@ -98,6 +102,11 @@ HARM_NOTE = (
 #: Default distance band in cell sizes (1.5: queen-like neighbours on squares, the six
 #: touching hexagons on hexes).
 DEFAULT_BAND_FACTOR = 1.5
+
+#: How Gi* p-values are found: ``"normal"`` (analytical, the standard normal: ArcGIS's
+#: Hot Spot Analysis, spdep::localG, sfhotspot) or ``"permutation"`` (conditional
+#: randomisation; its smallest two-sided p is 2 / (permutations + 1)).
+GI_INFERENCES: tuple[str, ...] = ("normal", "permutation")
 
 GI_STAR_SCORE_NOTE = (
     "Gi* score for ranking: cells that are significant hot spots (gi_q <= alpha, gi_z > 0) "
@@ -261,8 +270,9 @@ def gi_star_cells(
     permutations: int = 999,
     seed: int,
     alpha: float = 0.05,
+    inference: str = "normal",
 ) -> LocalResult:
-    """Getis-Ord Gi* on grid cell values (two-sided permutation p, FDR).
+    """Getis-Ord Gi* on grid cell values: normal and permutation p, both FDR-adjusted.
 
     Parameters
     ----------
@@ -275,16 +285,38 @@ def gi_star_cells(
         Distance band in metres (default 1.5 cell sizes).
     permutations, seed, alpha
         As :func:`hotspots.stats.getis.local_gi_star` (two-sided, Benjamini-Hochberg).
+    inference
+        Which p-values decide ``gi_p``, ``gi_q`` and ``gi_class`` (one of
+        :data:`GI_INFERENCES`; default ``"normal"``).
 
     Returns
     -------
     LocalResult
-        ``gi_g``, ``gi_z``, ``gi_p``, ``gi_q``, ``gi_class`` by ``cell_id``.
+        By ``cell_id``: ``gi_g``, ``gi_z`` (one z for both), ``gi_p``, ``gi_q``,
+        ``gi_class`` (from ``inference``), and both families side by side:
+        ``gi_p_normal``, ``gi_q_normal``, ``gi_p_perm``, ``gi_q_perm``.
+        ``params`` are those of the inference used, with ``inference``,
+        ``permutations``, ``seed`` and the hot cells (q <= alpha, z > 0) under
+        each: ``hot_normal``, ``hot_perm``.
     """
+    if inference not in GI_INFERENCES:
+        raise ValueError(f"inference={inference!r}: choose one of {list(GI_INFERENCES)}.")
     sw = grid_weights(grid, band=band)
     y = values.reindex(sw.ids, fill_value=0).astype(float)
-    return local_gi_star(y, sw, permutations=permutations, seed=seed,
+    normal = gi_star_normal(y, sw, alternative="two-sided", correction="fdr", alpha=alpha)
+    perm = local_gi_star(y, sw, permutations=permutations, seed=seed,
                          alternative="two-sided", correction="fdr", alpha=alpha)
+    used = normal if inference == "normal" else perm
+    frame = used.frame.copy()
+    z = frame["gi_z"]
+    hot = {}
+    for name, res in (("normal", normal), ("perm", perm)):
+        frame[f"gi_p_{name}"] = res.frame["gi_p"]
+        frame[f"gi_q_{name}"] = res.frame["gi_q"]
+        hot[f"hot_{name}"] = int(((res.frame["gi_q"] <= alpha) & (z > 0)).sum())
+    params = {**used.params, "inference": inference, "permutations": int(permutations),
+              "seed": int(seed), **hot}
+    return LocalResult(frame, MappingProxyType(params))
 
 
 def gi_star_score(frame: pd.DataFrame, *, alpha: float = 0.05) -> pd.Series:
@@ -403,7 +435,8 @@ def method_scorers(
     band
         Gi* distance band in metres (default 1.5 cell sizes).
     permutations, seed, alpha
-        Gi* inference (two-sided, FDR).
+        Gi* inference (two-sided, FDR): ``"gi_star"`` uses the normal
+        approximation, ``"gi_star_perm"`` these permutations.
     harm
         Optional ``cell_id x month`` table of harm-weighted counts (same months as
         the counts): the scorers then rank by harm over the training months, while
@@ -413,8 +446,9 @@ def method_scorers(
     -------
     dict
         ``"counts"`` (sum over the training months), ``"kde"`` (quartic KDE of
-        those sums at the cell centres, per km\u00b2) and ``"gi_star"``
-        (:func:`gi_star_score`). Each takes a ``cell_id x month`` DataFrame and
+        those sums at the cell centres, per km\u00b2), ``"gi_star"`` and
+        ``"gi_star_perm"`` (:func:`gi_star_score` with normal-approximation and
+        permutation p-values). Each takes a ``cell_id x month`` DataFrame and
         returns a Series indexed by every ``cell_id`` of the grid.
     """
     cells = pd.Index(grid["cell_id"], name="cell_id")
@@ -440,17 +474,27 @@ def method_scorers(
         dens = quartic_density(centres, centres, float(h), w) * 1e6
         return pd.Series(dens, index=cells, name="kde")
 
-    def gi_star(training: pd.DataFrame) -> pd.Series:
+    def gi(training: pd.DataFrame, name: str) -> pd.Series:
         y = totals(training)
         if np.ptp(y.to_numpy()) == 0:
-            return pd.Series(0.0, index=cells, name="gi_star")
+            return pd.Series(0.0, index=cells, name=name)
         if "sw" not in cache:
             cache["sw"] = grid_weights(grid, band=band)
-        res = local_gi_star(y, cache["sw"], permutations=permutations, seed=seed,
-                            alternative="two-sided", correction="fdr", alpha=alpha)
-        return gi_star_score(res.frame, alpha=alpha).reindex(cells)
+        if name == "gi_star":
+            res = gi_star_normal(y, cache["sw"], alternative="two-sided", correction="fdr",
+                                 alpha=alpha)
+        else:
+            res = local_gi_star(y, cache["sw"], permutations=permutations, seed=seed,
+                                alternative="two-sided", correction="fdr", alpha=alpha)
+        return gi_star_score(res.frame, alpha=alpha).reindex(cells).rename(name)
 
-    return {"counts": counts, "kde": kde, "gi_star": gi_star}
+    def gi_star(training: pd.DataFrame) -> pd.Series:
+        return gi(training, "gi_star")
+
+    def gi_star_perm(training: pd.DataFrame) -> pd.Series:
+        return gi(training, "gi_star_perm")
+
+    return {"counts": counts, "kde": kde, "gi_star": gi_star, "gi_star_perm": gi_star_perm}
 
 
 # --------------------------------------------------------------------------- patrol list

@@ -295,6 +295,7 @@ def make_grid(
     *,
     cell_size: float | Literal["auto"] | None = None,
     shape: Shape = "square",
+    rule: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, GridSpec]:
     """Lay a square or hexagonal grid over the study area and clip it.
 
@@ -306,11 +307,17 @@ def make_grid(
     cell_size
         Metres; ``None`` for the default (:data:`DEFAULT_CELL_SIZE`, 150 m) or
         ``"auto"``: the shorter side of the study area's bounding box / 50
-        (sfhotspot's automatic rule), rounded to 10 m and clamped to
-        :data:`AUTO_SIZE_RANGE`. The choice is announced in ``spec.rule``.
+        (sfhotspot's automatic rule, from the area alone), rounded to 10 m and
+        clamped to :data:`AUTO_SIZE_RANGE`. The choice is announced in
+        ``spec.rule``. (The patrol analysis resolves ``"auto"`` from the data
+        instead: :func:`hotspots.patrol.cellsize.auto_cell_size`.)
     shape
         ``"square"`` or ``"hex"`` (a hexagon has the area of a ``cell_size``
         square).
+    rule
+        How a numeric ``cell_size`` was chosen, in words, for ``spec.rule``
+        (e.g. :func:`hotspots.patrol.cellsize.auto_cell_size`'s); default
+        ``"<size> m, chosen by the user"``.
 
     Returns
     -------
@@ -343,7 +350,8 @@ def make_grid(
     if shape not in ("square", "hex"):
         raise ValueError(f"shape={shape!r} is not known: choose 'square' or 'hex'.")
     area, notes = _study_area(study_area)
-    size, rule = _choose_size(cell_size, area)
+    size, chosen = _choose_size(cell_size, area)
+    rule = rule if rule is not None and not isinstance(cell_size, str) else chosen
     spec = _lattice(shape, size, area, rule, notes)
     if spec.n_rows * spec.n_cols > 5_000_000:
         raise ValueError(f"cell_size={size:g} m gives {spec.n_rows * spec.n_cols:,} cells over "

@@ -9,9 +9,14 @@ edge see only the points inside it.
 The bandwidth ``h`` (the kernel's radius) is the user's, or chosen by
 :func:`bandwidth_rule`: MASS's ``bandwidth.nrd`` rule of thumb (Venables & Ripley,
 *Modern Applied Statistics with S*, 4th ed., 2002), ``4 x 1.06 min(sd, IQR/1.34)
-n**(-1/5)``, averaged over the two axes, which is sfhotspot's default (Ashby) for
-hotspot KDE; it is never allowed below one cell size, where the kernel would
-reach no neighbouring centre.
+n**(-1/5)``, computed on the eastings and on the northings and averaged. sfhotspot
+(Ashby) describes the same average for its default bandwidth, but its code,
+``mean(bandwidth_nrd(x), bandwidth_nrd(y))``, passes the second value to R's
+``mean()`` as ``trim`` and so returns the x-axis value alone; wherever the points
+spread differently east-west and north-south the two bandwidths differ. This
+project uses the average of both axes, and prints both axes' values with it. The
+bandwidth is never allowed below one cell size, where the kernel would reach no
+neighbouring centre.
 
 Computation is vectorised with :class:`scipy.spatial.cKDTree`: repeated
 coordinates (police.uk's snapped map points) are merged first, with their
@@ -71,14 +76,15 @@ def bandwidth_nrd(x: np.ndarray, y: np.ndarray) -> float:
     >>> round(bandwidth_nrd(np.arange(10.0), np.arange(10.0) * 2), 3)
     12.15
     """
-
-    def nrd(v: np.ndarray) -> float:
-        q1, q3 = np.quantile(v, [0.25, 0.75])
-        return 4 * 1.06 * min(float(np.std(v, ddof=1)), (q3 - q1) / 1.34) * len(v) ** -0.2
-
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    return float(np.mean([nrd(x), nrd(y)]))
+    return float(np.mean([_nrd(x), _nrd(y)]))
+
+
+def _nrd(v: np.ndarray) -> float:
+    """MASS ``bandwidth.nrd`` of one axis (sample sd, R's type-7 quartiles)."""
+    q1, q3 = np.quantile(v, [0.25, 0.75])
+    return 4 * 1.06 * min(float(np.std(v, ddof=1)), (q3 - q1) / 1.34) * len(v) ** -0.2
 
 
 def bandwidth_rule(x: np.ndarray, y: np.ndarray, *, cell_size: float) -> tuple[float, str]:
@@ -103,8 +109,11 @@ def bandwidth_rule(x: np.ndarray, y: np.ndarray, *, cell_size: float) -> tuple[f
     if not math.isfinite(h) or h < cell_size:
         return float(cell_size), (f"{cell_size:g} m: one cell size (the rule of thumb gave "
                                   f"{h:,.0f} m, less than a cell)")
-    return h, (f"auto: {h:,.0f} m by MASS bandwidth.nrd (4 x 1.06 min(sd, IQR/1.34) "
-               f"n^-1/5, mean of both axes; sfhotspot's default) on {len(x):,} points")
+    hx, hy = _nrd(np.asarray(x, dtype=float)), _nrd(np.asarray(y, dtype=float))
+    return h, (f"auto: {h:,.0f} m, the mean of MASS's bandwidth.nrd rule of thumb (4 x 1.06 "
+               f"min(sd, IQR/1.34) n^-1/5) on the eastings ({hx:,.0f} m) and on the "
+               f"northings ({hy:,.0f} m) of {len(x):,} points (sfhotspot's code takes the "
+               "x-axis value alone)")
 
 
 def quartic_density(

@@ -2,7 +2,7 @@
 
 The methods that can choose the patrol cells (:data:`METHODS`), their plain-words
 names, the default permutations, list period and seed, and
-:func:`permutation_note` (why Gi* on ~160 cells needs 9,999 permutations). Pure
+:func:`permutation_note` (how far a permutation Gi* can reach after FDR). Pure
 values: nothing here reads data.
 """
 
@@ -22,11 +22,13 @@ __all__ = [
     "DEFAULT_LIST_MONTHS",
     "DEFAULT_PERMUTATIONS",
     "DEFAULT_SEED",
+    "GI_INFERENCE_LABELS",
     "MEASURES",
     "MEASURE_LABELS",
     "MEASURE_NOUNS",
     "METHODS",
     "METHOD_LABELS",
+    "PERMUTATION_STEPS",
     "PatrolParams",
     "Shape",
     "permutation_note",
@@ -48,19 +50,30 @@ MEASURE_LABELS: Mapping[str, str] = {
 MEASURE_NOUNS: Mapping[str, str] = {"crime": "crimes", "asb": "ASB incidents"}
 
 #: Methods that can choose the patrol cells (keys of :func:`hotspots.patrol.cells.method_scorers`).
-METHODS: tuple[str, ...] = ("counts", "kde", "gi_star")
+METHODS: tuple[str, ...] = ("counts", "kde", "gi_star", "gi_star_perm")
 
 #: Plain-words names of the methods and the backtest's baseline.
 METHOD_LABELS: Mapping[str, str] = {
     "counts": "Counts: most crimes in the period",
     "kde": "Kernel density (quartic) of the period's crimes",
-    "gi_star": "Gi* hot spots: significant hot cells only",
+    "gi_star": "Gi* hot spots, normal-approximation p (FDR): significant hot cells only",
+    "gi_star_perm": "Gi* hot spots, permutation p (FDR): significant hot cells only",
     "naive": "Naive baseline: last month's counts",
+}
+
+#: How Gi* p-values are found (``PatrolParams.gi_inference``), as in
+#: :data:`hotspots.patrol.cells.GI_INFERENCES`.
+GI_INFERENCE_LABELS: Mapping[str, str] = {
+    "normal": "normal approximation (as ArcGIS Hot Spot Analysis and sfhotspot)",
+    "permutation": "conditional permutations",
 }
 
 #: Gi* permutations for grid cells: with ~160 cells (the City at 150 m) and FDR,
 #: 999 permutations cannot make any cell significant (see :func:`permutation_note`).
 DEFAULT_PERMUTATIONS = 9_999
+
+#: Permutation counts offered (page, config); advice names the next one up.
+PERMUTATION_STEPS: tuple[int, ...] = (999, 9_999, 99_999)
 
 #: Months in the default patrol-list period (the latest complete months of the data).
 DEFAULT_LIST_MONTHS = 3
@@ -104,8 +117,9 @@ class PatrolParams:
     top_n
         Number of cells instead of an area share.
     method
-        ``"counts"``, ``"kde"``, ``"gi_star"`` or ``None`` (default: the method
-        with the best median PAI in the backtest).
+        ``"counts"``, ``"kde"``, ``"gi_star"`` (Gi* hot cells, normal-approximation
+        p), ``"gi_star_perm"`` (Gi* hot cells, permutation p) or ``None``
+        (default: the method with the best median PAI in the backtest).
     bandwidth
         KDE radius in metres; ``None`` = MASS bandwidth.nrd rule of thumb.
     band
@@ -115,6 +129,10 @@ class PatrolParams:
         reach significance; :func:`permutation_note` says why).
     seed
         Seed of every permutation test.
+    gi_inference
+        Which Gi* p-values mark the hot cells on the map and in the grid's
+        ``gi_class``/``gi_hot``: ``"normal"`` (default; analytical, as ArcGIS and
+        sfhotspot) or ``"permutation"``. Both are always computed and shown.
     alpha
         FDR level for Gi* hot cells.
     train_months
@@ -137,6 +155,7 @@ class PatrolParams:
     band: float | None = None
     permutations: int = DEFAULT_PERMUTATIONS
     seed: int = DEFAULT_SEED
+    gi_inference: str = "normal"
     alpha: float = 0.05
     train_months: int = 3
     emerging: bool = False
@@ -249,6 +268,8 @@ def _method_problems(p: PatrolParams) -> list[str]:
                    f"(default {DEFAULT_PERMUTATIONS:,})")
     if not _is_int(p.seed):
         out.append(f"seed={p.seed!r}: give a whole number")
+    if p.gi_inference not in GI_INFERENCE_LABELS:
+        out.append(f"gi_inference={p.gi_inference!r}: choose 'normal' or 'permutation'")
     if not (isinstance(p.alpha, float | int) and 0 < p.alpha < 1):
         out.append(f"alpha={p.alpha!r}: give a level in (0, 1), e.g. 0.05")
     if not (_is_int(p.train_months) and p.train_months >= 1):
@@ -258,8 +279,9 @@ def _method_problems(p: PatrolParams) -> list[str]:
     return out
 
 
-def permutation_note(n_cells: int, permutations: int, alpha: float = 0.05) -> str:
-    """Say whether Gi* can find any hot cell after FDR with this many permutations.
+def permutation_note(n_cells: int, permutations: int, alpha: float = 0.05,
+                     found: int | None = None) -> str:
+    """Say how far a permutation Gi* can reach after FDR, and what this run found.
 
     Parameters
     ----------
@@ -269,13 +291,17 @@ def permutation_note(n_cells: int, permutations: int, alpha: float = 0.05) -> st
         Permutations per cell.
     alpha
         FDR level.
+    found
+        Hot cells the permutation p-values gave in this run (``None``: not known).
 
     Returns
     -------
     str
         The smallest two-sided pseudo p, ``2 / (P + 1)``, and how many cells
-        must share it for the best q to reach ``alpha``: Benjamini-Hochberg
-        gives ``q = p_min n / k`` when ``k`` cells share the smallest p.
+        must share it for the best q to reach ``alpha`` (Benjamini-Hochberg gives
+        ``q = p_min n / k`` when ``k`` cells share the smallest p). Advice only
+        when it follows from the settings: more permutations only when fewer than
+        the most offered were used and none was found.
 
     Examples
     --------
@@ -284,12 +310,22 @@ def permutation_note(n_cells: int, permutations: int, alpha: float = 0.05) -> st
     """
     p_min = 2.0 / (permutations + 1)
     need = max(1, math.ceil(p_min * n_cells / alpha - 1e-12))
-    return (f"With {permutations:,} permutations the smallest two-sided pseudo p-value is "
-            f"2/({permutations:,}+1) = {p_min:.4f}; after Benjamini-Hochberg FDR over "
-            f"{n_cells:,} cells a cell can reach q \u2264 {alpha:g} only if at least {need:,} "
+    text = (f"With {permutations:,} permutations the smallest two-sided pseudo p-value is "
+            f"2/({permutations:,}+1) = {p_min:.5g}; after Benjamini-Hochberg FDR over "
+            f"{n_cells:,} cells a cell reaches q \u2264 {alpha:g} only if at least {need:,} "
             f"{'cells share' if need != 1 else 'cell has'} that smallest p-value "
-            "(q = p x cells / k). "
-            + ("That rarely happens, so few or no cells can be significant: use 9,999."
-               if need > 3 else "Significant hot cells can be found."))
-
-
+            "(q = p x cells / k).")
+    if found is None:
+        return text
+    text += f" This run found {found:,} hot cell{'s' if found != 1 else ''} that way."
+    if found == 0:
+        more = next((m for m in PERMUTATION_STEPS if m > permutations), None)
+        if more is not None and need > 1:
+            k = max(1, math.ceil(2.0 / (more + 1) * n_cells / alpha - 1e-12))
+            text += (f" {more:,} permutations would lower that to {k:,} "
+                     f"cell{'s' if k != 1 else ''}.")
+        else:
+            text += (" More permutations would not change that: a busy cell whose neighbours "
+                     "are not busy is not significant by permutation; the normal "
+                     "approximation counts the cell itself.")
+    return text

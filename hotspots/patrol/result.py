@@ -35,7 +35,10 @@ class PatrolAnalysis:
         EPSG:27700, one row per cell (``cell_id`` order): the grid columns of
         :func:`hotspots.patrol.grid.make_grid` plus ``count`` (list period), ``harm``
         (when weighted), ``kde`` (per km\u00b2), ``gi_z``, ``gi_p``, ``gi_q``,
-        ``gi_class``, ``gi_hot`` (q <= alpha and z > 0), ``score_<method>``,
+        ``gi_class``, ``gi_hot`` (q <= alpha and z > 0; from the p-values
+        ``params.gi_inference`` names), the same under each inference
+        (``gi_p_normal``, ``gi_q_normal``, ``gi_hot_normal``, ``gi_p_perm``,
+        ``gi_q_perm``, ``gi_hot_perm``), ``score_<method>``,
         ``selected_rank`` (rank in the patrol list, NaN otherwise) and
         ``trend_class`` when emerging hot spots ran.
     spec

@@ -269,7 +269,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "method": _one_of(("best", *PATROL_METHODS)), "permutations": _is_int(99, 99_999),
         "seed": _is_int(0), "alpha": _is_float(0.0, 0.5), "train_months": _is_int(1, 24),
         "from": _month, "to": _month, "crime_types": _list_of_str(),
-        "measure": _one_of(PATROL_MEASURES),
+        "measure": _one_of(PATROL_MEASURES), "gi_inference": _one_of(("normal", "permutation")),
     },
 }
 
@@ -326,7 +326,8 @@ def _patrol_settings(t: Mapping[str, Any]) -> PatrolSettings:
     """Build the patrol settings from a validated ``[patrol]`` table."""
     keys = {"cell_size": "cell_size", "shape": "shape", "permutations": "permutations",
             "seed": "seed", "alpha": "alpha", "train_months": "train_months",
-            "from": "month_from", "to": "month_to", "measure": "measure"}
+            "from": "month_from", "to": "month_to", "measure": "measure",
+            "gi_inference": "gi_inference"}
     kw: dict[str, Any] = {new: t[old] for old, new in keys.items() if old in t}
     if "top_n" in t:
         kw.update(top_n=t["top_n"], area_share=None)

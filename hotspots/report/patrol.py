@@ -28,13 +28,11 @@ from hotspots._errors import InputDataError
 from hotspots.config import jsonable
 from hotspots.maps import printmaps as staticmaps
 from hotspots.patrol import (
-    HARM_NOTE,
     METHOD_LABELS,
     PatrolAnalysis,
     analyse_patrol,
-    permutation_note,
+    method_sections,
 )
-from hotspots.patrol import grid as gridmod
 from hotspots.report.config import ReportConfig
 from hotspots.report.content import Finding, Table
 from hotspots.report.figures import FigureSpec
@@ -66,11 +64,17 @@ PRINT_TYPE_NAMES: Mapping[str, str] = {
 METHOD_WORDS: Mapping[str, str] = {
     "counts": "crime counts",
     "kde": "kernel density",
-    "gi_star": "Gi* hot spots",
+    "gi_star": "Gi* hot spots (normal-approximation p)",
+    "gi_star_perm": "Gi* hot spots (permutation p)",
     "naive": "last month's counts",
 }
 
 _PREFIX = "On or near "
+
+
+def _cap(noun: str) -> str:
+    """``"crimes"`` -> ``"Crimes"``; ``"ASB incidents"`` stays."""
+    return noun[:1].upper() + noun[1:]
 _FIXED = ("rank", "cell_id", "lat", "lon", "easting", "northing", "count", "score", "harm",
           "street", "street_source", "street_distance_m")
 
@@ -211,7 +215,7 @@ def _list_table(pa: PatrolAnalysis, title: str) -> tuple[Table, pd.DataFrame]:
         "Rank": pl["rank"].astype(int).to_numpy(),
         "Cell": pl["cell_id"].astype(str).to_numpy(),
         "Street (police.uk location)": pl["street"].fillna("").astype(str).to_numpy(),
-        "Crimes": pl["count"].astype(int).to_numpy(),
+        _cap(pa.noun): pl["count"].astype(int).to_numpy(),
         "Top offence types": [_top_types(r, types, short=False) for _, r in pl.iterrows()],
         "Score": pl["score"].astype(float).round(3).to_numpy(),
         "Easting": pl["easting"].round(1).to_numpy(),
@@ -224,7 +228,7 @@ def _list_table(pa: PatrolAnalysis, title: str) -> tuple[Table, pd.DataFrame]:
     for t in types:
         frame[t] = pl[t].astype(int).to_numpy()
     notes = (
-        f"Crimes = police.uk street-level crimes placed in the cell, {pa.period_label}; "
+        f"{_cap(pa.noun)} = police.uk {pa.noun} placed in the cell, {pa.period_label}; "
         f"cells ranked by {METHOD_WORDS.get(pa.method, pa.method)} ({pa.method_reason}).",
         "Street = the most common police.uk location text in the cell: an anonymous snap "
         "point near the crimes, not an address.",
@@ -235,7 +239,7 @@ def _list_table(pa: PatrolAnalysis, title: str) -> tuple[Table, pd.DataFrame]:
         "Rank": frame["Rank"], "Cell": frame["Cell"],
         "Street": [s[len(_PREFIX):] if s.startswith(_PREFIX) else s
                    for s in frame["Street (police.uk location)"]],
-        "Crimes": frame["Crimes"],
+        _cap(pa.noun): frame[_cap(pa.noun)],
         "Top offence types": [_top_types(r, types, short=True) for _, r in pl.iterrows()],
     })
     return _frame_table("patrol_list", title, frame, "Cell", notes), short
@@ -267,21 +271,23 @@ def _backtest_table(pa: PatrolAnalysis) -> Table | None:
             row["Target cells"] = int(p.top_n)  # type: ignore[arg-type]
         row |= {"Mean area patrolled (%)": _round(r["mean_area_pct"], 1),
                 "Median RRI": _round(r["median_rri"], 2),
-                "Crimes captured": int(r["captured"]), "Crimes (held-out months)":
-                int(r["crimes"])}
+                f"{_cap(pa.noun)} captured": int(r["captured"]),
+                f"{_cap(pa.noun)} (held-out months)": int(r["crimes"])}
         rows.append(row)
     frame = pd.DataFrame(rows)
     first, last = pa.backtest.params["months"]
     title = (f"Backtest: {int(pa.backtest.params['test_months'])} held-out months "
              f"({first} to {last}), {p.train_months} training months each")
     notes = (
-        "PAI (Predictive Accuracy Index) = share of the held-out month's crimes in the "
+        f"PAI (Predictive Accuracy Index) = share of the held-out month's {pa.noun} in the "
         "chosen cells / share of the area they cover: 1 = no better than chance.",
-        "Hit rate = share of the held-out month's crimes captured; RRI = the chosen cells' "
-        "crimes this month against last month, relative to all crime (1 = kept its share).",
-        "Months with a PAI: months in which the method chose at least one cell and there was "
-        "crime; 'gi_star' chooses only significant hot cells, so it can patrol less than the "
-        "target area or nothing.",
+        f"Hit rate = share of the held-out month's {pa.noun} captured; RRI = the chosen cells' "
+        f"{pa.noun} this month against last month, relative to all of them (1 = kept its "
+        "share).",
+        f"Months with a PAI: months in which the method chose at least one cell and there were "
+        f"{pa.noun}; 'gi_star' and 'gi_star_perm' choose only significant hot cells (normal-"
+        "approximation and permutation p), so they can patrol less than the target area or "
+        "nothing.",
     )
     return _frame_table("patrol_backtest", title, frame, "Method", notes)
 
@@ -301,11 +307,13 @@ def _grid_table(pa: PatrolAnalysis) -> Table:
     g = pa.grid
     keep = [c for c in ("cell_id", "row", "col", "cell_area_m2", "full", "centre_x",
                         "centre_y", "lon", "lat", "count", "harm", "kde", "gi_z", "gi_p",
-                        "gi_q", "gi_class", "gi_hot", *(c for c in g.columns
+                        "gi_q", "gi_class", "gi_hot", "gi_p_normal", "gi_q_normal",
+                        "gi_hot_normal", "gi_p_perm", "gi_q_perm", "gi_hot_perm",
+                        *(c for c in g.columns
                                                        if c.startswith("score_")),
                         "selected_rank", "trend_class") if c in g.columns]
     f = pd.DataFrame(g[keep]).copy()
-    for c in ("full", "gi_hot"):
+    for c in ("full", "gi_hot", "gi_hot_normal", "gi_hot_perm"):
         if c in f:
             f[c] = f[c].astype(bool)
     for c in f.columns:
@@ -346,7 +354,7 @@ def _findings(pa: PatrolAnalysis, bt: Table | None) -> list[Finding]:
                     "of the area on average)")
             cols = ("Target cells",)
         text = (f"Patrol cells: choosing {area} by {METHOD_WORDS[pa.method]} would have "
-                f"captured {r['Mean hit rate (%)']:.1f}% of the next month's crimes (median "
+                f"captured {r['Mean hit rate (%)']:.1f}% of the next month's {pa.noun} (median "
                 f"PAI {r['Median PAI']:.2f} over {int(r['Months with a PAI'])} held-out months; "
                 "1 = chance).")
         out.append(Finding(text, bt.name, pa.method, (
@@ -357,7 +365,7 @@ def _findings(pa: PatrolAnalysis, bt: Table | None) -> list[Finding]:
         out.append(Finding(
             f"Baseline for comparison: last month's counts alone gave a median PAI of "
             f"{r['Median PAI']:.2f} and captured {r['Mean hit rate (%)']:.1f}% of the next "
-            "month's crimes.", bt.name, "naive", ("Median PAI", "Mean hit rate (%)")))
+            f"month's {pa.noun}.", bt.name, "naive", ("Median PAI", "Mean hit rate (%)")))
     return out
 
 
@@ -372,14 +380,16 @@ def _figures(pa: PatrolAnalysis, pack: pipeline.Pack, title: str) -> list[Figure
     labels = {str(r.cell_id): str(int(r.rank)) for r in pa.patrol.itertuples()}
     gi_tested = bool(pa.gi_params.get("tested"))
     what = "harm" if pa.params.harm is not None else "count"
-    hot_note = (f"Gi* hot spot: q \u2264 {pa.params.alpha:g} after FDR, z > 0, "
-                f"{pa.params.permutations:,} permutations (dashed, inside the cell)."
+    by = ("normal-approximation p" if pa.params.gi_inference == "normal"
+          else f"{pa.params.permutations:,} permutations")
+    hot_note = (f"Gi* hot spot: q \u2264 {pa.params.alpha:g} after FDR, z > 0, {by} (dashed, "
+                "inside the cell)."
                 if gi_tested else "Gi* not computed: " + str(pa.gi_params.get("reason", "")))
     note = ("Natural breaks (Fisher-Jenks); brackets = number of cells. Numbers in cells = "
             f"patrol-list rank. {hot_note} Dotted lines: ward boundaries.")
     fig = staticmaps.cell_map(
         g, what, title=title,
-        legend_title=f"Crimes per cell, {pa.period_label}" if what == "count"
+        legend_title=f"{_cap(pa.noun)} per cell, {pa.period_label}" if what == "count"
         else f"Harm per cell, {pa.period_label}",
         selected=list(pa.patrol["cell_id"]),
         hot=list(g.loc[g["gi_hot"].astype(bool), "cell_id"]) if gi_tested else None,
@@ -435,64 +445,22 @@ def _cli_command(cfg: ReportConfig, pa: PatrolAnalysis) -> str:
               f"--shape {p.shape}", f"--from {pa.list_months[0]}", f"--to {pa.list_months[-1]}"]
     parts.append(f"--area-share {p.area_share:g}" if p.area_share is not None
                  else f"--top-n {p.top_n}")
-    parts += [f"--crime-type '{t}'" for t in p.crime_types]
+    parts += [f"--measure {p.measure}", *(f"--crime-type '{t}'" for t in p.crime_types)]
     if p.method is not None:
         parts.append(f"--method {p.method}")
     parts += [f"--permutations {p.permutations}", f"--seed {p.seed}", f"--alpha {p.alpha:g}",
+              f"--gi-inference {p.gi_inference}",
               f"--train-months {p.train_months}", "--out out/patrol"]
     return " ".join(parts)
 
 
 def _method_rows(pa: PatrolAnalysis, pack: pipeline.Pack, cfg: ReportConfig,
                  current: periods.Period) -> list[tuple[str, str]]:
-    p, spec = pa.params, pa.spec
-    n = len(pa.grid)
-    months = list(pa.monthly.columns)
-    km2 = pa.grid["cell_area_m2"].sum() / 1e6
-    share = (f"the highest-scoring cells until they cover {100 * p.area_share:g}% of the "
-             "study area (the last cell may take it slightly past)"
-             if p.area_share is not None else f"the {p.top_n} highest-scoring cells")
-    rows = [
-        ("Study area and grid", f"{', '.join(pa.boroughs)} ({km2:,.2f} km\u00b2): {n:,} "
-         f"{spec.shape} cells of {spec.size:g} m ({spec.rule}), clipped to the study area; a "
-         "point on a shared edge goes to the cell east/north of it (squares) or to the lowest "
-         "cell id (hexagons), so every located crime is counted once."),
-        ("Street-level points", f"{pa.source}; months {months[0]} to {months[-1]}; patrol "
-         f"list period {pa.period_label}; "
-         + (f"crime types: {', '.join(p.crime_types)}." if p.crime_types
-            else "all crime types.")),
-        ("Not the ward maps' data", _data_difference(pa, pack, current)),
-        ("Location snapping", gridmod.METHOD_NOTE),
-        ("Reconciliation", pa.reconciliation_text + "."),
-        ("Kernel density", f"Quartic kernel, bandwidth {pa.kde.rule}; density per km\u00b2 at "
-         "cell centres, no edge correction."),
-    ]
-    gp = pa.gi_params
-    if gp.get("tested"):
-        band = (gp.get("weights", {}) or {}).get("threshold", p.band or 1.5 * spec.size)
-        rows.append(("Gi* on cells", (
-            f"Getis-Ord Gi* on the period's {'harm' if p.harm else 'counts'} per cell, "
-            f"distance band {float(band):g} m (the touching cells), {p.permutations:,} "
-            f"conditional permutations, seed {p.seed}, two-sided pseudo p-values, "
-            f"Benjamini-Hochberg FDR over {n:,} cells; hot = q \u2264 {p.alpha:g} and z > 0: "
-            f"{int(pa.grid['gi_hot'].sum())} of {n:,} cells. "
-            + permutation_note(n, p.permutations, p.alpha))))
-    else:
-        rows.append(("Gi* on cells", "Not computed: " + str(gp.get("reason", "")) + "."))
-    rows.append(("Selection", f"{share}, ranked by score, ties by cell id, never a cell "
-                 "scoring 0 (one rule for the list and the backtest)."))
-    # The backtest's results are the table on the page before: keep the method here.
-    rows.append(("Backtest", pa.backtest.method_text.split(" Results: ")[0]
-                 + " Results: the backtest table." if pa.backtest is not None else
-                 "No backtest: too few months of points (see notes)."))
-    rows.append(("Patrol list method", pa.method_reason + "."))
-    if pa.params.harm is not None:
-        rows.append(("Harm weights", HARM_NOTE))
-    rows.append(("Recorded crime only", "The cells hold police.uk street-level recorded crime. "
-                 "Referrals are never placed on the grid, as points or as a surface: they "
+    """Return the patrol method's sections (as page and ``method.txt``) and the pack's own."""
+    rows = list(method_sections(pa))
+    rows.insert(1, ("Not the ward maps' data", _data_difference(pa, pack, current)))
+    rows.append(("Referrals", "Never placed on the grid, as points or as a surface: they "
                  "appear in this pack only as ward counts with small numbers suppressed."))
-    if len(pa.notes) > 1:
-        rows.append(("Notes", " ".join(pa.notes[1:])))
     rows.append(("Reproduce", _cli_command(cfg, pa) + " gives the same cells, list and "
                  "backtest."))
     return rows
