@@ -73,6 +73,9 @@ def test_harm_table_reader_and_errors(tmp_path):
     p.write_text("crime_type,weight\nRobbery,3\n")
     with pytest.raises(InputDataError, match="no weight for crime type"):
         patrol.read_harm_weights(p)
+    # anti-social behaviour is not recorded crime (its own measure): no weight needed
+    p.write_text(good.replace("Anti-social behaviour,1\n", ""))
+    assert "Anti-social behaviour" not in patrol.read_harm_weights(p)
     p.write_text("type,w\nRobbery,3\n")
     with pytest.raises(ColumnMappingError, match="crime_type"):
         patrol.read_harm_weights(p)

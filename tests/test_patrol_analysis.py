@@ -140,6 +140,27 @@ def test_backtest_pai_on_the_constructed_split(town):
     assert "best median PAI" in town.method_reason and "naive baseline" in town.method_reason
 
 
+def test_best_pai_from_a_smaller_area_is_said():
+    """Gi* picks only significant cells: a high PAI on 2% of the area is not a better patrol."""
+    from hotspots.patrol import analysis as mod
+    from hotspots.patrol.backtest import BacktestResult
+
+    summary = pd.DataFrame({"median_pai": [4.0, 3.5, 3.0, 9.0, 4.1],
+                            "mean_area_pct": [5.3, 5.2, 5.1, 2.1, 5.4],
+                            "mean_hit_rate": [0.21, 0.18, 0.16, 0.19, 0.22]},
+                           index=pd.Index(["counts", "kde", "gi_star", "gi_star_perm", "naive"],
+                                          name="method"))
+    res = BacktestResult(pd.DataFrame(), summary, "", {})
+    best, why = mod._choose_method(PatrolParams(), res)
+    assert best == "gi_star_perm"
+    assert ("'gi_star_perm' patrolled 2.1% of the area on average against the 5% target, and "
+            "a smaller area alone raises the PAI; 'counts' captured more (21.0% of the next "
+            "month's crimes against 19.0%)") in why
+    _, why = mod._choose_method(PatrolParams(), BacktestResult(
+        pd.DataFrame(), summary.assign(mean_area_pct=5.2), "", {}))
+    assert "target" not in why
+
+
 def test_user_method_crime_type_filter_and_top_n():
     p = PatrolParams(**{**PARAMS, "area_share": None}, top_n=2, method="kde",
                      crime_types=("Shoplifting",))

@@ -27,6 +27,10 @@ def test_rule_by_hand():
     # too few crimes for any size: the largest, said in words
     size, rule = auto_cell_size(50e6, 20.0, window_months=3, area_share=0.05)
     assert size == 500.0 and "too few" in rule
+    # a large, busy area: the list bound cannot be met, and that (not sparse crime) is said
+    size, rule = auto_cell_size(142e6, 6304.0, window_months=2, area_share=0.05)
+    assert size == 500.0 and "too few" not in rule and "too large" in rule
+    assert "about 29 cells" in rule  # 5% of 142 km2 / 0.25 km2 = 28.4 -> 29
     with pytest.raises(ValueError):
         auto_cell_size(0.0, 10.0, window_months=3, area_share=0.05)
 

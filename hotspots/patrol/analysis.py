@@ -225,7 +225,25 @@ def _choose_method(p: PatrolParams, res: bt.BacktestResult | None) -> tuple[str,
     if pd.notna(naive) and naive > med[best]:
         text += (f"; note: the naive baseline (last month's counts) did better "
                  f"({naive:.2f})")
-    return best, text
+    return best, text + _smaller_area_note(p, res.summary, best)
+
+
+def _smaller_area_note(p: PatrolParams, summary: pd.DataFrame, best: str) -> str:
+    """Say when the best PAI came from patrolling less than the target area (PAI rewards it)."""
+    if p.area_share is None:
+        return ""
+    target = 100 * p.area_share
+    r = summary.loc[best]
+    if not r["mean_area_pct"] < 0.9 * target:
+        return ""
+    hits = summary["mean_hit_rate"].reindex(list(METHODS))
+    more = str(hits.idxmax()) if hits.notna().any() else best
+    text = (f"; note: '{best}' patrolled {r['mean_area_pct']:.1f}% of the area on average "
+            f"against the {target:g}% target, and a smaller area alone raises the PAI")
+    if more != best and hits[more] > r["mean_hit_rate"]:
+        text += (f"; '{more}' captured more ({100 * hits[more]:.1f}% of the next month's "
+                 f"{MEASURE_NOUNS[p.measure]} against {100 * r['mean_hit_rate']:.1f}%)")
+    return text
 
 
 def _timed(timings: dict[str, float], name: str, t0: float) -> float:

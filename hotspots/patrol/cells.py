@@ -5,19 +5,14 @@ share:
 
 - :data:`HARM_WEIGHTS_EXAMPLE`, :func:`read_harm_weights`, :func:`harm_weights_for`:
   weight offences by harm instead of counting them.
-- :func:`grid_weights`, :func:`gi_star_cells`: Getis-Ord Gi* on grid counts with
-  distance-band weights (default band 1.5 cell sizes: the 8 queen-like neighbours
-  of a square, the 6 of a hexagon), FDR-adjusted two-sided p-values from the normal
-  approximation (:func:`hotspots.stats.getis.gi_star_normal`, as ArcGIS and
-  sfhotspot) and from conditional permutations
-  (:func:`hotspots.stats.getis.local_gi_star`), side by side; one of them
-  (:data:`GI_INFERENCES`) decides the hot cells.
-- :func:`select_cells`: the top N cells, or the smallest set of highest-scoring
-  cells covering a share of the study area; ties broken by ``cell_id``; never a
-  cell scoring 0 or less (the backtest's rule, :mod:`hotspots.patrol.metrics`).
-- :func:`method_scorers`: ``{"counts", "kde", "gi_star", "gi_star_perm"}`` -> a function from a
-  ``cell_id x month`` table of *training* months to one score per cell; this is
-  what ``hotspots.patrol.backtest.rolling_backtest`` calls.
+- :func:`grid_weights`, :func:`gi_star_cells`: Gi* on grid counts, distance band
+  1.5 cells (8 neighbours of a square, 6 of a hexagon), FDR-adjusted p from the
+  normal approximation (:func:`hotspots.stats.getis.gi_star_normal`) and from
+  permutations side by side; :data:`GI_INFERENCES` decides the hot cells.
+- :func:`select_cells`: the top N cells, or the smallest top set covering a share
+  of the study area; ties by ``cell_id``; never a cell scoring 0 or less.
+- :func:`method_scorers`: ``counts``, ``kde``, ``gi_star``, ``gi_star_perm`` ->
+  training months (``cell_id x month``) to a score per cell, for the backtest.
 - :func:`patrol_list`: the printable list of chosen cells.
 """
 
@@ -36,6 +31,7 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
+from hotspots.io import ASB_CATEGORY
 from hotspots.patrol.kde import bandwidth_rule, quartic_density
 from hotspots.patrol.metrics import select_by_area_share, select_top_n
 from hotspots.stats import LocalResult, gi_star_normal, local_gi_star
@@ -135,8 +131,9 @@ def read_harm_weights(
     path
         CSV file (or its bytes). Header names are matched ignoring case and spaces.
     categories
-        Crime types the table must cover exactly (default: police.uk's 14 types);
-        ``None`` accepts any types.
+        Crime types the table must cover (default: police.uk's types; a weight for
+        anti-social behaviour is optional, it is never counted as crime); ``None``
+        accepts any types.
     label
         Name used in messages (default: the file name).
 
@@ -191,7 +188,7 @@ def read_harm_weights(
         if unknown:
             raise _fail(name, f"crime type(s) {unknown} are not police.uk crime types",
                         f"Use the exact names: {cats}.")
-        absent = [c for c in cats if c not in out]
+        absent = [c for c in cats if c not in out and c != ASB_CATEGORY]
         if absent:
             raise _fail(name, f"no weight for crime type(s) {absent}",
                         "Add a row for each (weight 0 leaves a type out).")
@@ -292,12 +289,11 @@ def gi_star_cells(
     Returns
     -------
     LocalResult
-        By ``cell_id``: ``gi_g``, ``gi_z`` (one z for both), ``gi_p``, ``gi_q``,
-        ``gi_class`` (from ``inference``), and both families side by side:
-        ``gi_p_normal``, ``gi_q_normal``, ``gi_p_perm``, ``gi_q_perm``.
-        ``params`` are those of the inference used, with ``inference``,
-        ``permutations``, ``seed`` and the hot cells (q <= alpha, z > 0) under
-        each: ``hot_normal``, ``hot_perm``.
+        By ``cell_id``: ``gi_g``, ``gi_z`` (one z), ``gi_p``, ``gi_q``, ``gi_class``
+        (from ``inference``), ``gi_p_normal``, ``gi_q_normal``, ``gi_p_perm``,
+        ``gi_q_perm``; ``params`` of the inference used, with ``inference``,
+        ``permutations``, ``seed`` and the hot cells (q <= alpha, z > 0) under each
+        (``hot_normal``, ``hot_perm``).
     """
     if inference not in GI_INFERENCES:
         raise ValueError(f"inference={inference!r}: choose one of {list(GI_INFERENCES)}.")
@@ -488,13 +484,8 @@ def method_scorers(
                                 alternative="two-sided", correction="fdr", alpha=alpha)
         return gi_star_score(res.frame, alpha=alpha).reindex(cells).rename(name)
 
-    def gi_star(training: pd.DataFrame) -> pd.Series:
-        return gi(training, "gi_star")
-
-    def gi_star_perm(training: pd.DataFrame) -> pd.Series:
-        return gi(training, "gi_star_perm")
-
-    return {"counts": counts, "kde": kde, "gi_star": gi_star, "gi_star_perm": gi_star_perm}
+    return {"counts": counts, "kde": kde, "gi_star": lambda t: gi(t, "gi_star"),
+            "gi_star_perm": lambda t: gi(t, "gi_star_perm")}
 
 
 # --------------------------------------------------------------------------- patrol list

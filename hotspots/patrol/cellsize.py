@@ -91,7 +91,12 @@ def auto_cell_size(area_m2: float, points_per_window: float, *, window_months: i
               f"of the area: at least {per_list:,.0f} m)" if per_list else "")
     text = (f"auto: {size:g} m, the smallest size in {AUTO_STEP:g} m steps from {lo:g} to "
             f"{hi:g} m with {counted}{listed}")
-    if need > hi:
+    if per_point > hi:
         text += (f"; too few {noun} for that even at {hi:g} m, so {hi:g} m is used: expect "
                  "unstable rankings and months without a PAI")
+    elif per_list > hi:
+        n_list = math.ceil(area_share * area_m2 / hi**2 - 1e-9)  # type: ignore[operator]
+        text += (f"; the study area is too large for that even at {hi:g} m, so {hi:g} m is "
+                 f"used and the list has about {n_list} cells: patrol a smaller share or give "
+                 "a number of cells")
     return float(size), text

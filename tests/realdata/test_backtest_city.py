@@ -97,3 +97,27 @@ def test_city_emerging_hotspots(city):
     # historical) must be hot in at least 33 of the 36
     steady = out["trend_class"].str.match("(persistent|intensifying|diminishing|historical) hot")
     assert (out.loc[steady, "n_hot"] >= 33).all()
+
+
+def test_city_gi_star_normal_and_permutation_backtested_on_21_months(shared_data):
+    """The last 21 City months, recorded crime without ASB: the permutation Gi* rarely reaches
+    significance after FDR over ~160 cells, the normal-approximation Gi* chooses cells."""
+    res = io.read_police_uk(shared_data / POLICE)
+    wards, _ = read_boundaries(shared_data / WARDS18, layer="London_Ward")
+    grid, spec = make_grid(wards.loc[wards["borough_code"] == "E09000001"])
+    crime = res.frame[res.frame["category"] != "Anti-social behaviour"]
+    assigned, _ = points_to_cells(crime, grid, spec=spec, source="city")
+    months = list(month_range("2019-03", "2020-11"))
+    counts = counts_by_cell(assigned[assigned["month"].isin(months)], grid, by="month",
+                            columns=months)
+    area = pd.Series(grid["cell_area_m2"].to_numpy(), index=grid["cell_id"])
+    scorers = method_scorers(grid, permutations=9_999, seed=7)
+    out = rolling_backtest(counts, {m: scorers[m] for m in ("counts", "gi_star", "gi_star_perm")},
+                           area, train_months=3, area_share=0.05)
+    s = out.summary
+    print("\n" + s[["months", "months_pai", "months_no_cells", "median_pai",
+                    "mean_hit_rate", "mean_area_pct"]].round(3).to_string())
+    assert (s["months"] == 18).all() and len(grid) > 150
+    assert s.loc["gi_star", "months_no_cells"] == 0 and s.loc["gi_star", "median_pai"] > 1.5
+    assert s.loc["gi_star_perm", "months_no_cells"] >= 9  # half the months or more: nothing
+    assert "undefined" not in out.method_text
