@@ -246,6 +246,25 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
     return 0
 
 
+def _print_asb_split(pack, sel) -> None:  # type: ignore[no-untyped-def]
+    """Say how placed police.uk rows split into recorded crime and anti-social behaviour."""
+    import dataclasses
+
+    from hotspots import pipeline
+
+    if sel.measure != "crime:all" or pack.meta.crime_sources \
+            or not pipeline.is_asb(pack.crime).any():
+        return
+    months = pack.crime["month"].astype(str)
+    every = dataclasses.replace(sel, month_from=months.min(), month_to=months.max(), boroughs=())
+    n_crime = pipeline.ward_table(pack, every).n_records
+    asb = dataclasses.replace(every, measure=pipeline.ASB_KEY)
+    n_asb = pipeline.ward_table(pack, asb).n_records
+    print(f"Placed rows, all months: {n_crime + n_asb:,} = {n_crime:,} recorded crimes + "
+          f"{n_asb:,} anti-social behaviour incidents (not recorded crime, so not in this "
+          f"measure: --measure {pipeline.ASB_KEY})")
+
+
 def _write_manifest(a: argparse.Namespace, pack, sel, extra=None) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import asdict
 
@@ -308,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Areas: {len(table)}; with data: {int(wt.frame['has_data'].sum())}; "
           f"records in period: {wt.n_records:,}")
     print(wt.spearman.text.replace("wards", "areas"))
+    _print_asb_split(pack, sel)
     print("Reconciliation (rows in = assigned + unlocated + outside + rejected):")
     for _, r in pack.reconciliations.iterrows():
         print(f"  {r['source']}: {r['rows_in']:,} = {r['assigned']:,} + {r['unlocated']:,} + "

@@ -246,7 +246,7 @@ def test_asb_is_its_own_measure_in_the_picker(pack):
     assert _table(at)["Crimes"].iloc[0] == "2"  # the two crimes, never the ASB
     at.selectbox(key="measure_group").set_value("asb").run()
     _assert_page_works(at)
-    assert _heading(at).startswith("#### Anti-social behaviour (police.uk incidents, not "
+    assert _heading(at).startswith("#### Anti-social behaviour (police.uk incidents; not "
                                    "recorded crime), count, May 2025")
     top = _table(at)
     assert top["ASB incidents"].iloc[0] == "3" and top["Ward"].iloc[0] == ward["area_name"]

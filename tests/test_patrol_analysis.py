@@ -450,3 +450,31 @@ def test_asb_is_its_own_measure_never_inside_crime():
         PatrolParams(crime_types=(ASB, "Robbery"))
     with pytest.raises(InputDataError, match="no anti-social behaviour"):
         analyse_patrol(_points(), _areas(), ["Town"], PatrolParams(**PARAMS, measure="asb"))
+
+
+def test_view_offers_asb_as_its_own_measure(city):
+    from streamlit.testing.v1 import AppTest
+
+    pack, _ = city
+    at = AppTest.from_file(str(HARNESS), default_timeout=120)
+    at.session_state["patrol_permutations"] = 999
+    at.run()
+    assert "Recorded crime" in _plain(at.caption[0].value)
+    assert "Anti-social behaviour" not in at.multiselect(key="patrol_types").options
+    at.radio(key="patrol_measure").set_value("asb")
+    at.multiselect(key="patrol_types").set_value(["Robbery"])
+    at.button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "cannot be used together" in at.error[0].value and "takes none" in at.error[0].value
+    at.multiselect(key="patrol_types").set_value([])
+    at.button[0].click()
+    at.run()
+    assert not at.exception and not at.error
+    expected = analyse_patrol(pack.points, pack.areas, ["City of London"], PatrolParams(
+        measure="asb", permutations=999, seed=pack.meta["seed"]),
+        rejected=rejected_from_meta(pack.meta))
+    plist = next(d.value for d in at.dataframe if "Cell" in d.value.columns)
+    assert plist["Cell"].tolist() == expected.patrol["cell_id"].tolist()
+    assert plist["ASB incidents 2020-09 to 2020-11"].tolist() == expected.patrol["count"].tolist()
+    assert "Anti-social behaviour (police.uk ASB incidents" in _plain(at.caption[0].value)

@@ -126,7 +126,7 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
                                       "significant; the method says how many were")
             value = st.radio("Map shows", ["count", "kde"], horizontal=True,
                              key=f"{key}_value",
-                             format_func=lambda v: "Crimes" if v == "count" else "Density")
+                             format_func=lambda v: "Count" if v == "count" else "Density")
             harm = st.checkbox("Weight by harm (ILLUSTRATIVE example weights)",
                                key=f"{key}_harm")
             emerging = st.checkbox("Emerging hot spots (Gi* every month; slower)",
@@ -250,7 +250,11 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
                       "Upload police.uk files for these areas, or use the pack's own "
                       "boundaries."))
         return None
-    params, value = _form(pack, key)
+    try:
+        params, value = _form(pack, key)
+    except ValueError as e:  # settings that cannot go together (e.g. ASB with crime types)
+        st.error(f"These patrol settings cannot be used together: {_safe(e)}")
+        return None
     st.caption(_safe(f"Study area: {', '.join(boroughs)}. Measure: "
                      f"{patrol.MEASURE_LABELS[params.measure]}. Referrals are never shown as "
                      "points, cells or surfaces."))

@@ -72,6 +72,13 @@ METHOD_WORDS: Mapping[str, str] = {
 _PREFIX = "On or near "
 
 
+def _method_words(pa: PatrolAnalysis) -> str:
+    """How the list's method ranks cells, in words: ``"crime counts"``, ``"kernel density"``."""
+    if pa.method == "counts":
+        return f"{pa.noun[:-1]} counts"  # "crime counts", "ASB incident counts"
+    return METHOD_WORDS.get(pa.method, pa.method)
+
+
 def _cap(noun: str) -> str:
     """``"crimes"`` -> ``"Crimes"``; ``"ASB incidents"`` stays."""
     return noun[:1].upper() + noun[1:]
@@ -229,7 +236,7 @@ def _list_table(pa: PatrolAnalysis, title: str) -> tuple[Table, pd.DataFrame]:
         frame[t] = pl[t].astype(int).to_numpy()
     notes = (
         f"{_cap(pa.noun)} = police.uk {pa.noun} placed in the cell, {pa.period_label}; "
-        f"cells ranked by {METHOD_WORDS.get(pa.method, pa.method)} ({pa.method_reason}).",
+        f"cells ranked by {_method_words(pa)} ({pa.method_reason}).",
         "Street = the most common police.uk location text in the cell: an anonymous snap "
         "point near the crimes, not an address.",
         f"Cell = grid cell id ({pa.spec.shape}, {pa.spec.size:g} m; row and column in the "
@@ -353,7 +360,7 @@ def _findings(pa: PatrolAnalysis, bt: Table | None) -> list[Finding]:
             area = (f"the top {int(r['Target cells'])} cells ({r['Mean area patrolled (%)']:.1f}% "
                     "of the area on average)")
             cols = ("Target cells",)
-        text = (f"Patrol cells: choosing {area} by {METHOD_WORDS[pa.method]} would have "
+        text = (f"Patrol cells: choosing {area} by {_method_words(pa)} would have "
                 f"captured {r['Mean hit rate (%)']:.1f}% of the next month's {pa.noun} (median "
                 f"PAI {r['Median PAI']:.2f} over {int(r['Months with a PAI'])} held-out months; "
                 "1 = chance).")
@@ -512,7 +519,7 @@ def build_patrol_section(pack: pipeline.Pack, cfg: ReportConfig,
         + (" (Gi* found no significant hot cell; see the method page)."
            if pa.method == "gi_star" else "."),)
     list_notes = (*empty,
-        f"{len(pa.patrol)} cells chosen by {METHOD_WORDS.get(pa.method, pa.method)} "
+        f"{len(pa.patrol)} cells chosen by {_method_words(pa)} "
         f"({pa.method_reason}).",
         f"Crimes: police.uk street-level crimes in the cell, {pa.period_label}; Street: the "
         "most common police.uk location in the cell ('On or near' left off), a snap point, "

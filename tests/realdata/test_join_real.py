@@ -76,10 +76,19 @@ def test_cli_from_police_uk_files(tmp_path, shared_data, capsys):
     assert "covered boroughs" in note and "City of London" in note and "covered boroughs" in out
     # Points in wards outside the force's boroughs are counted outside ("outside coverage"),
     # so the table sums to the reconciliation's assigned and every row is accounted for.
+    # Recorded crime leaves police.uk's anti-social behaviour out (its own measure): the two
+    # tables together sum to the reconciliation's assigned.
     rec = pd.read_csv(tmp_path / "reconciliation.csv").iloc[0]
-    assert counts.sum() == rec["assigned"] < expect["assigned"]
+    asb_out = tmp_path / "asb"
+    assert cli.main(["table", "--areas", str(shared_data / WARDS18), "--layer", "London_Ward",
+                     "--police-uk", str(shared_data / POLICE), "--from", "2017-12",
+                     "--to", "2020-11", "--measure", "asb:all", "--out", str(asb_out)]) == 0
+    asb = pd.read_csv(asb_out / "ward_table.csv")["count"].sum()
+    assert asb > 3000 and counts.sum() + asb == rec["assigned"] < expect["assigned"]
+    assert (f"Placed rows, all months: {rec['assigned']:,} = {int(counts.sum()):,} recorded "
+            f"crimes + {int(asb):,} anti-social behaviour") in out
     unassigned = pd.read_csv(tmp_path / "unassigned_rows.csv")
-    off_force = expect["assigned"] - counts.sum()
+    off_force = expect["assigned"] - rec["assigned"]
     assert (unassigned["status"] == "outside coverage").sum() == off_force
     assert len(unassigned) == (expect["rejected"] + expect["unlocated"] + expect["outside"]
                                + off_force)

@@ -28,7 +28,13 @@ def test_cli_table_covers_only_the_city_and_adds_up(shared_data: Path, demo_dir:
     areas = pipeline.load_pack(demo_dir).areas.set_index("area_code")["borough_name"]
     has = table.set_index("area_code")["count"].notna()
     assert set(areas[has.reindex(areas.index, fill_value=False)]) == {"City of London"}
-    assert table["count"].sum() == recon["assigned"].sum()
+    asb_out = tmp_path / "asb"
+    assert cli.main(["table", "--areas", str(demo_dir / "wards.geojson"), "--police-uk",
+                     str(shared_data / MONTH_DIR), "--measure", "asb:all",
+                     "--out", str(asb_out)]) == 0
+    asb = pd.read_csv(asb_out / "ward_table.csv")["count"].sum()
+    # recorded crime + anti-social behaviour (its own measure) = every placed row
+    assert asb > 0 and table["count"].sum() + asb == recon["assigned"].sum()
     r = recon.iloc[0]
     assert r["rows_in"] == r["assigned"] + r["unlocated"] + r["outside"] + r["rejected"]
     raw = pd.read_csv(next((shared_data / MONTH_DIR).glob("*-street.csv")))
