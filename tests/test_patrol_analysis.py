@@ -472,8 +472,8 @@ def test_view_offers_asb_as_its_own_measure(city):
     at.run()
     assert not at.exception and not at.error
     expected = analyse_patrol(pack.points, pack.areas, ["City of London"], PatrolParams(
-        measure="asb", permutations=999, seed=pack.meta["seed"]),
-        rejected=rejected_from_meta(pack.meta))
+        measure="asb", permutations=999, seed=pack.meta.seed),
+        rejected=pack.meta.points_rejected)
     plist = next(d.value for d in at.dataframe if "Cell" in d.value.columns)
     assert plist["Cell"].tolist() == expected.patrol["cell_id"].tolist()
     assert plist["ASB incidents 2020-09 to 2020-11"].tolist() == expected.patrol["count"].tolist()
