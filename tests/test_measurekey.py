@@ -69,6 +69,7 @@ def test_every_upload_key_round_trips(police_pack):
     ("referrals:all", Measure("referrals")),
     ("referrals:category:County Lines", Measure("referrals", category="County Lines")),
     ("referrals:category:a:b|c", Measure("referrals", category="a:b|c")),
+    ("asb:all", Measure("asb")),
 ])
 def test_parse_forms(key, want):
     m = Measure.parse(key)
@@ -84,10 +85,17 @@ def test_what_a_measure_says():
     assert Measure.parse("crime:major:BURGLARY").police_uk_type is None
     assert Measure.parse("referrals:all").is_all and Measure.parse("referrals:all").is_referrals
     assert Measure.parse("crime:all").is_all
+    # police.uk anti-social behaviour: its own family, never crime; from police.uk only
+    asb = Measure.parse("asb:all")
+    assert asb.is_asb and not asb.is_crime and not asb.is_referrals and asb.is_police_uk
+    with pytest.raises(ValueError, match="nothing narrows it"):
+        Measure("asb", group="x")
 
 
 @pytest.mark.parametrize(("key", "message"), [
-    ("nope:all", "Unknown measure 'nope:all': it must start with 'crime:' or 'referrals:'."),
+    ("nope:all", "Unknown measure 'nope:all': it must start with 'crime:' or 'referrals:', or "
+                 "be 'asb:all'."),
+    ("asb:major:x", "Unknown measure 'asb:major:x': anti-social behaviour is 'asb:all'."),
     ("crime", "Unknown crime measure 'crime'; see measure_options()."),
     ("crime:foo", "Unknown crime measure 'crime:foo'; see measure_options()."),
     ("crime:minor:BURGLARY", "Unknown crime measure 'crime:minor:BURGLARY'; see "
