@@ -399,6 +399,8 @@ def test_view_form_submit_draws_the_library_list(city):
     assert plist["Crimes 2020-09 to 2020-11"].tolist() == expected.patrol["count"].tolist()
     summary = next(f for f in frames if "Median PAI" in f.columns)
     assert len(summary) == 5  # counts, kde, Gi* (normal p), Gi* (permutation p), naive
+    assert summary["Months with no cell chosen"].tolist() == expected.backtest.summary[
+        "months_no_cells"].astype(int).tolist()
     assert summary["Median PAI"].iloc[0] == round(
         expected.backtest.summary.loc["counts", "median_pai"], 2)
     em = next(f for f in frames if "Category" in f.columns)

@@ -160,13 +160,14 @@ def _patrol_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
 def _summary_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
     s = pa.backtest.summary.reset_index() if pa.backtest is not None else pd.DataFrame(
         columns=["method", "median_pai", "mean_pai", "min_pai", "max_pai", "mean_hit_rate",
-                 "months_pai", "months"])
+                 "months_pai", "months", "months_no_cells"])
     return pd.DataFrame({
         "Method": s["method"].map(lambda m: patrol.METHOD_LABELS.get(m, m)),
         "Median PAI": s["median_pai"].round(2), "Mean PAI": s["mean_pai"].round(2),
         "Lowest PAI": s["min_pai"].round(2), "Highest PAI": s["max_pai"].round(2),
         "Mean hit rate (%)": (100 * s["mean_hit_rate"]).round(1),
         "Months with a PAI": s["months_pai"].astype(int), "Months": s["months"].astype(int),
+        "Months with no cell chosen": s["months_no_cells"].astype(int),
     })
 
 
