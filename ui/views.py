@@ -269,15 +269,18 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     ranked = a.table.sort_values(["rank", "area_name"], na_position="last", kind="stable")
     top = str(ranked["area_code"].iloc[0]) if len(ranked) else None
     codes = list(choices.values())
-    index = codes.index(top) if top in codes else 0
+    key = f"{opts.key}_drill_ward"
     picked = st.session_state.pop(f"{opts.key}_drill_clicked", None)
     if picked in codes:  # a ward clicked on the map (see select_ward)
-        st.session_state[f"{opts.key}_drill_ward"] = labels[codes.index(picked)]
+        st.session_state[key] = labels[codes.index(picked)]
         st.toast(f"{labels[codes.index(picked)]}: open in the Ward drill-down tab below.")
     elif picked is not None:
         st.info("The ward clicked on the map is not in this selection.")
-    label = st.selectbox("Ward (type to search)", labels, index=index,
-                         key=f"{opts.key}_drill_ward")
+    if labels and st.session_state.get(key) not in labels:
+        # The list opens on the top-ranked ward. Its value is set through the session state
+        # only (never also as index=): Streamlit warns when a widget gets both.
+        st.session_state[key] = labels[codes.index(top) if top in codes else 0]
+    label = st.selectbox("Ward (type to search)", labels, key=key)
     if label is None:
         return
     t = _threshold(a, opts)
