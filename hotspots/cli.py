@@ -472,7 +472,8 @@ def _print_patrol_summary(pa) -> None:  # type: ignore[no-untyped-def]
                 print(f"  {mth:8s} PAI undefined: it chose no cell in any month")
                 continue
             print(f"  {mth:8s} median PAI {r['median_pai']:.2f}  mean PAI {r['mean_pai']:.2f}  "
-                  f"mean hit rate {100 * r['mean_hit_rate']:.1f}%  ({int(r['months_pai'])} "
+                  f"mean hit rate {100 * r['mean_hit_rate']:.1f}%  median RRI "
+                  f"{r['median_rri']:.2f}  ({int(r['months_pai'])} "
                   f"of {int(r['months'])} months with a PAI)")
     print(f"Patrol list: {len(pa.patrol)} cells by {pa.method_reason}")
     if pa.emerging is not None:

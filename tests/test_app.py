@@ -427,6 +427,15 @@ def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
     table = next(d.value for d in at.dataframe if "Street (police.uk)" in d.value.columns)
     assert len(table) == len(expected.patrol) > 0
     assert table["Cell"].tolist() == expected.patrol["cell_id"].tolist()
+    # The backtest table has RRI beside PAI and hit rate, as the board pack's (issue 13).
+    backtest = next(d.value for d in at.dataframe if "Median PAI" in d.value.columns)
+    summary = expected.backtest.summary
+    assert {"Median RRI", "Mean RRI"} <= set(backtest.columns)
+    for col, key in (("Median RRI", "median_rri"), ("Mean RRI", "mean_rri")):
+        pd.testing.assert_series_equal(backtest[col].reset_index(drop=True),
+                                       summary[key].round(2).reset_index(drop=True),
+                                       check_names=False)
+    assert backtest["Median RRI"].notna().any()
     # Month labels, not "2020-09".
     slider = at.select_slider(key="patrol_period")
     assert slider.options[0] == pd.Period(months[0], "M").strftime("%b %Y")

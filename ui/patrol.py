@@ -139,12 +139,13 @@ def _patrol_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
 def _summary_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
     s = pa.backtest.summary.reset_index() if pa.backtest is not None else pd.DataFrame(
         columns=["method", "median_pai", "mean_pai", "min_pai", "max_pai", "mean_hit_rate",
-                 "months_pai", "months"])
+                 "median_rri", "mean_rri", "months_pai", "months"])
     return pd.DataFrame({
         "Method": s["method"].map(lambda m: patrol.METHOD_LABELS.get(m, m)),
         "Median PAI": s["median_pai"].round(2), "Mean PAI": s["mean_pai"].round(2),
         "Lowest PAI": s["min_pai"].round(2), "Highest PAI": s["max_pai"].round(2),
         "Mean hit rate (%)": (100 * s["mean_hit_rate"]).round(1),
+        "Median RRI": s["median_rri"].round(2), "Mean RRI": s["mean_rri"].round(2),
         "Months with a PAI": s["months_pai"].astype(int), "Months": s["months"].astype(int),
     })
 
@@ -258,6 +259,10 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
         st.markdown("**Backtest: which method would have worked here** (PAI on held-out months)")
         with st.container(key=f"{key}_backtest_table"):
             st.dataframe(_summary_table(pa), hide_index=True, width="stretch")
+        st.caption("PAI = share of the held-out month's crimes in the chosen cells / share of "
+                   "the area they cover (1 = no better than chance). RRI = the chosen cells' "
+                   "crimes this month against last month, relative to all crime (1 = the "
+                   "cells kept their share; below 1 = their share fell).")
         st.altair_chart(patrolmaps.pai_chart(pa.backtest.per_month), width="stretch")
     if pa.emerging is not None:
         st.markdown("**Emerging hot spots** (each cell's Gi* status over the months)")
