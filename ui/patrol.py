@@ -74,6 +74,7 @@ def _rendered(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolPar
 
 
 def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
+    d = patrol.PatrolParams()  # the command line's and the board pack's defaults too
     pts = pack.points if pack.points is not None else pd.DataFrame(columns=["month", "category"])
     months = sorted(set(pts["month"].dropna().astype(str)))
     types = sorted(set(pts["category"].dropna().astype(str)) - {""})
@@ -81,7 +82,9 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
     with st.form(f"{key}_form"):
         c1, c2, c3 = st.columns(3)
         with c1:
-            size = st.selectbox("Cell size (m)", CELL_SIZES, index=1, key=f"{key}_cell_size",
+            size = st.selectbox("Cell size (m)", CELL_SIZES, key=f"{key}_cell_size",
+                                index=CELL_SIZES.index(d.cell_size if d.cell_size == "auto"
+                                                       else int(d.cell_size)),
                                 help="'auto': the study area's shorter side / 50 (50-250 m)")
             shape = st.radio("Cell shape", ["square", "hex"], horizontal=True,
                              key=f"{key}_shape")
@@ -93,15 +96,16 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
                                           key=f"{key}_types")
             by = st.radio("Patrol area", ["Share of the area", "Number of cells"],
                           horizontal=True, key=f"{key}_by")
-            share = st.number_input("Share of the area (%)", 1.0, 50.0, 5.0, 0.5,
-                                    key=f"{key}_share")
+            share = st.number_input("Share of the area (%)", 1.0, 50.0,
+                                    100 * float(d.area_share or 0.05), 0.5, key=f"{key}_share")
             top_n = st.number_input("Number of cells", 1, 200, 10, 1, key=f"{key}_top_n")
         with c3:
             method = st.selectbox(
                 "Method", _METHOD_CHOICES, key=f"{key}_method",
                 format_func=lambda m: ("Best in the backtest (median PAI)" if m == "best"
                                        else patrol.METHOD_LABELS[m]))
-            perms = st.selectbox("Gi* permutations", PERMUTATION_CHOICES, index=1,
+            perms = st.selectbox("Gi* permutations", PERMUTATION_CHOICES,
+                                 index=PERMUTATION_CHOICES.index(d.permutations),
                                  key=f"{key}_permutations", format_func=lambda n: f"{n:,}",
                                  help="9,999: with ~160 cells and FDR, 999 cannot reach "
                                       "significance")
@@ -120,8 +124,7 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         area_share=float(share) / 100 if by == "Share of the area" else None,
         top_n=int(top_n) if by == "Number of cells" else None,
         method=None if method == "best" else method, permutations=int(perms),
-        seed=pack.meta.seed if pack.meta.seed is not None else patrol.DEFAULT_SEED,
-        emerging=bool(emerging))
+        seed=d.seed, emerging=bool(emerging))
     return params, value
 
 

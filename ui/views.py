@@ -210,7 +210,7 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
                     value=_skewed(a.table["value"]), key=f"{opts.key}_scatter_log")
     chart = charts.scatter_chart(a.table, measure_label=_value_label(a),
                                  subtitle=a.ward.spearman.text, sensitive=a.ward.is_sensitive,
-                                 threshold=t, rate=a.ward.selection.rate == "per_1000",
+                                 threshold=t, rate=a.ward.selection.rate != "count",
                                  highlight=highlight, y_scale="symlog" if log else "linear",
                                  index_label=label, authority=authority.capitalize())
     with st.container(key=f"{opts.key}_scatter_chart"):
@@ -227,7 +227,7 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
            right=("rho", "95% CI low", "95% CI high", "p"), key=f"{opts.key}_spearman_table")
     with st.expander("The numbers behind the chart (one row per ward)"):
         _table(charts.scatter_table(a.table, sensitive=a.ward.is_sensitive, threshold=t,
-                                          rate=a.ward.selection.rate == "per_1000").drop(
+                                          rate=a.ward.selection.rate != "count").drop(
             columns=["value", "y_plot"]).rename(columns={
                 "area_name": "Ward", "borough_name": authority.capitalize(),
                 "imd_score": f"{label} score", "imd_decile": f"{label} decile",

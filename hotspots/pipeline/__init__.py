@@ -78,13 +78,17 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
     )
     from hotspots.pipeline.packbuild import build_pack
     from hotspots.pipeline.table import (
+        EB_METHOD,
+        EB_METHOD_WORDS,
         RATE_LABELS,
+        RATE_WORDS,
         RateKind,
         Selection,
         WardTable,
         measure_options,
         period_label,
         table_for_export,
+        value_words,
         ward_table,
     )
 
@@ -101,8 +105,9 @@ _EXPORTS = {
                      "build_web_layers", "load_pack", "point_records", "points_reconciliation"),
                     "hotspots.pipeline.pack"),
     "build_pack": "hotspots.pipeline.packbuild",
-    **dict.fromkeys(("RATE_LABELS", "RateKind", "Selection", "WardTable", "measure_options",
-                     "period_label", "table_for_export", "ward_table"),
+    **dict.fromkeys(("EB_METHOD", "EB_METHOD_WORDS", "RATE_LABELS", "RATE_WORDS", "RateKind",
+                     "Selection", "WardTable", "measure_options", "period_label",
+                     "table_for_export", "value_words", "ward_table"),
                     "hotspots.pipeline.table"),
 }
 _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "packbuild",
@@ -110,13 +115,14 @@ _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "p
             "wording")
 
 __all__ = [
-    "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",
-    "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "CrimeSource", "Measure", "Pack", "PackMeta",
-    "PointsReconciliation", "RateKind", "Selection", "UploadsInfo", "WardTable", "analysis",
-    "assemble", "assemble_pack", "build_pack", "build_web_layers", "load_pack",
-    "measure_options", "measurekey", "measures", "meta", "pack", "packbuild", "packcrime",
-    "packdeprivation", "period_label", "point_records", "points_reconciliation", "table",
-    "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile", "wording",
+    "ANALYSIS_CRS", "AREA_COLUMNS", "CrimeSource", "DEMO_PACK", "EB_METHOD", "EB_METHOD_WORDS",
+    "Measure", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE", "Pack", "PackMeta",
+    "PointsReconciliation", "RATE_LABELS", "RATE_WORDS", "RateKind", "STATUS_OUTSIDE_COVERAGE",
+    "Selection", "UploadsInfo", "WardTable", "analysis", "assemble", "assemble_pack", "build_pack",
+    "build_web_layers", "load_pack", "measure_options", "measurekey", "measures", "meta", "pack",
+    "packbuild", "packcrime", "packdeprivation", "period_label", "point_records",
+    "points_reconciliation", "table", "table_for_export", "uploads", "value_words", "viewdata",
+    "ward_table", "wardprofile", "wording",
 ]
 
 
