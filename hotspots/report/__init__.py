@@ -24,10 +24,13 @@ from hotspots.report.build import (
 )
 from hotspots.report.config import (
     FORMATS,
+    MapClasses,
     PatrolSettings,
     ReportConfig,
     ReportConfigError,
     config_from_mapping,
+    config_to_mapping,
+    config_toml,
     load_config,
 )
 from hotspots.report.content import Finding, MeasureSection, Table, finding_numbers, safe_name
@@ -37,6 +40,7 @@ from hotspots.report.pdf import MapTablePage, map_table_page
 __all__ = [
     "FORMATS",
     "Finding",
+    "MapClasses",
     "MapTablePage",
     "MeasureSection",
     "PatrolSection",
@@ -49,6 +53,8 @@ __all__ = [
     "build_report",
     "comparable_manifest",
     "config_from_mapping",
+    "config_to_mapping",
+    "config_toml",
     "finding_numbers",
     "load_config",
     "load_report_pack",

@@ -11,25 +11,33 @@ at the project root documents every key.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from hotspots._errors import InputDataError
+from hotspots.maps.classify import SCHEMES
+from hotspots.maps.palettes import PALETTES
 from hotspots.patrol.analysis import METHODS as PATROL_METHODS
 from hotspots.patrol.analysis import PatrolParams
-from hotspots.periods import YEAR_STARTS, check_month
+from hotspots.periods import DEFAULT_LATEST_MONTHS, YEAR_STARTS, check_month
 from hotspots.pipeline.analysis import StatsParams
+from hotspots.pipeline.table import RATE_LABELS, RateKind
+from hotspots.privacy import DEFAULT_THRESHOLD
 
 __all__ = [
     "COMPARISONS",
     "FORMATS",
+    "MapClasses",
     "PatrolSettings",
     "ReportConfig",
     "ReportConfigError",
     "config_from_mapping",
+    "config_to_mapping",
+    "config_toml",
     "load_config",
 ]
 
@@ -76,6 +84,33 @@ class PatrolSettings:
 
 
 @dataclass(frozen=True)
+class MapClasses:
+    """How the measure map is classed and coloured (the ``[map]`` table of the config).
+
+    The page's choices (sidebar, Map): a scheme of
+    :data:`hotspots.maps.classify.SCHEMES`, the number of classes, the class upper
+    bounds for ``"user_defined"``, and a print palette of
+    :data:`hotspots.maps.palettes.PALETTES`.
+    """
+
+    scheme: str = "quantiles"
+    k: int = 5
+    bins: tuple[float, ...] | None = None
+    palette: str = "YlOrRd"
+
+    def __post_init__(self) -> None:
+        if self.scheme not in SCHEMES:
+            raise ValueError(f"map scheme {self.scheme!r}: use one of {sorted(SCHEMES)}.")
+        if self.scheme == "user_defined" and not self.bins:
+            raise ValueError("map scheme 'user_defined' needs the class upper bounds (bins).")
+        if self.palette not in PALETTES:
+            raise ValueError(f"map palette {self.palette!r}: print palettes are "
+                             f"{sorted(PALETTES)}.")
+        if self.bins is not None:
+            object.__setattr__(self, "bins", tuple(float(b) for b in self.bins))
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     """Everything that decides a board pack (the same config gives the same pack).
 
@@ -99,6 +134,12 @@ class ReportConfig:
         Length of the period when ``month_from`` is not given.
     comparison
         Key of :data:`COMPARISONS`.
+    rate
+        What a ward's value is, as on the page: ``"count"``, ``"per_1000"``
+        residents or ``"eb_per_1000"`` (smoothed by global empirical Bayes).
+        The maps, ranks, top wards and findings follow it.
+    map_classes
+        Classes and palette of the measure map (:class:`MapClasses`).
     boroughs
         Limit the pack to these boroughs (empty = every area).
     statistics
@@ -130,11 +171,13 @@ class ReportConfig:
     measures: tuple[str, ...] = ("crime:all",)
     month_from: str | None = None
     month_to: str | None = None
-    latest_months: int = 12
+    latest_months: int = DEFAULT_LATEST_MONTHS
     comparison: Comparison = "same_period_last_year"
+    rate: RateKind = "count"
+    map_classes: MapClasses = field(default_factory=MapClasses)
     boroughs: tuple[str, ...] = ()
-    statistics: StatsParams = field(default_factory=lambda: StatsParams(permutations=9999))
-    suppress_below: int = 5
+    statistics: StatsParams = field(default_factory=StatsParams)
+    suppress_below: int = DEFAULT_THRESHOLD
     top_wards: int = 15
     caveats: tuple[str, ...] = ()
     output: Path = Path("board-pack")
@@ -235,6 +278,15 @@ def _month(v: Any) -> str | None:
     return None
 
 
+def _bins(v: Any) -> str | None:
+    if not isinstance(v, list) or not v or not all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in v):
+        return "must be a list of numbers, e.g. [5, 10, 20, 50]"
+    if any(b <= a for a, b in zip(v, v[1:], strict=False)):
+        return "must be in ascending order, each bound larger than the one before"
+    return None
+
+
 def _measure(v: Any) -> str | None:
     err = _list_of_str(non_empty=True)(v)
     if err:
@@ -250,8 +302,10 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "title": _is_str, "author": _is_str, "organisation": _is_str, "marking": _is_str,
         "measures": _measure, "boroughs": _list_of_str(), "output": _is_str,
         "formats": _list_of_str(FORMATS, non_empty=True), "top_wards": _is_int(1, 100),
-        "caveats": _list_of_str(),
+        "caveats": _list_of_str(), "rate": _one_of(RATE_LABELS),
     },
+    "map": {"scheme": _one_of(SCHEMES), "classes": _is_int(3, 9), "bins": _bins,
+            "palette": _one_of(PALETTES)},
     "data": {"pack": _is_str, **{k: _is_str for k in _FILE_KEYS}},
     "period": {"from": _month, "to": _month, "latest_months": _is_int(1, 120),
                "comparison": _one_of(COMPARISONS)},
@@ -311,6 +365,9 @@ def _cross_problems(data: Mapping[str, Any]) -> list[str]:
     s = data.get("statistics", {}) if isinstance(data.get("statistics"), dict) else {}
     if s.get("weights") == "distance" and "threshold" not in s:
         out.append("'statistics.weights' = 'distance' needs 'statistics.threshold' (metres)")
+    m = data.get("map", {}) if isinstance(data.get("map"), dict) else {}
+    if m.get("scheme") == "user_defined" and "bins" not in m:
+        out.append("'map.scheme' = 'user_defined' needs 'map.bins' (class upper bounds)")
     t = data.get("patrol", {}) if isinstance(data.get("patrol"), dict) else {}
     if "area_share" in t and "top_n" in t:
         out.append("'patrol.area_share' and 'patrol.top_n' are both given: choose a share of "
@@ -378,9 +435,9 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
     except ValueError as e:
         raise ReportConfigError(f"{where}: [patrol]: {e} See report.example.toml.") from None
     base = Path(base) if base is not None else Path.cwd()
-    d, p = data.get("data", {}), data.get("period", {})
+    d, p, m = data.get("data", {}), data.get("period", {}), data.get("map", {})
     s, disc = data.get("statistics", {}), data.get("disclosure", {})
-    stats = StatsParams(**{k: v for k, v in {**{"permutations": 9999}, **s}.items()})
+    stats = StatsParams(**s)  # the page's and the command line's defaults where not given
     files = tuple((k, str(_path(base, d[k])) if k != "layer" else d[k])
                   for k in _FILE_KEYS if k in d)
     return ReportConfig(
@@ -393,11 +450,15 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
         measures=tuple(data.get("measures", ReportConfig.measures)),
         month_from=p.get("from"),
         month_to=p.get("to"),
-        latest_months=p.get("latest_months", 12),
+        latest_months=p.get("latest_months", DEFAULT_LATEST_MONTHS),
         comparison=p.get("comparison", "same_period_last_year"),
+        rate=data.get("rate", "count"),
+        map_classes=MapClasses(scheme=m.get("scheme", "quantiles"), k=m.get("classes", 5),
+                               bins=tuple(m["bins"]) if "bins" in m else None,
+                               palette=m.get("palette", "YlOrRd")),
         boroughs=tuple(data.get("boroughs", ())),
         statistics=stats,
-        suppress_below=disc.get("threshold", 5),
+        suppress_below=disc.get("threshold", DEFAULT_THRESHOLD),
         top_wards=data.get("top_wards", 15),
         caveats=tuple(data.get("caveats", ())),
         output=_path(base, data.get("output", "board-pack")),
@@ -405,6 +466,108 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
         source=source,
         patrol=patrol,
     )
+
+
+def config_to_mapping(cfg: ReportConfig) -> dict[str, Any]:
+    """Return the config as the TOML keys that rebuild it (:func:`config_from_mapping`).
+
+    What the board pack's manifest records, so that a reader can write it to a
+    ``.toml`` file and run ``python -m hotspots report --config`` on it. Keys
+    at their default are written too (the record is complete); ``None``
+    values (no distance band, no bins) are left out, as TOML has no null.
+
+    Parameters
+    ----------
+    cfg
+        A config.
+
+    Returns
+    -------
+    dict
+        Top-level keys and the ``data``, ``period``, ``map``, ``statistics``,
+        ``disclosure`` and ``patrol`` tables.
+
+    Examples
+    --------
+    >>> cfg = ReportConfig(measures=("crime:major:ROBBERY",), rate="per_1000")
+    >>> config_from_mapping(config_to_mapping(cfg)).rate
+    'per_1000'
+    """
+    def drop_none(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()
+                if v is not None}
+
+    data: dict[str, Any] = dict(cfg.files) if cfg.files else (
+        {"pack": str(cfg.pack)} if cfg.pack is not None else {})
+    pp = cfg.patrol.params
+    patrol = drop_none({
+        "enabled": cfg.patrol.enabled, "cell_size": pp.cell_size, "shape": pp.shape,
+        **({"top_n": pp.top_n} if pp.top_n is not None else {"area_share": pp.area_share}),
+        "method": pp.method or "best", "permutations": pp.permutations, "seed": pp.seed,
+        "alpha": pp.alpha, "train_months": pp.train_months, "from": pp.month_from,
+        "to": pp.month_to, "crime_types": pp.crime_types or None,
+        "boroughs": cfg.patrol.boroughs or None})
+    mc = cfg.map_classes
+    return {
+        "title": cfg.title, "author": cfg.author, "organisation": cfg.organisation,
+        "marking": cfg.marking, "measures": list(cfg.measures), "rate": cfg.rate,
+        "boroughs": list(cfg.boroughs), "top_wards": cfg.top_wards,
+        "caveats": list(cfg.caveats), "output": str(cfg.output), "formats": list(cfg.formats),
+        "data": data,
+        "period": drop_none({"from": cfg.month_from, "to": cfg.month_to,
+                             "latest_months": cfg.latest_months,
+                             "comparison": cfg.comparison}),
+        "map": drop_none({"scheme": mc.scheme, "classes": mc.k, "bins": mc.bins,
+                          "palette": mc.palette}),
+        "statistics": drop_none(asdict(cfg.statistics)),
+        "disclosure": {"threshold": cfg.suppress_below},
+        "patrol": patrol,
+    }
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return json.dumps(str(v), ensure_ascii=False)  # a TOML basic string is JSON's
+
+
+def config_toml(cfg: ReportConfig, *, note: str = "") -> str:
+    """Return the config as a TOML file that rebuilds the same pack (its output folder aside).
+
+    Parameters
+    ----------
+    cfg
+        A config.
+    note
+        A comment for the top of the file (e.g. that the pack was built from
+        uploaded files, which a config cannot name).
+
+    Returns
+    -------
+    str
+        TOML text: ``python -m hotspots report --config FILE --out DIR`` reads it.
+
+    Examples
+    --------
+    >>> text = config_toml(ReportConfig(measures=("crime:major:ROBBERY",), rate="per_1000"))
+    >>> 'rate = "per_1000"' in text and "[statistics]" in text
+    True
+    """
+    data = config_to_mapping(cfg)
+    data.pop("output")
+    head = ["# Board pack config written by the pack itself: rebuild it with",
+            "#   python -m hotspots report --config <this file> --out <folder>",
+            *(f"# {line}" for line in note.splitlines() if line)]
+    lines = [*head, ""]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    for k, v in data.items():
+        if isinstance(v, dict) and v:
+            lines += ["", f"[{k}]", *(f"{kk} = {_toml_value(vv)}" for kk, vv in v.items())]
+    return "\n".join(lines) + "\n"
 
 
 def load_config(path: Path | str) -> ReportConfig:
