@@ -5,6 +5,7 @@ export button calls the same :func:`build_report`. See ``report.example.toml``
 for every config key.
 
 Modules: :mod:`~hotspots.report.config` (TOML -> :class:`ReportConfig`),
+:mod:`~hotspots.report.configfile` (a config written back as TOML, to rebuild a pack),
 :mod:`~hotspots.report.content` (one measure's section), :mod:`~hotspots.report.tables`
 (tables with disclosure control), :mod:`~hotspots.report.findings` (key findings,
 each from a displayed table row),
@@ -29,10 +30,9 @@ from hotspots.report.config import (
     ReportConfig,
     ReportConfigError,
     config_from_mapping,
-    config_to_mapping,
-    config_toml,
     load_config,
 )
+from hotspots.report.configfile import config_to_mapping, config_toml
 from hotspots.report.content import Finding, MeasureSection, Table, finding_numbers, safe_name
 from hotspots.report.patrol import PatrolSection, build_patrol_section, patrol_status
 from hotspots.report.pdf import MapTablePage, map_table_page

@@ -26,10 +26,9 @@ from hotspots.maps.classify import SCHEMES
 from hotspots.report.config import (
     COMPARISONS,
     ReportConfig,
-    config_to_mapping,
-    config_toml,
     load_config,
 )
+from hotspots.report.configfile import config_to_mapping, config_toml
 from hotspots.report.content import (
     Finding,
     MeasureSection,
