@@ -59,7 +59,7 @@ else:
                                        borough_labels=False,
                                        cache_key=(*opts.pack_key, opts.selection,
                                                   stats_params))
-        report_ui.render_export(pack, opts.selection, stats_params, marking=marking)
+        report_ui.render_export(pack, opts, stats_params, marking=marking)
 panels.data_quality(pack, wt)
 if patrol_view:
     panels.patrol_footer(pack, patrol_result, opts, marking)

@@ -23,6 +23,11 @@ from typing import Any, Literal
 
 
 def _parser() -> argparse.ArgumentParser:
+    from hotspots import pipeline
+    from hotspots.pipeline.analysis import StatsParams
+    from hotspots.privacy import DEFAULT_THRESHOLD
+
+    d = StatsParams()  # the page's and the board pack's defaults too
     ap = argparse.ArgumentParser(
         prog="python -m hotspots",
         description="Community-safety hotspot analysis in batch (the page's numbers).",
@@ -48,24 +53,37 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--measure", default="crime:all", help="measure key (see 'measures')")
             p.add_argument("--from", dest="month_from", help="first month YYYY-MM")
             p.add_argument("--to", dest="month_to", help="last month YYYY-MM (default: latest)")
-            p.add_argument("--rate", choices=["count", "per_1000"], default="count")
-            p.add_argument("--suppress-below", type=int, default=5,
-                           help="hide referral counts from 1 to N-1 (default 5)")
+            p.add_argument("--rate", choices=list(pipeline.RATE_LABELS), default="count",
+                           help="count, crude rate per 1,000 residents, or the rate smoothed "
+                                f"by {pipeline.EB_METHOD_WORDS} (eb_per_1000)")
+            p.add_argument("--suppress-below", type=int, default=DEFAULT_THRESHOLD,
+                           help="hide referral counts from 1 to N-1 (default %(default)s)")
             p.add_argument("--out", type=Path, required=True, help="output folder")
             p.add_argument("--borough", action="append", default=[],
                            help="limit to a borough (repeat for several)")
         if name == "analyse":
             st = p.add_argument_group("statistics")
+            st.description = ("Defaults are the page's and the board pack's "
+                              "(hotspots.pipeline.analysis.StatsParams).")
             st.add_argument("--weights", choices=["queen", "rook", "knn", "distance"],
-                            default="queen")
-            st.add_argument("--k", type=int, default=6, help="neighbours for knn weights")
-            st.add_argument("--threshold", type=float, help="distance band (m) for distance")
-            st.add_argument("--permutations", type=int, default=999)
-            st.add_argument("--seed", type=int, default=20261123)
-            st.add_argument("--correction", choices=["fdr", "bonferroni", "none"], default="fdr")
-            st.add_argument("--alpha", type=float, default=0.05)
+                            default=d.weights, help="default %(default)s")
+            st.add_argument("--k", type=int, default=d.k,
+                            help="neighbours for knn weights (default %(default)s)")
+            st.add_argument("--threshold", type=float, default=d.threshold,
+                            help="distance band (m) for distance")
+            st.add_argument("--permutations", type=int, default=d.permutations,
+                            help="default %(default)s")
+            st.add_argument("--seed", type=int, default=d.seed, help="default %(default)s")
+            st.add_argument("--correction", choices=["fdr", "bonferroni", "none"],
+                            default=d.correction, help="default %(default)s")
+            st.add_argument("--alpha", type=float, default=d.alpha,
+                            help="significance of LISA clusters (default %(default)s)")
             st.add_argument("--year-start", choices=["financial", "project", "calendar"],
-                            default="financial", help="year convention for year to date")
+                            default=d.year_start,
+                            help="year convention for year to date (default %(default)s)")
+            st.add_argument("--min-count", type=int, default=d.min_count,
+                            help="'wards with at least N' in the deprivation headline "
+                                 "(default %(default)s)")
             st.add_argument("--emerging", action="store_true",
                             help="also write emerging hot spots per ward (Gi* every month, "
                                  "Mann-Kendall trend): emerging_wards.csv")
@@ -173,7 +191,7 @@ def _pack(a: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def default_period(months: list[str], month_from: str | None, month_to: str | None,
                    ) -> tuple[str, str]:
-    """Return the period to use: the latest 12 months unless given.
+    """Return the period to use: the latest 12 months unless given (as the page).
 
     Parameters
     ----------
@@ -186,11 +204,13 @@ def default_period(months: list[str], month_from: str | None, month_to: str | No
     -------
     tuple of str
     """
+    from hotspots.periods import DEFAULT_LATEST_MONTHS as n
+
     if not months:
         return month_from or "0000-01", month_to or "9999-12"
     to = month_to or months[-1]
     upto = [m for m in months if m <= to]
-    frm = month_from or (upto[-12] if len(upto) >= 12 else (upto[0] if upto else to))
+    frm = month_from or (upto[-n] if len(upto) >= n else (upto[0] if upto else to))
     return frm, to
 
 
@@ -200,7 +220,7 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
 
     p = analysis.StatsParams(weights=a.weights, k=a.k, threshold=a.threshold,
                              permutations=a.permutations, seed=a.seed, correction=a.correction,
-                             alpha=a.alpha, year_start=a.year_start, min_count=5)
+                             alpha=a.alpha, year_start=a.year_start, min_count=a.min_count)
     res = analysis.analyse(pack, sel, p)
     a.out.mkdir(parents=True, exist_ok=True)
     table = analysis.analysis_for_export(res)
@@ -503,7 +523,8 @@ def _print_patrol_summary(pa) -> None:  # type: ignore[no-untyped-def]
                 print(f"  {result_words(str(mth), r)}")
                 continue
             print(f"  {mth:12s} median PAI {r['median_pai']:.2f}  mean PAI {r['mean_pai']:.2f}  "
-                  f"mean hit rate {100 * r['mean_hit_rate']:.1f}%  ({int(r['months_pai'])} "
+                  f"mean hit rate {100 * r['mean_hit_rate']:.1f}%  median RRI "
+                  f"{r['median_rri']:.2f}  ({int(r['months_pai'])} "
                   f"of {int(r['months'])} months with a PAI)")
     gp = pa.gi_params
     if gp.get("tested"):

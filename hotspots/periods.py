@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 __all__ = [
+    "DEFAULT_LATEST_MONTHS",
     "COMPARISONS",
     "MONTH_NAMES",
     "YEAR_STARTS",
@@ -48,6 +49,10 @@ __all__ = [
     "year_period",
     "ytd_windows",
 ]
+
+#: Months in the default period of every entry point (page, command line, board pack): the
+#: latest 12 months of the data.
+DEFAULT_LATEST_MONTHS = 12
 
 #: English month abbreviations (locale-independent), January first.
 MONTH_NAMES: tuple[str, ...] = (

@@ -216,6 +216,26 @@ def test_rate_toggle_changes_values():
     assert any("per 1,000" in legend for legend in _legends(at))
 
 
+def test_smoothed_rate_on_the_page_names_its_method(pack):
+    """Issue 13 item 13: EB-smoothed rates were only in the command line."""
+    at = _fresh()
+    assert "Smoothed rate per 1,000 (global empirical Bayes)" in at.radio(key="rate").options
+    at.radio(key="rate").set_value("eb_per_1000").run()
+    assert not at.exception, at.exception
+    column = "Crimes per 1,000 residents, smoothed (global empirical Bayes)"
+    top = _table(at)
+    assert column in top.columns
+    wt = pipeline.ward_table(pack, pipeline.Selection(
+        "crime:all", pack.months[-12], pack.months[-1], rate="eb_per_1000"))
+    expect = wt.frame.sort_values(["rank", "area_name"]).head(len(top))
+    assert top[column].tolist() == expect["value_display"].tolist()
+    assert top["Ward"].tolist() == expect["area_name"].tolist()
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "Empirical-Bayes smoothed rate" in captions and "esda" in captions
+    assert "global empirical Bayes" in _markdown(at)  # the heading and the method panel
+    assert any("per 1,000" in legend for legend in _legends(at))
+
+
 def _measure_keys(pack) -> dict[str, str]:
     opts = pipeline.measure_options(pack)
     keys = {"all crime": "crime:all"}
@@ -427,6 +447,15 @@ def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
     table = next(d.value for d in at.dataframe if "Street (police.uk)" in d.value.columns)
     assert len(table) == len(expected.patrol) > 0
     assert table["Cell"].tolist() == expected.patrol["cell_id"].tolist()
+    # The backtest table has RRI beside PAI and hit rate, as the board pack's (issue 13).
+    backtest = next(d.value for d in at.dataframe if "Median PAI" in d.value.columns)
+    summary = expected.backtest.summary
+    assert {"Median RRI", "Mean RRI"} <= set(backtest.columns)
+    for col, key in (("Median RRI", "median_rri"), ("Mean RRI", "mean_rri")):
+        pd.testing.assert_series_equal(backtest[col].reset_index(drop=True),
+                                       summary[key].round(2).reset_index(drop=True),
+                                       check_names=False)
+    assert backtest["Median RRI"].notna().any()
     # Month labels, not "2020-09".
     slider = at.select_slider(key="patrol_period")
     assert slider.options[0] == pd.Period(months[0], "M").strftime("%b %Y")
@@ -450,3 +479,27 @@ def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
     at.radio(key="hs_view").set_value(VIEWS[0]).run()
     assert not any(WARD_ONLY_NOTE.lower()[:-1] in e.label for e in at.sidebar.expander)
     assert "**Classes:**" in _markdown(at)
+
+
+def test_patrol_view_uses_the_command_lines_seed_not_the_packs_build_seed(tmp_path,
+                                                                          monkeypatch):
+    """pack.json's 'seed' made the demo's synthetic referrals; the statistics' seed is
+    PatrolParams' (as ``python -m hotspots patrol`` and the board pack use)."""
+    import shutil
+
+    from hotspots.patrol.params import DEFAULT_SEED
+    from ui.patrol import VIEWS
+
+    folder = tmp_path / "pack"
+    shutil.copytree(ROOT / "data" / "demo", folder)
+    meta = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+    meta["seed"] = 1234
+    (folder / "pack.json").write_text(json.dumps(meta), encoding="utf-8")
+    monkeypatch.setenv("HOTSPOTS_PACK", str(folder))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["patrol_permutations"] = 999
+    at.run()
+    at.radio(key="hs_view").set_value(VIEWS[1]).run()
+    assert not at.exception, at.exception
+    method = " ".join(m.value.replace("\\", "") for m in at.markdown)
+    assert f"seed {DEFAULT_SEED}" in method and "seed 1234" not in method

@@ -280,3 +280,36 @@ def test_incomplete_months_are_ringed_and_say_why():
     rings = [la for la in _layers(chart) if la["mark"].get("shape") == "circle"]
     assert len(rings) == 1 and rings[0]["mark"]["color"] == charts.INCOMPLETE_COLOUR
     assert "Red rings: months that look incomplete" in chart.to_dict()["title"]["subtitle"]
+
+
+def test_scatter_accounts_in_words_for_every_suppressed_ward_the_page_counts(referrals):
+    """Issue 13 item 19: the page said 347 suppressed wards, the chart 335, unexplained."""
+    t = referrals.table
+    hidden = t["suppressed"].astype(bool)
+    n_page = int(hidden.sum())  # what the page's ward table caption counts (ui.panels)
+    no_imd = int((hidden & t["imd_score"].isna()).sum())
+    assert n_page > no_imd > 0  # the demo has suppressed wards without an IMD 2019 score
+    chart = charts.scatter_chart(t, measure_label="Referrals", sensitive=True, threshold=5)
+    sub = " ".join(chart.to_dict()["title"]["subtitle"])
+    assert (f"Shaded band: {n_page - no_imd} of the {n_page} wards with 1 to 4 referrals "
+            "(suppressed)") in sub
+    assert f"the other {no_imd} have no IMD 2019 score" in sub
+    plotted = [r for r in _rows(chart) if r.get("suppressed")]
+    assert len(plotted) == n_page - no_imd
+    rate = charts.scatter_chart(t.assign(value=t["rate_per_1000"]), measure_label="Rate",
+                                sensitive=True, threshold=5, rate=True)
+    sub = " ".join(rate.to_dict()["title"]["subtitle"])
+    assert f"The {n_page} wards with 1 to 4 referrals are not plotted (suppressed)" in sub
+
+
+def test_scatter_says_how_many_wards_have_no_imd_score(crime):
+    t = crime.table
+    assert not (t["has_data"] & t["imd_score"].isna()).any()
+    sub = charts.scatter_chart(t, measure_label="Crimes").to_dict()["title"]["subtitle"]
+    assert not any("no IMD" in s for s in sub)
+    drop = t.index[t["has_data"]][:3]
+    t = t.assign(imd_score=t["imd_score"].where(~t.index.isin(drop)))
+    sub = " ".join(charts.scatter_chart(t, measure_label="Crimes").to_dict()["title"]["subtitle"])
+    assert "3 wards with data but no IMD 2019 score are not plotted" in sub
+    assert len(_rows(charts.scatter_chart(t, measure_label="Crimes"))) == int(
+        (t["has_data"] & t["imd_score"].notna()).sum())

@@ -75,6 +75,9 @@ def test_prints_summary_and_reconciliation(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "24,750 rows read:" in text and "252 rejected" in text
     assert "median PAI" in text and "naive" in text
+    summary = pd.read_csv(tmp_path / "backtest_summary.csv").set_index("method")
+    naive = next(line for line in text.splitlines() if line.strip().startswith("naive"))
+    assert f"median RRI {summary.loc['naive', 'median_rri']:.2f}" in naive  # as on the page
     assert "4 cells by 'kde', chosen by the user" in text
     assert len(pd.read_csv(tmp_path / "patrol_list.csv")) == 4
     assert not (tmp_path / "emerging.csv").exists()

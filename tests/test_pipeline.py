@@ -252,3 +252,45 @@ def test_points_outside_the_forces_boroughs_are_outside_and_the_table_adds_up(tm
     table = pd.read_csv(out / "ward_table.csv")
     recon = pd.read_csv(out / "reconciliation.csv")
     assert table["count"].sum() == recon["assigned"].sum() == 5
+
+
+# --------------------------------------------------------------------------- EB-smoothed rates
+
+
+def test_eb_rate_choice_is_esdas_global_empirical_bayes(pack):
+    """Issue 13 item 13: the page's EB-smoothed rate is esda's global Empirical Bayes."""
+    import numpy as np
+    from esda.smoothing import Empirical_Bayes
+
+    sel = pipeline.Selection("crime:major:ROBBERY", pack.months[-12], pack.months[-1],
+                             rate="eb_per_1000")
+    wt = pipeline.ward_table(pack, sel)
+    f = wt.frame
+    use = f["count"].notna() & (f["population"] > 0)
+    e, b = f.loc[use, "count"].to_numpy(float), f.loc[use, "population"].to_numpy(float)
+    esda = 1000 * np.asarray(Empirical_Bayes(e, b).r, dtype=float).ravel()
+    np.testing.assert_allclose(f.loc[use, "value"].to_numpy(float), esda, rtol=1e-12)
+    # Marshall (1991) by hand: m + C (r - m), C = A / (A + m / b).
+    m = e.sum() / b.sum()
+    a = (b * (e / b - m) ** 2).sum() / b.sum() - m / b.mean()
+    hand = 1000 * (m + a / (a + m / b) * (e / b - m))
+    np.testing.assert_allclose(f.loc[use, "value"].to_numpy(float), hand, rtol=1e-10)
+    assert (f.loc[use, "eb_rate"] == f.loc[use, "value"]).all()
+    assert f.loc[use, "value_display"].tolist() == [f"{v:,.1f}" for v in esda]
+    assert "global empirical Bayes" in wt.label and "smoothed rate per 1,000" in wt.label
+    top = f.sort_values("rank").iloc[0]
+    assert top["value"] == f.loc[use, "value"].max() and top["rank"] == 1
+    # The crude rate is still there, and differs: smoothing pulls small wards in.
+    assert not np.allclose(f.loc[use, "rate_per_1000"], f.loc[use, "value"])
+
+
+def test_eb_rate_of_a_suppressed_referral_ward_is_hidden(pack):
+    sel = pipeline.Selection("referrals:all", pack.months[-1], pack.months[-1],
+                             rate="eb_per_1000")
+    f = pipeline.ward_table(pack, sel).frame
+    small = f["suppressed"].astype(bool)
+    assert small.any()
+    assert (f.loc[small, "value_display"] == "suppressed (count <5)").all()  # as crude rates
+    assert f.loc[small, "rank"].isna().all()
+    export = pipeline.table_for_export(pipeline.ward_table(pack, sel)).set_index("area_code")
+    assert (export.loc[f.loc[small, "area_code"], "eb_rate_per_1000"] == "<5").all()

@@ -51,15 +51,46 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     ('[data]\npack = "x"\nareas = "w.gpkg"\n', "use a pack folder or files, not both"),
     ('[data]\nreferrals = "r.csv"\nareas = "w.gpkg"\n', "'data.referrals' needs 'data.mapping'"),
     ('statistics = 5\n', "[statistics] must be a table"),
+    ('rate = "weekly"\n', "'rate' must be one of ['count', 'per_1000', 'eb_per_1000']"),
+    ('[map]\nscheme = "jenks"\n', "'map.scheme' must be one of"),
+    ('[map]\nscheme = "user_defined"\n', "'map.scheme' = 'user_defined' needs 'map.bins'"),
+    ('[map]\nbins = [10, 5]\n', "'map.bins' must be in ascending order"),
+    ('[map]\npalette = "viridis"\n', "'map.palette' must be one of"),
 ], ids=["unknown-top", "type", "range", "choice", "unknown-sub", "month", "backwards",
         "measures-type", "measure-key", "format", "bool-not-int", "pack-and-files",
-        "referrals-mapping", "section-type"])
+        "referrals-mapping", "section-type", "rate", "scheme", "bins-needed", "bins-order",
+        "palette"])
 def test_bad_config_names_key_and_file(tmp_path, text, words):
     path = _write(tmp_path, text)
     with pytest.raises(ReportConfigError) as e:
         load_config(path)
     assert words in str(e.value)
     assert str(path) in str(e.value)
+
+
+def test_defaults_are_the_pages_and_the_command_lines():
+    from dataclasses import asdict
+
+    from hotspots.pipeline.analysis import StatsParams
+    from hotspots.report import ReportConfig, config_from_mapping
+
+    assert ReportConfig().statistics == config_from_mapping({}).statistics == StatsParams()
+    args = cli._parser().parse_args(["analyse", "--out", "x"])
+    assert {k: getattr(args, k) for k in asdict(StatsParams())} == asdict(StatsParams())
+
+
+def test_written_config_rebuilds_the_same_config(tmp_path):
+    from dataclasses import replace
+
+    from hotspots.report import MapClasses, ReportConfig, config_toml
+
+    cfg = ReportConfig(
+        title='Q1 "board" pack', measures=("crime:major:ROBBERY", "referrals:all"),
+        month_from="2025-04", month_to="2026-03", rate="eb_per_1000",
+        map_classes=MapClasses(scheme="user_defined", bins=(5, 10, 20.5), palette="Blues"),
+        boroughs=("Lambeth",), suppress_below=7, pack=ROOT / "data" / "demo")
+    again = load_config(_write(tmp_path, config_toml(cfg)))
+    assert replace(again, source=None, output=cfg.output) == cfg
 
 
 def test_all_problems_reported_at_once(tmp_path):

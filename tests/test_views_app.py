@@ -270,3 +270,37 @@ def test_emerging_tables_from_a_hand_built_frame():
     assert list(t["Category"]) == ["New hot spot", "Persistent cold spot"]
     assert "final month" in emerging_counts(e).set_index("Category").loc[
         "New hot spot", "What it means"]
+
+
+def test_a_map_click_sets_the_drill_down_ward_without_a_state_warning(monkeypatch):
+    """Issue 13 item 20: no "created with a default value but also set via Session State"."""
+    import logging
+
+    from streamlit.elements.lib import policies
+
+    logged: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.append(record.getMessage())
+
+    # Streamlit logs the warning once per process: reset it so this test sees it.
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    handler = Catch()
+    logging.getLogger(policies._LOGGER.name).addHandler(handler)
+    try:
+        at = AppTest.from_file(str(HARNESS), default_timeout=120)
+        at.run()
+        at.session_state["hs_drill_clicked"] = "E05013806"  # what ui.views.select_ward sets
+        at.session_state["hs_tab"] = "Ward drill-down"
+        at.run()
+        assert not at.exception, at.exception
+        assert at.selectbox(key="hs_drill_ward").value == "St James's, Westminster"
+        at.selectbox(key="hs_drill_ward").set_value("Brixton North, Lambeth").run()
+        assert at.selectbox(key="hs_drill_ward").value == "Brixton North, Lambeth"
+        at.session_state["hs_drill_clicked"] = "E05013806"  # a second click, later
+        at.run()
+        assert at.selectbox(key="hs_drill_ward").value == "St James's, Westminster"
+    finally:
+        logging.getLogger(policies._LOGGER.name).removeHandler(handler)
+    assert not [m for m in logged if "Session State API" in m], logged

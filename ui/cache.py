@@ -146,12 +146,11 @@ def measure_panel(
     wt = ward_table(folder, upload_set, sel)
     areas, outlines = _web_layers(p, sel.boroughs)
     geometry, outline_geometry = static_geometry(folder, upload_set)
-    per_1000 = sel.rate == "per_1000"
     return maps.measure_panel(
         areas, wt.frame,
         title=f"{wt.label}, {wt.period_label}",
         value_label=value_label,
-        integer=not per_1000,
+        integer=sel.rate == "count",
         sensitive=wt.is_sensitive,
         threshold=sel.suppress_below,
         scheme=scheme, k=k, bins=bins,

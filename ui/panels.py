@@ -22,6 +22,7 @@ from hotspots.maps.palettes import MAP_PALETTES
 from hotspots.maps.web import BASEMAPS, SYNTHETIC_BADGE
 from hotspots.pipeline import wording
 from hotspots.stats import trends as trends
+from hotspots.stats.rates import SMOOTHERS
 from ui import cache, mapview
 from ui import patrol as patrol_ui
 from ui.sidebar import PageOptions
@@ -260,8 +261,8 @@ def _map_title(title: str) -> None:
 
 
 def _value_label(sel: pipeline.Selection) -> str:
-    what = pipeline.value_word(sel.measure)
-    return f"{what} per 1,000 residents" if sel.rate == "per_1000" else what
+    return pipeline.value_words(sel.rate, sensitive=sel.measure_value.is_referrals,
+                                what=pipeline.value_word(sel.measure))
 
 
 def top_wards(wt: pipeline.WardTable, meta: pipeline.PackMeta | None = None) -> None:
@@ -383,6 +384,10 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
         f"{meta.crime_coverage_note or ''}",
         f"**Placement of this measure:** {placement}.",
         f"**Population (rates):** {stated(meta.population_source)}.",
+        f"**Values:** {pipeline.RATE_WORDS[sel.rate]}."
+        + (f" {SMOOTHERS[pipeline.EB_METHOD].description} Computed with "
+           "esda.smoothing.Empirical_Bayes over the wards shown."
+           if sel.rate == "eb_per_1000" else ""),
         f"**Deprivation:** {stated(meta.imd_source)}.",
         f"**Classes:** {SCHEMES[opts.scheme].description} Grey = no data (never zero).",
         f"**Correlation:** Spearman's rank correlation with a 95% confidence interval "

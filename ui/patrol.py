@@ -76,6 +76,7 @@ def _rendered(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolPar
 
 
 def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
+    d = patrol.PatrolParams()  # the command line's and the board pack's defaults too
     pts = pack.points if pack.points is not None else pd.DataFrame(columns=["month", "category"])
     months = sorted(set(pts["month"].dropna().astype(str)))
     types = sorted(set(pts["category"].dropna().astype(str)) - {"", ASB_CATEGORY})
@@ -83,7 +84,9 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
     with st.form(f"{key}_form"):
         c1, c2, c3 = st.columns(3)
         with c1:
-            size = st.selectbox("Cell size (m)", CELL_SIZES, index=1, key=f"{key}_cell_size",
+            size = st.selectbox("Cell size (m)", CELL_SIZES, key=f"{key}_cell_size",
+                                index=CELL_SIZES.index(d.cell_size if d.cell_size == "auto"
+                                                       else int(d.cell_size)),
                                 help="'auto': the smallest size (10 m steps, 50-500 m) with at "
                                      "least 5 crimes per cell in a training window and a "
                                      "patrol list of at most 25 cells; the method says why")
@@ -104,8 +107,8 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
                                           "anti-social behaviour)", types, key=f"{key}_types")
             by = st.radio("Patrol area", ["Share of the area", "Number of cells"],
                           horizontal=True, key=f"{key}_by")
-            share = st.number_input("Share of the area (%)", 1.0, 50.0, 5.0, 0.5,
-                                    key=f"{key}_share")
+            share = st.number_input("Share of the area (%)", 1.0, 50.0,
+                                    100 * float(d.area_share or 0.05), 0.5, key=f"{key}_share")
             top_n = st.number_input("Number of cells", 1, 200, 10, 1, key=f"{key}_top_n")
         with c3:
             method = st.selectbox(
@@ -119,7 +122,8 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
                              help="Both p-values are computed and shown in the method; this "
                                   "chooses which marks the hot cells on the map. Normal "
                                   "approximation: as ArcGIS Hot Spot Analysis and sfhotspot.")
-            perms = st.selectbox("Gi* permutations", PERMUTATION_CHOICES, index=1,
+            perms = st.selectbox("Gi* permutations", PERMUTATION_CHOICES,
+                                 index=PERMUTATION_CHOICES.index(d.permutations),
                                  key=f"{key}_permutations", format_func=lambda n: f"{n:,}",
                                  help="The smallest permutation p is 2 / (permutations + 1): "
                                       "after FDR over many cells few or none can be "
@@ -140,7 +144,7 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         top_n=int(top_n) if by == "Number of cells" else None,
         method=None if method == "best" else method, permutations=int(perms),
         gi_inference=str(gi_by),
-        seed=pack.meta.seed if pack.meta.seed is not None else patrol.DEFAULT_SEED,
+        seed=pack.meta.seed if pack.meta.seed is not None else d.seed,
         emerging=bool(emerging))
     return params, value
 
@@ -160,12 +164,13 @@ def _patrol_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
 def _summary_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
     s = pa.backtest.summary.reset_index() if pa.backtest is not None else pd.DataFrame(
         columns=["method", "median_pai", "mean_pai", "min_pai", "max_pai", "mean_hit_rate",
-                 "months_pai", "months", "months_no_cells"])
+                 "median_rri", "mean_rri", "months_pai", "months", "months_no_cells"])
     return pd.DataFrame({
         "Method": s["method"].map(lambda m: patrol.METHOD_LABELS.get(m, m)),
         "Median PAI": s["median_pai"].round(2), "Mean PAI": s["mean_pai"].round(2),
         "Lowest PAI": s["min_pai"].round(2), "Highest PAI": s["max_pai"].round(2),
         "Mean hit rate (%)": (100 * s["mean_hit_rate"]).round(1),
+        "Median RRI": s["median_rri"].round(2), "Mean RRI": s["mean_rri"].round(2),
         "Months with a PAI": s["months_pai"].astype(int), "Months": s["months"].astype(int),
         "Months with no cell chosen": s["months_no_cells"].astype(int),
     })
@@ -285,6 +290,10 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
         st.markdown("**Backtest: which method would have worked here** (PAI on held-out months)")
         with st.container(key=f"{key}_backtest_table"):
             st.dataframe(_summary_table(pa), hide_index=True, width="stretch")
+        st.caption("PAI = share of the held-out month's crimes in the chosen cells / share of "
+                   "the area they cover (1 = no better than chance). RRI = the chosen cells' "
+                   "crimes this month against last month, relative to all crime (1 = the "
+                   "cells kept their share; below 1 = their share fell).")
         st.altair_chart(patrolmaps.pai_chart(pa.backtest.per_month), width="stretch")
     if pa.emerging is not None:
         st.markdown("**Emerging hot spots** (each cell's Gi* status over the months)")

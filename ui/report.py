@@ -2,13 +2,16 @@
 
 Call it with one line from the page::
 
-    report.render_export(pack, opts.selection, stats_params, marking=marking)
+    report.render_export(pack, opts, stats_params, marking=marking)
 
-It builds with :func:`hotspots.report.build_report` (the same function as
-``python -m hotspots report``) into a temporary folder, then offers the PDF and
-a zip of the PDF, PNG maps, CSV/XLSX tables and manifest for download. Nothing
-is sent anywhere; the files exist only in this session's memory once the
-temporary folder is gone.
+Everything the analyst chose on the page reaches the pack
+(:func:`page_config`): measure, period, count or rate (smoothed or not),
+boroughs, the measure map's classes and palette, the statistics settings and
+the suppression threshold. It builds with :func:`hotspots.report.build_report`
+(the same function as ``python -m hotspots report``) into a temporary folder,
+then offers the PDF and a zip of the PDF, PNG maps, CSV/XLSX tables, the config
+that rebuilds it and the manifest for download. Nothing is sent anywhere; the
+files exist only in this session's memory once the temporary folder is gone.
 """
 
 from __future__ import annotations
@@ -23,11 +26,71 @@ import streamlit as st
 
 from hotspots import pipeline, report
 from hotspots._errors import InputDataError
+from hotspots.maps.palettes import PALETTES
 from hotspots.pipeline import analysis as analysis
+from hotspots.report.config import COMPARISONS
+from ui.sidebar import PageOptions
 
-__all__ = ["BuiltPack", "build_pack_bytes", "render_export"]
+__all__ = ["BUTTON", "CONFIG_KEY", "BuiltPack", "build_pack_bytes", "default_comparison",
+           "page_config", "render_export"]
 
 BUTTON = "Build board pack (PDF)"
+#: Session key of the config the button builds (the page's choices, kept each run), for
+#: the default widget-key prefix ``"hs_report"``.
+CONFIG_KEY = "hs_report_config"
+#: The Trends tab's comparison (its radio's key) -> the board pack's.
+_TRENDS_COMPARISON = {"change": "previous_period", "ytd": "same_period_last_year"}
+
+
+def default_comparison(opts: PageOptions, trends_choice: str | None = None) -> str:
+    """Return the board-pack comparison of what the page shows.
+
+    Year to date is compared with the same months a year before; otherwise the
+    Trends tab's choice, by default the previous period of the same length.
+    """
+    if opts.previous is not None:
+        return "same_period_last_year"
+    return _TRENDS_COMPARISON.get(str(trends_choice), "previous_period")
+
+
+def page_config(pack: pipeline.Pack, opts: PageOptions, stats_params: analysis.StatsParams, *,
+                title: str = "Community safety board pack", marking: str = "OFFICIAL",
+                threshold: int | None = None,
+                comparison: str = "previous_period") -> report.ReportConfig:
+    """Return the board-pack config of the page's selection: every choice on the page.
+
+    Parameters
+    ----------
+    pack
+        The pack the page shows.
+    opts
+        The sidebar's choices: measure, period, rate (count, per 1,000, smoothed),
+        boroughs, suppression threshold, classes and palette of the measure map.
+    stats_params
+        The page's submitted statistics settings.
+    title, marking
+        Printed on every page.
+    threshold
+        Suppression threshold of the pack (default, and at least, the page's).
+    comparison
+        A key of :data:`hotspots.report.config.COMPARISONS`.
+
+    Returns
+    -------
+    hotspots.report.ReportConfig
+        The print palette is the page's when it prints (ColorBrewer), else
+        YlOrRd (viridis is a screen palette here).
+    """
+    s = opts.selection
+    return report.ReportConfig(
+        title=title, marking=marking, pack=pack.folder, measures=(s.measure,),
+        month_from=s.month_from, month_to=s.month_to, rate=s.rate,
+        map_classes=report.MapClasses(
+            scheme=opts.scheme, k=opts.k, bins=opts.bins if opts.scheme == "user_defined"
+            else None, palette=opts.palette if opts.palette in PALETTES else "YlOrRd"),
+        boroughs=tuple(s.boroughs), statistics=stats_params,
+        suppress_below=max(int(threshold or 0), int(s.suppress_below)),
+        comparison=comparison)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -78,18 +141,19 @@ def build_pack_bytes(pack: pipeline.Pack, cfg: report.ReportConfig) -> BuiltPack
             findings=tuple(f.text for f in out.findings))
 
 
-def render_export(pack: pipeline.Pack, selection: pipeline.Selection,
+def render_export(pack: pipeline.Pack, opts: PageOptions,
                   stats_params: analysis.StatsParams, *, marking: str = "OFFICIAL",
                   title: str = "Community safety board pack", key: str = "hs_report") -> None:
-    """Draw the board-pack export: marking, threshold, build button and downloads.
+    """Draw the board-pack export: marking, threshold, comparison, build button and downloads.
 
     Parameters
     ----------
     pack
         The pack the page shows.
-    selection
-        The page's selection (measure, period, boroughs); its threshold is the
-        default of the threshold input.
+    opts
+        The page's choices (:class:`ui.sidebar.PageOptions`): all of them reach
+        the pack (:func:`page_config`); the selection's threshold is the
+        default (and the floor) of the threshold input.
     stats_params
         The page's submitted statistics settings.
     marking
@@ -99,11 +163,14 @@ def render_export(pack: pipeline.Pack, selection: pipeline.Selection,
     key
         Prefix of every widget key.
     """
+    selection = opts.selection
     st.subheader("Board pack")
     st.caption("A4 landscape PDF with the maps, tables, key findings and method card for the "
-               "measure and period above, plus 300 dpi PNG maps, CSV/XLSX tables and a run "
-               "manifest. Built on this computer; nothing is sent anywhere.")
-    c1, c2, c3 = st.columns([3, 3, 2])
+               "selection above (measure, period, "
+               f"{pipeline.RATE_WORDS[selection.rate]}, boroughs, map classes and statistics "
+               "settings), plus 300 dpi PNG maps, CSV/XLSX tables, the config that rebuilds it "
+               "and a run manifest. Built on this computer; nothing is sent anywhere.")
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 3])
     title_in = c1.text_input("Title", value=title, key=f"{key}_title", max_chars=120)
     marking_in = c2.text_input("Protective marking", value=marking, key=f"{key}_marking",
                                max_chars=60, help="Printed at the top and bottom of every page.")
@@ -117,13 +184,19 @@ def render_export(pack: pipeline.Pack, selection: pipeline.Selection,
                                      "and cannot go below it: a pack is never less "
                                      "protective than the page.")
     threshold = max(int(threshold), page_threshold)
+    keys = list(COMPARISONS)
+    shown = default_comparison(opts, st.session_state.get("hs_compare"))
+    comparison = c4.selectbox("Compare with", keys, index=keys.index(shown),
+                              key=f"{key}_comparison:{shown}",
+                              format_func=COMPARISONS.__getitem__,
+                              help="Starts at the comparison the page shows (the Trends tab, "
+                                   "or year to date).")
+    cfg = page_config(pack, opts, stats_params, title=title_in.strip() or title,
+                      marking=(marking_in.strip() or "OFFICIAL").upper(), threshold=threshold,
+                      comparison=str(comparison))
+    st.session_state[f"{key}_config"] = cfg  # what the button builds (tests read it)
     state = f"{key}_built"
     if st.button(BUTTON, key=f"{key}_build", type="primary"):
-        cfg = report.ReportConfig(
-            title=title_in.strip() or title, marking=(marking_in.strip() or "OFFICIAL").upper(),
-            pack=pack.folder, measures=(selection.measure,), month_from=selection.month_from,
-            month_to=selection.month_to, boroughs=tuple(selection.boroughs),
-            statistics=stats_params, suppress_below=int(threshold))
         try:
             with st.spinner("Building the board pack..."):
                 st.session_state[state] = build_pack_bytes(pack, cfg)

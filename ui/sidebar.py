@@ -17,6 +17,7 @@ from hotspots.pipeline import analysis as analysis
 from hotspots.pipeline import measures, wording
 from hotspots.pipeline import uploads as uploads
 from hotspots.privacy import DEFAULT_THRESHOLD
+from hotspots.stats.rates import SMOOTHERS
 from ui import cache
 from ui.data import PACK_ENV, PERIOD_DEFAULT_KEY, PERIOD_SET_KEY, measure_months, pack_folder
 
@@ -26,7 +27,7 @@ __all__ = ["PACK_ENV", "WARD_ONLY_NOTE", "PageOptions", "month_label", "pack_fol
 #: What the collapsed ward-only settings say in the patrol view.
 WARD_ONLY_NOTE = "These apply to the ward maps."
 
-DEFAULT_MONTHS = 12
+DEFAULT_MONTHS = periods.DEFAULT_LATEST_MONTHS
 DEFAULT_BINS = "5, 10, 20, 50"
 PERIOD_TYPES: dict[str, str] = {
     "custom": "Custom months",
@@ -138,10 +139,16 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
         st.header("Period")
         months, source = measure_months(pack, measure)
         period, previous, note = _period(pack.months, months, source)
-        rate = st.radio("Show", list(pipeline.RATE_LABELS), key="rate", horizontal=True,
+        rate = st.radio("Show", list(pipeline.RATE_LABELS), key="rate",
                         format_func=pipeline.RATE_LABELS.__getitem__,
                         help="Rates use the Census 2021 usual resident population of each "
-                             "ward.")
+                             "ward. A crude rate on a small population swings widely; the "
+                             f"smoothed rate ({pipeline.EB_METHOD_WORDS}) pulls each ward's "
+                             "rate towards the rate of all the wards shown, the more the "
+                             "smaller its population.")
+        if rate == "eb_per_1000":
+            st.caption(SMOOTHERS[pipeline.EB_METHOD].description
+                       + " Computed with esda.smoothing.Empirical_Bayes.")
         st.header("Map")
         scheme = st.selectbox("Classification", list(SCHEMES), key="scheme",
                               format_func=lambda s: SCHEMES[s].label)
@@ -418,9 +425,9 @@ YEAR_START_LABELS = {"financial": "Financial year (April)", "project": "Project 
                      "calendar": "Calendar year (January)"}
 
 
-#: The page starts with 9,999 permutations: with ~700 wards and FDR, 999 permutations cannot
-#: reach 95% confidence (the smallest pseudo p is 0.002), and 9,999 cost under a second.
-PAGE_STATS_DEFAULT = analysis.StatsParams(permutations=9999)
+#: The page starts from the one set of defaults every entry point uses (the command line's
+#: ``analyse`` and the board pack too): :class:`hotspots.pipeline.analysis.StatsParams`.
+PAGE_STATS_DEFAULT = analysis.StatsParams()
 
 
 def stats_form(*, box: DeltaGenerator | None = None) -> analysis.StatsParams:

@@ -113,13 +113,15 @@ def _year_start(a: analysis_mod.Analysis) -> YearStart:
 
 def _value_label(a: analysis_mod.Analysis) -> str:
     sel = a.ward.selection
-    what = pipeline.value_word(sel.measure)
-    return f"{what} per 1,000 residents" if sel.rate == "per_1000" else what
+    return pipeline.value_words(sel.rate, sensitive=a.ward.is_sensitive,
+                                what=pipeline.value_word(sel.measure))
 
 
 def _measure_word(a: analysis_mod.Analysis) -> str:
     what = pipeline.value_word(a.ward.selection.measure)
-    return f"{what[:-1]} rate" if a.ward.selection.rate == "per_1000" else what
+    rate = a.ward.selection.rate
+    return {"per_1000": f"{what[:-1]} rate",
+            "eb_per_1000": f"Smoothed {what[:-1].lower()} rate"}.get(rate, what)
 
 
 def _synthetic(a: analysis_mod.Analysis) -> None:

@@ -210,7 +210,7 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
                     value=_skewed(a.table["value"]), key=f"{opts.key}_scatter_log")
     chart = charts.scatter_chart(a.table, measure_label=_value_label(a),
                                  subtitle=a.ward.spearman.text, sensitive=a.ward.is_sensitive,
-                                 threshold=t, rate=a.ward.selection.rate == "per_1000",
+                                 threshold=t, rate=a.ward.selection.rate != "count",
                                  highlight=highlight, y_scale="symlog" if log else "linear",
                                  index_label=label, authority=authority.capitalize())
     with st.container(key=f"{opts.key}_scatter_chart"):
@@ -227,7 +227,7 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
            right=("rho", "95% CI low", "95% CI high", "p"), key=f"{opts.key}_spearman_table")
     with st.expander("The numbers behind the chart (one row per ward)"):
         _table(charts.scatter_table(a.table, sensitive=a.ward.is_sensitive, threshold=t,
-                                          rate=a.ward.selection.rate == "per_1000").drop(
+                                          rate=a.ward.selection.rate != "count").drop(
             columns=["value", "y_plot"]).rename(columns={
                 "area_name": "Ward", "borough_name": authority.capitalize(),
                 "imd_score": f"{label} score", "imd_decile": f"{label} decile",
@@ -269,15 +269,18 @@ def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     ranked = a.table.sort_values(["rank", "area_name"], na_position="last", kind="stable")
     top = str(ranked["area_code"].iloc[0]) if len(ranked) else None
     codes = list(choices.values())
-    index = codes.index(top) if top in codes else 0
+    key = f"{opts.key}_drill_ward"
     picked = st.session_state.pop(f"{opts.key}_drill_clicked", None)
     if picked in codes:  # a ward clicked on the map (see select_ward)
-        st.session_state[f"{opts.key}_drill_ward"] = labels[codes.index(picked)]
+        st.session_state[key] = labels[codes.index(picked)]
         st.toast(f"{labels[codes.index(picked)]}: open in the Ward drill-down tab below.")
     elif picked is not None:
         st.info("The ward clicked on the map is not in this selection.")
-    label = st.selectbox("Ward (type to search)", labels, index=index,
-                         key=f"{opts.key}_drill_ward")
+    if labels and st.session_state.get(key) not in labels:
+        # The list opens on the top-ranked ward. Its value is set through the session state
+        # only (never also as index=): Streamlit warns when a widget gets both.
+        st.session_state[key] = labels[codes.index(top) if top in codes else 0]
+    label = st.selectbox("Ward (type to search)", labels, key=key)
     if label is None:
         return
     t = _threshold(a, opts)

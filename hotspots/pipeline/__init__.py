@@ -79,7 +79,10 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
     from hotspots.pipeline.packbuild import build_pack
     from hotspots.pipeline.table import (
         ASB_LABEL,
+        EB_METHOD,
+        EB_METHOD_WORDS,
         RATE_LABELS,
+        RATE_WORDS,
         RateKind,
         Selection,
         WardTable,
@@ -89,6 +92,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         period_label,
         table_for_export,
         value_word,
+        value_words,
         ward_table,
     )
 
@@ -105,9 +109,10 @@ _EXPORTS = {
                      "build_web_layers", "load_pack", "point_records", "points_reconciliation"),
                     "hotspots.pipeline.pack"),
     "build_pack": "hotspots.pipeline.packbuild",
-    **dict.fromkeys(("ASB_LABEL", "RATE_LABELS", "RateKind", "Selection", "WardTable",
-                     "family_records", "is_asb", "measure_options", "period_label",
-                     "table_for_export", "value_word", "ward_table"),
+    **dict.fromkeys(("ASB_LABEL", "EB_METHOD", "EB_METHOD_WORDS", "RATE_LABELS", "RATE_WORDS",
+                     "RateKind", "Selection", "WardTable", "family_records", "is_asb",
+                     "measure_options", "period_label", "table_for_export", "value_word",
+                     "value_words", "ward_table"),
                     "hotspots.pipeline.table"),
 }
 _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "packbuild",
@@ -115,9 +120,10 @@ _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "p
             "wording")
 
 __all__ = [
-    "ASB_KEY", "ASB_LABEL", "family_records", "is_asb", "value_word",
-    "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",
-    "RATE_LABELS", "STATUS_OUTSIDE_COVERAGE", "CrimeSource", "Measure", "Pack", "PackMeta",
+    "ASB_KEY", "ASB_LABEL", "family_records", "is_asb", "value_word", "value_words",
+    "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "EB_METHOD", "EB_METHOD_WORDS", "POINT_COLUMNS",
+    "POLICE_UK_POINTS_NOTE", "RATE_LABELS", "RATE_WORDS", "STATUS_OUTSIDE_COVERAGE",
+    "CrimeSource", "Measure", "Pack", "PackMeta",
     "PointsReconciliation", "RateKind", "Selection", "UploadsInfo", "WardTable", "analysis",
     "assemble", "assemble_pack", "build_pack", "build_web_layers", "load_pack",
     "measure_options", "measurekey", "measures", "meta", "pack", "packbuild", "packcrime",

@@ -31,7 +31,6 @@ from hotspots.pipeline.table import (
 from hotspots.stats import association as association
 from hotspots.stats import emerging as emerging
 from hotspots.stats import inequality as inequality
-from hotspots.stats import rates as rates
 from hotspots.stats import trends as trends
 from hotspots.stats import weights as weights
 
@@ -42,6 +41,10 @@ Correction = Literal["fdr", "bonferroni", "none"]
 class StatsParams:
     """Parameters of the hotspot statistics (small and hashable: a cache key).
 
+    Its defaults are the defaults of every entry point: the page's statistics
+    form, ``python -m hotspots analyse`` and the board-pack config all start
+    from ``StatsParams()``, so the same inputs give the same numbers.
+
     Attributes
     ----------
     weights
@@ -51,7 +54,9 @@ class StatsParams:
     threshold
         Distance band in metres for ``"distance"``.
     permutations
-        Conditional permutations for pseudo p-values (999 by default).
+        Conditional permutations for pseudo p-values (9,999 by default: with ~700
+        wards and FDR, 999 cannot reach 95% confidence, as the smallest pseudo p is
+        0.002; 9,999 take a few seconds).
     seed
         Seed of the permutations: the same seed gives identical output.
     correction
@@ -69,7 +74,7 @@ class StatsParams:
     weights: str = "queen"
     k: int = 6
     threshold: float | None = None
-    permutations: int = 999
+    permutations: int = 9999
     seed: int = 20261123
     correction: Correction = "fdr"
     alpha: float = 0.05
@@ -157,25 +162,20 @@ def analyse(pack: Pack, sel: Selection, p: StatsParams) -> Analysis:
         For an unknown measure, a backwards period or unusable values.
     """
     wt = ward_table(pack, sel)
-    t = wt.frame
+    t = wt.frame  # with the smoothed rates (eb_rate) and what smoothing found (rate_notes)
     notes: list[str] = []
-    if (pd.to_numeric(t["population"]) > 0).sum() >= 3:
-        eb = rates.smooth_rates(t[["area_code", "area_name", "count", "population"]].dropna(
-            subset=["count"]), method="global")
-        t = t.merge(eb.frame[["area_code", "eb_rate"]], on="area_code", how="left")
-        lines = [pr.to_text() for pr in eb.report]
-        if wt.is_sensitive and lines:
-            # Per-area lines quote the area's count, which may be a suppressed one.
-            notes.append(f"{len(lines)} areas have no usable population: their rates are "
-                         "left blank.")
-        elif lines:
-            notes += lines[:3]
-        if len(lines) > 3 and not wt.is_sensitive:
+    lines = list(wt.rate_notes)
+    if lines and lines[0].startswith("No population"):
+        notes.append(lines[0])
+    elif wt.is_sensitive and lines:
+        # Per-area lines quote the area's count, which may be a suppressed one.
+        notes.append(f"{len(lines)} areas have no usable population: their rates are "
+                     "left blank.")
+    elif lines:
+        notes += lines[:3]
+        if len(lines) > 3:
             notes.append(f"... and {len(lines) - 3} more areas without a usable population "
                          "(their rates are blank).")
-    else:
-        t["eb_rate"] = float("nan")
-        notes.append("No population for this layer: rates and smoothed rates are left out.")
 
     has_imd = bool(t["imd_score"].notna().sum() >= 3)
     if not has_imd:

@@ -18,7 +18,7 @@ from hotspots.pipeline import analysis as analysis
 from hotspots.pipeline.measurekey import PACK_KEY, POLICE_UK_KEY, POLICE_UK_PREFIX, Measure
 from hotspots.pipeline.meta import CrimeSource
 from hotspots.pipeline.pack import Pack
-from hotspots.pipeline.table import RATE_LABELS, Selection, WardTable, measure_options, ward_table
+from hotspots.pipeline.table import RATE_WORDS, Selection, WardTable, measure_options, ward_table
 
 __all__ = ["MeasureGroup", "analyse_for", "emerging_for", "measure_groups", "table_for"]
 
@@ -179,7 +179,7 @@ def table_for(pack: Pack, sel: Selection) -> WardTable:
 
 def _view_label(label: str | None, table_label: str, sel: Selection) -> str:
     """Return the measure's label when it is one source of several (the map's title)."""
-    rate = RATE_LABELS[sel.rate].lower()
+    rate = RATE_WORDS[sel.rate]
     return f"{label}, {rate}" if label else table_label.replace("Police.uk: ", "police.uk: ")
 
 

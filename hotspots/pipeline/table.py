@@ -21,8 +21,47 @@ from hotspots.io import ASB_CATEGORY
 from hotspots.pipeline.measurekey import ASB_KEY, Measure
 from hotspots.pipeline.pack import Pack
 
-RateKind = Literal["count", "per_1000"]
-RATE_LABELS: dict[str, str] = {"count": "Count", "per_1000": "Rate per 1,000 residents"}
+RateKind = Literal["count", "per_1000", "eb_per_1000"]
+
+#: The smoother behind ``"eb_per_1000"`` (a key of :data:`hotspots.stats.rates.SMOOTHERS`).
+EB_METHOD = "global"
+#: The smoothing method in words (labels, captions, method cards, manifests).
+EB_METHOD_WORDS = "global empirical Bayes"
+
+#: Rate choice -> what a picker shows.
+RATE_LABELS: dict[str, str] = {
+    "count": "Count",
+    "per_1000": "Rate per 1,000 residents",
+    "eb_per_1000": f"Smoothed rate per 1,000 ({EB_METHOD_WORDS})",
+}
+#: Rate choice -> how it reads inside a label (``"Robbery, rate per 1,000 residents"``).
+RATE_WORDS: dict[str, str] = {
+    "count": "count",
+    "per_1000": "rate per 1,000 residents",
+    "eb_per_1000": f"smoothed rate per 1,000 residents ({EB_METHOD_WORDS})",
+}
+
+
+def value_words(rate: str, *, sensitive: bool, what: str | None = None) -> str:
+    """Return what a ward's value is, for a column or axis title.
+
+    ``what`` names what is counted (:func:`value_word`: ``"ASB incidents"``);
+    default ``"Referrals"`` when ``sensitive``, else ``"Crimes"``.
+
+    Examples
+    --------
+    >>> value_words("count", sensitive=False), value_words("per_1000", sensitive=True)
+    ('Crimes', 'Referrals per 1,000 residents')
+    >>> value_words("eb_per_1000", sensitive=False)
+    'Crimes per 1,000 residents, smoothed (global empirical Bayes)'
+    >>> value_words("per_1000", sensitive=False, what="ASB incidents")
+    'ASB incidents per 1,000 residents'
+    """
+    what = what or ("Referrals" if sensitive else "Crimes")
+    if rate == "count":
+        return what
+    tail = f", smoothed ({EB_METHOD_WORDS})" if rate == "eb_per_1000" else ""
+    return f"{what} per 1,000 residents{tail}"
 
 #: The label of police.uk anti-social behaviour (ASB incidents are reported to the police;
 #: they are not recorded crime). No comma: a label's first comma ends the measure's name
@@ -116,7 +155,8 @@ class Selection:
     month_from, month_to
         Inclusive ``YYYY-MM`` bounds.
     rate
-        ``"count"`` or ``"per_1000"`` residents.
+        ``"count"``, ``"per_1000"`` residents (crude) or ``"eb_per_1000"``
+        (smoothed by :data:`EB_METHOD_WORDS`, :func:`hotspots.stats.rates.smooth_rates`).
     suppress_below
         Referral counts from 1 to ``suppress_below - 1`` are hidden.
     boroughs
@@ -155,6 +195,7 @@ class WardTable:
     is_synthetic: bool
     is_sensitive: bool
     n_records: int
+    rate_notes: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -279,7 +320,9 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
     pop = pd.to_numeric(t["population"], errors="coerce").astype(float)
     t["population"] = pop
     t["rate_per_1000"] = (t["count"] / pop.where(pop > 0) * 1000).astype(float)
-    t["value"] = t["count"] if sel.rate == "count" else t["rate_per_1000"]
+    t["eb_rate"], rate_notes = _eb_rates(t)
+    t["value"] = {"count": t["count"], "per_1000": t["rate_per_1000"],
+                  "eb_per_1000": t["eb_rate"]}[sel.rate]
     t["has_data"] = has_data.to_numpy() & t["value"].notna().to_numpy()
     t["rank"] = stats.competition_rank(t["value"])
     imd_all = ("imd_score", "imd_rank", "imd_decile", "imd_share_10pct", "imd_share_20pct")
@@ -298,7 +341,10 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
         t["count"], threshold=sel.suppress_below, sensitive=sensitive).to_numpy()
     t["rate_display"] = privacy.display_values(
         t["rate_per_1000"], t["suppressed"], decimals=1, threshold=sel.suppress_below).to_numpy()
-    t["value_display"] = t["count_display"] if sel.rate == "count" else t["rate_display"]
+    t["eb_display"] = privacy.display_values(
+        t["eb_rate"], t["suppressed"], decimals=1, threshold=sel.suppress_below).to_numpy()
+    t["value_display"] = {"count": t["count_display"], "per_1000": t["rate_display"],
+                          "eb_per_1000": t["eb_display"]}[sel.rate]
     # A rank would reveal the order of suppressed small counts: not ranked.
     t["rank"] = t["rank"].where(~t["suppressed"].astype(bool))
     no_pop = t["has_data"].to_numpy() & t["value"].isna().to_numpy()
@@ -313,14 +359,32 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
         frame=frame,
         spearman=rho,
         reconciliation=recon.reset_index(drop=True),
-        label=f"{labels.get(sel.measure, sel.measure)}, {RATE_LABELS[sel.rate].lower()}",
+        label=f"{labels.get(sel.measure, sel.measure)}, {RATE_WORDS[sel.rate]}",
         period_label=period_label(sel.month_from, sel.month_to),
         selection=sel,
         is_synthetic=sensitive and bool(pack.meta.synthetic_referrals),
         is_sensitive=sensitive,
         # Records in the areas shown (areas the source does not cover are "no data").
         n_records=int(t["count"].sum(skipna=True)) if len(records) else 0,
+        rate_notes=rate_notes,
     )
+
+
+def _eb_rates(t: pd.DataFrame) -> tuple[pd.Series, tuple[str, ...]]:
+    """Return the smoothed rate per 1,000 of every area (:data:`EB_METHOD`) and its notes.
+
+    Areas with a count (no data: NaN) are smoothed together; with fewer than 3
+    populated areas there is no smoothed rate (NaN, and a note says so).
+    """
+    if (pd.to_numeric(t["population"]) > 0).sum() < 3:
+        return (pd.Series(float("nan"), index=t.index),
+                ("No population for this layer: rates and smoothed rates are left out.",))
+    eb = stats.rates.smooth_rates(t[["area_code", "area_name", "count", "population"]].dropna(
+        subset=["count"]), method=EB_METHOD)
+    rates = t[["area_code"]].merge(eb.frame[["area_code", "eb_rate"]], on="area_code",
+                                   how="left")["eb_rate"]
+    return (pd.Series(rates.to_numpy(dtype=float), index=t.index),
+            tuple(pr.to_text() for pr in eb.report))
 
 
 def table_for_export(wt: WardTable) -> pd.DataFrame:
@@ -343,9 +407,12 @@ def table_for_export(wt: WardTable) -> pd.DataFrame:
     # Plain numbers (no thousands separators) for spreadsheets; suppressed cells as "<t".
     count = f["count"].map(lambda v: "" if pd.isna(v) else str(int(v)))
     rate = f["rate_per_1000"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
-    f = f.assign(count=count.where(~hidden, f"<{t}"), rate_per_1000=rate.where(~hidden, f"<{t}"))
+    eb = f["eb_rate"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    f = f.assign(count=count.where(~hidden, f"<{t}"), rate_per_1000=rate.where(~hidden, f"<{t}"),
+                 eb_rate_per_1000=eb.where(~hidden, f"<{t}"))
     cols = ["rank", "area_code", "area_name", "borough_name", "count", "population",
-            "rate_per_1000", "imd_score", "imd_rank", "imd_decile", "imd_share_20pct", "has_data"]
+            "rate_per_1000", "eb_rate_per_1000", "imd_score", "imd_rank", "imd_decile",
+            "imd_share_20pct", "has_data"]
     out = f[[c for c in cols if c in f]].copy()
     if wt.is_sensitive:
         # The rank of a suppressed ward would reveal its order among small counts.
@@ -354,6 +421,7 @@ def table_for_export(wt: WardTable) -> pd.DataFrame:
     return privacy.safe_for_spreadsheet(out.reset_index(drop=True))
 
 
-__all__ = ["ASB_LABEL", "RATE_LABELS", "RateKind", "Selection", "WardTable", "family_records",
-           "is_asb", "measure_options", "period_label", "table_for_export", "value_word",
+__all__ = ["ASB_LABEL", "EB_METHOD", "EB_METHOD_WORDS", "RATE_LABELS", "RATE_WORDS", "RateKind",
+           "Selection", "WardTable", "family_records", "is_asb", "measure_options",
+           "period_label", "table_for_export", "value_word", "value_words",
            "ward_table"]

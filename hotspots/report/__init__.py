@@ -5,6 +5,7 @@ export button calls the same :func:`build_report`. See ``report.example.toml``
 for every config key.
 
 Modules: :mod:`~hotspots.report.config` (TOML -> :class:`ReportConfig`),
+:mod:`~hotspots.report.configfile` (a config written back as TOML, to rebuild a pack),
 :mod:`~hotspots.report.content` (one measure's section), :mod:`~hotspots.report.tables`
 (tables with disclosure control), :mod:`~hotspots.report.findings` (key findings,
 each from a displayed table row),
@@ -24,12 +25,14 @@ from hotspots.report.build import (
 )
 from hotspots.report.config import (
     FORMATS,
+    MapClasses,
     PatrolSettings,
     ReportConfig,
     ReportConfigError,
     config_from_mapping,
     load_config,
 )
+from hotspots.report.configfile import config_to_mapping, config_toml
 from hotspots.report.content import Finding, MeasureSection, Table, finding_numbers, safe_name
 from hotspots.report.patrol import PatrolSection, build_patrol_section, patrol_status
 from hotspots.report.pdf import MapTablePage, map_table_page
@@ -37,6 +40,7 @@ from hotspots.report.pdf import MapTablePage, map_table_page
 __all__ = [
     "FORMATS",
     "Finding",
+    "MapClasses",
     "MapTablePage",
     "MeasureSection",
     "PatrolSection",
@@ -49,6 +53,8 @@ __all__ = [
     "build_report",
     "comparable_manifest",
     "config_from_mapping",
+    "config_to_mapping",
+    "config_toml",
     "finding_numbers",
     "load_config",
     "load_report_pack",

@@ -22,7 +22,13 @@ import pandas as pd
 
 from hotspots import periods, pipeline, privacy, stats
 from hotspots.config import file_sha256, run_manifest, write_manifest
-from hotspots.report.config import COMPARISONS, ReportConfig, load_config
+from hotspots.maps.classify import SCHEMES
+from hotspots.report.config import (
+    COMPARISONS,
+    ReportConfig,
+    load_config,
+)
+from hotspots.report.configfile import config_to_mapping, config_toml
 from hotspots.report.content import (
     Finding,
     MeasureSection,
@@ -44,6 +50,19 @@ __all__ = ["ReportOutputs", "build_report", "load_report_pack", "main"]
 
 #: Manifest keys that change from run to run (left out when comparing two runs).
 VOLATILE_MANIFEST_KEYS = ("created_utc",)
+
+#: The config that rebuilds a pack, written into it.
+CONFIG_FILE = "board_pack_config.toml"
+
+
+def _config_note(pack: pipeline.Pack) -> str:
+    """Say when a config cannot name the pack's data (files uploaded on the page)."""
+    uploads = pack.meta.uploads
+    if pack.folder is not None or uploads is None:
+        return ""
+    files = ", ".join(str(f) for f in uploads.files or ()) or "uploads"
+    return (f"Built on the page from uploaded files ({files}) on top of a base pack: give "
+            "them under [data] (areas, police_uk, referrals + mapping, ...) to rebuild it.")
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,9 @@ class ReportOutputs:
         left out).
     patrol_reason
         Why the patrol pages are in or out (also in the manifest).
+    config
+        ``board_pack_config.toml``: the config that rebuilds this pack
+        (``python -m hotspots report --config``), the page's choices included.
     """
 
     folder: Path
@@ -80,12 +102,14 @@ class ReportOutputs:
     sections: tuple[MeasureSection, ...]
     patrol: PatrolSection | None = None
     patrol_reason: str = ""
+    config: Path | None = None
 
     @property
     def files(self) -> tuple[Path, ...]:
         """Every file written, in a stable order."""
         out = [p for p in (self.pdf, self.xlsx) if p is not None]
-        return (*out, *self.pngs, *self.csvs, self.manifest)
+        conf = (self.config,) if self.config is not None else ()
+        return (*out, *self.pngs, *self.csvs, *conf, self.manifest)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -159,6 +183,28 @@ def _weights_text(h: dict[str, Any]) -> str:
             + f"; {w.get('n_areas', '?')} areas.")
 
 
+def _values_text(cfg: ReportConfig) -> str:
+    """Say what a ward's value is (as on the page): a count, a rate or a smoothed rate."""
+    if cfg.rate == "count":
+        return "Counts of records per ward in the period; maps, ranks and top wards by count."
+    text = ("Rates per 1,000 residents (Census 2021 usual resident population of each ward); "
+            "maps, ranks, top wards and the hot spot statistics use the rate.")
+    if cfg.rate == "eb_per_1000":
+        text += (f" Smoothed by {pipeline.EB_METHOD_WORDS}: "
+                 f"{stats.rates.SMOOTHERS[pipeline.EB_METHOD].description} Computed with "
+                 "esda.smoothing.Empirical_Bayes over the wards shown; borough rates are "
+                 "crude.")
+    return text
+
+
+def _classes_text(cfg: ReportConfig) -> str:
+    mc = cfg.map_classes
+    how = (f"class upper bounds {', '.join(f'{b:g}' for b in mc.bins or ())}"
+           if mc.scheme == "user_defined" else f"{mc.k} classes")
+    return (f"{SCHEMES[mc.scheme].description} Measure map: {how}, palette {mc.palette} "
+            "(ColorBrewer, colour-blind safe); grey = no data (never zero).")
+
+
 def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
             sections: Sequence[MeasureSection]) -> list[tuple[str, str]]:
     h = sections[0].analysis.params.get("hotspots", {}) if sections else {}
@@ -168,6 +214,8 @@ def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
         ("Boundary set", _stated(pack.meta.vintage)),
         ("Period", f"{current.label} (whole calendar months, inclusive); compared with "
                    f"{COMPARISONS[cfg.comparison]}."),
+        ("Values", _values_text(cfg)),
+        ("Map classes", _classes_text(cfg)),
         ("Spatial weights", _weights_text(h)),
         ("Permutations and seed", f"{p.permutations:,} conditional permutations, seed "
                                   f"{p.seed}; {h.get('p_value', 'two-sided pseudo p-values')}."),
@@ -317,6 +365,27 @@ def _fixed_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _selection(cfg: ReportConfig, sections: Sequence[MeasureSection],
+               current: periods.Period) -> dict[str, Any]:
+    """Return the selection behind every figure, with the names the page and the CLI use."""
+    mc = cfg.map_classes
+    return {
+        "measure": cfg.measures[0] if len(cfg.measures) == 1 else list(cfg.measures),
+        "measures": {s.measure: s.analysis.ward.label for s in sections},
+        "month_from": current.start, "month_to": current.end, "period_label": current.label,
+        "comparison": cfg.comparison, "rate": cfg.rate,
+        "rate_label": pipeline.RATE_WORDS[cfg.rate],
+        "smoothing": (f"{pipeline.EB_METHOD_WORDS} (esda.smoothing.Empirical_Bayes; "
+                      "Marshall 1991)" if cfg.rate == "eb_per_1000" else "none"),
+        "boroughs": list(cfg.boroughs),
+        "classification": {"scheme": mc.scheme, "scheme_label": SCHEMES[mc.scheme].label,
+                           "k": mc.k, "bins": list(mc.bins) if mc.bins else None,
+                           "palette": mc.palette},
+        "statistics": asdict(cfg.statistics),
+        "suppress_below": cfg.suppress_below,
+    }
+
+
 def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[MeasureSection],
               current: periods.Period, outputs: Sequence[Path], command: str,
               patrol: dict[str, Any] | None = None,
@@ -327,6 +396,8 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
     if cfg.source is not None:
         inputs["config"] = cfg.source
     params = {
+        "selection": _selection(cfg, sections, current),
+        "config": {k: v for k, v in config_to_mapping(cfg).items() if k != "output"},
         "title": cfg.title, "marking": cfg.marking, "measures": list(cfg.measures),
         "period": {"from": current.start, "to": current.end, "label": current.label},
         "comparison": cfg.comparison, "boroughs": list(cfg.boroughs),
@@ -399,7 +470,7 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     patrol = build_patrol_section(pack, cfg, current) if status[0] else None
     folder = Path(cfg.output)
     folder.mkdir(parents=True, exist_ok=True)
-    figures = {s.slug: section_figures(s, pack.meta) for s in sections}
+    figures = {s.slug: section_figures(s, pack.meta, classes=cfg.map_classes) for s in sections}
     patrol_figs = list(patrol.figures) if patrol is not None else []
     pngs: list[Path] = []
     if "png" in cfg.formats:
@@ -440,7 +511,9 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
                         extra=extra_figures, extra_pages=extra_pages, patrol=patrol)
     for f in [*(f for fs in figures.values() for f in fs), *patrol_figs]:
         f.figure.clear()
-    written = [p for p in (pdf, xlsx) if p is not None] + pngs + csvs
+    conf = folder / CONFIG_FILE
+    conf.write_text(config_toml(cfg, note=_config_note(pack)), encoding="utf-8")
+    written = [p for p in (pdf, xlsx) if p is not None] + pngs + csvs + [conf]
     cmd = command or "python -m hotspots " + " ".join(sys.argv[1:])
     manifest = write_manifest(
         _manifest(cfg, pack, sections, current, written, cmd,
@@ -448,7 +521,7 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
                   patrol_findings=patrol.findings if patrol is not None else ()),
         folder / "manifest.json")
     return ReportOutputs(folder, pdf, tuple(pngs), tuple(csvs), xlsx, manifest,
-                         tuple(sections), patrol, status[1])
+                         tuple(sections), patrol, status[1], conf)
 
 
 def comparable_manifest(path: Path) -> dict[str, Any]:

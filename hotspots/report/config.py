@@ -18,15 +18,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hotspots._errors import InputDataError
+from hotspots.maps.classify import SCHEMES
+from hotspots.maps.palettes import PALETTES
 from hotspots.patrol import MEASURES as PATROL_MEASURES
 from hotspots.patrol.analysis import METHODS as PATROL_METHODS
 from hotspots.patrol.analysis import PatrolParams
-from hotspots.periods import YEAR_STARTS, check_month
+from hotspots.periods import DEFAULT_LATEST_MONTHS, YEAR_STARTS, check_month
 from hotspots.pipeline.analysis import StatsParams
+from hotspots.pipeline.table import RATE_LABELS, RateKind
+from hotspots.privacy import DEFAULT_THRESHOLD
 
 __all__ = [
     "COMPARISONS",
     "FORMATS",
+    "MapClasses",
     "PatrolSettings",
     "ReportConfig",
     "ReportConfigError",
@@ -77,6 +82,33 @@ class PatrolSettings:
 
 
 @dataclass(frozen=True)
+class MapClasses:
+    """How the measure map is classed and coloured (the ``[map]`` table of the config).
+
+    The page's choices (sidebar, Map): a scheme of
+    :data:`hotspots.maps.classify.SCHEMES`, the number of classes, the class upper
+    bounds for ``"user_defined"``, and a print palette of
+    :data:`hotspots.maps.palettes.PALETTES`.
+    """
+
+    scheme: str = "quantiles"
+    k: int = 5
+    bins: tuple[float, ...] | None = None
+    palette: str = "YlOrRd"
+
+    def __post_init__(self) -> None:
+        if self.scheme not in SCHEMES:
+            raise ValueError(f"map scheme {self.scheme!r}: use one of {sorted(SCHEMES)}.")
+        if self.scheme == "user_defined" and not self.bins:
+            raise ValueError("map scheme 'user_defined' needs the class upper bounds (bins).")
+        if self.palette not in PALETTES:
+            raise ValueError(f"map palette {self.palette!r}: print palettes are "
+                             f"{sorted(PALETTES)}.")
+        if self.bins is not None:
+            object.__setattr__(self, "bins", tuple(float(b) for b in self.bins))
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     """Everything that decides a board pack (the same config gives the same pack).
 
@@ -100,6 +132,12 @@ class ReportConfig:
         Length of the period when ``month_from`` is not given.
     comparison
         Key of :data:`COMPARISONS`.
+    rate
+        What a ward's value is, as on the page: ``"count"``, ``"per_1000"``
+        residents or ``"eb_per_1000"`` (smoothed by global empirical Bayes).
+        The maps, ranks, top wards and findings follow it.
+    map_classes
+        Classes and palette of the measure map (:class:`MapClasses`).
     boroughs
         Limit the pack to these boroughs (empty = every area).
     statistics
@@ -131,11 +169,13 @@ class ReportConfig:
     measures: tuple[str, ...] = ("crime:all",)
     month_from: str | None = None
     month_to: str | None = None
-    latest_months: int = 12
+    latest_months: int = DEFAULT_LATEST_MONTHS
     comparison: Comparison = "same_period_last_year"
+    rate: RateKind = "count"
+    map_classes: MapClasses = field(default_factory=MapClasses)
     boroughs: tuple[str, ...] = ()
-    statistics: StatsParams = field(default_factory=lambda: StatsParams(permutations=9999))
-    suppress_below: int = 5
+    statistics: StatsParams = field(default_factory=StatsParams)
+    suppress_below: int = DEFAULT_THRESHOLD
     top_wards: int = 15
     caveats: tuple[str, ...] = ()
     output: Path = Path("board-pack")
@@ -236,6 +276,15 @@ def _month(v: Any) -> str | None:
     return None
 
 
+def _bins(v: Any) -> str | None:
+    if not isinstance(v, list) or not v or not all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in v):
+        return "must be a list of numbers, e.g. [5, 10, 20, 50]"
+    if any(b <= a for a, b in zip(v, v[1:], strict=False)):
+        return "must be in ascending order, each bound larger than the one before"
+    return None
+
+
 def _measure(v: Any) -> str | None:
     err = _list_of_str(non_empty=True)(v)
     if err:
@@ -251,8 +300,10 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "title": _is_str, "author": _is_str, "organisation": _is_str, "marking": _is_str,
         "measures": _measure, "boroughs": _list_of_str(), "output": _is_str,
         "formats": _list_of_str(FORMATS, non_empty=True), "top_wards": _is_int(1, 100),
-        "caveats": _list_of_str(),
+        "caveats": _list_of_str(), "rate": _one_of(RATE_LABELS),
     },
+    "map": {"scheme": _one_of(SCHEMES), "classes": _is_int(3, 9), "bins": _bins,
+            "palette": _one_of(PALETTES)},
     "data": {"pack": _is_str, **{k: _is_str for k in _FILE_KEYS}},
     "period": {"from": _month, "to": _month, "latest_months": _is_int(1, 120),
                "comparison": _one_of(COMPARISONS)},
@@ -313,6 +364,9 @@ def _cross_problems(data: Mapping[str, Any]) -> list[str]:
     s = data.get("statistics", {}) if isinstance(data.get("statistics"), dict) else {}
     if s.get("weights") == "distance" and "threshold" not in s:
         out.append("'statistics.weights' = 'distance' needs 'statistics.threshold' (metres)")
+    m = data.get("map", {}) if isinstance(data.get("map"), dict) else {}
+    if m.get("scheme") == "user_defined" and "bins" not in m:
+        out.append("'map.scheme' = 'user_defined' needs 'map.bins' (class upper bounds)")
     t = data.get("patrol", {}) if isinstance(data.get("patrol"), dict) else {}
     if "area_share" in t and "top_n" in t:
         out.append("'patrol.area_share' and 'patrol.top_n' are both given: choose a share of "
@@ -381,9 +435,9 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
     except ValueError as e:
         raise ReportConfigError(f"{where}: [patrol]: {e} See report.example.toml.") from None
     base = Path(base) if base is not None else Path.cwd()
-    d, p = data.get("data", {}), data.get("period", {})
+    d, p, m = data.get("data", {}), data.get("period", {}), data.get("map", {})
     s, disc = data.get("statistics", {}), data.get("disclosure", {})
-    stats = StatsParams(**{k: v for k, v in {**{"permutations": 9999}, **s}.items()})
+    stats = StatsParams(**s)  # the page's and the command line's defaults where not given
     files = tuple((k, str(_path(base, d[k])) if k != "layer" else d[k])
                   for k in _FILE_KEYS if k in d)
     return ReportConfig(
@@ -396,11 +450,15 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
         measures=tuple(data.get("measures", ReportConfig.measures)),
         month_from=p.get("from"),
         month_to=p.get("to"),
-        latest_months=p.get("latest_months", 12),
+        latest_months=p.get("latest_months", DEFAULT_LATEST_MONTHS),
         comparison=p.get("comparison", "same_period_last_year"),
+        rate=data.get("rate", "count"),
+        map_classes=MapClasses(scheme=m.get("scheme", "quantiles"), k=m.get("classes", 5),
+                               bins=tuple(m["bins"]) if "bins" in m else None,
+                               palette=m.get("palette", "YlOrRd")),
         boroughs=tuple(data.get("boroughs", ())),
         statistics=stats,
-        suppress_below=disc.get("threshold", 5),
+        suppress_below=disc.get("threshold", DEFAULT_THRESHOLD),
         top_wards=data.get("top_wards", 15),
         caveats=tuple(data.get("caveats", ())),
         output=_path(base, data.get("output", "board-pack")),

@@ -1,7 +1,8 @@
 """What goes in a board pack for one measure: its analysis, tables and findings.
 
-:func:`build_section` analyses one measure over the reporting period
-(:func:`hotspots.pipeline.analysis.analyse`), compares it with the comparison
+:func:`build_section` analyses one measure over the reporting period as the
+page does (:func:`hotspots.pipeline.measures.analyse_for`: the page's rate, on
+the measure's own source), compares it with the comparison
 period, and gathers its tables (:mod:`hotspots.report.tables`, suppressed for a
 sensitive measure) and key findings (:mod:`hotspots.report.findings`) in a
 :class:`MeasureSection`. :func:`safe_name` and :func:`resolve_period` name its
@@ -18,6 +19,7 @@ import pandas as pd
 
 from hotspots import periods, pipeline
 from hotspots.pipeline import analysis as analysis_mod
+from hotspots.pipeline import measures as measures
 from hotspots.pipeline import viewdata as viewdata
 from hotspots.report.config import COMPARISONS, ReportConfig
 from hotspots.report.findings import Finding, finding_numbers, key_findings
@@ -160,7 +162,7 @@ def build_section(pack: pipeline.Pack, cfg: ReportConfig, measure: str,
     pack
         The loaded pack.
     cfg
-        The config (statistics, threshold, comparison, boroughs, top wards).
+        The config (rate, statistics, threshold, comparison, boroughs, top wards).
     measure
         Measure key.
     current
@@ -171,9 +173,9 @@ def build_section(pack: pipeline.Pack, cfg: ReportConfig, measure: str,
     MeasureSection
     """
     sel = pipeline.Selection(measure=measure, month_from=current.start, month_to=current.end,
-                             rate="count", suppress_below=cfg.suppress_below,
+                             rate=cfg.rate, suppress_below=cfg.suppress_below,
                              boroughs=cfg.boroughs)
-    a = analysis_mod.analyse(pack, sel, cfg.statistics)
+    a = measures.analyse_for(pack, sel, cfg.statistics)  # as the page: one crime source
     ct, why = _change_table(pack, a, current, _comparison(current, cfg.comparison))
     slug = safe_name(measure)
     t = cfg.suppress_below

@@ -22,6 +22,7 @@ from hotspots.maps import printmaps as staticmaps
 from hotspots.maps import statmaps as statmaps
 from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.pipeline import PackMeta
+from hotspots.report.config import MapClasses
 from hotspots.report.content import MeasureSection
 from hotspots.stats import registry as registry
 
@@ -68,7 +69,14 @@ def _attribution(meta: PackMeta, s: MeasureSection) -> str:
 
 
 def _subtitle(s: MeasureSection) -> str:
-    return f"{s.analysis.ward.period_label}; {s.word} per ward"
+    rate = s.analysis.ward.selection.rate
+    what = s.word if rate == "count" else pipeline.value_words(rate, sensitive=s.sensitive)
+    return f"{s.analysis.ward.period_label}; {what.lower()} per ward"
+
+
+def _measure_title(s: MeasureSection) -> str:
+    """Return e.g. ``"Robbery: rate per 1,000 residents by ward"`` (the page's value)."""
+    return f"{s.label}: {pipeline.RATE_WORDS[s.analysis.ward.selection.rate]} by ward"
 
 
 def _trend_note(m: pd.DataFrame, values: pd.Series, ys: periods.YearStart, *,
@@ -89,7 +97,8 @@ def _trend_note(m: pd.DataFrame, values: pd.Series, ys: periods.YearStart, *,
     return out
 
 
-def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None) -> list[FigureSpec]:  # type: ignore[no-untyped-def]
+def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type: ignore[no-untyped-def]
+                    classes: MapClasses | None = None) -> list[FigureSpec]:
     """Draw every figure of one measure.
 
     Parameters
@@ -100,6 +109,10 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None) -> list
         The pack's metadata (attribution).
     boroughs
         Optional borough polygons (default: dissolved from the wards).
+    classes
+        Classes and palette of the measure map (the page's; default
+        :class:`~hotspots.report.config.MapClasses`: 5 quantiles, YlOrRd). The
+        map shows the section's value: a count, or a rate per 1,000 residents.
 
     Returns
     -------
@@ -115,12 +128,17 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None) -> list
     thr = a.ward.selection.suppress_below
     out: list[FigureSpec] = []
     suppressed = t["suppressed"].astype(bool) if s.sensitive else None
+    mc = classes if classes is not None else MapClasses()
+    rate = a.ward.selection.rate
     fig = staticmaps.class_map(
-        t, "count", title=f"{s.label}: count by ward", legend_title=f"{word} (wards)",
-        scheme="quantiles", k=5, boroughs=boroughs, suppressed=suppressed,
-        attribution=attribution, subtitle=_subtitle(s), threshold=thr, badge=badge,
-        borough_labels=True, legend="below", figsize=MAP_PANEL_IN)
-    out.append(FigureSpec(f"{s.slug}_measure_map", f"{s.label}: count by ward", fig, "map"))
+        t, "value", title=_measure_title(s),
+        legend_title=f"{word} (wards)" if rate == "count" else pipeline.value_words(
+            rate, sensitive=s.sensitive),
+        scheme=mc.scheme, k=mc.k, bins=mc.bins, palette=mc.palette, boroughs=boroughs,
+        suppressed=suppressed, attribution=attribution, subtitle=_subtitle(s), threshold=thr,
+        badge=badge, integer=rate == "count", borough_labels=True, legend="below",
+        figsize=MAP_PANEL_IN)
+    out.append(FigureSpec(f"{s.slug}_measure_map", _measure_title(s), fig, "map"))
     if t["imd_score"].notna().sum() >= 3:
         fig = staticmaps.class_map(
             t, "imd_score", title="Deprivation: IMD 2019 average score by ward",

@@ -5,6 +5,8 @@ Each :class:`Finding` quotes numbers read from a row of one of the tables of
 hidden), so a sentence can never show a number the table hides; the finding
 names its table, row and columns. The global statistic the registry marks
 for a finding (:attr:`hotspots.stats.statistic.Statistic.finding`) gives one.
+The sentences say what a ward's value is (a count, a rate per 1,000 residents or
+a smoothed rate), as the page's selection does.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from hotspots import pipeline
 from hotspots.pipeline import analysis as analysis_mod
-from hotspots.report.tables import SECONDARY_TEXT, Table, _num_text
+from hotspots.report.tables import SECONDARY_TEXT, Table, _num_text, value_column
 from hotspots.stats import registry as registry
 from hotspots.stats import trends as trends
 
@@ -91,15 +93,26 @@ def _rise_finding(word: str, b: Table) -> Finding | None:
     return Finding(text, b.name, str(r["Borough"]), ("Change", "Change %"))
 
 
-def _top_finding(word: str, top: Table) -> Finding | None:
+def _value_words(a: analysis_mod.Analysis) -> str:
+    """Return what a ward's value is, inside a sentence ("" for counts)."""
+    rate = a.ward.selection.rate
+    return "" if rate == "count" else pipeline.RATE_WORDS[rate]
+
+
+def _top_finding(a: analysis_mod.Analysis, word: str, top: Table) -> Finding | None:
     if not len(top.frame):
         return None
     r = top.frame.iloc[0]
-    if not _is_shown(top, r["Ward code"], ["Count"]):
+    col = value_column(a)
+    if not _is_shown(top, r["Ward code"], [col]):
         return None
-    text = (f"Highest ward: {r['Ward']} ({r['Borough']}) with {_num_text(r['Count'])} {word}, "
+    rate = a.ward.selection.rate
+    value = (f"{_num_text(r[col])} {word}" if rate == "count" else
+             f"{_num_text(r[col], 1)} {word} per 1,000 residents"
+             + (f" (smoothed, {pipeline.EB_METHOD_WORDS})" if rate == "eb_per_1000" else ""))
+    text = (f"Highest ward: {r['Ward']} ({r['Borough']}) with {value}, "
             f"rank {_num_text(r['Rank'])} of the wards shown.")
-    return Finding(text, top.name, str(r["Ward code"]), ("Count", "Rank"))
+    return Finding(text, top.name, str(r["Ward code"]), (col, "Rank"))
 
 
 def _hotspot_findings(a: analysis_mod.Analysis, hs: Table, word: str) -> list[Finding]:
@@ -113,8 +126,9 @@ def _hotspot_findings(a: analysis_mod.Analysis, hs: Table, word: str) -> list[Fi
     hot = hs.row(hot_row)["Wards"]
     cold = hs.row(f"{gi.short} cold spots (all levels)")["Wards"]
     tested = hs.row("Wards tested")["Wards"]
+    on = f" on the {_value_words(a)}" if _value_words(a) else ""
     out = [Finding(
-        f"{gi.name}: {hot} wards are hot spots and {cold} are cold spots at 90% "
+        f"{gi.name}{on}: {hot} wards are hot spots and {cold} are cold spots at 90% "
         f"confidence or more, of {tested} wards tested, after {corr} "
         f"({perms:,} permutations).",
         hs.name, hot_row, ("Wards",))]
@@ -131,7 +145,7 @@ def _hotspot_findings(a: analysis_mod.Analysis, hs: Table, word: str) -> list[Fi
                    if p <= alpha else "no clear clustering across the whole map")
         value = "" if isinstance(m["Value"], str) else f"{s.symbol} = {m['Value']:.3f}, "
         out.append(Finding(
-            f"{name} ({value}pseudo p = {p:.4f}, {perms:,} permutations): "
+            f"{name}{on} ({value}pseudo p = {p:.4f}, {perms:,} permutations): "
             f"{verdict}.", hs.name, name, ("Pseudo p",) if not value
             else ("Value", "Pseudo p")))
     return out
@@ -172,8 +186,9 @@ def key_findings(a: analysis_mod.Analysis, tables: dict[str, Table], slug: str,
     if ct is not None:
         out.append(_change_finding(label, word, b, ct, comparison))
         out.append(_rise_finding(word, b))
-    out.append(_top_finding(word, tables[f"{slug}_top_wards"]))
-    out += _association_findings(label, word, tables, slug)
+    out.append(_top_finding(a, word, tables[f"{slug}_top_wards"]))
+    what = f" ({_value_words(a)})" if _value_words(a) else ""
+    out += _association_findings(label + what, word, tables, slug)
     out += _hotspot_findings(a, tables[f"{slug}_hotspots"], word)
     return [f for f in out if f is not None]
 

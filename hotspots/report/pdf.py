@@ -185,15 +185,15 @@ def _findings_page(text: PackText, sections: Sequence[MeasureSection],
 
 #: Columns each table prints (in this order; a column the table lacks is left out).
 HOTSPOT_COLUMNS = ["Statistic", "Value", "Pseudo p", "Wards"]
-BOROUGH_COLUMNS = ["Rank", "Borough", "Count", "Previous", "Change", "Change %",
-                 "Rank (previous)"]
+BOROUGH_COLUMNS = ["Rank", "Borough", "Count", "Population", "Rate per 1,000", "Previous",
+                 "Change", "Change %", "Rank (previous)"]
 #: The local statistics of the measure alone (their maps and class columns are printed).
 _CLASSED = registry.local_statistics(univariate=True)
 TOP_WARD_COLUMNS = ["Rank", "Ward", "Borough", "Count", "Previous", "Change", "Change %",
-             "Rank (previous)", "Rate per 1,000", "IMD decile",
+             "Rank (previous)", "Rate per 1,000", "Smoothed rate per 1,000", "IMD decile",
              *(stat.words.class_title for stat in _CLASSED)]
-_TOP_WIDTHS = [1.2 * cm, 4.2 * cm, 3.6 * cm, 1.6 * cm, 1.7 * cm, 1.6 * cm, 1.7 * cm, 1.9 * cm,
-               1.9 * cm, 1.5 * cm, *(stat.words.print_width * cm for stat in _CLASSED)]
+_TOP_WIDTHS = [1.2 * cm, 3.8 * cm, 3.2 * cm, 1.6 * cm, 1.7 * cm, 1.6 * cm, 1.7 * cm, 1.9 * cm,
+               1.9 * cm, 2.0 * cm, 1.5 * cm, *(stat.words.print_width * cm for stat in _CLASSED)]
 #: The statistics maps, two to a page.
 _MAP_PAIRS = [tuple(f"{stat.prefix}_map" for stat in _CLASSED[i:i + 2])
               for i in range(0, len(_CLASSED), 2)]
@@ -230,9 +230,9 @@ def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
         out += [head, row, Spacer(1, 6), *bullets, PageBreak()]
     b = s.tables[f"{s.slug}_boroughs"]
-    out += [*_table(b, st, BOROUGH_COLUMNS, [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.2 * cm, 2.2 * cm,
-                                           2.0 * cm, 2.4 * cm], synthetic=s.synthetic),
-            PageBreak()]
+    out += [*_table(b, st, BOROUGH_COLUMNS, [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.4 * cm, 2.2 * cm,
+                                           2.2 * cm, 2.2 * cm, 2.0 * cm, 2.4 * cm],
+                    synthetic=s.synthetic), PageBreak()]
     top = s.tables[f"{s.slug}_top_wards"]
     out += [*_table(top, st, TOP_WARD_COLUMNS, _TOP_WIDTHS, synthetic=s.synthetic),
             Paragraph(_esc(f"Every ward is in {s.slug}_wards.csv and the XLSX workbook."),

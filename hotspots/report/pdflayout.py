@@ -144,6 +144,7 @@ def _height(flowables: Sequence[Any], width: float) -> float:
 #: Column -> (decimals, signed) for numbers printed in tables; others: whole numbers.
 _FORMATS: dict[str, tuple[int, bool]] = {
     "Change": (0, True), "Change %": (1, True), "Rate per 1,000": (1, False),
+    "Smoothed rate per 1,000": (1, False),
     "Pseudo p": (4, False), "Value": (3, False), "rho": (2, False), "CI low": (2, False),
     "CI high": (2, False), "Median PAI": (2, False), "Mean PAI": (2, False),
     "Min PAI": (2, False), "Max PAI": (2, False), "Median RRI": (2, False),

@@ -9,7 +9,9 @@ series). This module arranges them into tables for print and export
 measure (:func:`hotspots.disclosure.suppress_table`: primary and secondary
 suppression). The hot spot table has a row per global statistic of
 :mod:`hotspots.stats.registry` and the rows each local statistic's entry gives.
-The findings written from these tables are :mod:`hotspots.report.findings`.
+The tables follow the page's selection: ranked by its value (a count, a rate
+per 1,000 residents or a smoothed rate), with rates printed as the page prints
+them. The findings written from these tables are :mod:`hotspots.report.findings`.
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ from hotspots.stats import registry as registry
 from hotspots.stats import trends as trends
 
 __all__ = [
+    "RATE_DECIMALS",
     "SECONDARY_TEXT",
+    "VALUE_COLUMNS",
     "Table",
     "association_tables",
     "borough_table",
     "hotspot_summary",
     "monthly_table",
+    "value_column",
     "ward_tables",
 ]
 
@@ -146,31 +151,51 @@ def _num_text(v: object, decimals: int = 0, signed: bool = False) -> str:
 #: The local statistics whose class each ward table shows (those of the measure alone).
 _CLASSED = registry.local_statistics(univariate=True)
 
+#: Rate choice -> the table column that holds a ward's value (what it is ranked by).
+VALUE_COLUMNS: dict[str, str] = {"count": "Count", "per_1000": "Rate per 1,000",
+                                 "eb_per_1000": "Smoothed rate per 1,000"}
+
+#: Decimals of a rate as printed: the page's (its tables show rates to one decimal).
+RATE_DECIMALS = 1
+
+
+def value_column(a: analysis_mod.Analysis) -> str:
+    """Return the column of the ward tables that holds the page's value (count or a rate)."""
+    return VALUE_COLUMNS[a.ward.selection.rate]
+
+
+def _rate(v: object) -> object:
+    return "" if v is None or v is pd.NA or pd.isna(v) else round(float(v), RATE_DECIMALS)
+
 
 def _ward_frame(a: analysis_mod.Analysis, ct: trends.ChangeTable | None) -> pd.DataFrame:
     """Numeric ward table (wards with data), sorted by borough then ward."""
     t = a.table[a.table["has_data"]].drop(columns="geometry")
     classes = {s.col("class"): s.words.class_title for s in _CLASSED}
+    smoothed = ({"eb_rate": "Smoothed rate per 1,000"}
+                if a.ward.selection.rate == "eb_per_1000" else {})
     cols = {"area_code": "Ward code", "area_name": "Ward", "borough_name": "Borough",
-            "count": "Count", "rate_per_1000": "Rate per 1,000", "imd_decile": "IMD decile",
-            **classes}
+            "count": "Count", "rate_per_1000": "Rate per 1,000", **smoothed,
+            "imd_decile": "IMD decile", **classes}
     out = t[list(cols)].rename(columns=cols)
     if ct is not None:
         ch = ct.frame.set_index("area_code")
         out["Previous"] = ch["count_prev"].reindex(t["area_code"]).to_numpy()
         out["Change"] = ch["change_abs"].reindex(t["area_code"]).to_numpy()
         out["Change %"] = ch["change_pct"].reindex(t["area_code"]).to_numpy()
-        out["Rank (previous)"] = ch["rank_prev"].reindex(t["area_code"]).to_numpy()
+        if a.ward.selection.rate == "count":  # a rate's ranks are this period's only
+            out["Rank (previous)"] = ch["rank_prev"].reindex(t["area_code"]).to_numpy()
     out["Rank"] = t["rank"].to_numpy()
     order = ["Rank", "Ward", "Borough", "Ward code", "Count", "Previous", "Change", "Change %",
-             "Rank (previous)", "Rate per 1,000", "IMD decile", *classes.values()]
+             "Rank (previous)", "Rate per 1,000", "Smoothed rate per 1,000", "IMD decile",
+             *classes.values()]
     out = out[[c for c in order if c in out]]
     return out.sort_values(["Borough", "Ward", "Ward code"], kind="stable").reset_index(drop=True)
 
 
 _WARD_RULES = {"Change": ("Count", "Previous"), "Change %": ("Count", "Previous"),
                "Rank": ("Count",), "Rank (previous)": ("Previous",),
-               "Rate per 1,000": ("Count",)}
+               "Rate per 1,000": ("Count",), "Smoothed rate per 1,000": ("Count",)}
 
 
 def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug: str,
@@ -193,8 +218,9 @@ def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug
     for c in ("Rank", "Rank (previous)", "IMD decile"):
         if c in raw:
             raw[c] = raw[c].map(_int)
-    raw["Rate per 1,000"] = raw["Rate per 1,000"].map(
-        lambda v: "" if pd.isna(v) else round(float(v), 2))
+    for c in ("Rate per 1,000", "Smoothed rate per 1,000"):
+        if c in raw:
+            raw[c] = raw[c].map(_rate)
     blocks_shown, blocks_mask = [], []
     for _, block in raw.groupby("Borough", sort=True, dropna=False):
         if sens:
@@ -223,9 +249,11 @@ def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug
     notes = _table_notes(a, threshold, ct)
     full = Table(f"{slug}_wards", f"{a.ward.label}: every ward", shown, mask, "Ward code",
                  tuple(notes))
-    counts = pd.to_numeric(shown["Count"].where(~mask["Count"]), errors="coerce")
-    top_idx = counts[counts > 0].sort_values(ascending=False, kind="stable").index[:top_n]
-    top_idx = sorted(top_idx, key=lambda i: (-counts[i], str(shown.at[i, "Ward"])))
+    # The top wards by the page's value (count or rate), as the page ranks them.
+    col = value_column(a)
+    values = pd.to_numeric(shown[col].where(~mask[col]), errors="coerce")
+    top_idx = values[values > 0].sort_values(ascending=False, kind="stable").index[:top_n]
+    top_idx = sorted(top_idx, key=lambda i: (-values[i], str(shown.at[i, "Ward"])))
     top = Table(f"{slug}_top_wards", f"Top {len(top_idx)} wards: {a.ward.label}",
                 shown.loc[top_idx].reset_index(drop=True),
                 mask.loc[top_idx].reset_index(drop=True), "Ward code", tuple(notes))
@@ -234,7 +262,14 @@ def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug
 
 def _table_notes(a: analysis_mod.Analysis, threshold: int,
                  ct: trends.ChangeTable | None) -> list[str]:
-    notes = ["Ranks: 1 = highest count; ties share a rank (competition ranking 1, 2, 2, 4)."]
+    rate = a.ward.selection.rate
+    notes = [f"Ranks: 1 = highest {pipeline.RATE_WORDS[rate]}; ties share a rank (competition "
+             "ranking 1, 2, 2, 4)."]
+    if rate != "count":
+        notes.append("Rates per 1,000 residents use the Census 2021 usual resident population"
+                     + (" (the borough rates are crude: smoothing is by ward)."
+                        if rate == "eb_per_1000" else ".")
+                     + " Previous, Change and Change % are counts.")
     if ct is not None:
         notes.append(f"Previous = {ct.previous.label}. 'Change %' is blank where the previous "
                      f"count is 0; percentage changes on a previous count below "
@@ -281,16 +316,57 @@ def borough_table(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, sl
         raw = raw.sort_values(["Rank", "Borough"], kind="stable")
         total = {"Rank": "", "Borough": "Total", "Count": int(g.sum())}
         notes = []
+    if a.ward.selection.rate != "count":
+        raw, total = _borough_rates(a, raw, total)
     raw = pd.concat([raw, pd.DataFrame([total])], ignore_index=True)
     value_cols = [c for c in ("Count", "Previous") if c in raw]
     shown, mask = _suppress(raw, value_cols, total_row=True, sensitive=sens,
                             threshold=threshold)
     shown, mask = _hide_derived(shown, mask, {
         "Change": ("Count", "Previous"), "Change %": ("Count", "Previous"),
-        "Rank": ("Count",), "Rank (previous)": ("Previous",)})
+        "Rank": ("Count",), "Rank (previous)": ("Previous",), "Rate per 1,000": ("Count",)})
     notes = _table_notes(a, threshold, ct) + [n for n in notes if n.startswith("No data")]
-    return Table(f"{slug}_boroughs", f"By borough: {a.ward.label}", shown, mask, "Borough",
-                 tuple(notes))
+    return Table(f"{slug}_boroughs", f"By borough: {_borough_label(a)}", shown, mask,
+                 "Borough", tuple(notes))
+
+
+def _borough_label(a: analysis_mod.Analysis) -> str:
+    """Return the measure and what a borough's value is (a borough's rate is never smoothed)."""
+    if a.ward.selection.rate != "eb_per_1000":
+        return a.ward.label
+    name = a.ward.label.split(", ")[0]
+    return f"{name}, {pipeline.RATE_WORDS['per_1000']} (boroughs: not smoothed)"
+
+
+def _borough_rates(a: analysis_mod.Analysis, raw: pd.DataFrame,
+                   total: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Add each borough's population and rate per 1,000, and rank the boroughs by rate.
+
+    A borough's rate is its count over the population of its wards with data
+    (the same wards as its count), per 1,000 residents; ``Rank (previous)``
+    ranks the previous counts over the same populations.
+    """
+    t = a.table[a.table["has_data"]]
+    pop = pd.to_numeric(t["population"], errors="coerce").groupby(t["borough_name"]).sum()
+    raw = raw.copy()
+    people = raw["Borough"].map(pop).astype(float)
+    raw.insert(raw.columns.get_loc("Count") + 1, "Population", people.map(_int))
+
+    def per_1000(col: str) -> pd.Series:
+        return pd.to_numeric(raw[col], errors="coerce") / people.where(people > 0) * 1000
+
+    rate = per_1000("Count")
+    raw.insert(raw.columns.get_loc("Population") + 1, "Rate per 1,000", rate.map(_rate))
+    raw["Rank"] = rate.rank(method="min", ascending=False).map(_int)
+    if "Previous" in raw:
+        raw["Rank (previous)"] = per_1000("Previous").rank(method="min",
+                                                           ascending=False).map(_int)
+    raw = raw.sort_values(["Rank", "Borough"], key=lambda s: pd.to_numeric(
+        s, errors="coerce") if s.name == "Rank" else s, kind="stable", na_position="last")
+    everyone = float(people.sum())
+    total = {**total, "Population": int(everyone),
+             "Rate per 1,000": _rate(total["Count"] / everyone * 1000) if everyone else ""}
+    return raw.reset_index(drop=True), total
 
 
 def hotspot_summary(a: analysis_mod.Analysis, *, slug: str) -> Table:

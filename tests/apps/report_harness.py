@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:
 from hotspots import pipeline  # noqa: E402
 from hotspots.pipeline import analysis as analysis  # noqa: E402
 from ui.report import render_export  # noqa: E402
+from ui.sidebar import PageOptions  # noqa: E402
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,5 +27,7 @@ def _pack() -> pipeline.Pack:
 
 sel = pipeline.Selection(measure="referrals:all", month_from="2025-04", month_to="2026-03",
                          boroughs=("Lambeth", "Southwark"))
-render_export(_pack(), sel, analysis.StatsParams(permutations=99, seed=1),
+opts = PageOptions(folder=None, selection=sel, scheme="quantiles", k=5, bins=None,
+                   basemap="none")
+render_export(_pack(), opts, analysis.StatsParams(permutations=99, seed=1),
               marking="OFFICIAL-SENSITIVE")

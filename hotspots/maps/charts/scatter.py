@@ -18,7 +18,7 @@ from hotspots.maps.palettes import OKABE_ITO
 from hotspots.privacy import DEFAULT_THRESHOLD
 from hotspots.stats import spearman
 
-__all__ = ["scatter_chart", "scatter_table"]
+__all__ = ["not_plotted_notes", "scatter_chart", "scatter_table"]
 
 
 _MAX_BOROUGH_COLOURS = len(OKABE_ITO)
@@ -79,6 +79,58 @@ def scatter_table(
         "y_plot": y_plot.to_numpy(),
     })
     return out.sort_values(["borough_name", "area_name"], kind="stable").reset_index(drop=True)
+
+
+def not_plotted_notes(table: pd.DataFrame, *, sensitive: bool = False,
+                      threshold: int = DEFAULT_THRESHOLD, rate: bool = False,
+                      index_label: str = "IMD 2019") -> list[str]:
+    """Say how the wards of the table and those of the plot add up (suppressed, no IMD).
+
+    The page's table counts every suppressed ward; the plot has only those
+    with an IMD score (and, for rates, none of them). These sentences make the
+    two numbers agree in words.
+
+    Parameters
+    ----------
+    table, sensitive, threshold, rate
+        As :func:`scatter_table` (a sensitive measure is a referral measure).
+    index_label
+        The deprivation index, as :func:`scatter_chart`.
+
+    Returns
+    -------
+    list of str
+        Sentences for the chart's subtitle (empty when every ward is plotted).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"value": [3, 8, 2, 9], "imd_score": [10.0, 20.0, None, None],
+    ...                   "suppressed": [True, False, True, False]})
+    >>> not_plotted_notes(t, sensitive=True)  # doctest: +NORMALIZE_WHITESPACE
+    ['Shaded band: 1 of the 2 wards with 1 to 4 referrals (suppressed), drawn as triangles
+      in the middle of the band; the other 1 have no IMD 2019 score.',
+     '2 wards with data but no IMD 2019 score are not plotted.']
+    """
+    t = table[table["has_data"].astype(bool)] if "has_data" in table else table
+    no_imd = pd.to_numeric(t["imd_score"], errors="coerce").isna()
+    out: list[str] = []
+    small = f"wards with 1 to {threshold - 1} referrals"
+    if sensitive and "suppressed" in t:
+        hidden = t["suppressed"].astype(bool)
+        n_all, n_no_imd = int(hidden.sum()), int((hidden & no_imd).sum())
+        if n_all and rate:
+            out.append(f"The {n_all} {small} are not plotted (suppressed).")
+        elif n_all and n_no_imd:
+            out.append(f"Shaded band: {n_all - n_no_imd} of the {n_all} {small} (suppressed), "
+                       "drawn as triangles in the middle of the band; the other "
+                       f"{n_no_imd} have no {index_label} score.")
+        elif n_all:
+            out.append(f"Shaded band: the {n_all} {small} (suppressed), drawn as triangles in "
+                       "the middle of the band.")
+    if int(no_imd.sum()):
+        out.append(f"{int(no_imd.sum())} wards with data but no {index_label} score are not "
+                   "plotted.")
+    return out
 
 
 def _y_scale(values: pd.Series, kind: str) -> tuple[alt.Scale, alt.Axis]:
@@ -188,12 +240,9 @@ def scatter_chart(
         band = pd.DataFrame({"lo": [1.0], "hi": [float(max(threshold - 1, 1))]})
         layers.append(alt.Chart(band).mark_rect(color=SUPPRESSED_FILL, opacity=0.8).encode(
             y=alt.Y("lo:Q", scale=scale), y2="hi:Q"))
-        sub.append(f"Shaded band: {n_hidden} wards with 1 to {threshold - 1} (suppressed), "
-                   "drawn as triangles in the middle of the band.")
     layers.append(points)
-    if n_hidden and rate:
-        sub.append(f"{n_hidden} wards with 1 to {threshold - 1} referrals are not plotted "
-                   "(suppressed).")
+    sub += not_plotted_notes(table, sensitive=sensitive, threshold=threshold, rate=rate,
+                             index_label=index_label)
     return cast(alt.LayerChart, alt.layer(*layers).properties(
         height=height, width="container",
         title=alt.TitleParams(title or f"{measure_label} against deprivation, by ward",
