@@ -340,8 +340,7 @@ def _incomplete(period: periods.Period, months: list[str],
     missing = [m for m in period.months if m not in have]
     if not missing:
         return None
-    span = (f"{month_label(missing[0])}"
-            f"{' to ' + month_label(missing[-1]) if len(missing) > 1 else ''}")
+    span = periods.months_text(missing)
     if len(missing) == period.n_months:
         return (f"{period.label} is incomplete: {source} have no records in any of its "
                 f"{period.n_months} months ({span}), so every ward shows no data or 0. "
