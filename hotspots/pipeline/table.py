@@ -17,6 +17,7 @@ import pandas as pd
 
 from hotspots import privacy, stats
 from hotspots.areas import join as join
+from hotspots.labels import measure_label
 from hotspots.pipeline.measurekey import Measure
 from hotspots.pipeline.pack import Pack
 
@@ -102,23 +103,17 @@ def measure_options(pack: Pack) -> dict[str, str]:
     if len(pack.crime):
         opts[Measure("crime").key] = "All recorded crime"
         for major in sorted(pack.crime["major"].unique()):
-            opts[Measure("crime", group=major).key] = _title(major)
+            opts[Measure("crime", group=major).key] = measure_label(major)
         pairs = pack.crime[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
         for major, minor in pairs.itertuples(index=False):
             opts[Measure("crime", group=major, type=minor).key] = (
-                f"{_title(major)}: {_title(minor)}")
+                f"{measure_label(major)}: {measure_label(minor)}")
     if len(pack.referrals):
         tag = " (SYNTHETIC)" if pack.meta.synthetic_referrals else ""
         opts[Measure("referrals").key] = f"All referrals{tag}"
         for cat in sorted(pack.referrals["category"].dropna().unique()):
             opts[Measure("referrals", category=cat).key] = f"Referrals: {cat}{tag}"
     return opts
-
-
-def _title(s: str) -> str:
-    small = {"and", "of", "the", "in", "on", "from", "to", "by"}
-    words = str(s).lower().split()
-    return " ".join(w if (i and w in small) else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
 def select_records(pack: Pack, sel: Selection) -> tuple[pd.DataFrame, str, frozenset[str] | None]:
