@@ -59,7 +59,8 @@ else:
                                        borough_labels=False,
                                        cache_key=(*opts.pack_key, opts.selection,
                                                   stats_params))
-        report_ui.render_export(pack, opts.selection, stats_params, marking=marking)
+        report_ui.render_export(pack, opts.selection, stats_params, marking=marking,
+                                from_zero=opts.from_zero)
 panels.data_quality(pack, wt)
 if patrol_view:
     panels.patrol_footer(pack, patrol_result, opts, marking)

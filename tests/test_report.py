@@ -419,3 +419,32 @@ def test_patrol_hook_page_with_map_and_table(built, pages):
     assert body.count("\n") == 41 and "'=cell 39" in body  # every row, formula neutralised
     m = comparable_manifest(built.manifest)
     assert {"patrol-cells.png", "patrol-cells.csv"} <= set(m["outputs"])
+
+
+def _legend(fig) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t.get_text() for ax in fig.axes for leg in [ax.get_legend()] if leg is not None
+            for t in leg.get_texts()]
+
+
+def test_count_map_zero_class_and_first_class_from_zero(pack, tmp_path):
+    cfg = _cfg(tmp_path, measures=["referrals:category:County Lines"], boroughs=["Hillingdon"])
+    assert cfg.from_zero  # on by default, as on the page
+    off = _cfg(tmp_path, maps={"first_class_from_zero": False})
+    assert not off.from_zero
+    s = build_section(pack, cfg, cfg.measures[0], resolve_period(pack.months, cfg))
+    counts = pd.to_numeric(s.analysis.table["count"], errors="coerce")
+    n_zero = int((counts == 0).sum())
+    assert n_zero > 0
+    (fig,) = [f.figure for f in section_figures(s, pack.meta) if f.name.endswith("measure_map")]
+    labels = _legend(fig)
+    assert labels[0] == f"0 ({n_zero})"  # zeros first, their own (white) class
+    assert fig.classification.n_zero == n_zero
+    crime = build_section(pack, cfg, "crime:all", resolve_period(pack.months, cfg))
+    for from_zero, start in ((True, "0 to "), (False, None)):
+        (fig,) = [f.figure for f in section_figures(crime, pack.meta, from_zero=from_zero)
+                  if f.name.endswith("measure_map")]
+        first = _legend(fig)[0]
+        low = int(pd.to_numeric(crime.analysis.table["count"], errors="coerce").min())
+        assert first.startswith(start or f"{low:,} to ")
+    with pytest.raises(Exception, match=r"maps.first_class_from_zero' must be true or false"):
+        _cfg(tmp_path, maps={"first_class_from_zero": "yes"})

@@ -219,7 +219,7 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
     sel = opts.selection
     pair = cache.map_pair(*opts.pack_key, opts.selection, opts.scheme, opts.k, opts.bins,
                           opts.basemap, _value_label(sel), opts.palette, opts.imd_palette,
-                          opts.borough_labels)
+                          opts.borough_labels, opts.from_zero)
     left, right = st.columns(2, gap="medium")
     with left:
         _map_title(pair.left_title)

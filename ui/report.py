@@ -80,7 +80,8 @@ def build_pack_bytes(pack: pipeline.Pack, cfg: report.ReportConfig) -> BuiltPack
 
 def render_export(pack: pipeline.Pack, selection: pipeline.Selection,
                   stats_params: analysis.StatsParams, *, marking: str = "OFFICIAL",
-                  title: str = "Community safety board pack", key: str = "hs_report") -> None:
+                  title: str = "Community safety board pack", key: str = "hs_report",
+                  from_zero: bool = True) -> None:
     """Draw the board-pack export: marking, threshold, build button and downloads.
 
     Parameters
@@ -98,6 +99,8 @@ def render_export(pack: pipeline.Pack, selection: pipeline.Selection,
         Default pack title.
     key
         Prefix of every widget key.
+    from_zero
+        The page's "first class from 0" choice, used for the pack's count map.
     """
     st.subheader("Board pack")
     st.caption("A4 landscape PDF with the maps, tables, key findings and method card for the "
@@ -123,7 +126,7 @@ def render_export(pack: pipeline.Pack, selection: pipeline.Selection,
             title=title_in.strip() or title, marking=(marking_in.strip() or "OFFICIAL").upper(),
             pack=pack.folder, measures=(selection.measure,), month_from=selection.month_from,
             month_to=selection.month_to, boroughs=tuple(selection.boroughs),
-            statistics=stats_params, suppress_below=int(threshold))
+            statistics=stats_params, suppress_below=int(threshold), from_zero=from_zero)
         try:
             with st.spinner("Building the board pack..."):
                 st.session_state[state] = build_pack_bytes(pack, cfg)

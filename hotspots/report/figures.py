@@ -89,7 +89,8 @@ def _trend_note(m: pd.DataFrame, values: pd.Series, ys: periods.YearStart, *,
     return out
 
 
-def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None) -> list[FigureSpec]:  # type: ignore[no-untyped-def]
+def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type: ignore[no-untyped-def]
+                    from_zero: bool = True) -> list[FigureSpec]:
     """Draw every figure of one measure.
 
     Parameters
@@ -100,6 +101,9 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None) -> list
         The pack's metadata (attribution).
     boroughs
         Optional borough polygons (default: dissolved from the wards).
+    from_zero
+        Print the first class of the count map from 0 (wards with 0 are always
+        their own white class).
 
     Returns
     -------
@@ -119,7 +123,8 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None) -> list
         t, "count", title=f"{s.label}: count by ward", legend_title=f"{word} (wards)",
         scheme="quantiles", k=5, boroughs=boroughs, suppressed=suppressed,
         attribution=attribution, subtitle=_subtitle(s), threshold=thr, badge=badge,
-        borough_labels=True, legend="below", figsize=MAP_PANEL_IN)
+        borough_labels=True, legend="below", figsize=MAP_PANEL_IN, zero_class=True,
+        from_zero=from_zero)
     out.append(FigureSpec(f"{s.slug}_measure_map", f"{s.label}: count by ward", fig, "map"))
     if t["imd_score"].notna().sum() >= 3:
         fig = staticmaps.class_map(
