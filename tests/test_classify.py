@@ -316,3 +316,9 @@ def test_a_zero_bound_adds_no_empty_class():
                  zero_class=True, from_zero=True)
     assert (z.zero_label, *z.class_labels) == ("0 (1)", "1 to 4 (2)", "5 to 9 (1)")
     assert 0 not in z.counts
+
+
+def test_positive_user_bounds_keep_their_empty_classes():
+    # bounds shared with another map (e.g. IMD classes of all London) keep their meaning
+    c = classify(pd.Series([35.0, 38.0]), scheme="user_defined", bins=[10, 20, 30, 40])
+    assert c.k == 4 and c.counts == (0, 0, 0, 2)

@@ -448,3 +448,31 @@ def test_count_map_zero_class_and_first_class_from_zero(pack, tmp_path):
         assert first.startswith(start or f"{low:,} to ")
     with pytest.raises(Exception, match=r"maps.first_class_from_zero' must be true or false"):
         _cfg(tmp_path, maps={"first_class_from_zero": "yes"})
+
+
+def _pdf_text(path) -> str:  # type: ignore[no-untyped-def]
+    return _norm(" ".join(p.extract_text() or "" for p in PdfReader(path).pages))
+
+
+def test_synthetic_only_in_packs_that_show_synthetic_referrals(pack, tmp_path):
+    crime = build_report(_cfg(tmp_path / "crime", measures=["crime:all"], formats=["pdf"]),
+                         pack=pack, command="test")
+    assert "SYNTHETIC" not in _pdf_text(crime.pdf)  # the demo's referrals are not in it
+    from hotspots.io import ColumnMap, mappings, sheets
+    from hotspots.pipeline import uploads
+
+    wards = pack.areas.sort_values("area_code").iloc[:15]
+    data = ("Ref,Date of referral,Type of concern,Ward,Borough\n" + "".join(
+        f"R{i},0{1 + i % 9}/05/2025,CCE,{w.area_name},{w.borough_name}\n"
+        for i, w in enumerate(wards.itertuples()))).encode()
+    mapping = ColumnMap(mappings.guess_mapping(sheets.read_headers("mine.csv", data)))
+    mine = uploads.pack_with_uploads(pack, referral_file=("mine.csv", data), mapping=mapping)
+    cfg = _cfg(tmp_path / "mine", measures=["referrals:all"], formats=["pdf", "csv"],
+               period={"from": "2025-05", "to": "2025-05", "comparison": "none"})
+    out = build_report(cfg, pack=mine, command="test")
+    text = _pdf_text(out.pdf)
+    assert "SYNTHETIC" not in text and "mine.csv" in text
+    assert "Top 0 wards" not in text
+    assert "No ward can be listed: every ward has 0 referrals or fewer than 5" in text
+    assert not any("SYNTHETIC" in p.read_text(encoding="utf-8") for p in out.files
+                   if p.suffix == ".csv")

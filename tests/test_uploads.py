@@ -589,3 +589,61 @@ def test_hotspot_maps_name_the_upload_like_the_ward_maps(police_pack):
     assert "police.uk" in wt.label
     assert a.ward.label == wt.label == a.params["measure_label"]
     assert a.ward.selection == sel
+
+
+# ------------------------------------------------------------------ SYNTHETIC only where shown
+
+
+def _small_referrals(base, n: int = 15) -> bytes:
+    """n referrals in n different wards (every ward under 5), as a partner would send them."""
+    wards = base.areas.sort_values("area_code").iloc[:n]
+    lines = ["Ref,Date of referral,Type of concern,Ward,Borough"]
+    lines += [f"R{i},0{1 + i % 9}/05/2025,CCE,{w.area_name},{w.borough_name}"
+              for i, w in enumerate(wards.itertuples())]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def small_pack(base) -> pipeline.Pack:
+    data = _small_referrals(base)
+    mapping = ColumnMap(mappings.guess_mapping(sheets.read_headers("mine.csv", data)))
+    return uploads.pack_with_uploads(base, referral_file=("mine.csv", data), mapping=mapping)
+
+
+def test_uploaded_referrals_leave_no_synthetic_label_anywhere(small_pack, base):
+    # the demo's own problems, reconciliation and credit name its SYNTHETIC file
+    assert "SYNTHETIC" in (base.meta.attribution or "")
+    assert base.problems["file"].astype(str).str.contains("SYNTHETIC").any()
+    p = small_pack
+    text = " ".join([
+        pipeline.attribution_text(p.meta, referrals=True),
+        " ".join(p.problems.astype(str).stack()), " ".join(p.reconciliations.astype(str).stack()),
+        " ".join(p.unassigned.astype(str).stack()), " ".join(uploads.upload_details(p)["reason"]),
+        " ".join(pipeline.measure_options(p).values()), " ".join(p.meta.uploads.notes),
+        str(p.meta.placement), str(p.meta.title)])
+    assert "SYNTHETIC" not in text and "mine.csv" in pipeline.attribution_text(p.meta,
+                                                                              referrals=True)
+    sel = pipeline.Selection("referrals:all", "2025-05", "2025-05")
+    wt = measures.table_for(p, sel)
+    assert not wt.is_synthetic and wt.n_records == 15
+    export = pipeline.table_for_export(wt)
+    assert "data" not in export and "SYNTHETIC" not in export.to_csv()
+
+
+def test_synthetic_label_only_where_synthetic_data_is_shown(base):
+    assert "SYNTHETIC" not in pipeline.attribution_text(base.meta, referrals=False)
+    assert "Referrals: SYNTHETIC" in pipeline.attribution_text(base.meta, referrals=True)
+    months = base.months
+    crime = pipeline.ward_table(base, pipeline.Selection("crime:all", months[-1], months[-1]))
+    refs = pipeline.ward_table(base, pipeline.Selection("referrals:all", months[-1], months[-1]))
+    assert "data" not in pipeline.table_for_export(crime)
+    export = pipeline.table_for_export(refs)
+    assert (export["data"] == pipeline.table.SYNTHETIC_EXPORT_LABEL).all()
+
+
+def test_a_top_list_with_no_ward_to_rank_says_why(small_pack):
+    wt = measures.table_for(small_pack, pipeline.Selection("referrals:all", "2025-05", "2025-05"))
+    ranked = wt.frame[wt.frame["rank"].notna() & (wt.frame["count"] >= 5)]
+    assert ranked.empty and int(wt.frame["suppressed"].sum()) == 15
+    text = pipeline.nothing_to_rank_text(wt)
+    assert text.startswith("No ward can be listed: every ward has 0 referrals or fewer than 5")

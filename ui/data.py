@@ -159,12 +159,13 @@ def choose_source(cli_folder: str | None) -> DataChoice:
              if cli_folder is None or Path(f).resolve() != Path(cli_folder).resolve()}
     base = "the pack folder" if cli_folder else "the demo pack"
     labels = {**({"cli": f"Pack folder: {cli_folder}"} if cli_folder else {}),
-              "demo": "Demo pack (London wards, SYNTHETIC referrals)",
+              "demo": "Demo pack (London wards)",
               **{f"folder:{f}": f"Pack: {t}" for f, t in found.items()},
               "uploads": f"Your own files, added to {base}"}
     option = str(st.sidebar.radio(
         "Data to show", list(labels), format_func=labels.__getitem__, key="data_source",
-        help="Packs are the folders under packs/ (python -m hotspots pack build --area NAME "
+        help="The demo pack's referrals are invented (synthetic): every view of them says so. "
+             "Packs are the folders under packs/ (python -m hotspots pack build --area NAME "
              "--out packs/NAME). Your files are read on this computer and never leave it."))
     if option.startswith("folder:"):
         return DataChoice(kind="folder", folder=option.removeprefix("folder:"))

@@ -385,15 +385,17 @@ def classify(
 
 def _usable_bins(bins: Sequence[float] | None, y: np.ndarray,
                  zero_class: bool) -> Sequence[float] | None:
-    """Return user bounds without those that could only make empty first classes.
+    """Return user bounds without a bound at or below 0 that could only make an empty class.
 
-    Bounds below the smallest value classed (and, with a zero class, at or
-    below 0) are dropped; when none is left, one class up to the maximum.
+    Such a bound is dropped when zeros have their own class, or when no value
+    is at or below it (``bins=[0, 4]`` over counts from 2). Other bounds are
+    kept even when their class is empty (e.g. bounds shared with another map).
+    When none is left, one class up to the maximum.
     """
     if bins is None or len(bins) == 0 or len(y) == 0:
         return bins
-    floor = max(float(y.min()), 0.0) if zero_class else float(y.min())
-    kept = [float(b) for b in bins if float(b) >= floor and not (zero_class and float(b) <= 0)]
+    kept = [float(b) for b in bins
+            if not (float(b) <= 0 and (zero_class or not (y <= float(b)).any()))]
     return kept or [float(y.max())]
 
 

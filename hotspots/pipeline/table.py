@@ -22,6 +22,8 @@ from hotspots.pipeline.measurekey import Measure
 from hotspots.pipeline.pack import Pack
 
 RateKind = Literal["count", "per_1000"]
+#: First column of an export of SYNTHETIC referrals (never of real ones).
+SYNTHETIC_EXPORT_LABEL = "SYNTHETIC referrals: invented, not real data"
 RATE_LABELS: dict[str, str] = {"count": "Count", "per_1000": "Rate per 1,000 residents"}
 
 
@@ -230,6 +232,27 @@ def ward_table(pack: Pack, sel: Selection) -> WardTable:
     )
 
 
+def nothing_to_rank_text(wt: WardTable) -> str:
+    """Say why no ward can be listed in a top-wards table (every ward 0, hidden or no data).
+
+    Parameters
+    ----------
+    wt
+        The ward table whose top list is empty.
+
+    Returns
+    -------
+    str
+    """
+    t = wt.selection.suppress_below
+    if wt.is_sensitive:
+        return (f"No ward can be listed: every ward has 0 referrals or fewer than {t} in "
+                f"{wt.period_label} (counts from 1 to {t - 1} are suppressed and never ranked). "
+                "A longer period, all categories or all boroughs may give wards to list.")
+    return (f"No ward can be listed: no ward has a record of this measure in "
+            f"{wt.period_label}.")
+
+
 def table_for_export(wt: WardTable) -> pd.DataFrame:
     """Return the ward table as plain columns safe to export (suppressed, no geometry).
 
@@ -242,7 +265,8 @@ def table_for_export(wt: WardTable) -> pd.DataFrame:
     -------
     DataFrame
         Ranked rows with display strings in place of suppressed numbers and
-        spreadsheet formulas neutralised.
+        spreadsheet formulas neutralised; for the demo's SYNTHETIC referrals a
+        first column ``data`` says so on every row.
     """
     f = wt.frame.drop(columns="geometry")
     hidden = f["suppressed"].to_numpy().astype(bool)
@@ -258,8 +282,11 @@ def table_for_export(wt: WardTable) -> pd.DataFrame:
         # The rank of a suppressed ward would reveal its order among small counts.
         out["rank"] = out["rank"].where(~hidden)
     out = out.sort_values(["rank", "area_code"], na_position="last", kind="stable")
+    if wt.is_synthetic:  # the export says what it is, as the page and the board pack do
+        out.insert(0, "data", SYNTHETIC_EXPORT_LABEL)
     return privacy.safe_for_spreadsheet(out.reset_index(drop=True))
 
 
-__all__ = ["RATE_LABELS", "RateKind", "Selection", "WardTable", "measure_options",
-           "period_label", "table_for_export", "ward_table"]
+__all__ = ["RATE_LABELS", "SYNTHETIC_EXPORT_LABEL", "RateKind", "Selection", "WardTable",
+           "measure_options", "nothing_to_rank_text", "period_label", "table_for_export",
+           "ward_table"]

@@ -63,6 +63,7 @@ from hotspots.pipeline.pack import (
     Pack,
     point_records,
     points_reconciliation,
+    with_referral_credit,
 )
 
 __all__ = [
@@ -396,6 +397,10 @@ def _apply_referrals(p: _Parts, upload: Upload, mapping: ColumnMap | None,
     """Read the referral upload and let it replace the pack's referrals."""
     name, data = upload
     res = read_referral_upload(name, data, mapping)
+    old_file = p.meta.referrals_file
+    if old_file:  # the replaced referrals' reading problems go with them
+        p.problems = [f[f["file"].astype(str) != str(old_file)] if "file" in f else f
+                      for f in p.problems]
     p.problems.append(res.report.to_frame())
     _drop_recs(p, "Referrals")
     a, rec = join.locate_records(res.frame, p.areas, source=f"Referrals (upload: {name})",
@@ -404,14 +409,18 @@ def _apply_referrals(p: _Parts, upload: Upload, mapping: ColumnMap | None,
              "coordinates, then ward name)")
     p.referrals = a[["area_code", "month", "category", "count"]].astype(
         {"area_code": str, "month": str, "count": "int64"}).reset_index(drop=True)
-    p.meta = p.meta.replace(synthetic_referrals=False, synthetic_label="", referrals_file=name)
+    p.meta = p.meta.replace(
+        synthetic_referrals=False, synthetic_label="", referrals_file=name,
+        attribution=with_referral_credit(p.meta.attribution or "",
+                                         f"Referrals: {name} (your file, read on this "
+                                         "computer)."))
     marking = (p.meta.marking or "OFFICIAL").upper()
     if "SENSITIVE" not in marking and "SECRET" not in marking:
         p.meta = p.meta.replace(marking="OFFICIAL-SENSITIVE")  # real referrals: about children
     p.meta = p.meta.replace(placement={**(p.meta.placement or {}),
                                        "referrals": f"as given in {name}"})
-    p.notes.append(f"Referrals from {name} replace the pack's referrals"
-                   f"{' (SYNTHETIC)' if _was_synthetic(p) else ''}: {rec.assigned:,} of "
+    p.notes.append(f"Referrals from {name} replace the pack's "
+                   f"{'invented demo ' if _was_synthetic(p) else ''}referrals: {rec.assigned:,} of "
                    f"{rec.rows_in:,} rows placed in an area. The page is marked "
                    f"{p.meta.marking}.")
 

@@ -13,7 +13,7 @@ import json
 import re
 import sys
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -147,7 +147,8 @@ def _sources(pack: pipeline.Pack, sections: Sequence[MeasureSection],
     rows += [("Population (rates)", _stated(m.population_source)),
              ("Deprivation", " ".join(x for x in (
                  _stated(m.imd_source), m.imd_reference or "") if x)),
-             ("Attribution", m.attribution or "not stated")]
+             ("Attribution", pipeline.attribution_text(
+                 m, referrals=any(s.sensitive for s in sections)) or "not stated")]
     return rows
 
 
@@ -203,11 +204,19 @@ def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
         ("Reconciliation", " ".join(
             f"{r['source']}: {int(r['rows_in']):,} rows = {int(r['assigned']):,} assigned + "
             f"{int(r['unlocated']):,} without a location + {int(r['outside']):,} outside + "
-            f"{int(r['rejected']):,} rejected." for _, r in pack.reconciliations.iterrows())),
+            f"{int(r['rejected']):,} rejected." for _, r in _shown_sources(pack, sections))),
         ("Reproduce", "python -m hotspots report --config <this config>; manifest.json lists "
                       "every input's SHA-256, every parameter and the package versions."),
     ]
     return rows
+
+
+def _shown_sources(pack: pipeline.Pack,
+                   sections: Sequence[MeasureSection]) -> Iterator[tuple[int, pd.Series]]:
+    """Reconciliation rows of the sources behind the pack's measures (crime, referrals)."""
+    kinds = tuple({"Referrals" if s.sensitive else "Recorded crime" for s in sections})
+    rec = pack.reconciliations
+    return rec[rec["source"].astype(str).str.startswith(kinds)].iterrows() if kinds else iter(())
 
 
 def _caveats(pack: pipeline.Pack, cfg: ReportConfig,
