@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         viewdata,
         wardprofile,
     )
-    from hotspots.pipeline.assemble import assemble_pack
+    from hotspots.pipeline.assemble import assemble_pack, pack_with_files
     from hotspots.pipeline.measurekey import Measure
     from hotspots.pipeline.meta import CrimeSource, PackMeta, PointsReconciliation, UploadsInfo
     from hotspots.pipeline.pack import (
@@ -96,6 +96,7 @@ _EXPORTS = {
     "ANALYSIS_CRS": "boundaries.load", "AREA_COLUMNS": "boundaries.load",
     "STATUS_OUTSIDE_COVERAGE": "hotspots.areas.coverage",
     "assemble_pack": "hotspots.pipeline.assemble",
+    "pack_with_files": "hotspots.pipeline.assemble",
     "Measure": "hotspots.pipeline.measurekey",
     **dict.fromkeys(("CrimeSource", "PackMeta", "PointsReconciliation", "UploadsInfo"),
                     "hotspots.pipeline.meta"),
@@ -118,7 +119,7 @@ __all__ = [
     "PointsReconciliation", "RateKind", "Selection", "UploadsInfo", "WardTable", "analysis",
     "assemble", "assemble_pack", "attribution_text", "build_pack", "build_web_layers",
     "load_pack", "measure_options", "measurekey", "measures", "meta", "nothing_to_rank_text",
-    "pack", "packbuild", "packcrime",
+    "pack", "pack_with_files", "packbuild", "packcrime",
     "packdeprivation", "period_label", "point_records", "points_reconciliation", "table",
     "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile", "wording",
 ]
