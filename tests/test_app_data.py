@@ -192,13 +192,17 @@ def test_bad_police_file_named_and_page_keeps_working(police_at):
 
 def test_police_reconciliation_shown(police_at):
     rec = next(d.value for d in police_at.dataframe if "Rows read" in d.value.columns)
-    assert list(rec["Upload"]) == ["Recorded crime: police.uk upload (2025-05-met-street.csv)"]
+    assert list(rec["Upload"]) == ["Recorded crime: police.uk upload (2025-05-met-street.csv)",
+                                   "Recorded crime: police.uk upload (not-police.csv)"]
+    refused = rec.iloc[1]  # the refused file's row is still counted: rows read = rejected
+    assert (refused["Rows read"], refused["Placed in an area"], refused["Rejected"]) == (1, 0, 1)
+    assert "file refused" in refused["How"]
     row = rec.iloc[0]
     assert (row["Rows read"], row["Placed in an area"], row["No location"]) == (5, 4, 1)
     assert row["Rows read"] == (row["Placed in an area"] + row["No location"]
                                 + row["Outside every area"] + row["Rejected"])
     labels = [d.label for d in police_at.download_button]
-    assert any("reason for each of the 1 rows not placed" in label for label in labels)
+    assert any("reason for each of the 2 rows not placed" in label for label in labels)
     coverage = next(m for m in police_at.multiselect if m.key.startswith("police_boroughs_"))
     assert coverage.value == ["Hackney"]
 

@@ -373,11 +373,20 @@ def test_one_bad_file_leaves_the_good_ones(base, police_rows):
         mapping=ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})))
     assert [(f.part, f.name) for f in outcome.failures] == [("police_uk", "bad.csv"),
                                                            ("referrals", "empty.csv")]
-    assert list(uploads.upload_reconciliation(outcome.pack)["source"]) == [
-        "Recorded crime: police.uk upload (good.csv)"]
+    rec = uploads.upload_reconciliation(outcome.pack).set_index("source")
+    assert list(rec.index) == ["Recorded crime: police.uk upload (good.csv)",
+                               "Recorded crime: police.uk upload (bad.csv)",
+                               "Referrals (upload: empty.csv)"]
+    # a refused file's rows are still counted: rows in = rejected
+    bad = rec.loc["Recorded crime: police.uk upload (bad.csv)"]
+    assert (bad["rows_in"], bad["rejected"], bad["assigned"]) == (1, 1, 0)
+    assert rec.loc["Referrals (upload: empty.csv)", "rows_in"] == 0
+    assert rec.loc["Recorded crime: police.uk upload (good.csv)", "rows_in"] == len(police_rows)
     everything_bad = uploads.build_upload_pack(base, uploads.UploadSet(
         police_uk=(("bad.csv", b"a,b\n1,2\n"),)))
-    assert everything_bad.pack is base and len(everything_bad.failures) == 1
+    assert len(everything_bad.failures) == 1
+    assert everything_bad.pack.crime is base.crime and everything_bad.pack.areas is base.areas
+    assert list(uploads.upload_reconciliation(everything_bad.pack)["rejected"]) == [1]
 
 
 def test_file_uploaded_twice_is_refused(base, police_rows):
@@ -647,3 +656,30 @@ def test_a_top_list_with_no_ward_to_rank_says_why(small_pack):
     assert ranked.empty and int(wt.frame["suppressed"].sum()) == 15
     text = pipeline.nothing_to_rank_text(wt)
     assert text.startswith("No ward can be listed: every ward has 0 referrals or fewer than 5")
+
+
+def test_a_refused_file_keeps_its_rows_in_the_reconciliation(base, police_rows):
+    # 506 rows without a Longitude column: the whole file is refused, its rows rejected
+    header = POLICE_HEADER.replace("Longitude,", "")
+    rows = [f"id{i},2025-05,MPS,MPS,51.5,On or near X,,,Robbery,," for i in range(506)]
+    bad = ("2025-05-no-longitude-street.csv", ("\n".join([header, *rows]) + "\n").encode())
+    refs = b"Date,Type,Place\n2025-05-01,CCE,Bow\n2025-05-02,CCE,Bow\n\n2025-05-03,CSE,Bow\n"
+    outcome = uploads.build_upload_pack(base, uploads.UploadSet(
+        police_uk=(bad, ("good.csv", _police_csv(police_rows))), referral=("refs.csv", refs),
+        mapping=ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})))
+    assert {f.name for f in outcome.failures} == {bad[0], "refs.csv"}
+    assert "Did you mean" not in outcome.failures[0].message
+    rec = uploads.upload_reconciliation(outcome.pack).set_index("source")
+    row = rec.loc[f"Recorded crime: police.uk upload ({bad[0]})"]
+    assert (row["rows_in"], row["assigned"], row["unlocated"], row["outside"],
+            row["rejected"]) == (506, 0, 0, 0, 506)
+    assert "refused" in row["note"] and "Longitude" in row["note"]
+    ref = rec.loc["Referrals (upload: refs.csv)"]
+    assert (ref["rows_in"], ref["rejected"]) == (3, 3)  # the blank line is not a row
+    assert (rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"]
+            + rec["rejected"]).all()
+    details = uploads.upload_details(outcome.pack)
+    mine = details[details["source"] == bad[0]]
+    assert len(mine) == 506 and mine["source_row"].tolist() == list(range(2, 508))
+    assert (mine["status"] == "rejected").all() and mine["reason"].str.contains("refused").all()
+    assert sorted(details.loc[details["source"] == "refs.csv", "source_row"]) == [2, 3, 5]

@@ -50,7 +50,7 @@ from hotspots.areas.coverage import place_police_uk
 from hotspots.areas.upload import read_boundary_upload
 from hotspots.io import ColumnMap
 from hotspots.io.mappings import mapping_to_json
-from hotspots.io.uploads import Upload, read_police_uploads, read_referral_upload
+from hotspots.io.uploads import Upload, read_police_uploads, read_referral_upload, refused_rows
 from hotspots.pipeline.measurekey import (  # the key constants, re-exported here too
     PACK_KEY,
     POLICE_UK_KEY,
@@ -532,10 +532,13 @@ def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
     Returns
     -------
     UploadOutcome
-        The pack (``base`` itself when no upload could be used) and the failures.
+        The pack (``base``'s data when no upload could be used) and the failures.
+        A refused police.uk or referral file still has its reconciliation row:
+        its rows in, every one rejected, the reason in the note and per row.
     """
     failures: list[UploadFailure] = []
     todo = uploads
+    pack = base
     while not todo.is_empty:
         try:
             pack = pack_with_uploads(
@@ -543,11 +546,50 @@ def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
                 mapping=todo.mapping, boundary_file=todo.boundary,
                 assume_crs=todo.assume_crs, crime_mode=todo.crime_mode,
                 police_boroughs=todo.police_boroughs)
-            return UploadOutcome(pack, tuple(failures))
+            break
         except UploadError as exc:
             failures.append(UploadFailure(exc.part, exc.name, str(exc)))
             todo = todo.without(exc.part, exc.name)
-    return UploadOutcome(base, tuple(failures))
+    return UploadOutcome(_with_refused(pack, uploads, failures), tuple(failures))
+
+
+#: Reconciliation label of an upload, as :func:`pack_with_uploads` names it.
+_SOURCE_LABELS = {"police_uk": "Recorded crime: police.uk upload ({})",
+                  "referrals": "Referrals (upload: {})"}
+
+
+def _with_refused(pack: Pack, uploads: UploadSet, failures: Sequence[UploadFailure]) -> Pack:
+    """Add a reconciliation row for every refused file: its rows in, all rejected.
+
+    A boundary file has areas, not records: its refusal is reported, not reconciled.
+    """
+    files = {("police_uk", n): d for n, d in uploads.police_uk}
+    if uploads.referral is not None:
+        files[("referrals", uploads.referral[0])] = uploads.referral[1]
+    recs = []
+    for f in failures:
+        if (f.part, f.name) not in files:
+            continue
+        text = " ".join(f.message.split())
+        first = text if len(text) <= 240 else text[:239] + "…"
+        rows = refused_rows(f.part, f.name, files[(f.part, f.name)])
+        details = join.unassigned_rows(rows, join.STATUS_REJECTED, f"file refused: {first}")
+        recs.append((join.Reconciliation(_SOURCE_LABELS[f.part].format(f.name), len(rows), 0,
+                                         0, 0, len(rows), details), f"file refused: {first}"))
+    if not recs:
+        return pack
+    info = pack.meta.uploads or UploadsInfo(base_synthetic=bool(pack.meta.synthetic_referrals))
+    meta = pack.meta.replace(uploads=dataclasses.replace(
+        info, sources=(*info.sources, *(r.source for r, _ in recs)),
+        detail_sources=tuple(sorted({*info.detail_sources, *(
+            str(s) for r, _ in recs for s in r.details["source"])}))))
+    rows = pd.concat([join.reconciliation_frame([r]).assign(note=n) for r, n in recs],
+                     ignore_index=True)
+    return dataclasses.replace(
+        pack, meta=meta, reconciliations=pd.concat([pack.reconciliations, rows],
+                                                   ignore_index=True),
+        unassigned=pd.concat([pack.unassigned, *(r.details for r, _ in recs)],
+                             ignore_index=True))
 
 
 def upload_reconciliation(pack: Pack, *, rematched: bool = False) -> pd.DataFrame:
