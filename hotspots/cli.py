@@ -307,6 +307,7 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
         print(res.deprived_share.text)
     for n in res.notes:
         print("note: " + n)
+    _print_ward_names(pack)
     print(f"Wrote {a.out}/{written}reconciliation.csv, unassigned_rows.csv, manifest.json")
     return 0
 
@@ -382,9 +383,29 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['outside']:,} + {r['rejected']:,}")
         if isinstance(r.get("note"), str) and r["note"]:
             print(f"    ({r['note']})")
+    _print_ward_names(pack)
     print(f"Wrote {a.out / 'ward_table.csv'}, {gpkg}, reconciliation.csv, unassigned_rows.csv, "
           "manifest.json")
     return 0
+
+
+def _print_ward_names(pack, limit: int = 10) -> None:  # type: ignore[no-untyped-def]
+    """Print the ward names that are not exactly one ward, with the closest names offered."""
+    u = pack.unassigned
+    if not len(u):
+        return
+    reason = u["reason"].astype(str)
+    names = reason[(u["status"] == "unlocated") & reason.str.match(r"ward( name)? '")]
+    if names.empty:
+        return
+    print(f"Ward names without a location ({len(names):,} rows; every row in "
+          "unassigned_rows.csv). To place them, correct the file or confirm the ward in the "
+          "mapping JSON: \"ward_names\": {\"name in the file\": \"area code\"}")
+    counts = names.value_counts()
+    for text, n in counts.head(limit).items():
+        print(f"  {n:,} row{'s' if n != 1 else ''}: {text}")
+    if len(counts) > limit:
+        print(f"  ... and {len(counts) - limit:,} more names")
 
 
 # --------------------------------------------------------------------------- patrol

@@ -124,3 +124,30 @@ def test_patrol_police_uk_without_areas_uses_the_packs_areas(pack, tmp_path, cap
     assert "city.csv" in out and "City of London" in out
     rec = pd.read_csv(tmp_path / "p" / "reconciliation.csv").iloc[0]
     assert rec["rows_in"] == 30
+
+
+def test_near_miss_ward_names_are_printed_with_the_closest_wards(tmp_path, capsys):
+    refs = tmp_path / "near.csv"
+    refs.write_text("Date,Type,Ward,Borough\n2025-05-01,CCE,Stratford Olympic Prk,Newham\n"
+                    "2025-05-02,CCE,Canning Town Nth,Newham\n"
+                    "2025-05-03,CCE,Canning Town Nth,Newham\n", encoding="utf-8")
+    columns = {"date": "Date", "category": "Type", "ward_name": "Ward", "borough": "Borough"}
+    mapping = tmp_path / "m.json"
+    mapping.write_text(json.dumps({"layout": "records", "columns": columns}), encoding="utf-8")
+    argv = ["table", "--measure", "referrals:all", "--referrals", str(refs), "--mapping",
+            str(mapping), "--from", "2025-05", "--to", "2025-05", "--out", str(tmp_path / "o")]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Ward names without a location (3 rows" in out
+    assert ("2 rows: ward name 'Canning Town Nth' is not a ward of the area layer; closest: "
+            "'Canning Town North' (Newham)") in out
+    recon = pd.read_csv(tmp_path / "o" / "reconciliation.csv").iloc[-1]
+    assert (recon["unlocated"], recon["outside"]) == (3, 0)
+    # the confirmed name, saved in the mapping, is placed
+    mapping.write_text(json.dumps({"layout": "records", "columns": columns, "ward_names": {
+        "Canning Town Nth": "E05013906"}}), encoding="utf-8")
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Canning Town Nth" not in out and "Stratford Olympic Prk" in out
+    table = pd.read_csv(tmp_path / "o" / "ward_table.csv", dtype={"count": str})
+    assert table.set_index("area_code").loc["E05013906", "count"] == "<5"

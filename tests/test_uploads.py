@@ -208,8 +208,9 @@ def test_referral_upload_replaces_synthetic(referral_pack, base):
     assert not any("SYNTHETIC" in v for v in pipeline.measure_options(referral_pack).values())
     assert not referral_pack.reconciliations["source"].str.contains("SYNTHETIC").any()
     rec = uploads.upload_reconciliation(referral_pack).iloc[0]
+    # "Nowhere Ward" names no ward: without a location (not outside any area)
     assert (rec["rows_in"], rec["assigned"], rec["outside"], rec["unlocated"],
-            rec["rejected"]) == (6, 3, 1, 1, 1)
+            rec["rejected"]) == (6, 3, 0, 2, 1)
     # R6 is placed through the pack's LSOA -> ward lookup.
     lookup = pd.read_csv(base.folder / "imd_lsoa_assignment.csv", dtype=str)
     lsoa_ward = lookup.set_index("small_code").loc["E01000001", "area_code"]
@@ -683,3 +684,40 @@ def test_a_refused_file_keeps_its_rows_in_the_reconciliation(base, police_rows):
     assert len(mine) == 506 and mine["source_row"].tolist() == list(range(2, 508))
     assert (mine["status"] == "rejected").all() and mine["reason"].str.contains("refused").all()
     assert sorted(details.loc[details["source"] == "refs.csv", "source_row"]) == [2, 3, 5]
+
+
+# --------------------------------------------------------------------------- near-miss names
+
+
+NEAR_MISS = (b"Date,Type,Ward,Borough\n"
+             b"2025-05-01,CCE,Stratford Olympic Prk,Newham\n"
+             b"2025-05-02,CCE,Canning Town Nth,Newham\n"
+             b"2025-05-03,CCE,Canning Town Nth,Newham\n"
+             b"2025-05-04,CCE,Stratford,Newham\n")
+
+
+def test_near_miss_names_are_offered_never_matched(base):
+    mapping = ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward",
+                         "borough": "Borough"})
+    p = uploads.pack_with_uploads(base, referral_file=("near.csv", NEAR_MISS), mapping=mapping)
+    rec = uploads.upload_reconciliation(p).iloc[0]
+    assert (rec["rows_in"], rec["assigned"], rec["unlocated"], rec["outside"]) == (4, 1, 3, 0)
+    assert "2 ward names are not exactly one ward" in rec["note"]
+    names = {n["name"]: n for n in p.meta.uploads.ward_names}
+    ctn = names["Canning Town Nth"]
+    assert ctn["rows"] == 2 and ctn["confirmed"] is None
+    assert ctn["candidates"][0] == ["E05013906", "Canning Town North (Newham)"]
+    assert names["Stratford Olympic Prk"]["candidates"][0][0] == "E05013925"
+    reasons = uploads.upload_details(p)["reason"]
+    assert reasons.str.contains("closest: 'Canning Town North' (Newham)", regex=False).sum() == 2
+    # confirmed by the user (saved in the mapping): placed, and said so
+    confirmed = ColumnMap(mapping.columns, ward_names={"Canning Town Nth": "E05013906"})
+    q = uploads.pack_with_uploads(base, referral_file=("near.csv", NEAR_MISS), mapping=confirmed)
+    rec = uploads.upload_reconciliation(q).iloc[0]
+    assert (rec["assigned"], rec["unlocated"]) == (3, 1)
+    assert "2 rows by ward names you confirmed" in rec["note"]
+    assert (q.referrals["area_code"] == "E05013906").sum() == 2
+    text = mappings.mapping_to_json(confirmed)
+    assert json.loads(text)["ward_names"] == {"Canning Town Nth": "E05013906"}
+    assert mappings.mapping_from_json("m.json", text.encode()) == confirmed
+    assert "ward_names" not in json.loads(mappings.mapping_to_json(mapping))  # unchanged JSON

@@ -146,10 +146,11 @@ def assemble_pack(
             raise InputDataError(
                 f"{referrals}: a referral file needs a column mapping (--mapping mapping.json)."
             )
-        res = io.read_referrals(referrals, io.load_mapping(mapping))
+        cmap = io.load_mapping(mapping)
+        res = io.read_referrals(referrals, cmap)
         report.extend(res.report)
         a, rec = join.locate_records(res.frame, areas, source=f"Referrals ({Path(referrals).name})",
-                                     rejected=res.rejected)
+                                     rejected=res.rejected, ward_names=cmap.ward_names)
         recs.append(rec)
         notes.append("")
         refs = a[["area_code", "month", "category", "count"]].copy()

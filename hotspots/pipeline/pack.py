@@ -299,7 +299,8 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         res = io.read_referrals(folder / meta.referrals_file, mapping)
         report.extend(res.report)
         label = "Referrals (SYNTHETIC)" if meta.synthetic_referrals else "Referrals"
-        assigned, rec = join.locate_records(res.frame, areas, source=label, rejected=res.rejected)
+        assigned, rec = join.locate_records(res.frame, areas, source=label, rejected=res.rejected,
+                                            ward_names=mapping.ward_names)
         recs.append(rec)
         notes.append("placed by " + (meta.placement or {}).get("referrals", "ward"))
         unassigned.append(rec.details)

@@ -47,6 +47,7 @@ from hotspots._errors import UploadError
 from hotspots._validate import REPORT_COLUMNS
 from hotspots.areas import join as join
 from hotspots.areas.coverage import place_police_uk
+from hotspots.areas.names import name_check
 from hotspots.areas.upload import read_boundary_upload
 from hotspots.io import ColumnMap
 from hotspots.io.mappings import mapping_to_json
@@ -403,10 +404,19 @@ def _apply_referrals(p: _Parts, upload: Upload, mapping: ColumnMap | None,
                       for f in p.problems]
     p.problems.append(res.report.to_frame())
     _drop_recs(p, "Referrals")
+    confirmed = mapping.ward_names if mapping is not None else ()
     a, rec = join.locate_records(res.frame, p.areas, source=f"Referrals (upload: {name})",
-                                 rejected=res.rejected, lsoa_lookup=lookup)
+                                 rejected=res.rejected, lsoa_lookup=lookup, ward_names=confirmed)
+    by_name = res.frame[join.placed_by(res.frame, lookup is not None) == "name"]
+    check = name_check(by_name, p.areas, ward_names=confirmed)
+    _uploads(p, ward_names=tuple(json.loads(check.to_json(orient="records"))))
+    n_confirmed = int(check.loc[check["confirmed"].notna(), "rows"].sum()) if len(check) else 0
     _add_rec(p, rec, "placed by the location columns of the mapping (ward code, LSOA, "
-             "coordinates, then ward name)")
+             "coordinates, then ward name)"
+             + (f"; {n_confirmed:,} rows by ward names you confirmed" if n_confirmed else "")
+             + (f"; {len(check) - int(check['confirmed'].notna().sum()):,} ward names are not "
+                "exactly one ward (without a location; the closest names are offered)"
+                if len(check) and check["confirmed"].isna().any() else ""))
     p.referrals = a[["area_code", "month", "category", "count"]].astype(
         {"area_code": str, "month": str, "count": "int64"}).reset_index(drop=True)
     p.meta = p.meta.replace(
