@@ -110,8 +110,8 @@ _EXPORTS = {
                     "hotspots.pipeline.table"),
 }
 _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "packbuild",
-            "packcrime", "packdeprivation", "table", "uploads", "viewdata", "wardprofile",
-            "wording")
+            "packcrime", "packdeprivation", "table", "uploadrows", "uploads", "viewdata",
+            "wardprofile", "wording")
 
 __all__ = [
     "ANALYSIS_CRS", "AREA_COLUMNS", "DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE",

@@ -42,7 +42,6 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from hotspots import privacy
 from hotspots._errors import UploadError
 from hotspots._validate import REPORT_COLUMNS
 from hotspots.areas import join as join
@@ -51,7 +50,7 @@ from hotspots.areas.names import name_check
 from hotspots.areas.upload import read_boundary_upload
 from hotspots.io import ColumnMap
 from hotspots.io.mappings import mapping_to_json
-from hotspots.io.uploads import Upload, read_police_uploads, read_referral_upload, refused_rows
+from hotspots.io.uploads import Upload, read_police_uploads, read_referral_upload
 from hotspots.pipeline.measurekey import (  # the key constants, re-exported here too
     PACK_KEY,
     POLICE_UK_KEY,
@@ -66,6 +65,7 @@ from hotspots.pipeline.pack import (
     points_reconciliation,
     with_referral_credit,
 )
+from hotspots.pipeline.uploadrows import upload_details, upload_reconciliation, with_refused
 
 __all__ = [
     "POLICE_UK_PREFIX",
@@ -560,81 +560,9 @@ def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
         except UploadError as exc:
             failures.append(UploadFailure(exc.part, exc.name, str(exc)))
             todo = todo.without(exc.part, exc.name)
-    return UploadOutcome(_with_refused(pack, uploads, failures), tuple(failures))
-
-
-#: Reconciliation label of an upload, as :func:`pack_with_uploads` names it.
-_SOURCE_LABELS = {"police_uk": "Recorded crime: police.uk upload ({})",
-                  "referrals": "Referrals (upload: {})"}
-
-
-def _with_refused(pack: Pack, uploads: UploadSet, failures: Sequence[UploadFailure]) -> Pack:
-    """Add a reconciliation row for every refused file: its rows in, all rejected.
-
-    A boundary file has areas, not records: its refusal is reported, not reconciled.
-    """
     files = {("police_uk", n): d for n, d in uploads.police_uk}
     if uploads.referral is not None:
         files[("referrals", uploads.referral[0])] = uploads.referral[1]
-    recs = []
-    for f in failures:
-        if (f.part, f.name) not in files:
-            continue
-        text = " ".join(f.message.split())
-        first = text if len(text) <= 240 else text[:239] + "…"
-        rows = refused_rows(f.part, f.name, files[(f.part, f.name)])
-        details = join.unassigned_rows(rows, join.STATUS_REJECTED, f"file refused: {first}")
-        recs.append((join.Reconciliation(_SOURCE_LABELS[f.part].format(f.name), len(rows), 0,
-                                         0, 0, len(rows), details), f"file refused: {first}"))
-    if not recs:
-        return pack
-    info = pack.meta.uploads or UploadsInfo(base_synthetic=bool(pack.meta.synthetic_referrals))
-    meta = pack.meta.replace(uploads=dataclasses.replace(
-        info, sources=(*info.sources, *(r.source for r, _ in recs)),
-        detail_sources=tuple(sorted({*info.detail_sources, *(
-            str(s) for r, _ in recs for s in r.details["source"])}))))
-    rows = pd.concat([join.reconciliation_frame([r]).assign(note=n) for r, n in recs],
-                     ignore_index=True)
-    return dataclasses.replace(
-        pack, meta=meta, reconciliations=pd.concat([pack.reconciliations, rows],
-                                                   ignore_index=True),
-        unassigned=pd.concat([pack.unassigned, *(r.details for r, _ in recs)],
-                             ignore_index=True))
-
-
-def upload_reconciliation(pack: Pack, *, rematched: bool = False) -> pd.DataFrame:
-    """Return the reconciliation rows of the uploads (rows read, assigned, ...).
-
-    Parameters
-    ----------
-    pack
-        A pack from :func:`pack_with_uploads`.
-    rematched
-        Also return the rows of the pack's own data re-matched to uploaded boundaries.
-
-    Returns
-    -------
-    DataFrame
-        One row per source, as :func:`hotspots.join.reconciliation_frame`, plus ``note``.
-    """
-    info = pack.meta.uploads or UploadsInfo()
-    sources = list(info.sources) + (list(info.rematched or ()) if rematched else [])
-    rec = pack.reconciliations
-    return rec[rec["source"].isin(sources)].reset_index(drop=True)
-
-
-def upload_details(pack: Pack) -> pd.DataFrame:
-    """Return the per-row reasons of every uploaded row not placed, safe for a spreadsheet.
-
-    Returns
-    -------
-    DataFrame
-        ``source`` (file, or member of an uploaded zip), ``source_row``
-        (spreadsheet row), ``status``, ``reason``; text that looks like a
-        formula is neutralised (:func:`hotspots.privacy.safe_for_spreadsheet`).
-    """
-    sources = set(pack.meta.uploads.detail_sources if pack.meta.uploads else ())
-    d = pack.unassigned
-    d = d[d["source"].astype(str).isin(sources)] if len(d) else d
-    cols = ["source", "source_row", "status", "reason"]
-    return privacy.safe_for_spreadsheet(d.reindex(columns=cols).reset_index(drop=True))
+    refused = [(f.part, f.name, f.message, files[(f.part, f.name)]) for f in failures
+               if (f.part, f.name) in files]
+    return UploadOutcome(with_refused(pack, refused), tuple(failures))
