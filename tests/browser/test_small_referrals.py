@@ -18,13 +18,16 @@ import pytest
 from hotspots import pipeline
 from hotspots.maps.classify import MASKED_COLOUR, ZERO_COLOUR
 from hotspots.maps.palettes import map_palette
-from tests.browser.conftest import ARTIFACTS, is_local
+from tests.browser.conftest import ARTIFACTS, GRID, is_local, keyed, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 90_000
 N = 15
+#: Element keys on the page (ui.panels, ui.views, ui.data, ui.sidebar).
+PAIR, GI_MAP, MEASURE_LEGEND = "map_pair", "hs_gi_map", "map_pair_measure_legend"
+MEASURE_BOX, UPLOAD_ROWS, TOP_WARDS = "measure_group", "upload_reconciliation_table", \
+    "top_wards_table"
 
 
 def _referrals(folder: Path) -> tuple[Path, int]:
@@ -50,33 +53,33 @@ def test_small_referral_upload_in_the_browser(server, browser, tmp_path):  # typ
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         page.goto(server, wait_until="domcontentloaded")
-        page.locator(MAP_IFRAME).nth(1).wait_for(state="attached", timeout=TIMEOUT_MS)
+        page.locator(map_frame(GI_MAP)).wait_for(state="attached", timeout=TIMEOUT_MS)
         side = page.locator('[data-testid="stSidebar"]')
         side.get_by_text("Your own files, added to the demo pack").click()
         (page.locator('[data-testid="stFileUploader"]').filter(has_text="Referral spreadsheet")
          .locator('input[type="file"]').set_input_files(str(sheet), timeout=TIMEOUT_MS))
         page.get_by_text(f"Which column of {sheet.name} holds what?").wait_for(
             timeout=TIMEOUT_MS)
-        page.get_by_text(f"Referrals (upload: {sheet.name})").first.wait_for(
-            state="attached", timeout=TIMEOUT_MS)  # a cell of the reconciliation grid
+        page.locator(f"{keyed(UPLOAD_ROWS)} {GRID}").get_by_text(
+            f"Referrals (upload: {sheet.name})").wait_for(state="attached", timeout=TIMEOUT_MS)
 
-        measure = side.locator('[data-testid="stSelectbox"]').first
-        measure.click()
+        side.locator(keyed(MEASURE_BOX)).click()
         page.keyboard.type("Referrals")
         page.keyboard.press("Enter")
-        legend = page.locator(".hs-legend").filter(has_text="Too little data to map").first
-        legend.wait_for(timeout=TIMEOUT_MS)
+        legend = page.locator(keyed(MEASURE_LEGEND)).locator(".hs-legend")
+        legend.get_by_text("Too little data to map").wait_for(timeout=TIMEOUT_MS)
 
         # Legend: zeros first, white, their own class; then the suppressed wards; no class.
-        labels = legend.locator(".hs-legend-label").all_inner_texts()
+        labels = settle(legend.locator(".hs-legend-label").all_inner_texts,
+                        lambda t: t[:1] == [f"0 ({n_zero})"])
         assert labels == [f"0 ({n_zero})", f"Fewer than 5 (suppressed) ({N})"]
         swatches = legend.locator("li > span:first-child").evaluate_all(
             "els => els.map(e => getComputedStyle(e).backgroundColor)")
         assert swatches == ["rgb(255, 255, 255)", "rgb(122, 122, 122)"]  # ZERO, MASKED colours
         assert (ZERO_COLOUR, MASKED_COLOUR) == ("#ffffff", "#7a7a7a")
 
-        # The map: the zero wards drawn white, none in a colour of the scale.
-        frame = page.frame_locator(MAP_IFRAME).nth(0)
+        # The map (the pair's #map_div): the zero wards drawn white, none in a scale colour.
+        frame = page.frame_locator(map_frame(PAIR))
         white = frame.locator(f'#map_div path.leaflet-interactive[fill="{ZERO_COLOUR}"]')
         white.nth(n_zero - 1).wait_for(state="attached", timeout=TIMEOUT_MS)
         assert white.count() == n_zero
@@ -86,8 +89,9 @@ def test_small_referral_upload_in_the_browser(server, browser, tmp_path):  # typ
         assert not hot & {str(f).lower() for f in fills}
 
         # The top list says why it is empty, never "Top 0 wards".
-        page.get_by_text("No ward can be listed: every ward has 0 referrals or fewer than 5"
-                         ).wait_for(timeout=TIMEOUT_MS)
+        page.locator(keyed(TOP_WARDS)).get_by_text(
+            "No ward can be listed: every ward has 0 referrals or fewer than 5").wait_for(
+            timeout=TIMEOUT_MS)
         text = page.locator("body").inner_text()
         assert not re.search(r"Top 0 wards", text)
 
