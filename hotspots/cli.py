@@ -178,15 +178,78 @@ def _add_assume_crs(group) -> None:  # type: ignore[no-untyped-def]
                             "(British National Grid) or EPSG:4326 (longitude/latitude)")
 
 
+#: File flags of the data group: (attribute, flag).
+_FILE_FLAGS = (("areas", "--areas"), ("police_uk", "--police-uk"), ("mps", "--mps"),
+               ("referrals", "--referrals"), ("mapping", "--mapping"),
+               ("population", "--population"), ("imd", "--imd"), ("pack", "--pack"))
+
+#: Flags that only mean something with a boundary file (--areas), and why.
+_AREAS_ONLY = {
+    "layer": "--layer names a layer of the --areas boundary file",
+    "assume_crs": "--assume-crs is the CRS of the --areas boundary file",
+    "mps": "--mps needs --areas: the boundary file its ward codes refer to (e.g. the pack's "
+           "own wards.geojson)",
+    "population": "--population belongs to files given with --areas (a pack has its own "
+                  "population)",
+    "imd": "--imd belongs to files given with --areas (a pack has its own deprivation)",
+}
+
+
+def _check_data_flags(a: argparse.Namespace) -> None:
+    """Refuse a data flag that would be ignored, and files that do not exist."""
+    from hotspots._errors import InputDataError
+
+    for attr, flag in _FILE_FLAGS:
+        path = getattr(a, attr, None)
+        if path is not None and not Path(path).exists():
+            raise FileNotFoundError(f"{flag} {path}: not found. Check the path.")
+    if a.areas is not None and a.pack is not None:
+        raise InputDataError("Give a pack folder (--pack) or files with a boundary file "
+                             "(--areas ...), not both: --areas would replace the pack.")
+    if a.areas is None:
+        given = [why for attr, why in _AREAS_ONLY.items() if getattr(a, attr, None) is not None]
+        if given:
+            raise InputDataError("; ".join(given) + ". Without --areas the pack's own areas "
+                                 "are used: give --areas too, or leave the flag out.")
+    if getattr(a, "mapping", None) is not None and getattr(a, "referrals", None) is None:
+        raise InputDataError("--mapping is the column mapping of a --referrals file: give "
+                             "--referrals too, or leave --mapping out.")
+    if getattr(a, "referrals", None) is not None and a.mapping is None:
+        raise InputDataError(f"--referrals {a.referrals}: a referral file needs its column "
+                             "mapping (--mapping mapping.json, e.g. downloaded from the page).")
+
+
 def _pack(a: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Return the pack the flags describe: a pack folder (the demo by default), or files.
+
+    Files given without --areas are placed in the pack's own areas (never left
+    out while the pack's own, e.g. SYNTHETIC, data is shown instead).
+    """
     from hotspots import pipeline
 
+    _check_data_flags(a)
     if a.areas is not None:
         return pipeline.assemble_pack(
             a.areas, layer=a.layer, police_uk=a.police_uk, mps=a.mps, referrals=a.referrals,
             mapping=a.mapping, population=a.population, imd=a.imd, assume_crs=a.assume_crs,
         )
-    return pipeline.load_pack(a.pack)
+    pack = pipeline.load_pack(a.pack)
+    if a.police_uk is None and a.referrals is None:
+        return pack
+    return pipeline.pack_with_files(pack, police_uk=a.police_uk, referrals=a.referrals,
+                                    mapping=a.mapping)
+
+
+def _check_stats_flags(a: argparse.Namespace) -> None:
+    """Refuse a statistics flag that the chosen weights do not use."""
+    from hotspots._errors import InputDataError
+
+    if a.k is not None and a.weights != "knn":
+        raise InputDataError(f"--k applies to --weights knn (here --weights {a.weights}): "
+                             "add --weights knn, or leave --k out.")
+    if a.threshold is not None and a.weights != "distance":
+        raise InputDataError(f"--threshold applies to --weights distance (here --weights "
+                             f"{a.weights}): add --weights distance, or leave --threshold out.")
 
 
 def default_period(months: list[str], month_from: str | None, month_to: str | None,
@@ -218,7 +281,8 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
     from hotspots import privacy, stats
     from hotspots.pipeline import analysis as analysis
 
-    p = analysis.StatsParams(weights=a.weights, k=a.k, threshold=a.threshold,
+    p = analysis.StatsParams(weights=a.weights, k=6 if a.k is None else a.k,
+                             threshold=a.threshold,
                              permutations=a.permutations, seed=a.seed, correction=a.correction,
                              alpha=a.alpha, year_start=a.year_start, min_count=a.min_count)
     res = analysis.analyse(pack, sel, p)
@@ -262,6 +326,7 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
         print(res.deprived_share.text)
     for n in res.notes:
         print("note: " + n)
+    _print_ward_names(pack)
     print(f"Wrote {a.out}/{written}reconciliation.csv, unassigned_rows.csv, manifest.json")
     return 0
 
@@ -288,12 +353,13 @@ def _print_asb_split(pack, sel) -> None:  # type: ignore[no-untyped-def]
 def _write_manifest(a: argparse.Namespace, pack, sel, extra=None) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import asdict
 
+    from hotspots import pipeline
     from hotspots.config import run_manifest, write_manifest
 
-    inputs = {"pack": pack.folder} if pack.folder is not None else {
-        "areas": a.areas, "police_uk": a.police_uk, "mps": a.mps, "referrals": a.referrals,
-        "mapping": a.mapping, "population": a.population, "imd": a.imd,
-    }
+    inputs = {attr: getattr(a, attr) for attr, _ in _FILE_FLAGS
+              if getattr(a, attr, None) is not None}
+    if a.areas is None:  # a pack folder (the demo by default), with any files on top
+        inputs["pack"] = pack.folder or a.pack or pipeline.DEMO_PACK
     m = run_manifest(command="python -m hotspots " + " ".join(sys.argv[1:]), inputs=inputs,
                      parameters={"selection": asdict(sel), "layer": a.layer, **(extra or {})})
     write_manifest(m, a.out / "manifest.json")
@@ -314,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
             return _patrol(a)
         if a.command == "pack":
             return _pack_command(a)
+        if a.command == "analyse":
+            _check_stats_flags(a)
         pack = _pack(a)
         if a.command == "measures":
             for key, label in pipeline.measure_options(pack).items():
@@ -354,9 +422,29 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['outside']:,} + {r['rejected']:,}")
         if isinstance(r.get("note"), str) and r["note"]:
             print(f"    ({r['note']})")
+    _print_ward_names(pack)
     print(f"Wrote {a.out / 'ward_table.csv'}, {gpkg}, reconciliation.csv, unassigned_rows.csv, "
           "manifest.json")
     return 0
+
+
+def _print_ward_names(pack, limit: int = 10) -> None:  # type: ignore[no-untyped-def]
+    """Print the ward names that are not exactly one ward, with the closest names offered."""
+    u = pack.unassigned
+    if not len(u):
+        return
+    reason = u["reason"].astype(str)
+    names = reason[(u["status"] == "unlocated") & reason.str.match(r"ward( name)? '")]
+    if names.empty:
+        return
+    print(f"Ward names without a location ({len(names):,} rows; every row in "
+          "unassigned_rows.csv). To place them, correct the file or confirm the ward in the "
+          "mapping JSON: \"ward_names\": {\"name in the file\": \"area code\"}")
+    counts = names.value_counts()
+    for text, n in counts.head(limit).items():
+        print(f"  {n:,} row{'s' if n != 1 else ''}: {text}")
+    if len(counts) > limit:
+        print(f"  ... and {len(counts) - limit:,} more names")
 
 
 # --------------------------------------------------------------------------- patrol
@@ -408,19 +496,26 @@ def _patrol_inputs(a: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     from hotspots import pipeline
     from hotspots._errors import InputDataError
 
-    if a.areas is not None or a.police_uk is not None:
-        if a.areas is None or a.police_uk is None:
-            raise InputDataError("Give both --areas (boundaries) and --police-uk (street-level "
-                                 "crime), or a --pack folder.")
-        for f in (a.areas, a.police_uk):
-            if not Path(f).exists():
-                raise FileNotFoundError(f"{f} not found.")
+    if a.areas is not None and (a.police_uk is None or a.pack is not None):
+        raise InputDataError("With --areas (boundaries) give --police-uk (street-level "
+                             "crime) and no --pack; or a --pack folder, with or without "
+                             "--police-uk.")
+    for f, flag in ((a.areas, "--areas"), (a.police_uk, "--police-uk"), (a.pack, "--pack")):
+        if f is not None and not Path(f).exists():
+            raise FileNotFoundError(f"{flag} {f}: not found. Check the path.")
+    if a.areas is not None:
         pack = pipeline.assemble_pack(a.areas, layer=a.layer, police_uk=a.police_uk,
                                       assume_crs=getattr(a, "assume_crs", None))
         inputs: dict[str, Any] = {"areas": a.areas, "police_uk": a.police_uk}
     else:
+        if a.layer is not None or getattr(a, "assume_crs", None) is not None:
+            raise InputDataError("--layer and --assume-crs describe the --areas boundary file; "
+                                 "without --areas the pack's own areas are used.")
         pack = pipeline.load_pack(a.pack)
         inputs = {"pack": pack.folder}
+        if a.police_uk is not None:  # on the pack's areas; its points replace the pack's
+            pack = pipeline.pack_with_files(pack, police_uk=a.police_uk)
+            inputs["police_uk"] = a.police_uk
     if pack.points is None:
         raise InputDataError(f"{pack.folder or a.police_uk}: the pack has no street-level points "
                              "(pack.json 'points_file'); the patrol analysis needs police.uk "

@@ -41,6 +41,7 @@ __all__ = [
     "custom_period",
     "get_year_start",
     "month_range",
+    "months_text",
     "previous_period",
     "quarter_period",
     "shift_month",
@@ -141,6 +142,46 @@ def month_range(start: str, end: str) -> tuple[str, ...]:
     if b < a:
         raise ValueError(f"The period runs backwards: end {end} is before start {start}.")
     return tuple(_month(i) for i in range(a, b + 1))
+
+
+def months_text(months: Iterable[str]) -> str:
+    """Name a set of months compactly: runs of consecutive months, each with its year.
+
+    Parameters
+    ----------
+    months
+        ``"YYYY-MM"`` months, in any order (repeats ignored).
+
+    Returns
+    -------
+    str
+        Runs joined by ``", "``: one month as ``"Oct 2025"``, a run within a
+        year as ``"Oct–Nov 2025"``, a run across years as ``"Nov 2025 – Jan
+        2026"``; ``""`` for no months.
+
+    Examples
+    --------
+    >>> months_text(["2025-10", "2025-11", "2026-02", "2026-03"])
+    'Oct–Nov 2025, Feb–Mar 2026'
+    >>> months_text(["2025-12", "2026-01", "2024-05"])
+    'May 2024, Dec 2025 – Jan 2026'
+    """
+    index = sorted({_index(check_month(m)) for m in months})
+    runs: list[list[int]] = []
+    for i in index:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    out = []
+    for a, b in runs:
+        if a == b:
+            out.append(_pretty(_month(a)))
+        elif a // 12 == b // 12:
+            out.append(f"{MONTH_NAMES[a % 12]}{_DASH}{MONTH_NAMES[b % 12]} {b // 12}")
+        else:
+            out.append(f"{_pretty(_month(a))} {_DASH} {_pretty(_month(b))}")
+    return ", ".join(out)
 
 
 # --------------------------------------------------------------------------- Period

@@ -149,3 +149,17 @@ def test_emerging_wards_hide_referral_z_scores(pack):
     assert not set(analysis.EMERGING_SENSITIVE_COLUMNS) & set(got.columns)
     assert {"trend_class", "mk_trend", "n_hot"} <= set(got.columns)
     assert len(got) == len(pack.areas)
+
+
+def test_analysis_export_of_synthetic_referrals_says_so(pack):
+    from hotspots import pipeline
+    from hotspots.pipeline import analysis
+
+    months = pack.months
+    sel = pipeline.Selection("referrals:all", months[-12], months[-1])
+    res = analysis.analyse(pack, sel, analysis.StatsParams(permutations=99, seed=1))
+    out = analysis.analysis_for_export(res)
+    assert (out["data"] == pipeline.table.SYNTHETIC_EXPORT_LABEL).all()
+    crime = analysis.analyse(pack, pipeline.Selection("crime:all", months[-1], months[-1]),
+                             analysis.StatsParams(permutations=99, seed=1))
+    assert "data" not in analysis.analysis_for_export(crime)

@@ -192,13 +192,17 @@ def test_bad_police_file_named_and_page_keeps_working(police_at):
 
 def test_police_reconciliation_shown(police_at):
     rec = next(d.value for d in police_at.dataframe if "Rows read" in d.value.columns)
-    assert list(rec["Upload"]) == ["Recorded crime: police.uk upload (2025-05-met-street.csv)"]
+    assert list(rec["Upload"]) == ["Recorded crime: police.uk upload (2025-05-met-street.csv)",
+                                   "Recorded crime: police.uk upload (not-police.csv)"]
+    refused = rec.iloc[1]  # the refused file's row is still counted: rows read = rejected
+    assert (refused["Rows read"], refused["Placed in an area"], refused["Rejected"]) == (1, 0, 1)
+    assert "file refused" in refused["How"]
     row = rec.iloc[0]
     assert (row["Rows read"], row["Placed in an area"], row["No location"]) == (5, 4, 1)
     assert row["Rows read"] == (row["Placed in an area"] + row["No location"]
                                 + row["Outside every area"] + row["Rejected"])
     labels = [d.label for d in police_at.download_button]
-    assert any("reason for each of the 1 rows not placed" in label for label in labels)
+    assert any("reason for each of the 2 rows not placed" in label for label in labels)
     coverage = next(m for m in police_at.multiselect if m.key.startswith("police_boroughs_"))
     assert coverage.value == ["Hackney"]
 
@@ -595,3 +599,56 @@ def test_board_pack_threshold_follows_and_never_undercuts_the_sidebar():
     assert box.value == 9 and box.min == 9
     box.set_value(12).run()
     assert next(n for n in at.number_input if n.label == "Suppress counts below").value == 12
+
+
+# --------------------------------------------------------------------------- a small referral file
+
+
+def _small_referrals(pack: pipeline.Pack, n: int = 15) -> bytes:
+    wards = pack.areas.sort_values("area_code").iloc[:n]
+    lines = ["Ref,Date of referral,Type of concern,Ward,Borough"]
+    lines += [f"R{i},{1 + i % 9:02d}/05/2025,CCE,{w.area_name},{w.borough_name}"
+              for i, w in enumerate(wards.itertuples())]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _page_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [x.value for x in (*at.warning, *at.info, *at.error, *at.success)]
+    parts += [s.label for s in at.selectbox] + [str(s.value) for s in at.selectbox]
+    parts += [r.label for r in at.radio] + [str(r.value) for r in at.radio]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(parts)
+
+
+def test_small_referral_upload_zero_class_empty_top_list_and_no_synthetic(pack):
+    at = _app(uploads_on=True)
+    _upload(at, "up_referrals", [("mine.csv", _small_referrals(pack))])
+    at.selectbox(key="measure_group").set_value("referrals").run()
+    _assert_page_works(at)
+    measure = _legends(at)[0]
+    labels = re.findall(r'<span class="hs-legend-label">([^<]*)</span>', measure)
+    assert labels[0] == f"0 ({len(pack.areas) - 15})" and labels[1].endswith("(15)")
+    assert "Too little data to map" in measure
+    assert not any(c.value.startswith("Top 0") for c in at.caption)
+    assert any(i.value.startswith("No ward can be listed") for i in at.info)
+    assert "SYNTHETIC" not in _page_text(at)
+
+
+def test_near_miss_ward_names_are_confirmed_on_the_page():
+    at = _app(uploads_on=True)
+    near = (b"Date,Type,Ward,Borough\n2025-05-01,CCE,Stratford Olympic Prk,Newham\n"
+            b"2025-05-02,CCE,Canning Town Nth,Newham\n2025-05-03,CCE,Canning Town Nth,Newham\n")
+    _upload(at, "up_referrals", [("near.csv", near)])
+    rec = next(d.value for d in at.dataframe if "Rows read" in d.value.columns).iloc[0]
+    assert (rec["Placed in an area"], rec["No location"], rec["Outside every area"]) == (0, 3, 0)
+    boxes = {s.label: s for s in at.selectbox if s.key and s.key.startswith("wardname_")}
+    box = boxes["'Canning Town Nth' (2 rows)"]
+    assert box.value == data.LEAVE_UNPLACED  # never matched until the user chooses
+    assert box.options[1] == "Canning Town North (Newham)"
+    box.set_value("E05013906").run()
+    _assert_page_works(at)
+    rec = next(d.value for d in at.dataframe if "Rows read" in d.value.columns).iloc[0]
+    assert (rec["Placed in an area"], rec["No location"]) == (2, 1)
+    saved = json.loads(at.session_state[data.MAPPING_KEY])
+    assert saved["ward_names"] == {"Canning Town Nth": "E05013906"}

@@ -10,7 +10,8 @@ Layers, top to bottom (a module may import only from its own package or a lower 
     areas                                 2
     io, stats, boundaries                 1
     floor: _errors, _validate, config,    0
-           periods, privacy, disclosure
+           periods, privacy, disclosure,
+           labels
 
 Also: no import circle between modules (imports inside functions count), no project
 import inside a function except in ``hotspots/cli.py`` (whose commands import their
@@ -28,7 +29,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = ("hotspots", "boundaries", "ui", "dashboard", "data")
-FLOOR = {"_errors", "_validate", "config", "periods", "privacy", "disclosure", "__init__"}
+FLOOR = {"_errors", "_validate", "config", "periods", "privacy", "disclosure", "labels",
+         "__init__"}
 LAYER = {
     "ui": 7, "cli": 6, "data": 6, "report": 5, "pipeline": 4, "maps": 3, "patrol": 3,
     "areas": 2, "io": 1, "stats": 1, "boundaries": 1, "floor": 0,
@@ -242,7 +244,13 @@ def test_checker_sees_a_violation(tmp_path, monkeypatch):
 
 #: Lines a module may have. A module over it is cut by idea, or listed here with the reason.
 MAX_LINES = 600
-LONG_MODULES: dict[str, str] = {}
+LONG_MODULES: dict[str, str] = {
+    "hotspots.cli": "every command's argparse in one module (issue 12 asks for that); grew with "
+                    "'pack build' and the patrol flags; next cut: a hotspots/cli/ package, one "
+                    "module per command",
+    "hotspots.patrol.cells": "one line over after the analytical Gi* selection landed; the "
+                             "scorers belong in patrol.metrics next",
+}
 
 
 @pytest.mark.parametrize("module", _ids(SOURCES))

@@ -256,3 +256,69 @@ def test_quantiles_are_scipy_scoreatpercentile(k):
         pct = np.minimum(np.arange(w, 100 + w, w), 100.0)
         want = np.unique(scoreatpercentile(y, pct))
         np.testing.assert_array_equal(SCHEMES["quantiles"].build(y, k, None).bins, want)
+
+
+# --------------------------------------------------------------------------- zero and from 0
+
+
+def test_zero_gets_its_own_neutral_class_out_of_the_bounds():
+    from hotspots.maps.classify import ZERO_COLOUR, ZERO_INDEX
+
+    s = pd.Series([0, 0, 0, 0, 2, 3, 4, 8, 9, 12, NAN], index=list("abcdefghijk"))
+    c = classify(s, k=2, integer=True, zero_class=True)
+    # quantiles of the non-zero values only: 2 3 4 8 9 12 -> 50% at 6 -> classes 2-6, 7-12
+    assert c.bins == (6.0, 12.0)
+    assert c.zero_label == "0 (4)" and c.n_zero == 4
+    assert c.class_labels == ("2 to 6 (3)", "7 to 12 (3)")
+    assert c.class_index.loc[list("abcd")].eq(ZERO_INDEX).all()
+    colours = class_colours(c, "YlOrRd")
+    assert colours.loc["a"] == ZERO_COLOUR and ZERO_COLOUR not in palette("YlOrRd", 2)
+    assert sum(c.counts) + c.n_zero + c.n_no_data == len(s)
+
+
+def test_only_zeros_and_suppressed_form_no_value_class():
+    # 696 wards with 0 and 8 wards under 5: no class is drawn in a hot colour
+    s = pd.Series([0] * 696 + [1, 2, 1, 3, 1, 1, 4, 2], dtype=float)
+    c = classify(s, k=5, integer=True, masked=s.between(1, 4), zero_class=True,
+                 masked_label="Fewer than 5 (suppressed)")
+    assert c.k == 0 and c.class_labels == ()
+    assert c.zero_label == "0 (696)" and c.masked_label == "Fewer than 5 (suppressed) (8)"
+    assert set(class_colours(c, "YlOrRd")) == {"#ffffff", MASKED_COLOUR}
+
+
+def test_without_zero_class_a_map_of_zeros_is_one_dark_class():
+    # the defect the zero class fixes (kept as the default of classify for other maps)
+    c = classify(pd.Series([0.0] * 5), k=5, integer=True)
+    assert c.labels == ("0 (5)",) and class_colours(c, "YlOrRd").iloc[0] == "#f03b20"
+
+
+def test_first_class_from_zero_for_counts():
+    s = pd.Series([2, 3, 4, 4, 7, 9, 12, 15])
+    off = classify(s, scheme="user_defined", bins=[4, 9], integer=True)
+    on = classify(s, scheme="user_defined", bins=[4, 9], integer=True, from_zero=True)
+    assert off.class_labels[0] == "2 to 4 (4)"
+    assert on.class_labels == ("0 to 4 (4)", "5 to 9 (2)", "10 to 15 (2)")
+    assert on.bins == off.bins and on.counts == off.counts  # only the printed start moves
+    # after a zero class, the first class starts at 1
+    z = classify(pd.Series([0, 0, 2, 3, 9]), scheme="user_defined", bins=[4], integer=True,
+                 zero_class=True, from_zero=True)
+    assert (z.zero_label, *z.class_labels) == ("0 (2)", "1 to 4 (2)", "5 to 9 (1)")
+    # rates (not whole numbers) print the data as they are
+    r = classify(pd.Series([0.4, 1.5, 2.5]), scheme="user_defined", bins=[1.0], from_zero=True)
+    assert r.class_labels[0].startswith("0.4 to")
+
+
+def test_a_zero_bound_adds_no_empty_class():
+    s = pd.Series([2, 3, 4, 4, 7, 9])
+    c = classify(s, scheme="user_defined", bins=[0, 4], integer=True, from_zero=True)
+    assert c.class_labels == ("0 to 4 (4)", "5 to 9 (2)")
+    z = classify(pd.Series([0, 2, 3, 9]), scheme="user_defined", bins=[0, 4], integer=True,
+                 zero_class=True, from_zero=True)
+    assert (z.zero_label, *z.class_labels) == ("0 (1)", "1 to 4 (2)", "5 to 9 (1)")
+    assert 0 not in z.counts
+
+
+def test_positive_user_bounds_keep_their_empty_classes():
+    # bounds shared with another map (e.g. IMD classes of all London) keep their meaning
+    c = classify(pd.Series([35.0, 38.0]), scheme="user_defined", bins=[10, 20, 30, 40])
+    assert c.k == 4 and c.counts == (0, 0, 0, 2)

@@ -823,3 +823,38 @@ def test_broken_quote_is_named_as_such_not_as_a_blank_month(tmp_path):
     assert "lines 3–4 were read as one row" in res.rejected["reason"].iloc[0]
     text = res.report.to_text()
     assert "month is blank" not in text and "row 3" in text and "quote" in text
+
+
+def test_police_missing_longitude_is_not_offered_latitude(tmp_path: Path) -> None:
+    # Latitude is the file's own Latitude column: it cannot be the missing Longitude too.
+    header = POLICE_HEADER.replace("Longitude,", "")
+    path = write(tmp_path / "2024-01-x-street.csv", f"{header}\n")
+    with pytest.raises(ColumnMappingError) as info:
+        read_police_uk(path)
+    text = str(info.value)
+    assert "missing column(s) 'Longitude'" in text
+    assert "'Latitude' for 'Longitude'" not in text and "Did you mean" not in text
+    # a misspelt header that no other column claims is still offered
+    path = write(tmp_path / "2024-02-x-street.csv",
+                 POLICE_HEADER.replace("Longitude", "Longtitude") + "\n")
+    with pytest.raises(ColumnMappingError, match=r"Did you mean 'Longtitude' for 'Longitude'\?"):
+        read_police_uk(path)
+
+
+def test_referral_missing_header_is_not_offered_a_mapped_one(tmp_path: Path) -> None:
+    path = write(tmp_path / "refs.csv", "Date,Type,Latitude,Long\n2024-01-02,X,51.5,-0.1\n")
+    mapping = ColumnMap({"date": "Date", "category": "Type", "lon": "Longitude",
+                         "lat": "Latitude"})
+    with pytest.raises(ColumnMappingError) as info:
+        read_referrals(path, mapping)
+    text = str(info.value)
+    assert "column(s) 'Longitude' not found" in text
+    assert "'Latitude' for 'Longitude'" not in text
+
+
+def test_met_missing_column_suggests_only_unclaimed_headers(tmp_path: Path) -> None:
+    path = write(tmp_path / "m.csv", "MinorText,WardName,WardCode,LookUp_BoroughName,202401\n")
+    with pytest.raises(ColumnMappingError) as info:
+        read_met_ward_crime(path)
+    assert "missing column(s) 'MajorText'" in str(info.value)
+    assert "'MinorText' for 'MajorText'" not in str(info.value)  # MinorText is its own column

@@ -98,10 +98,12 @@ def test_names_normalised_and_ambiguity_reported(squares):
     assert dict(zip(assigned["source_row"], assigned["area_code"], strict=True)) == {2: "B", 4: "C"}
     reasons = dict(zip(rec.details["source_row"], rec.details["reason"], strict=True))
     assert "ambiguous" in reasons[3] and "North, South" in reasons[3]
-    assert rec.details.set_index("source_row").loc[3, "status"] == "rejected"
-    assert "not in the area layer" in reasons[5]
+    # a name that is not exactly one area has no location (it is not "outside" anything)
+    assert set(rec.details["status"]) == {"unlocated"}
+    assert "not a ward of the area layer and no ward name is close" in reasons[5]
     assert "not in borough 'East'" in reasons[6]
     assert rec.rows_in == 5 and rec.assigned == 2
+    assert (rec.unlocated, rec.outside, rec.rejected) == (3, 0, 0)
 
 
 def test_locate_records_uses_first_available_location(squares):
@@ -142,3 +144,57 @@ def test_count_by_area_fills_zero(squares):
 def test_reconciliation_must_add_up():
     with pytest.raises(RuntimeError, match="does not add up"):
         join.Reconciliation("s", 5, 1, 1, 1, 1, details=pd.DataFrame())
+
+
+@pytest.fixture(scope="module")
+def london():  # type: ignore[no-untyped-def]
+    from hotspots import pipeline
+
+    return pipeline.load_pack().areas
+
+
+def test_near_miss_names_have_no_location_and_offer_the_closest_wards(london):
+    recs = pd.DataFrame({"source": "s", "source_row": [2, 3, 4, 5, 6],
+                         "name": ["Stratford Olympic Prk", "Canning Town Nth", "Stratford",
+                                  "Canning Town Nth", "Bridge"],
+                         "borough": [None, "Newham", None, "Newham", None]})
+    assigned, rec = join.names_to_areas(recs, london, name_col="name", borough_col="borough")
+    assert assigned["area_code"].tolist() == ["E05013924"]  # only the exact name
+    assert (rec.assigned, rec.unlocated, rec.outside, rec.rejected) == (1, 4, 0, 0)
+    reasons = rec.details.set_index("source_row")["reason"]
+    assert reasons[2].startswith("ward name 'Stratford Olympic Prk' is not a ward of the area "
+                                 "layer; closest: 'Stratford Olympic Park' (Newham)")
+    assert "closest: 'Canning Town North' (Newham), 'Canning Town South' (Newham)" in reasons[3]
+    assert "confirm one" in reasons[3]
+    assert "is ambiguous: it exists in" in reasons[6] and "give the borough" in reasons[6]
+    # never matched silently: only a confirmed name is placed
+    assigned, rec = join.names_to_areas(recs, london, name_col="name", borough_col="borough",
+                                        ward_names={"canning town nth": "E05013906"})
+    assert sorted(assigned["area_code"]) == ["E05013906", "E05013906", "E05013924"]
+    assert rec.unlocated == 2
+
+
+def test_closest_names_are_difflibs(london):
+    import difflib
+
+    from hotspots.areas import names
+    from hotspots.io import standardise_area_name
+
+    index = names.NameIndex.of(london)
+    got = names.closest_areas("Canning Town Nth", index)
+    keys = difflib.get_close_matches("canning town nth", list(index.by_name), n=6, cutoff=0.6)
+    assert [standardise_area_name(n) for _, n, _ in got] == keys[:3]
+
+
+def test_name_check_lists_names_for_the_user(london):
+    from hotspots.areas import names
+
+    recs = pd.DataFrame({"ward_name": ["Canning Town Nth"] * 3 + ["Stratford", "Bridge", None],
+                         "borough": ["Newham"] * 3 + [None, None, None]})
+    check = names.name_check(recs, london)
+    assert check["name"].tolist() == ["Canning Town Nth", "Bridge"]
+    assert check["rows"].tolist() == [3, 1]
+    assert check.loc[0, "candidates"][0] == ["E05013906", "Canning Town North (Newham)"]
+    assert len(check.loc[1, "candidates"]) == 2  # the two wards called Bridge
+    done = names.name_check(recs, london, ward_names={"Canning Town Nth": "E05013906"})
+    assert done.loc[0, "confirmed"] == "E05013906" and done.loc[0, "reason"] == ""

@@ -17,7 +17,7 @@ from shapely.geometry import box
 from hotspots._errors import CRSError
 from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
 from hotspots.maps.choropleths import choropleth, legend_html
-from hotspots.maps.classify import MASKED_COLOUR, NO_DATA_COLOUR, classify
+from hotspots.maps.classify import MASKED_COLOUR, NO_DATA_COLOUR, ZERO_COLOUR, classify
 from hotspots.maps.palettes import palette
 from hotspots.maps.web import BASEMAPS
 
@@ -308,6 +308,43 @@ def test_measure_panel_hides_small_counts(wards, ward_table):
     assert json.dumps(SYNTHETIC_BADGE) in p.map.get_root().render()
 
 
+def _legend_rows(legend: str) -> list[tuple[str, str]]:
+    return re.findall(r'background:(#[0-9a-f]{6});[^>]*></span><span class="hs-legend-label">'
+                      r"([^<]*)</span>", legend)
+
+
+def test_measure_panel_zeros_are_white_and_first(wards, ward_table):
+    from hotspots.maps.panels import measure_panel
+
+    web = wards[["area_code", "area_name", "borough_name", "geometry"]]
+    p = measure_panel(web, ward_table, title="Referrals", value_label="Referrals",
+                      integer=True, sensitive=True, threshold=5, k=3)
+    rows = _legend_rows(p.legend)
+    assert rows[0] == (ZERO_COLOUR, "0 (1)")
+    assert rows[1] == (MASKED_COLOUR, "Fewer than 5 (suppressed) (3)")
+    assert all(colour in palette("YlOrRd", p.classification.k) for colour, _ in rows[2:-1])
+    assert rows[-1] == (NO_DATA_COLOUR, "No data (1)")
+
+
+def test_measure_panel_with_only_zeros_and_small_counts_says_too_little_to_map(wards):
+    from hotspots.maps.panels import measure_panel
+
+    web = wards[["area_code", "area_name", "borough_name", "geometry"]]
+    count = pd.Series([0, 3, 1, 0, 0, 0, 0, 0, 2], index=wards.index, dtype=float)
+    table = pd.DataFrame({"area_code": wards["area_code"], "value": count,
+                          "rank": count.rank(ascending=False, method="min"),
+                          "value_display": count.map(lambda v: f"{v:.0f}"),
+                          "suppressed": count.between(1, 4)})
+    p = measure_panel(web, table, title="Referrals", value_label="Referrals", integer=True,
+                      sensitive=True, threshold=5, k=5)
+    rows = _legend_rows(p.legend)
+    assert rows == [(ZERO_COLOUR, "0 (6)"), (MASKED_COLOUR, "Fewer than 5 (suppressed) (3)")]
+    assert "Too little data to map: every ward has 0 or fewer than 5 (suppressed)" in p.legend
+    page = p.map.get_root().render()
+    for hot in palette("YlOrRd", 3):  # no ward is drawn in a colour of the scale
+        assert hot not in page
+
+
 def test_measure_panel_crime_is_not_suppressed(wards, ward_table):
     from hotspots.maps.panels import measure_panel
 
@@ -529,8 +566,9 @@ def test_static_pair_sends_colours_and_tooltips_not_geometry(wards, ward_table, 
     fills = [spec["colours"][i] for i in spec["fill"]]
     assert fills[7] == NO_DATA_COLOUR and fills[1] == fills[2] == MASKED_COLOUR
     expected = [palette("YlOrRd", left.classification.k)[i]
-                for i in left.classification.class_index.iloc[[0, 3, 4, 5, 6]]]
-    assert [fills[i] for i in (0, 3, 4, 5, 6)] == expected
+                for i in left.classification.class_index.iloc[[3, 4, 5, 6]]]
+    assert [fills[i] for i in (3, 4, 5, 6)] == expected
+    assert fills[0] == ZERO_COLOUR  # the ward with 0: white, its own class
     outline = _spec(page, "hsOutlineLayer")
     assert outline["url"] == lines.url and sorted(outline["keep"]) == sorted(
         boroughs["borough_name"])

@@ -226,6 +226,22 @@ def test_map_draws_every_cell_and_its_legend_counts_cells(town):
         _map(town, value="rate")
 
 
+def test_map_of_cells_without_crime_draws_no_hot_colour(town):
+    from hotspots.maps.classify import ZERO_COLOUR
+    from hotspots.maps.palettes import map_palette
+
+    g = town.grid.assign(count=0)  # e.g. a crime type with no record in the list period
+    pm = patrol_map(g, period_label=town.period_label, method=town.method,
+                    alpha=town.params.alpha, cell_size=town.spec.size, shape=town.spec.shape)
+    html = pm.map.get_root().render()
+    assert "0 (16)" in pm.legend and ZERO_COLOUR in pm.legend
+    assert not any(c in html for c in map_palette("YlOrRd", 3))
+    z = patrol_map(town.grid, period_label=town.period_label, method=town.method,
+                   alpha=town.params.alpha, cell_size=town.spec.size, shape=town.spec.shape)
+    n_zero = int((town.grid["count"] == 0).sum())
+    assert n_zero and f"0 ({n_zero})" in z.legend
+
+
 def test_pai_chart_draws_one_line_per_backtest_method(town):
     assert pai_chart(None) is None
     spec = pai_chart(town.backtest.per_month, height=200).to_dict()

@@ -155,3 +155,32 @@ def test_errors():
         P.available_months([])
     with pytest.raises(ValueError, match="months_available='2025-1' is not a month"):
         P.available_months(["2025-1"])
+
+
+# --------------------------------------------------------------------------- month lists
+
+
+@pytest.mark.parametrize(
+    ("months", "text"),
+    [
+        (["2025-10", "2025-11", "2026-02", "2026-03"], "Oct–Nov 2025, Feb–Mar 2026"),
+        (["2025-10"], "Oct 2025"),
+        (["2025-01", "2025-03"], "Jan 2025, Mar 2025"),
+        (["2025-11", "2025-12", "2026-01"], "Nov 2025 – Jan 2026"),
+        (["2026-03", "2025-10", "2025-10"], "Oct 2025, Mar 2026"),  # unsorted, repeated
+        ([], ""),
+    ],
+    ids=["two-runs", "one", "gaps", "across-years", "unsorted", "none"],
+)
+def test_months_text_names_every_month_compactly(months, text):
+    assert P.months_text(months) == text
+
+
+def test_incomplete_period_note_names_the_missing_months():
+    from ui.sidebar import _incomplete
+
+    fy = P.year_period(2025)  # Apr 2025 - Mar 2026
+    have = [m for m in fy.months if m not in ("2025-10", "2025-11", "2026-02", "2026-03")]
+    note = _incomplete(fy, have, "the referrals")
+    assert "4 of its 12 months (Oct–Nov 2025, Feb–Mar 2026)" in note
+    assert "Oct 2025 to Mar 2026" not in note

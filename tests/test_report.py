@@ -241,7 +241,8 @@ def test_every_font_is_embedded(built):
 def test_map_pages_render_with_content(built, pages, tmp_path):
     map_pages = [i for i, p in enumerate(pages, start=1)
                  if p.strip().splitlines() and ("beside deprivation" in p
-                                                or "Hot spots and clusters:" in p[:400])]
+                                                or "Hot spots and clusters:" in p[:400])
+                 and "\nPseudo p\n" not in p]  # the hot spot table's page is not a map
     assert len(map_pages) == 4
     for i in map_pages:
         subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", str(i), "-l", str(i),
@@ -360,7 +361,9 @@ def test_maps_printed_at_100_percent_and_fill_the_page(built, pages, tmp_path):
                              text=True, check=True).stdout.splitlines()[2:]
     rows = [line.split() for line in listing]
     map_pages = [i for i, p in enumerate(pages, start=1)
-                 if "beside deprivation" in p or "Hot spots and clusters:" in p[:400]]
+                 if ("beside deprivation" in p or "Hot spots and clusters:" in p[:400])
+                 and "\nPseudo p\n" not in p]  # the hot spot table's page is not a map
+    assert len(map_pages) == 4
     for i in map_pages:
         imgs = [r for r in rows if int(r[0]) == i]
         assert len(imgs) == 2, (i, imgs)
@@ -419,3 +422,60 @@ def test_patrol_hook_page_with_map_and_table(built, pages):
     assert body.count("\n") == 41 and "'=cell 39" in body  # every row, formula neutralised
     m = comparable_manifest(built.manifest)
     assert {"patrol-cells.png", "patrol-cells.csv"} <= set(m["outputs"])
+
+
+def _legend(fig) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t.get_text() for ax in fig.axes for leg in [ax.get_legend()] if leg is not None
+            for t in leg.get_texts()]
+
+
+def test_count_map_zero_class_and_first_class_from_zero(pack, tmp_path):
+    cfg = _cfg(tmp_path, measures=["referrals:category:County Lines"], boroughs=["Hillingdon"])
+    assert cfg.from_zero  # on by default, as on the page
+    off = _cfg(tmp_path, maps={"first_class_from_zero": False})
+    assert not off.from_zero
+    s = build_section(pack, cfg, cfg.measures[0], resolve_period(pack.months, cfg))
+    counts = pd.to_numeric(s.analysis.table["count"], errors="coerce")
+    n_zero = int((counts == 0).sum())
+    assert n_zero > 0
+    (fig,) = [f.figure for f in section_figures(s, pack.meta) if f.name.endswith("measure_map")]
+    labels = _legend(fig)
+    assert labels[0] == f"0 ({n_zero})"  # zeros first, their own (white) class
+    assert fig.classification.n_zero == n_zero
+    crime = build_section(pack, cfg, "crime:all", resolve_period(pack.months, cfg))
+    for from_zero, start in ((True, "0 to "), (False, None)):
+        (fig,) = [f.figure for f in section_figures(crime, pack.meta, from_zero=from_zero)
+                  if f.name.endswith("measure_map")]
+        first = _legend(fig)[0]
+        low = int(pd.to_numeric(crime.analysis.table["count"], errors="coerce").min())
+        assert first.startswith(start or f"{low:,} to ")
+    with pytest.raises(Exception, match=r"maps.first_class_from_zero' must be true or false"):
+        _cfg(tmp_path, maps={"first_class_from_zero": "yes"})
+
+
+def _pdf_text(path) -> str:  # type: ignore[no-untyped-def]
+    return _norm(" ".join(p.extract_text() or "" for p in PdfReader(path).pages))
+
+
+def test_synthetic_only_in_packs_that_show_synthetic_referrals(pack, tmp_path):
+    crime = build_report(_cfg(tmp_path / "crime", measures=["crime:all"], formats=["pdf"]),
+                         pack=pack, command="test")
+    assert "SYNTHETIC" not in _pdf_text(crime.pdf)  # the demo's referrals are not in it
+    from hotspots.io import ColumnMap, mappings, sheets
+    from hotspots.pipeline import uploads
+
+    wards = pack.areas.sort_values("area_code").iloc[:15]
+    data = ("Ref,Date of referral,Type of concern,Ward,Borough\n" + "".join(
+        f"R{i},0{1 + i % 9}/05/2025,CCE,{w.area_name},{w.borough_name}\n"
+        for i, w in enumerate(wards.itertuples()))).encode()
+    mapping = ColumnMap(mappings.guess_mapping(sheets.read_headers("mine.csv", data)))
+    mine = uploads.pack_with_uploads(pack, referral_file=("mine.csv", data), mapping=mapping)
+    cfg = _cfg(tmp_path / "mine", measures=["referrals:all"], formats=["pdf", "csv"],
+               period={"from": "2025-05", "to": "2025-05", "comparison": "none"})
+    out = build_report(cfg, pack=mine, command="test")
+    text = _pdf_text(out.pdf)
+    assert "SYNTHETIC" not in text and "mine.csv" in text
+    assert "Top 0 wards" not in text
+    assert "No ward can be listed: every ward has 0 referrals or fewer than 5" in text
+    assert not any("SYNTHETIC" in p.read_text(encoding="utf-8") for p in out.files
+                   if p.suffix == ".csv")

@@ -161,3 +161,16 @@ def test_unknown_cell_ids_named():
         staticmaps.cell_map(_grid(), "count", title="t", legend_title="l", selected=["r9_c9"])
     with pytest.raises(ValueError, match="labels"):
         staticmaps.cell_map(_grid(), "count", title="t", legend_title="l", labels={"x": "1"})
+
+
+def test_cells_without_crime_are_their_own_white_class():
+    from hotspots.maps.classify import ZERO_COLOUR
+
+    g = _grid()  # three cells with 0
+    fig = staticmaps.cell_map(g, "count", title="t", legend_title="l", k=3, zero_class=True)
+    c = fig.classification
+    assert c.n_zero == 3 and _texts(fig).count("0 (3)") == 1
+    leg = next(a.get_legend() for a in fig.axes if a.get_legend() is not None)
+    assert leg.get_texts()[0].get_text() == "0 (3)"  # first, before the classes
+    assert to_hex(leg.legend_handles[0].get_facecolor()) == ZERO_COLOUR
+    assert sum(c.counts) + c.n_zero == len(g)

@@ -103,19 +103,20 @@ def test_month_without_records_counts_zero_only_if_covered():
     # February not covered by the source: the period reaches beyond the data
     gap = [m for m in cover if m != "2025-02"]
     with pytest.raises(InputDataError, match=r"Jan 2025 – Mar 2025 is incomplete: the data do "
-                                             r"not cover 1 of its 3 months \(2025-02\)"):
+                                             r"not cover 1 of its 3 months \(Feb 2025\)"):
         T.compare_periods(df, q, prev, months_available=gap)
 
 
 def test_incomplete_period_raises_or_is_flagged(counts):
     fy = year_period(2024)
     with pytest.raises(InputDataError, match=r"FY 2024/25 \(Apr 2024 – Mar 2025\) is "
-                                             r"incomplete.*The data cover 2025-01 to 2025-02"):
+                                             r"incomplete.*The data cover Jan–Feb 2025 "
+                                             r"\(2 months\)"):
         T.compare_periods(counts, fy, year_period(2023), months_available=AVAILABLE)
     t = T.compare_periods(counts, FEB, custom_period("2024-12", "2025-01"),
                           months_available=AVAILABLE, incomplete="flag")
     assert t.incomplete and t.frame["incomplete"].all()
-    assert "do not cover 1 of its 2 months (2024-12)" in t.notes[0]
+    assert "do not cover 1 of its 2 months (Dec 2024)" in t.notes[0]
     assert t.frame.set_index("area_code").loc["A", "count_prev"] == 10  # covered months only
 
 

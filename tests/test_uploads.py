@@ -208,8 +208,9 @@ def test_referral_upload_replaces_synthetic(referral_pack, base):
     assert not any("SYNTHETIC" in v for v in pipeline.measure_options(referral_pack).values())
     assert not referral_pack.reconciliations["source"].str.contains("SYNTHETIC").any()
     rec = uploads.upload_reconciliation(referral_pack).iloc[0]
+    # "Nowhere Ward" names no ward: without a location (not outside any area)
     assert (rec["rows_in"], rec["assigned"], rec["outside"], rec["unlocated"],
-            rec["rejected"]) == (6, 3, 1, 1, 1)
+            rec["rejected"]) == (6, 3, 0, 2, 1)
     # R6 is placed through the pack's LSOA -> ward lookup.
     lookup = pd.read_csv(base.folder / "imd_lsoa_assignment.csv", dtype=str)
     lsoa_ward = lookup.set_index("small_code").loc["E01000001", "area_code"]
@@ -373,11 +374,20 @@ def test_one_bad_file_leaves_the_good_ones(base, police_rows):
         mapping=ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})))
     assert [(f.part, f.name) for f in outcome.failures] == [("police_uk", "bad.csv"),
                                                            ("referrals", "empty.csv")]
-    assert list(uploads.upload_reconciliation(outcome.pack)["source"]) == [
-        "Recorded crime: police.uk upload (good.csv)"]
+    rec = uploads.upload_reconciliation(outcome.pack).set_index("source")
+    assert list(rec.index) == ["Recorded crime: police.uk upload (good.csv)",
+                               "Recorded crime: police.uk upload (bad.csv)",
+                               "Referrals (upload: empty.csv)"]
+    # a refused file's rows are still counted: rows in = rejected
+    bad = rec.loc["Recorded crime: police.uk upload (bad.csv)"]
+    assert (bad["rows_in"], bad["rejected"], bad["assigned"]) == (1, 1, 0)
+    assert rec.loc["Referrals (upload: empty.csv)", "rows_in"] == 0
+    assert rec.loc["Recorded crime: police.uk upload (good.csv)", "rows_in"] == len(police_rows)
     everything_bad = uploads.build_upload_pack(base, uploads.UploadSet(
         police_uk=(("bad.csv", b"a,b\n1,2\n"),)))
-    assert everything_bad.pack is base and len(everything_bad.failures) == 1
+    assert len(everything_bad.failures) == 1
+    assert everything_bad.pack.crime is base.crime and everything_bad.pack.areas is base.areas
+    assert list(uploads.upload_reconciliation(everything_bad.pack)["rejected"]) == [1]
 
 
 def test_file_uploaded_twice_is_refused(base, police_rows):
@@ -589,3 +599,125 @@ def test_hotspot_maps_name_the_upload_like_the_ward_maps(police_pack):
     assert "police.uk" in wt.label
     assert a.ward.label == wt.label == a.params["measure_label"]
     assert a.ward.selection == sel
+
+
+# ------------------------------------------------------------------ SYNTHETIC only where shown
+
+
+def _small_referrals(base, n: int = 15) -> bytes:
+    """n referrals in n different wards (every ward under 5), as a partner would send them."""
+    wards = base.areas.sort_values("area_code").iloc[:n]
+    lines = ["Ref,Date of referral,Type of concern,Ward,Borough"]
+    lines += [f"R{i},0{1 + i % 9}/05/2025,CCE,{w.area_name},{w.borough_name}"
+              for i, w in enumerate(wards.itertuples())]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def small_pack(base) -> pipeline.Pack:
+    data = _small_referrals(base)
+    mapping = ColumnMap(mappings.guess_mapping(sheets.read_headers("mine.csv", data)))
+    return uploads.pack_with_uploads(base, referral_file=("mine.csv", data), mapping=mapping)
+
+
+def test_uploaded_referrals_leave_no_synthetic_label_anywhere(small_pack, base):
+    # the demo's own problems, reconciliation and credit name its SYNTHETIC file
+    assert "SYNTHETIC" in (base.meta.attribution or "")
+    assert base.problems["file"].astype(str).str.contains("SYNTHETIC").any()
+    p = small_pack
+    text = " ".join([
+        pipeline.attribution_text(p.meta, referrals=True),
+        " ".join(p.problems.astype(str).stack()), " ".join(p.reconciliations.astype(str).stack()),
+        " ".join(p.unassigned.astype(str).stack()), " ".join(uploads.upload_details(p)["reason"]),
+        " ".join(pipeline.measure_options(p).values()), " ".join(p.meta.uploads.notes),
+        str(p.meta.placement), str(p.meta.title)])
+    assert "SYNTHETIC" not in text and "mine.csv" in pipeline.attribution_text(p.meta,
+                                                                              referrals=True)
+    sel = pipeline.Selection("referrals:all", "2025-05", "2025-05")
+    wt = measures.table_for(p, sel)
+    assert not wt.is_synthetic and wt.n_records == 15
+    export = pipeline.table_for_export(wt)
+    assert "data" not in export and "SYNTHETIC" not in export.to_csv()
+
+
+def test_synthetic_label_only_where_synthetic_data_is_shown(base):
+    assert "SYNTHETIC" not in pipeline.attribution_text(base.meta, referrals=False)
+    assert "Referrals: SYNTHETIC" in pipeline.attribution_text(base.meta, referrals=True)
+    months = base.months
+    crime = pipeline.ward_table(base, pipeline.Selection("crime:all", months[-1], months[-1]))
+    refs = pipeline.ward_table(base, pipeline.Selection("referrals:all", months[-1], months[-1]))
+    assert "data" not in pipeline.table_for_export(crime)
+    export = pipeline.table_for_export(refs)
+    assert (export["data"] == pipeline.table.SYNTHETIC_EXPORT_LABEL).all()
+
+
+def test_a_top_list_with_no_ward_to_rank_says_why(small_pack):
+    wt = measures.table_for(small_pack, pipeline.Selection("referrals:all", "2025-05", "2025-05"))
+    ranked = wt.frame[wt.frame["rank"].notna() & (wt.frame["count"] >= 5)]
+    assert ranked.empty and int(wt.frame["suppressed"].sum()) == 15
+    text = pipeline.nothing_to_rank_text(wt)
+    assert text.startswith("No ward can be listed: every ward has 0 referrals or fewer than 5")
+
+
+def test_a_refused_file_keeps_its_rows_in_the_reconciliation(base, police_rows):
+    # 506 rows without a Longitude column: the whole file is refused, its rows rejected
+    header = POLICE_HEADER.replace("Longitude,", "")
+    rows = [f"id{i},2025-05,MPS,MPS,51.5,On or near X,,,Robbery,," for i in range(506)]
+    bad = ("2025-05-no-longitude-street.csv", ("\n".join([header, *rows]) + "\n").encode())
+    refs = b"Date,Type,Place\n2025-05-01,CCE,Bow\n2025-05-02,CCE,Bow\n\n2025-05-03,CSE,Bow\n"
+    outcome = uploads.build_upload_pack(base, uploads.UploadSet(
+        police_uk=(bad, ("good.csv", _police_csv(police_rows))), referral=("refs.csv", refs),
+        mapping=ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward"})))
+    assert {f.name for f in outcome.failures} == {bad[0], "refs.csv"}
+    assert "Did you mean" not in outcome.failures[0].message
+    rec = uploads.upload_reconciliation(outcome.pack).set_index("source")
+    row = rec.loc[f"Recorded crime: police.uk upload ({bad[0]})"]
+    assert (row["rows_in"], row["assigned"], row["unlocated"], row["outside"],
+            row["rejected"]) == (506, 0, 0, 0, 506)
+    assert "refused" in row["note"] and "Longitude" in row["note"]
+    ref = rec.loc["Referrals (upload: refs.csv)"]
+    assert (ref["rows_in"], ref["rejected"]) == (3, 3)  # the blank line is not a row
+    assert (rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"]
+            + rec["rejected"]).all()
+    details = uploads.upload_details(outcome.pack)
+    mine = details[details["source"] == bad[0]]
+    assert len(mine) == 506 and mine["source_row"].tolist() == list(range(2, 508))
+    assert (mine["status"] == "rejected").all() and mine["reason"].str.contains("refused").all()
+    assert sorted(details.loc[details["source"] == "refs.csv", "source_row"]) == [2, 3, 5]
+
+
+# --------------------------------------------------------------------------- near-miss names
+
+
+NEAR_MISS = (b"Date,Type,Ward,Borough\n"
+             b"2025-05-01,CCE,Stratford Olympic Prk,Newham\n"
+             b"2025-05-02,CCE,Canning Town Nth,Newham\n"
+             b"2025-05-03,CCE,Canning Town Nth,Newham\n"
+             b"2025-05-04,CCE,Stratford,Newham\n")
+
+
+def test_near_miss_names_are_offered_never_matched(base):
+    mapping = ColumnMap({"date": "Date", "category": "Type", "ward_name": "Ward",
+                         "borough": "Borough"})
+    p = uploads.pack_with_uploads(base, referral_file=("near.csv", NEAR_MISS), mapping=mapping)
+    rec = uploads.upload_reconciliation(p).iloc[0]
+    assert (rec["rows_in"], rec["assigned"], rec["unlocated"], rec["outside"]) == (4, 1, 3, 0)
+    assert "2 ward names are not exactly one ward" in rec["note"]
+    names = {n["name"]: n for n in p.meta.uploads.ward_names}
+    ctn = names["Canning Town Nth"]
+    assert ctn["rows"] == 2 and ctn["confirmed"] is None
+    assert ctn["candidates"][0] == ["E05013906", "Canning Town North (Newham)"]
+    assert names["Stratford Olympic Prk"]["candidates"][0][0] == "E05013925"
+    reasons = uploads.upload_details(p)["reason"]
+    assert reasons.str.contains("closest: 'Canning Town North' (Newham)", regex=False).sum() == 2
+    # confirmed by the user (saved in the mapping): placed, and said so
+    confirmed = ColumnMap(mapping.columns, ward_names={"Canning Town Nth": "E05013906"})
+    q = uploads.pack_with_uploads(base, referral_file=("near.csv", NEAR_MISS), mapping=confirmed)
+    rec = uploads.upload_reconciliation(q).iloc[0]
+    assert (rec["assigned"], rec["unlocated"]) == (3, 1)
+    assert "2 rows by ward names you confirmed" in rec["note"]
+    assert (q.referrals["area_code"] == "E05013906").sum() == 2
+    text = mappings.mapping_to_json(confirmed)
+    assert json.loads(text)["ward_names"] == {"Canning Town Nth": "E05013906"}
+    assert mappings.mapping_from_json("m.json", text.encode()) == confirmed
+    assert "ward_names" not in json.loads(mappings.mapping_to_json(mapping))  # unchanged JSON

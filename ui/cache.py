@@ -140,6 +140,7 @@ def measure_panel(
     value_label: str,
     palette: str = "YlOrRd",
     borough_labels: bool = False,
+    from_zero: bool = True,
 ) -> maps.MapPanel:
     """Return the measure map with its legend, for one selection and map options."""
     p = pack(folder, upload_set)
@@ -161,6 +162,7 @@ def measure_panel(
         borough_labels=borough_labels,
         geometry=geometry, outline_geometry=outline_geometry,
         authority=wording.authority_word(p.meta, capital=True),
+        from_zero=from_zero,
     )
 
 
@@ -204,6 +206,7 @@ def map_pair(
     palette: str = "YlOrRd",
     imd_palette: str = "Blues",
     borough_labels: bool = False,
+    from_zero: bool = True,
 ) -> mapview.RenderedPair:
     """Return the measure and IMD maps as one synchronised pair, rendered for the page.
 
@@ -212,7 +215,7 @@ def map_pair(
     Without IMD scores the measure map is drawn alone.
     """
     measure_p = measure_panel(folder, upload_set, sel, scheme, k, bins, basemap, value_label,
-                              palette, borough_labels)
+                              palette, borough_labels, from_zero)
     p = pack(folder, upload_set)
     has_imd = "imd_score" in p.imd and bool(p.imd["imd_score"].notna().any())
     if not has_imd:

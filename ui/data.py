@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +37,11 @@ from ui import cache
 TEST_UPLOADS_KEY = "_hs_test_uploads"
 #: Session-state key of the last mapping used (its JSON text), remembered across reruns.
 MAPPING_KEY = "_hs_mapping_json"
+#: Session-state key of the ward names the user confirmed: ``{file id: {name: area code}}``.
+WARD_NAMES_KEY = "_hs_ward_names"
+#: Most ward names offered for confirmation at once (most rows first).
+MAX_NAMES = 25
+LEAVE_UNPLACED = ""
 MAPPING_FILE_KEY = "_hs_mapping_file"
 #: Environment variable naming a pack folder (the ``--pack`` argument wins).
 PACK_ENV = "HOTSPOTS_PACK"
@@ -159,12 +165,13 @@ def choose_source(cli_folder: str | None) -> DataChoice:
              if cli_folder is None or Path(f).resolve() != Path(cli_folder).resolve()}
     base = "the pack folder" if cli_folder else "the demo pack"
     labels = {**({"cli": f"Pack folder: {cli_folder}"} if cli_folder else {}),
-              "demo": "Demo pack (London wards, SYNTHETIC referrals)",
+              "demo": "Demo pack (London wards)",
               **{f"folder:{f}": f"Pack: {t}" for f, t in found.items()},
               "uploads": f"Your own files, added to {base}"}
     option = str(st.sidebar.radio(
         "Data to show", list(labels), format_func=labels.__getitem__, key="data_source",
-        help="Packs are the folders under packs/ (python -m hotspots pack build --area NAME "
+        help="The demo pack's referrals are invented (synthetic): every view of them says so. "
+             "Packs are the folders under packs/ (python -m hotspots pack build --area NAME "
              "--out packs/NAME). Your files are read on this computer and never leave it."))
     if option.startswith("folder:"):
         return DataChoice(kind="folder", folder=option.removeprefix("folder:"))
@@ -343,9 +350,11 @@ def _mapping_step(name: str, data: bytes, headers: list[str]) -> ColumnMap | Non
                 std, options, index=options.index(chosen) if chosen in options else 0,
                 key=f"map_{std}_{fid}_{layout}", help=STANDARD_NAMES[std])
         st.form_submit_button("Use this mapping")
+    columns = {k: v for k, v in choice.items() if v != NOT_MAPPED}
     try:
-        mapping = ColumnMap({k: v for k, v in choice.items() if v != NOT_MAPPED},
-                            layout=layout)  # type: ignore[arg-type]
+        mapping = ColumnMap(columns, layout=layout,  # type: ignore[arg-type]
+                            ward_names=(_confirmed_names(data, start)
+                                        if "ward_name" in columns else None))
     except ColumnMappingError as exc:
         st.error(f"{name}: the column mapping is not complete: {exc}\n\nChoose the columns "
                  "above and click 'Use this mapping'. Meanwhile the page shows the data "
@@ -356,6 +365,63 @@ def _mapping_step(name: str, data: bytes, headers: list[str]) -> ColumnMap | Non
     st.session_state[MAPPING_FILE_KEY] = _file_id(data)
     _mapping_buttons(name, mapping, text)
     return mapping
+
+
+def _confirmed_names(data: bytes, start: ColumnMap | None) -> dict[str, str]:
+    """Return the ward names confirmed for this file (first: those of the starting mapping)."""
+    store = st.session_state.setdefault(WARD_NAMES_KEY, {})
+    fid = _file_id(data)
+    if fid not in store:
+        store[fid] = dict(start.ward_names) if start is not None else {}
+    return dict(store[fid])
+
+
+def _md_text(text: object) -> str:
+    """Escape Markdown marks in text from a file (widget labels render Markdown)."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+\-.!|~$])", r"\\\1", str(text))
+
+
+def _set_ward_name(fid: str, name: str, key: str) -> None:
+    """Remember (or forget) the ward the user confirmed for a name (a widget callback)."""
+    store = st.session_state.setdefault(WARD_NAMES_KEY, {}).setdefault(fid, {})
+    code = st.session_state.get(key) or LEAVE_UNPLACED
+    if code == LEAVE_UNPLACED:
+        store.pop(name, None)
+    else:
+        store[name] = code
+
+
+def ward_names_step(pack: pipeline.Pack, upload_set: uploads.UploadSet) -> None:
+    """Offer the closest wards for every ward name of the referral file that is not one ward.
+
+    Nothing is matched by similarity: a name is placed only once the user
+    picks its ward here (saved in the mapping's ``ward_names``: the downloaded
+    mapping carries it to the next upload and to the command line).
+    """
+    names = list(pack.meta.uploads.ward_names) if pack.meta.uploads is not None else []
+    if upload_set.referral is None or not names:
+        return
+    fid = _file_id(upload_set.referral[1])
+    todo = [n for n in names if n.get("confirmed") is None]
+    st.markdown(f"**Ward names to confirm** ({len(todo):,} not placed: not exactly one ward of "
+                "the map). Pick the ward each one means, or leave it without a location. "
+                "Nothing is matched unless you choose.")
+    for entry in names[:MAX_NAMES]:
+        name, rows = str(entry["name"]), int(entry["rows"])
+        labels = {LEAVE_UNPLACED: "Leave without a location",
+                  **{str(code): str(label) for code, label in entry.get("candidates") or []}}
+        key = f"wardname_{fid}_{hashlib.sha256(name.encode()).hexdigest()[:10]}"
+        current = entry.get("confirmed") or LEAVE_UNPLACED
+        if current not in labels:
+            labels[current] = current
+        st.selectbox(
+            f"'{_md_text(name)}' ({rows:,} row{'s' if rows != 1 else ''})", list(labels),
+            index=list(labels).index(current), format_func=labels.__getitem__, key=key,
+            on_change=_set_ward_name, args=(fid, name, key),
+            help=_md_text(entry.get("reason") or "Confirmed by you."))
+    if len(names) > MAX_NAMES:
+        st.caption(f"{len(names) - MAX_NAMES:,} more names: correct them in the file, or in the "
+                   "downloaded mapping's ward_names.")
 
 
 def _mapping_buttons(name: str, mapping: ColumnMap, text: str) -> None:
@@ -400,6 +466,7 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
             st.dataframe(rec.rename(columns=_REC_NAMES), hide_index=True, width="stretch")
     for note in outcome.notes:
         st.caption(note)
+    ward_names_step(pack, upload_set)
     _coverage_choice(pack, _police_key(upload_set.police_uk))
     details = uploads.upload_details(pack)
     problems = _upload_problems(pack)

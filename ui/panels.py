@@ -131,7 +131,7 @@ def deprivation_footer(pack: pipeline.Pack, marking_text: str) -> None:
     st.divider()
     st.subheader("Method and sources")
     st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
-    st.caption(meta.attribution or "")
+    st.caption(_safe(pipeline.attribution_text(meta, referrals=False)))  # no referral shown
     banner(marking_text, key="marking_bottom")
 
 
@@ -221,7 +221,7 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
     sel = opts.selection
     pair = cache.map_pair(*opts.pack_key, opts.selection, opts.scheme, opts.k, opts.bins,
                           opts.basemap, _value_label(sel), opts.palette, opts.imd_palette,
-                          opts.borough_labels)
+                          opts.borough_labels, opts.from_zero)
     left, right = st.columns(2, gap="medium")
     with left:
         _map_title(pair.left_title)
@@ -281,7 +281,8 @@ def top_wards(wt: pipeline.WardTable, meta: pipeline.PackMeta | None = None) -> 
         ranked = ranked[~ranked["suppressed"].astype(bool)
                         & (ranked["count"] >= wt.selection.suppress_below)]
     top = ranked.sort_values(["rank", "area_name"], kind="stable").head(TOP_N)
-    caption = f"Top {len(top)} wards: {wt.label}, {wt.period_label}."
+    caption = (f"Top {len(top)} wards: {wt.label}, {wt.period_label}." if len(top)
+               else f"{wt.label}, {wt.period_label}.")
     if wt.is_sensitive:
         n_small = int(f["suppressed"].astype(bool).sum())
         caption += (f" {n_small} wards with 1 to {wt.selection.suppress_below - 1} referrals "
@@ -292,7 +293,10 @@ def top_wards(wt: pipeline.WardTable, meta: pipeline.PackMeta | None = None) -> 
     st.subheader("Wards with the highest values")
     st.caption(caption)
     with st.container(key="top_wards_table"):
-        st.dataframe(_ward_rows(top, wt, meta), hide_index=True, width="stretch")
+        if len(top):
+            st.dataframe(_ward_rows(top, wt, meta), hide_index=True, width="stretch")
+        else:
+            st.info(pipeline.nothing_to_rank_text(wt))
     with st.expander("All wards, A to Z"):
         every = f.sort_values(["area_name", "borough_name"], kind="stable")
         if wt.is_synthetic:
@@ -399,12 +403,13 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
         f"{MAP_PALETTES[opts.imd_palette]} (IMD); both colour-blind safe.",
         f"**Background map:** {BASEMAPS[opts.basemap]}.",
     ]
-    if meta.synthetic_referrals:
+    referrals = measure.family == "referrals"
+    if referrals and meta.synthetic_referrals:  # only where they are shown
         lines.append(f"**Referrals:** {SYNTHETIC_TEXT} ({meta.synthetic_label or ''}).")
     st.divider()
     st.subheader("Method and sources")
     st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
-    st.caption(meta.attribution or "")
+    st.caption(_safe(pipeline.attribution_text(meta, referrals=referrals)))
     banner(marking_text, key="marking_bottom")
 
 
@@ -440,7 +445,7 @@ def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
     st.markdown("\n".join(f"- {_safe_md_line(line)}" for line in lines))
     if pa is not None:  # the view's own sections, Markdown marks escaped (no HTML)
         st.markdown(patrol_ui.method_markdown(pa))
-    st.caption(meta.attribution or "")
+    st.caption(_safe(pipeline.attribution_text(meta, referrals=False)))
     banner(marking_text, key="marking_bottom")
 
 

@@ -144,7 +144,7 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         top_n=int(top_n) if by == "Number of cells" else None,
         method=None if method == "best" else method, permutations=int(perms),
         gi_inference=str(gi_by),
-        seed=pack.meta.seed if pack.meta.seed is not None else d.seed,
+        seed=d.seed,
         emerging=bool(emerging))
     return params, value
 

@@ -90,7 +90,7 @@ def page_config(pack: pipeline.Pack, opts: PageOptions, stats_params: analysis.S
             else None, palette=opts.palette if opts.palette in PALETTES else "YlOrRd"),
         boroughs=tuple(s.boroughs), statistics=stats_params,
         suppress_below=max(int(threshold or 0), int(s.suppress_below)),
-        comparison=comparison)  # type: ignore[arg-type]
+        comparison=comparison, from_zero=opts.from_zero)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

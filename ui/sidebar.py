@@ -65,6 +65,13 @@ class PageOptions:
     has_measure
         False when the pack has no crime and no referrals: the page shows
         deprivation and population only (``selection`` is then a placeholder).
+    from_zero
+        Print the first class of a count from 0 (``"0 to 4"``), not from the
+        smallest count (``"2 to 4"``). On by default: the classes of a count
+        then cover every possible count with no gap (a reader never asks where
+        a ward with 1 would go), the first class does not change with one
+        ward's count between periods, and board members used to legends that
+        start at 0 see the same. Zero itself is always its own white class.
     """
 
     folder: str | None
@@ -81,6 +88,7 @@ class PageOptions:
     imd_palette: str = "Blues"
     borough_labels: bool = True
     has_measure: bool = True
+    from_zero: bool = True
 
     @property
     def pack_key(self) -> tuple[str | None, uploads.UploadSet | None]:
@@ -157,6 +165,11 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
             scheme = "quantiles"
         k = st.slider("Number of classes", min_value=3, max_value=7, value=5, key="k",
                       disabled=scheme == "user_defined")
+        from_zero = st.checkbox(
+            "First class from 0 (counts)", value=True, key="from_zero",
+            help="On: the first class of a count reads '0 to 4', so the classes cover every "
+                 "count. Off: it starts at the smallest count on the map ('2 to 4'). Wards "
+                 "with 0 are always their own white class.")
         palette = st.selectbox("Colours of the measure map", list(MAP_PALETTES), key="palette",
                                format_func=MAP_PALETTES.__getitem__,
                                help="All four palettes are colour-blind safe.")
@@ -181,7 +194,7 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
     return PageOptions(folder=folder, upload_set=upload_set, selection=sel, scheme=scheme,
                        k=int(k), bins=bins, basemap=basemap, period=period, previous=previous,
                        period_note=note, palette=palette, imd_palette=imd_palette,
-                       borough_labels=bool(labels))
+                       borough_labels=bool(labels), from_zero=bool(from_zero))
 
 
 #: Said in the sidebar (and above the maps) when a pack has no crime and no referrals.
@@ -348,8 +361,7 @@ def _incomplete(period: periods.Period, months: list[str],
     missing = [m for m in period.months if m not in have]
     if not missing:
         return None
-    span = (f"{month_label(missing[0])}"
-            f"{' to ' + month_label(missing[-1]) if len(missing) > 1 else ''}")
+    span = periods.months_text(missing)
     if len(missing) == period.n_months:
         return (f"{period.label} is incomplete: {source} have no records in any of its "
                 f"{period.n_months} months ({span}), so every ward shows no data or 0. "

@@ -13,6 +13,7 @@ two or more areas; it is assigned to the one with the lowest ``area_code``
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -21,7 +22,7 @@ import pandas as pd
 
 from hotspots._errors import CRSError, InputDataError
 from hotspots.areas.locate import build_locator, locate_points, project_xy
-from hotspots.io import standardise_area_name
+from hotspots.areas.names import match_names
 
 STATUS_ASSIGNED = "assigned"
 STATUS_UNLOCATED = "unlocated"
@@ -42,9 +43,11 @@ class Reconciliation:
     rows_in
         Rows that entered the join (including rows the reader rejected).
     assigned, unlocated, outside, rejected
-        Rows assigned to exactly one area; rows with no location; rows whose
-        location lies in no area (or names a code/name the layer does not
-        have); rows rejected by the reader or as ambiguous.
+        Rows assigned to exactly one area; rows *without a location* (none
+        given, or a ward name that is not exactly one area of the layer:
+        unknown, ambiguous or in another borough); rows whose location lies in
+        no area (coordinates outside, or a code the layer does not have);
+        rows rejected by the reader.
     details
         One row per *unassigned* input row: ``source``, ``source_row``,
         ``status``, ``reason``.
@@ -318,13 +321,17 @@ def names_to_areas(
     borough_col: str | None = None,
     source: str = "records",
     rejected: pd.DataFrame | None = None,
+    ward_names: Mapping[str, str] | Iterable[tuple[str, str]] = (),
 ) -> tuple[pd.DataFrame, Reconciliation]:
     """Assign records to areas by ward name, optionally qualified by borough.
 
     Names are compared after :func:`hotspots.io.standardise_area_name`
-    (case, ``&``/``and``, punctuation, a trailing "ward"). A name shared by
-    wards in several boroughs is *ambiguous* unless the record's borough
-    picks one: such rows are rejected with the candidate boroughs named.
+    (case, ``&``/``and``, punctuation, a trailing "ward"). A name that is not
+    exactly one area (unknown, in another borough than the record's, or
+    shared by wards of several boroughs with no borough to choose) is
+    *without a location*: its reason offers the closest ward names, or names
+    the boroughs (:mod:`hotspots.areas.names`). Nothing is matched by
+    similarity unless the user confirmed it (``ward_names``).
 
     Parameters
     ----------
@@ -338,6 +345,8 @@ def names_to_areas(
         Label used in the reconciliation.
     rejected
         Rows the reader already rejected.
+    ward_names
+        Names the user confirmed, ``{name as written: area code}``.
 
     Returns
     -------
@@ -345,26 +354,13 @@ def names_to_areas(
         Assigned records with ``area_code`` and the reconciliation.
     """
     _check_areas_codes(areas)
-    key = areas["area_name"].astype(str).map(standardise_area_name)
-    bkey = areas["borough_name"].fillna("").astype(str).map(standardise_area_name)
-    by_name: dict[str, list[tuple[str, str, str]]] = {}
-    for code, k, b, bn in zip(areas["area_code"], key, bkey, areas["borough_name"], strict=True):
-        by_name.setdefault(k, []).append((str(code), b, str(bn)))
-
     names = records[name_col].astype("string")
     boroughs = (
         records[borough_col].astype("string")
         if borough_col
         else pd.Series(pd.NA, index=records.index)
     )
-    status: list[str] = []
-    reason: list[str] = []
-    codes: list[str | None] = []
-    for n, b in zip(names, boroughs, strict=True):
-        st, rs, cd = _match_name(n, b, by_name, standardise_area_name)
-        status.append(st)
-        reason.append(rs)
-        codes.append(cd)
+    status, reason, codes = match_names(names, boroughs, areas, ward_names=ward_names)
     status_s = pd.Series(status, index=records.index)
     ok = status_s == STATUS_ASSIGNED
     assigned = records.loc[ok].copy()
@@ -375,33 +371,6 @@ def names_to_areas(
         for s in (STATUS_UNLOCATED, STATUS_OUTSIDE, STATUS_REJECTED)
     ]
     return reconcile(source, assigned, parts, rejected)
-
-
-def _match_name(name, borough, by_name, norm):  # type: ignore[no-untyped-def]
-    if pd.isna(name) or not str(name).strip():
-        return STATUS_UNLOCATED, "blank ward name", None
-    cands = by_name.get(norm(str(name)), [])
-    if not cands:
-        return STATUS_OUTSIDE, f"ward name {str(name)!r} is not in the area layer", None
-    if borough is not None and not pd.isna(borough) and str(borough).strip():
-        bk = norm(str(borough))
-        cands_b = [c for c in cands if c[1] == bk]
-        if not cands_b:
-            where = ", ".join(sorted(c[2] for c in cands))
-            return (
-                STATUS_OUTSIDE,
-                f"ward {str(name)!r} is not in borough {str(borough)!r} (it is in {where})",
-                None,
-            )
-        cands = cands_b
-    if len(cands) > 1:
-        where = ", ".join(sorted(c[2] for c in cands))
-        return (
-            STATUS_REJECTED,
-            f"ward name {str(name)!r} is ambiguous: it exists in {where}; give the borough",
-            None,
-        )
-    return STATUS_ASSIGNED, "", cands[0][0]
 
 
 def lsoas_to_areas(
@@ -503,6 +472,7 @@ def locate_records(
     source: str = "records",
     rejected: pd.DataFrame | None = None,
     lsoa_lookup: pd.DataFrame | None = None,
+    ward_names: Mapping[str, str] | Iterable[tuple[str, str]] = (),
 ) -> tuple[pd.DataFrame, Reconciliation]:
     """Assign records whose location may be given in different ways, row by row.
 
@@ -523,29 +493,21 @@ def locate_records(
         Rows the reader already rejected.
     lsoa_lookup
         ``lsoa_code`` -> ``area_code`` best-fit lookup, if LSOA codes are used.
+    ward_names
+        Ward names the user confirmed, ``{name as written: area code}``
+        (see :func:`names_to_areas`).
 
     Returns
     -------
     tuple of (DataFrame, Reconciliation)
         Assigned records with ``area_code`` and one reconciliation for all rows.
     """
-
-    def has(col: str) -> pd.Series:
-        if col not in records:
-            return pd.Series(False, index=records.index)
-        s = records[col]
-        return s.notna() & (s.astype("string").str.strip() != "")
-
-    remaining = pd.Series(True, index=records.index)
-    steps: list[tuple[pd.Series, str]] = [(has("ward_code"), "code")]
-    if lsoa_lookup is not None:
-        steps.append((has("lsoa_code"), "lsoa"))
-    steps += [(has("x") & has("y"), "xy"), (has("ward_name"), "name")]
+    kinds = placed_by(records, lsoa_lookup is not None)
+    remaining = kinds == ""
     assigned_parts: list[pd.DataFrame] = []
     detail_parts: list[pd.DataFrame] = []
-    for mask, kind in steps:
-        take = remaining & mask
-        remaining &= ~mask
+    for kind in _STEPS:
+        take = kinds == kind
         if not take.any():
             continue
         sub = records.loc[take]
@@ -555,10 +517,10 @@ def locate_records(
             a, r = lsoas_to_areas(sub, lsoa_lookup, source=source)  # type: ignore[arg-type]
         elif kind == "xy":
             a, r = _points_by_crs(sub, areas, source)
-        else:
+        else:  # "name"
             borough = "borough" if "borough" in sub else None
             a, r = names_to_areas(sub, areas, name_col="ward_name", borough_col=borough,
-                                  source=source)
+                                  source=source, ward_names=ward_names)
         assigned_parts.append(a)
         detail_parts.append(r.details)
     detail_parts.append(
@@ -576,6 +538,39 @@ def locate_records(
     if "source_row" in assigned:
         assigned = assigned.sort_values(["source", "source_row"], kind="stable")
     return reconcile(source, assigned, [d for d in detail_parts if len(d)], rejected)
+
+
+#: The location steps of :func:`locate_records`, in order.
+_STEPS = ("code", "lsoa", "xy", "name")
+
+
+def placed_by(records: pd.DataFrame, lsoa: bool = False) -> pd.Series:
+    """Return how :func:`locate_records` places each row: its first location given.
+
+    Parameters
+    ----------
+    records
+        Records with some of ``ward_code``, ``lsoa_code``, ``x``/``y``, ``ward_name``.
+    lsoa
+        Whether LSOA codes are used (a lookup is given).
+
+    Returns
+    -------
+    Series
+        ``"code"``, ``"lsoa"``, ``"xy"``, ``"name"`` or ``""`` (no location), per row.
+    """
+
+    def has(col: str) -> pd.Series:
+        if col not in records:
+            return pd.Series(False, index=records.index)
+        s = records[col]
+        return (s.notna() & (s.astype("string").str.strip() != "")).fillna(False).astype(bool)
+
+    out = pd.Series("", index=records.index, dtype=object)
+    for kind, mask in (("code", has("ward_code")), ("lsoa", has("lsoa_code") & lsoa),
+                       ("xy", has("x") & has("y")), ("name", has("ward_name"))):
+        out = out.mask((out == "") & mask, kind)
+    return out
 
 
 def _points_by_crs(

@@ -113,6 +113,12 @@ class ColumnMap:
         ``lsoa_code`` | ``lon`` + ``lat`` | ``easting`` + ``northing``) or
         ``"aggregate"`` (counts: ``period``, ``count`` and ``ward_code`` or
         ``ward_name`` (+ ``borough``), optionally ``category``).
+    ward_names
+        Ward names of the file that the user confirmed as one area:
+        ``{name as written: area code}`` (e.g. ``{"Canning Town Nth":
+        "E05013912"}``, chosen from the closest names offered). Rows with such
+        a name are placed in that area; nothing else is ever matched by
+        similarity. Needs a ``ward_name`` column.
 
     Raises
     ------
@@ -130,10 +136,19 @@ class ColumnMap:
 
     pairs: tuple[tuple[str, str], ...]
     layout: Layout
+    ward_names: tuple[tuple[str, str], ...] = ()
 
-    def __init__(self, columns: Mapping[str, str | None], *, layout: Layout = "records") -> None:
+    def __init__(self, columns: Mapping[str, str | None], *, layout: Layout = "records",
+                 ward_names: Mapping[str, str] | None = None) -> None:
         given = {k: v for k, v in dict(columns).items() if v is not None and v != ""}
         problems = _mapping_problems(given, layout)
+        names = dict(ward_names or {})
+        if names and "ward_name" not in given:
+            problems.append("ward_names (confirmed ward names) need a 'ward_name' column")
+        bad = [k for k, v in names.items()
+               if not isinstance(k, str) or not k.strip() or not isinstance(v, str)]
+        if bad:
+            problems.append(f"ward_names must map a name to an area code (text), got {bad[:3]}")
         if problems:
             raise ColumnMappingError(
                 "invalid column mapping: " + "; ".join(problems)
@@ -143,6 +158,8 @@ class ColumnMap:
         pairs = tuple((k, str(given[k])) for k in order if k in given)
         object.__setattr__(self, "pairs", pairs)
         object.__setattr__(self, "layout", layout)
+        object.__setattr__(self, "ward_names", tuple(sorted(
+            (" ".join(k.split()), v.strip().upper()) for k, v in names.items())))
 
     @property
     def columns(self) -> dict[str, str]:
@@ -174,7 +191,10 @@ def save_mapping(mapping: ColumnMap, path: PathLike) -> Path:
     pathlib.Path
         The path written.
     """
-    payload = {"version": 1, "layout": mapping.layout, "columns": mapping.columns}
+    payload: dict[str, object] = {"version": 1, "layout": mapping.layout,
+                                  "columns": mapping.columns}
+    if mapping.ward_names:
+        payload["ward_names"] = dict(mapping.ward_names)
     out = Path(os.fspath(path))
     out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
@@ -186,7 +206,8 @@ def load_mapping(path: PathLike) -> ColumnMap:
     Parameters
     ----------
     path
-        A ``.json`` file with ``layout`` and ``columns``.
+        A ``.json`` file with ``layout``, ``columns`` and optionally
+        ``ward_names`` (confirmed ward names).
 
     Returns
     -------
@@ -210,8 +231,13 @@ def load_mapping(path: PathLike) -> ColumnMap:
             f"{p.name}: expected an object with 'layout' and 'columns'. "
             "Save the mapping again with save_mapping()."
         )
+    names = payload.get("ward_names") or {}
+    if not isinstance(names, dict):
+        raise ColumnMappingError(f"{p.name}: 'ward_names' must be an object "
+                                 "{\"name in the file\": \"area code\"}.")
     try:
-        return ColumnMap(payload["columns"], layout=payload.get("layout", "records"))
+        return ColumnMap(payload["columns"], layout=payload.get("layout", "records"),
+                         ward_names=names)
     except ColumnMappingError as exc:
         raise ColumnMappingError(f"{p.name}: {exc}") from exc
 

@@ -96,15 +96,36 @@ def _match_headers(
     return matched, missing
 
 
-def _suggest(missing: Iterable[str], found: Iterable[str]) -> str:
-    """Return ``" Did you mean ...?"`` hints for missing headers (difflib)."""
-    choices = {h.casefold(): h for h in found if h}
-    hints = []
+def _suggest(missing: Iterable[str], found: Iterable[object], wanted: Iterable[str] = ()) -> str:
+    """Return ``" Did you mean ...?"`` hints for missing headers (difflib).
+
+    Only headers that are not already one of the ``wanted`` names are offered
+    (the file's ``Latitude`` is its latitude, never the missing ``Longitude``),
+    and each header at most once, to the missing name it is closest to.
+
+    Examples
+    --------
+    >>> _suggest(["Longitude"], ["Month", "Latitude"], ["Month", "Longitude", "Latitude"])
+    ''
+    >>> _suggest(["Longitude"], ["Longtitude", "Latitude"], ["Longitude", "Latitude"])
+    " Did you mean 'Longtitude' for 'Longitude'?"
+    """
+    claimed = {_norm_header(w) for w in wanted}
+    choices = {_norm_header(h): str(h) for h in found
+               if str(h).strip() and _norm_header(h) not in claimed}
+    scored = []
     for name in missing:
-        close = difflib.get_close_matches(name.casefold(), list(choices), n=1, cutoff=0.6)
-        if close:
-            hints.append(f"'{choices[close[0]]}' for '{name}'")
-    return f" Did you mean {', '.join(hints)}?" if hints else ""
+        for key in difflib.get_close_matches(_norm_header(name), list(choices), n=3, cutoff=0.6):
+            ratio = difflib.SequenceMatcher(None, _norm_header(name), key).ratio()
+            scored.append((-ratio, str(name), key))
+    hints: dict[str, str] = {}
+    used: set[str] = set()
+    for _, name, key in sorted(scored):
+        if name not in hints and key not in used:
+            hints[name] = f"'{choices[key]}' for '{name}'"
+            used.add(key)
+    ordered = [hints[n] for n in missing if n in hints]
+    return f" Did you mean {', '.join(ordered)}?" if ordered else ""
 
 
 def _strip_text(s: pd.Series) -> pd.Series:

@@ -120,7 +120,8 @@ def _read_met_table(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
         raise ColumnMappingError(
             f"{name}: missing column(s) {need}; columns found: "
             f"{', '.join(repr(c) for c in wide.columns[:12])}"
-            f"{' ...' if len(wide.columns) > 12 else ''}.{_suggest(missing, wide.columns)} "
+            f"{' ...' if len(wide.columns) > 12 else ''}."
+            f"{_suggest(missing, wide.columns, MET_COLUMNS)} "
             "Use the MPS 'Ward Level Crime' file from the London Datastore as downloaded."
         )
     if wide.empty:

@@ -146,7 +146,7 @@ def _read_police_member(member: _Member, column_problems: list[str]) -> pd.DataF
         found = ", ".join(f"'{h}'" for h in header)
         column_problems.append(
             f"{member.source}: missing column(s) {', '.join(repr(m) for m in missing)}; "
-            f"columns found: {found}.{_suggest(missing, header)}"
+            f"columns found: {found}.{_suggest(missing, header, POLICE_COLUMNS)}"
         )
         return None
     frame = _police_csv_frame(text, {h: POLICE_COLUMNS[w] for h, w in rename.items()})

@@ -366,8 +366,8 @@ def _locate_columns(grid: _Grid, mapping: ColumnMap, name: str) -> tuple[int, di
         raise ColumnMappingError(
             f"{name}: column(s) {', '.join(repr(m) for m in missing)} not found in the first "
             f"{HEADER_SEARCH_ROWS} rows{grid.where}. Headers found (row {idx + 1}): {found}."
-            f"{_suggest(missing, [c for c in row if c])} Fix the column mapping to use the "
-            "file's header names."
+            f"{_suggest(missing, [c for c in row if c], headers)} Fix the column mapping to "
+            "use the file's header names."
         )
     position = {_norm_header(c): i for i, c in reversed(list(enumerate(row))) if c}
     columns = {std: position[_norm_header(h)] for std, h in mapping.columns.items()}

@@ -24,6 +24,8 @@ from hotspots.maps.classify import (
     MASKED_INDEX,
     NO_DATA_COLOUR,
     NO_DATA_INDEX,
+    ZERO_COLOUR,
+    ZERO_INDEX,
     Classification,
 )
 from hotspots.maps.palettes import map_palette
@@ -199,6 +201,8 @@ def legend_html(
         # Suppressed counts (1 to threshold - 1) sit after the classes starting at 0 or less.
         at = sum(1 for lo in classification.lower if lo <= 0)
         rows.insert(at, (MASKED_COLOUR, classification.masked_label))
+    if classification.zero_label:  # zeros in their own class come first (white)
+        rows.insert(0, (ZERO_COLOUR, classification.zero_label))
     if classification.no_data_label:
         rows.append((NO_DATA_COLOUR, classification.no_data_label))
     items = "".join(
@@ -276,6 +280,6 @@ def _fill_by_id(
     else:
         ids = [str(i) for i in range(len(areas))]
     lookup = dict(enumerate(colours)) | {NO_DATA_INDEX: NO_DATA_COLOUR,
-                                         MASKED_INDEX: MASKED_COLOUR}
+                                         MASKED_INDEX: MASKED_COLOUR, ZERO_INDEX: ZERO_COLOUR}
     fills = [lookup[int(i)] for i in classification.class_index.to_numpy()]
     return dict(zip(ids, fills, strict=True))

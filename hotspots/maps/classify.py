@@ -35,6 +35,8 @@ __all__ = [
     "NO_DATA_COLOUR",
     "NO_DATA_INDEX",
     "SCHEMES",
+    "ZERO_COLOUR",
+    "ZERO_INDEX",
     "Classification",
     "Scheme",
     "classify",
@@ -54,6 +56,14 @@ MASKED_INDEX = -2
 #: every map palette (a pale fill reads as "0"), darker than the "no data" grey, and, where
 #: a class is about as dark, much less saturated than it. Print maps hatch it as well.
 MASKED_COLOUR = "#7a7a7a"
+
+#: Class index given to zeros when they are their own class (``classify(zero_class=True)``).
+ZERO_INDEX = -3
+
+#: White for zero: in no palette, lighter than every class of every palette and far from
+#: the greys of "no data" and suppressed areas, so a ward with nothing never reads as a
+#: low (or, alone on a map, the darkest) class.
+ZERO_COLOUR = "#ffffff"
 
 
 @dataclass(frozen=True)
@@ -193,7 +203,8 @@ class Classification:
         index; :data:`NO_DATA_INDEX` (-1) for missing values.
     labels
         Legend label per class, ``"lower to upper (count)"``, followed by
-        the masked label ``"<masked_label> (n)"`` when any value is masked and
+        ``"0 (n)"`` when zeros are their own class and any value is 0, the
+        masked label ``"<masked_label> (n)"`` when any value is masked and
         ``"No data (n)"`` when any value is missing.
     n_no_data
         Number of missing values.
@@ -201,6 +212,8 @@ class Classification:
         Whether bounds were snapped to whole numbers (counts).
     n_masked
         Number of masked values (class index :data:`MASKED_INDEX`).
+    n_zero
+        Number of zeros in their own class (class index :data:`ZERO_INDEX`).
     """
 
     scheme: str
@@ -212,6 +225,7 @@ class Classification:
     n_no_data: int
     integer: bool
     n_masked: int = 0
+    n_zero: int = 0
 
     @property
     def k(self) -> int:
@@ -224,9 +238,25 @@ class Classification:
         return self.labels[: self.k]
 
     @property
+    def zero_label(self) -> str | None:
+        """The ``"0 (n)"`` label of the zero class, or ``None`` when it is empty."""
+        return self.labels[self.k] if self.n_zero else None
+
+    @property
     def masked_label(self) -> str | None:
         """The masked-areas label, or ``None`` when nothing is masked."""
-        return self.labels[self.k] if self.n_masked else None
+        return self.labels[self.k + (1 if self.n_zero else 0)] if self.n_masked else None
+
+    @property
+    def legend_labels(self) -> tuple[str, ...]:
+        """Every label in value order: zero, masked (small counts), classes, no data."""
+        first = [x for x in (self.zero_label, self.masked_label) if x]
+        return (*first, *self.class_labels, *([self.no_data_label] if self.n_no_data else []))
+
+    @property
+    def too_little_to_map(self) -> bool:
+        """True when no value class is drawn: every area is 0, masked or without data."""
+        return self.k == 0
 
     @property
     def no_data_label(self) -> str | None:
@@ -243,6 +273,8 @@ def classify(
     integer: bool = False,
     masked: pd.Series | None = None,
     masked_label: str = "Suppressed",
+    zero_class: bool = False,
+    from_zero: bool = False,
 ) -> Classification:
     """Class a series of area values for a choropleth legend.
 
@@ -270,6 +302,19 @@ def classify(
         values actually in each class, so that no masked value is implied.
     masked_label
         Legend text for masked areas, e.g. ``"Fewer than 5 (suppressed)"``.
+    zero_class
+        Zeros (not masked, not missing) get their own class ``"0 (n)"``, index
+        :data:`ZERO_INDEX`, drawn in the neutral :data:`ZERO_COLOUR`; the
+        scheme classes the other values only, and bounds at or below 0 are
+        dropped (they could only make an empty class). For counts and rates,
+        whose zero means "none": a map whose only values are zeros then has no
+        value class at all (:attr:`Classification.too_little_to_map`).
+    from_zero
+        With ``integer=True`` and no negative values: the first class is printed
+        from 0 (from 1 after a non-empty zero class), so the classes cover every count
+        (``"0 to 4"`` rather than ``"2 to 4"`` when the smallest count is 2).
+        Bounds and counts do not change. Ignored when values are masked (the
+        printed ranges are then the values in each class) and for non-integers.
 
     Returns
     -------
@@ -296,10 +341,13 @@ def classify(
     y = series.to_numpy()
     missing = np.isnan(y)
     hidden = _mask_array(masked, series) & ~missing
-    shown = ~missing & ~hidden
-    upper = _upper_bounds(y[shown], SCHEMES[scheme], int(k), bins, integer)
+    zero = (y == 0) & ~missing & ~hidden if zero_class else np.zeros(len(y), dtype=bool)
+    shown = ~missing & ~hidden & ~zero
+    user_bins = _usable_bins(bins, y[shown], zero_class) if SCHEMES[scheme].needs_bins else bins
+    upper = _upper_bounds(y[shown], SCHEMES[scheme], int(k), user_bins, integer)
     index = np.full(len(y), NO_DATA_INDEX, dtype="int64")
     index[hidden] = MASKED_INDEX
+    index[zero] = ZERO_INDEX
     if len(upper):
         index[shown] = np.minimum(np.searchsorted(upper, y[shown], side="left"), len(upper) - 1)
     counts = tuple(int((index == i).sum()) for i in range(len(upper)))
@@ -311,8 +359,12 @@ def classify(
                       for i, (lo, n) in enumerate(zip(lower, counts, strict=True)))
         printed_upper = tuple(float(y[index == i].max()) if n else hi
                               for i, (hi, n) in enumerate(zip(printed_upper, counts, strict=True)))
+    elif from_zero and integer and len(lower) and not (y[~missing] < 0).any():
+        lower = (1.0 if zero.any() else 0.0, *lower[1:])
     labels = _labels(lower, printed_upper, counts, integer)
-    n_hidden, n_missing = int(hidden.sum()), int(missing.sum())
+    n_zero, n_hidden, n_missing = int(zero.sum()), int(hidden.sum()), int(missing.sum())
+    if n_zero:
+        labels = (*labels, f"0 ({n_zero})")
     if n_hidden:
         labels = (*labels, f"{masked_label} ({n_hidden})")
     if n_missing:
@@ -327,7 +379,24 @@ def classify(
         n_no_data=n_missing,
         integer=integer,
         n_masked=n_hidden,
+        n_zero=n_zero,
     )
+
+
+def _usable_bins(bins: Sequence[float] | None, y: np.ndarray,
+                 zero_class: bool) -> Sequence[float] | None:
+    """Return user bounds without a bound at or below 0 that could only make an empty class.
+
+    Such a bound is dropped when zeros have their own class, or when no value
+    is at or below it (``bins=[0, 4]`` over counts from 2). Other bounds are
+    kept even when their class is empty (e.g. bounds shared with another map).
+    When none is left, one class up to the maximum.
+    """
+    if bins is None or len(bins) == 0 or len(y) == 0:
+        return bins
+    kept = [float(b) for b in bins
+            if not (float(b) <= 0 and (zero_class or not (y <= float(b)).any()))]
+    return kept or [float(y.max())]
 
 
 def _mask_array(masked: pd.Series | None, series: pd.Series) -> np.ndarray:
@@ -357,7 +426,7 @@ def class_colours(classification: Classification, palette_name: str) -> pd.Serie
     """
     colours = palette(palette_name, classification.k)
     lookup = dict(enumerate(colours)) | {NO_DATA_INDEX: NO_DATA_COLOUR,
-                                         MASKED_INDEX: MASKED_COLOUR}
+                                         MASKED_INDEX: MASKED_COLOUR, ZERO_INDEX: ZERO_COLOUR}
     return classification.class_index.map(lookup).rename("colour")
 
 

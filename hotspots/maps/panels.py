@@ -34,6 +34,7 @@ __all__ = [
     "imd_panel",
     "measure_panel",
     "synced_pair",
+    "too_little_text",
     "ward_map_frame",
 ]
 
@@ -109,6 +110,7 @@ def measure_panel(
     geometry: StaticGeometry | None = None,
     outline_geometry: StaticGeometry | None = None,
     authority: str = "Borough",
+    from_zero: bool = True,
 ) -> MapPanel:
     """Build the measure map, its legend and title for one ward table.
 
@@ -146,11 +148,18 @@ def measure_panel(
     geometry, outline_geometry
         Static geometry files of ``web_areas`` and ``borough_outlines``
         (see :func:`choropleth`); ``None``: inline.
+    from_zero
+        Print the first class of a count from 0 (``"0 to 4"``; from 1 after the
+        zero class) rather than from the smallest count (see
+        :func:`~hotspots.maps.classify.classify`).
 
     Returns
     -------
     MapPanel
-        The map is zoomed to the areas with data.
+        The map is zoomed to the areas with data. Wards with 0 are their own
+        white class ``"0 (n)"`` (never a colour of the scale); when every ward
+        is 0, suppressed or without data, the legend says there is too little
+        to map.
     """
     frame = ward_map_frame(web_areas, table, ["value", "rank", "value_display", "suppressed"])
     suppressed = frame["suppressed"].astype("boolean").fillna(False).astype(bool)
@@ -158,7 +167,8 @@ def measure_panel(
     frame["rank_display"] = _rank_text(frame["rank"], suppressed if sensitive else None)
     frame["value_display"] = frame["value_display"].fillna("no data")
     c = classify(frame["value"], scheme=scheme, k=k, bins=bins, integer=integer,
-                 masked=masked, masked_label=f"Fewer than {threshold} (suppressed)")
+                 masked=masked, masked_label=f"Fewer than {threshold} (suppressed)",
+                 zero_class=True, from_zero=from_zero)
     badge = SYNTHETIC_BADGE if synthetic else None
     m = choropleth(
         frame, value_col="value", classification=c, palette=palette_name,
@@ -168,11 +178,26 @@ def measure_panel(
         attribution=attribution, borough_labels=borough_labels, fit_to_data=True,
         geometry=geometry, outline_geometry=outline_geometry,
     )
-    note = SCHEMES[scheme].description
+    note = SCHEMES[scheme].description + " White = 0 (none in the period)."
     if sensitive:
         note += (f" Counts from 1 to {threshold - 1} are suppressed: those wards are shown "
                  "apart and not ranked.")
+    if c.too_little_to_map and frame["value"].notna().any():
+        note = (too_little_text(sensitive, threshold) + " " + note)
     return MapPanel(m, legend_html(c, palette_name, title=value_label, note=note), c, title)
+
+
+def too_little_text(sensitive: bool, threshold: int) -> str:
+    """Say why a measure map has no class to colour (every ward 0, hidden or without data).
+
+    Examples
+    --------
+    >>> too_little_text(True, 5)[:40]
+    'Too little data to map: every ward has 0'
+    """
+    hidden = f" or fewer than {threshold} (suppressed)" if sensitive else ""
+    return (f"Too little data to map: every ward has 0{hidden}, so no ward can be shown in a "
+            "class. Choose a longer period, all categories or all boroughs.")
 
 
 def imd_panel(

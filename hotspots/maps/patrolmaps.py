@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from hotspots.maps.classify import classify
+from hotspots.maps.classify import ZERO_COLOUR, ZERO_INDEX, classify
 from hotspots.maps.palettes import OKABE_ITO, map_palette
 from hotspots.maps.web import (
     _HIGHLIGHT_STYLE,
@@ -114,11 +114,14 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
     cells = cells.set_geometry(shapely.set_precision(cells.geometry.to_numpy(), 1e-6))
     cells = cells.reset_index(drop=True)
     integer = value == "count"
+    # cells with no crime (or no density) are their own white class, never a colour
     cls = classify(cells[value].astype(float), scheme="natural_breaks",
-                   k=min(5, max(1, int(cells[value].nunique()))), integer=integer)
+                   k=min(5, max(1, int(cells[value].nunique()))), integer=integer,
+                   zero_class=True)
     colours = list(map_palette("YlOrRd", cls.k))
     ids = cells["cell_id"].astype(str).tolist()
-    fill = dict(zip(ids, [colours[int(i)] for i in cls.class_index], strict=True))
+    lookup = dict(enumerate(colours)) | {ZERO_INDEX: ZERO_COLOUR}
+    fill = dict(zip(ids, [lookup[int(i)] for i in cls.class_index], strict=True))
     cells["crimes"] = cells["count"]
     cells["kde_text"] = cells["kde"].map(lambda v: f"{v:,.0f}")
     cells["rank_text"] = cells["selected_rank"].map(
@@ -150,7 +153,8 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
     by = {"normal": " (normal approximation)", "permutation": " (permutations)"}.get(
         gi_inference, "")
     rows = [_legend_row(f"background:{c};border:1px solid #555;", lab)
-            for c, lab in zip(colours, cls.class_labels, strict=True)]
+            for c, lab in [*([(ZERO_COLOUR, cls.zero_label)] if cls.zero_label else []),
+                           *zip(colours, cls.class_labels, strict=True)]]
     rows.append(_legend_row("border:3px solid #000;background:transparent;",
                             f"Patrol cells ({method}) ({n_sel:,})"))
     rows.append(_legend_row("border:2px dashed #b2182b;background:transparent;",

@@ -32,6 +32,7 @@ import shapely
 
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots.io import ASB_CATEGORY
+from hotspots.labels import street_name as mended_street_name
 from hotspots.patrol.kde import bandwidth_rule, quartic_density
 from hotspots.patrol.metrics import select_by_area_share, select_top_n
 from hotspots.stats import LocalResult, gi_star_normal, local_gi_star
@@ -593,6 +594,8 @@ def patrol_list(
     else:
         hint = (_most_common(recs, location).reindex(sel) if location in recs.columns
                 else pd.Series(None, index=sel, dtype=object))
-        out["street"] = hint.to_numpy()
+        # police.uk's own title-casing ("Alderman'S Walk") mended in one place
+        out["street"] = hint.map(
+            lambda v: mended_street_name(v) if isinstance(v, str) else v).to_numpy()
         out["street_source"] = "police.uk location"
     return out

@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         viewdata,
         wardprofile,
     )
-    from hotspots.pipeline.assemble import assemble_pack
+    from hotspots.pipeline.assemble import assemble_pack, pack_with_files
     from hotspots.pipeline.measurekey import ASB_KEY, Measure
     from hotspots.pipeline.meta import CrimeSource, PackMeta, PointsReconciliation, UploadsInfo
     from hotspots.pipeline.pack import (
@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         POINT_COLUMNS,
         POLICE_UK_POINTS_NOTE,
         Pack,
+        attribution_text,
         build_web_layers,
         load_pack,
         point_records,
@@ -89,6 +90,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         family_records,
         is_asb,
         measure_options,
+        nothing_to_rank_text,
         period_label,
         table_for_export,
         value_word,
@@ -103,21 +105,24 @@ _EXPORTS = {
     "STATUS_OUTSIDE_COVERAGE": "hotspots.areas.coverage",
     "assemble_pack": "hotspots.pipeline.assemble",
     "ASB_KEY": "hotspots.pipeline.measurekey", "Measure": "hotspots.pipeline.measurekey",
+    "pack_with_files": "hotspots.pipeline.assemble",
     **dict.fromkeys(("CrimeSource", "PackMeta", "PointsReconciliation", "UploadsInfo"),
                     "hotspots.pipeline.meta"),
     **dict.fromkeys(("DEMO_PACK", "POINT_COLUMNS", "POLICE_UK_POINTS_NOTE", "Pack",
-                     "build_web_layers", "load_pack", "point_records", "points_reconciliation"),
+                     "attribution_text", "build_web_layers", "load_pack", "point_records",
+                     "points_reconciliation"),
                     "hotspots.pipeline.pack"),
     "build_pack": "hotspots.pipeline.packbuild",
     **dict.fromkeys(("ASB_LABEL", "EB_METHOD", "EB_METHOD_WORDS", "RATE_LABELS", "RATE_WORDS",
                      "RateKind", "Selection", "WardTable", "family_records", "is_asb",
-                     "measure_options", "period_label", "table_for_export", "value_word",
+                     "measure_options", "nothing_to_rank_text", "period_label",
+                     "SYNTHETIC_EXPORT_LABEL", "table_for_export", "value_word",
                      "value_words", "ward_table"),
                     "hotspots.pipeline.table"),
 }
 _MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "packbuild",
-            "packcrime", "packdeprivation", "table", "uploads", "viewdata", "wardprofile",
-            "wording")
+            "packcrime", "packdeprivation", "table", "uploadrows", "uploads", "viewdata",
+            "wardprofile", "wording")
 
 __all__ = [
     "ASB_KEY", "ASB_LABEL", "family_records", "is_asb", "value_word", "value_words",
@@ -125,8 +130,9 @@ __all__ = [
     "POLICE_UK_POINTS_NOTE", "RATE_LABELS", "RATE_WORDS", "STATUS_OUTSIDE_COVERAGE",
     "CrimeSource", "Measure", "Pack", "PackMeta",
     "PointsReconciliation", "RateKind", "Selection", "UploadsInfo", "WardTable", "analysis",
-    "assemble", "assemble_pack", "build_pack", "build_web_layers", "load_pack",
-    "measure_options", "measurekey", "measures", "meta", "pack", "packbuild", "packcrime",
+    "assemble", "assemble_pack", "attribution_text", "build_pack", "build_web_layers",
+    "load_pack", "measure_options", "measurekey", "measures", "meta", "nothing_to_rank_text",
+    "pack", "pack_with_files", "packbuild", "packcrime",
     "packdeprivation", "period_label", "point_records", "points_reconciliation", "table",
     "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile", "wording",
 ]

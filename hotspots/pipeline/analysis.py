@@ -316,6 +316,8 @@ def analysis_for_export(a: Analysis) -> pd.DataFrame:
                     "count_prev",) else None)
     out = out.reset_index().sort_values(["rank", "area_code"], na_position="last",
                                         kind="stable")
+    if "data" in base:  # SYNTHETIC referrals say so on every row, as in table_for_export
+        out.insert(0, "data", base["data"].iloc[0])
     return privacy.safe_for_spreadsheet(out.reset_index(drop=True))
 
 

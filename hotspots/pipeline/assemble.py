@@ -3,12 +3,15 @@
 :func:`assemble_pack` reads each file with :mod:`hotspots.io`, places its
 records in the areas (:mod:`hotspots.areas`) and returns the same
 :class:`~hotspots.pipeline.pack.Pack` a pack folder gives, with a
-reconciliation row per source.
+reconciliation row per source. :func:`pack_with_files` puts files given
+without ``--areas`` on a pack's own areas, as the page does with uploads.
 """
 
 from __future__ import annotations
 
+import io as _io
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +31,7 @@ from hotspots.pipeline.pack import (
     point_records,
     points_reconciliation,
 )
+from hotspots.pipeline.uploads import pack_with_uploads
 
 
 def _name_crs_flag(text: str) -> str:
@@ -142,10 +146,11 @@ def assemble_pack(
             raise InputDataError(
                 f"{referrals}: a referral file needs a column mapping (--mapping mapping.json)."
             )
-        res = io.read_referrals(referrals, io.load_mapping(mapping))
+        cmap = io.load_mapping(mapping)
+        res = io.read_referrals(referrals, cmap)
         report.extend(res.report)
         a, rec = join.locate_records(res.frame, areas, source=f"Referrals ({Path(referrals).name})",
-                                     rejected=res.rejected)
+                                     rejected=res.rejected, ward_names=cmap.ward_names)
         recs.append(rec)
         notes.append("")
         refs = a[["area_code", "month", "category", "count"]].copy()
@@ -177,3 +182,62 @@ def assemble_pack(
         problems=report.to_frame(),
         points=points,
     )
+
+
+def _police_files(path: Path | str) -> list[tuple[str, bytes]]:
+    """Return a police.uk CSV, zip or folder as uploads (a folder zipped in memory)."""
+    p = Path(path)
+    if not p.is_dir():
+        return [(p.name, p.read_bytes())]
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for f in sorted(p.rglob("*-street.csv")):
+            z.writestr(f.relative_to(p).as_posix(), f.read_bytes())
+    return [(f"{p.name}.zip", buf.getvalue())]
+
+
+def pack_with_files(
+    pack: Pack,
+    *,
+    police_uk: Path | str | None = None,
+    referrals: Path | str | None = None,
+    mapping: Path | str | None = None,
+) -> Pack:
+    """Return ``pack`` with files given without a boundary file, placed in its own areas.
+
+    What the page does with uploads (:func:`hotspots.pipeline.uploads.pack_with_uploads`),
+    for the command line's ``--police-uk`` and ``--referrals`` without ``--areas``.
+
+    Parameters
+    ----------
+    pack
+        The pack (a pack folder or the demo pack).
+    police_uk
+        police.uk street CSV, folder or archive zip: its crimes **replace** the
+        pack's recorded crime (``crime:all`` is then this file's crime) and its
+        points the pack's street-level points.
+    referrals, mapping
+        Referral spreadsheet and its column mapping (JSON): the records
+        replace the pack's referrals (never mixed with the demo's SYNTHETIC ones).
+
+    Returns
+    -------
+    Pack
+        With a reconciliation row per file.
+
+    Raises
+    ------
+    InputDataError
+        A file cannot be used (the message names it), or a referral file
+        without a mapping.
+    """
+    if referrals is not None and mapping is None:
+        raise InputDataError(
+            f"{referrals}: a referral file needs a column mapping (--mapping mapping.json).")
+    return pack_with_uploads(
+        pack,
+        police_uk_files=_police_files(police_uk) if police_uk is not None else (),
+        referral_file=((Path(referrals).name, Path(referrals).read_bytes())
+                       if referrals is not None else None),
+        mapping=io.load_mapping(mapping) if mapping is not None else None,
+        crime_mode="replace")

@@ -180,7 +180,7 @@ def table_for(pack: Pack, sel: Selection) -> WardTable:
 def _view_label(label: str | None, table_label: str, sel: Selection) -> str:
     """Return the measure's label when it is one source of several (the map's title)."""
     rate = RATE_WORDS[sel.rate]
-    return f"{label}, {rate}" if label else table_label.replace("Police.uk: ", "police.uk: ")
+    return f"{label}, {rate}" if label else table_label
 
 
 def analyse_for(pack: Pack, sel: Selection, params: Any) -> Any:

@@ -222,6 +222,10 @@ class UploadsInfo:
         Plain-words notes on what the uploads changed.
     detail_sources
         Per-row detail sources (files, or members of an uploaded zip), sorted.
+    ward_names
+        Ward names of an uploaded referral file that are not exactly one ward,
+        or that the user confirmed (:func:`hotspots.areas.names.name_check`
+        rows: ``name``, ``rows``, ``confirmed``, ``reason``, ``candidates``).
     """
 
     base_synthetic: bool = False
@@ -234,6 +238,7 @@ class UploadsInfo:
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     detail_sources: tuple[str, ...] = ()
+    ward_names: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_json(cls, v: object, where: str = "pack.json", key: str = "uploads") -> UploadsInfo:
@@ -258,7 +263,9 @@ class UploadsInfo:
                    police_forces=forces,
                    files=opt("files", _strs) or (), sources=opt("sources", _strs) or (),
                    notes=opt("notes", _strs) or (),
-                   detail_sources=opt("detail_sources", _strs) or ())
+                   detail_sources=opt("detail_sources", _strs) or (),
+                   ward_names=tuple(_object(where, f"{key}.ward_names", x)
+                                    for x in (obj.get("ward_names") or ())))
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object: optional entries only when set, the others always."""
@@ -274,6 +281,8 @@ class UploadsInfo:
             out["police_forces"] = dict(self.police_forces)
         out.update(files=list(self.files), sources=list(self.sources), notes=list(self.notes),
                    detail_sources=list(self.detail_sources))
+        if self.ward_names:
+            out["ward_names"] = [dict(x) for x in self.ward_names]
         return out
 
 

@@ -18,10 +18,13 @@ import pandas as pd
 from hotspots import privacy, stats
 from hotspots.areas import join as join
 from hotspots.io import ASB_CATEGORY
+from hotspots.labels import measure_label
 from hotspots.pipeline.measurekey import ASB_KEY, Measure
 from hotspots.pipeline.pack import Pack
 
 RateKind = Literal["count", "per_1000", "eb_per_1000"]
+#: First column of an export of SYNTHETIC referrals (never of real ones).
+SYNTHETIC_EXPORT_LABEL = "SYNTHETIC referrals: invented, not real data"
 
 #: The smoother behind ``"eb_per_1000"`` (a key of :data:`hotspots.stats.rates.SMOOTHERS`).
 EB_METHOD = "global"
@@ -224,11 +227,11 @@ def measure_options(pack: Pack) -> dict[str, str]:
     if len(crime):
         opts[Measure("crime").key] = "All recorded crime"
         for major in sorted(crime["major"].unique()):
-            opts[Measure("crime", group=major).key] = _title(major)
+            opts[Measure("crime", group=major).key] = measure_label(major)
         pairs = crime[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
         for major, minor in pairs.itertuples(index=False):
             opts[Measure("crime", group=major, type=minor).key] = (
-                f"{_title(major)}: {_title(minor)}")
+                f"{measure_label(major)}: {measure_label(minor)}")
     if asb.any():
         opts[ASB_KEY] = ASB_LABEL
     if len(pack.referrals):
@@ -237,12 +240,6 @@ def measure_options(pack: Pack) -> dict[str, str]:
         for cat in sorted(pack.referrals["category"].dropna().unique()):
             opts[Measure("referrals", category=cat).key] = f"Referrals: {cat}{tag}"
     return opts
-
-
-def _title(s: str) -> str:
-    small = {"and", "of", "the", "in", "on", "from", "to", "by"}
-    words = str(s).lower().split()
-    return " ".join(w if (i and w in small) else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
 def select_records(pack: Pack, sel: Selection) -> tuple[pd.DataFrame, str, frozenset[str] | None]:
@@ -387,6 +384,27 @@ def _eb_rates(t: pd.DataFrame) -> tuple[pd.Series, tuple[str, ...]]:
             tuple(pr.to_text() for pr in eb.report))
 
 
+def nothing_to_rank_text(wt: WardTable) -> str:
+    """Say why no ward can be listed in a top-wards table (every ward 0, hidden or no data).
+
+    Parameters
+    ----------
+    wt
+        The ward table whose top list is empty.
+
+    Returns
+    -------
+    str
+    """
+    t = wt.selection.suppress_below
+    if wt.is_sensitive:
+        return (f"No ward can be listed: every ward has 0 referrals or fewer than {t} in "
+                f"{wt.period_label} (counts from 1 to {t - 1} are suppressed and never ranked). "
+                "A longer period, all categories or all boroughs may give wards to list.")
+    return (f"No ward can be listed: no ward has a record of this measure in "
+            f"{wt.period_label}.")
+
+
 def table_for_export(wt: WardTable) -> pd.DataFrame:
     """Return the ward table as plain columns safe to export (suppressed, no geometry).
 
@@ -399,7 +417,8 @@ def table_for_export(wt: WardTable) -> pd.DataFrame:
     -------
     DataFrame
         Ranked rows with display strings in place of suppressed numbers and
-        spreadsheet formulas neutralised.
+        spreadsheet formulas neutralised; for the demo's SYNTHETIC referrals a
+        first column ``data`` says so on every row.
     """
     f = wt.frame.drop(columns="geometry")
     hidden = f["suppressed"].to_numpy().astype(bool)
@@ -418,10 +437,13 @@ def table_for_export(wt: WardTable) -> pd.DataFrame:
         # The rank of a suppressed ward would reveal its order among small counts.
         out["rank"] = out["rank"].where(~hidden)
     out = out.sort_values(["rank", "area_code"], na_position="last", kind="stable")
+    if wt.is_synthetic:  # the export says what it is, as the page and the board pack do
+        out.insert(0, "data", SYNTHETIC_EXPORT_LABEL)
     return privacy.safe_for_spreadsheet(out.reset_index(drop=True))
 
 
 __all__ = ["ASB_LABEL", "EB_METHOD", "EB_METHOD_WORDS", "RATE_LABELS", "RATE_WORDS", "RateKind",
            "Selection", "WardTable", "family_records", "is_asb", "measure_options",
-           "period_label", "table_for_export", "value_word", "value_words",
+           "nothing_to_rank_text", "period_label", "SYNTHETIC_EXPORT_LABEL", "table_for_export",
+           "value_word", "value_words",
            "ward_table"]

@@ -42,11 +42,11 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from hotspots import privacy
 from hotspots._errors import UploadError
 from hotspots._validate import REPORT_COLUMNS
 from hotspots.areas import join as join
 from hotspots.areas.coverage import place_police_uk
+from hotspots.areas.names import name_check
 from hotspots.areas.upload import read_boundary_upload
 from hotspots.io import ColumnMap
 from hotspots.io.mappings import mapping_to_json
@@ -63,7 +63,9 @@ from hotspots.pipeline.pack import (
     Pack,
     point_records,
     points_reconciliation,
+    with_referral_credit,
 )
+from hotspots.pipeline.uploadrows import upload_details, upload_reconciliation, with_refused
 
 __all__ = [
     "POLICE_UK_PREFIX",
@@ -396,22 +398,39 @@ def _apply_referrals(p: _Parts, upload: Upload, mapping: ColumnMap | None,
     """Read the referral upload and let it replace the pack's referrals."""
     name, data = upload
     res = read_referral_upload(name, data, mapping)
+    old_file = p.meta.referrals_file
+    if old_file:  # the replaced referrals' reading problems go with them
+        p.problems = [f[f["file"].astype(str) != str(old_file)] if "file" in f else f
+                      for f in p.problems]
     p.problems.append(res.report.to_frame())
     _drop_recs(p, "Referrals")
+    confirmed = mapping.ward_names if mapping is not None else ()
     a, rec = join.locate_records(res.frame, p.areas, source=f"Referrals (upload: {name})",
-                                 rejected=res.rejected, lsoa_lookup=lookup)
+                                 rejected=res.rejected, lsoa_lookup=lookup, ward_names=confirmed)
+    by_name = res.frame[join.placed_by(res.frame, lookup is not None) == "name"]
+    check = name_check(by_name, p.areas, ward_names=confirmed)
+    _uploads(p, ward_names=tuple(json.loads(check.to_json(orient="records"))))
+    n_confirmed = int(check.loc[check["confirmed"].notna(), "rows"].sum()) if len(check) else 0
     _add_rec(p, rec, "placed by the location columns of the mapping (ward code, LSOA, "
-             "coordinates, then ward name)")
+             "coordinates, then ward name)"
+             + (f"; {n_confirmed:,} rows by ward names you confirmed" if n_confirmed else "")
+             + (f"; {len(check) - int(check['confirmed'].notna().sum()):,} ward names are not "
+                "exactly one ward (without a location; the closest names are offered)"
+                if len(check) and check["confirmed"].isna().any() else ""))
     p.referrals = a[["area_code", "month", "category", "count"]].astype(
         {"area_code": str, "month": str, "count": "int64"}).reset_index(drop=True)
-    p.meta = p.meta.replace(synthetic_referrals=False, synthetic_label="", referrals_file=name)
+    p.meta = p.meta.replace(
+        synthetic_referrals=False, synthetic_label="", referrals_file=name,
+        attribution=with_referral_credit(p.meta.attribution or "",
+                                         f"Referrals: {name} (your file, read on this "
+                                         "computer)."))
     marking = (p.meta.marking or "OFFICIAL").upper()
     if "SENSITIVE" not in marking and "SECRET" not in marking:
         p.meta = p.meta.replace(marking="OFFICIAL-SENSITIVE")  # real referrals: about children
     p.meta = p.meta.replace(placement={**(p.meta.placement or {}),
                                        "referrals": f"as given in {name}"})
-    p.notes.append(f"Referrals from {name} replace the pack's referrals"
-                   f"{' (SYNTHETIC)' if _was_synthetic(p) else ''}: {rec.assigned:,} of "
+    p.notes.append(f"Referrals from {name} replace the pack's "
+                   f"{'invented demo ' if _was_synthetic(p) else ''}referrals: {rec.assigned:,} of "
                    f"{rec.rows_in:,} rows placed in an area. The page is marked "
                    f"{p.meta.marking}.")
 
@@ -523,10 +542,13 @@ def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
     Returns
     -------
     UploadOutcome
-        The pack (``base`` itself when no upload could be used) and the failures.
+        The pack (``base``'s data when no upload could be used) and the failures.
+        A refused police.uk or referral file still has its reconciliation row:
+        its rows in, every one rejected, the reason in the note and per row.
     """
     failures: list[UploadFailure] = []
     todo = uploads
+    pack = base
     while not todo.is_empty:
         try:
             pack = pack_with_uploads(
@@ -534,46 +556,13 @@ def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
                 mapping=todo.mapping, boundary_file=todo.boundary,
                 assume_crs=todo.assume_crs, crime_mode=todo.crime_mode,
                 police_boroughs=todo.police_boroughs)
-            return UploadOutcome(pack, tuple(failures))
+            break
         except UploadError as exc:
             failures.append(UploadFailure(exc.part, exc.name, str(exc)))
             todo = todo.without(exc.part, exc.name)
-    return UploadOutcome(base, tuple(failures))
-
-
-def upload_reconciliation(pack: Pack, *, rematched: bool = False) -> pd.DataFrame:
-    """Return the reconciliation rows of the uploads (rows read, assigned, ...).
-
-    Parameters
-    ----------
-    pack
-        A pack from :func:`pack_with_uploads`.
-    rematched
-        Also return the rows of the pack's own data re-matched to uploaded boundaries.
-
-    Returns
-    -------
-    DataFrame
-        One row per source, as :func:`hotspots.join.reconciliation_frame`, plus ``note``.
-    """
-    info = pack.meta.uploads or UploadsInfo()
-    sources = list(info.sources) + (list(info.rematched or ()) if rematched else [])
-    rec = pack.reconciliations
-    return rec[rec["source"].isin(sources)].reset_index(drop=True)
-
-
-def upload_details(pack: Pack) -> pd.DataFrame:
-    """Return the per-row reasons of every uploaded row not placed, safe for a spreadsheet.
-
-    Returns
-    -------
-    DataFrame
-        ``source`` (file, or member of an uploaded zip), ``source_row``
-        (spreadsheet row), ``status``, ``reason``; text that looks like a
-        formula is neutralised (:func:`hotspots.privacy.safe_for_spreadsheet`).
-    """
-    sources = set(pack.meta.uploads.detail_sources if pack.meta.uploads else ())
-    d = pack.unassigned
-    d = d[d["source"].astype(str).isin(sources)] if len(d) else d
-    cols = ["source", "source_row", "status", "reason"]
-    return privacy.safe_for_spreadsheet(d.reindex(columns=cols).reset_index(drop=True))
+    files = {("police_uk", n): d for n, d in uploads.police_uk}
+    if uploads.referral is not None:
+        files[("referrals", uploads.referral[0])] = uploads.referral[1]
+    refused = [(f.part, f.name, f.message, files[(f.part, f.name)]) for f in failures
+               if (f.part, f.name) in files]
+    return UploadOutcome(with_refused(pack, refused), tuple(failures))

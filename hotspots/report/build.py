@@ -13,7 +13,7 @@ import json
 import re
 import sys
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -171,7 +171,8 @@ def _sources(pack: pipeline.Pack, sections: Sequence[MeasureSection],
     rows += [("Population (rates)", _stated(m.population_source)),
              ("Deprivation", " ".join(x for x in (
                  _stated(m.imd_source), m.imd_reference or "") if x)),
-             ("Attribution", m.attribution or "not stated")]
+             ("Attribution", pipeline.attribution_text(
+                 m, referrals=any(s.sensitive for s in sections)) or "not stated")]
     return rows
 
 
@@ -251,11 +252,19 @@ def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
         ("Reconciliation", " ".join(
             f"{r['source']}: {int(r['rows_in']):,} rows = {int(r['assigned']):,} assigned + "
             f"{int(r['unlocated']):,} without a location + {int(r['outside']):,} outside + "
-            f"{int(r['rejected']):,} rejected." for _, r in pack.reconciliations.iterrows())),
+            f"{int(r['rejected']):,} rejected." for _, r in _shown_sources(pack, sections))),
         ("Reproduce", "python -m hotspots report --config <this config>; manifest.json lists "
                       "every input's SHA-256, every parameter and the package versions."),
     ]
     return rows
+
+
+def _shown_sources(pack: pipeline.Pack,
+                   sections: Sequence[MeasureSection]) -> Iterator[tuple[int, pd.Series]]:
+    """Reconciliation rows of the sources behind the pack's measures (crime, referrals)."""
+    kinds = tuple({"Referrals" if s.sensitive else "Recorded crime" for s in sections})
+    rec = pack.reconciliations
+    return rec[rec["source"].astype(str).str.startswith(kinds)].iterrows() if kinds else iter(())
 
 
 def _caveats(pack: pipeline.Pack, cfg: ReportConfig,
@@ -403,6 +412,7 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
         "comparison": cfg.comparison, "boroughs": list(cfg.boroughs),
         "statistics": asdict(cfg.statistics), "suppress_below": cfg.suppress_below,
         "top_wards": cfg.top_wards, "formats": list(cfg.formats), "caveats": list(cfg.caveats),
+        "maps": {"first_class_from_zero": cfg.from_zero},
         "sections": {s.measure: s.analysis.params for s in sections},
         "findings": [{"text": f.text, "table": f.table, "row_key": f.row_key,
                       "value_cols": list(f.value_cols)}
@@ -470,7 +480,8 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     patrol = build_patrol_section(pack, cfg, current) if status[0] else None
     folder = Path(cfg.output)
     folder.mkdir(parents=True, exist_ok=True)
-    figures = {s.slug: section_figures(s, pack.meta, classes=cfg.map_classes) for s in sections}
+    figures = {s.slug: section_figures(s, pack.meta, classes=cfg.map_classes,
+                                       from_zero=cfg.from_zero) for s in sections}
     patrol_figs = list(patrol.figures) if patrol is not None else []
     pngs: list[Path] = []
     if "png" in cfg.formats:

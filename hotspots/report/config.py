@@ -158,6 +158,11 @@ class ReportConfig:
         The TOML file the config was read from (``None`` when built in code).
     patrol
         The patrol-cell pages (:class:`PatrolSettings`).
+    from_zero
+        Print the first class of a count map from 0 (``"0 to 4"``), not from
+        the smallest count (``[maps] first_class_from_zero``; on by default, as
+        on the page: the classes then cover every count). Zero is always its
+        own white class.
     """
 
     title: str = "Community safety board pack"
@@ -182,6 +187,7 @@ class ReportConfig:
     formats: tuple[str, ...] = FORMATS
     source: Path | None = None
     patrol: PatrolSettings = field(default_factory=PatrolSettings)
+    from_zero: bool = True
 
     @property
     def file_inputs(self) -> dict[str, str]:
@@ -314,6 +320,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "min_count": _is_int(1),
     },
     "disclosure": {"threshold": _is_int(1, 100)},
+    "maps": {"first_class_from_zero": _is_bool},
     "patrol": {
         "enabled": _is_bool, "boroughs": _list_of_str(), "cell_size": _cell_size,
         "shape": _one_of(("square", "hex")), "area_share": _share, "top_n": _is_int(1, 1000),
@@ -465,6 +472,7 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
         formats=tuple(data.get("formats", FORMATS)),
         source=source,
         patrol=patrol,
+        from_zero=data.get("maps", {}).get("first_class_from_zero", True),
     )
 
 

@@ -404,7 +404,7 @@ def _figures(pa: PatrolAnalysis, pack: pipeline.Pack, title: str) -> list[Figure
         subtitle=(f"{len(g):,} {pa.spec.shape} cells of {pa.spec.size:g} m; {pa.source}"),
         selected_label=f"Patrol cells, by {pa.method}", note=note,
         attribution=(f"{staticmaps.ATTRIBUTION_DEFAULT} {staticmaps.ATTRIBUTION_POLICE_UK}"),
-        figsize=CELL_MAP_IN)
+        figsize=CELL_MAP_IN, zero_class=True)
     out = [FigureSpec("patrol_cell_map", title, fig, "map")]
     if pa.backtest is not None:
         pm = pa.backtest.per_month

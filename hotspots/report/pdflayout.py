@@ -221,6 +221,11 @@ def fit_widths(head: Sequence[str], body: Sequence[Sequence[str]], widths: Seque
 
 def _table(t: ReportTable, st: dict[str, ParagraphStyle], columns: Sequence[str],
            widths: Sequence[float], *, synthetic: bool = False) -> list[Any]:
+    title = t.title + ("  [SYNTHETIC]" if synthetic and "SYNTHETIC" not in t.title else "")
+    if not len(t.frame):  # no rows: the notes say why, no header over nothing
+        return [Paragraph(_esc(title), st["h2"]),
+                *[Paragraph(_esc(n), st["body"] if i == 0 else st["small"])
+                  for i, n in enumerate(x for x in t.notes if x)]]
     cols = [c for c in columns if c in t.frame]
     body = [[_cell_text(v, c) for v in t.frame[c]] for c in cols]
     w = fit_widths(cols, body, [widths[list(columns).index(c)] for c in cols],
@@ -254,5 +259,4 @@ def _table(t: ReportTable, st: dict[str, ParagraphStyle], columns: Sequence[str]
                 style.append(("TEXTCOLOR", (j, i), (j, i), RED))
     table.setStyle(_ts(style))
     notes = [Paragraph(_esc(n), st["small"]) for n in t.notes if n]
-    title = t.title + ("  [SYNTHETIC]" if synthetic and "SYNTHETIC" not in t.title else "")
     return [Paragraph(_esc(title), st["h2"]), table, Spacer(1, 4), *notes]

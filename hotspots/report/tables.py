@@ -109,7 +109,7 @@ def _hide_derived(shown: pd.DataFrame, mask: pd.DataFrame, rules: Mapping[str, S
     for col, sources in rules.items():
         if col not in shown:
             continue
-        hide = mask[list(sources)].any(axis=1)
+        hide = mask[[c for c in sources if c in mask]].any(axis=1)
         shown[col] = shown[col].astype(object).where(~hide, SECONDARY_TEXT)
         mask[col] = mask[col] | hide
     return shown, mask
@@ -212,7 +212,8 @@ def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug
     value_cols = [c for c in ("Count", "Previous") if c in raw]
     for c in value_cols:
         raw[c] = raw[c].map(_int)
-    raw["Change"] = raw["Change"].map(_int) if "Change" in raw else None
+    if "Change" in raw:  # (no comparison: no change columns at all)
+        raw["Change"] = raw["Change"].map(_int)
     if "Change %" in raw:
         raw["Change %"] = raw["Change %"].map(_pct)
     for c in ("Rank", "Rank (previous)", "IMD decile"):
@@ -254,9 +255,12 @@ def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug
     values = pd.to_numeric(shown[col].where(~mask[col]), errors="coerce")
     top_idx = values[values > 0].sort_values(ascending=False, kind="stable").index[:top_n]
     top_idx = sorted(top_idx, key=lambda i: (-values[i], str(shown.at[i, "Ward"])))
-    top = Table(f"{slug}_top_wards", f"Top {len(top_idx)} wards: {a.ward.label}",
-                shown.loc[top_idx].reset_index(drop=True),
-                mask.loc[top_idx].reset_index(drop=True), "Ward code", tuple(notes))
+    # An empty list says why (every ward 0 or hidden), never "Top 0 wards" over nothing.
+    title = f"Top {len(top_idx)} wards: {a.ward.label}" if top_idx else (
+        f"Top wards: {a.ward.label}")
+    why = () if top_idx else (pipeline.nothing_to_rank_text(a.ward),)
+    top = Table(f"{slug}_top_wards", title, shown.loc[top_idx].reset_index(drop=True),
+                mask.loc[top_idx].reset_index(drop=True), "Ward code", (*why, *notes))
     return full, top
 
 
@@ -274,6 +278,9 @@ def _table_notes(a: analysis_mod.Analysis, threshold: int,
         notes.append(f"Previous = {ct.previous.label}. 'Change %' is blank where the previous "
                      f"count is 0; percentage changes on a previous count below "
                      f"{ct.small_base:g} are unstable.")
+    if a.ward.is_synthetic:
+        notes.append("SYNTHETIC referrals: invented by the project for the demonstration, "
+                     "not real data. Do not use them for decisions.")
     if a.ward.is_sensitive:
         notes.append(f"Disclosure control: counts from 1 to {threshold - 1} are shown as "
                      f"'<{threshold}' (primary suppression); counts marked 'c' are hidden so "

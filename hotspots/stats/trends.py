@@ -56,6 +56,7 @@ from hotspots.periods import (
     YearStartKey,
     available_months,
     get_year_start,
+    months_text,
     year_period,
 )
 from hotspots.stats.ranking import competition_rank
@@ -118,8 +119,7 @@ def _coverage(period: Period, available: frozenset[str]) -> tuple[str, ...]:
 
 
 def _coverage_text(available: frozenset[str]) -> str:
-    months = sorted(available)
-    return f"{months[0]} to {months[-1]} ({len(months)} months)"
+    return f"{months_text(available)} ({len(available)} months)"
 
 
 def _check_coverage(
@@ -136,7 +136,7 @@ def _check_coverage(
         if gap:
             notes.append(
                 f"{p.label} is incomplete: the data do not cover {len(gap)} of its "
-                f"{p.n_months} months ({', '.join(gap)}); its count covers the other "
+                f"{p.n_months} months ({months_text(gap)}); its count covers the other "
                 f"{p.n_months - len(gap)} only."
             )
     if notes and incomplete == "raise":

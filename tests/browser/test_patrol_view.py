@@ -39,8 +39,9 @@ CELL_PATH = "path.leaflet-interactive"
 TIMEOUT_MS = 90_000
 #: The view's element keys (``render_patrol(key="patrol")``, the harness's default).
 MAP, LEGEND, LIST = "patrol_map", "patrol_legend", "patrol_list_table"
-#: A legend class range with its number of cells, e.g. "10 to 19 (38)".
-CLASS_RANGE = re.compile(r"^\d[\d,]* to [\d,]+ \((\d+)\)$", re.M)
+#: A legend class with its number of cells: a range, "10 to 19 (38)", or the cells with no
+#: crime, "0 (95)" (their own white class).
+CLASS_RANGE = re.compile(r"^(?:\d[\d,]* to [\d,]+|0) \((\d+)\)$", re.M)
 
 
 @pytest.fixture(scope="module")

@@ -277,13 +277,21 @@ def _page_ok(d: Dash) -> None:
 
 
 def _class_labels(values: pd.Series, k: int = 5) -> list[str]:
-    """Quantile legend labels computed with mapclassify directly (integer counts)."""
+    """Quantile legend labels computed with mapclassify directly (integer counts).
+
+    As the page draws them by default: wards with 0 are their own class "0 (n)",
+    the other counts are classed, and the first class is printed from 0 (from 1
+    after a zero class: "First class from 0 (counts)").
+    """
     y = values.dropna().to_numpy(dtype=float)
+    n_zero = int((y == 0).sum())
+    y = y[y != 0]
     q = mapclassify.Quantiles(y, k=k)
     upper = np.floor(np.asarray(q.bins) + 1e-9)
-    lower = [y.min(), *(upper[:-1] + 1)]
-    return [f"{int(lo):,} to {int(hi):,} ({int(n)})"
-            for lo, hi, n in zip(lower, upper, q.counts, strict=True)]
+    lower = [1 if n_zero else 0, *(upper[:-1] + 1)]
+    return [f"0 ({n_zero})"] * bool(n_zero) + [
+        f"{int(lo):,} to {int(hi):,} ({int(n)})"
+        for lo, hi, n in zip(lower, upper, q.counts, strict=True)]
 
 
 GI_WORDS = {"Hot": "Hot spot", "Cold": "Cold spot"}

@@ -18,7 +18,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from hotspots.maps import palettes
-from hotspots.maps.classify import NO_DATA_COLOUR, NO_DATA_INDEX, SCHEMES, classify
+from hotspots.maps.classify import (
+    NO_DATA_COLOUR,
+    NO_DATA_INDEX,
+    SCHEMES,
+    ZERO_COLOUR,
+    ZERO_INDEX,
+    classify,
+)
 from hotspots.maps.printmaps.boroughs import _borough_shapes, _draw_boroughs
 from hotspots.maps.printmaps.page import (
     _TEXT_COLOUR,
@@ -75,6 +82,23 @@ def _inset(geoms: gpd.GeoSeries, by: float) -> gpd.GeoSeries:
     return shrunk.where(~shrunk.is_empty, geoms)
 
 
+def _draw_classes(ax: Any, grid: gpd.GeoDataFrame, c: Any, colours: list[str],
+                  no_data_label: str) -> list[Patch]:
+    """Fill the cells by class (zero, classes, no data); return their legend handles."""
+    index, geoms = c.class_index.to_numpy(), grid.geometry
+    fills = ([(ZERO_INDEX, ZERO_COLOUR, str(c.zero_label))] if c.n_zero else []) + [
+        (i, colour, c.class_labels[i]) for i, colour in enumerate(colours)] + (
+        [(NO_DATA_INDEX, NO_DATA_COLOUR, f"{no_data_label} ({c.n_no_data})")]
+        if c.n_no_data else [])
+    handles = []
+    for i, colour, label in fills:
+        if (index == i).any():
+            gpd.GeoSeries(geoms[index == i], crs=grid.crs).plot(
+                ax=ax, color=colour, edgecolor=_WARD_EDGE, linewidth=0.3, zorder=2)
+        handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5, label=label))
+    return handles
+
+
 def cell_map(
     grid: gpd.GeoDataFrame,
     column: str,
@@ -97,6 +121,7 @@ def cell_map(
     selected_label: str = "Patrol cells",
     hot_label: str = "Gi* hot spot",
     no_data_label: str = "No data",
+    zero_class: bool = False,
 ) -> Figure:
     """Draw grid cells (e.g. patrol cells) as a classed map for print.
 
@@ -138,6 +163,9 @@ def cell_map(
         ``"below"`` (default) or ``"right"``.
     selected_label, hot_label, no_data_label
         Legend words (each followed by its number of cells).
+    zero_class
+        Cells with 0 are their own white class ``"0 (n)"``, listed first
+        (:func:`hotspots.maps.classify.classify`).
 
     Returns
     -------
@@ -165,12 +193,12 @@ def cell_map(
         _cell_mask(list(labels), grid, "labels")
     values = pd.to_numeric(grid[column], errors="coerce").astype(float)
     whole = _is_integer(values) if integer is None else integer
-    c = classify(values, scheme=scheme, k=k, integer=whole)
+    c = classify(values, scheme=scheme, k=k, integer=whole, zero_class=zero_class)
     colours = list(palettes.palette(palette, c.k))
-    index = c.class_index.to_numpy()
     note = SCHEMES[scheme].description if note is None else note
     n_sel, n_hot = int(sel.sum()), int(hot_mask.sum())
-    entries = [*c.class_labels, *([f"{no_data_label} ({c.n_no_data})"] if c.n_no_data else []),
+    entries = [*([str(c.zero_label)] if c.n_zero else []), *c.class_labels,
+               *([f"{no_data_label} ({c.n_no_data})"] if c.n_no_data else []),
                *([f"{selected_label} ({n_sel})"] if selected is not None else []),
                *([f"{hot_label} ({n_hot})"] if hot is not None else [])]
     with _style():
@@ -178,18 +206,7 @@ def cell_map(
                                       subtitle=subtitle, legend=legend,
                                       legend_title=legend_title, note=note)
         geoms = grid.geometry
-        handles: list[Patch] = []
-        for i, colour in enumerate(colours):
-            if (index == i).any():
-                gpd.GeoSeries(geoms[index == i], crs=grid.crs).plot(
-                    ax=ax, color=colour, edgecolor=_WARD_EDGE, linewidth=0.3, zorder=2)
-            handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5,
-                                 label=c.class_labels[i]))
-        if c.n_no_data:
-            gpd.GeoSeries(geoms[index == NO_DATA_INDEX], crs=grid.crs).plot(
-                ax=ax, color=NO_DATA_COLOUR, edgecolor=_WARD_EDGE, linewidth=0.3, zorder=2)
-            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", linewidth=0.5,
-                                 label=f"{no_data_label} ({c.n_no_data})"))
+        handles = _draw_classes(ax, grid, c, colours, no_data_label)
         if context_areas is not None and len(context_areas):
             context_areas.boundary.plot(ax=ax, color=_CONTEXT_EDGE, linewidth=0.45,
                                         linestyle=(0, (3, 2)), zorder=3)

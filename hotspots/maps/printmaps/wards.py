@@ -25,6 +25,8 @@ from hotspots.maps.classify import (
     NO_DATA_COLOUR,
     NO_DATA_INDEX,
     SCHEMES,
+    ZERO_COLOUR,
+    ZERO_INDEX,
     Classification,
     classify,
 )
@@ -91,6 +93,8 @@ def class_map(
     badge: str | None = None,
     borough_labels: bool = True,
     legend: str = "right",
+    zero_class: bool = False,
+    from_zero: bool = False,
 ) -> Figure:
     """Draw a classed (choropleth) map of one column for print.
 
@@ -142,6 +146,11 @@ def class_map(
         ``"below"``: legend in one to three columns under a map that takes the
         figure's whole width (a half-page panel of the board pack). The figure's
         height shrinks to fit; it never grows past ``figsize``.
+    zero_class, from_zero
+        As :func:`hotspots.maps.classify.classify`: zeros in their own white
+        class (for a measure: zero means none), and the first class of a count
+        printed from 0. With a zero class the legend lists the entries in value
+        order: ``0``, suppressed, the classes, no data.
 
     Returns
     -------
@@ -163,13 +172,16 @@ def class_map(
         else integer
     label = suppressed_label or f"Suppressed (<{threshold})"
     c = classify(values, scheme=scheme, k=k, bins=bins, integer=whole, masked=mask,
-                 masked_label=label)
+                 masked_label=label, zero_class=zero_class, from_zero=from_zero)
     colours = list(palettes.palette(palette, c.k))
     index = c.class_index.to_numpy()
     if note is None:
         note = quantile_note(c) if scheme == "quantiles" else SCHEMES[scheme].description
-    entries = [*c.class_labels, *([str(c.masked_label)] if c.n_masked else []),
-               *([f"{no_data_label} ({c.n_no_data})"] if c.n_no_data else [])]
+    masked_entry = [str(c.masked_label)] if c.n_masked else []
+    no_data_entry = [f"{no_data_label} ({c.n_no_data})"] if c.n_no_data else []
+    entries = ([*([str(c.zero_label)] if c.n_zero else []), *masked_entry, *c.class_labels,
+                *no_data_entry] if zero_class
+               else [*c.class_labels, *masked_entry, *no_data_entry])
     with _style():
         fig, ax, leg_ax = _new_figure(figsize, areas, labels=entries, title=title,
                                       subtitle=subtitle, legend=legend,
@@ -182,13 +194,20 @@ def class_map(
                     ax=ax, color=colour, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
         handles = [Patch(facecolor=col, edgecolor="#555555", linewidth=0.5, label=lab)
                    for col, lab in zip(colours, c.class_labels, strict=True)]
+        first: list[Patch] = []
+        if c.n_zero:
+            gpd.GeoSeries(geoms[index == ZERO_INDEX], crs=areas.crs).plot(
+                ax=ax, color=ZERO_COLOUR, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
+            first.append(Patch(facecolor=ZERO_COLOUR, edgecolor="#555555", linewidth=0.5,
+                               label=str(c.zero_label)))
         if c.n_masked:
             gpd.GeoSeries(geoms[index == MASKED_INDEX], crs=areas.crs).plot(
                 ax=ax, facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR, hatch=SUPPRESSED_HATCH,
                 linewidth=0.0, zorder=2)
-            handles.append(Patch(facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR,
-                                 hatch=SUPPRESSED_HATCH, linewidth=0.5,
-                                 label=str(c.masked_label)))
+            first.append(Patch(facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR,
+                               hatch=SUPPRESSED_HATCH, linewidth=0.5,
+                               label=str(c.masked_label)))
+        handles = [*first, *handles] if zero_class else [*handles, *first]
         if c.n_no_data:
             gpd.GeoSeries(geoms[index == NO_DATA_INDEX], crs=areas.crs).plot(
                 ax=ax, color=NO_DATA_COLOUR, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
