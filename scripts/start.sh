@@ -5,7 +5,7 @@
 source "$(dirname "$0")/_venv.sh" requirements.txt
 PORT="${PORT:-8501}"
 # Map scripts are served by the project (no CDN): copy Leaflet into static/vendor/.
-.venv/bin/python -c "from hotspots.assets import ensure_static_assets; ensure_static_assets('.')"
+.venv/bin/python -c "from hotspots.maps.assets import ensure_static_assets; ensure_static_assets('.')"
 echo
 echo "Starting the hotspot dashboard (Ctrl+C stops it)."
 echo "Nothing leaves this machine: usage statistics are off and the server listens on 127.0.0.1 only."
