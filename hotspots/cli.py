@@ -67,10 +67,10 @@ def _parser() -> argparse.ArgumentParser:
                               "(hotspots.pipeline.analysis.StatsParams).")
             st.add_argument("--weights", choices=["queen", "rook", "knn", "distance"],
                             default=d.weights, help="default %(default)s")
-            st.add_argument("--k", type=int, default=d.k,
-                            help="neighbours for knn weights (default %(default)s)")
-            st.add_argument("--threshold", type=float, default=d.threshold,
-                            help="distance band (m) for distance")
+            st.add_argument("--k", type=int,
+                            help=f"neighbours for --weights knn (default {d.k})")
+            st.add_argument("--threshold", type=float,
+                            help="distance band (m) for --weights distance")
             st.add_argument("--permutations", type=int, default=d.permutations,
                             help="default %(default)s")
             st.add_argument("--seed", type=int, default=d.seed, help="default %(default)s")
@@ -281,8 +281,9 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
     from hotspots import privacy, stats
     from hotspots.pipeline import analysis as analysis
 
-    p = analysis.StatsParams(weights=a.weights, k=6 if a.k is None else a.k,
-                             threshold=a.threshold,
+    d = analysis.StatsParams()
+    p = analysis.StatsParams(weights=a.weights, k=d.k if a.k is None else a.k,
+                             threshold=d.threshold if a.threshold is None else a.threshold,
                              permutations=a.permutations, seed=a.seed, correction=a.correction,
                              alpha=a.alpha, year_start=a.year_start, min_count=a.min_count)
     res = analysis.analyse(pack, sel, p)

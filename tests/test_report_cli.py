@@ -76,7 +76,12 @@ def test_defaults_are_the_pages_and_the_command_lines():
 
     assert ReportConfig().statistics == config_from_mapping({}).statistics == StatsParams()
     args = cli._parser().parse_args(["analyse", "--out", "x"])
-    assert {k: getattr(args, k) for k in asdict(StatsParams())} == asdict(StatsParams())
+    d = asdict(StatsParams())
+    # --k and --threshold are refused unless their weights are chosen, so they parse as
+    # None and the command uses StatsParams' values (hotspots.cli._analyse).
+    parsed = {k: getattr(args, k) for k in d}
+    assert parsed["k"] is None and parsed["threshold"] is None
+    assert {**parsed, "k": d["k"], "threshold": d["threshold"]} == d
 
 
 def test_written_config_rebuilds_the_same_config(tmp_path):
