@@ -29,6 +29,7 @@ from hotspots.report import (
     safe_name,
 )
 from hotspots.report.build import _write_csvs, _write_xlsx
+from hotspots.report.config import MapClasses
 from hotspots.report.content import SECONDARY_TEXT, build_section, resolve_period
 from hotspots.report.figures import MAP_PANEL_IN, section_figures
 from hotspots.report.pdf import PDF_DPI
@@ -431,9 +432,9 @@ def _legend(fig) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_count_map_zero_class_and_first_class_from_zero(pack, tmp_path):
     cfg = _cfg(tmp_path, measures=["referrals:category:County Lines"], boroughs=["Hillingdon"])
-    assert cfg.from_zero  # on by default, as on the page
-    off = _cfg(tmp_path, maps={"first_class_from_zero": False})
-    assert not off.from_zero
+    assert cfg.map_classes.from_zero  # on by default, as on the page
+    off = _cfg(tmp_path, map={"first_class_from_zero": False})
+    assert not off.map_classes.from_zero
     s = build_section(pack, cfg, cfg.measures[0], resolve_period(pack.months, cfg))
     counts = pd.to_numeric(s.analysis.table["count"], errors="coerce")
     n_zero = int((counts == 0).sum())
@@ -444,13 +445,14 @@ def test_count_map_zero_class_and_first_class_from_zero(pack, tmp_path):
     assert fig.classification.n_zero == n_zero
     crime = build_section(pack, cfg, "crime:all", resolve_period(pack.months, cfg))
     for from_zero, start in ((True, "0 to "), (False, None)):
-        (fig,) = [f.figure for f in section_figures(crime, pack.meta, from_zero=from_zero)
+        (fig,) = [f.figure for f in section_figures(crime, pack.meta,
+                                                    classes=MapClasses(from_zero=from_zero))
                   if f.name.endswith("measure_map")]
         first = _legend(fig)[0]
         low = int(pd.to_numeric(crime.analysis.table["count"], errors="coerce").min())
         assert first.startswith(start or f"{low:,} to ")
-    with pytest.raises(Exception, match=r"maps.first_class_from_zero' must be true or false"):
-        _cfg(tmp_path, maps={"first_class_from_zero": "yes"})
+    with pytest.raises(Exception, match=r"map.first_class_from_zero' must be true or false"):
+        _cfg(tmp_path, map={"first_class_from_zero": "yes"})
 
 
 def _pdf_text(path) -> str:  # type: ignore[no-untyped-def]

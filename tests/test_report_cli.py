@@ -98,6 +98,16 @@ def test_written_config_rebuilds_the_same_config(tmp_path):
     assert replace(again, source=None, output=cfg.output) == cfg
 
 
+def test_written_config_keeps_first_class_from_zero(tmp_path):
+    from hotspots.report import MapClasses, ReportConfig, config_toml
+
+    cfg = ReportConfig(map_classes=MapClasses(from_zero=False), pack=ROOT / "data" / "demo")
+    text = config_toml(cfg)
+    assert "first_class_from_zero = false" in text  # beside the page's other map choices
+    assert load_config(_write(tmp_path, text)).map_classes.from_zero is False
+    assert ReportConfig().map_classes.from_zero is True  # on by default, as on the page
+
+
 def test_all_problems_reported_at_once(tmp_path):
     path = _write(tmp_path, 'titel = "x"\n[statistics]\nalpha = 2\nseed = -1\n')
     with pytest.raises(ReportConfigError, match=r"3 problem\(s\)") as e:

@@ -87,10 +87,11 @@ def page_config(pack: pipeline.Pack, opts: PageOptions, stats_params: analysis.S
         month_from=s.month_from, month_to=s.month_to, rate=s.rate,
         map_classes=report.MapClasses(
             scheme=opts.scheme, k=opts.k, bins=opts.bins if opts.scheme == "user_defined"
-            else None, palette=opts.palette if opts.palette in PALETTES else "YlOrRd"),
+            else None, palette=opts.palette if opts.palette in PALETTES else "YlOrRd",
+            from_zero=opts.from_zero),
         boroughs=tuple(s.boroughs), statistics=stats_params,
         suppress_below=max(int(threshold or 0), int(s.suppress_below)),
-        comparison=comparison, from_zero=opts.from_zero)  # type: ignore[arg-type]
+        comparison=comparison)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -389,7 +389,7 @@ def _selection(cfg: ReportConfig, sections: Sequence[MeasureSection],
         "boroughs": list(cfg.boroughs),
         "classification": {"scheme": mc.scheme, "scheme_label": SCHEMES[mc.scheme].label,
                            "k": mc.k, "bins": list(mc.bins) if mc.bins else None,
-                           "palette": mc.palette},
+                           "palette": mc.palette, "first_class_from_zero": mc.from_zero},
         "statistics": asdict(cfg.statistics),
         "suppress_below": cfg.suppress_below,
     }
@@ -412,7 +412,6 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
         "comparison": cfg.comparison, "boroughs": list(cfg.boroughs),
         "statistics": asdict(cfg.statistics), "suppress_below": cfg.suppress_below,
         "top_wards": cfg.top_wards, "formats": list(cfg.formats), "caveats": list(cfg.caveats),
-        "maps": {"first_class_from_zero": cfg.from_zero},
         "sections": {s.measure: s.analysis.params for s in sections},
         "findings": [{"text": f.text, "table": f.table, "row_key": f.row_key,
                       "value_cols": list(f.value_cols)}
@@ -480,8 +479,7 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     patrol = build_patrol_section(pack, cfg, current) if status[0] else None
     folder = Path(cfg.output)
     folder.mkdir(parents=True, exist_ok=True)
-    figures = {s.slug: section_figures(s, pack.meta, classes=cfg.map_classes,
-                                       from_zero=cfg.from_zero) for s in sections}
+    figures = {s.slug: section_figures(s, pack.meta, classes=cfg.map_classes) for s in sections}
     patrol_figs = list(patrol.figures) if patrol is not None else []
     pngs: list[Path] = []
     if "png" in cfg.formats:

@@ -87,14 +87,18 @@ class MapClasses:
 
     The page's choices (sidebar, Map): a scheme of
     :data:`hotspots.maps.classify.SCHEMES`, the number of classes, the class upper
-    bounds for ``"user_defined"``, and a print palette of
-    :data:`hotspots.maps.palettes.PALETTES`.
+    bounds for ``"user_defined"``, a print palette of
+    :data:`hotspots.maps.palettes.PALETTES`, and whether the first class of a
+    count is printed from 0 (``"0 to 4"``, not from the smallest count ``"2 to
+    4"``; ``first_class_from_zero``, on by default as on the page: the classes
+    then cover every count). Wards with 0 are always their own white class.
     """
 
     scheme: str = "quantiles"
     k: int = 5
     bins: tuple[float, ...] | None = None
     palette: str = "YlOrRd"
+    from_zero: bool = True
 
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
@@ -158,11 +162,6 @@ class ReportConfig:
         The TOML file the config was read from (``None`` when built in code).
     patrol
         The patrol-cell pages (:class:`PatrolSettings`).
-    from_zero
-        Print the first class of a count map from 0 (``"0 to 4"``), not from
-        the smallest count (``[maps] first_class_from_zero``; on by default, as
-        on the page: the classes then cover every count). Zero is always its
-        own white class.
     """
 
     title: str = "Community safety board pack"
@@ -187,7 +186,6 @@ class ReportConfig:
     formats: tuple[str, ...] = FORMATS
     source: Path | None = None
     patrol: PatrolSettings = field(default_factory=PatrolSettings)
-    from_zero: bool = True
 
     @property
     def file_inputs(self) -> dict[str, str]:
@@ -309,7 +307,7 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "caveats": _list_of_str(), "rate": _one_of(RATE_LABELS),
     },
     "map": {"scheme": _one_of(SCHEMES), "classes": _is_int(3, 9), "bins": _bins,
-            "palette": _one_of(PALETTES)},
+            "palette": _one_of(PALETTES), "first_class_from_zero": _is_bool},
     "data": {"pack": _is_str, **{k: _is_str for k in _FILE_KEYS}},
     "period": {"from": _month, "to": _month, "latest_months": _is_int(1, 120),
                "comparison": _one_of(COMPARISONS)},
@@ -320,7 +318,6 @@ SCHEMA: dict[str, dict[str, Check]] = {
         "min_count": _is_int(1),
     },
     "disclosure": {"threshold": _is_int(1, 100)},
-    "maps": {"first_class_from_zero": _is_bool},
     "patrol": {
         "enabled": _is_bool, "boroughs": _list_of_str(), "cell_size": _cell_size,
         "shape": _one_of(("square", "hex")), "area_share": _share, "top_n": _is_int(1, 1000),
@@ -462,7 +459,8 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
         rate=data.get("rate", "count"),
         map_classes=MapClasses(scheme=m.get("scheme", "quantiles"), k=m.get("classes", 5),
                                bins=tuple(m["bins"]) if "bins" in m else None,
-                               palette=m.get("palette", "YlOrRd")),
+                               palette=m.get("palette", "YlOrRd"),
+                               from_zero=m.get("first_class_from_zero", True)),
         boroughs=tuple(data.get("boroughs", ())),
         statistics=stats,
         suppress_below=disc.get("threshold", DEFAULT_THRESHOLD),
@@ -472,7 +470,6 @@ def config_from_mapping(data: Mapping[str, Any], *, base: Path | None = None,
         formats=tuple(data.get("formats", FORMATS)),
         source=source,
         patrol=patrol,
-        from_zero=data.get("maps", {}).get("first_class_from_zero", True),
     )
 
 

@@ -69,7 +69,7 @@ def config_to_mapping(cfg: ReportConfig) -> dict[str, Any]:
                              "latest_months": cfg.latest_months,
                              "comparison": cfg.comparison}),
         "map": drop_none({"scheme": mc.scheme, "classes": mc.k, "bins": mc.bins,
-                          "palette": mc.palette}),
+                          "palette": mc.palette, "first_class_from_zero": mc.from_zero}),
         "statistics": drop_none(asdict(cfg.statistics)),
         "disclosure": {"threshold": cfg.suppress_below},
         "patrol": patrol,

@@ -98,7 +98,7 @@ def _trend_note(m: pd.DataFrame, values: pd.Series, ys: periods.YearStart, *,
 
 
 def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type: ignore[no-untyped-def]
-                    classes: MapClasses | None = None, from_zero: bool = True) -> list[FigureSpec]:
+                    classes: MapClasses | None = None) -> list[FigureSpec]:
     """Draw every figure of one measure.
 
     Parameters
@@ -111,11 +111,9 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type
         Optional borough polygons (default: dissolved from the wards).
     classes
         Classes and palette of the measure map (the page's; default
-        :class:`~hotspots.report.config.MapClasses`: 5 quantiles, YlOrRd). The
-        map shows the section's value: a count, or a rate per 1,000 residents.
-    from_zero
-        Print the first class of the count map from 0 (wards with 0 are always
-        their own white class).
+        :class:`~hotspots.report.config.MapClasses`: 5 quantiles, YlOrRd, first
+        class of a count from 0). The map shows the section's value: a count,
+        or a rate per 1,000 residents; wards with 0 are their own white class.
 
     Returns
     -------
@@ -140,7 +138,7 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type
         scheme=mc.scheme, k=mc.k, bins=mc.bins, palette=mc.palette, boroughs=boroughs,
         suppressed=suppressed, attribution=attribution, subtitle=_subtitle(s), threshold=thr,
         badge=badge, integer=rate == "count", borough_labels=True, legend="below",
-        figsize=MAP_PANEL_IN, zero_class=True, from_zero=from_zero)
+        figsize=MAP_PANEL_IN, zero_class=True, from_zero=mc.from_zero)
     out.append(FigureSpec(f"{s.slug}_measure_map", _measure_title(s), fig, "map"))
     if t["imd_score"].notna().sum() >= 3:
         fig = staticmaps.class_map(
