@@ -112,3 +112,27 @@ def test_command_line_lists_and_tables_asb(base, rows, tmp_path, capsys):
 def test_board_pack_config_takes_the_asb_measure(tmp_path):
     cfg = config_from_mapping({"measures": ["crime:all", "asb:all"], "output": str(tmp_path)})
     assert cfg.measures == ("crime:all", "asb:all")
+
+
+def test_board_pack_map_of_an_asb_rate_names_asb_not_crimes(base, rows, tmp_path):
+    """The measure map of 'asb:all' at a rate per 1,000 says ASB incidents (issue 13)."""
+    from matplotlib.text import Text
+
+    from hotspots.report.content import build_section, resolve_period
+    from hotspots.report.figures import section_figures
+
+    pack = uploads.pack_with_uploads(base, police_uk_files=[("may.csv", _csv(rows))],
+                                     crime_mode="add")
+    cfg = config_from_mapping({"measures": ["asb:all"], "rate": "per_1000",
+                               "period": {"from": MONTH, "to": MONTH},
+                               "statistics": {"permutations": 99},
+                               "output": str(tmp_path)})
+    s = build_section(pack, cfg, "asb:all", resolve_period(pack.months, cfg))
+    figs = section_figures(s, pack.meta, classes=cfg.map_classes)
+    fig = next(f for f in figs if f.name.endswith("_measure_map")).figure
+    words = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())  # unwrapped
+    assert "ASB incidents per 1,000 residents" in words  # legend title
+    assert "; ASB incidents per 1,000 residents per ward" in words  # subtitle
+    assert "crimes per 1,000" not in words.lower()
+    for f in figs:
+        f.figure.clear()

@@ -481,3 +481,18 @@ def test_synthetic_only_in_packs_that_show_synthetic_referrals(pack, tmp_path):
     assert "No ward can be listed: every ward has 0 referrals or fewer than 5" in text
     assert not any("SYNTHETIC" in p.read_text(encoding="utf-8") for p in out.files
                    if p.suffix == ".csv")
+
+
+def test_no_comparison_builds_without_change_columns(pack, tmp_path):
+    """comparison = "none" (offered on the page's export too) used to raise a KeyError."""
+    cfg = _cfg(tmp_path, measures=["crime:all", "referrals:all"],
+               period={"from": PERIOD[0], "to": PERIOD[1], "comparison": "none"},
+               formats=["csv"], patrol={"enabled": False})
+    out = build_report(cfg, pack=pack, command="test")
+    for s in out.sections:
+        for name in (f"{s.slug}_wards", f"{s.slug}_top_wards", f"{s.slug}_boroughs"):
+            cols = set(s.tables[name].frame.columns)
+            assert not cols & {"Previous", "Change", "Change %", "Rank (previous)"}, name
+            assert {"Rank", "Count"} <= cols
+        assert not any(f.text.startswith(("Largest rise", s.label + ":")) for f in s.findings)
+        assert any(f.text.startswith("Highest ward") for f in s.findings)

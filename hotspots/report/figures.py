@@ -70,8 +70,10 @@ def _attribution(meta: PackMeta, s: MeasureSection) -> str:
 
 def _subtitle(s: MeasureSection) -> str:
     rate = s.analysis.ward.selection.rate
-    what = s.word if rate == "count" else pipeline.value_words(rate, sensitive=s.sensitive)
-    return f"{s.analysis.ward.period_label}; {what.lower()} per ward"
+    what = s.word if rate == "count" else pipeline.value_words(
+        rate, sensitive=s.sensitive, what=pipeline.value_word(s.measure))
+    what = what if what.startswith("ASB") else what[:1].lower() + what[1:]  # keep "ASB"
+    return f"{s.analysis.ward.period_label}; {what} per ward"
 
 
 def _measure_title(s: MeasureSection) -> str:
@@ -134,7 +136,7 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type
     fig = staticmaps.class_map(
         t, "value", title=_measure_title(s),
         legend_title=f"{word} (wards)" if rate == "count" else pipeline.value_words(
-            rate, sensitive=s.sensitive),
+            rate, sensitive=s.sensitive, what=word),
         scheme=mc.scheme, k=mc.k, bins=mc.bins, palette=mc.palette, boroughs=boroughs,
         suppressed=suppressed, attribution=attribution, subtitle=_subtitle(s), threshold=thr,
         badge=badge, integer=rate == "count", borough_labels=True, legend="below",
