@@ -696,7 +696,7 @@ def _patrol(a: argparse.Namespace) -> int:
     write_manifest(m, out / "manifest.json")
     written += ["method.txt", "manifest.json"]
     _print_patrol_summary(pa)
-    if len(pack.problems):
+    if a.areas is not None or a.police_uk:  # files were read: where their rows went
         print_reconciliation(pack)
     print(f"Wrote {out}/: " + ", ".join(written))
     return 0
