@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots._errors import InputDataError
-from ui import cache, data, panels, patrol, sidebar, views
+from ui import cache, data, panels, patrol, sidebar, uploadperiod, views
 from ui import report as report_ui
 
 st.set_page_config(page_title="Community safety hotspots",
@@ -27,7 +27,7 @@ marking = panels.marking(pack)
 with head:  # drawn as soon as the pack is known: the page shows while the maps are made
     panels.banner(marking)
     panels.page_header(pack)
-upload_note = data.switch_to_upload(pack, upload_set)
+upload_note = uploadperiod.switch_to_upload(pack, upload_set)
 patrol_view = patrol.view_switch(pack)
 ward_box = sidebar.ward_settings_box(patrol_view)
 opts = sidebar.render(folder, upload_set, pack, box=ward_box)

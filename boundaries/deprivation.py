@@ -78,11 +78,14 @@ def read_imd(path: str | Path) -> tuple[pd.DataFrame, Report]:
         ``imd_<domain>_score`` for each domain score present (see :data:`DOMAINS`) and
         ``population`` (float) when the file has it.
     report : hotspots._validate.Report
-        Encoding fallback, missing scores, blank / duplicate codes (dropped / first
-        kept), unreadable numbers (set missing), out-of-range deciles.
+        Encoding fallback, missing scores, blank codes (dropped), identical repeated
+        rows (dropped), unreadable numbers (set missing), out-of-range deciles.
 
     Raises
     ------
+    InputDataError
+        An LSOA appears twice with different values (ranks, scores ...): the
+        message names the LSOA, its rows and the values.
     EmptyInputError
         No data rows.
     ColumnMappingError
@@ -241,16 +244,48 @@ def _check_deciles(out: pd.DataFrame, label: str, report: Report) -> None:
             out.loc[bad, column] = np.nan
 
 
+def _refuse_conflicts(out: pd.DataFrame, label: str) -> None:
+    """Refuse an LSOA listed twice with different values (which one is right is unknown)."""
+    values = out.drop(columns="lsoa_code")
+    same = out.assign(_key=pd.util.hash_pandas_object(values, index=False).to_numpy())
+    per = same.groupby("lsoa_code")["_key"].nunique()
+    bad = per[per > 1]
+    if bad.empty:
+        return
+    code = str(bad.index[0])
+    rows = same.index[same["lsoa_code"] == code]
+    differ = [c for c in values.columns if values.loc[rows, c].astype(str).nunique() > 1]
+    shown = "; ".join(f"{c} " + " / ".join(_num(v) for v in values.loc[rows, c])
+                      for c in differ[:3])
+    raise InputDataError(
+        f"{label}: LSOA {code} appears {len(rows)} times with different values (rows "
+        f"{', '.join(str(int(i) + 2) for i in rows)}: {shown}); {len(bad)} LSOA(s) in all. "
+        "A deprivation file must list each LSOA once: use the file as published (MHCLG or "
+        "GLA), or remove the wrong rows.")
+
+
+def _num(v: object) -> str:
+    return "blank" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v))
+
+
 def _clean_codes(out: pd.DataFrame, label: str, column: str, report: Report) -> pd.DataFrame:
-    """Drop rows with blank LSOA codes and repeated codes (first kept), reporting them."""
+    """Drop rows with blank LSOA codes and identical repeats; refuse conflicting repeats.
+
+    Raises
+    ------
+    InputDataError
+        An LSOA appears twice with different values.
+    """
     blank = out["lsoa_code"].isna() | (out["lsoa_code"] == "")
     for i in np.flatnonzero(blank.to_numpy()):
         report.add("error", label, "blank LSOA code (row dropped)", "Fill it in.",
                    row=int(i) + 2, column=column)
+    _refuse_conflicts(out[~blank], label)
     dup = ~blank & out["lsoa_code"].duplicated()
     for i in np.flatnonzero(dup.to_numpy()):
-        report.add("error", label, f"LSOA {out['lsoa_code'].iat[i]} repeated (first row kept)",
-                   "Each LSOA should appear once.", row=int(i) + 2, column=column)
+        report.add("info", label, f"LSOA {out['lsoa_code'].iat[i]} repeated with the same "
+                   "values (the copy is dropped)", "Nothing to do.", row=int(i) + 2,
+                   column=column)
     odd = ~blank & ~out["lsoa_code"].str.fullmatch(r"[EW]0[12]\d{6}", na=False)
     if odd.any():
         report.add("warning", label, f"codes that do not look like LSOA codes, e.g. "

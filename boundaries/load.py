@@ -25,7 +25,8 @@ from boundaries.vintages import VINTAGES, detect_vintage
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots._validate import Report
 
-__all__ = ["BNG_BOUNDS", "LONLAT_BOUNDS", "polygonal_part", "read_boundaries", "repair_polygons"]
+__all__ = ["BNG_BOUNDS", "LONLAT_BOUNDS", "OVERLAP_MIN_M2", "overlapping_areas", "polygonal_part",
+           "read_boundaries", "repair_polygons", "report_overlaps"]
 
 ANALYSIS_CRS = "EPSG:27700"
 #: The standard area layer's columns, in order (what every reader of boundaries returns).
@@ -137,6 +138,8 @@ def read_boundaries(
     raw = _to_analysis_crs(raw, label, assume_crs, report)
     areas = _standardise(raw, cols, label, report)
     areas = _check_geometries(areas, label, report)
+    if not report.errors():
+        report_overlaps(areas, label, report)
     if report.errors():
         raise InputDataError(
             f"{label}: the boundary file cannot be used as it is "
@@ -459,6 +462,74 @@ def _standardise(
 
 
 # --------------------------------------------------------------------------- geometry
+
+
+#: Overlaps smaller than this (square metres) are slivers from generalisation, not reported.
+OVERLAP_MIN_M2 = 1.0
+
+
+def overlapping_areas(areas: gpd.GeoDataFrame, *, min_m2: float = OVERLAP_MIN_M2,
+                      ) -> pd.DataFrame:
+    """Return the pairs of areas whose interiors overlap by more than ``min_m2``.
+
+    The GEOS coverage validator (:func:`shapely.coverage_invalid_edges`) first
+    finds the polygons whose edges do not match their neighbours' (fast, even for
+    35,000 LSOAs); only those are intersected pairwise.
+
+    Parameters
+    ----------
+    areas
+        Area layer in a projected CRS (metres), ``area_code`` and ``geometry``.
+    min_m2
+        Smallest overlap reported.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code_a``, ``code_b`` (``code_a < code_b``) and ``overlap_m2``, largest first.
+    """
+    geoms = np.asarray(areas.geometry.values, dtype=object)
+    codes = areas["area_code"].astype(str).to_numpy()
+    empty = pd.DataFrame({"code_a": pd.Series(dtype=str), "code_b": pd.Series(dtype=str),
+                          "overlap_m2": pd.Series(dtype=float)})
+    if len(geoms) < 2:
+        return empty
+    try:
+        odd = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms)))
+    except shapely.errors.GEOSException:
+        odd = np.arange(len(geoms))
+    if len(odd) < 1:
+        return empty
+    sub = geoms[odd]
+    left, right = shapely.STRtree(sub).query(sub, predicate="intersects")
+    keep = left < right
+    left, right = odd[left[keep]], odd[right[keep]]
+    try:
+        area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    except shapely.errors.GEOSException:
+        area = np.array([shapely.area(shapely.intersection(a, b, grid_size=0.01))
+                         for a, b in zip(geoms[left], geoms[right], strict=True)])
+    big = area > min_m2
+    a, b = codes[left[big]], codes[right[big]]
+    out = pd.DataFrame({"code_a": np.minimum(a, b), "code_b": np.maximum(a, b),
+                        "overlap_m2": area[big]})
+    return out.sort_values(["overlap_m2", "code_a"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+def report_overlaps(areas: gpd.GeoDataFrame, label: str, report: Report) -> None:
+    """Report overlapping areas, and the rule that counts a point in an overlap once."""
+    pairs = overlapping_areas(areas)
+    if pairs.empty:
+        return
+    shown = "; ".join(f"{r.code_a} and {r.code_b} ({r.overlap_m2:,.0f} m²)"
+                      for r in pairs.head(5).itertuples())
+    more = f" and {len(pairs) - 5} more pairs" if len(pairs) > 5 else ""
+    report.add("warning", label, f"{len(pairs)} pair(s) of areas overlap: {shown}{more}. A "
+               "point in an overlap is counted once, in the area with the lowest code (here "
+               f"{pairs['code_a'].iloc[0]})", "Check the boundaries: areas of one layer "
+               "should not overlap (two vintages or a duplicated ward mixed?).",
+               column="geometry", count=len(pairs))
 
 
 def _check_geometries(areas: gpd.GeoDataFrame, label: str, report: Report) -> gpd.GeoDataFrame:

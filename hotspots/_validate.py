@@ -133,12 +133,18 @@ class ReadResult:
         Data rows read from the input(s). For record-level readers
         (one row per offence or referral) this is always
         ``len(frame) + len(rejected)``; :meth:`check_records` enforces it.
+    rows
+        For readers whose ``frame`` is not one row per file row (the MPS
+        ward table, reshaped long): one row per *kept* file row (``source``,
+        ``source_row`` and its keys), so that a join can reconcile file rows;
+        ``rows_read == len(rows) + len(rejected)``. ``None`` otherwise.
     """
 
     frame: pd.DataFrame
     rejected: pd.DataFrame
     report: Report
     rows_read: int
+    rows: pd.DataFrame | None = None
 
     def check_records(self) -> ReadResult:
         """Raise if a record-level reader lost or invented rows; return self."""

@@ -17,7 +17,9 @@ Examples
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,19 +38,28 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_ in (("table", "write the ward table (CSV + GeoPackage) and reconciliation"),
                         ("analyse", "the ward table with hotspot statistics, association and "
                                     "change tables, plus a run manifest"),
+                        ("check", "read the files and say where every row went (the "
+                                  "reconciliation and every problem), without a table"),
                         ("measures", "list the measures a pack offers")):
         p = sub.add_parser(name, help=help_)
         src = p.add_argument_group("data (a pack folder, or files)")
         src.add_argument("--pack", type=Path, help="pack folder (default: the demo pack)")
         src.add_argument("--areas", type=Path, help="boundary file (any CRS)")
         src.add_argument("--layer", help="layer in a multi-layer boundary file")
-        src.add_argument("--police-uk", type=Path, help="police.uk CSV, folder or zip")
-        src.add_argument("--mps", type=Path, help="MPS ward-level crime file")
+        src.add_argument("--police-uk", type=Path, action="append",
+                         help="police.uk CSV, folder or zip (repeat for several: read "
+                              "together, a file given twice is read once)")
+        src.add_argument("--mps", type=Path, action="append",
+                         help="MPS ward-level crime file (repeat for several)")
         src.add_argument("--referrals", type=Path, help="referral spreadsheet (CSV/XLSX)")
         src.add_argument("--mapping", type=Path, help="referral column mapping (JSON)")
         src.add_argument("--population", type=Path, help="CSV: area_code, population")
         src.add_argument("--imd", type=Path, help="CSV: area_code, imd_score, ...")
+        _add_crime_ids(src)
         _add_assume_crs(src)
+        if name == "check":
+            p.add_argument("--out", type=Path, help="also write reconciliation.csv, "
+                                                    "unassigned_rows.csv and problems.csv here")
         if name in ("table", "analyse"):
             p.add_argument("--measure", default="crime:all", help="measure key (see 'measures')")
             p.add_argument("--from", dest="month_from", help="first month YYYY-MM")
@@ -172,6 +183,17 @@ def _pack_command(a: argparse.Namespace) -> int:
     return 0
 
 
+def _add_crime_ids(group) -> None:  # type: ignore[no-untyped-def]
+    group.add_argument("--crime-id-once", action="store_true",
+                       help="count each police.uk Crime ID once (the first row in file order); "
+                            "default: rows as police.uk publishes them (a crime listed twice "
+                            "in a month's file counts twice, as on police.uk's own maps)")
+
+
+def _crime_ids(a: argparse.Namespace) -> str:
+    return "once" if getattr(a, "crime_id_once", False) else "as_published"
+
+
 def _add_assume_crs(group) -> None:  # type: ignore[no-untyped-def]
     group.add_argument("--assume-crs", metavar="CRS",
                        help="CRS of an --areas file that has none, e.g. EPSG:27700 "
@@ -200,9 +222,10 @@ def _check_data_flags(a: argparse.Namespace) -> None:
     from hotspots._errors import InputDataError
 
     for attr, flag in _FILE_FLAGS:
-        path = getattr(a, attr, None)
-        if path is not None and not Path(path).exists():
-            raise FileNotFoundError(f"{flag} {path}: not found. Check the path.")
+        given = getattr(a, attr, None)
+        for path in given if isinstance(given, list) else [given]:
+            if path is not None and not Path(path).exists():
+                raise FileNotFoundError(f"{flag} {path}: not found. Check the path.")
     if a.areas is not None and a.pack is not None:
         raise InputDataError("Give a pack folder (--pack) or files with a boundary file "
                              "(--areas ...), not both: --areas would replace the pack.")
@@ -232,12 +255,62 @@ def _pack(a: argparse.Namespace):  # type: ignore[no-untyped-def]
         return pipeline.assemble_pack(
             a.areas, layer=a.layer, police_uk=a.police_uk, mps=a.mps, referrals=a.referrals,
             mapping=a.mapping, population=a.population, imd=a.imd, assume_crs=a.assume_crs,
+            crime_ids=_crime_ids(a),
         )
     pack = pipeline.load_pack(a.pack)
     if a.police_uk is None and a.referrals is None:
         return pack
     return pipeline.pack_with_files(pack, police_uk=a.police_uk, referrals=a.referrals,
-                                    mapping=a.mapping)
+                                    mapping=a.mapping, crime_ids=_crime_ids(a))
+
+
+#: Errors that mean "this input cannot be used" (the message says why); never a traceback.
+_INPUT_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, OSError,
+                                                   UnicodeError, EOFError, csv.Error,
+                                                   zipfile.BadZipFile)
+
+
+def print_reconciliation(pack) -> None:  # type: ignore[no-untyped-def]
+    """Print where every row went, per source, the notes, and every problem found."""
+    print("Reconciliation (rows in = assigned + without a location + outside the study area "
+          "+ rejected):")
+    for _, r in pack.reconciliations.iterrows():
+        print(f"  {r['source']}: {r['rows_in']:,} = {r['assigned']:,} + {r['unlocated']:,} + "
+              f"{r['outside']:,} + {r['rejected']:,}")
+        if isinstance(r.get("note"), str) and r["note"]:
+            print(f"    ({r['note']})")
+    for note in (pack.meta.uploads.notes if pack.meta.uploads is not None else ()):
+        print(f"note: {note}")
+    problems = pack.problems
+    if len(problems):
+        print(f"Problems found in the files ({len(problems):,}; file, row, column, what, what "
+              "to do):")
+        for _, q in problems.iterrows():
+            where = str(q["file"])
+            if _filled(q["row"]):
+                where += f", row {int(q['row'])}"
+            if isinstance(q["column"], str) and q["column"]:
+                where += f", column '{q['column']}'"
+            n = f" ({int(q['count']):,} rows)" if int(q["count"]) > 1 else ""
+            print(f"  [{q['severity']}] {where}: {q['what']}{n}. {q['fix']}")
+
+
+def _filled(value: object) -> bool:
+    """Return True when a cell holds a value (not None, NaN or <NA>)."""
+    import pandas as pd
+
+    return bool(pd.notna(value))
+
+
+def _write_reconciliation(pack, out: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    from hotspots import privacy
+
+    out.mkdir(parents=True, exist_ok=True)
+    pack.reconciliations.to_csv(out / "reconciliation.csv", index=False)
+    privacy.safe_for_spreadsheet(pack.unassigned).to_csv(out / "unassigned_rows.csv",
+                                                         index=False)
+    privacy.safe_for_spreadsheet(pack.problems).to_csv(out / "problems.csv", index=False)
+    return ["reconciliation.csv", "unassigned_rows.csv", "problems.csv"]
 
 
 def _check_stats_flags(a: argparse.Namespace) -> None:
@@ -303,8 +376,7 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
     if not res.ward.is_sensitive:
         res.deciles.to_csv(a.out / "imd_deciles.csv", index=False)
         res.concentration.to_csv(a.out / "concentration.csv", index=False)
-    pack.reconciliations.to_csv(a.out / "reconciliation.csv", index=False)
-    pack.unassigned.to_csv(a.out / "unassigned_rows.csv", index=False)
+    _write_reconciliation(pack, a.out)
     written = ("ward_analysis.csv, ward_analysis.gpkg, spearman_by_borough.csv, "
                "global_statistics.csv, ")
     if a.emerging:
@@ -328,7 +400,9 @@ def _analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untype
     for n in res.notes:
         print("note: " + n)
     _print_ward_names(pack)
-    print(f"Wrote {a.out}/{written}reconciliation.csv, unassigned_rows.csv, manifest.json")
+    print_reconciliation(pack)
+    print(f"Wrote {a.out}/{written}reconciliation.csv, unassigned_rows.csv, problems.csv, "
+          "manifest.json")
     return 0
 
 
@@ -351,14 +425,27 @@ def _print_asb_split(pack, sel) -> None:  # type: ignore[no-untyped-def]
           f"measure: --measure {pipeline.ASB_KEY})")
 
 
+def _many(key: str, paths: list[Path] | None) -> dict[str, Path]:
+    """Name repeated inputs for a manifest: ``police_uk``, or ``police_uk_1``, ``police_uk_2``."""
+    paths = paths or []
+    if len(paths) == 1:
+        return {key: paths[0]}
+    return {f"{key}_{i}": p for i, p in enumerate(paths, start=1)}
+
+
 def _write_manifest(a: argparse.Namespace, pack, sel, extra=None) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import asdict
 
     from hotspots import pipeline
     from hotspots.config import run_manifest, write_manifest
 
-    inputs = {attr: getattr(a, attr) for attr, _ in _FILE_FLAGS
-              if getattr(a, attr, None) is not None}
+    inputs: dict[str, Any] = {}
+    for attr, _ in _FILE_FLAGS:
+        given = getattr(a, attr, None)
+        if isinstance(given, list):
+            inputs.update(_many(attr, given))
+        elif given is not None:
+            inputs[attr] = given
     if a.areas is None:  # a pack folder (the demo by default), with any files on top
         inputs["pack"] = pack.folder or a.pack or pipeline.DEMO_PACK
     m = run_manifest(command="python -m hotspots " + " ".join(sys.argv[1:]), inputs=inputs,
@@ -388,18 +475,30 @@ def main(argv: list[str] | None = None) -> int:
             for key, label in pipeline.measure_options(pack).items():
                 print(f"{key}\t{label}")
             return 0
+        if a.command == "check":
+            print_reconciliation(pack)
+            if a.out is not None:
+                written = _write_reconciliation(pack, a.out)
+                print(f"Wrote {a.out}/: {', '.join(written)}")
+            return 0
         if not pack.months:
+            if len(pack.reconciliations):  # files were read: say where their rows went
+                print_reconciliation(pack)
+                _write_reconciliation(pack, a.out)
             raise InputDataError(
-                f"{pack.folder or a.areas}: the pack has no recorded crime and no referrals, so "
-                "there is no measure to tabulate. Build it with --police-uk (python -m hotspots "
-                "pack build ... --police-uk FILES), or give --referrals with --mapping.")
+                f"{pack.folder or a.areas}: no record was placed in an area, so there is no "
+                "table to make (the pack has no recorded crime and no referrals"
+                + (f"; see the reconciliation above, written to {a.out}/reconciliation.csv"
+                   if len(pack.reconciliations) else "") + "). Check the files cover the "
+                "areas given; or build a pack with --police-uk (python -m hotspots pack build "
+                "... --police-uk FILES), or give --referrals with --mapping.")
         frm, to = default_period(pack.months, a.month_from, a.month_to)
         sel = pipeline.Selection(measure=a.measure, month_from=frm, month_to=to, rate=a.rate,
                                  suppress_below=a.suppress_below, boroughs=tuple(a.borough))
         if a.command == "analyse":
             return _analyse(a, pack, sel)
         wt = pipeline.ward_table(pack, sel)
-    except (InputDataError, ValueError, FileNotFoundError) as e:
+    except (InputDataError, *_INPUT_ERRORS) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     a.out.mkdir(parents=True, exist_ok=True)
@@ -409,23 +508,17 @@ def main(argv: list[str] | None = None) -> int:
     gpkg.unlink(missing_ok=True)
     geo = wt.frame[["area_code", "geometry"]].merge(table, on="area_code")
     geo.to_file(gpkg, layer="ward_table", driver="GPKG")
-    pack.reconciliations.to_csv(a.out / "reconciliation.csv", index=False)
-    pack.unassigned.to_csv(a.out / "unassigned_rows.csv", index=False)
+    _write_reconciliation(pack, a.out)
     _write_manifest(a, pack, sel)
     print(f"{wt.label}, {wt.period_label}" + ("  [SYNTHETIC referrals]" if wt.is_synthetic else ""))
     print(f"Areas: {len(table)}; with data: {int(wt.frame['has_data'].sum())}; "
           f"records in period: {wt.n_records:,}")
     print(wt.spearman.text.replace("wards", "areas"))
     _print_asb_split(pack, sel)
-    print("Reconciliation (rows in = assigned + unlocated + outside + rejected):")
-    for _, r in pack.reconciliations.iterrows():
-        print(f"  {r['source']}: {r['rows_in']:,} = {r['assigned']:,} + {r['unlocated']:,} + "
-              f"{r['outside']:,} + {r['rejected']:,}")
-        if isinstance(r.get("note"), str) and r["note"]:
-            print(f"    ({r['note']})")
+    print_reconciliation(pack)
     _print_ward_names(pack)
     print(f"Wrote {a.out / 'ward_table.csv'}, {gpkg}, reconciliation.csv, unassigned_rows.csv, "
-          "manifest.json")
+          "problems.csv, manifest.json")
     return 0
 
 
@@ -459,7 +552,9 @@ def _patrol_arguments(p: argparse.ArgumentParser) -> None:
     src.add_argument("--pack", type=Path, help="pack folder (default: the demo pack)")
     src.add_argument("--areas", type=Path, help="boundary file (any CRS), with --police-uk")
     src.add_argument("--layer", help="layer in a multi-layer boundary file")
-    src.add_argument("--police-uk", type=Path, help="police.uk CSV, folder or zip")
+    src.add_argument("--police-uk", type=Path, action="append",
+                     help="police.uk CSV, folder or zip (repeat for several)")
+    _add_crime_ids(src)
     _add_assume_crs(src)
     p.add_argument("--borough", action="append", default=[],
                    help="study-area borough (repeat; default: the boroughs the points cover)")
@@ -501,13 +596,15 @@ def _patrol_inputs(a: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         raise InputDataError("With --areas (boundaries) give --police-uk (street-level "
                              "crime) and no --pack; or a --pack folder, with or without "
                              "--police-uk.")
-    for f, flag in ((a.areas, "--areas"), (a.police_uk, "--police-uk"), (a.pack, "--pack")):
+    for f, flag in ((a.areas, "--areas"), *((p, "--police-uk") for p in a.police_uk or ()),
+                    (a.pack, "--pack")):
         if f is not None and not Path(f).exists():
             raise FileNotFoundError(f"{flag} {f}: not found. Check the path.")
     if a.areas is not None:
         pack = pipeline.assemble_pack(a.areas, layer=a.layer, police_uk=a.police_uk,
-                                      assume_crs=getattr(a, "assume_crs", None))
-        inputs: dict[str, Any] = {"areas": a.areas, "police_uk": a.police_uk}
+                                      assume_crs=getattr(a, "assume_crs", None),
+                                      crime_ids=_crime_ids(a))
+        inputs: dict[str, Any] = {"areas": a.areas, **_many("police_uk", a.police_uk)}
     else:
         if a.layer is not None or getattr(a, "assume_crs", None) is not None:
             raise InputDataError("--layer and --assume-crs describe the --areas boundary file; "
@@ -515,10 +612,10 @@ def _patrol_inputs(a: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         pack = pipeline.load_pack(a.pack)
         inputs = {"pack": pack.folder}
         if a.police_uk is not None:  # on the pack's areas; its points replace the pack's
-            pack = pipeline.pack_with_files(pack, police_uk=a.police_uk)
-            inputs["police_uk"] = a.police_uk
+            pack = pipeline.pack_with_files(pack, police_uk=a.police_uk, crime_ids=_crime_ids(a))
+            inputs.update(_many("police_uk", a.police_uk))
     if pack.points is None:
-        raise InputDataError(f"{pack.folder or a.police_uk}: the pack has no street-level points "
+        raise InputDataError(f"{pack.folder or a.areas}: the pack has no street-level points "
                              "(pack.json 'points_file'); the patrol analysis needs police.uk "
                              "street CSVs (--police-uk).")
     return pack, inputs
@@ -567,7 +664,7 @@ def _patrol(a: argparse.Namespace) -> int:
         source = pack.meta.points_source or "police.uk street-level crime"
         pa = analyse_patrol(pack.points, pack.areas, boroughs, params,
                             rejected=pack.meta.points_rejected, source=source)
-    except (InputDataError, ValueError, FileNotFoundError) as e:
+    except (InputDataError, *_INPUT_ERRORS) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     out = a.out
@@ -599,6 +696,8 @@ def _patrol(a: argparse.Namespace) -> int:
     write_manifest(m, out / "manifest.json")
     written += ["method.txt", "manifest.json"]
     _print_patrol_summary(pa)
+    if a.areas is not None or a.police_uk:  # files were read: where their rows went
+        print_reconciliation(pack)
     print(f"Wrote {out}/: " + ", ".join(written))
     return 0
 

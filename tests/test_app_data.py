@@ -138,7 +138,8 @@ def test_default_is_the_demo_pack_with_upload_choice():
     assert not at.file_uploader and not at.error
     radio.set_value("uploads").run()
     _assert_page_works(at)
-    assert [u.key for u in at.file_uploader] == ["up_police_uk", "up_boundary", "up_referrals"]
+    assert [u.key for u in at.file_uploader] == ["up_police_uk", "up_mps", "up_boundary",
+                                                 "up_referrals"]
     assert any("No files yet" in i.value for i in at.info)
     assert len(_legends(at)) == 2
 
@@ -200,7 +201,7 @@ def test_police_reconciliation_shown(police_at):
     row = rec.iloc[0]
     assert (row["Rows read"], row["Placed in an area"], row["No location"]) == (5, 4, 1)
     assert row["Rows read"] == (row["Placed in an area"] + row["No location"]
-                                + row["Outside every area"] + row["Rejected"])
+                                + row["Outside the study area"] + row["Rejected"])
     labels = [d.label for d in police_at.download_button]
     assert any("reason for each of the 2 rows not placed" in label for label in labels)
     coverage = next(m for m in police_at.multiselect if m.key.startswith("police_boroughs_"))
@@ -641,7 +642,8 @@ def test_near_miss_ward_names_are_confirmed_on_the_page():
             b"2025-05-02,CCE,Canning Town Nth,Newham\n2025-05-03,CCE,Canning Town Nth,Newham\n")
     _upload(at, "up_referrals", [("near.csv", near)])
     rec = next(d.value for d in at.dataframe if "Rows read" in d.value.columns).iloc[0]
-    assert (rec["Placed in an area"], rec["No location"], rec["Outside every area"]) == (0, 3, 0)
+    assert (rec["Placed in an area"], rec["No location"],
+            rec["Outside the study area"]) == (0, 3, 0)
     boxes = {s.label: s for s in at.selectbox if s.key and s.key.startswith("wardname_")}
     box = boxes["'Canning Town Nth' (2 rows)"]
     assert box.value == data.LEAVE_UNPLACED  # never matched until the user chooses
@@ -652,3 +654,55 @@ def test_near_miss_ward_names_are_confirmed_on_the_page():
     assert (rec["Placed in an area"], rec["No location"]) == (2, 1)
     saved = json.loads(at.session_state[data.MAPPING_KEY])
     assert saved["ward_names"] == {"Canning Town Nth": "E05013906"}
+# --------------------------------------------------------------------------- issue 15
+
+
+MPS_TEXT = (b"MajorText,MinorText,WardName,WardCode,LookUp_BoroughName,202501,202502\n"
+            b"BURGLARY,BURGLARY - RESIDENTIAL,Stoke Newington,E05009385,Hackney,3,0\n"
+            b"ROBBERY,ROBBERY OF PERSONAL PROPERTY,Stoke Newington,E05009385,Hackney,0,0\n"
+            b"ROBBERY,ROBBERY OF PERSONAL PROPERTY,Old Ward,E05000026,Barking,1,1\n")
+
+
+def test_mps_ward_file_uploads_and_covers_only_its_wards(pack):
+    """Issue 15: the MPS file could not be uploaded; a small one must leave the other
+    wards 'no data', never 0, and its rows are reconciled as file rows with their row."""
+    at = _app(uploads_on=True, **{data.TEST_UPLOADS_KEY: {"up_mps": [("mps.csv", MPS_TEXT)]}})
+    _assert_page_works(at)
+    rec = next(d.value for d in at.dataframe if "Rows read" in d.value.columns)
+    row = rec.set_index("Upload").loc["Recorded crime: MPS ward file upload (mps.csv)"]
+    assert (row["Rows read"], row["Placed in an area"], row["Outside the study area"]) == (3, 2, 1)
+    assert any("MPS ward crime from mps.csv" in c.value and "'no data', never 0" in c.value
+               for c in at.caption)
+    legend = _legends(at)[0]
+    assert _legend_counts(legend) == [1, 703]  # the file's one ward, and 703 wards ...
+    assert "No data" in legend or "no data" in legend  # ... shown as "no data", never 0
+
+
+def test_count_each_crime_id_once_option(pack):
+    twice = _police_csv(pack)
+    header, first = twice.decode().splitlines()[:2]
+    data_ = ("\n".join([header, first, first]) + "\n").encode()  # one Crime ID listed twice
+    at = _app(uploads_on=True, **{data.TEST_UPLOADS_KEY: {"up_police_uk": [("p.csv", data_)]}})
+    rec = next(d.value for d in at.dataframe if "Rows read" in d.value.columns).iloc[0]
+    assert (rec["Rows read"], rec["Rejected"]) == (2, 0)  # as police.uk publishes it
+    at.checkbox(key="crime_id_once").check().run()
+    rec = next(d.value for d in at.dataframe if "Rows read" in d.value.columns).iloc[0]
+    assert (rec["Rows read"], rec["Rejected"]) == (2, 1)
+
+
+def test_header_row_found_below_a_title_block_or_picked():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in (["Referrals", "Children's services"], ["Prepared by", "CSP analyst"], [],
+              ["Ref", "Date of referral", "Type of concern", "Ward", "Borough"],
+              ["R1", "03/05/2025", "CCE", "Stoke Newington", "Hackney"]):
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = _app(uploads_on=True, **{data.TEST_UPLOADS_KEY: {
+        "up_referrals": [("titled.xlsx", buf.getvalue())]}})
+    offered = next(s for s in at.selectbox if s.key.startswith("map_category_")).options
+    assert "Type of concern" in offered and "Children's services" not in offered
+    next(n for n in at.number_input if n.key.startswith("header_row_")).set_value(1).run()
+    offered = next(s for s in at.selectbox if s.key.startswith("map_category_")).options
+    assert "Children's services" in offered

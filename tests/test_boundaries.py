@@ -17,6 +17,7 @@ import pytest
 import shapely
 from shapely import LineString, Point, Polygon, box
 
+from boundaries import load
 from boundaries.load import read_boundaries
 from boundaries.lookups import assign_best_fit, read_lsoa_ward_lookup
 from boundaries.vintages import VINTAGES, detect_vintage
@@ -24,6 +25,7 @@ from boundaries.web import coverage_gaps, geojson_bytes, round_polygons, web_lay
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 
 X0, Y0 = 530_000.0, 180_000.0
+DEMO_WARDS = Path(__file__).resolve().parents[1] / "data" / "demo" / "wards.geojson"
 
 # The GLA LSOA 2011 shapefile's .prj: ESRI-style WKT that pyproj cannot match to an
 # EPSG code at default confidence (scale factor 0.999601272 vs 0.9996012717).
@@ -561,3 +563,46 @@ def test_the_projects_own_area_layer_reads_back():
     assert len(areas) == 704 and areas.crs.to_epsg() == 27700
     assert areas["area_code"].str.match(r"^E05\d{6}$").all()
     assert set(areas["borough_name"]) >= {"City of London", "Camden"}
+
+
+def test_overlapping_areas_reported_and_a_point_in_the_overlap_counted_once(tmp_path):
+    """Issue 15: overlapping polygons were not detected. Two of the demo pack's wards,
+    one grown by 100 m into its neighbours: the overlap is reported with the rule, and a
+    point inside both is counted once (lowest code), as geopandas.sjoin would list it twice."""
+    from hotspots.areas import join
+
+    wards = gpd.read_file(DEMO_WARDS)
+    wards = wards[wards["borough_name"] == "Hackney"].to_crs("EPSG:27700").reset_index(drop=True)
+    grown = wards.copy()
+    big = grown["area_code"] == grown["area_code"].max()
+    grown.loc[big, "geometry"] = grown.loc[big, "geometry"].buffer(100.0)
+    path = tmp_path / "overlap.gpkg"
+    grown.to_file(path, driver="GPKG")
+    areas, report = read_boundaries(path)
+    text = report.to_text()
+    assert "pair(s) of areas overlap" in text and "counted once" in text
+    (problem,) = [p for p in report if "overlap" in p.what]
+    pairs = load.overlapping_areas(areas)
+    assert problem.count == len(pairs) and len(pairs) >= 2
+    grown_code = grown.loc[big, "area_code"].iloc[0]
+    assert ((pairs["code_a"] == grown_code) | (pairs["code_b"] == grown_code)).all()
+    # an independent count of the overlaps: neighbours the grown ward now covers > 1 m²
+    inter = grown.loc[~big].intersection(grown.loc[big, "geometry"].iloc[0]).area
+    assert len(pairs) == int((inter > 1.0).sum())
+    # a point inside the first overlap lies in two wards (sjoin lists it twice) ...
+    first = pairs.iloc[0]
+    ga = areas.set_index("area_code").geometry
+    pt = ga[first["code_a"]].intersection(ga[first["code_b"]]).representative_point()
+    pts = pd.DataFrame({"x": [pt.x], "y": [pt.y], "source": ["p.csv"], "source_row": [2]})
+    hits = gpd.sjoin(gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts.x, pts.y),
+                                      crs="EPSG:27700"), areas, predicate="intersects")
+    assert len(hits) == 2
+    # ... and is counted once, in the lower code
+    assigned, rec = join.points_to_areas(pts, areas, crs="EPSG:27700")
+    assert rec.assigned == 1 and assigned["area_code"].tolist() == [first["code_a"]]
+
+
+def test_demo_wards_have_no_overlap():
+    areas, report = read_boundaries(DEMO_WARDS)
+    assert load.overlapping_areas(areas).empty
+    assert not any("overlap" in p.what for p in report)

@@ -105,7 +105,7 @@ def test_read_imd_bad_values_reported(tmp_path: Path) -> None:
     path.write_text(f"{FILE1_HEADER[1:]}\n"
                     "E01000001,a,b,c,12,1\n"
                     ",a,b,c,13,1\n"            # blank code: dropped (row 3)
-                    "E01000001,a,b,c,14,1\n"   # repeated: first kept (row 4)
+                    "E01000001,a,b,c,12,1\n"   # repeated, same values: dropped (row 4)
                     "E01000003,a,b,c,n/a,12\n"  # unreadable rank, decile out of range
                     "E01000004,a,b,c,15,2\n")
     imd, report = read_imd(path)
@@ -113,9 +113,23 @@ def test_read_imd_bad_values_reported(tmp_path: Path) -> None:
     assert imd["imd_rank"].tolist()[0] == 12 and pd.isna(imd["imd_rank"].iat[1])
     assert pd.isna(imd["imd_decile"].iat[1])
     rows = {(p.severity, p.row) for p in report}
-    assert {("error", 3), ("error", 4), ("warning", 5)} <= rows
+    assert {("error", 3), ("info", 4), ("warning", 5)} <= rows
     assert "not numbers" in report.to_text() and "imd_decile values out of range" in \
         report.to_text()
+
+
+def test_read_imd_refuses_an_lsoa_with_two_different_ranks(tmp_path: Path) -> None:
+    """Two rows for one LSOA that disagree: which is right cannot be guessed, so refuse."""
+    path = tmp_path / "twice.csv"
+    path.write_text(f"{FILE1_HEADER[1:]}\n"
+                    "E01000001,a,b,c,12,1\n"
+                    "E01000002,a,b,c,13,1\n"
+                    "E01000001,a,b,c,14,1\n")
+    with pytest.raises(InputDataError) as info:
+        read_imd(path)
+    text = str(info.value)
+    assert "E01000001 appears 2 times with different values (rows 2, 4:" in text
+    assert "imd_rank 12 / 14" in text and "twice.csv" in text
 
 
 def test_read_imd_refuses_population_file(tmp_path: Path) -> None:

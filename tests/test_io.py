@@ -9,7 +9,6 @@ import json
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +19,7 @@ from hotspots.io import (
     load_mapping,
     read_headers,
     read_met_ward_crime,
+    read_police_inputs,
     read_police_uk,
     read_referrals,
     save_mapping,
@@ -127,28 +127,35 @@ def test_police_counts_duplicates_asb_coords_and_months(tmp_path: Path) -> None:
         police_row("f" * 64, month=""),                          # 9 rejected: blank month
         police_row("", ctype="Anti-social behaviour"),           # 10 kept, ASB
     ])
-    result = read_police_uk(path)
+    result = read_police_uk(path, crime_ids="once")
     result.check_records()
     assert result.rows_read == 9
     assert result.frame["source_row"].tolist() == [2, 3, 4, 8, 10]
     rejected = result.rejected.set_index("source_row")["reason"]
     assert rejected[5] == (
-        "duplicate Crime ID aaaaaaaa… first seen in 2018-01-city-of-london-street.csv row 2"
+        "Crime ID aaaaaaaa… repeated in this file (first at row 2): counted once, as chosen"
     )
     assert rejected[6] == "month '2018-13' is not a YYYY-MM month"
     assert rejected[7] == "month 'Jan 2018' is not a YYYY-MM month"
     assert rejected[9] == "month is blank"
-    # row 8 (0, 0) is kept but unlocated
-    assert result.frame.set_index("source_row").loc[8, ["x", "y"]].isna().all()
+    # row 8 (0, 0) is kept with its coordinates: the join counts it outside the study area
+    assert result.frame.set_index("source_row").loc[8, ["x", "y"]].tolist() == [0.0, 0.0]
     problems = {p.what.split(" (")[0]: p for p in result.report}
     assert problems["no coordinates"].count == 1 and "row 4" in problems["no coordinates"].what
     asb = [p for p in result.report if "blank Crime ID" in p.what]
     assert [(p.severity, p.count) for p in asb] == [("info", 2)]
-    plausible = [p for p in result.report if "plausible UK range" in p.what]
-    assert len(plausible) == 1 and plausible[0].count == 1 and "row 8" in plausible[0].what
+    outside = [p for p in result.report if "outside the UK" in p.what]
+    assert len(outside) == 1 and outside[0].count == 1 and "row 8" in outside[0].what
     errors = result.report.errors()
-    assert sorted(p.row for p in errors) == [5, 6, 7, 9]
-    assert {p.column for p in errors} == {"Crime ID", "Month"}
+    assert sorted(p.row for p in errors) == [6, 7, 9]
+    assert {p.column for p in errors} == {"Month"}
+    once = [p for p in result.report if "counted once, as chosen" in p.what]
+    assert [(p.row, p.column) for p in once] == [(5, "Crime ID")]
+    # by default the repeat is counted as police.uk publishes it, and listed
+    default = read_police_uk(path)
+    assert default.frame["source_row"].tolist() == [2, 3, 4, 5, 8, 10]
+    listed = [p for p in default.report if "repeated Crime IDs" in p.what]
+    assert len(listed) == 1 and "rows 2, 5" in listed[0].what and listed[0].count == 2
 
 
 def test_police_missing_coordinates_grouped_with_first_rows(tmp_path: Path) -> None:
@@ -169,7 +176,8 @@ def test_police_folder_zip_and_single_files_agree(police_folder: Path, tmp_path:
             zf.write(f, f.relative_to(police_folder).as_posix())
         zf.writestr("2018-01/2018-01-city-of-london-outcomes.csv", "ignored,header\n")
     from_zip = read_police_uk(zpath)
-    singles = [read_police_uk(f) for f in sorted(police_folder.rglob("*-street.csv"))]
+    files = sorted(police_folder.rglob("*-street.csv"))
+    singles = [r for _, r in read_police_inputs([(f.name, f) for f in files]).files]
 
     pd.testing.assert_frame_equal(from_folder.frame, from_zip.frame)
     pd.testing.assert_frame_equal(from_folder.rejected, from_zip.rejected)
@@ -179,16 +187,22 @@ def test_police_folder_zip_and_single_files_agree(police_folder: Path, tmp_path:
     joined = pd.concat([r.frame for r in singles], ignore_index=True)
     pd.testing.assert_frame_equal(from_folder.frame[cols], joined[cols])
     assert from_folder.rows_read == from_zip.rows_read == sum(r.rows_read for r in singles) == 6
-    assert len(from_folder.rejected) == 1  # the Jan duplicate; Feb reuses the id legitimately
+    # Jan's repeat is counted as published; Feb republishes Jan's crime: counted once (Jan's)
+    assert from_folder.rejected["source"].tolist() == [
+        "2018-02/2018-02-city-of-london-street.csv"]
+    assert from_folder.rejected["reason"].str.startswith(
+        "the same crime (Crime ID aaaaaaaa…) is already counted from 2018-01/").all()
     asb = sum(p.count for p in from_zip.report if "blank Crime ID" in p.what)
     assert asb == 2
+    skipped = [p for p in from_zip.report if "outcomes file" in p.what]
+    assert [p.file for p in skipped] == ["2018-01/2018-01-city-of-london-outcomes.csv"]
 
 
 def test_police_upload_buffer_with_label(police_folder: Path) -> None:
     data = next(police_folder.rglob("2018-01*-street.csv")).read_bytes()
     result = read_police_uk(io.BytesIO(data), label="jan.csv")
     assert result.frame["source"].unique().tolist() == ["jan.csv"]
-    assert result.rows_read == 4 and len(result.rejected) == 1
+    assert result.rows_read == 4 and len(result.rejected) == 0  # the repeat counts as published
 
 
 def test_police_duplicate_across_files_in_same_month(tmp_path: Path) -> None:
@@ -197,7 +211,8 @@ def test_police_duplicate_across_files_in_same_month(tmp_path: Path) -> None:
     police_file(root, "2018-01", [police_row(ID_B), police_row(ID_A)], force="metropolitan")
     result = read_police_uk(root)
     assert result.rejected["reason"].tolist() == [
-        "duplicate Crime ID aaaaaaaa… first seen in 2018-01/2018-01-city-of-london-street.csv row 2"
+        "the same crime (Crime ID aaaaaaaa…) is already counted from "
+        "2018-01/2018-01-city-of-london-street.csv row 2 (month 2018-01)"
     ]
     assert result.rejected["source"].tolist() == ["2018-01/2018-01-metropolitan-street.csv"]
 
@@ -310,8 +325,10 @@ def test_met_happy_path_long_exact(tmp_path: Path) -> None:
     result = read_met_ward_crime(write(tmp_path / "mps.csv", met_text(*MET_ROWS)))
     frame = result.frame
     assert list(frame.columns) == ["area_code", "area_name", "borough_name", "major", "minor",
-                                   "month", "count"]
+                                   "month", "count", "source", "source_row"]
     assert result.rows_read == 3 and len(result.rejected) == 0
+    assert frame["source_row"].tolist() == [2, 2, 2, 3, 4, 4]  # the file row of each count
+    assert result.rows is not None and result.rows["source_row"].tolist() == [2, 3, 4]
     assert frame["count"].dtype == "int64"
     got = list(frame[["area_code", "minor", "month", "count"]].itertuples(index=False, name=None))
     assert got == [
@@ -333,7 +350,8 @@ def test_met_gzip_equals_plain(tmp_path: Path) -> None:
     gz = tmp_path / "mps.csv.gz"
     gz.write_bytes(gzip.compress(text.encode()))
     packed = read_met_ward_crime(gz)
-    pd.testing.assert_frame_equal(plain.frame, packed.frame)
+    pd.testing.assert_frame_equal(plain.frame.drop(columns="source"),
+                                  packed.frame.drop(columns="source"))
     assert packed.rows_read == 3
 
 
@@ -607,30 +625,31 @@ def test_referral_locations_coordinates_and_unlocated(tmp_path: Path) -> None:
         "2024-01-02,X,530000,180000,,\n"        # easting/northing
         "2024-01-02,X,,,-0.1,51.5\n"            # lon/lat
         "2024-01-02,X,,,,\n"                    # nothing: kept, unlocated
-        "2024-01-02,X,,,51.5,-0.1\n"            # swapped: implausible
+        "2024-01-02,X,,,51.5,-0.1\n"            # swapped: read the other way round
     ))
     mapping = ColumnMap({"date": "Date", "category": "Type", "easting": "E", "northing": "N",
                          "lon": "Lon", "lat": "Lat"})
     result = read_referrals(path, mapping)
     frame = result.frame
     assert len(frame) == 4 and result.rows_read == 4
-    assert frame["x"].tolist()[:2] == [530000.0, -0.1]
-    assert frame["y"].tolist()[:2] == [180000.0, 51.5]
-    assert frame["xy_crs"].tolist()[:2] == ["EPSG:27700", "EPSG:4326"]
-    assert frame.loc[2:, ["x", "y", "xy_crs"]].isna().all().all()
+    assert frame["x"].tolist()[:2] == [530000.0, -0.1] and frame.loc[3, "x"] == -0.1
+    assert frame["y"].tolist()[:2] == [180000.0, 51.5] and frame.loc[3, "y"] == 51.5
+    assert frame["xy_crs"].tolist() == ["EPSG:27700", "EPSG:4326", pd.NA, "EPSG:4326"]
+    assert frame.loc[2, ["x", "y"]].isna().all()
     unlocated = [p for p in result.report if p.what.startswith("no usable location")]
-    assert len(unlocated) == 1 and unlocated[0].count == 2 and "rows 4, 5" in unlocated[0].what
-    implausible = [p for p in result.report if "plausible range" in p.what]
-    assert len(implausible) == 1 and "row 5" in implausible[0].what
-    assert "look swapped" in implausible[0].fix
+    assert len(unlocated) == 1 and unlocated[0].count == 1 and "row 4" in unlocated[0].what
+    swapped = [p for p in result.report if "swapped" in p.what]
+    assert len(swapped) == 1 and "row 5" in swapped[0].what and swapped[0].column == "Lon"
+    assert "read the other way round" in swapped[0].what
 
 
 def test_referral_lon_lat_in_metres_hint(tmp_path: Path) -> None:
     path = write(tmp_path / "m.csv", "Date,Type,X,Y\n2024-01-02,A,530000,180000\n")
     mapping = ColumnMap({"date": "Date", "category": "Type", "lon": "X", "lat": "Y"})
     result = read_referrals(path, mapping)
-    assert np.isnan(result.frame.loc[0, "x"])
-    assert any("map them as easting/northing" in p.fix for p in result.report)
+    assert result.frame.loc[0, "x"] == 530000.0  # kept: the join counts it outside
+    far = [p for p in result.report if "outside the UK" in p.what]
+    assert len(far) == 1 and "map them as easting/northing" in far[0].fix
 
 
 def test_referral_codes_and_no_location_row(tmp_path: Path) -> None:
@@ -685,15 +704,29 @@ def test_referral_aggregate_layout(tmp_path: Path) -> None:
     assert frame["date"].tolist() == [pd.Timestamp("2024-03-01")] * 2 + [pd.Timestamp("2024-04-01")]
     assert frame["count"].tolist() == [5, 1200, 0]
     assert frame["category"].isna().all()
-    assert result.rows_read == 6
+    # the totals row below the table is no record: skipped and named, not counted
+    assert result.rows_read == 5
     reasons = result.rejected.set_index("source_row")["reason"].to_dict()
     assert reasons == {
         5: "count '-1' is not a non-negative whole number",
         6: "period 'someday' is not a month (use e.g. 2024-03 or Mar 2024)",
-        7: "ward_name 'Total' looks like a totals row, not an area",
     }
     assert {(p.row, p.column) for p in result.report.errors()} == {
-        (5, "Referrals"), (6, "Month"), (7, "Ward")}
+        (5, "Referrals"), (6, "Month")}
+    (skipped,) = [p for p in result.report if "below the table skipped" in p.what]
+    assert "row 7" in skipped.what and "'Total'" in skipped.what
+
+
+def test_referral_total_inside_the_table_is_rejected(tmp_path: Path) -> None:
+    """A totals line between records is not a footer: rejected and named, as before."""
+    path = write(tmp_path / "agg.csv", "Ward,Month,Referrals\nAbbey,2024-03,5\n"
+                 "Total,2024-03,5\nBow,2024-03,2\n")
+    mapping = ColumnMap({"ward_name": "Ward", "period": "Month", "count": "Referrals"},
+                        layout="aggregate")
+    result = read_referrals(path, mapping)
+    assert result.rows_read == 3
+    assert result.rejected.set_index("source_row")["reason"].to_dict() == {
+        3: "ward_name 'Total' looks like a totals row, not an area"}
 
 
 # --------------------------------------------------------------------------- referrals: XLSX

@@ -102,9 +102,9 @@ def pack(folder: str | None, upload_set: uploads.UploadSet | None) -> pipeline.P
 
 
 @st.cache_data(show_spinner=False, max_entries=16, scope="session")
-def upload_headers(name: str, data: bytes) -> list[str]:
+def upload_headers(name: str, data: bytes, header_row: int | None = None) -> list[str]:
     """Return the headers of an uploaded referral spreadsheet (raises UploadError)."""
-    return sheets.read_headers(name, data)
+    return sheets.read_headers(name, data, header_row=header_row)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_HASH)

@@ -28,8 +28,14 @@ from streamlit.delta_generator import DeltaGenerator
 
 from hotspots import pipeline
 from hotspots._errors import ColumnMappingError, InputDataError
-from hotspots.io import LAYOUT_NAMES, STANDARD_NAMES, ColumnMap, mappings
-from hotspots.pipeline import measures
+from hotspots.io import (
+    CRIME_ID_RULES,
+    HEADER_SEARCH_ROWS,
+    LAYOUT_NAMES,
+    STANDARD_NAMES,
+    ColumnMap,
+    mappings,
+)
 from hotspots.pipeline import uploads as uploads
 from ui import cache
 
@@ -53,7 +59,7 @@ NOT_MAPPED = "(not in this file)"
 
 Kind = Literal["demo", "cli", "uploads", "folder"]
 UPLOADER_KEYS = {"police_uk": "up_police_uk", "referrals": "up_referrals",
-                 "mapping": "up_mapping", "boundary": "up_boundary"}
+                 "mapping": "up_mapping", "boundary": "up_boundary", "mps": "up_mps"}
 CRS_CHOICES: dict[str, str] = {
     "": "Refuse a file without a CRS (say which one it uses below)",
     "EPSG:27700": "British National Grid (EPSG:27700, metres)",
@@ -73,7 +79,7 @@ PERIOD_SET_KEY = "_hs_period_set"
 #: Months of the period chosen for a new police.uk upload (its latest).
 UPLOAD_PERIOD_MONTHS = 12
 _REC_NAMES = {"source": "Upload", "rows_in": "Rows read", "assigned": "Placed in an area",
-              "unlocated": "No location", "outside": "Outside every area",
+              "unlocated": "No location", "outside": "Outside the study area",
               "rejected": "Rejected", "note": "How"}
 
 
@@ -237,12 +243,23 @@ def upload_section() -> tuple[uploads.UploadSet, DeltaGenerator]:
         left, right = st.columns(2, gap="medium")
         with left:
             police = uploaded("police.uk street-level crime: monthly CSVs or the archive zip",
-                              key=UPLOADER_KEYS["police_uk"], types=["csv", "zip"],
+                              key=UPLOADER_KEYS["police_uk"], types=["csv", "zip", "gz"],
                               multiple=True, help="From data.police.uk: "
-                              "YYYY-MM-<force>-street.csv files, or the whole zip.")
+                              "YYYY-MM-<force>-street.csv files, or the whole zip. A file "
+                              "given twice is read once; the same crime in two files counts "
+                              "once.")
             mode = st.radio("police.uk crime", list(CRIME_MODES), key="crime_mode",
                             format_func=CRIME_MODES.__getitem__, horizontal=True,
                             disabled=not police)
+            once = st.checkbox("Count each Crime ID once", key="crime_id_once",
+                               disabled=not police,
+                               help="Default: " + CRIME_ID_RULES["as_published"] + ". Ticked: "
+                               + CRIME_ID_RULES["once"] + ".")
+            mps = uploaded("Metropolitan Police ward-level crime (the MPS ward file)",
+                           key=UPLOADER_KEYS["mps"], types=["csv", "gz"], multiple=True,
+                           help="'MPS Ward Level Crime (most recent 24 months).csv' from the "
+                                "London Datastore. It replaces the pack's recorded crime; wards "
+                                "not in the file show 'no data', never 0.")
         with right:
             boundary = uploaded("Boundary file (optional; default: the pack's areas)",
                                 key=UPLOADER_KEYS["boundary"],
@@ -257,7 +274,8 @@ def upload_section() -> tuple[uploads.UploadSet, DeltaGenerator]:
         police_uk=tuple(police), referral=referral, mapping=mapping,
         boundary=boundary[0] if boundary else None, assume_crs=crs or None,
         crime_mode=mode,  # type: ignore[arg-type]
-        police_boroughs=_police_boroughs(police),
+        police_boroughs=_police_boroughs(police), mps=tuple(mps),
+        crime_ids="once" if once else "as_published",
     ), section
 
 
@@ -287,8 +305,13 @@ def _referral_step() -> tuple[uploads.Upload | None, ColumnMap | None]:
     if not files:
         return None, None
     name, data = files[0]
+    row = st.number_input(
+        "Header row (0: found automatically)", min_value=0, max_value=HEADER_SEARCH_ROWS,
+        value=0, step=1, key=f"header_row_{_file_id(data)}",
+        help="The row holding the column names. It is found below any title block; choose "
+             "it here if the columns offered below are not the sheet's column names.")
     try:
-        headers = cache.upload_headers(name, data)
+        headers = cache.upload_headers(name, data, int(row) or None)
     except InputDataError as exc:
         st.error(f"{exc}\n\nThe page keeps showing the data without this file.")
         return None, None
@@ -461,7 +484,7 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
     rec = uploads.upload_reconciliation(pack, rematched=True)
     if len(rec):
         st.markdown("**Where every uploaded row went** (rows read = placed + no location + "
-                    "outside every area + rejected)")
+                    "outside the study area + rejected)")
         with st.container(key="upload_reconciliation_table"):
             st.dataframe(rec.rename(columns=_REC_NAMES), hide_index=True, width="stretch")
     for note in outcome.notes:
@@ -502,89 +525,7 @@ def _coverage_choice(pack: pipeline.Pack, key: str) -> None:
 
 def _upload_problems(pack: pipeline.Pack) -> pd.DataFrame:
     info = pack.meta.uploads
-    files = set(info.files) | set(info.detail_sources) if info is not None else set()
+    files = (set(info.files) | set(info.detail_sources) | set(info.problem_files)
+             if info is not None else set())  # members of zips, files skipped in them ...
     p = pack.problems
     return p[p["file"].astype(str).isin(files)].reset_index(drop=True) if len(p) else p
-
-
-# --------------------------------------------------------------------------- measure months
-
-
-def measure_months(pack: pipeline.Pack, measure: str) -> tuple[list[str], str]:
-    """Return the months with records for a measure's own source, and that source's name.
-
-    With uploaded police.uk crime beside the pack's own crime, each source has
-    its own months (e.g. City of London 2017-2020 beside the Met's 2024-2026):
-    a period is complete only if that source has every month of it.
-
-    Parameters
-    ----------
-    pack
-        The pack shown.
-    measure
-        A measure key (``crime:...``, ``crime:source:police_uk``, ``asb:all``,
-        ``referrals:...``).
-
-    Returns
-    -------
-    tuple
-        Sorted ``YYYY-MM`` months, and a name for the source (for messages).
-    """
-    value = pipeline.Measure.parse(measure)
-    if value.is_referrals:
-        return sorted(str(m) for m in pack.referrals["month"].unique()), "the referrals"
-    crime = pack.crime
-    if not pack.meta.crime_sources:
-        return sorted(str(m) for m in crime["month"].unique()), "the recorded crime"
-    police = crime["major"].astype(str).str.startswith(uploads.POLICE_UK_PREFIX)
-    is_police = value.is_police_uk
-    rows = crime.loc[police if is_police else ~police, "month"]
-    name = "the police.uk uploads" if is_police else "the pack's recorded crime"
-    return sorted(str(m) for m in rows.unique()), name
-
-
-def switch_to_upload(pack: pipeline.Pack, upload_set: uploads.UploadSet | None) -> str | None:
-    """On a new police.uk upload, show it: its measure and its latest 12 months.
-
-    Done once per set of police.uk files (before the sidebar draws its
-    widgets, so they start on the new values); the user can change both
-    afterwards. Nothing happens when no police.uk file could be used.
-
-    Parameters
-    ----------
-    pack
-        The pack with the uploads.
-    upload_set
-        The session's uploads.
-
-    Returns
-    -------
-    str or None
-        The note saying what was switched (kept for this set of files).
-    """
-    if upload_set is None or not upload_set.police_uk:
-        return None
-    key = _police_key(upload_set.police_uk)
-    if st.session_state.get(SWITCHED_KEY) == key:
-        return st.session_state.get(SWITCH_NOTE_KEY)
-    group = measures.measure_groups(pack).get("police_uk")
-    if group is None:
-        return None
-    measure = next(iter(group.options))
-    months, _ = measure_months(pack, measure)
-    if not months:
-        return None
-    start, end = months[max(0, len(months) - UPLOAD_PERIOD_MONTHS)], months[-1]
-    # Widgets keep their browser-side value across reruns, so the new values are written
-    # to their session state (the period also becomes the slider's default).
-    st.session_state.update({"measure_group": "police_uk", "measure_type:police_uk": measure,
-                             "period_type": "custom", "period": (start, end),
-                             PERIOD_DEFAULT_KEY: (start, end), PERIOD_SET_KEY: True,
-                             SWITCHED_KEY: key})
-    span = pipeline.period_label(start, end)
-    note = (f"Showing your police.uk upload: the measure is now '{group.label}: "
-            f"{group.options[measure]}' and the period {span}, the latest "
-            f"{min(len(months), UPLOAD_PERIOD_MONTHS)} of its {len(months)} months. "
-            "Change either in the sidebar.")
-    st.session_state[SWITCH_NOTE_KEY] = note
-    return note

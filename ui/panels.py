@@ -355,7 +355,8 @@ def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable | None) -> None:
     ``wt`` ``None`` (a pack without any measure): every source of the pack.
     """
     with st.expander("Data quality: where every row went"):
-        st.caption("rows_in = assigned + unlocated + outside + rejected, per source.")
+        st.caption("rows_in = assigned + unlocated (no location) + outside (outside the study "
+                   "area) + rejected, per source.")
         with st.container(key="reconciliation_table"):
             st.dataframe(wt.reconciliation if wt is not None else pack.reconciliations,
                          hide_index=True, width="stretch")

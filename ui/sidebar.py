@@ -19,7 +19,8 @@ from hotspots.pipeline import uploads as uploads
 from hotspots.privacy import DEFAULT_THRESHOLD
 from hotspots.stats.rates import SMOOTHERS
 from ui import cache
-from ui.data import PACK_ENV, PERIOD_DEFAULT_KEY, PERIOD_SET_KEY, measure_months, pack_folder
+from ui.data import PACK_ENV, PERIOD_DEFAULT_KEY, PERIOD_SET_KEY, pack_folder
+from ui.uploadperiod import measure_months
 
 __all__ = ["PACK_ENV", "WARD_ONLY_NOTE", "PageOptions", "month_label", "pack_folder",
            "parse_bins", "render", "stats_form", "ward_settings_box"]

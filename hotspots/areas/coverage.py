@@ -33,8 +33,9 @@ __all__ = ["COVERAGE_MIN_POINTS", "COVERAGE_MIN_SHARE", "STATUS_OUTSIDE_COVERAGE
 #: (City of London Police files put 4% of the City's density into Tower Hamlets).
 COVERAGE_MIN_POINTS = 10
 COVERAGE_MIN_SHARE = 0.06
-#: Reconciliation status of a placed point in an area its source does not cover.
-STATUS_OUTSIDE_COVERAGE = "outside coverage"
+#: Reconciliation status of a placed point in an area its source does not cover (counted in
+#: the *outside* bucket, which is "outside the study area" on the page and the command line).
+STATUS_OUTSIDE_COVERAGE = "outside the study area"
 
 
 _NO_BOROUGH = "(no borough)"
@@ -211,9 +212,8 @@ def restrict_to_coverage(
     names = areas.set_index("area_code")
     ward = moved["area_code"].map(names["area_name"]).fillna(moved["area_code"])
     borough = moved["area_code"].map(names["borough_name"]).fillna("no borough")
-    reason = ("outside the force's coverage: in " + ward.astype(str) + " ("
-              + borough.astype(str) + "), not one of the covered boroughs ("
-              + covered_text + ")")
+    reason = ("in " + ward.astype(str) + " (" + borough.astype(str) + "), outside the study "
+              "area: not one of the boroughs the force covers (" + covered_text + ")")
     extra = pd.DataFrame({
         "source": (moved["source"].to_numpy() if "source" in moved else ""),
         "source_row": (moved["source_row"].to_numpy() if "source_row" in moved else -1),

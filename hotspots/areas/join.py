@@ -77,7 +77,7 @@ class Reconciliation:
         """Return a one-line plain-words summary."""
         return (
             f"{self.source}: {self.rows_in:,} rows read = {self.assigned:,} assigned + "
-            f"{self.unlocated:,} without a location + {self.outside:,} outside every area + "
+            f"{self.unlocated:,} without a location + {self.outside:,} outside the study area + "
             f"{self.rejected:,} rejected"
         )
 
@@ -223,18 +223,19 @@ def points_to_areas(
     raster lookup away from boundaries).
     """
     _check_areas(areas)
-    has_xy = records[x].notna() & records[y].notna()
-    unlocated = records.loc[~has_xy]
-    located = records.loc[has_xy]
-    codes = _locate_codes(
-        located[x].to_numpy(dtype=float), located[y].to_numpy(dtype=float), areas, crs
-    )
+    xs, ys = records[x].to_numpy(dtype=float), records[y].to_numpy(dtype=float)
+    has_xy = ~np.isnan(xs) & ~np.isnan(ys)
+    codes = np.full(len(records), None, dtype=object)
+    codes[has_xy] = _locate_codes(xs[has_xy], ys[has_xy], areas, crs)
     inside = pd.notna(codes)
-    assigned = located.loc[inside].copy()
-    assigned["area_code"] = codes[inside].astype(str)
+    cols = ["source", "source_row"]
+    brief = records[[c for c in cols if c in records]]  # the details need only these
+    # one copy of the records: the assigned rows (two million points are not copied twice)
+    assigned = records.iloc[np.flatnonzero(inside)].assign(area_code=codes[inside].astype(str))
     parts = [
-        unassigned_rows(unlocated, STATUS_UNLOCATED, "no coordinates"),
-        unassigned_rows(located.loc[~inside], STATUS_OUTSIDE, "coordinates lie outside every area"),
+        unassigned_rows(brief.loc[~has_xy], STATUS_UNLOCATED, "no coordinates"),
+        unassigned_rows(brief.loc[has_xy & ~inside], STATUS_OUTSIDE,
+                        "coordinates lie outside every area"),
     ]
     return reconcile(source, assigned, parts, rejected)
 
@@ -250,7 +251,10 @@ def _locate_codes(
     px, py = project_xy(uniq.real, uniq.imag, crs, areas.crs)
     codes = areas["area_code"].astype(str).to_numpy()
     loc = build_locator(np.asarray(areas.geometry.array, dtype=object), codes)
-    pos = locate_points(loc, px, py)
+    finite = np.isfinite(px) & np.isfinite(py)  # e.g. metres given as degrees
+    pos = np.full(len(px), -1, dtype=np.int64)
+    if finite.any():
+        pos[finite] = locate_points(loc, px[finite], py[finite])
     out = np.where(pos >= 0, codes[np.maximum(pos, 0)], None).astype(object)
     return out[inverse]
 
@@ -403,20 +407,31 @@ def lsoas_to_areas(
     """
     if lookup["lsoa_code"].duplicated().any():
         raise InputDataError("The LSOA lookup lists an LSOA more than once; it must be best-fit.")
-    m = dict(zip(lookup["lsoa_code"].astype(str), lookup["area_code"].astype(str), strict=True))
-    code = records[lsoa_col].astype("string").str.strip().str.upper()
+    table = lookup.set_index(lookup["lsoa_code"].astype(str))
+    code = records[lsoa_col].astype("string").str.strip().str.upper().str.replace(
+        " ", "", regex=False)
     blank = code.isna() | (code == "")
-    area = code.map(m)
+    area = code.map(table["area_code"])
+    vintage = (code.map(table["vintage"]) if "vintage" in table
+               else pd.Series(pd.NA, index=code.index, dtype="string"))
     known = area.notna() & ~blank
+    unknown = ~blank & (vintage == "unknown").fillna(False).astype(bool)
+    listed = ~blank & code.isin(table.index)
+    nowhere = ~blank & ~known & ~unknown & listed
+    missing = ~blank & ~known & ~unknown & ~listed
     assigned = records.loc[known].copy()
     assigned["area_code"] = area[known].astype(str).to_numpy()
+    when = vintage.fillna("").map(lambda v: f" ({v} LSOA)" if v else "")
     parts = [
         unassigned_rows(records.loc[blank], STATUS_UNLOCATED, f"blank {lsoa_col}"),
-        unassigned_rows(
-            records.loc[~blank & ~known],
-            STATUS_OUTSIDE,
-            "LSOA " + code[~blank & ~known].astype(str) + " is not in the lookup",
-        ),
+        unassigned_rows(records.loc[nowhere], STATUS_OUTSIDE,
+                        "LSOA " + code[nowhere].astype(str) + when[nowhere]
+                        + " lies outside every area"),
+        unassigned_rows(records.loc[missing], STATUS_OUTSIDE,
+                        "LSOA " + code[missing].astype(str) + " is not in the lookup"),
+        unassigned_rows(records.loc[unknown], STATUS_REJECTED,
+                        "'" + code[unknown].astype(str) + "' is no 2011 or 2021 LSOA code of "
+                        "England and Wales"),
     ]
     return reconcile(source, assigned, parts, rejected)
 

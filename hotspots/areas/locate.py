@@ -140,8 +140,17 @@ def project_xy(
     s, d = CRS.from_user_input(src), CRS.from_user_input(dst)
     if s.equals(d):
         return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    tx, ty = Transformer.from_crs(s, d, always_xy=True).transform(x, y)
+    # building a Transformer costs ~50 ms: keep one per CRS pair (per thread: pyproj's are
+    # not shared across threads)
+    cache = _TRANSFORMERS.__dict__.setdefault("by_pair", {})
+    key = (s.to_wkt(), d.to_wkt())
+    if key not in cache:
+        cache[key] = Transformer.from_crs(s, d, always_xy=True)
+    tx, ty = cache[key].transform(x, y)
     return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+
+
+_TRANSFORMERS = threading.local()
 
 
 def _fingerprint(geoms: np.ndarray, codes: np.ndarray) -> str:

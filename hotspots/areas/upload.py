@@ -2,15 +2,15 @@
 
 GDAL reads from disk, so the upload is written to a temporary folder that is
 deleted before :func:`read_boundary_upload` returns; a zip is unpacked there,
-never outside it.
+never outside it, through :class:`hotspots.io.SafeZip` (bounded size and
+compression ratio, streamed: a "zip bomb" is refused before it fills memory or
+disk).
 """
 
 from __future__ import annotations
 
-import io as _io
 import re
 import tempfile
-import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,13 +19,17 @@ import pyogrio
 from boundaries.load import ANALYSIS_CRS, AREA_COLUMNS, read_boundaries
 from hotspots._errors import CRSError, InputDataError, UploadError
 from hotspots._validate import Report
+from hotspots.io import SafeZip
 from hotspots.io.mappings import safe_file_name
 from hotspots.io.uploads import named_error
 
-__all__ = ["BOUNDARY_SUFFIXES", "read_boundary_upload"]
+__all__ = ["BOUNDARY_SUFFIXES", "MAX_BOUNDARY_BYTES", "read_boundary_upload"]
 
 #: Files in a zip that hold boundaries.
 BOUNDARY_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+#: Most bytes a boundary zip may unpack to (all of England and Wales' LSOAs, full
+#: resolution, are about 1 GiB as a shapefile).
+MAX_BOUNDARY_BYTES = 1536 * 1024**2
 
 
 def read_boundary_upload(
@@ -86,17 +90,16 @@ def _boundary_path(name: str, data: bytes, tmp: Path) -> Path:
         path.write_bytes(data)
         return path
     try:
-        archive = zipfile.ZipFile(_io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise UploadError("boundary", name, f"{name} is not a readable zip ({exc}).") from exc
-    with archive:
-        members = [m for m in archive.namelist()
-                   if not m.startswith("__MACOSX/") and not m.endswith("/")]
-        for member in members:
-            target = (tmp / Path(member).name).resolve()
-            if target.parent != tmp.resolve():
-                continue  # never write outside the temporary folder
-            target.write_bytes(archive.read(member))
+        with SafeZip(data, name, max_bytes=MAX_BOUNDARY_BYTES) as archive:
+            for member in archive.names():
+                if member.startswith("__MACOSX/"):
+                    continue
+                target = (tmp / Path(member).name).resolve()
+                if target.parent != tmp.resolve() or target.name.startswith("."):
+                    continue  # never write outside the temporary folder
+                archive.extract(member, target)
+    except InputDataError as exc:
+        raise UploadError("boundary", name, named_error(name, exc)) from exc
     found = sorted(p for p in tmp.iterdir() if p.suffix.lower() in BOUNDARY_SUFFIXES)
     if not found:
         raise UploadError("boundary", name, f"{name} holds no boundary file (.shp, .gpkg or "

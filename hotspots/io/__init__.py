@@ -58,12 +58,23 @@ from hotspots.io.mappings import (
     saved_mappings,
 )
 from hotspots.io.metward import MET_COLUMNS, MET_FRAME_COLUMNS, read_met_ward_crime
-from hotspots.io.policeuk import ASB_CATEGORY, POLICE_COLUMNS, POLICE_FRAME_COLUMNS, read_police_uk
+from hotspots.io.policeuk import (
+    ASB_CATEGORY,
+    CRIME_ID_RULES,
+    POLICE_COLUMNS,
+    POLICE_FRAME_COLUMNS,
+    CrimeIdRule,
+    PoliceRead,
+    read_police_inputs,
+    read_police_uk,
+)
 from hotspots.io.referrals import read_referrals
+from hotspots.io.safezip import SafeZip, UnsafeArchiveError, gunzip_bounded
 from hotspots.io.sheets import HEADER_SEARCH_ROWS, read_headers
 
 __all__ = [
     "ASB_CATEGORY",
+    "CRIME_ID_RULES",
     "HEADER_SEARCH_ROWS",
     "LAYOUT_NAMES",
     "MET_COLUMNS",
@@ -73,9 +84,14 @@ __all__ = [
     "STANDARD_NAMES",
     "SYNONYMS",
     "ColumnMap",
+    "CrimeIdRule",
     "Layout",
     "PathLike",
+    "PoliceRead",
+    "SafeZip",
     "Source",
+    "UnsafeArchiveError",
+    "gunzip_bounded",
     "guess_layout",
     "guess_mapping",
     "load_mapping",
@@ -85,6 +101,7 @@ __all__ = [
     "normalise_header",
     "read_headers",
     "read_met_ward_crime",
+    "read_police_inputs",
     "read_police_uk",
     "read_referrals",
     "remember_mapping",

@@ -8,7 +8,6 @@ partial months, and returns one row per ward x offence x month.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 from typing import Any
@@ -29,6 +28,7 @@ from hotspots.io.common import (
     _strip_text,
     _suggest,
 )
+from hotspots.io.safezip import gunzip_bounded, is_gzip
 
 __all__ = ["MET_COLUMNS", "MET_FRAME_COLUMNS", "PARTIAL_MONTH_SHARE", "read_met_ward_crime"]
 
@@ -41,7 +41,8 @@ MET_COLUMNS: dict[str, str] = {
     "MajorText": "major",
     "MinorText": "minor",
 }
-MET_FRAME_COLUMNS = ["area_code", "area_name", "borough_name", "major", "minor", "month", "count"]
+MET_FRAME_COLUMNS = ["area_code", "area_name", "borough_name", "major", "minor", "month", "count",
+                     "source", "source_row"]
 _YYYYMM_RE = re.compile(r"(\d{4})(0[1-9]|1[0-2])")
 PARTIAL_MONTH_SHARE = 0.10
 
@@ -63,10 +64,13 @@ def read_met_ward_crime(path: Source, *, label: str | None = None) -> ReadResult
     ReadResult
         ``frame``: one row per ward x offence x month with a non-zero count:
         ``area_code`` (WardCode), ``area_name``, ``borough_name``, ``major``,
-        ``minor``, ``month`` (``"YYYY-MM"``), ``count`` (int64). Zero counts
-        are dropped. ``rejected``: wide rows that cannot be used (``source``,
-        ``source_row``, ``reason`` and the id columns). ``rows_read`` is the
-        number of wide data rows.
+        ``minor``, ``month`` (``"YYYY-MM"``), ``count`` (int64), ``source``
+        (the file) and ``source_row`` (its wide row). Zero counts are dropped.
+        ``rejected``: wide rows that cannot be used (``source``,
+        ``source_row``, ``reason`` and the id columns). ``rows``: the kept wide
+        rows (``source``, ``source_row``, the id columns), so that a join
+        reconciles file rows, not cells. ``rows_read`` is the number of wide
+        data rows ``== len(rows) + len(rejected)``.
 
     Raises
     ------
@@ -91,17 +95,20 @@ def read_met_ward_crime(path: Source, *, label: str | None = None) -> ReadResult
     reason = _met_reject_reasons(wide, months, bad_cells, name, report)
     keep = reason.isna().to_numpy()
     _report_partial_months(counts[keep], months, name, report)
-    frame = _met_long(wide.loc[keep], counts[keep], months)
+    frame = _met_long(wide.loc[keep], counts[keep], months, name)
     rejected = wide.loc[~keep, ["source_row", *MET_COLUMNS.values()]].copy()
     rejected.insert(0, "source", name)
     rejected["reason"] = reason[~keep]
-    return ReadResult(frame, rejected.reset_index(drop=True), report, len(wide))
+    rows = wide.loc[keep, ["source_row", *MET_COLUMNS.values()]].copy()
+    rows.insert(0, "source", name)
+    return ReadResult(frame, rejected.reset_index(drop=True), report, len(wide),
+                      rows=rows.reset_index(drop=True))
 
 
 def _read_met_table(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
     """Return the wide table (text columns renamed) and its YYYYMM month columns."""
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+    if is_gzip(data):
+        data = gunzip_bounded(data, name)
     text, _ = _decode(data)
     if not text.strip():
         raise EmptyInputError(f"{name} is empty (0 bytes). Download the MPS ward file again.")
@@ -210,7 +217,8 @@ def _report_partial_months(
             )
 
 
-def _met_long(wide: pd.DataFrame, counts: np.ndarray, months: list[str]) -> pd.DataFrame:
+def _met_long(wide: pd.DataFrame, counts: np.ndarray, months: list[str],
+              name: str) -> pd.DataFrame:
     """Reshape to one row per ward x offence x month with a non-zero count."""
     rows, cols = np.nonzero(counts)
     labels = np.array([_month_label(m) for m in months], dtype=object)
@@ -219,5 +227,7 @@ def _met_long(wide: pd.DataFrame, counts: np.ndarray, months: list[str]) -> pd.D
     frame = pd.DataFrame(out).astype(TEXT)
     frame["month"] = pd.array(labels[cols], dtype=TEXT)
     frame["count"] = counts[rows, cols].astype("int64")
+    frame["source"] = pd.array([name] * len(frame), dtype=TEXT)
+    frame["source_row"] = wide["source_row"].to_numpy()[rows]
     return frame[MET_FRAME_COLUMNS]
 

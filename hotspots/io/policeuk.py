@@ -1,27 +1,37 @@
-"""police.uk street-level crime: one monthly CSV, a folder of months, or the archive zip.
+"""police.uk street-level crime: monthly CSVs, folders of months, archive zips, many at once.
 
-:func:`read_police_uk` reads every ``*-street.csv`` it finds into one frame of
-crimes (lon/lat, month, category, LSOA), rejecting bad months and repeated
-Crime IDs and reporting missing or implausible coordinates, blank ids and
-files in the wrong month folder.
+:func:`read_police_inputs` reads every street file of every input (a file, a
+folder, a zip; :mod:`hotspots.io.policefiles` finds and parses them) and applies
+one set of rules to all of them together, so that the command line and the page
+count the same rows:
+
+* **the same file twice** (byte for byte, under any name, in any input) is read
+  once; the copy is named;
+* **the same crime in two files** (a Crime ID police.uk publishes again in a
+  later month, or two overlapping downloads) is counted once: the row from the
+  earliest month is kept, the others are rejected and name it;
+* **a Crime ID repeated within one file** is counted as police.uk publishes it
+  (its own maps do: some crimes are listed at two snap points or with two
+  outcomes); the repeats are listed. With ``crime_ids="once"`` the first row in
+  file order is kept and the repeats are rejected (:data:`CRIME_ID_RULES`);
+* a month that is not ``YYYY-MM`` and a line broken by a stray quote reject the
+  row; swapped Longitude/Latitude are read the right way round and reported;
+  coordinates outside the UK are kept (the join counts them *outside*);
+  unreadable coordinates count as *without a location*.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import re
-import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import dataclasses
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError
+from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError, UploadError
 from hotspots._validate import ReadResult, Report
 from hotspots.io.common import (
     LAT_RANGE,
@@ -29,221 +39,81 @@ from hotspots.io.common import (
     MONTH_PATTERN,
     TEXT,
     Source,
-    _decode,
     _grouped,
     _in_range,
-    _input_bytes,
     _input_name,
-    _is_buffer,
-    _match_headers,
-    _strip_text,
-    _suggest,
-    _to_float,
+)
+from hotspots.io.policefiles import (
+    FIX_COLUMNS,
+    POLICE_COLUMNS,
+    POLICE_FRAME_COLUMNS,
+    categorical_text,
+    crime_id_codes,
+    input_members,
+    is_all_blank,
+    numbers,
+    parse_member,
+    report_blank_lines,
+    strip_text,
 )
 
-__all__ = ["ASB_CATEGORY", "POLICE_COLUMNS", "POLICE_FRAME_COLUMNS", "read_police_uk"]
+__all__ = ["ASB_CATEGORY", "CRIME_ID_RULES", "POLICE_COLUMNS", "POLICE_FRAME_COLUMNS",
+           "CrimeIdRule", "PoliceRead", "read_police_inputs", "read_police_uk"]
 
 #: police.uk's "Crime type" of anti-social behaviour. police.uk publishes ASB in the
 #: street-level files beside crime, but ASB incidents are not recorded crime (they have
 #: no Crime ID): every view offers ASB as its own measure, never inside "all crime".
 ASB_CATEGORY = "Anti-social behaviour"
 
-
-#: police.uk street CSV header -> output column.
-POLICE_COLUMNS: dict[str, str] = {
-    "Crime ID": "crime_id",
-    "Month": "month",
-    "Falls within": "falls_within",
-    "Longitude": "x",
-    "Latitude": "y",
-    "Location": "location",
-    "LSOA code": "lsoa_code",
-    "LSOA name": "lsoa_name",
-    "Crime type": "category",
-    "Last outcome category": "outcome",
+CrimeIdRule = Literal["as_published", "once"]
+#: How a Crime ID repeated within one file is counted, in words (for notes and messages).
+CRIME_ID_RULES: dict[str, str] = {
+    "as_published": "rows counted as police.uk publishes them (its own maps do): a Crime ID "
+                    "repeated within a file (one crime listed at two snap points or with two "
+                    "outcomes) counts each time; the same crime in two files counts once",
+    "once": "each Crime ID counted once: within a file the first row in file order is kept "
+            "and later rows with the same Crime ID are rejected; the same crime in two files "
+            "counts once",
 }
-POLICE_FRAME_COLUMNS = [
-    "source", "source_row", "crime_id", "month", "category", "x", "y",
-    "lsoa_code", "lsoa_name", "location", "falls_within", "outcome",
-]
-_POLICE_FIX_COLUMNS = (
-    "Use the police.uk 'street' CSV (YYYY-MM-<force>-street.csv) as downloaded; "
-    "outcomes and stop-and-search files are different tables."
-)
+_MANY = 25  # above this many rows of one kind in a file, one grouped problem, not one per row
 
 
 @dataclass(frozen=True)
-class _Member:
-    """One street CSV inside a file, folder or zip."""
+class PoliceRead:
+    """police.uk inputs read together.
 
-    source: str
-    folder_month: str | None
-    data: bytes
-
-
-_MONTH_RE = re.compile(MONTH_PATTERN)
-
-
-def _folder_month(parent: str) -> str | None:
-    return parent if _MONTH_RE.fullmatch(parent) else None
-
-
-def _police_members(path: Source, name: str) -> tuple[bool, Iterator[_Member]]:
-    """Return (is_container, members) for a CSV, a folder or a zip."""
-    if not _is_buffer(path) and Path(os.fspath(path)).is_dir():  # type: ignore[arg-type]
-        return True, _folder_members(Path(os.fspath(path)), name)  # type: ignore[arg-type]
-    data = _input_bytes(path)
-    if data[:4] == b"PK\x03\x04" or (not _is_buffer(path) and str(path).lower().endswith(".zip")):
-        return True, _zip_members(data, name)
-    parent = "" if _is_buffer(path) else Path(os.fspath(path)).parent.name  # type: ignore[arg-type]
-    return False, iter([_Member(name, _folder_month(parent), data)])
-
-
-def _folder_members(folder: Path, name: str) -> Iterator[_Member]:
-    files = sorted(folder.rglob("*-street.csv"), key=lambda p: p.relative_to(folder).as_posix())
-    if not files:
-        _no_street_files(name, [p.name for p in folder.rglob("*.csv")])
-    for f in files:
-        source = f.relative_to(folder).as_posix()
-        yield _Member(source, _folder_month(f.parent.name), f.read_bytes())
-
-
-def _zip_members(data: bytes, name: str) -> Iterator[_Member]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise InputDataError(
-            f"{name}: not a readable zip file ({exc}). Download the police.uk archive again."
-        ) from exc
-    with archive:
-        names = sorted(
-            n for n in archive.namelist()
-            if n.endswith("-street.csv") and not n.startswith("__MACOSX/")
-        )
-        if not names:
-            _no_street_files(name, [n for n in archive.namelist() if n.endswith(".csv")])
-        for member in names:
-            parent = member.rsplit("/", 2)[-2] if "/" in member else ""
-            yield _Member(member, _folder_month(parent), archive.read(member))
-
-
-def _no_street_files(name: str, other_csvs: list[str]) -> None:
-    extra = f" It holds other CSV files ({', '.join(other_csvs[:3])}...)." if other_csvs else ""
-    raise EmptyInputError(
-        f"{name}: no police.uk street files (*-street.csv) found.{extra} "
-        "Point at a monthly street CSV, a folder of YYYY-MM/ folders or the police.uk zip."
-    )
-
-
-def _read_police_member(member: _Member, column_problems: list[str]) -> pd.DataFrame | None:
-    """Parse one street CSV; return None when it is empty or has wrong columns."""
-    text, _ = _decode(member.data)
-    if not text.strip():
-        return None
-    header = next(csv.reader(io.StringIO(text)))
-    rename, missing = _match_headers(header, POLICE_COLUMNS)
-    if missing:
-        found = ", ".join(f"'{h}'" for h in header)
-        column_problems.append(
-            f"{member.source}: missing column(s) {', '.join(repr(m) for m in missing)}; "
-            f"columns found: {found}.{_suggest(missing, header, POLICE_COLUMNS)}"
-        )
-        return None
-    frame = _police_csv_frame(text, {h: POLICE_COLUMNS[w] for h, w in rename.items()})
-    if frame.empty:
-        return None
-    rows, broken = _record_lines(text, len(header), len(frame))
-    frame.insert(0, "source_row", rows)
-    frame.insert(0, "source", member.source)
-    frame["folder_month"] = member.folder_month
-    frame["broken_line"] = broken
-    return frame
-
-
-def _record_lines(text: str, n_fields: int, n_records: int) -> tuple[np.ndarray, pd.Series]:
-    """Spreadsheet row of each record, and what is wrong with records that are not one line.
-
-    A stray quote makes the CSV parser read several lines as one record; such a
-    record is named by its first line (its fields are shifted, so its Month is not
-    to be trusted). Falls back to one record per line if the parsers disagree.
+    Attributes
+    ----------
+    files
+        ``(input name, ReadResult)`` for each input that had rows, in the order given.
+    skipped
+        ``(input name, why)`` for inputs not read (the same bytes as an earlier one).
+    report
+        The problems of the inputs not read (each file's own are in its ReadResult).
     """
-    starts, problems = [], []
-    reader = csv.reader(io.StringIO(text))
-    next(reader)
-    line = reader.line_num
-    for rec in reader:
-        first, line = line + 1, reader.line_num
-        starts.append(first)
-        if line > first and any('\n' in f or '\r' in f for f in rec) and len(rec) != n_fields:
-            problems.append(f"lines {first}–{line} were read as one row: a quote (\") in "
-                            f"row {first} is not closed on that line")
-        elif rec and len(rec) != n_fields:
-            problems.append(f"row {first} has {len(rec)} cells, the header has {n_fields}")
-        else:
-            problems.append(pd.NA)
-    if len(starts) != n_records:
-        return (np.arange(2, n_records + 2, dtype="int64"),
-                pd.Series(pd.NA, index=range(n_records), dtype=TEXT))
-    return np.asarray(starts, dtype="int64"), pd.Series(problems, dtype=TEXT)
+
+    files: list[tuple[str, ReadResult]]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
 
 
-def _police_csv_frame(text: str, columns: dict[str, str]) -> pd.DataFrame:
-    """Read the wanted columns with explicit dtypes (text ids, float lon/lat)."""
-    dtypes = {h: ("float64" if out in ("x", "y") else TEXT) for h, out in columns.items()}
-    options: dict[str, Any] = {
-        "usecols": list(columns), "keep_default_na": False, "na_values": [""],
-        "skip_blank_lines": False,
-    }
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=dtypes, **options)
-        unreadable = np.zeros(len(frame), dtype=bool)
-    except ValueError:  # a coordinate cell that is not a number
-        frame = pd.read_csv(io.StringIO(text), dtype=TEXT, **options)
-        unreadable = np.zeros(len(frame), dtype=bool)
-        bad_text = pd.Series(pd.NA, index=frame.index, dtype=TEXT)
-        for h in (h for h, out in columns.items() if out in ("x", "y")):
-            values = _strip_text(frame[h])
-            frame[h] = _to_float(values)
-            here = values.notna() & frame[h].isna()
-            unreadable |= here.to_numpy()
-            bad_text = bad_text.where(~here | bad_text.notna(), f"{h} '" + values + "'")
-        frame = frame.rename(columns=columns)
-        frame["coord_unreadable"] = unreadable
-        frame["coord_bad_text"] = bad_text
-        return frame
-    frame = frame.rename(columns=columns)
-    frame["coord_unreadable"] = unreadable
-    frame["coord_bad_text"] = pd.Series(pd.NA, index=frame.index, dtype=TEXT)
-    return frame
-
-
-def _combine_police(frames: list[pd.DataFrame], report: Report) -> pd.DataFrame:
-    """Concatenate the files, strip text, drop (and report) blank lines."""
-    combined = pd.concat(frames, ignore_index=True)
-    for col in ("source", "folder_month", *POLICE_COLUMNS.values()):
-        if col not in ("x", "y"):
-            combined[col] = _strip_text(combined[col])
-    blank = combined[list(POLICE_COLUMNS.values())].isna().all(axis=1)
-    for source, rows in combined.loc[blank].groupby("source", sort=False):
-        _grouped(report, "info", str(source), rows["source_row"], "blank lines skipped",
-                 "Nothing to do.")
-    return combined.loc[~blank].reset_index(drop=True)
-
-
-def read_police_uk(path: Source, *, label: str | None = None) -> ReadResult:
-    """Read police.uk street-level crime CSVs.
+def read_police_uk(path: Source, *, label: str | None = None,
+                   crime_ids: CrimeIdRule = "as_published") -> ReadResult:
+    """Read police.uk street-level crime CSVs (one file, a folder or the archive zip).
 
     Parameters
     ----------
     path
-        One monthly street CSV (``2020-11-city-of-london-street.csv``), a folder
-        searched at any depth for ``*-street.csv`` (normally ``YYYY-MM/``
-        folders), or the police.uk archive zip (members are read straight from
-        the zip). A binary file object (an upload) holding a CSV or a zip is
-        accepted too.
+        One monthly street CSV (``2020-11-city-of-london-street.csv``, or
+        ``.csv.gz``), a folder searched at any depth for ``*-street.csv``
+        (normally ``YYYY-MM/`` folders), or the police.uk archive zip (members
+        read straight from the zip, bounded: :mod:`hotspots.io.safezip`). A
+        binary file object (an upload) holding a CSV, a gzip or a zip works too.
     label
         Name to use for the input in messages; for a single CSV it is also the
         ``source`` value (useful when ``path`` is a temporary upload).
+    crime_ids
+        ``"as_published"`` (default) or ``"once"``: see :data:`CRIME_ID_RULES`.
 
     Returns
     -------
@@ -251,10 +121,10 @@ def read_police_uk(path: Source, *, label: str | None = None) -> ReadResult:
         ``frame`` with columns ``source`` (file name relative to ``path``),
         ``source_row``, ``crime_id`` (``<NA>`` when blank), ``month``
         (``"YYYY-MM"``), ``category`` (Crime type), ``x``, ``y`` (lon/lat,
-        EPSG:4326, NaN when missing or implausible), ``lsoa_code``,
-        ``lsoa_name``, ``location``, ``falls_within``, ``outcome``.
-        ``rejected`` holds the same columns plus ``reason``.
-        ``rows_read == len(frame) + len(rejected)``.
+        EPSG:4326; NaN when missing or unreadable; kept when outside the UK),
+        ``lsoa_code``, ``lsoa_name``, ``location``, ``falls_within``,
+        ``outcome`` (text columns categorical). ``rejected`` holds the same
+        columns plus ``reason``. ``rows_read == len(frame) + len(rejected)``.
 
     Raises
     ------
@@ -265,170 +135,419 @@ def read_police_uk(path: Source, *, label: str | None = None) -> ReadResult:
         The file is empty (0 bytes or header only), or every file found is,
         or a folder / zip holds no ``*-street.csv``.
     InputDataError
-        ``path`` looks like a zip but cannot be opened.
+        ``path`` looks like a zip or gzip but cannot be opened, or would
+        unpack to too much (a "zip bomb").
 
     Notes
     -----
-    Rejected: a month that is blank or not ``YYYY-MM``; a non-blank Crime ID
-    repeated within the same month (police.uk lists some crimes twice, at two
-    snap points or with two outcomes; the first occurrence is kept).
-    Reported and kept: rows without coordinates (warning per file; the join
-    counts them as *unlocated*), coordinates outside the plausible UK range
-    (lon -11..3, lat 49..62; treated as missing), blank Crime IDs
+    See the module docstring for the rules on repeats. Reported and kept: rows
+    without coordinates (the join counts them as *unlocated*), coordinates
+    outside the UK (lon -11..3, lat 49..62; the join counts them *outside*),
+    swapped Longitude/Latitude (read the other way round), blank Crime IDs
     (anti-social behaviour, info per file), a month that differs from the
-    file's ``YYYY-MM`` folder (warning), empty files inside a folder or zip
-    (warning).
+    file's ``YYYY-MM`` folder, empty files inside a folder or zip, files in a
+    folder or zip that are not street files (named, skipped), a Windows
+    encoding, extra columns and values with stray spaces (trimmed).
     """
     name = _input_name(path, label)
-    report = Report()
-    is_container, members = _police_members(path, name)
+    try:
+        read = read_police_inputs([(name, path)], crime_ids=crime_ids)
+    except UploadError as exc:
+        cause = exc.__cause__
+        raise (cause if isinstance(cause, InputDataError) else exc) from None
+    return read.files[0][1]
+
+
+def read_police_inputs(inputs: Sequence[tuple[str, Source]], *,
+                       crime_ids: CrimeIdRule = "as_published") -> PoliceRead:
+    """Read several police.uk inputs with one set of rules (see the module docstring).
+
+    Parameters
+    ----------
+    inputs
+        ``(name, file, folder, zip or binary file object)`` per input, in order.
+    crime_ids
+        ``"as_published"`` (default) or ``"once"``: see :data:`CRIME_ID_RULES`.
+
+    Returns
+    -------
+    PoliceRead
+
+    Raises
+    ------
+    UploadError
+        For the first input that cannot be used (``part="police_uk"``, its
+        name, and the reader's message, which names the file and the fix).
+    """
+    reports = [Report() for _ in inputs]
+    owner: dict[str, int] = {}
+    seen: dict[bytes, str] = {}
     frames: list[pd.DataFrame] = []
+    skipped: list[tuple[str, str]] = []
+    top = Report()
+    for i, (name, path) in enumerate(inputs):
+        try:
+            got, copy_of = _read_input(name, path, reports[i], seen, frames)
+        except InputDataError as exc:
+            text = str(exc) if name in str(exc) else f"{name}: {exc}"
+            raise UploadError("police_uk", name, text) from exc
+        if not got:
+            skipped.append((name, f"{name} has the same contents as {copy_of}: not read "
+                                  "again (its crimes are counted once)"))
+            top.extend(reports[i])
+        for source in got:
+            owner.setdefault(source, i)
+    if not frames:
+        raise UploadError("police_uk", inputs[0][0],
+                          f"{inputs[0][0]}: every file given is a copy of another.")
+    combined = _concat(frames)
+    del frames
+    report_of: ReportOf = lambda s: reports[owner[s]]  # noqa: E731
+    numbers(combined)
+    strip_text(combined, report_of)
+    combined = report_blank_lines(combined, report_of)
+    frame, rejected = _police_checks(combined, report_of, crime_ids)
+    del combined
+    used = sorted({owner[s] for s in owner})
+    out = []
+    for i in used:
+        kept, rej = (frame, rejected) if len(used) == 1 else (
+            _of_input(frame, owner, i), _of_input(rejected, owner, i))
+        out.append((inputs[i][0], ReadResult(kept, rej, reports[i], len(kept) + len(rej))
+                    .check_records()))
+    return PoliceRead(out, skipped, top)
+
+
+def _of_input(frame: pd.DataFrame, owner: dict[str, int], i: int) -> pd.DataFrame:
+    """Return the rows of one input (its members' sources)."""
+    cats = frame["source"].cat.categories
+    mine = np.append(np.array([owner.get(str(c)) == i for c in cats], dtype=bool), False)
+    return frame.loc[mine[frame["source"].cat.codes.to_numpy()]].reset_index(drop=True)
+
+
+def _read_input(name: str, path: Source, report: Report, seen: dict[bytes, str],
+                frames: list[pd.DataFrame]) -> tuple[list[str], str]:
+    """Parse one input's members into ``frames``.
+
+    Returns the sources read, and (when every member was a copy) what the first
+    copy repeats.
+    """
+    is_container, members = input_members(name, path, report)
     empty: list[str] = []
     column_problems: list[str] = []
+    sources: list[str] = []
+    copy_of = ""
     for member in members:
+        digest = hashlib.sha256(member.data).digest()
+        if digest in seen:
+            copy_of = copy_of or seen[digest]
+            report.add("warning", member.source if is_container else name,
+                       f"same contents as {seen[digest]}: read once (its rows are not counted "
+                       "twice)", "Nothing to do; remove the copy to silence this message.")
+            continue
+        if member.source in seen.values():  # another file of the same name, other contents
+            member = dataclasses.replace(member, source=_unique(name, member.source, seen))
+        seen[digest] = member.source
         known = len(column_problems)
-        frame = _read_police_member(member, column_problems)
-        if frame is not None:
+        frame = parse_member(member, report, column_problems)
+        if frame is not None and len(frame) and not is_all_blank(frame):
             frames.append(frame)
+            sources.append(member.source)
         elif len(column_problems) == known:
             empty.append(member.source)
     if column_problems:
-        raise ColumnMappingError(
-            f"{name}: not a police.uk street CSV layout.\n" + "\n".join(column_problems)
-            + f"\n{_POLICE_FIX_COLUMNS}"
-        )
-    _report_empty_members(name, is_container, empty, frames, report)
-    combined = _combine_police(frames, report)
-    if combined.empty:
-        raise EmptyInputError(f"{name} holds only blank lines. Download the file(s) again.")
-    frame, rejected = _police_checks(combined, report)
-    return ReadResult(frame, rejected, report, len(combined)).check_records()
-
-
-def _report_empty_members(
-    name: str, is_container: bool, empty: list[str], frames: list[pd.DataFrame], report: Report
-) -> None:
-    if not frames:
+        raise ColumnMappingError(f"{name}: not a police.uk street CSV layout.\n"
+                                 + "\n".join(column_problems) + f"\n{FIX_COLUMNS}")
+    if not sources:
+        if copy_of and not empty:
+            return [], copy_of
         what = (f"every street file in {name} is empty ({len(empty)} files)" if is_container
-                else f"{name} is empty (0 bytes or a header without data rows)")
+                else f"{name} is empty (0 bytes, a header without data rows, or blank lines)")
         raise EmptyInputError(f"{what}. Download the file(s) again from data.police.uk.")
     for source in empty:
         report.add("warning", source, "empty file (0 bytes or header only), skipped",
                    "Download this month again if it should have crimes.")
+    return sources, copy_of
 
 
-def _police_checks(combined: pd.DataFrame, report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reject bad months and repeated ids; report coordinates, ASB and folder months."""
+def _unique(name: str, source: str, seen: dict[bytes, str]) -> str:
+    """Return a name for a file whose name another has (``a.csv (2)``, ``zip: path``)."""
+    base = f"{name}: {source}" if source != name else source
+    k = 2 if base in seen.values() else 1
+    while (candidate := base if k == 1 else f"{base} ({k})") in seen.values():
+        k += 1
+    return candidate
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack member frames, keeping categoricals categorical (categories unioned)."""
+    if len(frames) == 1:
+        return categorical_text(frames[0])
+    out = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if any(p.dtype == object for p in parts):  # small files read as text: one category
+            out[col] = pd.concat([p.astype(object) for p in parts],
+                                 ignore_index=True).astype("category")
+        elif isinstance(parts[0].dtype, pd.CategoricalDtype):
+            out[col] = pd.api.types.union_categoricals(
+                [pd.Categorical(p) for p in parts], ignore_order=True)
+        else:
+            out[col] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({c: (v if isinstance(v, pd.Series) else pd.Series(v))
+                         for c, v in out.items()})
+
+
+# --------------------------------------------------------------------------- checks
+
+ReportOf = Callable[[str], Report]
+
+
+def _problem(report_of: ReportOf, rows: pd.DataFrame, severity: str, what: str | pd.Series,
+             fix: str, column: str | None = None) -> None:
+    """Report rows one by one, or grouped per file when there are many."""
+    for source, grp in rows.groupby("source", sort=False, observed=True):
+        rep = report_of(str(source))
+        texts = what[grp.index] if isinstance(what, pd.Series) else None
+        if len(grp) > _MANY:
+            first = str(texts.iloc[0]) if texts is not None else what
+            _grouped(rep, severity, str(source), grp["source_row"],  # type: ignore[arg-type]
+                     first if texts is None else f"{first} and similar", fix, column=column)
+            continue
+        for k, row in enumerate(grp["source_row"]):
+            rep.add(severity, str(source), str(texts.iloc[k]) if texts is not None else what,  # type: ignore[arg-type]
+                    fix, row=int(row), column=column)
+
+
+def _police_checks(combined: pd.DataFrame, report_of: ReportOf, crime_ids: CrimeIdRule,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reject broken lines, bad months and repeats; report and fix coordinates."""
     reason = pd.Series(pd.NA, index=combined.index, dtype=TEXT)
-    broken = (combined["broken_line"].notna() if "broken_line" in combined
-              else pd.Series(False, index=combined.index))
-    for idx in combined.index[broken]:
-        row = combined.loc[idx]
-        reason[idx] = f"broken line: {row['broken_line']}"
-        report.add("error", row["source"], reason[idx],
-                   "Row rejected. Open the file in a text editor and remove the stray quote "
-                   "(or put the quotes around the whole cell).", row=int(row["source_row"]))
-    ok_month = (combined["month"].str.fullmatch(MONTH_PATTERN).fillna(False).astype(bool)
-                & ~broken)
-    _reject_months(combined, ~ok_month & ~broken, reason, report)
-    _reject_duplicate_ids(combined, ok_month, reason, report)
-    kept = combined.loc[reason.isna()].copy()
-    _report_folder_months(kept, report)
-    _clean_police_coordinates(kept, report)
-    _report_blank_ids(kept, report)
-    rejected = combined.loc[reason.notna()].copy()
-    rejected["reason"] = reason[reason.notna()]
-    frame = kept[POLICE_FRAME_COLUMNS].reset_index(drop=True)
-    rejected = rejected[[*POLICE_FRAME_COLUMNS, "reason"]].reset_index(drop=True)
-    return frame, rejected
+    broken = combined["broken_line"].notna()
+    if broken.any():
+        reason[broken] = "broken line: " + combined.loc[broken, "broken_line"].astype(str)
+        _problem(report_of, combined.loc[broken], "error", reason,
+                 "Row rejected. Open the file in a text editor and remove the stray quote "
+                 "(or put the quotes around the whole cell).")
+    month = combined["month"]
+    ok_month = pd.Series(_cat_test(month, lambda c: c.str.fullmatch(MONTH_PATTERN)),
+                         index=combined.index) & ~broken
+    bad = ~ok_month & ~broken
+    if bad.any():
+        value = month[bad].astype(str)
+        what = pd.Series(np.where(month[bad].isna(), "month is blank",
+                                  "month '" + value + "' is not a YYYY-MM month"),
+                         index=value.index, dtype=TEXT)
+        reason[bad] = what
+        _problem(report_of, combined.loc[bad], "error", what,
+                 "Row rejected. Correct the Month cell (YYYY-MM, e.g. 2020-11).", column="Month")
+    _repeats(combined, ok_month, reason, report_of, crime_ids)
+    keep = reason.isna().to_numpy()
+    rejected = combined.loc[~keep, POLICE_FRAME_COLUMNS].assign(reason=reason[~keep])
+    kept = combined if keep.all() else combined.loc[keep]  # no copy of two million rows
+    kept = kept.reset_index(drop=True)
+    _report_folder_months(kept, report_of)
+    kept = _clean_coordinates(kept, report_of)
+    _report_blank_ids(kept, report_of)
+    return kept[POLICE_FRAME_COLUMNS], rejected.reset_index(drop=True)
 
 
-def _reject_months(
-    combined: pd.DataFrame, bad: pd.Series, reason: pd.Series, report: Report
-) -> None:
-    for idx in combined.index[bad]:
-        row = combined.loc[idx]
-        value = row["month"]
-        what = "month is blank" if pd.isna(value) else f"month '{value}' is not a YYYY-MM month"
-        reason[idx] = what
-        report.add("error", row["source"], what,
-                   "Row rejected. Correct the Month cell (YYYY-MM, e.g. 2020-11).",
-                   row=int(row["source_row"]), column="Month")
+def _repeats(combined: pd.DataFrame, ok_month: pd.Series, reason: pd.Series,
+             report_of: ReportOf, crime_ids: CrimeIdRule) -> None:
+    """Count a crime in two files once; count repeats within a file as the rule says.
 
-
-def _reject_duplicate_ids(
-    combined: pd.DataFrame, ok_month: pd.Series, reason: pd.Series, report: Report
-) -> None:
-    keyed = combined.loc[ok_month & combined["crime_id"].notna(),
-                         ["source", "source_row", "month", "crime_id"]]
-    dup = keyed.duplicated(["month", "crime_id"])
-    if not dup.any():
+    Works on integer codes (the ids factorised once), so two million rows cost a
+    few arrays of integers, not millions of Python strings.
+    """
+    pos = np.flatnonzero((ok_month & combined["crime_id"].notna()).to_numpy())
+    if not len(pos):
         return
-    firsts = keyed.loc[~dup].set_index(["month", "crime_id"])
-    repeats = keyed.loc[dup]
-    first = firsts.loc[list(zip(repeats["month"], repeats["crime_id"], strict=True))]
-    for idx, src, row, cid, fsrc, frow in zip(
-        repeats.index, repeats["source"], repeats["source_row"], repeats["crime_id"],
-        first["source"], first["source_row"], strict=True,
-    ):
-        what = f"duplicate Crime ID {cid[:8]}… first seen in {fsrc} row {frow}"
-        reason[idx] = what
-        report.add("error", src, what,
-                   "Row rejected, first occurrence kept (police.uk sometimes lists one crime "
-                   "twice, at two snap points or with two outcomes).",
-                   row=int(row), column="Crime ID")
+    code = crime_id_codes(combined["crime_id"])[pos]
+    member = combined["source"].cat.codes.to_numpy()[pos]
+    months = combined["month"]
+    rank = np.argsort(np.argsort(np.asarray(months.cat.categories.astype(str), dtype=object),
+                                 kind="stable"))
+    month_rank = rank[months.cat.codes.to_numpy()[pos]]
+    code = pd.factorize(code)[0]  # dense labels 0..n-1
+    order = np.lexsort((pos, month_rank, code))  # by id, then earliest month, then file order
+    starts = np.flatnonzero(np.r_[True, code[order][1:] != code[order][:-1]])
+    winner_pos = np.empty(code.max() + 1, dtype=np.int64)
+    winner_pos[code[order][starts]] = pos[order][starts]
+    winner_member = np.empty(code.max() + 1, dtype=member.dtype)
+    winner_member[code[order][starts]] = member[order][starts]
+    other_file = member != winner_member[code]
+    if other_file.any():
+        rows = combined.iloc[pos[other_file]]
+        first = combined.iloc[winner_pos[code[other_file]]]
+        what = pd.Series(
+            [f"the same crime (Crime ID {c[:8]}…) is already counted from {s} row {r} "
+             f"(month {m})" for c, s, r, m in zip(rows["crime_id"], first["source"].astype(str),
+                                                  first["source_row"], first["month"].astype(str),
+                                                  strict=True)],
+            index=rows.index, dtype=TEXT)
+        reason[rows.index] = what
+        _problem(report_of, rows, "warning", what,
+                 "Row not counted: police.uk publishes some crimes again in a later month, and "
+                 "overlapping downloads repeat them. Nothing to do.", column="Crime ID")
+        later, earlier = member[other_file], winner_member[code[other_file]]
+        month_same = (combined["month"].cat.codes.to_numpy()[pos[other_file]]
+                      == combined["month"].cat.codes.to_numpy()[winner_pos[code[other_file]]])
+        pairs = {(int(a), int(b)) for a, b in zip(earlier[month_same], later[month_same],
+                                                  strict=True)}
+        _blank_id_repeats(combined, ok_month, reason, report_of, pairs)
+    # what is left of each id lies in one file (its winner's)
+    left_pos, left_code = pos[~other_file], code[~other_file]
+    n = np.bincount(left_code, minlength=code.max() + 1)
+    repeated = n[left_code] > 1
+    if not repeated.any():
+        return
+    first_of = np.full(code.max() + 1, -1, dtype=np.int64)
+    first_of[left_code[::-1]] = left_pos[::-1]  # the earliest position of each id wins
+    later = repeated & (left_pos != first_of[left_code])
+    if crime_ids == "once":
+        rows = combined.iloc[left_pos[later]]
+        at = combined["source_row"].to_numpy()[first_of[left_code[later]]]
+        what = pd.Series([f"Crime ID {c[:8]}… repeated in this file (first at row {r}): counted "
+                          "once, as chosen" for c, r in zip(rows["crime_id"], at, strict=True)],
+                         index=rows.index, dtype=TEXT)
+        reason[rows.index] = what
+        _problem(report_of, rows, "info", what,
+                 "Row not counted (your choice: count each Crime ID once).", column="Crime ID")
+        return
+    _list_repeats(combined, combined.index[left_pos[repeated]], report_of)
 
 
-def _report_folder_months(kept: pd.DataFrame, report: Report) -> None:
-    folder = kept["folder_month"]
-    differs = (kept["month"] != folder).fillna(False).astype(bool) & folder.notna()
-    for source, rows in kept.loc[differs].groupby("source", sort=False):
-        months = ", ".join(f"'{m}'" for m in rows["month"].unique()[:3])
-        _grouped(report, "warning", str(source), rows["source_row"],
+_BLANK_KEY = ("month", "falls_within", "x", "y", "location", "category", "lsoa_code")
+
+
+def _blank_id_repeats(combined: pd.DataFrame, ok_month: pd.Series, reason: pd.Series,
+                      report_of: ReportOf, pairs: set[tuple[int, int]]) -> None:
+    """Count once the rows without a Crime ID that two overlapping files of one month share.
+
+    Two files that share crimes of the same month are copies or overlapping downloads
+    of one police.uk file. Rows without an id (anti-social behaviour) cannot be matched
+    by id: a row of the later file is not counted when the earlier file has the same
+    row (month, force, point, location, type, LSOA), as many times as it has it.
+    """
+    blank = (ok_month & combined["crime_id"].isna() & reason.isna()).to_numpy()
+    if not pairs or not blank.any():
+        return
+    sub = combined.loc[blank, ["source", "source_row", *_BLANK_KEY]]
+    parts = [sub[c].cat.codes.to_numpy() if isinstance(sub[c].dtype, pd.CategoricalDtype)
+             else np.nan_to_num(sub[c].to_numpy(dtype=float), nan=1e9) for c in _BLANK_KEY]
+    key = pd.factorize(pd.MultiIndex.from_arrays(parts))[0]
+    member = sub["source"].cat.codes.to_numpy()
+    for a, b in sorted(pairs, key=lambda p: (p[1], p[0])):
+        in_a = pd.Series(key[(member == a) & reason[sub.index].isna().to_numpy()]).value_counts()
+        mine = np.flatnonzero((member == b) & reason[sub.index].isna().to_numpy())
+        if not len(mine) or in_a.empty:
+            continue
+        k = key[mine]
+        rank = pd.Series(k).groupby(k).cumcount().to_numpy()  # 0 for the first row of a key
+        drop = mine[rank < in_a.reindex(k).fillna(0).to_numpy()]
+        if not len(drop):
+            continue
+        rows = sub.iloc[drop]
+        first = str(sub["source"].cat.categories[a])
+        what = (f"no Crime ID (anti-social behaviour): the same row is in {first}, a copy or "
+                "overlapping download of this month's file: counted once")
+        reason[rows.index] = what
+        _problem(report_of, rows, "warning", what, "Row not counted. Nothing to do.",
+                 column="Crime ID")
+
+
+def _list_repeats(combined: pd.DataFrame, rows: pd.Index, report_of: ReportOf) -> None:
+    """Name the Crime IDs repeated within a file (kept, counted as published)."""
+    full = combined.loc[rows, ["source", "source_row", "crime_id", "x", "y", "outcome"]]
+    key = [full["source"].cat.codes.to_numpy(), crime_id_codes(full["crime_id"])]
+    ids = full.assign(outcome=full["outcome"].cat.codes).groupby(key, sort=False)
+    differ_of = ((ids["x"].nunique(dropna=False) > 1) | (ids["y"].nunique(dropna=False) > 1)
+                 | (ids["outcome"].nunique(dropna=False) > 1)).groupby(level=0).sum()
+    n_ids_of = ids.size().groupby(level=0).size()
+    for source, grp in full.groupby("source", sort=False, observed=True):
+        code = int(grp["source"].cat.codes.iloc[0])
+        n_ids, differ = int(n_ids_of[code]), int(differ_of[code])
+        example = str(grp["crime_id"].iloc[0])[:8]
+        _grouped(report_of(str(source)), "warning", str(source), grp["source_row"],
+                 f"{len(grp):,} rows share {n_ids:,} repeated Crime IDs (e.g. {example}…; "
+                 f"{differ:,} of them at two places or with two outcomes): counted as "
+                 "police.uk publishes them",
+                 "Nothing to do. To count each Crime ID once (first row kept), tick 'Count "
+                 "each Crime ID once' (command line: --crime-id-once).", column="Crime ID")
+
+
+def _report_folder_months(kept: pd.DataFrame, report_of: ReportOf) -> None:
+    folder = kept["folder_month"].astype("object")
+    month = kept["month"].astype("object")
+    differs = folder.notna() & (month != folder)
+    for source, rows in kept.loc[differs].groupby("source", sort=False, observed=True):
+        months = ", ".join(f"'{m}'" for m in pd.unique(rows["month"].astype(str))[:3])
+        _grouped(report_of(str(source)), "warning", str(source), rows["source_row"],
                  f"Month {months} differs from the folder '{rows['folder_month'].iloc[0]}'",
                  "Kept with the Month in the file; check the file is in the right folder.",
                  column="Month")
 
 
-def _clean_police_coordinates(kept: pd.DataFrame, report: Report) -> None:
-    """Report missing coordinates; blank implausible ones (in place on ``kept``)."""
-    missing = kept["x"].isna() | kept["y"].isna()
-    given = ~missing | kept["coord_unreadable"]
-    plausible = _in_range(kept["x"], LON_RANGE) & _in_range(kept["y"], LAT_RANGE)
-    text = kept["coord_bad_text"] if "coord_bad_text" in kept else None
-    not_number = kept["coord_unreadable"] & (text.notna() if text is not None else False)
-    for idx in kept.index[not_number]:
-        cell = str(text[idx])
-        report.add("warning", str(kept.at[idx, "source"]),
-                   f"{cell} is not a number",
-                   "Kept as unlocated (it counts as a crime without a location). Correct the "
-                   "cell if you know the coordinates.", row=int(kept.at[idx, "source_row"]),
-                   column=cell.split(" '", 1)[0])
-    bad = given & ~plausible & ~not_number
-    for source, rows in kept.loc[bad].groupby("source", sort=False):
+def _clean_coordinates(kept: pd.DataFrame, report_of: ReportOf) -> pd.DataFrame:
+    """Swap swapped pairs back, report coordinates outside the UK and missing ones."""
+    x, y = kept["x"], kept["y"]
+    given = x.notna() & y.notna()
+    plausible = _in_range(x, LON_RANGE) & _in_range(y, LAT_RANGE)
+    swapped = given & ~plausible & _in_range(y, LON_RANGE) & _in_range(x, LAT_RANGE)
+    if swapped.any():
+        kept.loc[swapped, ["x", "y"]] = kept.loc[swapped, ["y", "x"]].to_numpy()
+        for source, rows in kept.loc[swapped].groupby("source", sort=False, observed=True):
+            n_given = int((given & (kept["source"] == source)).sum())
+            every = "every located row" if len(rows) == n_given else f"{len(rows):,} rows"
+            _grouped(report_of(str(source)), "warning", str(source), rows["source_row"],
+                     f"Longitude and Latitude are swapped in {every} (a latitude in the "
+                     "Longitude column): read the other way round",
+                     "Check the file: swap the two columns' headers (or values) so that "
+                     "Longitude holds about -6 to 2 and Latitude about 50 to 56.",
+                     column="Longitude")
+    outside = given & ~plausible & ~swapped
+    for source, rows in kept.loc[outside].groupby("source", sort=False, observed=True):
         first = rows.iloc[0]
-        _grouped(report, "warning", str(source), rows["source_row"],
-                 "coordinates outside the plausible UK range "
-                 f"(lon {LON_RANGE[0]:g}..{LON_RANGE[1]:g}, lat {LAT_RANGE[0]:g}..{LAT_RANGE[1]:g})"
-                 " or unreadable, e.g. "
-                 f"{first['x']}, {first['y']}",
-                 "Kept as unlocated (coordinates treated as missing).", column="Longitude")
-    for source, rows in kept.loc[missing & ~bad & ~not_number].groupby("source", sort=False):
-        _grouped(report, "warning", str(source), rows["source_row"], "no coordinates",
-                 "Kept; the join counts these rows as unlocated (police.uk could not place "
-                 "them on the map).", column="Longitude")
-    kept.loc[bad | not_number, ["x", "y"]] = np.nan
+        _grouped(report_of(str(source)), "warning", str(source), rows["source_row"],
+                 f"coordinates outside the UK (lon {LON_RANGE[0]:g}..{LON_RANGE[1]:g}, lat "
+                 f"{LAT_RANGE[0]:g}..{LAT_RANGE[1]:g}), e.g. {first['x']:g}, {first['y']:g}: "
+                 "counted as outside the study area",
+                 "Check these rows' Longitude and Latitude.", column="Longitude")
+    unreadable = kept["coord_unreadable"].to_numpy()
+    if unreadable.any():
+        text = kept["coord_bad_text"].astype(str)
+        for header in ("Longitude", "Latitude"):
+            which = unreadable & text.str.startswith(header).to_numpy()
+            rows = kept.loc[which]
+            what = pd.Series(text[which] + " is not a number", index=rows.index)
+            _problem(report_of, rows, "warning", what,
+                     "Kept as a crime without a location. Correct the cell if you know the "
+                     "coordinates.", column=header)
+        kept.loc[unreadable, ["x", "y"]] = np.nan
+    missing = ~given & ~kept["coord_unreadable"]
+    for source, rows in kept.loc[missing].groupby("source", sort=False, observed=True):
+        _grouped(report_of(str(source)), "warning", str(source), rows["source_row"],
+                 "no coordinates", "Kept; counted as without a location (police.uk could not "
+                 "place them on the map).", column="Longitude")
+    return kept
 
 
-def _report_blank_ids(kept: pd.DataFrame, report: Report) -> None:
+def _cat_test(s: pd.Series, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """Evaluate a test on a categorical's categories once; missing values give False."""
+    ok = test(pd.Series(s.cat.categories.astype(str), dtype=object)).fillna(False)
+    return np.append(ok.to_numpy(dtype=bool), False)[s.cat.codes.to_numpy()]
+
+
+def _report_blank_ids(kept: pd.DataFrame, report_of: ReportOf) -> None:
     blank = kept["crime_id"].isna()
-    for source, rows in kept.loc[blank].groupby("source", sort=False):
-        report.add("info", str(source),
-                   "blank Crime ID (anti-social behaviour: police.uk publishes it without an id)",
-                   "Kept; nothing to do.", column="Crime ID", count=len(rows))
-    odd = blank & (kept["category"].str.casefold() != "anti-social behaviour").fillna(True)
-    for source, rows in kept.loc[odd].groupby("source", sort=False):
-        _grouped(report, "warning", str(source), rows["source_row"],
+    for source, rows in kept.loc[blank].groupby("source", sort=False, observed=True):
+        report_of(str(source)).add(
+            "info", str(source),
+            "blank Crime ID (anti-social behaviour: police.uk publishes it without an id)",
+            "Kept; nothing to do.", column="Crime ID", count=len(rows))
+    odd = blank & ~_cat_test(kept["category"], lambda c: c.str.casefold()
+                             == ASB_CATEGORY.casefold())
+    for source, rows in kept.loc[odd].groupby("source", sort=False, observed=True):
+        _grouped(report_of(str(source)), "warning", str(source), rows["source_row"],
                  "blank Crime ID on a crime other than anti-social behaviour",
                  "Kept; check the file was not edited.", column="Crime ID")
-

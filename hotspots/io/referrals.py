@@ -121,6 +121,21 @@ def _reject_cells(
         reason[idx] = f"{prior}; {what}" if pd.notna(prior) else what
 
 
+def _reject_cell_problems(problem: pd.Series, raw: pd.DataFrame, name: str,
+                          report: Report) -> pd.Series:
+    """Reject rows whose mapped cells hold a formula without a value or an Excel error."""
+    reason = pd.Series(pd.NA, index=raw.index, dtype=TEXT)
+    bad = problem.notna()
+    for idx in raw.index[bad.to_numpy()]:
+        text = str(problem[idx])
+        column = text.split("(column '", 1)[1].split("')", 1)[0] if "(column '" in text else None
+        report.add("error", name, text, "Row rejected. Type the value into the cell (or save "
+                   "the workbook in Excel so that formulas keep their results) and read the "
+                   "file again.", row=int(raw.at[idx, "source_row"]), column=column)
+        reason[idx] = text
+    return reason
+
+
 _TOTAL_RE = r"(?:grand )?totals?(?: .*)?|all wards|sum"
 
 
@@ -182,26 +197,62 @@ def _code_column(raw: pd.DataFrame, std: str, pattern: str, mapping: ColumnMap, 
 
 
 def _coordinates(raw: pd.DataFrame, pair: tuple[str, str], mapping: ColumnMap, name: str,
-                 report: Report) -> tuple[pd.Series, pd.Series]:
-    """Return plausible x, y for a lon/lat or easting/northing pair (others NaN, reported)."""
-    a_text = raw[pair[0]].map(_cell_text)
-    b_text = raw[pair[1]].map(_cell_text)
-    x, y = _to_float(a_text), _to_float(b_text)
+                 report: Report) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return x, y and "plausible" for a lon/lat or easting/northing pair.
+
+    Numbers may have thousands separators (``531,975.80``). Longitude and latitude
+    given the wrong way round are swapped back (reported). Numbers outside the
+    plausible UK range are kept (the join counts them outside the study area)
+    and reported; missing halves and text are NaN (reported).
+    """
+    a_text = raw[pair[0]].map(_cell_text).astype(TEXT)
+    b_text = raw[pair[1]].map(_cell_text).astype(TEXT)
+    x, y = _number_text(a_text), _number_text(b_text)
     given = a_text.notna() | b_text.notna()
     degrees = pair == ("lon", "lat")
     x_range, y_range = (LON_RANGE, LAT_RANGE) if degrees else (EASTING_RANGE, NORTHING_RANGE)
     ok = _in_range(x, x_range) & _in_range(y, y_range)
-    bad = given & ~ok
+    column = mapping.header(pair[0])
+    if degrees:
+        swapped = ~ok & _in_range(x, LAT_RANGE) & _in_range(y, LON_RANGE)
+        if swapped.any():
+            x, y = x.where(~swapped, y), y.where(~swapped, x)
+            ok |= swapped
+            every = "every row" if swapped.sum() == (x.notna() & y.notna()).sum() else \
+                f"{int(swapped.sum()):,} rows"
+            _grouped(report, "warning", name, raw.loc[swapped, "source_row"],
+                     f"longitude and latitude are swapped in {every} (a latitude in the "
+                     f"'{mapping.header('lon')}' column): read the other way round",
+                     "Check the mapping: map the longitude column (about -6 to 2) to lon and "
+                     "the latitude column (about 50 to 56) to lat.", column=column)
+    numbers = x.notna() & y.notna()
+    far = numbers & ~ok
+    if far.any():
+        hint = _coordinate_hint(x[far], y[far], degrees)
+        first = raw.index[far.to_numpy()][0]
+        _grouped(report, "warning", name, raw.loc[far, "source_row"],
+                 f"{pair[0]}/{pair[1]} outside the UK ({x_range[0]:g}..{x_range[1]:g}, "
+                 f"{y_range[0]:g}..{y_range[1]:g}), e.g. {a_text[first]}, {b_text[first]}: "
+                 "counted as outside the study area",
+                 f"Check these rows' coordinates.{hint}", column=column)
+    bad = given & ~numbers
     if bad.any():
-        hint = _coordinate_hint(x[bad], y[bad], degrees)
         first = raw.index[bad.to_numpy()][0]
         _grouped(report, "warning", name, raw.loc[bad, "source_row"],
-                 f"{pair[0]}/{pair[1]} missing or outside the plausible range "
-                 f"({x_range[0]:g}..{x_range[1]:g}, {y_range[0]:g}..{y_range[1]:g}), e.g. "
-                 f"{a_text[first]}, {b_text[first]}; treated as missing",
-                 f"Kept as unlocated unless another location is given.{hint}",
-                 column=mapping.header(pair[0]))
-    return x.where(ok), y.where(ok)
+                 f"{pair[0]}/{pair[1]} missing or not a number, e.g. {a_text[first]}, "
+                 f"{b_text[first]}; treated as missing",
+                 "Kept as without a location unless another location is given.", column=column)
+    return x.where(numbers), y.where(numbers), ok & numbers
+
+
+_THOUSANDS_NUMBER = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+
+
+def _number_text(text: pd.Series) -> pd.Series:
+    """Parse numbers, accepting thousands separators (``531,975.80``)."""
+    text = text.str.replace(" ", "", regex=False)
+    sep = text.str.fullmatch(_THOUSANDS_NUMBER).fillna(False).astype(bool)
+    return _to_float(text.where(~sep, text.str.replace(",", "", regex=False)))
 
 
 def _coordinate_hint(x: pd.Series, y: pd.Series, degrees: bool) -> str:
@@ -228,12 +279,15 @@ def _locations(raw: pd.DataFrame, mapping: ColumnMap, name: str, report: Report)
         x = pd.Series(np.nan, index=raw.index)
         y = x.copy()
         crs = pd.Series(pd.NA, index=raw.index, dtype=TEXT)
+        chosen_ok = pd.Series(False, index=raw.index)
         for pair, code in ((("lon", "lat"), "EPSG:4326"), (("easting", "northing"), "EPSG:27700")):
             if mapping.has(*pair):
-                px, py = _coordinates(raw, pair, mapping, name, report)
-                use = px.notna()  # easting/northing (second) win over lon/lat
+                px, py, ok = _coordinates(raw, pair, mapping, name, report)
+                # easting/northing (second) win over lon/lat, unless only lon/lat are plausible
+                use = px.notna() & (ok | ~chosen_ok)
                 x, y = x.mask(use, px), y.mask(use, py)
                 crs = crs.mask(use, code)
+                chosen_ok = chosen_ok.mask(use, ok)
         out["x"], out["y"], out["xy_crs"] = x, y, crs
     located = [c for c in ("ward_code", "ward_name", "lsoa_code", "x") if c in out]
     none = out[located].isna().all(axis=1)
@@ -315,12 +369,13 @@ def read_referrals(
     grid = _read_grid(path, name, mapping, sheet, report)
     header, columns = _locate_columns(grid, mapping, name)
     raw = _grid_frame(grid, header, columns, name, report)
-    reason = pd.Series(pd.NA, index=raw.index, dtype=TEXT)
+    reason = _reject_cell_problems(raw.pop("cell_problem"), raw, name, report)
     _reject_total_rows(raw, mapping, name, report, reason)
     rest = raw.loc[reason.isna()]
     parse = _period_and_count if mapping.layout == "aggregate" else _dates_and_counts
     dates, counts = parse(rest, mapping, name, report, reason)
     keep = reason.isna()
+    dates, counts = dates.reindex(raw.index), counts.reindex(raw.index)
     frame = _referral_frame(raw.loc[keep], dates[keep], counts[keep], mapping, name, report)
     rejected = raw.loc[~keep].map(_cell_text).astype(TEXT)
     rejected["source_row"] = raw.loc[~keep, "source_row"]

@@ -42,7 +42,7 @@ import io
 import math
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,7 @@ import pandas as pd
 
 from hotspots._errors import ColumnMappingError, EmptyInputError, InputDataError, UploadError
 from hotspots._validate import Report
+from hotspots.io.cells import cell_problem, footer_rows, formula_cells
 from hotspots.io.columns import ColumnMap
 from hotspots.io.common import (
     _SHOW_ROWS,
@@ -61,6 +62,7 @@ from hotspots.io.common import (
     _norm_header,
     _suggest,
 )
+from hotspots.io.safezip import SafeZip
 
 __all__ = ["HEADER_SEARCH_ROWS", "check_spreadsheet_bytes", "csv_rows", "header_index",
            "is_xlsx", "open_workbook", "read_headers"]
@@ -89,6 +91,8 @@ def check_spreadsheet_bytes(name: str, data: bytes) -> None:
     """
     if not data.strip():
         raise EmptyInputError(f"{name} is empty (0 bytes). Check you chose the right file.")
+    if data[:4] == b"PK\x03\x04":
+        SafeZip(data, name).close()  # an .xlsx is a zip: refuse a "zip bomb" before opening it
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InputDataError(f"{name}: old Excel .xls files are not supported. Open it and save "
                              "as .xlsx or CSV UTF-8.")
@@ -179,20 +183,29 @@ def _is_label(value: Any) -> bool:
 def header_index(rows: list[list[Any]]) -> int | None:
     """Return the index of the header row among the top rows, or ``None``.
 
+    The header is the widest row of labels (text, no numbers or dates) at least
+    half as wide as the table; among equally wide ones, the first. A title block
+    above it ("Prepared by", "Community Safety Team") is narrower, so it is
+    skipped even when its rows have two or three cells.
+
     Examples
     --------
     >>> header_index([["Referrals 2025", None], ["Date", "Ward"], ["2025-01-02", "Bow"]])
     1
+    >>> header_index([["Prepared by", "CSP team", None, None], ["Period", "2024/25", None, None],
+    ...               ["Date", "Type", "Ward", "Borough"], ["2025-01-02", "CCE", "Bow", "TH"]])
+    2
     >>> header_index([["2025-01-02", 3]]) is None
     True
     """
     top = rows[:HEADER_SEARCH_ROWS]
     filled = [sum(1 for c in r if c is not None and str(c).strip()) for r in top]
     widest = max(filled, default=0)
-    for i, (row, n) in enumerate(zip(top, filled, strict=True)):
-        if (n >= max(2, math.ceil(widest / 2)) and not any(map(_is_value, row))
-                and sum(map(_is_label, row)) >= 0.8 * n):
-            return i
+    candidates = [(n, -i) for i, (row, n) in enumerate(zip(top, filled, strict=True))
+                  if n >= max(2, math.ceil(widest / 2)) and not any(map(_is_value, row))
+                  and sum(map(_is_label, row)) >= 0.8 * n]
+    if candidates:
+        return -max(candidates)[1]
     if widest == 1:  # a one-column file: a text cell on top of values
         for i, row in enumerate(top):
             if any(_is_label(c) for c in row):
@@ -215,12 +228,12 @@ def _xlsx_top_rows(name: str, data: bytes) -> list[list[Any]]:
         wb.close()
 
 
-def read_headers(name: str, data: bytes) -> list[str]:
+def read_headers(name: str, data: bytes, *, header_row: int | None = None) -> list[str]:
     """Return the column headers of an uploaded referral spreadsheet (CSV or XLSX).
 
-    The header row is the first of the top 20 rows that is about as wide as
-    the table and holds text, not numbers or dates (title rows above it are
-    skipped, as :func:`hotspots.io.read_referrals` does).
+    The header row is the widest of the top 20 rows that holds text, not
+    numbers or dates (:func:`header_index`; title rows above it are skipped, as
+    :func:`hotspots.io.read_referrals` does), unless the user picks it.
 
     Parameters
     ----------
@@ -228,6 +241,9 @@ def read_headers(name: str, data: bytes) -> list[str]:
         The file name (``.xlsx`` is also recognised from the content).
     data
         The file's bytes.
+    header_row
+        The header's row number (1 = the first row) when the user picked it;
+        ``None``: found as above.
 
     Returns
     -------
@@ -248,7 +264,12 @@ def read_headers(name: str, data: bytes) -> list[str]:
     if not any(any(c is not None and str(c).strip() for c in r) for r in rows):
         raise UploadError("referrals", name, f"{name} has no data (every cell is blank). "
                           "Check you chose the right file and sheet.")
-    idx = header_index(rows)
+    idx = header_index(rows) if header_row is None else header_row - 1
+    if header_row is not None and (not 0 <= header_row - 1 < len(rows) or not any(
+            c is not None and str(c).strip() for c in rows[header_row - 1])):
+        raise UploadError("referrals", name, f"{name}: row {header_row} is blank or not among "
+                          f"the first {HEADER_SEARCH_ROWS} rows; choose the row holding the "
+                          "column names.")
     if idx is None:
         first = next(r for r in rows if any(c is not None and str(c).strip() for c in r))
         shown = ", ".join(repr(c) for c in first[:5] if c is not None)
@@ -274,6 +295,7 @@ class _Grid:
     heading_rows: set[int]  # 1-based rows with a merged cell spanning columns
     filled_merges: tuple[str, ...] = ()  # merged ranges spanning rows, e.g. "C10:C11"
     where: str = ""  # e.g. " (sheet 'Data'; sheets: Notes, Data)" for messages
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) 1-based
 
 
 def _sheet_grid(ws: Any) -> _Grid:
@@ -343,6 +365,7 @@ def _read_grid(path: Source, name: str, mapping: ColumnMap, sheet: str | int | N
     wb = open_workbook(name, data)
     ws = _choose_sheet(wb, sheet, list(mapping.columns.values()), name)
     grid = _sheet_grid(ws)
+    grid.formulas = formula_cells(data, name, ws.title)
     if len(wb.sheetnames) > 1:
         grid.where = f" (sheet {ws.title!r}; sheets: {', '.join(wb.sheetnames)})"
         report.add("info", name, f"read sheet {ws.title!r} (sheets: {', '.join(wb.sheetnames)})",
@@ -402,11 +425,20 @@ def _grid_frame(grid: _Grid, header: int, columns: dict[str, int], name: str,
         report.add("info", name, f"merged cells spanning rows ({blocks}): their value was used "
                    "for every row they cover", "Check these rows.",
                    count=len(grid.filled_merges))
-    filled = raw[list(columns)].map(_cell_text).notna().sum(axis=1)
+    _report_unused_columns(grid.rows[header], columns, name, report)
+    notes = {i + 1 for i in footer_rows(grid.rows, header + 1, _is_value)}
+    note = raw["source_row"].isin(notes)
+    if note.any():
+        first = next(c for c in grid.rows[min(notes) - 1] if c is not None and str(c).strip())
+        _grouped(report, "info", name, raw.loc[note, "source_row"],
+                 f"notes or totals below the table skipped, not counted (e.g. "
+                 f"{str(first)[:60]!r})", "Nothing to do if these rows are notes or totals, "
+                 "not records.")
+    filled = raw[list(columns)].map(_cell_text).notna().sum(axis=1).where(~note, 0)
     last = int(np.flatnonzero(filled.to_numpy())[-1]) if filled.any() else -1
     raw, filled = raw.iloc[: last + 1], filled.iloc[: last + 1]
     heading = raw["source_row"].isin(grid.heading_rows) & (filled == 1)
-    blank = filled == 0
+    blank = (filled == 0) & ~note.iloc[: last + 1]
     if heading.any():
         title = next(t for t in raw.loc[heading, list(columns)].iloc[0].map(_cell_text) if t)
         _grouped(report, "warning", name, raw.loc[heading, "source_row"],
@@ -414,7 +446,63 @@ def _grid_frame(grid: _Grid, header: int, columns: dict[str, int], name: str,
                  "Nothing to do if these are section titles.")
     _grouped(report, "info", name, raw.loc[blank, "source_row"], "blank rows skipped",
              "Nothing to do.")
-    raw = raw.loc[~heading & ~blank].reset_index(drop=True)
+    raw = raw.loc[~heading & (filled > 0)].reset_index(drop=True)
     if raw.empty:
         raise EmptyInputError(f"{name} has a header but no data rows. Check the file and sheet.")
+    raw["cell_problem"] = _cell_problems(raw, grid, columns, grid.rows[header])
+    _report_spaces(raw, columns, grid.rows[header], name, report)
     return raw
+
+
+#: Standard names whose cells are names or categories (text).
+TEXT_NAMES = frozenset({"referral_id", "category", "ward_code", "ward_name", "borough",
+                        "lsoa_code"})
+
+
+def _cell_problems(raw: pd.DataFrame, grid: _Grid, columns: dict[str, int],
+                   header: list[Any]) -> pd.Series:
+    """Return what is wrong with each row's mapped cells (formula without value, error)."""
+    out = pd.Series(pd.NA, index=raw.index, dtype="string")
+    rows = raw["source_row"].to_numpy()
+    for std, col in columns.items():
+        values = raw[std]
+        suspects = values.map(lambda v: isinstance(v, str) and v.strip()[:1] in ("#", "="))
+        if grid.formulas:
+            suspects |= pd.Series([(int(r), col + 1) in grid.formulas for r in rows],
+                                  index=raw.index)
+        label = str(header[col]).strip() if col < len(header) and header[col] else std
+        for idx in raw.index[suspects.to_numpy(dtype=bool)]:
+            formula = grid.formulas.get((int(raw.at[idx, "source_row"]), col + 1))
+            problem = cell_problem(values[idx], formula, text_column=std in TEXT_NAMES)
+            if problem:
+                text = f"{std} (column '{label}') {problem}"
+                prior = out[idx]
+                out[idx] = f"{prior}; {text}" if pd.notna(prior) else text
+    return out
+
+
+def _report_unused_columns(header: list[Any], columns: dict[str, int], name: str,
+                           report: Report) -> None:
+    used = set(columns.values())
+    unused = [str(c).strip() for i, c in enumerate(header)
+              if i not in used and c is not None and str(c).strip()]
+    if unused:
+        shown = ", ".join(repr(c) for c in unused[:8]) + (" ..." if len(unused) > 8 else "")
+        report.add("info", name, f"{len(unused)} column(s) not mapped, not used: {shown}",
+                   "Nothing to do; map a column if it holds what the dashboard needs.",
+                   count=len(unused))
+
+
+def _report_spaces(raw: pd.DataFrame, columns: dict[str, int], header: list[Any], name: str,
+                   report: Report) -> None:
+    """Say once per text column how many values had spaces around them (they are trimmed)."""
+    for std in columns:
+        if std not in TEXT_NAMES:
+            continue
+        spaced = raw[std].map(lambda v: isinstance(v, str) and v.strip() != v and bool(v.strip()))
+        if spaced.any():
+            first = raw.loc[spaced, std].iloc[0]
+            report.add("info", name, f"{int(spaced.sum()):,} {std} value(s) had spaces around "
+                       f"them (e.g. {first!r}): trimmed, so they count with the rest",
+                       "Nothing to do.", column=str(header[columns[std]]).strip(),
+                       count=int(spaced.sum()))

@@ -3,14 +3,14 @@
 The page hands over ``(file name, bytes)`` pairs. Each reader wraps the
 matching :mod:`hotspots.io` reader so that every failure is an
 :class:`~hotspots._errors.UploadError` whose message starts with the file's
-name and says what to do. A police.uk file uploaded twice is refused; a Crime
-ID repeated in the same month in a later file is rejected (first kept).
+name and says what to do. police.uk uploads are read together, with the rules
+of :mod:`hotspots.io.policeuk` (a file uploaded twice is read once, the same
+crime in two files is counted once).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io as _io
 import zipfile
 from collections.abc import Sequence
@@ -20,9 +20,10 @@ import pandas as pd
 from hotspots._errors import InputDataError, UploadError
 from hotspots._validate import ReadResult
 from hotspots.io.columns import ColumnMap
-from hotspots.io.common import _decode
-from hotspots.io.policeuk import read_police_uk
+from hotspots.io.common import Source, _decode
+from hotspots.io.policeuk import CrimeIdRule, PoliceRead, read_police_inputs
 from hotspots.io.referrals import read_referrals
+from hotspots.io.safezip import SafeZip, gunzip_bounded, is_gzip
 from hotspots.io.sheets import (
     HEADER_SEARCH_ROWS,
     header_index,
@@ -31,8 +32,8 @@ from hotspots.io.sheets import (
     read_headers,
 )
 
-__all__ = ["Upload", "named_error", "read_police_upload", "read_police_uploads",
-           "read_referral_upload", "refused_rows"]
+__all__ = ["Upload", "named_error", "read_police_uploads", "read_referral_upload",
+           "refused_rows"]
 
 #: An uploaded file: its name and its bytes.
 Upload = tuple[str, bytes]
@@ -44,60 +45,26 @@ def named_error(name: str, exc: Exception) -> str:
     return text if name in text else f"{name}: {text}"
 
 
-def read_police_upload(name: str, data: bytes) -> ReadResult:
-    """Read one uploaded police.uk CSV or zip; every failure names the file."""
+def read_police_uploads(files: Sequence[tuple[str, bytes | Source]], *,
+                        crime_ids: CrimeIdRule = "as_published") -> PoliceRead:
+    """Read every police.uk upload with one set of rules (:func:`read_police_inputs`).
+
+    The same bytes uploaded twice (under one name or two) are read once; the
+    same crime in two files is counted once; see :mod:`hotspots.io.policeuk`.
+    Every failure is an :class:`UploadError` naming the file. ``files`` are
+    ``(name, bytes)`` (uploads) or ``(name, path)`` (the command line).
+    """
     try:
-        return read_police_uk(_io.BytesIO(data), label=name)
-    except InputDataError as exc:
-        raise UploadError("police_uk", name, named_error(name, exc)) from exc
+        return read_police_inputs(
+            [(name, _io.BytesIO(data) if isinstance(data, bytes) else data)
+             for name, data in files], crime_ids=crime_ids)
+    except UploadError:
+        raise
     except (ValueError, csv.Error, UnicodeError, zipfile.BadZipFile) as exc:
+        name = files[0][0] if len(files) == 1 else "a police.uk upload"
         raise UploadError("police_uk", name, f"{name} could not be read as a police.uk CSV "
                           f"({exc}). Download it again from data.police.uk and upload the "
                           "file as it came (YYYY-MM-<force>-street.csv, or the zip).") from exc
-
-
-def read_police_uploads(files: Sequence[Upload]) -> list[tuple[str, ReadResult]]:
-    """Read every police.uk upload; refuse a file uploaded twice."""
-    seen: dict[str, str] = {}
-    out = []
-    for name, data in files:
-        sha = hashlib.sha256(data).hexdigest()
-        if sha in seen:
-            raise UploadError("police_uk", name, f"{name} has the same contents as "
-                              f"{seen[sha]}: remove one of them, or its crimes would be "
-                              "counted twice.")
-        seen[sha] = name
-        out.append((name, read_police_upload(name, data)))
-    return _drop_cross_file_duplicates(out)
-
-
-def _drop_cross_file_duplicates(
-    results: list[tuple[str, ReadResult]],
-) -> list[tuple[str, ReadResult]]:
-    """Reject a Crime ID repeated in the same month in a later file (first one kept)."""
-    keys = pd.concat(
-        [r.frame.loc[r.frame["crime_id"].notna(), ["month", "crime_id", "source", "source_row"]]
-         .assign(_file=i, _idx=r.frame.index[r.frame["crime_id"].notna()])
-         for i, (_, r) in enumerate(results)], ignore_index=True)
-    dup = keys.duplicated(["month", "crime_id"], keep="first")
-    if not dup.any():
-        return results
-    first = keys.loc[~dup].set_index(["month", "crime_id"])
-    out = []
-    for i, (name, r) in enumerate(results):
-        mine = keys.loc[dup & (keys["_file"] == i)]
-        if mine.empty:
-            out.append((name, r))
-            continue
-        where = first.loc[list(zip(mine["month"], mine["crime_id"], strict=True))]
-        moved = r.frame.loc[mine["_idx"]].copy()
-        moved["reason"] = [f"duplicate Crime ID {str(c)[:8]}… also in {s} row {row}"
-                           for c, s, row in zip(mine["crime_id"], where["source"],
-                                                where["source_row"], strict=True)]
-        kept = r.frame.drop(index=mine["_idx"]).reset_index(drop=True)
-        rejected = pd.concat([r.rejected, moved], ignore_index=True)
-        out.append((name, ReadResult(kept, rejected, r.report, r.rows_read).check_records()))
-    return out
 
 
 def read_referral_upload(name: str, data: bytes, mapping: ColumnMap | None) -> ReadResult:
@@ -142,22 +109,41 @@ def _data_rows(records: list[tuple[int, list[object]]]) -> list[int]:
     return [n for n, _ in filled if n > header_line]
 
 
+def _unpacked(name: str, data: bytes) -> bytes | None:
+    """Return a plain or gzipped file's bytes; ``None`` when it cannot be unpacked safely."""
+    if not is_gzip(data):
+        return data
+    try:
+        return gunzip_bounded(data, name)
+    except InputDataError:
+        return None
+
+
 def _police_rows(name: str, data: bytes) -> list[tuple[str, list[int]]]:
-    if data[:4] == b"PK\x03\x04":
+    if data[:4] == b"PK\x03\x04":  # read through the safe unzip: a refused bomb stays shut
         try:
-            with zipfile.ZipFile(_io.BytesIO(data)) as z:
-                members = sorted(n for n in z.namelist()
-                                 if n.endswith(".csv") and not n.startswith("__MACOSX/"))
-                return [(m, _data_rows(_csv_records(_decode(z.read(m))[0])))  # type: ignore[misc]
-                        for m in members]
-        except zipfile.BadZipFile:
+            with SafeZip(data, name) as z:
+                members = sorted(n for n in z.names()
+                                 if n.endswith((".csv", ".csv.gz"))
+                                 and not n.startswith("__MACOSX/"))
+                out = []
+                for m in members:
+                    text = _unpacked(m, z.read(m))
+                    if text is not None:
+                        out.append((m, _data_rows(_csv_records(_decode(text)[0]))))  # type: ignore[arg-type]
+                return out
+        except InputDataError:
             return []
-    return [(name, _data_rows(_csv_records(_decode(data)[0])))]  # type: ignore[arg-type]
+    text = _unpacked(name, data)
+    if text is None:
+        return []
+    return [(name, _data_rows(_csv_records(_decode(text)[0])))]  # type: ignore[arg-type]
 
 
 def _referral_rows(name: str, data: bytes) -> list[tuple[str, list[int]]]:
     if is_xlsx(name, data):
         try:
+            SafeZip(data, name).close()  # a workbook is a zip: never open a bomb
             wb = open_workbook(name, data, read_only=True)
         except InputDataError:
             return []
@@ -187,7 +173,8 @@ def refused_rows(part: str, name: str, data: bytes) -> pd.DataFrame:
     Parameters
     ----------
     part
-        ``"police_uk"`` or ``"referrals"``.
+        ``"police_uk"``, ``"mps"`` (counted as CSV rows, a gzip unpacked) or
+        ``"referrals"``.
     name, data
         The uploaded file.
 
@@ -204,7 +191,8 @@ def refused_rows(part: str, name: str, data: bytes) -> pd.DataFrame:
     0  r.csv           2
     1  r.csv           4
     """
-    found = _police_rows(name, data) if part == "police_uk" else _referral_rows(name, data)
+    found = (_police_rows(name, data) if part in ("police_uk", "mps")
+             else _referral_rows(name, data))
     frames = [pd.DataFrame({"source": src, "source_row": pd.Series(rows, dtype="int64")})
               for src, rows in found]
     return (pd.concat(frames, ignore_index=True) if frames

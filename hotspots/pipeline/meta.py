@@ -226,6 +226,12 @@ class UploadsInfo:
         Ward names of an uploaded referral file that are not exactly one ward,
         or that the user confirmed (:func:`hotspots.areas.names.name_check`
         rows: ``name``, ``rows``, ``confirmed``, ``reason``, ``candidates``).
+    problem_files
+        Every file the uploads' problems name (the uploads, members of their
+        zips, files skipped inside them), sorted: the page lists these problems.
+    crime_ids
+        How Crime IDs repeated within a police.uk file were counted
+        (``"as_published"`` or ``"once"``; ``None``: no police.uk upload).
     """
 
     base_synthetic: bool = False
@@ -239,6 +245,8 @@ class UploadsInfo:
     notes: tuple[str, ...] = ()
     detail_sources: tuple[str, ...] = ()
     ward_names: tuple[Mapping[str, Any], ...] = ()
+    problem_files: tuple[str, ...] = ()
+    crime_ids: str | None = None
 
     @classmethod
     def from_json(cls, v: object, where: str = "pack.json", key: str = "uploads") -> UploadsInfo:
@@ -265,7 +273,9 @@ class UploadsInfo:
                    notes=opt("notes", _strs) or (),
                    detail_sources=opt("detail_sources", _strs) or (),
                    ward_names=tuple(_object(where, f"{key}.ward_names", x)
-                                    for x in (obj.get("ward_names") or ())))
+                                    for x in (obj.get("ward_names") or ())),
+                   problem_files=opt("problem_files", _strs) or (),
+                   crime_ids=opt("crime_ids", _str))
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object: optional entries only when set, the others always."""
@@ -283,6 +293,10 @@ class UploadsInfo:
                    detail_sources=list(self.detail_sources))
         if self.ward_names:
             out["ward_names"] = [dict(x) for x in self.ward_names]
+        if self.problem_files:
+            out["problem_files"] = list(self.problem_files)
+        if self.crime_ids is not None:
+            out["crime_ids"] = self.crime_ids
         return out
 
 

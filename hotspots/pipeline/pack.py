@@ -52,8 +52,14 @@ def points_reconciliation(res: ReadResult) -> PointsReconciliation:
         reasons that name a row are grouped by their kind, e.g. "duplicate Crime
         ID") and ``rows_without_location``.
     """
-    kinds = res.rejected["reason"].astype(str).str.replace(r"\s+[0-9a-f]{8}….*$", "",
-                                                           regex=True)
+    reason = res.rejected["reason"].astype(str)
+    kinds = reason.str.replace(r"\s+[0-9a-f]{8}….*$", "", regex=True)
+    kinds = kinds.mask(reason.str.contains("repeated in this file", regex=False),
+                       "duplicate Crime ID")
+    kinds = kinds.mask(reason.str.contains("is already counted from", regex=False),
+                       "same crime in another file")
+    kinds = kinds.mask(reason.str.contains("the same row is in", regex=False),
+                       "same row in another file")
     reasons = kinds.value_counts().sort_index()
     return PointsReconciliation(
         rows_read=int(res.rows_read),
@@ -74,11 +80,15 @@ def point_records(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        :data:`POINT_COLUMNS`, one row per input row, in input order.
+        :data:`POINT_COLUMNS`, one row per input row, in input order; ``month``
+        text, ``source``, ``category``, ``location`` and ``lsoa_code``
+        categorical.
     """
-    out = frame.reindex(columns=POINT_COLUMNS).copy()
-    for col in ("source", "month", "category", "location", "lsoa_code"):
-        out[col] = out[col].astype("string")
+    out = frame.reindex(columns=POINT_COLUMNS)
+    out["month"] = out["month"].astype("string")
+    for col in ("source", "category", "location", "lsoa_code"):
+        # categorical: two million points hold a few thousand distinct texts
+        out[col] = out[col].astype("category")
     return out.reset_index(drop=True)
 
 

@@ -128,13 +128,15 @@ def incomplete_months(frame: pd.DataFrame, forces: Sequence[str] | None = None
 def _read(paths: Sequence[Path]) -> list[tuple[str, ReadResult]]:
     """Read each input; with several, prefix each row's ``source`` with the input's name."""
     out = []
-    for p in paths:
-        res = io.read_police_uk(p)
+    # read together: the rules on repeats (a file given twice, the same crime in two
+    # files) are the page's and the command line's (hotspots.io.read_police_inputs)
+    read = io.read_police_inputs([(Path(p).name, p) for p in paths])
+    for name, res in read.files:
         if len(paths) > 1:
             for f in (res.frame, res.rejected):
                 if "source" in f:
-                    f["source"] = Path(p).name + "/" + f["source"].astype(str)
-        out.append((f"Recorded crime: police.uk ({Path(p).name})", res))
+                    f["source"] = name + "/" + f["source"].astype(str)
+        out.append((f"Recorded crime: police.uk ({name})", res))
     return out
 
 

@@ -23,6 +23,7 @@ __all__ = ["upload_details", "upload_reconciliation", "with_refused"]
 
 #: Reconciliation label of an upload, as :func:`pack_with_uploads` names it.
 _SOURCE_LABELS = {"police_uk": "Recorded crime: police.uk upload ({})",
+                  "mps": "Recorded crime: MPS ward file upload ({})",
                   "referrals": "Referrals (upload: {})"}
 
 

@@ -35,35 +35,44 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 
 from hotspots._errors import UploadError
-from hotspots._validate import REPORT_COLUMNS
 from hotspots.areas import join as join
 from hotspots.areas.coverage import place_police_uk
-from hotspots.areas.names import name_check
 from hotspots.areas.upload import read_boundary_upload
-from hotspots.io import ColumnMap
+from hotspots.io import CRIME_ID_RULES, ColumnMap, CrimeIdRule
 from hotspots.io.mappings import mapping_to_json
-from hotspots.io.uploads import Upload, read_police_uploads, read_referral_upload
+from hotspots.io.uploads import Upload, read_police_uploads
+from hotspots.pipeline.building import (
+    FileInput,
+    Parts,
+    add_rec,
+    apply_met_wards,
+    apply_referrals,
+    drop_recs,
+    finish,
+    rematched,
+    set_uploads,
+    start,
+)
 from hotspots.pipeline.measurekey import (  # the key constants, re-exported here too
     PACK_KEY,
     POLICE_UK_KEY,
     POLICE_UK_PREFIX,
     SOURCE_KEY_PREFIX,
 )
-from hotspots.pipeline.meta import CrimeSource, PackMeta, PointsReconciliation, UploadsInfo
+from hotspots.pipeline.meta import CrimeSource, PointsReconciliation, UploadsInfo
 from hotspots.pipeline.pack import (
     POLICE_UK_POINTS_NOTE,
     Pack,
     point_records,
     points_reconciliation,
-    with_referral_credit,
 )
 from hotspots.pipeline.uploadrows import upload_details, upload_reconciliation, with_refused
 
@@ -80,7 +89,7 @@ __all__ = [
     "upload_reconciliation",
 ]
 
-Part = Literal["police_uk", "referrals", "boundary"]
+Part = Literal["police_uk", "mps", "referrals", "boundary"]
 CrimeMode = Literal["add", "replace"]
 Layout = Literal["records", "aggregate"]
 
@@ -106,6 +115,12 @@ class UploadSet:
         keys; ``"replace"``: it replaces the pack's crime.
     police_boroughs
         Boroughs the police.uk files cover (``None``: guessed).
+    mps
+        ``(file name, bytes)`` of MPS ward-level crime files (they replace the
+        pack's recorded crime and cover the wards they list).
+    crime_ids
+        How a Crime ID repeated within a police.uk file counts
+        (:data:`hotspots.io.CRIME_ID_RULES`).
     """
 
     police_uk: tuple[Upload, ...] = ()
@@ -115,36 +130,44 @@ class UploadSet:
     assume_crs: str | None = None
     crime_mode: CrimeMode = "add"
     police_boroughs: tuple[str, ...] | None = None
+    mps: tuple[Upload, ...] = ()
+    crime_ids: CrimeIdRule = "as_published"
 
     @cached_property
     def digest(self) -> str:
         """SHA-256 over every name, every file's bytes and every option."""
         h = hashlib.sha256()
         for name, data in (*self.police_uk, self.referral or ("", b""),
-                           self.boundary or ("", b"")):
+                           self.boundary or ("", b""), *self.mps):
             h.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
         options = {"mapping": mapping_to_json(self.mapping) if self.mapping else None,
                    "assume_crs": self.assume_crs, "crime_mode": self.crime_mode,
-                   "police_boroughs": self.police_boroughs}
+                   "police_boroughs": self.police_boroughs, "n_police": len(self.police_uk),
+                   "crime_ids": self.crime_ids}
         h.update(json.dumps(options, sort_keys=True).encode("utf-8"))
         return h.hexdigest()
 
     @property
     def is_empty(self) -> bool:
         """True when no file would change the pack."""
-        return not self.police_uk and self.referral is None and self.boundary is None
+        return (not self.police_uk and not self.mps and self.referral is None
+                and self.boundary is None)
 
     @property
     def names(self) -> tuple[str, ...]:
         """The uploaded file names."""
-        files = [*self.police_uk, *(u for u in (self.referral, self.boundary) if u)]
+        files = [*self.police_uk, *self.mps,
+                 *(u for u in (self.referral, self.boundary) if u)]
         return tuple(name for name, _ in files)
 
     def without(self, part: Part, name: str) -> UploadSet:
-        """Return a copy without the named upload."""
-        if part == "police_uk":
-            return dataclasses.replace(self, police_uk=tuple(u for u in self.police_uk
-                                                             if u[0] != name))
+        """Return a copy without the named upload (the first of that name)."""
+        if part in ("police_uk", "mps"):
+            files = list(getattr(self, part))
+            at = next((i for i, u in enumerate(files) if u[0] == name), None)
+            if at is None:  # not named by the failure: drop them all, never loop
+                return dataclasses.replace(self, **{part: ()})
+            return dataclasses.replace(self, **{part: tuple(files[:at] + files[at + 1:])})
         if part == "referrals":
             return dataclasses.replace(self, referral=None, mapping=None)
         return dataclasses.replace(self, boundary=None)
@@ -157,7 +180,7 @@ class UploadFailure:
     Attributes
     ----------
     part
-        ``"police_uk"``, ``"referrals"`` or ``"boundary"``.
+        ``"police_uk"``, ``"mps"``, ``"referrals"`` or ``"boundary"``.
     name
         The file name.
     message
@@ -194,62 +217,12 @@ class UploadOutcome:
 # --------------------------------------------------------------------------- pack
 
 
-@dataclass
-class _Parts:
-    """The pieces of the pack being built (private, mutable while building).
-
-    ``details`` pairs each reconciliation source label with its per-row details,
-    so that a replaced source loses both its row and its details.
-    """
-
-    meta: PackMeta
-    areas: gpd.GeoDataFrame
-    crime: pd.DataFrame
-    coverage: frozenset[str]
-    referrals: pd.DataFrame
-    population: pd.DataFrame
-    imd: pd.DataFrame
-    recs: pd.DataFrame
-    details: list[tuple[str, pd.DataFrame]]
-    problems: list[pd.DataFrame]
-    notes: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    detail_sources: set[str] = field(default_factory=set)
-    points: pd.DataFrame | None = None
-
-
-def _start(base: Pack) -> _Parts:
-    u = base.unassigned
-    ref_file = base.meta.referrals_file
-    is_ref = (u["source"] == ref_file) if ref_file and len(u) else pd.Series(False, index=u.index)
-    return _Parts(meta=base.meta, areas=base.areas,
-                  crime=base.crime, coverage=base.crime_coverage, referrals=base.referrals,
-                  population=base.population, imd=base.imd, recs=base.reconciliations.copy(),
-                  details=[("Recorded crime", u[~is_ref]), ("Referrals", u[is_ref])],
-                  problems=[base.problems], points=base.points)
-
-
-def _add_rec(p: _Parts, rec: join.Reconciliation, note: str, *, upload: bool = True) -> None:
-    row = join.reconciliation_frame([rec]).assign(note=note)
-    p.recs = pd.concat([p.recs, row], ignore_index=True)
-    p.details.append((rec.source, rec.details))
-    if upload:
-        p.sources.append(rec.source)
-        p.detail_sources.update(str(s) for s in rec.details["source"].unique())
-
-
-def _drop_recs(p: _Parts, prefix: str) -> None:
-    """Drop the reconciliation rows and details of sources starting with ``prefix``."""
-    p.recs = p.recs.loc[~p.recs["source"].str.startswith(prefix)].reset_index(drop=True)
-    p.details = [(s, d) for s, d in p.details if not s.startswith(prefix)]
-
-
-def _apply_boundary(p: _Parts, upload: Upload, assume_crs: str | None, *,
+def _apply_boundary(p: Parts, upload: Upload, assume_crs: str | None, *,
                     keep_crime: bool, keep_referrals: bool) -> None:
     """Replace the areas; keep only population, IMD, crime and referral rows that match."""
     name, data = upload
     areas, report = read_boundary_upload(name, data, assume_crs=assume_crs)
-    p.problems.append(report.to_frame())
+    p.report(report)
     codes, old_codes, n = set(areas["area_code"]), set(p.areas["area_code"]), len(areas)
     crime, crime_rec = join.codes_to_areas(
         p.crime if keep_crime else p.crime.iloc[0:0], areas, code_col="area_code",
@@ -263,12 +236,12 @@ def _apply_boundary(p: _Parts, upload: Upload, assume_crs: str | None, *,
     n_imd = int(imd["imd_score"].notna().sum()) if "imd_score" in imd else 0
     p.recs, p.details = p.recs.iloc[0:0], []
     if keep_crime:
-        _add_rec(p, crime_rec, "by ward code; codes not in the uploaded layer are 'outside' "
+        add_rec(p, crime_rec, "by ward code; codes not in the uploaded layer are 'outside' "
                  "(another boundary vintage)", upload=False)
-        _rematched(p, crime_rec.source)
+        rematched(p, crime_rec.source)
     if keep_referrals and len(p.referrals):
-        _add_rec(p, ref_rec, "by ward code, as for crime", upload=False)
-        _rematched(p, ref_rec.source)
+        add_rec(p, ref_rec, "by ward code, as for crime", upload=False)
+        rematched(p, ref_rec.source)
     p.areas, p.crime, p.referrals = areas, crime[p.crime.columns], refs[p.referrals.columns]
     p.coverage = frozenset(p.coverage & codes)
     p.population, p.imd = pop, imd
@@ -287,58 +260,71 @@ def _apply_boundary(p: _Parts, upload: Upload, assume_crs: str | None, *,
         p.meta = p.meta.replace(imd_source=lost)
 
 
-def _uploads(p: _Parts, **changes: Any) -> None:
-    """Change what ``p.meta.uploads`` records (set by :func:`pack_with_uploads` first)."""
-    info = p.meta.uploads or UploadsInfo()
-    p.meta = p.meta.replace(uploads=dataclasses.replace(info, **changes))
-
-
-def _rematched(p: _Parts, source: str) -> None:
-    info = p.meta.uploads or UploadsInfo()
-    _uploads(p, rematched=(*(info.rematched or ()), source))
-
-
-def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
-                     boroughs: Sequence[str] | None) -> None:
+def apply_police_uk(p: Parts, files: Sequence[FileInput], mode: CrimeMode,
+                    boroughs: Sequence[str] | None, crime_ids: CrimeIdRule = "as_published",
+                    ) -> None:
     """Place police.uk points in the areas; add (or replace) crime measures.
 
-    Points placed in an area outside the covered boroughs are not counted: they
-    move from *assigned* to *outside* ("outside coverage", with the ward named)
-    so that each file's reconciliation adds up to the table.
+    The files are read together (:func:`hotspots.io.read_police_inputs`: a file
+    given twice is read once, the same crime in two files counted once, Crime
+    IDs repeated within a file counted as ``crime_ids`` says). Points placed in
+    an area outside the covered boroughs are not counted: they move from
+    *assigned* to *outside* (status "outside the study area", with the ward
+    named) so that each file's reconciliation adds up to the table.
     """
     points, read, labelled = [], [], []
     if mode == "replace":
-        _drop_recs(p, "Recorded crime")
-    for name, res in read_police_uploads(files):
-        p.problems.append(res.report.to_frame())
+        drop_recs(p, "Recorded crime")
+    prefix = POLICE_UK_PREFIX if (p.kind == "upload" or len(p.crime)) else ""
+    got = read_police_uploads(files, crime_ids=crime_ids)
+    for _name, why in got.skipped:
+        p.notes.append(why + ".")
+    p.report(got.report)
+    for name, res in got.files:
+        p.report(res.report)
         points.append(point_records(res.frame))
         read.append(points_reconciliation(res))
-        labelled.append((f"Recorded crime: police.uk upload ({name})", res))
+        labelled.append((p.label("Recorded crime: police.uk", name), res))
     placed = place_police_uk(labelled, p.areas, boroughs=boroughs)
     cov, guess, chosen = placed.coverage, placed.coverage.boroughs, placed.boroughs
     coverage, rule, moved = placed.covered_areas, placed.rule, sum(placed.moved)
     parts = []
-    for (a, rec), n_out in zip(placed.files, placed.moved, strict=True):
-        _add_rec(p, rec, "placed spatially by police.uk's anonymised snap points; measures "
-                 f"'{POLICE_UK_PREFIX}<Crime type>'; {rule}; {n_out:,} rows fall in wards "
-                 "outside the covered boroughs and are counted as outside")
-        parts.append(a.assign(major=POLICE_UK_PREFIX + a["category"].astype(str),
-                              minor=a["category"].astype(str), count=1)
-                     [["area_code", "month", "major", "minor", "count"]])
-    new = (pd.concat(parts, ignore_index=True)
-           .groupby(["area_code", "month", "major", "minor"], as_index=False)["count"].sum())
-    new = new.astype({"area_code": str, "month": str, "major": str, "minor": str,
-                      "count": "int64"})
-    _uploads(p, police_boroughs=tuple(chosen), police_boroughs_guess=tuple(guess),
-             police_coverage_rule=cov.rule, police_forces=dict(cov.forces))
+    for (a, rec), n_out, (name, res) in zip(placed.files, placed.moved, got.files,
+                                            strict=True):
+        if rec.assigned == 0 and rec.outside:
+            forces = ", ".join(sorted(str(f) for f in res.frame["falls_within"].dropna()
+                                      .unique())) or "a force not named in the file"
+            p.notes.append(f"None of the {rec.outside + rec.unlocated:,} rows of {name} "
+                           f"({forces}) lies in the study area: check it is the right force's "
+                           "file, or give boundaries that cover it.")
+        add_rec(p, rec, "placed spatially by police.uk's anonymised snap points; "
+                + (f"measures '{prefix}<Crime type>'; " if prefix else "")
+                + f"{rule}; {n_out:,} rows fall in wards outside the covered boroughs and are "
+                f"counted as outside the study area; {CRIME_ID_RULES[crime_ids]}")
+        # counted on categoricals; the few distinct texts are built after counting
+        parts.append(a[["area_code", "month", "category"]].astype("category")
+                     .value_counts(sort=False).rename("count").reset_index())
+    new = (pd.concat([q.astype({"area_code": str, "month": str, "category": str})
+                      for q in parts], ignore_index=True)
+           .groupby(["area_code", "month", "category"], as_index=False)["count"].sum())
+    new = new.loc[new["count"] > 0]
+    new = pd.DataFrame({"area_code": new["area_code"].astype(str),
+                        "month": new["month"].astype(str),
+                        "major": prefix + new["category"].astype(str),
+                        "minor": new["category"].astype(str),
+                        "count": new["count"].astype("int64")}).reset_index(drop=True)
+    set_uploads(p, police_boroughs=tuple(chosen), police_boroughs_guess=tuple(guess),
+                police_coverage_rule=cov.rule, police_forces=dict(cov.forces),
+                crime_ids=crime_ids)
     # The patrol view works on the uploaded points (they replace a pack's own points).
     p.points = pd.concat(points, ignore_index=True)
     rejected: dict[str, int] = {}
     for r in read:
         for reason, n in dict(r.rows_rejected).items():
             rejected[reason] = rejected.get(reason, 0) + n
+    label = _uploaded_label(files, p.kind)
     p.meta = p.meta.replace(
-        points_source=_uploaded_label(files), points_boroughs=tuple(chosen),
+        points_source=label, points_boroughs=tuple(chosen),
         points_note=POLICE_UK_POINTS_NOTE,
         points_reconciliation=PointsReconciliation(
             rows_read=sum(r.rows_read for r in read),
@@ -346,12 +332,11 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
             rows_rejected=dict(sorted(rejected.items())),
             rows_without_location=sum(r.rows_without_location for r in read)),
         points_file=None)
-    label = _uploaded_label(files)
     if mode == "replace" or not len(p.crime):
         p.crime, p.coverage = new, coverage
         p.meta = p.meta.replace(crime_source=label,
                                 crime_coverage_note=_coverage_note(coverage, p.areas),
-                                crime_sources=None)
+                                crime_sources=None, crime_coverage_areas=None)
     else:
         base_label = (p.meta.crime_source if p.meta.crime_source is not None
                       else "the pack's recorded crime")
@@ -366,17 +351,20 @@ def _apply_police_uk(p: _Parts, files: Sequence[Upload], mode: CrimeMode,
     p.notes.append(f"police.uk: {int(new['count'].sum()):,} crimes placed in "
                    f"{new['area_code'].nunique():,} areas; "
                    + ("they replace the pack's recorded crime. " if mode == "replace" else
-                      f"added beside the pack's crime as '{POLICE_UK_PREFIX}<Crime type>'. ")
+                      f"added beside the pack's crime as '{POLICE_UK_PREFIX}<Crime type>'. "
+                      if prefix else "")
                    + _coverage_note(coverage, p.areas) + f" How: {rule}."
                    + (f" {moved:,} points fall in wards outside the covered boroughs: counted "
-                      "as 'outside coverage', not in the table." if moved else ""))
+                      "as outside the study area, not in the table." if moved else "")
+                   + f" Crime IDs: {CRIME_ID_RULES[crime_ids]}.")
 
 
-def _uploaded_label(files: Sequence[Upload]) -> str:
+def _uploaded_label(files: Sequence[FileInput], kind: str = "upload") -> str:
     """Short source label: the file's name, or how many files (not every name)."""
+    how = "uploaded: " if kind == "upload" else ""
     if len(files) == 1:
-        return f"police.uk street-level crime (uploaded: {files[0][0]})"
-    return f"police.uk street-level crime (uploaded: {len(files):,} files)"
+        return f"police.uk street-level crime ({how}{files[0][0]})"
+    return f"police.uk street-level crime ({how}{len(files):,} files)"
 
 
 def _coverage_note(coverage: frozenset[str], areas: gpd.GeoDataFrame) -> str:
@@ -393,62 +381,19 @@ def _lsoa_lookup(base: Pack, boundary_changed: bool) -> pd.DataFrame | None:
     return lookup[["lsoa_code", "area_code"]] if "lsoa_code" in lookup else None
 
 
-def _apply_referrals(p: _Parts, upload: Upload, mapping: ColumnMap | None,
-                     lookup: pd.DataFrame | None) -> None:
-    """Read the referral upload and let it replace the pack's referrals."""
-    name, data = upload
-    res = read_referral_upload(name, data, mapping)
-    old_file = p.meta.referrals_file
-    if old_file:  # the replaced referrals' reading problems go with them
-        p.problems = [f[f["file"].astype(str) != str(old_file)] if "file" in f else f
-                      for f in p.problems]
-    p.problems.append(res.report.to_frame())
-    _drop_recs(p, "Referrals")
-    confirmed = mapping.ward_names if mapping is not None else ()
-    a, rec = join.locate_records(res.frame, p.areas, source=f"Referrals (upload: {name})",
-                                 rejected=res.rejected, lsoa_lookup=lookup, ward_names=confirmed)
-    by_name = res.frame[join.placed_by(res.frame, lookup is not None) == "name"]
-    check = name_check(by_name, p.areas, ward_names=confirmed)
-    _uploads(p, ward_names=tuple(json.loads(check.to_json(orient="records"))))
-    n_confirmed = int(check.loc[check["confirmed"].notna(), "rows"].sum()) if len(check) else 0
-    _add_rec(p, rec, "placed by the location columns of the mapping (ward code, LSOA, "
-             "coordinates, then ward name)"
-             + (f"; {n_confirmed:,} rows by ward names you confirmed" if n_confirmed else "")
-             + (f"; {len(check) - int(check['confirmed'].notna().sum()):,} ward names are not "
-                "exactly one ward (without a location; the closest names are offered)"
-                if len(check) and check["confirmed"].isna().any() else ""))
-    p.referrals = a[["area_code", "month", "category", "count"]].astype(
-        {"area_code": str, "month": str, "count": "int64"}).reset_index(drop=True)
-    p.meta = p.meta.replace(
-        synthetic_referrals=False, synthetic_label="", referrals_file=name,
-        attribution=with_referral_credit(p.meta.attribution or "",
-                                         f"Referrals: {name} (your file, read on this "
-                                         "computer)."))
-    marking = (p.meta.marking or "OFFICIAL").upper()
-    if "SENSITIVE" not in marking and "SECRET" not in marking:
-        p.meta = p.meta.replace(marking="OFFICIAL-SENSITIVE")  # real referrals: about children
-    p.meta = p.meta.replace(placement={**(p.meta.placement or {}),
-                                       "referrals": f"as given in {name}"})
-    p.notes.append(f"Referrals from {name} replace the pack's "
-                   f"{'invented demo ' if _was_synthetic(p) else ''}referrals: {rec.assigned:,} of "
-                   f"{rec.rows_in:,} rows placed in an area. The page is marked "
-                   f"{p.meta.marking}.")
-
-
-def _was_synthetic(p: _Parts) -> bool:
-    return p.meta.uploads is not None and p.meta.uploads.base_synthetic
-
-
 def pack_with_uploads(
     base: Pack,
     *,
-    police_uk_files: Iterable[Upload] = (),
-    referral_file: Upload | None = None,
+    police_uk_files: Iterable[FileInput] = (),
+    mps_files: Iterable[FileInput] = (),
+    referral_file: FileInput | None = None,
     mapping: ColumnMap | None = None,
     boundary_file: Upload | None = None,
     assume_crs: str | None = None,
     crime_mode: CrimeMode = "add",
     police_boroughs: Sequence[str] | None = None,
+    crime_ids: CrimeIdRule = "as_published",
+    kind: str = "upload",
 ) -> Pack:
     """Return a new pack: ``base`` with the uploaded files read in and placed in its areas.
 
@@ -457,10 +402,15 @@ def pack_with_uploads(
     base
         The pack the user is looking at (not modified).
     police_uk_files
-        ``(name, bytes)`` of police.uk street CSVs or archive zips. Points are
-        placed spatially (:func:`hotspots.join.points_to_areas`, one
-        reconciliation per file) and counted as crime measures with major
-        group ``"police.uk: <Crime type>"`` and type ``"<Crime type>"``.
+        ``(name, bytes)`` of police.uk street CSVs or archive zips (or
+        ``(name, path)``: a file, folder or zip). Points are placed spatially
+        (:func:`hotspots.join.points_to_areas`, one reconciliation per file) and
+        counted as crime measures with major group ``"police.uk: <Crime type>"``
+        and type ``"<Crime type>"``.
+    mps_files
+        ``(name, bytes or path)`` of MPS ward-level crime files: they replace
+        the pack's recorded crime and cover the wards they list
+        (:func:`hotspots.pipeline.building.apply_met_wards`).
     referral_file, mapping
         ``(name, bytes)`` of a CSV/XLSX referral spreadsheet and its
         :class:`~hotspots.io.ColumnMap`. The records replace the pack's
@@ -479,6 +429,13 @@ def pack_with_uploads(
     police_boroughs
         Boroughs the police.uk files cover (areas elsewhere show "no data");
         ``None``: guessed by :func:`police_boroughs_guess`.
+    crime_ids
+        How a Crime ID repeated within a police.uk file counts
+        (:data:`hotspots.io.CRIME_ID_RULES`; default: as police.uk publishes).
+    kind
+        ``"upload"`` (the page) or ``"file"`` (the command line's files): only
+        labels differ, and files give plain ``<Crime type>`` measures when
+        police.uk is the only crime.
 
     Returns
     -------
@@ -494,36 +451,28 @@ def pack_with_uploads(
         and the row or column where it can).
     """
     files = list(police_uk_files)
-    p = _start(base)
+    mps = list(mps_files)
+    p = start(base, kind=kind)
     p.meta = p.meta.replace(uploads=UploadsInfo(
         base_synthetic=bool(base.meta.synthetic_referrals)))
     if boundary_file is not None:
         _apply_boundary(p, boundary_file, assume_crs,
-                        keep_crime=not (files and crime_mode == "replace"),
+                        keep_crime=not ((files and crime_mode == "replace") or mps),
                         keep_referrals=referral_file is None)
+    if mps:
+        apply_met_wards(p, mps)
     if files:
-        _apply_police_uk(p, files, crime_mode, police_boroughs)
+        apply_police_uk(p, files, crime_mode, police_boroughs, crime_ids)
     if referral_file is not None:
-        _apply_referrals(p, referral_file, mapping, _lsoa_lookup(base, boundary_file is not None))
-    names = [n for n, _ in files] + [u[0] for u in (referral_file, boundary_file) if u]
-    title = base.meta.title if base.meta.title is not None else "Data pack"
-    p.meta = p.meta.replace(title=f"{title} + your files")
-    _uploads(p, files=tuple(names), sources=tuple(p.sources), notes=tuple(p.notes),
-             detail_sources=tuple(sorted(p.detail_sources)))
-    problems = [f for f in p.problems if len(f)]
-    details = [d for _, d in p.details if len(d)]
-    same_areas = boundary_file is None
-    return Pack(
-        folder=None, meta=p.meta, areas=p.areas, crime=p.crime,
-        crime_coverage=frozenset(p.coverage), referrals=p.referrals,
-        population=p.population, imd=p.imd, reconciliations=p.recs.reset_index(drop=True),
-        unassigned=(pd.concat(details, ignore_index=True) if details
-                    else base.unassigned.iloc[0:0].reset_index(drop=True)),
-        problems=(pd.concat(problems, ignore_index=True) if problems
-                  else pd.DataFrame(columns=REPORT_COLUMNS)),
-        points=p.points,
-        _web=base._web if same_areas else {},  # same areas: one set of web layers, built once
-    )
+        apply_referrals(p, referral_file, mapping, _lsoa_lookup(base, boundary_file is not None))
+    names = [n for n, _ in (*files, *mps)] + [u[0] for u in (referral_file, boundary_file) if u]
+    if kind == "upload":
+        title = base.meta.title if base.meta.title is not None else "Data pack"
+        p.meta = p.meta.replace(title=f"{title} + your files")
+    set_uploads(p, files=tuple(names), sources=tuple(p.sources), notes=tuple(p.notes),
+                detail_sources=tuple(sorted(p.detail_sources)),
+                problem_files=tuple(sorted(p.problem_files | set(names))))
+    return finish(p, base, same_areas=boundary_file is None)
 
 
 def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
@@ -552,15 +501,16 @@ def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
     while not todo.is_empty:
         try:
             pack = pack_with_uploads(
-                base, police_uk_files=todo.police_uk, referral_file=todo.referral,
-                mapping=todo.mapping, boundary_file=todo.boundary,
+                base, police_uk_files=todo.police_uk, mps_files=todo.mps,
+                referral_file=todo.referral, mapping=todo.mapping, boundary_file=todo.boundary,
                 assume_crs=todo.assume_crs, crime_mode=todo.crime_mode,
-                police_boroughs=todo.police_boroughs)
+                police_boroughs=todo.police_boroughs, crime_ids=todo.crime_ids)
             break
         except UploadError as exc:
             failures.append(UploadFailure(exc.part, exc.name, str(exc)))
             todo = todo.without(exc.part, exc.name)
     files = {("police_uk", n): d for n, d in uploads.police_uk}
+    files.update({("mps", n): d for n, d in uploads.mps})
     if uploads.referral is not None:
         files[("referrals", uploads.referral[0])] = uploads.referral[1]
     refused = [(f.part, f.name, f.message, files[(f.part, f.name)]) for f in failures
