@@ -14,7 +14,7 @@ Layers, top to bottom (a module may import only from its own package or a lower 
            labels
 
 Also: no import circle between modules (imports inside functions count), no project
-import inside a function except in ``hotspots/cli.py`` (whose commands import their
+import inside a function except in ``hotspots/cli/`` (whose commands import their
 layer lazily so ``--help`` starts fast), and no private name (``_x``) taken from another
 package, whether imported or read as ``module._x``.
 """
@@ -160,7 +160,7 @@ def test_imports_go_one_way_down(module):
 
 @pytest.mark.parametrize("module", _ids(SOURCES))
 def test_no_project_import_inside_a_function(module):
-    if module in LAZY_OK:
+    if any(module == m or module.startswith(m + ".") for m in LAZY_OK):
         return
     lazy = [f"line {i.line}: {i.target}" for i in GRAPH[module] if i.in_function
             and i.target.split(".")[0] in FIRST_PARTY]
@@ -245,11 +245,6 @@ def test_checker_sees_a_violation(tmp_path, monkeypatch):
 #: Lines a module may have. A module over it is cut by idea, or listed here with the reason.
 MAX_LINES = 600
 LONG_MODULES: dict[str, str] = {
-    "hotspots.cli": "every command's argparse in one module (issue 12 asks for that); grew with "
-                    "'pack build' and the patrol flags; next cut: a hotspots/cli/ package, one "
-                    "module per command",
-    "hotspots.patrol.cells": "one line over after the analytical Gi* selection landed; the "
-                             "scorers belong in patrol.metrics next",
 }
 
 

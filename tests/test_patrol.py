@@ -11,6 +11,7 @@ from shapely.geometry import LineString, box
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as grid
+from hotspots.patrol import harm
 from hotspots.patrol import metrics as metrics
 
 
@@ -58,38 +59,38 @@ def test_select_top_n_and_area_share_with_ties():
 
 def test_harm_table_reader_and_errors(tmp_path):
     good = "crime_type,weight\n" + "\n".join(
-        f"{c},{i + 1}" for i, c in enumerate(patrol.POLICE_UK_CATEGORIES))
+        f"{c},{i + 1}" for i, c in enumerate(harm.POLICE_UK_CATEGORIES))
     p = tmp_path / "harm.csv"
     p.write_text(good)
-    table = patrol.read_harm_weights(p)
+    table = harm.read_harm_weights(p)
     assert table["Anti-social behaviour"] == 1.0 and len(table) == 14
     bad_type = good + "\nMurder,1000"
     p.write_text(bad_type)
     with pytest.raises(InputDataError, match="Murder"):
-        patrol.read_harm_weights(p)
+        harm.read_harm_weights(p)
     p.write_text("crime_type,weight\nRobbery,abc\n")
     with pytest.raises(InputDataError, match="row 2, column weight"):
-        patrol.read_harm_weights(p)
+        harm.read_harm_weights(p)
     p.write_text("crime_type,weight\nRobbery,3\n")
     with pytest.raises(InputDataError, match="no weight for crime type"):
-        patrol.read_harm_weights(p)
+        harm.read_harm_weights(p)
     # anti-social behaviour is not recorded crime (its own measure): no weight needed
     p.write_text(good.replace("Anti-social behaviour,1\n", ""))
-    assert "Anti-social behaviour" not in patrol.read_harm_weights(p)
+    assert "Anti-social behaviour" not in harm.read_harm_weights(p)
     p.write_text("type,w\nRobbery,3\n")
     with pytest.raises(ColumnMappingError, match="crime_type"):
-        patrol.read_harm_weights(p)
-    assert patrol.read_harm_weights(b"Crime Type,Weight\nX,2\n", categories=None) == {"X": 2.0}
+        harm.read_harm_weights(p)
+    assert harm.read_harm_weights(b"Crime Type,Weight\nX,2\n", categories=None) == {"X": 2.0}
 
 
 def test_harm_weights_for_records_and_example_is_labelled():
-    assert set(patrol.HARM_WEIGHTS_EXAMPLE) == set(patrol.POLICE_UK_CATEGORIES)
-    assert "ILLUSTRATIVE" in patrol.HARM_NOTE
+    assert set(harm.HARM_WEIGHTS_EXAMPLE) == set(harm.POLICE_UK_CATEGORIES)
+    assert "ILLUSTRATIVE" in harm.HARM_NOTE
     recs = pd.DataFrame({"category": ["Robbery", "Drugs", "Robbery"]})
-    w = patrol.harm_weights_for(recs, {"Robbery": 40.0, "Drugs": 10.0})
+    w = harm.harm_weights_for(recs, {"Robbery": 40.0, "Drugs": 10.0})
     assert w.tolist() == [40.0, 10.0, 40.0]
     with pytest.raises(InputDataError, match="'Drugs' \\(1\\)"):
-        patrol.harm_weights_for(recs, {"Robbery": 40.0})
+        harm.harm_weights_for(recs, {"Robbery": 40.0})
 
 
 def test_gi_star_finds_the_cluster(city):

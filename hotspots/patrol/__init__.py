@@ -5,8 +5,9 @@ What this package owns (layer 3, beside :mod:`hotspots.maps`):
 - :mod:`~hotspots.patrol.grid`: square or hexagonal cells over a study area,
   points to cells (reconciled) and counts per cell and month;
 - :mod:`~hotspots.patrol.kde`: quartic kernel density at cell centres;
-- :mod:`~hotspots.patrol.cells`: harm weights, Gi* on cells, the method
-  scorers, cell selection and the printable patrol list;
+- :mod:`~hotspots.patrol.harm`: harm weights (an ILLUSTRATIVE table, or your own);
+- :mod:`~hotspots.patrol.cells`: Gi* on cells, the method scorers, cell
+  selection and the printable patrol list;
 - :mod:`~hotspots.patrol.metrics`: hit rate, PAI, RRI and the one selection
   rule (ranked by score, ties by ``cell_id``, never a cell scoring 0 or less);
 - :mod:`~hotspots.patrol.backtest`: the rolling backtest on held-out months;
@@ -31,12 +32,9 @@ from hotspots.patrol.analysis import analyse_patrol
 from hotspots.patrol.backtest import BacktestResult, baseline_methods, rolling_backtest
 from hotspots.patrol.cells import (
     GI_INFERENCES,
-    HARM_NOTE,
-    HARM_WEIGHTS_EXAMPLE,
     gi_star_cells,
     method_scorers,
     patrol_list,
-    read_harm_weights,
     select_cells,
 )
 from hotspots.patrol.export import (
@@ -46,6 +44,13 @@ from hotspots.patrol.export import (
     patrol_for_export,
 )
 from hotspots.patrol.grid import GridSpec, counts_by_cell, make_grid, points_to_cells
+from hotspots.patrol.harm import (
+    HARM_NOTE,
+    HARM_WEIGHTS_EXAMPLE,
+    POLICE_UK_CATEGORIES,
+    harm_weights_for,
+    read_harm_weights,
+)
 from hotspots.patrol.kde import KDEResult, kde_on_grid
 from hotspots.patrol.metrics import hit_rate, pai, rank_cells, rri
 from hotspots.patrol.params import (
@@ -69,6 +74,7 @@ __all__ = [
     "GI_INFERENCES",
     "HARM_NOTE",
     "HARM_WEIGHTS_EXAMPLE",
+    "POLICE_UK_CATEGORIES",
     "MEASURES",
     "MEASURE_LABELS",
     "MEASURE_NOUNS",
@@ -96,6 +102,7 @@ __all__ = [
     "permutation_note",
     "points_to_cells",
     "rank_cells",
+    "harm_weights_for",
     "read_harm_weights",
     "rolling_backtest",
     "rri",

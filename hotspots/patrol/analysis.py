@@ -32,6 +32,7 @@ from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as gridmod
 from hotspots.patrol.cellsize import AUTO_MIN_PER_CELL, auto_cell_size
 from hotspots.patrol.export import method_text, patrol_for_export
+from hotspots.patrol.harm import harm_weights_for
 from hotspots.patrol.kde import KDEResult, kde_on_grid
 from hotspots.patrol.params import (
     DEFAULT_LIST_MONTHS,
@@ -328,7 +329,7 @@ def analyse_patrol(
                      "): counted as zero crimes. Check that no monthly file is missing.")
     table = p.harm_table
     if table is not None:
-        chosen = chosen.assign(harm=patrol.harm_weights_for(chosen, table).to_numpy())
+        chosen = chosen.assign(harm=harm_weights_for(chosen, table).to_numpy())
     monthly = gridmod.counts_by_cell(chosen, g, by="month", columns=list(months))
     harm_monthly = (gridmod.counts_by_cell(chosen, g, by="month", weights="harm",
                                            columns=list(months)) if table is not None else None)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as gridmod
+from hotspots.patrol import harm
 from hotspots.patrol.backtest import result_words
 from hotspots.patrol.params import MEASURE_NOUNS, permutation_note
 from hotspots.patrol.result import PatrolAnalysis
@@ -129,7 +129,7 @@ def _caveats(pa: PatrolAnalysis) -> str:
              "cell's own count fixed and asks whether its neighbours are busier than chance "
              "(a lone busy cell among quiet ones is not significant there)."]
     if p.harm is not None:
-        parts.append(patrol.HARM_NOTE)
+        parts.append(harm.HARM_NOTE)
     if pa.emerging is not None:
         parts.append("Emerging hot spots: Gi* per month (FDR within each month, q \u2264 0.10) "
                      "and a Mann-Kendall trend of each cell's z-scores, classified by ESRI's "

@@ -11,6 +11,7 @@ from hotspots import io
 from hotspots.areas import join as join
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as grid
+from hotspots.patrol import harm
 
 pytestmark = pytest.mark.realdata
 
@@ -70,5 +71,5 @@ def test_city_gi_star_kde_and_patrol_list(city):
     pl = patrol.patrol_list(g, out, sel)
     assert pl["count"].sum() == counts.loc[sel].sum()
     assert pl["street"].str.startswith("On or near").all()
-    harm = patrol.harm_weights_for(out, patrol.HARM_WEIGHTS_EXAMPLE)
-    assert (harm > 0).all() and len(harm) == len(out)
+    weights = harm.harm_weights_for(out, harm.HARM_WEIGHTS_EXAMPLE)
+    assert (weights > 0).all() and len(weights) == len(out)

@@ -1,0 +1,107 @@
+"""Command line: the page's ward table in batch, from a pack or from files.
+
+Examples
+--------
+::
+
+    python -m hotspots table --out out/                  # demo pack, all crime, latest 12 months
+    python -m hotspots table --measure referrals:all --rate per_1000 --out out/
+    python -m hotspots table --areas wards.gpkg --police-uk 2020-archive.zip --out out/
+    python -m hotspots measures                          # list measure keys
+    python -m hotspots patrol --out out/patrol           # demo pack's street-level points
+    python -m hotspots pack build --area Cardiff --out packs/cardiff \
+        --police-uk 2024-01-south-wales-street.csv 2024-02-south-wales-street.csv
+    python -m hotspots pack areas --search york         # names and codes a pack can cover
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hotspots.cli.common import (
+    INPUT_ERRORS,
+    default_period,
+    pack_from_flags,
+    print_reconciliation,
+    write_reconciliation,
+)
+from hotspots.cli.packs import pack_arguments, run_pack
+from hotspots.cli.patrol import patrol_arguments, run_patrol
+from hotspots.cli.table import check_stats_flags, run_analyse, run_table, table_arguments
+
+__all__ = ["default_period", "main", "print_reconciliation"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    """Return the whole command line's parser (each command group adds its own options)."""
+    ap = argparse.ArgumentParser(
+        prog="python -m hotspots",
+        description="Community-safety hotspot analysis in batch (the page's numbers).",
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+    table_arguments(sub)
+    rp = sub.add_parser("report", help="build the board pack (PDF, PNG maps, CSV/XLSX tables, "
+                                       "manifest) from a TOML config")
+    rp.add_argument("--config", type=Path, required=True,
+                    help="board-pack config (see report.example.toml)")
+    rp.add_argument("--out", type=Path, help="output folder (overrides the config's 'output')")
+    pp = sub.add_parser(
+        "patrol", help="street-scale patrol hotspots: grid, KDE, Gi*, patrol list, backtest")
+    patrol_arguments(pp)  # its data group has --assume-crs too
+    pack_arguments(sub.add_parser(
+        "pack", help="build a pack for any council, partnership, police force area, region or "
+                     "all of England and Wales from national open data"))
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    from hotspots import pipeline
+    from hotspots._errors import InputDataError
+
+    a = _parser().parse_args(argv)
+    try:
+        if a.command == "report":
+            from hotspots import report
+
+            return report.main(a)
+        if a.command == "patrol":
+            return run_patrol(a)
+        if a.command == "pack":
+            return run_pack(a)
+        if a.command == "analyse":
+            check_stats_flags(a)
+        pack = pack_from_flags(a)
+        if a.command == "measures":
+            for key, label in pipeline.measure_options(pack).items():
+                print(f"{key}\t{label}")
+            return 0
+        if a.command == "check":
+            print_reconciliation(pack)
+            if a.out is not None:
+                written = write_reconciliation(pack, a.out)
+                print(f"Wrote {a.out}/: {', '.join(written)}")
+            return 0
+        if not pack.months:
+            if len(pack.reconciliations):  # files were read: say where their rows went
+                print_reconciliation(pack)
+                write_reconciliation(pack, a.out)
+            raise InputDataError(
+                f"{pack.folder or a.areas}: no record was placed in an area, so there is no "
+                "table to make (the pack has no recorded crime and no referrals"
+                + (f"; see the reconciliation above, written to {a.out}/reconciliation.csv"
+                   if len(pack.reconciliations) else "") + "). Check the files cover the "
+                "areas given; or build a pack with --police-uk (python -m hotspots pack build "
+                "... --police-uk FILES), or give --referrals with --mapping.")
+        frm, to = default_period(pack.months, a.month_from, a.month_to)
+        sel = pipeline.Selection(measure=a.measure, month_from=frm, month_to=to, rate=a.rate,
+                                 suppress_below=a.suppress_below, boroughs=tuple(a.borough))
+        if a.command == "analyse":
+            return run_analyse(a, pack, sel)
+        return run_table(a, pack, sel)
+    except (InputDataError, *INPUT_ERRORS) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
