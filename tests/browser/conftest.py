@@ -127,6 +127,27 @@ def read_grid(scope, key: str, ok: Callable[[dict], bool] = lambda g: True,  # t
                   lambda g: bool(g["headers"]) and ok(g), timeout_s)
 
 
+#: The app's script state (Streamlit sets it on the stApp element): idle is "notRunning".
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def wait_idle(page, quiet_s: float = 1.5, timeout_s: float = 300.0) -> bool:  # type: ignore[no-untyped-def]
+    """Wait until no script run has been going for ``quiet_s``; return False at the deadline.
+
+    A button clicked while a run (e.g. one a map's returned value started) is still
+    going can be superseded by that run's rerun, so a test clicks on a quiet page.
+    """
+    deadline = time.monotonic() + timeout_s
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        if not page.locator(IDLE).count():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def column(grid: dict, header: str) -> list[str]:
     """The visible cells of a grid's column, found by its header."""
     i = grid["headers"].index(header)

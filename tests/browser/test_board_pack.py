@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, is_local
+from tests.browser.conftest import ARTIFACTS, is_local, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -77,6 +77,7 @@ def test_rate_per_1000_reaches_the_board_pack_pdf(server, browser, tmp_path):  #
 
         build = page.locator(".st-key-hs_report_build button")
         build.scroll_into_view_if_needed()
+        assert wait_idle(page), "the page never stopped running"
         build.click()
         download = page.locator(".st-key-hs_report_pdf button")
         download.wait_for(timeout=BUILD_TIMEOUT_MS)
