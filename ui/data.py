@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from hotspots import pipeline
+from hotspots import pipeline, privacy
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots.io import (
     CRIME_ID_RULES,
@@ -497,7 +497,7 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
     if len(details):
         left.download_button(
             f"Download the reason for each of the {len(details):,} rows not placed (CSV)",
-            details.to_csv(index=False).encode("utf-8"), key="upload_rows_download",
+            privacy.csv_bytes(details), key="upload_rows_download",
             file_name="rows_not_placed.csv", mime="text/csv", on_click="ignore")
     if len(problems):
         with right.popover(f"Problems found in your files ({len(problems):,})"):

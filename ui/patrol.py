@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from hotspots import patrol
+from hotspots import patrol, privacy
 from hotspots.io import ASB_CATEGORY
 from hotspots.maps import patrolmaps
 from hotspots.pipeline.pack import Pack
@@ -283,7 +283,7 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
     with st.container(key=f"{key}_list_table"):
         st.dataframe(table, hide_index=True, width="stretch",
                      height=35 * (min(len(table), 20) + 1) + 3)
-    csv = patrol.patrol_for_export(pa)["patrol_list"].to_csv(index=False).encode("utf-8")
+    csv = privacy.csv_bytes(patrol.patrol_for_export(pa)["patrol_list"])
     st.download_button("Download the patrol list (CSV)", csv, file_name="patrol_list.csv",
                        mime="text/csv", key=f"{key}_download")
     if pa.backtest is not None:

@@ -142,10 +142,9 @@ def write_reconciliation(pack, out: Path) -> list[str]:  # type: ignore[no-untyp
     from hotspots import privacy
 
     out.mkdir(parents=True, exist_ok=True)
-    pack.reconciliations.to_csv(out / "reconciliation.csv", index=False)
-    privacy.safe_for_spreadsheet(pack.unassigned).to_csv(out / "unassigned_rows.csv",
-                                                         index=False)
-    privacy.safe_for_spreadsheet(pack.problems).to_csv(out / "problems.csv", index=False)
+    privacy.write_csv(pack.reconciliations, out / "reconciliation.csv")
+    privacy.write_csv(pack.unassigned, out / "unassigned_rows.csv")
+    privacy.write_csv(pack.problems, out / "problems.csv")
     return ["reconciliation.csv", "unassigned_rows.csv", "problems.csv"]
 
 
