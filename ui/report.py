@@ -29,6 +29,7 @@ from hotspots._errors import InputDataError
 from hotspots.maps.palettes import PALETTES
 from hotspots.pipeline import analysis as analysis
 from hotspots.report.config import COMPARISONS
+from ui import errors
 from ui.sidebar import PageOptions
 
 __all__ = ["BUTTON", "CONFIG_KEY", "BuiltPack", "build_pack_bytes", "default_comparison",
@@ -204,6 +205,9 @@ def render_export(pack: pipeline.Pack, opts: PageOptions,
         except (InputDataError, ValueError) as e:
             st.session_state.pop(state, None)
             st.error(f"The board pack cannot be built for this selection: {e}")
+        except Exception as e:  # noqa: BLE001 - never a traceback: a reference to the log
+            st.session_state.pop(state, None)
+            errors.show_unexpected("Building the board pack", e)
     built: BuiltPack | None = st.session_state.get(state)
     if built is None:
         return
