@@ -72,7 +72,7 @@ def serving_problem(address: str | None, allowed_hosts: Sequence[str],
     >>> serving_problem("0.0.0.0", [], True) is None
     True
     >>> serving_problem("0.0.0.0", [], False)[:40]
-    'This server listens on 0.0.0.0 (reachab'
+    'This server listens on 0.0.0.0 (reachabl'
     >>> serving_problem("127.0.0.1", ["hotspots.council.gov.uk"], False)[:55]
     'This server answers to hotspots.council.gov.uk (reachab'
     """
