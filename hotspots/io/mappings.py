@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from hotspots._errors import InputDataError, UploadError
+from hotspots._errors import InputDataError, UploadError, hide_folder
 from hotspots.io.columns import LAYOUT_NAMES, ColumnMap, Layout, load_mapping, save_mapping
 
 __all__ = [
@@ -197,7 +197,8 @@ def mapping_from_json(name: str, data: bytes) -> ColumnMap:
         try:
             return load_mapping(path)
         except InputDataError as exc:
-            raise UploadError("referrals", name, str(exc).replace(path.name, name)) from exc
+            text = hide_folder(str(exc), tmp).replace(path.name, name)
+            raise UploadError("referrals", name, text) from exc
 
 
 def mappings_folder() -> Path:
