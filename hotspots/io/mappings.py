@@ -201,10 +201,28 @@ def mapping_from_json(name: str, data: bytes) -> ColumnMap:
             raise UploadError("referrals", name, text) from exc
 
 
-def mappings_folder() -> Path:
-    """Return ``$XDG_CONFIG_HOME/hotspots/mappings`` (default ``~/.config/...``)."""
+def mappings_folder(user: str | None = None) -> Path:
+    """Return ``$XDG_CONFIG_HOME/hotspots/mappings`` (default ``~/.config/...``).
+
+    Parameters
+    ----------
+    user
+        A signed-in user's folder-safe name (a team server): their own
+        ``users/<user>`` folder under it, which no other user's page reads.
+        ``None`` on a laptop (the computer's one folder).
+
+    Examples
+    --------
+    >>> mappings_folder("ab12").parts[-3:]
+    ('mappings', 'users', 'ab12')
+    """
     base = os.environ.get(_MAPPINGS_ENV) or str(Path.home() / ".config")
-    return Path(base) / "hotspots" / "mappings"
+    folder = Path(base) / "hotspots" / "mappings"
+    if user is None:
+        return folder
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", user):
+        raise ValueError(f"not a folder-safe user name: {user!r}")
+    return folder / "users" / user
 
 
 def remember_mapping(mapping: ColumnMap, name: str, *, folder: Path | None = None) -> Path:
