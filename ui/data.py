@@ -37,7 +37,7 @@ from hotspots.io import (
     mappings,
 )
 from hotspots.pipeline import uploads as uploads
-from ui import auth, cache
+from ui import auth, cache, exports
 
 #: Session-state key of the test seam: ``{uploader key: [(file name, bytes), ...]}``.
 TEST_UPLOADS_KEY = "_hs_test_uploads"
@@ -508,7 +508,9 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
         left.download_button(
             f"Download the reason for each of the {len(details):,} rows not placed (CSV)",
             privacy.csv_bytes(details), key="upload_rows_download",
-            file_name="rows_not_placed.csv", mime="text/csv", on_click="ignore")
+            file_name="rows_not_placed.csv", mime="text/csv",
+            **exports.download_args("rows not placed, uploads (CSV)", "rows_not_placed.csv",
+                                    pack, None))
     if len(problems):
         with right.popover(f"Problems found in your files ({len(problems):,})"):
             with st.container(key="upload_problems_table"):

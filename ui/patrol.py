@@ -19,7 +19,7 @@ from hotspots import patrol, privacy
 from hotspots.io import ASB_CATEGORY
 from hotspots.maps import patrolmaps
 from hotspots.pipeline.pack import Pack
-from ui import cache, mapview
+from ui import cache, exports, mapview
 
 __all__ = ["CELL_SIZES", "PERMUTATION_CHOICES", "method_markdown", "render_patrol"]
 
@@ -298,7 +298,11 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
                      height=35 * (min(len(table), 20) + 1) + 3)
     csv = privacy.csv_bytes(patrol.patrol_for_export(pa)["patrol_list"])
     st.download_button("Download the patrol list (CSV)", csv, file_name="patrol_list.csv",
-                       mime="text/csv", key=f"{key}_download")
+                       mime="text/csv", key=f"{key}_download",
+                       **exports.download_args(
+                           "patrol list (CSV)", "patrol_list.csv", pack, None,
+                           extra={"patrol": {"boroughs": list(boroughs),
+                                             "period": pa.period_label, "method": pa.method}}))
     if pa.backtest is not None:
         st.markdown("**Backtest: which method would have worked here** (PAI on held-out months)")
         with st.container(key=f"{key}_backtest_table"):

@@ -16,6 +16,7 @@ files exist only in this session's memory once the temporary folder is gone.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tempfile
 import zipfile
@@ -29,7 +30,7 @@ from hotspots._errors import InputDataError
 from hotspots.maps.palettes import PALETTES
 from hotspots.pipeline import analysis as analysis
 from hotspots.report.config import COMPARISONS
-from ui import errors
+from ui import errors, exports
 from ui.sidebar import PageOptions
 
 __all__ = ["BUTTON", "CONFIG_KEY", "BuiltPack", "build_pack_bytes", "default_comparison",
@@ -213,10 +214,14 @@ def render_export(pack: pipeline.Pack, opts: PageOptions,
         return
     st.success(f"Board pack ready ({built.n_pages_hint}).")
     d1, d2 = st.columns(2)
+    shown = dataclasses.replace(selection, suppress_below=cfg.suppress_below)
     d1.download_button("Download the PDF", data=built.pdf, file_name=built.pdf_name,
-                       mime="application/pdf", key=f"{key}_pdf")
+                       mime="application/pdf", key=f"{key}_pdf",
+                       **exports.download_args("board pack (PDF)", built.pdf_name, pack, shown))
     d2.download_button("Download everything (zip)", data=built.zip, file_name=built.zip_name,
-                       mime="application/zip", key=f"{key}_zip")
+                       mime="application/zip", key=f"{key}_zip",
+                       **exports.download_args("board pack (zip: PDF, PNG maps, CSV/XLSX)",
+                                               built.zip_name, pack, shown))
     with st.expander("Key findings in the pack"):
         st.markdown("\n".join(f"- {_md(t)}" for t in built.findings))
 

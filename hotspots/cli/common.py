@@ -175,6 +175,20 @@ def write_run_manifest(a: argparse.Namespace, pack, sel, extra=None) -> None:  #
     m = run_manifest(command="python -m hotspots " + " ".join(sys.argv[1:]), inputs=inputs,
                      parameters={"selection": asdict(sel), "layer": a.layer, **(extra or {})})
     write_manifest(m, a.out / "manifest.json")
+    record_export(a.command, a.out, data=str(inputs.get("pack") or a.areas),
+                  selection=asdict(sel), suppress_below=sel.suppress_below)
+
+
+def record_export(command: str, out: Path, *, data: str, selection: dict[str, Any] | None,
+                  suppress_below: int | None) -> None:
+    """Append the command's export to the audit log (``python -m hotspots audit`` reads it)."""
+    from hotspots.report import audit
+
+    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    audit.record(audit.audit_entry(
+        user=audit.local_user(), via="cli", export=f"{command} (files)", files=files, data=data,
+        selection=audit.selection_fields(selection) if selection is not None else None,
+        suppress_below=suppress_below, folder=str(out)))
 
 
 def default_period(months: list[str], month_from: str | None, month_to: str | None,

@@ -14,6 +14,7 @@ from hotspots.cli.common import (
     crime_ids,
     many,
     print_reconciliation,
+    record_export,
 )
 
 
@@ -170,6 +171,8 @@ def run_patrol(a: argparse.Namespace) -> int:
                                  "reconciliation": pa.reconciliation.to_row(),
                                  "seed": params.seed})
     write_manifest(m, out / "manifest.json")
+    record_export("patrol", out, data=str(inputs.get("pack") or a.areas), selection=None,
+                  suppress_below=None)
     written += ["method.txt", "manifest.json"]
     print_patrol_summary(pa)
     if a.areas is not None or a.police_uk:  # files were read: where their rows went

@@ -23,6 +23,7 @@ import pandas as pd
 from hotspots import periods, pipeline, privacy, stats
 from hotspots.config import file_sha256, run_manifest, write_manifest
 from hotspots.maps.classify import SCHEMES
+from hotspots.report import audit
 from hotspots.report.config import (
     COMPARISONS,
     ReportConfig,
@@ -546,6 +547,12 @@ def main(args: argparse.Namespace) -> int:
     if getattr(args, "out", None) is not None:
         cfg = cfg.with_output(args.out)
     out = build_report(cfg)
+    audit.record(audit.audit_entry(
+        user=audit.local_user(), via="cli", export="board pack", files=[f.name for f in out.files],
+        data=str(cfg.pack) if cfg.pack else ("files" if cfg.files else "demo pack"), selection={
+            "measure": ", ".join(cfg.measures), "month_from": cfg.month_from,
+            "month_to": cfg.month_to, "rate": cfg.rate, "boroughs": list(cfg.boroughs)},
+        suppress_below=cfg.suppress_below))
     for s in out.sections:
         tag = "  [SYNTHETIC]" if s.synthetic and "SYNTHETIC" not in s.label else ""
         print(f"{s.label}: {len(s.findings)} findings{tag}")
