@@ -20,6 +20,12 @@ from hotspots.report import audit
 APPS = Path(__file__).resolve().parent / "apps"
 
 
+@pytest.fixture()
+def audit_log(_audit_log_in_a_temporary_folder: Path) -> Path:
+    """The run's audit log (tests/conftest.py sends every export there)."""
+    return _audit_log_in_a_temporary_folder
+
+
 def _entries(log: Path) -> list[dict]:
     return [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines() if x.strip()]
 
@@ -65,8 +71,8 @@ def test_filters_and_unreadable_lines(tmp_path):
     assert table["time"].iloc[0] == "2026-03-02T09:30:00Z"
 
 
-def test_cli_table_is_recorded_and_audit_reads_it(tmp_path, capsys, _audit_log_in_a_temporary_folder):
-    log = _audit_log_in_a_temporary_folder
+def test_cli_table_is_recorded_and_audit_reads_it(tmp_path, capsys, audit_log):
+    log = audit_log
     before = len(_entries(log)) if log.exists() else 0
     out = tmp_path / "o"
     assert cli.main(["table", "--measure", "referrals:all", "--suppress-below", "7",
@@ -89,8 +95,8 @@ def test_cli_table_is_recorded_and_audit_reads_it(tmp_path, capsys, _audit_log_i
     assert cli.main(["audit", "--log", str(tmp_path / "none.jsonl")]) == 2
 
 
-def test_page_board_pack_download_is_recorded(_audit_log_in_a_temporary_folder):
-    log = _audit_log_in_a_temporary_folder
+def test_page_board_pack_download_is_recorded(audit_log):
+    log = audit_log
     at = AppTest.from_file(str(APPS / "report_harness.py"), default_timeout=180)
     at.run()
     next(n for n in at.number_input if n.label == "Suppress counts below").set_value(6)
