@@ -51,3 +51,18 @@ def test_a_broken_mapping_upload_names_the_file_not_the_server_folder(data):
 def test_hide_folder():
     assert hide_folder("'/tmp/x/a.shp' not recognised; see /tmp/x", "/tmp/x") == \
         "'a.shp' not recognised; see (a temporary folder)"
+
+
+def test_a_board_pack_error_does_not_name_the_servers_temporary_folder(monkeypatch):
+    from hotspots import pipeline
+    from hotspots._errors import InputDataError
+    from ui import report as report_ui
+
+    def failing(cfg, **_k):
+        raise InputDataError(f"{cfg.output}/crime-all.csv: cannot be written")
+
+    monkeypatch.setattr(report_ui.report, "build_report", failing)
+    cfg = report_ui.report.ReportConfig(title="t")
+    with pytest.raises(InputDataError) as e:
+        report_ui.build_pack_bytes(pipeline.load_pack(), cfg)
+    assert str(e.value) == "crime-all.csv: cannot be written"

@@ -26,7 +26,7 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots import pipeline, report
-from hotspots._errors import InputDataError
+from hotspots._errors import InputDataError, hide_folder
 from hotspots.maps.palettes import PALETTES
 from hotspots.pipeline import analysis as analysis
 from hotspots.report.config import COMPARISONS
@@ -133,8 +133,13 @@ def build_pack_bytes(pack: pipeline.Pack, cfg: report.ReportConfig) -> BuiltPack
     BuiltPack
     """
     with tempfile.TemporaryDirectory(prefix="board-pack-") as tmp:
-        out = report.build_report(cfg.with_output(Path(tmp)), pack=pack,
-                                  command="page: " + BUTTON)
+        try:
+            out = report.build_report(cfg.with_output(Path(tmp)), pack=pack,
+                                      command="page: " + BUTTON)
+        except InputDataError as e:  # the message, without the server's temporary folder
+            raise InputDataError(hide_folder(str(e), tmp)) from None
+        except ValueError as e:
+            raise ValueError(hide_folder(str(e), tmp)) from None
         pdf = out.pdf.read_bytes() if out.pdf is not None else b""
         stem = report.safe_name(cfg.title)
         return BuiltPack(
