@@ -24,7 +24,9 @@ given minutes:
 
 The server's resident memory (``/proc/<pid>/status`` VmRSS, its whole process tree) is
 sampled every second: at start (after the warm-up), peak during the load, and after
-(every client gone, ``--settle`` seconds later). Reported, never asserted: sessions
+(every client gone, ``--settle`` seconds later); so are the machine's load average and
+the server's CPU seconds (``/proc/<pid>/stat``), whose ratio to the script runs served is
+the cost of a run independent of how busy the machine is. Reported, never asserted: sessions
 held to the end, latency p50/p95 (light interactions and browser loads), memory, errors.
 """
 
@@ -88,18 +90,39 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
+                             text=True, check=False).stdout
+        pids = [pid, *(int(x) for x in out.split())]
+    except OSError:
+        pids = [pid]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 class MemoryWatch:
     """Sample a process tree's RSS every ``interval`` seconds in a thread."""
 
     def __init__(self, pid: int, interval: float = 1.0) -> None:
         self.pid, self.interval = pid, interval
         self.samples: list[tuple[float, float]] = []
+        self.loads: list[float] = []
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.samples.append((time.monotonic(), _tree_rss_mb(self.pid)))
+            self.loads.append(os.getloadavg()[0])
             self._stop.wait(self.interval)
 
     def start(self) -> MemoryWatch:
@@ -330,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(2)
         mem_start = statistics.median(m for _, m in watch.samples)
         load_start = time.monotonic()
+        cpu_start = _tree_cpu_s(proc.pid)
         end = load_start + a.minutes * 60
         browser_out: dict[str, Any] = {"loads": [], "errors": [], "held": 0}
         bt = threading.Thread(target=browser_sessions,
@@ -341,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.browsers:
             bt.join()
         load_end = time.monotonic()
+        cpu_used = _tree_cpu_s(proc.pid) - cpu_start
         time.sleep(a.settle)
         mem_after = statistics.median(m for t, m in watch.samples if t > time.monotonic() - 5)
         watch.stop()
@@ -371,6 +396,14 @@ def main(argv: list[str] | None = None) -> int:
         "errors": {"light": light_errors, "browsers": browser_out["errors"],
                    "server_log": server_errors[:20],
                    "total": len(light_errors) + len(browser_out["errors"]) + len(server_errors)},
+        "server_cpu": {
+            "cpu_s_during_load": round(cpu_used, 1),
+            "share_of_2_cores_pct": round(100 * cpu_used / (2 * (load_end - load_start)), 1),
+            "cpu_s_per_script_run": round(cpu_used / max(1, len(lat) + len(first)
+                                                         + len(browser_out["loads"])), 2),
+        },
+        "machine_load_average_1min": {"min": min(watch.loads), "median":
+                                      statistics.median(watch.loads), "max": max(watch.loads)},
         "seconds": round(time.monotonic() - t0, 1),
     }
     print(json.dumps(result, indent=2, default=str))
