@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,12 @@ async def _probe(port: int, host: str, origin: str) -> tuple[str, int]:
         return "refused", e.response.status_code
 
 
+def probe(port: int, host: str, origin: str) -> tuple[str, int]:
+    """Run :func:`_probe` in its own thread (Playwright's sync API may own this thread's loop)."""
+    with ThreadPoolExecutor(1) as ex:
+        return ex.submit(asyncio.run, _probe(port, host, origin)).result()
+
+
 @pytest.fixture(scope="module")
 def hello_port():
     with serve_app(APPS / "hello_harness.py", "streamlit-serving.log") as url:
@@ -62,15 +69,13 @@ def hello_port():
     ("127.0.0.1:{port}", "http://evil.example"),  # a foreign page's script
 ], ids=["rebinding", "foreign-host", "foreign-origin"])
 def test_a_websocket_with_a_foreign_host_or_origin_is_refused(hello_port, host, origin):
-    result = asyncio.run(_probe(hello_port, host.format(port=hello_port),
-                                origin.format(port=hello_port)))
+    result = probe(hello_port, host.format(port=hello_port), origin.format(port=hello_port))
     assert result == ("refused", 403)
 
 
 @pytest.mark.parametrize("name", ["127.0.0.1", "localhost"])
 def test_this_computers_names_are_served(hello_port, name):
-    kind, n = asyncio.run(_probe(hello_port, f"{name}:{hello_port}",
-                                 f"http://{name}:{hello_port}"))
+    kind, n = probe(hello_port, f"{name}:{hello_port}", f"http://{name}:{hello_port}")
     assert kind == "accepted" and n >= 2
 
 
