@@ -21,7 +21,7 @@ from hotspots import team
 from hotspots.privacy import escape_text
 
 __all__ = ["LOGIN_KEYS", "auth_section_complete", "current_user", "login_configured",
-           "login_provider", "require_user", "user_slug"]
+           "login_provider", "require_user", "signed_in_address", "user_slug"]
 
 #: The keys a provider needs (at ``[auth]`` or in ``[auth.<name>]``).
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
@@ -118,8 +118,7 @@ def require_user(cfg: team.TeamConfig | None = None) -> str | None:
     if not st.user.is_logged_in:
         _sign_in_page()
         st.stop()
-    email = st.user.get("email")
-    email = str(email) if email else None
+    email = signed_in_address(st.user.to_dict())
     if not team.is_allowed(email, cfg):
         _refused_page(email)
         st.stop()
@@ -128,6 +127,30 @@ def require_user(cfg: team.TeamConfig | None = None) -> str | None:
         st.caption(f"Signed in as **{escape_text(email)}**")
         st.button("Sign out", key="hs_logout", on_click=st.logout)
     return email
+
+
+def signed_in_address(claims: Mapping[str, Any]) -> str | None:
+    """Return the address the allow-list checks: ``email``, else Entra ID's user name.
+
+    Microsoft Entra ID sends ``email`` only when the account has a mailbox
+    address set; its ``preferred_username`` (the user principal name, an address
+    the council's tenant controls) is used then. Nothing that is not an address
+    is returned.
+
+    Examples
+    --------
+    >>> signed_in_address({"email": "Ann@X.org", "preferred_username": "a@y.org"})
+    'Ann@X.org'
+    >>> signed_in_address({"preferred_username": "bo@council.gov.uk"})
+    'bo@council.gov.uk'
+    >>> signed_in_address({"preferred_username": "bo"}) is None, signed_in_address({})
+    (True, None)
+    """
+    for key in ("email", "preferred_username", "upn"):
+        value = claims.get(key)
+        if isinstance(value, str) and value.count("@") == 1:
+            return value
+    return None
 
 
 def current_user() -> str | None:
