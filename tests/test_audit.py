@@ -95,7 +95,14 @@ def test_cli_table_is_recorded_and_audit_reads_it(tmp_path, capsys, audit_log):
     assert cli.main(["audit", "--log", str(tmp_path / "none.jsonl")]) == 2
 
 
-def test_page_board_pack_download_is_recorded(audit_log):
+def test_page_board_pack_download_is_recorded(audit_log, monkeypatch):
+    import ui.report
+
+    def small(_pack, cfg):  # the pack's bytes do not matter here, its record does
+        return ui.report.BuiltPack("pack.pdf", b"%PDF-1.4", "pack.zip", b"PK", "2 files",
+                                   (f"threshold {cfg.suppress_below}",))
+
+    monkeypatch.setattr(ui.report, "build_pack_bytes", small)
     log = audit_log
     at = AppTest.from_file(str(APPS / "report_harness.py"), default_timeout=180)
     at.run()
