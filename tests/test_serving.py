@@ -159,3 +159,41 @@ def test_the_page_beyond_loopback_without_login_shows_only_how_to_fix_it(listeni
     assert len(shown) == 1 and "no login is configured" in shown[0]
     assert "[auth]" in shown[0] and "team.toml" in shown[0]
     assert not at.title and not at.sidebar.selectbox  # nothing of the data pack
+
+
+def _root(tmp_path: Path, *, address: str = "127.0.0.1", hosts=("localhost", "127.0.0.1"),
+          auth: bool = False) -> Path:
+    (tmp_path / ".streamlit").mkdir(exist_ok=True)
+    (tmp_path / ".streamlit" / "config.toml").write_text(
+        f'[server]\naddress = "{address}"\nallowedHosts = {list(hosts)!r}\n'.replace("'", '"'))
+    if auth:
+        (tmp_path / ".streamlit" / "secrets.toml").write_text(
+            '[auth]\nredirect_uri = "https://h/oauth2callback"\ncookie_secret = "s"\n'
+            'client_id = "c"\nclient_secret = "x"\n'
+            'server_metadata_url = "https://login.example/.well-known/openid-configuration"\n')
+    return tmp_path
+
+
+@pytest.mark.parametrize("argv, auth, refused", [
+    ([], False, False),  # the laptop: 127.0.0.1 from config.toml
+    (["--server.address", "0.0.0.0"], False, True),
+    (["--server.address=0.0.0.0"], True, False),
+    (["--server.allowedHosts", "hotspots.council.gov.uk"], False, True),  # behind a proxy
+    (["--server.allowedHosts", "hotspots.council.gov.uk"], True, False),
+], ids=["laptop", "all-interfaces", "all-interfaces-login", "proxy", "proxy-login"])
+def test_the_team_server_does_not_start_reachable_without_login(tmp_path, argv, auth, refused):
+    from ui.serving import check_before_start
+
+    problem = check_before_start(argv, _root(tmp_path, auth=auth))
+    assert (problem is not None) == refused
+    if refused:
+        assert "no login is configured" in problem and "[auth]" in problem
+
+
+def test_serve_team_script_refuses_before_listening():
+    import subprocess
+
+    r = subprocess.run(["bash", str(ROOT / "scripts" / "serve_team.sh"), "--server.address",
+                        "0.0.0.0", "--server.port", "1"], capture_output=True, text=True,
+                       timeout=120, cwd=ROOT)
+    assert r.returncode == 2 and "Not starting:" in r.stderr and "[auth]" in r.stderr

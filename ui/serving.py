@@ -11,13 +11,20 @@ configure the login, and the server log says the same (:func:`refuse_unsafe`).
 from __future__ import annotations
 
 import ipaddress
+import sys
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path
 
 import streamlit as st
 
+from ui.auth import auth_section_complete
 from ui.errors import LOG
 
-__all__ = ["LOCAL_HOSTS", "is_loopback", "refuse_unsafe", "serving_problem"]
+ROOT = Path(__file__).resolve().parents[1]
+
+__all__ = ["LOCAL_HOSTS", "check_before_start", "is_loopback", "refuse_unsafe",
+           "serving_problem"]
 
 #: Host names that stay on this computer.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
@@ -81,12 +88,11 @@ def serving_problem(address: str | None, allowed_hosts: Sequence[str],
     if not is_loopback(address):
         where = address or "every network interface"
         return (f"This server listens on {where} (reachable from other computers) but no "
-                f"login is configured, so it shows nothing. {HOW}")
+                f"login is configured. {HOW}")
     public = [h for h in allowed_hosts if h.lower() not in LOCAL_HOSTS]
     if public:
         return (f"This server answers to {', '.join(public)} (reachable from other "
-                f"computers through a proxy) but no login is configured, so it shows "
-                f"nothing. {HOW}")
+                f"computers through a proxy) but no login is configured. {HOW}")
     return None
 
 
@@ -97,5 +103,57 @@ def refuse_unsafe(login_on: bool) -> None:
     if problem is None:
         return
     LOG.critical("%s", problem)
-    st.error(problem)
+    st.error(f"The page shows nothing here. {problem}")
     st.stop()
+
+
+def _flag_values(argv: Sequence[str], flag: str) -> list[str]:
+    """Return every value given for ``--flag VALUE`` or ``--flag=VALUE``."""
+    out = []
+    for i, arg in enumerate(argv):
+        if arg == flag and i + 1 < len(argv):
+            out.append(argv[i + 1])
+        elif arg.startswith(flag + "="):
+            out.append(arg.split("=", 1)[1])
+    return out
+
+
+def check_before_start(argv: Sequence[str], root: Path = ROOT) -> str | None:
+    """Return why ``streamlit run dashboard.py ARGV`` must not start, or ``None``.
+
+    Reads what Streamlit would: ``--server.address`` and ``--server.allowedHosts``
+    (else ``.streamlit/config.toml``), and the ``[auth]`` section of the secrets
+    (``--secrets.files``, else ``.streamlit/secrets.toml``). For
+    ``scripts/serve_team.sh``: a team server that would be reachable without the
+    login never starts listening.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> check_before_start(["--server.address", "127.0.0.1"], d) is None
+    True
+    >>> check_before_start(["--server.address", "0.0.0.0"], d)[:37]
+    'This server listens on 0.0.0.0 (reach'
+    """
+    config: dict = {}
+    cfg = root / ".streamlit" / "config.toml"
+    if cfg.is_file():
+        config = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    server = config.get("server", {})
+    address = (_flag_values(argv, "--server.address") or [server.get("address")])[-1]
+    hosts = _flag_values(argv, "--server.allowedHosts") or list(server.get("allowedHosts", []))
+    secrets = [Path(f) for f in _flag_values(argv, "--secrets.files")] or [
+        root / ".streamlit" / "secrets.toml"]
+    auth: dict = {}
+    for f in secrets:
+        if f.is_file():
+            auth |= tomllib.loads(f.read_text(encoding="utf-8")).get("auth", {})
+    return serving_problem(address, hosts, auth_section_complete(auth))
+
+
+if __name__ == "__main__":  # python -m ui.serving [streamlit run flags]: exit 2 when unsafe
+    problem = check_before_start(sys.argv[1:])
+    if problem:
+        print(f"Not starting: {problem}", file=sys.stderr)
+        raise SystemExit(2)
