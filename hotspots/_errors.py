@@ -5,6 +5,7 @@ Every error names what is wrong, where (file, row, column) and what to do.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,3 +59,20 @@ class UploadError(InputDataError):
         self.part = part
         self.name = name
         super().__init__(message if message.startswith(name) else f"{name}: {message}")
+
+
+def hide_folder(text: str, folder: str | os.PathLike[str]) -> str:
+    """Return ``text`` without a server folder: files in it by name, the folder itself in words.
+
+    For messages about an upload read from a temporary folder: the user sees
+    the file's name, never the server's path.
+
+    Examples
+    --------
+    >>> hide_folder("'/tmp/h-1/wards.shp' not recognised", "/tmp/h-1")
+    "'wards.shp' not recognised"
+    """
+    out = text
+    for f in {os.fspath(folder), os.path.realpath(folder)}:
+        out = out.replace(f + os.sep, "").replace(f, "(a temporary folder)")
+    return out

@@ -69,3 +69,22 @@ def referrals(pack):  # type: ignore[no-untyped-def]
 
     return analysis.analyse(pack, pipeline.Selection("referrals:all", "2025-04", "2026-03"),
                             analysis.StatsParams(permutations=99, seed=1))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_log_in_a_temporary_folder(tmp_path_factory) -> Path:
+    """Send every export's audit line to a temporary log, never the project's ``audit/``.
+
+    Set through ``HOTSPOTS_TEAM_CONFIG`` (a ``team.toml`` with only ``[audit] log``), so
+    the Streamlit servers the browser tests start write there too.
+    """
+    folder = tmp_path_factory.mktemp("team")
+    log = folder / "audit.jsonl"
+    (folder / "team.toml").write_text(f'[audit]\nlog = "{log}"\n', encoding="utf-8")
+    old = os.environ.get("HOTSPOTS_TEAM_CONFIG")
+    os.environ["HOTSPOTS_TEAM_CONFIG"] = str(folder / "team.toml")
+    yield log
+    if old is None:
+        os.environ.pop("HOTSPOTS_TEAM_CONFIG", None)
+    else:
+        os.environ["HOTSPOTS_TEAM_CONFIG"] = old

@@ -10,7 +10,7 @@ Layers, top to bottom (a module may import only from its own package or a lower 
     areas                                 2
     io, stats, boundaries                 1
     floor: _errors, _validate, config,    0
-           periods, privacy, disclosure,
+           periods, privacy, disclosure, team,
            labels
 
 Also: no import circle between modules (imports inside functions count), no project
@@ -29,7 +29,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = ("hotspots", "boundaries", "ui", "dashboard", "data")
-FLOOR = {"_errors", "_validate", "config", "periods", "privacy", "disclosure", "labels",
+FLOOR = {"_errors", "_validate", "config", "periods", "privacy", "disclosure", "labels", "team",
          "__init__"}
 LAYER = {
     "ui": 7, "cli": 6, "data": 6, "report": 5, "pipeline": 4, "maps": 3, "patrol": 3,

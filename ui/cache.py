@@ -15,6 +15,7 @@ hands each caller its own copy (ward tables, maps).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,67 @@ from ui import mapview
 _HASH: dict[Any, Any] = {uploads.UploadSet: lambda u: u.digest, pipeline.Selection: repr,
                          _analysis.StatsParams: repr}
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _has_upload(values: tuple[Any, ...]) -> bool:
+    """Return True when an argument (or an element of a tuple one) is a non-empty UploadSet."""
+    for v in values:
+        if isinstance(v, uploads.UploadSet) and not v.is_empty:
+            return True
+        if isinstance(v, tuple) and _has_upload(v):
+            return True
+    return False
+
+
+def shared_or_session(decorator: Callable[..., Any],
+                      private: Callable[[tuple[Any, ...]], bool],
+                      **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Return a Streamlit cache shared between sessions, except for calls ``private`` names.
+
+    Parameters
+    ----------
+    decorator
+        ``st.cache_data`` or ``st.cache_resource``.
+    private
+        Called with the call's arguments (positional, then keyword values):
+        True sends the call to the session's own cache.
+    **kwargs
+        The decorator's options (``show_spinner``, ``max_entries``, ``hash_funcs``).
+
+    Returns
+    -------
+    callable
+        A decorator. The decorated function has ``shared`` and ``per_session``
+        (the two caches) and ``clear()``.
+    """
+    def wrap(fn: Callable[..., Any]) -> Any:
+        shared = decorator(**kwargs)(fn)
+        per_session = decorator(scope="session", **kwargs)(fn)
+
+        @functools.wraps(fn)
+        def call(*args: Any, **kw: Any) -> Any:
+            use = per_session if private((*args, *kw.values())) else shared
+            return use(*args, **kw)
+
+        def clear() -> None:
+            shared.clear()
+            if get_script_run_ctx(suppress_warning=True) is not None:  # this session's only
+                per_session.clear()
+
+        call.shared, call.per_session, call.clear = shared, per_session, clear  # type: ignore[attr-defined]
+        return call
+    return wrap
+
+
+def _data_cache(**kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``st.cache_data`` shared for pack folders, per session for anything from uploads.
+
+    A call with a non-empty :class:`~hotspots.pipeline.uploads.UploadSet` among
+    its arguments (or in a tuple argument, as the rendered-panel key) uses the
+    session's own cache: results derived from one session's uploads never
+    reach another, and are released when the session ends.
+    """
+    return shared_or_session(st.cache_data, _has_upload, **kwargs)
 
 
 @st.cache_resource(show_spinner=False)
@@ -107,14 +169,14 @@ def upload_headers(name: str, data: bytes, header_row: int | None = None) -> lis
     return sheets.read_headers(name, data, header_row=header_row)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_HASH)
+@_data_cache(show_spinner=False, max_entries=64, hash_funcs=_HASH)
 def measure_groups(folder: str | None,
                    upload_set: uploads.UploadSet | None) -> dict[str, measures.MeasureGroup]:
     """Return the two-level measure list of the pack."""
     return measures.measure_groups(pack(folder, upload_set))
 
 
-@st.cache_data(show_spinner="Counting...", max_entries=64, hash_funcs=_HASH)
+@_data_cache(show_spinner="Counting...", max_entries=64, hash_funcs=_HASH)
 def ward_table(folder: str | None, upload_set: uploads.UploadSet | None,
                sel: pipeline.Selection) -> pipeline.WardTable:
     """Return the ward table for one selection (see :func:`hotspots.measures.table_for`)."""
@@ -128,7 +190,7 @@ def _web_layers(p: pipeline.Pack, boroughs: tuple[str, ...]) -> tuple[Any, Any]:
             p.boroughs_web[p.boroughs_web["borough_name"].isin(boroughs)].reset_index(drop=True))
 
 
-@st.cache_data(show_spinner="Drawing the map...", max_entries=32, hash_funcs=_HASH)
+@_data_cache(show_spinner="Drawing the map...", max_entries=32, hash_funcs=_HASH)
 def measure_panel(
     folder: str | None,
     upload_set: uploads.UploadSet | None,
@@ -166,7 +228,7 @@ def measure_panel(
     )
 
 
-@st.cache_data(show_spinner="Drawing the map...", max_entries=16, hash_funcs=_HASH)
+@_data_cache(show_spinner="Drawing the map...", max_entries=16, hash_funcs=_HASH)
 def imd_panel(
     folder: str | None,
     upload_set: uploads.UploadSet | None,
@@ -193,7 +255,7 @@ def imd_panel(
     )
 
 
-@st.cache_data(show_spinner="Drawing the maps...", max_entries=32, hash_funcs=_HASH)
+@_data_cache(show_spinner="Drawing the maps...", max_entries=32, hash_funcs=_HASH)
 def map_pair(
     folder: str | None,
     upload_set: uploads.UploadSet | None,
@@ -228,7 +290,7 @@ def map_pair(
         measure_p.title, measure_p.legend, imd_p.title, imd_p.legend)
 
 
-@st.cache_data(show_spinner="Drawing the map...", max_entries=32, hash_funcs=_HASH)
+@_data_cache(show_spinner="Drawing the map...", max_entries=32, hash_funcs=_HASH)
 def rendered_panel(key: tuple[Any, ...],
                    _build: Callable[[], mapview.RenderedPanel]) -> mapview.RenderedPanel:
     """Return ``_build()``, once per ``key`` (the analysis' cache arguments and the view's).
@@ -240,7 +302,7 @@ def rendered_panel(key: tuple[Any, ...],
     return _build()
 
 
-@st.cache_data(show_spinner="Computing hotspot statistics...", max_entries=16, hash_funcs=_HASH)
+@_data_cache(show_spinner="Computing hotspot statistics...", max_entries=16, hash_funcs=_HASH)
 def analysis(
     folder: str | None,
     upload_set: uploads.UploadSet | None,
@@ -251,7 +313,7 @@ def analysis(
     return measures.analyse_for(pack(folder, upload_set), sel, stats)  # type: ignore[no-any-return]
 
 
-@st.cache_data(show_spinner="Testing every month for hot spots (Gi*) and their trends...",
+@_data_cache(show_spinner="Testing every month for hot spots (Gi*) and their trends...",
                max_entries=8, hash_funcs=_HASH)
 def emerging_wards(
     folder: str | None,

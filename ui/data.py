@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from hotspots import pipeline
+from hotspots import pipeline, privacy
 from hotspots._errors import ColumnMappingError, InputDataError
 from hotspots.io import (
     CRIME_ID_RULES,
@@ -37,7 +37,7 @@ from hotspots.io import (
     mappings,
 )
 from hotspots.pipeline import uploads as uploads
-from ui import cache
+from ui import auth, cache, exports
 
 #: Session-state key of the test seam: ``{uploader key: [(file name, bytes), ...]}``.
 TEST_UPLOADS_KEY = "_hs_test_uploads"
@@ -341,8 +341,14 @@ def _starting_mapping(headers: list[str], data: bytes) -> tuple[ColumnMap | None
             return mapping, ("this file" if same else "session")
         except InputDataError:
             pass
-    saved = mappings.remembered_mapping(headers)
+    saved = mappings.remembered_mapping(headers, folder=_mappings_folder())
     return saved, ("computer" if saved else "")
+
+
+def _mappings_folder() -> Path:
+    """Return where this user's mappings are remembered: their own folder when signed in."""
+    user = auth.current_user()
+    return mappings.mappings_folder(auth.user_slug(user) if user else None)
 
 
 def _mapping_step(name: str, data: bytes, headers: list[str]) -> ColumnMap | None:
@@ -361,7 +367,7 @@ def _mapping_step(name: str, data: bytes, headers: list[str]) -> ColumnMap | Non
                 + {"": "Pre-filled by guessing from the headers.",
                    "this file": "Your mapping for this file.",
                    "session": "Pre-filled from the mapping used earlier in this session.",
-                   "computer": "Pre-filled from a mapping remembered on this computer."}
+                   "computer": "Pre-filled from a mapping you remembered."}
                 .get(origin, f"Pre-filled from {origin}."))
     options = [NOT_MAPPED, *headers]
     choice: dict[str, str] = {}
@@ -452,11 +458,15 @@ def _mapping_buttons(name: str, mapping: ColumnMap, text: str) -> None:
     left.download_button("Download this mapping (JSON)", text, key="mapping_download",
                          file_name=f"{Path(name).stem}_mapping.json", mime="application/json",
                          on_click="ignore")
-    folder = mappings.mappings_folder()
-    if right.button("Remember on this computer", key="mapping_remember",
-                    help=f"Saves the mapping (column names only, no data) in {folder}."):
-        path = mappings.remember_mapping(mapping, name)
-        right.success(f"Saved to {path}. Files with the same headers will be pre-filled.")
+    folder = _mappings_folder()
+    signed_in = auth.current_user() is not None
+    where = "for your sign-in on this server" if signed_in else f"in {folder}"
+    if right.button("Remember for me" if signed_in else "Remember on this computer",
+                    key="mapping_remember",
+                    help=f"Saves the mapping (column names only, no data) {where}."):
+        path = mappings.remember_mapping(mapping, name, folder=folder)
+        saved = "Saved for your sign-in" if signed_in else f"Saved to {path}"
+        right.success(f"{saved}. Files with the same headers will be pre-filled.")
 
 
 # --------------------------------------------------------------------------- outcome
@@ -497,8 +507,10 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
     if len(details):
         left.download_button(
             f"Download the reason for each of the {len(details):,} rows not placed (CSV)",
-            details.to_csv(index=False).encode("utf-8"), key="upload_rows_download",
-            file_name="rows_not_placed.csv", mime="text/csv", on_click="ignore")
+            privacy.csv_bytes(details), key="upload_rows_download",
+            file_name="rows_not_placed.csv", mime="text/csv",
+            **exports.download_args("rows not placed, uploads (CSV)", "rows_not_placed.csv",
+                                    pack, None))
     if len(problems):
         with right.popover(f"Problems found in your files ({len(problems):,})"):
             with st.container(key="upload_problems_table"):

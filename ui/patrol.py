@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from hotspots import patrol
+from hotspots import patrol, privacy
 from hotspots.io import ASB_CATEGORY
 from hotspots.maps import patrolmaps
 from hotspots.pipeline.pack import Pack
-from ui import mapview
+from ui import cache, exports, mapview
 
 __all__ = ["CELL_SIZES", "PERMUTATION_CHOICES", "method_markdown", "render_patrol"]
 
@@ -39,6 +39,10 @@ def month_label(month: str) -> str:
     return pd.Period(month, "M").strftime("%b %Y")
 
 
+#: First part of the key of a pack built from uploads.
+UPLOADED = "uploads"
+
+
 def _pack_key(pack: Pack) -> str:
     """Identify the pack's points by content (uploads have no folder)."""
     pts = pack.points
@@ -46,16 +50,24 @@ def _pack_key(pack: Pack) -> str:
     areas = int(pd.util.hash_pandas_object(pack.areas[["area_code", "borough_name"]],
                                            index=False).sum())
     bounds = ",".join(f"{v:.1f}" for v in pack.areas.total_bounds)
-    return f"{pack.folder}|{0 if pts is None else len(pts)}|{digest}|{areas}|{bounds}"
+    origin = UPLOADED if pack.meta.uploads is not None else "folder"
+    return f"{origin}|{pack.folder}|{0 if pts is None else len(pts)}|{digest}|{areas}|{bounds}"
 
 
-@st.cache_resource(show_spinner="Finding patrol hotspots...", max_entries=8)
+def _from_uploads(args: tuple[Any, ...]) -> bool:
+    """Return True for a call on a pack built from uploads (cached per session)."""
+    return bool(args) and str(args[0]).startswith(UPLOADED + "|")
+
+
+@cache.shared_or_session(st.cache_resource, _from_uploads,
+                         show_spinner="Finding patrol hotspots...", max_entries=8)
 def _analysis(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolParams,
               _pack: Pack) -> patrol.PatrolAnalysis:
     """Return the patrol analysis, once per (points, study area, settings).
 
-    ``st.cache_resource``: the result is shared between sessions and never
-    mutated (its frames are only read and copied for display).
+    ``st.cache_resource``: for a pack folder the result is shared between
+    sessions and never mutated (its frames are only read and copied for
+    display); for uploaded points it is the session's own.
     """
     return patrol.analyse_patrol(
         _pack.points, _pack.areas, boroughs, params,
@@ -63,7 +75,8 @@ def _analysis(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolPar
         source=_pack.meta.points_source or "police.uk street-level crime")
 
 
-@st.cache_data(show_spinner="Drawing the cells...", max_entries=16)
+@cache.shared_or_session(st.cache_data, _from_uploads, show_spinner="Drawing the cells...",
+                         max_entries=16)
 def _rendered(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolParams,
               value: str, basemap: str, _pa: patrol.PatrolAnalysis) -> tuple[Any, str, str]:
     """Return the rendered map, its legend and title, once per analysis and map options."""
@@ -283,9 +296,13 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
     with st.container(key=f"{key}_list_table"):
         st.dataframe(table, hide_index=True, width="stretch",
                      height=35 * (min(len(table), 20) + 1) + 3)
-    csv = patrol.patrol_for_export(pa)["patrol_list"].to_csv(index=False).encode("utf-8")
+    csv = privacy.csv_bytes(patrol.patrol_for_export(pa)["patrol_list"])
     st.download_button("Download the patrol list (CSV)", csv, file_name="patrol_list.csv",
-                       mime="text/csv", key=f"{key}_download")
+                       mime="text/csv", key=f"{key}_download",
+                       **exports.download_args(
+                           "patrol list (CSV)", "patrol_list.csv", pack, None,
+                           extra={"patrol": {"boroughs": list(boroughs),
+                                             "period": pa.period_label, "method": pa.method}}))
     if pa.backtest is not None:
         st.markdown("**Backtest: which method would have worked here** (PAI on held-out months)")
         with st.container(key=f"{key}_backtest_table"):

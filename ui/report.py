@@ -16,6 +16,7 @@ files exist only in this session's memory once the temporary folder is gone.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tempfile
 import zipfile
@@ -25,10 +26,11 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots import pipeline, report
-from hotspots._errors import InputDataError
+from hotspots._errors import InputDataError, hide_folder
 from hotspots.maps.palettes import PALETTES
 from hotspots.pipeline import analysis as analysis
 from hotspots.report.config import COMPARISONS
+from ui import errors, exports
 from ui.sidebar import PageOptions
 
 __all__ = ["BUTTON", "CONFIG_KEY", "BuiltPack", "build_pack_bytes", "default_comparison",
@@ -131,8 +133,13 @@ def build_pack_bytes(pack: pipeline.Pack, cfg: report.ReportConfig) -> BuiltPack
     BuiltPack
     """
     with tempfile.TemporaryDirectory(prefix="board-pack-") as tmp:
-        out = report.build_report(cfg.with_output(Path(tmp)), pack=pack,
-                                  command="page: " + BUTTON)
+        try:
+            out = report.build_report(cfg.with_output(Path(tmp)), pack=pack,
+                                      command="page: " + BUTTON)
+        except InputDataError as e:  # the message, without the server's temporary folder
+            raise InputDataError(hide_folder(str(e), tmp)) from None
+        except ValueError as e:
+            raise ValueError(hide_folder(str(e), tmp)) from None
         pdf = out.pdf.read_bytes() if out.pdf is not None else b""
         stem = report.safe_name(cfg.title)
         return BuiltPack(
@@ -204,15 +211,22 @@ def render_export(pack: pipeline.Pack, opts: PageOptions,
         except (InputDataError, ValueError) as e:
             st.session_state.pop(state, None)
             st.error(f"The board pack cannot be built for this selection: {e}")
+        except Exception as e:  # noqa: BLE001 - never a traceback: a reference to the log
+            st.session_state.pop(state, None)
+            errors.show_unexpected("Building the board pack", e)
     built: BuiltPack | None = st.session_state.get(state)
     if built is None:
         return
     st.success(f"Board pack ready ({built.n_pages_hint}).")
     d1, d2 = st.columns(2)
+    shown = dataclasses.replace(selection, suppress_below=cfg.suppress_below)
     d1.download_button("Download the PDF", data=built.pdf, file_name=built.pdf_name,
-                       mime="application/pdf", key=f"{key}_pdf")
+                       mime="application/pdf", key=f"{key}_pdf",
+                       **exports.download_args("board pack (PDF)", built.pdf_name, pack, shown))
     d2.download_button("Download everything (zip)", data=built.zip, file_name=built.zip_name,
-                       mime="application/zip", key=f"{key}_zip")
+                       mime="application/zip", key=f"{key}_zip",
+                       **exports.download_args("board pack (zip: PDF, PNG maps, CSV/XLSX)",
+                                               built.zip_name, pack, shown))
     with st.expander("Key findings in the pack"):
         st.markdown("\n".join(f"- {_md(t)}" for t in built.findings))
 

@@ -22,7 +22,7 @@ from hotspots.pipeline import analysis as analysis_mod
 from hotspots.pipeline import viewdata as viewdata
 from hotspots.pipeline import wording
 from hotspots.stats import emerging as emerging
-from ui import cache
+from ui import cache, exports
 from ui.viewparts import (
     ViewOptions,
     _pack_key,
@@ -267,7 +267,10 @@ def _emerging_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewO
         return
     _table(table, widths={"Ward": "medium", "Borough": "medium", "Category": "medium"},
            key=f"{opts.key}_emerging_wards_table")
-    csv = privacy.safe_for_spreadsheet(table).to_csv(index=False).encode("utf-8")
+    csv = privacy.csv_bytes(table)
     st.download_button("Download the wards with a pattern (CSV)", csv,
                        file_name="emerging_hotspots_wards.csv", mime="text/csv",
-                       key=f"{opts.key}_emerging_download", on_click="ignore")
+                       key=f"{opts.key}_emerging_download",
+                       **exports.download_args("emerging hot spots, wards (CSV)",
+                                               "emerging_hotspots_wards.csv", pack,
+                                               a.ward.selection, sensitive=sensitive))

@@ -17,7 +17,7 @@ import geopandas as gpd
 import pyogrio
 
 from boundaries.load import ANALYSIS_CRS, AREA_COLUMNS, read_boundaries
-from hotspots._errors import CRSError, InputDataError, UploadError
+from hotspots._errors import CRSError, InputDataError, UploadError, hide_folder
 from hotspots._validate import Report
 from hotspots.io import SafeZip
 from hotspots.io.mappings import safe_file_name
@@ -73,9 +73,10 @@ def read_boundary_upload(
         except CRSError as exc:
             text = re.sub(r'pass assume_crs=("[^"]+")', r"choose \1 as the file's CRS",
                           named_error(name, exc))
-            raise UploadError("boundary", name, text) from exc
+            raise UploadError("boundary", name, hide_folder(text, tmp)) from exc
         except (InputDataError, FileNotFoundError) as exc:
-            raise UploadError("boundary", name, named_error(name, exc)) from exc
+            raise UploadError("boundary", name,
+                              hide_folder(named_error(name, exc), tmp)) from exc
     if report.errors():
         raise UploadError("boundary", name, f"{name} cannot be used as an area layer:\n"
                           f"{report.to_text(severity='error', limit=10)}")

@@ -12,6 +12,7 @@ Examples
     python -m hotspots pack build --area Cardiff --out packs/cardiff \
         --police-uk 2024-01-south-wales-street.csv 2024-02-south-wales-street.csv
     python -m hotspots pack areas --search york         # names and codes a pack can cover
+    python -m hotspots audit --since 2026-01-01 --measure referrals   # who exported what
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from hotspots.cli.audit import audit_arguments, run_audit
 from hotspots.cli.common import (
     INPUT_ERRORS,
     default_period,
@@ -53,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     pack_arguments(sub.add_parser(
         "pack", help="build a pack for any council, partnership, police force area, region or "
                      "all of England and Wales from national open data"))
+    audit_arguments(sub)
     return ap
 
 
@@ -71,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_patrol(a)
         if a.command == "pack":
             return run_pack(a)
+        if a.command == "audit":
+            return run_audit(a)
         if a.command == "analyse":
             check_stats_flags(a)
         pack = pack_from_flags(a)

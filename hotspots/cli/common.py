@@ -142,10 +142,9 @@ def write_reconciliation(pack, out: Path) -> list[str]:  # type: ignore[no-untyp
     from hotspots import privacy
 
     out.mkdir(parents=True, exist_ok=True)
-    pack.reconciliations.to_csv(out / "reconciliation.csv", index=False)
-    privacy.safe_for_spreadsheet(pack.unassigned).to_csv(out / "unassigned_rows.csv",
-                                                         index=False)
-    privacy.safe_for_spreadsheet(pack.problems).to_csv(out / "problems.csv", index=False)
+    privacy.write_csv(pack.reconciliations, out / "reconciliation.csv")
+    privacy.write_csv(pack.unassigned, out / "unassigned_rows.csv")
+    privacy.write_csv(pack.problems, out / "problems.csv")
     return ["reconciliation.csv", "unassigned_rows.csv", "problems.csv"]
 
 
@@ -176,6 +175,20 @@ def write_run_manifest(a: argparse.Namespace, pack, sel, extra=None) -> None:  #
     m = run_manifest(command="python -m hotspots " + " ".join(sys.argv[1:]), inputs=inputs,
                      parameters={"selection": asdict(sel), "layer": a.layer, **(extra or {})})
     write_manifest(m, a.out / "manifest.json")
+    record_export(a.command, a.out, data=str(inputs.get("pack") or a.areas),
+                  selection=asdict(sel), suppress_below=sel.suppress_below)
+
+
+def record_export(command: str, out: Path, *, data: str, selection: dict[str, Any] | None,
+                  suppress_below: int | None) -> None:
+    """Append the command's export to the audit log (``python -m hotspots audit`` reads it)."""
+    from hotspots.report import audit
+
+    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    audit.record(audit.audit_entry(
+        user=audit.local_user(), via="cli", export=f"{command} (files)", files=files, data=data,
+        selection=audit.selection_fields(selection) if selection is not None else None,
+        suppress_below=suppress_below, folder=str(out)))
 
 
 def default_period(months: list[str], month_from: str | None, month_to: str | None,

@@ -14,6 +14,7 @@ from hotspots.cli.common import (
     crime_ids,
     many,
     print_reconciliation,
+    record_export,
 )
 
 
@@ -127,6 +128,7 @@ def patrol_params(a: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def run_patrol(a: argparse.Namespace) -> int:
     """Run ``python -m hotspots patrol``; return the exit code (2 on bad input)."""
+    from hotspots import privacy
     from hotspots._errors import InputDataError
     from hotspots.config import jsonable, run_manifest, write_manifest
     from hotspots.patrol.analysis import analyse_patrol
@@ -153,7 +155,7 @@ def run_patrol(a: argparse.Namespace) -> int:
             frame.to_file(gpkg, layer="patrol_grid", driver="GPKG")
             written.append(gpkg.name)
         else:
-            frame.to_csv(out / f"{name}.csv", index=False)
+            privacy.write_csv(frame, out / f"{name}.csv")
             written.append(f"{name}.csv")
     (out / "method.txt").write_text(pa.method_text + "\n", encoding="utf-8")
     if a.harm and a.harm != "example":
@@ -169,6 +171,8 @@ def run_patrol(a: argparse.Namespace) -> int:
                                  "reconciliation": pa.reconciliation.to_row(),
                                  "seed": params.seed})
     write_manifest(m, out / "manifest.json")
+    record_export("patrol", out, data=str(inputs.get("pack") or a.areas), selection=None,
+                  suppress_below=None)
     written += ["method.txt", "manifest.json"]
     print_patrol_summary(pa)
     if a.areas is not None or a.police_uk:  # files were read: where their rows went

@@ -112,7 +112,7 @@ def run_analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-unt
     res = analysis.analyse(pack, sel, p)
     a.out.mkdir(parents=True, exist_ok=True)
     table = analysis.analysis_for_export(res)
-    table.to_csv(a.out / "ward_analysis.csv", index=False)
+    privacy.write_csv(table, a.out / "ward_analysis.csv")
     gpkg = a.out / "ward_analysis.gpkg"
     gpkg.unlink(missing_ok=True)
     geo = res.table[["area_code", "geometry"]].merge(table, on="area_code")
@@ -120,18 +120,18 @@ def run_analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-unt
         if geo[c].dtype == object:
             geo[c] = geo[c].astype("string")
     geo.to_file(gpkg, layer="ward_analysis", driver="GPKG")
-    res.by_borough.to_csv(a.out / "spearman_by_borough.csv", index=False)
+    privacy.write_csv(res.by_borough, a.out / "spearman_by_borough.csv")
     globals_ = analysis.global_table(res)
-    globals_.to_csv(a.out / "global_statistics.csv", index=False)
+    privacy.write_csv(globals_, a.out / "global_statistics.csv")
     if not res.ward.is_sensitive:
-        res.deciles.to_csv(a.out / "imd_deciles.csv", index=False)
-        res.concentration.to_csv(a.out / "concentration.csv", index=False)
+        privacy.write_csv(res.deciles, a.out / "imd_deciles.csv")
+        privacy.write_csv(res.concentration, a.out / "concentration.csv")
     write_reconciliation(pack, a.out)
     written = ("ward_analysis.csv, ward_analysis.gpkg, spearman_by_borough.csv, "
                "global_statistics.csv, ")
     if a.emerging:
         em = analysis.emerging_wards(pack, sel, p)
-        privacy.safe_for_spreadsheet(em).to_csv(a.out / "emerging_wards.csv", index=False)
+        privacy.write_csv(em, a.out / "emerging_wards.csv")
         written += "emerging_wards.csv, "
         print("Emerging hot spots (wards): " + ", ".join(
             f"{k} {v}" for k, v in em["trend_class"].value_counts().items()))
@@ -177,12 +177,12 @@ def print_asb_split(pack, sel) -> None:  # type: ignore[no-untyped-def]
 
 def run_table(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untyped-def]
     """Write the ward table (CSV + GeoPackage), reconciliation and manifest; print a summary."""
-    from hotspots import pipeline
+    from hotspots import pipeline, privacy
 
     wt = pipeline.ward_table(pack, sel)
     a.out.mkdir(parents=True, exist_ok=True)
     table = pipeline.table_for_export(wt)
-    table.to_csv(a.out / "ward_table.csv", index=False)
+    privacy.write_csv(table, a.out / "ward_table.csv")
     gpkg = a.out / "ward_table.gpkg"
     gpkg.unlink(missing_ok=True)
     geo = wt.frame[["area_code", "geometry"]].merge(table, on="area_code")

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from hotspots._errors import InputDataError, UploadError
+from hotspots._errors import InputDataError, UploadError, hide_folder
 from hotspots.io.columns import LAYOUT_NAMES, ColumnMap, Layout, load_mapping, save_mapping
 
 __all__ = [
@@ -197,13 +197,32 @@ def mapping_from_json(name: str, data: bytes) -> ColumnMap:
         try:
             return load_mapping(path)
         except InputDataError as exc:
-            raise UploadError("referrals", name, str(exc).replace(path.name, name)) from exc
+            text = hide_folder(str(exc), tmp).replace(path.name, name)
+            raise UploadError("referrals", name, text) from exc
 
 
-def mappings_folder() -> Path:
-    """Return ``$XDG_CONFIG_HOME/hotspots/mappings`` (default ``~/.config/...``)."""
+def mappings_folder(user: str | None = None) -> Path:
+    """Return ``$XDG_CONFIG_HOME/hotspots/mappings`` (default ``~/.config/...``).
+
+    Parameters
+    ----------
+    user
+        A signed-in user's folder-safe name (a team server): their own
+        ``users/<user>`` folder under it, which no other user's page reads.
+        ``None`` on a laptop (the computer's one folder).
+
+    Examples
+    --------
+    >>> mappings_folder("ab12").parts[-3:]
+    ('mappings', 'users', 'ab12')
+    """
     base = os.environ.get(_MAPPINGS_ENV) or str(Path.home() / ".config")
-    return Path(base) / "hotspots" / "mappings"
+    folder = Path(base) / "hotspots" / "mappings"
+    if user is None:
+        return folder
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", user):
+        raise ValueError(f"not a folder-safe user name: {user!r}")
+    return folder / "users" / user
 
 
 def remember_mapping(mapping: ColumnMap, name: str, *, folder: Path | None = None) -> Path:

@@ -260,6 +260,50 @@ def _read_areas(path: Path) -> gpd.GeoDataFrame:
     return areas[AREA_COLUMNS].sort_values("area_code").reset_index(drop=True)
 
 
+def in_pack(folder: Path, name: str, key: str) -> Path:
+    """Return ``folder / name`` when it stays inside ``folder``; refuse it otherwise.
+
+    A pack.json names its files relative to its folder: ``..``, an absolute path
+    or a symlink that leads out of the folder is refused (the file outside is
+    never opened, so nothing of it can be echoed), naming the key, not the path.
+
+    Parameters
+    ----------
+    folder
+        The pack folder.
+    name
+        The file name from pack.json.
+    key
+        The pack.json key, for the message.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputDataError
+        When the name leads outside the folder.
+
+    Examples
+    --------
+    >>> in_pack(Path("packs/a"), "wards.geojson", "area_layer").as_posix()
+    'packs/a/wards.geojson'
+    >>> in_pack(Path("packs/a"), "../../etc/passwd", "referrals_file")
+    Traceback (most recent call last):
+    ...
+    hotspots._errors.InputDataError: pack.json: 'referrals_file' names a file outside ...
+    """
+    root = folder.resolve()
+    path = folder / name
+    if Path(name).is_absolute() or not path.resolve().is_relative_to(root):
+        raise InputDataError(
+            f"pack.json: '{key}' names a file outside the pack folder. Give the name of a "
+            "file inside the pack folder (e.g. 'referrals.csv'); copy the file there if "
+            "needed.")
+    return path
+
+
 def load_pack(folder: Path | str | None = None) -> Pack:
     """Load a pack folder (default: the demo pack) and reconcile its sources.
 
@@ -286,8 +330,8 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         )
     meta = PackMeta.from_json(json.loads(meta_path.read_text(encoding="utf-8")),
                               where=str(meta_path))
-    areas = _read_areas(folder / (meta.area_layer if meta.area_layer is not None
-                                  else "wards.geojson"))
+    areas = _read_areas(in_pack(folder, meta.area_layer if meta.area_layer is not None
+                                else "wards.geojson", "area_layer"))
     crime = pd.read_csv(folder / "crime_ward_month.csv.gz",
                         dtype={"area_code": str, "month": str, "major": str, "minor": str,
                                "count": "int64"})
@@ -305,8 +349,8 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         if meta.referrals_mapping is None:
             raise InputDataError(f"{meta_path}: 'referrals_file' needs 'referrals_mapping' "
                                  "(the column mapping file in the pack folder).")
-        mapping = io.load_mapping(folder / meta.referrals_mapping)
-        res = io.read_referrals(folder / meta.referrals_file, mapping)
+        mapping = io.load_mapping(in_pack(folder, meta.referrals_mapping, "referrals_mapping"))
+        res = io.read_referrals(in_pack(folder, meta.referrals_file, "referrals_file"), mapping)
         report.extend(res.report)
         label = "Referrals (SYNTHETIC)" if meta.synthetic_referrals else "Referrals"
         assigned, rec = join.locate_records(res.frame, areas, source=label, rejected=res.rejected,
@@ -318,11 +362,13 @@ def load_pack(folder: Path | str | None = None) -> Pack:
     rec_frame = join.reconciliation_frame(recs)
     rec_frame["note"] = notes
     if meta.reconciliation_file:  # a built pack's per-source reconciliation comes first
-        built = pd.read_csv(folder / meta.reconciliation_file, keep_default_na=False)
+        built = pd.read_csv(in_pack(folder, meta.reconciliation_file, "reconciliation_file"),
+                            keep_default_na=False)
         rec_frame = pd.concat([built[rec_frame.columns], rec_frame], ignore_index=True)
     points = None
     if meta.points_file:
-        points = point_records(pd.read_csv(folder / meta.points_file, dtype=_POINT_DTYPES,
+        points = point_records(pd.read_csv(in_pack(folder, meta.points_file, "points_file"),
+                                           dtype=_POINT_DTYPES,
                                            keep_default_na=False, na_values={"x": [""], "y": [""]}))
     return Pack(
         folder=folder,

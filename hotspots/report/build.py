@@ -23,6 +23,7 @@ import pandas as pd
 from hotspots import periods, pipeline, privacy, stats
 from hotspots.config import file_sha256, run_manifest, write_manifest
 from hotspots.maps.classify import SCHEMES
+from hotspots.report import audit
 from hotspots.report.config import (
     COMPARISONS,
     ReportConfig,
@@ -297,17 +298,17 @@ def _write_csvs(folder: Path, tables: dict[str, Table],
     out: list[Path] = []
     for name, t in tables.items():
         p = folder / f"{safe_name(name, max_len=80)}.csv"
-        privacy.safe_for_spreadsheet(t.frame).to_csv(p, index=False, lineterminator="\n")
+        privacy.write_csv(t.frame, p)
         out.append(p)
     for s in sections:
         m = s.monthly[["year_name", "month", "month_label", "count_display", "status"]]
         p = folder / f"{s.slug}_monthly.csv"
-        privacy.safe_for_spreadsheet(m).to_csv(p, index=False, lineterminator="\n")
+        privacy.write_csv(m, p)
         out.append(p)
     notes = [{"table": "(all)", "note": f"Protective marking: {marking}"}]
     notes += [{"table": n, "note": x} for n, t in tables.items() for x in t.notes if x]
     p = folder / "notes.csv"
-    privacy.safe_for_spreadsheet(pd.DataFrame(notes)).to_csv(p, index=False, lineterminator="\n")
+    privacy.write_csv(pd.DataFrame(notes), p)
     out.append(p)
     return out
 
@@ -327,17 +328,17 @@ def _write_xlsx(path: Path, tables: dict[str, Table], marking: str) -> Path:
     wb = Workbook()
     notes = wb.active
     notes.title = "Notes"
-    notes.append([marking])
+    notes.append([_xlsx_value(marking)])
     notes["A1"].font = Font(bold=True)
     used = {"notes"}
     for name, t in tables.items():
-        sheet = safe_name(name, max_len=28)
+        sheet = privacy.safe_sheet_name(safe_name(name, max_len=28))
         base, i = sheet, 2
         while sheet.lower() in used:
             sheet, i = f"{base[:25]}-{i}", i + 1
         used.add(sheet.lower())
         ws = wb.create_sheet(sheet)
-        ws.append([marking])
+        ws.append([_xlsx_value(marking)])
         ws.append([_xlsx_value(t.title)])
         ws["A1"].font = Font(bold=True)
         ws.append([])
@@ -497,8 +498,7 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     if "csv" in cfg.formats:
         for page, stem in zip(extra_pages, stems, strict=True):
             path = folder / f"{stem}.csv"
-            privacy.safe_for_spreadsheet(page.table).to_csv(path, index=False,
-                                                            lineterminator="\n")
+            privacy.write_csv(page.table, path)
             csvs.append(path)
     xlsx = (_write_xlsx(folder / f"{safe_name(cfg.title)}.xlsx", tables, cfg.marking)
             if "xlsx" in cfg.formats else None)
@@ -547,6 +547,12 @@ def main(args: argparse.Namespace) -> int:
     if getattr(args, "out", None) is not None:
         cfg = cfg.with_output(args.out)
     out = build_report(cfg)
+    audit.record(audit.audit_entry(
+        user=audit.local_user(), via="cli", export="board pack", files=[f.name for f in out.files],
+        data=str(cfg.pack) if cfg.pack else ("files" if cfg.files else "demo pack"), selection={
+            "measure": ", ".join(cfg.measures), "month_from": cfg.month_from,
+            "month_to": cfg.month_to, "rate": cfg.rate, "boroughs": list(cfg.boroughs)},
+        suppress_below=cfg.suppress_below))
     for s in out.sections:
         tag = "  [SYNTHETIC]" if s.synthetic and "SYNTHETIC" not in s.label else ""
         print(f"{s.label}: {len(s.findings)} findings{tag}")

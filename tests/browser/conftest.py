@@ -51,7 +51,7 @@ GRID_JS = """t => ({
 })"""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -155,19 +155,25 @@ def column(grid: dict, header: str) -> list[str]:
 
 
 @contextmanager
-def serve_app(script: Path, log_name: str) -> Iterator[str]:
-    """Run ``streamlit run script`` on a free localhost port; yield its URL, then stop it."""
-    port = _free_port()
+def serve_app(script: Path, log_name: str, *, port: int | None = None,
+              extra_args: tuple[str, ...] = (),
+              env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``streamlit run script`` on a free localhost port; yield its URL, then stop it.
+
+    ``extra_args`` go to ``streamlit run`` (e.g. ``--secrets.files``), ``env`` is
+    added to the server's environment.
+    """
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / log_name).open("w")
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", *extra_args,
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env={**os.environ, **(env or {})})
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not _healthy(url):
