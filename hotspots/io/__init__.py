@@ -58,12 +58,15 @@ from hotspots.io.mappings import (
     saved_mappings,
 )
 from hotspots.io.metward import MET_COLUMNS, MET_FRAME_COLUMNS, read_met_ward_crime
+from hotspots.io.policefiles import Member, input_members
+from hotspots.io.policerepeats import cross_file_repeats
 from hotspots.io.policeuk import (
     ASB_CATEGORY,
     CRIME_ID_RULES,
     POLICE_COLUMNS,
     POLICE_FRAME_COLUMNS,
     CrimeIdRule,
+    Members,
     PoliceRead,
     read_police_inputs,
     read_police_uk,
@@ -86,14 +89,18 @@ __all__ = [
     "ColumnMap",
     "CrimeIdRule",
     "Layout",
+    "Member",
+    "Members",
     "PathLike",
     "PoliceRead",
     "SafeZip",
     "Source",
     "UnsafeArchiveError",
     "gunzip_bounded",
+    "cross_file_repeats",
     "guess_layout",
     "guess_mapping",
+    "input_members",
     "load_mapping",
     "mapping_from_json",
     "mapping_to_json",
