@@ -137,5 +137,6 @@ def status_text(st: StoreStatus) -> str:
         lines.append(f"Crime IDs repeated within a file: {st.crime_ids}")
     if st.problems:
         lines.append("Problems found by the readers: " + ", ".join(
-            f"{n:,} {sev}" for sev, n in st.problems.items()) + " (store problems lists them)")
+            f"{n:,} {sev}" for sev, n in st.problems.items())
+            + " ('store status --problems FILE.csv' lists them)")
     return "\n".join(lines)
