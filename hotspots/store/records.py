@@ -41,6 +41,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def read_results(con: duckdb.DuckDBPyConnection, *, months: tuple[str, str] | None = None,
                  forces: Sequence[str] | None = None, label: str = "police.uk (store)",
+                 or_within: tuple[float, float, float, float] | None = None,
                  ) -> list[tuple[str, ReadResult]]:
     """Return the store's rows of some months and forces as one reader's result.
 
@@ -54,6 +55,9 @@ def read_results(con: duckdb.DuckDBPyConnection, *, months: tuple[str, str] | No
         ``Falls within`` names (``None``: all).
     label
         The result's name.
+    or_within
+        ``(min lon, min lat, max lon, max lat)``: also the rows of any other force
+        whose point lies in this box (a force's crimes snapped across its border).
 
     Returns
     -------
@@ -65,6 +69,12 @@ def read_results(con: duckdb.DuckDBPyConnection, *, months: tuple[str, str] | No
         row matches.
     """
     where, params = record_filter(months, forces)
+    if or_within is not None and forces is not None:
+        by_force, force_params = record_filter(None, forces)
+        when, when_params = record_filter(months, None)
+        where = (f"{when} AND ({by_force} OR (r.x BETWEEN ? AND ? AND r.y BETWEEN ? AND ?))")
+        x0, y0, x1, y1 = or_within
+        params = [*when_params, *force_params, x0, x1, y0, y1]
     cols = ", ".join(f"r.{c}" if c != "source" else "f.source"
                      for c in io.POLICE_FRAME_COLUMNS)
     rows = con.execute(f"""SELECT {cols}, r.reason FROM records r JOIN files f USING (file_id)
