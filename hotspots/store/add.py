@@ -34,6 +34,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hotspots import io
 from hotspots._validate import Report
@@ -172,6 +173,7 @@ def _add_batch(con: duckdb.DuckDBPyConnection, name: str, batch: io.Members,
     result.report.extend(read.report)
     next_id = int(con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()[0])
     file_of: dict[str, int] = {}
+    rows_of: dict[int, int] = {}
     for member, digest in zip(batch.items, digests, strict=True):
         if digest in before or seen.get(digest) is None or seen[digest] in file_of:
             copy_of = before.get(digest) or seen.get(digest, "")
@@ -195,13 +197,15 @@ def _add_batch(con: duckdb.DuckDBPyConnection, name: str, batch: io.Members,
             kept = kept.loc[~lost]
         _insert_records(con, kept.assign(reason=pd.NA), file_of)
         _insert_records(con, rejected, file_of)
+        for part in (kept, rejected):
+            for source, n in part["source"].astype(str).value_counts().items():
+                rows_of[file_of[source]] = rows_of.get(file_of[source], 0) + int(n)
         result.files.extend(str(s) for s in pd.unique(kept["source"].astype(str)))
         result.rows_read += len(kept) + len(rejected)
         result.rows_counted += len(kept)
         result.rows_rejected += len(rejected)
-    con.execute("""UPDATE files SET rows_read = n.n FROM (
-                       SELECT file_id, count(*) AS n FROM records GROUP BY file_id) n
-                   WHERE files.file_id = n.file_id AND files.add_id = ?""", [result.add_id])
+    for file_id, n in rows_of.items():
+        con.execute("UPDATE files SET rows_read = ? WHERE file_id = ?", [n, file_id])
 
 
 def _insert_records(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
@@ -221,10 +225,17 @@ def _insert_records(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
 
 
 def _arrow(s: pd.Series) -> pa.Array:
+    """One column as Arrow (categoricals decoded in C++, never as Python strings)."""
     if s.name in ("x", "y"):
         return pa.array(s.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
     if s.name == "source_row":
         return pa.array(s.to_numpy(dtype="int64"))
+    if isinstance(s.dtype, pd.CategoricalDtype) or isinstance(s.dtype, pd.StringDtype):
+        arr = pa.array(s.array, from_pandas=True) if isinstance(s.dtype, pd.CategoricalDtype) \
+            else pa.chunked_array(s.array.__arrow_array__()).combine_chunks()
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_decode()
+        return arr.cast(pa.string())
     return pa.array(s.astype(object).where(s.notna(), None).to_numpy(), type=pa.string())
 
 
@@ -244,11 +255,11 @@ def _cross_file(con: duckdb.DuckDBPyConnection, kept: pd.DataFrame, rule: io.Cri
     that lose are updated in place.
     """
     none = pd.Series(pd.NA, index=kept.index, dtype="string")
-    ids = kept["crime_id"].dropna().unique()
+    id_arr = _arrow(kept["crime_id"])
+    ids = pc.unique(id_arr.drop_null())
     if not len(ids):
         return none
-    con.register("_new_ids", pa.table({"crime_id": pa.array(np.asarray(ids, dtype=object),
-                                                            type=pa.string())}))
+    con.register("_new_ids", pa.table({"crime_id": ids}))
     try:
         stored = con.execute(_STORED.format(
             where="r.crime_id IN (SELECT crime_id FROM _new_ids)")).df()
@@ -256,13 +267,15 @@ def _cross_file(con: duckdb.DuckDBPyConnection, kept: pd.DataFrame, rule: io.Cri
         con.unregister("_new_ids")
     if stored.empty:
         return none
-    months = sorted(set(kept["month"].astype(str)) & set(stored["month"]))
+    months = sorted(set(kept["month"].cat.categories.astype(str)) & set(stored["month"]))
     blank_stored = con.execute(_STORED.format(
         where="r.crime_id IS NULL AND r.file_id IN (SELECT unnest(?)) AND r.month IN "
               "(SELECT unnest(?))"), [sorted(stored["file_id"].unique().tolist()), months]).df()
-    shared = set(stored["crime_id"])
-    mine = (kept["crime_id"].astype(object).isin(shared)
-            | (kept["crime_id"].isna() & kept["month"].astype(str).isin(months))).to_numpy()
+    shared = pa.array(stored["crime_id"].unique(), pa.string())
+    month_ok = np.append(kept["month"].cat.categories.astype(str).isin(months), False)
+    mine = (np.asarray(pc.is_in(id_arr, value_set=shared).fill_null(False))
+            | (id_arr.is_null().to_numpy(zero_copy_only=False)
+               & month_ok[kept["month"].cat.codes.to_numpy()]))
     old = pd.concat([stored, blank_stored]).sort_values(["file_id", "source_row"])
     cols = ["source", "source_row", "crime_id", "month", "category", "x", "y", "lsoa_code",
             "lsoa_name", "location", "falls_within", "outcome"]
