@@ -179,6 +179,7 @@ def _child(what: str, data: Path, db: Path) -> dict:
         raise SystemExit(f"{what} failed ({status}): {text}")
     got = json.loads(text.strip().splitlines()[-1])
     got["peak_mb"] = round(usage.ru_maxrss / 1024)
+    got["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)  # robust to a busy machine
     return got
 
 
@@ -206,8 +207,10 @@ def main() -> None:
         steps = [x for x in a.steps.split(",") if not (a.no_pandas and x == "pandas")]
         if "add" in steps and a.store.exists():
             a.store.unlink()
+        print("load average at start:", os.getloadavg(), "cores:", os.cpu_count(), flush=True)
         for what in steps:
             print(what, json.dumps(_child(what, a.data, a.store)), flush=True)
+            print("  load average:", os.getloadavg(), flush=True)
 
 
 if __name__ == "__main__":

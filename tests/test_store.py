@@ -273,3 +273,22 @@ def test_cli_status_of_a_missing_store_is_a_plain_error(tmp_path, capsys):
     assert main(["store", "status", "--store", str(tmp_path / "none.duckdb")]) == 2
     err = capsys.readouterr().err
     assert "no store there" in err and "Traceback" not in err
+
+
+@pytest.mark.realdata
+def test_an_archive_zip_is_added_like_its_folder(tmp_path, shared_data):
+    import zipfile
+
+    folder = shared_data / WALES
+    archive = tmp_path / "police-uk-archive.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(folder.glob("*/*-street.csv")):
+            z.write(f, f"{f.parent.name}/{f.name}")
+        z.writestr("2024-01/2024-01-south-wales-outcomes.csv", "Crime ID,Month\n")
+    con = store.connect(tmp_path / "zip.duckdb")
+    r = store.add_inputs(con, [archive], batch_bytes=4 * 1024**2)  # small batches: many
+    assert any("outcomes file" in p.what for p in r.report)  # skipped and named
+    kept, rejected = _pandas_kept([folder])
+    assert _kept_keys(con) == kept
+    assert store.store_status(con).rows_rejected == rejected == 10
+    con.close()

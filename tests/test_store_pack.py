@@ -28,7 +28,7 @@ def _gz(path) -> bytes:
 
 
 def test_a_force_pack_from_a_store_equals_the_pack_from_the_files(tmp_path, shared_data,
-                                                                    national):
+                                                                    national, monkeypatch):
     w = shared_data / WALES
     files = packbuild.build_pack("Dyfed-Powys Police", tmp_path / "files", data=national,
                                  police_uk=[w])
@@ -54,6 +54,16 @@ def test_a_force_pack_from_a_store_equals_the_pack_from_the_files(tmp_path, shar
     assert len(spec["adds"].splitlines()) == 2
     p = pipeline.load_pack(built.folder)
     assert int(p.crime["count"].sum()) == int(rec["assigned"])
+    # inputs above STORE_ABOVE_BYTES go through a temporary store by themselves
+    monkeypatch.setattr(packbuild, "STORE_ABOVE_BYTES", 1)
+    auto = packbuild.build_pack("Dyfed-Powys Police", tmp_path / "auto", data=national,
+                                police_uk=[w])
+    for name in ("crime_ward_month.csv.gz", "police_uk_points.csv.gz"):
+        assert _gz(auto.folder / name) == _gz(files.folder / name), name
+    note = json.loads((auto.folder / "pack.json").read_text())["crime_note"]
+    assert note.startswith("The police.uk files (14 MB, above 0 MB) were read through a "
+                           "temporary store. Read from it: the rows of Dyfed-Powys Police")
+    assert "police_uk_1" in json.loads((auto.folder / "pack.json").read_text())["inputs"]
 
 
 def test_cli_pack_build_store_without_the_force_is_a_plain_error(tmp_path, shared_data,

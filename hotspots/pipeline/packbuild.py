@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import io as _io
 import json
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -339,6 +340,16 @@ def build_pack(
         crime, store_input = _crime_from_store(Path(store), police, place, wards, data,
                                                assign_by)
         police = []  # their rows come from the store (its provenance lists every file)
+    elif police and bytes_on_disk(police) > STORE_ABOVE_BYTES:
+        # big inputs go through a temporary store: a month in memory at a time, and only
+        # the rows of the forces covering the place (and near it) are placed
+        with tempfile.TemporaryDirectory(prefix="hotspots-store-") as tmp:
+            crime, _ = _crime_from_store(Path(tmp) / "police_uk.duckdb", police, place, wards,
+                                         data, assign_by, label="temporary store")
+        crime.meta["crime_note"] = (
+            f"The police.uk files ({bytes_on_disk(police) / 1024**2:,.0f} MB, above "
+            f"{STORE_ABOVE_BYTES / 1024**2:,.0f} MB) were read through a temporary store. "
+            + crime.meta["crime_note"].replace("the store temporary store", "it"))
     else:
         crime = (pack_crime(police, place, wards, data.lookup, data.catalogue, data.codes11,
                             assign_by=assign_by) if police else None)
@@ -350,9 +361,26 @@ def build_pack(
     return PackBuild(folder, place, meta, recs, seconds)
 
 
+#: police.uk inputs larger than this on disk (a zip counts packed) are read through a
+#: temporary store rather than whole into pandas (bench/store_scale.py: the pandas path's
+#: peak memory grows with every row; the store's stays at about one month's).
+STORE_ABOVE_BYTES = 512 * 1024**2
+
+
+def bytes_on_disk(paths: Sequence[Path]) -> int:
+    """Total size of files and of the files in folders (a zip counts as its packed size)."""
+    total = 0
+    for p in paths:
+        if p.is_dir():
+            total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        elif p.exists():
+            total += p.stat().st_size
+    return total
+
+
 def _crime_from_store(path: Path, police: Sequence[Path], place: Place,
                       wards: gpd.GeoDataFrame, data: NationalData, assign_by: AssignBy,
-                      ) -> tuple[CrimeResult, dict[str, Any]]:
+                      label: str | None = None) -> tuple[CrimeResult, dict[str, Any]]:
     """Add any files to the store, then place the covering forces' rows from it."""
     if police:
         con = police_store.connect(path)
@@ -362,7 +390,7 @@ def _crime_from_store(path: Path, police: Sequence[Path], place: Place,
             con.close()
     con = police_store.connect(path, read_only=True)
     try:
-        got = read_store(con, place, data.catalogue, wards, label=path.name)
+        got = read_store(con, place, data.catalogue, wards, label=label or path.name)
         crime = pack_crime([], place, wards, data.lookup, data.catalogue, data.codes11,
                            assign_by=assign_by, results=got.results)
         sources = {str(v) for _, r in got.results for f in (r.frame, r.rejected)
