@@ -42,7 +42,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 LSOA = DATA / "lsoa_2021_england_wales_bgc" / "lsoa21_ew_bgc.gpkg"
-REAL = [DATA / "police_uk_wales_2024-01_to_2024-04", DATA / "police_uk_city_of_london_2017-12_to_2020-11"]
+REAL = [DATA / "police_uk_wales_2024-01_to_2024-04",
+        DATA / "police_uk_city_of_london_2017-12_to_2020-11"]
 SEED = 20261206
 HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
           "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
@@ -169,6 +170,33 @@ def step(what: str, data: Path, db: Path) -> dict:
     return out
 
 
+def replicate(src: Path, dst: Path, years: int) -> None:
+    """A store of ``years`` times the rows: every row again in each later year.
+
+    police.uk reuses its anonymous map points year after year, so the copies keep the
+    same points (the distinct coordinates stay ~750,000) with the month moved on by
+    whole years and new Crime IDs. Built in SQL (this measures the counts at 30 million
+    rows, not the add: ``store add`` of one year is measured on the CSVs).
+    """
+    import shutil
+
+    from hotspots import store
+
+    shutil.copyfile(src, dst)
+    con = store.connect(dst)
+    for k in range(1, years):
+        con.execute(f"""INSERT INTO records SELECT file_id, source_row,
+                            CASE WHEN crime_id IS NULL THEN NULL ELSE crime_id || '-{k}' END,
+                            CAST(CAST(left(month, 4) AS INTEGER) + {k} AS VARCHAR)
+                                || substr(month, 5),
+                            category, x, y, lsoa_code, lsoa_name, location, falls_within,
+                            outcome, reason
+                        FROM records WHERE month LIKE '2020-%'""")  # the generated year
+    n = con.execute("SELECT count(*) FROM records").fetchone()[0]
+    con.close()
+    print(f"{dst}: {n:,} rows")
+
+
 def _child(what: str, data: Path, db: Path) -> dict:
     cmd = [sys.executable, "-m", "bench.store_scale", "step", what, "--data", str(data),
            "--store", str(db)]
@@ -197,10 +225,16 @@ def main() -> None:
         q.add_argument("--data", type=Path, required=True)
         q.add_argument("--store", type=Path, required=True)
     r.add_argument("--no-pandas", action="store_true")
+    rp = sub.add_parser("replicate")
+    rp.add_argument("--from", dest="src", type=Path, required=True)
+    rp.add_argument("--to", dest="dst", type=Path, required=True)
+    rp.add_argument("--years", type=int, default=5)
     r.add_argument("--steps", default="add,counts,counts-spatial,pandas")
     a = ap.parse_args()
     if a.cmd == "generate":
         generate(a.rows, a.months, a.out)
+    elif a.cmd == "replicate":
+        replicate(a.src, a.dst, a.years)
     elif a.cmd == "step":
         print(json.dumps(step(a.what, a.data, a.store)))
     else:

@@ -125,18 +125,22 @@ def test_rows_without_an_id_of_an_overlapping_download_are_matched_whole_across_
 
 
 def test_an_add_that_fails_leaves_the_store_as_it_was(tmp_path, con):
-    good = _file(tmp_path / "2024-01", "2024-01-test-street.csv",
-                 [_row(_id(1), "2024-01", -0.1, 51.5)])
-    store.add_inputs(con, [good])
-    other = _file(tmp_path / "2024-02", "2024-02-test-street.csv",
-                  [_row(_id(2), "2024-02", -0.1, 51.5)])
+    feb = _file(tmp_path / "2024-02", "2024-02-test-street.csv",
+                [_row(_id(1), "2024-02", -0.1, 51.5)])
+    store.add_inputs(con, [feb])
+    # January (committed as its own batch) makes February's copy of crime 1 not counted ...
+    jan = _file(tmp_path / "2024-01", "2024-01-test-street.csv",
+                [_row(_id(1), "2024-01", -0.1, 51.5), _row(_id(2), "2024-01", -0.1, 51.5)])
     bad = tmp_path / "2024-03" / "2024-03-test-street.csv"
     bad.parent.mkdir()
     bad.write_text("Crime ID,Month\nx,2024-03\n")
     with pytest.raises(InputDataError, match="missing column"):
-        store.add_inputs(con, [other, bad])
+        store.add_inputs(con, [jan, bad])
+    # ... and the failed add is undone: February's row is counted again
     st = store.store_status(con)
-    assert (st.adds, st.files, st.rows_read) == (1, 1, 1)
+    assert (st.adds, st.files, st.rows_read, st.rows_counted) == (1, 1, 1, 1)
+    r = store.add_inputs(con, [jan])  # the same files can be added again afterwards
+    assert (r.rows_counted, r.stored_now_rejected) == (2, 1)
 
 
 def test_a_store_keeps_one_rule_on_repeated_ids(tmp_path, con):

@@ -17,8 +17,11 @@ with the store's files as files read before: the same rules, one set of them.
 * every row read is stored, counted or with the reason it is not, so rows in =
   counted + rejected for every file, and the readers' problems are stored too.
 
-An add is one transaction: a file that cannot be read stops it and leaves the
-store as it was.
+Each batch is committed on its own (memory stays at a month's), and an add is
+all or nothing all the same: a file that cannot be read stops it, and what the
+add had written is undone (its files, rows and problems deleted, the stored rows
+it had made not counted counted again), so the store is as it was. An add
+killed midway is undone the same way when the store is next opened for an add.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from hotspots._validate import Report
 from hotspots.config import package_versions
 from hotspots.store.db import StoreError
 
-__all__ = ["BATCH_BYTES", "STORE_MAX_ZIP_BYTES", "AddResult", "add_inputs", "stored_rule"]
+__all__ = ["BATCH_BYTES", "STORE_MAX_ZIP_BYTES", "AddResult", "add_inputs", "stored_rule",
+           "undo_add"]
 
 #: Most unpacked bytes of street files read in one batch (a national month is ~150 MB).
 BATCH_BYTES = 512 * 1024**2
@@ -141,28 +145,54 @@ def add_inputs(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path], *,
                          f"'{rule}' ({io.CRIME_ID_RULES[rule]}); adding with '{crime_ids}' "
                          "would mix two rules. Use another --store for the other rule.")
     rule = rule or crime_ids or "as_published"
+    _undo_unfinished(con)
     add_id = int(con.execute("SELECT coalesce(max(add_id), 0) + 1 FROM adds").fetchone()[0])
     seen = {bytes.fromhex(h): s for h, s in con.execute(
         "SELECT sha256, source FROM files WHERE copy_of IS NULL").fetchall()}
     result = AddResult(add_id)
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("INSERT OR IGNORE INTO store_meta VALUES ('crime_ids', ?)", [rule])
         for path in paths:
             name = Path(path).name
             is_container, members = io.input_members(name, path, result.report,
                                                      max_zip_bytes=STORE_MAX_ZIP_BYTES)
             for batch in _batches(members, batch_bytes):
+                con.execute("BEGIN TRANSACTION")
                 _add_batch(con, name, io.Members(batch, is_container), seen, rule, result)
+                con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT OR IGNORE INTO store_meta VALUES ('crime_ids', ?)", [rule])
         con.execute("INSERT INTO adds VALUES (?, ?, ?, ?)", [
             add_id, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             json.dumps([str(p) for p in paths]), json.dumps(package_versions())])
         _insert_problems(con, add_id, result.report)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")  # the batch under way, if any
+        except duckdb.TransactionException:
+            pass
+        undo_add(con, add_id)
         raise
     return result
+
+
+def undo_add(con: duckdb.DuckDBPyConnection, add_id: int) -> None:
+    """Remove what an unfinished add wrote; count again the rows it had made not counted."""
+    con.execute("BEGIN TRANSACTION")
+    con.execute("UPDATE records SET reason = NULL, lost_in_add = NULL WHERE lost_in_add = ?",
+                [add_id])
+    con.execute("DELETE FROM records WHERE file_id IN (SELECT file_id FROM files WHERE "
+                "add_id = ?)", [add_id])
+    con.execute("DELETE FROM files WHERE add_id = ?", [add_id])
+    con.execute("DELETE FROM problems WHERE add_id = ?", [add_id])
+    con.execute("COMMIT")
+
+
+def _undo_unfinished(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo adds that wrote files but never finished (killed midway)."""
+    for (add_id,) in con.execute("SELECT DISTINCT add_id FROM files WHERE add_id NOT IN "
+                                 "(SELECT add_id FROM adds)").fetchall():
+        undo_add(con, int(add_id))
 
 
 def _add_batch(con: duckdb.DuckDBPyConnection, name: str, batch: io.Members,
@@ -216,7 +246,8 @@ def _insert_records(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
     if ids.isna().any():  # every row's file was recorded above
         raise RuntimeError(f"store: rows of an unrecorded file {frame['source'][ids.isna()]}")
     table = pa.table({"file_id": pa.array(ids.to_numpy(dtype=np.int32)),
-                      **{c: _arrow(frame[c]) for c in [*RECORD_COLUMNS, "reason"]}})
+                      **{c: _arrow(frame[c]) for c in [*RECORD_COLUMNS, "reason"]},
+                      "lost_in_add": pa.nulls(len(frame), pa.int32())})
     con.register("_new_records", table)
     try:
         con.execute("INSERT INTO records SELECT * FROM _new_records")
@@ -296,10 +327,12 @@ def _cross_file(con: duckdb.DuckDBPyConnection, kept: pd.DataFrame, rule: io.Cri
         upd = pa.table({"file_id": pa.array(old["file_id"].to_numpy()[lost_old], pa.int32()),
                         "source_row": pa.array(old["source_row"].to_numpy()[lost_old]),
                         "reason": pa.array(why.iloc[:n_old][lost_old].astype(object).tolist(),
-                                           pa.string())})
+                                           pa.string()),
+                        "add_id": pa.array([result.add_id] * int(lost_old.sum()), pa.int32())})
         con.register("_lost", upd)
         try:
-            con.execute("""UPDATE records SET reason = l.reason FROM _lost l
+            con.execute("""UPDATE records SET reason = l.reason, lost_in_add = l.add_id
+                           FROM _lost l
                            WHERE records.file_id = l.file_id
                              AND records.source_row = l.source_row AND records.reason IS NULL""")
         finally:

@@ -17,7 +17,8 @@ Tables (one row per ...):
     came in and its rows), and each file skipped as a copy (``copy_of``).
 ``records``
     row read from a street file: the police.uk columns, ``reason`` (``NULL``:
-    counted; else why the row is not counted). Rows read = ``count(*)``.
+    counted; else why the row is not counted), ``lost_in_add`` (the add that made
+    a stored row not counted: undone with it). Rows read = ``count(*)``.
 ``problems``
     problem the readers found (the :class:`~hotspots._validate.Problem` fields).
 """
@@ -31,7 +32,7 @@ import duckdb
 
 from hotspots._errors import InputDataError
 
-__all__ = ["SCHEMA_VERSION", "StoreError", "connect", "spatial_extension_path"]
+__all__ = ["MEMORY_LIMIT", "SCHEMA_VERSION", "StoreError", "connect", "spatial_extension_path"]
 
 SCHEMA_VERSION = "1"
 
@@ -45,7 +46,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS records (
     file_id INTEGER, source_row BIGINT, crime_id VARCHAR, month VARCHAR, category VARCHAR,
     x DOUBLE, y DOUBLE, lsoa_code VARCHAR, lsoa_name VARCHAR, location VARCHAR,
-    falls_within VARCHAR, outcome VARCHAR, reason VARCHAR);
+    falls_within VARCHAR, outcome VARCHAR, reason VARCHAR, lost_in_add INTEGER);
 CREATE TABLE IF NOT EXISTS problems (
     add_id INTEGER, severity VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR,
     what VARCHAR, fix VARCHAR, count BIGINT);
@@ -82,8 +83,14 @@ def spatial_extension_path() -> Path:
     return path
 
 
+#: DuckDB's own memory (it spills to a temporary folder beyond it), so that an add or a
+#: count over tens of millions of rows stays within a laptop's means.
+MEMORY_LIMIT = "1GB"
+
+
 def connect(path: str | os.PathLike[str] | None, *, read_only: bool = False,
-            spatial: bool = False, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+            spatial: bool = False, threads: int | None = None,
+            memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     """Open (or create) a store; ``None`` gives an in-memory one.
 
     Parameters
@@ -96,6 +103,8 @@ def connect(path: str | os.PathLike[str] | None, *, read_only: bool = False,
         Also load the spatial extension (from the package, no network).
     threads
         DuckDB's worker threads (default: DuckDB's own, one per core).
+    memory_limit
+        DuckDB's memory before it spills to disk (:data:`MEMORY_LIMIT`).
 
     Raises
     ------
@@ -104,7 +113,7 @@ def connect(path: str | os.PathLike[str] | None, *, read_only: bool = False,
         another process is writing.
     """
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-              "allow_community_extensions": False}
+              "allow_community_extensions": False, "memory_limit": memory_limit}
     if threads:
         config["threads"] = int(threads)  # type: ignore[assignment]
     target = ":memory:" if path is None else os.fspath(path)
