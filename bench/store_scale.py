@@ -190,7 +190,7 @@ def replicate(src: Path, dst: Path, years: int) -> None:
                             CAST(CAST(left(month, 4) AS INTEGER) + {k} AS VARCHAR)
                                 || substr(month, 5),
                             category, x, y, lsoa_code, lsoa_name, location, falls_within,
-                            outcome, reason
+                            outcome, reason, lost_in_add
                         FROM records WHERE month LIKE '2020-%'""")  # the generated year
     n = con.execute("SELECT count(*) FROM records").fetchone()[0]
     con.close()
