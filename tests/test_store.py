@@ -272,6 +272,12 @@ def test_cli_store_add_status_counts(tmp_path, shared_data, capsys):
     assert rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"] + rec["rejected"]
     counts = pd.read_csv(tmp_path / "out" / "area_counts.csv")
     assert counts["count"].sum() == rec["assigned"]
+    capsys.readouterr()
+    assert main(["store", "counts", "--store", str(db), "--areas", str(areas), "--force",
+                 "Dyfed Powys", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "--force 'Dyfed Powys': no rows of that force" in err
+    assert "Dyfed-Powys Police, North Wales Police, South Wales Police" in err
 
 
 def test_cli_status_of_a_missing_store_is_a_plain_error(tmp_path, capsys):

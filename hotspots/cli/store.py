@@ -107,6 +107,7 @@ def _status(a: argparse.Namespace) -> int:
 def _counts(a: argparse.Namespace) -> int:
     from boundaries.load import read_boundaries
     from hotspots import store
+    from hotspots._errors import InputDataError
     from hotspots.areas import reconciliation_frame
 
     areas, _ = read_boundaries(a.areas, layer=a.layer)
@@ -116,6 +117,12 @@ def _counts(a: argparse.Namespace) -> int:
     con = store.connect(a.store, read_only=True, spatial=a.engine == "spatial")
     t0 = time.perf_counter()
     try:
+        known = store.store_forces(con)
+        unknown = [f for f in a.force or [] if f not in known]
+        if unknown:
+            raise InputDataError(
+                f"--force {', '.join(repr(f) for f in unknown)}: no rows of that force in "
+                f"{a.store}. Its forces ('Falls within'): {', '.join(known) or 'none'}.")
         got = store.area_counts(con, areas, months=months, forces=a.force, engine=a.engine,
                                 details=True, label=f"police.uk ({a.store.name})")
     finally:
