@@ -260,10 +260,13 @@ def test_cli_store_add_status_counts(tmp_path, shared_data, capsys):
     out = capsys.readouterr().out
     assert "not read again: 2024-01-dyfed-powys-street.csv (same contents as" in out
     assert main(["store", "status", "--store", str(db), "--problems",
-                 str(tmp_path / "p.csv")]) == 0
+                 str(tmp_path / "p.csv"), "--by-month", str(tmp_path / "m.csv")]) == 0
     out = capsys.readouterr().out
     assert "3 street files from 2 add(s); 3 file(s) skipped as copies" in out
     assert (tmp_path / "p.csv").is_file()
+    by_month = pd.read_csv(tmp_path / "m.csv").set_index("falls_within")
+    assert by_month.loc["Dyfed-Powys Police", "rows_read"] == 1_187  # PROVENANCE.md
+    assert by_month["rows_read"].sum() == 17_257
     areas = shared_data / "lsoa_2021_england_wales_bgc" / "lsoa21_ew_bgc.gpkg"
     assert main(["store", "counts", "--store", str(db), "--areas", str(areas), "--force",
                  "Dyfed-Powys Police", "--out", str(tmp_path / "out")]) == 0

@@ -25,6 +25,9 @@ def store_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     st = ss.add_parser("status", help="months, forces, files and where every row went")
     st.add_argument("--problems", type=Path, metavar="CSV",
                     help="also write every problem the readers found to this CSV")
+    st.add_argument("--by-month", type=Path, metavar="CSV",
+                    help="also write rows read, counted, without a location and not counted "
+                         "per force and month to this CSV")
     co = ss.add_parser("counts", help="counts per area, month and crime type, with the "
                                       "reconciliation (CSV)")
     co.add_argument("--areas", type=Path, required=True,
@@ -94,7 +97,11 @@ def _status(a: argparse.Namespace) -> int:
 
     con = store.connect(a.store, read_only=True)
     try:
-        print(store.status_text(store.store_status(con)))
+        st = store.store_status(con)
+        print(store.status_text(st))
+        if a.by_month:
+            st.by_force_month.to_csv(a.by_month, index=False)
+            print(f"Wrote {a.by_month}")
         if a.problems:
             con.execute("SELECT * FROM problems ORDER BY add_id, file, \"row\"").df().to_csv(
                 a.problems, index=False)

@@ -6,7 +6,9 @@ every problem, and the number of rows read):
 
 * police.uk street-level crime CSVs (:func:`read_police_uk`, in
   :mod:`~hotspots.io.policeuk`): one monthly file, a folder of ``YYYY-MM/``
-  folders, or the police.uk archive zip;
+  folders, or the police.uk archive zip (the rules on repeated crimes are in
+  :mod:`~hotspots.io.policerepeats`, also applied by the store between batches
+  with :func:`cross_file_repeats`);
 * the Metropolitan Police ward x offence x month table
   (:func:`read_met_ward_crime`, :mod:`~hotspots.io.metward`), reshaped long;
 * a partner's referral spreadsheet, CSV or XLSX (:func:`read_referrals`,
