@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+_GROUPS = {"patrol": run_patrol, "pack": run_pack, "audit": run_audit, "store": run_store}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     from hotspots import pipeline
@@ -73,14 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             from hotspots import report
 
             return report.main(a)
-        if a.command == "patrol":
-            return run_patrol(a)
-        if a.command == "pack":
-            return run_pack(a)
-        if a.command == "audit":
-            return run_audit(a)
-        if a.command == "store":
-            return run_store(a)
+        if a.command in _GROUPS:  # command groups that run and print on their own
+            return _GROUPS[a.command](a)
         if a.command == "analyse":
             check_stats_flags(a)
         pack = pack_from_flags(a)
