@@ -6,7 +6,7 @@ Layers, top to bottom (a module may import only from its own package or a lower 
     cli, data (demo builder)              6
     report                                5
     pipeline                              4
-    maps, patrol                          3
+    maps, patrol, store                   3
     areas                                 2
     io, stats, boundaries                 1
     floor: _errors, _validate, config,    0
@@ -32,7 +32,7 @@ FIRST_PARTY = ("hotspots", "boundaries", "ui", "dashboard", "data")
 FLOOR = {"_errors", "_validate", "config", "periods", "privacy", "disclosure", "labels", "team",
          "__init__"}
 LAYER = {
-    "ui": 7, "cli": 6, "data": 6, "report": 5, "pipeline": 4, "maps": 3, "patrol": 3,
+    "ui": 7, "cli": 6, "data": 6, "report": 5, "pipeline": 4, "maps": 3, "patrol": 3, "store": 3,
     "areas": 2, "io": 1, "stats": 1, "boundaries": 1, "floor": 0,
 }
 #: Modules allowed to import project code inside a function, and why.

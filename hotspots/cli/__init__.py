@@ -13,6 +13,7 @@ Examples
         --police-uk 2024-01-south-wales-street.csv 2024-02-south-wales-street.csv
     python -m hotspots pack areas --search york         # names and codes a pack can cover
     python -m hotspots audit --since 2026-01-01 --measure referrals   # who exported what
+    python -m hotspots store add 2024-police-uk-archive.zip  # police.uk into a DuckDB store
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hotspots.cli.common import (
 )
 from hotspots.cli.packs import pack_arguments, run_pack
 from hotspots.cli.patrol import patrol_arguments, run_patrol
+from hotspots.cli.store import run_store, store_arguments
 from hotspots.cli.table import check_stats_flags, run_analyse, run_table, table_arguments
 
 __all__ = ["default_period", "main", "print_reconciliation"]
@@ -56,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
         "pack", help="build a pack for any council, partnership, police force area, region or "
                      "all of England and Wales from national open data"))
     audit_arguments(sub)
+    store_arguments(sub)
     return ap
+
+
+_GROUPS = {"patrol": run_patrol, "pack": run_pack, "audit": run_audit, "store": run_store}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,12 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             from hotspots import report
 
             return report.main(a)
-        if a.command == "patrol":
-            return run_patrol(a)
-        if a.command == "pack":
-            return run_pack(a)
-        if a.command == "audit":
-            return run_audit(a)
+        if a.command in _GROUPS:  # command groups that run and print on their own
+            return _GROUPS[a.command](a)
         if a.command == "analyse":
             check_stats_flags(a)
         pack = pack_from_flags(a)

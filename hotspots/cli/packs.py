@@ -20,6 +20,10 @@ def pack_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--police-uk", type=Path, nargs="+", action="extend", default=[],
                    metavar="FILE_OR_FOLDER_OR_ZIP",
                    help="police.uk street CSVs, folders of months or archive zips")
+    b.add_argument("--store", type=Path,
+                   help="read police.uk rows from this store (python -m hotspots store add): "
+                        "only the forces covering the area; with --police-uk, the files are "
+                        "added to it first")
     b.add_argument("--assign-by", choices=["point", "lsoa"], default="point",
                    help="place police.uk rows by snap point in the ward polygon (default) or "
                         "by the row's LSOA code through the ONS lookup")
@@ -51,7 +55,8 @@ def run_pack(a: argparse.Namespace) -> int:
                 print(f"{r.code}\t{r.kind}\t{r.name}" + (f"\t({r.note})" if r.note else ""))
             return 0
         built = packbuild.build_pack(
-            a.area, a.out, sources=a.sources, police_uk=a.police_uk, assign_by=a.assign_by,
+            a.area, a.out, sources=a.sources, police_uk=a.police_uk, store=a.store,
+            assign_by=a.assign_by,
             deprivation=a.deprivation, title=a.title, marking=a.marking)
     except (InputDataError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)

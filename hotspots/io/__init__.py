@@ -6,7 +6,9 @@ every problem, and the number of rows read):
 
 * police.uk street-level crime CSVs (:func:`read_police_uk`, in
   :mod:`~hotspots.io.policeuk`): one monthly file, a folder of ``YYYY-MM/``
-  folders, or the police.uk archive zip;
+  folders, or the police.uk archive zip (the rules on repeated crimes are in
+  :mod:`~hotspots.io.policerepeats`, also applied by the store between batches
+  with :func:`cross_file_repeats`);
 * the Metropolitan Police ward x offence x month table
   (:func:`read_met_ward_crime`, :mod:`~hotspots.io.metward`), reshaped long;
 * a partner's referral spreadsheet, CSV or XLSX (:func:`read_referrals`,
@@ -58,12 +60,15 @@ from hotspots.io.mappings import (
     saved_mappings,
 )
 from hotspots.io.metward import MET_COLUMNS, MET_FRAME_COLUMNS, read_met_ward_crime
+from hotspots.io.policefiles import Member, input_members
+from hotspots.io.policerepeats import cross_file_repeats
 from hotspots.io.policeuk import (
     ASB_CATEGORY,
     CRIME_ID_RULES,
     POLICE_COLUMNS,
     POLICE_FRAME_COLUMNS,
     CrimeIdRule,
+    Members,
     PoliceRead,
     read_police_inputs,
     read_police_uk,
@@ -86,14 +91,18 @@ __all__ = [
     "ColumnMap",
     "CrimeIdRule",
     "Layout",
+    "Member",
+    "Members",
     "PathLike",
     "PoliceRead",
     "SafeZip",
     "Source",
     "UnsafeArchiveError",
     "gunzip_bounded",
+    "cross_file_repeats",
     "guess_layout",
     "guess_mapping",
+    "input_members",
     "load_mapping",
     "mapping_from_json",
     "mapping_to_json",

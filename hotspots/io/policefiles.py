@@ -138,8 +138,14 @@ def _unpack(data: bytes, label: str) -> tuple[bytes, str]:
     return data, ""
 
 
-def input_members(name: str, path: Source, report: Report) -> tuple[bool, Iterator[Member]]:
+def input_members(name: str, path: Source, report: Report, *,
+                  max_zip_bytes: int | None = None) -> tuple[bool, Iterator[Member]]:
     """Return (is_container, members) of one input; skipped files are reported.
+
+    A zip given by its path is read member by member from the disk (never whole
+    into memory); ``max_zip_bytes`` raises the most it may unpack to in all
+    (default :data:`hotspots.io.safezip.MAX_UNPACKED_BYTES`; each member's
+    ratio is still checked).
 
     Raises
     ------
@@ -150,9 +156,15 @@ def input_members(name: str, path: Source, report: Report) -> tuple[bool, Iterat
     """
     if not _is_buffer(path) and Path(os.fspath(path)).is_dir():  # type: ignore[arg-type]
         return True, _folder_members(Path(os.fspath(path)), name, report)  # type: ignore[arg-type]
+    if not _is_buffer(path):
+        file = Path(os.fspath(path))  # type: ignore[arg-type]
+        with file.open("rb") as handle:
+            head = handle.read(4)
+        if is_zip(head) or file.suffix.lower() == ".zip":
+            return True, _zip_members(file, name, report, max_zip_bytes)
     data = _input_bytes(path)
-    if is_zip(data) or (not _is_buffer(path) and str(path).lower().endswith(".zip")):
-        return True, _zip_members(data, name, report)
+    if is_zip(data):
+        return True, _zip_members(data, name, report, max_zip_bytes)
     parent = "" if _is_buffer(path) else Path(os.fspath(path)).parent.name  # type: ignore[arg-type]
     data, packed = _unpack(data, name)
     return False, iter([Member(name, _folder_month(parent), data, packed)])
@@ -187,8 +199,10 @@ def _folder_members(folder: Path, name: str, report: Report) -> Iterator[Member]
         yield Member(rel, _folder_month(files[rel].parent.name), data, packed)
 
 
-def _zip_members(data: bytes, name: str, report: Report) -> Iterator[Member]:
-    with SafeZip(data, name) as archive:
+def _zip_members(data: bytes | Path, name: str, report: Report,
+                 max_bytes: int | None = None) -> Iterator[Member]:
+    limits = {} if max_bytes is None else {"max_bytes": max_bytes}
+    with SafeZip(data, name, **limits) as archive:
         for rel in _classify(archive.names(), name, report):
             parent = rel.rsplit("/", 2)[-2] if "/" in rel else ""
             unpacked, packed = _unpack(archive.read(rel), rel)

@@ -26,7 +26,6 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -47,8 +46,8 @@ from hotspots.io.policefiles import (
     FIX_COLUMNS,
     POLICE_COLUMNS,
     POLICE_FRAME_COLUMNS,
+    Member,
     categorical_text,
-    crime_id_codes,
     input_members,
     is_all_blank,
     numbers,
@@ -56,16 +55,16 @@ from hotspots.io.policefiles import (
     report_blank_lines,
     strip_text,
 )
+from hotspots.io.policerepeats import CrimeIdRule, ReportOf, _problem, _repeats
 
 __all__ = ["ASB_CATEGORY", "CRIME_ID_RULES", "POLICE_COLUMNS", "POLICE_FRAME_COLUMNS",
-           "CrimeIdRule", "PoliceRead", "read_police_inputs", "read_police_uk"]
+           "CrimeIdRule", "Members", "PoliceRead", "read_police_inputs", "read_police_uk"]
 
 #: police.uk's "Crime type" of anti-social behaviour. police.uk publishes ASB in the
 #: street-level files beside crime, but ASB incidents are not recorded crime (they have
 #: no Crime ID): every view offers ASB as its own measure, never inside "all crime".
 ASB_CATEGORY = "Anti-social behaviour"
 
-CrimeIdRule = Literal["as_published", "once"]
 #: How a Crime ID repeated within one file is counted, in words (for notes and messages).
 CRIME_ID_RULES: dict[str, str] = {
     "as_published": "rows counted as police.uk publishes them (its own maps do): a Crime ID "
@@ -75,7 +74,6 @@ CRIME_ID_RULES: dict[str, str] = {
             "and later rows with the same Crime ID are rejected; the same crime in two files "
             "counts once",
 }
-_MANY = 25  # above this many rows of one kind in a file, one grouped problem, not one per row
 
 
 @dataclass(frozen=True)
@@ -158,16 +156,41 @@ def read_police_uk(path: Source, *, label: str | None = None,
     return read.files[0][1]
 
 
-def read_police_inputs(inputs: Sequence[tuple[str, Source]], *,
-                       crime_ids: CrimeIdRule = "as_published") -> PoliceRead:
+@dataclass(frozen=True)
+class Members:
+    """Street files already found in an input (a batch of them), to read in place of a path.
+
+    Attributes
+    ----------
+    items
+        The :class:`~hotspots.io.policefiles.Member` files, in order.
+    is_container
+        True when they come from a folder or zip (messages then name each file).
+    """
+
+    items: Sequence[Member]
+    is_container: bool = True
+
+
+def read_police_inputs(inputs: Sequence[tuple[str, Source | Members]], *,
+                       crime_ids: CrimeIdRule = "as_published",
+                       seen: dict[bytes, str] | None = None,
+                       all_copies_ok: bool = False) -> PoliceRead:
     """Read several police.uk inputs with one set of rules (see the module docstring).
 
     Parameters
     ----------
     inputs
-        ``(name, file, folder, zip or binary file object)`` per input, in order.
+        ``(name, file, folder, zip or binary file object)`` per input, in order;
+        or ``(name, Members)`` for street files already found.
     crime_ids
         ``"as_published"`` (default) or ``"once"``: see :data:`CRIME_ID_RULES`.
+    seen
+        SHA-256 digest -> name of files read before (by an earlier call): a file
+        with the same bytes is not read again. Updated in place with the files read.
+    all_copies_ok
+        Return an empty :attr:`PoliceRead.files` (the copies in ``skipped``)
+        instead of raising when every file is a copy of one read before.
 
     Returns
     -------
@@ -181,7 +204,7 @@ def read_police_inputs(inputs: Sequence[tuple[str, Source]], *,
     """
     reports = [Report() for _ in inputs]
     owner: dict[str, int] = {}
-    seen: dict[bytes, str] = {}
+    seen = {} if seen is None else seen
     frames: list[pd.DataFrame] = []
     skipped: list[tuple[str, str]] = []
     top = Report()
@@ -197,6 +220,8 @@ def read_police_inputs(inputs: Sequence[tuple[str, Source]], *,
             top.extend(reports[i])
         for source in got:
             owner.setdefault(source, i)
+    if not frames and all_copies_ok:
+        return PoliceRead([], skipped, top)
     if not frames:
         raise UploadError("police_uk", inputs[0][0],
                           f"{inputs[0][0]}: every file given is a copy of another.")
@@ -225,14 +250,17 @@ def _of_input(frame: pd.DataFrame, owner: dict[str, int], i: int) -> pd.DataFram
     return frame.loc[mine[frame["source"].cat.codes.to_numpy()]].reset_index(drop=True)
 
 
-def _read_input(name: str, path: Source, report: Report, seen: dict[bytes, str],
+def _read_input(name: str, path: Source | Members, report: Report, seen: dict[bytes, str],
                 frames: list[pd.DataFrame]) -> tuple[list[str], str]:
     """Parse one input's members into ``frames``.
 
     Returns the sources read, and (when every member was a copy) what the first
     copy repeats.
     """
-    is_container, members = input_members(name, path, report)
+    if isinstance(path, Members):
+        is_container, members = path.is_container, iter(path.items)
+    else:
+        is_container, members = input_members(name, path, report)
     empty: list[str] = []
     column_problems: list[str] = []
     sources: list[str] = []
@@ -300,24 +328,6 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- checks
 
-ReportOf = Callable[[str], Report]
-
-
-def _problem(report_of: ReportOf, rows: pd.DataFrame, severity: str, what: str | pd.Series,
-             fix: str, column: str | None = None) -> None:
-    """Report rows one by one, or grouped per file when there are many."""
-    for source, grp in rows.groupby("source", sort=False, observed=True):
-        rep = report_of(str(source))
-        texts = what[grp.index] if isinstance(what, pd.Series) else None
-        if len(grp) > _MANY:
-            first = str(texts.iloc[0]) if texts is not None else what
-            _grouped(rep, severity, str(source), grp["source_row"],  # type: ignore[arg-type]
-                     first if texts is None else f"{first} and similar", fix, column=column)
-            continue
-        for k, row in enumerate(grp["source_row"]):
-            rep.add(severity, str(source), str(texts.iloc[k]) if texts is not None else what,  # type: ignore[arg-type]
-                    fix, row=int(row), column=column)
-
 
 def _police_checks(combined: pd.DataFrame, report_of: ReportOf, crime_ids: CrimeIdRule,
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -350,130 +360,6 @@ def _police_checks(combined: pd.DataFrame, report_of: ReportOf, crime_ids: Crime
     kept = _clean_coordinates(kept, report_of)
     _report_blank_ids(kept, report_of)
     return kept[POLICE_FRAME_COLUMNS], rejected.reset_index(drop=True)
-
-
-def _repeats(combined: pd.DataFrame, ok_month: pd.Series, reason: pd.Series,
-             report_of: ReportOf, crime_ids: CrimeIdRule) -> None:
-    """Count a crime in two files once; count repeats within a file as the rule says.
-
-    Works on integer codes (the ids factorised once), so two million rows cost a
-    few arrays of integers, not millions of Python strings.
-    """
-    pos = np.flatnonzero((ok_month & combined["crime_id"].notna()).to_numpy())
-    if not len(pos):
-        return
-    code = crime_id_codes(combined["crime_id"])[pos]
-    member = combined["source"].cat.codes.to_numpy()[pos]
-    months = combined["month"]
-    rank = np.argsort(np.argsort(np.asarray(months.cat.categories.astype(str), dtype=object),
-                                 kind="stable"))
-    month_rank = rank[months.cat.codes.to_numpy()[pos]]
-    code = pd.factorize(code)[0]  # dense labels 0..n-1
-    order = np.lexsort((pos, month_rank, code))  # by id, then earliest month, then file order
-    starts = np.flatnonzero(np.r_[True, code[order][1:] != code[order][:-1]])
-    winner_pos = np.empty(code.max() + 1, dtype=np.int64)
-    winner_pos[code[order][starts]] = pos[order][starts]
-    winner_member = np.empty(code.max() + 1, dtype=member.dtype)
-    winner_member[code[order][starts]] = member[order][starts]
-    other_file = member != winner_member[code]
-    if other_file.any():
-        rows = combined.iloc[pos[other_file]]
-        first = combined.iloc[winner_pos[code[other_file]]]
-        what = pd.Series(
-            [f"the same crime (Crime ID {c[:8]}…) is already counted from {s} row {r} "
-             f"(month {m})" for c, s, r, m in zip(rows["crime_id"], first["source"].astype(str),
-                                                  first["source_row"], first["month"].astype(str),
-                                                  strict=True)],
-            index=rows.index, dtype=TEXT)
-        reason[rows.index] = what
-        _problem(report_of, rows, "warning", what,
-                 "Row not counted: police.uk publishes some crimes again in a later month, and "
-                 "overlapping downloads repeat them. Nothing to do.", column="Crime ID")
-        later, earlier = member[other_file], winner_member[code[other_file]]
-        month_same = (combined["month"].cat.codes.to_numpy()[pos[other_file]]
-                      == combined["month"].cat.codes.to_numpy()[winner_pos[code[other_file]]])
-        pairs = {(int(a), int(b)) for a, b in zip(earlier[month_same], later[month_same],
-                                                  strict=True)}
-        _blank_id_repeats(combined, ok_month, reason, report_of, pairs)
-    # what is left of each id lies in one file (its winner's)
-    left_pos, left_code = pos[~other_file], code[~other_file]
-    n = np.bincount(left_code, minlength=code.max() + 1)
-    repeated = n[left_code] > 1
-    if not repeated.any():
-        return
-    first_of = np.full(code.max() + 1, -1, dtype=np.int64)
-    first_of[left_code[::-1]] = left_pos[::-1]  # the earliest position of each id wins
-    later = repeated & (left_pos != first_of[left_code])
-    if crime_ids == "once":
-        rows = combined.iloc[left_pos[later]]
-        at = combined["source_row"].to_numpy()[first_of[left_code[later]]]
-        what = pd.Series([f"Crime ID {c[:8]}… repeated in this file (first at row {r}): counted "
-                          "once, as chosen" for c, r in zip(rows["crime_id"], at, strict=True)],
-                         index=rows.index, dtype=TEXT)
-        reason[rows.index] = what
-        _problem(report_of, rows, "info", what,
-                 "Row not counted (your choice: count each Crime ID once).", column="Crime ID")
-        return
-    _list_repeats(combined, combined.index[left_pos[repeated]], report_of)
-
-
-_BLANK_KEY = ("month", "falls_within", "x", "y", "location", "category", "lsoa_code")
-
-
-def _blank_id_repeats(combined: pd.DataFrame, ok_month: pd.Series, reason: pd.Series,
-                      report_of: ReportOf, pairs: set[tuple[int, int]]) -> None:
-    """Count once the rows without a Crime ID that two overlapping files of one month share.
-
-    Two files that share crimes of the same month are copies or overlapping downloads
-    of one police.uk file. Rows without an id (anti-social behaviour) cannot be matched
-    by id: a row of the later file is not counted when the earlier file has the same
-    row (month, force, point, location, type, LSOA), as many times as it has it.
-    """
-    blank = (ok_month & combined["crime_id"].isna() & reason.isna()).to_numpy()
-    if not pairs or not blank.any():
-        return
-    sub = combined.loc[blank, ["source", "source_row", *_BLANK_KEY]]
-    parts = [sub[c].cat.codes.to_numpy() if isinstance(sub[c].dtype, pd.CategoricalDtype)
-             else np.nan_to_num(sub[c].to_numpy(dtype=float), nan=1e9) for c in _BLANK_KEY]
-    key = pd.factorize(pd.MultiIndex.from_arrays(parts))[0]
-    member = sub["source"].cat.codes.to_numpy()
-    for a, b in sorted(pairs, key=lambda p: (p[1], p[0])):
-        in_a = pd.Series(key[(member == a) & reason[sub.index].isna().to_numpy()]).value_counts()
-        mine = np.flatnonzero((member == b) & reason[sub.index].isna().to_numpy())
-        if not len(mine) or in_a.empty:
-            continue
-        k = key[mine]
-        rank = pd.Series(k).groupby(k).cumcount().to_numpy()  # 0 for the first row of a key
-        drop = mine[rank < in_a.reindex(k).fillna(0).to_numpy()]
-        if not len(drop):
-            continue
-        rows = sub.iloc[drop]
-        first = str(sub["source"].cat.categories[a])
-        what = (f"no Crime ID (anti-social behaviour): the same row is in {first}, a copy or "
-                "overlapping download of this month's file: counted once")
-        reason[rows.index] = what
-        _problem(report_of, rows, "warning", what, "Row not counted. Nothing to do.",
-                 column="Crime ID")
-
-
-def _list_repeats(combined: pd.DataFrame, rows: pd.Index, report_of: ReportOf) -> None:
-    """Name the Crime IDs repeated within a file (kept, counted as published)."""
-    full = combined.loc[rows, ["source", "source_row", "crime_id", "x", "y", "outcome"]]
-    key = [full["source"].cat.codes.to_numpy(), crime_id_codes(full["crime_id"])]
-    ids = full.assign(outcome=full["outcome"].cat.codes).groupby(key, sort=False)
-    differ_of = ((ids["x"].nunique(dropna=False) > 1) | (ids["y"].nunique(dropna=False) > 1)
-                 | (ids["outcome"].nunique(dropna=False) > 1)).groupby(level=0).sum()
-    n_ids_of = ids.size().groupby(level=0).size()
-    for source, grp in full.groupby("source", sort=False, observed=True):
-        code = int(grp["source"].cat.codes.iloc[0])
-        n_ids, differ = int(n_ids_of[code]), int(differ_of[code])
-        example = str(grp["crime_id"].iloc[0])[:8]
-        _grouped(report_of(str(source)), "warning", str(source), grp["source_row"],
-                 f"{len(grp):,} rows share {n_ids:,} repeated Crime IDs (e.g. {example}…; "
-                 f"{differ:,} of them at two places or with two outcomes): counted as "
-                 "police.uk publishes them",
-                 "Nothing to do. To count each Crime ID once (first row kept), tick 'Count "
-                 "each Crime ID once' (command line: --crime-id-once).", column="Crime ID")
 
 
 def _report_folder_months(kept: pd.DataFrame, report_of: ReportOf) -> None:

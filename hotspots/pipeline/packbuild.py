@@ -21,8 +21,10 @@ give byte-identical files.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io as _io
 import json
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,9 +38,10 @@ import pyogrio
 from boundaries import national
 from boundaries.places import Catalogue, Place, build_catalogue, resolve_area
 from boundaries.web import web_layer
+from hotspots import store as police_store
 from hotspots.config import describe_input, file_sha256
 from hotspots.pipeline.meta import PackMeta
-from hotspots.pipeline.packcrime import AssignBy, CrimeResult, pack_crime
+from hotspots.pipeline.packcrime import AssignBy, CrimeResult, pack_crime, read_store
 from hotspots.pipeline.packdeprivation import (
     DeprivationResult,
     choose_index,
@@ -217,8 +220,8 @@ def _title(place: Place) -> str:
     return f"{place.name} ({place.kind}, {place.code}): wards May 2025"
 
 
-def _inputs(keys: Sequence[str], sources: national.Sources, police: Sequence[Path]
-            ) -> dict[str, Any]:
+def _inputs(keys: Sequence[str], sources: national.Sources, police: Sequence[Path],
+            store_input: dict[str, Any] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in dict.fromkeys(keys):
         spec = national.NATIONAL_FILES[key]
@@ -233,7 +236,25 @@ def _inputs(keys: Sequence[str], sources: national.Sources, police: Sequence[Pat
                                  "licence": "Open Government Licence v3.0", "path": str(p),
                                  "sha256": d["sha256"],
                                  "used_for": "recorded crime and the patrol view's points"}
+    if store_input:
+        out["police_uk_store"] = store_input
     return out
+
+
+def _store_input(con: Any, path: Path, sources: Sequence[str]) -> dict[str, Any]:
+    """Provenance of a store: its path, adds and the SHA-256 of every file read from it."""
+    files = con.execute("""SELECT source, sha256 FROM files WHERE copy_of IS NULL
+                           AND source IN (SELECT unnest(?)) ORDER BY file_id""",
+                        [sorted(sources)]).fetchall()
+    adds = con.execute("SELECT add_id, added_utc, inputs FROM adds ORDER BY add_id").fetchall()
+    digest = hashlib.sha256("\n".join(f"{s}\t{h}" for s, h in files).encode()).hexdigest()
+    return {"title": "police.uk street-level crime (street CSVs, from the store)",
+            "publisher": "data.police.uk (Home Office, police forces)",
+            "licence": "Open Government Licence v3.0", "path": str(path),
+            "sha256": digest, "files": "\n".join(f"{h}  {s}" for s, h in files),
+            "adds": "\n".join(f"add {a} at {t}: {', '.join(json.loads(i))}" for a, t, i in adds),
+            "used_for": "recorded crime and the patrol view's points (SHA-256: of the list "
+                        "of files read, each with its own SHA-256)"}
 
 
 def build_pack(
@@ -242,6 +263,7 @@ def build_pack(
     *,
     sources: Path | str | None = None,
     police_uk: Sequence[Path | str] = (),
+    store: Path | str | None = None,
     assign_by: AssignBy = "point",
     deprivation: str = "auto",
     title: str | None = None,
@@ -260,6 +282,10 @@ def build_pack(
         A sources TOML (default: the files under ``../shared/data``).
     police_uk
         police.uk street CSVs, folders of months or archive zips (none: no crime).
+    store
+        A store (``python -m hotspots store add``) to read police.uk rows from: only
+        the forces covering the place are read. With ``police_uk`` too, the files
+        are added to the store first.
     assign_by
         ``"point"`` (snap point in the ward polygon) or ``"lsoa"`` (the row's LSOA
         code through the ONS lookup).
@@ -309,20 +335,77 @@ def build_pack(
     lap("population")
     dep = pack_deprivation(place, wards, data.lookup, pop_lsoa, s, deprivation)
     lap("deprivation")
-    crime = (pack_crime(police, place, wards, data.lookup, data.catalogue, data.codes11,
-                        assign_by=assign_by) if police else None)
+    store_input = None
+    if store is not None:
+        crime, store_input = _crime_from_store(Path(store), police, place, wards, data,
+                                               assign_by)
+        police = []  # their rows come from the store (its provenance lists every file)
+    elif police and bytes_on_disk(police) > STORE_ABOVE_BYTES:
+        # big inputs go through a temporary store: a month in memory at a time, and only
+        # the rows of the forces covering the place (and near it) are placed
+        with tempfile.TemporaryDirectory(prefix="hotspots-store-") as tmp:
+            crime, _ = _crime_from_store(Path(tmp) / "police_uk.duckdb", police, place, wards,
+                                         data, assign_by, label="temporary store")
+        crime.meta["crime_note"] = (
+            f"The police.uk files ({bytes_on_disk(police) / 1024**2:,.0f} MB, above "
+            f"{STORE_ABOVE_BYTES / 1024**2:,.0f} MB) were read through a temporary store. "
+            + crime.meta["crime_note"].replace("the store temporary store", "it"))
+    else:
+        crime = (pack_crime(police, place, wards, data.lookup, data.catalogue, data.codes11,
+                            assign_by=assign_by) if police else None)
     lap("crime")
     folder = Path(out)
     meta, recs = _write(folder, place, wards, population, dep, crime, data,
-                        [pop_rec], police, title or _title(place), marking)
+                        [pop_rec], police, title or _title(place), marking, store_input)
     lap("write")
     return PackBuild(folder, place, meta, recs, seconds)
 
 
+#: police.uk inputs larger than this on disk (a zip counts packed) are read through a
+#: temporary store rather than whole into pandas (bench/store_scale.py: the pandas path's
+#: peak memory grows with every row; the store's stays at about one month's).
+STORE_ABOVE_BYTES = 512 * 1024**2
+
+
+def bytes_on_disk(paths: Sequence[Path]) -> int:
+    """Total size of files and of the files in folders (a zip counts as its packed size)."""
+    total = 0
+    for p in paths:
+        if p.is_dir():
+            total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        elif p.exists():
+            total += p.stat().st_size
+    return total
+
+
+def _crime_from_store(path: Path, police: Sequence[Path], place: Place,
+                      wards: gpd.GeoDataFrame, data: NationalData, assign_by: AssignBy,
+                      label: str | None = None) -> tuple[CrimeResult, dict[str, Any]]:
+    """Add any files to the store, then place the covering forces' rows from it."""
+    if police:
+        con = police_store.connect(path)
+        try:
+            police_store.add_inputs(con, police)
+        finally:
+            con.close()
+    con = police_store.connect(path, read_only=True)
+    try:
+        got = read_store(con, place, data.catalogue, wards, label=label or path.name)
+        crime = pack_crime([], place, wards, data.lookup, data.catalogue, data.codes11,
+                           assign_by=assign_by, results=got.results)
+        sources = {str(v) for _, r in got.results for f in (r.frame, r.rejected)
+                   for v in f["source"].unique()}
+        store_input = _store_input(con, path, sorted(sources))
+    finally:
+        con.close()
+    crime.meta["crime_note"] = got.note
+    return crime, store_input
+
+
 def _write(folder: Path, place: Place, wards: gpd.GeoDataFrame, population: pd.DataFrame,
            dep: DeprivationResult, crime: CrimeResult | None, data: NationalData,
-           recs: list[dict[str, Any]], police: Sequence[Path], title: str, marking: str
-           ) -> tuple[PackMeta, pd.DataFrame]:
+           recs: list[dict[str, Any]], police: Sequence[Path], title: str, marking: str,
+           store_input: dict[str, Any] | None = None) -> tuple[PackMeta, pd.DataFrame]:
     folder.mkdir(parents=True, exist_ok=True)
     s = data.sources
     files: dict[str, bytes] = {}
@@ -357,7 +440,7 @@ def _write(folder: Path, place: Place, wards: gpd.GeoDataFrame, population: pd.D
         (folder / name).write_bytes(blob)
     keys = ["wards", "ward_lookup", "lad_csp_pfa", "lsoa11_lad19", "population", *dep.inputs]
     doc = _meta(place, dep, crime, data, reconciliation, title, marking, wards)
-    doc["inputs"] = _inputs(keys, s, police)
+    doc["inputs"] = _inputs(keys, s, police, store_input)
     doc["attribution"] = " ".join(dict.fromkeys(
         [national.NATIONAL_FILES[k].attribution for k in dict.fromkeys(keys)]
         + ([POLICE_UK_ATTRIBUTION] if crime is not None else [])))

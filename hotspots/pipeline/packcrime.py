@@ -29,18 +29,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from boundaries.forces import match_forces
 from boundaries.places import Catalogue, Place
-from hotspots import io
+from hotspots import io, store
+from hotspots._errors import EmptyInputError
 from hotspots._validate import ReadResult
 from hotspots.areas import join
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
 from hotspots.pipeline.pack import POLICE_UK_POINTS_NOTE, point_records, points_reconciliation
 
-__all__ = ["INCOMPLETE_SHARE", "AssignBy", "CrimeResult", "incomplete_months", "pack_crime"]
+__all__ = ["INCOMPLETE_SHARE", "AssignBy", "CrimeResult", "StoreRead", "incomplete_months",
+           "pack_crime", "read_store"]
 
 AssignBy = Literal["point", "lsoa"]
 #: A force's month is flagged when it has fewer rows than this share of the force's busiest
@@ -209,9 +213,76 @@ def _rec_row(rec: join.Reconciliation, note: str) -> dict[str, Any]:
     return {**rec.to_row(), "note": note}
 
 
+#: Degrees added around the wards' box when reading other forces' rows from a store.
+_BOX_PAD = 0.01
+
+
+@dataclass(frozen=True)
+class StoreRead:
+    """The rows a pack takes from a store (:func:`read_store`).
+
+    Attributes
+    ----------
+    results
+        ``(label, ReadResult)``: the covering forces' rows, as the readers give them.
+    forces_read
+        The forces whose rows were read (their area includes the place, or unknown).
+    forces_left
+        The store's other forces, not read (their rows cannot be in the pack's wards'
+        coverage; their count is in the note).
+    rows_left
+        Rows of those forces in the store.
+    note
+        The above in words (``crime_note`` in ``pack.json``).
+    """
+
+    results: list[tuple[str, ReadResult]]
+    forces_read: list[str]
+    forces_left: list[str]
+    rows_left: int
+    note: str
+
+
+def read_store(con: duckdb.DuckDBPyConnection, place: Place, catalogue: Catalogue,
+               wards: gpd.GeoDataFrame, *, label: str = "store") -> StoreRead:
+    """Read from a store the rows of the forces covering the place, and any row near it.
+
+    A pack from a national store never holds the whole country in memory: only
+    the forces covering the place (and any force not in the ONS lookup) are
+    read, with the rows of other forces whose point lies in the wards' bounding
+    box (a crime snapped across a force border is placed in a ward as from the
+    files), as :func:`hotspots.store.read_results` gives them (the readers' kept
+    and rejected rows and problems), and then placed exactly as files are. The
+    other rows (other forces, away from the place) are not read: from the files
+    they would be *outside* every ward, so the pack's counts are the same.
+    """
+    forces = store.store_forces(con)
+    matched = match_forces(forces)
+    place_pfas = {catalogue.lad_pfa.get(lad) for lad in place.lads}
+    read = sorted(f for f in forces if matched.get(f) in place_pfas or not matched.get(f))
+    left = sorted(set(forces) - set(read))
+    x0, y0, x1, y1 = (float(v) for v in wards.to_crs("EPSG:4326").total_bounds)
+    box = (x0 - _BOX_PAD, y0 - _BOX_PAD, x1 + _BOX_PAD, y1 + _BOX_PAD)
+    results = store.read_results(con, forces=read, or_within=box,
+                                 label=f"Recorded crime: police.uk ({label})")
+    if not results:
+        raise EmptyInputError(
+            f"{label}: no police.uk row of a force covering {place.name} ("
+            f"{', '.join(sorted(catalogue_name(catalogue, p) for p in place_pfas if p))}"
+            f"), nor any row near it; the store holds {', '.join(forces) or 'no rows'}. Add the "
+            "force's files with 'python -m hotspots store add'.")
+    n_read = results[0][1].rows_read
+    rows_left = int(con.execute("SELECT count(*) FROM records").fetchone()[0]) - n_read
+    note = (f"Read from the store {label}: the rows of {', '.join(read) or 'no force'}"
+            + (f", and of other forces near the place; {rows_left:,} rows of "
+               f"{', '.join(left)} away from the place (outside the box around its wards, so "
+               "outside every ward) were not read" if left else "") + ".")
+    return StoreRead(results, read, left, rows_left, note)
+
+
 def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup: pd.DataFrame,
-               catalogue: Catalogue, codes11: frozenset[str], *, assign_by: AssignBy = "point"
-               ) -> CrimeResult:
+               catalogue: Catalogue, codes11: frozenset[str], *, assign_by: AssignBy = "point",
+               results: list[tuple[str, ReadResult]] | None = None) -> CrimeResult:
     """Read police.uk files and place every row in the pack's wards.
 
     Parameters
@@ -230,12 +301,17 @@ def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup:
         Every 2011 LSOA code (to tell a 2011 code from an unknown one).
     assign_by
         ``"point"`` or ``"lsoa"`` (module docstring).
+    results
+        Rows already read (:func:`read_store`) instead of ``paths``.
 
     Returns
     -------
     CrimeResult
     """
-    results = _read(paths)
+    results = _read(paths) if results is None else results
+    if not results:
+        raise EmptyInputError("no police.uk row to place: the store has no rows of a force "
+                                "covering the place. Add the force's files with 'store add'.")
     frame = pd.concat([r.frame for _, r in results], ignore_index=True)
     forces = match_forces(frame["falls_within"].dropna().unique())
     place_pfas = {catalogue.lad_pfa.get(lad) for lad in place.lads}

@@ -1,0 +1,145 @@
+"""``store add``, ``store status``, ``store counts``: police.uk at national scale in DuckDB."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_STORE = Path("store") / "police_uk.duckdb"
+
+
+def store_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``store add|status|counts`` to the command line."""
+    p = sub.add_parser("store", help="keep police.uk street records for many forces and years "
+                                     "in a local DuckDB file, and count them per area")
+    ss = p.add_subparsers(dest="store_command", required=True)
+    add = ss.add_parser("add", help="add street CSVs, folders of YYYY-MM months or archive "
+                                    "zips (a file already in the store is read once, a crime "
+                                    "in two months counted once)")
+    add.add_argument("inputs", type=Path, nargs="+", metavar="FILE_OR_FOLDER_OR_ZIP")
+    add.add_argument("--crime-id-once", action="store_true",
+                     help="count a Crime ID repeated within a file once (first row); fixed "
+                          "for the store by its first add")
+    st = ss.add_parser("status", help="months, forces, files and where every row went")
+    st.add_argument("--problems", type=Path, metavar="CSV",
+                    help="also write every problem the readers found to this CSV")
+    st.add_argument("--by-month", type=Path, metavar="CSV",
+                    help="also write rows read, counted, without a location and not counted "
+                         "per force and month to this CSV")
+    co = ss.add_parser("counts", help="counts per area, month and crime type, with the "
+                                      "reconciliation (CSV)")
+    co.add_argument("--areas", type=Path, required=True,
+                    help="boundary file (wards, LSOAs, force areas, grid cells; any CRS)")
+    co.add_argument("--layer", help="layer in a multi-layer boundary file")
+    co.add_argument("--from", dest="month_from", help="first month YYYY-MM (default: all)")
+    co.add_argument("--to", dest="month_to", help="last month YYYY-MM (default: all)")
+    co.add_argument("--force", action="append",
+                    help="only rows of this force (as in 'Falls within'; repeat for several)")
+    co.add_argument("--engine", choices=["locator", "spatial"], default="locator",
+                    help="place the distinct points by the project's locator (default) or "
+                         "DuckDB's spatial join: the same counts")
+    co.add_argument("--out", type=Path, required=True, help="output folder")
+    for q in (add, st, co):
+        q.add_argument("--store", type=Path, default=DEFAULT_STORE,
+                       help="the store's DuckDB file (default: %(default)s)")
+
+
+def run_store(a: argparse.Namespace) -> int:
+    """Run ``python -m hotspots store ...``; return the exit code (2 on bad input)."""
+    from hotspots._errors import InputDataError
+    from hotspots.cli.common import INPUT_ERRORS
+
+    try:
+        if a.store_command == "add":
+            return _add(a)
+        if a.store_command == "status":
+            return _status(a)
+        return _counts(a)
+    except (InputDataError, FileNotFoundError, *INPUT_ERRORS) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _add(a: argparse.Namespace) -> int:
+    from hotspots import store
+
+    a.store.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    con = store.connect(a.store)
+    try:
+        r = store.add_inputs(con, a.inputs, crime_ids="once" if a.crime_id_once else None)
+        st = store.store_status(con)
+    finally:
+        con.close()
+    print(f"Added to {a.store} in {time.perf_counter() - t0:.1f}s: {len(r.files):,} street "
+          f"files, {r.rows_read:,} rows read = {r.rows_counted:,} counted + "
+          f"{r.rows_rejected:,} not counted")
+    for source, copy_of in r.copies[:10]:
+        print(f"  not read again: {source} (same contents as {copy_of})")
+    if len(r.copies) > 10:
+        print(f"  ... and {len(r.copies) - 10:,} more copies")
+    if r.stored_now_rejected:
+        print(f"  {r.stored_now_rejected:,} rows stored earlier are no longer counted: the same "
+              "crime came in an earlier month")
+    warnings = [p for p in r.report if p.severity != "info"]
+    for p in warnings[:20]:
+        print("  " + p.to_text())
+    if len(warnings) > 20:
+        print(f"  ... and {len(warnings) - 20:,} more warnings ('store status' counts them)")
+    print(store.status_text(st))
+    return 0
+
+
+def _status(a: argparse.Namespace) -> int:
+    from hotspots import store
+
+    con = store.connect(a.store, read_only=True)
+    try:
+        st = store.store_status(con)
+        print(store.status_text(st))
+        if a.by_month:
+            st.by_force_month.to_csv(a.by_month, index=False)
+            print(f"Wrote {a.by_month}")
+        if a.problems:
+            con.execute("SELECT * FROM problems ORDER BY add_id, file, \"row\"").df().to_csv(
+                a.problems, index=False)
+            print(f"Wrote {a.problems}")
+    finally:
+        con.close()
+    return 0
+
+
+def _counts(a: argparse.Namespace) -> int:
+    from boundaries.load import read_boundaries
+    from hotspots import store
+    from hotspots._errors import InputDataError
+    from hotspots.areas import reconciliation_frame
+
+    areas, _ = read_boundaries(a.areas, layer=a.layer)
+    months = None
+    if a.month_from or a.month_to:
+        months = (a.month_from or "0000-01", a.month_to or "9999-12")
+    con = store.connect(a.store, read_only=True, spatial=a.engine == "spatial")
+    t0 = time.perf_counter()
+    try:
+        known = store.store_forces(con)
+        unknown = [f for f in a.force or [] if f not in known]
+        if unknown:
+            raise InputDataError(
+                f"--force {', '.join(repr(f) for f in unknown)}: no rows of that force in "
+                f"{a.store}. Its forces ('Falls within'): {', '.join(known) or 'none'}.")
+        got = store.area_counts(con, areas, months=months, forces=a.force, engine=a.engine,
+                                details=True, label=f"police.uk ({a.store.name})")
+    finally:
+        con.close()
+    a.out.mkdir(parents=True, exist_ok=True)
+    got.counts.to_csv(a.out / "area_counts.csv", index=False)
+    reconciliation_frame([got.reconciliation]).to_csv(a.out / "reconciliation.csv", index=False)
+    got.reconciliation.details.to_csv(a.out / "unassigned_rows.csv", index=False)
+    print(f"{len(areas):,} areas; {got.distinct_points:,} distinct points placed by "
+          f"{got.engine} in {time.perf_counter() - t0:.1f}s")
+    print(got.reconciliation.text())
+    print(f"Wrote {a.out}/: area_counts.csv, reconciliation.csv, unassigned_rows.csv")
+    return 0
