@@ -5,7 +5,7 @@ for the page and the command line:
 
 * :mod:`~hotspots.areas.join` -- points, codes, names and LSOA codes to areas,
   each with a :class:`Reconciliation` (rows in = assigned + without a location
-  + outside every area + rejected);
+  + outside every area + rejected; :mod:`~hotspots.areas.reconciliation`);
 * :mod:`~hotspots.areas.locate` -- the fast exact point-in-polygon locator
   (identical to ``geopandas.sjoin``'s predicate, measured in ``bench/``);
 * :mod:`~hotspots.areas.coverage` -- which boroughs a police force's points
@@ -31,23 +31,26 @@ from hotspots.areas.coverage import (
     restrict_to_coverage,
 )
 from hotspots.areas.join import (
-    RECONCILIATION_COLUMNS,
-    STATUS_ASSIGNED,
-    STATUS_OUTSIDE,
-    STATUS_REJECTED,
-    STATUS_UNLOCATED,
-    Reconciliation,
     codes_to_areas,
     count_by_area,
     locate_records,
     lsoas_to_areas,
     names_to_areas,
     points_to_areas,
+)
+from hotspots.areas.locate import PolygonLocator, build_locator, locate_points, project_xy
+from hotspots.areas.reconciliation import (
+    RECONCILIATION_COLUMNS,
+    STATUS_ASSIGNED,
+    STATUS_OUTSIDE,
+    STATUS_REJECTED,
+    STATUS_UNLOCATED,
+    Reconciliation,
     reconcile,
+    reconcile_points,
     reconciliation_frame,
     unassigned_rows,
 )
-from hotspots.areas.locate import PolygonLocator, build_locator, locate_points, project_xy
 from hotspots.areas.upload import BOUNDARY_SUFFIXES, read_boundary_upload
 
 __all__ = [
@@ -57,5 +60,6 @@ __all__ = [
     "build_locator", "codes_to_areas", "count_by_area", "coverage_of", "locate_points",
     "locate_records", "lsoas_to_areas", "names_to_areas", "place_police_uk", "points_to_areas",
     "police_boroughs_guess", "police_coverage", "project_xy", "read_boundary_upload",
-    "reconcile", "reconciliation_frame", "restrict_to_coverage", "unassigned_rows",
+    "reconcile", "reconcile_points", "reconciliation_frame", "restrict_to_coverage",
+    "unassigned_rows",
 ]
