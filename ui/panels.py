@@ -423,7 +423,7 @@ def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
     pack
         The pack shown (its points' source and study area).
     pa
-        The :class:`hotspots.patrol_analysis.PatrolAnalysis` drawn, or ``None``
+        The :class:`hotspots.patrol.result.PatrolAnalysis` drawn, or ``None``
         when the view could not run (then only the sources are listed).
     opts
         The page options (background map).
