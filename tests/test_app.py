@@ -427,7 +427,7 @@ def test_statistics_apply_only_on_submit(pack):
 
 
 def test_patrol_view_lists_the_library_cells_and_hides_ward_controls(pack):
-    from hotspots.patrol import analysis as pa_mod
+    from hotspots import patrol as pa_mod
     from ui.patrol import VIEWS, method_markdown
     from ui.sidebar import WARD_ONLY_NOTE
 

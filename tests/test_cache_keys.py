@@ -65,3 +65,16 @@ def test_equal_statistics_hit_the_analysis_cache(monkeypatch):
     assert len(calls) == 1
     cache.analysis(None, None, sel, dataclasses.replace(STATS, seed=2))
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("func", [cache.measure_panel, cache.map_pair])
+def test_map_builders_take_the_map_style_as_one_key(func):
+    """The measure map's options are one frozen value, listed once (not a parameter list
+    repeated by every builder)."""
+    params = list(inspect.signature(func).parameters)
+    assert params[:5] == ["folder", "upload_set", "sel", "style", "value_label"]
+    assert not {"scheme", "k", "bins", "basemap", "palette", "from_zero"} & set(params)
+    style = cache.MapStyle("quantiles", 5, None, "none")
+    assert hash(style) == hash(cache.MapStyle("quantiles", 5, None, "none"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        style.k = 6  # type: ignore[misc]

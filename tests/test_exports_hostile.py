@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from hotspots import cli, pipeline, privacy, report
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol
+from hotspots.patrol import PatrolParams, analyse_patrol
 from hotspots.patrol.export import patrol_for_export
 from hotspots.pipeline import uploadrows
 

@@ -17,9 +17,9 @@ from scipy import stats as sps
 from shapely.geometry import box
 
 from hotspots import pipeline
+from hotspots.patrol import PatrolParams, analyse_patrol
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as grid
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol
 from hotspots.stats.getis import gi_star_normal
 
 

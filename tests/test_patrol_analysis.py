@@ -17,14 +17,14 @@ from hotspots import pipeline
 from hotspots._errors import InputDataError
 from hotspots.maps.assets import LEAFLET_JS_URL
 from hotspots.maps.patrolmaps import pai_chart, patrol_map
-from hotspots.patrol import grid as grid
-from hotspots.patrol import metrics as metrics
-from hotspots.patrol.analysis import (
+from hotspots.patrol import (
     PatrolParams,
     analyse_patrol,
     patrol_for_export,
     permutation_note,
 )
+from hotspots.patrol import grid as grid
+from hotspots.patrol import metrics as metrics
 
 X0, Y0, S = 529_950.0, 180_000.0, 150.0  # origin on the national 150 m lattice
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from hotspots import pipeline
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol
+from hotspots.patrol import PatrolParams, analyse_patrol
 from hotspots.patrol.cellsize import AUTO_MAX_LIST_CELLS, AUTO_MIN_PER_CELL, auto_cell_size
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from hotspots import cli, pipeline
 from hotspots.config import file_sha256
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol
+from hotspots.patrol import PatrolParams, analyse_patrol
 
 FILES = {"patrol_list.csv", "patrol_grid.gpkg", "backtest_per_month.csv",
          "backtest_summary.csv", "emerging.csv", "reconciliation.csv", "unassigned_rows.csv",

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol
+from hotspots.patrol import PatrolParams, analyse_patrol
 from hotspots.report import (
     ReportConfigError,
     build_patrol_section,

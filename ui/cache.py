@@ -4,7 +4,7 @@ Functions here wrap pure functions of :mod:`hotspots` keyed by small hashable
 arguments: the pack (folder, uploads), the frozen
 :class:`~hotspots.pipeline.Selection` (measure, months, rate, threshold,
 boroughs), the frozen :class:`~hotspots.pipeline.analysis.StatsParams`, and
-the map options (scheme, k, basemap, palettes). An
+the map options (:class:`MapStyle`; the IMD map's palette). An
 :class:`~hotspots.uploads.UploadSet` is keyed by its SHA-256 digest, never by
 hashing its bytes again; a selection and statistics parameters by their
 ``repr`` (every field, named, and the class). ``st.cache_resource``
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,36 @@ from hotspots.pipeline import measures, wording
 from hotspots.pipeline import uploads as uploads
 from ui import mapview
 
+
+@dataclass(frozen=True)
+class MapStyle:
+    """How the measure map is classed and drawn: one cache-key argument of the map builders.
+
+    Attributes
+    ----------
+    scheme, k, bins
+        Classification (``bins`` only for ``"user_defined"``).
+    basemap
+        ``"none"`` or ``"osm"``.
+    palette
+        Measure palette (a key of :data:`hotspots.maps.MAP_PALETTES`).
+    borough_labels
+        Write borough names on the maps.
+    from_zero
+        Print the first class of a count from 0.
+    """
+
+    scheme: str
+    k: int
+    bins: tuple[float, ...] | None
+    basemap: str
+    palette: str = "YlOrRd"
+    borough_labels: bool = False
+    from_zero: bool = True
+
+
 _HASH: dict[Any, Any] = {uploads.UploadSet: lambda u: u.digest, pipeline.Selection: repr,
-                         _analysis.StatsParams: repr}
+                         _analysis.StatsParams: repr, MapStyle: repr}
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -191,19 +220,8 @@ def _web_layers(p: pipeline.Pack, boroughs: tuple[str, ...]) -> tuple[Any, Any]:
 
 
 @_data_cache(show_spinner="Drawing the map...", max_entries=32, hash_funcs=_HASH)
-def measure_panel(
-    folder: str | None,
-    upload_set: uploads.UploadSet | None,
-    sel: pipeline.Selection,
-    scheme: str,
-    k: int,
-    bins: tuple[float, ...] | None,
-    basemap: str,
-    value_label: str,
-    palette: str = "YlOrRd",
-    borough_labels: bool = False,
-    from_zero: bool = True,
-) -> maps.MapPanel:
+def measure_panel(folder: str | None, upload_set: uploads.UploadSet | None,
+                  sel: pipeline.Selection, style: MapStyle, value_label: str) -> maps.MapPanel:
     """Return the measure map with its legend, for one selection and map options."""
     p = pack(folder, upload_set)
     wt = ward_table(folder, upload_set, sel)
@@ -216,15 +234,15 @@ def measure_panel(
         integer=sel.rate == "count",
         sensitive=wt.is_sensitive,
         threshold=sel.suppress_below,
-        scheme=scheme, k=k, bins=bins,
+        scheme=style.scheme, k=style.k, bins=style.bins,
         synthetic=wt.is_synthetic,
-        basemap=basemap,  # type: ignore[arg-type]
+        basemap=style.basemap,  # type: ignore[arg-type]
         borough_outlines=outlines,
-        palette_name=palette,
-        borough_labels=borough_labels,
+        palette_name=style.palette,
+        borough_labels=style.borough_labels,
         geometry=geometry, outline_geometry=outline_geometry,
         authority=wording.authority_word(p.meta, capital=True),
-        from_zero=from_zero,
+        from_zero=style.from_zero,
     )
 
 
@@ -256,35 +274,24 @@ def imd_panel(
 
 
 @_data_cache(show_spinner="Drawing the maps...", max_entries=32, hash_funcs=_HASH)
-def map_pair(
-    folder: str | None,
-    upload_set: uploads.UploadSet | None,
-    sel: pipeline.Selection,
-    scheme: str,
-    k: int,
-    bins: tuple[float, ...] | None,
-    basemap: str,
-    value_label: str,
-    palette: str = "YlOrRd",
-    imd_palette: str = "Blues",
-    borough_labels: bool = False,
-    from_zero: bool = True,
-) -> mapview.RenderedPair:
+def map_pair(folder: str | None, upload_set: uploads.UploadSet | None, sel: pipeline.Selection,
+             style: MapStyle, value_label: str,
+             imd_palette: str = "Blues") -> mapview.RenderedPair:
     """Return the measure and IMD maps as one synchronised pair, rendered for the page.
 
     Rendered once per selection and map options: a rerun that changes
     nothing here (another tab, a statistics setting) sends the cached text.
-    Without IMD scores the measure map is drawn alone.
+    Without IMD scores the measure map is drawn alone. The IMD map takes the
+    classification, basemap and borough labels of ``style`` with ``imd_palette``.
     """
-    measure_p = measure_panel(folder, upload_set, sel, scheme, k, bins, basemap, value_label,
-                              palette, borough_labels, from_zero)
+    measure_p = measure_panel(folder, upload_set, sel, style, value_label)
     p = pack(folder, upload_set)
     has_imd = "imd_score" in p.imd and bool(p.imd["imd_score"].notna().any())
     if not has_imd:
         return mapview.RenderedPair(mapview.render_map(measure_p.map), measure_p.title,
                                     measure_p.legend)
-    imd_p = imd_panel(folder, upload_set, scheme, k, basemap, imd_palette, borough_labels,
-                      sel.boroughs)
+    imd_p = imd_panel(folder, upload_set, style.scheme, style.k, style.basemap, imd_palette,
+                      style.borough_labels, sel.boroughs)
     return mapview.RenderedPair(
         mapview.render_map(maps.synced_pair(measure_p.map, imd_p.map)),
         measure_p.title, measure_p.legend, imd_p.title, imd_p.legend)

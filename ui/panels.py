@@ -219,9 +219,10 @@ def map_pair(opts: PageOptions, wt: pipeline.WardTable, *,
     of the measure map calls ``on_ward_click(area_code)`` when given.
     """
     sel = opts.selection
-    pair = cache.map_pair(*opts.pack_key, opts.selection, opts.scheme, opts.k, opts.bins,
-                          opts.basemap, _value_label(sel), opts.palette, opts.imd_palette,
-                          opts.borough_labels, opts.from_zero)
+    style = cache.MapStyle(opts.scheme, opts.k, opts.bins, opts.basemap, opts.palette,
+                           opts.borough_labels, opts.from_zero)
+    pair = cache.map_pair(*opts.pack_key, opts.selection, style, _value_label(sel),
+                          opts.imd_palette)
     left, right = st.columns(2, gap="medium")
     with left:
         _map_title(pair.left_title)
@@ -423,7 +424,7 @@ def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
     pack
         The pack shown (its points' source and study area).
     pa
-        The :class:`hotspots.patrol_analysis.PatrolAnalysis` drawn, or ``None``
+        The :class:`hotspots.patrol.result.PatrolAnalysis` drawn, or ``None``
         when the view could not run (then only the sources are listed).
     opts
         The page options (background map).

@@ -5,7 +5,7 @@ for the page and the command line:
 
 * :mod:`~hotspots.areas.join` -- points, codes, names and LSOA codes to areas,
   each with a :class:`Reconciliation` (rows in = assigned + without a location
-  + outside every area + rejected);
+  + outside every area + rejected; :mod:`~hotspots.areas.reconciliation`);
 * :mod:`~hotspots.areas.locate` -- the fast exact point-in-polygon locator
   (identical to ``geopandas.sjoin``'s predicate, measured in ``bench/``);
 * :mod:`~hotspots.areas.coverage` -- which boroughs a police force's points
@@ -18,6 +18,7 @@ never ``stats``, ``maps``, ``patrol``, ``pipeline``, ``report``, ``cli`` or
 ``ui``. Upper layers use the names below, never a module's ``_private`` helpers.
 """
 
+from hotspots.areas import reconciliation
 from hotspots.areas.coverage import (
     COVERAGE_MIN_POINTS,
     COVERAGE_MIN_SHARE,
@@ -31,31 +32,22 @@ from hotspots.areas.coverage import (
     restrict_to_coverage,
 )
 from hotspots.areas.join import (
-    RECONCILIATION_COLUMNS,
-    STATUS_ASSIGNED,
-    STATUS_OUTSIDE,
-    STATUS_REJECTED,
-    STATUS_UNLOCATED,
-    Reconciliation,
     codes_to_areas,
     count_by_area,
     locate_records,
     lsoas_to_areas,
     names_to_areas,
     points_to_areas,
-    reconcile,
-    reconciliation_frame,
-    unassigned_rows,
 )
 from hotspots.areas.locate import PolygonLocator, build_locator, locate_points, project_xy
+from hotspots.areas.reconciliation import *  # noqa: F403
 from hotspots.areas.upload import BOUNDARY_SUFFIXES, read_boundary_upload
 
 __all__ = [
-    "BOUNDARY_SUFFIXES", "COVERAGE_MIN_POINTS", "COVERAGE_MIN_SHARE", "RECONCILIATION_COLUMNS",
-    "STATUS_ASSIGNED", "STATUS_OUTSIDE", "STATUS_OUTSIDE_COVERAGE", "STATUS_REJECTED",
-    "STATUS_UNLOCATED", "PoliceCoverage", "PolicePlacement", "PolygonLocator", "Reconciliation",
-    "build_locator", "codes_to_areas", "count_by_area", "coverage_of", "locate_points",
-    "locate_records", "lsoas_to_areas", "names_to_areas", "place_police_uk", "points_to_areas",
-    "police_boroughs_guess", "police_coverage", "project_xy", "read_boundary_upload",
-    "reconcile", "reconciliation_frame", "restrict_to_coverage", "unassigned_rows",
+    *reconciliation.__all__,
+    "BOUNDARY_SUFFIXES", "COVERAGE_MIN_POINTS", "COVERAGE_MIN_SHARE", "STATUS_OUTSIDE_COVERAGE",
+    "PoliceCoverage", "PolicePlacement", "PolygonLocator", "build_locator", "codes_to_areas",
+    "count_by_area", "coverage_of", "locate_points", "locate_records", "lsoas_to_areas",
+    "names_to_areas", "place_police_uk", "points_to_areas", "police_boroughs_guess",
+    "police_coverage", "project_xy", "read_boundary_upload", "restrict_to_coverage",
 ]

@@ -19,7 +19,8 @@ import pandas as pd
 
 from boundaries.forces import lad_pfa, match_forces
 from hotspots._validate import ReadResult
-from hotspots.areas.join import Reconciliation, points_to_areas
+from hotspots.areas.join import points_to_areas
+from hotspots.areas.reconciliation import Reconciliation
 
 __all__ = ["COVERAGE_MIN_POINTS", "COVERAGE_MIN_SHARE", "STATUS_OUTSIDE_COVERAGE",
            "PolicePlacement",

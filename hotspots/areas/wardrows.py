@@ -15,7 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 from hotspots._validate import ReadResult
-from hotspots.areas.join import Reconciliation, codes_to_areas
+from hotspots.areas.join import codes_to_areas
+from hotspots.areas.reconciliation import Reconciliation
 
 __all__ = ["place_ward_rows"]
 

@@ -148,6 +148,28 @@ def write_reconciliation(pack, out: Path) -> list[str]:  # type: ignore[no-untyp
     return ["reconciliation.csv", "unassigned_rows.csv", "problems.csv"]
 
 
+def write_ward_files(out: Path, name: str, table, areas, *,  # type: ignore[no-untyped-def]
+                     text_columns: bool = False) -> Path:
+    """Write ``<name>.csv`` (:func:`hotspots.privacy.write_csv`) and the ``<name>.gpkg`` layer.
+
+    The GeoPackage holds the table on the areas' geometry; ``text_columns`` writes
+    its object columns as strings. Returns the GeoPackage's path.
+    """
+    from hotspots import privacy
+
+    out.mkdir(parents=True, exist_ok=True)
+    privacy.write_csv(table, out / f"{name}.csv")
+    gpkg = out / f"{name}.gpkg"
+    gpkg.unlink(missing_ok=True)
+    geo = areas[["area_code", "geometry"]].merge(table, on="area_code")
+    if text_columns:
+        for c in geo.columns:
+            if geo[c].dtype == object:
+                geo[c] = geo[c].astype("string")
+    geo.to_file(gpkg, layer=name, driver="GPKG")
+    return gpkg
+
+
 def many(key: str, paths: list[Path] | None) -> dict[str, Path]:
     """Name repeated inputs for a manifest: ``police_uk``, or ``police_uk_1``, ``police_uk_2``."""
     paths = paths or []

@@ -12,6 +12,7 @@ from hotspots.cli.common import (
     print_ward_names,
     write_reconciliation,
     write_run_manifest,
+    write_ward_files,
 )
 
 
@@ -110,16 +111,8 @@ def run_analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-unt
                              permutations=a.permutations, seed=a.seed, correction=a.correction,
                              alpha=a.alpha, year_start=a.year_start, min_count=a.min_count)
     res = analysis.analyse(pack, sel, p)
-    a.out.mkdir(parents=True, exist_ok=True)
-    table = analysis.analysis_for_export(res)
-    privacy.write_csv(table, a.out / "ward_analysis.csv")
-    gpkg = a.out / "ward_analysis.gpkg"
-    gpkg.unlink(missing_ok=True)
-    geo = res.table[["area_code", "geometry"]].merge(table, on="area_code")
-    for c in geo.columns:
-        if geo[c].dtype == object:
-            geo[c] = geo[c].astype("string")
-    geo.to_file(gpkg, layer="ward_analysis", driver="GPKG")
+    write_ward_files(a.out, "ward_analysis", analysis.analysis_for_export(res), res.table,
+                     text_columns=True)
     privacy.write_csv(res.by_borough, a.out / "spearman_by_borough.csv")
     globals_ = analysis.global_table(res)
     privacy.write_csv(globals_, a.out / "global_statistics.csv")
@@ -177,16 +170,11 @@ def print_asb_split(pack, sel) -> None:  # type: ignore[no-untyped-def]
 
 def run_table(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-untyped-def]
     """Write the ward table (CSV + GeoPackage), reconciliation and manifest; print a summary."""
-    from hotspots import pipeline, privacy
+    from hotspots import pipeline
 
     wt = pipeline.ward_table(pack, sel)
-    a.out.mkdir(parents=True, exist_ok=True)
     table = pipeline.table_for_export(wt)
-    privacy.write_csv(table, a.out / "ward_table.csv")
-    gpkg = a.out / "ward_table.gpkg"
-    gpkg.unlink(missing_ok=True)
-    geo = wt.frame[["area_code", "geometry"]].merge(table, on="area_code")
-    geo.to_file(gpkg, layer="ward_table", driver="GPKG")
+    gpkg = write_ward_files(a.out, "ward_table", table, wt.frame)
     write_reconciliation(pack, a.out)
     write_run_manifest(a, pack, sel)
     print(f"{wt.label}, {wt.period_label}" + ("  [SYNTHETIC referrals]" if wt.is_synthetic else ""))

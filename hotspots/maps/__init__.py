@@ -34,8 +34,9 @@ through their sub-packages (``maps.statmaps.gi_map``, ``maps.printmaps.class_map
 ``maps.charts.trend_chart``: the print and Altair trend charts share a name).
 """
 
-from importlib import import_module
 from typing import Any
+
+from hotspots._lazy import lazy_attribute, lazy_dir
 
 #: Public name -> the module of this package that defines it.
 _EXPORTS: dict[str, str] = {
@@ -133,15 +134,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Import the module behind a public name (or a sub-module) on first use."""
-    if name in _EXPORTS:
-        value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    elif name in _MODULES:
-        value = import_module(f"{__name__}.{name}")
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+    return lazy_attribute(globals(), name, _EXPORTS, _MODULES)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return lazy_dir(globals())

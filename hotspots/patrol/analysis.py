@@ -31,37 +31,15 @@ from hotspots.patrol import backtest as bt
 from hotspots.patrol import cells as patrol
 from hotspots.patrol import grid as gridmod
 from hotspots.patrol.cellsize import AUTO_MIN_PER_CELL, auto_cell_size
-from hotspots.patrol.export import method_text, patrol_for_export
+from hotspots.patrol.export import method_text
 from hotspots.patrol.harm import harm_weights_for
 from hotspots.patrol.kde import KDEResult, kde_on_grid
-from hotspots.patrol.params import (
-    DEFAULT_LIST_MONTHS,
-    DEFAULT_PERMUTATIONS,
-    DEFAULT_SEED,
-    MEASURE_NOUNS,
-    METHOD_LABELS,
-    METHODS,
-    PatrolParams,
-    permutation_note,
-)
+from hotspots.patrol.params import DEFAULT_LIST_MONTHS, MEASURE_NOUNS, METHODS, PatrolParams
 from hotspots.patrol.result import PatrolAnalysis
 from hotspots.periods import month_range, shift_month
 from hotspots.stats.emerging import emerging_hotspots
 
-# The settings, the result and the exports are re-exported: callers of the analysis
-# find them here, as before the package was split.
-__all__ = [
-    "DEFAULT_LIST_MONTHS",
-    "DEFAULT_PERMUTATIONS",
-    "DEFAULT_SEED",
-    "METHODS",
-    "METHOD_LABELS",
-    "PatrolAnalysis",
-    "PatrolParams",
-    "analyse_patrol",
-    "patrol_for_export",
-    "permutation_note",
-]
+__all__ = ["analyse_patrol"]
 
 
 # --------------------------------------------------------------------------- steps

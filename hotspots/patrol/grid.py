@@ -3,7 +3,7 @@
 :func:`make_grid` lays a regular lattice over a study area (EPSG:27700) and clips it;
 :func:`points_to_cells` puts every located record in exactly one cell with plain
 arithmetic (O(n), no spatial join) and reconciles the rest (``rows_in == assigned +
-unlocated + outside + rejected``, :class:`hotspots.areas.join.Reconciliation`);
+unlocated + outside + rejected``, :class:`hotspots.areas.reconciliation.Reconciliation`);
 :func:`counts_by_cell` counts per cell, with zero cells, optionally per month.
 
 Cell rules (documented once, tested):
@@ -40,14 +40,8 @@ import shapely
 
 from boundaries.load import ANALYSIS_CRS
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
-from hotspots.areas.join import (
-    STATUS_OUTSIDE,
-    STATUS_UNLOCATED,
-    Reconciliation,
-    reconcile,
-    unassigned_rows,
-)
 from hotspots.areas.locate import project_xy
+from hotspots.areas.reconciliation import Reconciliation, reconcile_points
 
 __all__ = [
     "AUTO_SIZE_RANGE",
@@ -487,8 +481,7 @@ def points_to_cells(
     if missing:
         raise ColumnMappingError(f"{source}: no coordinate column(s) {missing}; columns are "
                                  f"{list(records.columns)}. Pass x= and y=.")
-    has_xy = records[x].notna() & records[y].notna()
-    unlocated = records.loc[~has_xy]
+    has_xy = (records[x].notna() & records[y].notna()).to_numpy()
     located = records.loc[has_xy]
     e, n = _project(located[x].to_numpy(dtype=float), located[y].to_numpy(dtype=float), crs)
     pos = _cell_positions(grid, spec, e, n)
@@ -497,12 +490,10 @@ def points_to_cells(
     assigned["cell_id"] = grid["cell_id"].to_numpy()[pos[inside]]
     assigned["easting"] = e[inside]
     assigned["northing"] = n[inside]
-    parts = [
-        unassigned_rows(unlocated, STATUS_UNLOCATED, "no coordinates"),
-        unassigned_rows(located.loc[~inside], STATUS_OUTSIDE,
-                        "coordinates lie outside the study area"),
-    ]
-    return reconcile(source, assigned, parts, rejected)
+    assigned_rows = has_xy.copy()
+    assigned_rows[has_xy] = inside
+    return reconcile_points(source, records, assigned, has_xy, assigned_rows, rejected,
+                            where="the study area")
 
 
 def counts_by_cell(

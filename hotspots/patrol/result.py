@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.areas.join import Reconciliation
+from hotspots.areas.reconciliation import Reconciliation
 from hotspots.patrol.backtest import BacktestResult
 from hotspots.patrol.grid import GridSpec
 from hotspots.patrol.kde import KDEResult

@@ -42,8 +42,9 @@ statistics and map modules.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
+
+from hotspots._lazy import lazy_attribute, lazy_dir
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from boundaries.load import ANALYSIS_CRS, AREA_COLUMNS
@@ -140,15 +141,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Import the module behind a public name (or a sub-module) on first use."""
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
-    elif name in _MODULES:
-        value = import_module(f"{__name__}.{name}")
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+    return lazy_attribute(globals(), name, _EXPORTS, _MODULES)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return lazy_dir(globals())

@@ -21,7 +21,7 @@ from boundaries.load import read_boundaries
 from hotspots import io
 from hotspots._errors import CRSError, InputDataError
 from hotspots._validate import REPORT_COLUMNS, Report
-from hotspots.areas import join as join
+from hotspots.areas import reconciliation as recon
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE
 from hotspots.areas.upload import read_boundary_upload
 from hotspots.pipeline.meta import PackMeta
@@ -165,7 +165,7 @@ def assemble_pack(
               else pd.DataFrame({"area_code": areas["area_code"]}))
     meta = PackMeta(title="Files from the command line", vintage=str(areas_path),
                     synthetic_referrals=False, attribution="", placement={})
-    recs = join.reconciliation_frame([]).assign(note=pd.Series(dtype=str))
+    recs = recon.reconciliation_frame([]).assign(note=pd.Series(dtype=str))
     base = Pack(folder=None, meta=meta, areas=areas,
                 crime=pd.DataFrame({c: pd.Series(dtype="int64" if c == "count" else str)
                                     for c in ("area_code", "month", "major", "minor", "count")}),

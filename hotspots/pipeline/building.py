@@ -30,6 +30,7 @@ import pandas as pd
 from hotspots._errors import InputDataError, UploadError
 from hotspots._validate import REPORT_COLUMNS, Report
 from hotspots.areas import join as join
+from hotspots.areas import reconciliation as recon
 from hotspots.areas.lsoa import lsoa_lookup, lsoa_report
 from hotspots.areas.names import name_check
 from hotspots.areas.wardrows import place_ward_rows
@@ -132,9 +133,9 @@ def rematched(p: Parts, source: str) -> None:
     set_uploads(p, rematched=(*(info.rematched or ()), source))
 
 
-def add_rec(p: Parts, rec: join.Reconciliation, note: str, *, upload: bool = True) -> None:
+def add_rec(p: Parts, rec: recon.Reconciliation, note: str, *, upload: bool = True) -> None:
     """Record a file's reconciliation row and its per-row details."""
-    row = join.reconciliation_frame([rec]).assign(note=note)
+    row = recon.reconciliation_frame([rec]).assign(note=note)
     p.recs = pd.concat([p.recs, row], ignore_index=True) if len(p.recs) else row
     p.details.append((rec.source, rec.details))
     if upload:

@@ -23,6 +23,7 @@ from hotspots import io
 from hotspots._errors import InputDataError
 from hotspots._validate import REPORT_COLUMNS, ReadResult, Report
 from hotspots.areas import join as join
+from hotspots.areas import reconciliation as recon
 from hotspots.pipeline.meta import PackMeta, PointsReconciliation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,7 +169,7 @@ class Pack:
     imd
         ``area_code`` and ``imd_*`` columns from :mod:`boundaries.deprivation`.
     reconciliations
-        One row per source (see :func:`hotspots.join.reconciliation_frame`)
+        One row per source (see :func:`hotspots.areas.reconciliation.reconciliation_frame`)
         plus ``note``.
     unassigned
         Per-row details of everything not assigned (source, row, status, reason).
@@ -359,7 +360,7 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         notes.append("placed by " + (meta.placement or {}).get("referrals", "ward"))
         unassigned.append(rec.details)
         referrals = assigned[["area_code", "month", "category", "count"]].copy()
-    rec_frame = join.reconciliation_frame(recs)
+    rec_frame = recon.reconciliation_frame(recs)
     rec_frame["note"] = notes
     if meta.reconciliation_file:  # a built pack's per-source reconciliation comes first
         built = pd.read_csv(in_pack(folder, meta.reconciliation_file, "reconciliation_file"),

@@ -39,7 +39,7 @@ from boundaries.places import Catalogue, Place
 from hotspots import io, store
 from hotspots._errors import EmptyInputError
 from hotspots._validate import ReadResult
-from hotspots.areas import join
+from hotspots.areas import reconciliation as recon
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
 from hotspots.pipeline.pack import POLICE_UK_POINTS_NOTE, point_records, points_reconciliation
 
@@ -164,7 +164,7 @@ _NOT_COVERED = "its LSOA's ward is in an authority the recording force does not 
 
 def _by_lsoa(label: str, res: ReadResult, ward: dict[str, str], pack_codes: set[str],
              covered: frozenset[str], codes11: frozenset[str]) -> tuple[pd.DataFrame,
-                                                                   join.Reconciliation]:
+                                                                   recon.Reconciliation]:
     """Place rows by their own LSOA code through the ONS lookup (``ward``: LSOA -> ward)."""
     frame = res.frame
     code = frame["lsoa_code"].astype("string").str.strip().str.upper()
@@ -174,26 +174,26 @@ def _by_lsoa(label: str, res: ReadResult, ward: dict[str, str], pack_codes: set[
     ok = in_pack & area.isin(covered)
     assigned = frame.loc[ok].assign(area_code=area[ok].astype(str))
     parts = [
-        join.unassigned_rows(frame.loc[vintage == "blank"], join.STATUS_UNLOCATED,
-                             "no LSOA code"),
-        join.unassigned_rows(frame.loc[vintage == "2011 only"], join.STATUS_UNLOCATED,
-                             "LSOA " + code[vintage == "2011 only"].astype(str) + " is a 2011 "
-                             "code, not in the LSOA (2021) lookup (wrong vintage)"),
-        join.unassigned_rows(frame.loc[vintage == "unknown"], join.STATUS_UNLOCATED,
-                             "LSOA " + code[vintage == "unknown"].astype(str) + " is not an "
-                             "LSOA code of England and Wales"),
-        join.unassigned_rows(frame.loc[(vintage == "2021") & ~in_pack], join.STATUS_OUTSIDE,
-                             "its LSOA's ward is outside the pack's area"),
-        join.unassigned_rows(frame.loc[in_pack & ~ok], join.STATUS_OUTSIDE, _NOT_COVERED),
+        recon.unassigned_rows(frame.loc[vintage == "blank"], recon.STATUS_UNLOCATED,
+                              "no LSOA code"),
+        recon.unassigned_rows(frame.loc[vintage == "2011 only"], recon.STATUS_UNLOCATED,
+                              "LSOA " + code[vintage == "2011 only"].astype(str) + " is a 2011 "
+                              "code, not in the LSOA (2021) lookup (wrong vintage)"),
+        recon.unassigned_rows(frame.loc[vintage == "unknown"], recon.STATUS_UNLOCATED,
+                              "LSOA " + code[vintage == "unknown"].astype(str) + " is not an "
+                              "LSOA code of England and Wales"),
+        recon.unassigned_rows(frame.loc[(vintage == "2021") & ~in_pack], recon.STATUS_OUTSIDE,
+                              "its LSOA's ward is outside the pack's area"),
+        recon.unassigned_rows(frame.loc[in_pack & ~ok], recon.STATUS_OUTSIDE, _NOT_COVERED),
     ]
-    assigned, rec = join.reconcile(label, assigned, parts, res.rejected)
+    assigned, rec = recon.reconcile(label, assigned, parts, res.rejected)
     d = rec.details
     d.loc[d["reason"] == _NOT_COVERED, "status"] = STATUS_OUTSIDE_COVERAGE
     return assigned, rec
 
 
-def _relabel_other_forces(rec: join.Reconciliation, frame: pd.DataFrame,
-                          outside_forces: set[str]) -> join.Reconciliation:
+def _relabel_other_forces(rec: recon.Reconciliation, frame: pd.DataFrame,
+                          outside_forces: set[str]) -> recon.Reconciliation:
     """Rows outside every ward recorded by a force not covering the place: outside coverage."""
     if not outside_forces:
         return rec
@@ -201,15 +201,15 @@ def _relabel_other_forces(rec: join.Reconciliation, frame: pd.DataFrame,
     d = rec.details.copy()
     key = pd.MultiIndex.from_frame(d[["source", "source_row"]])
     f = pd.Series(force.reindex(key).to_numpy(), index=d.index).astype("string")
-    move = (d["status"] == join.STATUS_OUTSIDE) & f.isin(outside_forces)
+    move = (d["status"] == recon.STATUS_OUTSIDE) & f.isin(outside_forces)
     d.loc[move, "status"] = STATUS_OUTSIDE_COVERAGE
     d.loc[move, "reason"] = ("recorded by " + f[move].astype(str) + ", whose police force area "
                              "does not include the pack's area")
-    return join.Reconciliation(rec.source, rec.rows_in, rec.assigned, rec.unlocated,
-                               rec.outside, rec.rejected, d)
+    return recon.Reconciliation(rec.source, rec.rows_in, rec.assigned, rec.unlocated,
+                                rec.outside, rec.rejected, d)
 
 
-def _rec_row(rec: join.Reconciliation, note: str) -> dict[str, Any]:
+def _rec_row(rec: recon.Reconciliation, note: str) -> dict[str, Any]:
     return {**rec.to_row(), "note": note}
 
 
@@ -404,7 +404,7 @@ def _compare(a_pt: pd.DataFrame, a_ls: pd.DataFrame) -> dict[str, int]:
             "rows_lsoa_only": int((m["_merge"] == "right_only").sum())}
 
 
-def _note(rec: join.Reconciliation, assign_by: AssignBy, diff: dict[str, int]) -> str:
+def _note(rec: recon.Reconciliation, assign_by: AssignBy, diff: dict[str, int]) -> str:
     cov = int((rec.details["status"] == STATUS_OUTSIDE_COVERAGE).sum())
     other = "LSOA code" if assign_by == "point" else "snap point"
     return (f"placed by {'snap point (point in polygon)' if assign_by == 'point' else 'LSOA code (ONS lookup)'}; "  # noqa: E501

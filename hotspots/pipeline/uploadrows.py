@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from hotspots import privacy
-from hotspots.areas import join as join
+from hotspots.areas import reconciliation as recon
 from hotspots.io.uploads import refused_rows
 from hotspots.pipeline.meta import UploadsInfo
 from hotspots.pipeline.pack import Pack
@@ -51,9 +51,9 @@ def with_refused(pack: Pack, refused: Sequence[tuple[str, str, str, bytes]]) -> 
         text = " ".join(message.split())
         first = text if len(text) <= 240 else text[:239] + "…"
         rows = refused_rows(part, name, data)
-        details = join.unassigned_rows(rows, join.STATUS_REJECTED, f"file refused: {first}")
-        recs.append((join.Reconciliation(_SOURCE_LABELS[part].format(name), len(rows), 0,
-                                         0, 0, len(rows), details), f"file refused: {first}"))
+        details = recon.unassigned_rows(rows, recon.STATUS_REJECTED, f"file refused: {first}")
+        recs.append((recon.Reconciliation(_SOURCE_LABELS[part].format(name), len(rows), 0,
+                                          0, 0, len(rows), details), f"file refused: {first}"))
     if not recs:
         return pack
     info = pack.meta.uploads or UploadsInfo(base_synthetic=bool(pack.meta.synthetic_referrals))
@@ -61,7 +61,7 @@ def with_refused(pack: Pack, refused: Sequence[tuple[str, str, str, bytes]]) -> 
         info, sources=(*info.sources, *(r.source for r, _ in recs)),
         detail_sources=tuple(sorted({*info.detail_sources, *(
             str(s) for r, _ in recs for s in r.details["source"])}))))
-    rows = pd.concat([join.reconciliation_frame([r]).assign(note=n) for r, n in recs],
+    rows = pd.concat([recon.reconciliation_frame([r]).assign(note=n) for r, n in recs],
                      ignore_index=True)
     return dataclasses.replace(
         pack, meta=meta, reconciliations=pd.concat([pack.reconciliations, rows],
@@ -83,7 +83,8 @@ def upload_reconciliation(pack: Pack, *, rematched: bool = False) -> pd.DataFram
     Returns
     -------
     DataFrame
-        One row per source, as :func:`hotspots.join.reconciliation_frame`, plus ``note``.
+        One row per source, as
+        :func:`~hotspots.areas.reconciliation.reconciliation_frame`, plus ``note``.
     """
     info = pack.meta.uploads or UploadsInfo()
     sources = list(info.sources) + (list(info.rematched or ()) if rematched else [])

@@ -456,7 +456,7 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     -----
     Patrol cells (``cfg.patrol``, :mod:`hotspots.report.patrol`): when the
     pack has street-level points (and the config does not switch them off),
-    one :func:`hotspots.patrol_analysis.analyse_patrol` run adds, before the
+    one :func:`hotspots.patrol.analysis.analyse_patrol` run adds, before the
     method card, the cell map beside the patrol list, the backtest with its
     finding and the patrol method; ``patrol_cell_map.png``,
     ``patrol_backtest_pai.png`` and ``patrol_list``, ``patrol_backtest``,

@@ -21,8 +21,8 @@ from hotspots._errors import InputDataError
 from hotspots.maps.classify import SCHEMES
 from hotspots.maps.palettes import PALETTES
 from hotspots.patrol import MEASURES as PATROL_MEASURES
-from hotspots.patrol.analysis import METHODS as PATROL_METHODS
-from hotspots.patrol.analysis import PatrolParams
+from hotspots.patrol import METHODS as PATROL_METHODS
+from hotspots.patrol import PatrolParams
 from hotspots.periods import DEFAULT_LATEST_MONTHS, YEAR_STARTS, check_month
 from hotspots.pipeline.analysis import StatsParams
 from hotspots.pipeline.table import RATE_LABELS, RateKind
@@ -70,7 +70,7 @@ class PatrolSettings:
         ``True`` / ``False``; ``None`` (the default) = when the pack has
         street-level points whose study area is in the pack's boroughs.
     params
-        Settings of :func:`hotspots.patrol_analysis.analyse_patrol` (grid,
+        Settings of :func:`hotspots.patrol.analysis.analyse_patrol` (grid,
         selection, Gi* permutations and seed, backtest, list period).
     boroughs
         Study-area boroughs; empty = the pack's ``meta.points_boroughs``.

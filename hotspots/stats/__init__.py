@@ -35,8 +35,10 @@ and from the project only the floor (``hotspots._errors``, ``_validate``,
 ``patrol``, ``pipeline`` or above (docs/ARCHITECTURE.md).
 
 The public names below are re-exported here, so ``from hotspots import stats``
-then ``stats.local_gi_star(...)`` works; constants that belong to one module
-(``emerging.CATEGORIES``, ``weights.KINDS``, ``rates.PER``, ...) stay on it.
+then ``stats.local_gi_star(...)`` works (a module re-exported whole is
+star-imported and its ``__all__`` added, so its names are listed once);
+constants that belong to one module (``emerging.CATEGORIES``, ``weights.KINDS``,
+``rates.PER``, ...) stay on it.
 """
 
 from hotspots.stats import (
@@ -64,16 +66,7 @@ from hotspots.stats.association import (
     share_in_most_deprived,
     spearman_by_group,
 )
-from hotspots.stats.autocorrelation import (
-    QUADRANTS,
-    TERCILE_WORDS,
-    MoranResult,
-    bivariate_classes,
-    bivariate_local_moran,
-    global_moran,
-    global_moran_rate,
-    local_moran,
-)
+from hotspots.stats.autocorrelation import *  # noqa: F403
 from hotspots.stats.emerging import (
     GiStarSeries,
     classify_emerging,
@@ -83,25 +76,10 @@ from hotspots.stats.emerging import (
     mann_kendall_table,
 )
 from hotspots.stats.getis import GI_LEVELS, gi_star_normal, local_gi_star
-from hotspots.stats.inequality import concentration, gini, lorenz_curve
-from hotspots.stats.ranking import (
-    WORDING_SCALE,
-    SpearmanResult,
-    competition_rank,
-    describe_rho,
-    spearman,
-)
+from hotspots.stats.inequality import *  # noqa: F403
+from hotspots.stats.ranking import *  # noqa: F403
 from hotspots.stats.rates import RateResult, Smoother, rates_per_1000, smooth_rates
-from hotspots.stats.significance import (
-    CORRECTION_TEXT,
-    CORRECTIONS,
-    NO_DATA,
-    NO_NEIGHBOURS,
-    Alternative,
-    Correction,
-    LocalResult,
-    adjust_pvalues,
-)
+from hotspots.stats.significance import *  # noqa: F403
 from hotspots.stats.table import hotspot_table
 from hotspots.stats.trends import (
     ChangeTable,
@@ -152,23 +130,9 @@ __all__ = [
     "weights_cache_info",
     "weights_frame",
     # significance
-    "CORRECTIONS",
-    "CORRECTION_TEXT",
-    "NO_DATA",
-    "NO_NEIGHBOURS",
-    "Alternative",
-    "Correction",
-    "LocalResult",
-    "adjust_pvalues",
+    *significance.__all__,
     # autocorrelation
-    "QUADRANTS",
-    "TERCILE_WORDS",
-    "MoranResult",
-    "bivariate_classes",
-    "bivariate_local_moran",
-    "global_moran",
-    "global_moran_rate",
-    "local_moran",
+    *autocorrelation.__all__,
     # getis
     "GI_LEVELS",
     "gi_star_normal",
@@ -176,11 +140,7 @@ __all__ = [
     # table
     "hotspot_table",
     # ranking
-    "WORDING_SCALE",
-    "SpearmanResult",
-    "competition_rank",
-    "describe_rho",
-    "spearman",
+    *ranking.__all__,
     # rates
     "RateResult",
     "Smoother",
@@ -193,9 +153,7 @@ __all__ = [
     "share_in_most_deprived",
     "spearman_by_group",
     # inequality
-    "concentration",
-    "gini",
-    "lorenz_curve",
+    *inequality.__all__,
     # trends
     "ChangeTable",
     "callouts",

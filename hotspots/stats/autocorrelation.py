@@ -26,15 +26,16 @@ import numpy as np
 import pandas as pd
 
 from hotspots._errors import InputDataError
-from hotspots.config import jsonable
 from hotspots.stats import permutation as _perm
-from hotspots.stats.inputs import _aligned, _check_varies
+from hotspots.stats.inputs import _aligned, _check_varies, _varying
 from hotspots.stats.significance import (
     NO_DATA,
     NO_NEIGHBOURS,
     Alternative,
     Correction,
     LocalResult,
+    _global_params,
+    _GlobalResult,
     _local_params,
     _normal_p,
     _options,
@@ -43,7 +44,7 @@ from hotspots.stats.significance import (
     _Sims,
     _simulate,
 )
-from hotspots.stats.weights import SpatialWeights
+from hotspots.stats.weights import SpatialWeights, weight_moments
 
 __all__ = [
     "QUADRANTS",
@@ -66,7 +67,7 @@ TERCILE_WORDS: tuple[str, str, str] = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)
-class MoranResult:
+class MoranResult(_GlobalResult):
     """Global Moran's I with normal and permutation inference.
 
     Attributes
@@ -103,14 +104,6 @@ class MoranResult:
     n: int
     params: Mapping[str, Any] = field(compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the numbers and parameters as plain JSON-ready Python objects."""
-        out: dict[str, Any] = {k: getattr(self, k) for k in (
-            "I", "EI", "z_norm", "z_rand", "z_sim", "p_norm", "p_rand", "p_sim", "EI_sim",
-            "se_sim", "n")}
-        out["params"] = jsonable(self.params)
-        return out
-
     @property
     def text(self) -> str:
         """One plain-words sentence."""
@@ -128,35 +121,24 @@ def _moran(y: np.ndarray, sw: SpatialWeights, opts: _Opts, statistic: str,
     w = sw.row_standardised()
     n = len(y)
     z = y - y.mean()
-    s0 = float(w.sum())
-    zz = float(z @ z)
-    value = n / s0 * float(z @ (w @ z)) / zz
+    s0, s1, s2 = weight_moments(w)
+    value = n / s0 * float(z @ (w @ z)) / float(z @ z)
     ei = -1.0 / (n - 1)
-    wt = w.T.tocsr()
-    s1 = 0.5 * float(((w + wt) ** 2).sum())
-    s2 = float(((np.asarray(w.sum(axis=1)) + np.asarray(wt.sum(axis=1))) ** 2).sum())
     n2, s02 = n * n, s0 * s0
     v_norm = (n2 * s1 - n * s2 + 3 * s02) / ((n - 1) * (n + 1) * s02) - ei**2
     kurt = (z**4).sum() / n / ((z**2).sum() / n) ** 2
     a = n * ((n2 - 3 * n + 3) * s1 - n * s2 + 3 * s02)
     b = kurt * ((n2 - n) * s1 - 2 * n * s2 + 6 * s02)
     v_rand = (a - b) / ((n - 1) * (n - 2) * (n - 3) * s02) - ei**2
-    sims = _perm.permuted_global_moran(z, w, opts.permutations, opts.seed)
-    tol = 1e-12 * max(1.0, abs(value))
-    p_sim = float(_perm.pseudo_p(np.array([(sims >= value - tol).sum()]),
-                                 np.array([(sims <= value + tol).sum()]),
-                                 opts.permutations, opts.alternative)[0])
-    ei_sim, se_sim = float(sims.mean()), float(sims.std())
+    sims = _perm.global_sims(value, _perm.permuted_global_moran(z, w, opts.permutations,
+                                                                 opts.seed),
+                             opts.permutations, opts.alternative)
     z_norm, z_rand = (value - ei) / math.sqrt(v_norm), (value - ei) / math.sqrt(v_rand)
-    params = {"statistic": statistic, **extra, "weights": jsonable(sw.params),
-              **{k: v for k, v in opts.params().items() if not k.startswith(("correction",
-                                                                               "alpha"))},
-              "p_norm": "normal approximation, " + opts.alternative}
     return MoranResult(
-        I=value, EI=ei, z_norm=z_norm, z_rand=z_rand,
-        z_sim=(value - ei_sim) / se_sim if se_sim > 0 else float("nan"),
+        I=value, EI=ei, z_norm=z_norm, z_rand=z_rand, z_sim=sims.z_sim,
         p_norm=_normal_p(z_norm, opts.alternative), p_rand=_normal_p(z_rand, opts.alternative),
-        p_sim=p_sim, EI_sim=ei_sim, se_sim=se_sim, n=n, params=MappingProxyType(params),
+        p_sim=sims.p_sim, EI_sim=sims.mean, se_sim=sims.sd, n=n,
+        params=_global_params(statistic, sw, opts, extra),
     )
 
 
@@ -207,8 +189,7 @@ def global_moran(
     ``"two-sided"``.
     """
     opts = _options(permutations, seed, alternative)
-    y = _aligned(values, sw, "values")
-    _check_varies(y, "values")
+    y = _varying(values, sw, "values")
     return _moran(y, sw, opts, "Moran's I", {})
 
 
@@ -368,8 +349,7 @@ def local_moran(
     and GeoDa's local Moran; the global I is ``sum(lisa_i) / (n - 1)``.
     """
     opts = _options(permutations, seed, alternative, correction, alpha)
-    y = _aligned(values, sw, "values")
-    _check_varies(y, "values")
+    y = _varying(values, sw, "values")
     return _lisa_frame(y, y, sw, _simulate(y, sw, opts), opts, "lisa", "local Moran (LISA)",
                        _LISA_DEF)
 

@@ -22,24 +22,28 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from hotspots.config import jsonable
 from hotspots.stats import permutation as _perm
-from hotspots.stats.inputs import _aligned, _check_varies
-from hotspots.stats.significance import Alternative, _normal_p, _options
-from hotspots.stats.weights import SpatialWeights
+from hotspots.stats.inputs import _varying
+from hotspots.stats.significance import (
+    Alternative,
+    _global_params,
+    _GlobalResult,
+    _normal_p,
+    _options,
+)
+from hotspots.stats.weights import SpatialWeights, weight_moments
 
 __all__ = ["GearyResult", "global_geary", "permuted_geary"]
 
 
 @dataclass(frozen=True)
-class GearyResult:
+class GearyResult(_GlobalResult):
     """Global Geary's C with normal, randomisation and permutation inference.
 
     Attributes
@@ -80,14 +84,6 @@ class GearyResult:
     se_sim: float
     n: int
     params: Mapping[str, Any] = field(compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the numbers and parameters as plain JSON-ready Python objects."""
-        out: dict[str, Any] = {k: getattr(self, k) for k in (
-            "C", "EC", "z_norm", "z_rand", "z_sim", "p_norm", "p_rand", "p_sim", "EC_sim",
-            "se_sim", "n")}
-        out["params"] = jsonable(self.params)
-        return out
 
     @property
     def text(self) -> str:
@@ -144,15 +140,10 @@ def global_geary(
 
     Parameters
     ----------
-    values
-        One number per area: a Series indexed by ``area_code`` (any order) or an
-        array in ``sw.ids`` order. Counts or rates; no missing values.
-    sw
-        Weights from :func:`hotspots.stats.weights.build_weights` (row-standardised here).
-    permutations
-        Random permutations of the values for the pseudo p-value.
-    seed
-        Seed of the permutations (required, so every result can be reproduced).
+    values, sw, permutations, seed
+        As :func:`~hotspots.stats.autocorrelation.global_moran` (one number per
+        area; weights row-standardised here; the same seed gives the same
+        permuted maps as Moran's I).
     alternative
         ``"two-sided"``, ``"greater"`` (C above 1: neighbours differ) or
         ``"lesser"`` (C below 1: neighbours alike); applies to ``p_sim``,
@@ -166,10 +157,8 @@ def global_geary(
 
     Raises
     ------
-    InputDataError
-        Values not aligned with the weights, missing, infinite or constant.
-    ValueError
-        Bad ``permutations``, ``seed`` or ``alternative``.
+    InputDataError, ValueError
+        As :func:`~hotspots.stats.autocorrelation.global_moran`.
 
     Notes
     -----
@@ -198,14 +187,10 @@ def global_geary(
     (0.3, 1.0)
     """
     opts = _options(permutations, seed, alternative)
-    y = _aligned(values, sw, "values")
-    _check_varies(y, "values")
+    y = _varying(values, sw, "values")
     w = sw.row_standardised()
     n = len(y)
-    s0 = float(w.sum())
-    wt = w.T.tocsr()
-    s1 = 0.5 * float(((w + wt) ** 2).sum())
-    s2 = float(((np.asarray(w.sum(axis=1)) + np.asarray(wt.sum(axis=1))) ** 2).sum())
+    s0, s1, s2 = weight_moments(w)
     yd = y - y.mean()
     yss = float(yd @ yd)
     value = float((n - 1) * _squared_differences(y, w)[0] / (2.0 * s0 * yss))
@@ -216,20 +201,12 @@ def global_geary(
     c = s02 * (n2 - 3 - (n - 1) ** 2 * kurt)
     v_rand = (a - b + c) / (n * (n - 2) * (n - 3) * s02)
     v_norm = ((2 * s1 + s2) * (n - 1) - 4 * s02) / (2 * (n + 1) * s02)
-    sims = permuted_geary(y, w, opts.permutations, opts.seed)
-    tol = 1e-12 * max(1.0, abs(value))
-    p_sim = float(_perm.pseudo_p(np.array([(sims >= value - tol).sum()]),
-                                 np.array([(sims <= value + tol).sum()]),
-                                 opts.permutations, opts.alternative)[0])
-    ec_sim, se_sim = float(sims.mean()), float(sims.std())
+    sims = _perm.global_sims(value, permuted_geary(y, w, opts.permutations, opts.seed),
+                             opts.permutations, opts.alternative)
     z_norm, z_rand = (value - 1.0) / math.sqrt(v_norm), (value - 1.0) / math.sqrt(v_rand)
-    params = {"statistic": "Geary's C", "weights": jsonable(sw.params),
-              **{k: v for k, v in opts.params().items() if not k.startswith(("correction",
-                                                                               "alpha"))},
-              "p_norm": "normal approximation, " + opts.alternative}
     return GearyResult(
-        C=value, EC=1.0, z_norm=z_norm, z_rand=z_rand,
-        z_sim=(value - ec_sim) / se_sim if se_sim > 0 else float("nan"),
+        C=value, EC=1.0, z_norm=z_norm, z_rand=z_rand, z_sim=sims.z_sim,
         p_norm=_normal_p(z_norm, opts.alternative), p_rand=_normal_p(z_rand, opts.alternative),
-        p_sim=p_sim, EC_sim=ec_sim, se_sim=se_sim, n=n, params=MappingProxyType(params),
+        p_sim=sims.p_sim, EC_sim=sims.mean, se_sim=sims.sd, n=n,
+        params=_global_params("Geary's C", sw, opts),
     )

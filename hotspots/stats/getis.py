@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from hotspots.config import jsonable
-from hotspots.stats.inputs import _aligned, _check_non_negative, _check_varies
+from hotspots.stats.inputs import _check_non_negative, _varying
 from hotspots.stats.significance import (
     CORRECTION_TEXT,
     Alternative,
@@ -151,8 +151,7 @@ def local_gi_star(
     permutations when the 99% class matters on a large layer.
     """
     opts = _options(permutations, seed, alternative, correction, alpha)
-    y = _aligned(values, sw, "values")
-    _check_varies(y, "values")
+    y = _varying(values, sw, "values")
     _check_non_negative(y, sw, "values")
     return _gi_frame(y, sw, _simulate(y, sw, opts), opts)
 
@@ -232,8 +231,7 @@ def gi_star_normal(
     [1.58, 1.053, -1.474, -1.58]
     """
     opts = _options(1, 0, alternative, correction, alpha)
-    y = _aligned(values, sw, "values")
-    _check_varies(y, "values")
+    y = _varying(values, sw, "values")
     _check_non_negative(y, sw, "values")
     a = sw.adjacency
     k = np.diff(a.indptr).astype(np.int64)

@@ -70,6 +70,13 @@ def _check_varies(y: np.ndarray, what: str) -> None:
         )
 
 
+def _varying(values: object, sw: SpatialWeights, what: str) -> np.ndarray:
+    """:func:`_aligned` values that vary (what every autocorrelation statistic needs)."""
+    y = _aligned(values, sw, what)
+    _check_varies(y, what)
+    return y
+
+
 def _check_non_negative(y: np.ndarray, sw: SpatialWeights, what: str) -> None:
     neg = y < 0
     if neg.any():

@@ -29,12 +29,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 
 __all__ = [
     "ALTERNATIVES",
+    "GlobalSims",
+    "global_sims",
     "neighbour_sum_counts",
     "neighbour_sums",
     "permuted_blocks",
@@ -239,6 +242,52 @@ def pseudo_p(n_ge: np.ndarray, n_le: np.ndarray, permutations: int,
     [0.02, 0.02]
     """
     return ALTERNATIVES[alternative](np.asarray(n_ge), np.asarray(n_le), permutations)
+
+
+class GlobalSims(NamedTuple):
+    """Permutation inference of a global statistic (:func:`global_sims`)."""
+
+    p_sim: float
+    mean: float
+    sd: float
+    z_sim: float
+
+
+def global_sims(value: float, sims: np.ndarray, permutations: int,
+                alternative: str) -> GlobalSims:
+    """Pseudo p-value, mean, standard deviation and z of a global statistic's permutations.
+
+    Parameters
+    ----------
+    value
+        Observed statistic.
+    sims
+        The statistic of each permutation, ``(permutations,)``.
+    permutations
+        Number of permutations.
+    alternative
+        Key of :data:`ALTERNATIVES`.
+
+    Returns
+    -------
+    GlobalSims
+        ``p_sim`` (simulated values within rounding error of ``value`` count as
+        ties, on both sides), ``mean`` and ``sd`` (population standard deviation)
+        of ``sims``, and ``z_sim = (value - mean) / sd`` (NaN when ``sd`` is 0).
+
+    Examples
+    --------
+    Of 4 simulated values 1 is at least 3.0 and 4 at most 3.0:
+
+    >>> res = global_sims(3.0, np.array([1.0, 2.0, 2.0, 3.0]), 4, "greater")
+    >>> res.p_sim, res.mean, round(res.z_sim, 6)
+    (0.4, 2.0, 1.414214)
+    """
+    tol = 1e-12 * max(1.0, abs(value))
+    p_sim = float(pseudo_p(np.array([(sims >= value - tol).sum()]),
+                           np.array([(sims <= value + tol).sum()]), permutations, alternative)[0])
+    mean, sd = float(sims.mean()), float(sims.std())
+    return GlobalSims(p_sim, mean, sd, (value - mean) / sd if sd > 0 else float("nan"))
 
 
 def permuted_blocks(values: np.ndarray, permutations: int, seed: int) -> Iterator[np.ndarray]:

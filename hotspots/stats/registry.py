@@ -60,6 +60,20 @@ __all__ = [
 ]
 
 
+def _p_and_q(prefix: str, heading: str) -> tuple[Column, Column]:
+    """Return the pseudo p and adjusted q columns of a permutation statistic.
+
+    Examples
+    --------
+    >>> [(c.name, c.heading) for c in _p_and_q("gi", "Gi* ")]
+    [('gi_p', 'Gi* p'), ('gi_q', 'Gi* q')]
+    """
+    return (Column(f"{prefix}_p", "p", "pseudo p-value from conditional permutations",
+                   label="p (pseudo)", heading=f"{heading}p"),
+            Column(f"{prefix}_q", "q", "p adjusted for multiple testing", label="q (adjusted)",
+                   heading=f"{heading}q", digits=4))
+
+
 # --------------------------------------------------------------------------- Getis-Ord Gi*
 
 
@@ -102,10 +116,7 @@ GI_STAR = Statistic(
         Column("gi_z", "statistic", "Ord & Getis (1995) z of the area with its neighbours: "
                "above 0 = a higher total than the map's average would give", label="z",
                heading="Gi* z", digits=2),
-        Column("gi_p", "p", "pseudo p-value from conditional permutations", label="p (pseudo)",
-               heading="Gi* p"),
-        Column("gi_q", "q", "p adjusted for multiple testing", label="q (adjusted)",
-               heading="Gi* q", digits=4),
+        *_p_and_q("gi", "Gi* "),
         Column("gi_class", "class", "hot or cold spot and its confidence, from q and the sign "
                "of z", heading="Gi* class", fill=NO_DATA.capitalize()),
     ),
@@ -166,10 +177,7 @@ LISA = Statistic(
                "neighbours", label="Local Moran's I", heading="LISA I", digits=3),
         Column("lisa_quadrant", "class", "HH, LL, HL or LH where q <= alpha, else 'ns'",
                heading="LISA cluster", fill=NO_DATA),
-        Column("lisa_p", "p", "pseudo p-value from conditional permutations",
-               label="p (pseudo)", heading="LISA p"),
-        Column("lisa_q", "q", "p adjusted for multiple testing", label="q (adjusted)",
-               heading="LISA q", digits=4),
+        *_p_and_q("lisa", "LISA "),
     ),
     categories=_quadrants,
     method="Local Moran's I (Anselin 1995): each ward against the average of its neighbours.",
@@ -213,10 +221,7 @@ BIVARIATE = Statistic(
         Column("bv_quadrant", "class", "HH, LL, HL or LH (measure here, IMD around) where "
                "q <= alpha, else 'ns'", label="Bivariate LISA", heading="Bivariate LISA",
                fill=NO_DATA),
-        Column("bv_p", "p", "pseudo p-value from conditional permutations", label="p (pseudo)",
-               heading="p"),
-        Column("bv_q", "q", "p adjusted for multiple testing", label="q (adjusted)",
-               heading="q", digits=4),
+        *_p_and_q("bv", ""),
         Column("bv_class", "group", "1..9: measure tercile crossed with IMD tercile "
                "(3 x (measure - 1) + IMD)", heading="Class"),
         Column("bv_class_label", "group_label", "the class in words, e.g. 'high-medium'",

@@ -20,7 +20,7 @@ Conventions of the hotspot statistics (:mod:`hotspots.stats.getis`,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -95,6 +95,16 @@ class LocalResult:
 
     frame: pd.DataFrame
     params: Mapping[str, Any]
+
+
+class _GlobalResult:
+    """What every global result (a frozen dataclass ending in ``params``) does alike."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the numbers and parameters as plain JSON-ready Python objects."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        out["params"] = jsonable(out.pop("params"))
+        return out
 
 
 @dataclass(frozen=True)
@@ -229,4 +239,14 @@ def _local_params(statistic: str, definition: str, sw: SpatialWeights, opts: _Op
         "statistic": statistic, "definition": definition, "weights": jsonable(sw.params),
         **opts.params(), "n_areas": int(sw.n), "n_tested": int(tested.sum()),
         "n_significant": int(significant.sum()),
+    })
+
+
+def _global_params(statistic: str, sw: SpatialWeights, opts: _Opts,
+                   extra: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """Parameters of a global statistic: no correction or alpha (one test)."""
+    return MappingProxyType({
+        "statistic": statistic, **(extra or {}), "weights": jsonable(sw.params),
+        **{k: v for k, v in opts.params().items() if not k.startswith(("correction", "alpha"))},
+        "p_norm": "normal approximation, " + opts.alternative,
     })

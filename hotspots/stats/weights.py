@@ -53,6 +53,7 @@ __all__ = [
     "SpatialWeights",
     "build_weights",
     "subset_weights",
+    "weight_moments",
     "weights_cache_clear",
     "weights_cache_info",
     "weights_frame",
@@ -143,6 +144,25 @@ class SpatialWeights:
         k = np.diff(a.indptr)
         data = np.repeat(np.divide(1.0, k, out=np.zeros(len(k)), where=k > 0), k)
         return sparse.csr_array((data, a.indices.copy(), a.indptr.copy()), shape=a.shape)
+
+
+def weight_moments(w: sparse.csr_array) -> tuple[float, float, float]:
+    """Return ``S0, S1, S2`` of a weights matrix (Cliff & Ord 1981), as esda's ``W``.
+
+    ``S0 = sum_ij w_ij``, ``S1 = 1/2 sum_ij (w_ij + w_ji)**2``,
+    ``S2 = sum_i (w_i. + w_.i)**2``: the moments of global Moran's I and Geary's C.
+
+    Examples
+    --------
+    >>> w = sparse.csr_array(np.array([[0, 1.0], [0.5, 0]]))
+    >>> weight_moments(w)
+    (1.5, 2.25, 4.5)
+    """
+    wt = w.T.tocsr()
+    s0 = float(w.sum())
+    s1 = 0.5 * float(((w + wt) ** 2).sum())
+    s2 = float(((np.asarray(w.sum(axis=1)) + np.asarray(wt.sum(axis=1))) ** 2).sum())
+    return s0, s1, s2
 
 
 class CacheInfo(NamedTuple):

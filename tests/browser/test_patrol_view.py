@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from hotspots import pipeline
-from hotspots.patrol.analysis import PatrolParams, analyse_patrol
+from hotspots.patrol import PatrolParams, analyse_patrol
 from tests.browser.conftest import (
     ARTIFACTS,
     ROOT,

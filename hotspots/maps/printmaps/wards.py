@@ -186,22 +186,13 @@ def class_map(
         fig, ax, leg_ax = _new_figure(figsize, areas, labels=entries, title=title,
                                       subtitle=subtitle, legend=legend,
                                       legend_title=legend_title, note=note)
-        geoms = areas.geometry
-        for i, colour in enumerate(colours):
-            sel = index == i
-            if sel.any():
-                gpd.GeoSeries(geoms[sel], crs=areas.crs).plot(
-                    ax=ax, color=colour, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
-        handles = [Patch(facecolor=col, edgecolor="#555555", linewidth=0.5, label=lab)
-                   for col, lab in zip(colours, c.class_labels, strict=True)]
+        handles = [_filled(ax, areas, index == i, col, lab)
+                   for i, (col, lab) in enumerate(zip(colours, c.class_labels, strict=True))]
         first: list[Patch] = []
         if c.n_zero:
-            gpd.GeoSeries(geoms[index == ZERO_INDEX], crs=areas.crs).plot(
-                ax=ax, color=ZERO_COLOUR, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
-            first.append(Patch(facecolor=ZERO_COLOUR, edgecolor="#555555", linewidth=0.5,
-                               label=str(c.zero_label)))
+            first.append(_filled(ax, areas, index == ZERO_INDEX, ZERO_COLOUR, str(c.zero_label)))
         if c.n_masked:
-            gpd.GeoSeries(geoms[index == MASKED_INDEX], crs=areas.crs).plot(
+            gpd.GeoSeries(areas.geometry[index == MASKED_INDEX], crs=areas.crs).plot(
                 ax=ax, facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR, hatch=SUPPRESSED_HATCH,
                 linewidth=0.0, zorder=2)
             first.append(Patch(facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR,
@@ -209,10 +200,8 @@ def class_map(
                                label=str(c.masked_label)))
         handles = [*first, *handles] if zero_class else [*handles, *first]
         if c.n_no_data:
-            gpd.GeoSeries(geoms[index == NO_DATA_INDEX], crs=areas.crs).plot(
-                ax=ax, color=NO_DATA_COLOUR, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
-            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", linewidth=0.5,
-                                 label=f"{no_data_label} ({c.n_no_data})"))
+            handles.append(_filled(ax, areas, index == NO_DATA_INDEX, NO_DATA_COLOUR,
+                                   f"{no_data_label} ({c.n_no_data})"))
         _finish(fig, ax, leg_ax, areas, boroughs, handles, title=title, subtitle=subtitle,
                 legend_title=legend_title, attribution=attribution, badge=badge, note=note,
                 borough_labels=borough_labels)
@@ -303,15 +292,22 @@ def category_map(
             handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5,
                                  hatch=hatch, label=f"{lab} ({counts[str(lab)]})"))
         if n_missing:
-            gpd.GeoSeries(areas.geometry[~present], crs=areas.crs).plot(
-                ax=ax, color=NO_DATA_COLOUR, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
-            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", linewidth=0.5,
-                                 label=f"{no_data_label} ({n_missing})"))
+            handles.append(_filled(ax, areas, ~present, NO_DATA_COLOUR,
+                                   f"{no_data_label} ({n_missing})"))
         _finish(fig, ax, leg_ax, areas, boroughs, handles, title=title, subtitle=subtitle,
                 legend_title=legend_title, attribution=attribution, badge=badge, note=note,
                 borough_labels=borough_labels)
     fig.category_counts = {**counts, no_data_label: n_missing}  # type: ignore[attr-defined]
     return fig
+
+
+def _filled(ax: Axes, areas: gpd.GeoDataFrame, mask: np.ndarray, colour: str,
+            label: str) -> Patch:
+    """Fill the areas of ``mask`` (if any) in ``colour``; return their legend entry."""
+    if mask.any():
+        gpd.GeoSeries(areas.geometry[mask], crs=areas.crs).plot(
+            ax=ax, color=colour, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
+    return Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5, label=label)
 
 
 def _finish(fig: Figure, ax: Axes, leg_ax: Axes, areas: gpd.GeoDataFrame,
