@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+
+from hotspots.stats.tails import normal_ppf, spearman_r
 
 __all__ = ["WORDING_SCALE", "SpearmanResult", "competition_rank", "describe_rho", "spearman"]
 
@@ -133,13 +134,12 @@ def spearman(x: pd.Series, y: pd.Series, *, confidence: float = 0.95) -> Spearma
     nan = float("nan")
     if n < 4 or df["x"].nunique() < 2 or df["y"].nunique() < 2:
         return SpearmanResult(nan, nan, nan, n, nan, ties_x, ties_y)
-    res = sps.spearmanr(df["x"], df["y"])
-    rho = float(res.statistic)
+    rho, pvalue = spearman_r(df["x"].to_numpy(), df["y"].to_numpy())
     z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
     se = math.sqrt((1 + rho**2 / 2) / (n - 3))
-    zc = sps.norm.ppf(0.5 + confidence / 2)
+    zc = float(normal_ppf(0.5 + confidence / 2))
     lo, hi = float(np.tanh(z - zc * se)), float(np.tanh(z + zc * se))
-    return SpearmanResult(rho, lo, hi, n, float(res.pvalue), ties_x, ties_y)
+    return SpearmanResult(rho, lo, hi, n, pvalue, ties_x, ties_y)
 
 
 def competition_rank(values: pd.Series, *, ascending: bool = False) -> pd.Series:

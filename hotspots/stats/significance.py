@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from hotspots.config import jsonable
 from hotspots.stats import permutation as _perm
+from hotspots.stats.tails import fdr_bh, normal_cdf, normal_sf
 from hotspots.stats.weights import SpatialWeights
 
 __all__ = [
@@ -55,7 +55,7 @@ NO_NEIGHBOURS = "no neighbours"
 
 
 def _fdr(p: np.ndarray) -> np.ndarray:
-    return np.asarray(sps.false_discovery_control(p, method="bh"), dtype=float)
+    return fdr_bh(p)
 
 
 def _bonferroni(p: np.ndarray) -> np.ndarray:
@@ -209,8 +209,8 @@ def adjust_pvalues(p: object, *, method: Correction) -> np.ndarray:
 
 
 def _normal_p(z: float, alternative: str) -> float:
-    table = {"two-sided": 2 * sps.norm.sf(abs(z)), "greater": sps.norm.sf(z),
-             "lesser": sps.norm.cdf(z)}
+    table = {"two-sided": 2 * normal_sf(abs(z)), "greater": normal_sf(z),
+             "lesser": normal_cdf(z)}
     return float(table[alternative])
 
 
