@@ -625,3 +625,17 @@ def test_geary_is_in_the_registry_and_the_hotspot_table(planted):
                           weights.build_weights(planted), seed=6, permutations=199)
     assert params["global_geary"] == json.loads(json.dumps(direct.to_dict()))
     assert params["global_geary"]["C"] < 1 and params["global_moran"]["I"] > 0  # clustered
+
+
+@pytest.mark.parametrize("n, permutations", [(37, 999), (40_001, 250)])  # kept / not kept
+def test_global_draws_are_rng_permuted_of_the_values_and_repeat_exactly(n, permutations):
+    values = np.random.default_rng(2).gamma(2.0, 3.0, n)
+    step = max(1, 250_000 // n)
+    rng = np.random.default_rng(8)
+    expected = [rng.permuted(np.broadcast_to(values, (min(s + step, permutations) - s, n)),
+                             axis=1) for s in range(0, permutations, step)]
+    for _ in range(2):  # the second call may come from the positions kept
+        got = list(_perm.permuted_blocks(values, permutations, seed=8))
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(g, e)
