@@ -121,3 +121,16 @@ def test_a_named_file_leading_outside_is_refused_even_when_cached(cache, tmp_pat
     (folder / meta["points_file"]).symlink_to(outside)
     with pytest.raises(InputDataError, match="points_file"):
         P.load_pack(folder)
+
+
+def test_web_layers_are_kept_and_read_back_equal(cache):
+    first = P.load_pack()
+    built = {"areas": first.web_areas, "boroughs": first.boroughs_web}  # built, then kept
+    (entry,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
+    assert {f"web_{n}.parquet" for n in packcache.WEB_LAYERS} <= {f.name for f in entry.iterdir()}
+    again = P.load_pack()
+    pd.testing.assert_frame_equal(again.web_areas, built["areas"])
+    pd.testing.assert_frame_equal(again.boroughs_web, built["boroughs"])
+    assert again.web_areas.crs == built["areas"].crs
+    fresh = P.build_web_layers(P.load_pack(cache=False).areas)
+    pd.testing.assert_frame_equal(again.web_areas, fresh["areas"])

@@ -9,6 +9,7 @@ selection is :func:`hotspots.pipeline.table.ward_table`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -198,6 +199,7 @@ class Pack:
     problems: pd.DataFrame
     points: pd.DataFrame | None = None
     _web: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _cache_entry: Path | None = field(default=None, repr=False, compare=False)
 
     @property
     def months(self) -> list[str]:
@@ -221,7 +223,13 @@ class Pack:
 
     def _web_layers(self) -> dict[str, gpd.GeoDataFrame]:
         if not self._web:
-            self._web.update(build_web_layers(self.areas))
+            entry = self._cache_entry
+            kept = packcache.read_web(entry) if entry is not None else None
+            if kept is None:
+                kept = build_web_layers(self.areas)
+                if entry is not None:
+                    packcache.write_web(entry, kept)
+            self._web.update(kept)
         return self._web
 
 
@@ -344,11 +352,12 @@ def load_pack(folder: Path | str | None = None, *, cache: bool = True) -> Pack:
     frames = packcache.read_entry(entry, key)
     if frames is None:
         pack = _read_pack(folder, meta, meta_path)
-        packcache.write_entry(entry, key, {f: getattr(pack, f) for f in packcache.FRAMES})
+        if packcache.write_entry(entry, key, {f: getattr(pack, f) for f in packcache.FRAMES}):
+            pack = dataclasses.replace(pack, _cache_entry=entry)
         return pack
     crime = frames["crime"]
     return Pack(folder=folder, meta=meta, crime_coverage=_coverage(meta, crime),
-                **{f: frames[f] for f in packcache.FRAMES})
+                _cache_entry=entry, **{f: frames[f] for f in packcache.FRAMES})
 
 
 def _named_files(folder: Path, meta: PackMeta) -> None:

@@ -38,14 +38,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["FORMAT", "FRAMES", "cache_dir", "enabled", "entry_for", "read_entry",
-           "source_digest", "write_entry"]
+__all__ = ["FORMAT", "FRAMES", "WEB_LAYERS", "cache_dir", "enabled", "entry_for",
+           "read_entry", "read_web", "source_digest", "write_entry", "write_web"]
 
 #: Bumped when the layout of an entry changes.
 FORMAT = "hotspots-pack-cache-1"
 #: The pack's frames kept in an entry (``areas`` as GeoParquet, the rest as Parquet).
 FRAMES = ("areas", "crime", "referrals", "population", "imd", "reconciliations",
           "unassigned", "problems", "points")
+#: The web map layers kept beside the frames once a page or a map has built them.
+WEB_LAYERS = ("areas", "boroughs")
 _CODE_ROOTS = ("hotspots", "boundaries")
 _PROJECT = Path(__file__).resolve().parents[2]
 
@@ -143,4 +145,26 @@ def write_entry(entry: Path, key: str, frames: dict[str, pd.DataFrame | None]) -
     except Exception:  # noqa: BLE001 - caching is optional: the pack was loaded anyway
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+        return False
+
+
+def read_web(entry: Path) -> dict[str, gpd.GeoDataFrame] | None:
+    """Return the web layers kept in ``entry`` (see :data:`WEB_LAYERS`), else ``None``."""
+    try:
+        return {name: gpd.read_parquet(entry / f"web_{name}.parquet") for name in WEB_LAYERS}
+    except Exception:  # noqa: BLE001 - not there (yet) or unreadable: build them
+        return None
+
+
+def write_web(entry: Path, layers: dict[str, gpd.GeoDataFrame]) -> bool:
+    """Keep the web layers in ``entry`` (each file written aside, then renamed in)."""
+    try:
+        if not (entry / "key.json").is_file():
+            return False
+        for name in WEB_LAYERS:
+            tmp = entry / f".web_{name}.{os.getpid()}.tmp"
+            layers[name].to_parquet(tmp)
+            os.replace(tmp, entry / f"web_{name}.parquet")
+        return True
+    except Exception:  # noqa: BLE001 - caching is optional
         return False
