@@ -201,8 +201,11 @@ def warm_lsoas(repeats: int) -> dict[str, tuple[float, dict]]:
     y = np.log(lsoa.area.to_numpy())  # log of the area in m²: real, clustered, all > 0
     out: dict[str, tuple[float, dict]] = {}
 
+    from hotspots.stats import significance
+
     def ours() -> dict:
         weights.weights_cache_clear()
+        significance._LAST_SIMS.clear()  # shared by LISA and Gi*, never across rounds
         t0 = time.perf_counter()
         sw = weights.build_weights(lsoa)
         t1 = time.perf_counter()
@@ -223,6 +226,7 @@ def warm_lsoas(repeats: int) -> dict[str, tuple[float, dict]]:
                 "of which fingerprint (weights)": t7 - t6}
 
     def ours_cached_weights() -> dict:
+        significance._LAST_SIMS.clear()
         t0 = time.perf_counter()
         sw = weights.build_weights(lsoa)
         t1 = time.perf_counter()
@@ -318,11 +322,14 @@ def _rows(res: dict[str, tuple[float, dict]], naive: str, peer: str) -> list[dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repeat instead of three")
+    parser.add_argument("--part", choices=["a", "b", "all"], default="all")
     args = parser.parse_args()
     repeats = 1 if args.quick else 3
     if not SHARED.is_dir():
         sys.exit(f"real data not found at {SHARED}")
     sys.path.insert(0, str(ROOT))
+    if args.part == "b":
+        return _part_b(repeats)
     load_before = results.load_average()
     a = cold_wards(repeats)
     _print("(a) London wards, every statistic, cold process (wall seconds incl. interpreter)",
@@ -335,6 +342,11 @@ def main() -> None:
                                       "permutations, each pipeline a new process")
     results.record("stats_cold", {"conditions": cond_a, "rows": _rows(
         a, "naive (libpysal + esda)", "pygeoda (1 thread)")})
+    if args.part == "all":
+        _part_b(repeats)
+
+
+def _part_b(repeats: int) -> None:
     load_b = results.load_average()
     b = warm_lsoas(repeats)
     _print("(b) E&W LSOAs, weights + LISA + Gi* at 999 permutations, warm (seconds)", b,
