@@ -1,4 +1,4 @@
-"""The scipy.stats functions the statistics use, rewritten on scipy.special, agree with scipy.stats."""
+"""The scipy.stats functions the statistics use, rewritten on scipy.special, agree with scipy."""
 
 from __future__ import annotations
 
