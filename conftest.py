@@ -14,6 +14,14 @@ ROOT = Path(__file__).resolve().parent
 SHARED_DATA = Path(os.environ.get("HOTSPOTS_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the run's pack cache (hotspots.pipeline.packcache) out of the user's home."""
+    if "HOTSPOTS_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["HOTSPOTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="hotspots-test-cache-")
+
+
 # --------------------------------------------------------------------------- run tally
 # scripts/test.sh reads this tally (via tests/check_run.py) to fail a run in which
 # the real-data or browser tests were skipped where they must run.

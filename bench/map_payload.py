@@ -2,7 +2,7 @@
 
 Run by hand (never in the test suite)::
 
-    .venv/bin/python bench/map_payload.py
+    .venv/bin/python -m bench.map_payload [--rounds 3]
 
 Baseline (measured in the same run): what a user would write first, a folium
 choropleth of the raw ONS 2025 wards with every property, unrounded coordinates.
@@ -95,18 +95,69 @@ def pair_payloads() -> dict[str, int]:
     return out
 
 
-def main() -> None:
-    """Print sizes, times and ratios."""
-    (nb, nt), (ob, ot) = naive(), ours()
-    print(f"naive map: {nb:,} bytes, {nt:.2f} s (raw layer, all properties)")
-    print(f"our map:   {ob:,} bytes, {ot:.2f} s (pack load + ward table + map, cold)")
-    print(f"payload ratio ours/naive: {ob / nb:.2f}; time ratio: {ot / nt:.2f}")
+def _child(which: str) -> None:
+    """Build one map in this (fresh) process and print its bytes and seconds as JSON."""
+    import json
+
+    nbytes, secs = {"naive": naive, "ours": ours}[which]()
+    print(json.dumps({"bytes": nbytes, "seconds": secs}))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Interleaved rounds in fresh processes; print and record sizes, times and ratios."""
+    import argparse
+    import json
+    import os
+    import statistics
+    import subprocess
+    import tempfile
+
+    from bench import results
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--child", choices=["naive", "ours"], help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        _child(a.child)
+        return
+    load_before = results.load_average()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "HOTSPOTS_CACHE_DIR": tmp}
+        entries = {"naive (raw layer, every property, folium)": ("naive", env),
+                   "ours, pack cache filled": ("ours", env),
+                   "ours, no pack cache": ("ours", {**env, "HOTSPOTS_PACK_CACHE": "0"})}
+
+        def run(which: str, e: dict[str, str]) -> dict:
+            out = subprocess.run([sys.executable, "-m", "bench.map_payload", "--child", which],
+                                 cwd=ROOT, env=e, capture_output=True, text=True, check=True)
+            return json.loads(out.stdout.strip().splitlines()[-1])
+
+        run("ours", env)  # fills the pack cache
+        got: dict[str, list[dict]] = {k: [] for k in entries}
+        for _ in range(a.rounds):
+            for name, (which, e) in entries.items():
+                got[name].append(run(which, e))
+    naive_name = "naive (raw layer, every property, folium)"
+    nb = got[naive_name][0]["bytes"]
+    nt = statistics.median(r["seconds"] for r in got[naive_name])
+    rows = []
+    for name, runs in got.items():
+        secs = [r["seconds"] for r in runs]
+        med = statistics.median(secs)
+        rows.append({"map (704 wards)": name, "bytes": runs[0]["bytes"],
+                     "bytes / naive": runs[0]["bytes"] / nb, "build s (min)": min(secs),
+                     "build s (median)": med, "build time / naive": med / nt})
     sizes = pair_payloads()
-    print(f"measure/IMD pair per selection: inline {sizes['pair, inline']:,} bytes, "
-          f"static geometry {sizes['pair, static']:,} bytes "
-          f"(ratio {sizes['pair, static'] / sizes['pair, inline']:.3f}); static files, "
-          f"fetched once: wards {sizes['ward file']:,} bytes, borough outlines "
-          f"{sizes['outline file']:,} bytes")
+    for key in ("pair, inline", "pair, static", "ward file", "outline file"):
+        rows.append({"map (704 wards)": f"page's measure/IMD {key}"
+                     + (" (per selection)" if key.startswith("pair") else " (once per visit)"),
+                     "bytes": sizes[key]})
+    cond = results.conditions(a.rounds, interleaved=True, load_before=load_before,
+                              notes="build = the map made and rendered to HTML in a fresh "
+                                    "process, imports excluded, pack load included")
+    results.record("map_payload", {"conditions": cond, "rows": rows, "runs": got})
+    print(results.render("map_payload"))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Run by hand (not part of the tests), from the project folder:
 
     .venv/bin/python -m bench.points_speed            # all three parts
     .venv/bin/python -m bench.points_speed --part a   # a | b | c
-    .venv/bin/python -m bench.points_speed --part b --sample 600000 --repeats 1
+    .venv/bin/python -m bench.points_speed --part b --repeats 1   # sjoin on all 6,000,000
 
 (a) London: ~1 million synthetic police.uk-like points (lon/lat) to a 150 m grid over
     London and to the 4,994 London 2021 LSOAs: ``hotspots.grid.points_to_cells`` and
@@ -15,9 +15,10 @@ Run by hand (not part of the tests), from the project folder:
     cache cleared, so the raster is built inside the timed call) and "warm".
 (b) National: a synthetic year of ~6 million points over the 34,753 England and
     Wales 2011 LSOAs, snapped to a finite set of map points as police.uk does, and
-    unsnapped; peak memory from ``resource.getrusage``. sjoin is timed on a
-    ``--sample`` of the points (default 600,000) and scaled (said so in the output);
-    ours on all of them, 1 and 2 threads, first call and again.
+    unsnapped; peak memory from ``resource.getrusage``. sjoin is timed on all the
+    points by default (``--sample N``: on N of them, scaled, and said so); ours on all
+    of them, 1 and 2 threads, first call and again. Both parts write their rounds to
+    ``bench/results/points_*.json``.
 (c) A year of London-size data (~1 million points) to a 150 m grid with Gi* (999
     permutations): grid, points to cells, counts, weights and Gi*, timed end to end.
 
@@ -168,6 +169,31 @@ def _report_rounds(runs: dict, scale: float, indent: str) -> None:
         print(f"{indent}ours, {threads} thread(s): " + "; ".join(parts))
 
 
+def _record_rounds(name: str, runs: dict, scale: float, repeats: int,
+                   load_before: list[float], notes: str) -> None:
+    """Write one set of interleaved rounds to ``bench/results/<name>.json``."""
+    from bench import results
+
+    sj = np.array(runs["sjoin"]) * scale
+    rows = [{"call": "geopandas.sjoin" + (f" (sample x{scale:g})" if scale != 1 else
+                                          ", the full input"),
+             "wall s (min)": float(sj[:, 0].min()), "wall s (median)": float(np.median(sj[:, 0])),
+             "CPU s (median)": float(np.median(sj[:, 1]))}]
+    for threads in (1, 2):
+        for kind, words in (("cold", "first call (raster built)"),
+                            ("warm", "again (raster cached)")):
+            t = np.array(runs[f"{kind}{threads}"])
+            rows.append({"call": f"ours, {threads} thread(s), {words}",
+                         "wall s (min)": float(t[:, 0].min()),
+                         "wall s (median)": float(np.median(t[:, 0])),
+                         "CPU s (median)": float(np.median(t[:, 1])),
+                         "sjoin / ours, wall (median of rounds)":
+                             float(np.median(sj[:, 0] / t[:, 0])),
+                         "sjoin / ours, CPU": float(np.median(sj[:, 1] / t[:, 1]))})
+    results.record(name, {"conditions": results.conditions(
+        repeats, interleaved=True, load_before=load_before, notes=notes), "rows": rows})
+
+
 def part_a(repeats: int = 3) -> None:
     from hotspots.patrol import grid as grid
 
@@ -184,26 +210,44 @@ def part_a(repeats: int = 3) -> None:
         print(f"  150 m grid ({len(g):,} cells): sjoin {t_sj_grid:.2f} s, ours {t_grid:.2f} s "
               f"-> {t_sj_grid / t_grid:.1f}x  (assigned {rec.assigned:,}; sjoin matched "
               f"{n_sj:,} incl. edge duplicates)")
+        load_before = _load()
         runs, rec = _lsoa_rounds(recs, lsoa, repeats, recs)
         print(f"  LSOAs ({len(lsoa):,}), {repeats} interleaved rounds "
               f"(assigned {rec.assigned:,}):")
         _report_rounds(runs, 1.0, "    ")
+        _record_rounds(f"points_london_{'snapped' if mp else 'unsnapped'}", runs, 1.0, repeats,
+                       load_before, f"1,000,000 {label} points (lon/lat) -> {len(lsoa):,} "
+                       "London LSOAs, sjoin and ours on the same full input; ours tests each "
+                       "distinct coordinate once (snapped points deduplicated), sjoin every row")
     print(f"  peak memory {_peak_mb():,.0f} MB")
 
 
-def part_b(repeats: int = 1, sample: int = 600_000) -> None:
+def _load() -> list[float]:
+    from bench import results
+
+    return results.load_average()
+
+
+def part_b(repeats: int = 1, sample: int = 0) -> None:
     t, lsoa = _time(_areas, EW_LSOA, "LSOA11CD")
     print(f"\n(b) England and Wales: {len(lsoa):,} LSOAs read in {t:.1f} s")
     for label, mp in (("snapped to 750,000 map points", 750_000), ("unsnapped", None)):
         t, recs = _time(synthetic_points, lsoa, 6_000_000, map_points=mp)
         print(f"  6,000,000 points, {label} (generated in {t:.1f} s)")
-        scale = len(recs) / sample
-        runs, rec = _lsoa_rounds(recs, lsoa, repeats,
-                                 recs.sample(sample, random_state=SEED))
-        print(f"    {repeats} interleaved round(s); ours on all 6,000,000, sjoin on a "
-              f"{sample:,} sample scaled x{scale:g} (assigned {rec.assigned:,}, outside "
-              f"{rec.outside:,}):")
+        sample_n = sample or len(recs)
+        scale = len(recs) / sample_n
+        load_before = _load()
+        runs, rec = _lsoa_rounds(recs, lsoa, repeats, recs if not sample else
+                                 recs.sample(sample_n, random_state=SEED))
+        print(f"    {repeats} interleaved round(s); ours on all 6,000,000, sjoin on "
+              + (f"a {sample_n:,} sample scaled x{scale:g}" if sample else "all of them")
+              + f" (assigned {rec.assigned:,}, outside {rec.outside:,}):")
         _report_rounds(runs, scale, "    ")
+        _record_rounds(f"points_ew_{'snapped' if mp else 'unsnapped'}", runs, scale, repeats,
+                       load_before, f"6,000,000 {label} points (lon/lat) -> {len(lsoa):,} "
+                       "LSOAs (2011), peak memory so far " f"{_peak_mb():,.0f} MB; ours tests "
+                       "each distinct coordinate once (snapped points deduplicated), sjoin "
+                       "every row")
         print(f"    peak memory so far {_peak_mb():,.0f} MB")
         del recs
 
@@ -238,8 +282,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--part", choices=[*PARTS, "all"], default="all")
     ap.add_argument("--repeats", type=int, default=None,
                     help="runs per timing, median reported (default 3 for a, 1 for b)")
-    ap.add_argument("--sample", type=int, default=600_000,
-                    help="points in part b's sjoin sample (scaled to 6,000,000)")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="time part b's sjoin on a sample of this many points, scaled to "
+                         "6,000,000 (default 0: the full input, as ours)")
     args = ap.parse_args(argv)
     if args.part != "all":
         kw: dict = {}

@@ -2,7 +2,7 @@
 
 Run by hand (never in the test suite; about 3 minutes, ``--quick`` about 1)::
 
-    .venv/bin/python bench/stats_speed.py [--quick]
+    .venv/bin/python -m bench.stats_speed [--quick]
 
 (a) London wards (633, ``London_Ward_CityMerged``), every statistic for one measure
     (income-deprived residents = IoD income score x population; IMD score for the
@@ -40,6 +40,8 @@ import textwrap
 import time
 import warnings
 from pathlib import Path
+
+from bench import results
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -164,15 +166,16 @@ def cold_wards(repeats: int) -> dict[str, tuple[float, dict]]:
         "pygeoda (1 thread)": (PYGEODA.format(read=read), None),
     }
     results: dict[str, tuple[float, dict]] = {}
-    for name, (code, env) in scripts.items():
-        runs = [_run_child(code, env) for _ in range(repeats)]
-        results[name] = _median_run(runs)
     with tempfile.TemporaryDirectory() as cache_dir:
-        code = NAIVE.format(cache=ESDA_CACHE, read=read)
-        env = {"NUMBA_CACHE_DIR": cache_dir}
-        first = _run_child(code, env)
-        runs = [_run_child(code, env) for _ in range(repeats)]
-        results["esda + numba disk cache (cache filled)"] = _median_run(runs)
+        cached = (NAIVE.format(cache=ESDA_CACHE, read=read), {"NUMBA_CACHE_DIR": cache_dir})
+        first = _run_child(*cached)  # fills numba's cache
+        scripts["esda + numba disk cache (cache filled)"] = cached
+        runs: dict[str, list[tuple[float, dict]]] = {k: [] for k in scripts}
+        for _ in range(repeats):  # interleaved rounds: every script sees the same load
+            for name, (code, env) in scripts.items():
+                runs[name].append(_run_child(code, env))
+        for name, r in runs.items():
+            results[name] = _median_run(r)
         results["esda + numba disk cache (first run, filling)"] = first
     return results
 
@@ -198,8 +201,11 @@ def warm_lsoas(repeats: int) -> dict[str, tuple[float, dict]]:
     y = np.log(lsoa.area.to_numpy())  # log of the area in m²: real, clustered, all > 0
     out: dict[str, tuple[float, dict]] = {}
 
+    from hotspots.stats import significance
+
     def ours() -> dict:
         weights.weights_cache_clear()
+        significance._LAST_SIMS.clear()  # shared by LISA and Gi*, never across rounds
         t0 = time.perf_counter()
         sw = weights.build_weights(lsoa)
         t1 = time.perf_counter()
@@ -220,6 +226,7 @@ def warm_lsoas(repeats: int) -> dict[str, tuple[float, dict]]:
                 "of which fingerprint (weights)": t7 - t6}
 
     def ours_cached_weights() -> dict:
+        significance._LAST_SIMS.clear()
         t0 = time.perf_counter()
         sw = weights.build_weights(lsoa)
         t1 = time.perf_counter()
@@ -241,30 +248,37 @@ def warm_lsoas(repeats: int) -> dict[str, tuple[float, dict]]:
         t3 = time.perf_counter()
         return {"total": t3 - t0, "weights": t1 - t0, "lisa": t2 - t1, "gi": t3 - t2}
 
-    def geoda(threads: int) -> dict:
+    def geoda(threads: int, method: str = "complete") -> dict:
+        kw = dict(permutations=999, cpu_threads=threads, seed=1, permutation_method=method)
         t0 = time.perf_counter()
         gd = pygeoda.open(lsoa[["area_code", "geometry"]])
         t1 = time.perf_counter()
         w = pygeoda.queen_weights(gd)
         t2 = time.perf_counter()
-        pygeoda.local_moran(w, list(y), permutations=999, cpu_threads=threads, seed=1)
+        pygeoda.local_moran(w, list(y), **kw)
         t3 = time.perf_counter()
-        pygeoda.local_gstar(w, list(y), permutations=999, cpu_threads=threads, seed=1)
+        pygeoda.local_gstar(w, list(y), **kw)
         t4 = time.perf_counter()
-        return {"total": t4 - t0, "open": t1 - t0, "weights": t2 - t1, "lisa": t3 - t2,
-                "gi": t4 - t3, "total without open": t4 - t1}
+        return {"total": t4 - t1, "open": t1 - t0, "weights": t2 - t1, "lisa": t3 - t2,
+                "gi": t4 - t3, "total with open": t4 - t0}
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _warm_esda()
         ours()  # warm-up (imports, allocator)
-        for name, fn in [("naive (libpysal + esda, compiled)", naive), ("ours", ours),
-                         ("ours, weights from the cache", ours_cached_weights),
-                         ("pygeoda (1 thread)", lambda: geoda(1)),
-                         ("pygeoda (2 threads)", lambda: geoda(2))]:
-            runs = [fn() for _ in range(repeats)]
-            med = sorted(runs, key=lambda r: r["total"])[len(runs) // 2]
-            out[name] = (med["total"], med)
+        entries = [("naive (libpysal + esda, compiled)", naive), ("ours", ours),
+                   ("ours, weights from the cache", ours_cached_weights),
+                   ("pygeoda complete (1 thread)", lambda: geoda(1)),
+                   ("pygeoda lookup-table (1 thread)", lambda: geoda(1, "lookup-table")),
+                   ("pygeoda complete (2 threads)", lambda: geoda(2)),
+                   ("pygeoda lookup-table (2 threads)", lambda: geoda(2, "lookup-table"))]
+        runs: dict[str, list[dict]] = {name: [] for name, _ in entries}
+        for _ in range(repeats):  # interleaved rounds
+            for name, fn in entries:
+                runs[name].append(fn())
+        for name, r in runs.items():
+            med = sorted(r, key=lambda x: x["total"])[len(r) // 2]
+            out[name] = (med["total"], {**med, "min total": min(x["total"] for x in r)})
     return out
 
 
@@ -291,28 +305,63 @@ def _print(title: str, results: dict[str, tuple[float, dict]], baseline: str) ->
         print(f"  {name:46s} {total:6.2f} s  naive/this = {base / total:5.1f}x   [{detail}]")
 
 
+def _rows(res: dict[str, tuple[float, dict]], naive: str, peer: str) -> list[dict]:
+    base, best = res[naive][0], res[peer][0]
+    rows = []
+    for name, (total, parts) in res.items():
+        row = {"pipeline": name, "seconds (median)": total}
+        if "min total" in parts:
+            row["seconds (min)"] = parts["min total"]
+        row["with pygeoda.open (median)"] = parts.get("total with open", "")
+        row["naive / this"] = base / total
+        row[f"this / {peer}"] = total / best
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repeat instead of three")
+    parser.add_argument("--part", choices=["a", "b", "all"], default="all")
     args = parser.parse_args()
     repeats = 1 if args.quick else 3
     if not SHARED.is_dir():
         sys.exit(f"real data not found at {SHARED}")
     sys.path.insert(0, str(ROOT))
+    if args.part == "b":
+        return _part_b(repeats)
+    load_before = results.load_average()
     a = cold_wards(repeats)
     _print("(a) London wards, every statistic, cold process (wall seconds incl. interpreter)",
            a, "naive (libpysal + esda)")
     ours_a = a["ours (read_boundaries + hotspot_table)"][0]
     print(f"  ours / pygeoda = {ours_a / a['pygeoda (1 thread)'][0]:.2f}; "
           f"ours under 2 s: {ours_a < 2}")
+    cond_a = results.conditions(repeats, interleaved=True, load_before=load_before,
+                                notes="London wards (633), every statistic at 999 "
+                                      "permutations, each pipeline a new process")
+    results.record("stats_cold", {"conditions": cond_a, "rows": _rows(
+        a, "naive (libpysal + esda)", "pygeoda (1 thread)")})
+    if args.part == "all":
+        _part_b(repeats)
+
+
+def _part_b(repeats: int) -> None:
+    load_b = results.load_average()
     b = warm_lsoas(repeats)
     _print("(b) E&W LSOAs, weights + LISA + Gi* at 999 permutations, warm (seconds)", b,
            "naive (libpysal + esda, compiled)")
     ours_b = b["ours"][0]
-    print(f"  ours / pygeoda (1 thread) = {ours_b / b['pygeoda (1 thread)'][0]:.2f}; "
-          f"ours / pygeoda (2 threads) = {ours_b / b['pygeoda (2 threads)'][0]:.2f}; "
-          f"ours under 5 s: {ours_b < 5}")
+    for name in [k for k in b if k.startswith("pygeoda")]:
+        print(f"  ours / {name} = {ours_b / b[name][0]:.2f} (without open), "
+              f"{ours_b / b[name][1]['total with open']:.2f} (with open)")
     print(f"  (medians of {repeats} runs; python {sys.version.split()[0]})")
+    cond_b = results.conditions(repeats, interleaved=True, load_before=load_b,
+                                notes="34,753 LSOAs, weights + LISA + Gi* at 999 "
+                                      "permutations, warm, one process; pygeoda's 'seconds' "
+                                      "exclude pygeoda.open, 'with open' includes it")
+    results.record("stats_lsoa", {"conditions": cond_b, "rows": _rows(
+        b, "naive (libpysal + esda, compiled)", "pygeoda lookup-table (1 thread)")})
 
 
 if __name__ == "__main__":

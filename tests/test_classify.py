@@ -322,3 +322,27 @@ def test_positive_user_bounds_keep_their_empty_classes():
     # bounds shared with another map (e.g. IMD classes of all London) keep their meaning
     c = classify(pd.Series([35.0, 38.0]), scheme="user_defined", bins=[10, 20, 30, 40])
     assert c.k == 4 and c.counts == (0, 0, 0, 2)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_natural_breaks_equal_mapclassify_fisher_jenks_to_the_last_bit(seed):
+    import subprocess
+    import sys
+
+    mapclassify = pytest.importorskip("mapclassify")
+    from hotspots.maps.classify import fisher_jenks_bins
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 300))
+    y = (rng.poisson(rng.gamma(1, 5), n).astype(float) if seed % 2       # counts, many ties
+         else np.round(rng.lognormal(2, 1, n), 1))                         # rates
+    k = min(int(rng.integers(3, 10)), len(np.unique(y)))
+    np.testing.assert_array_equal(fisher_jenks_bins(np.sort(y), k),
+                                  mapclassify.FisherJenks(y, k=k).bins)
+    if seed == 0:  # and the scheme no longer imports mapclassify (numba) to do it
+        code = ("import sys, numpy as np; from hotspots.maps import classify; "
+                "classify.SCHEMES['natural_breaks'].build(np.arange(50.0), 5, None); "
+                "print('mapclassify' in sys.modules)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        assert out == "False"

@@ -625,3 +625,41 @@ def test_geary_is_in_the_registry_and_the_hotspot_table(planted):
                           weights.build_weights(planted), seed=6, permutations=199)
     assert params["global_geary"] == json.loads(json.dumps(direct.to_dict()))
     assert params["global_geary"]["C"] < 1 and params["global_moran"]["I"] > 0  # clustered
+
+
+@pytest.mark.parametrize("n, permutations", [(37, 999), (40_001, 250)])  # kept / not kept
+def test_global_draws_are_rng_permuted_of_the_values_and_repeat_exactly(n, permutations):
+    values = np.random.default_rng(2).gamma(2.0, 3.0, n)
+    step = max(1, 250_000 // n)
+    rng = np.random.default_rng(8)
+    expected = [rng.permuted(np.broadcast_to(values, (min(s + step, permutations) - s, n)),
+                             axis=1) for s in range(0, permutations, step)]
+    for _ in range(2):  # the second call may come from the positions kept
+        got = list(_perm.permuted_blocks(values, permutations, seed=8))
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(g, e)
+
+
+def test_lisa_then_gi_star_share_one_simulation_with_the_same_p_values(monkeypatch):
+    from hotspots.stats import significance
+
+    rng = np.random.default_rng(21)
+    layer = grid(8, 7, value=rng.gamma(2.0, 3.0, 56))
+    sw = weights.build_weights(layer)
+    y = layer["value"].to_numpy()
+    significance._LAST_SIMS.clear()
+    calls = []
+    real = _perm.neighbour_sum_counts
+    monkeypatch.setattr(_perm, "neighbour_sum_counts",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    lisa = stats.local_moran(y, sw, seed=3, permutations=199)
+    gi = stats.local_gi_star(y, sw, seed=3, permutations=199)
+    assert len(calls) == 1                                     # the draws were shared
+    significance._LAST_SIMS.clear()
+    fresh = stats.local_gi_star(y, sw, seed=3, permutations=199)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(gi.frame["gi_p"], fresh.frame["gi_p"])  # as simulated anew
+    np.testing.assert_array_equal(gi.frame["gi_p"], lisa.frame["lisa_p"])  # one count, one p
+    other = stats.local_gi_star(y, sw, seed=4, permutations=199)
+    assert len(calls) == 3 and not np.array_equal(other.frame["gi_p"], gi.frame["gi_p"])

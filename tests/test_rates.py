@@ -200,3 +200,31 @@ def test_errors(areas, line):
         R.smooth_rates(line, method="spatial", w=NEIGHBOURS)  # type: ignore[arg-type]
     with pytest.raises(InputDataError, match=r"do not cover every area.*\['Z'\] are missing"):
         R.smooth_rates(line, method="spatial", w=W({"X": ["Y"], "Y": ["X"]}))
+
+
+# --------------------------------------------------------------------------- esda reference
+
+@pytest.mark.parametrize("seed", range(5))
+def test_global_eb_equals_esda_empirical_bayes_to_the_last_bit(seed):
+    from esda.smoothing import Empirical_Bayes
+
+    rng = np.random.default_rng(seed)
+    b = rng.integers(50, 20000, 700).astype(float)
+    e = rng.poisson(b * rng.gamma(2.0, 0.002, 700)).astype(float)
+    ours = R.SMOOTHERS["global"].smooth(e, b, None)
+    ref = np.asarray(Empirical_Bayes(e, b).r, dtype=float).ravel()
+    np.testing.assert_array_equal(ours, ref)
+
+
+def test_global_eb_does_not_import_esda():
+    import subprocess
+    import sys
+
+    code = ("import sys, pandas as pd; from hotspots.stats import rates; "
+            "df = pd.DataFrame({'area_code': list('ABC'), 'count': [3, 50, 7], "
+            "'population': [900, 4000, 300]}); rates.smooth_rates(df); "
+            "print(sorted(m for m in ('esda', 'libpysal', 'numba', 'scipy.stats') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

@@ -238,6 +238,17 @@ def test_every_font_is_embedded(built):
     assert seen == {"DejaVuSans", "DejaVuSans-Bold"}
 
 
+def test_map_images_are_binary_streams_not_ascii85(built):
+    # ASCII85 in pure Python was ~10% of the board pack's time (issue 18)
+    reader = PdfReader(built.pdf)
+    filters = set()
+    for page in reader.pages:
+        for ref in page["/Resources"].get_object().get("/XObject", {}).values():
+            f = ref.get_object().get("/Filter")
+            filters.update(str(x) for x in (f if isinstance(f, list) else [f]))
+    assert "/FlateDecode" in filters and "/ASCII85Decode" not in filters
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_map_pages_render_with_content(built, pages, tmp_path):
     map_pages = [i for i, p in enumerate(pages, start=1)

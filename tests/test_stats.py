@@ -60,3 +60,12 @@ def test_text_names_rho_ci_and_n():
 def test_competition_ranking():
     got = stats.competition_rank(pd.Series([7, 9, 9, 3, np.nan, 7]))
     assert got.tolist()[:4] == [3.0, 1.0, 1.0, 5.0] and math.isnan(got[4]) and got[5] == 3.0
+
+
+def test_spearman_aligns_series_on_their_labels_and_reads_text_numbers():
+    x = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=list("abcde"))
+    y = pd.Series([5.0, 4.0, 3.0, 2.0, 1.0], index=list("edcba"))  # same pairs, other order
+    assert stats.spearman(x, y).rho == pytest.approx(1.0)
+    r = stats.spearman(pd.Series(["1", "2", "x", "3", "4", "4"]),
+                       pd.Series([1, 2, 3, 3, 5, 6]))
+    assert r.n == 5 and r.n_ties_x == 2 and r.n_ties_y == 0  # "x" dropped, 3 then untied

@@ -257,3 +257,13 @@ def test_incomplete_message_has_no_parameter_names(counts):
     assert "incomplete=" not in text and "'flag'" not in text
     assert "Choose periods that lie inside the data" in text
     assert any("incomplete='flag'" in n for n in info.value.__notes__)
+
+
+@pytest.mark.parametrize("value", [None, np.nan, pd.NA, pd.NaT, "12", " 8 ", "", "abc", 3, 4.5,
+                                   np.int64(7), np.float32(2.5)])
+def test_change_words_reads_values_as_pandas_to_numeric_does(value):
+    ref = float(pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").iloc[0])
+    got = T._as_float(value)
+    assert (np.isnan(ref) and np.isnan(got)) or got == ref
+    assert T.change_words(value, 4) == ("no data" if np.isnan(ref) else
+                                        T.change_words(ref, 4.0))

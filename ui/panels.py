@@ -392,7 +392,7 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
         f"**Population (rates):** {stated(meta.population_source)}.",
         f"**Values:** {pipeline.RATE_WORDS[sel.rate]}."
         + (f" {SMOOTHERS[pipeline.EB_METHOD].description} Computed with "
-           "esda.smoothing.Empirical_Bayes over the wards shown."
+           "esda's Empirical_Bayes arithmetic (numpy) over the wards shown."
            if sel.rate == "eb_per_1000" else ""),
         f"**Deprivation:** {stated(meta.imd_source)}.",
         f"**Classes:** {SCHEMES[opts.scheme].description} Grey = no data (never zero).",

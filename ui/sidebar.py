@@ -157,7 +157,8 @@ def render(folder: str | None, upload_set: uploads.UploadSet | None,
                              "smaller its population.")
         if rate == "eb_per_1000":
             st.caption(SMOOTHERS[pipeline.EB_METHOD].description
-                       + " Computed with esda.smoothing.Empirical_Bayes.")
+                       + " Computed as esda.smoothing.Empirical_Bayes computes it (the same "
+                       "arithmetic in numpy).")
         st.header("Map")
         scheme = st.selectbox("Classification", list(SCHEMES), key="scheme",
                               format_func=lambda s: SCHEMES[s].label)

@@ -38,14 +38,19 @@ from hotspots.cli.table import check_stats_flags, run_analyse, run_table, table_
 __all__ = ["default_period", "main", "print_reconciliation"]
 
 
-def _parser() -> argparse.ArgumentParser:
-    """Return the whole command line's parser (each command group adds its own options)."""
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the command line's parser (each command group adds its own options).
+
+    ``only`` names the command being run: the other commands then get a bare parser
+    with their help line (``""``: none is run, e.g. ``--help``), so their options'
+    imports are not paid. ``None`` builds every option (tests, documentation).
+    """
     ap = argparse.ArgumentParser(
         prog="python -m hotspots",
         description="Community-safety hotspot analysis in batch (the page's numbers).",
     )
     sub = ap.add_subparsers(dest="command", required=True)
-    table_arguments(sub)
+    table_arguments(sub, only)
     rp = sub.add_parser("report", help="build the board pack (PDF, PNG maps, CSV/XLSX tables, "
                                        "manifest) from a TOML config")
     rp.add_argument("--config", type=Path, required=True,
@@ -53,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", type=Path, help="output folder (overrides the config's 'output')")
     pp = sub.add_parser(
         "patrol", help="street-scale patrol hotspots: grid, KDE, Gi*, patrol list, backtest")
-    patrol_arguments(pp)  # its data group has --assume-crs too
+    if only in (None, "patrol"):
+        patrol_arguments(pp)  # its data group has --assume-crs too
     pack_arguments(sub.add_parser(
         "pack", help="build a pack for any council, partnership, police force area, region or "
                      "all of England and Wales from national open data"))
@@ -65,12 +71,18 @@ def _parser() -> argparse.ArgumentParser:
 _GROUPS = {"patrol": run_patrol, "pack": run_pack, "audit": run_audit, "store": run_store}
 
 
+def _command(argv: list[str]) -> str:
+    """Return the command named on the command line (``""`` when none is: ``--help``)."""
+    return next((a for a in argv if not a.startswith("-")), "")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    a = _parser(_command(args)).parse_args(args)
     from hotspots import pipeline
     from hotspots._errors import InputDataError
 
-    a = _parser().parse_args(argv)
     try:
         if a.command == "report":
             from hotspots import report

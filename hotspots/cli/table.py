@@ -15,21 +15,37 @@ from hotspots.cli.common import (
     write_ward_files,
 )
 
+#: The table group's commands and their one-line help.
+TABLE_COMMANDS = {
+    "table": "write the ward table (CSV + GeoPackage) and reconciliation",
+    "analyse": "the ward table with hotspot statistics, association and change tables, plus "
+               "a run manifest",
+    "check": "read the files and say where every row went (the reconciliation and every "
+             "problem), without a table",
+    "measures": "list the measures a pack offers",
+}
 
-def table_arguments(sub) -> None:  # type: ignore[no-untyped-def]
-    """Add ``table``, ``analyse``, ``check`` and ``measures`` to the subcommand parsers."""
+
+def table_arguments(sub, only: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Add ``table``, ``analyse``, ``check`` and ``measures`` to the subcommand parsers.
+
+    With ``only`` (a command name, or ``""`` for none), the other commands get a bare
+    parser with their help line: their defaults need the pipeline's imports (about a
+    second), which ``--help`` and the other commands should not pay.
+    """
+    if only is not None and only not in TABLE_COMMANDS:
+        for name, help_ in TABLE_COMMANDS.items():
+            sub.add_parser(name, help=help_)
+        return
     from hotspots import pipeline
     from hotspots.pipeline.analysis import StatsParams
     from hotspots.privacy import DEFAULT_THRESHOLD
 
     d = StatsParams()  # the page's and the board pack's defaults too
-    for name, help_ in (("table", "write the ward table (CSV + GeoPackage) and reconciliation"),
-                        ("analyse", "the ward table with hotspot statistics, association and "
-                                    "change tables, plus a run manifest"),
-                        ("check", "read the files and say where every row went (the "
-                                  "reconciliation and every problem), without a table"),
-                        ("measures", "list the measures a pack offers")):
+    for name, help_ in TABLE_COMMANDS.items():
         p = sub.add_parser(name, help=help_)
+        if only is not None and name != only:
+            continue
         src = p.add_argument_group("data (a pack folder, or files)")
         src.add_argument("--pack", type=Path, help="pack folder (default: the demo pack)")
         src.add_argument("--areas", type=Path, help="boundary file (any CRS)")

@@ -92,9 +92,10 @@ class Scheme:
     build: Callable[[np.ndarray, int, Sequence[float] | None], object]
 
 
-# mapclassify is imported only when a scheme needs it: its import compiles numba
-# functions (about 2 s), which the page's default quantiles would otherwise pay on
-# every cold start. Quantiles and equal intervals are the same arithmetic as
+# mapclassify is imported only when a scheme needs it (user-defined bins): its import
+# compiles numba functions (about 2 s), which the page's default quantiles would
+# otherwise pay on every cold start. Natural breaks are mapclassify's Fisher-Jenks
+# programme in numpy (fisher_jenks_bins). Quantiles and equal intervals are the same arithmetic as
 # mapclassify 2.10's (tests/test_maps.py checks they are equal to the last bit).
 # scipy.stats.scoreatpercentile, which mapclassify calls, gives the same quantiles
 # (tests/test_classify.py) but is slower here: 22 us a call against 9 us (704 wards,
@@ -128,12 +129,71 @@ def _quantiles(y: np.ndarray, k: int, bins: Sequence[float] | None) -> _Bins:
     return _Bins(np.unique(np.array([_score_at_percentile(sorted_y, q) for q in p])))
 
 
-def _natural_breaks(y: np.ndarray, k: int, bins: Sequence[float] | None) -> object:
-    import mapclassify
-
+def _natural_breaks(y: np.ndarray, k: int, bins: Sequence[float] | None) -> _Bins:
     # Fisher-Jenks is the exact (deterministic) optimum of Jenks' natural breaks;
     # mapclassify.NaturalBreaks is a seeded k-means approximation.
-    return mapclassify.FisherJenks(y, k=min(k, len(np.unique(y))))
+    x = np.sort(np.asarray(y, dtype="float64").ravel())
+    return _Bins(fisher_jenks_bins(x, min(k, len(np.unique(x)))))
+
+
+def fisher_jenks_bins(values: np.ndarray, classes: int) -> np.ndarray:
+    """Return the upper bounds of Fisher-Jenks natural breaks, as ``mapclassify.FisherJenks``.
+
+    mapclassify's ``_fisher_jenks_means`` in numpy: the same dynamic programme in the
+    same float32 arithmetic and order (running sums from each end point down, the last
+    of equal costs kept), one vectorised pass per end point and class instead of
+    numba's loops, so the page and the board pack do not import mapclassify and
+    compile its numba code (about 2 s on a quiet machine). Equal to mapclassify's
+    bounds to the last bit (``tests/test_classify.py``).
+
+    Parameters
+    ----------
+    values
+        Sorted values (float64).
+    classes
+        Number of classes, at most the number of distinct values.
+
+    Returns
+    -------
+    ndarray
+        ``classes`` upper bounds, the last the maximum.
+
+    Examples
+    --------
+    >>> fisher_jenks_bins(np.array([1.0, 2, 3, 10, 11, 12, 30]), 3).tolist()
+    [3.0, 12.0, 30.0]
+    """
+    values = np.asarray(values, dtype="float64")
+    n = len(values)
+    v32 = values.astype(np.float32)
+    mat1 = np.zeros((n + 1, classes + 1), dtype=np.int32)
+    mat2 = np.zeros((n + 1, classes + 1), dtype=np.float32)
+    mat1[1, 1:] = 1
+    mat2[2:, 1:] = np.inf
+    for end in range(2, n + 1):
+        run = v32[end - 1::-1]                       # values[end-1], ..., values[0]
+        s1 = np.cumsum(run, dtype=np.float32)
+        s2 = np.cumsum(run * run, dtype=np.float32)
+        w = np.arange(1, end + 1, dtype=np.float32)
+        v = s2 - (s1 * s1) / w                       # cost of values[end-m .. end-1]
+        before = np.arange(end - 1, 0, -1)           # i4 = end - m, for m = 1 .. end - 1
+        for j in range(2, classes + 1):
+            cand = v[:-1] + mat2[before, j - 1]
+            best = cand.min()
+            last = len(cand) - 1 - int(np.argmax((cand == best)[::-1]))
+            mat1[end, j] = end - last                # i3 = end - m + 1 with m = last + 1
+            mat2[end, j] = best
+        mat1[end, 1] = 1
+        mat2[end, 1] = v[-1]
+    kclass = np.zeros(classes + 1, dtype=values.dtype)
+    kclass[classes] = values[n - 1]
+    kclass[0] = values[0]
+    k = n
+    for count_num in range(classes, 1, -1):
+        pivot = int(mat1[k, count_num])
+        kclass[count_num - 1] = values[pivot - 2]
+        k = pivot - 1
+    return np.delete(kclass, 0)
 
 
 def _equal_interval(y: np.ndarray, k: int, bins: Sequence[float] | None) -> _Bins:

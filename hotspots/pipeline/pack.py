@@ -9,6 +9,7 @@ selection is :func:`hotspots.pipeline.table.ward_table`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from hotspots._errors import InputDataError
 from hotspots._validate import REPORT_COLUMNS, ReadResult, Report
 from hotspots.areas import join as join
 from hotspots.areas import reconciliation as recon
+from hotspots.pipeline import packcache
 from hotspots.pipeline.meta import PackMeta, PointsReconciliation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,6 +199,7 @@ class Pack:
     problems: pd.DataFrame
     points: pd.DataFrame | None = None
     _web: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _cache_entry: Path | None = field(default=None, repr=False, compare=False)
 
     @property
     def months(self) -> list[str]:
@@ -220,7 +223,13 @@ class Pack:
 
     def _web_layers(self) -> dict[str, gpd.GeoDataFrame]:
         if not self._web:
-            self._web.update(build_web_layers(self.areas))
+            entry = self._cache_entry
+            kept = packcache.read_web(entry) if entry is not None else None
+            if kept is None:
+                kept = build_web_layers(self.areas)
+                if entry is not None:
+                    packcache.write_web(entry, kept)
+            self._web.update(kept)
         return self._web
 
 
@@ -305,13 +314,18 @@ def in_pack(folder: Path, name: str, key: str) -> Path:
     return path
 
 
-def load_pack(folder: Path | str | None = None) -> Pack:
+def load_pack(folder: Path | str | None = None, *, cache: bool = True) -> Pack:
     """Load a pack folder (default: the demo pack) and reconcile its sources.
 
     Parameters
     ----------
     folder
         Folder with ``pack.json`` and the files it names.
+    cache
+        Keep the loaded frames as Parquet in the user's cache and read them from
+        there while neither the pack's files nor the code changed
+        (:mod:`hotspots.pipeline.packcache`; ``HOTSPOTS_PACK_CACHE=0`` switches
+        it off everywhere). The pack is the same either way.
 
     Returns
     -------
@@ -331,6 +345,37 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         )
     meta = PackMeta.from_json(json.loads(meta_path.read_text(encoding="utf-8")),
                               where=str(meta_path))
+    if not (cache and packcache.enabled()):
+        return _read_pack(folder, meta, meta_path)
+    _named_files(folder, meta)  # refused as when read: no file outside the pack folder
+    entry, key = packcache.entry_for(folder)
+    frames = packcache.read_entry(entry, key)
+    if frames is None:
+        pack = _read_pack(folder, meta, meta_path)
+        if packcache.write_entry(entry, key, {f: getattr(pack, f) for f in packcache.FRAMES}):
+            pack = dataclasses.replace(pack, _cache_entry=entry)
+        return pack
+    crime = frames["crime"]
+    return Pack(folder=folder, meta=meta, crime_coverage=_coverage(meta, crime),
+                _cache_entry=entry, **{f: frames[f] for f in packcache.FRAMES})
+
+
+def _named_files(folder: Path, meta: PackMeta) -> None:
+    """Check every file pack.json names stays inside the folder (:func:`in_pack`)."""
+    for key in ("area_layer", "referrals_file", "referrals_mapping", "reconciliation_file",
+                "points_file"):
+        name = getattr(meta, key)
+        if name is not None:
+            in_pack(folder, name, key)
+
+
+def _coverage(meta: PackMeta, crime: pd.DataFrame) -> frozenset[str]:
+    return frozenset(meta.crime_coverage_areas if meta.crime_coverage_areas is not None
+                     else crime["area_code"].unique())
+
+
+def _read_pack(folder: Path, meta: PackMeta, meta_path: Path) -> Pack:
+    """Read and reconcile a pack's files (what :func:`load_pack` caches)."""
     areas = _read_areas(in_pack(folder, meta.area_layer if meta.area_layer is not None
                                 else "wards.geojson", "area_layer"))
     crime = pd.read_csv(folder / "crime_ward_month.csv.gz",
@@ -376,8 +421,7 @@ def load_pack(folder: Path | str | None = None) -> Pack:
         meta=meta,
         areas=areas,
         crime=crime,
-        crime_coverage=frozenset(meta.crime_coverage_areas if meta.crime_coverage_areas
-                                 is not None else crime["area_code"].unique()),
+        crime_coverage=_coverage(meta, crime),
         referrals=referrals,
         population=population[["area_code", "population"]],
         imd=imd,

@@ -194,7 +194,8 @@ def _values_text(cfg: ReportConfig) -> str:
     if cfg.rate == "eb_per_1000":
         text += (f" Smoothed by {pipeline.EB_METHOD_WORDS}: "
                  f"{stats.rates.SMOOTHERS[pipeline.EB_METHOD].description} Computed with "
-                 "esda.smoothing.Empirical_Bayes over the wards shown; borough rates are "
+                 "esda's Empirical_Bayes arithmetic (numpy) over the wards shown; borough "
+                 "rates are "
                  "crude.")
     return text
 
@@ -385,7 +386,8 @@ def _selection(cfg: ReportConfig, sections: Sequence[MeasureSection],
         "month_from": current.start, "month_to": current.end, "period_label": current.label,
         "comparison": cfg.comparison, "rate": cfg.rate,
         "rate_label": pipeline.RATE_WORDS[cfg.rate],
-        "smoothing": (f"{pipeline.EB_METHOD_WORDS} (esda.smoothing.Empirical_Bayes; "
+        "smoothing": (f"{pipeline.EB_METHOD_WORDS} (esda's Empirical_Bayes arithmetic in "
+                      "numpy; "
                       "Marshall 1991)" if cfg.rate == "eb_per_1000" else "none"),
         "boroughs": list(cfg.boroughs),
         "classification": {"scheme": mc.scheme, "scheme_label": SCHEMES[mc.scheme].label,

@@ -20,6 +20,8 @@ This package owns every statistic the pages, reports and patrol plans show:
   is its own module, its entry there and its test; it is reached through the
   registry, not re-exported here;
 - :mod:`~hotspots.stats.ranking`: Spearman's rho, its wording, competition ranks;
+  :mod:`~hotspots.stats.tails`: normal and t tails, Spearman and FDR on scipy.special
+  (``scipy.stats`` is never imported: it costs 0.6 s of a cold start);
 - :mod:`~hotspots.stats.rates`: crude and smoothed rates per 1,000;
 - :mod:`~hotspots.stats.association`: association with deprivation (Spearman by
   group, share in the most deprived areas, decile table);

@@ -69,7 +69,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pymannkendall
 
 from hotspots._errors import InputDataError
 from hotspots.stats import registry as registry
@@ -303,6 +302,8 @@ def mann_kendall(series: pd.Series | np.ndarray | list[float], *,
     if n < 3:
         return pd.Series({"trend": "not tested", "tau": math.nan, "s": math.nan,
                           "z": math.nan, "p": math.nan, "n": n}, dtype=object)
+    import pymannkendall  # imports scipy.stats (0.6 s): only emerging hot spots pay for it
+
     res = pymannkendall.original_test(x, alpha=alpha)
     return pd.Series({"trend": str(res.trend), "tau": float(res.Tau), "s": float(res.s),
                       "z": float(res.z), "p": float(res.p), "n": n}, dtype=object)

@@ -12,7 +12,6 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from hotspots.config import jsonable
 from hotspots.stats.inputs import _check_non_negative, _varying
@@ -29,6 +28,7 @@ from hotspots.stats.significance import (
     _simulate,
     adjust_pvalues,
 )
+from hotspots.stats.tails import normal_cdf, normal_sf
 from hotspots.stats.weights import SpatialWeights
 
 __all__ = ["GI_LEVELS", "NORMAL_P_TEXT", "gi_star_normal", "local_gi_star"]
@@ -166,8 +166,8 @@ NORMAL_P_TEXT = MappingProxyType({
 
 def _normal_tail(z: np.ndarray, alternative: str) -> np.ndarray:
     if alternative == "two-sided":
-        return 2.0 * sps.norm.sf(np.abs(z))
-    return sps.norm.sf(z) if alternative == "greater" else sps.norm.cdf(z)
+        return 2.0 * normal_sf(np.abs(z))
+    return normal_sf(z) if alternative == "greater" else normal_cdf(z)
 
 
 def gi_star_normal(

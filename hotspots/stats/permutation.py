@@ -316,12 +316,43 @@ def permuted_blocks(values: np.ndarray, permutations: int, seed: int) -> Iterato
     >>> [b.shape for b in blocks], sorted(blocks[0][0].tolist())
     ([(3, 4)], [0.0, 1.0, 2.0, 3.0])
     """
+    values = np.asarray(values)
+    for idx in _permutation_blocks(len(values), permutations, seed):
+        yield values[idx]
+
+
+#: The permuted positions last drawn, ``(n, permutations, seed) -> blocks``: Moran's I,
+#: its rate version and Geary's C of one table permute the same positions with one seed.
+_SHARED_DRAWS: dict[tuple[int, int, int], list[np.ndarray]] = {}
+#: Positions kept at most (``n * permutations``; int16 below 32,768 areas: 16 MB).
+_SHARED_MAX = 8_000_000
+
+
+def _permutation_blocks(n: int, permutations: int, seed: int) -> list[np.ndarray] | Iterator:
+    """Return (or yield) the blocks of permuted positions ``0 .. n - 1`` for one seed.
+
+    ``rng.permuted`` shuffles positions the same way whatever it shuffles, so
+    ``values[positions]`` is exactly ``rng.permuted(values)`` (tested); the
+    positions of a small problem are drawn once and kept for the next statistic.
+    """
+    key = (n, permutations, seed)
+    kept = _SHARED_DRAWS.get(key)  # one lookup: another thread may replace the entry
+    if kept is not None:
+        return kept
+    dtype = np.int16 if n < 2**15 else (np.int32 if n < 2**31 else np.int64)
     rng = np.random.default_rng(seed)
-    n = len(values)
     step = max(1, _BLOCK_VALUES // n)
-    for start in range(0, permutations, step):
-        stop = min(start + step, permutations)
-        yield rng.permuted(np.broadcast_to(values, (stop - start, n)), axis=1)
+    base = np.arange(n, dtype=dtype)
+    blocks = (rng.permuted(np.broadcast_to(base, (min(start + step, permutations) - start, n)),
+                           axis=1) for start in range(0, permutations, step))
+    if n * permutations > _SHARED_MAX:
+        return blocks
+    drawn = list(blocks)
+    for block in drawn:
+        block.flags.writeable = False
+    _SHARED_DRAWS.clear()
+    _SHARED_DRAWS[key] = drawn
+    return drawn
 
 
 def permuted_global_moran(

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+
+from hotspots.stats.tails import normal_ppf, spearman_r
 
 __all__ = ["WORDING_SCALE", "SpearmanResult", "competition_rank", "describe_rho", "spearman"]
 
@@ -125,21 +126,25 @@ def spearman(x: pd.Series, y: pd.Series, *, confidence: float = 0.95) -> Spearma
     ``sqrt((1 + rho**2 / 2) / (n - 3))`` (Bonett, D. G. & Wright, T. A.
     (2000), *Psychometrika* 65, 23-28).
     """
-    df = pd.DataFrame({"x": pd.to_numeric(x, errors="coerce"),
-                       "y": pd.to_numeric(y, errors="coerce")}).dropna()
-    n = len(df)
-    ties_x = int(df["x"].duplicated(keep=False).sum())
-    ties_y = int(df["y"].duplicated(keep=False).sum())
+    if not (isinstance(x, pd.Series) and isinstance(y, pd.Series) and x.index.equals(y.index)):
+        df = pd.DataFrame({"x": x, "y": y})  # aligned on the index, as before
+        x, y = df["x"], df["y"]
+    xv = pd.to_numeric(x, errors="coerce").to_numpy(dtype=float)
+    yv = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
+    keep = ~(np.isnan(xv) | np.isnan(yv))
+    xv, yv = xv[keep], yv[keep]
+    n = len(xv)
+    (ux, cx), (uy, cy) = np.unique(xv, return_counts=True), np.unique(yv, return_counts=True)
+    ties_x, ties_y = int(cx[cx > 1].sum()), int(cy[cy > 1].sum())
     nan = float("nan")
-    if n < 4 or df["x"].nunique() < 2 or df["y"].nunique() < 2:
+    if n < 4 or len(ux) < 2 or len(uy) < 2:
         return SpearmanResult(nan, nan, nan, n, nan, ties_x, ties_y)
-    res = sps.spearmanr(df["x"], df["y"])
-    rho = float(res.statistic)
+    rho, pvalue = spearman_r(xv, yv)
     z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
     se = math.sqrt((1 + rho**2 / 2) / (n - 3))
-    zc = sps.norm.ppf(0.5 + confidence / 2)
+    zc = float(normal_ppf(0.5 + confidence / 2))
     lo, hi = float(np.tanh(z - zc * se)), float(np.tanh(z + zc * se))
-    return SpearmanResult(rho, lo, hi, n, float(res.pvalue), ties_x, ties_y)
+    return SpearmanResult(rho, lo, hi, n, pvalue, ties_x, ties_y)
 
 
 def competition_rank(values: pd.Series, *, ascending: bool = False) -> pd.Series:

@@ -19,6 +19,7 @@ Conventions of the hotspot statistics (:mod:`hotspots.stats.getis`,
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
@@ -26,10 +27,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from hotspots.config import jsonable
 from hotspots.stats import permutation as _perm
+from hotspots.stats.tails import fdr_bh, normal_cdf, normal_sf
 from hotspots.stats.weights import SpatialWeights
 
 __all__ = [
@@ -55,7 +56,7 @@ NO_NEIGHBOURS = "no neighbours"
 
 
 def _fdr(p: np.ndarray) -> np.ndarray:
-    return np.asarray(sps.false_discovery_control(p, method="bh"), dtype=float)
+    return fdr_bh(p)
 
 
 def _bonferroni(p: np.ndarray) -> np.ndarray:
@@ -209,21 +210,41 @@ def adjust_pvalues(p: object, *, method: Correction) -> np.ndarray:
 
 
 def _normal_p(z: float, alternative: str) -> float:
-    table = {"two-sided": 2 * sps.norm.sf(abs(z)), "greater": sps.norm.sf(z),
-             "lesser": sps.norm.cdf(z)}
+    table = {"two-sided": 2 * normal_sf(abs(z)), "greater": normal_sf(z),
+             "lesser": normal_cdf(z)}
     return float(table[alternative])
 
 
 # --------------------------------------------------------------------------- permutations
 
 
+#: The last simulations, by (values, neighbours, permutations, seed): LISA and Gi* of one
+#: variable count the same draws of the same neighbour sums (their statistics are both
+#: monotone in the sum), so a second statistic on the same values reuses the first's.
+_LAST_SIMS: dict[tuple[bytes, bytes, int, int], _Sims] = {}
+
+
 def _simulate(y: np.ndarray, sw: SpatialWeights, opts: _Opts) -> _Sims:
     """Tail counts of the conditionally permuted neighbour sums of ``y``."""
     a = sw.adjacency
+    y = np.ascontiguousarray(y, dtype=float)
+    key = (hashlib.sha256(y.tobytes()).digest(),
+           hashlib.sha256(np.ascontiguousarray(a.indptr).tobytes()
+                          + np.ascontiguousarray(a.indices).tobytes()).digest(),
+           opts.permutations, opts.seed)
+    kept = _LAST_SIMS.get(key)  # one lookup: another thread may replace the entry
+    if kept is not None:
+        return kept
     k = np.diff(a.indptr).astype(np.int64)
     observed = a @ y
     n_ge, n_le = _perm.neighbour_sum_counts(y, k, observed, opts.permutations, opts.seed)
-    return _Sims(k, observed, n_ge, n_le)
+    for arr in (k, observed, n_ge, n_le):
+        arr.flags.writeable = False
+    sims = _Sims(k, observed, n_ge, n_le)
+    if len(_LAST_SIMS) >= 4:
+        _LAST_SIMS.clear()
+    _LAST_SIMS[key] = sims
+    return sims
 
 
 def _p_and_q(n_ge: np.ndarray, n_le: np.ndarray, tested: np.ndarray,

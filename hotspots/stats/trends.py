@@ -538,6 +538,14 @@ def _count_text(v: float) -> str:
     return f"{int(v):,}" if float(v).is_integer() else f"{v:,.1f}"
 
 
+def _as_float(x: object) -> float:
+    """Return ``x`` as a float, NaN when missing or not a number (``pd.to_numeric`` coerce)."""
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def change_words(count: object, count_prev: object) -> str:
     """Return a change in words that no spreadsheet reads as a formula.
 
@@ -563,8 +571,7 @@ def change_words(count: object, count_prev: object) -> str:
     >>> change_words(1234.6, 1000), change_words(0, 4), change_words(None, 4)
     ('up 234.6 (23.5%)', 'down 4 (100.0%)', 'no data')
     """
-    now, before = (pd.to_numeric(pd.Series([count, count_prev], dtype=object),
-                                 errors="coerce").astype(float))
+    now, before = _as_float(count), _as_float(count_prev)
     if math.isnan(now) or math.isnan(before):
         return "no data"
     if now == before:

@@ -1,0 +1,40 @@
+"""``python -m hotspots --help`` starts without the pipeline; each command's help is whole."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from hotspots import cli
+
+_PROBE = ("import sys; from hotspots import cli\n"
+          "try:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\n"
+          "print('LOADED', sorted(m for m in ('pandas', 'geopandas', 'hotspots.pipeline', "
+          "'hotspots.patrol') if m in sys.modules))")
+
+
+def _loaded(argv: list[str]) -> str:
+    out = subprocess.run([sys.executable, "-c", _PROBE.format(argv=argv)], capture_output=True,
+                         text=True, check=True).stdout
+    return out.strip().splitlines()[-1]
+
+
+def test_top_level_help_imports_no_pipeline():
+    assert _loaded(["--help"]) == "LOADED []"
+
+
+def test_a_command_help_still_shows_its_defaults(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["analyse", "--help"])
+    out = capsys.readouterr().out
+    assert "--permutations" in out and "default 9999" in out and "--emerging" in out
+
+
+def test_the_top_level_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for name in ("table", "analyse", "check", "measures", "report", "patrol", "pack"):
+        assert f"    {name} " in out
