@@ -70,8 +70,10 @@ def incomplete_month_notes(meta: PackMeta) -> dict[str, str]:
     """Return month -> why it looks incomplete, for the months the pack flags.
 
     From ``months_incomplete`` and, when the pack has it, the per-force detail
-    ``months_incomplete_detail`` (rows that month against the force's busiest
-    month, the rule of :func:`hotspots.pipeline.packcrime.incomplete_months`).
+    ``months_incomplete_detail`` (its ``why``: rows against the force's busiest
+    month, or crimes per 1,000 residents against the floor, the rule of
+    :func:`hotspots.pipeline.packcrime.incomplete_months`; older packs give
+    only the rows against the busiest month).
 
     Examples
     --------
@@ -80,16 +82,22 @@ def incomplete_month_notes(meta: PackMeta) -> dict[str, str]:
     ...      "busiest_month": "2024-01", "busiest_rows": 3021}]})
     >>> incomplete_month_notes(m)["2024-04"]
     'looks incomplete: Dyfed-Powys Police 812 rows against 3,021 in its busiest month (2024-01)'
+    >>> m = PackMeta(months_incomplete=("2024-01",), extra={"months_incomplete_detail": [
+    ...     {"month": "2024-01", "force": "Dyfed-Powys Police", "why": "910 crimes for "
+    ...      "515,920 residents, 21.2 a year per 1,000, below the floor of 30"}]})
+    >>> incomplete_month_notes(m)["2024-01"][:47]
+    'looks incomplete: Dyfed-Powys Police 910 crimes'
     >>> incomplete_month_notes(PackMeta(months_incomplete=("2024-02",)))
     {'2024-02': 'looks incomplete (flagged when the pack was built)'}
     """
     detail = meta.extra.get("months_incomplete_detail") or []
     out: dict[str, str] = {}
     for month in meta.months_incomplete or ():
-        parts = [f"{r.get('force', '?')} {int(r.get('rows', 0)):,} rows against "
-                 f"{int(r.get('busiest_rows', 0)):,} in its busiest month "
-                 f"({r.get('busiest_month', '?')})"
-                 for r in detail if isinstance(r, dict) and r.get("month") == month]
+        parts = [f"{r.get('force', '?')} " + (
+            str(r["why"]) if r.get("why") else
+            f"{int(r.get('rows', 0)):,} rows against {int(r.get('busiest_rows', 0)):,} in its "
+            f"busiest month ({r.get('busiest_month', '?')})")
+            for r in detail if isinstance(r, dict) and r.get("month") == month]
         out[str(month)] = ("looks incomplete: " + "; ".join(parts) if parts
                            else "looks incomplete (flagged when the pack was built)")
     return out

@@ -22,8 +22,9 @@ import shapely
 
 from boundaries.places import AmbiguousAreaError, AreaNotFoundError, resolve_area
 from hotspots import cli, pipeline
+from hotspots import io as hotspots_io
 from hotspots._errors import InputDataError
-from hotspots.pipeline import packbuild
+from hotspots.pipeline import packbuild, packcrime
 
 pytestmark = pytest.mark.realdata
 
@@ -117,18 +118,48 @@ def test_a_built_pack_json_is_pack_meta(packs):
     assert p.meta.area["code"] == "W06000015"
     assert p.meta.months_incomplete == () and p.meta.reconciliation_file == "reconciliation.csv"
     assert pipeline.load_pack(packs["powys"].folder).meta.months_incomplete == (
-        "2024-02", "2024-03", "2024-04")
+        "2024-01", "2024-02", "2024-03", "2024-04")
 
 
 def test_powys_flags_the_incomplete_dyfed_powys_months(packs):
     m = packs["powys"].meta.to_json()
-    assert m["months_incomplete"] == ["2024-02", "2024-03", "2024-04"]
-    assert "50%" in m["months_incomplete_rule"]
-    assert {r["force"] for r in m["months_incomplete_detail"]} == {"Dyfed-Powys Police"}
-    # the months' rows counted: 300, 164 and 283 in the files, less the 1, 1 and 3 crimes
-    # police.uk publishes again after an earlier month (counted once, in the first month)
-    assert [r["rows"] for r in m["months_incomplete_detail"]] == [299, 163, 280]
+    # every month: January too, though it is the force's busiest month in the files (1,187
+    # rows, 910 of them crimes): 910 crimes a month for 515,000 residents is about 21 a year
+    # per 1,000, far below the lowest rate any force area records (PROVENANCE: "Dyfed-Powys
+    # is incomplete in these months")
+    assert m["months_incomplete"] == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert "50%" in m["months_incomplete_rule"] and "per 1,000" in m["months_incomplete_rule"]
+    d = m["months_incomplete_detail"]
+    assert {r["force"] for r in d} == {"Dyfed-Powys Police"}
+    # the months' rows counted: 1,187, 300, 164 and 283 in the files, less the 0, 1, 1 and 3
+    # crimes police.uk publishes again after an earlier month (counted once, in the first month)
+    assert [r["rows"] for r in d] == [1187, 299, 163, 280]
+    assert [r["month"] for r in d if "busiest month" in r["why"]] == [
+        "2024-02", "2024-03", "2024-04"]
+    jan = d[0]
+    # the force area's Census 2021 usual residents: the four authorities (Carmarthenshire
+    # 187,880 + Ceredigion 71,475 + Pembrokeshire 123,400 + Powys 133,165, ONS rounded
+    # figures: 515,920); its crime rows exclude anti-social behaviour (277 of 1,187)
+    assert abs(jan["residents"] - 515_920) < 200 and jan["crime_rows"] == 910
+    assert jan["crimes_per_1000_a_year"] == pytest.approx(910 / jan["residents"] * 12_000,
+                                                          abs=0.05)
+    assert jan["crimes_per_1000_a_year"] < packcrime.RATE_FLOOR_PER_1000_A_YEAR
     assert "Months flagged incomplete" in (packs["powys"].folder / "PROVENANCE.md").read_text()
+
+
+def test_incomplete_rule_on_the_real_welsh_months(shared_data, national):
+    """On all 12 real files: every Dyfed-Powys month, no North or South Wales month."""
+    res = hotspots_io.read_police_uk(shared_data / WALES)
+    pop = packbuild.force_residents(national, ["Dyfed-Powys Police", "North Wales Police",
+                                               "South Wales Police"])
+    flagged = packcrime.incomplete_months(res.frame, residents=pop)
+    assert sorted({(r["force"], r["month"]) for r in flagged}) == [
+        ("Dyfed-Powys Police", f"2024-0{i}") for i in range(1, 5)]
+    # North Wales's quietest month (February, 3,815 crimes for about 687,000 residents) is
+    # about 67 a year per 1,000: more than twice the floor
+    rates = packcrime.force_month_rates(res.frame, pop)
+    nw = rates[rates["force"] == "North Wales Police"]
+    assert nw["crimes_per_1000_a_year"].min() > 2 * packcrime.RATE_FLOOR_PER_1000_A_YEAR
 
 
 def test_manchester_iod2025_without_crime(packs):
@@ -161,7 +192,7 @@ def test_whole_force_area_other_forces_are_outside_coverage(packs, shared_data):
     assert away["reason"].str.contains("South Wales Police|North Wales Police").all()
     rec = built.reconciliation.iloc[-1]
     assert rec["rows_in"] == 66647 and rec["outside"] >= len(away)
-    assert m["months_incomplete"] == ["2024-02", "2024-03", "2024-04"]
+    assert m["months_incomplete"] == ["2024-01", "2024-02", "2024-03", "2024-04"]
 
 
 # --------------------------------------------------------------------------- roll-ups
