@@ -501,7 +501,7 @@ def _meta(place: Place, dep: DeprivationResult, crime: CrimeResult | None, data:
                  "local_authorities": {c: data.catalogue.lad_names.get(c, c) for c in lads},
                  "note": place.note},
         "vintage": "Wards, May 2025 (ONS Wards (May 2025) Boundaries UK BGC, generalised 20 m, "
-                   "coverage-simplified 10 m); borough = local authority (LAD25)",
+                   "coverage-simplified 10 m); each ward's local authority: LAD, May 2025",
         "area_layer": "wards.geojson",
         "imd_label": d.get("label", "none"),
         "imd_source": d.get("summary", "none"),

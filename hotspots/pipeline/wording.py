@@ -9,6 +9,8 @@ ward table of a pack with no measure (no crime, no referrals).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from hotspots.pipeline.meta import PackMeta
@@ -64,6 +66,66 @@ def authority_word(meta: PackMeta, *, plural: bool = False, capital: bool = Fals
     word = ("boroughs" if london else "local authorities") if plural else (
         "borough" if london else "local authority")
     return word[:1].upper() + word[1:] if capital else word
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words a pack's tables, maps, findings and method card use for its place.
+
+    Attributes
+    ----------
+    index
+        The deprivation index's short label (:func:`index_label`), e.g.
+        ``"WIMD 2019 (Wales)"``; ``"IMD 2019"`` for the demo.
+    nation
+        Whose national deciles the index has (``"England"``, ``"Wales"``, or
+        ``"England and Wales"`` for the composite).
+    authority
+        Column heading of a ward's authority: ``"Borough"`` in London, else
+        ``"Local authority"``.
+    authorities
+        The plural inside a sentence: ``"boroughs"`` or ``"local authorities"``.
+
+    Examples
+    --------
+    >>> w = words(PackMeta(imd_label="WIMD 2019 (Wales)", deprivation={"nation": "Wales"},
+    ...                    area={"local_authorities": {"W06000023": "Powys"}}))
+    >>> w.heading("Borough"), w.heading("IMD decile"), w.authorities, w.nation
+    ('Local authority', 'WIMD 2019 (Wales) decile', 'local authorities', 'Wales')
+    >>> words(PackMeta()).heading("Borough"), words(PackMeta()).index
+    ('Borough', 'IMD 2019')
+    """
+
+    index: str = DEFAULT_INDEX_LABEL
+    nation: str = "England"
+    authority: str = "Borough"
+    authorities: str = "boroughs"
+
+    @property
+    def authority_lower(self) -> str:
+        """``"borough"`` or ``"local authority"`` inside a sentence."""
+        return self.authority.lower()
+
+    @property
+    def decile(self) -> str:
+        """Column heading of the ward's national decile, e.g. ``"IoD 2025 (England) decile"``."""
+        return f"{self.index} decile"
+
+    def heading(self, column: str) -> str:
+        """Return the pack's heading for a London column (``"Borough"``, ``"IMD decile"``)."""
+        return {"Borough": self.authority, "IMD decile": self.decile}.get(column, column)
+
+
+#: The demo pack's words (London boroughs, IMD 2019).
+LONDON_WORDS = Words()
+
+
+def words(meta: PackMeta) -> Words:
+    """Return the :class:`Words` of a pack (London's for the demo and hand-made packs)."""
+    nation = str((meta.deprivation or {}).get("nation") or "England")
+    return Words(index=index_label(meta), nation=nation,
+                 authority=authority_word(meta, capital=True),
+                 authorities=authority_word(meta, plural=True))
 
 
 def incomplete_month_notes(meta: PackMeta) -> dict[str, str]:

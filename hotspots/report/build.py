@@ -23,6 +23,7 @@ import pandas as pd
 from hotspots import periods, pipeline, privacy, stats
 from hotspots.config import file_sha256, run_manifest, write_manifest
 from hotspots.maps.classify import SCHEMES
+from hotspots.pipeline import wording
 from hotspots.report import audit
 from hotspots.report.config import (
     COMPARISONS,
@@ -144,7 +145,10 @@ def _area_text(pack: pipeline.Pack, cfg: ReportConfig) -> str:
         areas = areas[areas["borough_name"].isin(cfg.boroughs)]
         where = ", ".join(cfg.boroughs)
     else:
-        where = f"all {areas['borough_name'].nunique()} boroughs"
+        n = areas["borough_name"].nunique()
+        w = wording.words(pack.meta)
+        where = (f"all {n} {w.authorities}" if n != 1 else
+                 f"the {w.authority_lower} of {areas['borough_name'].iloc[0]}")
     return f"{len(areas):,} wards in {where}. Boundaries: {_stated(pack.meta.vintage)}."
 
 
@@ -170,7 +174,7 @@ def _sources(pack: pipeline.Pack, sections: Sequence[MeasureSection],
     if patrol is not None:
         rows.append(("Street-level crime (patrol cells)", patrol.source_text))
     rows += [("Population (rates)", _stated(m.population_source)),
-             ("Deprivation", " ".join(x for x in (
+             ("Deprivation", "; ".join(x for x in (
                  _stated(m.imd_source), m.imd_reference or "") if x)),
              ("Attribution", pipeline.attribution_text(
                  m, referrals=any(s.sensitive for s in sections)) or "not stated")]
@@ -211,6 +215,9 @@ def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
             sections: Sequence[MeasureSection]) -> list[tuple[str, str]]:
     h = sections[0].analysis.params.get("hotspots", {}) if sections else {}
     p = cfg.statistics
+    aw = wording.words(pack.meta)
+    flagged = (wording.incomplete_month_notes(pack.meta)
+               if any(not s.sensitive for s in sections) else {})
     scale = "; ".join(f"{w} from {b:g}" for b, w in stats.WORDING_SCALE)
     rows = [
         ("Boundary set", _stated(pack.meta.vintage)),
@@ -227,11 +234,14 @@ def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
         ("Statistics", ", ".join(stat.words.card for stat in (
             *stats.registry.local_statistics(), *stats.registry.global_statistics())
             if stat.words.card)
-         + "; Spearman's rank correlation with IMD score, 95% CI, ties averaged; wording: "
+         + f"; Spearman's rank correlation with {aw.index} score, 95% CI, ties averaged; "
+           "wording: "
            f"{scale}."),
+        *([("Deprivation", _deprivation_text(pack.meta))] if pack.meta.deprivation else []),
         ("Deprivation headline", f"Wards with at least {p.min_count} in the period, against "
-                                 "the 20% of this map's wards with the highest IMD 2019 score "
-                                 "(a quantile of these wards, not England's deciles)."),
+                                 f"the 20% of this map's wards with the highest {aw.index} "
+                                 f"score (a quantile of these wards, not {aw.nation}'s "
+                                 "deciles)."),
         ("Ranks and change", "Competition ranking (1, 2, 2, 4), 1 = highest; change = count "
                              "minus previous count; % change blank on a zero base ('new')."),
         ("Suppression", f"Referral counts from 1 to {cfg.suppress_below - 1} shown as "
@@ -254,6 +264,10 @@ def _method(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
             f"{r['source']}: {int(r['rows_in']):,} rows = {int(r['assigned']):,} assigned + "
             f"{int(r['unlocated']):,} without a location + {int(r['outside']):,} outside + "
             f"{int(r['rejected']):,} rejected." for _, r in _shown_sources(pack, sections))),
+        *([("Incomplete months", "; ".join(
+            f"{m}: {n.removeprefix('looks incomplete: ')}" for m, n in flagged.items())
+            + f". Rule: {pack.meta.months_incomplete_rule or 'not stated'}.")]
+          if flagged else []),
         ("Reproduce", "python -m hotspots report --config <this config>; manifest.json lists "
                       "every input's SHA-256, every parameter and the package versions."),
     ]
@@ -268,6 +282,16 @@ def _shown_sources(pack: pipeline.Pack,
     return rec[rec["source"].astype(str).str.startswith(kinds)].iterrows() if kinds else iter(())
 
 
+def _deprivation_text(meta: pipeline.PackMeta) -> str:
+    """Say which index, edition, nation and population base a built pack's deprivation is."""
+    d = meta.deprivation or {}
+    parts = [f"{d.get('edition', wording.index_label(meta))} ({d.get('nation', '?')}); "
+             f"population base: {d.get('population_base', 'not stated')}",
+             str(d.get("score_rule", "")), str(d.get("rank_rule", "")),
+             str(d.get("decile_rule", "")), str(d.get("caveat", ""))]
+    return "; ".join(x for x in parts if x) + "."
+
+
 def _caveats(pack: pipeline.Pack, cfg: ReportConfig,
              sections: Sequence[MeasureSection]) -> list[str]:
     out = list(cfg.caveats)
@@ -278,6 +302,11 @@ def _caveats(pack: pipeline.Pack, cfg: ReportConfig,
                 "offences near a ward boundary can be placed in the neighbouring ward."]
         if pack.meta.crime_coverage_note:
             out.append(pack.meta.crime_coverage_note)
+        flagged = wording.incomplete_month_notes(pack.meta)
+        if flagged:
+            out.append("Months that look incomplete in the police.uk files (read them as "
+                       f"partial, not as a fall in crime): {periods.months_text(list(flagged))}"
+                       ". The method card gives each month's numbers and the rule.")
     if any(s.measure == pipeline.ASB_KEY for s in sections):
         out.append("Anti-social behaviour is police.uk's count of ASB incidents reported to the "
                    "police: not recorded crime, so it is a measure of its own and never part of "

@@ -230,11 +230,14 @@ def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
         out += [head, row, Spacer(1, 6), *bullets, PageBreak()]
     b = s.tables[f"{s.slug}_boroughs"]
-    out += [*_table(b, st, BOROUGH_COLUMNS, [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.4 * cm, 2.2 * cm,
-                                           2.2 * cm, 2.2 * cm, 2.0 * cm, 2.4 * cm],
+    heads = s.words.heading  # "Local authority", "<index> decile" outside London
+    out += [*_table(b, st, [heads(c) for c in BOROUGH_COLUMNS],
+                    [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.4 * cm, 2.2 * cm, 2.2 * cm, 2.2 * cm,
+                     2.0 * cm, 2.4 * cm],
                     synthetic=s.synthetic), PageBreak()]
     top = s.tables[f"{s.slug}_top_wards"]
-    out += [*_table(top, st, TOP_WARD_COLUMNS, _TOP_WIDTHS, synthetic=s.synthetic),
+    out += [*_table(top, st, [heads(c) for c in TOP_WARD_COLUMNS], _TOP_WIDTHS,
+                    synthetic=s.synthetic),
             Paragraph(_esc(f"Every ward is in {s.slug}_wards.csv and the XLSX workbook."),
                       st["small"])]
     hs = s.tables[f"{s.slug}_hotspots"]
