@@ -161,3 +161,18 @@ def test_no_incomplete_warning_without_flagged_months(tmp_path, monkeypatch):
     assert not [w.value for w in at.warning if "look incomplete" in w.value]
     # the Trends tab did run: its table of months is there
     assert "The numbers behind the chart (one row per month)" in [e.label for e in at.expander]
+
+
+def test_trends_tab_says_local_authority_outside_london(tmp_path, monkeypatch):
+    folder = labelled_pack(tmp_path / "wales_trends", WALES_META)
+    monkeypatch.setenv(PACK_ENV, str(folder))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["hs_tab"] = "Trends"
+    at.run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "**By local authority**" in text and "**By borough**" not in text
+    assert "Local authorities — " in text and "Boroughs — " not in text
+    tables = [d.value for d in at.dataframe]
+    assert any("Local authority" in t.columns for t in tables)
+    assert not any("Borough" in t.columns for t in tables)

@@ -275,7 +275,7 @@ def borough_change(
         hide_now = f["borough_name"].map(hn).fillna(False).astype(bool)
         hide_prev = f["borough_name"].map(hp).fillna(False).astype(bool)
         if (hide_now | hide_prev).any():
-            notes.append("Borough totals marked 'suppressed' are hidden because, with the ward "
+            notes.append("Totals marked 'suppressed' are hidden because, with the ward "
                          "counts shown and the overall total, they would reveal a ward with "
                          f"1 to {t - 1} referrals.")
     return BoroughChange(table, hide_now, hide_prev, tuple(notes))
