@@ -77,3 +77,21 @@ def test_statistics_tables_and_tooltips_name_the_authority_and_index(wales, crim
     assert '"Local authority"' in html and '"Borough"' not in html
     # the demo's defaults are unchanged
     assert "Borough" in statmaps.hotspot_table(crime.table, value_label="Crimes").columns
+
+
+def test_ward_profile_shows_the_change_from_iod2019_with_the_caveat(pack, crime):
+    code = crime.table.loc[crime.table["has_data"], "area_code"].iloc[0]
+    imd = pack.imd.assign(imd2019_avgrank_rank=100, imd2025_avgrank_rank=40,
+                          imd2019_avgrank_decile=2, imd2025_avgrank_decile=1,
+                          imd_rank_change=-60, imd_decile_change=-1)
+    meta = dataclasses.replace(pack.meta, imd_label="IoD 2025 (England)", deprivation={
+        "nation": "England", "change": {"n_wards": 6793}})
+    wp = wardprofile.ward_profile(dataclasses.replace(pack, imd=imd, meta=meta), crime, code)
+    t = wp.imd.set_index("Indicator")
+    row = t.loc["Rank change, IoD 2019 to IoD 2025 (1 = most deprived)"]
+    assert row["Value"] == "100 to 40 of 6,793 (-60: more deprived relative to other wards)"
+    assert "ranks and deciles, not scores" in row["Reference"]
+    assert t.loc["Decile change, IoD 2019 to IoD 2025", "Value"] == "2 to 1 (-1)"
+    # a pack without the change (the demo) has no such rows
+    plain = wardprofile.ward_profile(pack, crime, code).imd["Indicator"]
+    assert not plain.str.contains("IoD 2019 to IoD 2025").any()

@@ -234,6 +234,7 @@ def _ward_imd(pack: Pack, row: pd.Series, n: int) -> pd.DataFrame:
          _txt(row.get("imd_share_20pct"), "{:.0%}"), f"national deciles ({w.nation})"),
     ]
     frame = pack.imd[pack.imd["area_code"] == row["area_code"]]
+    rows += _ward_change(frame, pack.meta.deprivation or {})
     measures = dict((pack.meta.deprivation or {}).get("measures") or _DOMAIN_LABELS)
     domain_ref = "IoD 2019 domain" if imd == "IMD" else f"{w.index} domain"
     for key, label in measures.items():
@@ -242,6 +243,30 @@ def _ward_imd(pack: Pack, row: pd.Series, n: int) -> pd.DataFrame:
             rows.append((f"{label} domain score", _txt(frame[col].iloc[0], "{:.3g}"),
                          domain_ref))
     return pd.DataFrame(rows, columns=["Indicator", "Value", "Reference"])
+
+
+def _ward_change(frame: pd.DataFrame, dep: Any) -> list[tuple[str, str, str]]:
+    """Rows of the ward's change from IoD 2019 to IoD 2025 (rank of average rank), if any."""
+    cols = ("imd2019_avgrank_rank", "imd2025_avgrank_rank", "imd2019_avgrank_decile",
+            "imd2025_avgrank_decile")
+    if not len(frame) or any(c not in frame for c in cols) or frame[cols[0]].isna().all():
+        return []
+    r = frame.iloc[0]
+    n = int((dep.get("change") or {}).get("n_wards", 0))
+    ref = ("MHCLG: ranks and deciles, not scores, compare between editions; a change is "
+           "relative to the other wards (rank of average LSOA rank, both editions)")
+    move = int(r["imd2025_avgrank_rank"]) - int(r["imd2019_avgrank_rank"])
+    words = ("no change" if move == 0 else f"{move:+,}: " + (
+        "more deprived" if move < 0 else "less deprived") + " relative to other wards")
+    dec = int(r["imd2025_avgrank_decile"]) - int(r["imd2019_avgrank_decile"])
+    return [
+        ("Rank change, IoD 2019 to IoD 2025 (1 = most deprived)",
+         f"{int(r['imd2019_avgrank_rank']):,} to {int(r['imd2025_avgrank_rank']):,}"
+         + (f" of {n:,}" if n else "") + f" ({words})", ref),
+        ("Decile change, IoD 2019 to IoD 2025",
+         f"{int(r['imd2019_avgrank_decile'])} to {int(r['imd2025_avgrank_decile'])} "
+         f"({dec:+d})", ref),
+    ]
 
 
 def _neighbours(pack: Pack, a: analysis_mod.Analysis, code: str,
