@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from hotspots import periods, pipeline, privacy, stats
+from hotspots._errors import InputDataError
 from hotspots.config import file_sha256, run_manifest, write_manifest
 from hotspots.maps.classify import SCHEMES
 from hotspots.pipeline import wording
@@ -506,7 +507,12 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     current = resolve_period(pack.months, cfg)
     sections = [build_section(pack, cfg, m, current) for m in cfg.measures]
     status = patrol_status(pack, cfg)
-    patrol = build_patrol_section(pack, cfg, current) if status[0] else None
+    try:
+        patrol = build_patrol_section(pack, cfg, current) if status[0] else None
+    except InputDataError as e:  # e.g. a county too large for patrol cells
+        if cfg.patrol.enabled:  # asked for: the config must change
+            raise
+        patrol, status = None, (False, str(e))
     folder = Path(cfg.output)
     folder.mkdir(parents=True, exist_ok=True)
     figures = {s.slug: section_figures(s, pack.meta, classes=cfg.map_classes) for s in sections}

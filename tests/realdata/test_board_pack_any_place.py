@@ -69,7 +69,9 @@ def built(tmp_path_factory, shared_data) -> dict[str, tuple[pipeline.Pack, Path,
         cfg = config_from_mapping({
             "title": f"{name} board pack", "measures": ["crime:all"], "rate": "per_1000",
             "period": {"from": frm, "to": to, "comparison": "none"},
-            "statistics": {"permutations": 99, "seed": 1}, "patrol": {"enabled": False},
+            "statistics": {"permutations": 99, "seed": 1},
+            # Powys: patrol pages by default (the pack has points), refused as too large
+            **({} if name == "powys" else {"patrol": {"enabled": False}}),
             "formats": ["pdf", "csv", "png"], "output": str(root / f"{name}-report")})
         res = build_report(cfg, pack=pack)
         text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(res.pdf).pages)
@@ -78,7 +80,7 @@ def built(tmp_path_factory, shared_data) -> dict[str, tuple[pipeline.Pack, Path,
         figs = section_figures(s, pack.meta, classes=cfg.map_classes)
         fig_text = {f.name.split("_", 1)[1]: " ".join(" ".join(
             t.get_text() for t in f.figure.findobj(Text)).split()) for f in figs}
-        out[name] = (pack, res.folder, text, fig_text)
+        out[name] = (pack, res.folder, text, fig_text, res.patrol_reason)
     return out
 
 
@@ -87,7 +89,7 @@ def built(tmp_path_factory, shared_data) -> dict[str, tuple[pipeline.Pack, Path,
     ("exeter", "IoD 2025 (England)", "English Indices of Deprivation 2025"),
 ])
 def test_board_pack_names_the_pack_index_and_local_authorities(built, name, index, edition):
-    pack, folder, text, figs = built[name]
+    pack, folder, text, figs, _ = built[name]
     assert pack.meta.imd_label == index
     assert not IMD2019.search(text)
     assert not BOROUGH.findall(text), BOROUGH.findall(text)[:5]
@@ -110,10 +112,18 @@ def test_board_pack_names_the_pack_index_and_local_authorities(built, name, inde
 
 
 def test_powys_board_pack_flags_the_incomplete_months(built):
-    _, _, text, figs = built["powys"]
+    _, _, text, figs, _ = built["powys"]
     assert ("Months that look incomplete in the police.uk files (read them as partial, not "
             "as a fall in crime): Jan–Apr 2024") in text
     assert "2024-01: Dyfed-Powys Police 910 crimes for" in text  # the method card's detail
     assert "below the floor of 30" in text
     assert "Months that look incomplete" in figs["monthly"]
     assert "not Wales's deciles" in text and "England's" not in text
+
+
+def test_powys_board_pack_leaves_out_patrol_cells_for_a_county(built):
+    """5,196 km^2 of 150 m cells (230,912) ran out of memory after minutes; now left out,
+    saying why and what to do, and the rest of the pack is built."""
+    _, folder, text, _, reason = built["powys"]
+    assert "makes about 230,912 cells of 150 m" in reason and "at least 230 m" in reason
+    assert (folder / "powys-board-pack.pdf").is_file() and "Patrol cells:" not in text
