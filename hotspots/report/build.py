@@ -504,6 +504,13 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
         outside the data.
     """
     pack = load_report_pack(cfg) if pack is None else pack
+    if not wording.has_measure(pack):
+        raise InputDataError(
+            f"The pack '{pack.meta.title or pack.folder}' has no crime and no referrals, so a "
+            "board pack has nothing to map or rank (its wards' deprivation and population "
+            "are in imd_wards.csv and population.csv, and on the page). Build the pack with "
+            "street-level crime (python -m hotspots pack build ... --police-uk FILES) or give "
+            "referrals under [data] in the config.")
     current = resolve_period(pack.months, cfg)
     sections = [build_section(pack, cfg, m, current) for m in cfg.measures]
     status = patrol_status(pack, cfg)
