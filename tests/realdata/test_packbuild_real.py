@@ -441,3 +441,18 @@ def test_iod2019_to_2025_change_agrees_with_pandas(packs, shared_data):
             - ours["imd2019_avgrank_rank"]).all()
     assert "Ranks and deciles can be compared" in packs["manchester"].meta.deprivation[
         "change"]["caveat"]
+
+
+def test_a_force_pack_web_layer_is_simplified_for_its_width(packs):
+    """Dyfed-Powys (190 km wide) at London's 20 m sent 50,144 vertices for 204 wards and took
+    the browser 20 s to draw; its web layer is now simplified in proportion to its width."""
+    from boundaries.web import web_layer
+    from hotspots.pipeline import pack as packmod
+
+    p = pipeline.load_pack(packs["force"].folder)
+    assert packmod.web_tolerance(p.areas) == 63.0
+    n = int(shapely.get_num_coordinates(p.web_areas.geometry.values).sum())
+    at20 = web_layer(p.areas, tolerance_m=20.0, precision=5, keep=("area_code",))
+    assert n < 0.75 * int(shapely.get_num_coordinates(at20.geometry.values).sum())
+    assert len(p.web_areas) == len(p.areas)  # every ward still drawn
+    assert packmod.web_tolerance(pipeline.load_pack().areas) == 20.0  # London unchanged
