@@ -95,3 +95,15 @@ def test_ward_profile_shows_the_change_from_iod2019_with_the_caveat(pack, crime)
     # a pack without the change (the demo) has no such rows
     plain = wardprofile.ward_profile(pack, crime, code).imd["Indicator"]
     assert not plain.str.contains("IoD 2019 to IoD 2025").any()
+
+
+def test_deprivation_only_table_shows_the_change_since_iod2019(pack):
+    imd = pack.imd.assign(imd2019_avgrank_decile=3, imd2025_avgrank_decile=2,
+                          imd_rank_change=-15, imd_decile_change=-1)
+    meta = dataclasses.replace(pack.meta, imd_label="IoD 2025 (England)")
+    t = wording.deprivation_only_table(dataclasses.replace(pack, imd=imd, meta=meta))
+    cols = ["Decile, IoD 2019 (average rank)", "Decile, IoD 2025 (average rank)",
+            "Rank change since IoD 2019 (negative = more deprived)"]
+    assert set(cols) <= set(t.columns)
+    assert (t[cols[2]] == -15).all()
+    assert not set(cols) & set(wording.deprivation_only_table(pack).columns)  # demo: none

@@ -175,8 +175,10 @@ def deprivation_only_table(pack: Pack) -> pd.DataFrame:
 
     Columns: ``Ward``, ``Code``, the authority word (``Borough`` or ``Local
     authority``), ``Population``, then ``<index> score``, ``rank`` and
-    ``decile`` when the pack has them (1 = most deprived). Missing values stay
-    missing (never zero).
+    ``decile`` when the pack has them (1 = most deprived), and for English packs
+    with IoD 2019 the deciles of both editions on MHCLG's average-rank measure and
+    the change in rank (:func:`hotspots.pipeline.packdeprivation.iod2019_change`).
+    Missing values stay missing (never zero).
     """
     areas = pd.DataFrame(pack.areas.drop(columns="geometry", errors="ignore"))
     t = areas[["area_code", "area_name", "borough_name"]].merge(
@@ -184,6 +186,10 @@ def deprivation_only_table(pack: Pack) -> pd.DataFrame:
     label = index_label(pack.meta)
     names = {"imd_score": f"{label} score", "imd_rank": f"{label} rank (1 = most deprived)",
              "imd_decile": f"{label} decile (1 = most deprived)"}
+    change = {"imd2019_avgrank_decile": "Decile, IoD 2019 (average rank)",
+              "imd2025_avgrank_decile": "Decile, IoD 2025 (average rank)",
+              "imd_rank_change": "Rank change since IoD 2019 (negative = more deprived)"}
+    names.update({k: v for k, v in change.items() if k in pack.imd})
     cols = [c for c in names if c in pack.imd]
     t = t.merge(pack.imd[["area_code", *cols]], on="area_code", how="left")
     if "imd_score" in t:
