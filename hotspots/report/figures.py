@@ -199,7 +199,7 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type
             m.assign(value=values), x="month", y="value", series="year_name", overlay=True,
             year_start=ys, title=f"{s.label} by month, year on year",
             ylabel=f"{word} per month", subtitle=note, attribution=attribution,
-            figsize=TREND_IN)
+            figsize=TREND_IN, flagged=list(flagged))
         out.append(FigureSpec(f"{s.slug}_monthly", f"{s.label} by month", fig, "chart"))
     return out
 
