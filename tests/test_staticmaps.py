@@ -307,6 +307,6 @@ def test_trend_chart_rings_the_months_flagged_incomplete():
     assert len(rings) == 1
     assert rings[0].get_offsets().tolist() == [[1.0, 95.0], [3.0, 23.0]]
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert "Looks incomplete (partial month)" in labels
+    assert "Looks incomplete" in labels
     plain = printmaps.trend_chart(m, title="t", ylabel="Crimes")
     assert not [c for c in plain.axes[0].collections if isinstance(c, PathCollection)]

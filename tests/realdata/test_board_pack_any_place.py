@@ -118,7 +118,7 @@ def test_powys_board_pack_flags_the_incomplete_months(built):
     assert "2024-01: Dyfed-Powys Police 910 crimes for" in text  # the method card's detail
     assert "below the floor of 30" in text
     assert "Months that look incomplete" in figs["monthly"]
-    assert "Looks incomplete (partial month)" in figs["monthly"]  # the ringed months' legend
+    assert "Looks incomplete" in figs["monthly"]  # the ringed months' legend
     assert "not Wales's deciles" in text and "England's" not in text
 
 

@@ -143,7 +143,7 @@ def trend_chart(
             ax.scatter(ring.index.get_level_values("pos").to_numpy(dtype=float),
                        ring.to_numpy(dtype=float), s=110, facecolors="none",
                        edgecolors="#D55E00", linewidths=1.8, zorder=20,
-                       label="Looks incomplete (partial month)")
+                       label="Looks incomplete")
         ax.set_xticks(ticks, labels, fontsize=7.5 if overlay else 7)
         ax.set_xlim(-0.5, max(n_pos - 0.5, 0.5))
         ax.set_ylim(bottom=0)
