@@ -138,6 +138,17 @@ NATIONAL_FILES: dict[str, NationalFile] = {f.key: f for f in (
         "imd2025_lsoa_england/IoD2025_LSOA21_scores_ranks_deciles.csv.gz",
         "IMD and domain scores, ranks and deciles per 2021 LSOA in England"),
     NationalFile(
+        "iod2019",
+        "English indices of deprivation 2019: File 1: index of multiple deprivation",
+        "Ministry of Housing, Communities and Local Government",
+        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019 (File 1, "
+        "saved as CSV)", OGL,
+        "Contains MHCLG data licensed under the Open Government Licence v3.0 (English indices "
+        "of deprivation 2019).",
+        "imd2019_lsoa_england/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz",
+        "optional: IMD 2019 ranks per 2011 LSOA, for each English ward's change in rank and "
+        "decile from IoD 2019 to IoD 2025 (left out when the file is absent)"),
+    NationalFile(
         "wimd2019",
         "Welsh Index of Multiple Deprivation (WIMD) 2019: index and domain scores and ranks "
         "by small area",

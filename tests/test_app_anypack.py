@@ -161,3 +161,38 @@ def test_no_incomplete_warning_without_flagged_months(tmp_path, monkeypatch):
     assert not [w.value for w in at.warning if "look incomplete" in w.value]
     # the Trends tab did run: its table of months is there
     assert "The numbers behind the chart (one row per month)" in [e.label for e in at.expander]
+
+
+def test_trends_tab_says_local_authority_outside_london(tmp_path, monkeypatch):
+    folder = labelled_pack(tmp_path / "wales_trends", WALES_META)
+    monkeypatch.setenv(PACK_ENV, str(folder))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["hs_tab"] = "Trends"
+    at.run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "**By local authority**" in text and "**By borough**" not in text
+    assert "Local authorities — " in text and "Boroughs — " not in text
+    tables = [d.value for d in at.dataframe]
+    assert any("Local authority" in t.columns for t in tables)
+    assert not any("Borough" in t.columns for t in tables)
+
+
+def test_a_pack_without_crime_shows_the_change_since_iod2019_with_the_caveat(tmp_path,
+                                                                            monkeypatch):
+    import pandas as pd
+
+    change = {"computed": True, "rule": "rank of average rank among the same wards",
+              "caveat": "MHCLG: ranks and deciles can be compared, scores cannot."}
+    folder = no_crime_pack(tmp_path / "nocrime_change", imd_label="IoD 2025 (England)",
+                           deprivation={"nation": "England", "change": change})
+    imd = pd.read_csv(folder / "imd_wards.csv")
+    imd.assign(imd2019_avgrank_decile=4, imd2025_avgrank_decile=3, imd_rank_change=-7).to_csv(
+        folder / "imd_wards.csv", index=False)
+    at = _run(monkeypatch, folder)
+    assert not at.exception, at.exception
+    t = next(d.value for d in at.dataframe if "Population" in d.value.columns)
+    assert (t["Rank change since IoD 2019 (negative = more deprived)"] == -7).all()
+    text = _text(at)
+    assert "Change since IoD 2019: rank of average rank" in text
+    assert "ranks and deciles can be compared, scores cannot" in text

@@ -278,3 +278,23 @@ def test_incomplete_months_per_force():
     assert [(r["month"], r["force"], r["rows"], r["busiest_rows"]) for r in flagged] == [
         ("2024-02", "A", 4, 10)]
     assert packcrime.incomplete_months(f, ["B"]) == []
+
+
+def test_incomplete_months_rate_floor_catches_a_force_short_every_month():
+    # force B: 3 crimes and 1 anti-social behaviour row in each month, for 1,500 residents:
+    # 3 / 1,500 * 12,000 = 24 crimes a year per 1,000 (below the floor of 30; ASB is not a
+    # crime); force A: 10 and 8 crimes for 2,000 residents = 60 and 48 a year per 1,000
+    f = pd.DataFrame({
+        "falls_within": ["A"] * 18 + ["B"] * 8,
+        "month": ["2024-01"] * 10 + ["2024-02"] * 8 + ["2024-01"] * 4 + ["2024-02"] * 4,
+        "category": ["Burglary"] * 18 + (["Burglary"] * 3 + ["Anti-social behaviour"]) * 2})
+    assert packcrime.RATE_FLOOR_PER_1000_A_YEAR == 30
+    flagged = packcrime.incomplete_months(f, residents={"A": 2000, "B": 1500})
+    assert [(r["force"], r["month"], r["crime_rows"]) for r in flagged] == [
+        ("B", "2024-01", 3), ("B", "2024-02", 3)]
+    assert flagged[0]["crimes_per_1000_a_year"] == 24.0
+    assert "below the floor" in flagged[0]["why"] and "busiest" not in flagged[0]["why"]
+    # without residents only the busiest-month rule applies: nothing is flagged
+    assert packcrime.incomplete_months(f) == []
+    # a force without a resident count is judged on its busiest month alone
+    assert packcrime.incomplete_months(f, residents={"A": 2000}) == []

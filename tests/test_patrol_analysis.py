@@ -496,3 +496,15 @@ def test_view_offers_asb_as_its_own_measure(city):
     assert plist["Cell"].tolist() == expected.patrol["cell_id"].tolist()
     assert plist["ASB incidents 2020-09 to 2020-11"].tolist() == expected.patrol["count"].tolist()
     assert "Anti-social behaviour (police.uk ASB incidents" in _plain(at.caption[0].value)
+
+
+def test_a_study_area_too_large_for_the_cells_is_refused_before_the_grid():
+    """A rural authority (Powys: 5,180 km^2 of 150 m cells, 230,000 cells) ran out of memory
+    in the kernel density after minutes; it is refused at once, saying what to do."""
+    big = gpd.GeoDataFrame(
+        {"area_code": ["W1"], "area_name": ["Big"], "borough_code": ["B1"],
+         "borough_name": ["Shire"]},
+        geometry=[box(X0, Y0, X0 + 60_000, Y0 + 60_000)], crs="EPSG:27700")  # 3,600 km^2
+    with pytest.raises(InputDataError, match=r"160,000 cells of 150 m.*at most 100,000.*"
+                                             r"fewer areas.*at least 190 m"):
+        analyse_patrol(_points(), big, ["Shire"], PatrolParams(**PARAMS))

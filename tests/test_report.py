@@ -6,6 +6,7 @@ once per session and read back with pypdf and pdftoppm.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -507,3 +508,31 @@ def test_no_comparison_builds_without_change_columns(pack, tmp_path):
             assert {"Rank", "Count"} <= cols
         assert not any(f.text.startswith(("Largest rise", s.label + ":")) for f in s.findings)
         assert any(f.text.startswith("Highest ward") for f in s.findings)
+
+
+def test_a_map_table_page_with_tall_rows_fits_one_page():
+    """Cardiff's patrol list (long street names in narrow columns) made a table taller than
+    the page: reportlab's LayoutError reached the user as a traceback. Rows are now cut
+    until the table fits, saying how many are printed."""
+    import matplotlib.pyplot as plt
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    from hotspots.report import pdflayout
+    from hotspots.report.pdf import map_table_page
+
+    fig, ax = plt.subplots(figsize=(6, 5.4))
+    long = "On or near " + "Very Long Street Name And Another Road Beside It " * 3
+    table = pd.DataFrame({"Rank": range(1, 31), "Street": [long] * 30,
+                          "Crimes": [100 - i for i in range(30)]})
+    page = map_table_page(fig, table, "Patrol cells: test", col_widths=[1, 2, 1])
+    plt.close(fig)
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(buf, pagesize=pdflayout.PAGE)
+    frame = Frame(pdflayout.MARGIN, pdflayout.MARGIN, pdflayout.FRAME_W, pdflayout.FRAME_H,
+                  id="normal")
+    doc.addPageTemplates([PageTemplate(id="Later", frames=[frame])])
+    doc.build(page)  # raised LayoutError: the table was taller than the frame
+    reader = PdfReader(io.BytesIO(buf.getvalue()))
+    text = _norm(" ".join(p.extract_text() or "" for p in reader.pages))
+    assert len(reader.pages) == 1
+    assert re.search(r"First \d+ of 30 rows; the CSV has them all\.", text), text[-300:]

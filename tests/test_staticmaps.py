@@ -291,3 +291,22 @@ def test_trend_continuous_keeps_years_end_to_end_with_separators() -> None:
     assert len(a) == 24 and np.isnan(a[12:]).all() and np.isnan(b[:12]).all()
     fig.canvas.draw()
     assert any(t.get_text() == "60,000" for t in ax.get_yticklabels())
+
+
+def test_trend_chart_rings_the_months_flagged_incomplete():
+    """A month the pack flags as incomplete is ringed (red, its own legend entry), not left
+    to read as a collapse; other months are not ringed."""
+    from matplotlib.collections import PathCollection
+
+    from hotspots.maps import printmaps
+
+    m = pd.DataFrame({"month": ["2024-01", "2024-02", "2024-03", "2024-04"],
+                      "value": [900.0, 95.0, 42.0, 23.0]})
+    fig = printmaps.trend_chart(m, title="t", ylabel="Crimes", flagged=["2024-02", "2024-04"])
+    rings = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    assert len(rings) == 1
+    assert rings[0].get_offsets().tolist() == [[1.0, 95.0], [3.0, 23.0]]
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Looks incomplete" in labels
+    plain = printmaps.trend_chart(m, title="t", ylabel="Crimes")
+    assert not [c for c in plain.axes[0].collections if isinstance(c, PathCollection)]

@@ -117,6 +117,10 @@ def deprivation_only(pack: pipeline.Pack, opts: PageOptions) -> None:
     st.dataframe(t, hide_index=True, width="stretch", key="deprivation_only_table")
     st.caption(f"{len(t):,} wards, most deprived first. Population: "
                f"{pack.meta.population_source or 'not stated'}.")
+    change = (pack.meta.deprivation or {}).get("change") or {}
+    if change.get("computed"):  # MHCLG's caveat beside the change columns
+        st.caption(_safe(f"Change since IoD 2019: {change.get('rule', '')}. "
+                         f"{change.get('caveat', '')}"))
 
 
 def deprivation_footer(pack: pipeline.Pack, marking_text: str) -> None:

@@ -81,11 +81,11 @@ def trends_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions
     st.subheader("Trends and change")
     _synthetic(a)
     _trend_section(pack, a, opts)
-    _change_section(a, opts)
+    _change_section(pack, a, opts)
     _emerging_section(pack, a, opts)
 
 
-def _change_section(a: analysis_mod.Analysis, opts: ViewOptions) -> None:
+def _change_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
     """Draw the comparison with an earlier period: callouts, chart, borough and ward tables."""
     words = {"change": "With the previous period of the same length",
              "ytd": "Year to date with the same months a year before"}
@@ -100,11 +100,13 @@ def _change_section(a: analysis_mod.Analysis, opts: ViewOptions) -> None:
         return
     t, sensitive = _threshold(a, opts), a.ward.is_sensitive
     st.markdown(f"**{_safe(ct.title)}**")
+    auth = wording.authority_word(pack.meta, capital=True)  # "Borough" in London
     bc = viewdata.borough_change(a, which=which)
     wards = viewdata.ward_change(a, which=which)
     lines: list[str] = []
     if bc is not None:
-        lines += [f"Boroughs — {v}" for v in viewdata.change_callouts(
+        lines += [f"{wording.authority_word(pack.meta, plural=True, capital=True)} — {v}"
+                  for v in viewdata.change_callouts(
             bc.table, bc.table.frame, name_col="borough_name", sensitive=sensitive,
             threshold=t, hide_count=bc.hide_count, hide_prev=bc.hide_prev).values()]
     if wards is not None:
@@ -116,12 +118,12 @@ def _change_section(a: analysis_mod.Analysis, opts: ViewOptions) -> None:
         st.altair_chart(charts.change_bar_chart(
             bc.table.frame, name_col="borough_name", sensitive=sensitive, threshold=t,
             hide_count=bc.hide_count, hide_prev=bc.hide_prev,
-            title=f"Change by borough: {ct.title}"), width="stretch")
+            title=f"Change by {auth.lower()}: {ct.title}"), width="stretch")
     if bc is not None:
-        st.markdown("**By borough**")
+        st.markdown(f"**By {auth.lower()}**")
         st.caption(_safe(" ".join(bc.notes)))
         _table(charts.change_table(bc.table.frame, name_col="borough_name",
-                                         name_label="Borough", sensitive=sensitive, threshold=t,
+                                         name_label=auth, sensitive=sensitive, threshold=t,
                                          hide_count=bc.hide_count, hide_prev=bc.hide_prev),
                key=f"{opts.key}_change_borough_table")
     if wards is not None:
@@ -133,7 +135,7 @@ def _change_section(a: analysis_mod.Analysis, opts: ViewOptions) -> None:
                     "are not shown, and ranks count only the wards shown.")
         st.caption(_safe(cap))
         _table(charts.change_table(wards, name_col="area_name", name_label="Ward",
-                                         extra_cols={"borough_name": "Borough"},
+                                         extra_cols={"borough_name": auth},
                                          sensitive=sensitive, threshold=t),
                key=f"{opts.key}_change_ward_table")
 
@@ -177,7 +179,8 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def emerging_table(frame: pd.DataFrame, *, sensitive: bool) -> pd.DataFrame:
+def emerging_table(frame: pd.DataFrame, *, sensitive: bool,
+                   authority: str = "Borough") -> pd.DataFrame:
     """Return the wards with an emerging hot spot pattern, as drawn and downloaded.
 
     Parameters
@@ -192,15 +195,16 @@ def emerging_table(frame: pd.DataFrame, *, sensitive: bool) -> pd.DataFrame:
     -------
     DataFrame
         One row per ward whose category is not "no pattern detected", in the
-        frame's order: ``Ward``, ``Borough``, ``Category`` (capitalised), ``Months hot``,
-        ``Months cold``, ``Months``, ``Final month``, ``Trend in clustering``,
+        frame's order: ``Ward``, ``Borough`` (``authority``), ``Category``
+        (capitalised), ``Months hot``, ``Months cold``, ``Months``, ``Final month``,
+        ``Trend in clustering``,
         and for other measures ``Trend p``, ``Kendall's tau``, ``Gi* z (final
         month)``.
     """
     e = frame[frame["trend_class"] != emerging.NO_PATTERN]
     out = pd.DataFrame({
         "Ward": e["area_name"].astype(str).to_numpy(),
-        "Borough": e["borough_name"].astype(str).to_numpy(),
+        authority: e["borough_name"].astype(str).to_numpy(),
         "Category": e["trend_class"].astype(str).map(_capital).to_numpy(),
         "Months hot": e["n_hot"].astype("int64").to_numpy(),
         "Months cold": e["n_cold"].astype("int64").to_numpy(),
@@ -256,7 +260,8 @@ def _emerging_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewO
     counts = emerging_counts(e)
     _table(counts, widths={"Category": "medium", "Wards": "small", "What it means": 860},
            key=f"{opts.key}_emerging_counts_table")
-    table = emerging_table(e, sensitive=sensitive)
+    auth = wording.authority_word(pack.meta, capital=True)
+    table = emerging_table(e, sensitive=sensitive, authority=auth)
     st.markdown(f"**Wards with a pattern** ({len(table):,} of {len(e):,})")
     if sensitive:
         st.caption("For referrals only the categories and the number of months are shown: "
@@ -265,7 +270,7 @@ def _emerging_section(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewO
     if table.empty:
         st.info("No ward shows an emerging hot or cold spot pattern with these settings.")
         return
-    _table(table, widths={"Ward": "medium", "Borough": "medium", "Category": "medium"},
+    _table(table, widths={"Ward": "medium", auth: "medium", "Category": "medium"},
            key=f"{opts.key}_emerging_wards_table")
     csv = privacy.csv_bytes(table)
     st.download_button("Download the wards with a pattern (CSV)", csv,

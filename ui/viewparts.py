@@ -24,6 +24,7 @@ from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.periods import YearStart, get_year_start
 from hotspots.pipeline import analysis as analysis_mod
 from hotspots.pipeline import uploads as uploads
+from hotspots.pipeline import wording as wording
 from ui import cache, mapview
 
 __all__ = ["ViewOptions"]
@@ -160,7 +161,8 @@ def _map_args(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) 
             "sensitive": a.ward.is_sensitive,
             "basemap": opts.basemap, "borough_outlines": pack.boroughs_web,
             "borough_labels": opts.borough_labels,
-            "geometry": geometry, "outline_geometry": outlines}
+            "geometry": geometry, "outline_geometry": outlines,
+            "authority": wording.authority_word(pack.meta, capital=True)}
 
 
 def _rendered(opts: ViewOptions, which: str,

@@ -103,7 +103,9 @@ def hotspot_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOption
     st.markdown("**The numbers behind the maps** (strongest hot spot first)")
     st.caption(_safe(_table_caption(a, _threshold(a, opts))))
     _table(statmaps.hotspot_table(a.table, value_label=_value_label(a),
-                                  sensitive=a.ward.is_sensitive), key=f"{opts.key}_hotspot_table")
+                                  sensitive=a.ward.is_sensitive,
+                                  authority=wording.authority_word(pack.meta, capital=True)),
+           key=f"{opts.key}_hotspot_table")
 
 
 def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:
@@ -134,7 +136,9 @@ def bivariate_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOpti
     st.caption(_safe(_table_caption(a, _threshold(a, opts))))
     _table(statmaps.bivariate_table(a.table, value_label=_value_label(a),
                                     measure_word=_measure_word(a),
-                                    sensitive=a.ward.is_sensitive),
+                                    sensitive=a.ward.is_sensitive,
+                                    index_label=wording.index_label(pack.meta),
+                                    authority=wording.authority_word(pack.meta, capital=True)),
            key=f"{opts.key}_bivariate_table")
 
 

@@ -17,6 +17,7 @@ Police.uk street-level crime only: referrals are never placed on the grid
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -157,9 +158,30 @@ _GI_COLUMNS = ("gi_z", "gi_p", "gi_q", "gi_p_normal", "gi_q_normal", "gi_p_perm"
                "gi_class")
 
 
+#: The most cells a study area may make (a borough of 150 m cells has a few thousand; the
+#: kernel density and Gi* of a rural county's 230,000 cells ran out of memory).
+MAX_CELLS = 100_000
+
+
+def _check_size(study: gpd.GeoDataFrame, p: PatrolParams) -> None:
+    """Refuse a study area that would make more than :data:`MAX_CELLS` cells, saying what to do."""
+    size = float(gridmod.DEFAULT_CELL_SIZE if p.cell_size == "auto" else p.cell_size)
+    area = float(study.geometry.area.sum())
+    n = area / size**2
+    if n > MAX_CELLS:
+        least = int(math.ceil(math.sqrt(area / MAX_CELLS) / 10) * 10)
+        names = ", ".join(sorted(set(study["borough_name"].astype(str))))
+        raise InputDataError(
+            f"The patrol study area ({names}: {area / 1e6:,.0f} km²) makes about {n:,.0f} "
+            f"cells of {size:g} m, and the patrol analysis handles at most {MAX_CELLS:,}: "
+            "patrol cells are for a town, a borough or a district. Choose fewer areas for the "
+            f"study area, or cells of at least {least} m.")
+
+
 def _make_grid(study: gpd.GeoDataFrame, pts: pd.DataFrame, p: PatrolParams, n_months: int,
                types: Sequence[str]) -> tuple[gpd.GeoDataFrame, gridmod.GridSpec]:
     """Make the grid; ``cell_size="auto"`` is chosen from the measure's points (cellsize)."""
+    _check_size(study, p)
     if p.cell_size != "auto":
         return gridmod.make_grid(study, cell_size=p.cell_size, shape=p.shape)
     g0, spec0 = gridmod.make_grid(study, cell_size=gridmod.DEFAULT_CELL_SIZE)

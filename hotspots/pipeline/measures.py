@@ -20,7 +20,8 @@ from hotspots.pipeline.meta import CrimeSource
 from hotspots.pipeline.pack import Pack
 from hotspots.pipeline.table import RATE_WORDS, Selection, WardTable, measure_options, ward_table
 
-__all__ = ["MeasureGroup", "analyse_for", "emerging_for", "measure_groups", "table_for"]
+__all__ = ["MeasureGroup", "analyse_for", "emerging_for", "measure_groups", "source_pack",
+           "table_for"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,34 @@ def _crime_view(pack: Pack, measure: Measure) -> tuple[Pack, str, str | None]:
 def _view(pack: Pack, rows: pd.Series, source: CrimeSource) -> Pack:
     return dataclasses.replace(pack, crime=pack.crime.loc[rows].reset_index(drop=True),
                                crime_coverage=frozenset(source.coverage))
+
+
+def source_pack(pack: Pack, measure: str) -> tuple[Pack, str]:
+    """Return the pack restricted to the measure's own crime source, and the key to use on it.
+
+    With uploaded police.uk crime beside the pack's own (``meta.crime_sources``),
+    a crime or ASB measure is counted on one source (:func:`table_for`): the
+    monthly series, the drill-down's chart and the board pack's monthly table
+    take the same records as the maps, never both sources summed. A one-source
+    pack, or a referral measure, is returned as given.
+
+    Parameters
+    ----------
+    pack
+        A pack.
+    measure
+        A measure key.
+
+    Returns
+    -------
+    tuple
+        ``(pack, measure key)``.
+    """
+    m = Measure.parse(measure)
+    if not _sources(pack) or not (m.is_crime or m.is_asb):
+        return pack, measure
+    view, key, _ = _crime_view(pack, m)
+    return view, key
 
 
 def _source_split(

@@ -233,6 +233,33 @@ class Pack:
         return self._web
 
 
+#: The web layer's simplification tolerance is 20 m for an area up to this wide (London:
+#: 58 km), and grows in proportion beyond it.
+WEB_TOLERANCE_EXTENT_M = 60_000.0
+
+
+def web_tolerance(areas: gpd.GeoDataFrame) -> float:
+    """Return the web layer's simplification tolerance in metres for an area layer.
+
+    20 m for an area up to :data:`WEB_TOLERANCE_EXTENT_M` wide (London), then in
+    proportion to the wider side of the layer's bounds, so that the first view of
+    the map (fitted to the area) shows the same detail per screen pixel: a police
+    force area 190 km wide gets 63 m and half the vertices a browser must draw
+    (Dyfed-Powys: 50,144 vertices at 20 m, 34,256 at 60 m).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> web_tolerance(gpd.GeoDataFrame(geometry=[box(0, 0, 58_000, 45_000)], crs=27700))
+    20.0
+    >>> web_tolerance(gpd.GeoDataFrame(geometry=[box(0, 0, 189_000, 142_000)], crs=27700))
+    63.0
+    """
+    x0, y0, x1, y1 = areas.total_bounds
+    extent = max(float(x1 - x0), float(y1 - y0))
+    return max(20.0, float(round(20.0 * extent / WEB_TOLERANCE_EXTENT_M)))
+
+
 def build_web_layers(areas: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     """Build the web map layers of a pack (called once, on first use).
 
@@ -244,19 +271,22 @@ def build_web_layers(areas: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     Returns
     -------
     dict
-        ``"areas"``: coverage-simplified at 20 m, EPSG:4326, 5 decimals, with
+        ``"areas"``: coverage-simplified at 20 m (more for an area wider than
+        London's: :func:`web_tolerance`), EPSG:4326, 5 decimals, with
         ``area_code``, ``area_name``, ``borough_name``; ``"boroughs"``: the
         borough outlines dissolved from the same coverage, simplified at 50 m
         and rounded to 5 decimals.
     """
-    web = web_layer(areas, tolerance_m=20.0, precision=5,
+    tol = web_tolerance(areas)
+    web = web_layer(areas, tolerance_m=tol, precision=5,
                     keep=("area_code", "area_name", "borough_name"))
     b = areas.assign(borough_name=areas["borough_name"].fillna("")).dissolve(
         "borough_name", as_index=False)
     b["area_code"] = b["borough_code"].fillna(b["borough_name"]).astype(str)
     b["area_name"] = b["borough_name"]
     boroughs = web_layer(b[["area_code", "area_name", "borough_name", "geometry"]],
-                         tolerance_m=50.0, precision=5, keep=("area_code", "borough_name"))
+                         tolerance_m=max(50.0, tol), precision=5,
+                         keep=("area_code", "borough_name"))
     boroughs = boroughs.rename(columns={"area_code": "borough_code"})
     return {"areas": web, "boroughs": boroughs}
 

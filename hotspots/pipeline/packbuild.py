@@ -36,6 +36,7 @@ import pandas as pd
 import pyogrio
 
 from boundaries import national
+from boundaries.forces import match_forces
 from boundaries.places import Catalogue, Place, build_catalogue, resolve_area
 from boundaries.web import web_layer
 from hotspots import store as police_store
@@ -49,7 +50,8 @@ from hotspots.pipeline.packdeprivation import (
     source_reconciliation,
 )
 
-__all__ = ["NationalData", "PackBuild", "build_pack", "list_areas", "load_national"]
+__all__ = ["NationalData", "PackBuild", "build_pack", "force_residents", "list_areas",
+           "load_national", "pfa_residents"]
 
 POLICE_UK_ATTRIBUTION = ("Street-level crime: data.police.uk, contains public sector "
                          "information licensed under the Open Government Licence v3.0.")
@@ -216,6 +218,36 @@ def _layer_recs(wards: gpd.GeoDataFrame, lookup: pd.DataFrame, sources: national
     ]
 
 
+def pfa_residents(data: NationalData, pop_lsoa: pd.DataFrame | None = None) -> dict[str, int]:
+    """Return police force area code -> Census 2021 usual residents.
+
+    Each 2021 LSOA's residents go to its 2025 authority (ONS best-fit lookup), each
+    authority to its force area (``data.catalogue.lad_pfa``).
+
+    Parameters
+    ----------
+    data
+        :func:`load_national`.
+    pop_lsoa
+        ``lsoa_code, population`` (default: read from the population file).
+    """
+    if pop_lsoa is None:
+        pop_lsoa = national.read_population21(data.sources.path("population"))[0]
+    lad = dict(zip(data.lookup["lsoa_code"], data.lookup["borough_code"], strict=True))
+    pfa = pop_lsoa["lsoa_code"].map(lad).map(data.catalogue.lad_pfa)
+    per = pop_lsoa["population"].groupby(pfa).sum()
+    return {str(k): int(round(v)) for k, v in per.items()}
+
+
+def force_residents(data: NationalData, forces: Sequence[str]) -> dict[str, int]:
+    """Return police.uk force name (``Falls within``) -> residents of its force area.
+
+    Forces matched to no force area (e.g. British Transport Police) are left out.
+    """
+    by_pfa = pfa_residents(data)
+    return {f: by_pfa[code] for f, code in match_forces(forces).items() if code in by_pfa}
+
+
 def _title(place: Place) -> str:
     return f"{place.name} ({place.kind}, {place.code}): wards May 2025"
 
@@ -336,23 +368,26 @@ def build_pack(
     dep = pack_deprivation(place, wards, data.lookup, pop_lsoa, s, deprivation)
     lap("deprivation")
     store_input = None
+    # residents of every force area, for the incomplete-month rate rule
+    residents = pfa_residents(data, pop_lsoa) if (police or store is not None) else None
     if store is not None:
         crime, store_input = _crime_from_store(Path(store), police, place, wards, data,
-                                               assign_by)
+                                               assign_by, residents=residents)
         police = []  # their rows come from the store (its provenance lists every file)
     elif police and bytes_on_disk(police) > STORE_ABOVE_BYTES:
         # big inputs go through a temporary store: a month in memory at a time, and only
         # the rows of the forces covering the place (and near it) are placed
         with tempfile.TemporaryDirectory(prefix="hotspots-store-") as tmp:
             crime, _ = _crime_from_store(Path(tmp) / "police_uk.duckdb", police, place, wards,
-                                         data, assign_by, label="temporary store")
+                                         data, assign_by, label="temporary store",
+                                         residents=residents)
         crime.meta["crime_note"] = (
             f"The police.uk files ({bytes_on_disk(police) / 1024**2:,.0f} MB, above "
             f"{STORE_ABOVE_BYTES / 1024**2:,.0f} MB) were read through a temporary store. "
             + crime.meta["crime_note"].replace("the store temporary store", "it"))
     else:
         crime = (pack_crime(police, place, wards, data.lookup, data.catalogue, data.codes11,
-                            assign_by=assign_by) if police else None)
+                            assign_by=assign_by, pfa_residents=residents) if police else None)
     lap("crime")
     folder = Path(out)
     meta, recs = _write(folder, place, wards, population, dep, crime, data,
@@ -380,7 +415,8 @@ def bytes_on_disk(paths: Sequence[Path]) -> int:
 
 def _crime_from_store(path: Path, police: Sequence[Path], place: Place,
                       wards: gpd.GeoDataFrame, data: NationalData, assign_by: AssignBy,
-                      label: str | None = None) -> tuple[CrimeResult, dict[str, Any]]:
+                      label: str | None = None, residents: dict[str, int] | None = None
+                      ) -> tuple[CrimeResult, dict[str, Any]]:
     """Add any files to the store, then place the covering forces' rows from it."""
     if police:
         con = police_store.connect(path)
@@ -392,7 +428,8 @@ def _crime_from_store(path: Path, police: Sequence[Path], place: Place,
     try:
         got = read_store(con, place, data.catalogue, wards, label=label or path.name)
         crime = pack_crime([], place, wards, data.lookup, data.catalogue, data.codes11,
-                           assign_by=assign_by, results=got.results)
+                           assign_by=assign_by, results=got.results,
+                           pfa_residents=residents)
         sources = {str(v) for _, r in got.results for f in (r.frame, r.rejected)
                    for v in f["source"].unique()}
         store_input = _store_input(con, path, sorted(sources))
@@ -464,7 +501,7 @@ def _meta(place: Place, dep: DeprivationResult, crime: CrimeResult | None, data:
                  "local_authorities": {c: data.catalogue.lad_names.get(c, c) for c in lads},
                  "note": place.note},
         "vintage": "Wards, May 2025 (ONS Wards (May 2025) Boundaries UK BGC, generalised 20 m, "
-                   "coverage-simplified 10 m); borough = local authority (LAD25)",
+                   "coverage-simplified 10 m); each ward's local authority: LAD, May 2025",
         "area_layer": "wards.geojson",
         "imd_label": d.get("label", "none"),
         "imd_source": d.get("summary", "none"),

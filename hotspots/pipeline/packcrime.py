@@ -19,12 +19,18 @@ are *outside coverage*; rows of the right force outside the place are
 with that reason; never dropped silently.
 
 A month is flagged incomplete for a force (:func:`incomplete_months`) when
-the force has fewer than half the rows of its busiest month in the files.
+the force has fewer than half the rows of its busiest month in the files, or
+when its crime rows (anti-social behaviour excluded), as a yearly rate per
+1,000 residents of its police force area, fall below a floor no whole month
+of any force comes near (:data:`RATE_FLOOR_PER_1000_A_YEAR`, :data:`INCOMPLETE_RULE`).
+The second test catches a force whose every month in the files is short
+(Dyfed-Powys, January to April 2024 in the shared data: its busiest month,
+January, has 910 crimes for about 516,000 residents, 21 a year per 1,000).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -43,19 +49,31 @@ from hotspots.areas import reconciliation as recon
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
 from hotspots.pipeline.pack import POLICE_UK_POINTS_NOTE, point_records, points_reconciliation
 
-__all__ = ["INCOMPLETE_SHARE", "AssignBy", "CrimeResult", "StoreRead", "incomplete_months",
-           "pack_crime", "read_store"]
+__all__ = ["INCOMPLETE_SHARE", "RATE_FLOOR_PER_1000_A_YEAR", "AssignBy", "CrimeResult",
+           "StoreRead", "force_month_rates", "incomplete_months", "pack_crime", "read_store"]
 
 AssignBy = Literal["point", "lsoa"]
 #: A force's month is flagged when it has fewer rows than this share of the force's busiest
 #: month in the files.
 INCOMPLETE_SHARE = 0.5
+#: ... or when its crime rows (ASB excluded) per 1,000 residents of the force area, times 12,
+#: are below this: three quarters of the lowest yearly rate of police recorded crime
+#: (excluding fraud) that ONS has published for any police force area since 2012 (about 40
+#: per 1,000, Dyfed-Powys, the lowest-crime force: 41 in the year to September 2012; 40,873
+#: crimes, about 79 per 1,000, in the year to September 2023).
+RATE_FLOOR_PER_1000_A_YEAR = 30
 INCOMPLETE_RULE = (
-    "a month is flagged for a force when the force's rows in the files that month are fewer "
-    f"than {INCOMPLETE_SHARE:.0%} of its busiest month in the same files (police.uk publishes "
-    "each force-month once; a month far below the others is almost always a partial upload). "
-    "A force whose every month is short cannot be caught this way: compare with its "
-    "published totals")
+    "a month is flagged for a force when (1) the force's rows in the files that month are fewer "
+    f"than {INCOMPLETE_SHARE:.0%} of its busiest month in the same files (a month far below "
+    "the others is almost always a partial upload), or (2) its crime rows that month "
+    "(anti-social behaviour excluded) for each 1,000 residents of its police force area "
+    "(Census 2021), times 12, are fewer than "
+    f"{RATE_FLOOR_PER_1000_A_YEAR}: three quarters of the lowest yearly rate of police recorded "
+    "crime (excluding fraud) ONS has published for any force area since 2012 (about 40 per "
+    "1,000, Dyfed-Powys), so no whole month of any force comes near it. Rule (2) catches a "
+    "force whose every month in the files is short, which rule (1) cannot; a force a little "
+    "short in every month passes both: compare with its published totals")
+_ASB = "anti-social behaviour"
 
 
 @dataclass(frozen=True)
@@ -91,22 +109,73 @@ class CrimeResult:
     meta: dict[str, Any]
 
 
-def incomplete_months(frame: pd.DataFrame, forces: Sequence[str] | None = None
-                      ) -> list[dict[str, Any]]:
-    """Flag force-months far below the force's busiest month (:data:`INCOMPLETE_RULE`).
+def force_month_rates(frame: pd.DataFrame, residents: Mapping[str, float]) -> pd.DataFrame:
+    """Return each force-month's crime rows per 1,000 residents, as a yearly rate.
 
     Parameters
     ----------
     frame
-        police.uk rows with ``falls_within`` and ``month``.
+        police.uk rows with ``falls_within``, ``month`` and ``category`` (rows
+        whose category is anti-social behaviour are not crimes and not counted).
+    residents
+        Force name (as in ``Falls within``) -> residents of its police force area;
+        forces not in it are left out.
+
+    Returns
+    -------
+    DataFrame
+        ``force, month, crime_rows, residents, crimes_per_1000_a_year``
+        (``crime_rows / residents * 1000 * 12``, rounded to 0.1), by force then month.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"falls_within": ["A"] * 3, "month": ["2024-01"] * 3,
+    ...                   "category": ["Burglary", "Robbery", "Anti-social behaviour"]})
+    >>> force_month_rates(f, {"A": 1000}).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'force': 'A', 'month': '2024-01', 'crime_rows': 2, 'residents': 1000,
+      'crimes_per_1000_a_year': 24.0}]
+    """
+    cols = ["force", "month", "crime_rows", "residents", "crimes_per_1000_a_year"]
+    force = frame["falls_within"].astype("string")
+    crime = ~frame["category"].astype("string").str.strip().str.casefold().eq(_ASB).fillna(
+        False)
+    months = frame["month"].astype("string")
+    known = force.isin(list(residents)).fillna(False)
+    pairs = pd.DataFrame({"force": force[known], "month": months[known]}).dropna()
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    n = (pd.DataFrame({"force": force, "month": months, "crime": crime})[known]
+         .groupby(["force", "month"])["crime"].sum())
+    out = pairs.drop_duplicates().sort_values(["force", "month"]).reset_index(drop=True)
+    out["crime_rows"] = [int(n.get((f, m), 0)) for f, m in zip(out["force"], out["month"],
+                                                                strict=True)]
+    out["residents"] = out["force"].map(residents).astype("int64")
+    out["crimes_per_1000_a_year"] = (out["crime_rows"] / out["residents"] * 12_000).round(1)
+    return out[cols].astype({"force": str, "month": str})
+
+
+def incomplete_months(frame: pd.DataFrame, forces: Sequence[str] | None = None, *,
+                      residents: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+    """Flag force-months that look incomplete (:data:`INCOMPLETE_RULE`).
+
+    Parameters
+    ----------
+    frame
+        police.uk rows with ``falls_within`` and ``month`` (and ``category`` for
+        the rate rule).
     forces
         Only these forces (``None``: all).
+    residents
+        Force name -> residents of its police force area, for the rate rule
+        (a force not in it is judged on its busiest month alone).
 
     Returns
     -------
     list of dict
-        ``{"month", "force", "rows", "busiest_month", "busiest_rows"}`` per
-        flagged force-month, by month then force.
+        ``{"month", "force", "rows", "busiest_month", "busiest_rows", "why"}`` per
+        flagged force-month (with ``crime_rows``, ``residents`` and
+        ``crimes_per_1000_a_year`` when the force's residents are known), by month
+        then force. ``why`` says which test flagged it, with its numbers.
 
     Examples
     --------
@@ -117,15 +186,33 @@ def incomplete_months(frame: pd.DataFrame, forces: Sequence[str] | None = None
     """
     force = frame["falls_within"].astype("string").fillna("(force not given)")
     n = pd.crosstab(force, frame["month"])
+    rates = (force_month_rates(frame, residents).set_index(["force", "month"])
+             if residents and "category" in frame else pd.DataFrame())
     out = []
     for name, row in n.iterrows():
         if forces is not None and name not in forces:
             continue
         top = int(row.max())
         for month, rows in row.items():
+            if not rows:
+                continue
+            why = []
             if rows < INCOMPLETE_SHARE * top:
+                why.append(f"{int(rows):,} rows, under {INCOMPLETE_SHARE:.0%} of the "
+                           f"{top:,} of its busiest month ({row.idxmax()})")
+            extra: dict[str, Any] = {}
+            if (name, month) in rates.index:
+                r = rates.loc[(name, month)]
+                extra = {"crime_rows": int(r["crime_rows"]), "residents": int(r["residents"]),
+                         "crimes_per_1000_a_year": float(r["crimes_per_1000_a_year"])}
+                if r["crimes_per_1000_a_year"] < RATE_FLOOR_PER_1000_A_YEAR:
+                    why.append(f"{int(r['crime_rows']):,} crimes for {int(r['residents']):,} "
+                               f"residents, {r['crimes_per_1000_a_year']:.1f} a year per "
+                               f"1,000, below the floor of {RATE_FLOOR_PER_1000_A_YEAR}")
+            if why:
                 out.append({"month": str(month), "force": str(name), "rows": int(rows),
-                            "busiest_month": str(row.idxmax()), "busiest_rows": top})
+                            "busiest_month": str(row.idxmax()), "busiest_rows": top,
+                            **extra, "why": "; ".join(why)})
     return sorted(out, key=lambda r: (r["month"], r["force"]))
 
 
@@ -282,7 +369,8 @@ def read_store(con: duckdb.DuckDBPyConnection, place: Place, catalogue: Catalogu
 
 def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup: pd.DataFrame,
                catalogue: Catalogue, codes11: frozenset[str], *, assign_by: AssignBy = "point",
-               results: list[tuple[str, ReadResult]] | None = None) -> CrimeResult:
+               results: list[tuple[str, ReadResult]] | None = None,
+               pfa_residents: Mapping[str, float] | None = None) -> CrimeResult:
     """Read police.uk files and place every row in the pack's wards.
 
     Parameters
@@ -303,6 +391,9 @@ def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup:
         ``"point"`` or ``"lsoa"`` (module docstring).
     results
         Rows already read (:func:`read_store`) instead of ``paths``.
+    pfa_residents
+        Police force area code -> residents (Census 2021), for the incomplete-month
+        rate rule (``None``: the busiest-month rule alone).
 
     Returns
     -------
@@ -345,7 +436,9 @@ def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup:
     no_xy = frame[frame["x"].isna() & frame["falls_within"].isin(keep_forces)]
     points = point_records(pd.concat([a, no_xy], ignore_index=True)
                            .sort_values(["source", "source_row"]))
-    flagged = incomplete_months(frame, sorted(keep_forces) or None)
+    residents = {f: pfa_residents[pfa] for f, pfa in forces.items()
+                 if pfa and pfa in (pfa_residents or {})}
+    flagged = incomplete_months(frame, sorted(keep_forces) or None, residents=residents)
     vint = _lsoa_vintage(frame["lsoa_code"], ward.keys(), codes11).value_counts()
     months = sorted(frame["month"].dropna().unique())
     total = {k: int(sum(d[k] for d in diffs)) for k in diffs[0]} if diffs else {}

@@ -16,6 +16,15 @@ the nation (ranks are national), then keeps the pack's wards:
   on each route is recorded.
 
 Weights are Census 2021 usual residents of the 2021 LSOAs.
+
+Deprivation change (England, :func:`iod2019_change`): when MHCLG's IoD 2019
+File 1 is available, IMD 2019 is rolled up to the same 2025 wards the same way
+(its 2011 LSOAs carried to 2021 LSOAs: same code, else the retired 2011 LSOA
+sharing most of the new LSOA's area) and ranked among the same wards; each
+ward gets its rank and decile in both editions on MHCLG's "average rank" summary
+measure (File 1 has ranks, not scores) and the change (:data:`CHANGE_CAVEAT`:
+ranks and deciles, never scores, compare between editions, and only as a
+change relative to the other wards).
 """
 
 from __future__ import annotations
@@ -23,15 +32,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from boundaries import indices, national
+from boundaries.deprivation import read_imd
 from boundaries.lookups import lsoa21_to_lsoa11
 from boundaries.places import Place
 from hotspots._errors import InputDataError
 
-__all__ = ["CHOICES", "DeprivationResult", "choose_index", "pack_deprivation",
-           "source_reconciliation"]
+__all__ = ["CHANGE_CAVEAT", "CHOICES", "DeprivationResult", "choose_index",
+           "iod2019_change", "pack_deprivation", "source_reconciliation"]
+
+#: MHCLG's guidance on comparing editions (IoD 2025 technical report and FAQ), as printed.
+CHANGE_CAVEAT = (
+    "MHCLG: the indices measure relative deprivation at one point in time. Ranks and "
+    "deciles can be compared between IoD 2019 and IoD 2025 (has a ward moved up or down "
+    "relative to the others?), scores cannot (indicators, data and methods changed). A "
+    "change in rank is relative: a ward can rank as more deprived while becoming less "
+    "deprived in absolute terms, if others improved faster. IoD 2019 is on 2011 LSOAs: "
+    "carried here to 2021 LSOAs (same code, else the 2011 LSOA sharing most of the area), "
+    "so a 2019 ward value is an approximation where LSOA boundaries changed.")
 
 #: ``--deprivation`` values.
 CHOICES = ("auto", "iod2025", "wimd2019", "composite", "none")
@@ -195,8 +216,6 @@ def _meta(spec: indices.IndexSpec, n_ref: int, routes: dict[str, int], note: tup
         else "IoD 2025 is published on 2021 LSOAs: joined by code",
         "measures": dict(spec.measures), "caveat": spec.caveat, "notes": list(note),
         "licence": file.licence, "attribution": file.attribution,
-        "change": "not computed: IoD 2019 -> IoD 2025 change is left out (MHCLG: the indices "
-                  "are not designed to measure change over time; ranks are relative)",
     }
 
 
@@ -249,7 +268,129 @@ def pack_deprivation(place: Place, wards: pd.DataFrame, lookup: pd.DataFrame,
                                   sources.optional("wimd2019_ranks") else ()) + (
         ("lsoa21_boundaries", "lsoa11_boundaries") if spec.lsoa_vintage == 2011 else ())
     meta = _meta(spec, n_ref, routes, read.notes, national.NATIONAL_FILES[_FILE_OF[key]])
+    if key == "iod2025":
+        change, meta["change"] = iod2019_change(nat, population, sources, values)
+        if len(change):
+            out = out.merge(change, on="area_code", how="left")
+            inputs += ("iod2019", "lsoa21_boundaries", "lsoa11_boundaries")
     return DeprivationResult(out, lsoas, meta, rec, inputs)
+
+
+#: Columns :func:`iod2019_change` adds to a ward (1 = most deprived; change = 2025 - 2019).
+CHANGE_COLUMNS = ["imd2019_avgrank_rank", "imd2019_avgrank_decile", "imd2025_avgrank_rank",
+                  "imd2025_avgrank_decile", "imd_rank_change", "imd_decile_change"]
+
+
+def average_rank_rank(ranks: pd.DataFrame, nat: pd.DataFrame, population: pd.DataFrame
+                      ) -> pd.DataFrame:
+    """Rank wards by the population-weighted average of their LSOAs' national ranks.
+
+    MHCLG's "average rank" summary measure (as for local authorities), on wards:
+    ``avg_rank`` = sum(pop x LSOA rank) / sum(pop) over the ward's LSOAs with a rank
+    and a population; ``rank`` = its rank among all wards (1 = lowest average rank =
+    most deprived; ties share the lowest rank); ``decile`` = ceil(10 x rank / wards).
+
+    Parameters
+    ----------
+    ranks
+        ``lsoa_code``, ``imd_rank`` (on the lookup's LSOAs).
+    nat
+        ``lsoa_code`` -> ``area_code`` (every ward ranks are relative to).
+    population
+        ``lsoa_code``, ``population``.
+
+    Examples
+    --------
+    >>> nat = pd.DataFrame({"lsoa_code": ["a", "b", "c"], "area_code": ["W1", "W1", "W2"]})
+    >>> pop = pd.DataFrame({"lsoa_code": ["a", "b", "c"], "population": [100, 300, 50]})
+    >>> r = pd.DataFrame({"lsoa_code": ["a", "b", "c"], "imd_rank": [10, 2, 5]})
+    >>> average_rank_rank(r, nat, pop).to_dict("list")  # W1: (100*10 + 300*2) / 400 = 4
+    {'area_code': ['W1', 'W2'], 'avg_rank': [4.0, 5.0], 'rank': [1, 2], 'decile': [5, 10]}
+    """
+    t = nat.merge(population, on="lsoa_code", how="left").merge(
+        ranks[["lsoa_code", "imd_rank"]], on="lsoa_code", how="left")
+    t = t.dropna(subset=["population", "imd_rank"])
+    t = t.assign(w=t["population"].astype(float), wr=t["population"] * t["imd_rank"])
+    g = t.groupby("area_code")[["w", "wr"]].sum()
+    g = g[g["w"] > 0]
+    avg = (g["wr"] / g["w"]).rename("avg_rank")
+    rank = avg.rank(method="min", ascending=True).astype("int64")
+    decile = np.ceil(10 * rank / len(avg)).astype("int64")
+    return pd.DataFrame({"area_code": avg.index, "avg_rank": avg.to_numpy(),
+                         "rank": rank.to_numpy(), "decile": decile.to_numpy()}).reset_index(
+        drop=True)
+
+
+def iod2019_change(nat: pd.DataFrame, population: pd.DataFrame, sources: national.Sources,
+                   values25: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Return each English ward's change in rank and decile from IoD 2019 to IoD 2025.
+
+    MHCLG publishes IoD 2019 File 1 with ranks and deciles (no scores), and says
+    ranks, not scores, compare between editions: both editions are summarised the
+    same way, by :func:`average_rank_rank` (the population-weighted average of the
+    LSOAs' national ranks, Census 2021 weights), among the same English 2025 wards.
+    These ranks are not the score-based ``imd_rank`` of the pack (a different summary
+    measure), and are labelled so.
+
+    Parameters
+    ----------
+    nat
+        England's LSOA (2021) -> ward (2025) lookup (``lsoa_code``, ``area_code``).
+    population
+        ``lsoa_code``, ``population`` (Census 2021).
+    sources
+        Where the national files are (``iod2019``: MHCLG's File 1; absent: no change).
+    values25
+        IoD 2025 on 2021 LSOAs (``lsoa_code``, ``imd_rank``).
+
+    Returns
+    -------
+    tuple
+        ``area_code`` + :data:`CHANGE_COLUMNS` (empty when the file is absent), and
+        ``pack.json``'s ``deprivation.change`` entry (rules, route counts, caveat).
+        ``imd_rank_change`` = rank 2025 - rank 2019 (negative: the ward moved towards
+        the most deprived); ``imd_decile_change`` likewise.
+    """
+    path = sources.paths.get("iod2019")
+    if path is None or not path.is_file():
+        return pd.DataFrame(columns=["area_code", *CHANGE_COLUMNS]), {
+            "computed": False, "why": "MHCLG's IoD 2019 File 1 not found (sources key "
+            f"'iod2019': {national.NATIONAL_FILES['iod2019'].describe()})"}
+    imd19, _ = read_imd(path)
+    codes11 = set(imd19["lsoa_code"])
+    codes21 = nat["lsoa_code"]
+    retired = sorted(codes11 - set(codes21))  # split, merged and changed 2011 LSOAs
+    new = sorted(set(codes21) - codes11)
+    p21 = national.read_lsoa_polygons(sources.path("lsoa21_boundaries"), "lsoa21_boundaries",
+                                      nations=("E",), codes=new)
+    p11 = national.read_lsoa_polygons(sources.path("lsoa11_boundaries"), "lsoa11_boundaries",
+                                      nations=("E",), codes=retired)
+    bridge = lsoa21_to_lsoa11(codes21, codes11, p21, p11)
+    on21 = bridge[["lsoa_code", "lsoa11_code"]].merge(
+        imd19[["lsoa_code", "imd_rank"]].rename(columns={"lsoa_code": "lsoa11_code"}),
+        on="lsoa11_code", how="left")
+    r19 = average_rank_rank(on21, nat, population)
+    r25 = average_rank_rank(values25, nat, population)
+    both = r25[["area_code", "rank", "decile"]].rename(
+        columns={"rank": "imd2025_avgrank_rank", "decile": "imd2025_avgrank_decile"}).merge(
+        r19[["area_code", "rank", "decile"]].rename(
+            columns={"rank": "imd2019_avgrank_rank", "decile": "imd2019_avgrank_decile"}),
+        on="area_code", how="inner")
+    both["imd_rank_change"] = both["imd2025_avgrank_rank"] - both["imd2019_avgrank_rank"]
+    both["imd_decile_change"] = both["imd2025_avgrank_decile"] - both["imd2019_avgrank_decile"]
+    out = both[["area_code", *CHANGE_COLUMNS]].astype({c: "Int64" for c in CHANGE_COLUMNS})
+    routes = {str(k): int(n) for k, n in bridge["route"].value_counts().sort_index().items()}
+    n = len(out)
+    return out, {
+        "computed": True, "from": "IoD 2019 (England), MHCLG File 1 (ranks), 2011 LSOAs",
+        "to": "IoD 2025 (England)", "n_wards": n, "measure": "rank of average rank",
+        "rule": "each edition summarised the same way: a ward's average rank = Census "
+                "2021-population-weighted mean of its LSOAs' national IMD ranks; ranked among "
+                f"the same {n:,} English 2025 wards (1 = most deprived), decile = ceil(10 x "
+                "rank / wards); imd_rank_change = rank 2025 - rank 2019 (negative: moved "
+                "towards the most deprived), imd_decile_change = decile 2025 - decile 2019. "
+                "Not the score-based ward rank (imd_rank) shown elsewhere",
+        "lsoa_routes": routes, "caveat": CHANGE_CAVEAT}
 
 
 def _lsoa_table(in_pack: pd.DataFrame, bridge: pd.DataFrame, values: pd.DataFrame,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from hotspots.periods import YearStart, YearStartKey, month_range
 from hotspots.pipeline import analysis as analysis_mod
+from hotspots.pipeline.measures import source_pack
 from hotspots.pipeline.pack import Pack
 from hotspots.pipeline.table import Selection, family_records
 from hotspots.privacy import suppressed_mask
@@ -58,6 +59,7 @@ def source_months(pack: Pack, measure: str) -> list[str]:
     list of str
         ``YYYY-MM`` months; within them a month without records is a zero.
     """
+    pack, measure = source_pack(pack, measure)  # one crime source, as the maps count it
     frame = family_records(pack, measure)
     return sorted(str(m) for m in frame["month"].unique())
 
@@ -77,7 +79,8 @@ def measure_records(pack: Pack, sel: Selection) -> pd.DataFrame:
     DataFrame
         ``area_code``, ``borough_name``, ``month``, ``count``.
     """
-    records = analysis_mod._records_all_months(pack, sel)  # the records analyse() compares
+    view, key = source_pack(pack, sel.measure)  # one crime source, as the maps count it
+    records = analysis_mod._records_all_months(view, dataclasses.replace(sel, measure=key))
     boroughs = pack.areas[["area_code", "borough_name"]]
     out = records[["area_code", "month", "count"]].merge(boroughs, on="area_code", how="left")
     return out[["area_code", "borough_name", "month", "count"]].reset_index(drop=True)
@@ -272,7 +275,7 @@ def borough_change(
         hide_now = f["borough_name"].map(hn).fillna(False).astype(bool)
         hide_prev = f["borough_name"].map(hp).fillna(False).astype(bool)
         if (hide_now | hide_prev).any():
-            notes.append("Borough totals marked 'suppressed' are hidden because, with the ward "
+            notes.append("Totals marked 'suppressed' are hidden because, with the ward "
                          "counts shown and the overall total, they would reveal a ward with "
                          f"1 to {t - 1} referrals.")
     return BoroughChange(table, hide_now, hide_prev, tuple(notes))

@@ -21,6 +21,7 @@ from hotspots.maps import charts as charts
 from hotspots.maps.statmaps import HIDDEN_STAT, format_p
 from hotspots.periods import YearStart, YearStartKey
 from hotspots.pipeline import analysis as analysis_mod
+from hotspots.pipeline import wording as wording
 from hotspots.pipeline.pack import Pack
 from hotspots.pipeline.viewdata import Which, monthly_long, ward_change
 from hotspots.stats import NO_DATA
@@ -221,22 +222,51 @@ def _ward_status(row: pd.Series, sensitive: bool) -> pd.DataFrame:
 
 def _ward_imd(pack: Pack, row: pd.Series, n: int) -> pd.DataFrame:
     ref = pack.meta.imd_reference or "the wards of this layer"
+    w = wording.words(pack.meta)  # the pack's index and nation (IMD 2019, England: the demo)
+    imd = "IMD" if w.index == wording.DEFAULT_INDEX_LABEL else w.index
     rows = [
-        ("IMD 2019 average score (higher = more deprived)", _txt(row.get("imd_score"), "{:.1f}"),
-         "population-weighted mean of the ward's LSOAs"),
-        ("IMD rank (1 = most deprived)", _txt(row.get("imd_rank"), "{:,.0f}") + f" of {n:,}",
+        (f"{w.index} average score (higher = more deprived)",
+         _txt(row.get("imd_score"), "{:.1f}"), "population-weighted mean of the ward's LSOAs"),
+        (f"{imd} rank (1 = most deprived)", _txt(row.get("imd_rank"), "{:,.0f}") + f" of {n:,}",
          ref),
-        ("IMD decile (1 = most deprived 10%)", _txt(row.get("imd_decile"), "{:.0f}"), ref),
-        ("Residents in England's most deprived 20% of LSOAs",
-         _txt(row.get("imd_share_20pct"), "{:.0%}"), "national deciles (England)"),
+        (f"{imd} decile (1 = most deprived 10%)", _txt(row.get("imd_decile"), "{:.0f}"), ref),
+        (f"Residents in {w.nation}'s most deprived 20% of LSOAs",
+         _txt(row.get("imd_share_20pct"), "{:.0%}"), f"national deciles ({w.nation})"),
     ]
-    imd = pack.imd[pack.imd["area_code"] == row["area_code"]]
-    for key, label in _DOMAIN_LABELS.items():
+    frame = pack.imd[pack.imd["area_code"] == row["area_code"]]
+    rows += _ward_change(frame, pack.meta.deprivation or {})
+    measures = dict((pack.meta.deprivation or {}).get("measures") or _DOMAIN_LABELS)
+    domain_ref = "IoD 2019 domain" if imd == "IMD" else f"{w.index} domain"
+    for key, label in measures.items():
         col = f"imd_{key}_score"
-        if col in imd.columns and len(imd):
-            rows.append((f"{label} domain score", _txt(imd[col].iloc[0], "{:.3g}"),
-                         "IoD 2019 domain"))
+        if key != "imd" and col in frame.columns and len(frame):
+            rows.append((f"{label} domain score", _txt(frame[col].iloc[0], "{:.3g}"),
+                         domain_ref))
     return pd.DataFrame(rows, columns=["Indicator", "Value", "Reference"])
+
+
+def _ward_change(frame: pd.DataFrame, dep: Any) -> list[tuple[str, str, str]]:
+    """Rows of the ward's change from IoD 2019 to IoD 2025 (rank of average rank), if any."""
+    cols = ("imd2019_avgrank_rank", "imd2025_avgrank_rank", "imd2019_avgrank_decile",
+            "imd2025_avgrank_decile")
+    if not len(frame) or any(c not in frame for c in cols) or frame[cols[0]].isna().all():
+        return []
+    r = frame.iloc[0]
+    n = int((dep.get("change") or {}).get("n_wards", 0))
+    ref = ("MHCLG: ranks and deciles, not scores, compare between editions; a change is "
+           "relative to the other wards (rank of average LSOA rank, both editions)")
+    move = int(r["imd2025_avgrank_rank"]) - int(r["imd2019_avgrank_rank"])
+    words = ("no change" if move == 0 else f"{move:+,}: " + (
+        "more deprived" if move < 0 else "less deprived") + " relative to other wards")
+    dec = int(r["imd2025_avgrank_decile"]) - int(r["imd2019_avgrank_decile"])
+    return [
+        ("Rank change, IoD 2019 to IoD 2025 (1 = most deprived)",
+         f"{int(r['imd2019_avgrank_rank']):,} to {int(r['imd2025_avgrank_rank']):,}"
+         + (f" of {n:,}" if n else "") + f" ({words})", ref),
+        ("Decile change, IoD 2019 to IoD 2025",
+         f"{int(r['imd2019_avgrank_decile'])} to {int(r['imd2025_avgrank_decile'])} "
+         f"({dec:+d})", ref),
+    ]
 
 
 def _neighbours(pack: Pack, a: analysis_mod.Analysis, code: str,
@@ -253,16 +283,17 @@ def _neighbours(pack: Pack, a: analysis_mod.Analysis, code: str,
     info = pack.areas.set_index("area_code").loc[codes, ["area_name", "borough_name"]]
     t = a.table.set_index("area_code")
     inside = [c in t.index for c in codes]
+    auth = wording.authority_word(pack.meta, capital=True)
     out = pd.DataFrame({
         "Ward": info["area_name"].astype(str).to_numpy(),
-        "Borough": info["borough_name"].astype(str).to_numpy(),
+        auth: info["borough_name"].astype(str).to_numpy(),
         value_label: [str(t.at[c, "value_display"]) if ok else "outside the selection"
                       for c, ok in zip(codes, inside, strict=True)],
         **{s.words.class_title: [str(t.at[c, s.col("class")]) if ok else ""
                                  for c, ok in zip(codes, inside, strict=True)]
            for s in registry.local_statistics(univariate=True)},
     })
-    return out.sort_values(["Borough", "Ward"], kind="stable").reset_index(drop=True)
+    return out.sort_values([auth, "Ward"], kind="stable").reset_index(drop=True)
 
 
 def ward_profile(
@@ -312,9 +343,10 @@ def ward_profile(
     if a.ward.is_sensitive:
         borough = row["borough_name"]
         codes = t.loc[t["borough_name"] == borough, "area_code"]
-        level = f"{borough} (the ward's borough)"
+        word = wording.authority_word(pack.meta)
+        level = f"{borough} (the ward's {word})"
         notes.append("Monthly referrals are not shown for a single ward: most months would be "
-                     f"below {sel.suppress_below}. The chart shows the ward's borough.")
+                     f"below {sel.suppress_below}. The chart shows the ward's {word}.")
     else:
         codes = pd.Series([area_code])
         level = f"{label} (this ward)"

@@ -9,6 +9,8 @@ ward table of a pack with no measure (no crime, no referrals).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from hotspots.pipeline.meta import PackMeta
@@ -66,12 +68,74 @@ def authority_word(meta: PackMeta, *, plural: bool = False, capital: bool = Fals
     return word[:1].upper() + word[1:] if capital else word
 
 
+@dataclass(frozen=True)
+class Words:
+    """The words a pack's tables, maps, findings and method card use for its place.
+
+    Attributes
+    ----------
+    index
+        The deprivation index's short label (:func:`index_label`), e.g.
+        ``"WIMD 2019 (Wales)"``; ``"IMD 2019"`` for the demo.
+    nation
+        Whose national deciles the index has (``"England"``, ``"Wales"``, or
+        ``"England and Wales"`` for the composite).
+    authority
+        Column heading of a ward's authority: ``"Borough"`` in London, else
+        ``"Local authority"``.
+    authorities
+        The plural inside a sentence: ``"boroughs"`` or ``"local authorities"``.
+
+    Examples
+    --------
+    >>> w = words(PackMeta(imd_label="WIMD 2019 (Wales)", deprivation={"nation": "Wales"},
+    ...                    area={"local_authorities": {"W06000023": "Powys"}}))
+    >>> w.heading("Borough"), w.heading("IMD decile"), w.authorities, w.nation
+    ('Local authority', 'WIMD 2019 (Wales) decile', 'local authorities', 'Wales')
+    >>> words(PackMeta()).heading("Borough"), words(PackMeta()).index
+    ('Borough', 'IMD 2019')
+    """
+
+    index: str = DEFAULT_INDEX_LABEL
+    nation: str = "England"
+    authority: str = "Borough"
+    authorities: str = "boroughs"
+
+    @property
+    def authority_lower(self) -> str:
+        """``"borough"`` or ``"local authority"`` inside a sentence."""
+        return self.authority.lower()
+
+    @property
+    def decile(self) -> str:
+        """Column heading of the ward's national decile, e.g. ``"IoD 2025 (England) decile"``."""
+        return f"{self.index} decile"
+
+    def heading(self, column: str) -> str:
+        """Return the pack's heading for a London column (``"Borough"``, ``"IMD decile"``)."""
+        return {"Borough": self.authority, "IMD decile": self.decile}.get(column, column)
+
+
+#: The demo pack's words (London boroughs, IMD 2019).
+LONDON_WORDS = Words()
+
+
+def words(meta: PackMeta) -> Words:
+    """Return the :class:`Words` of a pack (London's for the demo and hand-made packs)."""
+    nation = str((meta.deprivation or {}).get("nation") or "England")
+    return Words(index=index_label(meta), nation=nation,
+                 authority=authority_word(meta, capital=True),
+                 authorities=authority_word(meta, plural=True))
+
+
 def incomplete_month_notes(meta: PackMeta) -> dict[str, str]:
     """Return month -> why it looks incomplete, for the months the pack flags.
 
     From ``months_incomplete`` and, when the pack has it, the per-force detail
-    ``months_incomplete_detail`` (rows that month against the force's busiest
-    month, the rule of :func:`hotspots.pipeline.packcrime.incomplete_months`).
+    ``months_incomplete_detail`` (its ``why``: rows against the force's busiest
+    month, or crimes per 1,000 residents against the floor, the rule of
+    :func:`hotspots.pipeline.packcrime.incomplete_months`; older packs give
+    only the rows against the busiest month).
 
     Examples
     --------
@@ -80,16 +144,22 @@ def incomplete_month_notes(meta: PackMeta) -> dict[str, str]:
     ...      "busiest_month": "2024-01", "busiest_rows": 3021}]})
     >>> incomplete_month_notes(m)["2024-04"]
     'looks incomplete: Dyfed-Powys Police 812 rows against 3,021 in its busiest month (2024-01)'
+    >>> m = PackMeta(months_incomplete=("2024-01",), extra={"months_incomplete_detail": [
+    ...     {"month": "2024-01", "force": "Dyfed-Powys Police", "why": "910 crimes for "
+    ...      "515,920 residents, 21.2 a year per 1,000, below the floor of 30"}]})
+    >>> incomplete_month_notes(m)["2024-01"][:47]
+    'looks incomplete: Dyfed-Powys Police 910 crimes'
     >>> incomplete_month_notes(PackMeta(months_incomplete=("2024-02",)))
     {'2024-02': 'looks incomplete (flagged when the pack was built)'}
     """
     detail = meta.extra.get("months_incomplete_detail") or []
     out: dict[str, str] = {}
     for month in meta.months_incomplete or ():
-        parts = [f"{r.get('force', '?')} {int(r.get('rows', 0)):,} rows against "
-                 f"{int(r.get('busiest_rows', 0)):,} in its busiest month "
-                 f"({r.get('busiest_month', '?')})"
-                 for r in detail if isinstance(r, dict) and r.get("month") == month]
+        parts = [f"{r.get('force', '?')} " + (
+            str(r["why"]) if r.get("why") else
+            f"{int(r.get('rows', 0)):,} rows against {int(r.get('busiest_rows', 0)):,} in its "
+            f"busiest month ({r.get('busiest_month', '?')})")
+            for r in detail if isinstance(r, dict) and r.get("month") == month]
         out[str(month)] = ("looks incomplete: " + "; ".join(parts) if parts
                            else "looks incomplete (flagged when the pack was built)")
     return out
@@ -105,8 +175,10 @@ def deprivation_only_table(pack: Pack) -> pd.DataFrame:
 
     Columns: ``Ward``, ``Code``, the authority word (``Borough`` or ``Local
     authority``), ``Population``, then ``<index> score``, ``rank`` and
-    ``decile`` when the pack has them (1 = most deprived). Missing values stay
-    missing (never zero).
+    ``decile`` when the pack has them (1 = most deprived), and for English packs
+    with IoD 2019 the deciles of both editions on MHCLG's average-rank measure and
+    the change in rank (:func:`hotspots.pipeline.packdeprivation.iod2019_change`).
+    Missing values stay missing (never zero).
     """
     areas = pd.DataFrame(pack.areas.drop(columns="geometry", errors="ignore"))
     t = areas[["area_code", "area_name", "borough_name"]].merge(
@@ -114,6 +186,10 @@ def deprivation_only_table(pack: Pack) -> pd.DataFrame:
     label = index_label(pack.meta)
     names = {"imd_score": f"{label} score", "imd_rank": f"{label} rank (1 = most deprived)",
              "imd_decile": f"{label} decile (1 = most deprived)"}
+    change = {"imd2019_avgrank_decile": "Decile, IoD 2019 (average rank)",
+              "imd2025_avgrank_decile": "Decile, IoD 2025 (average rank)",
+              "imd_rank_change": "Rank change since IoD 2019 (negative = more deprived)"}
+    names.update({k: v for k, v in change.items() if k in pack.imd})
     cols = [c for c in names if c in pack.imd]
     t = t.merge(pack.imd[["area_code", *cols]], on="area_code", how="left")
     if "imd_score" in t:

@@ -11,6 +11,8 @@ Modules: :mod:`~hotspots.report.config` (TOML -> :class:`ReportConfig`),
 each from a displayed table row),
 :mod:`~hotspots.report.figures` (print maps and charts),
 :mod:`~hotspots.report.patrol` (the patrol-cell pages from street-level points),
+:mod:`~hotspots.report.method` (title-page sources, method card and caveats, in the
+pack's words),
 :mod:`~hotspots.report.pdf` (the reportlab layout; :func:`map_table_page` is the
 hook for a further map-and-table page such as patrol cells) and
 :mod:`~hotspots.report.build` (files and manifest).

@@ -21,6 +21,8 @@ from hotspots import periods, pipeline
 from hotspots.pipeline import analysis as analysis_mod
 from hotspots.pipeline import measures as measures
 from hotspots.pipeline import viewdata as viewdata
+from hotspots.pipeline import wording as wording
+from hotspots.pipeline.wording import LONDON_WORDS, Words
 from hotspots.report.config import COMPARISONS, ReportConfig
 from hotspots.report.findings import Finding, finding_numbers, key_findings
 from hotspots.report.tables import (
@@ -63,6 +65,7 @@ class MeasureSection:
     findings: tuple[Finding, ...]
     monthly: pd.DataFrame
     notes: tuple[str, ...]
+    words: Words = LONDON_WORDS
 
     @property
     def sensitive(self) -> bool:
@@ -179,13 +182,14 @@ def build_section(pack: pipeline.Pack, cfg: ReportConfig, measure: str,
     ct, why = _change_table(pack, a, current, _comparison(current, cfg.comparison))
     slug = safe_name(measure)
     t = cfg.suppress_below
-    full, top = ward_tables(a, ct, slug=slug, top_n=cfg.top_wards, threshold=t)
+    w = wording.words(pack.meta)  # "Local authority", "WIMD 2019 (Wales)" ... outside London
+    full, top = ward_tables(a, ct, slug=slug, top_n=cfg.top_wards, threshold=t, words=w)
     tables: dict[str, Table] = {}
-    for tab in (borough_table(a, ct, slug=slug, threshold=t), top, full,
-                hotspot_summary(a, slug=slug), *association_tables(a, slug=slug)):
+    for tab in (borough_table(a, ct, slug=slug, threshold=t, words=w), top, full,
+                hotspot_summary(a, slug=slug), *association_tables(a, slug=slug, words=w)):
         tables[tab.name] = tab
     comparison = COMPARISONS[cfg.comparison]
-    findings = key_findings(a, tables, slug, ct, comparison)
+    findings = key_findings(a, tables, slug, ct, comparison, w)
     notes = [why] if why else []
     if a.ward.is_sensitive:
         # analyse()'s notes may quote a ward's small count (population warnings): summarise.
@@ -197,4 +201,4 @@ def build_section(pack: pipeline.Pack, cfg: ReportConfig, measure: str,
     return MeasureSection(
         measure=measure, label=a.ward.label.split(",")[0], slug=slug, analysis=a, change=ct,
         comparison_text=comparison, tables=tables, findings=tuple(findings),
-        monthly=monthly_table(pack, a, ct, threshold=t), notes=tuple(notes))
+        monthly=monthly_table(pack, a, ct, threshold=t), notes=tuple(notes), words=w)

@@ -21,7 +21,7 @@ from hotspots.maps import charts as charts
 from hotspots.maps import printmaps as staticmaps
 from hotspots.maps import statmaps as statmaps
 from hotspots.maps.web import SYNTHETIC_BADGE
-from hotspots.pipeline import PackMeta
+from hotspots.pipeline import PackMeta, wording
 from hotspots.report.config import MapClasses
 from hotspots.report.content import MeasureSection
 from hotspots.stats import registry as registry
@@ -99,6 +99,25 @@ def _trend_note(m: pd.DataFrame, values: pd.Series, ys: periods.YearStart, *,
     return out
 
 
+def _index_subtitle(meta: PackMeta) -> str:
+    """Say which edition, nation and population base the deprivation map shows.
+
+    Examples
+    --------
+    >>> _index_subtitle(PackMeta())
+    'English Indices of Deprivation 2019, population-weighted ward mean'
+    >>> _index_subtitle(PackMeta(deprivation={
+    ...     "edition": "Welsh Index of Multiple Deprivation 2019", "nation": "Wales",
+    ...     "population_base": "Census 2021"}))
+    'Welsh Index of Multiple Deprivation 2019 (Wales), population-weighted ward mean: Census 2021'
+    """
+    d = meta.deprivation or {}
+    if not d.get("edition"):
+        return "English Indices of Deprivation 2019, population-weighted ward mean"
+    return (f"{d['edition']} ({d.get('nation', '?')}), population-weighted ward mean: "
+            f"{d.get('population_base', 'population base not stated')}")
+
+
 def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type: ignore[no-untyped-def]
                     classes: MapClasses | None = None) -> list[FigureSpec]:
     """Draw every figure of one measure.
@@ -143,13 +162,14 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type
         figsize=MAP_PANEL_IN, zero_class=True, from_zero=mc.from_zero)
     out.append(FigureSpec(f"{s.slug}_measure_map", _measure_title(s), fig, "map"))
     if t["imd_score"].notna().sum() >= 3:
+        idx = s.words.index  # the pack's own index: IoD 2025 (England), WIMD 2019 (Wales) ...
         fig = staticmaps.class_map(
-            t, "imd_score", title="Deprivation: IMD 2019 average score by ward",
-            legend_title="IMD 2019 score (higher = more deprived)", scheme="quantiles", k=5,
+            t, "imd_score", title=f"Deprivation: {idx} average score by ward",
+            legend_title=f"{idx} score (higher = more deprived)", scheme="quantiles", k=5,
             palette="Blues", boroughs=boroughs, attribution=attribution,
-            subtitle="English Indices of Deprivation 2019, population-weighted ward mean",
-            integer=False, borough_labels=True, legend="below", figsize=MAP_PANEL_IN)
-        out.append(FigureSpec(f"{s.slug}_imd_map", "Deprivation: IMD 2019 score", fig, "map"))
+            subtitle=_index_subtitle(meta), integer=False, borough_labels=True,
+            legend="below", figsize=MAP_PANEL_IN)
+        out.append(FigureSpec(f"{s.slug}_imd_map", f"Deprivation: {idx} score", fig, "map"))
     for stat in registry.local_statistics(univariate=True):
         values, cats = statmaps.print_classes(stat, t[stat.col("class")], a.params)
         column = f"_{stat.prefix}"
@@ -170,11 +190,16 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type
             # trend_table already hides them; never let a small count reach the chart.
             values = values.where(~values.between(1, thr - 1))
         note = _trend_note(m, values, ys, sensitive=s.sensitive, threshold=thr)
+        flagged = (wording.incomplete_month_notes(meta)
+                   if s.measure.startswith(("crime:", "asb:")) else {})
+        if flagged:
+            note += (" Months that look incomplete in the crime files (read them as partial, "
+                     f"not as a fall): {', '.join(flagged)}.")
         fig = staticmaps.trend_chart(
             m.assign(value=values), x="month", y="value", series="year_name", overlay=True,
             year_start=ys, title=f"{s.label} by month, year on year",
             ylabel=f"{word} per month", subtitle=note, attribution=attribution,
-            figsize=TREND_IN)
+            figsize=TREND_IN, flagged=list(flagged))
         out.append(FigureSpec(f"{s.slug}_monthly", f"{s.label} by month", fig, "chart"))
     return out
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from hotspots import pipeline
 from hotspots.pipeline import analysis as analysis_mod
+from hotspots.pipeline.wording import LONDON_WORDS, Words
 from hotspots.report.tables import SECONDARY_TEXT, Table, _num_text, value_column
 from hotspots.stats import registry as registry
 from hotspots.stats import trends as trends
@@ -78,19 +79,21 @@ def _change_finding(label: str, word: str, b: Table, ct: trends.ChangeTable,
     return Finding(text, b.name, "Total", ("Count", "Previous", "Change %", "Change"))
 
 
-def _rise_finding(word: str, b: Table) -> Finding | None:
-    f = b.frame[b.frame["Borough"] != "Total"]
-    shown = [i for i in f.index if _is_shown(b, f.at[i, "Borough"], ["Change", "Change %"])
+def _rise_finding(word: str, b: Table, words: Words) -> Finding | None:
+    k = b.key  # the authority column ("Borough" or "Local authority")
+    f = b.frame[b.frame[k] != "Total"]
+    shown = [i for i in f.index if _is_shown(b, f.at[i, k], ["Change", "Change %"])
              and isinstance(f.at[i, "Change"], int | np.integer) and f.at[i, "Change"] > 0]
     if not shown:
         return None
-    best = max(shown, key=lambda i: (int(f.at[i, "Change"]), str(f.at[i, "Borough"])))
+    best = max(shown, key=lambda i: (int(f.at[i, "Change"]), str(f.at[i, k])))
     r = f.loc[best]
     pct = r["Change %"]
     pct_text = f" ({_num_text(float(pct), 1, signed=True)}%)" if pct != "" else " (new)"
-    text = (f"Largest rise by borough: {r['Borough']}, {_num_text(r['Change'], signed=True)} "
-            f"{word}{pct_text}; the table shows every borough's absolute and % change.")
-    return Finding(text, b.name, str(r["Borough"]), ("Change", "Change %"))
+    text = (f"Largest rise by {words.authority_lower}: {r[k]}, "
+            f"{_num_text(r['Change'], signed=True)} {word}{pct_text}; the table shows every "
+            f"{words.authority_lower}'s absolute and % change.")
+    return Finding(text, b.name, str(r[k]), ("Change", "Change %"))
 
 
 def _value_words(a: analysis_mod.Analysis) -> str:
@@ -99,7 +102,8 @@ def _value_words(a: analysis_mod.Analysis) -> str:
     return "" if rate == "count" else pipeline.RATE_WORDS[rate]
 
 
-def _top_finding(a: analysis_mod.Analysis, word: str, top: Table) -> Finding | None:
+def _top_finding(a: analysis_mod.Analysis, word: str, top: Table,
+                 words: Words) -> Finding | None:
     if not len(top.frame):
         return None
     r = top.frame.iloc[0]
@@ -110,7 +114,7 @@ def _top_finding(a: analysis_mod.Analysis, word: str, top: Table) -> Finding | N
     value = (f"{_num_text(r[col])} {word}" if rate == "count" else
              f"{_num_text(r[col], 1)} {word} per 1,000 residents"
              + (f" (smoothed, {pipeline.EB_METHOD_WORDS})" if rate == "eb_per_1000" else ""))
-    text = (f"Highest ward: {r['Ward']} ({r['Borough']}) with {value}, "
+    text = (f"Highest ward: {r['Ward']} ({r[words.authority]}) with {value}, "
             f"rank {_num_text(r['Rank'])} of the wards shown.")
     return Finding(text, top.name, str(r["Ward code"]), (col, "Rank"))
 
@@ -152,7 +156,7 @@ def _hotspot_findings(a: analysis_mod.Analysis, hs: Table, word: str) -> list[Fi
 
 
 def _association_findings(label: str, word: str, tables: dict[str, Table],
-                          slug: str) -> list[Finding]:
+                          slug: str, words: Words) -> list[Finding]:
     out: list[Finding] = []
     sp = tables.get(f"{slug}_spearman")
     if sp is not None and (sp.frame["Area"] == "All areas").any():
@@ -168,16 +172,21 @@ def _association_findings(label: str, word: str, tables: dict[str, Table],
         out.append(Finding(
             f"{r['Share (%)']}% of wards with {r['Wards with at least']} or more {word} "
             f"({r['In most deprived']} of {r['Qualifying wards']}) are in the "
-            f"{r['Most deprived fraction (%)']}% most deprived wards of this map by IMD 2019 "
-            "score (a quantile of these wards, not England's national deciles).",
+            f"{r['Most deprived fraction (%)']}% most deprived wards of this map by "
+            f"{words.index} score (a quantile of these wards, not {words.nation}'s national "
+            "deciles).",
             dp.name, "share", ("Share (%)", "Wards with at least", "In most deprived",
                                "Qualifying wards", "Most deprived fraction (%)")))
     return out
 
 
 def key_findings(a: analysis_mod.Analysis, tables: dict[str, Table], slug: str,
-                 ct: trends.ChangeTable | None, comparison: str) -> list[Finding]:
-    """Return the key findings of one measure, each from a row of its displayed tables."""
+                 ct: trends.ChangeTable | None, comparison: str,
+                 words: Words = LONDON_WORDS) -> list[Finding]:
+    """Return the key findings of one measure, each from a row of its displayed tables.
+
+    ``words``: the pack's authority word and index (:func:`hotspots.pipeline.wording.words`).
+    """
     label = a.ward.label.split(",")[0]
     word = pipeline.value_word(a.ward.selection.measure)
     word = word if word.startswith("ASB") else word.lower()
@@ -185,10 +194,10 @@ def key_findings(a: analysis_mod.Analysis, tables: dict[str, Table], slug: str,
     out: list[Finding | None] = []
     if ct is not None:
         out.append(_change_finding(label, word, b, ct, comparison))
-        out.append(_rise_finding(word, b))
-    out.append(_top_finding(a, word, tables[f"{slug}_top_wards"]))
+        out.append(_rise_finding(word, b, words))
+    out.append(_top_finding(a, word, tables[f"{slug}_top_wards"], words))
     what = f" ({_value_words(a)})" if _value_words(a) else ""
-    out += _association_findings(label + what, word, tables, slug)
+    out += _association_findings(label + what, word, tables, slug, words)
     out += _hotspot_findings(a, tables[f"{slug}_hotspots"], word)
     return [f for f in out if f is not None]
 

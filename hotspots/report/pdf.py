@@ -231,11 +231,14 @@ def _section_pages(s: MeasureSection, figs: Sequence[FigureSpec],
                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
         out += [head, row, Spacer(1, 6), *bullets, PageBreak()]
     b = s.tables[f"{s.slug}_boroughs"]
-    out += [*_table(b, st, BOROUGH_COLUMNS, [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.4 * cm, 2.2 * cm,
-                                           2.2 * cm, 2.2 * cm, 2.0 * cm, 2.4 * cm],
+    heads = s.words.heading  # "Local authority", "<index> decile" outside London
+    out += [*_table(b, st, [heads(c) for c in BOROUGH_COLUMNS],
+                    [1.3 * cm, 5.5 * cm, 2.2 * cm, 2.4 * cm, 2.2 * cm, 2.2 * cm, 2.2 * cm,
+                     2.0 * cm, 2.4 * cm],
                     synthetic=s.synthetic), PageBreak()]
     top = s.tables[f"{s.slug}_top_wards"]
-    out += [*_table(top, st, TOP_WARD_COLUMNS, _TOP_WIDTHS, synthetic=s.synthetic),
+    out += [*_table(top, st, [heads(c) for c in TOP_WARD_COLUMNS], _TOP_WIDTHS,
+                    synthetic=s.synthetic),
             Paragraph(_esc(f"Every ward is in {s.slug}_wards.csv and the XLSX workbook."),
                       st["small"])]
     hs = s.tables[f"{s.slug}_hotspots"]
@@ -289,6 +292,34 @@ class MapTablePage:
 
 #: Share of the text width the map takes on a map-and-table page.
 MAP_SHARE = 0.58
+
+
+def _table_column(table: pd.DataFrame, n: int, st: dict[str, ParagraphStyle], tab_w: float,
+                  col_widths: Sequence[float] | None, notes: Sequence[str]) -> list[Any]:
+    """Return the right-hand column of :func:`map_table_page`: the first ``n`` rows, notes."""
+    shown = table.head(n)
+    cols = [str(c) for c in shown.columns]
+    bold = ParagraphStyle("head", parent=st["cell"], fontName=FONT_BOLD, textColor=colors.white)
+    rows = [[Paragraph(_esc(c), bold) for c in cols]]
+    rows += [[_cell(v, st["cell"], c) for c, v in zip(cols, r, strict=True)]
+             for r in shown.itertuples(index=False)]
+    if col_widths is not None and len(col_widths) == len(cols) and sum(col_widths) > 0:
+        widths = [tab_w * w / sum(col_widths) for w in col_widths]
+    else:
+        widths = [tab_w / max(len(cols), 1)] * len(cols)
+    widths = fit_widths(cols, [[_cell_text(v, c) for v in shown[c]] for c in shown.columns],
+                        widths, size=st["cell"].fontSize, total=tab_w)
+    grid = Table(rows, colWidths=widths, repeatRows=1)
+    style = [("BACKGROUND", (0, 0), (-1, 0), NAVY), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+             ("TOPPADDING", (0, 0), (-1, -1), 1.0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.0)]
+    style += [("BACKGROUND", (0, i), (-1, i), colors.HexColor("#f3f5f9"))
+              for i in range(2, len(rows), 2)]
+    grid.setStyle(_ts(style))
+    small = list(notes)
+    if len(table) > len(shown):
+        small.insert(0, f"First {len(shown)} of {len(table)} rows; the CSV has them all.")
+    return [grid, Spacer(1, 4), *(Paragraph(_esc(x), st["small"]) for x in small if x)]
 
 
 def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
@@ -350,30 +381,13 @@ def map_table_page(figure: Figure, table: pd.DataFrame, title: str, *,
     room = FRAME_H - _height([head], FRAME_W) - 4
     map_w = FRAME_W * map_share
     img = _image(figure, map_w - 0.3 * cm, room, enlarge=False)
-    shown = table.head(max_rows)
-    cols = [str(c) for c in shown.columns]
     tab_w = FRAME_W - map_w
-    bold = ParagraphStyle("head", parent=st["cell"], fontName=FONT_BOLD, textColor=colors.white)
-    rows = [[Paragraph(_esc(c), bold) for c in cols]]
-    rows += [[_cell(v, st["cell"], c) for c, v in zip(cols, r, strict=True)]
-             for r in shown.itertuples(index=False)]
-    if col_widths is not None and len(col_widths) == len(cols) and sum(col_widths) > 0:
-        widths = [tab_w * w / sum(col_widths) for w in col_widths]
-    else:
-        widths = [tab_w / max(len(cols), 1)] * len(cols)
-    widths = fit_widths(cols, [[_cell_text(v, c) for v in shown[c]] for c in shown.columns],
-                        widths, size=st["cell"].fontSize, total=tab_w)
-    grid = Table(rows, colWidths=widths, repeatRows=1)
-    style = [("BACKGROUND", (0, 0), (-1, 0), NAVY), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-             ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
-             ("TOPPADDING", (0, 0), (-1, -1), 1.0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.0)]
-    style += [("BACKGROUND", (0, i), (-1, i), colors.HexColor("#f3f5f9"))
-              for i in range(2, len(rows), 2)]
-    grid.setStyle(_ts(style))
-    small = list(notes)
-    if len(table) > len(shown):
-        small.insert(0, f"First {len(shown)} of {len(table)} rows; the CSV has them all.")
-    right = [grid, Spacer(1, 4), *(Paragraph(_esc(n), st["small"]) for n in small if n)]
+    n = min(max_rows, len(table))
+    while True:  # fewer rows until the table fits beside the map (long street names wrap)
+        right = _table_column(table, n, st, tab_w, col_widths, notes)
+        if n <= 1 or _height(right, tab_w) <= room:
+            break
+        n = max(1, n * 3 // 4)
     body = Table([[img, right]], colWidths=[map_w, tab_w])
     body.setStyle(_ts([("VALIGN", (0, 0), (-1, -1), "TOP"),
                        ("LEFTPADDING", (0, 0), (-1, -1), 0),

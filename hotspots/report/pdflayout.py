@@ -246,8 +246,8 @@ def _table(t: ReportTable, st: dict[str, ParagraphStyle], columns: Sequence[str]
         if i % 2 == 0:
             style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#f3f5f9")))
     key = t.frame[cols[0]].astype(str).tolist() if cols else []
-    if "Borough" in cols:
-        key = t.frame["Borough"].astype(str).tolist()
+    if t.key in cols:  # the total row of a by-authority table ("Borough", "Local authority")
+        key = t.frame[t.key].astype(str).tolist()
     for i, k in enumerate(key, start=1):
         if k == "Total":
             style += [("LINEABOVE", (0, i), (-1, i), 0.8, NAVY),

@@ -29,6 +29,7 @@ from hotspots import disclosure, periods, pipeline
 from hotspots.maps import charts as charts
 from hotspots.pipeline import analysis as analysis_mod
 from hotspots.pipeline import viewdata as viewdata
+from hotspots.pipeline.wording import LONDON_WORDS, Words
 from hotspots.stats import registry as registry
 from hotspots.stats import trends as trends
 
@@ -168,15 +169,17 @@ def _rate(v: object) -> object:
     return "" if v is None or v is pd.NA or pd.isna(v) else round(float(v), RATE_DECIMALS)
 
 
-def _ward_frame(a: analysis_mod.Analysis, ct: trends.ChangeTable | None) -> pd.DataFrame:
+def _ward_frame(a: analysis_mod.Analysis, ct: trends.ChangeTable | None,
+                words: Words) -> pd.DataFrame:
     """Numeric ward table (wards with data), sorted by borough then ward."""
+    auth, decile = words.authority, words.decile
     t = a.table[a.table["has_data"]].drop(columns="geometry")
     classes = {s.col("class"): s.words.class_title for s in _CLASSED}
     smoothed = ({"eb_rate": "Smoothed rate per 1,000"}
                 if a.ward.selection.rate == "eb_per_1000" else {})
-    cols = {"area_code": "Ward code", "area_name": "Ward", "borough_name": "Borough",
+    cols = {"area_code": "Ward code", "area_name": "Ward", "borough_name": auth,
             "count": "Count", "rate_per_1000": "Rate per 1,000", **smoothed,
-            "imd_decile": "IMD decile", **classes}
+            "imd_decile": decile, **classes}
     out = t[list(cols)].rename(columns=cols)
     if ct is not None:
         ch = ct.frame.set_index("area_code")
@@ -186,11 +189,11 @@ def _ward_frame(a: analysis_mod.Analysis, ct: trends.ChangeTable | None) -> pd.D
         if a.ward.selection.rate == "count":  # a rate's ranks are this period's only
             out["Rank (previous)"] = ch["rank_prev"].reindex(t["area_code"]).to_numpy()
     out["Rank"] = t["rank"].to_numpy()
-    order = ["Rank", "Ward", "Borough", "Ward code", "Count", "Previous", "Change", "Change %",
-             "Rank (previous)", "Rate per 1,000", "Smoothed rate per 1,000", "IMD decile",
+    order = ["Rank", "Ward", auth, "Ward code", "Count", "Previous", "Change", "Change %",
+             "Rank (previous)", "Rate per 1,000", "Smoothed rate per 1,000", decile,
              *classes.values()]
     out = out[[c for c in order if c in out]]
-    return out.sort_values(["Borough", "Ward", "Ward code"], kind="stable").reset_index(drop=True)
+    return out.sort_values([auth, "Ward", "Ward code"], kind="stable").reset_index(drop=True)
 
 
 _WARD_RULES = {"Change": ("Count", "Previous"), "Change %": ("Count", "Previous"),
@@ -199,16 +202,18 @@ _WARD_RULES = {"Change": ("Count", "Previous"), "Change %": ("Count", "Previous"
 
 
 def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug: str,
-                top_n: int, threshold: int) -> tuple[Table, Table]:
+                top_n: int, threshold: int, words: Words = LONDON_WORDS) -> tuple[Table, Table]:
     """Return the full ward table and the top-wards table, suppressed for sensitive measures.
 
     For referrals each borough's wards are suppressed together with the
     borough total (the borough table prints it), so a total minus the wards
     shown never gives a hidden ward away; the top-wards table is a subset of
-    the same displayed rows, so the two tables never disagree.
+    the same displayed rows, so the two tables never disagree. ``words``: the pack's
+    headings (the authority column, the index's decile:
+    :func:`hotspots.pipeline.wording.words`).
     """
     sens = a.ward.is_sensitive
-    raw = _ward_frame(a, ct)
+    raw = _ward_frame(a, ct, words)
     value_cols = [c for c in ("Count", "Previous") if c in raw]
     for c in value_cols:
         raw[c] = raw[c].map(_int)
@@ -216,14 +221,14 @@ def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug
         raw["Change"] = raw["Change"].map(_int)
     if "Change %" in raw:
         raw["Change %"] = raw["Change %"].map(_pct)
-    for c in ("Rank", "Rank (previous)", "IMD decile"):
+    for c in ("Rank", "Rank (previous)", words.decile):
         if c in raw:
             raw[c] = raw[c].map(_int)
     for c in ("Rate per 1,000", "Smoothed rate per 1,000"):
         if c in raw:
             raw[c] = raw[c].map(_rate)
     blocks_shown, blocks_mask = [], []
-    for _, block in raw.groupby("Borough", sort=True, dropna=False):
+    for _, block in raw.groupby(words.authority, sort=True, dropna=False):
         if sens:
             total = pd.DataFrame([{c: pd.to_numeric(block[c], errors="coerce").sum()
                                    for c in value_cols}])
@@ -247,7 +252,7 @@ def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug
     order = pd.to_numeric(shown["Rank"], errors="coerce").sort_values(
         kind="stable", na_position="last").index
     shown, mask = shown.loc[order].reset_index(drop=True), mask.loc[order].reset_index(drop=True)
-    notes = _table_notes(a, threshold, ct)
+    notes = _table_notes(a, threshold, ct, words)
     full = Table(f"{slug}_wards", f"{a.ward.label}: every ward", shown, mask, "Ward code",
                  tuple(notes))
     # The top wards by the page's value (count or rate), as the page ranks them.
@@ -265,13 +270,14 @@ def ward_tables(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug
 
 
 def _table_notes(a: analysis_mod.Analysis, threshold: int,
-                 ct: trends.ChangeTable | None) -> list[str]:
+                 ct: trends.ChangeTable | None, words: Words) -> list[str]:
     rate = a.ward.selection.rate
     notes = [f"Ranks: 1 = highest {pipeline.RATE_WORDS[rate]}; ties share a rank (competition "
              "ranking 1, 2, 2, 4)."]
     if rate != "count":
         notes.append("Rates per 1,000 residents use the Census 2021 usual resident population"
-                     + (" (the borough rates are crude: smoothing is by ward)."
+                     + (f" (the {words.authority_lower} rates are crude: smoothing is by "
+                        "ward)."
                         if rate == "eb_per_1000" else ".")
                      + " Previous, Change and Change % are counts.")
     if ct is not None:
@@ -291,25 +297,27 @@ def _table_notes(a: analysis_mod.Analysis, threshold: int,
 
 
 def borough_table(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, slug: str,
-                  threshold: int) -> Table:
+                  threshold: int, words: Words = LONDON_WORDS) -> Table:
     """Return counts, change and ranks by borough with a total row, suppressed if sensitive.
 
     Borough totals are sums of the wards with data (the page's
-    :func:`hotspots.viewdata.borough_change`).
+    :func:`hotspots.viewdata.borough_change`). Outside London the column and title
+    say "Local authority" (``words``).
     """
+    auth = words.authority
     sens = a.ward.is_sensitive
     a2 = dataclasses.replace(a, change=ct) if ct is not None else None
     bc = viewdata.borough_change(a2) if a2 is not None else None
     if bc is not None:
         f = bc.table.frame
         raw = pd.DataFrame({
-            "Rank": f["rank"].map(_int), "Borough": f["borough_name"].astype(str),
+            "Rank": f["rank"].map(_int), auth: f["borough_name"].astype(str),
             "Count": f["count"].map(_int), "Previous": f["count_prev"].map(_int),
             "Change": f["change_abs"].map(_int), "Change %": f["change_pct"].map(_pct),
             "Rank (previous)": f["rank_prev"].map(_int),
         })
         tot_now, tot_prev = int(f["count"].sum()), int(f["count_prev"].sum())
-        total = {"Rank": "", "Borough": "Total", "Count": tot_now, "Previous": tot_prev,
+        total = {"Rank": "", auth: "Total", "Count": tot_now, "Previous": tot_prev,
                  "Change": tot_now - tot_prev,
                  "Change %": round(100 * (tot_now - tot_prev) / tot_prev, 1) if tot_prev else "",
                  "Rank (previous)": ""}
@@ -317,14 +325,14 @@ def borough_table(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, sl
     else:
         t = a.table[a.table["has_data"]]
         g = t.groupby("borough_name")["count"].sum()
-        raw = pd.DataFrame({"Borough": g.index.astype(str), "Count": g.map(_int).to_numpy()})
+        raw = pd.DataFrame({auth: g.index.astype(str), "Count": g.map(_int).to_numpy()})
         raw.insert(0, "Rank", pd.Series(
             pd.to_numeric(raw["Count"]).rank(method="min", ascending=False)).map(_int))
-        raw = raw.sort_values(["Rank", "Borough"], kind="stable")
-        total = {"Rank": "", "Borough": "Total", "Count": int(g.sum())}
+        raw = raw.sort_values(["Rank", auth], kind="stable")
+        total = {"Rank": "", auth: "Total", "Count": int(g.sum())}
         notes = []
     if a.ward.selection.rate != "count":
-        raw, total = _borough_rates(a, raw, total)
+        raw, total = _borough_rates(a, raw, total, auth)
     raw = pd.concat([raw, pd.DataFrame([total])], ignore_index=True)
     value_cols = [c for c in ("Count", "Previous") if c in raw]
     shown, mask = _suppress(raw, value_cols, total_row=True, sensitive=sens,
@@ -332,21 +340,22 @@ def borough_table(a: analysis_mod.Analysis, ct: trends.ChangeTable | None, *, sl
     shown, mask = _hide_derived(shown, mask, {
         "Change": ("Count", "Previous"), "Change %": ("Count", "Previous"),
         "Rank": ("Count",), "Rank (previous)": ("Previous",), "Rate per 1,000": ("Count",)})
-    notes = _table_notes(a, threshold, ct) + [n for n in notes if n.startswith("No data")]
-    return Table(f"{slug}_boroughs", f"By borough: {_borough_label(a)}", shown, mask,
-                 "Borough", tuple(notes))
+    notes = _table_notes(a, threshold, ct, words) + [n for n in notes
+                                                     if n.startswith("No data")]
+    return Table(f"{slug}_boroughs", f"By {words.authority_lower}: {_borough_label(a, words)}",
+                 shown, mask, auth, tuple(notes))
 
 
-def _borough_label(a: analysis_mod.Analysis) -> str:
+def _borough_label(a: analysis_mod.Analysis, words: Words) -> str:
     """Return the measure and what a borough's value is (a borough's rate is never smoothed)."""
     if a.ward.selection.rate != "eb_per_1000":
         return a.ward.label
     name = a.ward.label.split(", ")[0]
-    return f"{name}, {pipeline.RATE_WORDS['per_1000']} (boroughs: not smoothed)"
+    return f"{name}, {pipeline.RATE_WORDS['per_1000']} ({words.authorities}: not smoothed)"
 
 
-def _borough_rates(a: analysis_mod.Analysis, raw: pd.DataFrame,
-                   total: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _borough_rates(a: analysis_mod.Analysis, raw: pd.DataFrame, total: dict[str, Any],
+                   auth: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Add each borough's population and rate per 1,000, and rank the boroughs by rate.
 
     A borough's rate is its count over the population of its wards with data
@@ -356,7 +365,7 @@ def _borough_rates(a: analysis_mod.Analysis, raw: pd.DataFrame,
     t = a.table[a.table["has_data"]]
     pop = pd.to_numeric(t["population"], errors="coerce").groupby(t["borough_name"]).sum()
     raw = raw.copy()
-    people = raw["Borough"].map(pop).astype(float)
+    people = raw[auth].map(pop).astype(float)
     raw.insert(raw.columns.get_loc("Count") + 1, "Population", people.map(_int))
 
     def per_1000(col: str) -> pd.Series:
@@ -368,7 +377,7 @@ def _borough_rates(a: analysis_mod.Analysis, raw: pd.DataFrame,
     if "Previous" in raw:
         raw["Rank (previous)"] = per_1000("Previous").rank(method="min",
                                                            ascending=False).map(_int)
-    raw = raw.sort_values(["Rank", "Borough"], key=lambda s: pd.to_numeric(
+    raw = raw.sort_values(["Rank", auth], key=lambda s: pd.to_numeric(
         s, errors="coerce") if s.name == "Rank" else s, kind="stable", na_position="last")
     everyone = float(people.sum())
     total = {**total, "Population": int(everyone),
@@ -407,7 +416,8 @@ def hotspot_summary(a: analysis_mod.Analysis, *, slug: str) -> Table:
                  (str(h.get("correction_text", "")),))
 
 
-def association_tables(a: analysis_mod.Analysis, *, slug: str) -> list[Table]:
+def association_tables(a: analysis_mod.Analysis, *, slug: str,
+                       words: Words = LONDON_WORDS) -> list[Table]:
     """Return Spearman by borough and, for referrals, the share-in-most-deprived row."""
     out: list[Table] = []
     if len(a.by_borough):
@@ -419,7 +429,8 @@ def association_tables(a: analysis_mod.Analysis, *, slug: str) -> list[Table]:
             "CI high": b["ci_high"].map(lambda v: "" if pd.isna(v) else round(float(v), 2)),
             "Wording": b["wording"].astype(str),
         })
-        out.append(Table(f"{slug}_spearman", "Spearman's rank correlation with IMD score",
+        out.append(Table(f"{slug}_spearman",
+                         f"Spearman's rank correlation with {words.index} score",
                          frame, pd.DataFrame(False, index=frame.index, columns=frame.columns),
                          "Area", ("95% confidence intervals; ties get average ranks.",)))
     s = a.deprived_share

@@ -22,8 +22,9 @@ import shapely
 
 from boundaries.places import AmbiguousAreaError, AreaNotFoundError, resolve_area
 from hotspots import cli, pipeline
+from hotspots import io as hotspots_io
 from hotspots._errors import InputDataError
-from hotspots.pipeline import packbuild
+from hotspots.pipeline import packbuild, packcrime
 
 pytestmark = pytest.mark.realdata
 
@@ -117,18 +118,48 @@ def test_a_built_pack_json_is_pack_meta(packs):
     assert p.meta.area["code"] == "W06000015"
     assert p.meta.months_incomplete == () and p.meta.reconciliation_file == "reconciliation.csv"
     assert pipeline.load_pack(packs["powys"].folder).meta.months_incomplete == (
-        "2024-02", "2024-03", "2024-04")
+        "2024-01", "2024-02", "2024-03", "2024-04")
 
 
 def test_powys_flags_the_incomplete_dyfed_powys_months(packs):
     m = packs["powys"].meta.to_json()
-    assert m["months_incomplete"] == ["2024-02", "2024-03", "2024-04"]
-    assert "50%" in m["months_incomplete_rule"]
-    assert {r["force"] for r in m["months_incomplete_detail"]} == {"Dyfed-Powys Police"}
-    # the months' rows counted: 300, 164 and 283 in the files, less the 1, 1 and 3 crimes
-    # police.uk publishes again after an earlier month (counted once, in the first month)
-    assert [r["rows"] for r in m["months_incomplete_detail"]] == [299, 163, 280]
+    # every month: January too, though it is the force's busiest month in the files (1,187
+    # rows, 910 of them crimes): 910 crimes a month for 515,000 residents is about 21 a year
+    # per 1,000, far below the lowest rate any force area records (PROVENANCE: "Dyfed-Powys
+    # is incomplete in these months")
+    assert m["months_incomplete"] == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert "50%" in m["months_incomplete_rule"] and "per 1,000" in m["months_incomplete_rule"]
+    d = m["months_incomplete_detail"]
+    assert {r["force"] for r in d} == {"Dyfed-Powys Police"}
+    # the months' rows counted: 1,187, 300, 164 and 283 in the files, less the 0, 1, 1 and 3
+    # crimes police.uk publishes again after an earlier month (counted once, in the first month)
+    assert [r["rows"] for r in d] == [1187, 299, 163, 280]
+    assert [r["month"] for r in d if "busiest month" in r["why"]] == [
+        "2024-02", "2024-03", "2024-04"]
+    jan = d[0]
+    # the force area's Census 2021 usual residents: the four authorities (Carmarthenshire
+    # 187,880 + Ceredigion 71,475 + Pembrokeshire 123,400 + Powys 133,165, ONS rounded
+    # figures: 515,920); its crime rows exclude anti-social behaviour (277 of 1,187)
+    assert abs(jan["residents"] - 515_920) < 200 and jan["crime_rows"] == 910
+    assert jan["crimes_per_1000_a_year"] == pytest.approx(910 / jan["residents"] * 12_000,
+                                                          abs=0.05)
+    assert jan["crimes_per_1000_a_year"] < packcrime.RATE_FLOOR_PER_1000_A_YEAR
     assert "Months flagged incomplete" in (packs["powys"].folder / "PROVENANCE.md").read_text()
+
+
+def test_incomplete_rule_on_the_real_welsh_months(shared_data, national):
+    """On all 12 real files: every Dyfed-Powys month, no North or South Wales month."""
+    res = hotspots_io.read_police_uk(shared_data / WALES)
+    pop = packbuild.force_residents(national, ["Dyfed-Powys Police", "North Wales Police",
+                                               "South Wales Police"])
+    flagged = packcrime.incomplete_months(res.frame, residents=pop)
+    assert sorted({(r["force"], r["month"]) for r in flagged}) == [
+        ("Dyfed-Powys Police", f"2024-0{i}") for i in range(1, 5)]
+    # North Wales's quietest month (February, 3,815 crimes for about 687,000 residents) is
+    # about 67 a year per 1,000: more than twice the floor
+    rates = packcrime.force_month_rates(res.frame, pop)
+    nw = rates[rates["force"] == "North Wales Police"]
+    assert nw["crimes_per_1000_a_year"].min() > 2 * packcrime.RATE_FLOOR_PER_1000_A_YEAR
 
 
 def test_manchester_iod2025_without_crime(packs):
@@ -161,7 +192,7 @@ def test_whole_force_area_other_forces_are_outside_coverage(packs, shared_data):
     assert away["reason"].str.contains("South Wales Police|North Wales Police").all()
     rec = built.reconciliation.iloc[-1]
     assert rec["rows_in"] == 66647 and rec["outside"] >= len(away)
-    assert m["months_incomplete"] == ["2024-02", "2024-03", "2024-04"]
+    assert m["months_incomplete"] == ["2024-01", "2024-02", "2024-03", "2024-04"]
 
 
 # --------------------------------------------------------------------------- roll-ups
@@ -346,3 +377,82 @@ def test_lsoa_codes_of_the_wrong_vintage_are_counted(tmp_path, shared_data, nati
     rec = built.reconciliation.iloc[-1]
     assert rec["rows_in"] == 200 and rec["unlocated"] >= 50
     assert built.meta.to_json()["police_uk_assignment"]["rows_point_only"] >= 50
+
+
+IOD2019 = "imd2019_lsoa_england/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
+
+
+def _num(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.astype(str).str.replace(",", ""), errors="coerce")
+
+
+def _avg_rank_rank(lsoa_rank: pd.DataFrame, lk: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
+    m = lk.merge(lsoa_rank, on="lsoa").merge(pop, on="lsoa")
+    m = m.assign(pop=_num(m["pop"]), rank=_num(m["rank"]))
+    g = (m.assign(wr=m["pop"] * m["rank"]).groupby("ward")[["pop", "wr"]].sum())
+    out = pd.DataFrame({"avg": g["wr"] / g["pop"]})
+    out["rank"] = out["avg"].rank(method="min")
+    out["decile"] = np.ceil(10 * out["rank"] / len(out))
+    return out
+
+
+def test_iod2019_to_2025_change_agrees_with_pandas(packs, shared_data):
+    """The change columns from the raw files with plain pandas and a geopandas bridge.
+
+    2025: exactly (2021 LSOAs, no bridge). 2019: 2011 LSOAs; a 2021 LSOA with a 2011
+    code takes it; a new one here takes the retired 2011 LSOA containing its
+    representative point (an independent, cruder bridge than the pack's largest
+    overlap), so 2019 ranks agree for nearly every ward, not all.
+    """
+    lk = pd.read_csv(shared_data / LOOKUP, encoding="utf-8-sig", usecols=["LSOA21CD", "WD25CD"])
+    lk = lk[lk["LSOA21CD"].str.startswith("E")].rename(columns={"LSOA21CD": "lsoa",
+                                                                  "WD25CD": "ward"})
+    pop = pd.read_csv(shared_data / CENSUS, usecols=["geography code", "Age: Total"]).rename(
+        columns={"geography code": "lsoa", "Age: Total": "pop"})
+    iod = pd.read_csv(shared_data / IOD)
+    r25 = iod[["LSOA code (2021)", "Index of Multiple Deprivation (IMD) Rank (where 1 is most "
+               "deprived)"]].set_axis(["lsoa", "rank"], axis=1)
+    ref25 = _avg_rank_rank(r25, lk, pop)
+    f1 = pd.read_csv(shared_data / IOD2019, encoding="utf-8-sig")
+    r19 = f1.iloc[:, [0, 4]].set_axis(["lsoa11", "rank"], axis=1)
+    new = sorted(set(lk["lsoa"]) - set(r19["lsoa11"]))
+    retired = sorted(set(r19["lsoa11"]) - set(lk["lsoa"]))
+    p21 = gpd.read_file(shared_data / "lsoa_2021_england_wales_bgc/lsoa21_ew_bgc.gpkg",
+                        where="LSOA21CD IN ('" + "','".join(new) + "')")
+    p11 = gpd.read_file(shared_data / "lsoa_2011_england_wales_bgc/lsoa11_ew_bgc.gpkg",
+                        where="LSOA11CD IN ('" + "','".join(retired) + "')")
+    pts = gpd.GeoDataFrame({"lsoa": p21["LSOA21CD"]}, geometry=p21.representative_point(),
+                           crs=p21.crs).to_crs(p11.crs)
+    hit = gpd.sjoin(pts, p11[["LSOA11CD", "geometry"]], predicate="within")
+    bridge = pd.concat([pd.DataFrame({"lsoa": sorted(set(lk["lsoa"]) & set(r19["lsoa11"]))})
+                        .assign(lsoa11=lambda d: d["lsoa"]),
+                        hit[["lsoa", "LSOA11CD"]].rename(columns={"LSOA11CD": "lsoa11"})])
+    ref19 = _avg_rank_rank(bridge.merge(r19, on="lsoa11")[["lsoa", "rank"]], lk, pop)
+    ours = pd.read_csv(packs["manchester"].folder / "imd_wards.csv").set_index("area_code")
+    assert packs["manchester"].meta.deprivation["change"]["n_wards"] == len(ref25) == 6793
+    r = ref25.reindex(ours.index)
+    assert (ours["imd2025_avgrank_rank"] == r["rank"]).all()
+    assert (ours["imd2025_avgrank_decile"] == r["decile"]).all()
+    r = ref19.reindex(ours.index)
+    same = (ours["imd2019_avgrank_rank"] - r["rank"]).abs() <= 2
+    assert same.mean() >= 0.9, (ours["imd2019_avgrank_rank"] - r["rank"]).describe()
+    assert (ours["imd2019_avgrank_decile"] - r["decile"]).abs().max() <= 1
+    assert (ours["imd_rank_change"] == ours["imd2025_avgrank_rank"]
+            - ours["imd2019_avgrank_rank"]).all()
+    assert "Ranks and deciles can be compared" in packs["manchester"].meta.deprivation[
+        "change"]["caveat"]
+
+
+def test_a_force_pack_web_layer_is_simplified_for_its_width(packs):
+    """Dyfed-Powys (190 km wide) at London's 20 m sent 50,144 vertices for 204 wards and took
+    the browser 20 s to draw; its web layer is now simplified in proportion to its width."""
+    from boundaries.web import web_layer
+    from hotspots.pipeline import pack as packmod
+
+    p = pipeline.load_pack(packs["force"].folder)
+    assert packmod.web_tolerance(p.areas) == 63.0
+    n = int(shapely.get_num_coordinates(p.web_areas.geometry.values).sum())
+    at20 = web_layer(p.areas, tolerance_m=20.0, precision=5, keep=("area_code",))
+    assert n < 0.75 * int(shapely.get_num_coordinates(at20.geometry.values).sum())
+    assert len(p.web_areas) == len(p.areas)  # every ward still drawn
+    assert packmod.web_tolerance(pipeline.load_pack().areas) == 20.0  # London unchanged

@@ -7,6 +7,8 @@ stay apart in greyscale.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib import ticker
@@ -33,6 +35,7 @@ def trend_chart(
     attribution: str | None = None,
     overlay: bool = False,
     year_start: str | periods.YearStart = "financial",
+    flagged: Sequence[str] = (),
 ) -> Figure:
     """Draw monthly values as lines for print: years end to end, or overlaid.
 
@@ -62,6 +65,10 @@ def trend_chart(
     year_start
         Year convention for ``overlay``: a key of
         :data:`hotspots.periods.YEAR_STARTS` or a :class:`~hotspots.periods.YearStart`.
+    flagged
+        ``"YYYY-MM"`` months that look incomplete (a partial upload): each is ringed
+        in vermilion with its own legend entry, so a low point reads as partial,
+        not as a fall.
 
     Returns
     -------
@@ -130,6 +137,13 @@ def trend_chart(
                     linewidth=2.4 if latest else 1.6,
                     linestyle="-" if latest or not overlay else dashes[(len(names) - 1 - i) % 4],
                     label=name or None, zorder=3 + i)
+        ring = data[data["month"].astype(str).isin({str(m) for m in flagged})]
+        ring = ring.groupby(["series", "pos"])["value"].sum(min_count=1).dropna()
+        if len(ring):
+            ax.scatter(ring.index.get_level_values("pos").to_numpy(dtype=float),
+                       ring.to_numpy(dtype=float), s=110, facecolors="none",
+                       edgecolors="#D55E00", linewidths=1.8, zorder=20,
+                       label="Looks incomplete")
         ax.set_xticks(ticks, labels, fontsize=7.5 if overlay else 7)
         ax.set_xlim(-0.5, max(n_pos - 0.5, 0.5))
         ax.set_ylim(bottom=0)
@@ -144,7 +158,7 @@ def trend_chart(
         ax.tick_params(axis="y", labelsize=7.5)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.spines[["top", "right"]].set_visible(False)
-        if series or overlay:
+        if series or overlay or len(ring):
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5,
                       handlelength=2.8)
         _titles(fig, title, subtitle)

@@ -219,6 +219,7 @@ def bivariate_map(
     geometry: StaticGeometry | None = None,
     outline_geometry: StaticGeometry | None = None,
     index_label: str = "IMD 2019",
+    authority: str = "Borough",
 ) -> StatMapPanel:
     """Map the 3 x 3 bivariate classes: terciles of the measure crossed with IMD terciles.
 
@@ -282,7 +283,7 @@ def bivariate_map(
         f"{_P}_display": frame[_P].map(format_p),
         f"{_Q}_display": frame[_Q].map(format_p),
     })
-    fields = {**_base_fields(value_label), "imd_display": f"{index_label} score",
+    fields = {**_base_fields(value_label, authority), "imd_display": f"{index_label} score",
               f"{_CLS}_display": _heading(_CLS),
               **{f"{c}_display": _label(c) for c in (_QUAD, _I, _P, _Q)}}
     m = _class_map(frame, fills, fields, basemap=basemap,
@@ -323,7 +324,8 @@ def _bv_words(key: str, measure_word: str) -> str:
 
 
 def bivariate_table(table: pd.DataFrame, *, value_label: str,
-                    measure_word: str = "Measure", sensitive: bool = False) -> pd.DataFrame:
+                    measure_word: str = "Measure", sensitive: bool = False,
+                    index_label: str = "IMD 2019", authority: str = "Borough") -> pd.DataFrame:
     """Return the data behind the bivariate map: one row per ward, by class then ward name.
 
     Parameters
@@ -337,19 +339,24 @@ def bivariate_table(table: pd.DataFrame, *, value_label: str,
     sensitive
         Referral measure: leave out ``Bivariate I`` (see
         :func:`~hotspots.maps.statmaps.local.gi_map`).
+    index_label, authority
+        The pack's index (``"WIMD 2019 (Wales)"``) and authority heading
+        (``"Local authority"``); London's by default.
 
     Returns
     -------
     DataFrame
-        ``Ward``, ``Borough``, the value, ``IMD score``, ``IMD decile``,
+        ``Ward``, ``Borough``, the value, ``IMD score``, ``IMD decile`` (the
+        index and authority named as given),
         ``Class`` (1..9), ``Class (words)``, ``Bivariate LISA``,
         ``Bivariate I``, ``p``, ``q``.
     """
     t = table.sort_values([_CLS, "area_name"], ascending=[False, True],
                           na_position="last", kind="stable")
-    out = _names(t, value_label)
-    out["IMD score"] = pd.to_numeric(t["imd_score"]).round(1).to_numpy()
-    out["IMD decile"] = pd.array(pd.to_numeric(t["imd_decile"]), dtype="Int64") \
+    out = _names(t, value_label, authority)
+    imd = "IMD" if index_label == "IMD 2019" else index_label
+    out[f"{imd} score"] = pd.to_numeric(t["imd_score"]).round(1).to_numpy()
+    out[f"{imd} decile"] = pd.array(pd.to_numeric(t["imd_decile"]), dtype="Int64") \
         if "imd_decile" in t else pd.NA
     cls = pd.array(t[_CLS], dtype="Int64")
     out[_heading(_CLS)] = cls

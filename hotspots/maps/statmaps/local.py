@@ -206,8 +206,12 @@ def local_map(
     attribution: str | None = None,
     geometry: StaticGeometry | None = None,
     outline_geometry: StaticGeometry | None = None,
+    authority: str = "Borough",
 ) -> StatMapPanel:
     """Map the classes of one local statistic of the registry.
+
+    ``authority`` heads the tooltip's authority line (``"Local authority"`` outside
+    London).
 
     Parameters
     ----------
@@ -275,7 +279,8 @@ def local_map(
         f"{p_col}_display": frame[p_col].map(format_p),
         f"{q_col}_display": frame[q_col].map(format_p),
     })
-    fields = {**_base_fields(value_label), f"{s.prefix}_class_display": s.words.class_title,
+    fields = {**_base_fields(value_label, authority),
+              f"{s.prefix}_class_display": s.words.class_title,
               f"{stat_col}_display": cols["statistic"].label,  # type: ignore[union-attr]
               f"{p_col}_display": cols["p"].label,  # type: ignore[union-attr]
               f"{q_col}_display": cols["q"].label}  # type: ignore[union-attr]
@@ -320,7 +325,7 @@ def lisa_map(web_areas: gpd.GeoDataFrame, table: pd.DataFrame, **kwargs: Any) ->
 
 
 def hotspot_table(table: pd.DataFrame, *, value_label: str,
-                  sensitive: bool = False) -> pd.DataFrame:
+                  sensitive: bool = False, authority: str = "Borough") -> pd.DataFrame:
     """Return the data behind the hotspot maps: one row per ward, strongest hot spot first.
 
     Parameters
@@ -333,6 +338,8 @@ def hotspot_table(table: pd.DataFrame, *, value_label: str,
     sensitive
         Referral measure: leave out each statistic's own number (``Gi* z``,
         ``LISA I``, see :func:`local_map`); the order (by z) is kept.
+    authority
+        Heading of the authority column (``"Local authority"`` outside London).
 
     Returns
     -------
@@ -346,7 +353,7 @@ def hotspot_table(table: pd.DataFrame, *, value_label: str,
     shown = registry.local_statistics(univariate=True)
     t = table.sort_values([shown[0].col("statistic"), "area_name"], ascending=[False, True],
                           na_position="last", kind="stable")
-    out = _names(t, value_label)
+    out = _names(t, value_label, authority)
     hidden = []
     for s in shown:
         out[s.words.class_title] = t[s.col("class")].fillna(

@@ -194,8 +194,9 @@ def _class_map(
     return m
 
 
-def _base_fields(value_label: str) -> dict[str, str]:
-    return {"area_name": "Ward", "borough_name": "Borough", "value_display": value_label}
+def _base_fields(value_label: str, authority: str = "Borough") -> dict[str, str]:
+    """Tooltip fields: ward, its authority (``"Borough"``, ``"Local authority"``), value."""
+    return {"area_name": "Ward", "borough_name": authority, "value_display": value_label}
 
 
 def _outlines_for(outlines: gpd.GeoDataFrame | None,
@@ -212,9 +213,9 @@ def _title(params: Mapping[str, Any], what: str) -> str:
     return f"{what}: {tail}" if tail else what
 
 
-def _names(table: pd.DataFrame, value_label: str) -> pd.DataFrame:
+def _names(table: pd.DataFrame, value_label: str, authority: str = "Borough") -> pd.DataFrame:
     return pd.DataFrame({
         "Ward": table["area_name"].astype(str).to_numpy(),
-        "Borough": table["borough_name"].astype(str).to_numpy(),
+        authority: table["borough_name"].astype(str).to_numpy(),
         value_label: table["value_display"].fillna("no data").astype(str).to_numpy(),
     }, index=table.index)

@@ -1,0 +1,130 @@
+"""The board pack of a pack built for a place outside London speaks that place's words.
+
+Two packs are built from the real national files: Powys (Wales: WIMD 2019, the real
+Dyfed-Powys police.uk months, all four flagged incomplete) and Exeter (England outside
+London: IoD 2025; its crime is a small police.uk file written here, synthetic rows at
+each ward's representative point, because the shared data hold no English force's
+street files outside London). Their board packs are read back from the PDF, the CSVs
+and the figures' text: no "IMD 2019" and no "borough" where neither applies; the
+index, its edition and nation, and "Local authority" where they do.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from matplotlib.text import Text
+from pypdf import PdfReader
+
+from hotspots import pipeline
+from hotspots.pipeline import packbuild
+from hotspots.report import build_report, config_from_mapping
+from hotspots.report.content import build_section, resolve_period
+from hotspots.report.figures import section_figures
+
+pytestmark = pytest.mark.realdata
+
+WALES = "police_uk_wales_2024-01_to_2024-04"
+HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+          "LSOA code,LSOA name,Crime type,Last outcome category,Context")
+BOROUGH = re.compile(r"\bboroughs?\b", re.IGNORECASE)
+IMD2019 = re.compile(r"\bIMD 2019\b")  # England's IoD 2019 (not "WIMD 2019")
+
+
+def _synthetic_police_uk(wards: gpd.GeoDataFrame, folder: Path) -> list[Path]:
+    """Three months of police.uk rows for Devon & Cornwall Police, 1 to 7 per ward."""
+    pts = wards.geometry.representative_point().to_crs(4326)
+    out = []
+    for month in ("2024-01", "2024-02", "2024-03"):
+        lines = [HEADER]
+        for i, (code, p) in enumerate(zip(wards["area_code"], pts, strict=True)):
+            for j in range(1 + (i * 5 + int(month[-1])) % 7):
+                lines.append(f"{code}{month}{j},{month},Devon & Cornwall Police,Devon & "
+                             f"Cornwall Police,{p.x:.6f},{p.y:.6f},On or near a street,,,"
+                             "Burglary,,")
+        path = folder / f"{month}-devon-and-cornwall-street.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out.append(path)
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, shared_data) -> dict[str, tuple[pipeline.Pack, Path, str]]:
+    root = tmp_path_factory.mktemp("anyplace")
+    national = packbuild.load_national(data_root=shared_data)
+    powys = packbuild.build_pack(
+        "Powys", root / "powys", data=national,
+        police_uk=sorted((shared_data / WALES).glob("*/*dyfed-powys-street.csv")))
+    first = packbuild.build_pack("Exeter", root / "exeter0", data=national)
+    files = _synthetic_police_uk(pipeline.load_pack(first.folder).areas, root)
+    exeter = packbuild.build_pack("Exeter", root / "exeter", data=national, police_uk=files)
+    out = {}
+    for name, b, (frm, to) in (("powys", powys, ("2024-01", "2024-04")),
+                               ("exeter", exeter, ("2024-01", "2024-03"))):
+        pack = pipeline.load_pack(b.folder)
+        cfg = config_from_mapping({
+            "title": f"{name} board pack", "measures": ["crime:all"], "rate": "per_1000",
+            "period": {"from": frm, "to": to, "comparison": "none"},
+            "statistics": {"permutations": 99, "seed": 1},
+            # Powys: patrol pages by default (the pack has points), refused as too large
+            **({} if name == "powys" else {"patrol": {"enabled": False}}),
+            "formats": ["pdf", "csv", "png"], "output": str(root / f"{name}-report")})
+        res = build_report(cfg, pack=pack)
+        text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(res.pdf).pages)
+                        .split())
+        s = build_section(pack, cfg, "crime:all", resolve_period(pack.months, cfg))
+        figs = section_figures(s, pack.meta, classes=cfg.map_classes)
+        fig_text = {f.name.split("_", 1)[1]: " ".join(" ".join(
+            t.get_text() for t in f.figure.findobj(Text)).split()) for f in figs}
+        out[name] = (pack, res.folder, text, fig_text, res.patrol_reason)
+    return out
+
+
+@pytest.mark.parametrize("name, index, edition", [
+    ("powys", "WIMD 2019 (Wales)", "Welsh Index of Multiple Deprivation 2019"),
+    ("exeter", "IoD 2025 (England)", "English Indices of Deprivation 2025"),
+])
+def test_board_pack_names_the_pack_index_and_local_authorities(built, name, index, edition):
+    pack, folder, text, figs, _ = built[name]
+    assert pack.meta.imd_label == index
+    assert not IMD2019.search(text)
+    assert not BOROUGH.findall(text), BOROUGH.findall(text)[:5]
+    assert "By local authority" in text and "Local authority" in text
+    assert f"Spearman's rank correlation with {index} score" in text
+    assert edition in text  # the method card's deprivation row: edition and nation
+    assert "population base: Census 2021" in text
+    top = pd.read_csv(folder / "crime-all_top_wards.csv")
+    assert "Local authority" in top.columns and f"{index} decile" in top.columns
+    assert "Borough" not in top.columns and "IMD decile" not in top.columns
+    assert top[f"{index} decile"].between(1, 10).all()
+    by_la = pd.read_csv(folder / "crime-all_boroughs.csv")
+    assert list(by_la["Local authority"]) == [pack.areas["borough_name"].iloc[0], "Total"]
+    dep = figs["imd_map"]
+    assert f"Deprivation: {index} average score by ward" in dep
+    assert f"{index} score (higher = more deprived)" in dep
+    assert edition in dep and "Census 2021" in dep
+    assert not IMD2019.search(" ".join(figs.values()))
+    assert not any(BOROUGH.search(t) for t in figs.values())
+
+
+def test_powys_board_pack_flags_the_incomplete_months(built):
+    _, _, text, figs, _ = built["powys"]
+    assert ("Months that look incomplete in the police.uk files (read them as partial, not "
+            "as a fall in crime): Jan–Apr 2024") in text
+    assert "2024-01: Dyfed-Powys Police 910 crimes for" in text  # the method card's detail
+    assert "below the floor of 30" in text
+    assert "Months that look incomplete" in figs["monthly"]
+    assert "Looks incomplete" in figs["monthly"]  # the ringed months' legend
+    assert "not Wales's deciles" in text and "England's" not in text
+
+
+def test_powys_board_pack_leaves_out_patrol_cells_for_a_county(built):
+    """5,196 km^2 of 150 m cells (230,912) ran out of memory after minutes; now left out,
+    saying why and what to do, and the rest of the pack is built."""
+    _, folder, text, _, reason = built["powys"]
+    assert "makes about 230,912 cells of 150 m" in reason and "at least 230 m" in reason
+    assert (folder / "powys-board-pack.pdf").is_file() and "Patrol cells:" not in text
