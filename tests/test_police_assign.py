@@ -1,4 +1,4 @@
-"""Issue 13 item 9 units: points near generalised edges, the LSOA-code rule and its reconciliation."""
+"""Issue 13 item 9: points near generalised edges, the LSOA-code rule, its reconciliation."""
 
 from __future__ import annotations
 

@@ -59,10 +59,14 @@ MAP_HEIGHT = 470
 #: (``streamlit:componentReady``, API version 1), sent before st_folium's script loads.
 EARLY_READY = ('<script>window.parent.postMessage({isStreamlitMessage: true, '
                'type: "streamlit:componentReady", apiVersion: 1}, "*");</script>')
+#: The frame's page has no margin: with the browser's default 8 px the map was pushed
+#: 8 px down in a frame exactly its height, cutting off its bottom edge (the scale bar
+#: and the Leaflet credit).
+FRAME_CSS = "<style>html, body { margin: 0; padding: 0; }</style>"
 
 
 def _frontend() -> Path:
-    """st_folium's front end with :data:`EARLY_READY` first in its page (a folder per content).
+    """st_folium's front end with :data:`EARLY_READY` and :data:`FRAME_CSS` first in its page.
 
     Copied once to the temporary folder (named by a digest of the page, so
     every server process on the machine shares one copy), never into the project.
@@ -71,7 +75,7 @@ def _frontend() -> Path:
     page = (src / "index.html").read_text(encoding="utf-8")
     if "<head>" not in page:  # another st_folium layout: serve it unchanged
         return src
-    page = page.replace("<head>", "<head>" + EARLY_READY, 1)
+    page = page.replace("<head>", "<head>" + EARLY_READY + FRAME_CSS, 1)
     digest = hashlib.sha256(page.encode("utf-8")).hexdigest()[:16]
     dst = Path(tempfile.gettempdir()) / f"hotspots-st-folium-{digest}"
     if not (dst / "index.html").is_file():
