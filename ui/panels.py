@@ -427,7 +427,10 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
         f"**Deprivation:** {stated(meta.imd_source)}.",
         f"**Classes:** {SCHEMES[opts.scheme].description} Grey = no data (never zero).",
         f"**Correlation:** Spearman's rank correlation with a 95% confidence interval "
-        f"(ties get average ranks). Wording of |rho|: {scale}.",
+        f"(ties get average ranks). Wording of |rho|: {scale}."
+        + (f" Suppressed counts (1 to {sel.suppress_below - 1}) enter as the middle of that "
+           "range, so rho uses only what is published."
+           if measure.family == "referrals" else ""),
         f"**Suppression:** referral counts from 1 to {sel.suppress_below - 1} are shown as "
         f"'<{sel.suppress_below}', in maps, tooltips and tables, and their rates and ranks "
         "are not shown.",
