@@ -17,6 +17,7 @@ from ui import report as report_ui
 st.set_page_config(page_title="Community safety hotspots",
                    layout="wide", initial_sidebar_state="expanded")
 cache.static_assets(str(Path(__file__).resolve().parent))
+panels.page_css()
 # An unexpected error shows a reference (its traceback goes to the server log only).
 with errors.guard("The page"):
     # Served beyond this computer only with a login; then only to allowed, signed-in users.

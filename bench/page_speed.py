@@ -81,7 +81,7 @@ STARTUP_TIMEOUT_S = 180.0  # scripts/start.sh's warm-up run included
 TIMEOUT_MS = 120_000
 QUIET_MS = 1500  # a page has settled when its script is done and no message came for this long
 
-COMPONENT = "streamlit_folium.st_folium"
+COMPONENT = "ui.mapview.st_folium"
 MAP_IFRAME = f'iframe[title="{COMPONENT}"]'
 TITLE = "Community safety hotspots"
 BASE_TITLE = "Baseline page"

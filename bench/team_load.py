@@ -61,7 +61,7 @@ from ui import wire  # noqa: E402 - the page's websocket protocol (Streamlit's p
 CHROMIUM = Path(os.environ.get("HOTSPOTS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = 'iframe[title="ui.mapview.st_folium"]'
 RUN_TIMEOUT_S = 60.0
 
 

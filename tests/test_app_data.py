@@ -113,7 +113,7 @@ def _maps(at: AppTest) -> list[dict]:
 
     return [json.loads(e.proto.json_args) for e in walk(at.main)
             if type(e).__name__ == "UnknownElement"
-            and getattr(e.proto, "component_name", "") == "streamlit_folium.st_folium"]
+            and getattr(e.proto, "component_name", "") == "ui.mapview.st_folium"]
 
 
 def _police_csv(pack: pipeline.Pack, borough: str = "Hackney", n: int = 4) -> bytes:

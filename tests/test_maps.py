@@ -15,7 +15,7 @@ import pytest
 from shapely.geometry import box
 
 from hotspots._errors import CRSError
-from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_SYNC_JS_URL
 from hotspots.maps.choropleths import choropleth, legend_html
 from hotspots.maps.classify import MASKED_COLOUR, NO_DATA_COLOUR, ZERO_COLOUR, classify
 from hotspots.maps.palettes import palette
@@ -74,7 +74,7 @@ def test_no_external_scripts_css_or_tiles(wards, boroughs):
     m, _ = _build(wards, boroughs, title="All crime")
     page = m.get_root().render()
     urls = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
-    assert urls == [LEAFLET_JS_URL, LEAFLET_CSS_URL]
+    assert urls == [LEAFLET_JS_URL, MAP_SYNC_JS_URL, LEAFLET_CSS_URL]  # all the app's own
     assert "http://" not in " ".join(urls) and "https://" not in " ".join(urls)
     assert "tileLayer" not in page and not any(
         isinstance(e, folium.TileLayer) for e in _walk(m)
@@ -82,7 +82,7 @@ def test_no_external_scripts_css_or_tiles(wards, boroughs):
     # What st_folium loads: every default_js/default_css in the tree, one after another.
     js = [src for e in _walk(m) for _, src in getattr(e, "default_js", [])]
     css = [href for e in _walk(m) for _, href in getattr(e, "default_css", [])]
-    assert js == [LEAFLET_JS_URL] and css == [LEAFLET_CSS_URL]
+    assert js == [LEAFLET_JS_URL, MAP_SYNC_JS_URL] and css == [LEAFLET_CSS_URL]
 
 
 def test_class_level_cdn_lists_untouched(wards):
@@ -96,7 +96,7 @@ def test_osm_basemap_is_the_only_external_request(wards):
     m, _ = _build(wards, basemap="osm")
     page = m.get_root().render()
     assert "tile.openstreetmap.org" in page
-    assert re.findall(r'<script[^>]+src="([^"]+)"', page) == [LEAFLET_JS_URL]
+    assert re.findall(r'<script[^>]+src="([^"]+)"', page) == [LEAFLET_JS_URL, MAP_SYNC_JS_URL]
     assert "osm" in BASEMAPS and "internet" in BASEMAPS["osm"]
 
 

@@ -36,6 +36,7 @@ from hotspots.io import (
     ColumnMap,
     mappings,
 )
+from hotspots.pipeline import policeassign
 from hotspots.pipeline import uploads as uploads
 from ui import auth, cache, exports
 
@@ -255,6 +256,16 @@ def upload_section() -> tuple[uploads.UploadSet, DeltaGenerator]:
                                disabled=not police,
                                help="Default: " + CRIME_ID_RULES["as_published"] + ". Ticked: "
                                + CRIME_ID_RULES["once"] + ".")
+            no_lookup = policeassign.lookup_file_missing()
+            assign_by = st.radio(
+                "Place police.uk rows by", list(policeassign.ASSIGN_RULES), key="police_assign_by",
+                format_func=policeassign.ASSIGN_RULES.__getitem__, horizontal=True,
+                disabled=not police or no_lookup is not None,
+                help="Snap point: the crime's anonymised map point in the area's polygon (on "
+                     "generalised boundaries a point near an edge can land in the next area). "
+                     "LSOA code: the row's own LSOA through ONS's best-fit lookup (a whole "
+                     "LSOA goes to one ward). Both are always compared below."
+                     + (f" Not available: {no_lookup}." if no_lookup else ""))
             mps = uploaded("Metropolitan Police ward-level crime (the MPS ward file)",
                            key=UPLOADER_KEYS["mps"], types=["csv", "gz"], multiple=True,
                            help="'MPS Ward Level Crime (most recent 24 months).csv' from the "
@@ -276,6 +287,7 @@ def upload_section() -> tuple[uploads.UploadSet, DeltaGenerator]:
         crime_mode=mode,  # type: ignore[arg-type]
         police_boroughs=_police_boroughs(police), mps=tuple(mps),
         crime_ids="once" if once else "as_published",
+        assign_by="lsoa" if assign_by == "lsoa" and no_lookup is None else "point",
     ), section
 
 
@@ -497,8 +509,13 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
                     "outside the study area + rejected)")
         with st.container(key="upload_reconciliation_table"):
             st.dataframe(rec.rename(columns=_REC_NAMES), hide_index=True, width="stretch")
+    assignment = pack.meta.uploads.police_assignment if pack.meta.uploads else None
+    warned = set(assignment["notes"]) if assignment else set()
     for note in outcome.notes:
-        st.caption(note)
+        if note not in warned:
+            st.caption(note)
+    if assignment:
+        _police_assignment(assignment)
     ward_names_step(pack, upload_set)
     _coverage_choice(pack, _police_key(upload_set.police_uk))
     details = uploads.upload_details(pack)
@@ -515,6 +532,20 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
         with right.popover(f"Problems found in your files ({len(problems):,})"):
             with st.container(key="upload_problems_table"):
                 st.dataframe(problems, hide_index=True)
+
+
+def _police_assignment(info: dict[str, Any]) -> None:
+    """Warn on generalised boundaries and show where each rule puts every police.uk row."""
+    with st.container(key="police_assignment_warning"):
+        for note in info["notes"]:
+            st.warning(note, icon=":material/warning:" if "Generalised" in note else None)
+    if info.get("comparison"):
+        cmp = pd.DataFrame(info["comparison"]).rename(columns={
+            "by_point": "By snap point", "by_lsoa": "By LSOA code", "rows": "Rows"})
+        st.markdown("**Snap point or LSOA code: where every police.uk row goes by each rule** "
+                    f"(counted by {info['rule_text']}; the rows add up to the rows read)")
+        with st.container(key="police_assignment_table"):
+            st.dataframe(cmp, hide_index=True, width="stretch")
 
 
 def _coverage_choice(pack: pipeline.Pack, key: str) -> None:

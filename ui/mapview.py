@@ -8,12 +8,29 @@ from static geometry files instead, ~90 kB per selection, see
 ``ui/cache.py`` can keep the result keyed by small arguments, and
 :func:`show_rendered` hands it to the same front-end component ``st_folium``
 uses. :func:`show_map` is the plain path for maps drawn once.
+
+The component's page says it is ready as soon as its HTML is read
+(:data:`EARLY_READY`). Streamlit shows "Your app is having trouble loading the
+... component" when a component has not said so 60 s after it was placed on the
+page, and st_folium's own page says so only after its 225 kB script has been
+parsed and run. Same-origin component frames share the page's main thread in the
+browser: with a busy CPU and several maps arriving at once that took over 60 s
+(measured: up to 121 s from a frame being placed to st_folium's ready message,
+while the server answered the frame's requests in under 1.5 s;
+``tests/browser/test_first_loads.py``). The frame still shows the map only when
+st_folium's script runs: its own ready message comes then, and Streamlit sends
+the map's arguments again on it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import branca
@@ -21,8 +38,8 @@ import folium
 import folium.elements
 import folium.plugins
 import streamlit as st
+import streamlit.components.v1 as components
 import streamlit_folium as _sf
-from streamlit_folium import st_folium
 
 __all__ = [
     "CLICK_OBJECTS",
@@ -37,6 +54,44 @@ __all__ = [
 ]
 
 MAP_HEIGHT = 470
+
+#: Inline script the component's page runs first: Streamlit's component protocol
+#: (``streamlit:componentReady``, API version 1), sent before st_folium's script loads.
+EARLY_READY = ('<script>window.parent.postMessage({isStreamlitMessage: true, '
+               'type: "streamlit:componentReady", apiVersion: 1}, "*");</script>')
+#: The frame's page has no margin: with the browser's default 8 px the map was pushed
+#: 8 px down in a frame exactly its height, cutting off its bottom edge (the scale bar
+#: and the Leaflet credit).
+FRAME_CSS = "<style>html, body { margin: 0; padding: 0; }</style>"
+
+
+def _frontend() -> Path:
+    """st_folium's front end with :data:`EARLY_READY` and :data:`FRAME_CSS` first in its page.
+
+    Copied once to the temporary folder (named by a digest of the page, so
+    every server process on the machine shares one copy), never into the project.
+    """
+    src = Path(_sf.__file__).resolve().parent / "frontend" / "build"
+    page = (src / "index.html").read_text(encoding="utf-8")
+    if "<head>" not in page:  # another st_folium layout: serve it unchanged
+        return src
+    page = page.replace("<head>", "<head>" + EARLY_READY + FRAME_CSS, 1)
+    digest = hashlib.sha256(page.encode("utf-8")).hexdigest()[:16]
+    dst = Path(tempfile.gettempdir()) / f"hotspots-st-folium-{digest}"
+    if not (dst / "index.html").is_file():
+        tmp = Path(tempfile.mkdtemp(prefix=dst.name + "."))
+        shutil.copytree(src, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+        (tmp / "index.html").write_text(page, encoding="utf-8")
+        try:
+            os.rename(tmp, dst)
+        except OSError:  # another process made it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return dst
+
+
+#: The map component: st_folium's front end (:func:`_frontend`), declared here, so its
+#: frames are titled ``ui.mapview.st_folium``.
+_component_func = components.declare_component("st_folium", path=str(_frontend()))
 
 #: What a map that selects a ward reports back: the clicked feature (GeoJSON,
 #: whose ``id`` is the ward's ``area_code``) and a click counter, so that clicking
@@ -62,7 +117,7 @@ def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:
     height
         Height in pixels.
     """
-    st_folium(m, key=key, returned_objects=[], use_container_width=True, height=height)
+    show_rendered(render_map(m), key=key, height=height)
 
 
 @dataclass(frozen=True)
@@ -237,7 +292,7 @@ def show_rendered(
             on_change()
 
     with st.container(key=f"{key}_box"):
-        value: Mapping[str, Any] | None = _sf._component_func(
+        value: Mapping[str, Any] | None = _component_func(
             script=r.script, header=r.header, html=r.html, id=r.map_id, key=hash_key,
             height=height, width=None, returned_objects=wanted,
             default=dict.fromkeys(wanted), zoom=None, center=None, feature_group=None,

@@ -36,8 +36,27 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
 
 def _safe(text: object) -> str:
-    """Escape text for st.markdown with HTML on: HTML entities and Markdown marks."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))
+    """Escape text for st.markdown with HTML on: HTML entities and Markdown marks.
+
+    Quotes are left as they are (``quote=False``): text content needs no escaped
+    quotes, and ``&#x27;`` with its ``#`` escaped for Markdown showed as
+    "&#x27;" on the page ("ID 2019 for London&#x27;").
+    """
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+#: Page-wide CSS. A table's toolbar (columns, download, search, full screen) is drawn
+#: 44 px above the table, over whatever is there (a caption): every table gets 2 rem
+#: more room above it, so with Streamlit's 1 rem gap the toolbar covers nothing.
+PAGE_CSS = """<style>
+div[data-testid="stElementContainer"]:has(> div[data-testid="stFullScreenFrame"]
+  > div[data-testid="stDataFrame"]) { margin-top: 2rem; }
+</style>"""
+
+
+def page_css() -> None:
+    """Add :data:`PAGE_CSS` to the page (takes no room)."""
+    st.html(PAGE_CSS)
 
 
 # --------------------------------------------------------------------------- start
@@ -362,9 +381,16 @@ def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable | None) -> None:
     with st.expander("Data quality: where every row went"):
         st.caption("rows_in = assigned + unlocated (no location) + outside (outside the study "
                    "area) + rejected, per source.")
+        rec = wt.reconciliation if wt is not None else pack.reconciliations
         with st.container(key="reconciliation_table"):
-            st.dataframe(wt.reconciliation if wt is not None else pack.reconciliations,
-                         hide_index=True, width="stretch")
+            st.dataframe(rec, hide_index=True, width="stretch")
+        notes = (rec.loc[rec["note"].fillna("").astype(str).str.strip() != "", ["source", "note"]]
+                 if "note" in rec else rec.iloc[0:0])
+        if len(notes):  # in full: a table cell cuts long notes off
+            with st.container(key="reconciliation_notes"):
+                st.markdown("**How each source was placed** (the table's notes in full)")
+                for source, note in notes.itertuples(index=False):
+                    st.caption(f"**{_safe(source)}**: {_safe(note)}")
         if len(pack.problems):
             st.caption(f"{len(pack.problems)} problems reported while reading the files.")
             with st.container(key="problems_table"):
@@ -401,7 +427,10 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
         f"**Deprivation:** {stated(meta.imd_source)}.",
         f"**Classes:** {SCHEMES[opts.scheme].description} Grey = no data (never zero).",
         f"**Correlation:** Spearman's rank correlation with a 95% confidence interval "
-        f"(ties get average ranks). Wording of |rho|: {scale}.",
+        f"(ties get average ranks). Wording of |rho|: {scale}."
+        + (f" Suppressed counts (1 to {sel.suppress_below - 1}) enter as the middle of that "
+           "range, so rho uses only what is published."
+           if measure.family == "referrals" else ""),
         f"**Suppression:** referral counts from 1 to {sel.suppress_below - 1} are shown as "
         f"'<{sel.suppress_below}', in maps, tooltips and tables, and their rates and ranks "
         "are not shown.",

@@ -259,8 +259,13 @@ def _measure(groups: dict[str, measures.MeasureGroup]) -> str | None:
         return next(iter(options))
     type_key = f"measure_type:{group}"
     _keep_valid(type_key, list(options))
-    return str(sb.selectbox("Type or category", list(options), key=type_key,
-                            format_func=options.__getitem__))
+    key = str(sb.selectbox("Type or category", list(options), key=type_key,
+                           format_func=options.__getitem__))
+    words = pipeline.Measure.parse(key).source_wording
+    if words is not None:  # the label spells out the source's abbreviations
+        with sb.container(key="measure_source_wording"):
+            sb.caption(f"In the source file: {words}")
+    return key
 
 
 def _boroughs(pack: pipeline.Pack) -> tuple[str, ...]:

@@ -90,13 +90,14 @@ def pack_from_flags(a: argparse.Namespace):  # type: ignore[no-untyped-def]
         return pipeline.assemble_pack(
             a.areas, layer=a.layer, police_uk=a.police_uk, mps=a.mps, referrals=a.referrals,
             mapping=a.mapping, population=a.population, imd=a.imd, assume_crs=a.assume_crs,
-            crime_ids=crime_ids(a),
+            crime_ids=crime_ids(a), assign_by=getattr(a, "assign_by", "point"),
         )
     pack = pipeline.load_pack(a.pack)
     if a.police_uk is None and a.referrals is None:
         return pack
     return pipeline.pack_with_files(pack, police_uk=a.police_uk, referrals=a.referrals,
-                                    mapping=a.mapping, crime_ids=crime_ids(a))
+                                    mapping=a.mapping, crime_ids=crime_ids(a),
+                                    assign_by=getattr(a, "assign_by", "point"))
 
 
 #: Errors that mean "this input cannot be used" (the message says why); never a traceback.

@@ -60,6 +60,9 @@ def table_arguments(sub, only: str | None = None) -> None:  # type: ignore[no-un
         src.add_argument("--population", type=Path, help="CSV: area_code, population")
         src.add_argument("--imd", type=Path, help="CSV: area_code, imd_score, ...")
         add_crime_ids(src)
+        src.add_argument("--assign-by", choices=["point", "lsoa"], default="point",
+                         help="place police.uk rows by snap point in the area (default) or by "
+                              "their own LSOA code (ONS LSOA 2021 -> ward 2025 best-fit lookup)")
         add_assume_crs(src)
         if name == "check":
             p.add_argument("--out", type=Path, help="also write reconciliation.csv, "

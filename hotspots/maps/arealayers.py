@@ -189,8 +189,9 @@ class _LabelDeclutter(MacroElement):
 
     Biggest borough first, each label is placed with its short name
     (:func:`short_borough_name`), or hidden while it would overlap a label
-    already placed; then each placed label gets its full name wherever that
-    overlaps no other. Inline (no script file to load).
+    already placed or run over the map's edge; then each placed label gets its
+    full name wherever that overlaps no other and stays inside the map
+    ("Hammersmith and Fulham" ran over the edge). Inline (no script file to load).
     """
 
     _template = Template(
@@ -203,16 +204,21 @@ class _LabelDeclutter(MacroElement):
                 && r.top < o.r.bottom + 1 && r.bottom + 1 > o.r.top;
             });
           }
+          function outside(r, box) {  /* a label never runs over the map's edge */
+            return r.left < box.left || r.right > box.right || r.top < box.top
+              || r.bottom > box.bottom;
+          }
           function place() {
             var placed = [];
             if (!group._map) { return; }
+            var box = group._map.getContainer().getBoundingClientRect();
             group.eachLayer(function (mk) {  /* short names first, biggest borough first */
               var el = mk.getElement && mk.getElement();
               var lab = el && el.querySelector(".hs-borough-label");
               if (!lab) { return; }
               lab.textContent = lab.getAttribute("data-short");
               var r = lab.getBoundingClientRect();
-              if (hits(r, placed, null)) {
+              if (hits(r, placed, null) || outside(r, box)) {
                 lab.style.visibility = "hidden";
                 lab.textContent = lab.getAttribute("data-full");
               } else {
@@ -223,7 +229,9 @@ class _LabelDeclutter(MacroElement):
             placed.forEach(function (p) {  /* then the full name wherever it fits */
               p.lab.textContent = p.lab.getAttribute("data-full");
               var r = p.lab.getBoundingClientRect();
-              if (hits(r, placed, p)) { p.lab.textContent = p.lab.getAttribute("data-short"); }
+              if (hits(r, placed, p) || outside(r, box)) {
+                p.lab.textContent = p.lab.getAttribute("data-short");
+              }
               else { p.r = r; }
             });
           }

@@ -30,7 +30,7 @@ import pandas as pd
 from branca.element import Figure, MacroElement
 from folium.template import Template
 
-from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_SYNC_JS_URL
 
 __all__ = [
     "BASEMAPS",
@@ -120,7 +120,8 @@ def _offline_map(areas: gpd.GeoDataFrame, basemap: Basemap) -> folium.Map:
         zoom_snap=0.25,
     )
     # Instance attributes: the class-level lists (CDN URLs) stay untouched.
-    m.default_js = [("leaflet", LEAFLET_JS_URL)]
+    # map-sync.js keeps hover tooltips inside the map (and syncs a pair)
+    m.default_js = [("leaflet", LEAFLET_JS_URL), ("hs_map_sync", MAP_SYNC_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     # A white sea instead of Leaflet's grey, so the grey "no data" wards stand out.
     cast(Figure, m.get_root()).header.add_child(

@@ -24,6 +24,7 @@ from hotspots.pipeline.table import (
     Selection,
     WardTable,
     family_records,
+    rank_values,
     select_records,
     table_for_export,
     ward_table,
@@ -202,7 +203,8 @@ def analyse(pack: Pack, sel: Selection, p: StatsParams) -> Analysis:
         t.loc[~t["has_data"], ["count_prev", "change_abs", "change_pct"]] = float("nan")
 
     by_borough = (
-        association.spearman_by_group(t, measure="value", score="imd_score", by="borough_name")
+        association.spearman_by_group(t.assign(value=rank_values(t, sel)), measure="value",
+                                      score="imd_score", by="borough_name")
         if has_imd else pd.DataFrame()
     )
     shared = None

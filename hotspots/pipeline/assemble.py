@@ -26,6 +26,7 @@ from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE
 from hotspots.areas.upload import read_boundary_upload
 from hotspots.pipeline.meta import PackMeta
 from hotspots.pipeline.pack import AREA_COLUMNS, Pack, empty_referrals
+from hotspots.pipeline.policeassign import AssignBy
 from hotspots.pipeline.uploads import pack_with_uploads
 
 __all__ = ["STATUS_OUTSIDE_COVERAGE", "assemble_pack", "pack_with_files", "read_area_table"]
@@ -112,6 +113,7 @@ def assemble_pack(
     imd: Path | str | None = None,
     assume_crs: str | None = None,
     crime_ids: io.CrimeIdRule = "as_published",
+    assign_by: AssignBy = "point",
 ) -> Pack:
     """Assemble a pack from individual files (what the CLI and the board pack use).
 
@@ -139,6 +141,9 @@ def assemble_pack(
     crime_ids
         How a Crime ID repeated within a police.uk file counts
         (:data:`hotspots.io.CRIME_ID_RULES`).
+    assign_by
+        police.uk rows by ``"point"`` (snap point) or ``"lsoa"`` (their LSOA
+        code, :mod:`hotspots.pipeline.policeassign`).
 
     Returns
     -------
@@ -181,7 +186,7 @@ def assemble_pack(
     pack = pack_with_uploads(
         base, police_uk_files=_paths(police_uk), mps_files=_paths(mps), referral_file=ref,
         mapping=io.load_mapping(mapping) if mapping is not None else None,
-        crime_ids=crime_ids, kind="file")
+        crime_ids=crime_ids, kind="file", assign_by=assign_by)
     return dataclasses.replace(pack, meta=pack.meta.replace(title=meta.title))
 
 
@@ -192,6 +197,7 @@ def pack_with_files(
     referrals: Path | str | None = None,
     mapping: Path | str | None = None,
     crime_ids: io.CrimeIdRule = "as_published",
+    assign_by: AssignBy = "point",
 ) -> Pack:
     """Return ``pack`` with files given without a boundary file, placed in its own areas.
 
@@ -211,6 +217,8 @@ def pack_with_files(
         replace the pack's referrals (never mixed with the demo's SYNTHETIC ones).
     crime_ids
         How a Crime ID repeated within a police.uk file counts.
+    assign_by
+        police.uk rows by ``"point"`` or ``"lsoa"`` (as :func:`assemble_pack`).
 
     Returns
     -------
@@ -230,4 +238,4 @@ def pack_with_files(
         pack, police_uk_files=_paths(police_uk),
         referral_file=(Path(referrals).name, str(referrals)) if referrals is not None else None,
         mapping=io.load_mapping(mapping) if mapping is not None else None,
-        crime_mode="replace", crime_ids=crime_ids)
+        crime_mode="replace", crime_ids=crime_ids, assign_by=assign_by)

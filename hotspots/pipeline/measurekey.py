@@ -30,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from hotspots.labels import measure_label
+
 __all__ = ["ASB_KEY", "FAMILIES", "PACK_KEY", "POLICE_UK_KEY", "POLICE_UK_PREFIX",
            "SOURCE_KEY_PREFIX", "Family", "Measure"]
 
@@ -203,3 +205,23 @@ class Measure:
         if self.group is None or not self.group.startswith(POLICE_UK_PREFIX):
             return None
         return self.group[len(POLICE_UK_PREFIX):]
+
+    @property
+    def source_wording(self) -> str | None:
+        """The source's own words for a crime group and type, when the label changes them.
+
+        Labels spell out the MPS file's abbreviations and title-case its capitals
+        (:func:`hotspots.labels.measure_label`); the page shows the source's
+        wording beside the label, so it can still be matched to the file.
+
+        Examples
+        --------
+        >>> Measure.parse("crime:minor:BURGLARY|RES BURGLARY OF A HOME").source_wording
+        'BURGLARY: RES BURGLARY OF A HOME'
+        >>> Measure.parse("crime:major:Burglary").source_wording is None
+        True
+        """
+        words = [w for w in (self.group, self.type) if w is not None]
+        if not words or all(measure_label(w) == w for w in words):
+            return None
+        return ": ".join(words)

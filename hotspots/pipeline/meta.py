@@ -232,6 +232,9 @@ class UploadsInfo:
     crime_ids
         How Crime IDs repeated within a police.uk file were counted
         (``"as_published"`` or ``"once"``; ``None``: no police.uk upload).
+    police_assignment
+        How police.uk rows were placed and what the other rule would have done
+        (:meth:`hotspots.pipeline.policeassign.PoliceAssignment.to_json`).
     """
 
     base_synthetic: bool = False
@@ -247,6 +250,7 @@ class UploadsInfo:
     ward_names: tuple[Mapping[str, Any], ...] = ()
     problem_files: tuple[str, ...] = ()
     crime_ids: str | None = None
+    police_assignment: Mapping[str, Any] | None = None
 
     @classmethod
     def from_json(cls, v: object, where: str = "pack.json", key: str = "uploads") -> UploadsInfo:
@@ -275,7 +279,8 @@ class UploadsInfo:
                    ward_names=tuple(_object(where, f"{key}.ward_names", x)
                                     for x in (obj.get("ward_names") or ())),
                    problem_files=opt("problem_files", _strs) or (),
-                   crime_ids=opt("crime_ids", _str))
+                   crime_ids=opt("crime_ids", _str),
+                   police_assignment=opt("police_assignment", _object))
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object: optional entries only when set, the others always."""
@@ -297,6 +302,8 @@ class UploadsInfo:
             out["problem_files"] = list(self.problem_files)
         if self.crime_ids is not None:
             out["crime_ids"] = self.crime_ids
+        if self.police_assignment is not None:
+            out["police_assignment"] = dict(self.police_assignment)
         return out
 
 

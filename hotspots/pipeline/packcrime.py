@@ -30,14 +30,13 @@ January, has 910 crimes for about 516,000 residents, 21 a year per 1,000).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from boundaries.forces import match_forces
@@ -46,6 +45,7 @@ from hotspots import io, store
 from hotspots._errors import EmptyInputError
 from hotspots._validate import ReadResult
 from hotspots.areas import reconciliation as recon
+from hotspots.areas.bylsoa import compare_placements, lsoa_vintage, place_by_lsoa
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
 from hotspots.pipeline.pack import POLICE_UK_POINTS_NOTE, point_records, points_reconciliation
 
@@ -231,54 +231,6 @@ def _read(paths: Sequence[Path]) -> list[tuple[str, ReadResult]]:
     return out
 
 
-def _member(values: pd.Series, known: Collection[str]) -> np.ndarray:
-    """``values.isin(known)`` for large sets (pandas' Arrow-string ``isin`` is slow there)."""
-    arr = values.astype(object).to_numpy()
-    return np.fromiter((v in known for v in arr), dtype=bool, count=len(arr))
-
-
-def _lsoa_vintage(code: pd.Series, lookup_codes: Collection[str],
-                  codes11: set[str] | frozenset[str]) -> pd.Series:
-    """``"2021"``, ``"2011 only"``, ``"unknown"`` or ``"blank"`` for each LSOA code."""
-    c = code.astype("string").str.strip().str.upper().fillna("")
-    return pd.Series(np.select(
-        [(c == "").to_numpy(), _member(c, lookup_codes), _member(c, codes11)],
-        ["blank", "2021", "2011 only"], "unknown"), index=code.index)
-
-
-_NOT_COVERED = "its LSOA's ward is in an authority the recording force does not cover"
-
-
-def _by_lsoa(label: str, res: ReadResult, ward: dict[str, str], pack_codes: set[str],
-             covered: frozenset[str], codes11: frozenset[str]) -> tuple[pd.DataFrame,
-                                                                   recon.Reconciliation]:
-    """Place rows by their own LSOA code through the ONS lookup (``ward``: LSOA -> ward)."""
-    frame = res.frame
-    code = frame["lsoa_code"].astype("string").str.strip().str.upper()
-    vintage = _lsoa_vintage(code, ward.keys(), codes11)
-    area = code.map(ward)
-    in_pack = area.isin(pack_codes)
-    ok = in_pack & area.isin(covered)
-    assigned = frame.loc[ok].assign(area_code=area[ok].astype(str))
-    parts = [
-        recon.unassigned_rows(frame.loc[vintage == "blank"], recon.STATUS_UNLOCATED,
-                              "no LSOA code"),
-        recon.unassigned_rows(frame.loc[vintage == "2011 only"], recon.STATUS_UNLOCATED,
-                              "LSOA " + code[vintage == "2011 only"].astype(str) + " is a 2011 "
-                              "code, not in the LSOA (2021) lookup (wrong vintage)"),
-        recon.unassigned_rows(frame.loc[vintage == "unknown"], recon.STATUS_UNLOCATED,
-                              "LSOA " + code[vintage == "unknown"].astype(str) + " is not an "
-                              "LSOA code of England and Wales"),
-        recon.unassigned_rows(frame.loc[(vintage == "2021") & ~in_pack], recon.STATUS_OUTSIDE,
-                              "its LSOA's ward is outside the pack's area"),
-        recon.unassigned_rows(frame.loc[in_pack & ~ok], recon.STATUS_OUTSIDE, _NOT_COVERED),
-    ]
-    assigned, rec = recon.reconcile(label, assigned, parts, res.rejected)
-    d = rec.details
-    d.loc[d["reason"] == _NOT_COVERED, "status"] = STATUS_OUTSIDE_COVERAGE
-    return assigned, rec
-
-
 def _relabel_other_forces(rec: recon.Reconciliation, frame: pd.DataFrame,
                           outside_forces: set[str]) -> recon.Reconciliation:
     """Rows outside every ward recorded by a force not covering the place: outside coverage."""
@@ -421,9 +373,9 @@ def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup:
     recs, assigned, details, diffs = [], [], [], []
     for (label, res), (a_pt, rec_pt) in zip(results, placed.files, strict=True):
         rec_pt = _relabel_other_forces(rec_pt, res.frame, other)
-        a_ls, rec_ls = _by_lsoa(label, res, ward, pack_codes, covered, codes11)
+        a_ls, rec_ls = place_by_lsoa(label, res, ward, pack_codes, covered, codes11)
         rec_ls = _relabel_other_forces(rec_ls, res.frame, other)
-        diffs.append(_compare(a_pt, a_ls))
+        diffs.append(compare_placements(a_pt, a_ls))
         a, rec = (a_pt, rec_pt) if assign_by == "point" else (a_ls, rec_ls)
         assigned.append(a)
         details.append(rec.details)
@@ -439,7 +391,7 @@ def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup:
     residents = {f: pfa_residents[pfa] for f, pfa in forces.items()
                  if pfa and pfa in (pfa_residents or {})}
     flagged = incomplete_months(frame, sorted(keep_forces) or None, residents=residents)
-    vint = _lsoa_vintage(frame["lsoa_code"], ward.keys(), codes11).value_counts()
+    vint = lsoa_vintage(frame["lsoa_code"], ward.keys(), codes11).value_counts()
     months = sorted(frame["month"].dropna().unique())
     total = {k: int(sum(d[k] for d in diffs)) for k in diffs[0]} if diffs else {}
     meta = {
@@ -482,19 +434,6 @@ _RULES = {
 def catalogue_name(catalogue: Catalogue, code: str) -> str:
     """Return a place's name from its code (the code when unknown)."""
     return next((p.name for p in catalogue.places if p.code == code), code)
-
-
-def _compare(a_pt: pd.DataFrame, a_ls: pd.DataFrame) -> dict[str, int]:
-    """Rows both rules place, in the same or a different ward, and rows only one places."""
-    k = ["source", "source_row"]
-    m = a_pt[[*k, "area_code"]].merge(a_ls[[*k, "area_code"]], on=k, how="outer",
-                                      suffixes=("_point", "_lsoa"), indicator=True)
-    both = m["_merge"] == "both"
-    return {"rows_same_ward": int((both & (m["area_code_point"] == m["area_code_lsoa"])).sum()),
-            "rows_different_ward": int((both & (m["area_code_point"] != m["area_code_lsoa"]))
-                                       .sum()),
-            "rows_point_only": int((m["_merge"] == "left_only").sum()),
-            "rows_lsoa_only": int((m["_merge"] == "right_only").sum())}
 
 
 def _note(rec: recon.Reconciliation, assign_by: AssignBy, diff: dict[str, int]) -> str:

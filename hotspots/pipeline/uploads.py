@@ -42,9 +42,9 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
-from hotspots._errors import UploadError
+from hotspots._errors import InputDataError, UploadError
 from hotspots.areas import join as join
-from hotspots.areas.coverage import place_police_uk
+from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
 from hotspots.areas.upload import read_boundary_upload
 from hotspots.io import CRIME_ID_RULES, ColumnMap, CrimeIdRule
 from hotspots.io.mappings import mapping_to_json
@@ -74,6 +74,7 @@ from hotspots.pipeline.pack import (
     point_records,
     points_reconciliation,
 )
+from hotspots.pipeline.policeassign import ASSIGN_RULES, AssignBy, assign_police
 from hotspots.pipeline.uploadrows import upload_details, upload_reconciliation, with_refused
 
 __all__ = [
@@ -121,6 +122,9 @@ class UploadSet:
     crime_ids
         How a Crime ID repeated within a police.uk file counts
         (:data:`hotspots.io.CRIME_ID_RULES`).
+    assign_by
+        How police.uk rows are placed: ``"point"`` (snap point) or ``"lsoa"``
+        (their LSOA code, :mod:`hotspots.pipeline.policeassign`).
     """
 
     police_uk: tuple[Upload, ...] = ()
@@ -132,6 +136,7 @@ class UploadSet:
     police_boroughs: tuple[str, ...] | None = None
     mps: tuple[Upload, ...] = ()
     crime_ids: CrimeIdRule = "as_published"
+    assign_by: AssignBy = "point"
 
     @cached_property
     def digest(self) -> str:
@@ -143,7 +148,7 @@ class UploadSet:
         options = {"mapping": mapping_to_json(self.mapping) if self.mapping else None,
                    "assume_crs": self.assume_crs, "crime_mode": self.crime_mode,
                    "police_boroughs": self.police_boroughs, "n_police": len(self.police_uk),
-                   "crime_ids": self.crime_ids}
+                   "crime_ids": self.crime_ids, "assign_by": self.assign_by}
         h.update(json.dumps(options, sort_keys=True).encode("utf-8"))
         return h.hexdigest()
 
@@ -262,7 +267,7 @@ def _apply_boundary(p: Parts, upload: Upload, assume_crs: str | None, *,
 
 def apply_police_uk(p: Parts, files: Sequence[FileInput], mode: CrimeMode,
                     boroughs: Sequence[str] | None, crime_ids: CrimeIdRule = "as_published",
-                    ) -> None:
+                    assign_by: AssignBy = "point") -> None:
     """Place police.uk points in the areas; add (or replace) crime measures.
 
     The files are read together (:func:`hotspots.io.read_police_inputs`: a file
@@ -270,7 +275,10 @@ def apply_police_uk(p: Parts, files: Sequence[FileInput], mode: CrimeMode,
     IDs repeated within a file counted as ``crime_ids`` says). Points placed in
     an area outside the covered boroughs are not counted: they move from
     *assigned* to *outside* (status "outside the study area", with the ward
-    named) so that each file's reconciliation adds up to the table.
+    named) so that each file's reconciliation adds up to the table. With
+    ``assign_by="lsoa"`` the rows are counted by their LSOA code instead
+    (:func:`hotspots.pipeline.policeassign.assign_police`, which also warns on
+    generalised boundaries and reconciles the two rules).
     """
     points, read, labelled = [], [], []
     if mode == "replace":
@@ -287,20 +295,30 @@ def apply_police_uk(p: Parts, files: Sequence[FileInput], mode: CrimeMode,
         labelled.append((p.label("Recorded crime: police.uk", name), res))
     placed = place_police_uk(labelled, p.areas, boroughs=boroughs)
     cov, guess, chosen = placed.coverage, placed.coverage.boroughs, placed.boroughs
-    coverage, rule, moved = placed.covered_areas, placed.rule, sum(placed.moved)
+    coverage, rule = placed.covered_areas, placed.rule
+    try:
+        chosen_rule = assign_police(labelled, placed.files, p.areas, coverage,
+                                    assign_by=assign_by, vintage=p.meta.vintage)
+    except InputDataError as exc:
+        raise UploadError("police_uk", files[0][0], str(exc)) from exc
     parts = []
-    for (a, rec), n_out, (name, res) in zip(placed.files, placed.moved, got.files,
-                                            strict=True):
+    moved = sum(int((rec.details["status"] == STATUS_OUTSIDE_COVERAGE).sum())
+                for _, rec in chosen_rule.files)
+    for (a, rec), (name, res), extra in zip(chosen_rule.files, got.files,
+                                            chosen_rule.file_notes, strict=True):
+        n_out = int((rec.details["status"] == STATUS_OUTSIDE_COVERAGE).sum())
         if rec.assigned == 0 and rec.outside:
             forces = ", ".join(sorted(str(f) for f in res.frame["falls_within"].dropna()
                                       .unique())) or "a force not named in the file"
             p.notes.append(f"None of the {rec.outside + rec.unlocated:,} rows of {name} "
                            f"({forces}) lies in the study area: check it is the right force's "
                            "file, or give boundaries that cover it.")
-        add_rec(p, rec, "placed spatially by police.uk's anonymised snap points; "
-                + (f"measures '{prefix}<Crime type>'; " if prefix else "")
+        how = ("placed spatially by police.uk's anonymised snap points; " if assign_by == "point"
+               else f"placed by {ASSIGN_RULES['lsoa']}; ")
+        add_rec(p, rec, how + (f"measures '{prefix}<Crime type>'; " if prefix else "")
                 + f"{rule}; {n_out:,} rows fall in wards outside the covered boroughs and are "
-                f"counted as outside the study area; {CRIME_ID_RULES[crime_ids]}")
+                f"counted as outside the study area; {CRIME_ID_RULES[crime_ids]}"
+                + (f"; {extra}" if extra else ""))
         # counted on categoricals; the few distinct texts are built after counting
         parts.append(a[["area_code", "month", "category"]].astype("category")
                      .value_counts(sort=False).rename("count").reset_index())
@@ -315,7 +333,7 @@ def apply_police_uk(p: Parts, files: Sequence[FileInput], mode: CrimeMode,
                         "count": new["count"].astype("int64")}).reset_index(drop=True)
     set_uploads(p, police_boroughs=tuple(chosen), police_boroughs_guess=tuple(guess),
                 police_coverage_rule=cov.rule, police_forces=dict(cov.forces),
-                crime_ids=crime_ids)
+                crime_ids=crime_ids, police_assignment=chosen_rule.to_json())
     # The patrol view works on the uploaded points (they replace a pack's own points).
     p.points = pd.concat(points, ignore_index=True)
     rejected: dict[str, int] = {}
@@ -346,17 +364,18 @@ def apply_police_uk(p: Parts, files: Sequence[FileInput], mode: CrimeMode,
             CrimeSource(key=POLICE_UK_KEY, label="police.uk uploads", prefix=POLICE_UK_PREFIX,
                         coverage=tuple(sorted(coverage))),
         ), crime_source=f"{base_label}; and {label}")
-    p.meta = p.meta.replace(placement={**(p.meta.placement or {}),
-                                       "police_uk": "police.uk anonymised snap point"})
+    p.meta = p.meta.replace(placement={**(p.meta.placement or {}), "police_uk": (
+        "police.uk anonymised snap point" if assign_by == "point" else ASSIGN_RULES["lsoa"])})
     p.notes.append(f"police.uk: {int(new['count'].sum()):,} crimes placed in "
                    f"{new['area_code'].nunique():,} areas; "
                    + ("they replace the pack's recorded crime. " if mode == "replace" else
                       f"added beside the pack's crime as '{POLICE_UK_PREFIX}<Crime type>'. "
                       if prefix else "")
                    + _coverage_note(coverage, p.areas) + f" How: {rule}."
-                   + (f" {moved:,} points fall in wards outside the covered boroughs: counted "
+                   + (f" {moved:,} rows fall in wards outside the covered boroughs: counted "
                       "as outside the study area, not in the table." if moved else "")
                    + f" Crime IDs: {CRIME_ID_RULES[crime_ids]}.")
+    p.notes.extend(chosen_rule.notes)
 
 
 def _uploaded_label(files: Sequence[FileInput], kind: str = "upload") -> str:
@@ -394,6 +413,7 @@ def pack_with_uploads(
     police_boroughs: Sequence[str] | None = None,
     crime_ids: CrimeIdRule = "as_published",
     kind: str = "upload",
+    assign_by: AssignBy = "point",
 ) -> Pack:
     """Return a new pack: ``base`` with the uploaded files read in and placed in its areas.
 
@@ -432,6 +452,9 @@ def pack_with_uploads(
     crime_ids
         How a Crime ID repeated within a police.uk file counts
         (:data:`hotspots.io.CRIME_ID_RULES`; default: as police.uk publishes).
+    assign_by
+        ``"point"`` (default) or ``"lsoa"``: how police.uk rows are placed
+        (:func:`hotspots.pipeline.policeassign.assign_police`).
     kind
         ``"upload"`` (the page) or ``"file"`` (the command line's files): only
         labels differ, and files give plain ``<Crime type>`` measures when
@@ -462,7 +485,7 @@ def pack_with_uploads(
     if mps:
         apply_met_wards(p, mps)
     if files:
-        apply_police_uk(p, files, crime_mode, police_boroughs, crime_ids)
+        apply_police_uk(p, files, crime_mode, police_boroughs, crime_ids, assign_by)
     if referral_file is not None:
         apply_referrals(p, referral_file, mapping, _lsoa_lookup(base, boundary_file is not None))
     names = [n for n, _ in (*files, *mps)] + [u[0] for u in (referral_file, boundary_file) if u]
@@ -504,7 +527,8 @@ def build_upload_pack(base: Pack, uploads: UploadSet) -> UploadOutcome:
                 base, police_uk_files=todo.police_uk, mps_files=todo.mps,
                 referral_file=todo.referral, mapping=todo.mapping, boundary_file=todo.boundary,
                 assume_crs=todo.assume_crs, crime_mode=todo.crime_mode,
-                police_boroughs=todo.police_boroughs, crime_ids=todo.crime_ids)
+                police_boroughs=todo.police_boroughs, crime_ids=todo.crime_ids,
+                assign_by=todo.assign_by)
             break
         except UploadError as exc:
             failures.append(UploadFailure(exc.part, exc.name, str(exc)))

@@ -114,3 +114,27 @@
   window.hsWardLayer = hsWardLayer;
   window.hsOutlineLayer = hsOutlineLayer;
 }());
+/* Community safety hotspots: a hover tooltip always lies inside its map.
+   Leaflet puts a sticky tooltip to the left of the pointer on the right half of the map,
+   so a tooltip wider than the pointer's distance from the left edge was cut off there
+   (and likewise at the other edges): shift it back inside the map's box. */
+(function () {
+  "use strict";
+  if (!window.L || !L.Tooltip || L.Tooltip.prototype.hsInside) { return; }
+  var place = L.Tooltip.prototype._setPosition;
+  L.Tooltip.prototype._setPosition = function (pos) {
+    var map = this._map, el = this._container;
+    if (map && el) {  /* never wider than the map: long values wrap */
+      el.style.maxWidth = Math.max(80, map.getSize().x - 4) + "px";
+      el.style.whiteSpace = "normal";
+    }
+    place.call(this, pos);
+    if (!map || !el || !L.DomUtil.getPosition(el)) { return; }
+    /* boxes on screen: Leaflet's CSS also shifts a tooltip 6 px by its margin */
+    var box = el.getBoundingClientRect(), frame = map.getContainer().getBoundingClientRect();
+    var dx = Math.max(0, frame.left - box.left) || Math.min(0, frame.right - box.right);
+    var dy = Math.max(0, frame.top - box.top) || Math.min(0, frame.bottom - box.bottom);
+    if (dx || dy) { L.DomUtil.setPosition(el, L.DomUtil.getPosition(el).add([dx, dy])); }
+  };
+  L.Tooltip.prototype.hsInside = true;
+}());

@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 STARTUP_TIMEOUT_S = 60.0
 T = TypeVar("T")
 #: st_folium's iframe (one per map component).
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = 'iframe[title="ui.mapview.st_folium"]'
 #: The accessibility table of a Streamlit data grid (what a screen reader gets).
 GRID = 'table[role="grid"]'
 #: Read a grid's accessibility table: ``rows`` (data rows, from ``aria-rowcount``),

@@ -19,7 +19,7 @@ from tests.browser.conftest import ARTIFACTS, ROOT, is_local, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = 'iframe[title="ui.mapview.st_folium"]'
 WARD_PATH = "path.leaflet-interactive"
 PAIR_MAPS = ("#map_div", "#map_div2")
 TIMEOUT_MS = 120_000

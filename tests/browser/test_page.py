@@ -185,7 +185,7 @@ def _tooltip_values(page, label: str, timeout_s: float = 60.0) -> list[str]:  # 
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         for f in page.frames:
-            if "streamlit_folium" not in f.url:
+            if "st_folium" not in f.url:
                 continue
             try:
                 got = f.evaluate(_TOOLTIP_JS, label)
@@ -233,7 +233,7 @@ def _pair_frame(page, timeout_s: float = 60.0):  # type: ignore[no-untyped-def]
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         for f in page.frames:
-            if "streamlit_folium" in f.url:
+            if "st_folium" in f.url:
                 try:
                     if f.evaluate(ready):
                         return f
