@@ -41,6 +41,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 import streamlit_folium as _sf
 
+from hotspots.pipeline import packcache
+
 __all__ = [
     "CLICK_OBJECTS",
     "MAP_HEIGHT",
@@ -68,8 +70,13 @@ FRAME_CSS = "<style>html, body { margin: 0; padding: 0; }</style>"
 def _frontend() -> Path:
     """st_folium's front end with :data:`EARLY_READY` and :data:`FRAME_CSS` first in its page.
 
-    Copied once to the temporary folder (named by a digest of the page, so
-    every server process on the machine shares one copy), never into the project.
+    Copied once into the user's own cache folder (beside the pack cache, made
+    0700; named by a digest of the page, so the user's server processes share
+    one copy), never into the project. Not the shared temporary folder: there
+    another account on a team server could plant a page under the predictable
+    name and have its script run in every user's dashboard. A copy that exists
+    is used only when it is this user's and writable by no one else; otherwise
+    a fresh private folder is made.
     """
     src = Path(_sf.__file__).resolve().parent / "frontend" / "build"
     page = (src / "index.html").read_text(encoding="utf-8")
@@ -77,16 +84,55 @@ def _frontend() -> Path:
         return src
     page = page.replace("<head>", "<head>" + EARLY_READY + FRAME_CSS, 1)
     digest = hashlib.sha256(page.encode("utf-8")).hexdigest()[:16]
-    dst = Path(tempfile.gettempdir()) / f"hotspots-st-folium-{digest}"
-    if not (dst / "index.html").is_file():
-        tmp = Path(tempfile.mkdtemp(prefix=dst.name + "."))
-        shutil.copytree(src, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
-        (tmp / "index.html").write_text(page, encoding="utf-8")
-        try:
-            os.rename(tmp, dst)
-        except OSError:  # another process made it first
-            shutil.rmtree(tmp, ignore_errors=True)
+    root = packcache.cache_dir().parent
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:  # no writable cache folder: a private one for this process
+        root = Path(tempfile.mkdtemp(prefix="hotspots-"))
+    dst = root / f"st-folium-{digest}"
+    if (dst / "index.html").is_file() and _private(dst):
+        return dst
+    tmp = Path(tempfile.mkdtemp(prefix=dst.name + ".", dir=root))  # mode 0700
+    shutil.copytree(src, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+    (tmp / "index.html").write_text(page, encoding="utf-8")
+    if dst.exists():
+        return tmp  # someone else's or unsafe copy: use ours, leave that one alone
+    try:
+        os.rename(tmp, dst)
+    except OSError:  # another process of this user made it first
+        shutil.rmtree(tmp, ignore_errors=True)
+        return dst if _private(dst) else _frontend_fresh(src, page, root)
     return dst
+
+
+def _private(folder: Path) -> bool:
+    """Return True when ``folder`` and its page belong to this user and no one else can write.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "index.html").write_text("x")
+    >>> _private(d)
+    True
+    >>> d.chmod(0o777)
+    >>> _private(d)
+    False
+    """
+    try:
+        for p in (folder, folder / "index.html"):
+            st_ = p.lstat()
+            if p.is_symlink() or st_.st_uid != os.getuid() or st_.st_mode & 0o022:
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def _frontend_fresh(src: Path, page: str, root: Path) -> Path:
+    """Return a private copy of the front end for this process only."""
+    tmp = Path(tempfile.mkdtemp(prefix="st-folium.", dir=root))
+    shutil.copytree(src, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+    (tmp / "index.html").write_text(page, encoding="utf-8")
+    return tmp
 
 
 #: The map component: st_folium's front end (:func:`_frontend`), declared here, so its
