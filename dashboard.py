@@ -27,6 +27,7 @@ with errors.guard("The page"):
     choice = data.choose_source(data.pack_folder())
     folder, base = data.base_pack(choice)
     upload_set, section = data.upload_section() if choice.kind == "uploads" else (None, None)
+    cache.release_replaced_uploads(upload_set)  # a replaced file's maps are not kept
     pack = data.current_pack(folder, upload_set, section)
     marking = panels.marking(pack)
     with head:  # drawn as soon as the pack is known: the page shows while the maps are made

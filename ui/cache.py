@@ -16,7 +16,7 @@ hands each caller its own copy (ward tables, maps).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,43 @@ def _has_upload(values: tuple[Any, ...]) -> bool:
     return False
 
 
+#: Every per-session cache made by :func:`shared_or_session` (released together).
+_SESSION_CACHES: list[Any] = []
+_UPLOAD_DIGEST_KEY = "_uploads_digest"
+
+
+def release_replaced_uploads(upload_set: uploads.UploadSet | None,
+                             state: MutableMapping[str, Any] | None = None) -> bool:
+    """Drop this session's cached results when its uploaded files were replaced.
+
+    The per-session caches hold up to their ``max_entries`` results each; without
+    this, results of files no longer on the page stayed until the session ended
+    (an analyst replacing a file ten times kept ten files' maps). The packs built
+    from uploads (:func:`upload_outcome`, 4 entries) stay, so switching back is quick.
+
+    Parameters
+    ----------
+    upload_set
+        The session's uploads this run (``None`` or empty: none).
+    state
+        Where the last digest is kept (default ``st.session_state``).
+
+    Returns
+    -------
+    bool
+        True when results were released.
+    """
+    state = st.session_state if state is None else state
+    digest = "" if upload_set is None or upload_set.is_empty else upload_set.digest
+    before = state.get(_UPLOAD_DIGEST_KEY, "")
+    state[_UPLOAD_DIGEST_KEY] = digest
+    if not before or before == digest:
+        return False
+    for per_session in _SESSION_CACHES:
+        per_session.clear()
+    return True
+
+
 def shared_or_session(decorator: Callable[..., Any],
                       private: Callable[[tuple[Any, ...]], bool],
                       **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
@@ -100,6 +137,7 @@ def shared_or_session(decorator: Callable[..., Any],
     def wrap(fn: Callable[..., Any]) -> Any:
         shared = decorator(**kwargs)(fn)
         per_session = decorator(scope="session", **kwargs)(fn)
+        _SESSION_CACHES.append(per_session)
 
         @functools.wraps(fn)
         def call(*args: Any, **kw: Any) -> Any:
