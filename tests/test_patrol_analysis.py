@@ -15,7 +15,7 @@ from shapely.geometry import box
 
 from hotspots import pipeline
 from hotspots._errors import InputDataError
-from hotspots.maps.assets import LEAFLET_JS_URL
+from hotspots.maps.assets import LEAFLET_JS_URL, MAP_SYNC_JS_URL
 from hotspots.maps.patrolmaps import pai_chart, patrol_map
 from hotspots.patrol import (
     PatrolParams,
@@ -216,7 +216,8 @@ def test_map_draws_every_cell_and_its_legend_counts_cells(town):
     assert pm.n_cells == 16
     html = pm.map.get_root().render()
     assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []  # nothing from the internet
-    assert pm.map.default_js == [("leaflet", LEAFLET_JS_URL)]
+    # Leaflet and the project's map script (tooltips kept inside the map): both local.
+    assert pm.map.default_js == [("leaflet", LEAFLET_JS_URL), ("hs_map_sync", MAP_SYNC_JS_URL)]
     assert len(re.findall(r'"cell_id": "sq150_r\d{3}_c\d{3}"', html)) == 16
     counts = [int(x) for x in re.findall(r"\((\d+)\)</span>", pm.legend)]
     # class counts add up to the cells; then the patrol cells (1) and the Gi* hot cells

@@ -60,11 +60,12 @@ def test_maps_load_only_the_local_leaflet(pack, crime, builder):
                                        borough_outlines=pack.boroughs_web)
     page = panel.map.get_root().render()
     urls = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
-    assert urls == [LEAFLET_JS_URL, LEAFLET_CSS_URL]
+    # Leaflet and the project's map script (tooltips kept inside the map): both local.
+    assert urls == [LEAFLET_JS_URL, MAP_SYNC_JS_URL, LEAFLET_CSS_URL]
     assert "tileLayer" not in page
     js = [src for e in _walk(panel.map) for _, src in getattr(e, "default_js", [])]
     css = [href for e in _walk(panel.map) for _, href in getattr(e, "default_css", [])]
-    assert js == [LEAFLET_JS_URL] and css == [LEAFLET_CSS_URL]
+    assert js == [LEAFLET_JS_URL, MAP_SYNC_JS_URL] and css == [LEAFLET_CSS_URL]
     assert len(_layer(panel.map).data["features"]) == len(crime.table)
 
 
