@@ -161,3 +161,9 @@ def test_the_rule_sees_a_key_read(tmp_path):
     bad.write_text("x = pack.meta['title']\ny = meta.get('seed')\nz = meta.seed\n",
                    encoding="utf-8")
     assert len(_meta_reads(bad)) == 2
+
+
+def test_every_pack_json_key_has_an_attribute_and_a_reader():
+    from hotspots.pipeline import meta
+
+    assert set(meta._FIELDS) == set(meta._JSON)

@@ -84,6 +84,26 @@ def is_local(url: str) -> bool:
     return parts.hostname in {"127.0.0.1", "localhost"}
 
 
+def offline_context(browser, **options):  # type: ignore[no-untyped-def]
+    """Return a browser context that aborts (and records) every request not to this machine.
+
+    ``options`` go to ``browser.new_context``; returns ``(context, blocked)``, where
+    ``blocked`` lists the URLs refused, for the test to assert it is empty.
+    """
+    context = browser.new_context(**options)
+    blocked: list[str] = []
+
+    def guard(route):  # type: ignore[no-untyped-def]
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return context, blocked
+
+
 def keyed(key: str) -> str:
     """CSS selector of the element Streamlit draws for ``key=key`` (class ``st-key-<key>``).
 

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from hotspots.pipeline import packbuild
-from tests.browser.conftest import ARTIFACTS, ROOT, is_local, serve_app
+from tests.browser.conftest import ARTIFACTS, ROOT, offline_context, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -45,17 +45,7 @@ def test_a_welsh_pack_draws_offline_with_wimd(cardiff, chromium_path, browser): 
         mp.setenv("HOTSPOTS_PACK", str(cardiff))
         mp.setenv("HOTSPOTS_PACKS_DIR", str(cardiff.parent))
         with serve_app(ROOT / "dashboard.py", "streamlit-any-pack.log") as url:
-            context = browser.new_context(viewport={"width": 1600, "height": 1400})
-            blocked: list[str] = []
-
-            def guard(route):  # type: ignore[no-untyped-def]
-                if is_local(route.request.url):
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", guard)
+            context, blocked = offline_context(browser, viewport={"width": 1600, "height": 1400})
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, is_local, wait_idle
+from tests.browser.conftest import ARTIFACTS, offline_context, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -45,17 +45,8 @@ def _top_row(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_rate_per_1000_reaches_the_board_pack_pdf(server, browser, tmp_path):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1600, "height": 1400}, accept_downloads=True)
-    blocked: list[str] = []
-
-    def guard(route):  # type: ignore[no-untyped-def]
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    context, blocked = offline_context(browser, viewport={"width": 1600, "height": 1400},
+                                       accept_downloads=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

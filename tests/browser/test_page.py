@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 
 from hotspots.pipeline import PackMeta
-from tests.browser.conftest import ARTIFACTS, ROOT, is_local, keyed, map_frame, settle
+from tests.browser.conftest import (
+    ARTIFACTS,
+    ROOT,
+    is_local,
+    keyed,
+    map_frame,
+    offline_context,
+    settle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -43,17 +51,7 @@ def _expected_wards() -> int:
 @pytest.fixture()
 def offline_page(browser):  # type: ignore[no-untyped-def]
     """A page whose context aborts (and records) every request not to this machine."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1200})
-    blocked: list[str] = []
-
-    def guard(route):  # type: ignore[no-untyped-def]
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    context, blocked = offline_context(browser, viewport={"width": 1600, "height": 1200})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
