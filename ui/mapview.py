@@ -7,7 +7,7 @@ from static geometry files instead, ~90 kB per selection, see
 ``st_folium`` does it on every rerun. :func:`render_map` does it once, so that
 ``ui/cache.py`` can keep the result keyed by small arguments, and
 :func:`show_rendered` hands it to the same front-end component ``st_folium``
-uses. :func:`show_map` is the plain path for maps drawn once.
+uses.
 
 The component's page says it is ready as soon as its HTML is read
 (:data:`EARLY_READY`). Streamlit shows "Your app is having trouble loading the
@@ -51,7 +51,6 @@ __all__ = [
     "RenderedPanel",
     "clicked_area",
     "render_map",
-    "show_map",
     "show_rendered",
 ]
 
@@ -144,26 +143,6 @@ _component_func = components.declare_component("st_folium", path=str(_frontend()
 #: the same ward again after choosing another in the list selects it again.
 #: Panning and zooming change neither, so they never rerun the script.
 CLICK_OBJECTS: tuple[str, ...] = ("last_active_drawing", "last_object_clicked_count")
-
-
-def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT) -> None:
-    """Draw a map in the current container.
-
-    ``returned_objects=[]``: panning and hovering never rerun the script.
-    The map loads only the scripts listed on the map instance (the project's
-    own Leaflet copy, see :mod:`hotspots.assets`).
-
-    Parameters
-    ----------
-    m
-        A map from :mod:`hotspots.maps` (a private copy: st_folium renames
-        its elements while rendering).
-    key
-        Widget key, one per map slot on the page.
-    height
-        Height in pixels.
-    """
-    show_rendered(render_map(m), key=key, height=height)
 
 
 @dataclass(frozen=True)
