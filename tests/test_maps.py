@@ -722,3 +722,15 @@ def test_classify_import_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_single_maps_keep_leaflets_control_font_size(wards, boroughs):
+    """The scale bar and credit read the same on the hotspot maps as on the pair.
+
+    folium's ``Map`` sets ``.leaflet-container { font-size: 1rem }`` (16 px) by
+    default, while Leaflet's own stylesheet, which the side-by-side pair keeps, says
+    0.75rem (12 px): the hotspot maps' scale bar was a third larger. Failed before.
+    """
+    m, _ = _build(wards, boroughs, title="All crime")
+    sizes = re.findall(r"\.leaflet-container\s*\{\s*font-size:\s*([^;]+);", m.get_root().render())
+    assert sizes and set(sizes) == {"0.75rem"}, sizes
