@@ -55,9 +55,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the tally to ``test-artifacts/markers.json``."""
+    """Write the tally to ``test-artifacts/markers.json`` (the controller's, under xdist)."""
     import json
     import shutil
+
+    if hasattr(session.config, "workerinput"):  # an xdist worker: its reports reach
+        return  # the controller, which tallies them all
 
     out = ROOT / "test-artifacts"
     out.mkdir(exist_ok=True)

@@ -20,7 +20,12 @@ fi
 mkdir -p test-artifacts
 rm -f test-artifacts/markers.json
 set +e
-.venv/bin/python -m pytest "$@"
+if [ "$#" -eq 0 ]; then
+  # The whole suite on two workers; browser tests all on one of them (tests/conftest.py).
+  .venv/bin/python -m pytest -n 2 --dist loadgroup
+else
+  .venv/bin/python -m pytest "$@"
+fi
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then

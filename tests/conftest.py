@@ -13,12 +13,18 @@ DEMO = ROOT / "data" / "demo"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip tests marked ``realdata`` when ``../shared/data`` is absent."""
-    if SHARED_DATA.is_dir():
-        return
+    """Skip tests marked ``realdata`` when ``../shared/data`` is absent; group browser tests.
+
+    Under pytest-xdist's ``--dist loadgroup`` (``scripts/test.sh``) every browser
+    test goes to one worker, in order, so that two Streamlit servers and Chromiums
+    never compete with each other (several browser tests load the CPU on purpose);
+    the other worker runs the rest meanwhile.
+    """
     skip = pytest.mark.skip(reason=f"real data not found at {SHARED_DATA}")
     for item in items:
-        if "realdata" in item.keywords:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        if "realdata" in item.keywords and not SHARED_DATA.is_dir():
             item.add_marker(skip)
 
 
