@@ -160,17 +160,22 @@ seed = 3
     assert {b.split(",")[1] for b in boroughs[1:]} == {"Lambeth", "Southwark", "Total"}
 
 
-def test_a_pack_without_crime_or_referrals_is_refused_with_what_to_do(tmp_path, capsys):
-    """A pack built without --police-uk (e.g. Manchester) said 'only 0 of 32 areas have a
-    value: hotspot statistics need at least 3', as if a setting were wrong."""
+def test_a_pack_without_crime_or_referrals_gets_a_deprivation_and_population_pack(
+        tmp_path, capsys):
+    """A pack built without --police-uk (e.g. Manchester) first said 'only 0 of 32 areas have
+    a value: hotspot statistics need at least 3', then was refused; issue 14 asks for its
+    deprivation and population pages, saying there is no crime data (never zeros)."""
     from hotspots import cli
     from tests.test_app_anypack import no_crime_pack
 
     folder = no_crime_pack(tmp_path / "nocrime")
     cfg = tmp_path / "r.toml"
-    cfg.write_text(f'measures = ["crime:all"]\n[data]\npack = "{folder.as_posix()}"\n'
+    cfg.write_text(f'measures = ["crime:all"]\nformats = ["pdf", "csv"]\n[data]\n'
+                   f'pack = "{folder.as_posix()}"\n'
                    '[period]\nfrom = "2025-04"\nto = "2026-03"\n', encoding="utf-8")
-    assert cli.main(["report", "--config", str(cfg), "--out", str(tmp_path / "out")]) != 0
-    err = capsys.readouterr().err
-    assert "has no crime and no referrals" in err and "--police-uk" in err
-    assert "Traceback" not in err and "at least 3" not in err
+    assert cli.main(["report", "--config", str(cfg), "--out", str(tmp_path / "out")]) == 0
+    out, err = capsys.readouterr()
+    assert "No crime data: this pack was built without police.uk files" in out
+    assert "Traceback" not in out + err and "at least 3" not in out + err
+    assert (tmp_path / "out" / "population_authorities.csv").is_file()
+    assert not list((tmp_path / "out").glob("crime*"))

@@ -40,7 +40,13 @@ from hotspots.report.content import (
     safe_name,
 )
 from hotspots.report.figures import FigureSpec, save_png, section_figures
-from hotspots.report.method import area_text, caveat_lines, method_rows, source_rows
+from hotspots.report.method import (
+    area_text,
+    caveat_lines,
+    deprivation_text,
+    method_rows,
+    source_rows,
+)
 from hotspots.report.patrol import (
     PatrolSection,
     build_patrol_section,
@@ -48,6 +54,13 @@ from hotspots.report.patrol import (
     patrol_status,
 )
 from hotspots.report.pdf import MapTablePage, PackText, write_pdf
+from hotspots.report.profile import (
+    NO_CRIME_LINE,
+    PROFILE_CAVEAT,
+    AreaProfile,
+    area_profile,
+    profile_method_rows,
+)
 
 __all__ = ["ReportOutputs", "build_report", "load_report_pack", "main"]
 
@@ -223,13 +236,15 @@ def _fixed_zip(data: bytes) -> bytes:
 
 
 def _selection(cfg: ReportConfig, sections: Sequence[MeasureSection],
-               current: periods.Period) -> dict[str, Any]:
+               current: periods.Period | None) -> dict[str, Any]:
     """Return the selection behind every figure, with the names the page and the CLI use."""
     mc = cfg.map_classes
     return {
         "measure": cfg.measures[0] if len(cfg.measures) == 1 else list(cfg.measures),
         "measures": {s.measure: s.analysis.ward.label for s in sections},
-        "month_from": current.start, "month_to": current.end, "period_label": current.label,
+        "month_from": current.start if current else None,
+        "month_to": current.end if current else None,
+        "period_label": current.label if current else "no crime data",
         "comparison": cfg.comparison, "rate": cfg.rate,
         "rate_label": pipeline.RATE_WORDS[cfg.rate],
         "smoothing": (f"{pipeline.EB_METHOD_WORDS} (esda's Empirical_Bayes arithmetic in "
@@ -245,7 +260,7 @@ def _selection(cfg: ReportConfig, sections: Sequence[MeasureSection],
 
 
 def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[MeasureSection],
-              current: periods.Period, outputs: Sequence[Path], command: str,
+              current: periods.Period | None, outputs: Sequence[Path], command: str,
               patrol: dict[str, Any] | None = None,
               patrol_findings: Sequence[Finding] = ()) -> dict[str, Any]:
     inputs: dict[str, Path | str | None] = (
@@ -256,8 +271,11 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
     params = {
         "selection": _selection(cfg, sections, current),
         "config": {k: v for k, v in config_to_mapping(cfg).items() if k != "output"},
-        "title": cfg.title, "marking": cfg.marking, "measures": list(cfg.measures),
-        "period": {"from": current.start, "to": current.end, "label": current.label},
+        "title": cfg.title, "marking": cfg.marking,
+        "measures": list(cfg.measures) if current else [],
+        "deprivation": pack.meta.deprivation or {"label": wording.index_label(pack.meta)},
+        "period": ({"from": current.start, "to": current.end, "label": current.label}
+                   if current else {"from": None, "to": None, "label": NO_CRIME_LINE}),
         "comparison": cfg.comparison, "boroughs": list(cfg.boroughs),
         "statistics": asdict(cfg.statistics), "suppress_below": cfg.suppress_below,
         "top_wards": cfg.top_wards, "formats": list(cfg.formats), "caveats": list(cfg.caveats),
@@ -271,6 +289,41 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
     m["outputs"] = {p.name: file_sha256(p) for p in outputs}
     m["volatile_keys"] = list(VOLATILE_MANIFEST_KEYS)
     return m
+
+
+def _pack_text(cfg: ReportConfig, pack: pipeline.Pack, current: periods.Period | None,
+               sections: Sequence[MeasureSection], patrol: PatrolSection | None,
+               profile: AreaProfile | None) -> PackText:
+    """Return the title page and method card words (an area profile's when no period)."""
+    return PackText(
+        title=cfg.title,
+        subtitle=cfg.organisation or pack.meta.title or "",
+        marking=cfg.marking, period=current.label if current else "No crime data",
+        area=area_text(pack, cfg), author=", ".join(
+            x for x in (cfg.author, cfg.organisation) if x),
+        sources=tuple(source_rows(pack, sections, patrol)),
+        method=tuple(method_rows(pack, cfg, current, sections) if current else
+                     profile_method_rows(pack, deprivation_text(pack.meta))),
+        caveats=tuple(caveat_lines(pack, cfg, sections) if current else
+                      [*cfg.caveats, PROFILE_CAVEAT]),
+        synthetic=any(s.synthetic for s in sections),
+        patrol=(f"{patrol.study_area}, {patrol.analysis.period_label} "
+                f"({patrol.analysis.source})" if patrol is not None else ""),
+        measures_note=NO_CRIME_LINE if profile is not None else "")
+
+
+def _patrol(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period | None
+            ) -> tuple[PatrolSection | None, tuple[bool, str]]:
+    """Return the patrol pages (or None) and why they are in or out."""
+    if current is None:
+        return None, (False, NO_CRIME_LINE)
+    status = patrol_status(pack, cfg)
+    try:
+        return (build_patrol_section(pack, cfg, current) if status[0] else None), status
+    except InputDataError as e:  # e.g. a county too large for patrol cells
+        if cfg.patrol.enabled:  # asked for: the config must change
+            raise
+        return None, (False, str(e))
 
 
 # --------------------------------------------------------------------------- build
@@ -322,22 +375,13 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
         outside the data.
     """
     pack = load_report_pack(cfg) if pack is None else pack
-    if not wording.has_measure(pack):
-        raise InputDataError(
-            f"The pack '{pack.meta.title or pack.folder}' has no crime and no referrals, so a "
-            "board pack has nothing to map or rank (its wards' deprivation and population "
-            "are in imd_wards.csv and population.csv, and on the page). Build the pack with "
-            "street-level crime (python -m hotspots pack build ... --police-uk FILES) or give "
-            "referrals under [data] in the config.")
-    current = resolve_period(pack.months, cfg)
-    sections = [build_section(pack, cfg, m, current) for m in cfg.measures]
-    status = patrol_status(pack, cfg)
-    try:
-        patrol = build_patrol_section(pack, cfg, current) if status[0] else None
-    except InputDataError as e:  # e.g. a county too large for patrol cells
-        if cfg.patrol.enabled:  # asked for: the config must change
-            raise
-        patrol, status = None, (False, str(e))
+    profile = None if wording.has_measure(pack) else area_profile(pack, cfg)
+    current = resolve_period(pack.months, cfg) if profile is None else None
+    sections = ([build_section(pack, cfg, m, current) for m in cfg.measures]
+                if current is not None else [])
+    patrol, status = _patrol(pack, cfg, current)
+    if profile is not None:
+        extra_pages = [*profile.pages, *extra_pages]
     folder = Path(cfg.output)
     folder.mkdir(parents=True, exist_ok=True)
     figures = {s.slug: section_figures(s, pack.meta, classes=cfg.map_classes) for s in sections}
@@ -352,32 +396,26 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
         for page, stem in zip(extra_pages, stems, strict=True):
             pngs.append(save_png(FigureSpec(stem, page.title, page.figure, "map"), folder))
     tables = {k: t for s in sections for k, t in s.tables.items()}
+    if profile is not None:
+        tables |= profile.tables
     if patrol is not None:
         tables |= patrol.tables
     csvs = _write_csvs(folder, tables, sections, cfg.marking) if "csv" in cfg.formats else []
     if "csv" in cfg.formats:
         for page, stem in zip(extra_pages, stems, strict=True):
             path = folder / f"{stem}.csv"
+            if path in csvs:  # an area profile page's table, written above
+                continue
             privacy.write_csv(page.table, path)
             csvs.append(path)
     xlsx = (_write_xlsx(folder / f"{safe_name(cfg.title)}.xlsx", tables, cfg.marking)
             if "xlsx" in cfg.formats else None)
     pdf = None
     if "pdf" in cfg.formats:
-        text = PackText(
-            title=cfg.title,
-            subtitle=cfg.organisation or pack.meta.title or "",
-            marking=cfg.marking, period=current.label,
-            area=area_text(pack, cfg), author=", ".join(
-                x for x in (cfg.author, cfg.organisation) if x),
-            sources=tuple(source_rows(pack, sections, patrol)),
-            method=tuple(method_rows(pack, cfg, current, sections)),
-            caveats=tuple(caveat_lines(pack, cfg, sections)),
-            synthetic=any(s.synthetic for s in sections),
-            patrol=(f"{patrol.study_area}, {patrol.analysis.period_label} "
-                    f"({patrol.analysis.source})" if patrol is not None else ""))
+        text = _pack_text(cfg, pack, current, sections, patrol, profile)
         pdf = write_pdf(folder / f"{safe_name(cfg.title)}.pdf", text, sections, figures,
-                        extra=extra_figures, extra_pages=extra_pages, patrol=patrol)
+                        extra=extra_figures, extra_pages=extra_pages, patrol=patrol,
+                        profile_findings=profile.findings if profile is not None else ())
     for f in [*(f for fs in figures.values() for f in fs), *patrol_figs]:
         f.figure.clear()
     conf = folder / CONFIG_FILE
@@ -387,7 +425,8 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     manifest = write_manifest(
         _manifest(cfg, pack, sections, current, written, cmd,
                   patrol=patrol_manifest(patrol, status),
-                  patrol_findings=patrol.findings if patrol is not None else ()),
+                  patrol_findings=[*(patrol.findings if patrol is not None else ()),
+                                   *(profile.findings if profile is not None else ())]),
         folder / "manifest.json")
     return ReportOutputs(folder, pdf, tuple(pngs), tuple(csvs), xlsx, manifest,
                          tuple(sections), patrol, status[1], conf)
@@ -418,7 +457,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"{s.label}: {len(s.findings)} findings{tag}")
         for f in s.findings:
             print(f"  - {f.text}")
-    if out.patrol is not None:
+    if not out.sections:
+        print(NO_CRIME_LINE)
+    elif out.patrol is not None:
         print(f"Patrol cells ({out.patrol.study_area}): {len(out.patrol.findings)} findings")
         for f in out.patrol.findings:
             print(f"  - {f.text}")

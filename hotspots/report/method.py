@@ -20,7 +20,7 @@ from hotspots.report.config import COMPARISONS, ReportConfig
 from hotspots.report.content import MeasureSection
 from hotspots.report.patrol import PatrolSection
 
-__all__ = ["area_text", "caveat_lines", "method_rows", "source_rows"]
+__all__ = ["area_text", "caveat_lines", "deprivation_text", "method_rows", "source_rows"]
 
 
 # --------------------------------------------------------------------------- words
@@ -127,7 +127,7 @@ def method_rows(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
          + f"; Spearman's rank correlation with {aw.index} score, 95% CI, ties averaged; "
            "wording: "
            f"{scale}."),
-        *([("Deprivation", _deprivation_text(pack.meta))] if pack.meta.deprivation else []),
+        *([("Deprivation", deprivation_text(pack.meta))] if pack.meta.deprivation else []),
         ("Deprivation headline", f"Wards with at least {p.min_count} in the period, against "
                                  f"the 20% of this map's wards with the highest {aw.index} "
                                  f"score (a quantile of these wards, not {aw.nation}'s "
@@ -172,13 +172,14 @@ def _shown_sources(pack: pipeline.Pack,
     return rec[rec["source"].astype(str).str.startswith(kinds)].iterrows() if kinds else iter(())
 
 
-def _deprivation_text(meta: pipeline.PackMeta) -> str:
+def deprivation_text(meta: pipeline.PackMeta) -> str:
     """Say which index, edition, nation and population base a built pack's deprivation is."""
     d = meta.deprivation or {}
     parts = [f"{d.get('edition', wording.index_label(meta))} ({d.get('nation', '?')}); "
              f"population base: {d.get('population_base', 'not stated')}",
              str(d.get("score_rule", "")), str(d.get("rank_rule", "")),
-             str(d.get("decile_rule", "")), str(d.get("caveat", ""))]
+             str(d.get("decile_rule", "")), str(d.get("caveat", "")),
+             f"licence: {d['licence']}" if d.get("licence") else ""]
     return "; ".join(x for x in parts if x) + "."
 
 

@@ -82,6 +82,7 @@ class PackText:
     caveats: tuple[str, ...]
     synthetic: bool
     patrol: str = ""
+    measures_note: str = ""
 
 
 # --------------------------------------------------------------------------- page furniture
@@ -122,7 +123,7 @@ def _title_page(text: PackText, sections: Sequence[MeasureSection],
     out: list[Any] = [Spacer(1, 1.2 * cm), Paragraph(_esc(text.title), st["title"]),
                       Paragraph(_esc(text.subtitle), st["h2"]), Spacer(1, 8)]
     rows = [("Period", text.period), ("Area", text.area),
-            ("Measures", "; ".join(s.label for s in sections)),
+            ("Measures", "; ".join(s.label for s in sections) or text.measures_note),
             *([("Patrol cells", text.patrol)] if text.patrol else []),
             ("Protective marking", text.marking)]
     if text.author:
@@ -161,8 +162,12 @@ def _finding_block(head: str, findings: Sequence[Any], notes: Sequence[str],
 
 def _findings_page(text: PackText, sections: Sequence[MeasureSection],
                    st: dict[str, ParagraphStyle],
-                   patrol: PatrolSection | None = None) -> list[Any]:
+                   patrol: PatrolSection | None = None,
+                   profile: Sequence[Any] = ()) -> list[Any]:
     out: list[Any] = [Paragraph("Key findings", st["h1"])]
+    if text.measures_note:
+        out.append(_finding_block("Deprivation and population", profile,
+                                  [text.measures_note], st))
     for s in sections:
         head = s.label + ("  [SYNTHETIC]" if s.synthetic and "SYNTHETIC" not in s.label
                           else "")
@@ -441,7 +446,8 @@ def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
               figures: dict[str, list[FigureSpec]], *,
               extra: Sequence[FigureSpec] = (),
               extra_pages: Sequence[MapTablePage] = (),
-              patrol: PatrolSection | None = None) -> Path:
+              patrol: PatrolSection | None = None,
+              profile_findings: Sequence[Any] = ()) -> Path:
     """Write the board-pack PDF.
 
     Parameters
@@ -462,6 +468,9 @@ def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
     patrol
         The patrol-cell pages (cell map and list, backtest, method), after
         ``extra``; their findings also go on the key findings page.
+    profile_findings
+        Findings of an area profile (a pack without measures,
+        :mod:`hotspots.report.profile`), printed with ``text.measures_note``.
 
     Returns
     -------
@@ -470,7 +479,7 @@ def write_pdf(path: Path, text: PackText, sections: Sequence[MeasureSection],
     register_fonts()
     st = _styles()
     story: list[Any] = [*_title_page(text, sections, st),
-                        *_findings_page(text, sections, st, patrol)]
+                        *_findings_page(text, sections, st, patrol, profile_findings)]
     for s in sections:
         story += _section_pages(s, figures.get(s.slug, []), st)
     w, h = PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN - 2 * BANNER_H - 2.4 * cm

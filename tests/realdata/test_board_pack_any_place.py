@@ -11,6 +11,7 @@ index, its edition and nation, and "Local authority" where they do.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -128,3 +129,45 @@ def test_powys_board_pack_leaves_out_patrol_cells_for_a_county(built):
     _, folder, text, _, reason = built["powys"]
     assert "makes about 230,912 cells of 150 m" in reason and "at least 230 m" in reason
     assert (folder / "powys-board-pack.pdf").is_file() and "Patrol cells:" not in text
+
+
+def test_board_pack_of_a_pack_without_crime_is_deprivation_and_population(
+        tmp_path, shared_data):
+    """Manchester built without police.uk files: the board pack was refused ("nothing to map
+    or rank"); now it prints deprivation and population pages, says there is no crime data,
+    and never prints a crime figure (no zeros)."""
+    national = packbuild.load_national(data_root=shared_data)
+    b = packbuild.build_pack("Manchester", tmp_path / "manchester", data=national)
+    pack = pipeline.load_pack(b.folder)
+    cfg = config_from_mapping({"title": "Manchester profile", "formats": ["pdf", "csv", "xlsx"],
+                               "output": str(tmp_path / "report")})
+    res = build_report(cfg, pack=pack)
+    pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(res.pdf).pages]
+    text = " ".join(pages)
+    assert "No crime data: this pack was built without police.uk files" in text
+    assert "Deprivation: IoD 2025 (England) score by ward" in text
+    assert "Population and deprivation by local authority" in text
+    assert "English Indices of Deprivation 2025" in text and "Census 2021" in text
+    # no crime page, no crime count, no hot spot statistics
+    for absent in ("Recorded crime", "crimes", "Getis", "Moran", "per 1,000"):
+        assert absent not in text, absent
+    assert not any("Crime" in p and "rank" in p.lower() and "Hot spot" in p for p in pages)
+    # the tables against the pack's files, read independently
+    imd = pd.read_csv(b.folder / "imd_wards.csv")
+    pop = pd.read_csv(b.folder / "population.csv")
+    dep = pd.read_csv(res.folder / "deprivation_wards.csv")
+    assert len(dep) == len(imd) == 32
+    top = imd.sort_values("imd_score", ascending=False).iloc[0]
+    name = pack.areas.set_index("area_code").loc[top["area_code"], "area_name"]
+    assert dep.iloc[0]["Ward"] == name
+    assert dep.iloc[0]["IoD 2025 (England) score"] == round(top["imd_score"], 2)
+    assert f"{name} (Manchester) has the highest IoD 2025 (England) average score" in text
+    la = pd.read_csv(res.folder / "population_authorities.csv")
+    assert la.loc[0, "Residents"] == pop["population"].sum()
+    m = pop.merge(imd, on="area_code")
+    share = 100 * (m["imd_share_10pct"] * m["population"]).sum() / m["population"].sum()
+    assert la.loc[0, "% residents in most deprived 10% LSOAs"] == round(share, 1)
+    man = json.loads(res.manifest.read_text(encoding="utf-8"))
+    assert man["parameters"]["measures"] == []
+    assert man["parameters"]["deprivation"]["edition"] == "English Indices of Deprivation 2025"
+    assert {"deprivation_wards.csv", "population_authorities.csv"} <= set(man["outputs"])
