@@ -39,7 +39,8 @@ import pandas as pd
 from hotspots._errors import InputDataError
 
 __all__ = ["KINDS", "REGION_NAMES", "AmbiguousAreaError", "AreaNotFoundError", "Catalogue",
-           "Place", "build_catalogue", "lad19_to_lad25", "normalise_name", "resolve_area"]
+           "Place", "build_catalogue", "combine_places", "lad19_to_lad25", "normalise_name",
+           "resolve_area", "resolve_areas"]
 
 #: Kinds of place, in the order a name shared by places with the same authorities is
 #: resolved (the first kind wins), with the prefix that picks each.
@@ -47,6 +48,7 @@ KINDS: dict[str, str] = {
     "local authority": "lad", "community safety partnership": "csp",
     "police force area": "pfa", "region": "region", "country": "country",
     "England and Wales": "all",
+    "combined areas": "combined",
 }
 _PREFIXES = {"lad": "local authority", "la": "local authority",
              "csp": "community safety partnership", "pfa": "police force area",
@@ -391,3 +393,35 @@ def resolve_area(query: str, catalogue: Catalogue) -> Place:
     closest = ("Closest: " + "; ".join(p.label for p in cands) + "."
                if cands else "List the names with 'python -m hotspots pack areas'.")
     raise AreaNotFoundError(f"No {what} is called or coded '{text}'. {closest}", cands)
+
+
+def combine_places(places: Sequence[Place]) -> Place:
+    """Return one place covering several (``--area A --area B``): their authorities' union.
+
+    Examples
+    --------
+    >>> a = Place("local authority", "W06000021", "Monmouthshire", ("W06000021",))
+    >>> b = Place("local authority", "E06000019", "Herefordshire, County of", ("E06000019",))
+    >>> p = combine_places([a, b])
+    >>> p.kind, p.code, p.lads, sorted(p.nations)
+    ('combined areas', 'W06000021+E06000019', ('E06000019', 'W06000021'), ['England', 'Wales'])
+    >>> p.name
+    'Monmouthshire + Herefordshire, County of'
+    >>> combine_places([a]) is a
+    True
+    """
+    unique = list(dict.fromkeys(places))
+    if len(unique) == 1:
+        return unique[0]
+    if not unique:
+        raise AreaNotFoundError("No area given: pass --area with a name or GSS code.")
+    lads = tuple(sorted({c for p in unique for c in p.lads}))
+    return Place("combined areas", "+".join(p.code for p in unique),
+                 " + ".join(p.name for p in unique), lads,
+                 note="Combined: " + "; ".join(p.label for p in unique) + ".")
+
+
+def resolve_areas(queries: str | Sequence[str], catalogue: Catalogue) -> Place:
+    """Resolve one name or several (:func:`resolve_area` each, then :func:`combine_places`)."""
+    qs = [queries] if isinstance(queries, str) else list(queries)
+    return combine_places([resolve_area(q, catalogue) for q in qs])

@@ -308,6 +308,7 @@ def imd_panel(
         geometry=geometry, outline_geometry=outline_geometry,
         index_label=wording.index_label(p.meta),
         authority=wording.authority_word(p.meta, capital=True),
+        notice=wording.index_notice(p.meta),
     )
 
 

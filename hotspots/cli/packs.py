@@ -12,10 +12,11 @@ def pack_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="pack_command", required=True)
     b = sub.add_parser("build", help="write a pack folder (pack.json, wards, population, "
                                      "deprivation, crime) for one place")
-    b.add_argument("--area", required=True,
+    b.add_argument("--area", required=True, action="append",
                    help="name or GSS code: local authority, community safety partnership, "
                         "police force area, region, England, Wales, or 'England and Wales' "
-                        "(prefix lad:, csp:, pfa:, region: to pick a kind)")
+                        "(prefix lad:, csp:, pfa:, region: to pick a kind); repeat it for "
+                        "several places in one pack")
     b.add_argument("--out", type=Path, required=True, help="pack folder to write")
     b.add_argument("--police-uk", type=Path, nargs="+", action="extend", default=[],
                    metavar="FILE_OR_FOLDER_OR_ZIP",
@@ -27,10 +28,10 @@ def pack_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--assign-by", choices=["point", "lsoa"], default="point",
                    help="place police.uk rows by snap point in the ward polygon (default) or "
                         "by the row's LSOA code through the ONS lookup")
-    b.add_argument("--deprivation", default="auto",
+    b.add_argument("--deprivation", "--index", default="auto",
                    choices=["auto", "iod2025", "wimd2019", "composite", "none"],
                    help="auto: IoD 2025 in England, WIMD 2019 in Wales; composite: mySociety's "
-                        "composite UK IMD (for an area spanning both nations)")
+                        "composite UK IMD (CC BY 4.0; for an area spanning both nations)")
     b.add_argument("--title", help="pack title (default: the place)")
     b.add_argument("--marking", default="OFFICIAL", help="protective marking")
     for q in (b, a := sub.add_parser("areas", help="list the places a pack can cover")):

@@ -217,6 +217,7 @@ def imd_panel(
     outline_geometry: StaticGeometry | None = None,
     index_label: str = "IMD 2019",
     authority: str = "Borough",
+    notice: str = "",
 ) -> MapPanel:
     """Build the deprivation (e.g. IMD 2019) average-score map, legend and title.
 
@@ -252,6 +253,9 @@ def imd_panel(
         ``"WIMD 2019 (Wales)"`` (the pack's ``imd_label``).
     authority
         Tooltip name of ``borough_name`` (``"Local authority"`` outside London).
+    notice
+        Printed at the end of the legend's note: the index's licence and meaning
+        when they differ from the national indices' (mySociety's composite).
 
     Returns
     -------
@@ -290,6 +294,8 @@ def imd_panel(
     if index_label != "IMD 2019":  # a built pack: national ranks, classes of this map
         note = (f"{SCHEMES[used].description} Classes are relative to the wards on this "
                 f"map; ranks and deciles to {reference}.{bounds_note}")
+    if notice:
+        note = f"{note} {notice}"
     return MapPanel(m, legend_html(c, palette_name, title=f"{index_label} average score",
                                     note=note),
                     c, title)

@@ -37,7 +37,7 @@ import pyogrio
 
 from boundaries import national
 from boundaries.forces import match_forces
-from boundaries.places import Catalogue, Place, build_catalogue, resolve_area
+from boundaries.places import Catalogue, Place, build_catalogue, resolve_areas
 from boundaries.web import web_layer
 from hotspots import store as police_store
 from hotspots.config import describe_input, file_sha256
@@ -290,7 +290,7 @@ def _store_input(con: Any, path: Path, sources: Sequence[str]) -> dict[str, Any]
 
 
 def build_pack(
-    area: str,
+    area: str | Sequence[str],
     out: Path | str,
     *,
     sources: Path | str | None = None,
@@ -307,7 +307,8 @@ def build_pack(
     Parameters
     ----------
     area
-        A name or GSS code (:func:`boundaries.places.resolve_area`).
+        A name or GSS code (:func:`boundaries.places.resolve_area`), or several
+        (their local authorities together, :func:`boundaries.places.combine_places`).
     out
         The pack folder (created; files of a previous build are replaced).
     sources
@@ -351,7 +352,7 @@ def build_pack(
         clock[0] = now
 
     data = data or load_national(sources)
-    place = resolve_area(area, data.catalogue)
+    place = resolve_areas(area, data.catalogue)
     choose_index(place, deprivation)  # refuse a mix of nations before reading anything big
     s = data.sources
     police = [Path(p) for p in police_uk]

@@ -119,9 +119,10 @@ def choose_index(place: Place, choice: str) -> str:
             f"{place.label} spans England and Wales. The English IoD 2025 and the Welsh WIMD "
             "2019 are separate national indices: their scores, ranks and deciles cannot be "
             "compared or pooled across the border, so one map of them would mislead. Build "
-            "one pack per nation (--area England, --area Wales), or pass --deprivation "
-            "composite (mySociety's composite UK IMD, England-based: one approximate score "
-            "for both nations from IoD 2019 and WIMD 2019, CC BY 4.0) or --deprivation none.")
+            "one pack per nation (--area England, --area Wales), or pass --index composite "
+            "(mySociety's composite UK IMD, England-based: one approximate score for both "
+            "nations from IoD 2019 and WIMD 2019, CC BY 4.0; fine for deciles and maps, not "
+            "for ranking places) or --index none.")
     nation = next(iter(nations))
     wanted = {"England": "iod2025", "Wales": "wimd2019"}[nation]
     if choice == "auto":

@@ -33,6 +33,27 @@ def index_label(meta: PackMeta) -> str:
     return meta.imd_label or DEFAULT_INDEX_LABEL
 
 
+def index_notice(meta: PackMeta) -> str:
+    """Return the licence and meaning a legend must carry for the index, or ``""``.
+
+    Only mySociety's composite UK IMD needs one: another licence (CC BY 4.0) and an
+    approximation (fine for deciles and maps, not for ranking places).
+
+    Examples
+    --------
+    >>> index_notice(PackMeta(imd_label="IoD 2025 (England)"))
+    ''
+    >>> index_notice(PackMeta(deprivation={"index": "composite", "licence": "CC BY 4.0",
+    ...                                    "caveat": "An approximation."}))
+    'Composite UK IMD by mySociety, licence: CC BY 4.0. An approximation.'
+    """
+    d = meta.deprivation or {}
+    if d.get("index") != "composite":
+        return ""
+    licence = str(d.get("licence") or "CC BY 4.0").split(";")[0]
+    return f"Composite UK IMD by mySociety, licence: {licence}. {d.get('caveat', '')}".strip()
+
+
 def is_london(meta: PackMeta) -> bool:
     """Return True when the pack's local authorities are London boroughs (or unstated).
 

@@ -168,6 +168,7 @@ def section_figures(s: MeasureSection, meta: PackMeta, *, boroughs=None,  # type
             legend_title=f"{idx} score (higher = more deprived)", scheme="quantiles", k=5,
             palette="Blues", boroughs=boroughs, attribution=attribution,
             subtitle=_index_subtitle(meta), integer=False, borough_labels=True,
+            note=wording.index_notice(meta) or None,
             legend="below", figsize=MAP_PANEL_IN)
         out.append(FigureSpec(f"{s.slug}_imd_map", f"Deprivation: {idx} score", fig, "map"))
     for stat in registry.local_statistics(univariate=True):
