@@ -41,6 +41,7 @@ with errors.guard("The page"):
     wt = None
     if not opts.has_measure:  # no crime, no referrals: deprivation and population only
         panels.deprivation_only(pack, opts)
+        report_ui.render_profile_export(pack, marking=marking)
         panels.data_quality(pack, None)
         panels.deprivation_footer(pack, marking)
         st.stop()

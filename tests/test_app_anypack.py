@@ -196,3 +196,17 @@ def test_a_pack_without_crime_shows_the_change_since_iod2019_with_the_caveat(tmp
     text = _text(at)
     assert "Change since IoD 2019: rank of average rank" in text
     assert "ranks and deciles can be compared, scores cannot" in text
+
+
+def test_a_pack_without_crime_builds_its_board_pack_on_the_page(tmp_path, monkeypatch):
+    """The deprivation-only page had no board-pack export; now one button builds the area
+    profile (deprivation and population pages, no crime pages) as on the command line."""
+    at = _run(monkeypatch, no_crime_pack(tmp_path / "nocrime"))
+    button = next(b for b in at.button if b.key == "hs_report_build")
+    button.click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    built = at.session_state["hs_report_built"]
+    assert built.pdf.startswith(b"%PDF") and built.zip_name.endswith(".zip")
+    assert built.findings and "has the highest" in built.findings[0]
+    assert any("Board pack ready" in s.value for s in at.success)

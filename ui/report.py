@@ -203,6 +203,13 @@ def render_export(pack: pipeline.Pack, opts: PageOptions,
                       marking=(marking_in.strip() or "OFFICIAL").upper(), threshold=threshold,
                       comparison=str(comparison))
     st.session_state[f"{key}_config"] = cfg  # what the button builds (tests read it)
+    _build_and_offer(pack, cfg, key, dataclasses.replace(selection,
+                                                         suppress_below=cfg.suppress_below))
+
+
+def _build_and_offer(pack: pipeline.Pack, cfg: report.ReportConfig, key: str,
+                     shown: pipeline.Selection | None) -> None:
+    """Draw the build button; once built, the PDF and zip downloads and the findings."""
     state = f"{key}_built"
     if st.button(BUTTON, key=f"{key}_build", type="primary"):
         try:
@@ -219,7 +226,6 @@ def render_export(pack: pipeline.Pack, opts: PageOptions,
         return
     st.success(f"Board pack ready ({built.n_pages_hint}).")
     d1, d2 = st.columns(2)
-    shown = dataclasses.replace(selection, suppress_below=cfg.suppress_below)
     d1.download_button("Download the PDF", data=built.pdf, file_name=built.pdf_name,
                        mime="application/pdf", key=f"{key}_pdf",
                        **exports.download_args("board pack (PDF)", built.pdf_name, pack, shown))
@@ -229,6 +235,43 @@ def render_export(pack: pipeline.Pack, opts: PageOptions,
                                                built.zip_name, pack, shown))
     with st.expander("Key findings in the pack"):
         st.markdown("\n".join(f"- {_md(t)}" for t in built.findings))
+
+
+def render_profile_export(pack: pipeline.Pack, boroughs: tuple[str, ...] = (), *,
+                          marking: str = "OFFICIAL",
+                          title: str = "Deprivation and population profile",
+                          key: str = "hs_report") -> None:
+    """Draw the board-pack export of a pack without crime or referrals (an area profile).
+
+    The pack has deprivation and population pages only, and says there is no crime
+    data (:mod:`hotspots.report.profile`).
+
+    Parameters
+    ----------
+    pack
+        The pack the page shows.
+    boroughs
+        Authorities to keep (all when empty).
+    marking, title
+        Defaults of the marking and title inputs.
+    key
+        Prefix of every widget key.
+    """
+    st.subheader("Board pack")
+    st.caption("A4 landscape PDF of this pack's deprivation and population by ward and by "
+               "local authority, with findings and a method card (no crime pages: the pack "
+               "has no crime data), plus 300 dpi PNG maps, CSV/XLSX tables, the config that "
+               "rebuilds it and a run manifest. Built on this computer; nothing is sent "
+               "anywhere.")
+    c1, c2 = st.columns(2)
+    title_in = c1.text_input("Title", value=title, key=f"{key}_title", max_chars=120)
+    marking_in = c2.text_input("Protective marking", value=marking, key=f"{key}_marking",
+                               max_chars=60, help="Printed at the top and bottom of every page.")
+    cfg = report.ReportConfig(title=title_in.strip() or title,
+                              marking=(marking_in.strip() or "OFFICIAL").upper(),
+                              pack=pack.folder, boroughs=tuple(boroughs))
+    st.session_state[f"{key}_config"] = cfg
+    _build_and_offer(pack, cfg, key, None)
 
 
 def _md(text: str) -> str:

@@ -107,6 +107,8 @@ class ReportOutputs:
     config
         ``board_pack_config.toml``: the config that rebuilds this pack
         (``python -m hotspots report --config``), the page's choices included.
+    profile_findings
+        The findings of an area profile (a pack without measures).
     """
 
     folder: Path
@@ -119,6 +121,7 @@ class ReportOutputs:
     patrol: PatrolSection | None = None
     patrol_reason: str = ""
     config: Path | None = None
+    profile_findings: tuple[Finding, ...] = ()
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -131,7 +134,8 @@ class ReportOutputs:
     def findings(self) -> tuple[Finding, ...]:
         """Every finding of every measure, then the patrol findings."""
         patrol = self.patrol.findings if self.patrol is not None else ()
-        return (*(f for s in self.sections for f in s.findings), *patrol)
+        return (*(f for s in self.sections for f in s.findings), *patrol,
+                *self.profile_findings)
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -429,7 +433,8 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
                                    *(profile.findings if profile is not None else ())]),
         folder / "manifest.json")
     return ReportOutputs(folder, pdf, tuple(pngs), tuple(csvs), xlsx, manifest,
-                         tuple(sections), patrol, status[1], conf)
+                         tuple(sections), patrol, status[1], conf,
+                         profile.findings if profile is not None else ())
 
 
 def comparable_manifest(path: Path) -> dict[str, Any]:
