@@ -2,7 +2,11 @@
 
 Run by hand (never in the test suite; about 2 minutes with the default 3 repeats)::
 
-    .venv/bin/python bench/page_speed.py [--repeats 3] [--json out.json]
+    .venv/bin/python bench/page_speed.py [--repeats 3] [--json out.json] [--pack FOLDER]
+
+``--pack FOLDER`` measures the page on that pack (e.g. a force pack built with
+``python -m hotspots pack build --area "South Wales Police" --police-uk ...``) instead of
+the demo: the server gets ``HOTSPOTS_PACK``, and the in-process steps load it.
 
 Baseline (measured in the same run, interleaved with ours): a trivial page written to a
 temporary folder at run time (a title and one ``st.dataframe`` of 700 rows), started
@@ -239,7 +243,7 @@ from hotspots.maps.classify import SCHEMES
 from streamlit_folium import st_folium
 from ui import mapview
 t = lap("imports (hotspots, folium, esda, streamlit_folium)", t)
-pack = pipeline.load_pack()
+pack = pipeline.load_pack(sys.argv[2] or None)
 _ = pack.web_areas, pack.boroughs_web
 t = lap("pack load + web layers", t)
 from hotspots.maps.assets import write_static_geometry
@@ -251,7 +255,8 @@ t = lap("static geometry files (once per pack and server)", t)
 m = pack.months
 scheme = next(iter(SCHEMES))
 def table(measure):
-    return pipeline.ward_table(pack, pipeline.Selection(measure, m[-12], m[-1]))
+    return pipeline.ward_table(pack, pipeline.Selection(measure, m[-min(12, len(m))], m[-1]))
+burglary = next(k for k, v in pipeline.measure_options(pack).items() if "urglary" in v)
 def measure_map(wt):
     return maps.measure_panel(
         pack.web_areas, wt.frame, title=f"{wt.label}, {wt.period_label}",
@@ -284,13 +289,64 @@ args = {"params": a.params, "value_label": "Crimes", "synthetic": False, "sensit
 show(statmaps.gi_map(pack.web_areas, a.table, **args), "hs_gi_map")
 show(statmaps.lisa_map(pack.web_areas, a.table, **args), "hs_lisa_map")
 t = lap("Gi* + LISA maps build + st_folium (uncached)", t)
-show(measure_map(table("crime:major:BURGLARY")), "measure_map")
+show(measure_map(table(burglary)), "measure_map")
 t = lap("measure change: ward_table + map build + st_folium", t)
 print(json.dumps(out))
 """
 
 
 # --------------------------------------------------------------------------- processes
+
+#: Pid of the server's process group leader (``scripts/start.sh`` or streamlit), for CPU.
+SERVER_PID: list[int] = []
+
+
+def _proc_table() -> tuple[dict[int, list[int]], dict[int, tuple[str, float]]]:
+    """Children of every process, and each process's (name, CPU seconds), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    info: dict[int, tuple[str, float]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{d}/stat").read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        rest = text[text.rindex(")") + 2:].split()
+        children.setdefault(int(rest[1]), []).append(int(d))
+        info[int(d)] = (name, (int(rest[11]) + int(rest[12])) / tick)
+    return children, info
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by this run's browser and server processes.
+
+    Browser: every Chromium process below this one (browser, GPU, renderers of the
+    page and of its component frames); server: the process tree of :data:`SERVER_PID`.
+    A difference of two calls is the CPU a step cost, whatever the machine's load.
+    """
+    children, info = _proc_table()
+
+    def tree(root: int, keep: Callable[[str], bool] = lambda _: True) -> float:
+        total, stack = 0.0, [root]
+        while stack:
+            p = stack.pop()
+            name, cpu = info.get(p, ("", 0.0))
+            total += cpu if keep(name) else 0.0
+            stack += children.get(p, [])
+        return total
+
+    browser = tree(os.getpid(), lambda n: "chrom" in n.lower() or "headless" in n.lower())
+    server = tree(SERVER_PID[-1]) if SERVER_PID else 0.0
+    return {"browser": browser, "server": server}
+
+
+def _cpu_since(c0: dict[str, float]) -> dict[str, float]:
+    c1 = cpu_seconds()
+    return {k: round(c1[k] - c0[k], 3) for k in c1}
+
 
 
 def _free_port() -> int:
@@ -356,6 +412,7 @@ def streamlit_server(script: Path, cwd: Path, log_path: Path, *,
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True, env=env)
+        SERVER_PID.append(proc.pid)
         try:
             deadline = t0 + STARTUP_TIMEOUT_S
             while not ready():
@@ -446,6 +503,7 @@ class Visit:
     page: Any
     traffic: Traffic
     errors: list[str]
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def state(self) -> dict[str, Any]:
         return dict(self.page.evaluate(
@@ -466,6 +524,7 @@ def open_page(browser: Any, url: str, title: str, n_wards: int) -> Visit:
     traffic.attach(context, page)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     visit = Visit(context, page, traffic, errors)
+    c0 = cpu_seconds()
     try:
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         marks = "__hs.marks.title !== undefined"
@@ -476,6 +535,7 @@ def open_page(browser: Any, url: str, title: str, n_wards: int) -> Visit:
     except BaseException:
         context.close()
         raise
+    visit.cpu = _cpu_since(c0)  # navigation -> settled (quiet for QUIET_MS)
     return visit
 
 
@@ -495,6 +555,8 @@ def load_figures(visit: Visit, baseline: bool) -> dict[str, Any]:
                            "http_bytes": visit.traffic.http_bytes(),
                            "ws_bytes": visit.traffic.ws_bytes()}
     fig["total_bytes"] = fig["http_bytes"] + fig["ws_bytes"]
+    fig["cpu"] = dict(visit.cpu)
+    fig["load_avg"] = os.getloadavg()
     done = [t for t, st in s["state"] if st == "notRunning"]
     fig["script_done"] = done[-1] / 1000 if done else float("nan")
     if baseline:
@@ -536,9 +598,11 @@ def change_figures(visit: Visit, action: Callable[[Any], None]) -> dict[str, Any
     """Time one filter change on a settled page, from the last key press."""
     visit.page.evaluate("() => __hs.arm()")
     ws0 = len(visit.traffic.ws_in)
+    c0 = cpu_seconds()
     action(visit.page)
     visit.wait("() => __hs.changeDone()")
     visit.wait("(q) => __hs.settled(q) && __hs.drawnAll()", QUIET_MS)
+    cpu = _cpu_since(c0)
     s = visit.state()
     c = s["change"]
     key = s["keys"][-1] if len(s["keys"]) > c["keys0"] else c["armed"]
@@ -552,6 +616,7 @@ def change_figures(visit: Visit, action: Callable[[Any], None]) -> dict[str, Any
 
     first_msg = msgs[0][0] if msgs else key
     return {
+        "cpu": cpu, "load_avg": os.getloadavg(),
         "browser_busy": busy_s(s["long"], map_msgs[0] if map_msgs else first_msg, redrawn),
         "maps": since(redrawn),
         "first_msg": since(msgs[0][0] if msgs else None),
@@ -614,7 +679,8 @@ def in_process(repeats: int) -> dict[str, float]:
     """Median seconds of each server step, each repeat in a fresh process."""
     runs = []
     for _ in range(repeats):
-        r = subprocess.run([sys.executable, "-c", IN_PROCESS, str(ROOT)], cwd=ROOT,
+        r = subprocess.run([sys.executable, "-c", IN_PROCESS, str(ROOT),
+                            os.environ.get("HOTSPOTS_PACK", "")], cwd=ROOT,
                            capture_output=True, text=True, timeout=600, check=False)
         if r.returncode != 0:
             raise RuntimeError(f"in-process timing failed:\n{r.stderr[-3000:]}")
@@ -633,6 +699,13 @@ def _med(runs: list[dict[str, Any]], *path: str) -> float:
             v = v[p]
         values.append(float(v))
     return statistics.median(values)
+
+
+def _dig(run: dict[str, Any], *path: str) -> Any:
+    v: Any = run
+    for p in path:
+        v = v[p]
+    return v
 
 
 def _verdict(value: float, target: float) -> str:
@@ -683,6 +756,15 @@ def report(base: list[dict[str, Any]], ours: list[dict[str, Any]],
         _med(base, "warm", "total_bytes"), None, unit="B")
     row("  of which websocket", _med(ours, "warm", "ws_bytes"), _med(base, "warm", "ws_bytes"),
         None, unit="B")
+    print("\nCPU seconds (user + system, /proc) from navigation or key press until the page "
+          "settled, browser (every Chromium process) | server (the dashboard's process tree); "
+          "load average (1 min) at the end of each:")
+    for label, path in (("cold load", ("cold",)), ("warm load", ("warm",)),
+                        *((f"change: {n}", ("changes", n)) for n in ours[0]["changes"])):
+        b = _med(ours, *path, "cpu", "browser")
+        sv = _med(ours, *path, "cpu", "server")
+        la = ", ".join(f"{_dig(r, *path)['load_avg'][0]:.1f}" for r in ours)
+        print(f"  {label:44} browser {b:6.2f} | server {sv:6.2f}   load {la}")
     print(f"\nServer start -> ready: ours {_med(ours, 'startup'):.2f} s (scripts/start.sh, "
           f"until it prints 'Ready', its warm-up run included), baseline "
           f"{_med(base, 'startup'):.2f} s (healthy) (not in the figures above). Baselines: "
@@ -725,6 +807,33 @@ def _where(ours: list[dict[str, Any]], server: dict[str, float]) -> None:
         print(f"  {k:56} {v:6.2f}")
 
 
+def record_results(name: str, ours: list[dict[str, Any]], cond: dict[str, Any]) -> Path:
+    """Write the load and change figures to ``bench/results/<name>.json`` (with conditions)."""
+    from bench import results
+
+    rows = []
+    steps = [("cold load: both maps drawn", ("cold",), TARGET_PAINT_S),
+             ("warm load: both maps drawn", ("warm",), TARGET_PAINT_S),
+             *((f"change: {n}", ("changes", n), TARGET_CHANGE_S) for n in ours[0]["changes"])]
+    for label, path, target in steps:
+        wall = [float(_dig(r, *path)["maps"]) for r in ours]
+        rows.append({
+            "step": label, "wall min (s)": round(min(wall), 2),
+            "wall median (s)": round(statistics.median(wall), 2),
+            "browser CPU-s (median)": round(_med(ours, *path, "cpu", "browser"), 2),
+            "server CPU-s (median)": round(_med(ours, *path, "cpu", "server"), 2),
+            "target (s)": target})
+    notes = (f"pack {Path(str(cond['pack'])).name} ({cond['wards']} wards), "
+             f"{'with' if cond['warmup'] else 'without'} the start script's warm-up run; "
+             "cold = first browser visit after 'Ready'; CPU-s from /proc (browser: every "
+             "Chromium process; server: the dashboard's process tree), navigation or key press "
+             "until the page settled; wall times move with the load, CPU-s much less")
+    data = {"conditions": results.conditions(
+        len(ours), interleaved=True, load_before=[round(x, 2) for x in cond["load_avg_start"]],
+        notes=notes), "rows": rows}
+    return results.record(name, data)
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -734,13 +843,26 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--no-warmup", action="store_true",
                         help="start the dashboard with HOTSPOTS_WARMUP=0 (no warm-up run)")
+    parser.add_argument("--record", metavar="NAME",
+                        help="also write bench/results/NAME.json (python -m bench.results "
+                             "puts it in the READMEs)")
+    parser.add_argument("--pack", type=Path,
+                        help="pack folder to open (default: the demo); sets HOTSPOTS_PACK")
     args = parser.parse_args()
+    if args.pack is not None:
+        os.environ["HOTSPOTS_PACK"] = str(args.pack.resolve())
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         sys.exit(f"Chromium not found at {CHROMIUM} (set HOTSPOTS_CHROMIUM)")
     from playwright.sync_api import sync_playwright
 
     _raise_on_sigterm()
+    conditions: dict[str, Any] = {
+        "pack": os.environ.get("HOTSPOTS_PACK") or "demo", "repeats": args.repeats,
+        "warmup": not args.no_warmup, "cpus": os.cpu_count(),
+        "load_avg_start": os.getloadavg(), "started_utc": time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     n_wards = expected_wards()
+    conditions["wards"] = n_wards
     base: list[dict[str, Any]] = []
     ours: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="page-speed-") as tmp:
@@ -766,9 +888,14 @@ def main() -> None:
     errors = sorted({e for r in ours for e in r["errors"]})
     if errors:
         print("page errors:", *errors, sep="\n  ")
+    conditions["load_avg_end"] = os.getloadavg()
+    print(f"Conditions: {json.dumps(conditions)}")
     report(base, ours, server)
+    if args.record:
+        record_results(args.record, ours, conditions)
     if args.json:
-        args.json.write_text(json.dumps({"baseline": base, "ours": ours, "server": server},
+        args.json.write_text(json.dumps({"conditions": conditions, "baseline": base,
+                                         "ours": ours, "server": server},
                                         indent=1, default=str))
 
 
