@@ -98,6 +98,11 @@ def test_labels_follow_the_packs_index_and_authorities(tmp_path, monkeypatch):
     top = at.dataframe[0].value
     assert {"Local authority", "WIMD 2019 (Wales) score", "WIMD 2019 (Wales) decile"} <= set(
         top.columns), list(top.columns)
+    # the method's colours line and the board pack's caption (said "(IMD)" and "boroughs")
+    md = " ".join(m.value for m in at.markdown)
+    assert "(WIMD 2019 (Wales)); both colour-blind safe" in md and "(IMD);" not in md
+    caption = next(c.value for c in at.caption if c.value.startswith("A4 landscape PDF"))
+    assert "local authorities, map classes" in caption and "borough" not in caption
 
 
 def test_a_pack_without_crime_names_its_index_in_the_table(tmp_path, monkeypatch):

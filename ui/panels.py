@@ -435,7 +435,8 @@ def footer(pack: pipeline.Pack, opts: PageOptions, marking_text: str) -> None:
         f"'<{sel.suppress_below}', in maps, tooltips and tables, and their rates and ranks "
         "are not shown.",
         f"**Colours:** {MAP_PALETTES[opts.palette]} (measure), "
-        f"{MAP_PALETTES[opts.imd_palette]} (IMD); both colour-blind safe.",
+        f"{MAP_PALETTES[opts.imd_palette]} ({wording.index_label(meta)}); "
+        "both colour-blind safe.",
         f"**Background map:** {BASEMAPS[opts.basemap]}.",
     ]
     referrals = measure.family == "referrals"

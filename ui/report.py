@@ -29,6 +29,7 @@ from hotspots import pipeline, report
 from hotspots._errors import InputDataError, hide_folder
 from hotspots.maps.palettes import PALETTES
 from hotspots.pipeline import analysis as analysis
+from hotspots.pipeline import wording
 from hotspots.report.config import COMPARISONS
 from ui import errors, exports
 from ui.sidebar import PageOptions
@@ -175,7 +176,8 @@ def render_export(pack: pipeline.Pack, opts: PageOptions,
     st.subheader("Board pack")
     st.caption("A4 landscape PDF with the maps, tables, key findings and method card for the "
                "selection above (measure, period, "
-               f"{pipeline.RATE_WORDS[selection.rate]}, boroughs, map classes and statistics "
+               f"{pipeline.RATE_WORDS[selection.rate]}, "
+               f"{wording.authority_word(pack.meta, plural=True)}, map classes and statistics "
                "settings), plus 300 dpi PNG maps, CSV/XLSX tables, the config that rebuilds it "
                "and a run manifest. Built on this computer; nothing is sent anywhere.")
     c1, c2, c3, c4 = st.columns([3, 3, 2, 3])

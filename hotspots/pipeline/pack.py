@@ -128,8 +128,12 @@ def attribution_text(meta: PackMeta, *, referrals: bool) -> str:
     'Crime: MPS (OGL).'
     >>> attribution_text(m, referrals=True)
     'Crime: MPS (OGL). Referrals: SYNTHETIC, not real data.'
+    >>> attribution_text(PackMeta(attribution="Source: ONS (OGL). Contains OS data 2025. "
+    ...                                       "Source: ONS (OGL). Contains OS data 2021."),
+    ...                  referrals=False)  # each credit once
+    'Source: ONS (OGL). Contains OS data 2025. Contains OS data 2021.'
     """
-    parts = _SENTENCES.split(str(meta.attribution or "").strip())
+    parts = dict.fromkeys(_SENTENCES.split(str(meta.attribution or "").strip()))
     return " ".join(p for p in parts if p and (referrals or not p.startswith(_REFERRAL_CREDIT)))
 
 

@@ -30,7 +30,7 @@ January, has 910 crimes for about 516,000 residents, 21 a year per 1,000).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -231,6 +231,24 @@ def _read(paths: Sequence[Path]) -> list[tuple[str, ReadResult]]:
     return out
 
 
+def crime_source_text(forces: Iterable[str], covering: Iterable[str]) -> str:
+    """Name the forces whose rows the pack uses, and those read but outside its area.
+
+    Examples
+    --------
+    >>> crime_source_text(["South Wales Police", "Dyfed-Powys Police"], ["South Wales Police"])
+    'police.uk street-level crime (South Wales Police; rows of Dyfed-Powys Police in the \
+files are outside this area, counted outside coverage)'
+    >>> crime_source_text(["South Wales Police"], ["South Wales Police"])
+    'police.uk street-level crime (South Wales Police)'
+    """
+    used = sorted(set(covering) & set(forces)) or sorted(set(forces))
+    other = sorted(set(forces) - set(used))
+    tail = (f"; rows of {', '.join(other)} in the files are outside this area, counted "
+            "outside coverage") if other else ""
+    return f"police.uk street-level crime ({', '.join(used)}{tail})"
+
+
 def _relabel_other_forces(rec: recon.Reconciliation, frame: pd.DataFrame,
                           outside_forces: set[str]) -> recon.Reconciliation:
     """Rows outside every ward recorded by a force not covering the place: outside coverage."""
@@ -395,7 +413,7 @@ def pack_crime(paths: Sequence[Path], place: Place, wards: pd.DataFrame, lookup:
     months = sorted(frame["month"].dropna().unique())
     total = {k: int(sum(d[k] for d in diffs)) for k in diffs[0]} if diffs else {}
     meta = {
-        "crime_source": "police.uk street-level crime (" + ", ".join(sorted(forces)) + ")",
+        "crime_source": crime_source_text(forces, covering),
         "crime_months": [months[0], months[-1]] if months else [],
         "crime_note": "",
         "crime_coverage_note": (

@@ -118,16 +118,26 @@ def resolve_period(months: Sequence[str], cfg: ReportConfig) -> periods.Period:
         Sorted months with data.
     cfg
         The config (``month_from``/``month_to``, else the latest
-        ``latest_months`` months up to ``month_to`` or the last month).
+        ``latest_months`` months up to ``month_to`` or the last month, never
+        starting before the first month with data: four months of police.uk files
+        make a four-month period, not a year of which eight months are missing).
 
     Returns
     -------
     Period
+
+    Examples
+    --------
+    >>> from hotspots.report.config import ReportConfig
+    >>> resolve_period(["2024-01", "2024-02", "2024-03", "2024-04"], ReportConfig()).label
+    'Jan 2024 – Apr 2024'
     """
     if not months and (cfg.month_from is None or cfg.month_to is None):
         raise ValueError("The pack has no months of data: give period.from and period.to.")
     to = cfg.month_to or months[-1]
     frm = cfg.month_from or periods.shift_month(to, -(cfg.latest_months - 1))
+    if cfg.month_from is None and months and months[0] <= to:
+        frm = max(frm, months[0])
     return periods.custom_period(frm, to)
 
 

@@ -193,6 +193,11 @@ def test_whole_force_area_other_forces_are_outside_coverage(packs, shared_data):
     rec = built.reconciliation.iloc[-1]
     assert rec["rows_in"] == 66647 and rec["outside"] >= len(away)
     assert m["months_incomplete"] == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    # the source names the force whose rows are used, and the others as outside (it named
+    # all three forces as if the pack's crime came from them)
+    assert m["crime_source"] == (
+        "police.uk street-level crime (Dyfed-Powys Police; rows of North Wales Police, South "
+        "Wales Police in the files are outside this area, counted outside coverage)")
 
 
 # --------------------------------------------------------------------------- roll-ups
