@@ -404,8 +404,8 @@ def streamlit_server(script: Path, cwd: Path, log_path: Path, *,
                "--server.port", str(port), *opts]
 
     def ready() -> bool:
-        if via_start_sh:
-            return READY_LINE in log_path.read_text(errors="replace")
+        if via_start_sh:  # without the warm-up, start.sh says Ready before the server is up
+            return READY_LINE in log_path.read_text(errors="replace") and _healthy(url)
         return _healthy(url)
 
     with log_path.open("w") as log:
