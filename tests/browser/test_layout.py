@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import ARTIFACTS, keyed, map_frame, settle, wait_idle
 
@@ -51,6 +52,15 @@ def page(server, browser):  # type: ignore[no-untyped-def]
         context.close()
 
 
+def _box_now(loc):  # type: ignore[no-untyped-def]
+    """The first match's box, or None when there is none now (a tooltip closing between
+    count() and bounding_box() made bounding_box wait 30 s for it: a timeout under load)."""
+    try:
+        return loc.first.bounding_box(timeout=300) if loc.count() else None
+    except PlaywrightTimeoutError:
+        return None
+
+
 def test_tooltips_stay_inside_the_map(page) -> None:  # type: ignore[no-untyped-def]
     frame = page.frame_locator(map_frame(PAIR))
     page.locator(map_frame(PAIR)).scroll_into_view_if_needed()
@@ -63,7 +73,7 @@ def test_tooltips_stay_inside_the_map(page) -> None:  # type: ignore[no-untyped-
             time.sleep(0.15)
             # The box is read once per try (a tooltip can close between two reads: its box is
             # then None) and settles within 2 s (the map script moves it back inside).
-            t = settle(lambda tip=tip: tip.first.bounding_box() if tip.count() else None,
+            t = settle(lambda tip=tip: _box_now(tip),
                        lambda b: b is None or _inside(b, box), timeout_s=2.0, interval_s=0.1)
             if t is None:  # no tooltip at this point (between wards, or it closed)
                 continue
