@@ -32,7 +32,7 @@ def no_crime_pack(folder: Path, **meta_changes: object) -> Path:
     for key in _DROP:
         meta.pop(key, None)
     meta.update(title="No crime test pack", synthetic_referrals=False, crime_months=[],
-                crime_source="none: no police.uk files given (--police-uk)",
+                crime_source="none: no police.uk files were given with --police-uk",
                 crime_coverage_areas=[], placement={"crime": "none"}, **meta_changes)
     (folder / "pack.json").write_text(json.dumps(meta))
     return folder

@@ -517,7 +517,7 @@ def _meta(place: Place, dep: DeprivationResult, crime: CrimeResult | None, data:
         "reconciliation": reconciliation.to_dict("records"),
     }
     if crime is None:
-        doc.update(crime_source="none: no police.uk files given (--police-uk)",
+        doc.update(crime_source="none: no police.uk files were given with --police-uk",
                     crime_months=[], crime_note="No recorded crime in this pack.",
                     crime_coverage_note="No crime data: every ward is 'no data'.",
                     crime_coverage_areas=[], placement={"crime": "none",
