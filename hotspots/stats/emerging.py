@@ -9,8 +9,9 @@ In the style of ArcGIS Pro's *Emerging Hot Spot Analysis*, in three steps:
    and its z is above 0, **cold** when z is below 0, else **ns** (not
    significant). A step in which every unit has the same count (e.g. no crime
    at all) has no Gi*: every unit is "ns" there.
-2. :func:`mann_kendall`: the Mann-Kendall trend test (``pymannkendall``'s
-   ``original_test``) on each unit's series of Gi* z-scores: is clustering
+2. :func:`mann_kendall`: the Mann-Kendall trend test (the numbers of
+   ``pymannkendall``'s ``original_test``, vectorised over units in
+   :mod:`hotspots.stats.mannkendall`) on each unit's series of Gi* z-scores: is clustering
    getting stronger (``increasing``), weaker (``decreasing``) or neither
    (``no trend``), at ``trend_alpha`` (default 0.05).
 3. :func:`classify_emerging`: one category per unit from its status series
@@ -61,7 +62,6 @@ within each step (the family is the units of one step).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -72,6 +72,7 @@ import pandas as pd
 
 from hotspots._errors import InputDataError
 from hotspots.stats import registry as registry
+from hotspots.stats.mannkendall import mann_kendall_matrix
 from hotspots.stats.significance import Correction
 from hotspots.stats.weights import SpatialWeights
 
@@ -287,9 +288,10 @@ def mann_kendall(series: pd.Series | np.ndarray | list[float], *,
 
     Notes
     -----
-    Mann (1945), Kendall (1975), Gilbert (1987) via
-    ``pymannkendall.original_test`` (Hussain & Mahmud 2019). On a series
-    without ties ``tau`` equals ``scipy.stats.kendalltau(time, values)``.
+    Mann (1945), Kendall (1975), Gilbert (1987):
+    :func:`hotspots.stats.mannkendall.mann_kendall_matrix` on one row, the
+    numbers of ``pymannkendall.original_test`` (Hussain & Mahmud 2019). On a
+    series without ties ``tau`` equals ``scipy.stats.kendalltau(time, values)``.
 
     Examples
     --------
@@ -297,16 +299,10 @@ def mann_kendall(series: pd.Series | np.ndarray | list[float], *,
     >>> r["trend"], round(r["tau"], 4), r["s"]
     ('increasing', 0.7857, 22.0)
     """
-    x = np.asarray(series, dtype=float)
-    n = int(np.isfinite(x).sum())
-    if n < 3:
-        return pd.Series({"trend": "not tested", "tau": math.nan, "s": math.nan,
-                          "z": math.nan, "p": math.nan, "n": n}, dtype=object)
-    import pymannkendall  # imports scipy.stats (0.6 s): only emerging hot spots pay for it
-
-    res = pymannkendall.original_test(x, alpha=alpha)
-    return pd.Series({"trend": str(res.trend), "tau": float(res.Tau), "s": float(res.s),
-                      "z": float(res.z), "p": float(res.p), "n": n}, dtype=object)
+    r = mann_kendall_matrix(np.asarray(series, dtype=float)[None, :], alpha=alpha)
+    return pd.Series({"trend": str(r["trend"][0]), "tau": float(r["tau"][0]),
+                      "s": float(r["s"][0]), "z": float(r["z"][0]), "p": float(r["p"][0]),
+                      "n": int(r["n"][0])}, dtype=object)
 
 
 def mann_kendall_table(values: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -324,13 +320,9 @@ def mann_kendall_table(values: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataF
     DataFrame
         Index = units; ``trend``, ``tau``, ``s``, ``z``, ``p``, ``n``.
     """
-    rows = [mann_kendall(values.iloc[i].to_numpy(dtype=float), alpha=alpha)
-            for i in range(len(values))]
-    out = pd.DataFrame(rows, index=values.index)
-    for col in ("tau", "s", "z", "p"):
-        out[col] = out[col].astype(float)
-    out["n"] = out["n"].astype(int)
-    return out
+    r = mann_kendall_matrix(values.to_numpy(dtype=float), alpha=alpha)
+    return pd.DataFrame({"trend": r["trend"], "tau": r["tau"], "s": r["s"], "z": r["z"],
+                         "p": r["p"], "n": r["n"]}, index=values.index)
 
 
 # --------------------------------------------------------------------------- classes
