@@ -27,12 +27,17 @@ Layer 3 (beside ``maps`` and ``patrol``, never importing them): imports
 from hotspots.store.add import BATCH_BYTES, STORE_MAX_ZIP_BYTES, AddResult, add_inputs, stored_rule
 from hotspots.store.counts import ENGINES, Engine, StoreCounts, area_counts, record_filter
 from hotspots.store.db import SCHEMA_VERSION, StoreError, connect, spatial_extension_path
-from hotspots.store.records import read_results, store_forces
+from hotspots.store.records import (
+    read_results,
+    store_categories,
+    store_forces,
+    store_months,
+)
 from hotspots.store.status import StoreStatus, status_text, store_status
 
 __all__ = [
     "BATCH_BYTES", "ENGINES", "SCHEMA_VERSION", "STORE_MAX_ZIP_BYTES", "AddResult", "Engine",
     "StoreCounts", "StoreError", "StoreStatus", "add_inputs", "area_counts", "connect",
-    "read_results", "record_filter", "spatial_extension_path", "status_text", "store_forces",
-    "store_status", "stored_rule",
+    "read_results", "record_filter", "spatial_extension_path", "status_text",
+    "store_categories", "store_forces", "store_months", "store_status", "stored_rule",
 ]

@@ -73,8 +73,8 @@ class StoreCounts:
 
 
 def record_filter(months: tuple[str, str] | None = None, forces: Sequence[str] | None = None,
-                  ) -> tuple[str, list[object]]:
-    """Return the SQL condition (on ``records r``) and its parameters for a period and forces.
+                  categories: Sequence[str] | None = None) -> tuple[str, list[object]]:
+    """Return the SQL condition (on ``records r``) for a period, forces and crime types.
 
     >>> where, params = record_filter(("2024-01", "2024-03"), ["Dyfed-Powys Police"])
     >>> where
@@ -89,6 +89,9 @@ def record_filter(months: tuple[str, str] | None = None, forces: Sequence[str] |
     if forces is not None:
         parts.append("r.falls_within IN (SELECT unnest(?))")
         params.append(list(forces))
+    if categories is not None:
+        parts.append("r.category IN (SELECT unnest(?))")
+        params.append(list(categories))
     return (" AND ".join(parts) or "TRUE"), params
 
 
@@ -97,6 +100,7 @@ _LOCATED = "r.x IS NOT NULL AND r.y IS NOT NULL AND NOT isnan(r.x) AND NOT isnan
 
 def area_counts(con: duckdb.DuckDBPyConnection, areas: gpd.GeoDataFrame, *,
                 months: tuple[str, str] | None = None, forces: Sequence[str] | None = None,
+                categories: Sequence[str] | None = None,
                 engine: Engine = "locator", details: bool = False,
                 label: str = "police.uk (store)") -> StoreCounts:
     """Count the store's rows per area, month and crime type (module docstring).
@@ -112,6 +116,9 @@ def area_counts(con: duckdb.DuckDBPyConnection, areas: gpd.GeoDataFrame, *,
         ``(first, last)`` ``YYYY-MM``, both included (``None``: all).
     forces
         ``Falls within`` names to keep (``None``: all).
+    categories
+        Crime types (``Crime type``) to keep (``None``: all); rows in the
+        reconciliation are then the rows of these types.
     engine
         ``"locator"`` or ``"spatial"``: the same counts (tested).
     details
@@ -125,7 +132,7 @@ def area_counts(con: duckdb.DuckDBPyConnection, areas: gpd.GeoDataFrame, *,
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    where, params = record_filter(months, forces)
+    where, params = record_filter(months, forces, categories)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _pts AS
         SELECT x, y, (row_number() OVER ()) - 1 AS pid FROM (
             SELECT DISTINCT r.x + 0.0 AS x, r.y + 0.0 AS y FROM records r

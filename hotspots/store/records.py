@@ -17,7 +17,7 @@ from hotspots import io
 from hotspots._validate import ReadResult, Report
 from hotspots.store.counts import record_filter
 
-__all__ = ["read_results", "store_forces"]
+__all__ = ["read_results", "store_categories", "store_forces", "store_months"]
 
 _TEXT = ["source", "month", "category", "lsoa_code", "lsoa_name", "location", "falls_within",
          "outcome"]
@@ -27,6 +27,18 @@ def store_forces(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return the forces (``Falls within``) with rows in the store, in order."""
     return [r[0] for r in con.execute("SELECT DISTINCT falls_within FROM records WHERE "
                                       "falls_within IS NOT NULL ORDER BY 1").fetchall()]
+
+
+def store_categories(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return the crime types (``Crime type``) of the counted rows in the store, in order."""
+    return [r[0] for r in con.execute("SELECT DISTINCT category FROM records WHERE reason IS "
+                                      "NULL AND category IS NOT NULL ORDER BY 1").fetchall()]
+
+
+def store_months(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return the months (``YYYY-MM``) with rows in the store, in order."""
+    return [r[0] for r in con.execute("SELECT DISTINCT month FROM records WHERE month IS NOT "
+                                      "NULL ORDER BY 1").fetchall()]
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
