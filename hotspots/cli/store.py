@@ -1,4 +1,8 @@
-"""``store add``, ``store status``, ``store counts``: police.uk at national scale in DuckDB."""
+"""``store add``, ``store status``, ``store counts``: police.uk at national scale in DuckDB.
+
+``store analyse`` and ``store emerging`` (national LSOA statistics) are in
+:mod:`hotspots.cli.storestats`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
+
+from hotspots.cli.storestats import run_analyse, run_emerging, stats_arguments
 
 DEFAULT_STORE = Path("store") / "police_uk.duckdb"
 
@@ -44,6 +50,7 @@ def store_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     for q in (add, st, co):
         q.add_argument("--store", type=Path, default=DEFAULT_STORE,
                        help="the store's DuckDB file (default: %(default)s)")
+    stats_arguments(ss, DEFAULT_STORE)
 
 
 def run_store(a: argparse.Namespace) -> int:
@@ -56,6 +63,8 @@ def run_store(a: argparse.Namespace) -> int:
             return _add(a)
         if a.store_command == "status":
             return _status(a)
+        if a.store_command in ("analyse", "emerging"):
+            return run_analyse(a) if a.store_command == "analyse" else run_emerging(a)
         return _counts(a)
     except (InputDataError, FileNotFoundError, *INPUT_ERRORS) as e:
         print(f"error: {e}", file=sys.stderr)

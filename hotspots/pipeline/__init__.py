@@ -33,6 +33,10 @@ wardprofile
 packbuild, packdeprivation, packcrime
     A pack folder for any place in England and Wales from national open data
     (``python -m hotspots pack build``).
+national
+    LSOA statistics for all England and Wales from the store: Gi*, LISA, EB
+    rates, deprivation per nation, emerging hot spots (``store analyse``,
+    ``store emerging``).
 
 Never imports ``report``, ``cli`` or ``ui``. Upper layers import the names
 below (``from hotspots import pipeline``), never a module's private helpers.
@@ -55,6 +59,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         measurekey,
         measures,
         meta,
+        national,
         pack,
         packbuild,
         packcrime,
@@ -121,7 +126,8 @@ _EXPORTS = {
                      "value_words", "ward_table"),
                     "hotspots.pipeline.table"),
 }
-_MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "pack", "packbuild",
+_MODULES = ("analysis", "assemble", "measurekey", "measures", "meta", "national", "pack",
+            "packbuild",
             "packcrime", "packdeprivation", "table", "uploadrows", "uploads", "viewdata",
             "wardprofile", "wording")
 
@@ -132,7 +138,8 @@ __all__ = [
     "CrimeSource", "Measure", "Pack", "PackMeta",
     "PointsReconciliation", "RateKind", "Selection", "UploadsInfo", "WardTable", "analysis",
     "assemble", "assemble_pack", "attribution_text", "build_pack", "build_web_layers",
-    "load_pack", "measure_options", "measurekey", "measures", "meta", "nothing_to_rank_text",
+    "load_pack", "measure_options", "measurekey", "measures", "meta", "national",
+    "nothing_to_rank_text",
     "pack", "pack_with_files", "packbuild", "packcrime",
     "packdeprivation", "period_label", "point_records", "points_reconciliation", "table",
     "table_for_export", "uploads", "viewdata", "ward_table", "wardprofile", "wording",

@@ -1,0 +1,175 @@
+"""``store analyse`` and ``store emerging``: national LSOA statistics from the store.
+
+The numbers come from :mod:`hotspots.pipeline.national`; this module only reads
+the flags, runs it and writes the files (small counts hidden, text neutralised).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+
+def stats_arguments(ss: argparse._SubParsersAction, default_store: Path) -> None:  # type: ignore[type-arg]
+    """Add ``store analyse`` and ``store emerging`` to the ``store`` command group."""
+    an = ss.add_parser("analyse", help="Gi*, LISA and EB rates per LSOA (all England and Wales "
+                                       "or any place) with each nation's deprivation index")
+    em = ss.add_parser("emerging", help="emerging hot spots per LSOA: Gi* every month and the "
+                                        "Mann-Kendall trend, ArcGIS Pro's categories")
+    for q in (an, em):
+        q.add_argument("--level", choices=["lsoa"], default="lsoa",
+                       help="areas: 2021 LSOAs (35,672 in England and Wales)")
+        q.add_argument("--area", default="England and Wales",
+                       help="place covered, as 'pack build --area' (a force, region, nation, "
+                            "local authority; default: %(default)s)")
+        q.add_argument("--from", dest="month_from", help="first month YYYY-MM (default: all)")
+        q.add_argument("--to", dest="month_to", help="last month YYYY-MM (default: all)")
+        q.add_argument("--crime-type", action="append", metavar="TYPE",
+                       help="only this police.uk 'Crime type' (repeat for several; default all)")
+        q.add_argument("--force", action="append",
+                       help="only rows of this force ('Falls within'; repeat for several)")
+        q.add_argument("--engine", choices=["locator", "spatial"], default="locator",
+                       help="place the distinct points by the project's locator or DuckDB's "
+                            "spatial join (the same counts)")
+        q.add_argument("--permutations", type=int, default=999)
+        q.add_argument("--seed", type=int, default=12345)
+        q.add_argument("--suppress-below", type=int, default=5, metavar="N",
+                       help="hide counts from 1 to N-1 (and their rates) in the files written "
+                            "(default %(default)s; 0 hides nothing)")
+        q.add_argument("--no-deprivation", action="store_true",
+                       help="leave out the deprivation columns (faster)")
+        q.add_argument("--sources", type=Path, help="national files TOML (default: shared data)")
+        q.add_argument("--out", type=Path, required=True, help="output folder")
+        q.add_argument("--store", type=Path, default=default_store,
+                       help="the store's DuckDB file (default: %(default)s)")
+    an.add_argument("--measure", choices=["count", "rate", "eb_rate"], default="count",
+                    help="what Gi* and LISA are computed on (default: %(default)s)")
+    an.add_argument("--alpha", type=float, default=0.05, help="FDR level (default %(default)s)")
+    em.add_argument("--alpha", type=float, default=0.10,
+                    help="FDR level of each month's Gi* (default %(default)s: ArcGIS's 90%%)")
+    em.add_argument("--trend-alpha", type=float, default=0.05,
+                    help="Mann-Kendall significance level (default %(default)s)")
+
+
+def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str]]:
+    from hotspots import store
+    from hotspots._errors import InputDataError
+    from hotspots.pipeline import national
+
+    con = store.connect(a.store, read_only=True, spatial=a.engine == "spatial")
+    try:
+        months = national.store_period(con, a.month_from, a.month_to)
+        for flag, given, known in (("--force", a.force, store.store_forces(con)),
+                                   ("--crime-type", a.crime_type, store.store_categories(con))):
+            unknown = [v for v in given or [] if v not in known]
+            if unknown:
+                raise InputDataError(
+                    f"{flag} {', '.join(repr(v) for v in unknown)}: not in {a.store}. "
+                    f"Its values: {', '.join(known) or 'none'}.")
+        got = store.area_counts(con, layer.areas, months=(months[0], months[-1]),
+                                forces=a.force, categories=a.crime_type, engine=a.engine,
+                                details=True, label=f"police.uk ({a.store.name})")
+    finally:
+        con.close()
+    return got, months
+
+
+def _write(a: argparse.Namespace, name: str, table: Any, layer: Any, got: Any,
+           params: dict[str, Any], method: str) -> list[str]:
+    import geopandas as gpd
+
+    from hotspots import privacy
+    from hotspots.areas import reconciliation_frame
+    from hotspots.pipeline import national
+
+    a.out.mkdir(parents=True, exist_ok=True)
+    shown = national.export_frame(table, threshold=a.suppress_below)
+    privacy.write_csv(shown, a.out / f"{name}.csv")
+    geo = gpd.GeoDataFrame(privacy.safe_for_spreadsheet(shown),
+                           geometry=layer.areas.set_index("area_code").geometry.reindex(
+                               shown["area_code"]).to_numpy(), crs=layer.areas.crs)
+    geo.to_parquet(a.out / f"{name}.parquet")
+    privacy.write_csv(reconciliation_frame([got.reconciliation]), a.out / "reconciliation.csv")
+    privacy.write_csv(got.reconciliation.details, a.out / "unassigned_rows.csv")
+    (a.out / "method.txt").write_text(method, encoding="utf-8")
+    run = {"command": f"store {a.store_command}", "store": str(a.store), **params,
+           "suppress_below": a.suppress_below}
+    (a.out / "run.json").write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
+    return [f"{name}.csv", f"{name}.parquet", "reconciliation.csv", "unassigned_rows.csv",
+            "method.txt", "run.json"]
+
+
+def _layer(a: argparse.Namespace) -> Any:
+    from hotspots.pipeline import national, packbuild
+
+    return national.load_lsoa_layer(packbuild.load_national(a.sources), a.area,
+                                    deprivation=not a.no_deprivation)
+
+
+def _period(months: list[str]) -> str:
+    return f"{months[0]} to {months[-1]} ({len(months)} months)"
+
+
+def run_analyse(a: argparse.Namespace) -> int:
+    """Run ``store analyse``; return the exit code."""
+    from hotspots import privacy
+    from hotspots.pipeline import national
+
+    t0 = time.perf_counter()
+    layer = _layer(a)
+    got, months = _counts(a, layer)
+    t1 = time.perf_counter()
+    res = national.lsoa_statistics(layer, got.counts, measure=a.measure,
+                                   permutations=a.permutations, seed=a.seed, alpha=a.alpha)
+    t2 = time.perf_counter()
+    params = {**res.params, "months": months, "crime_types": a.crime_type or "all",
+              "forces": a.force or "all"}
+    method = national.analyse_method(params, a.suppress_below)
+    files = _write(a, "lsoa_statistics", res.table, layer, got, params, method)
+    if len(layer.deprivation):
+        deciles = national.export_frame(national.deprivation_deciles(res.table),
+                                        threshold=a.suppress_below, rate_cols=("rate_per_1000",))
+        privacy.write_csv(deciles, a.out / "deprivation_deciles.csv")
+        files.append("deprivation_deciles.csv")
+    print(f"{layer.place.label}: {len(layer.areas):,} LSOAs, {_period(months)}; counts in "
+          f"{t1 - t0:.1f}s, statistics in {t2 - t1:.1f}s")
+    print(got.reconciliation.text())
+    for key in ("gi_star", "lisa"):
+        s = res.params.get(key, {})
+        if s:
+            print(f"  {s.get('statistic', key)}: {s.get('n_significant', 0):,} of "
+                  f"{s.get('n_tested', 0):,} LSOAs significant (FDR {a.alpha:g})")
+    for line in res.params.get("report", [])[:10]:
+        print("  " + line)
+    print(f"Wrote {a.out}/: {', '.join(files)}")
+    return 0
+
+
+def run_emerging(a: argparse.Namespace) -> int:
+    """Run ``store emerging``; return the exit code."""
+    from hotspots.pipeline import national
+
+    t0 = time.perf_counter()
+    layer = _layer(a)
+    got, months = _counts(a, layer)
+    t1 = time.perf_counter()
+    table = national.lsoa_emerging(layer, got.counts, months, permutations=a.permutations,
+                                   seed=a.seed, alpha=a.alpha, trend_alpha=a.trend_alpha)
+    t2 = time.perf_counter()
+    params = {"level": "lsoa", "place": layer.place.label, "months": months,
+              "crime_types": a.crime_type or "all", "forces": a.force or "all",
+              "permutations": a.permutations, "seed": a.seed, "alpha": a.alpha,
+              "trend_alpha": a.trend_alpha, "layer_notes": list(layer.notes),
+              "deprivation_note": national.DEPRIVATION_NOTE}
+    method = national.emerging_method(params, a.suppress_below)
+    files = _write(a, "emerging_hotspots", table, layer, got, params, method)
+    print(f"{layer.place.label}: {len(layer.areas):,} LSOAs x {_period(months)}; counts in "
+          f"{t1 - t0:.1f}s, Gi* per month and Mann-Kendall in {t2 - t1:.1f}s")
+    print(got.reconciliation.text())
+    for cat, n in table["trend_class"].value_counts().items():
+        print(f"  {cat}: {n:,}")
+    print(f"Wrote {a.out}/: {', '.join(files)}")
+    return 0

@@ -1,0 +1,163 @@
+"""store analyse / store emerging on the real Welsh police.uk months and the 2021 LSOAs.
+
+A force-sized place (Dyfed-Powys, about 300 LSOAs) keeps the run short; the full
+35,672 LSOAs are in bench/national_stats.py. References: the store's own
+counts, esda's G_Local and Moran_Local on the same weights, libpysal's Queen
+neighbours, the published IoD 2025 and WIMD 2019 files read with pandas,
+scipy's kendalltau.
+"""
+
+from __future__ import annotations
+
+import esda
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats as sps
+from libpysal.weights import Queen
+
+from hotspots import stats, store
+from hotspots.cli import main
+from hotspots.pipeline import national, packbuild
+from tests.test_national import esda_w
+
+pytestmark = pytest.mark.realdata
+
+WALES = "police_uk_wales_2024-01_to_2024-04"
+FORCE = "Dyfed-Powys Police"
+
+
+@pytest.fixture(scope="module")
+def wales_store(tmp_path_factory, shared_data):
+    path = tmp_path_factory.mktemp("natstore") / "wales.duckdb"
+    con = store.connect(path)
+    store.add_inputs(con, [shared_data / WALES])
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def data():
+    return packbuild.load_national()
+
+
+@pytest.fixture(scope="module")
+def dyfed(data):
+    return national.load_lsoa_layer(data, "Dyfed-Powys")
+
+
+@pytest.fixture(scope="module")
+def analysed(wales_store, tmp_path_factory):
+    out = tmp_path_factory.mktemp("analyse")
+    code = main(["store", "analyse", "--area", "Dyfed-Powys", "--force", FORCE,
+                 "--store", str(wales_store), "--out", str(out), "--permutations", "199"])
+    assert code == 0
+    return out
+
+
+def store_counts(path, layer, **kw):
+    con = store.connect(path, read_only=True)
+    try:
+        return store.area_counts(con, layer.areas, forces=[FORCE], **kw)
+    finally:
+        con.close()
+
+
+def test_analyse_reconciles_and_counts_equal_the_store(analysed, wales_store, dyfed):
+    rec = pd.read_csv(analysed / "reconciliation.csv").iloc[0]
+    assert rec["rows_in"] == rec[["assigned", "unlocated", "outside", "rejected"]].sum() > 1000
+    t = pd.read_csv(analysed / "lsoa_statistics.csv")
+    assert len(t) == len(dyfed.areas) > 250
+    got = store_counts(wales_store, dyfed).counts
+    per = got.groupby(got["area_code"].astype(str), observed=True)["count"].sum()
+    truth = t["area_code"].map(per).fillna(0)
+    small = (truth > 0) & (truth < 5)
+    assert (t["suppressed"] == small).all()
+    assert t.loc[small, ["count", "rate_per_1000", "eb_rate"]].isna().all().all()
+    assert (t.loc[~small, "count"] == truth[~small]).all()
+    geo = gpd.read_parquet(analysed / "lsoa_statistics.parquet")
+    assert geo.crs.to_epsg() == 27700 and geo["count"].isna().sum() == small.sum()
+    assert "WIMD 2019" in (analysed / "method.txt").read_text()
+
+
+def test_gi_and_lisa_equal_esda_and_weights_equal_libpysal(wales_store, dyfed):
+    got = store_counts(wales_store, dyfed)
+    res = national.lsoa_statistics(dyfed, got.counts, permutations=99, seed=1)
+    t = res.table.set_index("area_code")
+    sw = stats.build_weights(dyfed.areas)
+    y = t["count"].reindex(sw.ids).to_numpy()
+    w = esda_w(sw)
+    assert t["gi_z"].reindex(sw.ids).to_numpy() == pytest.approx(
+        esda.G_Local(y, w, star=True, transform="B", permutations=0).Zs, rel=1e-9)
+    w.transform = "r"
+    assert t["lisa_i"].reindex(sw.ids).to_numpy() == pytest.approx(
+        esda.Moran_Local(y, w, permutations=0).Is, rel=1e-9)
+    q = Queen.from_dataframe(dyfed.areas, ids=dyfed.areas["area_code"].tolist(),
+                             silence_warnings=True)
+    plain = [c for c in sw.ids if not sw.fallback[c]]
+    assert len(plain) > 0.95 * sw.n
+    assert all(set(q.neighbors[c]) == set(w.neighbors[c]) for c in plain)
+
+
+def test_deprivation_per_nation_equals_the_published_files(data, shared_data):
+    e = pd.read_csv(shared_data / "imd2025_lsoa_england" /
+                    "IoD2025_LSOA21_scores_ranks_deciles.csv.gz").iloc[:, [0, 2, 3]]
+    e.columns = ["lsoa", "rank", "decile"]
+    codes = pd.Series(["E01000001", "E01033768", "W01000001", "W01000240", "W01002000"])
+    dep, notes = national._deprivation(data, codes)
+    dep = dep.set_index("area_code")
+    eng = e.set_index("lsoa").loc[["E01000001", "E01033768"]]
+    assert dep.loc[eng.index, "dep_rank"].tolist() == eng["rank"].astype(float).tolist()
+    assert dep.loc[eng.index, "dep_decile"].tolist() == eng["decile"].astype(float).tolist()
+    assert (dep.loc[eng.index, "dep_index"] == "IoD 2025 (England)").all()
+    w = pd.read_csv(shared_data / "wimd2019_lsoa_wales" /
+                    "wimd2019_lsoa11_scores_ranks_humaniverse.csv").set_index("lsoa11_code")
+    same = [c for c in ("W01000001", "W01000240") if dep.loc[c, "dep_route"] == "same code"]
+    assert same and dep.loc[same, "dep_rank"].tolist() == w.loc[same, "IMD_rank"].astype(
+        float).tolist()
+    assert (dep.loc[codes[codes.str[0] == "W"], "dep_index"] == "WIMD 2019 (Wales)").all()
+    # a Welsh rank is among Wales's 1,909 LSOAs, never on England's scale
+    assert dep.loc[codes[codes.str[0] == "W"], "dep_rank"].max() <= 1909
+    assert any("IoD 2025" in n for n in notes) and any("WIMD 2019" in n for n in notes)
+
+
+def test_emerging_last_month_equals_esda_and_trend_equals_kendalltau(wales_store, dyfed,
+                                                                     tmp_path):
+    code = main(["store", "emerging", "--area", "Dyfed-Powys", "--force", FORCE,
+                 "--store", str(wales_store), "--out", str(tmp_path), "--permutations", "99",
+                 "--no-deprivation"])
+    assert code == 0
+    out = pd.read_csv(tmp_path / "emerging_hotspots.csv").set_index("area_code")
+    got = store_counts(wales_store, dyfed).counts
+    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    m = national.monthly_counts(got, dyfed.areas["area_code"], months)
+    sw = stats.build_weights(dyfed.areas)
+    ref = esda.G_Local(m[months[-1]].reindex(sw.ids).to_numpy(), esda_w(sw), star=True,
+                       transform="B", permutations=0)
+    assert out["gi_z_last"].reindex(sw.ids).to_numpy() == pytest.approx(ref.Zs, rel=1e-9)
+    assert set(out["trend_class"]) <= set(stats.emerging.CATEGORIES)
+    assert (out["n_steps"] == 4).all()
+    # Mann-Kendall tau of the Gi* z-series: scipy's kendalltau against time (no ties)
+    zs = np.column_stack([
+        esda.G_Local(m[mo].reindex(sw.ids).to_numpy(), esda_w(sw), star=True, transform="B",
+                     permutations=0).Zs for mo in months])
+    checked = 0
+    for i, c in enumerate(sw.ids[:60]):
+        if len(np.unique(zs[i])) == 4:
+            tau = sps.kendalltau(np.arange(4), zs[i]).statistic
+            assert out.loc[c, "mk_tau"] == pytest.approx(tau, abs=1e-9)
+            checked += 1
+    assert checked > 30
+
+
+def test_bad_flags_give_a_clear_error_not_a_traceback(wales_store, tmp_path, capsys):
+    base = ["store", "analyse", "--area", "Dyfed-Powys", "--store", str(wales_store),
+            "--out", str(tmp_path), "--no-deprivation"]
+    assert main([*base, "--crime-type", "Burglry"]) == 2
+    err = capsys.readouterr().err
+    assert "--crime-type 'Burglry'" in err and "Burglary" in err and "Traceback" not in err
+    assert main([*base, "--from", "2030-01"]) == 2
+    assert "no month of the store" in capsys.readouterr().err
+    assert main([*base[:3], "Nowhereshire", *base[4:]]) == 2
+    assert "Nowhereshire" in capsys.readouterr().err
