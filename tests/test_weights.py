@@ -227,3 +227,45 @@ def test_points_are_refused_for_contiguity_but_fine_for_knn():
 def test_not_a_geodataframe_is_refused():
     with pytest.raises(TypeError, match="must be a GeoDataFrame"):
         weights.build_weights(grid().drop(columns="geometry").to_dict())  # type: ignore[arg-type]
+
+
+def _voronoi_layer(n: int, seed: int) -> gpd.GeoDataFrame:
+    """Irregular polygons sharing vertices (a Voronoi tessellation, clipped)."""
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    pts = shapely.multipoints(rng.random((n, 2)) * 1000)
+    cells = shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box(0, 0, 1000, 1000)))
+    cells = shapely.intersection(cells, box(0, 0, 1000, 1000))
+    return gpd.GeoDataFrame({"area_code": [f"A{i:04d}" for i in range(len(cells))]},
+                            geometry=cells, crs="EPSG:27700")
+
+
+def test_hashed_queen_pairs_equal_the_exact_three_key_sort():
+    import shapely
+
+    from hotspots.stats import neighbours
+
+    layer = _voronoi_layer(400, seed=3)
+    xy, owner = shapely.get_coordinates(layer.geometry.to_numpy(), return_index=True)
+    keys = neighbours._coordinate_keys(xy)
+    exact = neighbours._shared_key_pairs([keys[:, 0], keys[:, 1]], owner)
+    hashed = neighbours._hashed_vertex_pairs(keys, owner)
+    assert hashed is not None and len(exact[0]) > 800
+    assert np.array_equal(exact[0], hashed[0]) and np.array_equal(exact[1], hashed[1])
+
+
+def test_a_hash_collision_falls_back_to_the_exact_sort(monkeypatch):
+    import shapely
+
+    from hotspots.stats import neighbours
+
+    layer = _voronoi_layer(200, seed=4)
+    xy, owner = shapely.get_coordinates(layer.geometry.to_numpy(), return_index=True)
+    keys = neighbours._coordinate_keys(xy)
+    exact = weights.build_weights(layer).adjacency.toarray()
+    # every coordinate hashes alike: the check sees runs holding different coordinates
+    monkeypatch.setattr(neighbours, "_mix", lambda v: v & np.uint64(0))
+    assert neighbours._hashed_vertex_pairs(keys, owner) is None
+    weights.weights_cache_clear()
+    assert np.array_equal(weights.build_weights(layer).adjacency.toarray(), exact)

@@ -314,8 +314,11 @@ def _fingerprint(layer: _Layer) -> str:
     h.update("\x1f".join(map(str, layer.codes)).encode())
     h.update(b"\x1e" + "\x1f".join(map(str, layer.names)).encode())
     h.update(b"\x1e" + (layer.crs.to_wkt() if layer.crs is not None else "").encode())
-    for wkb in shapely.to_wkb(layer.geoms):
-        h.update(wkb)
+    wkbs = shapely.to_wkb(layer.geoms)
+    # one update of the joined bytes (35,000 LSOAs: 10 ms, against 50 ms for one per area);
+    # each geometry's length first, so that no two layers join to the same bytes
+    h.update(np.array([len(w) for w in wkbs], dtype=np.int64).tobytes())
+    h.update(b"".join(wkbs))
     return h.hexdigest()
 
 
