@@ -161,3 +161,24 @@ def test_bad_flags_give_a_clear_error_not_a_traceback(wales_store, tmp_path, cap
     assert "no month of the store" in capsys.readouterr().err
     assert main([*base[:3], "Nowhereshire", *base[4:]]) == 2
     assert "Nowhereshire" in capsys.readouterr().err
+
+
+def test_counts_for_some_crime_types_are_those_rows_of_all_counts(wales_store, dyfed):
+    every = store_counts(wales_store, dyfed).counts
+    types = ["Burglary", "Vehicle crime"]
+    some = store_counts(wales_store, dyfed, categories=types)
+    want = every[every["category"].isin(types)]
+    assert some.counts["count"].sum() == want["count"].sum() > 0
+    def per(c: pd.DataFrame) -> dict:
+        return {(str(a), str(t)): int(n) for a, t, n in zip(c["area_code"], c["category"],
+                                                            c["count"], strict=True)}
+
+    assert per(some.counts) == per(want)
+    con = store.connect(wales_store, read_only=True)
+    try:
+        rows = con.execute("SELECT count(*) FROM records WHERE falls_within = ? AND category "
+                           "IN ('Burglary', 'Vehicle crime')", [FORCE]).fetchone()[0]
+    finally:
+        con.close()
+    rec = some.reconciliation
+    assert rec.rows_in == rows == rec.assigned + rec.unlocated + rec.outside + rec.rejected
