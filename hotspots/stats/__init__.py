@@ -6,6 +6,8 @@ This package owns every statistic the pages, reports and patrol plans show:
   kNN, distance band; islands, cache), built from :mod:`~hotspots.stats.neighbours`;
 - :mod:`~hotspots.stats.permutation`: the conditional-permutation kernel, and the
   total-randomisation draws every global statistic shares;
+  :mod:`~hotspots.stats.fastdraws`: the same kernel compiled (numba, imported only
+  for national layers of 20 million draws or more);
 - :mod:`~hotspots.stats.significance`: inference options, pseudo p-values and
   multiple-testing corrections (FDR), shared by every hotspot statistic;
   :mod:`~hotspots.stats.inputs`: the checks they make on their values;
@@ -28,7 +30,8 @@ This package owns every statistic the pages, reports and patrol plans show:
 - :mod:`~hotspots.stats.inequality`: how concentrated a measure is (top x% of
   areas, Lorenz curve, Gini);
 - :mod:`~hotspots.stats.trends`: period-on-period change, seasonality;
-- :mod:`~hotspots.stats.emerging`: emerging hot spots (Gi* over time, Mann-Kendall).
+- :mod:`~hotspots.stats.emerging`: emerging hot spots (Gi* over time, Mann-Kendall
+  vectorised over units in :mod:`~hotspots.stats.mannkendall`).
 
 It takes numbers and frames in and gives numbers and frames out. It never
 imports folium, matplotlib, Streamlit or anything that reads or writes files,
