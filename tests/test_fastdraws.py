@@ -139,3 +139,17 @@ def test_small_layers_stay_on_the_numpy_kernel(monkeypatch):
     monkeypatch.setattr(_perm, "COMPILED_MIN_DRAWS", 50 * 4 * 999)
     _perm.neighbour_sum_counts(y, k, y * 4, 999, 1)
     assert calls == [1]
+
+
+def test_two_threads_at_once_get_what_each_gets_alone():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(6)
+    y = rng.gamma(2.0, 3.0, 2000)
+    k = rng.integers(1, 8, 2000)
+    obs = rng.gamma(2.0, 3.0, 2000) * k
+    alone = [counts(y, k, obs, 99, s) for s in (1, 2)]
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda s: counts(y, k, obs, 99, s), (1, 2)))
+    for a, b in zip(alone, both, strict=True):
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])

@@ -22,6 +22,7 @@ few seconds once, then read from numba's cache in ``__pycache__``), so small lay
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,9 @@ import numpy as np
 __all__ = ["available", "compiled_kernel", "neighbour_sum_counts_compiled"]
 
 _KERNEL: list[Callable[..., Any]] = []
+#: One compiled run at a time: numba's fallback threading layer ("workqueue") must not
+#: be entered from two threads at once (the page runs each session in its own thread).
+_RUN_LOCK = threading.Lock()
 #: ``range`` in plain Python; numba's ``prange`` once :func:`compiled_kernel` has run
 #: (which also behaves as ``range`` outside compiled code).
 prange = range
@@ -117,6 +121,11 @@ def available() -> bool:
 
 def compiled_kernel() -> Callable[..., Any]:
     """Return the compiled kernel (importing numba and compiling on the first call)."""
+    with _RUN_LOCK:
+        return _compile()
+
+
+def _compile() -> Callable[..., Any]:
     if not _KERNEL:
         import numba
 
@@ -171,7 +180,9 @@ def neighbour_sum_counts_compiled(
     args = (y, k, observed, int(permutations), np.uint64(int(seed) % 2**64), float(tol), n_ge,
             n_le)
     if compiled:
-        compiled_kernel()(*args)
+        kernel = compiled_kernel()
+        with _RUN_LOCK:
+            kernel(*args)
     else:
         with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as it does compiled
             _kernel(*args)
