@@ -169,7 +169,7 @@ def neighbour_sum_counts_compiled(
 
     >>> ge, le = neighbour_sum_counts_compiled(np.array([0.0, 1, 2, 3]),
     ...     np.array([1, 0, 0, 0]), np.array([2.0, 0, 0, 0]), 3000, 7, 1e-9, compiled=False)
-    >>> 1800 < ge[0] < 2200 and 1800 < le[0] < 2200 and ge[0] + le[0] > 3000
+    >>> bool(1800 < ge[0] < 2200 and 1800 < le[0] < 2200 and ge[0] + le[0] > 3000)
     True
     """
     y = np.ascontiguousarray(y, dtype=np.float64)
