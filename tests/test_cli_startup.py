@@ -38,3 +38,20 @@ def test_the_top_level_help_lists_every_command(capsys):
     out = capsys.readouterr().out
     for name in ("table", "analyse", "check", "measures", "report", "patrol", "pack"):
         assert f"    {name} " in out
+
+
+def test_analyse_imports_no_board_pack_or_peer_libraries(tmp_path):
+    """``analyse`` (issue 18: a sub-second cold process) loads no plotting, PDF or esda stack.
+
+    Its audit line once imported :mod:`hotspots.report` whole (matplotlib, folium's Jinja
+    templates, Altair, reportlab: about 0.7 s of a 2 s run).
+    """
+    probe = ("import sys; from hotspots import cli\n"
+             f"code = cli.main(['analyse', '--permutations', '99', '--out', {str(tmp_path)!r}])\n"
+             "print('LOADED', code, sorted(m for m in ('matplotlib', 'folium', 'altair', "
+             "'reportlab', 'jinja2', 'esda', 'libpysal', 'numba', 'scipy.stats', "
+             "'hotspots.maps', 'hotspots.report.build') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "LOADED 0 []"
+    assert (tmp_path / "ward_analysis.csv").is_file()

@@ -18,26 +18,50 @@ hook for a further map-and-table page such as patrol cells) and
 :mod:`~hotspots.report.build` (files and manifest).
 """
 
-from hotspots.report.build import (
-    ReportOutputs,
-    build_report,
-    comparable_manifest,
-    load_report_pack,
-    main,
-)
-from hotspots.report.config import (
-    FORMATS,
-    MapClasses,
-    PatrolSettings,
-    ReportConfig,
-    ReportConfigError,
-    config_from_mapping,
-    load_config,
-)
-from hotspots.report.configfile import config_to_mapping, config_toml
-from hotspots.report.content import Finding, MeasureSection, Table, finding_numbers, safe_name
-from hotspots.report.patrol import PatrolSection, build_patrol_section, patrol_status
-from hotspots.report.pdf import MapTablePage, map_table_page
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hotspots._lazy import lazy_attribute, lazy_dir
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from hotspots.report.build import (
+        ReportOutputs,
+        build_report,
+        comparable_manifest,
+        load_report_pack,
+        main,
+    )
+    from hotspots.report.config import (
+        FORMATS,
+        MapClasses,
+        PatrolSettings,
+        ReportConfig,
+        ReportConfigError,
+        config_from_mapping,
+        load_config,
+    )
+    from hotspots.report.configfile import config_to_mapping, config_toml
+    from hotspots.report.content import Finding, MeasureSection, Table, finding_numbers, safe_name
+    from hotspots.report.patrol import PatrolSection, build_patrol_section, patrol_status
+    from hotspots.report.pdf import MapTablePage, map_table_page
+
+#: Public name -> the module that defines it (imported on first use: a command that
+#: only appends to the audit log, e.g. ``analyse``, does not import matplotlib, folium
+#: and reportlab behind the board pack).
+_EXPORTS = {
+    **dict.fromkeys(("ReportOutputs", "build_report", "comparable_manifest",
+                     "load_report_pack", "main"), "build"),
+    **dict.fromkeys(("FORMATS", "MapClasses", "PatrolSettings", "ReportConfig",
+                     "ReportConfigError", "config_from_mapping", "load_config"), "config"),
+    "config_to_mapping": "configfile", "config_toml": "configfile",
+    **dict.fromkeys(("Finding", "MeasureSection", "Table", "finding_numbers", "safe_name"),
+                    "content"),
+    **dict.fromkeys(("PatrolSection", "build_patrol_section", "patrol_status"), "patrol"),
+    "MapTablePage": "pdf", "map_table_page": "pdf",
+}
+_MODULES = ("audit", "build", "config", "configfile", "content", "figures", "findings",
+            "method", "patrol", "pdf", "pdflayout", "tables")
 
 __all__ = [
     "FORMATS",
@@ -65,3 +89,12 @@ __all__ = [
     "patrol_status",
     "safe_name",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a public name (or a sub-module) on first use."""
+    return lazy_attribute(globals(), name, _EXPORTS, _MODULES)
+
+
+def __dir__() -> list[str]:
+    return lazy_dir(globals())
