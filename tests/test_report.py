@@ -536,3 +536,25 @@ def test_a_map_table_page_with_tall_rows_fits_one_page():
     text = _norm(" ".join(p.extract_text() or "" for p in reader.pages))
     assert len(reader.pages) == 1
     assert re.search(r"First \d+ of 30 rows; the CSV has them all\.", text), text[-300:]
+
+
+@pytest.mark.parametrize("size", [(5.2, 5.45), (10.4, 5.5), (3.333, 2.71)])
+def test_a_pdf_figure_is_the_pixels_of_its_png(size):
+    """Issue 18: the PDF's figures skip the PNG round trip (encode, decode, encode again:
+    1.5 s of the board pack) and embed the same RGB pixels, so the PDF keeps its bytes."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image as PILImage
+
+    from hotspots.report import pdflayout
+
+    fig, ax = plt.subplots(figsize=size)
+    ax.fill([0, 1, 1], [0, 0, 1], color="#b30000", alpha=0.6)
+    ax.set_title("Hot spots (Gi*)")
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=pdflayout.PDF_DPI, facecolor="white")
+    png.seek(0)
+    want = np.asarray(PILImage.open(png).convert("RGB"))
+    got = np.asarray(PILImage.open(pdflayout._rgb_bitmap(fig)))
+    plt.close(fig)
+    assert got.shape == want.shape and (got == want).all()
