@@ -558,3 +558,20 @@ def test_a_pdf_figure_is_the_pixels_of_its_png(size):
     got = np.asarray(PILImage.open(pdflayout._rgb_bitmap(fig)))
     plt.close(fig)
     assert got.shape == want.shape and (got == want).all()
+
+
+def test_print_maps_resolve_the_default_patch_colour_once():
+    """Issue 18: geopandas makes one patch per polygon, and a default face colour of "C0"
+    was looked up in the property cycle for each (0.6 s of the board pack); inside the
+    print style it is the colour itself, the same colour."""
+    import matplotlib
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Polygon
+
+    from hotspots.maps.printmaps import page
+
+    with page._style():
+        face = matplotlib.rcParams["patch.facecolor"]
+        patch = Polygon([[0, 0], [1, 0], [1, 1]])
+    assert face != "C0" and to_rgba(face) == to_rgba("C0")
+    assert patch.get_facecolor() == to_rgba("C0")

@@ -119,7 +119,12 @@ _METADATA: dict[str, dict[str, Any]] = {
 
 @contextmanager
 def _style():  # type: ignore[no-untyped-def]
-    with matplotlib.rc_context(_RC):
+    # A patch's default face colour is "C0", looked up in the property cycle for every
+    # patch made (geopandas makes one per polygon: 0.6 s of the board pack, issue 18);
+    # the colour itself, resolved once, draws the same.
+    first = matplotlib.rcParams["axes.prop_cycle"].by_key().get("color", ["k"])[0]
+    face = matplotlib.rcParams["patch.facecolor"]
+    with matplotlib.rc_context({**_RC, "patch.facecolor": first if face == "C0" else face}):
         yield
 
 
@@ -368,6 +373,9 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 300) -> Path:
 
     No timestamp or software version is written, so the same figure gives the
     same bytes every time. Fonts embed as TrueType in PDF (``pdf.fonttype`` 42).
+    PNG is compressed at zlib level 3: on these flat-colour maps as small as the
+    default level 6 (6.43 against 6.42 MB for the demo board pack's 12 figures) and
+    a third faster to write.
 
     Parameters
     ----------
@@ -394,5 +402,6 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 300) -> Path:
         raise ValueError(f"save_figure: {out.name!r} must end in .png, .pdf or .svg")
     out.parent.mkdir(parents=True, exist_ok=True)
     with _style():
-        fig.savefig(out, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white")
+        fig.savefig(out, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white",
+                    **({"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}))
     return out
