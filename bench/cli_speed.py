@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -122,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     load_before = results.load_average()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "HOTSPOTS_CACHE_DIR": tmp + "/cache"}
+        env = results.child_env(tmp, HOTSPOTS_CACHE_DIR=tmp + "/cache")
         no_cache = {**env, "HOTSPOTS_PACK_CACHE": "0"}
         script = Path(tmp) / "pygeoda_same.py"
         script.write_text(PYGEODA)
@@ -157,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"whole cold process": f"where it goes: {k} (one process, CPU s)",
                      "CPU median (s)": v})
     cond = results.conditions(a.rounds, interleaved=True, load_before=load_before,
-                              notes="each entry a new Python process; targets: analyse "
-                                    "under 1 s and at most the pygeoda script")
+                              notes="each entry a new Python process, bytecode cache "
+                                    "filled by an untimed first run (as an installed copy); "
+                                    "targets: analyse under 1 s and at most the pygeoda script")
     results.record("cli_speed", {"conditions": cond, "rows": rows, "times": times,
                                  "cpu": cpu, "phases": phases})
     print(results.render("cli_speed"))
