@@ -28,7 +28,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ABBREVIATIONS", "ACRONYMS", "SMALL_WORDS", "measure_label", "street_name"]
+__all__ = ["ABBREVIATIONS", "ACRONYMS", "SMALL_WORDS", "SYNTHETIC_BADGE", "measure_label",
+           "street_name"]
+
+#: Badge drawn on maps (and beside them) of invented referral data (web and print maps).
+SYNTHETIC_BADGE = "SYNTHETIC referrals — not real data"
 
 #: Words kept in capitals in a label (besides words without a vowel, e.g. ``"NRM"``).
 ACRONYMS: frozenset[str] = frozenset({

@@ -55,3 +55,17 @@ def test_analyse_imports_no_board_pack_or_peer_libraries(tmp_path):
                          check=True).stdout
     assert out.strip().splitlines()[-1] == "LOADED 0 []"
     assert (tmp_path / "ward_analysis.csv").is_file()
+
+
+def test_the_board_pack_imports_no_folium_or_altair():
+    """Issue 18: the board pack draws with matplotlib; the web maps' folium (its Jinja
+    templates compile at import) and Altair came in through a few constants and the
+    trend table (about 0.5 s of every ``report`` process)."""
+    probe = ("import sys; import hotspots.report.build\n"
+             "from hotspots.maps import charts, statmaps\n"
+             "statmaps.print_classes, statmaps.method_caption, charts.trend_table\n"
+             "print('LOADED', sorted(m for m in ('folium', 'altair', 'hotspots.maps.web') "
+             "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "LOADED []"

@@ -30,6 +30,7 @@ import pandas as pd
 from branca.element import Figure, MacroElement
 from folium.template import Template
 
+from hotspots.labels import SYNTHETIC_BADGE
 from hotspots.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, MAP_SYNC_JS_URL
 
 __all__ = [
@@ -50,8 +51,6 @@ BASEMAPS: dict[str, str] = {
 
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 
-#: Badge drawn on maps (and beside them) of invented referral data.
-SYNTHETIC_BADGE = "SYNTHETIC referrals — not real data"
 
 #: Ward polygons, and a ward under the pointer.
 _WARD_STYLE = {"color": "#ffffff", "weight": 0.6, "fillOpacity": 0.9, "opacity": 1.0}

@@ -17,10 +17,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hotspots import periods, pipeline
+from hotspots.labels import SYNTHETIC_BADGE
 from hotspots.maps import charts as charts
 from hotspots.maps import printmaps as staticmaps
 from hotspots.maps import statmaps as statmaps
-from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.pipeline import PackMeta, wording
 from hotspots.report.config import MapClasses
 from hotspots.report.content import MeasureSection

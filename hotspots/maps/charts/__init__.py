@@ -29,30 +29,54 @@ lighter), rises and falls red and blue (ColorBrewer RdBu).
 re-exported for the patrol chart.
 """
 
-from hotspots.maps.charts.change import (
-    FALL_COLOUR,
-    NO_CHANGE_COLOUR,
-    RISE_COLOUR,
-    change_bar_chart,
-    change_bar_table,
-    change_table,
-    change_words,
-)
-from hotspots.maps.charts.scatter import scatter_chart, scatter_table
-from hotspots.maps.charts.trend import (
-    INCOMPLETE_COLOUR,
-    NOT_COVERED,
-    PROTECTING,
-    SHOWN,
-    SUPPRESSED,
-    SUPPRESSED_FILL,
-    month_order,
-    protect_totals,
-    trend_chart,
-    trend_table,
-    year_colours,
-)
-from hotspots.maps.palettes import OKABE_ITO
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hotspots._lazy import lazy_attribute, lazy_dir
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from hotspots.maps.charts.change import (
+        FALL_COLOUR,
+        NO_CHANGE_COLOUR,
+        RISE_COLOUR,
+        change_bar_chart,
+        change_bar_table,
+        change_table,
+        change_words,
+    )
+    from hotspots.maps.charts.scatter import scatter_chart, scatter_table
+    from hotspots.maps.charts.trend import (
+        INCOMPLETE_COLOUR,
+        NOT_COVERED,
+        PROTECTING,
+        SHOWN,
+        SUPPRESSED,
+        SUPPRESSED_FILL,
+        month_order,
+        protect_totals,
+        trend_chart,
+        trend_table,
+        year_colours,
+    )
+    from hotspots.maps.palettes import OKABE_ITO
+
+#: Public name -> the module defining it, imported on first use (the board pack's
+#: tables need the trend table, not Altair)
+_EXPORTS = {
+    **dict.fromkeys((
+        "FALL_COLOUR", "NO_CHANGE_COLOUR", "RISE_COLOUR", "change_bar_chart", "change_bar_table",
+        "change_table", "change_words",
+    ), "hotspots.maps.charts.change"),
+    **dict.fromkeys(("scatter_chart", "scatter_table"), "hotspots.maps.charts.scatter"),
+    **dict.fromkeys((
+        "INCOMPLETE_COLOUR", "NOT_COVERED", "PROTECTING", "SHOWN", "SUPPRESSED",
+        "SUPPRESSED_FILL", "month_order", "protect_totals", "trend_chart", "trend_table",
+        "year_colours",
+    ), "hotspots.maps.charts.trend"),
+    "OKABE_ITO": "hotspots.maps.palettes",
+}
+_MODULES = ("change", "scatter", "trend")
 
 __all__ = [
     "FALL_COLOUR",
@@ -77,3 +101,12 @@ __all__ = [
     "trend_table",
     "year_colours",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a public name (or a sub-module) on first use."""
+    return lazy_attribute(globals(), name, _EXPORTS, _MODULES)
+
+
+def __dir__() -> list[str]:
+    return lazy_dir(globals())

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from hotspots.periods import MONTH_NAMES, YearStart, YearStartKey, get_year_start
 from hotspots.privacy import DEFAULT_THRESHOLD, suppressed_mask
+
+if TYPE_CHECKING:
+    import altair as alt
 
 __all__ = [
     "NOT_COVERED",
@@ -265,6 +267,8 @@ def trend_chart(
         suppressed months are a band from 1 to ``threshold - 1`` in the
         year's colour, months hidden to protect a total a grey column.
     """
+    import altair as alt  # here: the board pack's tables use this module, not Altair
+
     data = trend_table(monthly_long, sensitive=sensitive, threshold=threshold, windows=windows)
     flagged = data["month"].astype(str).isin(list(incomplete or {})) & data["count"].notna()
     if flagged.any():

@@ -29,41 +29,69 @@ GeoDa's red / blue / pink / light-blue cluster colours for LISA, and Joshua
 Stevens' 3 x 3 pink-blue bivariate scheme.
 """
 
-from hotspots.maps.statmaps.bivariate import (
-    BIVARIATE_COLOURS,
-    bivariate_map,
-    bivariate_table,
-    tercile_cuts,
-    tercile_span,
-)
-from hotspots.maps.statmaps.captions import (
-    CORRECTION_SHORT,
-    CORRECTION_WORDS,
-    HIDDEN_STAT,
-    Statistic,
-    format_p,
-    gi_levels,
-    method_caption,
-)
-from hotspots.maps.statmaps.local import (
-    GI_COLD,
-    GI_HOT,
-    LISA_CLASSES,
-    STAT_COLOURS,
-    gi_keys,
-    gi_map,
-    hotspot_table,
-    lisa_map,
-    local_keys,
-    local_map,
-    print_classes,
-    stat_colour,
-)
-from hotspots.maps.statmaps.panel import (
-    NO_NEIGHBOURS_COLOUR,
-    NOT_SIGNIFICANT_COLOUR,
-    StatMapPanel,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hotspots._lazy import lazy_attribute, lazy_dir
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from hotspots.maps.statmaps.bivariate import (
+        BIVARIATE_COLOURS,
+        bivariate_map,
+        bivariate_table,
+        tercile_cuts,
+        tercile_span,
+    )
+    from hotspots.maps.statmaps.captions import (
+        CORRECTION_SHORT,
+        CORRECTION_WORDS,
+        HIDDEN_STAT,
+        Statistic,
+        format_p,
+        gi_levels,
+        method_caption,
+    )
+    from hotspots.maps.statmaps.local import (
+        GI_COLD,
+        GI_HOT,
+        LISA_CLASSES,
+        STAT_COLOURS,
+        gi_keys,
+        gi_map,
+        hotspot_table,
+        lisa_map,
+        local_keys,
+        local_map,
+        print_classes,
+        stat_colour,
+    )
+    from hotspots.maps.statmaps.panel import (
+        NO_NEIGHBOURS_COLOUR,
+        NOT_SIGNIFICANT_COLOUR,
+        StatMapPanel,
+    )
+
+#: Public name -> the module defining it, imported on first use (the board pack's
+#: print maps need the classes and captions, not folium)
+_EXPORTS = {
+    **dict.fromkeys((
+        "BIVARIATE_COLOURS", "bivariate_map", "bivariate_table", "tercile_cuts", "tercile_span",
+    ), "hotspots.maps.statmaps.bivariate"),
+    **dict.fromkeys((
+        "CORRECTION_SHORT", "CORRECTION_WORDS", "HIDDEN_STAT", "Statistic", "format_p",
+        "gi_levels", "method_caption",
+    ), "hotspots.maps.statmaps.captions"),
+    **dict.fromkeys((
+        "GI_COLD", "GI_HOT", "LISA_CLASSES", "STAT_COLOURS", "gi_keys", "local_keys",
+        "print_classes", "stat_colour", "NO_NEIGHBOURS_COLOUR", "NOT_SIGNIFICANT_COLOUR",
+    ), "hotspots.maps.statmaps.classes"),
+    **dict.fromkeys((
+        "gi_map", "hotspot_table", "lisa_map", "local_map",
+    ), "hotspots.maps.statmaps.local"),
+    "StatMapPanel": "hotspots.maps.statmaps.panel",
+}
+_MODULES = ("bivariate", "captions", "classes", "local", "panel")
 
 __all__ = [
     "BIVARIATE_COLOURS",
@@ -94,3 +122,12 @@ __all__ = [
     "tercile_cuts",
     "tercile_span",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a public name (or a sub-module) on first use."""
+    return lazy_attribute(globals(), name, _EXPORTS, _MODULES)
+
+
+def __dir__() -> list[str]:
+    return lazy_dir(globals())

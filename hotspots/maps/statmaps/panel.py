@@ -24,18 +24,10 @@ from folium.template import Template
 from hotspots._errors import CRSError
 from hotspots.maps.arealayers import StaticGeometry, _add_area_layers
 from hotspots.maps.panels import ward_map_frame
+from hotspots.maps.statmaps.classes import NO_NEIGHBOURS_COLOUR, NOT_SIGNIFICANT_COLOUR
 from hotspots.maps.web import BASEMAPS, Basemap, _bounds, _MapTitle, _offline_map
 
 __all__ = ["NOT_SIGNIFICANT_COLOUR", "NO_NEIGHBOURS_COLOUR", "StatMapPanel"]
-
-
-#: Light grey for areas tested and not significant.
-NOT_SIGNIFICANT_COLOUR = "#ebebeb"
-
-
-#: Dark grey for areas with no neighbours (not tested); "no data" is the mid grey
-#: :data:`hotspots.maps.classify.NO_DATA_COLOUR`.
-NO_NEIGHBOURS_COLOUR = "#7f7f7f"
 
 
 @dataclass(frozen=True, eq=False)
