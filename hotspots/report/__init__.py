@@ -61,7 +61,7 @@ _EXPORTS = {
     "MapTablePage": "pdf", "map_table_page": "pdf",
 }
 _MODULES = ("audit", "build", "config", "configfile", "content", "figures", "findings",
-            "method", "patrol", "pdf", "pdflayout", "tables")
+            "method", "patrol", "pdf", "pdflayout", "profile", "tables")
 
 __all__ = [
     "FORMATS",
