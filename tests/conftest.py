@@ -21,7 +21,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the other worker runs the rest meanwhile.
     """
     skip = pytest.mark.skip(reason=f"real data not found at {SHARED_DATA}")
+    browser_dir = ROOT / "tests" / "browser"
     for item in items:
+        if browser_dir in Path(str(item.path)).parents and "browser" not in item.keywords:
+            item.add_marker(pytest.mark.browser)  # counted (and grouped) even if unmarked
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.xdist_group("browser"))
         if "realdata" in item.keywords and not SHARED_DATA.is_dir():

@@ -17,6 +17,8 @@ import pytest
 
 from tests.browser.conftest import ROOT, free_port, keyed, serve_app
 
+pytestmark = pytest.mark.browser
+
 oidc = pytest.importorskip("oidc_provider_mock")
 
 ALLOWED = "ann.analyst@council.gov.uk"
