@@ -36,8 +36,8 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-__all__ = ["MAGIC", "decode_polygons", "encode_polygons", "simplify_coverage",
-           "zigzag_varints"]
+__all__ = ["MAGIC", "decode_polygons", "encode_polygons", "read_varints",
+           "simplify_coverage", "zigzag_varints"]
 
 MAGIC = b"HSLSOA01"
 _HEAD = struct.Struct("<8s4I4d")
@@ -116,8 +116,12 @@ def zigzag_varints(values: np.ndarray) -> bytes:
     return table[keep].tobytes()
 
 
-def _read_varints(buf: bytes) -> np.ndarray:
-    """Decode zig-zag LEB128 varints (the inverse of :func:`zigzag_varints`)."""
+def read_varints(buf: bytes) -> np.ndarray:
+    """Decode zig-zag LEB128 varints (the inverse of :func:`zigzag_varints`).
+
+    >>> read_varints(bytes.fromhex("0001028001d704")).tolist()
+    [0, -1, 1, 64, -300]
+    """
     b = np.frombuffer(buf, dtype=np.uint8)
     if not len(b):
         return np.zeros(0, dtype=np.int64)
@@ -208,7 +212,7 @@ def decode_polygons(data: bytes) -> tuple[list[str], list[str], list[list[np.nda
     off += 4 * nr
     meta = json.loads(data[off:off + nmeta].decode("utf-8"))
     off += nmeta
-    deltas = _read_varints(data[off:])
+    deltas = read_varints(data[off:])
     if len(deltas) != 2 * npt:
         raise ValueError(f"expected {2 * npt} coordinates, found {len(deltas)}")
     xy = np.cumsum(deltas.reshape(-1, 2), axis=0) * quantum + [x0, y0]

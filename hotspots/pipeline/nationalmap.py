@@ -47,8 +47,11 @@ __all__ = ["DECILE_COLOURS", "DEPRIVATION", "GEOMETRY_QUANTUM", "GEOMETRY_TOLERA
            "NationalView", "geometry_file", "map_values", "national_table", "place_mask",
            "store_lsoa_counts"]
 
-#: Coverage simplification tolerance (metres) of the national geometry file.
-GEOMETRY_TOLERANCE = 100.0
+#: Coverage simplification tolerance (metres) of the national geometry file. Measured on
+#: 3,000 LSOAs (Hausdorff distance from the published 20 m BGC boundary): median 10 m,
+#: 99th percentile 56 m, largest 290 m; file 5.4 MB. At 100 m the file is 3.4 MB but the
+#: median is 91 m and the largest 1.8 km (a narrow spur dropped), too coarse for a town.
+GEOMETRY_TOLERANCE = 25.0
 #: Grid step (metres) the geometry file's points are rounded to.
 GEOMETRY_QUANTUM = 5.0
 #: Index per nation (never mixed in one legend): code initial -> index key.
