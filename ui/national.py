@@ -15,6 +15,7 @@ import base64
 import hashlib
 import html
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -79,8 +80,9 @@ def _component_folder() -> Path:
         shutil.copyfile(_SRC / "national_map.js", folder / name)
     page = (_SRC / "index.html").read_text(encoding="utf-8").replace(
         'src="national_map.js"', f'src="{name}"')
-    if not (folder / "index.html").is_file() or (folder / "index.html").read_text(
-            encoding="utf-8") != page:
+    old = (folder / "index.html").read_text(encoding="utf-8") if (
+        folder / "index.html").is_file() else ""
+    if re.sub(r'<body[^>]*>', "<body>", old) != page:
         (folder / "index.html").write_text(page, encoding="utf-8")
     return folder
 
@@ -97,6 +99,11 @@ def _view() -> national.NationalView:
 @st.cache_resource(show_spinner="Preparing the LSOA boundaries (once)...")
 def _geometry_name() -> str:
     path = national.geometry_file(_view().data.sources.path("lsoa21_boundaries"), _FOLDER)
+    # the page names it too, so the frame starts fetching it before its arguments arrive
+    page = (_FOLDER / "index.html").read_text(encoding="utf-8")
+    marked = re.sub(r'<body[^>]*>', f'<body data-geometry="{path.name}">', page, count=1)
+    if marked != page:
+        (_FOLDER / "index.html").write_text(marked, encoding="utf-8")
     return path.name
 
 
@@ -208,7 +215,8 @@ def render() -> None:
     if measure == "deprivation":
         labels = {key[0].upper(): lab for key, lab in (("E", v.indices["iod2025"]),
                                                         ("W", v.indices["wimd2019"]))}
-        labels = {k_: f"{lab} decile" for k_, lab in labels.items()}
+        labels = {k_: f"{lab} decile (1 = most deprived, 10 = least)"
+                  for k_, lab in labels.items()}
     else:
         period = f", {months[0]} to {months[1]}" if months else ""
         unit = " per 1,000 residents" if rate else ""

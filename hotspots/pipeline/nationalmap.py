@@ -335,7 +335,7 @@ def _decile_legend(deciles: pd.Series, rows: np.ndarray, classes: np.ndarray, te
     code = np.where(ok, np.nan_to_num(d) - 1, MapValues.CLASS_NO_DATA).astype(np.uint8)
     classes[rows] = code
     for i, v, good in zip(rows, d, ok, strict=True):
-        texts[i] = f"{int(v)} of 10 (1 = most deprived)" if good else "no data"
+        texts[i] = str(int(v)) if good else "no data"  # the label says what it is
     items = [(j, f"{j + 1}{_DECILE_ENDS.get(j + 1, '')} ({int((code == j).sum()):,})")
              for j in range(10)]
     if (~ok).any():

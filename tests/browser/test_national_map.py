@@ -95,8 +95,8 @@ def test_national_lsoa_view_offline(wales_store, shared_data, chromium_path, bro
             assert "WIMD 2019 (Wales) decile" in legend
             tip = _hover_tip(page, frame)
             assert re.search(r"\((E|W)01\d{6}\)", tip), tip
-            assert re.search(r"(IoD 2025 \(England\)|WIMD 2019 \(Wales\)) decile: "
-                             r"\d{1,2} of 10", tip), tip
+            assert re.search(r"(IoD 2025 \(England\)|WIMD 2019 \(Wales\)) decile "
+                             r"\(1 = most deprived, 10 = least\): \d{1,2}$", tip), tip
 
             wait_idle(page)
             page.locator(keyed("national_measure")).get_by_text(

@@ -18,7 +18,7 @@
   let args = null;         // latest render arguments
   let classes = null;      // Uint8Array per feature
   let texts = null;        // tooltip value per feature
-  let paths = null;        // {class: Path2D} in world coordinates, plus outline
+  let paths = null;        // {byClass: Map(class -> feature list), shown}
   let view = null;         // {cx, cy, s}: centre (m) and pixels per metre
   let fitKey = null;
   let firstPaint = false;
@@ -58,7 +58,15 @@
       bbox.set([a, b2, c2, d], 4 * f);
       if (a < minx) minx = a; if (b2 < miny) miny = b2; if (c2 > maxx) maxx = c2; if (d > maxy) maxy = d;
     }
-    // grid index of feature boxes, for finding the LSOA under the pointer
+    return { nf, xy, ringStart, featRing, bbox, codes: meta.codes, names: meta.names,
+             ext: [minx, miny, maxx, maxy], grid: null };
+  }
+
+  // Grid index of feature boxes, for finding the LSOA under the pointer (built on the
+  // first hover, not before the first paint).
+  function buildGrid() {
+    const { nf, bbox } = geo;
+    const [minx, miny, maxx, maxy] = geo.ext;
     const G = 256, gw = (maxx - minx) / G || 1, gh = (maxy - miny) / G || 1;
     const cells = new Array(G * G);
     for (let f = 0; f < nf; f++) {
@@ -70,35 +78,41 @@
         const k = gj * G + gi; (cells[k] || (cells[k] = [])).push(f);
       }
     }
-    return { nf, xy, ringStart, featRing, bbox, codes: meta.codes, names: meta.names,
-             ext: [minx, miny, maxx, maxy], grid: { G, gw, gh, cells } };
+    geo.grid = { G, gw, gh, cells };
   }
 
-  function addFeature(path, f) {
+  // Adds a feature's rings to the context's current path, skipping points closer than
+  // `minStep` metres to the last one kept (sub-pixel detail at the scale drawn).
+  function addFeature(f, minStep) {
     const { xy, ringStart, featRing } = geo;
     for (let r = featRing[f]; r < featRing[f + 1]; r++) {
       const s = ringStart[r], e = ringStart[r + 1];
       if (e - s < 3) continue;
-      path.moveTo(xy[2 * s], xy[2 * s + 1]);
-      for (let p = s + 1; p < e; p++) path.lineTo(xy[2 * p], xy[2 * p + 1]);
-      path.closePath();
+      let lx = xy[2 * s], ly = xy[2 * s + 1];
+      ctx.moveTo(lx, ly);
+      for (let p = s + 1; p < e; p++) {
+        const x = xy[2 * p], y = xy[2 * p + 1];
+        if (Math.abs(x - lx) < minStep && Math.abs(y - ly) < minStep) continue;
+        ctx.lineTo(x, y); lx = x; ly = y;
+      }
+      ctx.closePath();
     }
   }
 
+  // Features by class (Path2D objects of millions of points took over a minute to
+  // build in Chromium; the context's own path is drawn in a fraction of a second).
   function buildPaths() {
     const byClass = new Map();
-    const outline = new Path2D();
     let shown = 0;
     for (let f = 0; f < geo.nf; f++) {
       const c = classes[f];
       if (c === HIDDEN) continue;
-      let p = byClass.get(c);
-      if (!p) { p = new Path2D(); byClass.set(c, p); }
-      addFeature(p, f);
-      addFeature(outline, f);
+      let list = byClass.get(c);
+      if (!list) { list = []; byClass.set(c, list); }
+      list.push(f);
       shown++;
     }
-    paths = { byClass, outline, shown };
+    paths = { byClass, shown };
   }
 
   function shownExtent() {
@@ -136,16 +150,34 @@
     const s = view.s * dpr;
     ctx.setTransform(s, 0, 0, -s, (w / 2 - view.cx * view.s) * dpr, (h / 2 + view.cy * view.s) * dpr);
     const colours = args.colours || {};
-    for (const [c, p] of paths.byClass) {
+    // the world box on screen, to skip features outside it
+    const vx0 = view.cx - w / 2 / view.s, vx1 = view.cx + w / 2 / view.s;
+    const vy0 = view.cy - h / 2 / view.s, vy1 = view.cy + h / 2 / view.s;
+    const minStep = 0.5 / (view.s * dpr);
+    const bb = geo.bbox;
+    const edges = view.s > 1 / 250;  // LSOA edges once a pixel is under 250 m
+    const visible = [];
+    for (const [c, list] of paths.byClass) {
+      ctx.beginPath();
+      for (const f of list) {
+        if (bb[4 * f + 2] < vx0 || bb[4 * f] > vx1 || bb[4 * f + 3] < vy0 || bb[4 * f + 1] > vy1) {
+          continue;
+        }
+        addFeature(f, minStep);
+        if (edges) visible.push(f);
+      }
       ctx.fillStyle = colours[c] || "#bdbdbd";
-      ctx.fill(p, "evenodd");
+      ctx.fill("evenodd");
     }
-    if (view.s > 1 / 250) {  // LSOA edges once a pixel is under 250 m
+    if (edges) {
+      ctx.beginPath();
+      for (const f of visible) addFeature(f, minStep);
       ctx.lineWidth = Math.min(1, view.s * 40) / view.s;
       ctx.strokeStyle = "rgba(60,60,60,0.55)";
-      ctx.stroke(paths.outline);
+      ctx.stroke();
     }
     canvas.dataset.drawn = String(paths.shown);
+    canvas.dataset.draws = String(Number(canvas.dataset.draws || 0) + 1);
     canvas.setAttribute("aria-label", `Map of ${paths.shown.toLocaleString("en-GB")} LSOAs`);
     if (!firstPaint) {
       firstPaint = true;
@@ -181,6 +213,7 @@
   function featureAt(px, py) {
     if (!geo || !view) return -1;
     const [x, y] = toWorld(px, py);
+    if (!geo.grid) buildGrid();
     const g = geo.grid, [minx, miny] = geo.ext;
     const gi = Math.floor((x - minx) / g.gw), gj = Math.floor((y - miny) / g.gh);
     if (gi < 0 || gj < 0 || gi >= g.G || gj >= g.G) return -1;
@@ -264,18 +297,39 @@
       return;
     }
     buildPaths();
+    canvas.dataset.applied = String(Number(canvas.dataset.applied || 0) + 1);
     if (fitKey !== args.fit_key || !view) { fitKey = args.fit_key; fit(); }
     status.textContent = `${paths.shown.toLocaleString("en-GB")} LSOAs`;
     redraw();
   }
 
+  // The geometry file, from this browser's Cache Storage when it holds it: the server
+  // sends no validators, so the HTTP cache would fetch it again on every visit. Its name
+  // carries its content hash, so a stored copy is never stale; other copies are dropped.
+  const CACHE = "hotspots-national-geometry";
+  async function geometry(url) {
+    let store = null;
+    try {
+      store = await caches.open(CACHE);
+      const hit = await store.match(url);
+      if (hit) return await hit.arrayBuffer();
+    } catch (e) { store = null; }  // no Cache Storage (not a secure context): fetch
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`the boundaries could not be read (HTTP ${r.status})`);
+    if (store) {
+      try {
+        await store.put(url, r.clone());
+        const keep = new URL(url, location.href).href;
+        for (const req of await store.keys()) if (req.url !== keep) store.delete(req);
+      } catch (e) { /* full or refused: the map still draws */ }
+    }
+    return await r.arrayBuffer();
+  }
+
   function load(url) {
     if (geoUrl === url && loading) return loading;
     geoUrl = url;
-    loading = fetch(url).then((r) => {
-      if (!r.ok) throw new Error(`the boundaries could not be read (HTTP ${r.status})`);
-      return r.arrayBuffer();
-    }).then((buf) => { geo = decode(buf); apply(); })
+    loading = geometry(url).then((buf) => { if (geoUrl === url) { geo = decode(buf); apply(); } })
       .catch((e) => { status.textContent = "The map cannot be drawn: " + e.message; });
     return loading;
   }
@@ -288,5 +342,6 @@
     load(args.geometry);
     apply();
   });
+  if (document.body.dataset.geometry) load(document.body.dataset.geometry);  // before the args
   post("streamlit:componentReady", { apiVersion: 1 });
 })();
