@@ -145,6 +145,7 @@ def test_deprivation_gets_one_legend_per_nation():
 # ---------------------------------------------------------------------------- geometry file
 
 
+@pytest.mark.realdata
 def test_geometry_file_is_private_named_by_content_and_written_once(tmp_path, shared_data):
     src = shared_data / LSOA21
     folder = tmp_path / "national"
