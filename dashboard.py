@@ -11,19 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots._errors import InputDataError
-from ui import (
-    auth,
-    cache,
-    data,
-    errors,
-    national,
-    panels,
-    patrol,
-    serving,
-    sidebar,
-    uploadperiod,
-    views,
-)
+from ui import auth, cache, data, errors, panels, patrol, serving, sidebar, uploadperiod, views
+from ui import national as national_view
 from ui import report as report_ui
 
 st.set_page_config(page_title="Community safety hotspots",
@@ -35,8 +24,8 @@ with errors.guard("The page"):
     # Served beyond this computer only with a login; then only to allowed, signed-in users.
     serving.refuse_unsafe(auth.login_configured())
     auth.require_user()
-    if national.requested():  # `--national`: the LSOA view of England and Wales, its own page
-        national.render()
+    if national_view.requested():  # `--national`: the LSOA map of England and Wales, its own page
+        national_view.render()
         st.stop()
     head = st.container()
     choice = data.choose_source(data.pack_folder())
