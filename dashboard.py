@@ -12,6 +12,7 @@ import streamlit as st
 
 from hotspots._errors import InputDataError
 from ui import auth, cache, data, errors, panels, patrol, serving, sidebar, uploadperiod, views
+from ui import national as national_view
 from ui import report as report_ui
 
 st.set_page_config(page_title="Community safety hotspots",
@@ -23,6 +24,9 @@ with errors.guard("The page"):
     # Served beyond this computer only with a login; then only to allowed, signed-in users.
     serving.refuse_unsafe(auth.login_configured())
     auth.require_user()
+    if national_view.requested():  # `--national`: the LSOA map of England and Wales, its own page
+        national_view.render()
+        st.stop()
     head = st.container()
     choice = data.choose_source(data.pack_folder())
     folder, base = data.base_pack(choice)

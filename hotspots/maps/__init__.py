@@ -15,6 +15,7 @@ choices behind them:
   choropleth and legend), :mod:`~hotspots.maps.panels` (the page's measure and IMD
   panels, the synchronised pair), :mod:`~hotspots.maps.statmaps` (Gi*, LISA and
   bivariate maps) and :mod:`~hotspots.maps.patrolmaps` (the patrol cell map);
+- the national LSOA map's compact binary polygons: :mod:`~hotspots.maps.lsoageom`;
 - print maps and charts (matplotlib): :mod:`~hotspots.maps.printmaps`;
 - Altair charts of the views: :mod:`~hotspots.maps.charts`.
 

@@ -37,6 +37,9 @@ national
     LSOA statistics for all England and Wales from the store: Gi*, LISA, EB
     rates, deprivation per nation, emerging hot spots (``store analyse``,
     ``store emerging``).
+nationalmap
+    The national LSOA view (``--national``): every 2021 LSOA with population, each
+    nation's deprivation index and store counts; its geometry file; the values sent.
 
 Never imports ``report``, ``cli`` or ``ui``. Upper layers import the names
 below (``from hotspots import pipeline``), never a module's private helpers.
