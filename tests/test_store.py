@@ -306,3 +306,19 @@ def test_an_archive_zip_is_added_like_its_folder(tmp_path, shared_data):
     assert _kept_keys(con) == kept
     assert store.store_status(con).rows_rejected == rejected == 10
     con.close()
+
+
+def test_the_store_prints_no_progress_bar(tmp_path):
+    # DuckDB draws a progress bar on stdout for queries over 2 s (a busy machine, a national
+    # count) when stdout is a real file, as in a command (not under pytest's capture)
+    import subprocess
+    import sys
+
+    probe = ("from hotspots import store\n"
+             f"for ro in (False, True):\n    con = store.connect({str(tmp_path / 'p.duckdb')!r},"
+             " read_only=ro)\n"
+             "    print(con.execute(\"SELECT current_setting('enable_progress_bar')\")"
+             ".fetchone()[0])\n    con.close()\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1]).stdout
+    assert out.split() == ["False", "False"]

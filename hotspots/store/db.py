@@ -126,6 +126,7 @@ def connect(path: str | os.PathLike[str] | None, *, read_only: bool = False,
         raise StoreError(f"{target}: cannot open the store ({exc}). Is another command "
                          "writing to it? Wait for it to finish, or give another --store path."
                          ) from exc
+    con.execute("SET enable_progress_bar = false")  # no progress bar in a command's output
     if spatial:
         con.load_extension(os.fspath(spatial_extension_path()))
     if not read_only:
