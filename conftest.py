@@ -24,11 +24,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # --------------------------------------------------------------------------- run tally
 # scripts/test.sh reads this tally (via tests/check_run.py) to fail a run in which
-# the real-data or browser tests were skipped where they must run.
+# the real-data, browser or Spark tests were skipped where they must run.
 
 _TALLY: dict = {
     "passed": 0, "failed": 0, "skipped": 0, "collection_skipped": [], "doctests": 0,
     "realdata": {"ran": 0, "skipped": 0}, "browser": {"ran": 0, "skipped": 0},
+    "spark": {"ran": 0, "skipped": 0},
 }
 
 
@@ -39,7 +40,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Count outcomes overall and for the ``realdata`` and ``browser`` markers."""
+    """Count outcomes overall and for the ``realdata``, ``browser`` and ``spark`` markers."""
     done = report.when == "call" or (report.when == "setup" and not report.passed)
     if not done:
         if report.when == "teardown" and report.failed:
@@ -49,7 +50,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _TALLY[outcome] += 1
     if report.nodeid.split("::")[0].endswith(".py") and not report.nodeid.startswith("tests/"):
         _TALLY["doctests"] += 0 if report.skipped else 1  # outside tests/: only doctests
-    for marker in ("realdata", "browser"):
+    for marker in ("realdata", "browser", "spark"):
         if marker in report.keywords:
             _TALLY[marker]["skipped" if report.skipped else "ran"] += 1
 
@@ -67,4 +68,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tally = dict(_TALLY)
     tally["shared_data_present"] = SHARED_DATA.is_dir()
     tally["chromium_present"] = bool(shutil.which("chromium") or Path("/usr/bin/chromium").exists())
+    java_home = os.environ.get("JAVA_HOME")
+    tally["java_present"] = bool(shutil.which("java")
+                                 or (java_home and (Path(java_home) / "bin" / "java").exists()))
     (out / "markers.json").write_text(json.dumps(tally, indent=2))

@@ -49,6 +49,20 @@ def test_without_shared_data_real_data_minimum_does_not_apply(tmp_path, monkeypa
     assert _run(tmp_path, t, monkeypatch=monkeypatch) == 0
 
 
+def test_a_skipped_spark_test_fails_the_run_where_java_exists(tmp_path, monkeypatch, capsys):
+    t = _tally(spark={"ran": 0, "skipped": 1}, java_present=True)
+    assert _run(tmp_path, t, monkeypatch=monkeypatch) == 1
+    assert "spark tests: 0 ran, 1 skipped (all must run here)" in capsys.readouterr().err
+
+
+def test_fewer_spark_tests_than_recorded_fail_the_run_where_java_exists(tmp_path, monkeypatch):
+    exp = {"realdata": 55, "browser": 22, "doctests": 78, "spark": 3}
+    t = _tally(spark={"ran": 2, "skipped": 0}, java_present=True)
+    assert _run(tmp_path, t, exp, monkeypatch=monkeypatch) == 1
+    t = _tally(spark={"ran": 0, "skipped": 0}, java_present=False)  # no Java: not required
+    assert _run(tmp_path, t, exp, monkeypatch=monkeypatch) == 0
+
+
 def test_recorded_minimums_are_in_the_repo():
     exp = json.loads(check_run.EXPECTED.read_text())
-    assert set(exp) == {"realdata", "browser", "doctests"} and min(exp.values()) > 0
+    assert set(exp) == {"realdata", "browser", "doctests", "spark"} and min(exp.values()) > 0
