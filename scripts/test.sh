@@ -4,10 +4,12 @@
 # real-data tests (or the browser tests) did not all run.
 source "$(dirname "$0")/_venv.sh" requirements-dev.txt
 # Debian packages the tests drive: chromium (browser tests), poppler-utils (pdftoppm,
-# pdftotext: the board-pack PDF rendered and read back).
+# pdftotext: the board-pack PDF rendered and read back), Java 17 (the Spark engine's test
+# runs pyspark in local mode: tests/test_store_spark.py).
 need=()
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then need+=(chromium); fi
 if ! command -v pdftoppm >/dev/null 2>&1; then need+=(poppler-utils); fi
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then need+=(openjdk-17-jre-headless); fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "Installing Debian packages for the tests: ${need[*]} ..."
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -43,9 +43,23 @@ def store_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     co.add_argument("--to", dest="month_to", help="last month YYYY-MM (default: all)")
     co.add_argument("--force", action="append",
                     help="only rows of this force (as in 'Falls within'; repeat for several)")
-    co.add_argument("--engine", choices=["locator", "spatial"], default="locator",
-                    help="place the distinct points by the project's locator (default) or "
-                         "DuckDB's spatial join: the same counts")
+    co.add_argument("--engine", choices=["locator", "spatial", "spark"], default="locator",
+                    help="place the distinct points by the project's locator (default), "
+                         "DuckDB's spatial join, or the locator on Apache Spark (--master): "
+                         "the same counts")
+    co.add_argument("--master", default="local[2]",
+                    help="with --engine spark: local[N] (this computer), spark://HOST:7077, "
+                         "yarn or k8s://https://HOST:PORT (default: %(default)s; "
+                         "docs/SPARK.md)")
+    co.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="with --engine spark: a Spark setting (repeat for several)")
+    co.add_argument("--spark-stage", type=Path, metavar="FOLDER",
+                    help="with --engine spark: where the store's rows are exported as Parquet "
+                         "(default: a temporary folder; on a cluster, a folder every executor "
+                         "reads at the same path)")
+    co.add_argument("--spark-records", metavar="URL",
+                    help="with --engine spark: read an export already on the cluster's storage "
+                         "(hdfs://, s3a://, a shared folder) instead of exporting")
     co.add_argument("--out", type=Path, required=True, help="output folder")
     for q in (add, st, co):
         q.add_argument("--store", type=Path, default=DEFAULT_STORE,
@@ -139,8 +153,12 @@ def _counts(a: argparse.Namespace) -> int:
             raise InputDataError(
                 f"--force {', '.join(repr(f) for f in unknown)}: no rows of that force in "
                 f"{a.store}. Its forces ('Falls within'): {', '.join(known) or 'none'}.")
-        got = store.area_counts(con, areas, months=months, forces=a.force, engine=a.engine,
-                                details=True, label=f"police.uk ({a.store.name})")
+        label = f"police.uk ({a.store.name})"
+        if a.engine == "spark":
+            got = _spark_counts(a, con, areas, months, label)
+        else:
+            got = store.area_counts(con, areas, months=months, forces=a.force, engine=a.engine,
+                                    details=True, label=label)
     finally:
         con.close()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -152,3 +170,22 @@ def _counts(a: argparse.Namespace) -> int:
     print(got.reconciliation.text())
     print(f"Wrote {a.out}/: area_counts.csv, reconciliation.csv, unassigned_rows.csv")
     return 0
+
+
+def _spark_counts(a: argparse.Namespace, con, areas, months, label):  # type: ignore[no-untyped-def]
+    from hotspots.store import spark
+
+    conf = {}
+    for item in a.spark_conf:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise spark.SparkError(f"--spark-conf {item!r}: give KEY=VALUE, e.g. "
+                                   "spark.executor.memory=4g")
+        conf[key.strip()] = value.strip()
+    info = spark.start_session(a.master, conf)
+    try:
+        return spark.spark_area_counts(info, con, areas, months=months, forces=a.force,
+                                       details=True, label=label, stage=a.spark_stage,
+                                       records=a.spark_records)
+    finally:
+        spark.stop_session(info)

@@ -18,7 +18,11 @@ database file on this computer (no server, no network):
   rejected): distinct coordinates first in DuckDB, placed by the project's
   locator or DuckDB's spatial join (identical counts), joined back;
 * :mod:`~hotspots.store.records` -- the stored rows of some forces and months
-  as the readers' ``ReadResult``, for a pack built from the store.
+  as the readers' ``ReadResult``, for a pack built from the store;
+* :mod:`~hotspots.store.spark` -- the same counts and reconciliation on Apache
+  Spark (``--engine spark --master URL``): the rows exported to Parquet, the
+  distinct points placed by the project's locator under ``mapInPandas`` with the
+  area layer broadcast (pyspark imported only when a session starts).
 
 Layer 3 (beside ``maps`` and ``patrol``, never importing them): imports
 ``areas``, ``io`` and the floor. ``pipeline`` and the CLI use the names below.
@@ -27,17 +31,22 @@ Layer 3 (beside ``maps`` and ``patrol``, never importing them): imports
 from hotspots.store.add import BATCH_BYTES, STORE_MAX_ZIP_BYTES, AddResult, add_inputs, stored_rule
 from hotspots.store.counts import ENGINES, Engine, StoreCounts, area_counts, record_filter
 from hotspots.store.db import SCHEMA_VERSION, StoreError, connect, spatial_extension_path
-from hotspots.store.records import (
-    read_results,
-    store_categories,
-    store_forces,
-    store_months,
+from hotspots.store.records import read_results, store_categories, store_forces, store_months
+from hotspots.store.spark import (
+    SparkError,
+    check_master,
+    export_records,
+    spark_area_counts,
+    start_session,
+    stop_session,
 )
 from hotspots.store.status import StoreStatus, status_text, store_status
 
 __all__ = [
-    "BATCH_BYTES", "ENGINES", "SCHEMA_VERSION", "STORE_MAX_ZIP_BYTES", "AddResult", "Engine",
-    "StoreCounts", "StoreError", "StoreStatus", "add_inputs", "area_counts", "connect",
-    "read_results", "record_filter", "spatial_extension_path", "status_text",
-    "store_categories", "store_forces", "store_months", "store_status", "stored_rule",
+    "AddResult", "BATCH_BYTES", "ENGINES", "Engine", "SCHEMA_VERSION", "STORE_MAX_ZIP_BYTES",
+    "SparkError", "StoreCounts", "StoreError", "StoreStatus", "add_inputs", "area_counts",
+    "check_master", "connect", "export_records", "read_results", "record_filter",
+    "spark_area_counts", "spatial_extension_path", "start_session", "status_text",
+    "stop_session", "store_categories", "store_forces", "store_months", "store_status",
+    "stored_rule",
 ]

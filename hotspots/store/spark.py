@@ -1,0 +1,485 @@
+"""Counts per area on Apache Spark: the same counts and reconciliation as the embedded engine.
+
+``store counts --engine spark --master URL`` runs the work of
+:func:`hotspots.store.area_counts` on a Spark cluster (or ``local[2]``, two
+threads on this computer):
+
+1. the store's rows (those of the chosen months and forces) are exported by
+   DuckDB to Parquet (:func:`export_records`; ``x``/``y`` are the police.uk
+   longitude and latitude), or read from such an export already on the
+   cluster's storage;
+2. Spark takes the distinct coordinates of the counted rows, and each
+   partition places its points with the project's exact locator
+   (:func:`hotspots.areas.locate_points` under ``mapInPandas``; the area layer
+   is broadcast once as WKB, the locator built once per Python worker), the
+   lowest ``area_code`` winning where a point touches several areas;
+3. the placed points are joined back to the rows (a broadcast join) and
+   counted per area, month and crime type, with the reconciliation: rows in =
+   assigned + without a location + outside every area + rejected.
+
+pyspark is imported only here, and only when a session is started
+(:func:`start_session`), so the command line never loads it otherwise. Spark's
+own messages (the JVM's start-up warnings, log4j) go to a log file, never to the
+command's output; a missing Java or pyspark, or a master that cannot be
+reached, is a :class:`SparkError` saying what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+
+from hotspots._errors import InputDataError
+from hotspots.areas import (
+    STATUS_OUTSIDE,
+    STATUS_REJECTED,
+    STATUS_UNLOCATED,
+    Reconciliation,
+    build_locator,
+    locate_points,
+    project_xy,
+)
+from hotspots.store.counts import POINT_CRS, StoreCounts, _categorical, record_filter
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["DEFAULT_MASTER", "SparkError", "SparkSessionInfo", "check_master",
+           "export_records", "spark_area_counts", "start_session", "stop_session"]
+
+DEFAULT_MASTER = "local[2]"
+#: Rows handed to one ``mapInPandas`` call: enough that a partition's points go to the
+#: locator at once (it builds its raster for 250,000 distinct points or more).
+BATCH_ROWS = 1_000_000
+EXPORT_COLUMNS = ["file_id", "source_row", "month", "category", "x", "y", "falls_within",
+                  "reason"]
+_ROOT = Path(__file__).resolve().parents[2]
+_LOG4J = """status = error
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+class SparkError(InputDataError):
+    """Spark cannot run as asked (no Java, no pyspark, a master out of reach)."""
+
+
+@dataclass
+class SparkSessionInfo:
+    """A started Spark session and where its log goes.
+
+    Attributes
+    ----------
+    session
+        The ``pyspark.sql.SparkSession``.
+    master
+        The master URL it runs on.
+    log
+        The file that receives the JVM's output (start-up warnings, log4j).
+    workdir
+        Temporary folder of the log, the log4j settings and the shipped code.
+    """
+
+    session: SparkSession
+    master: str
+    log: Path
+    workdir: Path
+
+
+def _java() -> str:
+    """Return the ``java`` Spark will run, or say how to install it."""
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if not java or not Path(java).exists():
+        raise SparkError("Spark needs Java 17 and none was found (no 'java' on PATH, no "
+                         "JAVA_HOME). On Debian/Ubuntu: sudo apt-get install -y "
+                         "openjdk-17-jre-headless. Or use the embedded engine (--engine "
+                         "locator).")
+    return java
+
+
+def check_master(master: str, timeout: float = 5.0) -> str:
+    """Check a master URL's form and, for a standalone or Kubernetes master, that it answers.
+
+    Parameters
+    ----------
+    master
+        ``local``, ``local[N]``, ``local[*]``, ``spark://host:port``, ``yarn`` or
+        ``k8s://https://host:port``.
+    timeout
+        Seconds to wait for the master's port.
+
+    Returns
+    -------
+    str
+        The master, unchanged.
+
+    Raises
+    ------
+    SparkError
+        The URL is of no known form, ``yarn`` without ``HADOOP_CONF_DIR`` or
+        ``YARN_CONF_DIR``, or the host does not answer on its port.
+
+    Examples
+    --------
+    >>> check_master("local[2]")
+    'local[2]'
+    >>> check_master("localhost:7077")
+    Traceback (most recent call last):
+    ...
+    hotspots.store.spark.SparkError: --master 'localhost:7077' is not a Spark master URL: ...
+    """
+    if re.fullmatch(r"local(\[(\d+|\*)(,\d+)?\])?", master):
+        return master
+    if master == "yarn":
+        if not (os.environ.get("HADOOP_CONF_DIR") or os.environ.get("YARN_CONF_DIR")):
+            raise SparkError("--master yarn needs HADOOP_CONF_DIR (or YARN_CONF_DIR) set to the "
+                             "folder of the cluster's yarn-site.xml and core-site.xml: ask the "
+                             "cluster's administrators for it (docs/SPARK.md).")
+        return master
+    m = re.fullmatch(r"(spark://|k8s://(?:https?://)?)([^:/]+|\[[0-9a-fA-F:]+\]):(\d+)/?",
+                     master)
+    if not m:
+        raise SparkError(f"--master {master!r} is not a Spark master URL: give local[2] (this "
+                         "computer, two threads), spark://HOST:7077 (a standalone cluster), "
+                         "yarn or k8s://https://HOST:PORT.")
+    host, port = m.group(2).strip("[]"), int(m.group(3))
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise SparkError(f"--master {master}: nothing answers at {host}:{port} ({exc}). Check "
+                         "the host name and port with the cluster's administrators (a "
+                         "standalone master listens on 7077), or run on this computer with "
+                         "--master local[2].") from exc
+    return master
+
+
+def _pyspark() -> Any:
+    try:
+        import pyspark  # third-party, imported only when the spark engine is chosen
+    except ImportError as exc:
+        raise SparkError("the spark engine needs pyspark, which is not installed: "
+                         ".venv/bin/pip install -r requirements-dev.txt (it pins pyspark), or "
+                         "use the embedded engine (--engine locator).") from exc
+    return pyspark
+
+
+def _code_zip(folder: Path) -> Path:
+    """Zip the project's Python packages, to ship them to every executor."""
+    out = folder / "hotspots_code.zip"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for top in ("hotspots", "boundaries"):
+            for p in sorted((_ROOT / top).rglob("*.py")):
+                if "__pycache__" not in p.parts:
+                    z.write(p, p.relative_to(_ROOT).as_posix())
+    return out
+
+
+def start_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = None, *,
+                  app_name: str = "hotspots store counts") -> SparkSessionInfo:
+    """Start a Spark session quietly (its output to a log file), checked first.
+
+    Parameters
+    ----------
+    master
+        Where to run (:func:`check_master`); in local mode Spark binds to
+        127.0.0.1 only and its Python workers run this Python.
+    conf
+        Extra Spark settings (``--spark-conf KEY=VALUE``), applied last.
+    app_name
+        The application's name on the cluster.
+
+    Returns
+    -------
+    SparkSessionInfo
+
+    Raises
+    ------
+    SparkError
+        No Java, no pyspark, a bad or unreachable master, or a JVM that did not start
+        (the message names the log file).
+    """
+    check_master(master)
+    java = _java()
+    _pyspark()
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+    from pyspark.sql import SparkSession
+
+    workdir = Path(tempfile.mkdtemp(prefix="hotspots-spark-"))
+    log = workdir / "spark.log"
+    (workdir / "log4j2.properties").write_text(_LOG4J, encoding="utf-8")
+    local = master.startswith("local")
+    cores = re.findall(r"\d+", master)
+    partitions = str(2 * int(cores[0])) if local and cores else "8"
+    java_opts = f"-Dlog4j2.configurationFile=file:{workdir / 'log4j2.properties'}"
+    settings = {
+        "spark.master": master, "spark.app.name": app_name,
+        "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": partitions,
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS),
+        "spark.driver.extraJavaOptions": java_opts,
+        "spark.executor.extraJavaOptions": java_opts,
+    }
+    if local:  # nothing leaves this computer: bind to the loopback interface only
+        settings.update({"spark.driver.host": "127.0.0.1",
+                         "spark.driver.bindAddress": "127.0.0.1",
+                         "spark.pyspark.python": sys.executable,
+                         "spark.pyspark.driver.python": sys.executable,
+                         "spark.driver.memory": "2g"})
+    settings.update(conf or {})
+    spark_conf = SparkConf(loadDefaults=False).setAll(list(settings.items()))
+    env = {} if "JAVA_HOME" in os.environ else {"JAVA_HOME": str(Path(java).resolve().parents[1])}
+    if local:  # the Python workers run this Python (its packages), whatever PYSPARK_PYTHON says
+        env["PYSPARK_PYTHON"] = sys.executable
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with open(log, "ab") as sink:
+            gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": sink, "stderr": sink})
+        sc = SparkContext(conf=spark_conf, gateway=gateway)
+    except Exception as exc:  # the JVM died or the master refused: say where to look
+        raise SparkError(f"Spark did not start on {master} ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''}). Its log: {log}"
+                         ) from exc
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    sc.addPyFile(str(_code_zip(workdir)))
+    return SparkSessionInfo(SparkSession(sc), master, log, workdir)
+
+
+def stop_session(info: SparkSessionInfo) -> None:
+    """Stop the session and its JVM (the log folder is removed)."""
+    from pyspark import SparkContext
+
+    info.session.stop()
+    gw = SparkContext._gateway
+    if gw is not None:
+        gw.shutdown()
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+    shutil.rmtree(info.workdir, ignore_errors=True)
+
+
+def export_records(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str], *,
+                   months: tuple[str, str] | None = None,
+                   forces: Sequence[str] | None = None) -> Path:
+    """Write the store's rows of some months and forces to Parquet, for Spark to read.
+
+    Parameters
+    ----------
+    con
+        An open store.
+    folder
+        Where ``records.parquet`` is written (created when missing).
+    months, forces
+        As :func:`hotspots.store.area_counts`.
+
+    Returns
+    -------
+    Path
+        ``records.parquet``: :data:`EXPORT_COLUMNS` (``x``, ``y`` longitude and
+        latitude; ``reason`` null for a counted row), in file and row order.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "records.parquet"
+    where, params = record_filter(months, forces)
+    cols = ", ".join(f"r.{c}" for c in EXPORT_COLUMNS)
+    con.execute(f"COPY (SELECT {cols} FROM records r WHERE {where} ORDER BY r.file_id, "
+                f"r.source_row) TO '{_sql_path(path)}' (FORMAT parquet, "
+                "ROW_GROUP_SIZE 500000)", params)
+    return path
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# --------------------------------------------------------------------------- executors
+
+_UNLOCATED, _REJECTED = -2, -3  # the row's "area" in the one counting pass
+_WORKER_LOCATORS: dict[int, tuple[Any, np.ndarray, str]] = {}
+
+
+def _worker_locator(areas: Any) -> tuple[Any, np.ndarray, str]:
+    """Return the broadcast layer's locator, built once per Python worker."""
+    key = areas.id if hasattr(areas, "id") else id(areas)
+    if key not in _WORKER_LOCATORS:
+        wkb, codes, crs = areas.value
+        geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
+        loc = build_locator(geoms, np.asarray(codes, dtype=object))
+        _WORKER_LOCATORS.clear()
+        _WORKER_LOCATORS[key] = (loc, loc.rank, crs)
+    return _WORKER_LOCATORS[key]
+
+
+def place_batches(areas: Any, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Place distinct points (``x``, ``y`` lon/lat) in the broadcast areas, a batch at a time.
+
+    Yields ``x, y, a`` with ``a`` the area's rank among the sorted codes (``-1``:
+    in no area, or not projectable), the lowest code where a point touches several.
+    """
+    loc, rank, crs = _worker_locator(areas)
+    for pdf in batches:
+        x = pdf["x"].to_numpy(dtype=float)
+        y = pdf["y"].to_numpy(dtype=float)
+        px, py = project_xy(x, y, POINT_CRS, crs)
+        a = np.full(len(x), -1, dtype=np.int64)
+        ok = np.isfinite(px) & np.isfinite(py)
+        if ok.any():
+            pos = locate_points(loc, px[ok], py[ok])
+            a[ok] = np.where(pos >= 0, rank[np.maximum(pos, 0)], -1)
+        yield pd.DataFrame({"x": x, "y": y, "a": a})
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDBPyConnection,
+                      areas: gpd.GeoDataFrame, *, months: tuple[str, str] | None = None,
+                      forces: Sequence[str] | None = None, details: bool = False,
+                      label: str = "police.uk (store)", stage: str | os.PathLike[str] | None = None,
+                      records: str | None = None) -> StoreCounts:
+    """Count the store's rows per area, month and crime type on Spark (module docstring).
+
+    Parameters
+    ----------
+    spark
+        From :func:`start_session` (or a ``SparkSession``).
+    con
+        The open store (its file names label the unassigned rows; its rows are
+        exported unless ``records`` is given).
+    areas
+        Area layer with a unique ``area_code`` and a CRS.
+    months, forces, details, label
+        As :func:`hotspots.store.area_counts`.
+    stage
+        Folder for the Parquet export (default: a temporary folder, removed
+        after); on a cluster, a folder every executor reads at the same path.
+    records
+        A ``records.parquet`` already exported (:func:`export_records`) where the
+        executors read it (``hdfs://``, ``s3a://``, a shared folder): nothing is
+        exported.
+
+    Returns
+    -------
+    StoreCounts
+        Equal to :func:`hotspots.store.area_counts` on the same store (``engine``
+        is ``"spark"``).
+    """
+    session = spark.session if isinstance(spark, SparkSessionInfo) else spark
+    tmp = None
+    if records is None:
+        if stage is None:
+            tmp = tempfile.mkdtemp(prefix="hotspots-spark-stage-")
+        records = str(export_records(con, stage or tmp, months=months, forces=forces))
+    try:
+        return _count(session, con, areas, records, months, forces, details, label)
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("pyspark", "py4j")):
+            raise
+        log = f" Spark's log: {spark.log}." if isinstance(spark, SparkSessionInfo) else ""
+        first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+        raise SparkError(f"the Spark job failed ({type(exc).__name__}: {first[:300]}). "
+                         "On a cluster, check that every executor has the project's "
+                         "requirements installed and can read the records at "
+                         f"{records} (docs/SPARK.md).{log}") from exc
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.GeoDataFrame,
+           records: str, months: tuple[str, str] | None, forces: Sequence[str] | None,
+           details: bool, label: str) -> StoreCounts:
+    from pyspark.sql import functions as F
+
+    codes = areas["area_code"].astype(str).to_numpy()
+    order = np.argsort(codes, kind="stable")
+    wkb = shapely.to_wkb(np.asarray(areas.geometry.array, dtype=object))
+    layer = session.sparkContext.broadcast((list(wkb), list(codes), areas.crs.to_wkt()))
+    try:
+        rows = session.read.parquet(records)
+        if months:
+            rows = rows.where(F.col("month").between(*months))
+        if forces is not None:
+            rows = rows.where(F.col("falls_within").isin(list(forces)))
+        located = (F.col("x").isNotNull() & F.col("y").isNotNull() & ~F.isnan("x")
+                   & ~F.isnan("y"))
+        counted = F.col("reason").isNull()
+        pts = rows.where(counted & located).select("x", "y")
+        # placed once (cached), then joined back to every row (a broadcast hash join) and
+        # counted in one pass: a >= 0 an area's rank, -1 outside, -2 unlocated, -3 rejected
+        placed = (pts.distinct().mapInPandas(partial(place_batches, layer),
+                                             "x double, y double, a long").cache())
+        n_points = placed.count()
+        where = (F.when(~counted, F.lit(_REJECTED)).when(~located, F.lit(_UNLOCATED))
+                 .otherwise(F.coalesce(F.col("a"), F.lit(-1))))
+        got = (rows.join(F.broadcast(placed), ["x", "y"], "left")
+               .groupBy(where.alias("a"), "month", "category").count()
+               .orderBy(*(F.asc_nulls_last(c) for c in ("a", "month", "category")))
+               .toArrow())
+        table = (_details(con, rows, placed, counted, located) if details
+                 else pd.DataFrame(columns=["source", "source_row", "status", "reason"]))
+        placed.unpersist()
+    finally:
+        layer.unpersist()
+    a = got["a"].to_numpy()
+    n = got["count"].to_numpy().astype("int64")
+    outside, unlocated, rejected = (int(n[a == k].sum()) for k in (-1, _UNLOCATED, _REJECTED))
+    got = got.filter(pa.array(a >= 0))
+    counts = pd.DataFrame({
+        "area_code": pd.Categorical.from_codes(got["a"].to_numpy(), categories=codes[order]),
+        "month": _categorical(got["month"]), "category": _categorical(got["category"]),
+        "count": got["count"].to_numpy().astype("int64")})
+    rec = Reconciliation(label, int(n.sum()), int(counts["count"].sum()), unlocated, outside,
+                         rejected, table)
+    return StoreCounts(counts, rec, int(n_points), "spark")
+
+
+def _details(con: duckdb.DuckDBPyConnection, rows: DataFrame, placed: DataFrame,
+             counted: Any, located: Any) -> pd.DataFrame:
+    """Every row not assigned: its file, row, status and reason (as the embedded engine)."""
+    from pyspark.sql import functions as F
+
+    status = (F.when(~counted, F.lit(STATUS_REJECTED)).when(~located, F.lit(STATUS_UNLOCATED))
+              .otherwise(F.lit(STATUS_OUTSIDE)))
+    why = F.coalesce(F.col("reason"), F.when(~located, F.lit("no coordinates"))
+                     .otherwise(F.lit("coordinates lie outside every area")))
+    got = (rows.join(F.broadcast(placed), ["x", "y"], "left")
+           .where(~counted | ~located | (F.col("a") < 0))
+           .select("file_id", "source_row", status.alias("status"), why.alias("reason"))
+           .orderBy("file_id", "source_row").toArrow().to_pandas())
+    files = con.execute("SELECT file_id, source FROM files").df()
+    source = got["file_id"].map(dict(zip(files["file_id"], files["source"], strict=True)))
+    return pd.DataFrame({"source": source.astype(object), "source_row": got["source_row"],
+                         "status": got["status"], "reason": got["reason"]})
