@@ -444,10 +444,12 @@ def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.Geo
         n_points = placed.count()
         where = (F.when(~counted, F.lit(_REJECTED)).when(~located, F.lit(_UNLOCATED))
                  .otherwise(F.coalesce(F.col("a"), F.lit(-1))))
+        # sorted here, not by Spark (a global sort is one more job and a range shuffle);
+        # Arrow sorts strings by their bytes, as DuckDB and Spark do
         got = (rows.join(F.broadcast(placed), ["x", "y"], "left")
-               .groupBy(where.alias("a"), "month", "category").count()
-               .orderBy(*(F.asc_nulls_last(c) for c in ("a", "month", "category")))
-               .toArrow())
+               .groupBy(where.alias("a"), "month", "category").count().toArrow()
+               .sort_by([("a", "ascending"), ("month", "ascending"),
+                         ("category", "ascending")], null_placement="at_end"))
         table = (_details(con, rows, placed, counted, located) if details
                  else pd.DataFrame(columns=["source", "source_row", "status", "reason"]))
         placed.unpersist()
@@ -478,7 +480,8 @@ def _details(con: duckdb.DuckDBPyConnection, rows: DataFrame, placed: DataFrame,
     got = (rows.join(F.broadcast(placed), ["x", "y"], "left")
            .where(~counted | ~located | (F.col("a") < 0))
            .select("file_id", "source_row", status.alias("status"), why.alias("reason"))
-           .orderBy("file_id", "source_row").toArrow().to_pandas())
+           .toArrow().sort_by([("file_id", "ascending"), ("source_row", "ascending")])
+           .to_pandas())
     files = con.execute("SELECT file_id, source FROM files").df()
     source = got["file_id"].map(dict(zip(files["file_id"], files["source"], strict=True)))
     return pd.DataFrame({"source": source.astype(object), "source_row": got["source_row"],
