@@ -448,8 +448,7 @@ def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.Geo
         # Arrow sorts strings by their bytes, as DuckDB and Spark do
         got = (rows.join(F.broadcast(placed), ["x", "y"], "left")
                .groupBy(where.alias("a"), "month", "category").count().toArrow()
-               .sort_by([("a", "ascending"), ("month", "ascending"),
-                         ("category", "ascending")], null_placement="at_end"))
+               .sort_by([(c, "ascending", "at_end") for c in ("a", "month", "category")]))
         table = (_details(con, rows, placed, counted, located) if details
                  else pd.DataFrame(columns=["source", "source_row", "status", "reason"]))
         placed.unpersist()
