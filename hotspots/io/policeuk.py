@@ -314,7 +314,13 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     out = {}
     for col in frames[0].columns:
         parts = [f[col] for f in frames]
-        if any(p.dtype == object for p in parts):  # small files read as text: one category
+        if col in ("x", "y") and any(p.dtype == object for p in parts):
+            # text of small files beside the float categories of large ones: made numbers
+            # next (policefiles.numbers), so their categories need no (mixed-type) sort
+            codes, uniques = pd.factorize(pd.concat([p.astype(object) for p in parts],
+                                                    ignore_index=True), sort=False)
+            out[col] = pd.Series(pd.Categorical.from_codes(codes, categories=uniques))
+        elif any(p.dtype == object for p in parts):  # small files read as text: one category
             out[col] = pd.concat([p.astype(object) for p in parts],
                                  ignore_index=True).astype("category")
         elif isinstance(parts[0].dtype, pd.CategoricalDtype):
