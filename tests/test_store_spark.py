@@ -183,11 +183,12 @@ def test_spark_counts_equal_the_embedded_engine_on_real_months(session, real_sto
 
 
 @needs_spark
-def test_spark_counts_of_some_months_and_forces_on_a_staged_export(session, real_store, welsh,
+def test_spark_counts_of_some_months_forces_and_types_on_a_staged_export(session, real_store, welsh,
                                                                    tmp_path):
     lsoas = welsh[0]
-    kw = {"months": ("2024-02", "2024-03"), "forces": ["North Wales Police",
-                                                       "South Wales Police"]}
+    kw = {"months": ("2024-02", "2024-03"),
+          "forces": ["North Wales Police", "South Wales Police"],
+          "categories": ["Violence and sexual offences", "Anti-social behaviour", "Burglary"]}
     want = store.area_counts(real_store, lsoas, details=True, **kw)
     got = store.spark_area_counts(session, real_store, lsoas, details=True, stage=tmp_path, **kw)
     _same(got, want)

@@ -291,7 +291,8 @@ def stop_session(info: SparkSessionInfo) -> None:
 
 def export_records(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str], *,
                    months: tuple[str, str] | None = None,
-                   forces: Sequence[str] | None = None) -> Path:
+                   forces: Sequence[str] | None = None,
+                   categories: Sequence[str] | None = None) -> Path:
     """Write the store's rows of some months and forces to Parquet, for Spark to read.
 
     Parameters
@@ -300,7 +301,7 @@ def export_records(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str
         An open store.
     folder
         Where ``records.parquet`` is written (created when missing).
-    months, forces
+    months, forces, categories
         As :func:`hotspots.store.area_counts`.
 
     Returns
@@ -312,7 +313,7 @@ def export_records(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "records.parquet"
-    where, params = record_filter(months, forces)
+    where, params = record_filter(months, forces, categories)
     cols = ", ".join(f"r.{c}" for c in EXPORT_COLUMNS)
     con.execute(f"COPY (SELECT {cols} FROM records r WHERE {where} ORDER BY r.file_id, "
                 f"r.source_row) TO '{_sql_path(path)}' (FORMAT parquet, "
@@ -366,7 +367,8 @@ def place_batches(areas: Any, batches: Iterator[pd.DataFrame]) -> Iterator[pd.Da
 
 def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDBPyConnection,
                       areas: gpd.GeoDataFrame, *, months: tuple[str, str] | None = None,
-                      forces: Sequence[str] | None = None, details: bool = False,
+                      forces: Sequence[str] | None = None,
+                      categories: Sequence[str] | None = None, details: bool = False,
                       label: str = "police.uk (store)", stage: str | os.PathLike[str] | None = None,
                       records: str | None = None) -> StoreCounts:
     """Count the store's rows per area, month and crime type on Spark (module docstring).
@@ -380,7 +382,7 @@ def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDB
         exported unless ``records`` is given).
     areas
         Area layer with a unique ``area_code`` and a CRS.
-    months, forces, details, label
+    months, forces, categories, details, label
         As :func:`hotspots.store.area_counts`.
     stage
         Folder for the Parquet export (default: a temporary folder, removed
@@ -401,9 +403,11 @@ def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDB
     if records is None:
         if stage is None:
             tmp = tempfile.mkdtemp(prefix="hotspots-spark-stage-")
-        records = str(export_records(con, stage or tmp, months=months, forces=forces))
+        records = str(export_records(con, stage or tmp, months=months, forces=forces,
+                                     categories=categories))
     try:
-        return _count(session, con, areas, records, months, forces, details, label)
+        return _count(session, con, areas, records, (months, forces, categories), details,
+                      label)
     except Exception as exc:
         if not type(exc).__module__.startswith(("pyspark", "py4j")):
             raise
@@ -419,8 +423,7 @@ def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDB
 
 
 def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.GeoDataFrame,
-           records: str, months: tuple[str, str] | None, forces: Sequence[str] | None,
-           details: bool, label: str) -> StoreCounts:
+           records: str, which: tuple, details: bool, label: str) -> StoreCounts:
     from pyspark.sql import functions as F
 
     codes = areas["area_code"].astype(str).to_numpy()
@@ -428,7 +431,10 @@ def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.Geo
     wkb = shapely.to_wkb(np.asarray(areas.geometry.array, dtype=object))
     layer = session.sparkContext.broadcast((list(wkb), list(codes), areas.crs.to_wkt()))
     try:
+        months, forces, categories = which
         rows = session.read.parquet(records)
+        if categories is not None:
+            rows = rows.where(F.col("category").isin(list(categories)))
         if months:
             rows = rows.where(F.col("month").between(*months))
         if forces is not None:
