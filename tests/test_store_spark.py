@@ -224,3 +224,13 @@ def test_cli_engine_spark_writes_what_the_embedded_engine_writes(real_store, wel
     assert rec["rows_in"] == by.loc[by["falls_within"] == "Dyfed-Powys Police",
                                     "rows_read"].sum()
     assert rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"] + rec["rejected"]
+
+
+@needs_spark
+def test_a_failing_spark_job_is_a_plain_error_naming_the_log(session, real_store, welsh,
+                                                             tmp_path):
+    missing = tmp_path / "none" / "records.parquet"
+    with pytest.raises(store.SparkError, match="the Spark job failed") as got:
+        store.spark_area_counts(session, real_store, welsh[0], records=str(missing))
+    assert str(missing) in str(got.value) and str(session.log) in str(got.value)
+    assert "Traceback" not in str(got.value)

@@ -183,9 +183,12 @@ def _spark_counts(a: argparse.Namespace, con, areas, months, label):  # type: ig
                                    "spark.executor.memory=4g")
         conf[key.strip()] = value.strip()
     info = spark.start_session(a.master, conf)
+    done = False
     try:
-        return spark.spark_area_counts(info, con, areas, months=months, forces=a.force,
-                                       details=True, label=label, stage=a.spark_stage,
-                                       records=a.spark_records)
+        got = spark.spark_area_counts(info, con, areas, months=months, forces=a.force,
+                                      details=True, label=label, stage=a.spark_stage,
+                                      records=a.spark_records)
+        done = True
+        return got
     finally:
-        spark.stop_session(info)
+        spark.stop_session(info, keep_log=not done)  # a failure's message names the log

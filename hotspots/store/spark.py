@@ -235,7 +235,9 @@ def start_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = No
     local = master.startswith("local")
     cores = re.findall(r"\d+", master)
     partitions = str(2 * int(cores[0])) if local and cores else "8"
-    java_opts = f"-Dlog4j2.configurationFile=file:{workdir / 'log4j2.properties'}"
+    # out of memory, the JVM exits (an error here) rather than hang with a dead thread
+    java_opts = (f"-Dlog4j2.configurationFile=file:{workdir / 'log4j2.properties'} "
+                 "-XX:+ExitOnOutOfMemoryError")
     settings = {
         "spark.master": master, "spark.app.name": app_name,
         "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
@@ -276,17 +278,28 @@ def start_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = No
     return SparkSessionInfo(SparkSession(sc), master, log, workdir)
 
 
-def stop_session(info: SparkSessionInfo) -> None:
-    """Stop the session and its JVM (the log folder is removed)."""
+def stop_session(info: SparkSessionInfo, *, keep_log: bool = False) -> None:
+    """Stop the session and its JVM; remove its temporary folder (but its log if asked)."""
     from pyspark import SparkContext
 
-    info.session.stop()
+    try:
+        info.session.stop()
+    except Exception:  # noqa: BLE001 - a JVM that died (out of memory) cannot be stopped
+        pass
     gw = SparkContext._gateway
     if gw is not None:
-        gw.shutdown()
+        try:
+            gw.shutdown()
+        except Exception:  # noqa: BLE001 - as above
+            pass
         SparkContext._gateway = None
         SparkContext._jvm = None
-    shutil.rmtree(info.workdir, ignore_errors=True)
+    if keep_log:
+        for p in info.workdir.iterdir():
+            if p != info.log:
+                p.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(info.workdir, ignore_errors=True)
 
 
 def export_records(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str], *,
@@ -416,7 +429,9 @@ def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDB
         raise SparkError(f"the Spark job failed ({type(exc).__name__}: {first[:300]}). "
                          "On a cluster, check that every executor has the project's "
                          "requirements installed and can read the records at "
-                         f"{records} (docs/SPARK.md).{log}") from exc
+                         f"{records} (docs/SPARK.md); where the log says OutOfMemoryError, "
+                         "give Spark more memory (--spark-conf spark.driver.memory=8g)."
+                         f"{log}") from exc
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
