@@ -7,7 +7,7 @@ This package owns every statistic the pages, reports and patrol plans show:
 - :mod:`~hotspots.stats.permutation`: the conditional-permutation kernel, and the
   total-randomisation draws every global statistic shares;
   :mod:`~hotspots.stats.fastdraws`: the same kernel compiled (numba, imported only
-  for national layers of 20 million draws or more);
+  for national layers of 100 million draws or more);
 - :mod:`~hotspots.stats.significance`: inference options, pseudo p-values and
   multiple-testing corrections (FDR), shared by every hotspot statistic;
   :mod:`~hotspots.stats.inputs`: the checks they make on their values;
