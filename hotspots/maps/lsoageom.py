@@ -210,7 +210,7 @@ def decode_polygons(data: bytes) -> tuple[list[str], list[str], list[list[np.nda
     off += 4 * nf
     ppr = np.frombuffer(data, dtype="<u4", count=nr, offset=off)
     off += 4 * nr
-    meta = json.loads(data[off:off + nmeta].decode("utf-8"))
+    names_json = json.loads(data[off:off + nmeta].decode("utf-8"))
     off += nmeta
     deltas = read_varints(data[off:])
     if len(deltas) != 2 * npt:
@@ -223,4 +223,4 @@ def decode_polygons(data: bytes) -> tuple[list[str], list[str], list[list[np.nda
     for n in rpf:
         out.append([xy[ring_starts[i]:ring_ends[i]] for i in range(r, r + int(n))])
         r += int(n)
-    return meta["codes"], meta["names"], out
+    return names_json["codes"], names_json["names"], out
