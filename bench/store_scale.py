@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.results import conditions, load_average, record
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 LSOA = DATA / "lsoa_2021_england_wales_bgc" / "lsoa21_ew_bgc.gpkg"
@@ -225,6 +227,8 @@ def main() -> None:
         q.add_argument("--data", type=Path, required=True)
         q.add_argument("--store", type=Path, required=True)
     r.add_argument("--no-pandas", action="store_true")
+    r.add_argument("--record", metavar="NAME",
+                   help="also write bench/results/NAME.json (python -m bench.results)")
     rp = sub.add_parser("replicate")
     rp.add_argument("--from", dest="src", type=Path, required=True)
     rp.add_argument("--to", dest="dst", type=Path, required=True)
@@ -241,10 +245,25 @@ def main() -> None:
         steps = [x for x in a.steps.split(",") if not (a.no_pandas and x == "pandas")]
         if "add" in steps and a.store.exists():
             a.store.unlink()
+        load_before = load_average()
         print("load average at start:", os.getloadavg(), "cores:", os.cpu_count(), flush=True)
+        rows = []
         for what in steps:
-            print(what, json.dumps(_child(what, a.data, a.store)), flush=True)
+            got = _child(what, a.data, a.store)
+            print(what, json.dumps(got), flush=True)
             print("  load average:", os.getloadavg(), flush=True)
+            rows_in = got.get("rows_read") or sum(
+                got.get(k, 0) for k in ("assigned", "unlocated", "outside", "rejected"))
+            rows.append({"step": what, "rows in": rows_in, "assigned": got.get("assigned", ""),
+                         "wall s": got.get("seconds"), "CPU s": got.get("cpu_seconds"),
+                         "peak MB": got.get("peak_mb"),
+                         "load (1 min) after": round(load_average()[0], 1)})
+        if a.record:
+            notes = (f"data {a.data.name}; each step in its own process, one run; 'counts' "
+                     "places points with the project's locator, 'counts-spatial' with "
+                     "DuckDB's spatial join (identical counts)")
+            print("wrote", record(a.record, {"conditions": conditions(
+                1, interleaved=False, load_before=load_before, notes=notes), "rows": rows}))
 
 
 if __name__ == "__main__":
