@@ -22,12 +22,11 @@ fi
 mkdir -p test-artifacts
 rm -f test-artifacts/markers.json
 set +e
-if [ "$#" -eq 0 ]; then
-  # The whole suite on two workers; browser tests all on one of them (tests/conftest.py).
-  .venv/bin/python -m pytest -n 2 --dist loadgroup
-else
-  .venv/bin/python -m pytest "$@"
-fi
+# One process: on two workers (pytest-xdist, `-n 2 --dist loadgroup`, browser tests
+# grouped on one) the suite took 10 min instead of about 13, but an AppTest test
+# (test_app_data::test_mapping_change_remember_and_session_memory) failed there in two of
+# five runs, never in one process; until that is understood, the suite runs serially.
+.venv/bin/python -m pytest "$@"
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then
