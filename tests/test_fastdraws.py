@@ -17,6 +17,7 @@ from shapely.geometry import box
 from hotspots import stats
 from hotspots.stats import fastdraws, significance, weights
 from hotspots.stats import permutation as _perm
+from tests.stats_reference import brute_force_lisa_p
 
 
 def counts(y, k, obs, permutations, seed, tol=1e-9, compiled=True):
@@ -102,17 +103,8 @@ def test_p_values_agree_with_a_brute_force_reference(compiled_always):
     y = layer["value"].to_numpy()
     ours = stats.local_moran(y, sw, permutations=999, seed=2).frame["lisa_p"].to_numpy()
     assert compiled_always  # the compiled kernel made these p-values
-    ref_rng = np.random.default_rng(99)
-    a, reps = sw.adjacency, 3000
-    k, obs = np.diff(a.indptr), a @ y
-    up = y > y.mean()
-    ref = np.empty(sw.n)
-    for i in range(sw.n):
-        others = np.delete(y, i)
-        sums = np.array([ref_rng.permutation(others)[:k[i]].sum() for _ in range(reps)])
-        ge, le = (sums >= obs[i]).sum(), (sums <= obs[i]).sum()
-        ge, le = (ge, le) if up[i] else (le, ge)
-        ref[i] = min(1.0, 2 * (min(ge, le) + 1) / (reps + 1))
+    reps = 3000
+    ref = brute_force_lisa_p(y, sw.adjacency, reps, seed=99)
     se = np.sqrt(ref * (2 - ref) / 999 + ref * (2 - ref) / reps)
     assert (np.abs(ours - ref) <= 4.5 * se + 0.004).all()
     assert abs((ours - ref).mean()) < 0.01
