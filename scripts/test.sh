@@ -22,11 +22,15 @@ fi
 mkdir -p test-artifacts
 rm -f test-artifacts/markers.json
 set +e
-# One process: on two workers (pytest-xdist, `-n 2 --dist loadgroup`, browser tests
-# grouped on one) the suite took 10 min instead of about 13, but an AppTest test
-# (test_app_data::test_mapping_change_remember_and_session_memory) failed there in two of
-# five runs, never in one process; until that is understood, the suite runs serially.
-.venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist, `--dist loadgroup`): the browser tests on one worker in
+# order, every other module kept whole on one worker in file order (tests/conftest.py),
+# so tests sharing a module-scoped fixture see it as they do in one process.
+# HOTSPOTS_TEST_WORKERS=0 runs the suite in one process; a test file given as an
+# argument runs in one process unless -n is given.
+workers="${HOTSPOTS_TEST_WORKERS:-2}"
+xdist=()
+if [ "$#" -eq 0 ] && [ "$workers" != "0" ]; then xdist=(-n "$workers" --dist loadgroup); fi
+.venv/bin/python -m pytest "${xdist[@]}" "$@"
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then

@@ -18,7 +18,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     Under pytest-xdist's ``--dist loadgroup`` (``scripts/test.sh``) every browser
     test goes to one worker, in order, so that two Streamlit servers and Chromiums
     never compete with each other (several browser tests load the CPU on purpose);
-    the other worker runs the rest meanwhile.
+    the other worker runs the rest meanwhile. Every other module is one group too, so
+    its tests run in file order on one worker, as they do in one process: tests sharing
+    a module-scoped fixture (an ``AppTest`` page, a built pack) then see it in the same
+    state on one worker as serially.
     """
     skip = pytest.mark.skip(reason=f"real data not found at {SHARED_DATA}")
     browser_dir = ROOT / "tests" / "browser"
@@ -27,6 +30,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)  # counted (and grouped) even if unmarked
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.xdist_group("browser"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(str(item.path)))
         if "realdata" in item.keywords and not SHARED_DATA.is_dir():
             item.add_marker(skip)
 

@@ -297,6 +297,9 @@ def test_referral_upload_replaces_synthetic_and_marks_sensitive(referral_at):
 
 def test_mapping_change_remember_and_session_memory(referral_at, tmp_path, monkeypatch):
     at = referral_at
+    # Chosen here, not left to an earlier test on the shared module fixture: on two workers
+    # that test may run elsewhere, and the SYNTHETIC check below needs the referrals measure.
+    at.selectbox(key="measure_group").set_value("referrals").run()
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     at.button(key="mapping_remember").click().run()
     saved = tmp_path / "hotspots" / "mappings" / "partner.json"
