@@ -95,6 +95,28 @@ def test_deprivation_spearman_table_reads_as_text(app):
     assert r"City of London \(n = 0\)" in captions  # Markdown-escaped
 
 
+def test_decile_table_gives_its_labels_the_width_they_need(app):
+    # "1, most deprived 10%, this layer" was cut to "1, most deprived 10%" (the grid's
+    # automatic width): the Decile column gets pixels for its longest label, measured here
+    # in DejaVu Sans 14 px (wider than the page's Source Sans) plus the cells' padding
+    import json
+
+    from PIL import ImageFont
+
+    at = _open(app, "Deprivation")
+    (grid,) = [d for d in at.dataframe if "Decile" in d.value.columns]
+    config = json.loads(grid.proto.columns)
+    width = config.get("Decile", {}).get("width")
+    fonts = [f for f in (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+                         Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"))
+             if f.is_file()]
+    if not fonts:
+        pytest.skip("no DejaVu or Liberation font to measure the labels with")
+    font = ImageFont.truetype(str(fonts[0]), 14)
+    longest = max(font.getlength(str(t)) for t in grid.value["Decile"])
+    assert isinstance(width, int) and width >= longest + 16, (width, longest)
+
+
 @pytest.mark.parametrize("tab", TABS)
 def test_each_tab_draws_its_heading_and_the_numbers_behind_it(app, tab):
     at = _open(app, tab)

@@ -42,6 +42,7 @@ from ui.viewparts import (
     _threshold,
     _value_label,
     _year_start,
+    text_width,
 )
 
 __all__ = [
@@ -239,7 +240,9 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
                key=f"{opts.key}_scatter_table")
     if len(a.deciles):
         st.markdown("**By IMD decile**")
-        _table(_deciles(a, t), key=f"{opts.key}_decile_table")
+        deciles = _deciles(a, t)  # "1, most deprived 10%, <reference>" shown whole
+        _table(deciles, widths={"Decile": text_width(deciles["Decile"])},
+               key=f"{opts.key}_decile_table")
 
 
 def _deciles(a: analysis_mod.Analysis, threshold: int) -> pd.DataFrame:
