@@ -4,6 +4,11 @@ Run by hand (never in the test suite; about 2 minutes with the default 3 repeats
 
     .venv/bin/python bench/page_speed.py [--repeats 3] [--json out.json] [--pack FOLDER]
 
+``--before DIR`` times another checkout of the project in the same run (e.g. main,
+``git archive main | tar -x -C DIR``, ``DIR/.venv`` linked to this one's, the commit in
+``DIR/COMMIT``): each repeat starts both dashboards in turn, the order alternating, and
+the report and ``--record`` give its figures beside ours.
+
 ``--pack FOLDER`` measures the page on that pack (e.g. a force pack built with
 ``python -m hotspots pack build --area "South Wales Police" --police-uk ...``) instead of
 the demo: the server gets ``HOTSPOTS_PACK``, and the in-process steps load it.
@@ -655,9 +660,11 @@ def run_baseline(browser: Any, app: Path, log: Path) -> dict[str, Any]:
     return out
 
 
-def run_ours(browser: Any, log: Path, n_wards: int, *, warmup: bool = True) -> dict[str, Any]:
+def run_ours(browser: Any, log: Path, n_wards: int, *, warmup: bool = True,
+             root: Path = ROOT) -> dict[str, Any]:
+    """Time the dashboard of the checkout at ``root`` (default: this one)."""
     out: dict[str, Any] = {}
-    with streamlit_server(ROOT / "dashboard.py", ROOT, log, via_start_sh=True,
+    with streamlit_server(root / "dashboard.py", root, log, via_start_sh=True,
                           warmup=warmup) as (url, up):
         out["startup"] = up
         visit = open_page(browser, url, TITLE, n_wards)
@@ -673,6 +680,16 @@ def run_ours(browser: Any, log: Path, n_wards: int, *, warmup: bool = True) -> d
         finally:
             visit.context.close()
     return out
+
+
+def _commit(root: Path) -> str:
+    """Return the short commit of a checkout (or the note a ``git archive`` copy carries)."""
+    note = root / "COMMIT"
+    if note.is_file():
+        return note.read_text(encoding="utf-8").strip()
+    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                       text=True, check=False)
+    return r.stdout.strip() or "unknown"
 
 
 def in_process(repeats: int) -> dict[str, float]:
@@ -713,7 +730,7 @@ def _verdict(value: float, target: float) -> str:
 
 
 def report(base: list[dict[str, Any]], ours: list[dict[str, Any]],
-           server: dict[str, float]) -> None:
+           server: dict[str, float], *, where: bool = True) -> None:
     n = len(ours)
     print(f"\nMedians of {n} repeat(s); ratio = ours / baseline. Times from navigation start "
           "(loads) or from the key press (changes), measured in the page.\n")
@@ -770,7 +787,8 @@ def report(base: list[dict[str, Any]], ours: list[dict[str, Any]],
           f"{_med(base, 'startup'):.2f} s (healthy) (not in the figures above). Baselines: "
           "a change is compared with the baseline's warm navigation -> title, a map payload "
           "with its largest websocket message (the 700-row dataframe).")
-    _where(ours, server)
+    if where:
+        _where(ours, server)
 
 
 def _where(ours: list[dict[str, Any]], server: dict[str, float]) -> None:
@@ -807,8 +825,13 @@ def _where(ours: list[dict[str, Any]], server: dict[str, float]) -> None:
         print(f"  {k:56} {v:6.2f}")
 
 
-def record_results(name: str, ours: list[dict[str, Any]], cond: dict[str, Any]) -> Path:
-    """Write the load and change figures to ``bench/results/<name>.json`` (with conditions)."""
+def record_results(name: str, ours: list[dict[str, Any]], cond: dict[str, Any],
+                   before: list[dict[str, Any]] | None = None) -> Path:
+    """Write the load and change figures to ``bench/results/<name>.json`` (with conditions).
+
+    With ``before`` (the same steps on another checkout, interleaved), each row also
+    holds its wall median and CPU seconds.
+    """
     from bench import results
 
     rows = []
@@ -822,12 +845,18 @@ def record_results(name: str, ours: list[dict[str, Any]], cond: dict[str, Any]) 
             "wall median (s)": round(statistics.median(wall), 2),
             "browser CPU-s (median)": round(_med(ours, *path, "cpu", "browser"), 2),
             "server CPU-s (median)": round(_med(ours, *path, "cpu", "server"), 2),
+            **({"before: wall median (s)": round(_med(before, *path, "maps"), 2),
+                "before: browser CPU-s": round(_med(before, *path, "cpu", "browser"), 2),
+                "before: server CPU-s": round(_med(before, *path, "cpu", "server"), 2)}
+               if before else {}),
             "target (s)": target})
     notes = (f"pack {Path(str(cond['pack'])).name} ({cond['wards']} wards), "
              f"{'with' if cond['warmup'] else 'without'} the start script's warm-up run; "
              "cold = first browser visit after 'Ready'; CPU-s from /proc (browser: every "
              "Chromium process; server: the dashboard's process tree), navigation or key press "
-             "until the page settled; wall times move with the load, CPU-s much less")
+             "until the page settled; wall times move with the load, CPU-s much less"
+             + (f"; 'before' = commit {cond['before_commit']} in the same run, each round "
+                "timing both in turn (order alternating)" if before else ""))
     data = {"conditions": results.conditions(
         len(ours), interleaved=True, load_before=[round(x, 2) for x in cond["load_avg_start"]],
         notes=notes), "rows": rows}
@@ -846,6 +875,10 @@ def main() -> None:
     parser.add_argument("--record", metavar="NAME",
                         help="also write bench/results/NAME.json (python -m bench.results "
                              "puts it in the READMEs)")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="another checkout of the project (e.g. `git archive main | tar "
+                             "-x -C DIR` with DIR/.venv linked): timed in the same run, "
+                             "each round both in turn, order alternating")
     parser.add_argument("--pack", type=Path,
                         help="pack folder to open (default: the demo); sets HOTSPOTS_PACK")
     args = parser.parse_args()
@@ -865,6 +898,10 @@ def main() -> None:
     conditions["wards"] = n_wards
     base: list[dict[str, Any]] = []
     ours: list[dict[str, Any]] = []
+    before: list[dict[str, Any]] = []
+    if args.before is not None:
+        conditions["before"] = str(args.before.resolve())
+        conditions["before_commit"] = _commit(args.before)
     with tempfile.TemporaryDirectory(prefix="page-speed-") as tmp:
         tmpdir = Path(tmp)
         app = tmpdir / "app" / "baseline.py"
@@ -878,9 +915,13 @@ def main() -> None:
                 for i in range(args.repeats):
                     print(f"repeat {i + 1}/{args.repeats}: baseline", flush=True)
                     base.append(run_baseline(browser, app, tmpdir / f"baseline-{i}.log"))
-                    print(f"repeat {i + 1}/{args.repeats}: dashboard", flush=True)
-                    ours.append(run_ours(browser, tmpdir / f"dashboard-{i}.log", n_wards,
-                                         warmup=not args.no_warmup))
+                    turns = ["ours", "before"] if args.before is not None else ["ours"]
+                    for who in (turns if i % 2 == 0 else turns[::-1]):
+                        print(f"repeat {i + 1}/{args.repeats}: dashboard ({who})", flush=True)
+                        (ours if who == "ours" else before).append(run_ours(
+                            browser, tmpdir / f"dashboard-{who}-{i}.log", n_wards,
+                            warmup=not args.no_warmup,
+                            root=ROOT if who == "ours" else args.before.resolve()))
             finally:
                 browser.close()
     print("server steps in a fresh process", flush=True)
@@ -891,11 +932,14 @@ def main() -> None:
     conditions["load_avg_end"] = os.getloadavg()
     print(f"Conditions: {json.dumps(conditions)}")
     report(base, ours, server)
+    if before:
+        print(f"\nBefore ({conditions['before_commit']}, same run, interleaved):")
+        report(base, before, server, where=False)
     if args.record:
-        record_results(args.record, ours, conditions)
+        record_results(args.record, ours, conditions, before or None)
     if args.json:
         args.json.write_text(json.dumps({"conditions": conditions, "baseline": base,
-                                         "ours": ours, "server": server},
+                                         "ours": ours, "before": before, "server": server},
                                         indent=1, default=str))
 
 

@@ -19,7 +19,7 @@ from hotspots.maps.assets import MAP_SYNC_JS_URL
 from hotspots.pipeline import measures
 from hotspots.pipeline import uploads as uploads
 from ui.mapview import CLICK_OBJECTS, clicked_area
-from ui.panels import SYNTHETIC_TEXT
+from ui.panels import ALL_WARDS_KEY, DATA_QUALITY_KEY, SYNTHETIC_TEXT
 from ui.sidebar import PACK_ENV, pack_folder
 from ui.views import DRILLDOWN_TAB
 
@@ -290,6 +290,10 @@ def test_referral_tables_never_rank_or_print_small_counts(pack):
     _set_measure(at, pack, "referrals:all")
     at.select_slider(key="period").set_value((m, m)).run()
     assert not at.exception
+    closed = len(at.dataframe)  # the A-to-Z table is built only when its expander opens
+    at.session_state[ALL_WARDS_KEY] = True  # as a click on "All wards, A to Z"
+    at.run()
+    assert len(at.dataframe) == closed + 1
     top, every = at.dataframe[0].value, at.dataframe[1].value
     # Top list: only wards at or above the threshold, in rank order.
     assert all(int(v.replace(",", "")) >= 5 for v in top["Referrals"])
@@ -503,3 +507,17 @@ def test_patrol_view_uses_the_command_lines_seed_not_the_packs_build_seed(tmp_pa
     assert not at.exception, at.exception
     method = " ".join(m.value.replace("\\", "") for m in at.markdown)
     assert f"seed {DEFAULT_SEED}" in method and "seed 1234" not in method
+
+
+def test_data_quality_tables_are_sent_only_when_opened(pack):
+    # the collapsed "Data quality" and "All wards, A to Z" panels cost every first paint
+    # and rerun a table each; they are built when opened, with every source's row
+    at = _fresh()
+    assert not at.exception
+    assert not any("rows_in" in d.value.columns for d in at.dataframe)
+    at.session_state[DATA_QUALITY_KEY] = True  # as a click on the panel
+    at.run()
+    rec = next(d.value for d in at.dataframe if "rows_in" in d.value.columns)
+    assert (rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"]
+            + rec["rejected"]).all()
+    assert len(rec) >= 1 and int(rec["rows_in"].sum()) > 0  # the measure's sources

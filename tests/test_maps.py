@@ -657,6 +657,33 @@ def test_map_keeps_the_layer_view_when_data_cover_most_of_it():
     assert (south, west, north, east) == pytest.approx((51.0, 0.0, 51.1, 0.1))
 
 
+def test_map_opens_on_the_wards_not_on_a_far_small_island():
+    # Cardiff: Butetown holds Flat Holm, an island about 5 km out in the Bristol Channel,
+    # and the maps opened zoomed out to show it; the view fits the bulk of the wards
+    # while the island ward stays drawn whole
+    from shapely.geometry import MultiPolygon
+
+    grid = _grid_4326()
+    island = box(0.05, 50.90, 0.051, 50.901)  # 0.1 degrees south of the grid, 1e-6 deg²
+    cell = grid.geometry.iloc[0]
+    grid.loc[0, "geometry"] = MultiPolygon([cell, island])
+    grid["value"] = np.arange(100.0)
+    c = classify(grid["value"], k=3)
+    m = choropleth(grid, value_col="value", classification=c, palette="YlOrRd",
+                   tooltip_fields={"area_name": "Ward"})
+    (south, west), (north, east) = _fit(m)
+    assert (south, west, north, east) == pytest.approx((51.0, 0.0, 51.1, 0.1))
+    features = _geojson_layers(m)[0].data["features"]
+    assert len(features) == 100
+    drawn = [f for f in features if f["geometry"]["type"] == "MultiPolygon"]
+    assert len(drawn) == 1 and len(drawn[0]["geometry"]["coordinates"]) == 2
+    # a big island (a tenth of the layer) is part of the area and stays in view
+    grid.loc[0, "geometry"] = MultiPolygon([cell, box(0.0, 50.9, 0.1, 50.91)])
+    m = choropleth(grid, value_col="value", classification=c, palette="YlOrRd",
+                   tooltip_fields={"area_name": "Ward"})
+    assert _fit(m)[0][0] == pytest.approx(50.9)
+
+
 def test_suppressed_legend_entry_sits_next_to_the_zero_class():
     s = pd.Series([0, 0, 0, 1, 2, 3, 6, 7, 9, 12, 20, np.nan])
     masked = s.between(1, 4)

@@ -331,3 +331,18 @@ def test_same_config_gives_identical_patrol_files(built, pack, tmp_path):
         assert mine[name].read_bytes() == theirs[name].read_bytes(), name
     assert comparable_manifest(built.manifest)["parameters"] == \
         comparable_manifest(again.manifest)["parameters"]
+
+
+def test_method_names_only_the_packs_force_not_the_forces_outside(pack, tmp_path):
+    # a force pack built from files of three forces: its crime source line says the other
+    # forces' rows were read and counted outside coverage; the patrol method's "ward maps
+    # show ..." sentence names only the force whose rows are used
+    source = ("police.uk street-level crime (South Wales Police; rows of Dyfed-Powys Police, "
+              "North Wales Police in the files are outside this area, counted outside "
+              "coverage)")
+    welsh = dataclasses.replace(pack, meta=dataclasses.replace(pack.meta, crime_source=source))
+    cfg = _cfg(tmp_path)
+    section = build_patrol_section(welsh, cfg, resolve_period(pack.months, cfg))
+    text = dict(section.method)["Not the ward maps' data"]
+    assert "The ward maps show police.uk street-level crime (South Wales Police)" in text, text
+    assert "Dyfed-Powys" not in text and "North Wales" not in text, text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -93,6 +94,28 @@ def test_deprivation_spearman_table_reads_as_text(app):
     captions = " ".join(c.value for c in at.caption)
     assert "too few wards with both a value and an IMD score" in captions
     assert r"City of London \(n = 0\)" in captions  # Markdown-escaped
+
+
+def test_decile_table_gives_its_labels_the_width_they_need(app):
+    # "1, most deprived 10%, this layer" was cut to "1, most deprived 10%" (the grid's
+    # automatic width): the Decile column gets pixels for its longest label, measured here
+    # in DejaVu Sans 14 px (wider than the page's Source Sans) plus the cells' padding
+    import json
+
+    from PIL import ImageFont
+
+    at = _open(app, "Deprivation")
+    (grid,) = [d for d in at.dataframe if "Decile" in d.value.columns]
+    config = json.loads(grid.proto.columns)
+    width = config.get("Decile", {}).get("width")
+    fonts = [f for f in (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+                         Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"))
+             if f.is_file()]
+    if not fonts:
+        pytest.skip("no DejaVu or Liberation font to measure the labels with")
+    font = ImageFont.truetype(str(fonts[0]), 14)
+    longest = max(font.getlength(str(t)) for t in grid.value["Decile"])
+    assert isinstance(width, int) and width >= longest + 16, (width, longest)
 
 
 @pytest.mark.parametrize("tab", TABS)
@@ -304,3 +327,20 @@ def test_a_map_click_sets_the_drill_down_ward_without_a_state_warning(monkeypatc
     finally:
         logging.getLogger(policies._LOGGER.name).removeHandler(handler)
     assert not [m for m in logged if "Session State API" in m], logged
+
+
+def test_decile_table_shows_a_dash_not_none_where_a_rate_is_undefined():
+    # South Wales: one ward gets no LSOA from the lookup (no population, no index value);
+    # its "no IMD value" row has no rate, which the grid printed as "None"
+    from types import SimpleNamespace
+
+    from ui.views import _deciles
+
+    d = pd.DataFrame({"decile_label": ["1, most deprived 10%, this layer", "no IMD value"],
+                      "areas": [20, 1], "count": [6793, 84], "share_of_count": [0.182, 0.002],
+                      "rate_per_1000": [45.759, np.nan]})
+    for sensitive in (False, True):
+        a = SimpleNamespace(deciles=d, ward=SimpleNamespace(is_sensitive=sensitive))
+        out = _deciles(a, 5)  # type: ignore[arg-type]
+        assert list(out["Rate per 1,000"]) == ["45.76", "\u2014"], sensitive
+        assert not out.astype(str).isin(["None", "nan", "<NA>"]).any().any(), sensitive

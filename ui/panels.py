@@ -290,8 +290,13 @@ def _value_label(sel: pipeline.Selection) -> str:
                                 what=pipeline.value_word(sel.measure))
 
 
+#: Session-state keys of the expanders whose tables are built only when open (each opening
+#: reruns the page): every ward A to Z, and the data-quality panel.
+ALL_WARDS_KEY, DATA_QUALITY_KEY = "all_wards_open", "data_quality_open"
+
+
 def top_wards(wt: pipeline.WardTable, meta: pipeline.PackMeta | None = None) -> None:
-    """Draw the wards with the highest values, then every ward A to Z.
+    """Draw the wards with the highest values, then every ward A to Z (when opened).
 
     ``meta`` names the columns (the pack's index, "Local authority" outside
     London); without it, the demo's "Borough" and "IMD".
@@ -322,12 +327,14 @@ def top_wards(wt: pipeline.WardTable, meta: pipeline.PackMeta | None = None) -> 
             st.dataframe(_ward_rows(top, wt, meta), hide_index=True, width="stretch")
         else:
             st.info(pipeline.nothing_to_rank_text(wt))
-    with st.expander("All wards, A to Z"):
-        every = f.sort_values(["area_name", "borough_name"], kind="stable")
-        if wt.is_synthetic:
-            st.caption(f":red[**{SYNTHETIC_TEXT}**]")
-        with st.container(key="all_wards_table"):
-            st.dataframe(_ward_rows(every, wt, meta), hide_index=True, width="stretch")
+    every_box = st.expander("All wards, A to Z", key=ALL_WARDS_KEY, on_change="rerun")
+    if every_box.open:  # built and sent only when opened: a first paint and a rerun do less
+        with every_box:
+            every = f.sort_values(["area_name", "borough_name"], kind="stable")
+            if wt.is_synthetic:
+                st.caption(f":red[**{SYNTHETIC_TEXT}**]")
+            with st.container(key="all_wards_table"):
+                st.dataframe(_ward_rows(every, wt, meta), hide_index=True, width="stretch")
 
 
 def _ward_rows(f: pd.DataFrame, wt: pipeline.WardTable,
@@ -377,9 +384,14 @@ def _imd_note(f: pd.DataFrame, meta: pipeline.PackMeta | None = None) -> str:
 def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable | None) -> None:
     """Draw how every source row was accounted for, and the problems found.
 
-    ``wt`` ``None`` (a pack without any measure): every source of the pack.
+    ``wt`` ``None`` (a pack without any measure): every source of the pack. The
+    panel's content is drawn only while it is open (opening it reruns the page).
     """
-    with st.expander("Data quality: where every row went"):
+    box = st.expander("Data quality: where every row went", key=DATA_QUALITY_KEY,
+                      on_change="rerun")
+    if not box.open:  # its tables are built and sent only when opened
+        return
+    with box:
         st.caption("rows_in = assigned + unlocated (no location) + outside (outside the study "
                    "area) + rejected, per source.")
         rec = wt.reconciliation if wt is not None else pack.reconciliations

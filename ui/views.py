@@ -42,6 +42,7 @@ from ui.viewparts import (
     _threshold,
     _value_label,
     _year_start,
+    text_width,
 )
 
 __all__ = [
@@ -239,7 +240,9 @@ def deprivation_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOp
                key=f"{opts.key}_scatter_table")
     if len(a.deciles):
         st.markdown("**By IMD decile**")
-        _table(_deciles(a, t), key=f"{opts.key}_decile_table")
+        deciles = _deciles(a, t)  # "1, most deprived 10%, <reference>" shown whole
+        _table(deciles, widths={"Decile": text_width(deciles["Decile"])},
+               right=_DECILE_TEXT_NUMBERS, key=f"{opts.key}_decile_table")
 
 
 def _deciles(a: analysis_mod.Analysis, threshold: int) -> pd.DataFrame:
@@ -251,17 +254,26 @@ def _deciles(a: analysis_mod.Analysis, threshold: int) -> pd.DataFrame:
         hidden = prim | extra
         out["Count"] = count.map(lambda v: f"{int(v):,}").where(~extra, "suppressed").where(
             ~prim, f"<{threshold}")
-        out["Share of count"] = (100 * d["share_of_count"]).round(1).astype(object).where(
-            ~hidden, None)
+        out["Share of count"] = _number_text(100 * d["share_of_count"], 1, hidden)
         if "rate_per_1000" in d:
-            out["Rate per 1,000"] = d["rate_per_1000"].round(2).astype(object).where(
-                ~hidden, None)
+            out["Rate per 1,000"] = _number_text(d["rate_per_1000"], 2, hidden)
     else:
         out["Count"] = count
         out["Share of count"] = (100 * d["share_of_count"]).round(1)
-        if "rate_per_1000" in d:
-            out["Rate per 1,000"] = d["rate_per_1000"].round(2)
+        if "rate_per_1000" in d:  # a decile without population (no IMD value) has no rate
+            out["Rate per 1,000"] = _number_text(d["rate_per_1000"], 2)
     return out
+
+
+#: Text columns of numbers in the decile table (aligned right like numbers).
+_DECILE_TEXT_NUMBERS = ("Share of count", "Rate per 1,000")
+
+
+def _number_text(values: pd.Series, decimals: int, hidden: pd.Series | None = None) -> list[str]:
+    """Return numbers as text, "—" where undefined or hidden (the grid printed "None")."""
+    return ["\u2014" if pd.isna(v) or (hidden is not None and bool(h)) else f"{v:,.{decimals}f}"
+            for v, h in zip(values, hidden if hidden is not None else [False] * len(values),
+                            strict=True)]
 
 
 def drilldown_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOptions) -> None:

@@ -26,7 +26,9 @@ from typing import Any, Literal, cast
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Figure, MacroElement
 from folium.template import Template
 
@@ -159,12 +161,53 @@ def _tooltip(tooltip_fields: Mapping[str, str]) -> folium.GeoJsonTooltip:
     )
 
 
+#: A group of polygon parts this far (a share of the layer box's diagonal) from every
+#: other part, and holding less than :data:`ISLAND_SHARE` of the layer's area, is left out
+#: of the starting view (still drawn): Flat Holm in Cardiff's Butetown ward, 5 km out in
+#: the Bristol Channel, opened Cardiff's maps zoomed out on open water.
+ISLAND_GAP = 0.02
+ISLAND_SHARE = 0.02
+
+
 def _bounds(areas: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Return ((south, west), (north, east)) of the areas, or London if empty."""
+    """Return ((south, west), (north, east)) of the bulk of the areas, or London if empty.
+
+    The bulk: every polygon part except far, small islands (groups of parts
+    farther than :data:`ISLAND_GAP` of the layer's diagonal from the rest and
+    with less than :data:`ISLAND_SHARE` of its area); a layer that is all
+    islands keeps its whole box.
+    """
     if len(areas) == 0 or areas.geometry.is_empty.all():
         return (51.28, -0.51), (51.69, 0.33)
-    west, south, east, north = areas.total_bounds
+    west, south, east, north = _bulk_bounds(areas.geometry.to_numpy())
     return (float(south), float(west)), (float(north), float(east))
+
+
+def _bulk_bounds(geoms: Any) -> tuple[float, float, float, float]:
+    """Return (west, south, east, north) of the parts of ``geoms`` that are not far islands.
+
+    Parts are grouped when their boxes, one grown by the gap on every side, overlap: a
+    test that links every two parts within the gap (and some a little farther), so a
+    part is never wrongly taken for an island.
+    """
+    parts = shapely.get_parts(geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)])
+    box = shapely.total_bounds(parts)
+    if len(parts) < 2:
+        return tuple(float(v) for v in box)  # type: ignore[return-value]
+    from scipy.sparse import coo_matrix  # only here: the maps' importers need no scipy
+    from scipy.sparse.csgraph import connected_components
+
+    gap = ISLAND_GAP * math.hypot(box[2] - box[0], box[3] - box[1])
+    lo, hi = shapely.bounds(parts)[:, :2], shapely.bounds(parts)[:, 2:]
+    grown = shapely.box(lo[:, 0] - gap, lo[:, 1] - gap, hi[:, 0] + gap, hi[:, 1] + gap)
+    a, b = shapely.STRtree(parts).query(grown)  # the tree's own box test: no predicate
+    n = len(parts)
+    _, group = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)),
+                                    directed=False)
+    area = np.bincount(group, weights=shapely.area(parts))
+    keep = area >= ISLAND_SHARE * area.sum()
+    keep[np.argmax(area)] = True
+    return tuple(float(v) for v in shapely.total_bounds(parts[keep[group]]))  # type: ignore[return-value]
 
 
 def _as_text(value: object) -> str:

@@ -30,6 +30,7 @@ January, has 910 crimes for about 516,000 residents, 21 a year per 1,000).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,8 @@ from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
 from hotspots.pipeline.pack import POLICE_UK_POINTS_NOTE, point_records, points_reconciliation
 
 __all__ = ["INCOMPLETE_SHARE", "RATE_FLOOR_PER_1000_A_YEAR", "AssignBy", "CrimeResult",
-           "StoreRead", "force_month_rates", "incomplete_months", "pack_crime", "read_store"]
+           "StoreRead", "crime_source_text", "crime_source_used", "force_month_rates",
+           "incomplete_months", "pack_crime", "read_store"]
 
 AssignBy = Literal["point", "lsoa"]
 #: A force's month is flagged when it has fewer rows than this share of the force's busiest
@@ -244,9 +246,30 @@ files are outside this area, counted outside coverage)'
     """
     used = sorted(set(covering) & set(forces)) or sorted(set(forces))
     other = sorted(set(forces) - set(used))
-    tail = (f"; rows of {', '.join(other)} in the files are outside this area, counted "
-            "outside coverage") if other else ""
+    tail = _OUTSIDE_TAIL.format(", ".join(other)) if other else ""
     return f"police.uk street-level crime ({', '.join(used)}{tail})"
+
+
+_OUTSIDE_TAIL = "; rows of {} in the files are outside this area, counted outside coverage"
+_OUTSIDE_TAIL_RE = re.compile(re.escape(_OUTSIDE_TAIL).replace(r"\{\}", ".+?") + r"(?=\))")
+
+
+def crime_source_used(text: str) -> str:
+    """Return a pack's crime source without the forces read but outside its area.
+
+    For a sentence that names only the data shown (e.g. "the ward maps show ..."):
+    :func:`crime_source_text` also names the forces whose rows were counted
+    outside coverage; any other text is returned as it is.
+
+    Examples
+    --------
+    >>> crime_source_used(crime_source_text(["South Wales Police", "North Wales Police"],
+    ...                                     ["South Wales Police"]))
+    'police.uk street-level crime (South Wales Police)'
+    >>> crime_source_used("Metropolitan Police ward-level recorded crime (MPS ward file)")
+    'Metropolitan Police ward-level recorded crime (MPS ward file)'
+    """
+    return _OUTSIDE_TAIL_RE.sub("", text)
 
 
 def _relabel_other_forces(rec: recon.Reconciliation, frame: pd.DataFrame,

@@ -427,7 +427,9 @@ def _data_difference(pa: PatrolAnalysis, pack: pipeline.Pack,
     first, last = str(months[0]), str(months[-1])
     ward = set(current.months)
     common = ward & {str(m) for m in months}
-    crime_src = pack.meta.crime_source or "the ward-level crime data"
+    # only the force whose rows the maps show (not the forces read but outside the area)
+    crime_src = (pipeline.packcrime.crime_source_used(pack.meta.crime_source)
+                 if pack.meta.crime_source else "the ward-level crime data")
     if not common:
         when = f"no month in common with the ward maps' period ({current.label})"
     elif len(common) < len(ward):
