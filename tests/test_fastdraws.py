@@ -145,3 +145,20 @@ def test_two_threads_at_once_get_what_each_gets_alone():
         both = list(pool.map(lambda s: counts(y, k, obs, 99, s), (1, 2)))
     for a, b in zip(alone, both, strict=True):
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_the_draws_are_pinned_so_speed_changes_keep_every_count():
+    # counts made by the kernel as first committed (commit 2ada7e2, before the branchless
+    # gather and the lazy Lemire threshold): a faster kernel must draw the same subsets
+    import hashlib
+
+    rng = np.random.default_rng(2026)
+    y = rng.gamma(2.0, 3.0, 3000).round(1)  # many ties
+    k = rng.integers(0, 9, 3000)
+    obs = rng.gamma(2.0, 3.0, 3000).round(1) * k
+    ge, le = counts(y, k, obs, 999, 12345)
+    assert ge[:6].tolist() == [805, 986, 56, 37, 999, 3]
+    assert le[:6].tolist() == [195, 13, 946, 963, 0, 996]
+    assert hashlib.sha256(ge.tobytes() + le.tobytes()).hexdigest()[:16] == "ade6645bd6c65564"
+    ge, le = counts(y[:60], k[:60], obs[:60], 99, 7, compiled=False)
+    assert hashlib.sha256(ge.tobytes() + le.tobytes()).hexdigest()[:16] == "8d0ee9fa6f7dde7a"

@@ -74,7 +74,6 @@ def _kernel(y: np.ndarray, k: np.ndarray, obs: np.ndarray, permutations: int, se
             for c in range(kv):
                 top = n - 1 - kv + c  # Floyd: t uniform in 0 .. top
                 m = np.uint64(top + 1)
-                reject_below = (two32 - m) % m
                 while True:
                     if have_spare:
                         r = spare
@@ -93,7 +92,10 @@ def _kernel(y: np.ndarray, k: np.ndarray, obs: np.ndarray, permutations: int, se
                         spare = out & mask32
                         have_spare = True
                     prod = r * m
-                    if (prod & mask32) >= reject_below:
+                    low = prod & mask32
+                    # Lemire: reject below (2**32 - m) % m, a division made only in the
+                    # rare case low < m (about m / 2**32), not once per draw
+                    if low >= m or low >= (two32 - m) % m:
                         break
                 t = np.int64(prod >> np.uint64(32))
                 for q in range(c):
@@ -101,7 +103,7 @@ def _kernel(y: np.ndarray, k: np.ndarray, obs: np.ndarray, permutations: int, se
                         t = top
                         break
                 drawn[c] = t
-                acc += y[t + 1] if t >= i else y[t]
+                acc += y[t + np.int64(t >= i)]  # skip the site itself, without a branch
             if acc >= o - tol:
                 ge += 1
             if acc <= o + tol:
