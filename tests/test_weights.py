@@ -255,7 +255,8 @@ def test_hashed_queen_pairs_equal_the_exact_three_key_sort():
     assert np.array_equal(exact[0], hashed[0]) and np.array_equal(exact[1], hashed[1])
 
 
-def test_a_hash_collision_falls_back_to_the_exact_sort(monkeypatch):
+@pytest.mark.parametrize("bits_kept", [0, 6, 12])
+def test_hash_collisions_are_sorted_out_by_exact_coordinates(monkeypatch, bits_kept):
     import shapely
 
     from hotspots.stats import neighbours
@@ -263,9 +264,24 @@ def test_a_hash_collision_falls_back_to_the_exact_sort(monkeypatch):
     layer = _voronoi_layer(200, seed=4)
     xy, owner = shapely.get_coordinates(layer.geometry.to_numpy(), return_index=True)
     keys = neighbours._coordinate_keys(xy)
-    exact = weights.build_weights(layer).adjacency.toarray()
-    # every coordinate hashes alike: the check sees runs holding different coordinates
-    monkeypatch.setattr(neighbours, "_mix", lambda v: v & np.uint64(0))
-    assert neighbours._hashed_vertex_pairs(keys, owner) is None
+    exact = neighbours._shared_key_pairs([keys[:, 0], keys[:, 1]], owner)
+    built = weights.build_weights(layer).adjacency.toarray()
+    # hashes cut to their top `bits_kept` bits (0: every coordinate hashes alike): runs of
+    # equal hashes hold different coordinates, interleaved, and are sorted again
+    real_mix = neighbours._mix
+    keep = np.uint64(((1 << bits_kept) - 1) << (64 - bits_kept)) if bits_kept else np.uint64(0)
+    monkeypatch.setattr(neighbours, "_mix", lambda v: real_mix(v) & keep)
+    hashed = neighbours._hashed_vertex_pairs(keys, owner)
+    assert hashed is not None and len(exact[0]) > 400
+    assert np.array_equal(exact[0], hashed[0]) and np.array_equal(exact[1], hashed[1])
     weights.weights_cache_clear()
-    assert np.array_equal(weights.build_weights(layer).adjacency.toarray(), exact)
+    assert np.array_equal(weights.build_weights(layer).adjacency.toarray(), built)
+
+
+def test_owners_out_of_vertex_order_take_the_exact_path():
+    from hotspots.stats import neighbours
+
+    keys = np.array([[1, 1], [2, 2], [1, 1]], dtype=np.int64)
+    assert neighbours._hashed_vertex_pairs(keys, np.array([1, 0, 0])) is None
+    pairs = neighbours._hashed_vertex_pairs(keys, np.array([0, 0, 1]))
+    assert pairs is not None and pairs[0].tolist() == [0] and pairs[1].tolist() == [1]

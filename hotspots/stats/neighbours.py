@@ -55,32 +55,47 @@ def _mix(v: np.ndarray) -> np.ndarray:
 def _hashed_vertex_pairs(keys: np.ndarray, owner: np.ndarray) -> _Pairs | None:
     """Return the pairs of :func:`_shared_key_pairs` from one sort of one 64-bit key.
 
-    Each vertex gets ``hash(x, y)`` in its high bits and its owner in the low
-    bits, so one (SIMD) sort of one array puts equal coordinates together, owners
-    in order within them, where the exact path sorts three keys. A hash is not a
-    proof: every run of equal hashes is then checked to hold one exact
-    coordinate, and ``None`` (use the exact path) is returned if any does not.
+    Each vertex gets ``hash(x, y)`` in its high bits and its own position in the
+    low bits, so one in-place (SIMD) sort of one array, not an argsort, puts equal
+    coordinates together, in vertex order (hence owner order) within them, where
+    the exact path sorts three keys. A hash is not a proof: every run of equal
+    hashes is checked to hold one exact coordinate, and a run that holds several
+    (a collision, about one layer in twenty at two million vertices) is sorted
+    again by its exact coordinates. ``None`` (use the exact path) when the
+    owners are not in vertex order or the positions need more than 40 bits.
     """
-    n = int(owner.max(initial=0)) + 1
-    bits = max(1, (n - 1).bit_length())
-    if bits > 24 or len(owner) == 0:
+    m = len(owner)
+    bits = max(1, (m - 1).bit_length())
+    if m == 0 or bits > 40 or (np.diff(owner) < 0).any():
         return None
+    n = int(owner[-1]) + 1
     kx = keys[:, 0].view(np.uint64)
     ky = keys[:, 1].view(np.uint64)
-    with np.errstate(over="ignore"):
-        h = _mix(_mix(kx) ^ ky)
     shift = np.uint64(bits)
-    order = np.argsort((h >> shift << shift) | owner.astype(np.uint64))
-    hv = h[order] >> shift
-    own = owner[order]
-    same = hv[1:] == hv[:-1]
-    sx, sy = kx[order], ky[order]
-    if (same & ((sx[1:] != sx[:-1]) | (sy[1:] != sy[:-1]))).any():
-        return None  # two coordinates share a hash: the exact path decides
-    new_key = np.empty(len(own), dtype=bool)
+    with np.errstate(over="ignore"):
+        key = _mix(_mix(kx) ^ ky)
+    key >>= shift
+    key <<= shift
+    key |= np.arange(m, dtype=np.uint64)
+    key.sort()
+    idx = (key & np.uint64((1 << bits) - 1)).astype(np.intp)
+    key >>= shift  # the hash alone
+    same = key[1:] == key[:-1]
+    sx, sy = kx[idx], ky[idx]
+    differ = (sx[1:] != sx[:-1]) | (sy[1:] != sy[:-1])
+    clash = same & differ
+    if clash.any():  # two coordinates share a hash: order those runs by coordinate
+        starts = np.flatnonzero(np.concatenate([[True], ~same]))
+        ends = np.append(starts[1:], m)
+        for r in np.unique(np.searchsorted(starts, np.flatnonzero(clash) + 1, "right") - 1):
+            part = slice(starts[r], ends[r])
+            order = np.lexsort((idx[part], sy[part], sx[part]))
+            idx[part], sx[part], sy[part] = idx[part][order], sx[part][order], sy[part][order]
+        differ = (sx[1:] != sx[:-1]) | (sy[1:] != sy[:-1])
+    new_key = np.empty(m, dtype=bool)
     new_key[0] = True
-    np.logical_not(same, out=new_key[1:])
-    return _run_pairs(new_key, own, n)
+    np.logical_or(~same, differ, out=new_key[1:])
+    return _run_pairs(new_key, owner[idx], n)
 
 
 def _rook_pairs(layer: _Layer, opts: Mapping[str, Any]) -> _Pairs:
