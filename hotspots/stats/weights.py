@@ -317,7 +317,7 @@ def _fingerprint(layer: _Layer) -> str:
     wkbs = shapely.to_wkb(layer.geoms)
     # one update of the joined bytes (35,000 LSOAs: 10 ms, against 50 ms for one per area);
     # each geometry's length first, so that no two layers join to the same bytes
-    h.update(np.array([len(w) for w in wkbs], dtype=np.int64).tobytes())
+    h.update(np.fromiter(map(len, wkbs), dtype=np.int64, count=len(wkbs)).tobytes())
     h.update(b"".join(wkbs))
     return h.hexdigest()
 

@@ -73,3 +73,16 @@ def test_city_gi_star_kde_and_patrol_list(city):
     assert pl["street"].str.startswith("On or near").all()
     weights = harm.harm_weights_for(out, harm.HARM_WEIGHTS_EXAMPLE)
     assert (weights > 0).all() and len(weights) == len(out)
+
+
+def test_london_lsoas_dissolve_by_the_coverage_union_to_the_general_union(shared_data):
+    import shapely
+
+    lsoa = gpd.read_file(shared_data / "lsoa_2021_london_ons" / "london-2021-lsoa-gen20.shp")
+    geoms = shapely.make_valid(lsoa.to_crs("EPSG:27700").geometry.to_numpy())
+    fast = grid._union(geoms)
+    slow = shapely.union_all(geoms)
+    assert shapely.get_num_geometries(fast) == shapely.get_num_geometries(slow)
+    assert shapely.equals(fast, slow)
+    assert shapely.symmetric_difference(fast, slow).area < 1e-6
+    assert fast.is_valid and abs(fast.area - shapely.area(geoms).sum()) < 1.0  # coverage path
