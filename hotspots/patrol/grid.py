@@ -174,9 +174,10 @@ class GridSpec:
     def cell_ids(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
         """Return stable string ids such as ``"sq150_r012_c034"`` (sort order = row, col)."""
         width = max(3, len(str(max(self.n_rows, self.n_cols))))
-        return np.array([f"{self.prefix}_r{r:0{width}d}_c{c:0{width}d}"
-                         for r, c in zip(np.asarray(row).tolist(), np.asarray(col).tolist(),
-                                         strict=True)], dtype=object)
+        template = f"{self.prefix}_r%0{width}d_c%0{width}d"  # the prefix once, not per cell
+        return np.array([template % rc for rc in zip(np.asarray(row).tolist(),
+                                                     np.asarray(col).tolist(), strict=True)],
+                        dtype=object)
 
     def polygons(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
         """Return the unclipped cell polygons (shapely array)."""
