@@ -263,3 +263,12 @@ def test_overlaps_and_unmatched_edges_take_the_general_union():
         got = grid._union(geoms)
         assert got.is_valid and shapely.equals(got, shapely.union_all(geoms))
     assert grid._union(overlap).area == 450 * 300
+
+
+def test_cell_centres_in_lonlat_are_exactly_geopandas_to_crs():
+    g, _ = grid.make_grid(_voronoi(50, seed=2))
+    ll = gpd.GeoSeries(gpd.points_from_xy(g["centre_x"], g["centre_y"]),
+                       crs="EPSG:27700").to_crs("EPSG:4326")
+    assert len(g) > 300
+    assert np.array_equal(g["lon"].to_numpy(), ll.x.to_numpy())
+    assert np.array_equal(g["lat"].to_numpy(), ll.y.to_numpy())

@@ -388,11 +388,11 @@ def make_grid(
     keep = np.array([g is not None for g in geoms]) & (shapely.area(geoms.astype(object)) > 0)
     row, col, geoms, full = row[keep], col[keep], geoms[keep], full[keep]
     cx, cy = spec.centres(row, col)
-    ll = gpd.GeoSeries(gpd.points_from_xy(cx, cy), crs=ANALYSIS_CRS).to_crs("EPSG:4326")
+    lon, lat = project_xy(cx, cy, ANALYSIS_CRS, "EPSG:4326")  # = GeoSeries.to_crs, no points
     grid = gpd.GeoDataFrame(
         {"cell_id": spec.cell_ids(row, col), "row": row, "col": col,
          "cell_area_m2": shapely.area(geoms), "full": full, "centre_x": cx, "centre_y": cy,
-         "lon": ll.x.to_numpy(), "lat": ll.y.to_numpy()},
+         "lon": lon, "lat": lat},
         geometry=gpd.GeoSeries(geoms, crs=ANALYSIS_CRS), crs=ANALYSIS_CRS,
     )
     grid.attrs["grid_spec"] = spec
