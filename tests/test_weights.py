@@ -285,3 +285,13 @@ def test_owners_out_of_vertex_order_take_the_exact_path():
     assert neighbours._hashed_vertex_pairs(keys, np.array([1, 0, 0])) is None
     pairs = neighbours._hashed_vertex_pairs(keys, np.array([0, 0, 1]))
     assert pairs is not None and pairs[0].tolist() == [0] and pairs[1].tolist() == [1]
+
+
+def test_minus_zero_and_zero_are_one_vertex():
+    left = Polygon([(-1.0, 0.0), (-0.0, 0.0), (-0.0, 1.0), (-1.0, 1.0)])
+    right = Polygon([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)])
+    layer = gpd.GeoDataFrame({"area_code": ["L", "R"]}, geometry=[left, right],
+                             crs="EPSG:27700")
+    for kind in ("queen", "rook"):
+        weights.weights_cache_clear()
+        assert weights.build_weights(layer, kind=kind).n_neighbours.tolist() == [1, 1]

@@ -46,10 +46,22 @@ def _queen_pairs(layer: _Layer, opts: Mapping[str, Any]) -> _Pairs:
 
 
 def _mix(v: np.ndarray) -> np.ndarray:
-    """Mix 64-bit keys (splitmix64's finaliser): equal inputs, equal outputs."""
-    v = (v ^ (v >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    v = (v ^ (v >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return v ^ (v >> np.uint64(31))
+    """Mix 64-bit keys (splitmix64's finaliser): equal inputs, equal outputs.
+
+    Computed in place on one copy with one scratch array (not seven temporaries).
+
+    >>> _mix(np.array([0, 1], dtype=np.uint64)).tolist()
+    [0, 6238072747940578789]
+    """
+    v = np.array(v, dtype=np.uint64)
+    tmp = np.empty_like(v)
+    for shift, mult in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        np.right_shift(v, np.uint64(shift), out=tmp)
+        v ^= tmp
+        v *= np.uint64(mult)
+    np.right_shift(v, np.uint64(31), out=tmp)
+    v ^= tmp
+    return v
 
 
 def _hashed_vertex_pairs(keys: np.ndarray, owner: np.ndarray) -> _Pairs | None:
@@ -78,7 +90,7 @@ def _hashed_vertex_pairs(keys: np.ndarray, owner: np.ndarray) -> _Pairs | None:
     key <<= shift
     key |= np.arange(m, dtype=np.uint64)
     key.sort()
-    idx = (key & np.uint64((1 << bits) - 1)).astype(np.intp)
+    idx = (key & np.uint64((1 << bits) - 1)).view(np.int64)  # positions < 2**40
     key >>= shift  # the hash alone
     same = key[1:] == key[:-1]
     sx, sy = kx[idx], ky[idx]
@@ -166,7 +178,14 @@ KINDS: Mapping[str, _Kind] = MappingProxyType({
 
 
 def _coordinate_keys(xy: np.ndarray) -> np.ndarray:
-    """Exact integer keys for coordinates (bit patterns; -0.0 folded into 0.0)."""
+    """Exact integer keys for coordinates (bit patterns; -0.0 folded into 0.0).
+
+    ``xy`` (the caller's own array, from ``shapely.get_coordinates``) is folded in
+    place when it is contiguous float64: two million vertices, 32 MB not copied.
+    """
+    if xy.dtype == np.float64 and xy.flags.c_contiguous and xy.flags.writeable:
+        xy += 0.0
+        return xy.view(np.int64).reshape(-1, 2)
     return np.ascontiguousarray(xy + 0.0).view(np.int64).reshape(-1, 2)
 
 
