@@ -295,3 +295,28 @@ def test_minus_zero_and_zero_are_one_vertex():
     for kind in ("queen", "rook"):
         weights.weights_cache_clear()
         assert weights.build_weights(layer, kind=kind).n_neighbours.tolist() == [1, 1]
+
+
+def test_the_same_geometry_objects_are_hashed_once_and_new_ones_again(monkeypatch):
+    import shapely
+
+    from hotspots.stats import neighbours
+
+    layer = _voronoi_layer(60, seed=9)
+    weights.weights_cache_clear()
+    calls = []
+    real = shapely.to_wkb
+    monkeypatch.setattr(shapely, "to_wkb", lambda g, *a, **k: calls.append(len(g)) or real(g))
+    first = weights.build_weights(layer)
+    assert weights.build_weights(layer) is first and calls == [len(layer)]  # hashed once
+    moved = layer.copy()
+    moved.loc[0, "geometry"] = shapely.affinity.translate(layer.geometry.iloc[0], 5.0)
+    other = weights.build_weights(moved)  # one geometry object is new: hashed again
+    assert len(calls) == 2 and other is not first
+    assert other.params["fingerprint"] != first.params["fingerprint"]
+    same_shapes = layer.copy()
+    same_shapes["geometry"] = shapely.from_wkb(real(layer.geometry.to_numpy()))
+    again = weights.build_weights(same_shapes)  # new objects, same WKB: same weights
+    assert len(calls) == 3 and again is first
+    weights.weights_cache_clear()
+    assert not neighbours._geometry_digests

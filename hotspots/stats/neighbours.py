@@ -5,11 +5,16 @@ areas: queen and rook contiguity from exact shared coordinates (the rule of
 libpysal's ``Queen`` / ``Rook`` and GeoDa, with numpy sorting instead of Python
 loops), k nearest centroids, or a distance band between centroids. Each fallback
 of :data:`FALLBACKS` decides what happens to an area left without a neighbour.
-:func:`hotspots.stats.weights.build_weights` validates, caches and describes.
+:func:`hotspots.stats.weights.build_weights` validates, caches and describes; the
+digest of a layer's geometries, part of its cache key, is remembered here for the same
+geometry objects (:func:`geometry_digests_clear`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,7 +24,46 @@ import numpy as np
 import shapely
 from scipy import sparse
 
-__all__ = ["FALLBACKS", "KINDS"]
+__all__ = ["FALLBACKS", "KINDS", "geometry_digests_clear"]
+
+# --------------------------------------------------------------------------- digests
+
+#: Digests of the geometries of recent layers, by the identity of their geometry objects.
+#: Shapely geometries are immutable and each entry holds its objects (so no id is reused
+#: while it lives): the same objects have the same WKB, hashed once (35,000 LSOAs: 0.13 s
+#: of CPU that every later build_weights call on the same frame, a cache hit, skips).
+_geometry_digests: OrderedDict[bytes, tuple[np.ndarray, bytes]] = OrderedDict()
+_DIGESTS_KEPT = 8
+_digests_lock = threading.Lock()
+
+
+def geometry_digests_clear() -> None:
+    """Forget every remembered geometry digest (with the weights cache)."""
+    with _digests_lock:
+        _geometry_digests.clear()
+
+
+def _geometry_digest(geoms: np.ndarray) -> bytes:
+    """Hash of the exact geometries (WKB), remembered for the same geometry objects."""
+    ids = np.fromiter(map(id, geoms), dtype=np.int64, count=len(geoms)).tobytes()
+    with _digests_lock:
+        kept = _geometry_digests.get(ids)
+        if kept is not None:
+            _geometry_digests.move_to_end(ids)
+            return kept[1]
+    h = hashlib.blake2b(digest_size=16)
+    wkbs = shapely.to_wkb(geoms)
+    # one update of the joined bytes (35,000 LSOAs: 10 ms, against 50 ms for one per area);
+    # each geometry's length first, so that no two layers join to the same bytes
+    h.update(np.fromiter(map(len, wkbs), dtype=np.int64, count=len(wkbs)).tobytes())
+    h.update(b"".join(wkbs))
+    digest = h.digest()
+    with _digests_lock:
+        _geometry_digests[ids] = (np.array(geoms, dtype=object), digest)
+        while len(_geometry_digests) > _DIGESTS_KEPT:
+            _geometry_digests.popitem(last=False)
+    return digest
+
 
 # --------------------------------------------------------------------------- builders
 
