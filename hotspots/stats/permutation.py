@@ -26,7 +26,7 @@ Big layers (at least :data:`COMPILED_MIN_DRAWS` draws, e.g. England and Wales's
 35,000 LSOAs at 999 permutations: 200 million) go to the compiled kernel of
 :mod:`hotspots.stats.fastdraws` when numba imports: the same null, the same counts
 and tie rule, each area's draws from its own stream (seeded by the seed and the
-area's position), about 40 % less CPU and no draw ever stored. Small layers stay
+area's position), about half the CPU and no draw ever stored. Small layers stay
 here and never import numba.
 
 The p-value formulas live in :data:`ALTERNATIVES`.
