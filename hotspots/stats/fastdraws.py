@@ -16,10 +16,11 @@ sides), in one compiled loop that never stores a draw:
 On England and Wales's LSOAs (200 million draws) it takes about 0.5 s of CPU where
 the numpy kernel takes 1.0 s (bench/stats_speed.py): about 2.4 ns a draw, the site
 skipped without a branch and Lemire's division made only when a draw may be rejected
-(both keep every draw as it was; the counts are pinned by a test). numba is imported and the kernel compiled only
-when :func:`compiled_kernel` is first called (import about 0.5-1 s; compilation a
-few seconds once, then read from numba's cache in ``__pycache__``), so small layers
-(wards, patrol cells), which stay on the numpy kernel, never pay for it.
+(both keep every draw as it was; the counts are pinned by a test). numba is imported
+and the kernel compiled only when :func:`compiled_kernel` is first called (import
+about 0.5-1 s; compilation a few seconds once, then read from numba's cache in
+``__pycache__``), so small layers (wards, patrol cells), which stay on the numpy
+kernel, never pay for it.
 """
 
 from __future__ import annotations
