@@ -33,6 +33,9 @@ wardprofile
 packbuild, packdeprivation, packcrime
     A pack folder for any place in England and Wales from national open data
     (``python -m hotspots pack build``).
+lsoas
+    The one reader of the 35,672 2021 LSOAs (names, places, residents, each
+    nation's deprivation) that ``national`` and ``nationalmap`` both use.
 national
     LSOA statistics for all England and Wales from the store: Gi*, LISA, EB
     rates, deprivation per nation, emerging hot spots (``store analyse``,

@@ -33,15 +33,13 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from boundaries import indices, national
 from boundaries.places import Place, resolve_area
 from hotspots import privacy, store
 from hotspots.io.policeuk import ASB_CATEGORY
 from hotspots.maps import classify as classify_mod
 from hotspots.maps import lsoageom, palettes
-from hotspots.pipeline import packcache
+from hotspots.pipeline import lsoas, packcache
 from hotspots.pipeline.packbuild import NationalData, load_national
-from hotspots.pipeline.packdeprivation import _lsoa_values
 
 __all__ = ["DECILE_COLOURS", "DEPRIVATION", "GEOMETRY_QUANTUM", "GEOMETRY_TOLERANCE", "MapValues",
            "NationalView", "geometry_file", "map_values", "national_table", "place_mask",
@@ -55,7 +53,7 @@ GEOMETRY_TOLERANCE = 25.0
 #: Grid step (metres) the geometry file's points are rounded to.
 GEOMETRY_QUANTUM = 5.0
 #: Index per nation (never mixed in one legend): code initial -> index key.
-DEPRIVATION = {"E": "iod2025", "W": "wimd2019"}
+DEPRIVATION = lsoas.DEPRIVATION
 _FORMAT = "hotspots-national-geometry-1"
 #: Decile colours, decile 1 (most deprived) first: ColorBrewer RdYlBu, 10 classes
 #: (colour-blind safe), so the most deprived are red and the least blue.
@@ -72,34 +70,41 @@ class NationalView:
     ----------
     table
         One row per 2021 LSOA, sorted by code (the geometry file's order):
-        ``lsoa_code``, ``lsoa_name``, ``lad_code``, ``lad_name``, ``region_code``,
-        ``pfa_code``, ``population``, ``dep_index`` (``"iod2025"`` or
-        ``"wimd2019"``), ``dep_decile`` (1 = most deprived 10 % of the nation),
-        ``dep_rank``; with a store also ``crime`` and ``asb`` (counts, period).
+        ``lsoa_code``, ``lsoa_name``, ``nation``, ``lad_code``, ``lad_name``
+        (missing for an LSOA the lookup lacks), ``region_code``, ``pfa_code``,
+        ``population``, ``dep_index`` (``"iod2025"`` or ``"wimd2019"``),
+        ``dep_label`` (its label), ``dep_score``, ``dep_rank``, ``dep_decile``
+        (1 = most deprived 10 % of the nation), ``dep_route``; with a store also
+        ``crime`` and ``asb`` (counts, period).
     indices
         ``{index key: label with edition}``, e.g. ``"IoD 2025 (England)"``.
     notes
         How values were derived (routes of the Welsh 2011 -> 2021 bridge, the store).
     data
         The national lookups (places, for :func:`place_mask`).
+    lsoas
+        The same rows as :func:`hotspots.pipeline.lsoas.lsoa_table` names them
+        (for :func:`hotspots.pipeline.national.layer_of`: the page's statistics).
     """
 
     table: pd.DataFrame
     indices: dict[str, str]
     notes: tuple[str, ...]
     data: NationalData
+    lsoas: lsoas.LsoaTable
 
 
-def _lsoa_attributes(path: Path) -> pd.DataFrame:
-    raw = pyogrio.read_dataframe(path, columns=["LSOA21CD", "LSOA21NM", "RGNCD"],
-                                 read_geometry=False)
-    return pd.DataFrame({"lsoa_code": raw["LSOA21CD"].astype(str),
-                         "region_code": raw["RGNCD"].fillna("").astype(str)})
+#: :func:`hotspots.pipeline.lsoas.lsoa_table`'s columns as :attr:`NationalView.table` names them.
+_RENAME = {"area_code": "lsoa_code", "area_name": "lsoa_name", "borough_code": "lad_code",
+           "borough_name": "lad_name", "dep_index": "dep_label", "dep_key": "dep_index"}
 
 
 def national_table(sources: Path | str | None = None, *, data_root: Path | None = None
                    ) -> NationalView:
     """Return every 2021 LSOA of England and Wales with population and deprivation per nation.
+
+    The rows are :func:`hotspots.pipeline.lsoas.lsoa_table`'s (the reader of
+    ``store analyse`` too), renamed as :attr:`NationalView.table` documents.
 
     Parameters
     ----------
@@ -118,39 +123,9 @@ def national_table(sources: Path | str | None = None, *, data_root: Path | None 
         A national file is missing or is not the expected one (named).
     """
     data = load_national(sources, data_root=data_root)
-    s = data.sources
-    look = data.lookup.drop_duplicates("lsoa_code")
-    table = pd.DataFrame({"lsoa_code": look["lsoa_code"].astype(str),
-                          "lad_code": look["borough_code"].astype(str),
-                          "lad_name": look["borough_name"].astype(str)})
-    names = pyogrio.read_dataframe(s.path("lsoa21_boundaries"), columns=["LSOA21CD", "LSOA21NM"],
-                                   read_geometry=False)
-    table = table.merge(pd.DataFrame({"lsoa_code": names["LSOA21CD"].astype(str),
-                                      "lsoa_name": names["LSOA21NM"].astype(str)}),
-                        on="lsoa_code", how="outer")
-    table = table.merge(_lsoa_attributes(s.path("lsoa21_boundaries")), on="lsoa_code", how="left")
-    table["pfa_code"] = table["lad_code"].map(data.catalogue.lad_pfa).fillna("")
-    pop, _, _ = national.read_population21(s.path("population"))
-    table = table.merge(pop, on="lsoa_code", how="left")
-    parts, labels, notes = [], {}, []
-    for initial, key in DEPRIVATION.items():
-        spec = indices.INDICES[key]
-        read = (indices.read_iod2025(s.path(key)) if key == "iod2025" else
-                indices.read_wimd2019(s.path(key), s.optional("wimd2019_ranks")))
-        nation = table.loc[table["lsoa_code"].str[:1] == initial, ["lsoa_code"]]
-        values, _, routes = _lsoa_values(key, read, nation, s, spec)
-        v = values[["lsoa_code", "imd_decile", "imd_rank"]].rename(
-            columns={"imd_decile": "dep_decile", "imd_rank": "dep_rank"})
-        v["dep_index"] = key
-        parts.append(v)
-        labels[key] = spec.label
-        if spec.lsoa_vintage != 2021:
-            notes.append(f"{spec.label} is published on 2011 LSOAs: "
-                         + "; ".join(f"{n:,} by {r}" for r, n in routes.items()) + ".")
-    dep = pd.concat(parts, ignore_index=True).drop_duplicates("lsoa_code")
-    table = table.merge(dep, on="lsoa_code", how="left")
-    table = table.sort_values("lsoa_code").reset_index(drop=True)
-    return NationalView(table, labels, tuple(notes), data)
+    read = lsoas.lsoa_table(data)
+    table = read.table.rename(columns=_RENAME)
+    return NationalView(table, dict(read.indices), read.notes, data, read)
 
 
 def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
