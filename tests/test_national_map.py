@@ -264,7 +264,7 @@ def _same_rows(page: pd.DataFrame, stats_: pd.DataFrame) -> None:
 
 @pytest.mark.realdata
 def test_page_and_statistics_read_the_same_lsoa_table(shared_data):
-    """One reader: the national page's table and ``store analyse``'s layer, all England and Wales."""
+    """One reader: the national page's table and ``store analyse``'s layer, all E&W."""
     from hotspots.pipeline import national as stats_national
 
     v = national.national_table(data_root=shared_data)

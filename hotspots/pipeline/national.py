@@ -63,6 +63,8 @@ DEPRIVATION_NOTE = (
     "Wales's 1,909 (2011) LSOAs. The two indices are different measures: a decile 1 LSOA in "
     "England and one in Wales are each among their own nation's most deprived tenth, not "
     "equally deprived; never rank or pool them together.")
+_CORRECTION = {"fdr": "Benjamini-Hochberg FDR", "bonferroni": "Bonferroni correction",
+               "none": "no multiple-testing correction (q = p)"}
 _AREA_COLUMNS = ("area_code", "area_name", "nation", "borough_code", "borough_name",
                  "population")
 _DEP_COLUMNS = ("area_code", "dep_index", "dep_score", "dep_rank", "dep_decile", "dep_route")
@@ -224,7 +226,8 @@ class LsoaStatistics:
 
 def lsoa_statistics(layer: LsoaLayer, counts: pd.DataFrame, *, measure: str = "count",
                     permutations: int = 999, seed: int = 12345, alpha: float = 0.05,
-                    weights: stats.SpatialWeights | None = None) -> LsoaStatistics:
+                    correction: str = "fdr", weights: stats.SpatialWeights | None = None
+                    ) -> LsoaStatistics:
     """Gi*, LISA and rates per LSOA from store counts (module docstring).
 
     Parameters
@@ -236,8 +239,9 @@ def lsoa_statistics(layer: LsoaLayer, counts: pd.DataFrame, *, measure: str = "c
         and crime types (:func:`hotspots.store.area_counts`).
     measure
         Key of :data:`MEASURES`: what Gi* and LISA are computed on.
-    permutations, seed, alpha
-        As :func:`hotspots.stats.hotspot_table` (FDR within the layer, two-sided).
+    permutations, seed, alpha, correction
+        As :func:`hotspots.stats.hotspot_table` (two-sided; the correction, FDR
+        by default, within the layer).
     weights
         Queen weights of ``layer.areas`` already built (default: built here).
 
@@ -270,7 +274,8 @@ def lsoa_statistics(layer: LsoaLayer, counts: pd.DataFrame, *, measure: str = "c
     sw = weights if weights is not None else stats.build_weights(areas)
     table, params = stats.hotspot_table(
         geo, value_col=measure, population_col="population" if measure == "count" else None,
-        weights=sw, permutations=permutations, seed=seed, alpha=alpha)
+        weights=sw, permutations=permutations, seed=seed, alpha=alpha,
+        correction=correction)  # type: ignore[arg-type]
     out = areas.drop(columns="geometry").merge(
         frame[["area_code", "count", "rate_per_1000", "eb_rate"]], on="area_code")
     out = out.merge(table, on="area_code", how="left")
@@ -354,8 +359,8 @@ def export_frame(table: pd.DataFrame, *, threshold: int = privacy.DEFAULT_THRESH
 
 def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str], *,
                   permutations: int = 999, seed: int = 12345, alpha: float = 0.10,
-                  trend_alpha: float = 0.05, weights: stats.SpatialWeights | None = None
-                  ) -> pd.DataFrame:
+                  trend_alpha: float = 0.05, correction: str = "fdr",
+                  weights: stats.SpatialWeights | None = None) -> pd.DataFrame:
     """Emerging hot spots per LSOA over months (:func:`hotspots.stats.emerging_hotspots`).
 
     Parameters
@@ -369,6 +374,9 @@ def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str],
     permutations, seed, alpha, trend_alpha
         As :func:`hotspots.stats.emerging_hotspots` (alpha: FDR level of each
         month's Gi*, default 0.10 as ArcGIS's 90% bins; trend_alpha: Mann-Kendall).
+    correction
+        Multiple-testing control of each month's Gi* (``"fdr"``, ``"bonferroni"``,
+        ``"none"``).
     weights
         Queen weights of ``layer.areas`` already built (default: built here).
 
@@ -392,7 +400,8 @@ def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str],
     matrix = monthly_counts(counts, codes, months)
     sw = weights if weights is not None else stats.build_weights(layer.areas)
     res = stats.emerging_hotspots(matrix, sw, permutations=permutations, seed=seed,
-                                  alpha=alpha, trend_alpha=trend_alpha)
+                                  alpha=alpha, trend_alpha=trend_alpha,
+                                  correction=correction)  # type: ignore[arg-type]
     out = layer.areas.drop(columns="geometry").assign(count=matrix.sum(axis=1).to_numpy())
     out = out.merge(res, left_on="area_code", right_index=True, how="left")
     if len(layer.deprivation):
@@ -446,7 +455,8 @@ def analyse_method(params: dict[str, Any], threshold: int) -> str:
         "towards the overall rate of the LSOAs analysed.",
         f"Gi*: Getis-Ord G*_i (Ord & Getis 1995 z), {params.get('permutations')} conditional "
         f"permutations with independent draws per LSOA, seed {params.get('seed')}, two-sided, "
-        f"Benjamini-Hochberg FDR over all LSOAs at {params.get('alpha')}.",
+        f"{_CORRECTION.get(str(params.get('correction', 'fdr')), params.get('correction'))} "
+        f"over all LSOAs at {params.get('alpha')}.",
         "LISA: local Moran's I (Anselin 1995), the same permutations and correction.",
         *[str(r) for r in params.get("report", [])],
     ]
@@ -458,7 +468,8 @@ def emerging_method(params: dict[str, Any], threshold: int) -> str:
     lines = _common_method(params, threshold) + [
         f"Each month: Getis-Ord Gi* on the LSOA counts, {params.get('permutations')} "
         f"conditional permutations (seed {params.get('seed')} + month number), two-sided, "
-        f"FDR within the month at {params.get('alpha')}: an LSOA is a hot (cold) spot that "
+        f"{_CORRECTION.get(str(params.get('correction', 'fdr')), params.get('correction'))} "
+        f"within the month at {params.get('alpha')}: an LSOA is a hot (cold) spot that "
         "month when q <= alpha and z > 0 (z < 0). A month with the same count everywhere "
         "has no Gi*: every LSOA is 'not significant' in it.",
         f"Trend: Mann-Kendall test (Mann 1945; Kendall 1975) on each LSOA's monthly Gi* z, "

@@ -42,8 +42,8 @@ from hotspots.pipeline import lsoas, packcache
 from hotspots.pipeline.packbuild import NationalData, load_national
 
 __all__ = ["DECILE_COLOURS", "DEPRIVATION", "GEOMETRY_QUANTUM", "GEOMETRY_TOLERANCE", "MapValues",
-           "NationalView", "geometry_file", "map_values", "national_table", "place_mask",
-           "store_lsoa_counts"]
+           "NationalView", "crime_and_asb", "geometry_file", "map_values", "national_table",
+           "place_mask", "store_counts", "store_lsoa_counts"]
 
 #: Coverage simplification tolerance (metres) of the national geometry file. Measured on
 #: 3,000 LSOAs (Hausdorff distance from the published 20 m BGC boundary): median 10 m,
@@ -128,9 +128,9 @@ def national_table(sources: Path | str | None = None, *, data_root: Path | None 
     return NationalView(table, dict(read.indices), read.notes, data, read)
 
 
-def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
-                      months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, str]:
-    """Return police.uk counts per 2021 LSOA from a store, and the reconciliation line.
+def store_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
+                 months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, str]:
+    """Return the store's counts per 2021 LSOA, month and category, and the reconciliation line.
 
     Parameters
     ----------
@@ -144,8 +144,7 @@ def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
     Returns
     -------
     counts : pandas.DataFrame
-        ``lsoa_code``, ``crime`` (every category but anti-social behaviour),
-        ``asb``; LSOAs with no row have 0.
+        ``area_code, month, category, count`` (:attr:`hotspots.store.StoreCounts.counts`).
     reconciliation : str
         ``rows in = assigned + without a location + outside every area + rejected``.
     """
@@ -154,19 +153,53 @@ def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
         got = store.area_counts(con, lsoa, months=months)
     finally:
         con.close()
-    c = got.counts
-    is_asb = c["category"].astype(str).str.casefold() == ASB_CATEGORY.casefold()
-    by = (c.assign(kind=np.where(is_asb, "asb", "crime"))
+    r = got.reconciliation
+    line = (f"{r.rows_in:,} rows in = {r.assigned:,} assigned + {r.unlocated:,} without a "
+            f"location + {r.outside:,} outside every area + {r.rejected:,} rejected")
+    return got.counts, line
+
+
+def crime_and_asb(counts: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
+    """Return recorded crime (every category but ASB) and ASB per LSOA (0 where none).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"area_code": ["a", "a", "b"], "month": ["2024-01"] * 3,
+    ...                   "category": ["Burglary", "Anti-social behaviour", "Drugs"],
+    ...                   "count": [3, 4, 1]})
+    >>> crime_and_asb(c, pd.Series(["a", "b", "c"])).to_numpy().tolist()
+    [['a', 3, 4], ['b', 1, 0], ['c', 0, 0]]
+    """
+    is_asb = counts["category"].astype(str).str.casefold() == ASB_CATEGORY.casefold()
+    by = (counts.assign(kind=np.where(is_asb, "asb", "crime"))
           .groupby(["area_code", "kind"], observed=True)["count"].sum().unstack(fill_value=0))
-    out = pd.DataFrame({"lsoa_code": lsoa["area_code"].astype(str)})
+    out = pd.DataFrame({"lsoa_code": codes.astype(str).to_numpy()})
     for k in ("crime", "asb"):
         col = by[k] if k in by.columns else pd.Series(dtype="int64")
         col.index = col.index.astype(str)
         out[k] = out["lsoa_code"].map(col).fillna(0).astype("int64")
-    r = got.reconciliation
-    line = (f"{r.rows_in:,} rows in = {r.assigned:,} assigned + {r.unlocated:,} without a "
-            f"location + {r.outside:,} outside every area + {r.rejected:,} rejected")
-    return out, line
+    return out
+
+
+def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
+                      months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, str]:
+    """Return police.uk counts per 2021 LSOA from a store, and the reconciliation line.
+
+    Parameters
+    ----------
+    store_path, lsoa, months
+        As :func:`store_counts`.
+
+    Returns
+    -------
+    counts : pandas.DataFrame
+        ``lsoa_code``, ``crime`` (every category but anti-social behaviour),
+        ``asb``; LSOAs with no row have 0 (:func:`crime_and_asb`).
+    reconciliation : str
+        ``rows in = assigned + without a location + outside every area + rejected``.
+    """
+    counts, line = store_counts(store_path, lsoa, months)
+    return crime_and_asb(counts, lsoa["area_code"]), line
 
 
 def place_mask(view: NationalView, query: str | None) -> tuple[np.ndarray, Place | None]:
