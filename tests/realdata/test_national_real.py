@@ -182,3 +182,44 @@ def test_counts_for_some_crime_types_are_those_rows_of_all_counts(wales_store, d
         con.close()
     rec = some.reconciliation
     assert rec.rows_in == rows == rec.assigned + rec.unlocated + rec.outside + rec.rejected
+
+
+def test_page_path_gives_store_analyse_classes(wales_store, data, shared_data):
+    """The national page's way (its table, every LSOA's polygons counted at once, a place cut
+    with layer_of) gives the classes ``store analyse`` writes for North Wales (its layer,
+    counts on the force's LSOAs only), LSOA by LSOA."""
+    from boundaries import national as national_files
+    from hotspots.pipeline import nationalmap, nationalstats
+
+    view = nationalmap.national_table()
+    polys = national_files.read_lsoa_polygons(data.sources.path("lsoa21_boundaries"),
+                                              "lsoa21_boundaries")
+    every, _ = nationalmap.store_counts(wales_store, polys.rename(columns={"lsoa_code":
+                                                                          "area_code"}))
+    mask, place = nationalmap.place_mask(view, "pfa:North Wales")
+    page_layer = national.layer_of(view.lsoas, polys, place)
+    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    choice = nationalstats.StatChoice(permutations=999, seed=7, alpha=0.10)
+    table, params = nationalstats.run_statistic(page_layer, every, months, choice)
+    mv = nationalstats.stat_values(view.table["lsoa_code"].tolist(), mask, table, params,
+                                   "hotspots")
+    cli_layer = national.load_lsoa_layer(data, "pfa:North Wales")
+    con = store.connect(wales_store, read_only=True)
+    try:
+        got = store.area_counts(con, cli_layer.areas)
+    finally:
+        con.close()
+    crime = got.counts[got.counts["category"] != "Anti-social behaviour"]
+    cli = national.lsoa_statistics(cli_layer, crime, permutations=999, seed=7, alpha=0.10).table
+    from hotspots.maps.statmaps import classes as statclasses
+
+    keys = statclasses.gi_keys({"alpha": 0.10})[0]
+    codes = view.table["lsoa_code"].to_numpy()
+    page = {c: keys[k] for c, k in zip(codes, mv.classes, strict=True) if k != 255}
+    assert len(page) == len(cli) == int(mask.sum())
+    assert page == dict(zip(cli["area_code"], cli["gi_class"], strict=True))
+    assert table["count"].tolist() == cli["count"].tolist()
+    assert cli["count"].sum() > 10_000  # North Wales's recorded crime, four months
+    np.testing.assert_array_equal(table["gi_z"].to_numpy(), cli["gi_z"].to_numpy())
+    np.testing.assert_array_equal(table["gi_q"].to_numpy(), cli["gi_q"].to_numpy())
+    assert cli["gi_z"].max() > 3  # town centres stand out (the classes depend on q)
