@@ -223,3 +223,17 @@ def test_page_path_gives_store_analyse_classes(wales_store, data, shared_data):
     np.testing.assert_array_equal(table["gi_z"].to_numpy(), cli["gi_z"].to_numpy())
     np.testing.assert_array_equal(table["gi_q"].to_numpy(), cli["gi_q"].to_numpy())
     assert cli["gi_z"].max() > 3  # town centres stand out (the classes depend on q)
+
+
+def test_analyse_correction_flag_reaches_the_files(wales_store, tmp_path):
+    """``--correction bonferroni`` (the page's choice too): q = min(1, p x LSOAs tested)."""
+    out = tmp_path / "bonf"
+    assert main(["store", "analyse", "--area", "Dyfed-Powys", "--store", str(wales_store),
+                 "--out", str(out), "--permutations", "99", "--no-deprivation",
+                 "--correction", "bonferroni"]) == 0
+    t = pd.read_csv(out / "lsoa_statistics.csv")
+    tested = t["gi_p"].notna()
+    assert tested.sum() > 250
+    np.testing.assert_allclose(t.loc[tested, "gi_q"],
+                               np.minimum(1, t.loc[tested, "gi_p"] * tested.sum()))
+    assert "Bonferroni correction over all LSOAs" in (out / "method.txt").read_text()
