@@ -177,6 +177,7 @@ def _statistic(store_file: str, stamp: tuple[int, int], months: tuple[str, str],
             "texts": "\n".join(t.replace("\n", " ") for t in mv.texts),
             "colours": {str(c): col for c, col in mv.colours.items()},
             "legends": mv.legends, "shown": int(mask.sum()),
+            "names": {str(c): n for c, n in (mv.names or {}).items()},
             "method": nationalstats.stat_method(params, choice.statistic),
             "reconciliation": line}
 
@@ -301,6 +302,7 @@ def render() -> None:
     with left, st.container(key="national_map_box"):
         _component(geometry=geometry, classes=args["classes"], texts=args["texts"],
                    colours=args["colours"], labels=labels, fit_key=place, height=MAP_HEIGHT,
+                   names=args.get("names"),
                    key="national_map", default=None)
     with right, st.container(key="national_legend"):
         for title, items in args["legends"]:

@@ -43,6 +43,9 @@ national
 nationalmap
     The national LSOA view (``--national``): every 2021 LSOA with population, each
     nation's deprivation index and store counts; its geometry file; the values sent.
+nationalstats
+    The national view's hot spots, clusters and emerging hot spots for a place
+    (``national``'s statistics, the ward page's legends).
 
 Never imports ``report``, ``cli`` or ``ui``. Upper layers import the names
 below (``from hotspots import pipeline``), never a module's private helpers.

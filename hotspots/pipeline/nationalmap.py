@@ -312,12 +312,16 @@ class MapValues:
         Colour of each class code (``{code: "#rrggbb"}``).
     legends
         ``[(title, [(code, label), ...]), ...]``: one legend, or one per nation.
+    names
+        A statistic's class names (``{code: "Hot 95%"}``): the tooltip shows the
+        name, then the text (``None``: the text alone).
     """
 
     classes: np.ndarray
     texts: list[str]
     colours: dict[int, str]
     legends: list[tuple[str, list[tuple[int, str]]]]
+    names: dict[int, str] | None = None
 
     CLASS_ZERO = 250
     CLASS_SUPPRESSED = 251

@@ -173,17 +173,23 @@ def _legend_keys(statistic: str, params: dict[str, Any]) -> tuple[list[str], lis
             [colours[k] for k in keys] + [NO_DATA_COLOUR])
 
 
+#: Classes whose tooltip gives the count alone (most LSOAs: the text sent stays small).
+_PLAIN = {"Not significant", "ns", emerging.NO_PATTERN}
+
+
 def _tip(row: Any, statistic: str, label: str) -> str:
-    count = row.count if pd.notna(row.count) else None
-    what = f"{int(count):,} in the period" if count is not None else "no count"
+    """Return the tooltip's detail (the page puts the class name first): short for most."""
+    what = f"count {int(row.count):,}" if pd.notna(row.count) else "no count"
+    if label in _PLAIN:
+        return what
     if statistic == "hotspots" and pd.notna(getattr(row, "gi_z", np.nan)):
-        return f"{label} (z {row.gi_z:.2f}, q {row.gi_q:.3g}); {what}"
+        return f"z {row.gi_z:.2f}, q {row.gi_q:.3g}; {what}"
     if statistic == "clusters" and pd.notna(getattr(row, "lisa_i", np.nan)):
-        return f"{label} (I {row.lisa_i:.2f}, q {row.lisa_q:.3g}); {what}"
+        return f"I {row.lisa_i:.2f}, q {row.lisa_q:.3g}; {what}"
     if statistic == "emerging" and pd.notna(getattr(row, "n_hot", np.nan)):
-        return (f"{label} (hot {int(row.n_hot)}, cold {int(row.n_cold)} of "
-                f"{int(row.n_steps)} months; trend {row.mk_trend}); {what}")
-    return f"{label}; {what}"
+        return (f"hot {int(row.n_hot)}, cold {int(row.n_cold)} of {int(row.n_steps)} months, "
+                f"trend {row.mk_trend}; {what}")
+    return what
 
 
 def stat_values(codes: Sequence[str], mask: np.ndarray, table: pd.DataFrame,
@@ -208,7 +214,9 @@ def stat_values(codes: Sequence[str], mask: np.ndarray, table: pd.DataFrame,
     -------
     MapValues
         Class codes ``0..`` index the legend's categories (the ward page's order
-        and colours); an LSOA shown but not in ``table`` is "No data". The
+        and colours), ``names`` their short names (``"Hot 95%"``, ``"HH"``), the
+        texts the detail after the name (z, q, count: short, 35,672 are sent); an
+        LSOA shown but not in ``table`` is "No data". The
         counts in the texts are as on the ward maps: police.uk counts are
         public, never suppressed on the page (files are, see
         :func:`hotspots.pipeline.national.export_frame`).
@@ -220,8 +228,8 @@ def stat_values(codes: Sequence[str], mask: np.ndarray, table: pd.DataFrame,
     ...                   "gi_z": [2.5, 0.1], "gi_q": [0.03, 0.8]})
     >>> v = stat_values(["a", "b", "c"], np.array([True, True, False]), t, {"alpha": 0.05},
     ...                 "hotspots")
-    >>> [int(c) for c in v.classes], v.texts[0]
-    ([1, 3, 255], 'Hot 95% (z 2.50, q 0.03); 9 in the period')
+    >>> [int(c) for c in v.classes], v.names[int(v.classes[0])], v.texts[:2]
+    ([1, 3, 255], 'Hot 95%', ['z 2.50, q 0.03; count 9', 'count 0'])
     """
     keys, labels, colours = _legend_keys(statistic, params)
     index = {k: i for i, k in enumerate(keys)}
@@ -242,7 +250,7 @@ def stat_values(codes: Sequence[str], mask: np.ndarray, table: pd.DataFrame,
     shown = np.flatnonzero(mask & (classes == MapValues.CLASS_HIDDEN))
     classes[shown] = no_data
     for p in shown:
-        texts[p] = "No data"
+        texts[p] = ""
     got = np.bincount(classes[mask], minlength=256)
     always = {"hotspots": {"Not significant"}, "clusters": {"ns"},
               "emerging": {emerging.NO_PATTERN}}[statistic]
@@ -250,7 +258,8 @@ def stat_values(codes: Sequence[str], mask: np.ndarray, table: pd.DataFrame,
              if got[i] or (k in always) or (statistic != "emerging" and k not in
                                                 ("No data", "no data", "No neighbours",
                                                  "no neighbours"))]
-    return MapValues(classes, texts, dict(enumerate(colours)), [("", items)])
+    return MapValues(classes, texts, dict(enumerate(colours)), [("", items)],
+                     dict(enumerate(keys)))
 
 
 def stat_method(params: dict[str, Any], statistic: str,

@@ -238,7 +238,10 @@
     tip.textContent = "";
     const b = document.createElement("b");
     b.textContent = `${geo.names[f]} (${code})`;
-    tip.append(b, document.createElement("br"), `${label}: ${texts[f] || "no data"}`);
+    const names = args.names;  // a statistic: its class name, then the detail
+    const value = names ? [names[classes[f]], texts[f]].filter(Boolean).join("; ")
+      : (texts[f] || "no data");
+    tip.append(b, document.createElement("br"), `${label}: ${value}`);
     tip.style.display = "block";
     const tw = tip.offsetWidth, th = tip.offsetHeight;
     tip.style.left = Math.max(0, Math.min(px + 12, canvas.clientWidth - tw - 4)) + "px";
