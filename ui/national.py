@@ -80,17 +80,26 @@ def store_path(argv: list[str] | None = None) -> str | None:
 
 
 def _component_folder() -> Path:
-    """Return the private folder the component is served from (page, script, geometry)."""
+    """Return the private folder the component is served from (page, script, geometry).
+
+    One folder per version of the component (its page and script hashed): two servers of
+    different versions on one computer (two checkouts, an upgrade while one runs) share the
+    user's cache folder, and a single ``index.html`` there was rewritten by whichever started
+    last, so one served the other's script.
+    """
     try:
-        folder = national.geometry_folder()
+        base = national.geometry_folder()
     except OSError:  # no private cache folder: one for this process
-        folder = Path(tempfile.mkdtemp(prefix="hotspots-national-"))
+        base = Path(tempfile.mkdtemp(prefix="hotspots-national-"))
     script = (_SRC / "national_map.js").read_bytes()
-    name = f"national_map-{hashlib.sha256(script).hexdigest()[:12]}.js"
+    source = (_SRC / "index.html").read_text(encoding="utf-8")
+    digest = hashlib.sha256(script + source.encode("utf-8")).hexdigest()[:12]
+    folder = base / f"component-{digest}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    name = f"national_map-{digest}.js"
     if not (folder / name).is_file():
         shutil.copyfile(_SRC / "national_map.js", folder / name)
-    page = (_SRC / "index.html").read_text(encoding="utf-8").replace(
-        'src="national_map.js"', f'src="{name}"')
+    page = source.replace('src="national_map.js"', f'src="{name}"')
     old = (folder / "index.html").read_text(encoding="utf-8") if (
         folder / "index.html").is_file() else ""
     if re.sub(r'<body[^>]*>', "<body>", old) != page:
@@ -109,7 +118,14 @@ def _view() -> national.NationalView:
 
 @st.cache_resource(show_spinner="Preparing the LSOA boundaries (once)...")
 def _geometry_name() -> str:
-    path = national.geometry_file(_view().data.sources.path("lsoa21_boundaries"), _FOLDER)
+    built = national.geometry_file(_view().data.sources.path("lsoa21_boundaries"),
+                                   _FOLDER.parent)
+    path = _FOLDER / built.name  # served from the component's folder: a link to the one file
+    if not path.is_file():
+        try:
+            os.link(built, path)
+        except OSError:  # another file system: a copy
+            shutil.copyfile(built, path)
     # the page names it too, so the frame starts fetching it before its arguments arrive
     page = (_FOLDER / "index.html").read_text(encoding="utf-8")
     marked = re.sub(r'<body[^>]*>', f'<body data-geometry="{path.name}">', page, count=1)
