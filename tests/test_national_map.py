@@ -304,3 +304,31 @@ def test_page_and_statistics_agree_when_the_boundaries_lack_lsoas(tmp_path, shar
     assert len(lay) == len(wales) == 1_916
     assert dropped not in set(page["area_code"])
     _same_rows(page, lay)
+
+
+def test_two_versions_of_the_map_component_do_not_share_a_page(tmp_path, monkeypatch):
+    """Two servers of different versions (two checkouts) on one computer share the cache
+    folder; each must keep serving its own script (before: one index.html, rewritten by
+    whichever started last)."""
+    from ui import national as page
+
+    base = tmp_path / "national"
+    base.mkdir(mode=0o700)
+    monkeypatch.setattr(page.national, "geometry_folder", lambda: base)
+    mine = page._component_folder()
+    original = (page._SRC / "national_map.js").read_bytes()
+    other_src = tmp_path / "other"
+    other_src.mkdir()
+    (other_src / "national_map.js").write_text("// another version\n", encoding="utf-8")
+    (other_src / "index.html").write_text(
+        (page._SRC / "index.html").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(page, "_SRC", other_src)
+    theirs = page._component_folder()
+    assert theirs != mine
+    script = re.search(r'src="(national_map-[0-9a-f]+\.js)"',
+                       (mine / "index.html").read_text(encoding="utf-8"))
+    assert script is not None  # the first version's page still names its own script
+    assert (mine / script[1]).read_bytes() == original
+    assert "another version" in next(theirs.glob("national_map-*.js")).read_text(
+        encoding="utf-8")
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o700
