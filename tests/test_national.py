@@ -147,3 +147,79 @@ def test_method_text_states_every_category_definition():
     for name, definition in stats.emerging.CATEGORIES.items():
         assert f"{name}: {definition}" in text
     assert "counts from 1 to 4 are blank" in text
+
+
+# ----------------------------------------------------------------------- the national page
+
+
+def _page_classes(mv, keys: list[str], codes: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The class each drawn LSOA gets on the page, as the statistic's key."""
+    return {c: keys[int(k)] for c, k in zip(codes, mv.classes, strict=True) if k != 255}
+
+
+@pytest.mark.parametrize("statistic, column", [("hotspots", "gi_class"),
+                                               ("clusters", "lisa_quadrant")])
+def test_page_classes_equal_store_analyse(statistic, column):
+    """The page's class per LSOA is store analyse's (lsoa_statistics), in the geometry order."""
+    from hotspots.maps.statmaps import classes as statclasses
+    from hotspots.pipeline import nationalstats
+
+    lay = layer()
+    c = counts(lay, ["2024-01", "2024-02"])
+    c = pd.concat([c, pd.DataFrame({"area_code": lay.areas["area_code"][:5], "month": "2024-01",
+                                    "category": "Anti-social behaviour", "count": 50})])
+    choice = nationalstats.StatChoice(statistic=statistic, permutations=999, seed=3)
+    table, params = nationalstats.run_statistic(lay, c, ["2024-01", "2024-02"], choice)
+    # the command line's numbers: recorded crime only (the ASB rows left out by hand)
+    cli = national.lsoa_statistics(lay, c[c["category"] != "Anti-social behaviour"],
+                                   permutations=999, seed=3).table
+    # the geometry file holds more LSOAs than the place (here: two Welsh ones, not shown)
+    codes = ["W01000001", *sorted(lay.areas["area_code"]), "W01000002"]
+    mask = np.array([not x.startswith("W") for x in codes])
+    mv = nationalstats.stat_values(codes, mask, table, params, statistic)
+    keys, _, colours = statclasses.local_keys("gi_star" if statistic == "hotspots" else "lisa",
+                                              {"alpha": 0.05})
+    got = _page_classes(mv, keys, codes)
+    assert got == dict(zip(cli["area_code"], cli[column], strict=True))
+    assert mv.classes[0] == mv.classes[-1] == 255 and mv.texts[0] == ""
+    assert [mv.colours[i] for i in range(len(keys))] == colours  # the ward page's colours
+    assert any(v != "Not significant" and v != "ns" for v in got.values())  # something found
+    legend = dict(mv.legends[0][1])
+    assert sum(int(t.rsplit("(", 1)[1].rstrip(")").replace(",", "")) for t in legend.values()
+               ) == len(lay.areas)
+
+
+def test_page_emerging_classes_equal_store_emerging():
+    from hotspots.pipeline import nationalstats
+    from hotspots.stats import emerging
+
+    lay = layer()
+    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    c = counts(lay, months)
+    choice = nationalstats.StatChoice(statistic="emerging", permutations=199, seed=5,
+                                      alpha=0.10)
+    table, params = nationalstats.run_statistic(lay, c, months, choice)
+    cli = national.lsoa_emerging(lay, c, months, permutations=199, seed=5, alpha=0.10)
+    codes = sorted(lay.areas["area_code"])
+    mv = nationalstats.stat_values(codes, np.ones(len(codes), bool), table, params, "emerging")
+    keys = [k for k in emerging.CATEGORIES if k != emerging.NO_PATTERN] + [emerging.NO_PATTERN]
+    assert _page_classes(mv, keys, codes) == dict(zip(cli["area_code"], cli["trend_class"],
+                                                      strict=True))
+    with pytest.raises(national.InputDataError, match="at least 3 months"):
+        nationalstats.run_statistic(lay, c, months[:2], choice)
+
+
+def test_bonferroni_on_the_page_is_p_times_the_lsoas_tested():
+    """The correction chosen reaches the statistics: Bonferroni q = min(1, p x n) by hand."""
+    from hotspots.pipeline import nationalstats
+
+    lay = layer()
+    c = counts(lay, ["2024-01"])
+    fdr, _ = nationalstats.run_statistic(lay, c, ["2024-01"],
+                                         nationalstats.StatChoice(permutations=99, seed=1))
+    bon, params = nationalstats.run_statistic(
+        lay, c, ["2024-01"], nationalstats.StatChoice(permutations=99, seed=1,
+                                                      correction="bonferroni"))
+    assert bon["gi_p"].tolist() == fdr["gi_p"].tolist()
+    assert bon["gi_q"].to_numpy() == pytest.approx(np.minimum(1, bon["gi_p"] * len(bon)))
+    assert "Bonferroni" in nationalstats.stat_method(params, "hotspots")

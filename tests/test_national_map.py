@@ -239,3 +239,96 @@ def test_store_counts_per_lsoa_add_up_to_the_reconciliation(tmp_path, shared_dat
     assert counts["crime"].sum() + counts["asb"].sum() == assigned > 10_000
     assert (counts["asb"] > 0).any() and counts["lsoa_code"].str.startswith("W").all()
 
+
+
+def _as_layer_names(view: national.NationalView) -> pd.DataFrame:
+    """The page's table with the statistics' column names (the documented renaming)."""
+    t = view.table.rename(columns={"lsoa_code": "area_code", "lsoa_name": "area_name",
+                                   "lad_code": "borough_code", "lad_name": "borough_name",
+                                   "dep_index": "dep_key"})
+    return t.rename(columns={"dep_label": "dep_index"})
+
+
+def _layer_table(layer) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return (layer.areas.drop(columns="geometry")
+            .merge(layer.deprivation, on="area_code", how="left").reset_index(drop=True))
+
+
+def _same_rows(page: pd.DataFrame, stats_: pd.DataFrame) -> None:
+    assert page["area_code"].tolist() == stats_["area_code"].tolist()
+    for col in stats_.columns:
+        assert col in page.columns, col
+        pd.testing.assert_series_equal(page[col].reset_index(drop=True), stats_[col],
+                                       check_dtype=False, check_names=False, obj=col)
+
+
+@pytest.mark.realdata
+def test_page_and_statistics_read_the_same_lsoa_table(shared_data):
+    """One reader: the national page's table and ``store analyse``'s layer, all E&W."""
+    from hotspots.pipeline import national as stats_national
+
+    v = national.national_table(data_root=shared_data)
+    layer = stats_national.load_lsoa_layer(v.data, "England and Wales")
+    page, lay = _as_layer_names(v), _layer_table(layer)
+    assert len(lay) == 35_672
+    _same_rows(page, lay)
+    # and a force: the page's place mask selects exactly the statistics' LSOAs
+    mask, _ = national.place_mask(v, "pfa:Dyfed-Powys")
+    force = _layer_table(stats_national.load_lsoa_layer(v.data, "pfa:Dyfed-Powys"))
+    _same_rows(page.loc[mask].reset_index(drop=True), force)
+
+
+@pytest.mark.realdata
+def test_page_and_statistics_agree_when_the_boundaries_lack_lsoas(tmp_path, shared_data):
+    """A boundaries file without some LSOAs of the lookup (here: Wales only, one left out).
+
+    Before the one reader, the page's table kept every LSOA of the lookup (35,672 rows, so
+    its values no longer matched the geometry file's polygons) while the statistics kept
+    only the LSOAs with a polygon.
+    """
+    import pyogrio
+
+    from hotspots.pipeline import national as stats_national
+
+    src = shared_data / LSOA21
+    wales = pyogrio.read_dataframe(src, where="substr(LSOA21CD, 1, 1) = 'W'")
+    dropped = sorted(wales["LSOA21CD"])[5]
+    wales = wales.loc[wales["LSOA21CD"] != dropped]
+    pyogrio.write_dataframe(wales, tmp_path / "wales.gpkg")
+    toml = tmp_path / "sources.toml"
+    toml.write_text(f'[sources]\nlsoa21_boundaries = "{tmp_path / "wales.gpkg"}"\n',
+                    encoding="utf-8")
+    v = national.national_table(toml, data_root=shared_data)
+    layer = stats_national.load_lsoa_layer(v.data, "England and Wales")
+    page, lay = _as_layer_names(v), _layer_table(layer)
+    assert len(lay) == len(wales) == 1_916
+    assert dropped not in set(page["area_code"])
+    _same_rows(page, lay)
+
+
+def test_two_versions_of_the_map_component_do_not_share_a_page(tmp_path, monkeypatch):
+    """Two servers of different versions (two checkouts) on one computer share the cache
+    folder; each must keep serving its own script (before: one index.html, rewritten by
+    whichever started last)."""
+    from ui import national as page
+
+    base = tmp_path / "national"
+    base.mkdir(mode=0o700)
+    monkeypatch.setattr(page.national, "geometry_folder", lambda: base)
+    mine = page._component_folder()
+    original = (page._SRC / "national_map.js").read_bytes()
+    other_src = tmp_path / "other"
+    other_src.mkdir()
+    (other_src / "national_map.js").write_text("// another version\n", encoding="utf-8")
+    (other_src / "index.html").write_text(
+        (page._SRC / "index.html").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(page, "_SRC", other_src)
+    theirs = page._component_folder()
+    assert theirs != mine
+    script = re.search(r'src="(national_map-[0-9a-f]+\.js)"',
+                       (mine / "index.html").read_text(encoding="utf-8"))
+    assert script is not None  # the first version's page still names its own script
+    assert (mine / script[1]).read_bytes() == original
+    assert "another version" in next(theirs.glob("national_map-*.js")).read_text(
+        encoding="utf-8")
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o700

@@ -12,6 +12,7 @@ class and a tooltip text per LSOA for each choice. The component
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import os
@@ -20,17 +21,21 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
 from boundaries import national as national_files
+from boundaries.places import Place
 from hotspots import privacy, store
+from hotspots._errors import InputDataError
 from hotspots.maps import MAP_PALETTES
 from hotspots.maps.classify import SCHEMES
+from hotspots.pipeline import national as lsoa_stats
 from hotspots.pipeline import nationalmap as national
+from hotspots.pipeline import nationalstats
 
 __all__ = ["requested", "render", "store_path"]
 
@@ -40,7 +45,13 @@ _ALL = "All England and Wales"
 _MEASURES = {"deprivation": "Deprivation (each nation's own index)",
              "population": "Usual residents (Census 2021)",
              "crime": "Recorded crime (police.uk, from the store)",
-             "asb": "Anti-social behaviour (police.uk, from the store; not recorded crime)"}
+             "asb": "Anti-social behaviour (police.uk, from the store; not recorded crime)",
+             "statistics": "Hot spots and clusters (Gi*, LISA, emerging; from the store)"}
+_CORRECTIONS = {"fdr": "False discovery rate (Benjamini-Hochberg)",
+                "bonferroni": "Bonferroni (strictest)",
+                "none": "None (not advised: many false hotspots)"}
+_STAT_MEASURES = {"count": "Count", "rate": "Rate per 1,000 residents",
+                  "eb_rate": "Empirical-Bayes rate per 1,000 residents"}
 
 
 def requested(argv: list[str] | None = None) -> bool:
@@ -69,17 +80,26 @@ def store_path(argv: list[str] | None = None) -> str | None:
 
 
 def _component_folder() -> Path:
-    """Return the private folder the component is served from (page, script, geometry)."""
+    """Return the private folder the component is served from (page, script, geometry).
+
+    One folder per version of the component (its page and script hashed): two servers of
+    different versions on one computer (two checkouts, an upgrade while one runs) share the
+    user's cache folder, and a single ``index.html`` there was rewritten by whichever started
+    last, so one served the other's script.
+    """
     try:
-        folder = national.geometry_folder()
+        base = national.geometry_folder()
     except OSError:  # no private cache folder: one for this process
-        folder = Path(tempfile.mkdtemp(prefix="hotspots-national-"))
+        base = Path(tempfile.mkdtemp(prefix="hotspots-national-"))
     script = (_SRC / "national_map.js").read_bytes()
-    name = f"national_map-{hashlib.sha256(script).hexdigest()[:12]}.js"
+    source = (_SRC / "index.html").read_text(encoding="utf-8")
+    digest = hashlib.sha256(script + source.encode("utf-8")).hexdigest()[:12]
+    folder = base / f"component-{digest}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    name = f"national_map-{digest}.js"
     if not (folder / name).is_file():
         shutil.copyfile(_SRC / "national_map.js", folder / name)
-    page = (_SRC / "index.html").read_text(encoding="utf-8").replace(
-        'src="national_map.js"', f'src="{name}"')
+    page = source.replace('src="national_map.js"', f'src="{name}"')
     old = (folder / "index.html").read_text(encoding="utf-8") if (
         folder / "index.html").is_file() else ""
     if re.sub(r'<body[^>]*>', "<body>", old) != page:
@@ -98,7 +118,14 @@ def _view() -> national.NationalView:
 
 @st.cache_resource(show_spinner="Preparing the LSOA boundaries (once)...")
 def _geometry_name() -> str:
-    path = national.geometry_file(_view().data.sources.path("lsoa21_boundaries"), _FOLDER)
+    built = national.geometry_file(_view().data.sources.path("lsoa21_boundaries"),
+                                   _FOLDER.parent)
+    path = _FOLDER / built.name  # served from the component's folder: a link to the one file
+    if not path.is_file():
+        try:
+            os.link(built, path)
+        except OSError:  # another file system: a copy
+            shutil.copyfile(built, path)
     # the page names it too, so the frame starts fetching it before its arguments arrive
     page = (_FOLDER / "index.html").read_text(encoding="utf-8")
     marked = re.sub(r'<body[^>]*>', f'<body data-geometry="{path.name}">', page, count=1)
@@ -123,9 +150,52 @@ def _store_months(path: str) -> list[str]:
         con.close()
 
 
-@st.cache_data(show_spinner="Counting the store's rows per LSOA...", max_entries=8)
+def _stamp(path: str) -> tuple[int, int]:
+    """Return the store file's modification time and size (in every cache key of its counts)."""
+    st_ = Path(path).stat()
+    return st_.st_mtime_ns, st_.st_size
+
+
+@st.cache_resource(show_spinner="Counting the store's rows per LSOA...", max_entries=4)
+def _store_long(path: str, stamp: tuple[int, int], months: tuple[str, str]
+                ) -> tuple[pd.DataFrame, str]:
+    return national.store_counts(path, _lsoa_polygons(), months)
+
+
 def _store_counts(path: str, months: tuple[str, str]) -> tuple[pd.DataFrame, str]:
-    return national.store_lsoa_counts(path, _lsoa_polygons(), months)
+    counts, line = _store_long(path, _stamp(path), months)
+    return national.crime_and_asb(counts, _view().table["lsoa_code"]), line
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _layer(place: str) -> lsoa_stats.LsoaLayer:
+    v = _view()
+    _, where = national.place_mask(v, "England and Wales" if place == _ALL else place)
+    return lsoa_stats.layer_of(v.lsoas, _lsoa_polygons(), cast(Place, where))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _statistic(store_file: str, stamp: tuple[int, int], months: tuple[str, str], place: str,
+               fields: tuple[Any, ...]) -> dict[str, Any]:
+    """Return the component's arguments for one statistic, its method text and a summary."""
+    choice = nationalstats.StatChoice(*fields)
+    v = _view()
+    counts, line = _store_long(store_file, stamp, months)
+    have = _store_months(store_file)
+    chosen = [m for m in have if months[0] <= m <= months[1]]
+    layer = _layer(place)
+    table, params = nationalstats.run_statistic(layer, counts, chosen, choice)
+    mask, _ = national.place_mask(v, None if place == _ALL else place)
+    mask = mask & v.table["lsoa_code"].isin(set(layer.areas["area_code"])).to_numpy()
+    mv = nationalstats.stat_values(v.table["lsoa_code"].tolist(), mask, table, params,
+                                   choice.statistic)
+    return {"classes": base64.b64encode(mv.classes.tobytes()).decode("ascii"),
+            "texts": "\n".join(t.replace("\n", " ") for t in mv.texts),
+            "colours": {str(c): col for c, col in mv.colours.items()},
+            "legends": mv.legends, "shown": int(mask.sum()),
+            "names": {str(c): n for c, n in (mv.names or {}).items()},
+            "method": nationalstats.stat_method(params, choice.statistic),
+            "reconciliation": line}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -184,7 +254,7 @@ def render() -> None:
     v = _view()
     geometry = _geometry_name()
     months_all = _store_months(store_file) if store_file else []
-    measures = [m for m in _MEASURES if m not in ("crime", "asb") or months_all]
+    measures = [m for m in _MEASURES if m not in ("crime", "asb", "statistics") or months_all]
     with st.sidebar:
         st.header("National LSOA view")
         place = st.selectbox("Area", _places(), key="national_place", format_func=_place_label,
@@ -194,6 +264,9 @@ def render() -> None:
                            key="national_measure")
         rate = False
         months: tuple[str, str] | None = None
+        choice: nationalstats.StatChoice | None = None
+        if measure == "statistics":
+            choice, months = _stats_sidebar(months_all)
         if measure in ("crime", "asb"):
             start, end = st.select_slider("Months", months_all,
                                           value=(months_all[max(0, len(months_all) - 12)],
@@ -203,7 +276,7 @@ def render() -> None:
                             format_func={"count": "Count",
                                          "rate": "Rate per 1,000 residents"}.__getitem__
                             ) == "rate"
-        if measure != "deprivation":
+        if measure not in ("deprivation", "statistics"):
             scheme = st.selectbox("Classes", [s for s in SCHEMES if not SCHEMES[s].needs_bins],
                                   key="national_scheme", format_func=lambda s: SCHEMES[s].label)
             k = st.slider("Number of classes", 3, 9, 5, key="national_k")
@@ -211,12 +284,30 @@ def render() -> None:
                                    format_func=MAP_PALETTES.__getitem__)
         else:
             scheme, k, palette = "quantiles", 10, "YlOrRd"
-    args = _values(measure, rate, place, scheme, k, palette, store_file, months)
-    if measure == "deprivation":
+    stat_error = None
+    if choice is not None and store_file and months:
+        n = int(national.place_mask(v, None if place == _ALL else place)[0].sum())
+        try:
+            with st.spinner(f"Computing {nationalstats.STATISTICS[choice.statistic].lower()} "
+                            f"for {n:,} LSOAs ({choice.permutations:,} permutations; cached "
+                            "for this choice)..."):
+                args = _statistic(store_file, _stamp(store_file), months, place,
+                                  dataclasses.astuple(choice))
+        except InputDataError as exc:  # too few months, nothing to test: say so, no traceback
+            stat_error = str(exc)
+            args = _values("deprivation", False, place, "quantiles", 10, "YlOrRd", None, None)
+    else:
+        args = _values(measure, rate, place, scheme, k, palette, store_file, months)
+    if stat_error:
+        st.error(stat_error)
+    if measure == "deprivation" or stat_error:
         labels = {key[0].upper(): lab for key, lab in (("E", v.indices["iod2025"]),
                                                         ("W", v.indices["wimd2019"]))}
         labels = {k_: f"{lab} decile (1 = most deprived, 10 = least)"
                   for k_, lab in labels.items()}
+    elif choice is not None and months:
+        labels = {"*": f"{nationalstats.STATISTICS[choice.statistic]} of "
+                       f"{nationalstats.OF[choice.of].lower()}, {months[0]} to {months[1]}"}
     else:
         period = f", {months[0]} to {months[1]}" if months else ""
         unit = " per 1,000 residents" if rate else ""
@@ -227,12 +318,72 @@ def render() -> None:
     with left, st.container(key="national_map_box"):
         _component(geometry=geometry, classes=args["classes"], texts=args["texts"],
                    colours=args["colours"], labels=labels, fit_key=place, height=MAP_HEIGHT,
+                   names=args.get("names"),
                    key="national_map", default=None)
     with right, st.container(key="national_legend"):
         for title, items in args["legends"]:
             st.markdown(_legend_html(title or labels["*"], items, args["colours"]),
                         unsafe_allow_html=True)
+    if choice is not None and not stat_error and "method" in args:
+        _stat_notes(args, choice)
     _notes(v, measure, store_file, months)
+
+
+def _stats_sidebar(months_all: list[str]) -> tuple[nationalstats.StatChoice,
+                                                   tuple[str, str]]:
+    """Draw the statistics choices (a form: nothing is computed until applied)."""
+    stats_ = [k for k in nationalstats.STATISTICS
+              if k != "emerging" or len(months_all) >= nationalstats.EMERGING_MIN_MONTHS]
+    current: nationalstats.StatChoice = st.session_state.get(
+        "national_stat_choice", nationalstats.StatChoice())
+    start, end = st.select_slider("Months", months_all,
+                                  value=(months_all[max(0, len(months_all) - 12)],
+                                         months_all[-1]), key="national_stat_months")
+    with st.form("national_stats_form"):
+        statistic = st.radio("Statistic", stats_, format_func=nationalstats.STATISTICS.get,
+                             index=stats_.index(current.statistic)
+                             if current.statistic in stats_ else 0, key="national_statistic",
+                             help="Emerging hot spots need at least "
+                                  f"{nationalstats.EMERGING_MIN_MONTHS} months in the store.")
+        of = st.radio("Of", list(nationalstats.OF), format_func=nationalstats.OF.get,
+                      index=list(nationalstats.OF).index(current.of), key="national_stat_of")
+        measure = st.selectbox("Gi* and LISA on", list(_STAT_MEASURES),
+                               index=list(_STAT_MEASURES).index(current.measure),
+                               format_func=_STAT_MEASURES.get, key="national_stat_measure",
+                               help="Emerging hot spots are always on monthly counts.")
+        perms = st.selectbox("Permutations", [99, 999, 9999], key="national_stat_perms",
+                             index=[99, 999, 9999].index(current.permutations)
+                             if current.permutations in (99, 999, 9999) else 1,
+                             help="The smallest p-value is 2 / (permutations + 1): with FDR "
+                                  "over hundreds or thousands of LSOAs, 999 permutations can "
+                                  "leave nothing significant where 9,999 find hot spots "
+                                  "(about ten times longer).")
+        seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1,
+                               value=current.seed, key="national_stat_seed",
+                               help="The same seed gives identical results.")
+        correction = st.selectbox("Multiple-testing control", list(_CORRECTIONS),
+                                  index=list(_CORRECTIONS).index(current.correction),
+                                  format_func=_CORRECTIONS.get, key="national_stat_correction")
+        alpha = st.selectbox("Significance", [0.01, 0.05, 0.10], key="national_stat_alpha",
+                             index=[0.01, 0.05, 0.10].index(current.alpha)
+                             if current.alpha in (0.01, 0.05, 0.10) else 1)
+        if st.form_submit_button("Apply statistics"):
+            current = nationalstats.StatChoice(
+                statistic=str(statistic), of=str(of), measure=str(measure),
+                permutations=int(perms), seed=int(seed), correction=str(correction),
+                alpha=float(alpha))
+            st.session_state["national_stat_choice"] = current
+    return current, (start, end)
+
+
+def _stat_notes(args: dict[str, Any], choice: nationalstats.StatChoice) -> None:
+    with st.container(key="national_stat_notes"):
+        st.markdown(f"**police.uk rows:** {args['reconciliation']}. Counts of police.uk "
+                    "records are public and shown as on the ward maps; the command line's "
+                    "files (`store analyse`, `store emerging`) blank counts from 1 to 4 and "
+                    "their rates.")
+        with st.expander("Method", expanded=False):
+            st.code(args["method"], language=None)
 
 
 def _notes(v: national.NationalView, measure: str, store_file: str | None,

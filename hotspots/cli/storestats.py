@@ -36,6 +36,9 @@ def stats_arguments(ss: argparse._SubParsersAction, default_store: Path) -> None
                             "spatial join (the same counts)")
         q.add_argument("--permutations", type=int, default=999)
         q.add_argument("--seed", type=int, default=12345)
+        q.add_argument("--correction", choices=["fdr", "bonferroni", "none"], default="fdr",
+                       help="multiple-testing control over the LSOAs (default %(default)s: "
+                            "Benjamini-Hochberg; the page offers the same three)")
         q.add_argument("--suppress-below", type=int, default=5, metavar="N",
                        help="hide counts from 1 to N-1 (and their rates) in the files written "
                             "(default %(default)s; 0 hides nothing)")
@@ -123,7 +126,8 @@ def run_analyse(a: argparse.Namespace) -> int:
     got, months = _counts(a, layer)
     t1 = time.perf_counter()
     res = national.lsoa_statistics(layer, got.counts, measure=a.measure,
-                                   permutations=a.permutations, seed=a.seed, alpha=a.alpha)
+                                   permutations=a.permutations, seed=a.seed, alpha=a.alpha,
+                                   correction=a.correction)
     t2 = time.perf_counter()
     params = {**res.params, "months": months, "crime_types": a.crime_type or "all",
               "forces": a.force or "all"}
@@ -141,7 +145,7 @@ def run_analyse(a: argparse.Namespace) -> int:
         s = res.params.get(key, {})
         if s:
             print(f"  {s.get('statistic', key)}: {s.get('n_significant', 0):,} of "
-                  f"{s.get('n_tested', 0):,} LSOAs significant (FDR {a.alpha:g})")
+                  f"{s.get('n_tested', 0):,} LSOAs significant ({a.correction} {a.alpha:g})")
     for line in res.params.get("report", [])[:10]:
         print("  " + line)
     print(f"Wrote {a.out}/: {', '.join(files)}")
@@ -157,12 +161,14 @@ def run_emerging(a: argparse.Namespace) -> int:
     got, months = _counts(a, layer)
     t1 = time.perf_counter()
     table = national.lsoa_emerging(layer, got.counts, months, permutations=a.permutations,
-                                   seed=a.seed, alpha=a.alpha, trend_alpha=a.trend_alpha)
+                                   seed=a.seed, alpha=a.alpha, trend_alpha=a.trend_alpha,
+                                   correction=a.correction)
     t2 = time.perf_counter()
     params = {"level": "lsoa", "place": layer.place.label, "months": months,
               "crime_types": a.crime_type or "all", "forces": a.force or "all",
               "permutations": a.permutations, "seed": a.seed, "alpha": a.alpha,
-              "trend_alpha": a.trend_alpha, "layer_notes": list(layer.notes),
+              "trend_alpha": a.trend_alpha, "correction": a.correction,
+              "layer_notes": list(layer.notes),
               "deprivation_note": national.DEPRIVATION_NOTE}
     method = national.emerging_method(params, a.suppress_below)
     files = _write(a, "emerging_hotspots", table, layer, got, params, method)

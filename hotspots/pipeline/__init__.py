@@ -33,6 +33,9 @@ wardprofile
 packbuild, packdeprivation, packcrime
     A pack folder for any place in England and Wales from national open data
     (``python -m hotspots pack build``).
+lsoas
+    The one reader of the 35,672 2021 LSOAs (names, places, residents, each
+    nation's deprivation) that ``national`` and ``nationalmap`` both use.
 national
     LSOA statistics for all England and Wales from the store: Gi*, LISA, EB
     rates, deprivation per nation, emerging hot spots (``store analyse``,
@@ -40,6 +43,9 @@ national
 nationalmap
     The national LSOA view (``--national``): every 2021 LSOA with population, each
     nation's deprivation index and store counts; its geometry file; the values sent.
+nationalstats
+    The national view's hot spots, clusters and emerging hot spots for a place
+    (``national``'s statistics, the ward page's legends).
 
 Never imports ``report``, ``cli`` or ``ui``. Upper layers import the names
 below (``from hotspots import pipeline``), never a module's private helpers.

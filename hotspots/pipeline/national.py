@@ -3,12 +3,13 @@
 For all England and Wales (35,672 LSOAs, 2021 boundaries) or any place of the
 catalogue (a force, a region, a nation, a local authority):
 
-* :func:`load_lsoa_layer`: the 2021 LSOA polygons (ONS BGC), Census 2021 usual
-  residents, and each nation's own deprivation index (England: IoD 2025 on
-  2021 LSOAs as published; Wales: WIMD 2019 on 2011 LSOAs carried to 2021 LSOAs,
-  same code else the 2011 LSOA sharing most of the area). The ranks and deciles
-  are **within each nation**: England's and Wales's are never pooled, ranked
-  together or compared (:data:`DEPRIVATION_NOTE`).
+* :func:`load_lsoa_layer`: the 2021 LSOA polygons (ONS BGC), and from
+  :func:`hotspots.pipeline.lsoas.lsoa_table` (the reader the national page uses
+  too) names, Census 2021 usual residents and each nation's own deprivation
+  index (England: IoD 2025 on 2021 LSOAs as published; Wales: WIMD 2019 on 2011
+  LSOAs carried to 2021 LSOAs, same code else the 2011 LSOA sharing most of the
+  area). The ranks and deciles are **within each nation**: England's and Wales's
+  are never pooled, ranked together or compared (:data:`DEPRIVATION_NOTE`).
 * :func:`lsoa_statistics`: counts from the store for a period, forces and crime
   types, crude and Empirical-Bayes rates per 1,000 residents, and every local
   statistic of the registry (Gi*, LISA) through :func:`hotspots.stats.hotspot_table`
@@ -32,19 +33,19 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
-from boundaries import indices, national
+from boundaries import national
 from boundaries.places import Place, resolve_area
 from hotspots import privacy, stats, store
 from hotspots._errors import InputDataError
+from hotspots.pipeline import lsoas
+from hotspots.pipeline.lsoas import LsoaTable
 from hotspots.pipeline.packbuild import NationalData
-from hotspots.pipeline.packdeprivation import _lsoa_values, _read_index
 
 __all__ = [
     "DEPRIVATION_NOTE", "LEVELS", "MEASURES", "LsoaLayer", "LsoaStatistics", "deprivation_deciles",
-    "export_frame", "load_lsoa_layer", "lsoa_emerging", "lsoa_statistics", "monthly_counts",
-    "analyse_method", "emerging_method", "store_period",
+    "export_frame", "layer_of", "load_lsoa_layer", "lsoa_emerging", "lsoa_statistics",
+    "monthly_counts", "analyse_method", "emerging_method", "store_period",
 ]
 
 #: Area levels of ``store analyse`` / ``store emerging``.
@@ -62,8 +63,11 @@ DEPRIVATION_NOTE = (
     "Wales's 1,909 (2011) LSOAs. The two indices are different measures: a decile 1 LSOA in "
     "England and one in Wales are each among their own nation's most deprived tenth, not "
     "equally deprived; never rank or pool them together.")
-_INDEX_OF = {"E": "iod2025", "W": "wimd2019"}
-_NATION = {"E": "England", "W": "Wales"}
+_CORRECTION = {"fdr": "Benjamini-Hochberg FDR", "bonferroni": "Bonferroni correction",
+               "none": "no multiple-testing correction (q = p)"}
+_AREA_COLUMNS = ("area_code", "area_name", "nation", "borough_code", "borough_name",
+                 "population")
+_DEP_COLUMNS = ("area_code", "dep_index", "dep_score", "dep_rank", "dep_decile", "dep_route")
 
 
 @dataclass(frozen=True)
@@ -92,41 +96,46 @@ class LsoaLayer:
     notes: tuple[str, ...]
 
 
-def _names(path: Any) -> pd.Series:
-    raw = pyogrio.read_dataframe(path, columns=["LSOA21CD", "LSOA21NM"], read_geometry=False)
-    return pd.Series(raw["LSOA21NM"].astype(str).to_numpy(),
-                     index=raw["LSOA21CD"].astype(str).str.strip()).groupby(level=0).first()
+def layer_of(lsoas: LsoaTable, polygons: gpd.GeoDataFrame, place: Place) -> LsoaLayer:
+    """Return the LSOA layer of a place from the national table and the LSOA polygons.
 
+    Parameters
+    ----------
+    lsoas
+        :func:`hotspots.pipeline.lsoas.lsoa_table`'s result (any rows; those of
+        the place's local authorities are kept).
+    polygons
+        ``area_code`` or ``lsoa_code``, and geometry (EPSG:27700), e.g.
+        :func:`boundaries.national.read_lsoa_polygons`.
+    place
+        The place covered (its ``lads``).
 
-def _deprivation(data: NationalData, codes: pd.Series) -> tuple[pd.DataFrame, list[str]]:
-    parts, notes = [], []
-    for initial in sorted(set(codes.str[:1]) & set(_INDEX_OF)):
-        key = _INDEX_OF[initial]
-        spec = indices.INDICES[key]
-        mine = pd.DataFrame({"lsoa_code": codes[codes.str[:1] == initial].to_numpy()})
-        values, bridge, routes = _lsoa_values(key, _read_index(key, data.sources), mine,
-                                              data.sources, spec)
-        frame = mine.merge(values[["lsoa_code", "imd_score", "imd_rank", "imd_decile"]],
-                           on="lsoa_code", how="left")
-        route = bridge.set_index("lsoa_code")["route"]
-        parts.append(pd.DataFrame({
-            "area_code": frame["lsoa_code"], "dep_index": spec.label,
-            "dep_score": frame["imd_score"].astype(float),
-            "dep_rank": frame["imd_rank"].astype(float),
-            "dep_decile": frame["imd_decile"].astype(float),
-            "dep_route": frame["lsoa_code"].map(route).fillna("no value").astype(str)}))
-        missing = int(frame["imd_rank"].isna().sum())
-        notes.append(f"{spec.label}: {len(frame) - missing:,} of {len(frame):,} LSOAs with a "
-                     f"value ({', '.join(f'{k}: {v:,}' for k, v in routes.items())})"
-                     + (f"; {missing:,} without (left blank)" if missing else ""))
-    cols = ["area_code", "dep_index", "dep_score", "dep_rank", "dep_decile", "dep_route"]
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
-    return out[cols], notes
+    Returns
+    -------
+    LsoaLayer
+        As :func:`load_lsoa_layer` (which calls this).
+    """
+    key = "area_code" if "area_code" in polygons.columns else "lsoa_code"
+    first = polygons.drop_duplicates(key)
+    geom = pd.Series(first.geometry.to_numpy(), index=first[key].astype(str).to_numpy())
+    t = lsoas.table
+    t = t.loc[t["borough_code"].isin(set(place.lads)) & t["area_code"].isin(geom.index)]
+    t = t.reset_index(drop=True)
+    areas = gpd.GeoDataFrame(t[list(_AREA_COLUMNS)],
+                             geometry=geom.reindex(t["area_code"]).to_numpy(), crs=polygons.crs)
+    deprivation = (t[list(_DEP_COLUMNS)].copy() if "dep_index" in t.columns
+                   else pd.DataFrame())
+    notes = [f"{place.label}: {len(areas):,} LSOAs (2021) from the ONS best-fit lookup",
+             *lsoas.notes]
+    return LsoaLayer(areas, deprivation, place, tuple(notes))
 
 
 def load_lsoa_layer(data: NationalData, area: str = "England and Wales", *,
                     deprivation: bool = True) -> LsoaLayer:
     """Read the 2021 LSOAs of a place with residents and deprivation (module docstring).
+
+    The LSOA attributes come from :func:`hotspots.pipeline.lsoas.lsoa_table`, the
+    one reader the national page uses too.
 
     Parameters
     ----------
@@ -150,30 +159,15 @@ def load_lsoa_layer(data: NationalData, area: str = "England and Wales", *,
     """
     place = resolve_area(area, data.catalogue)
     lk = data.lookup.loc[data.lookup["borough_code"].isin(place.lads)]
-    lk = lk.drop_duplicates("lsoa_code").set_index("lsoa_code")
-    initials = sorted(set(lk.index.str[:1]))
-    path = data.sources.path("lsoa21_boundaries")
-    whole = len(lk) == int(data.lookup["lsoa_code"].str[:1].isin(initials).sum())
-    polys = national.read_lsoa_polygons(path, "lsoa21_boundaries", nations=initials,
-                                        codes=None if whole else lk.index)
-    polys = polys.loc[polys["lsoa_code"].isin(lk.index)].reset_index(drop=True)
-    codes = polys["lsoa_code"]
-    pop, _, _ = national.read_population21(data.sources.path("population"))
-    pop = pop.set_index("lsoa_code")["population"]
-    areas = gpd.GeoDataFrame({
-        "area_code": codes, "area_name": codes.map(_names(path)).fillna(codes),
-        "nation": codes.str[:1].map(_NATION),
-        "borough_code": codes.map(lk["borough_code"]),
-        "borough_name": codes.map(lk["borough_name"]),
-        "population": codes.map(pop).astype(float)}, geometry=polys.geometry, crs=polys.crs)
-    notes = [f"{place.label}: {len(areas):,} LSOAs (2021) from the ONS best-fit lookup"]
-    if len(areas) < len(lk):
-        notes.append(f"{len(lk) - len(areas):,} LSOAs of the lookup have no polygon (left out)")
-    no_pop = int(areas["population"].isna().sum())
-    if no_pop:
-        notes.append(f"{no_pop:,} LSOAs without a Census 2021 population: no rate there")
-    dep, dep_notes = _deprivation(data, codes) if deprivation else (pd.DataFrame(), [])
-    return LsoaLayer(areas, dep, place, (*notes, *dep_notes))
+    codes = pd.Index(lk["lsoa_code"].astype(str).unique())
+    initials = sorted(set(codes.str[:1]))
+    whole = len(codes) == int(data.lookup["lsoa_code"].drop_duplicates().str[:1]
+                              .isin(initials).sum())
+    polys = national.read_lsoa_polygons(data.sources.path("lsoa21_boundaries"),
+                                        "lsoa21_boundaries", nations=initials,
+                                        codes=None if whole else codes)
+    table = lsoas.lsoa_table(data, codes, deprivation=deprivation)
+    return layer_of(table, polys, place)
 
 
 def monthly_counts(counts: pd.DataFrame, codes: Sequence[str], months: Sequence[str]
@@ -232,7 +226,8 @@ class LsoaStatistics:
 
 def lsoa_statistics(layer: LsoaLayer, counts: pd.DataFrame, *, measure: str = "count",
                     permutations: int = 999, seed: int = 12345, alpha: float = 0.05,
-                    weights: stats.SpatialWeights | None = None) -> LsoaStatistics:
+                    correction: str = "fdr", weights: stats.SpatialWeights | None = None
+                    ) -> LsoaStatistics:
     """Gi*, LISA and rates per LSOA from store counts (module docstring).
 
     Parameters
@@ -244,8 +239,9 @@ def lsoa_statistics(layer: LsoaLayer, counts: pd.DataFrame, *, measure: str = "c
         and crime types (:func:`hotspots.store.area_counts`).
     measure
         Key of :data:`MEASURES`: what Gi* and LISA are computed on.
-    permutations, seed, alpha
-        As :func:`hotspots.stats.hotspot_table` (FDR within the layer, two-sided).
+    permutations, seed, alpha, correction
+        As :func:`hotspots.stats.hotspot_table` (two-sided; the correction, FDR
+        by default, within the layer).
     weights
         Queen weights of ``layer.areas`` already built (default: built here).
 
@@ -278,7 +274,8 @@ def lsoa_statistics(layer: LsoaLayer, counts: pd.DataFrame, *, measure: str = "c
     sw = weights if weights is not None else stats.build_weights(areas)
     table, params = stats.hotspot_table(
         geo, value_col=measure, population_col="population" if measure == "count" else None,
-        weights=sw, permutations=permutations, seed=seed, alpha=alpha)
+        weights=sw, permutations=permutations, seed=seed, alpha=alpha,
+        correction=correction)  # type: ignore[arg-type]
     out = areas.drop(columns="geometry").merge(
         frame[["area_code", "count", "rate_per_1000", "eb_rate"]], on="area_code")
     out = out.merge(table, on="area_code", how="left")
@@ -362,8 +359,8 @@ def export_frame(table: pd.DataFrame, *, threshold: int = privacy.DEFAULT_THRESH
 
 def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str], *,
                   permutations: int = 999, seed: int = 12345, alpha: float = 0.10,
-                  trend_alpha: float = 0.05, weights: stats.SpatialWeights | None = None
-                  ) -> pd.DataFrame:
+                  trend_alpha: float = 0.05, correction: str = "fdr",
+                  weights: stats.SpatialWeights | None = None) -> pd.DataFrame:
     """Emerging hot spots per LSOA over months (:func:`hotspots.stats.emerging_hotspots`).
 
     Parameters
@@ -377,6 +374,9 @@ def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str],
     permutations, seed, alpha, trend_alpha
         As :func:`hotspots.stats.emerging_hotspots` (alpha: FDR level of each
         month's Gi*, default 0.10 as ArcGIS's 90% bins; trend_alpha: Mann-Kendall).
+    correction
+        Multiple-testing control of each month's Gi* (``"fdr"``, ``"bonferroni"``,
+        ``"none"``).
     weights
         Queen weights of ``layer.areas`` already built (default: built here).
 
@@ -400,7 +400,8 @@ def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str],
     matrix = monthly_counts(counts, codes, months)
     sw = weights if weights is not None else stats.build_weights(layer.areas)
     res = stats.emerging_hotspots(matrix, sw, permutations=permutations, seed=seed,
-                                  alpha=alpha, trend_alpha=trend_alpha)
+                                  alpha=alpha, trend_alpha=trend_alpha,
+                                  correction=correction)  # type: ignore[arg-type]
     out = layer.areas.drop(columns="geometry").assign(count=matrix.sum(axis=1).to_numpy())
     out = out.merge(res, left_on="area_code", right_index=True, how="left")
     if len(layer.deprivation):
@@ -454,7 +455,8 @@ def analyse_method(params: dict[str, Any], threshold: int) -> str:
         "towards the overall rate of the LSOAs analysed.",
         f"Gi*: Getis-Ord G*_i (Ord & Getis 1995 z), {params.get('permutations')} conditional "
         f"permutations with independent draws per LSOA, seed {params.get('seed')}, two-sided, "
-        f"Benjamini-Hochberg FDR over all LSOAs at {params.get('alpha')}.",
+        f"{_CORRECTION.get(str(params.get('correction', 'fdr')), params.get('correction'))} "
+        f"over all LSOAs at {params.get('alpha')}.",
         "LISA: local Moran's I (Anselin 1995), the same permutations and correction.",
         *[str(r) for r in params.get("report", [])],
     ]
@@ -466,7 +468,8 @@ def emerging_method(params: dict[str, Any], threshold: int) -> str:
     lines = _common_method(params, threshold) + [
         f"Each month: Getis-Ord Gi* on the LSOA counts, {params.get('permutations')} "
         f"conditional permutations (seed {params.get('seed')} + month number), two-sided, "
-        f"FDR within the month at {params.get('alpha')}: an LSOA is a hot (cold) spot that "
+        f"{_CORRECTION.get(str(params.get('correction', 'fdr')), params.get('correction'))} "
+        f"within the month at {params.get('alpha')}: an LSOA is a hot (cold) spot that "
         "month when q <= alpha and z > 0 (z < 0). A month with the same count everywhere "
         "has no Gi*: every LSOA is 'not significant' in it.",
         f"Trend: Mann-Kendall test (Mann 1945; Kendall 1975) on each LSOA's monthly Gi* z, "

@@ -33,19 +33,17 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from boundaries import indices, national
 from boundaries.places import Place, resolve_area
 from hotspots import privacy, store
 from hotspots.io.policeuk import ASB_CATEGORY
 from hotspots.maps import classify as classify_mod
 from hotspots.maps import lsoageom, palettes
-from hotspots.pipeline import packcache
+from hotspots.pipeline import lsoas, packcache
 from hotspots.pipeline.packbuild import NationalData, load_national
-from hotspots.pipeline.packdeprivation import _lsoa_values
 
 __all__ = ["DECILE_COLOURS", "DEPRIVATION", "GEOMETRY_QUANTUM", "GEOMETRY_TOLERANCE", "MapValues",
-           "NationalView", "geometry_file", "map_values", "national_table", "place_mask",
-           "store_lsoa_counts"]
+           "NationalView", "crime_and_asb", "geometry_file", "map_values", "national_table",
+           "place_mask", "store_counts", "store_lsoa_counts"]
 
 #: Coverage simplification tolerance (metres) of the national geometry file. Measured on
 #: 3,000 LSOAs (Hausdorff distance from the published 20 m BGC boundary): median 10 m,
@@ -55,7 +53,7 @@ GEOMETRY_TOLERANCE = 25.0
 #: Grid step (metres) the geometry file's points are rounded to.
 GEOMETRY_QUANTUM = 5.0
 #: Index per nation (never mixed in one legend): code initial -> index key.
-DEPRIVATION = {"E": "iod2025", "W": "wimd2019"}
+DEPRIVATION = lsoas.DEPRIVATION
 _FORMAT = "hotspots-national-geometry-1"
 #: Decile colours, decile 1 (most deprived) first: ColorBrewer RdYlBu, 10 classes
 #: (colour-blind safe), so the most deprived are red and the least blue.
@@ -72,34 +70,41 @@ class NationalView:
     ----------
     table
         One row per 2021 LSOA, sorted by code (the geometry file's order):
-        ``lsoa_code``, ``lsoa_name``, ``lad_code``, ``lad_name``, ``region_code``,
-        ``pfa_code``, ``population``, ``dep_index`` (``"iod2025"`` or
-        ``"wimd2019"``), ``dep_decile`` (1 = most deprived 10 % of the nation),
-        ``dep_rank``; with a store also ``crime`` and ``asb`` (counts, period).
+        ``lsoa_code``, ``lsoa_name``, ``nation``, ``lad_code``, ``lad_name``
+        (missing for an LSOA the lookup lacks), ``region_code``, ``pfa_code``,
+        ``population``, ``dep_index`` (``"iod2025"`` or ``"wimd2019"``),
+        ``dep_label`` (its label), ``dep_score``, ``dep_rank``, ``dep_decile``
+        (1 = most deprived 10 % of the nation), ``dep_route``; with a store also
+        ``crime`` and ``asb`` (counts, period).
     indices
         ``{index key: label with edition}``, e.g. ``"IoD 2025 (England)"``.
     notes
         How values were derived (routes of the Welsh 2011 -> 2021 bridge, the store).
     data
         The national lookups (places, for :func:`place_mask`).
+    lsoas
+        The same rows as :func:`hotspots.pipeline.lsoas.lsoa_table` names them
+        (for :func:`hotspots.pipeline.national.layer_of`: the page's statistics).
     """
 
     table: pd.DataFrame
     indices: dict[str, str]
     notes: tuple[str, ...]
     data: NationalData
+    lsoas: lsoas.LsoaTable
 
 
-def _lsoa_attributes(path: Path) -> pd.DataFrame:
-    raw = pyogrio.read_dataframe(path, columns=["LSOA21CD", "LSOA21NM", "RGNCD"],
-                                 read_geometry=False)
-    return pd.DataFrame({"lsoa_code": raw["LSOA21CD"].astype(str),
-                         "region_code": raw["RGNCD"].fillna("").astype(str)})
+#: :func:`hotspots.pipeline.lsoas.lsoa_table`'s columns as :attr:`NationalView.table` names them.
+_RENAME = {"area_code": "lsoa_code", "area_name": "lsoa_name", "borough_code": "lad_code",
+           "borough_name": "lad_name", "dep_index": "dep_label", "dep_key": "dep_index"}
 
 
 def national_table(sources: Path | str | None = None, *, data_root: Path | None = None
                    ) -> NationalView:
     """Return every 2021 LSOA of England and Wales with population and deprivation per nation.
+
+    The rows are :func:`hotspots.pipeline.lsoas.lsoa_table`'s (the reader of
+    ``store analyse`` too), renamed as :attr:`NationalView.table` documents.
 
     Parameters
     ----------
@@ -118,44 +123,14 @@ def national_table(sources: Path | str | None = None, *, data_root: Path | None 
         A national file is missing or is not the expected one (named).
     """
     data = load_national(sources, data_root=data_root)
-    s = data.sources
-    look = data.lookup.drop_duplicates("lsoa_code")
-    table = pd.DataFrame({"lsoa_code": look["lsoa_code"].astype(str),
-                          "lad_code": look["borough_code"].astype(str),
-                          "lad_name": look["borough_name"].astype(str)})
-    names = pyogrio.read_dataframe(s.path("lsoa21_boundaries"), columns=["LSOA21CD", "LSOA21NM"],
-                                   read_geometry=False)
-    table = table.merge(pd.DataFrame({"lsoa_code": names["LSOA21CD"].astype(str),
-                                      "lsoa_name": names["LSOA21NM"].astype(str)}),
-                        on="lsoa_code", how="outer")
-    table = table.merge(_lsoa_attributes(s.path("lsoa21_boundaries")), on="lsoa_code", how="left")
-    table["pfa_code"] = table["lad_code"].map(data.catalogue.lad_pfa).fillna("")
-    pop, _, _ = national.read_population21(s.path("population"))
-    table = table.merge(pop, on="lsoa_code", how="left")
-    parts, labels, notes = [], {}, []
-    for initial, key in DEPRIVATION.items():
-        spec = indices.INDICES[key]
-        read = (indices.read_iod2025(s.path(key)) if key == "iod2025" else
-                indices.read_wimd2019(s.path(key), s.optional("wimd2019_ranks")))
-        nation = table.loc[table["lsoa_code"].str[:1] == initial, ["lsoa_code"]]
-        values, _, routes = _lsoa_values(key, read, nation, s, spec)
-        v = values[["lsoa_code", "imd_decile", "imd_rank"]].rename(
-            columns={"imd_decile": "dep_decile", "imd_rank": "dep_rank"})
-        v["dep_index"] = key
-        parts.append(v)
-        labels[key] = spec.label
-        if spec.lsoa_vintage != 2021:
-            notes.append(f"{spec.label} is published on 2011 LSOAs: "
-                         + "; ".join(f"{n:,} by {r}" for r, n in routes.items()) + ".")
-    dep = pd.concat(parts, ignore_index=True).drop_duplicates("lsoa_code")
-    table = table.merge(dep, on="lsoa_code", how="left")
-    table = table.sort_values("lsoa_code").reset_index(drop=True)
-    return NationalView(table, labels, tuple(notes), data)
+    read = lsoas.lsoa_table(data)
+    table = read.table.rename(columns=_RENAME)
+    return NationalView(table, dict(read.indices), read.notes, data, read)
 
 
-def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
-                      months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, str]:
-    """Return police.uk counts per 2021 LSOA from a store, and the reconciliation line.
+def store_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
+                 months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, str]:
+    """Return the store's counts per 2021 LSOA, month and category, and the reconciliation line.
 
     Parameters
     ----------
@@ -169,8 +144,7 @@ def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
     Returns
     -------
     counts : pandas.DataFrame
-        ``lsoa_code``, ``crime`` (every category but anti-social behaviour),
-        ``asb``; LSOAs with no row have 0.
+        ``area_code, month, category, count`` (:attr:`hotspots.store.StoreCounts.counts`).
     reconciliation : str
         ``rows in = assigned + without a location + outside every area + rejected``.
     """
@@ -179,19 +153,53 @@ def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
         got = store.area_counts(con, lsoa, months=months)
     finally:
         con.close()
-    c = got.counts
-    is_asb = c["category"].astype(str).str.casefold() == ASB_CATEGORY.casefold()
-    by = (c.assign(kind=np.where(is_asb, "asb", "crime"))
+    r = got.reconciliation
+    line = (f"{r.rows_in:,} rows in = {r.assigned:,} assigned + {r.unlocated:,} without a "
+            f"location + {r.outside:,} outside every area + {r.rejected:,} rejected")
+    return got.counts, line
+
+
+def crime_and_asb(counts: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
+    """Return recorded crime (every category but ASB) and ASB per LSOA (0 where none).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"area_code": ["a", "a", "b"], "month": ["2024-01"] * 3,
+    ...                   "category": ["Burglary", "Anti-social behaviour", "Drugs"],
+    ...                   "count": [3, 4, 1]})
+    >>> crime_and_asb(c, pd.Series(["a", "b", "c"])).to_numpy().tolist()
+    [['a', 3, 4], ['b', 1, 0], ['c', 0, 0]]
+    """
+    is_asb = counts["category"].astype(str).str.casefold() == ASB_CATEGORY.casefold()
+    by = (counts.assign(kind=np.where(is_asb, "asb", "crime"))
           .groupby(["area_code", "kind"], observed=True)["count"].sum().unstack(fill_value=0))
-    out = pd.DataFrame({"lsoa_code": lsoa["area_code"].astype(str)})
+    out = pd.DataFrame({"lsoa_code": codes.astype(str).to_numpy()})
     for k in ("crime", "asb"):
         col = by[k] if k in by.columns else pd.Series(dtype="int64")
         col.index = col.index.astype(str)
         out[k] = out["lsoa_code"].map(col).fillna(0).astype("int64")
-    r = got.reconciliation
-    line = (f"{r.rows_in:,} rows in = {r.assigned:,} assigned + {r.unlocated:,} without a "
-            f"location + {r.outside:,} outside every area + {r.rejected:,} rejected")
-    return out, line
+    return out
+
+
+def store_lsoa_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
+                      months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, str]:
+    """Return police.uk counts per 2021 LSOA from a store, and the reconciliation line.
+
+    Parameters
+    ----------
+    store_path, lsoa, months
+        As :func:`store_counts`.
+
+    Returns
+    -------
+    counts : pandas.DataFrame
+        ``lsoa_code``, ``crime`` (every category but anti-social behaviour),
+        ``asb``; LSOAs with no row have 0 (:func:`crime_and_asb`).
+    reconciliation : str
+        ``rows in = assigned + without a location + outside every area + rejected``.
+    """
+    counts, line = store_counts(store_path, lsoa, months)
+    return crime_and_asb(counts, lsoa["area_code"]), line
 
 
 def place_mask(view: NationalView, query: str | None) -> tuple[np.ndarray, Place | None]:
@@ -304,12 +312,16 @@ class MapValues:
         Colour of each class code (``{code: "#rrggbb"}``).
     legends
         ``[(title, [(code, label), ...]), ...]``: one legend, or one per nation.
+    names
+        A statistic's class names (``{code: "Hot 95%"}``): the tooltip shows the
+        name, then the text (``None``: the text alone).
     """
 
     classes: np.ndarray
     texts: list[str]
     colours: dict[int, str]
     legends: list[tuple[str, list[tuple[int, str]]]]
+    names: dict[int, str] | None = None
 
     CLASS_ZERO = 250
     CLASS_SUPPRESSED = 251

@@ -120,3 +120,82 @@ def test_national_lsoa_view_offline(wales_store, shared_data, chromium_path, bro
         finally:
             context.close()
     assert blocked == [], f"requests left this machine: {blocked}"
+
+
+def _dyfed_powys_lsoas(shared_data) -> int:  # type: ignore[no-untyped-def]
+    pfa = pd.read_csv(shared_data / "lookups" / "LAD19_CSP19_PFA19_EW_LU.csv")
+    lads = set(pfa.loc[pfa["PFA19NM"] == "Dyfed-Powys", "LAD19CD"])
+    look = pd.read_csv(shared_data / "lookups" / "LSOA_(2021)_to_Electoral_Ward_(2025)_to_LAD_"
+                       "(2025)_Best_Fit_Lookup_in_EW_v2.csv.gz", usecols=["LSOA21CD", "LAD25CD"])
+    return int(look.drop_duplicates("LSOA21CD")["LAD25CD"].isin(lads).sum())
+
+
+def _hover_any_lsoa(page, frame) -> str:  # type: ignore[no-untyped-def]
+    """Hover points of a grid over the map until one is over a drawn LSOA; its tooltip."""
+    box = page.locator(FRAME).bounding_box()
+    tip = frame.locator("#tip")
+    for fy in (0.5, 0.4, 0.6, 0.3, 0.7):
+        for fx in (0.5, 0.4, 0.6, 0.3, 0.7):
+            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+            page.mouse.move(box["x"] + fx * box["width"] + 2, box["y"] + fy * box["height"] + 1)
+            text = settle(lambda: tip.inner_text() if tip.is_visible() else "", bool,
+                          timeout_s=2)
+            if text:
+                return text
+    return ""
+
+
+def test_national_hot_spots_and_clusters_offline(wales_store, shared_data, chromium_path,  # type: ignore[no-untyped-def]
+                                                 browser):
+    """Hot spots (Gi*) and clusters (LISA) for a force: the ward page's legend, drawn, offline."""
+    n = _dyfed_powys_lsoas(shared_data)
+    assert 250 < n < 400
+    args = ("--", "--national", "--store", str(wales_store))
+    with serve_app(ROOT / "dashboard.py", "streamlit-national-stats.log", extra_args=args) as url:
+        context, blocked = offline_context(browser, viewport={"width": 1500, "height": 1100})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            page.goto(url, wait_until="domcontentloaded")
+            page.locator(FRAME).wait_for(timeout=TIMEOUT_MS)
+            frame = page.frame_locator(FRAME)
+            canvas = frame.locator("canvas#map[data-drawn]")
+            canvas.wait_for(timeout=TIMEOUT_MS)
+            wait_idle(page)
+            _choose(page, "national_place", "Dyfed-Powys")
+            wait_idle(page)
+            page.locator(keyed("national_measure")).get_by_text(
+                "Hot spots and clusters", exact=False).click()
+            wait_idle(page)
+            legend = settle(lambda: page.locator(keyed("national_legend")).inner_text(),
+                            lambda t: "Hot spot, 99% confidence" in t, timeout_s=120)
+            # the ward page's Gi* legend: seven confidence classes, counts adding up to the force
+            for label in ("Hot spot, 99% confidence", "Hot spot, 90% confidence",
+                          "Not significant", "Cold spot, 95% confidence"):
+                assert label in legend, legend
+            shown = [int(x.replace(",", "")) for x in re.findall(r"\(([\d,]+)\)\s*$", legend,
+                                                                  flags=re.M)]
+            assert sum(shown) == n, (shown, legend)
+            drawn = settle(lambda: canvas.get_attribute("data-drawn"), lambda v: v == str(n),
+                           timeout_s=60)
+            assert drawn == str(n)
+            px = canvas.evaluate(PIXELS_JS)
+            assert px["drawn"] > 0.05 * px["total"], px
+            tip = _hover_any_lsoa(page, frame)
+            assert re.search(r"Hot spots \(Gi\*\) of recorded crime, 2024-01 to 2024-04: "
+                             r"(Hot|Cold|Not significant)", tip), tip
+            notes = page.locator(keyed("national_stat_notes")).inner_text()
+            assert re.search(r"rows in = [\d,]+ assigned", notes), notes
+
+            page.locator(keyed("national_statistic")).get_by_text(
+                "Clusters and outliers (LISA)", exact=True).click()
+            page.get_by_role("button", name="Apply statistics").click()
+            wait_idle(page)
+            legend = settle(lambda: page.locator(keyed("national_legend")).inner_text(),
+                            lambda t: "High-High" in t, timeout_s=120)
+            assert "Low-Low: low values among low neighbours" in legend, legend
+            assert not errors, errors
+        finally:
+            context.close()
+    assert blocked == [], f"requests left this machine: {blocked}"

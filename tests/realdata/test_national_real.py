@@ -19,7 +19,7 @@ from libpysal.weights import Queen
 
 from hotspots import stats, store
 from hotspots.cli import main
-from hotspots.pipeline import national, packbuild
+from hotspots.pipeline import lsoas, national, packbuild
 from tests.test_national import esda_w
 
 pytestmark = pytest.mark.realdata
@@ -105,15 +105,18 @@ def test_deprivation_per_nation_equals_the_published_files(data, shared_data):
                     "IoD2025_LSOA21_scores_ranks_deciles.csv.gz").iloc[:, [0, 2, 3]]
     e.columns = ["lsoa", "rank", "decile"]
     codes = pd.Series(["E01000001", "E01033768", "W01000001", "W01000240", "W01002000"])
-    dep, notes = national._deprivation(data, codes)
-    dep = dep.set_index("area_code")
+    got = lsoas.lsoa_table(data, codes)  # the one reader (the page's and store analyse's)
+    dep, notes = got.table.set_index("area_code"), got.notes
+    # W01000001 is a 2011 LSOA only (split in 2021): not a row of the 2021 table
+    assert dep.index.tolist() == sorted(set(codes) - {"W01000001"})
+    codes = pd.Series(dep.index)
     eng = e.set_index("lsoa").loc[["E01000001", "E01033768"]]
     assert dep.loc[eng.index, "dep_rank"].tolist() == eng["rank"].astype(float).tolist()
     assert dep.loc[eng.index, "dep_decile"].tolist() == eng["decile"].astype(float).tolist()
     assert (dep.loc[eng.index, "dep_index"] == "IoD 2025 (England)").all()
     w = pd.read_csv(shared_data / "wimd2019_lsoa_wales" /
                     "wimd2019_lsoa11_scores_ranks_humaniverse.csv").set_index("lsoa11_code")
-    same = [c for c in ("W01000001", "W01000240") if dep.loc[c, "dep_route"] == "same code"]
+    same = [c for c in ("W01000240", "W01002000") if dep.loc[c, "dep_route"] == "same code"]
     assert same and dep.loc[same, "dep_rank"].tolist() == w.loc[same, "IMD_rank"].astype(
         float).tolist()
     assert (dep.loc[codes[codes.str[0] == "W"], "dep_index"] == "WIMD 2019 (Wales)").all()
@@ -182,3 +185,58 @@ def test_counts_for_some_crime_types_are_those_rows_of_all_counts(wales_store, d
         con.close()
     rec = some.reconciliation
     assert rec.rows_in == rows == rec.assigned + rec.unlocated + rec.outside + rec.rejected
+
+
+def test_page_path_gives_store_analyse_classes(wales_store, data, shared_data):
+    """The national page's way (its table, every LSOA's polygons counted at once, a place cut
+    with layer_of) gives the classes ``store analyse`` writes for North Wales (its layer,
+    counts on the force's LSOAs only), LSOA by LSOA."""
+    from boundaries import national as national_files
+    from hotspots.pipeline import nationalmap, nationalstats
+
+    view = nationalmap.national_table()
+    polys = national_files.read_lsoa_polygons(data.sources.path("lsoa21_boundaries"),
+                                              "lsoa21_boundaries")
+    every, _ = nationalmap.store_counts(wales_store, polys.rename(columns={"lsoa_code":
+                                                                          "area_code"}))
+    mask, place = nationalmap.place_mask(view, "pfa:North Wales")
+    page_layer = national.layer_of(view.lsoas, polys, place)
+    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    choice = nationalstats.StatChoice(permutations=999, seed=7, alpha=0.10)
+    table, params = nationalstats.run_statistic(page_layer, every, months, choice)
+    mv = nationalstats.stat_values(view.table["lsoa_code"].tolist(), mask, table, params,
+                                   "hotspots")
+    cli_layer = national.load_lsoa_layer(data, "pfa:North Wales")
+    con = store.connect(wales_store, read_only=True)
+    try:
+        got = store.area_counts(con, cli_layer.areas)
+    finally:
+        con.close()
+    crime = got.counts[got.counts["category"] != "Anti-social behaviour"]
+    cli = national.lsoa_statistics(cli_layer, crime, permutations=999, seed=7, alpha=0.10).table
+    from hotspots.maps.statmaps import classes as statclasses
+
+    keys = statclasses.gi_keys({"alpha": 0.10})[0]
+    codes = view.table["lsoa_code"].to_numpy()
+    page = {c: keys[k] for c, k in zip(codes, mv.classes, strict=True) if k != 255}
+    assert len(page) == len(cli) == int(mask.sum())
+    assert page == dict(zip(cli["area_code"], cli["gi_class"], strict=True))
+    assert table["count"].tolist() == cli["count"].tolist()
+    assert cli["count"].sum() > 10_000  # North Wales's recorded crime, four months
+    np.testing.assert_array_equal(table["gi_z"].to_numpy(), cli["gi_z"].to_numpy())
+    np.testing.assert_array_equal(table["gi_q"].to_numpy(), cli["gi_q"].to_numpy())
+    assert cli["gi_z"].max() > 3  # town centres stand out (the classes depend on q)
+
+
+def test_analyse_correction_flag_reaches_the_files(wales_store, tmp_path):
+    """``--correction bonferroni`` (the page's choice too): q = min(1, p x LSOAs tested)."""
+    out = tmp_path / "bonf"
+    assert main(["store", "analyse", "--area", "Dyfed-Powys", "--store", str(wales_store),
+                 "--out", str(out), "--permutations", "99", "--no-deprivation",
+                 "--correction", "bonferroni"]) == 0
+    t = pd.read_csv(out / "lsoa_statistics.csv")
+    tested = t["gi_p"].notna()
+    assert tested.sum() > 250
+    np.testing.assert_allclose(t.loc[tested, "gi_q"],
+                               np.minimum(1, t.loc[tested, "gi_p"] * tested.sum()))
+    assert "Bonferroni correction over all LSOAs" in (out / "method.txt").read_text()
