@@ -151,3 +151,26 @@ def test_near_miss_ward_names_are_printed_with_the_closest_wards(tmp_path, capsy
     assert "Canning Town Nth" not in out and "Stratford Olympic Prk" in out
     table = pd.read_csv(tmp_path / "o" / "ward_table.csv", dtype={"count": str})
     assert table.set_index("area_code").loc["E05013906", "count"] == "<5"
+
+
+@pytest.mark.parametrize(("error", "code", "words"), [
+    (MemoryError(), 3, "ran out of memory"),
+    (KeyError("boom"), 70, "an unexpected KeyError stopped the command"),
+])
+def test_no_traceback_reaches_the_user(error, code, words, monkeypatch, capsys):
+    """A force-sized patrol run died with MemoryError and a 30-line traceback; any error
+    the CLI does not expect is now one line that says what to do."""
+    from hotspots import cli, pipeline
+
+    def fail(*a, **k):
+        raise error
+
+    monkeypatch.setattr(pipeline, "measure_options", fail)
+    monkeypatch.delenv("HOTSPOTS_TRACEBACK", raising=False)
+    assert cli.main(["measures"]) == code
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    monkeypatch.setenv("HOTSPOTS_TRACEBACK", "1")  # a developer asks for it
+    if code == 70:
+        with pytest.raises(KeyError):
+            cli.main(["measures"])

@@ -101,3 +101,92 @@ def test_bandwidth_rule_says_what_it_averages_and_not_sfhotspot_default():
 def test_bad_bandwidth_refused():
     with pytest.raises(ValueError, match="bandwidth"):
         kde.quartic_density(np.zeros((1, 2)), np.zeros((1, 2)), 0.0)
+
+
+def _square_lattice(n_cols: int, n_rows: int, size: float, seed: int):
+    rng = np.random.default_rng(seed)
+    ij = np.array([(c, r) for r in range(n_rows) for c in range(n_cols)], dtype=float)
+    keep = rng.uniform(size=len(ij)) < 0.8  # holes, as where a study area is clipped
+    centres = 500_000.0 + size / 2 + ij[keep] * size  # eastings of England
+    w = np.where(rng.uniform(size=keep.sum()) < 0.3, rng.poisson(3, keep.sum()), 0.0)
+    return centres, w.astype(float)
+
+
+@pytest.mark.parametrize("h_cells", [1.0, 3.5, 7.2])
+def test_lattice_density_is_the_pair_by_pair_sum(h_cells):
+    """The backtest's cell-to-cell KDE by FFT equals the brute-force sum (to 1e-9 of the
+    largest), and is exactly 0 where no weighted centre is within the bandwidth."""
+    centres, w = _square_lattice(40, 30, 150.0, seed=int(h_cells * 10))
+    h = h_cells * 150.0
+    got = kde.lattice_density(centres, w, h, 150.0)
+    want = _brute(centres, centres, h, w)
+    assert got is not None
+    assert np.abs(got - want).max() <= 1e-9 * want.max()
+    assert ((got == 0) == (want == 0)).all()
+
+
+def test_lattice_density_declines_what_is_not_one_square_lattice():
+    centres, w = _square_lattice(10, 10, 150.0, seed=1)
+    assert kde.lattice_density(centres, w, 400.0, 100.0) is None  # another cell size
+    shifted = centres.copy()
+    shifted[0, 0] += 40.0
+    assert kde.lattice_density(shifted, w, 400.0, 150.0) is None
+
+
+def _peak_mib(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_pair_by_pair_density_holds_a_bounded_number_of_pairs():
+    """A force area (94,000 cells, 8.6 km bandwidth) made 13 GB of pairs at once and the
+    patrol view died with MemoryError; the pairs are now found a block of centres at a
+    time. Here 6,000 points x 6,000 centres all within the bandwidth: 36 million pairs,
+    about 860 MB at once before; in blocks of 200,000 pairs the same densities."""
+    rng = np.random.default_rng(7)
+    pts = rng.uniform(0, 1000, (6000, 2))
+    w = rng.uniform(0, 2, len(pts))
+    tg = rng.uniform(0, 1000, (6000, 2))
+    small = kde.quartic_density(pts[:300], tg[:500], 5000.0, w[:300], max_pairs=1_000)
+    assert np.allclose(small, _brute(pts[:300], tg[:500], 5000.0, w[:300]), rtol=1e-10)
+    got = []
+    peak = _peak_mib(lambda: got.append(
+        kde.quartic_density(pts, tg, 5000.0, w, max_pairs=200_000)))
+    assert peak < 60, peak
+    d2 = ((tg[:50, None, :] - pts[None, :, :]) ** 2).sum(-1) / 5000.0**2
+    assert np.allclose(got[0][:50], (3 / (math.pi * 5000.0**2) * (1 - d2) ** 2 * w).sum(1),
+                       rtol=1e-10)
+
+
+def test_backtest_kde_on_a_force_sized_square_grid_stays_small():
+    """The backtest's KDE scorer on 300 x 300 cells with a 57-cell bandwidth (South Wales:
+    94,084 cells, h 8,557 m at 150 m): before, every cell pair within h at once (about
+    25 GB); now one FFT convolution."""
+    from hotspots.patrol import cells
+    from hotspots.patrol.grid import GridSpec
+
+    n, size = 300, 150.0
+    ij = np.array([(c, r) for r in range(n) for c in range(n)], dtype=float)
+    g = pd.DataFrame({"cell_id": [f"c{i}" for i in range(len(ij))],
+                      "centre_x": 300_000 + size / 2 + ij[:, 0] * size,
+                      "centre_y": 200_000 + size / 2 + ij[:, 1] * size})
+    g.attrs["grid_spec"] = GridSpec("square", size, (300_000.0, 200_000.0), n, n, "150 m")
+    rng = np.random.default_rng(3)
+    months = pd.DataFrame({"2024-01": rng.poisson(0.05, len(g))},
+                          index=pd.Index(g["cell_id"], name="cell_id"))
+    scorer = cells.method_scorers(g, bandwidth=8557.0, seed=1)["kde"]
+    out = []
+    peak = _peak_mib(lambda: out.append(scorer(months)))
+    assert peak < 400, peak
+    # spot check three cells against the brute-force sum
+    c = g[["centre_x", "centre_y"]].to_numpy()
+    w = months["2024-01"].to_numpy(dtype=float)
+    for i in (0, 45_150, len(g) - 1):
+        want = _brute(c[w > 0], c[i:i + 1], 8557.0, w[w > 0])[0] * 1e6
+        assert out[0].iloc[i] == pytest.approx(want, rel=1e-9, abs=1e-9 * out[0].max())

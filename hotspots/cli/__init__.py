@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -77,50 +78,69 @@ def _command(argv: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code (never a traceback: one clear line)."""
     args = sys.argv[1:] if argv is None else list(argv)
     a = _parser(_command(args)).parse_args(args)
-    from hotspots import pipeline
     from hotspots._errors import InputDataError
 
     try:
-        if a.command == "report":
-            from hotspots import report
-
-            return report.main(a)
-        if a.command in _GROUPS:  # command groups that run and print on their own
-            return _GROUPS[a.command](a)
-        if a.command == "analyse":
-            check_stats_flags(a)
-        pack = pack_from_flags(a)
-        if a.command == "measures":
-            for key, label in pipeline.measure_options(pack).items():
-                print(f"{key}\t{label}")
-            return 0
-        if a.command == "check":
-            print_reconciliation(pack)
-            if a.out is not None:
-                written = write_reconciliation(pack, a.out)
-                print(f"Wrote {a.out}/: {', '.join(written)}")
-            return 0
-        if not pack.months:
-            if len(pack.reconciliations):  # files were read: say where their rows went
-                print_reconciliation(pack)
-                write_reconciliation(pack, a.out)
-            raise InputDataError(
-                f"{pack.folder or a.areas}: no record was placed in an area, so there is no "
-                "table to make (the pack has no recorded crime and no referrals"
-                + (f"; see the reconciliation above, written to {a.out}/reconciliation.csv"
-                   if len(pack.reconciliations) else "") + "). Check the files cover the "
-                "areas given; or build a pack with --police-uk (python -m hotspots pack build "
-                "... --police-uk FILES), or give --referrals with --mapping.")
-        frm, to = default_period(pack.months, a.month_from, a.month_to)
-        sel = pipeline.Selection(measure=a.measure, month_from=frm, month_to=to, rate=a.rate,
-                                 suppress_below=a.suppress_below, boroughs=tuple(a.borough))
-        if a.command == "analyse":
-            return run_analyse(a, pack, sel)
-        return run_table(a, pack, sel)
+        return _run(a)
     except (InputDataError, *INPUT_ERRORS) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print("error: this machine ran out of memory for that command. Make the work "
+              "smaller (a smaller study area with --borough, larger --cell-size, a shorter "
+              "period with --from/--to, fewer --permutations) or run it on a machine with "
+              "more memory.", file=sys.stderr)
+        return 3
+    except Exception as e:  # noqa: BLE001 - never a traceback for a user: one clear line
+        if os.environ.get("HOTSPOTS_TRACEBACK") == "1":
+            raise
+        print(f"error: an unexpected {type(e).__name__} stopped the command ({e}). This is "
+              "a bug: please report it with the command you ran; set HOTSPOTS_TRACEBACK=1 "
+              "to print where it happened.", file=sys.stderr)
+        return 70
+
+
+def _run(a: argparse.Namespace) -> int:
+    from hotspots import pipeline
+    from hotspots._errors import InputDataError
+
+    if a.command == "report":
+        from hotspots import report
+
+        return report.main(a)
+    if a.command in _GROUPS:  # command groups that run and print on their own
+        return _GROUPS[a.command](a)
+    if a.command == "analyse":
+        check_stats_flags(a)
+    pack = pack_from_flags(a)
+    if a.command == "measures":
+        for key, label in pipeline.measure_options(pack).items():
+            print(f"{key}\t{label}")
+        return 0
+    if a.command == "check":
+        print_reconciliation(pack)
+        if a.out is not None:
+            written = write_reconciliation(pack, a.out)
+            print(f"Wrote {a.out}/: {', '.join(written)}")
+        return 0
+    if not pack.months:
+        if len(pack.reconciliations):  # files were read: say where their rows went
+            print_reconciliation(pack)
+            write_reconciliation(pack, a.out)
+        raise InputDataError(
+            f"{pack.folder or a.areas}: no record was placed in an area, so there is no "
+            "table to make (the pack has no recorded crime and no referrals"
+            + (f"; see the reconciliation above, written to {a.out}/reconciliation.csv"
+               if len(pack.reconciliations) else "") + "). Check the files cover the "
+            "areas given; or build a pack with --police-uk (python -m hotspots pack build "
+            "... --police-uk FILES), or give --referrals with --mapping.")
+    frm, to = default_period(pack.months, a.month_from, a.month_to)
+    sel = pipeline.Selection(measure=a.measure, month_from=frm, month_to=to, rate=a.rate,
+                             suppress_below=a.suppress_below, boroughs=tuple(a.borough))
+    if a.command == "analyse":
+        return run_analyse(a, pack, sel)
+    return run_table(a, pack, sel)
 

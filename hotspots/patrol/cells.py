@@ -26,7 +26,7 @@ import shapely
 
 from hotspots._errors import ColumnMappingError, CRSError, InputDataError
 from hotspots.labels import street_name as mended_street_name
-from hotspots.patrol.kde import bandwidth_rule, quartic_density
+from hotspots.patrol.kde import bandwidth_rule, lattice_density, quartic_density
 from hotspots.patrol.metrics import select_by_area_share, select_top_n
 from hotspots.stats import LocalResult, gi_star_normal, local_gi_star
 from hotspots.stats.weights import SpatialWeights, build_weights
@@ -301,8 +301,11 @@ def method_scorers(
             n = training.sum(axis=1).reindex(cells, fill_value=0).to_numpy()
             rep = np.repeat(centres, np.maximum(n, 0).astype(np.int64), axis=0)
             h, _ = bandwidth_rule(rep[:, 0], rep[:, 1], cell_size=size)
-        dens = quartic_density(centres, centres, float(h), w) * 1e6
-        return pd.Series(dens, index=cells, name="kde")
+        dens = (lattice_density(centres, w, float(h), size)
+                if spec is not None and spec.shape == "square" else None)
+        if dens is None:  # hexagons, or a lattice too big to convolve: pair by pair
+            dens = quartic_density(centres, centres, float(h), w)
+        return pd.Series(dens * 1e6, index=cells, name="kde")
 
     def gi(training: pd.DataFrame, name: str) -> pd.Series:
         y = totals(training)
