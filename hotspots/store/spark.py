@@ -65,9 +65,12 @@ __all__ = ["DEFAULT_MASTER", "SparkError", "SparkSessionInfo", "check_master",
            "export_records", "spark_area_counts", "start_session", "stop_session"]
 
 DEFAULT_MASTER = "local[2]"
-#: Rows handed to one ``mapInPandas`` call: enough that a partition's points go to the
-#: locator at once (it builds its raster for 250,000 distinct points or more).
+#: Rows handed to one ``mapInPandas`` call (``spark.sql.execution.arrow.maxRecordsPerBatch``).
 BATCH_ROWS = 1_000_000
+#: Distinct points given to the locator at a time: fewer than its raster threshold
+#: (250,000), so each Python worker tests its share exactly (about 2.5 CPU microseconds a
+#: point) instead of building the national raster (4-5 CPU seconds in every worker).
+PLACE_CHUNK = 200_000
 EXPORT_COLUMNS = ["file_id", "source_row", "month", "category", "x", "y", "falls_within",
                   "reason"]
 _ROOT = Path(__file__).resolve().parents[2]
@@ -252,7 +255,9 @@ def start_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = No
                          "spark.driver.bindAddress": "127.0.0.1",
                          "spark.pyspark.python": sys.executable,
                          "spark.pyspark.driver.python": sys.executable,
-                         "spark.driver.memory": "2g"})
+                         # the counts come back as two integers a cell: 4 GB holds the
+                         # 13.9 million cells of five national years (30 M rows)
+                         "spark.driver.memory": "4g"})
     settings.update(conf or {})
     spark_conf = SparkConf(loadDefaults=False).setAll(list(settings.items()))
     env = {} if "JAVA_HOME" in os.environ else {"JAVA_HOME": str(Path(java).resolve().parents[1])}
@@ -321,16 +326,17 @@ def export_records(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str
     -------
     Path
         ``records.parquet``: :data:`EXPORT_COLUMNS` (``x``, ``y`` longitude and
-        latitude; ``reason`` null for a counted row), in file and row order.
+        latitude; ``reason`` null for a counted row), in the store's order.
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "records.parquet"
     where, params = record_filter(months, forces, categories)
     cols = ", ".join(f"r.{c}" for c in EXPORT_COLUMNS)
-    con.execute(f"COPY (SELECT {cols} FROM records r WHERE {where} ORDER BY r.file_id, "
-                f"r.source_row) TO '{_sql_path(path)}' (FORMAT parquet, "
-                "ROW_GROUP_SIZE 500000)", params)
+    # in the store's order (not sorted: Spark needs no order, and the unassigned rows are
+    # sorted after they are collected)
+    con.execute(f"COPY (SELECT {cols} FROM records r WHERE {where}) TO '{_sql_path(path)}' "
+                "(FORMAT parquet, ROW_GROUP_SIZE 500000)", params)
     return path
 
 
@@ -368,10 +374,10 @@ def place_batches(areas: Any, batches: Iterator[pd.DataFrame]) -> Iterator[pd.Da
         y = pdf["y"].to_numpy(dtype=float)
         px, py = project_xy(x, y, POINT_CRS, crs)
         a = np.full(len(x), -1, dtype=np.int64)
-        ok = np.isfinite(px) & np.isfinite(py)
-        if ok.any():
-            pos = locate_points(loc, px[ok], py[ok])
-            a[ok] = np.where(pos >= 0, rank[np.maximum(pos, 0)], -1)
+        ok = np.flatnonzero(np.isfinite(px) & np.isfinite(py))
+        for part in np.array_split(ok, -(-len(ok) // PLACE_CHUNK)) if len(ok) else ():
+            pos = locate_points(loc, px[part], py[part])
+            a[part] = np.where(pos >= 0, rank[np.maximum(pos, 0)], -1)
         yield pd.DataFrame({"x": x, "y": y, "a": a})
 
 
@@ -457,48 +463,119 @@ def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.Geo
         located = (F.col("x").isNotNull() & F.col("y").isNotNull() & ~F.isnan("x")
                    & ~F.isnan("y"))
         counted = F.col("reason").isNull()
-        pts = rows.where(counted & located).select("x", "y")
-        # placed once (cached), then joined back to every row (a broadcast hash join) and
-        # counted in one pass: a >= 0 an area's rank, -1 outside, -2 unlocated, -3 rejected
-        placed = (pts.distinct().mapInPandas(partial(place_batches, layer),
-                                             "x double, y double, a long").cache())
+        # the month and crime-type values, to count by small integers (not strings)
+        vocab = rows.agg(F.sort_array(F.collect_set("month")),
+                         F.sort_array(F.collect_set("category"))).first()
+        month_values, category_values = list(vocab[0]), list(vocab[1])
+        # each distinct point placed once, a partition per core so that each Python
+        # worker gets its points at once; cached, then the placed ones (a >= 0) joined
+        # back to every row (a broadcast hash join)
+        placed = (rows.where(counted & located).select("x", "y").distinct()
+                  .coalesce(max(1, session.sparkContext.defaultParallelism))
+                  .mapInPandas(partial(place_batches, layer), "x double, y double, a long")
+                  .cache())
         n_points = placed.count()
-        where = (F.when(~counted, F.lit(_REJECTED)).when(~located, F.lit(_UNLOCATED))
-                 .otherwise(F.coalesce(F.col("a"), F.lit(-1))))
-        # sorted here, not by Spark (a global sort is one more job and a range shuffle);
-        # Arrow sorts strings by their bytes, as DuckDB and Spark do
-        got = (rows.join(F.broadcast(placed), ["x", "y"], "left")
-               .groupBy(where.alias("a"), "month", "category").count().toArrow()
-               .sort_by([(c, "ascending", "at_end") for c in ("a", "month", "category")]))
-        table = (_details(con, rows, placed, counted, located) if details
+        inside = placed.where(F.col("a") >= 0)
+        key = F.when(~counted, F.lit(_REJECTED)).when(~located, F.lit(_UNLOCATED)).otherwise(
+            F.coalesce(_cell_key(F.col("a"), F.col("month"), F.col("category"),
+                                 month_values, category_values), F.lit(-1)))
+        got = (rows.join(F.broadcast(inside), ["x", "y"], "left")
+               .groupBy(key.alias("k")).count().toArrow())
+        table = (_details(con, rows, inside, counted, located) if details
                  else pd.DataFrame(columns=["source", "source_row", "status", "reason"]))
         placed.unpersist()
     finally:
         layer.unpersist()
-    a = got["a"].to_numpy()
+    k = got["k"].to_numpy()
     n = got["count"].to_numpy().astype("int64")
-    outside, unlocated, rejected = (int(n[a == k].sum()) for k in (-1, _UNLOCATED, _REJECTED))
-    got = got.filter(pa.array(a >= 0))
-    counts = pd.DataFrame({
-        "area_code": pd.Categorical.from_codes(got["a"].to_numpy(), categories=codes[order]),
-        "month": _categorical(got["month"]), "category": _categorical(got["category"]),
-        "count": got["count"].to_numpy().astype("int64")})
-    rec = Reconciliation(label, int(n.sum()), int(counts["count"].sum()), unlocated, outside,
+    outside, unlocated, rejected = (int(n[k == c].sum()) for c in (-1, _UNLOCATED, _REJECTED))
+    cells = _cell_frame(k[k >= 0], n[k >= 0], codes[order], month_values, category_values)
+    rec = Reconciliation(label, int(n.sum()), int(cells["count"].sum()), unlocated, outside,
                          rejected, table)
-    return StoreCounts(counts, rec, int(n_points), "spark")
+    return StoreCounts(cells, rec, int(n_points), "spark")
 
 
-def _details(con: duckdb.DuckDBPyConnection, rows: DataFrame, placed: DataFrame,
+def _cell_key(a: Any, month: Any, category: Any, months: list[str],
+              categories: list[str]) -> Any:
+    """One ``long`` per (area rank, month, crime type): a Spark column (see :func:`_cell_frame`).
+
+    Month and crime type are their positions in the sorted values (a missing one the
+    position after the last), so the count is a group-by on one integer.
+    """
+    from pyspark.sql import functions as F
+
+    def position(col: Any, values: list[str]) -> Any:
+        if not values:
+            return F.lit(0)
+        lookup = F.create_map(*[F.lit(v) for pair in enumerate(values) for v in pair[::-1]])
+        return F.coalesce(F.element_at(lookup, col), F.lit(len(values)))
+
+    nm, nc = len(months) + 1, len(categories) + 1
+    return (a * nm + position(month, months)) * nc + position(category, categories)
+
+
+def _cell_frame(key: np.ndarray, count: np.ndarray, codes: Sequence[str], months: list[str],
+               categories: list[str]) -> pd.DataFrame:
+    """Return the counts per area, month and crime type from the cell keys of :func:`_cell_key`.
+
+    Parameters
+    ----------
+    key
+        ``(rank * (len(months) + 1) + m) * (len(categories) + 1) + c``, with ``rank`` the
+        area's position in ``codes`` and ``m``, ``c`` positions in ``months`` and
+        ``categories`` (their length: a missing value).
+    count
+        Rows of each key.
+    codes
+        The area codes, sorted.
+    months, categories
+        The sorted values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code``, ``month``, ``category`` (categoricals of the values present) and
+        ``count`` (int64), sorted by area code, month and crime type (missing last), as the
+        embedded engine gives them.
+
+    Examples
+    --------
+    >>> _cell_frame(np.array([5, 0]), np.array([2, 7]), ["E1", "E2"], ["2024-01"], ["Burglary"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+      area_code    month  category  count
+    0        E1  2024-01  Burglary      7
+    1        E2  2024-01       NaN      2
+    """
+    nm, nc = len(months) + 1, len(categories) + 1
+    key = np.asarray(key, dtype=np.int64)
+    sort = np.argsort(key, kind="stable")
+    key, count = key[sort], np.asarray(count, dtype=np.int64)[sort]
+    rest, c = np.divmod(key, nc)
+    a, m = np.divmod(rest, nm)
+    month = pa.array(np.asarray([*months, None], dtype=object)[m], type=pa.string())
+    category = pa.array(np.asarray([*categories, None], dtype=object)[c], type=pa.string())
+    return pd.DataFrame({
+        "area_code": pd.Categorical.from_codes(a, categories=np.asarray(codes)),
+        "month": _categorical(pa.chunked_array([month])),
+        "category": _categorical(pa.chunked_array([category])),
+        "count": count})
+
+
+def _details(con: duckdb.DuckDBPyConnection, rows: DataFrame, inside: DataFrame,
              counted: Any, located: Any) -> pd.DataFrame:
-    """Every row not assigned: its file, row, status and reason (as the embedded engine)."""
+    """Every row not assigned: its file, row, status and reason (as the embedded engine).
+
+    ``inside`` holds the placed points that lie in an area (``a >= 0``): a counted row
+    with coordinates that finds none of them lies outside every area.
+    """
     from pyspark.sql import functions as F
 
     status = (F.when(~counted, F.lit(STATUS_REJECTED)).when(~located, F.lit(STATUS_UNLOCATED))
               .otherwise(F.lit(STATUS_OUTSIDE)))
     why = F.coalesce(F.col("reason"), F.when(~located, F.lit("no coordinates"))
                      .otherwise(F.lit("coordinates lie outside every area")))
-    got = (rows.join(F.broadcast(placed), ["x", "y"], "left")
-           .where(~counted | ~located | (F.col("a") < 0))
+    got = (rows.join(F.broadcast(inside), ["x", "y"], "left")
+           .where(~counted | ~located | F.col("a").isNull())
            .select("file_id", "source_row", status.alias("status"), why.alias("reason"))
            .toArrow().sort_by([("file_id", "ascending"), ("source_row", "ascending")])
            .to_pandas())
