@@ -4,6 +4,8 @@ Run by hand (never in the tests), from the project folder, on a store made by
 ``bench/store_scale.py`` (``generate`` then ``run --steps add``, or ``replicate`` for 30 M):
 
     .venv/bin/python -m bench.spark_scale --store /tmp/ew6m.duckdb --repeats 2
+    .venv/bin/python -m bench.store_scale replicate --from /tmp/ew6m.duckdb --to /tmp/ew30m.duckdb
+    .venv/bin/python -m bench.spark_scale --store /tmp/ew30m.duckdb --repeats 2 --label 30M
 
 Each run is its own child process, embedded and Spark interleaved (embedded, spark,
 embedded, spark, ...), so both see the same machine load. Each step counts the whole store
@@ -14,7 +16,8 @@ counts and reconciliations must be identical (checked on a digest of every count
 Spark, the JVM and its Python workers are processes of their own: just before the session
 stops, the step reads ``/proc`` for the JVM and every process under it (user + system
 seconds, including their exited children, and each one's peak resident memory
-``VmHWM``). ``cpu_seconds`` is the driver's plus that tree's; ``peak_mb`` is the driver's
+``VmHWM``), and splits the JVM's CPU by thread (its JIT compilers, its task threads) and
+its Python workers'. ``cpu_seconds`` is the driver's plus that tree's; ``peak_mb`` is the driver's
 peak plus the sum of the tree's peaks (an upper bound of the combined peak: they need not
 peak at the same moment). Wall seconds are reported with the 1-minute load average at the
 start and end of each step (the machine is shared).
@@ -77,6 +80,26 @@ def _usage(pids: list[int]) -> tuple[float, float]:
     return cpu, peak
 
 
+def _split(jvm: int) -> dict:
+    """CPU seconds of the JVM's JIT compilers, its task threads, and the Python workers."""
+    out = {"jit_cpu_seconds": 0.0, "task_threads_cpu_seconds": 0.0,
+           "python_workers_cpu_seconds": 0.0}
+    for t in Path(f"/proc/{jvm}/task").iterdir():
+        try:
+            stat = (t / "stat").read_text()
+        except OSError:
+            continue
+        name = stat.split("(", 1)[1].rsplit(")", 1)[0]
+        f = stat.rsplit(")", 1)[1].split()
+        cpu = (int(f[11]) + int(f[12])) / TICK
+        if "CompilerThre" in name:
+            out["jit_cpu_seconds"] += cpu
+        elif name.startswith("Executor task"):
+            out["task_threads_cpu_seconds"] += cpu
+    out["python_workers_cpu_seconds"] = _usage([p for p in _tree(jvm) if p != jvm])[0]
+    return {k: round(v, 1) for k, v in out.items()}
+
+
 def _digest(got) -> str:  # type: ignore[no-untyped-def]
     c = got.counts.astype({"area_code": str, "month": str, "category": str})
     h = hashlib.sha256(c.to_csv(index=False).encode())
@@ -106,6 +129,7 @@ def step(engine: str, db: Path, master: str) -> dict:
         jvm = SparkContext._gateway.proc.pid  # type: ignore[union-attr]
         cpu, peak = _usage(_tree(jvm))
         out["jvm_tree_cpu_seconds"], out["jvm_tree_peak_mb"] = round(cpu, 1), round(peak)
+        out.update(_split(jvm))
         store.stop_session(info)
     else:
         got = store.area_counts(con, areas, engine="locator")
@@ -139,17 +163,58 @@ def _child(engine: str, db: Path, master: str) -> dict:
     return got
 
 
+def _rows(raw: dict, master: str) -> list[dict]:
+    """The table: medians per engine and size, Spark's CPU split (JIT, tasks, Python)."""
+    rows = []
+    for label, rs in raw.items():
+        for engine in ("embedded", "spark"):
+            mine = [r for r in rs if r["engine"] == engine]
+            if not mine:
+                continue
+
+            def med(key: str, mine: list = mine, engine: str = engine) -> float | str:
+                got = [r[key] for r in mine if key in r]
+                return statistics.median(got) if engine == "spark" and got else ""
+
+            rows.append({
+                "rows": f"{label} ({mine[0]['rows_in']:,})",
+                "engine": "embedded (DuckDB + locator)" if engine == "embedded"
+                else f"Spark {master} (mapInPandas + locator)",
+                "wall s (median)": summary([r["seconds"] for r in mine])["median"],
+                "of which session start": med("session_start_seconds"),
+                "CPU s (median, JVM tree incl.)": summary(
+                    [r["cpu_seconds"] for r in mine])["median"],
+                "of which JIT / Spark tasks / Python workers": " / ".join(
+                    f"{v:.1f}" for v in (med("jit_cpu_seconds"),
+                                         med("task_threads_cpu_seconds"),
+                                         med("python_workers_cpu_seconds"))
+                    if v != "") or "",
+                "peak MB (max)": max(r["peak_mb"] for r in mine),
+                "load (1 min, start-end)": "; ".join(
+                    f"{r['load_average'][0]:.0f}-{r['load_average'][1]:.0f}" for r in mine),
+                "identical counts": "yes" if len({r["digest"] for r in rs}) == 1 else "NO"})
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--store", type=Path, required=True)
+    ap.add_argument("--store", type=Path, help="the store to count (not with --render)")
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--step", choices=["embedded", "spark"])
     ap.add_argument("--label", default="6M", help="key of these runs in the results file")
+    ap.add_argument("--render", action="store_true",
+                    help="rewrite the table from the runs already recorded; run nothing")
     a = ap.parse_args()
     if a.step:
         print(json.dumps(step(a.step, a.store, a.master)))
         return
+    if a.render:  # the table again from the runs recorded (after a change of its columns)
+        got = json.loads(OUT.read_text())
+        record("spark_scale", {**got, "rows": _rows(got["runs"], a.master)})
+        return
+    if a.store is None:
+        ap.error("--store is needed (a store made by bench/store_scale.py)")
     load_before = load_average()
     runs = []
     for k in range(a.repeats):
@@ -163,25 +228,7 @@ def main() -> None:
     old = json.loads(OUT.read_text()) if OUT.is_file() else {}
     raw = {k: v for k, v in old.get("runs", {}).items() if k != a.label}
     raw[a.label] = runs
-    rows = []
-    for label, rs in raw.items():
-        for engine in ("embedded", "spark"):
-            mine = [r for r in rs if r["engine"] == engine]
-            wall = summary([r["seconds"] for r in mine])
-            cpu = summary([r["cpu_seconds"] for r in mine])
-            rows.append({
-                "rows": f"{label} ({mine[0]['rows_in']:,})",
-                "engine": "embedded (DuckDB + locator)" if engine == "embedded"
-                else f"Spark {a.master} (mapInPandas + locator)",
-                "wall s (median)": wall["median"],
-                "of which session start": statistics.median(
-                    [r.get("session_start_seconds", 0.0) for r in mine]) if engine == "spark"
-                else "",
-                "CPU s (median, JVM tree incl.)": cpu["median"],
-                "peak MB (max)": max(r["peak_mb"] for r in mine),
-                "load (1 min, start-end)": "; ".join(
-                    f"{r['load_average'][0]:.0f}-{r['load_average'][1]:.0f}" for r in mine),
-                "identical counts": "yes" if len({r["digest"] for r in rs}) == 1 else "NO"})
+    rows = _rows(raw, a.master)
     cond = conditions(a.repeats, interleaved=True, load_before=load_before,
                       notes="each run a fresh process; Spark's CPU and peak add the JVM and "
                             "its Python workers (read from /proc before the session stops; "

@@ -43,7 +43,6 @@ import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import shapely
 
 from hotspots._errors import InputDataError
@@ -56,7 +55,7 @@ from hotspots.areas import (
     locate_points,
     project_xy,
 )
-from hotspots.store.counts import POINT_CRS, StoreCounts, _categorical, record_filter
+from hotspots.store.counts import POINT_CRS, StoreCounts, record_filter
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -552,13 +551,29 @@ def _cell_frame(key: np.ndarray, count: np.ndarray, codes: Sequence[str], months
     key, count = key[sort], np.asarray(count, dtype=np.int64)[sort]
     rest, c = np.divmod(key, nc)
     a, m = np.divmod(rest, nm)
-    month = pa.array(np.asarray([*months, None], dtype=object)[m], type=pa.string())
-    category = pa.array(np.asarray([*categories, None], dtype=object)[c], type=pa.string())
     return pd.DataFrame({
         "area_code": pd.Categorical.from_codes(a, categories=np.asarray(codes)),
-        "month": _categorical(pa.chunked_array([month])),
-        "category": _categorical(pa.chunked_array([category])),
+        "month": _seen_order(m, months), "category": _seen_order(c, categories),
         "count": count})
+
+
+def _seen_order(pos: np.ndarray, values: list[str]) -> pd.Categorical:
+    """Positions into ``values`` (``len(values)``: missing) as a categorical, no strings made.
+
+    Its categories are the values present in the order first seen, as
+    the embedded engine (Arrow's dictionary encoding) gives them.
+
+    Examples
+    --------
+    >>> list(_seen_order(np.array([1, 2, 0, 1]), ["a", "b"]))
+    ['b', nan, 'a', 'b']
+    >>> list(_seen_order(np.array([1, 2, 0, 1]), ["a", "b"]).categories)
+    ['b', 'a']
+    """
+    order = [int(v) for v in pd.unique(pos) if v < len(values)]
+    remap = np.full(len(values) + 1, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    return pd.Categorical.from_codes(remap[pos], categories=[values[i] for i in order])
 
 
 def _details(con: duckdb.DuckDBPyConnection, rows: DataFrame, inside: DataFrame,
