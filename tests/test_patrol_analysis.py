@@ -509,3 +509,21 @@ def test_a_study_area_too_large_for_the_cells_is_refused_before_the_grid():
     with pytest.raises(InputDataError, match=r"160,000 cells of 150 m.*at most 100,000.*"
                                              r"fewer areas.*at least 190 m"):
         analyse_patrol(_points(), big, ["Shire"], PatrolParams(**PARAMS))
+
+
+def test_backtest_gi_star_draws_each_block_once(monkeypatch):
+    # Gi* of the list period and of every training window share one grid and one seed:
+    # their conditional draws are made once (keep_draws), not once per window
+    from hotspots.stats import permutation as perm
+
+    calls = []
+    real = perm.sample_others
+
+    def counted(rng, sites, k, permutations, n):
+        calls.append((n, k, tuple(int(s) for s in sites)))
+        return real(rng, sites, k, permutations, n)
+
+    monkeypatch.setattr(perm, "sample_others", counted)
+    pa = analyse_patrol(_points(), _areas(), ["Town"], PatrolParams(**PARAMS))
+    assert pa.backtest is not None and calls
+    assert len(calls) == len(set(calls))

@@ -39,6 +39,7 @@ from hotspots.patrol.params import DEFAULT_LIST_MONTHS, MEASURE_NOUNS, METHODS, 
 from hotspots.patrol.result import PatrolAnalysis
 from hotspots.periods import month_range, shift_month
 from hotspots.stats.emerging import emerging_hotspots
+from hotspots.stats.permutation import keep_draws
 
 __all__ = ["analyse_patrol"]
 
@@ -339,26 +340,29 @@ def analyse_patrol(
     kde = kde_on_grid(period, g, bandwidth=p.bandwidth, cell_size=spec.size,
                       weights="harm" if table is not None else None)
     t0 = _timed(timings, "kde", t0)
-    gi, gi_params = _gi(values.astype(float), g, p)
-    t0 = _timed(timings, "gi_star", t0)
-    scorers = patrol.method_scorers(g, bandwidth=p.bandwidth, band=p.band,
-                                    permutations=p.permutations, seed=p.seed,
-                                    harm=harm_monthly, alpha=p.alpha)
-    area = g.set_index("cell_id")["cell_area_m2"]
-    list_wide = monthly[list(list_months)]
-    scores = pd.DataFrame({m: scorers[m](list_wide) for m in METHODS})
-    selections = {m: patrol.select_cells(scores[m], area, top_n=p.top_n,
-                                         area_share=p.area_share) for m in METHODS}
-    t0 = _timed(timings, "scores", t0)
-    res = None
-    if len(months) > p.train_months:
-        res = bt.rolling_backtest(monthly, {**scorers, **bt.baseline_methods()}, area,
-                                  train_months=p.train_months,
-                                  area_share=p.area_share or 0.05, top_n=p.top_n)
-    else:
-        notes.append(f"No backtest: the points cover {len(months)} month(s); a backtest with "
-                     f"{p.train_months} training month(s) needs at least {p.train_months + 1}.")
-    t0 = _timed(timings, "backtest", t0)
+    # Gi* of the list period and of every training window: one grid, one seed, so the
+    # conditional draws are made once and summed again for each window (the same counts)
+    with keep_draws():
+        gi, gi_params = _gi(values.astype(float), g, p)
+        t0 = _timed(timings, "gi_star", t0)
+        scorers = patrol.method_scorers(g, bandwidth=p.bandwidth, band=p.band,
+                                        permutations=p.permutations, seed=p.seed,
+                                        harm=harm_monthly, alpha=p.alpha)
+        area = g.set_index("cell_id")["cell_area_m2"]
+        list_wide = monthly[list(list_months)]
+        scores = pd.DataFrame({m: scorers[m](list_wide) for m in METHODS})
+        selections = {m: patrol.select_cells(scores[m], area, top_n=p.top_n,
+                                             area_share=p.area_share) for m in METHODS}
+        t0 = _timed(timings, "scores", t0)
+        res = None
+        if len(months) > p.train_months:
+            res = bt.rolling_backtest(monthly, {**scorers, **bt.baseline_methods()}, area,
+                                      train_months=p.train_months,
+                                      area_share=p.area_share or 0.05, top_n=p.top_n)
+        else:
+            notes.append(f"No backtest: the points cover {len(months)} month(s); a backtest with "
+                         f"{p.train_months} training month(s) needs at least {p.train_months + 1}.")
+        t0 = _timed(timings, "backtest", t0)
     method, reason = _choose_method(p, res)
     emerging = None
     if p.emerging:

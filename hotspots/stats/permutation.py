@@ -29,12 +29,22 @@ and tie rule, each area's draws from its own stream (seeded by the seed and the
 area's position), about half the CPU and no draw ever stored. Small layers stay
 here and never import numba.
 
+The draws depend on the number of neighbours of each area, the permutations and
+the seed, never on the values: a caller that tests many variables on one layer
+with one seed (the patrol backtest: Gi* on 33 training windows of one grid) runs
+inside :func:`keep_draws`, and the positions drawn for the first variable are
+kept and summed again for the others (the same counts, bit for bit, without
+drawing again).
+
 The p-value formulas live in :data:`ALTERNATIVES`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -48,6 +58,7 @@ __all__ = [
     "COMPILED_MIN_DRAWS",
     "GlobalSims",
     "global_sims",
+    "keep_draws",
     "neighbour_sum_counts",
     "neighbour_sums",
     "permuted_blocks",
@@ -66,6 +77,15 @@ _BLOCK_VALUES = 250_000
 #: before, and no numba import in a ward process: 1.3 s); 35,000 LSOAs at 999 make
 #: 200 million.
 COMPILED_MIN_DRAWS = 100_000_000
+
+#: Drawn positions kept inside :func:`keep_draws`, ``(n, k, permutations, seed) -> draws``
+#: (one entry; ``None`` outside the context). A context variable: each thread of the
+#: page starts without one.
+_KEPT_DRAWS: ContextVar[dict[tuple[int, bytes, int, int], list[tuple[np.ndarray, np.ndarray]]]
+                        | None] = ContextVar("hotspots_kept_draws", default=None)
+#: Positions (sum of neighbours x permutations) kept at most: 16 million, 32 MB in int16
+#: (the demo's 162-cell patrol grid at 9,999 permutations: 11 million).
+KEEP_MAX_POSITIONS = 16_000_000
 
 
 def sample_others(rng: np.random.Generator, sites: np.ndarray, k: int, permutations: int,
@@ -121,15 +141,41 @@ def sample_others(rng: np.random.Generator, sites: np.ndarray, k: int, permutati
     return out
 
 
-def _blocks(y: np.ndarray, k: np.ndarray, permutations: int,
-            seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield ``(sites, sums)``: ``sums[s, p]`` is draw *p*'s neighbour sum of ``sites[s]``.
+@contextmanager
+def keep_draws() -> Iterator[None]:
+    """Keep the conditional draws of one layer and seed for the next variables.
+
+    Inside the context, :func:`neighbour_sum_counts` and :func:`neighbour_sums`
+    keep the positions they drew (at most :data:`KEEP_MAX_POSITIONS`, one layer
+    and seed at a time) and sum the next variable over the same positions: the
+    results are exactly those of a new draw with the same seed (the draws never
+    depend on the values), without the cost of drawing. The positions are
+    released when the context ends.
+
+    Examples
+    --------
+    >>> k = np.array([1, 2, 1])
+    >>> with keep_draws():
+    ...     a = neighbour_sums(np.array([1.0, 2, 3]), k, 5, seed=1)
+    ...     b = neighbour_sums(np.array([4.0, 0, 1]), k, 5, seed=1)
+    >>> bool((b == neighbour_sums(np.array([4.0, 0, 1]), k, 5, seed=1)).all())
+    True
+    """
+    token = _KEPT_DRAWS.set({})
+    try:
+        yield
+    finally:
+        _KEPT_DRAWS.reset(token)
+
+
+def _draws(k: np.ndarray, permutations: int, seed: int,
+           n: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(sites, positions)`` blocks of :func:`sample_others` for every area.
 
     Sites with the same number of neighbours go together, in order of that
     number then position; islands (no neighbours) are skipped.
     """
     rng = np.random.default_rng(seed)
-    n = len(y)
     order = np.argsort(k, kind="stable")
     bounds = np.flatnonzero(np.diff(k[order])) + 1
     for group in np.split(order, bounds):
@@ -139,11 +185,38 @@ def _blocks(y: np.ndarray, k: np.ndarray, permutations: int,
         step = max(1, _BLOCK_VALUES // (permutations * kv))
         for start in range(0, len(group), step):
             sites = group[start:start + step]
-            idx = sample_others(rng, sites, kv, permutations, n)
-            sums = y[idx[0]]
-            for row in idx[1:]:
-                sums += y[row]
-            yield sites, sums.reshape(len(sites), permutations)
+            yield sites, sample_others(rng, sites, kv, permutations, n)
+
+
+def _kept_or_drawn(k: np.ndarray, permutations: int, seed: int,
+                   n: int) -> Iterator[tuple[np.ndarray, np.ndarray]] | list:
+    """Return the draws of :func:`_draws`, kept inside :func:`keep_draws` if small enough."""
+    kept = _KEPT_DRAWS.get()
+    if kept is None or int(k.sum()) * permutations > KEEP_MAX_POSITIONS:
+        return _draws(k, permutations, seed, n)
+    key = (n, hashlib.sha256(np.ascontiguousarray(k, dtype=np.int64).tobytes()).digest(),
+           permutations, seed)
+    draws = kept.get(key)
+    if draws is None:
+        # int16 positions: half the memory of int32, and gathered faster
+        small = np.int16 if n < 2**15 else np.int32
+        draws = [(sites, idx.astype(small)) for sites, idx in _draws(k, permutations, seed, n)]
+        kept.clear()
+        kept[key] = draws
+    return draws
+
+
+def _blocks(y: np.ndarray, k: np.ndarray, permutations: int,
+            seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(sites, sums)``: ``sums[s, p]`` is draw *p*'s neighbour sum of ``sites[s]``.
+
+    The blocks of :func:`_draws` (kept ones inside :func:`keep_draws`).
+    """
+    for sites, idx in _kept_or_drawn(k, permutations, seed, len(y)):
+        sums = y[idx[0]]
+        for row in idx[1:]:
+            sums += y[row]
+        yield sites, sums.reshape(len(sites), permutations)
 
 
 def neighbour_sums(y: np.ndarray, k: np.ndarray, permutations: int, seed: int) -> np.ndarray:
