@@ -190,3 +190,33 @@ def test_backtest_kde_on_a_force_sized_square_grid_stays_small():
     for i in (0, 45_150, len(g) - 1):
         want = _brute(c[w > 0], c[i:i + 1], 8557.0, w[w > 0])[0] * 1e6
         assert out[0].iloc[i] == pytest.approx(want, rel=1e-9, abs=1e-9 * out[0].max())
+
+
+@pytest.mark.parametrize(("a_shape", "b_shape"), [
+    ((7, 9), (5, 5)), ((1, 12), (3, 3)), ((12, 1), (5, 5)), ((4, 4), (1, 1)), ((3, 2), (7, 7)),
+    ((33, 40), (13, 13)), ((1, 1), (3, 3)),
+])
+def test_convolve_same_is_scipy_signal_fftconvolve_bit_for_bit(a_shape, b_shape):
+    from scipy.signal import fftconvolve  # the reference (the module no longer imports it)
+
+    rng = np.random.default_rng(sum(a_shape) * 10 + sum(b_shape))
+    a = rng.poisson(2.0, a_shape).astype(float)
+    b = rng.random(b_shape)
+    got = kde.convolve_same(a, b)
+    assert got.shape == a.shape
+    assert np.array_equal(got, fftconvolve(a, b, mode="same"))
+
+
+def test_patrol_kde_does_not_import_scipy_signal():
+    # scipy.signal (with scipy.stats) costs 0.3 s of every board pack: not imported
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from hotspots.patrol import kde\n"
+            "c = np.array([[50.0, 50.0], [150.0, 50.0], [450.0, 50.0]])\n"
+            "assert kde.lattice_density(c, np.array([2.0, 1.0, 0.0]), 200.0, 100.0) is not None\n"
+            "print('scipy.signal' in sys.modules, 'scipy.stats' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
