@@ -298,3 +298,21 @@ def test_incomplete_months_rate_floor_catches_a_force_short_every_month():
     assert packcrime.incomplete_months(f) == []
     # a force without a resident count is judged on its busiest month alone
     assert packcrime.incomplete_months(f, residents={"A": 2000}) == []
+
+
+def test_crime_source_wording_does_not_import_duckdb():
+    # the board pack's patrol page names the crime source: that sentence must not load the
+    # store and duckdb (0.14 s of every pack); packcrime still offers the same functions
+    import subprocess
+    import sys
+
+    from hotspots.pipeline import wording
+
+    assert packcrime.crime_source_used is wording.crime_source_used
+    assert packcrime.crime_source_text is wording.crime_source_text
+    code = ("import sys\nfrom hotspots import pipeline\n"
+            "t = pipeline.wording.crime_source_text(['A Police', 'B Police'], ['A Police'])\n"
+            "print(pipeline.wording.crime_source_used(t), 'duckdb' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "police.uk street-level crime (A Police) False"

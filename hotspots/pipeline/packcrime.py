@@ -30,8 +30,7 @@ January, has 910 crimes for about 516,000 residents, 21 a year per 1,000).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +48,9 @@ from hotspots.areas import reconciliation as recon
 from hotspots.areas.bylsoa import compare_placements, lsoa_vintage, place_by_lsoa
 from hotspots.areas.coverage import STATUS_OUTSIDE_COVERAGE, place_police_uk
 from hotspots.pipeline.pack import POLICE_UK_POINTS_NOTE, point_records, points_reconciliation
+
+# the crime source's wording lives in wording (no duckdb import for a sentence); named here too
+from hotspots.pipeline.wording import crime_source_text, crime_source_used
 
 __all__ = ["INCOMPLETE_SHARE", "RATE_FLOOR_PER_1000_A_YEAR", "AssignBy", "CrimeResult",
            "StoreRead", "crime_source_text", "crime_source_used", "force_month_rates",
@@ -231,45 +233,6 @@ def _read(paths: Sequence[Path]) -> list[tuple[str, ReadResult]]:
                     f["source"] = name + "/" + f["source"].astype(str)
         out.append((f"Recorded crime: police.uk ({name})", res))
     return out
-
-
-def crime_source_text(forces: Iterable[str], covering: Iterable[str]) -> str:
-    """Name the forces whose rows the pack uses, and those read but outside its area.
-
-    Examples
-    --------
-    >>> crime_source_text(["South Wales Police", "Dyfed-Powys Police"], ["South Wales Police"])
-    'police.uk street-level crime (South Wales Police; rows of Dyfed-Powys Police in the \
-files are outside this area, counted outside coverage)'
-    >>> crime_source_text(["South Wales Police"], ["South Wales Police"])
-    'police.uk street-level crime (South Wales Police)'
-    """
-    used = sorted(set(covering) & set(forces)) or sorted(set(forces))
-    other = sorted(set(forces) - set(used))
-    tail = _OUTSIDE_TAIL.format(", ".join(other)) if other else ""
-    return f"police.uk street-level crime ({', '.join(used)}{tail})"
-
-
-_OUTSIDE_TAIL = "; rows of {} in the files are outside this area, counted outside coverage"
-_OUTSIDE_TAIL_RE = re.compile(re.escape(_OUTSIDE_TAIL).replace(r"\{\}", ".+?") + r"(?=\))")
-
-
-def crime_source_used(text: str) -> str:
-    """Return a pack's crime source without the forces read but outside its area.
-
-    For a sentence that names only the data shown (e.g. "the ward maps show ..."):
-    :func:`crime_source_text` also names the forces whose rows were counted
-    outside coverage; any other text is returned as it is.
-
-    Examples
-    --------
-    >>> crime_source_used(crime_source_text(["South Wales Police", "North Wales Police"],
-    ...                                     ["South Wales Police"]))
-    'police.uk street-level crime (South Wales Police)'
-    >>> crime_source_used("Metropolitan Police ward-level recorded crime (MPS ward file)")
-    'Metropolitan Police ward-level recorded crime (MPS ward file)'
-    """
-    return _OUTSIDE_TAIL_RE.sub("", text)
 
 
 def _relabel_other_forces(rec: recon.Reconciliation, frame: pd.DataFrame,

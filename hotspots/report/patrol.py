@@ -428,7 +428,7 @@ def _data_difference(pa: PatrolAnalysis, pack: pipeline.Pack,
     ward = set(current.months)
     common = ward & {str(m) for m in months}
     # only the force whose rows the maps show (not the forces read but outside the area)
-    crime_src = (pipeline.packcrime.crime_source_used(pack.meta.crime_source)
+    crime_src = (pipeline.wording.crime_source_used(pack.meta.crime_source)
                  if pack.meta.crime_source else "the ward-level crime data")
     if not common:
         when = f"no month in common with the ward maps' period ({current.label})"
