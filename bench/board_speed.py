@@ -10,6 +10,11 @@ with the pack cache filled once before the rounds, and reports its wall and CPU
 seconds and the process's peak resident memory (``ru_maxrss`` of the child). With
 ``--profile`` one more run under cProfile prints the 25 costliest functions
 (cumulative). Results go to ``bench/results/board_speed.json``. Target: under 10 s.
+
+``--baseline DIR`` (another checkout, e.g. ``git archive main`` unpacked, with its
+own ``.venv`` link) also runs that checkout's board pack in every round, interleaved
+A/B (baseline first), with its own pack and bytecode caches, so both see the same
+load; its rows are recorded beside ("baseline: ...").
 """
 
 from __future__ import annotations
@@ -36,10 +41,10 @@ print("RESULT", time.perf_counter() - t,
 """
 
 
-def _one(out: str, env: dict[str, str]) -> dict[str, float]:
+def _one(out: str, env: dict[str, str], root: Path = ROOT) -> dict[str, float]:
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _CHILD, out], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-c", _CHILD, out], cwd=root, env=env,
                           capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -62,13 +67,24 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--profile", type=Path, help="also run once under cProfile, save here")
+    ap.add_argument("--baseline", type=Path,
+                    help="another checkout to time interleaved with this one (A/B)")
     a = ap.parse_args(argv)
     load_before = results.load_average()
+    base_runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         env = results.child_env(tmp, HOTSPOTS_CACHE_DIR=tmp + "/cache")
+        base_env = None
+        if a.baseline:
+            base_env = {**results.child_env(tmp + "/base"), "PYTHONPATH": str(a.baseline),
+                        "HOTSPOTS_CACHE_DIR": tmp + "/base/cache"}
+            _one(tmp + "/base/warm", base_env, a.baseline)
         _one(tmp + "/warm", env)  # fills the pack cache
         runs = []
         for r in range(a.rounds):
+            if base_env is not None:
+                base_runs.append(_one(f"{tmp}/base/out{r}", base_env, a.baseline))
+                print(f"round {r + 1} baseline: {base_runs[-1]}", flush=True)
             runs.append(_one(f"{tmp}/out{r}", env))
             print(f"round {r + 1}: {runs[-1]}", flush=True)
         if a.profile:
@@ -80,17 +96,25 @@ def main(argv: list[str] | None = None) -> int:
 
             pstats.Stats(str(a.profile)).sort_stats("cumulative").print_stats(25)
     rows = []
-    for key, words in (("wall", "whole process, wall s"), ("inside", "report command, wall s"),
-                       ("cpu", "whole process, CPU s"), ("peak_mb", "peak memory, MB")):
-        s = results.summary([r[key] for r in runs])
-        rows.append({"board pack (demo, report.example.toml)": words, "min": s["min"],
-                     "median": s["median"]})
+    for label, which in (("baseline: ", base_runs), ("", runs)):
+        if not which:
+            continue
+        for key, words in (("wall", "whole process, wall s"),
+                           ("inside", "report command, wall s"),
+                           ("cpu", "whole process, CPU s"), ("peak_mb", "peak memory, MB")):
+            s = results.summary([r[key] for r in which])
+            rows.append({"board pack (demo, report.example.toml)": label + words,
+                         "min": s["min"], "median": s["median"]})
     rows.append({"board pack (demo, report.example.toml)": "PDF pages",
                  "min": runs[0]["pages"] or "", "median": ""})
-    cond = results.conditions(a.rounds, interleaved=False, load_before=load_before,
-                              notes="each round a new process, pack cache and bytecode "
-                                    "cache filled by an untimed first run; target under 10 s")
-    results.record("board_speed", {"conditions": cond, "rows": rows, "runs": runs})
+    notes = ("each round a new process, pack cache and bytecode cache filled by an untimed "
+             "first run; target under 10 s")
+    if a.baseline:
+        notes += f"; baseline = {a.baseline.name} (interleaved A/B, baseline first each round)"
+    cond = results.conditions(a.rounds, interleaved=bool(a.baseline), load_before=load_before,
+                              notes=notes)
+    results.record("board_speed", {"conditions": cond, "rows": rows, "runs": runs,
+                                   "baseline_runs": base_runs})
     print(results.render("board_speed"))
     return 0
 
