@@ -155,3 +155,15 @@ def test_patrol_list_contents(city):
     assert pl2["street_distance_m"].tolist() == [25.0, 25.0]
     with pytest.raises(InputDataError):
         patrol.patrol_list(g, out, ["nope"])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_rank_cells_is_a_sort_by_score_then_cell_text(seed):
+    # reference: Python's sort of (-score, str(cell)) over the cells scoring above 0
+    rng = np.random.default_rng(seed)
+    ids = list(dict.fromkeys(f"c{rng.integers(0, 10**4)}" for _ in range(rng.integers(0, 200))))
+    raw = rng.integers(-2, 5, len(ids)).astype(float)
+    raw[rng.random(len(ids)) < 0.05] = np.nan
+    got = metrics.rank_cells(pd.Series(raw, index=ids)).tolist()
+    want = [c for _, c in sorted((-v, c) for c, v in zip(ids, raw, strict=True) if v > 0)]
+    assert got == want
