@@ -122,8 +122,16 @@ def test_table_toolbar_covers_no_text(page) -> None:  # type: ignore[no-untyped-
         # once put the toolbar's old box over a caption's new one.
         table.hover()
         b = bar.bounding_box()
-        return b, [texts.nth(i).inner_text()[:60] for i in range(texts.count())
-                   if texts.nth(i).is_visible() and _overlap(b, texts.nth(i).bounding_box())]
+        # the text's own line boxes (a Range over it), not its element's box: a caption's
+        # box includes its padding, which the toolbar may lie on without covering a word
+        lines = texts.evaluate_all(
+            """els => els.filter(e => e.offsetParent !== null).map(e => {
+                 const r = document.createRange(); r.selectNodeContents(e);
+                 return [e.innerText.slice(0, 60), Array.from(r.getClientRects()).map(
+                   q => ({x: q.x, y: q.y, width: q.width, height: q.height}))];
+               })""")
+        return b, [(text, q) for text, rects in lines for q in rects
+                   if q["width"] > 0 and _overlap(b, q)]
 
     wait_idle(page)  # a hover can start a map's rerun; read a quiet page
     # Up to 60 s: on two busy cores (the suite's other worker beside the browser) the
