@@ -1,0 +1,106 @@
+"""LSOAs of forces the store does not hold are no data, never 0 (issue 17, item 1),
+and the national statistics use the product's one set of defaults (item 2).
+
+Reference for the statistics on covered LSOAs: the same statistic run on a layer
+built by hand with only those LSOAs (what a user would do by choosing the forces).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from boundaries.places import Place
+from hotspots._errors import InputDataError
+from hotspots.pipeline import analysis, coverage, national, nationalstats
+from tests.test_national import counts, layer
+
+MONTHS = ["2024-01", "2024-02"]
+
+
+def two_forces() -> national.LsoaLayer:
+    """8 x 8 LSOAs: the first four rows in local authority L1, the rest in L2."""
+    lay = layer()
+    areas = lay.areas.copy()
+    areas["borough_code"] = np.where(np.arange(len(areas)) < 32, "L1", "L2")
+    return dataclasses.replace(lay, areas=areas,
+                               place=Place("country", "X", "Two forces", ("L1", "L2")))
+
+
+def only_l1(lay: national.LsoaLayer) -> national.LsoaLayer:
+    keep = lay.areas["borough_code"] == "L1"
+    areas = lay.areas.loc[keep].reset_index(drop=True)
+    dep = lay.deprivation.loc[lay.deprivation["area_code"].isin(areas["area_code"])]
+    return dataclasses.replace(lay, areas=areas, deprivation=dep.reset_index(drop=True))
+
+
+COVER_L1 = coverage.StoreCoverage(("Force One Police",), frozenset({"L1"}))
+
+
+@pytest.mark.parametrize("statistic", ["hotspots", "clusters"])
+def test_uncovered_lsoas_are_left_out_not_zero(statistic: str) -> None:
+    lay = two_forces()
+    c = counts(lay, MONTHS)
+    c = c.loc[c["area_code"].isin(set(lay.areas["area_code"][:32]))]  # the store: L1 only
+    choice = nationalstats.StatChoice(statistic=statistic, permutations=199, seed=3)
+    table, params = nationalstats.run_statistic(lay, c, MONTHS, choice, coverage=COVER_L1)
+    assert len(table) == 32
+    assert set(table["area_code"]) == set(lay.areas["area_code"][:32])
+    ref = national.lsoa_statistics(only_l1(lay), c, permutations=199, seed=3)
+    col = "gi_z" if statistic == "hotspots" else "lisa_i"
+    np.testing.assert_allclose(table[col].to_numpy(), ref.table[col].to_numpy())
+    assert params["forces"] == ["Force One Police"]
+    method = nationalstats.stat_method(params, statistic)
+    assert "forces: Force One Police" in method
+    assert "32 of 64 LSOAs" in method and "not counted as 0" in method
+    # on the map: the 32 uncovered LSOAs are "No data", never a class of the test
+    codes = lay.areas["area_code"].tolist()
+    mv = nationalstats.stat_values(codes, np.ones(64, dtype=bool), table, params, statistic)
+    names = [mv.names[int(k)].casefold() for k in mv.classes[32:]]
+    assert set(names) == {"no data"}
+    legend = [text.casefold() for _, items in mv.legends for _, text in items]
+    assert "no data (32)" in legend
+
+
+def test_emerging_on_covered_lsoas_only() -> None:
+    lay = two_forces()
+    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    c = counts(lay, months)
+    c = c.loc[c["area_code"].isin(set(lay.areas["area_code"][:32]))]
+    choice = nationalstats.StatChoice(statistic="emerging", permutations=99, seed=5)
+    table, params = nationalstats.run_statistic(lay, c, months, choice, coverage=COVER_L1)
+    ref = national.lsoa_emerging(only_l1(lay), c, months, permutations=99, seed=5,
+                                 alpha=choice.alpha)
+    assert table["area_code"].tolist() == ref["area_code"].tolist()
+    assert table["trend_class"].tolist() == ref["trend_class"].tolist()
+    assert params["forces"] == ["Force One Police"]
+
+
+def test_place_without_data_gets_a_clear_message() -> None:
+    lay = two_forces()
+    cov = coverage.StoreCoverage(("Gwent Police", "Dyfed-Powys Police"), frozenset({"W1"}))
+    choice = nationalstats.StatChoice(permutations=99)
+    with pytest.raises(InputDataError) as err:
+        nationalstats.run_statistic(lay, counts(lay, MONTHS), MONTHS, choice, coverage=cov)
+    msg = str(err.value)
+    assert msg.startswith("The store holds no police.uk data for Two forces: it holds "
+                          "Dyfed-Powys Police, Gwent Police.")
+    assert "python -m hotspots store add" in msg
+
+
+def test_counts_of_uncovered_lsoas_are_missing_not_zero() -> None:
+    c = pd.DataFrame({"area_code": ["a", "a"], "month": ["2024-01"] * 2,
+                      "category": ["Burglary", "Anti-social behaviour"], "count": [3, 4]})
+    out = coverage.covered_counts(c, pd.DataFrame({"lsoa_code": ["a", "b", "c"],
+                                                   "lad_code": ["L1", "L1", "L2"]}), COVER_L1)
+    assert out["crime"].tolist()[:2] == [3, 0] and pd.isna(out["crime"].iloc[2])
+    assert out["asb"].tolist()[:2] == [4, 0] and pd.isna(out["asb"].iloc[2])
+
+
+def test_national_defaults_are_the_products() -> None:
+    shared = analysis.StatsParams()
+    choice = nationalstats.StatChoice()
+    assert (choice.permutations, choice.seed) == (shared.permutations, shared.seed)
