@@ -104,3 +104,80 @@ def test_national_defaults_are_the_products() -> None:
     shared = analysis.StatsParams()
     choice = nationalstats.StatChoice()
     assert (choice.permutations, choice.seed) == (shared.permutations, shared.seed)
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+@pytest.fixture(scope="module")
+def wales_store(tmp_path_factory, shared_data):  # type: ignore[no-untyped-def]
+    """A store holding the four Welsh forces' January and February 2024 only."""
+    import subprocess
+    import sys
+
+    store = tmp_path_factory.mktemp("natcover") / "wales.duckdb"
+    folder = shared_data / "police_uk_wales_2024-01_to_2024-04"
+    subprocess.run([sys.executable, "-m", "hotspots", "store", "add", "--store", str(store),
+                    str(folder / "2024-01"), str(folder / "2024-02")], check=True,
+                   capture_output=True)
+    return store
+
+
+def _analyse(store, out, *args: str):  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "hotspots", "store", "analyse", "--store",
+                           str(store), "--out", str(out), "--no-deprivation", *args],
+                          capture_output=True, text=True)
+
+
+@pytest.mark.realdata
+def test_real_welsh_forces_cover_exactly_the_welsh_lsoas(shared_data):
+    from hotspots import store as store_mod  # noqa: F401  (the store's force names)
+    from hotspots.pipeline import nationalmap
+
+    v = nationalmap.national_table()
+    forces = ["Dyfed-Powys Police", "Gwent Police", "North Wales Police", "South Wales Police"]
+    cov = coverage.store_coverage([*forces, "British Transport Police"], v.data.catalogue)
+    assert sorted(cov.forces) == forces and cov.unplaced == ("British Transport Police",)
+    mask = coverage.covered_mask(v.table["lad_code"], cov)
+    assert int(mask.sum()) == int((v.table["nation"] == "Wales").sum()) == 1917
+    got = coverage.covered_counts(
+        pd.DataFrame({"area_code": [v.table["lsoa_code"].iloc[0]], "month": ["2024-01"],
+                      "category": ["Burglary"], "count": [2]}),
+        v.table[["lsoa_code", "lad_code"]], cov)
+    assert int(got["crime"].isna().sum()) == len(v.table) - 1917  # England: no data, not 0
+
+
+@pytest.mark.realdata
+def test_cli_analyse_tests_covered_lsoas_only_with_the_shared_defaults(wales_store, tmp_path):
+    import json
+
+    r = _analyse(wales_store, tmp_path / "ew")
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "ew" / "lsoa_statistics.csv")
+    # the shared sample holds three Welsh forces (no Gwent): their LSOAs by the page's
+    # own police force area column (W15000002 = Gwent), not by the LAD lists used here
+    from hotspots.pipeline import nationalmap
+
+    t = nationalmap.national_table().table
+    expected = set(t.loc[(t["nation"] == "Wales") & (t["pfa_code"] != "W15000002"),
+                         "lsoa_code"])
+    assert set(table["area_code"]) == expected and len(expected) == 1543
+    run = json.loads((tmp_path / "ew" / "run.json").read_text())
+    shared = analysis.StatsParams()
+    assert (run["permutations"], run["seed"]) == (shared.permutations, shared.seed)
+    assert run["forces"] == ["Dyfed-Powys Police", "North Wales Police", "South Wales Police"]
+    method = (tmp_path / "ew" / "method.txt").read_text()
+    assert "34,129 of 35,672 LSOAs" in method and "1,543 LSOAs tested" in method
+    assert "not counted as 0" in method
+
+
+@pytest.mark.realdata
+def test_cli_analyse_of_a_force_not_in_the_store_says_so(wales_store, tmp_path):
+    r = _analyse(wales_store, tmp_path / "kent", "--area", "pfa:Kent", "--permutations", "99")
+    assert r.returncode != 0
+    assert "The store holds no police.uk data for Kent: it holds Dyfed-Powys Police" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "kent" / "lsoa_statistics.csv").exists()
