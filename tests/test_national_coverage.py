@@ -8,6 +8,7 @@ built by hand with only those LSOAs (what a user would do by choosing the forces
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pandas as pd
@@ -181,3 +182,33 @@ def test_cli_analyse_of_a_force_not_in_the_store_says_so(wales_store, tmp_path):
     assert "The store holds no police.uk data for Kent: it holds Dyfed-Powys Police" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "kent" / "lsoa_statistics.csv").exists()
+
+
+def _page(store, place: str, measure: str):  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["HOTSPOTS_STORE"] = str(store)
+    try:
+        at = AppTest.from_string("from ui import national\nnational.render()\n",
+                                 default_timeout=600)
+        at.run()
+        at.selectbox(key="national_place").set_value(place)
+        at.radio(key="national_measure").set_value(measure)
+        at.run()
+    finally:
+        del os.environ["HOTSPOTS_STORE"]
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.realdata
+def test_page_force_not_in_the_store_says_so_not_a_cut_off_sentence(wales_store):
+    at = _page(wales_store, "pfa:Kent", "statistics")
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("The store holds no police.uk data for Kent: it holds "
+                            "Dyfed-Powys Police, North Wales Police, South Wales Police.")
+               for e in errors), errors
+    at = _page(wales_store, "pfa:Kent", "crime")
+    assert any("no police.uk data for Kent" in e.value for e in at.error)
+    legend = " ".join(m.value for m in at.markdown)
+    assert "No data (" in legend and "0 (" not in legend
