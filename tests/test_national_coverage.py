@@ -124,11 +124,11 @@ def wales_store(tmp_path_factory, shared_data):  # type: ignore[no-untyped-def]
     return store
 
 
-def _analyse(store, out, *args: str):  # type: ignore[no-untyped-def]
+def _analyse(store, out, *args: str, command: str = "analyse"):  # type: ignore[no-untyped-def]
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "hotspots", "store", "analyse", "--store",
+    return subprocess.run([sys.executable, "-m", "hotspots", "store", command, "--store",
                            str(store), "--out", str(out), "--no-deprivation", *args],
                           capture_output=True, text=True)
 
@@ -176,8 +176,10 @@ def test_cli_analyse_tests_covered_lsoas_only_with_the_shared_defaults(wales_sto
 
 
 @pytest.mark.realdata
-def test_cli_analyse_of_a_force_not_in_the_store_says_so(wales_store, tmp_path):
-    r = _analyse(wales_store, tmp_path / "kent", "--area", "pfa:Kent", "--permutations", "99")
+@pytest.mark.parametrize("command", ["analyse", "emerging"])
+def test_cli_analyse_of_a_force_not_in_the_store_says_so(wales_store, tmp_path, command):
+    r = _analyse(wales_store, tmp_path / "kent", "--area", "pfa:Kent", "--permutations", "99",
+                 command=command)
     assert r.returncode != 0
     assert "The store holds no police.uk data for Kent: it holds Dyfed-Powys Police" in r.stderr
     assert "Traceback" not in r.stderr
