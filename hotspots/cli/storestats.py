@@ -34,8 +34,11 @@ def stats_arguments(ss: argparse._SubParsersAction, default_store: Path) -> None
         q.add_argument("--engine", choices=["locator", "spatial"], default="locator",
                        help="place the distinct points by the project's locator or DuckDB's "
                             "spatial join (the same counts)")
-        q.add_argument("--permutations", type=int, default=999)
-        q.add_argument("--seed", type=int, default=12345)
+        q.add_argument("--permutations", type=int,
+                       help="conditional permutations (default: the product's, as the "
+                            "national and ward pages, analyse and the board pack)")
+        q.add_argument("--seed", type=int,
+                       help="permutation seed (default: the product's, as --permutations)")
         q.add_argument("--correction", choices=["fdr", "bonferroni", "none"], default="fdr",
                        help="multiple-testing control over the LSOAs (default %(default)s: "
                             "Benjamini-Hochberg; the page offers the same three)")
@@ -57,7 +60,7 @@ def stats_arguments(ss: argparse._SubParsersAction, default_store: Path) -> None
                     help="Mann-Kendall significance level (default %(default)s)")
 
 
-def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str]]:
+def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str], list[str]]:
     from hotspots import store
     from hotspots._errors import InputDataError
     from hotspots.pipeline import national
@@ -65,7 +68,8 @@ def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str]]:
     con = store.connect(a.store, read_only=True, spatial=a.engine == "spatial")
     try:
         months = national.store_period(con, a.month_from, a.month_to)
-        for flag, given, known in (("--force", a.force, store.store_forces(con)),
+        forces = store.store_forces(con)
+        for flag, given, known in (("--force", a.force, forces),
                                    ("--crime-type", a.crime_type, store.store_categories(con))):
             unknown = [v for v in given or [] if v not in known]
             if unknown:
@@ -77,7 +81,7 @@ def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str]]:
                                 details=True, label=f"police.uk ({a.store.name})")
     finally:
         con.close()
-    return got, months
+    return got, months, a.force or forces
 
 
 def _write(a: argparse.Namespace, name: str, table: Any, layer: Any, got: Any,
@@ -105,11 +109,24 @@ def _write(a: argparse.Namespace, name: str, table: Any, layer: Any, got: Any,
             "method.txt", "run.json"]
 
 
-def _layer(a: argparse.Namespace) -> Any:
+def _layer(a: argparse.Namespace) -> tuple[Any, Any]:
     from hotspots.pipeline import national, packbuild
+    from hotspots.pipeline.analysis import StatsParams
 
-    return national.load_lsoa_layer(packbuild.load_national(a.sources), a.area,
-                                    deprivation=not a.no_deprivation)
+    shared = StatsParams()  # the one set of defaults (page, analyse, board pack)
+    a.permutations = shared.permutations if a.permutations is None else a.permutations
+    a.seed = shared.seed if a.seed is None else a.seed
+
+    data = packbuild.load_national(a.sources)
+    return national.load_lsoa_layer(data, a.area, deprivation=not a.no_deprivation), data
+
+
+def _covered(layer: Any, data: Any, forces: list[str]) -> tuple[Any, Any]:
+    """Keep the LSOAs of the forces in the store (or ``--force``): the rest are no data."""
+    from hotspots.pipeline import coverage
+
+    cov = coverage.store_coverage(forces, data.catalogue)
+    return coverage.cover_layer(layer, cov)[0], cov
 
 
 def _period(months: list[str]) -> str:
@@ -122,15 +139,16 @@ def run_analyse(a: argparse.Namespace) -> int:
     from hotspots.pipeline import national
 
     t0 = time.perf_counter()
-    layer = _layer(a)
-    got, months = _counts(a, layer)
+    layer, data = _layer(a)
+    got, months, forces = _counts(a, layer)
+    layer, cov = _covered(layer, data, forces)
     t1 = time.perf_counter()
     res = national.lsoa_statistics(layer, got.counts, measure=a.measure,
                                    permutations=a.permutations, seed=a.seed, alpha=a.alpha,
                                    correction=a.correction)
     t2 = time.perf_counter()
     params = {**res.params, "months": months, "crime_types": a.crime_type or "all",
-              "forces": a.force or "all"}
+              "forces": sorted(cov.forces), "layer_notes": list(layer.notes)}
     method = national.analyse_method(params, a.suppress_below)
     files = _write(a, "lsoa_statistics", res.table, layer, got, params, method)
     if len(layer.deprivation):
@@ -141,6 +159,7 @@ def run_analyse(a: argparse.Namespace) -> int:
     print(f"{layer.place.label}: {len(layer.areas):,} LSOAs, {_period(months)}; counts in "
           f"{t1 - t0:.1f}s, statistics in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
+    print("  " + layer.notes[-1])
     for key in ("gi_star", "lisa"):
         s = res.params.get(key, {})
         if s:
@@ -157,15 +176,16 @@ def run_emerging(a: argparse.Namespace) -> int:
     from hotspots.pipeline import national
 
     t0 = time.perf_counter()
-    layer = _layer(a)
-    got, months = _counts(a, layer)
+    layer, data = _layer(a)
+    got, months, forces = _counts(a, layer)
+    layer, cov = _covered(layer, data, forces)
     t1 = time.perf_counter()
     table = national.lsoa_emerging(layer, got.counts, months, permutations=a.permutations,
                                    seed=a.seed, alpha=a.alpha, trend_alpha=a.trend_alpha,
                                    correction=a.correction)
     t2 = time.perf_counter()
     params = {"level": "lsoa", "place": layer.place.label, "months": months,
-              "crime_types": a.crime_type or "all", "forces": a.force or "all",
+              "crime_types": a.crime_type or "all", "forces": sorted(cov.forces),
               "permutations": a.permutations, "seed": a.seed, "alpha": a.alpha,
               "trend_alpha": a.trend_alpha, "correction": a.correction,
               "layer_notes": list(layer.notes),
@@ -175,6 +195,7 @@ def run_emerging(a: argparse.Namespace) -> int:
     print(f"{layer.place.label}: {len(layer.areas):,} LSOAs x {_period(months)}; counts in "
           f"{t1 - t0:.1f}s, Gi* per month and Mann-Kendall in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
+    print("  " + layer.notes[-1])
     for cat, n in table["trend_class"].value_counts().items():
         print(f"  {cat}: {n:,}")
     print(f"Wrote {a.out}/: {', '.join(files)}")

@@ -39,6 +39,7 @@ from boundaries.places import Place, resolve_area
 from hotspots import privacy, stats, store
 from hotspots._errors import InputDataError
 from hotspots.pipeline import lsoas
+from hotspots.pipeline.analysis import StatsParams
 from hotspots.pipeline.lsoas import LsoaTable
 from hotspots.pipeline.packbuild import NationalData
 
@@ -225,7 +226,8 @@ class LsoaStatistics:
 
 
 def lsoa_statistics(layer: LsoaLayer, counts: pd.DataFrame, *, measure: str = "count",
-                    permutations: int = 999, seed: int = 12345, alpha: float = 0.05,
+                    permutations: int = StatsParams.permutations, seed: int = StatsParams.seed,
+                    alpha: float = 0.05,
                     correction: str = "fdr", weights: stats.SpatialWeights | None = None
                     ) -> LsoaStatistics:
     """Gi*, LISA and rates per LSOA from store counts (module docstring).
@@ -241,7 +243,8 @@ def lsoa_statistics(layer: LsoaLayer, counts: pd.DataFrame, *, measure: str = "c
         Key of :data:`MEASURES`: what Gi* and LISA are computed on.
     permutations, seed, alpha, correction
         As :func:`hotspots.stats.hotspot_table` (two-sided; the correction, FDR
-        by default, within the layer).
+        by default, within the layer); permutations and seed default to the
+        product's (:class:`hotspots.pipeline.analysis.StatsParams`).
     weights
         Queen weights of ``layer.areas`` already built (default: built here).
 
@@ -358,7 +361,8 @@ def export_frame(table: pd.DataFrame, *, threshold: int = privacy.DEFAULT_THRESH
 
 
 def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str], *,
-                  permutations: int = 999, seed: int = 12345, alpha: float = 0.10,
+                  permutations: int = StatsParams.permutations, seed: int = StatsParams.seed,
+                  alpha: float = 0.10,
                   trend_alpha: float = 0.05, correction: str = "fdr",
                   weights: stats.SpatialWeights | None = None) -> pd.DataFrame:
     """Emerging hot spots per LSOA over months (:func:`hotspots.stats.emerging_hotspots`).

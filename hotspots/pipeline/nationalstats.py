@@ -25,7 +25,9 @@ from hotspots.io.policeuk import ASB_CATEGORY
 from hotspots.maps.classify import NO_DATA_COLOUR
 from hotspots.maps.palettes import brewer
 from hotspots.maps.statmaps import classes as statclasses
+from hotspots.pipeline import coverage as store_coverage
 from hotspots.pipeline import national
+from hotspots.pipeline.analysis import StatsParams
 from hotspots.pipeline.nationalmap import MapValues
 from hotspots.stats import emerging
 
@@ -62,14 +64,16 @@ class StatChoice:
         emerging hot spots are always on monthly counts.
     permutations, seed, correction, alpha
         As ``store analyse`` (``alpha``: the significance level; emerging hot
-        spots use it for each month's Gi*).
+        spots use it for each month's Gi*). Permutations and seed default to the
+        product's (:class:`hotspots.pipeline.analysis.StatsParams`: the ward page,
+        ``analyse`` and the board pack), so the same counts give the same numbers.
     """
 
     statistic: str = "hotspots"
     of: str = "crime"
     measure: str = "count"
-    permutations: int = 999
-    seed: int = 12345
+    permutations: int = StatsParams.permutations
+    seed: int = StatsParams.seed
     correction: str = "fdr"
     alpha: float = 0.05
 
@@ -91,7 +95,8 @@ def of_counts(counts: pd.DataFrame, of: str) -> pd.DataFrame:
 
 
 def run_statistic(layer: national.LsoaLayer, counts: pd.DataFrame, months: Sequence[str],
-                  choice: StatChoice) -> tuple[pd.DataFrame, dict[str, Any]]:
+                  choice: StatChoice, *, coverage: store_coverage.StoreCoverage | None = None
+                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Run the chosen statistic on the layer's LSOAs; return its table and parameters.
 
     Parameters
@@ -105,6 +110,10 @@ def run_statistic(layer: national.LsoaLayer, counts: pd.DataFrame, months: Seque
         The months, in order.
     choice
         What to run.
+    coverage
+        The forces the store holds (:func:`hotspots.pipeline.coverage.store_coverage`):
+        LSOAs of other forces are no data and left out of the statistic (never
+        tested as 0); ``None``: every LSOA of the place is covered.
 
     Returns
     -------
@@ -118,11 +127,16 @@ def run_statistic(layer: national.LsoaLayer, counts: pd.DataFrame, months: Seque
     Raises
     ------
     InputDataError
-        Too few months for emerging hot spots, or nothing to test.
+        Too few months for emerging hot spots, nothing to test, or no LSOA of the
+        place in a force the store holds (:func:`hotspots.pipeline.coverage.no_data_message`).
     """
+    forces: str | list[str] = "all"
+    if coverage is not None:
+        layer, _ = store_coverage.cover_layer(layer, coverage)
+        forces = sorted(coverage.forces)
     mine = of_counts(counts, choice.of)
     months = list(months)
-    base = {"months": months, "place": layer.place.label, "forces": "all",
+    base = {"months": months, "place": layer.place.label, "forces": forces,
             "crime_types": ("all but anti-social behaviour" if choice.of == "crime"
                             else ASB_CATEGORY), "choice": asdict(choice)}
     if choice.statistic == "emerging":
@@ -143,7 +157,7 @@ def run_statistic(layer: national.LsoaLayer, counts: pd.DataFrame, months: Seque
     res = national.lsoa_statistics(layer, mine, measure=choice.measure,
                                    permutations=choice.permutations, seed=choice.seed,
                                    alpha=choice.alpha, correction=choice.correction)
-    return res.table, {**res.params, **base}
+    return res.table, {**res.params, **base, "layer_notes": list(layer.notes)}
 
 
 def emerging_colours() -> dict[str, str]:

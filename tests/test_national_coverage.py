@@ -1,0 +1,216 @@
+"""LSOAs of forces the store does not hold are no data, never 0 (issue 17, item 1),
+and the national statistics use the product's one set of defaults (item 2).
+
+Reference for the statistics on covered LSOAs: the same statistic run on a layer
+built by hand with only those LSOAs (what a user would do by choosing the forces).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from boundaries.places import Place
+from hotspots._errors import InputDataError
+from hotspots.pipeline import analysis, coverage, national, nationalstats
+from tests.test_national import counts, layer
+
+MONTHS = ["2024-01", "2024-02"]
+
+
+def two_forces() -> national.LsoaLayer:
+    """8 x 8 LSOAs: the first four rows in local authority L1, the rest in L2."""
+    lay = layer()
+    areas = lay.areas.copy()
+    areas["borough_code"] = np.where(np.arange(len(areas)) < 32, "L1", "L2")
+    return dataclasses.replace(lay, areas=areas,
+                               place=Place("country", "X", "Two forces", ("L1", "L2")))
+
+
+def only_l1(lay: national.LsoaLayer) -> national.LsoaLayer:
+    keep = lay.areas["borough_code"] == "L1"
+    areas = lay.areas.loc[keep].reset_index(drop=True)
+    dep = lay.deprivation.loc[lay.deprivation["area_code"].isin(areas["area_code"])]
+    return dataclasses.replace(lay, areas=areas, deprivation=dep.reset_index(drop=True))
+
+
+COVER_L1 = coverage.StoreCoverage(("Force One Police",), frozenset({"L1"}))
+
+
+@pytest.mark.parametrize("statistic", ["hotspots", "clusters"])
+def test_uncovered_lsoas_are_left_out_not_zero(statistic: str) -> None:
+    lay = two_forces()
+    c = counts(lay, MONTHS)
+    c = c.loc[c["area_code"].isin(set(lay.areas["area_code"][:32]))]  # the store: L1 only
+    choice = nationalstats.StatChoice(statistic=statistic, permutations=199, seed=3)
+    table, params = nationalstats.run_statistic(lay, c, MONTHS, choice, coverage=COVER_L1)
+    assert len(table) == 32
+    assert set(table["area_code"]) == set(lay.areas["area_code"][:32])
+    ref = national.lsoa_statistics(only_l1(lay), c, permutations=199, seed=3)
+    col = "gi_z" if statistic == "hotspots" else "lisa_i"
+    np.testing.assert_allclose(table[col].to_numpy(), ref.table[col].to_numpy())
+    assert params["forces"] == ["Force One Police"]
+    method = nationalstats.stat_method(params, statistic)
+    assert "forces: Force One Police" in method
+    assert "32 of 64 LSOAs" in method and "not counted as 0" in method
+    # on the map: the 32 uncovered LSOAs are "No data", never a class of the test
+    codes = lay.areas["area_code"].tolist()
+    mv = nationalstats.stat_values(codes, np.ones(64, dtype=bool), table, params, statistic)
+    names = [mv.names[int(k)].casefold() for k in mv.classes[32:]]
+    assert set(names) == {"no data"}
+    legend = [text.casefold() for _, items in mv.legends for _, text in items]
+    assert "no data (32)" in legend
+
+
+def test_emerging_on_covered_lsoas_only() -> None:
+    lay = two_forces()
+    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    c = counts(lay, months)
+    c = c.loc[c["area_code"].isin(set(lay.areas["area_code"][:32]))]
+    choice = nationalstats.StatChoice(statistic="emerging", permutations=99, seed=5)
+    table, params = nationalstats.run_statistic(lay, c, months, choice, coverage=COVER_L1)
+    ref = national.lsoa_emerging(only_l1(lay), c, months, permutations=99, seed=5,
+                                 alpha=choice.alpha)
+    assert table["area_code"].tolist() == ref["area_code"].tolist()
+    assert table["trend_class"].tolist() == ref["trend_class"].tolist()
+    assert params["forces"] == ["Force One Police"]
+
+
+def test_place_without_data_gets_a_clear_message() -> None:
+    lay = two_forces()
+    cov = coverage.StoreCoverage(("Gwent Police", "Dyfed-Powys Police"), frozenset({"W1"}))
+    choice = nationalstats.StatChoice(permutations=99)
+    with pytest.raises(InputDataError) as err:
+        nationalstats.run_statistic(lay, counts(lay, MONTHS), MONTHS, choice, coverage=cov)
+    msg = str(err.value)
+    assert msg.startswith("The store holds no police.uk data for Two forces: it holds "
+                          "Dyfed-Powys Police, Gwent Police.")
+    assert "python -m hotspots store add" in msg
+
+
+def test_counts_of_uncovered_lsoas_are_missing_not_zero() -> None:
+    c = pd.DataFrame({"area_code": ["a", "a"], "month": ["2024-01"] * 2,
+                      "category": ["Burglary", "Anti-social behaviour"], "count": [3, 4]})
+    out = coverage.covered_counts(c, pd.DataFrame({"lsoa_code": ["a", "b", "c"],
+                                                   "lad_code": ["L1", "L1", "L2"]}), COVER_L1)
+    assert out["crime"].tolist()[:2] == [3, 0] and pd.isna(out["crime"].iloc[2])
+    assert out["asb"].tolist()[:2] == [4, 0] and pd.isna(out["asb"].iloc[2])
+
+
+def test_national_defaults_are_the_products() -> None:
+    shared = analysis.StatsParams()
+    choice = nationalstats.StatChoice()
+    assert (choice.permutations, choice.seed) == (shared.permutations, shared.seed)
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+@pytest.fixture(scope="module")
+def wales_store(tmp_path_factory, shared_data):  # type: ignore[no-untyped-def]
+    """A store holding the four Welsh forces' January and February 2024 only."""
+    import subprocess
+    import sys
+
+    store = tmp_path_factory.mktemp("natcover") / "wales.duckdb"
+    folder = shared_data / "police_uk_wales_2024-01_to_2024-04"
+    subprocess.run([sys.executable, "-m", "hotspots", "store", "add", "--store", str(store),
+                    str(folder / "2024-01"), str(folder / "2024-02")], check=True,
+                   capture_output=True)
+    return store
+
+
+def _analyse(store, out, *args: str, command: str = "analyse"):  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "hotspots", "store", command, "--store",
+                           str(store), "--out", str(out), "--no-deprivation", *args],
+                          capture_output=True, text=True)
+
+
+@pytest.mark.realdata
+def test_real_welsh_forces_cover_exactly_the_welsh_lsoas(shared_data):
+    from hotspots import store as store_mod  # noqa: F401  (the store's force names)
+    from hotspots.pipeline import nationalmap
+
+    v = nationalmap.national_table()
+    forces = ["Dyfed-Powys Police", "Gwent Police", "North Wales Police", "South Wales Police"]
+    cov = coverage.store_coverage([*forces, "British Transport Police"], v.data.catalogue)
+    assert sorted(cov.forces) == forces and cov.unplaced == ("British Transport Police",)
+    mask = coverage.covered_mask(v.table["lad_code"], cov)
+    assert int(mask.sum()) == int((v.table["nation"] == "Wales").sum()) == 1917
+    got = coverage.covered_counts(
+        pd.DataFrame({"area_code": [v.table["lsoa_code"].iloc[0]], "month": ["2024-01"],
+                      "category": ["Burglary"], "count": [2]}),
+        v.table[["lsoa_code", "lad_code"]], cov)
+    assert int(got["crime"].isna().sum()) == len(v.table) - 1917  # England: no data, not 0
+
+
+@pytest.mark.realdata
+def test_cli_analyse_tests_covered_lsoas_only_with_the_shared_defaults(wales_store, tmp_path):
+    import json
+
+    r = _analyse(wales_store, tmp_path / "ew")
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "ew" / "lsoa_statistics.csv")
+    # the shared sample holds three Welsh forces (no Gwent): their LSOAs by the page's
+    # own police force area column (W15000002 = Gwent), not by the LAD lists used here
+    from hotspots.pipeline import nationalmap
+
+    t = nationalmap.national_table().table
+    expected = set(t.loc[(t["nation"] == "Wales") & (t["pfa_code"] != "W15000002"),
+                         "lsoa_code"])
+    assert set(table["area_code"]) == expected and len(expected) == 1543
+    run = json.loads((tmp_path / "ew" / "run.json").read_text())
+    shared = analysis.StatsParams()
+    assert (run["permutations"], run["seed"]) == (shared.permutations, shared.seed)
+    assert run["forces"] == ["Dyfed-Powys Police", "North Wales Police", "South Wales Police"]
+    method = (tmp_path / "ew" / "method.txt").read_text()
+    assert "34,129 of 35,672 LSOAs" in method and "1,543 LSOAs tested" in method
+    assert "not counted as 0" in method
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("command", ["analyse", "emerging"])
+def test_cli_analyse_of_a_force_not_in_the_store_says_so(wales_store, tmp_path, command):
+    r = _analyse(wales_store, tmp_path / "kent", "--area", "pfa:Kent", "--permutations", "99",
+                 command=command)
+    assert r.returncode != 0
+    assert "The store holds no police.uk data for Kent: it holds Dyfed-Powys Police" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "kent" / "lsoa_statistics.csv").exists()
+
+
+def _page(store, place: str, measure: str):  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["HOTSPOTS_STORE"] = str(store)
+    try:
+        at = AppTest.from_string("from ui import national\nnational.render()\n",
+                                 default_timeout=600)
+        at.run()
+        at.selectbox(key="national_place").set_value(place)
+        at.radio(key="national_measure").set_value(measure)
+        at.run()
+    finally:
+        del os.environ["HOTSPOTS_STORE"]
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.realdata
+def test_page_force_not_in_the_store_says_so_not_a_cut_off_sentence(wales_store):
+    at = _page(wales_store, "pfa:Kent", "statistics")
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("The store holds no police.uk data for Kent: it holds "
+                            "Dyfed-Powys Police, North Wales Police, South Wales Police.")
+               for e in errors), errors
+    at = _page(wales_store, "pfa:Kent", "crime")
+    assert any("no police.uk data for Kent" in e.value for e in at.error)
+    legend = " ".join(m.value for m in at.markdown)
+    assert "No data (" in legend and "0 (" not in legend
