@@ -346,3 +346,14 @@ def test_natural_breaks_equal_mapclassify_fisher_jenks_to_the_last_bit(seed):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              check=True).stdout.strip()
         assert out == "False"
+
+
+def test_counts_in_every_label_have_a_thousands_separator():
+    # issue 14: the patrol legend read "0 (98439)" beside "(1,730)"
+    s = pd.Series([0] * 1234 + [5] * 1500 + [9] * 1001 + [NAN] * 2000)
+    masked = pd.Series([False] * 1234 + [True] * 1500 + [False] * 3001)
+    c = classify(s, k=1, integer=True, zero_class=True, masked=masked, masked_label="Hidden")
+    assert c.zero_label == "0 (1,234)"
+    assert c.masked_label == "Hidden (1,500)"
+    assert c.no_data_label == "No data (2,000)"
+    assert c.class_labels == ("9 (1,001)",)

@@ -424,11 +424,11 @@ def classify(
     labels = _labels(lower, printed_upper, counts, integer)
     n_zero, n_hidden, n_missing = int(zero.sum()), int(hidden.sum()), int(missing.sum())
     if n_zero:
-        labels = (*labels, f"0 ({n_zero})")
+        labels = (*labels, f"0 ({n_zero:,})")
     if n_hidden:
-        labels = (*labels, f"{masked_label} ({n_hidden})")
+        labels = (*labels, f"{masked_label} ({n_hidden:,})")
     if n_missing:
-        labels = (*labels, f"No data ({n_missing})")
+        labels = (*labels, f"No data ({n_missing:,})")
     return Classification(
         scheme=scheme,
         bins=tuple(float(b) for b in upper),
@@ -537,7 +537,7 @@ def _labels(
     for lo, hi, n in zip(lower, upper, counts, strict=True):
         lo_s, hi_s = _fmt(lo, decimals), _fmt(hi, decimals)
         text = lo_s if lo_s == hi_s else f"{lo_s} to {hi_s}"
-        out.append(f"{text} ({n})")
+        out.append(f"{text} ({n:,})")
     return tuple(out)
 
 
