@@ -134,10 +134,30 @@ def test_backtest_pai_on_the_constructed_split(town):
     # naive takes March alone (C 6 > A 5) -> C: 5 of 10 -> PAI 8.0
     assert pm.loc["naive", "pai"] == pytest.approx(8.0)
     assert town.backtest.summary.loc["naive", "median_pai"] == pytest.approx(8.0)
-    # default method: the best median PAI among the methods (naive is a reference only)
+    # one held-out month (fewer than 6): too weak to choose, so the list falls back to
+    # 'counts' and says so, naming the backtest's best only as a weak hint (issue 14)
     best = town.backtest.summary["median_pai"].reindex(["counts", "kde", "gi_star"]).idxmax()
-    assert town.method == best
-    assert "best median PAI" in town.method_reason and "naive baseline" in town.method_reason
+    assert town.method == "counts"
+    assert town.method_reason.startswith(
+        "'counts': the backtest rests on 1 held-out month, fewer than 6, too few to choose")
+    assert f"'{best}', the best median PAI in the backtest" in town.method_reason
+
+
+def test_six_held_out_months_choose_by_best_median_pai_and_fewer_fall_back_to_counts():
+    from hotspots.patrol import analysis as mod
+    from hotspots.patrol.backtest import BacktestResult
+
+    summary = pd.DataFrame({"median_pai": [4.0, 3.5, 5.0, 2.0, 4.1],
+                            "months": [6, 6, 6, 6, 6]},
+                           index=pd.Index(["counts", "kde", "gi_star", "gi_star_perm", "naive"],
+                                          name="method"))
+    best, why = mod._choose_method(PatrolParams(area_share=None, top_n=10),
+                                   BacktestResult(pd.DataFrame(), summary, "", {}))
+    assert best == "gi_star" and why.startswith("'gi_star', the best median PAI")
+    best, why = mod._choose_method(PatrolParams(area_share=None, top_n=10), BacktestResult(
+        pd.DataFrame(), summary.assign(months=5), "", {}))
+    assert best == "counts" and "5 held-out months, fewer than 6" in why
+    assert "a weak hint only: 'gi_star', the best median PAI in the backtest (5.00" in why
 
 
 def test_best_pai_from_a_smaller_area_is_said():
@@ -527,3 +547,24 @@ def test_backtest_gi_star_draws_each_block_once(monkeypatch):
     pa = analyse_patrol(_points(), _areas(), ["Town"], PatrolParams(**PARAMS))
     assert pa.backtest is not None and calls
     assert len(calls) == len(set(calls))
+
+
+def test_patrol_warnings_name_a_weak_backtest_and_a_list_too_long_to_patrol(town):
+    """Issue 14: one held-out month chose the method; a force's 5% share listed 1,730 cells."""
+    import dataclasses
+
+    from hotspots.patrol import MAX_PATROL_CELLS, patrol_warnings
+
+    (weak,) = patrol_warnings(town)  # 1 held-out month, a 1-cell list
+    assert weak.startswith("The backtest rests on 1 held-out month (fewer than 6)")
+    assert "the list uses 'counts'" in weak
+    long = pd.concat([town.patrol] * (MAX_PATROL_CELLS + 1), ignore_index=True)
+    warns = patrol_warnings(dataclasses.replace(town, patrol=long))
+    assert len(warns) == 2
+    # 16 cells of 150 m = 0.36 km2; the area share is 1/16 = 6.25%
+    assert warns[1].startswith(f"The patrol list has {MAX_PATROL_CELLS + 1} cells (6.25% of a "
+                               "0.36 km\u00b2 study area), more than a team can patrol")
+    assert "'Number of cells'" in warns[1] and "--top-n" in warns[1]
+    six = dataclasses.replace(town, backtest=dataclasses.replace(
+        town.backtest, summary=town.backtest.summary.assign(months=6)))
+    assert patrol_warnings(six) == []

@@ -163,3 +163,14 @@ def test_from_files_areas_and_police_uk(tmp_path, capsys):
     assert len(m["inputs"]["police_uk"]["files"]) == 6
     summary = pd.read_csv(out / "backtest_summary.csv")
     assert (summary["months"] == 3).all()  # 6 months, 3 to train
+
+
+def test_prints_the_list_size_warning_and_the_top_n_option(tmp_path, capsys):
+    """Issue 14: a list longer than a team can patrol is flagged, pointing to --top-n."""
+    code = cli.main(["patrol", "--permutations", "99", "--top-n", "60", "--method", "counts",
+                     "--out", str(tmp_path)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert ("Warning: The patrol list has 60 cells (the top 60 cells), more than a team can "
+            "patrol (at most about 50).") in text
+    assert "--top-n on the command line" in text

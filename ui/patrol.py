@@ -126,7 +126,8 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         with c3:
             method = st.selectbox(
                 "Method", _METHOD_CHOICES, key=f"{key}_method",
-                format_func=lambda m: ("Best in the backtest (median PAI)" if m == "best"
+                format_func=lambda m: ("Best in the backtest (median PAI; counts with under 6 "
+                                       "held-out months)" if m == "best"
                                        else patrol.METHOD_LABELS[m]))
             gi_by = st.radio("Gi* hot cells by", patrol.GI_INFERENCES, horizontal=True,
                              key=f"{key}_gi_inference",
@@ -290,8 +291,13 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
         mapview.show_rendered(rendered, key=f"{key}_map")
     with right, st.container(key=f"{key}_legend"):
         st.markdown(legend, unsafe_allow_html=True)
-    st.markdown(f"**Patrol list** ({len(pa.patrol)} cells, {_safe(pa.period_label)}; method: "
+    st.markdown(f"**Patrol list** ({len(pa.patrol):,} cells, {_safe(pa.period_label)}; method: "
                 f"{_safe(pa.method_reason)})")
+    warnings = patrol.patrol_warnings(pa)
+    if warnings:
+        with st.container(key=f"{key}_list_warnings"):
+            for w in warnings:
+                st.warning(_safe(w))
     table = _patrol_table(pa)
     with st.container(key=f"{key}_list_table"):
         st.dataframe(table, hide_index=True, width="stretch",

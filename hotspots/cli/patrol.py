@@ -47,7 +47,8 @@ def patrol_arguments(p: argparse.ArgumentParser) -> None:
     sel.add_argument("--area-share", type=float, help="share of the area to patrol (0.05)")
     sel.add_argument("--top-n", type=int, help="number of cells to patrol")
     p.add_argument("--method", choices=[*METHODS, "best"], default="best",
-                   help="method of the patrol list (default: best median PAI in the backtest)")
+                   help="method of the patrol list (default: best median PAI in the backtest; "
+                        "counts when it has fewer than 6 held-out months)")
     p.add_argument("--harm", help="harm weights CSV (crime_type, weight), or 'example' for "
                                   "the ILLUSTRATIVE built-in table")
     p.add_argument("--bandwidth", type=float, help="KDE radius in metres (default: rule)")
@@ -183,6 +184,7 @@ def run_patrol(a: argparse.Namespace) -> int:
 
 def print_patrol_summary(pa) -> None:  # type: ignore[no-untyped-def]
     """Print the patrol analysis in brief: grid, reconciliation, backtest, Gi*, list."""
+    from hotspots.patrol.analysis import patrol_warnings
     from hotspots.patrol.backtest import result_words
 
     print(f"Patrol hotspots: {', '.join(pa.boroughs)}; {pa.source}")
@@ -206,7 +208,9 @@ def print_patrol_summary(pa) -> None:  # type: ignore[no-untyped-def]
         print(f"Gi* hot cells (q <= {pa.params.alpha:g}, z > 0): {gp['hot_normal']} by the "
               f"normal approximation, {gp['hot_perm']} by {pa.params.permutations:,} "
               f"permutations; the map and grid use the {pa.params.gi_inference} p-values")
-    print(f"Patrol list: {len(pa.patrol)} cells by {pa.method_reason}")
+    print(f"Patrol list: {len(pa.patrol):,} cells by {pa.method_reason}")
+    for warning in patrol_warnings(pa):
+        print(f"Warning: {warning}")
     if pa.emerging is not None:
         counts = pa.emerging["trend_class"].value_counts()
         print("Emerging hot spots: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

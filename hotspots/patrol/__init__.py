@@ -28,7 +28,13 @@ floor (``hotspots._errors``, ``hotspots.periods``, ``hotspots.privacy``, ...).
 Police.uk street-level crime only: referrals are never placed on the grid.
 """
 
-from hotspots.patrol.analysis import analyse_patrol
+from hotspots.patrol.analysis import (
+    MAX_PATROL_CELLS,
+    MIN_HELD_OUT_MONTHS,
+    analyse_patrol,
+    held_out_months,
+    patrol_warnings,
+)
 from hotspots.patrol.backtest import BacktestResult, baseline_methods, rolling_backtest
 from hotspots.patrol.cells import (
     GI_INFERENCES,
@@ -68,6 +74,8 @@ from hotspots.patrol.params import (
 from hotspots.patrol.result import PatrolAnalysis
 
 __all__ = [
+    "MAX_PATROL_CELLS",
+    "MIN_HELD_OUT_MONTHS",
     "DEFAULT_LIST_MONTHS",
     "DEFAULT_PERMUTATIONS",
     "DEFAULT_SEED",
@@ -86,6 +94,8 @@ __all__ = [
     "PatrolAnalysis",
     "PatrolParams",
     "analyse_patrol",
+    "held_out_months",
+    "patrol_warnings",
     "backtest_finding",
     "baseline_methods",
     "counts_by_cell",

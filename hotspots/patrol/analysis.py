@@ -41,7 +41,8 @@ from hotspots.periods import month_range, shift_month
 from hotspots.stats.emerging import emerging_hotspots
 from hotspots.stats.permutation import keep_draws
 
-__all__ = ["analyse_patrol"]
+__all__ = ["MAX_PATROL_CELLS", "MIN_HELD_OUT_MONTHS", "analyse_patrol", "held_out_months",
+           "patrol_warnings"]
 
 
 # --------------------------------------------------------------------------- steps
@@ -211,6 +212,80 @@ def _density_note(n_records: int, n_months: int, g: gpd.GeoDataFrame, spec: grid
             + (f"; the automatic size would be {size:g} m." if size != spec.size else ".")]
 
 
+#: Fewer held-out months than this and the backtest is too weak to choose the method: the
+#: patrol list falls back to 'counts' and says so (one month's PAI is mostly noise).
+MIN_HELD_OUT_MONTHS = 6
+
+
+def held_out_months(res: bt.BacktestResult | None) -> int | None:
+    """Return the number of held-out months of a backtest (``None`` when it does not say).
+
+    Parameters
+    ----------
+    res
+        A backtest result; its ``summary`` column ``months`` counts each method's
+        held-out months.
+
+    Returns
+    -------
+    int or None
+        The most held-out months of any method, ``None`` without a backtest or
+        without a ``months`` column.
+
+    Examples
+    --------
+    >>> held_out_months(None) is None
+    True
+    """
+    if res is None or "months" not in res.summary or res.summary.empty:
+        return None
+    return int(res.summary["months"].max())
+
+
+#: More listed cells than a team can task: the list is flagged and 'Number of cells' offered.
+MAX_PATROL_CELLS = 50
+
+
+def patrol_warnings(pa: PatrolAnalysis) -> list[str]:
+    """Return the warnings a reader of the patrol list must see (page, CLI, board pack).
+
+    Parameters
+    ----------
+    pa
+        The analysis.
+
+    Returns
+    -------
+    list of str
+        A weak-backtest warning when the method was chosen on fewer than
+        :data:`MIN_HELD_OUT_MONTHS` held-out months (or the user chose it on
+        such a backtest), and a list-size warning when the list has more than
+        :data:`MAX_PATROL_CELLS` cells (an area share of a large study area).
+    """
+    out = []
+    held = held_out_months(pa.backtest)
+    if held is not None and held < MIN_HELD_OUT_MONTHS:
+        out.append(
+            f"The backtest rests on {held} held-out month{'' if held == 1 else 's'} (fewer "
+            f"than {MIN_HELD_OUT_MONTHS}): its PAI cannot tell the methods apart, so it is weak "
+            "evidence for any method"
+            + (" and the list uses 'counts'." if pa.params.method is None else ".")
+            + " Add months of data for a stronger backtest.")
+    n = len(pa.patrol)
+    if n > MAX_PATROL_CELLS:
+        total = float(pa.grid["cell_area_m2"].sum()) if "cell_area_m2" in pa.grid else float(
+            pa.grid.geometry.area.sum())
+        km2 = total / 1e6
+        rule = (f"{100 * pa.params.area_share:g}% of a "
+                f"{f'{km2:,.0f}' if km2 >= 10 else f'{km2:.2f}'} km² study area"
+                if pa.params.area_share is not None else f"the top {n:,} cells")
+        out.append(
+            f"The patrol list has {n:,} cells ({rule}), more than a team can patrol (at most "
+            f"about {MAX_PATROL_CELLS}). Choose Patrol area: 'Number of cells' (e.g. 10 to 25; "
+            "--top-n on the command line), or a smaller study area.")
+    return out
+
+
 def _choose_method(p: PatrolParams, res: bt.BacktestResult | None) -> tuple[str, str]:
     if p.method is not None:
         return p.method, f"'{p.method}', chosen by the user"
@@ -223,6 +298,14 @@ def _choose_method(p: PatrolParams, res: bt.BacktestResult | None) -> tuple[str,
     text = (f"'{best}', the best median PAI in the backtest ({med[best]:.2f}; "
             + ", ".join(f"{m} {med[m]:.2f}" for m in METHODS if m != best and pd.notna(med[m]))
             + ")")
+    held_out = held_out_months(res)
+    if held_out is not None and held_out < MIN_HELD_OUT_MONTHS:
+        return "counts", (
+            f"'counts': the backtest rests on {held_out} held-out month"
+            f"{'' if held_out == 1 else 's'}, fewer than {MIN_HELD_OUT_MONTHS}, too few to "
+            "choose between methods, so the list uses the simplest method (the rule below "
+            f"{MIN_HELD_OUT_MONTHS} held-out months; a weak hint only: {text}; choose a "
+            "method yourself, or add months of data for a stronger backtest)")
     naive = res.summary["median_pai"].get("naive", np.nan)
     if pd.notna(naive) and naive > med[best]:
         text += (f"; note: the naive baseline (last month's counts) did better "

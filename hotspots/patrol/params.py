@@ -119,7 +119,8 @@ class PatrolParams:
     method
         ``"counts"``, ``"kde"``, ``"gi_star"`` (Gi* hot cells, normal-approximation
         p), ``"gi_star_perm"`` (Gi* hot cells, permutation p) or ``None``
-        (default: the method with the best median PAI in the backtest).
+        (default: the method with the best median PAI in the backtest; ``"counts"``
+        when the backtest has fewer than 6 held-out months, too few to choose).
     bandwidth
         KDE radius in metres; ``None`` = MASS bandwidth.nrd rule of thumb.
     band
