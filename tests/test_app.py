@@ -521,3 +521,24 @@ def test_data_quality_tables_are_sent_only_when_opened(pack):
     assert (rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"]
             + rec["rejected"]).all()
     assert len(rec) >= 1 and int(rec["rows_in"].sum()) > 0  # the measure's sources
+
+
+def test_patrol_list_too_long_to_patrol_is_flagged_on_the_page():
+    """Issue 14: a force's 5% share listed 1,730 cells; the page says so and offers top-N."""
+    from ui.patrol import VIEWS
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["patrol_permutations"] = 999
+    at.run()
+    at.radio(key="hs_view").set_value(VIEWS[1]).run()
+    assert not at.exception, at.exception
+    assert not [w for w in at.warning if "more than a team can patrol" in w.value]
+    at.radio(key="patrol_by").set_value("Number of cells")
+    at.number_input(key="patrol_top_n").set_value(60)
+    at.selectbox(key="patrol_method").set_value("counts")  # Gi* lists only significant cells
+    next(b for b in at.button if b.label == "Apply patrol settings").click().run()
+    assert not at.exception, at.exception
+    found = [w for w in at.warning if "more than a team can patrol" in w.value]
+    assert len(found) == 1, [m.value for m in at.markdown if "Patrol list" in m.value]
+    w = found[0]
+    assert "60 cells" in w.value and "Number of cells" in w.value
