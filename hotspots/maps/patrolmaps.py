@@ -119,9 +119,18 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
                    k=min(5, max(1, int(cells[value].nunique()))), integer=integer,
                    zero_class=True)
     colours = list(map_palette("YlOrRd", cls.k))
+    # Only cells with a value, patrol cells and Gi* hot cells are drawn: a force-sized study
+    # area has ~100,000 cells, nearly all empty, whose outlines hung the browser (issue 14).
+    # The classes and the legend still count every cell.
+    n_all = len(cells)
+    keep = ((cells[value].astype(float) > 0).to_numpy() | cells["selected_rank"].notna().to_numpy()
+            | cells["gi_hot"].astype(bool).to_numpy())
+    all_cells = cells
+    class_index = cls.class_index[keep]
+    cells = cells[keep].reset_index(drop=True)
     ids = cells["cell_id"].astype(str).tolist()
     lookup = dict(enumerate(colours)) | {ZERO_INDEX: ZERO_COLOUR}
-    fill = dict(zip(ids, [lookup[int(i)] for i in cls.class_index], strict=True))
+    fill = dict(zip(ids, [lookup[int(i)] for i in class_index], strict=True))
     cells["crimes"] = cells["count"]
     cells["kde_text"] = cells["kde"].map(lambda v: f"{v:,.0f}")
     cells["rank_text"] = cells["selected_rank"].map(
@@ -129,11 +138,12 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
     things = noun[:1].upper() + noun[1:]
     fields = {"cell_id": "Cell", "crimes": f"{things} {period_label}",
               "kde_text": "KDE per km\u00b2", "gi_class": "Gi*", "rank_text": "Patrol rank"}
-    m = _offline_map(cells, basemap)  # type: ignore[arg-type]
-    folium.GeoJson(_feature_collection(cells, list(fields), ids), name="cells",
-                   style_function=_CellFill(fill),
-                   highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
-                   tooltip=_tooltip(fields)).add_to(m)
+    m = _offline_map(all_cells, basemap)  # type: ignore[arg-type]
+    if len(cells):
+        folium.GeoJson(_feature_collection(cells, list(fields), ids), name="cells",
+                       style_function=_CellFill(fill),
+                       highlight_function=_ConstantStyle(_HIGHLIGHT_STYLE),
+                       tooltip=_tooltip(fields)).add_to(m)
     for mask, style, name in ((cells["gi_hot"].to_numpy(), HOT_STYLE, "gi hot"),
                               (cells["selected_rank"].notna().to_numpy(), SELECTED_STYLE,
                                "patrol cells")):
@@ -144,7 +154,7 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
             folium.GeoJson(sub.to_geo_dict(drop_id=False), name=name,
                            style_function=_ConstantStyle(style), interactive=False,
                            control=False).add_to(m)
-    (south, west), (north, east) = _bounds(cells)
+    (south, west), (north, east) = _bounds(all_cells)
     m.fit_bounds([[south, west], [north, east]])
     what = (f"{things} per cell, {period_label}" if integer
             else f"Kernel density ({noun} per km\u00b2), {period_label}")
@@ -152,15 +162,19 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
     n_hot = int(cells["gi_hot"].sum())
     by = {"normal": " (normal approximation)", "permutation": " (permutations)"}.get(
         gi_inference, "")
+    n_zero = int((cls.class_index == ZERO_INDEX).sum())
     rows = [_legend_row(f"background:{c};border:1px solid #555;", lab)
-            for c, lab in [*([(ZERO_COLOUR, cls.zero_label)] if cls.zero_label else []),
+            for c, lab in [*([(ZERO_COLOUR, f"0, not drawn ({n_zero:,})")]
+                             if cls.zero_label else []),
                            *zip(colours, cls.class_labels, strict=True)]]
     rows.append(_legend_row("border:3px solid #000;background:transparent;",
                             f"Patrol cells ({method}) ({n_sel:,})"))
     rows.append(_legend_row("border:2px dashed #b2182b;background:transparent;",
                             f"Gi* hot spot{by}, q \u2264 {alpha:g} ({n_hot:,})"))
-    note = (f"{len(cells):,} cells of {cell_size:g} m ({shape}); classes: natural "
-            "breaks (Fisher-Jenks); ranges with the number of cells.")
+    note = (f"{len(cells):,} of {n_all:,} cells drawn ({cell_size:g} m, {shape}): cells with "
+            f"no {noun if integer else 'density'} are left out unless they are patrol or Gi* "
+            "hot cells; classes: natural breaks (Fisher-Jenks); ranges with the number of "
+            "cells.")
     legend = ('<div class="hs-legend" style="font-size:0.92rem;line-height:1.35;color:#1a1a1a;">'
               f'<div style="font-weight:600;margin-bottom:4px;">{html.escape(what)}</div>'
               f'<ul style="list-style:none;margin:0;padding:0;">{"".join(rows)}</ul>'
