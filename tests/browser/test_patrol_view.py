@@ -40,8 +40,8 @@ TIMEOUT_MS = 90_000
 #: The view's element keys (``render_patrol(key="patrol")``, the harness's default).
 MAP, LEGEND, LIST = "patrol_map", "patrol_legend", "patrol_list_table"
 #: A legend class with its number of cells: a range, "10 to 19 (38)", or the cells with no
-#: crime, "0 (95)" (their own white class).
-CLASS_RANGE = re.compile(r"^(?:\d[\d,]* to [\d,]+|0) \((\d+)\)$", re.M)
+#: crime, "0, not drawn (95)" (their own white class, counted but not drawn: issue 14).
+CLASS_RANGE = re.compile(r"^(?:\d[\d,]* to [\d,]+|0, not drawn) \((\d+)\)$", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,11 @@ def test_patrol_view_draws_every_cell_legend_and_list(harness_server, browser, e
         page.locator(map_frame(MAP)).wait_for(state="attached", timeout=TIMEOUT_MS)
         cells = page.frame_locator(map_frame(MAP)).locator(CELL_PATH)
         n_cells = len(expected.grid)
-        assert settle(cells.count, lambda n: n >= n_cells) == n_cells == 162
+        g = expected.grid
+        n_drawn = int(((g["count"] > 0) | g["selected_rank"].notna() | g["gi_hot"]).sum())
+        assert 0 < n_drawn < n_cells == 162
+        # cells with no crime are not drawn (a force's 98,439 hung the browser)
+        assert settle(cells.count, lambda n: n >= n_drawn) == n_drawn
         # the legend: every class range with its number of cells, the patrol and Gi* cells
         n_sel = len(expected.patrol)
         legend_box = page.locator(keyed(LEGEND))
