@@ -582,3 +582,26 @@ def test_patrol_warnings_name_a_weak_backtest_and_a_list_too_long_to_patrol(town
     six = dataclasses.replace(town, backtest=dataclasses.replace(
         town.backtest, summary=town.backtest.summary.assign(months=6)))
     assert patrol_warnings(six) == []
+
+
+def test_default_study_area_of_a_force_is_the_authority_with_most_crime():
+    """Issue 14: a force pack refused at 150 m with no study-area choice on the form."""
+    from hotspots.patrol import default_study_area
+
+    areas = gpd.GeoDataFrame(
+        {"borough_name": ["A", "B", "C"]},
+        geometry=[box(X0 + 1000 * i, Y0, X0 + 1000 * (i + 1), Y0 + 1000) for i in range(3)],
+        crs="EPSG:27700")
+    # 5 points in A, 7 in B, 1 in C (hand-placed at cell centres)
+    e = [X0 + 500] * 5 + [X0 + 1500] * 7 + [X0 + 2500]
+    lon, lat = TO_LONLAT.transform(e, [Y0 + 500] * len(e))
+    pts = pd.DataFrame({"x": lon, "y": lat})
+    # 100 m cells: 100 per area, 300 in all
+    assert default_study_area(pts, areas, ["A", "B", "C"], cell_size=100,
+                              max_cells=300) == (("A", "B", "C"), "")
+    chosen, why = default_study_area(pts, areas, ["A", "B", "C"], cell_size=100, max_cells=299)
+    assert chosen == ("B",)
+    assert why.startswith("All 3 areas (3 km\u00b2) would make about 300 cells of 100 m, more "
+                          "than the 299 the patrol analysis handles")
+    assert "starts as B, the area with the most located crime (7)" in why
+    assert "'Study area' in the patrol settings" in why

@@ -88,13 +88,32 @@ def _rendered(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolPar
     return mapview.render_map(pm.map), pm.legend, pm.title
 
 
-def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
+@cache.shared_or_session(st.cache_data, _from_uploads, show_spinner=False, max_entries=8)
+def _default_study(pack_key: str, boroughs: tuple[str, ...],
+                   _pack: Pack) -> tuple[tuple[str, ...], str]:
+    """Return the default study area and why (once per pack): one authority for a force."""
+    size = patrol.PatrolParams().cell_size  # the form's default
+    return patrol.default_study_area(_pack.points, _pack.areas, boroughs,
+                                     cell_size=150.0 if size == "auto" else float(size),
+                                     max_cells=patrol.MAX_CELLS)
+
+
+def _form(pack: Pack, key: str, boroughs: tuple[str, ...] = (),
+          default_study: tuple[str, ...] = ()) -> tuple[patrol.PatrolParams, str, tuple[str, ...]]:
     d = patrol.PatrolParams()  # the command line's and the board pack's defaults too
     pts = pack.points if pack.points is not None else pd.DataFrame(columns=["month", "category"])
     months = sorted(set(pts["month"].dropna().astype(str)))
     types = sorted(set(pts["category"].dropna().astype(str)) - {"", ASB_CATEGORY})
     default_from = months[max(0, len(months) - patrol.DEFAULT_LIST_MONTHS)]
     with st.form(f"{key}_form"):
+        study = boroughs
+        if len(boroughs) > 1:
+            study = tuple(st.multiselect(
+                "Study area (local authorities / partnerships of the pack)", boroughs,
+                default=list(default_study or boroughs), key=f"{key}_study",
+                help="Patrol cells are for a town, a borough or a district: a whole force "
+                     "makes too many cells. Empty = the default."))
+            study = study or default_study or boroughs
         c1, c2, c3 = st.columns(3)
         with c1:
             size = st.selectbox("Cell size (m)", CELL_SIZES, key=f"{key}_cell_size",
@@ -160,7 +179,7 @@ def _form(pack: Pack, key: str) -> tuple[patrol.PatrolParams, str]:
         gi_inference=str(gi_by),
         seed=d.seed,
         emerging=bool(emerging))
-    return params, value
+    return params, value, tuple(study)
 
 
 def _patrol_table(pa: patrol.PatrolAnalysis) -> pd.DataFrame:
@@ -270,8 +289,11 @@ def render_patrol(pack: Pack, *, basemap: str, key: str = "patrol"
                       "Upload police.uk files for these areas, or use the pack's own "
                       "boundaries."))
         return None
+    default_study, why = _default_study(_pack_key(pack), boroughs, pack)
+    if why:
+        st.info(_safe(why))
     try:
-        params, value = _form(pack, key)
+        params, value, boroughs = _form(pack, key, boroughs, default_study)
     except ValueError as e:  # settings that cannot go together (e.g. ASB with crime types)
         st.error(f"These patrol settings cannot be used together: {_safe(e)}")
         return None

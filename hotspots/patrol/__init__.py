@@ -29,6 +29,7 @@ Police.uk street-level crime only: referrals are never placed on the grid.
 """
 
 from hotspots.patrol.analysis import (
+    MAX_CELLS,
     MAX_PATROL_CELLS,
     MIN_HELD_OUT_MONTHS,
     analyse_patrol,
@@ -72,8 +73,10 @@ from hotspots.patrol.params import (
     permutation_note,
 )
 from hotspots.patrol.result import PatrolAnalysis
+from hotspots.patrol.studyarea import default_study_area
 
 __all__ = [
+    "MAX_CELLS",
     "MAX_PATROL_CELLS",
     "MIN_HELD_OUT_MONTHS",
     "DEFAULT_LIST_MONTHS",
@@ -94,6 +97,7 @@ __all__ = [
     "PatrolAnalysis",
     "PatrolParams",
     "analyse_patrol",
+    "default_study_area",
     "held_out_months",
     "patrol_warnings",
     "backtest_finding",

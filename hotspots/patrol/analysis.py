@@ -41,8 +41,8 @@ from hotspots.periods import month_range, shift_month
 from hotspots.stats.emerging import emerging_hotspots
 from hotspots.stats.permutation import keep_draws
 
-__all__ = ["MAX_PATROL_CELLS", "MIN_HELD_OUT_MONTHS", "analyse_patrol", "held_out_months",
-           "patrol_warnings"]
+__all__ = ["MAX_CELLS", "MAX_PATROL_CELLS", "MIN_HELD_OUT_MONTHS", "analyse_patrol",
+           "held_out_months", "patrol_warnings"]
 
 
 # --------------------------------------------------------------------------- steps
@@ -177,7 +177,8 @@ def _check_size(study: gpd.GeoDataFrame, p: PatrolParams) -> None:
             f"The patrol study area ({names}: {area / 1e6:,.0f} km²) makes about {n:,.0f} "
             f"cells of {size:g} m, and the patrol analysis handles at most {MAX_CELLS:,}: "
             "patrol cells are for a town, a borough or a district. Choose fewer areas for the "
-            f"study area, or cells of at least {least} m.")
+            "study area ('Study area' in the patrol settings; --borough on the command line), "
+            f"or cells of at least {least} m.")
 
 
 def _make_grid(study: gpd.GeoDataFrame, pts: pd.DataFrame, p: PatrolParams, n_months: int,
