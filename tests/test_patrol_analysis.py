@@ -603,5 +603,5 @@ def test_default_study_area_of_a_force_is_the_authority_with_most_crime():
     assert chosen == ("B",)
     assert why.startswith("All 3 areas (3 km\u00b2) would make about 300 cells of 100 m, more "
                           "than the 299 the patrol analysis handles")
-    assert "starts as B, the area with the most located crime (7)" in why
+    assert "starts as B, the area with the most located records (7 in the pack's months)" in why
     assert "'Study area' in the patrol settings" in why

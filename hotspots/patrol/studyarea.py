@@ -37,7 +37,8 @@ def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: 
     -------
     tuple of str, str
         All ``boroughs`` and ``""`` when they fit; otherwise the fitting
-        authority with the most points and a sentence naming the rule.
+        authority with the most located points (all months, crime and ASB) and
+        a sentence naming the rule.
 
     Examples
     --------
@@ -67,6 +68,6 @@ def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: 
     return (best,), (
         f"All {len(names)} areas ({km2:,.0f} km\u00b2) would make about {per.sum():,.0f} cells "
         f"of {cell_size:g} m, more than the {max_cells:,} the patrol analysis handles, so the "
-        f"study area starts as {best}, the area with the most located crime "
-        f"({int(counts[best]):,}). Choose other areas under 'Study area' in the patrol "
+        f"study area starts as {best}, the area with the most located records "
+        f"({int(counts[best]):,} in the pack's months). Choose other areas under 'Study area' in the patrol "
         "settings.")
