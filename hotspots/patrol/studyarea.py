@@ -69,5 +69,5 @@ def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: 
         f"All {len(names)} areas ({km2:,.0f} km\u00b2) would make about {per.sum():,.0f} cells "
         f"of {cell_size:g} m, more than the {max_cells:,} the patrol analysis handles, so the "
         f"study area starts as {best}, the area with the most located records "
-        f"({int(counts[best]):,} in the pack's months). Choose other areas under 'Study area' in the patrol "
-        "settings.")
+        f"({int(counts[best]):,} in the pack's months). Choose other areas under 'Study area' "
+        "in the patrol settings.")
