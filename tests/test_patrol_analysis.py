@@ -605,3 +605,29 @@ def test_default_study_area_of_a_force_is_the_authority_with_most_crime():
                           "than the 299 the patrol analysis handles")
     assert "starts as B, the area with the most located records (7 in the pack's months)" in why
     assert "'Study area' in the patrol settings" in why
+
+
+def test_map_of_a_large_grid_stays_within_memory():
+    """Issue 14: a force's 101,086 cells took the server to 6.4 GB: the map's bounds grouped
+    every pair of nearby cells (the island test of the ward maps), O(cells^2) pairs."""
+    import tracemalloc
+
+    from hotspots.patrol import grid as gridmod
+
+    study = gpd.GeoDataFrame({"borough_name": ["Big"]},
+                             geometry=[box(X0, Y0, X0 + 30_000, Y0 + 30_000)], crs="EPSG:27700")
+    g, _ = gridmod.make_grid(study, cell_size=200)  # 22,650 (the grid is aligned to 200 m)
+    g = g.assign(count=0, kde=0.0, gi_class="not significant", gi_hot=False,
+                 selected_rank=np.nan)
+    g.loc[g.index[:300], "count"] = np.arange(1, 301)
+    g.loc[g.index[:10], "selected_rank"] = np.arange(1, 11)
+    tracemalloc.start()
+    try:
+        pm = patrol_map(g, period_label="Jan 2024", method="counts", alpha=0.05,
+                        cell_size=200, shape="square")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(g) == 22_650 and pm.n_cells == 300
+    assert "0, not drawn (22,350)" in pm.legend
+    assert peak < 60 * 2**20, f"{peak / 2**20:.0f} MB"

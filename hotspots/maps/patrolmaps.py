@@ -25,7 +25,6 @@ from hotspots.maps.palettes import OKABE_ITO, map_palette
 from hotspots.maps.web import (
     _HIGHLIGHT_STYLE,
     BASEMAPS,
-    _bounds,
     _ConstantStyle,
     _feature_collection,
     _offline_map,
@@ -48,7 +47,8 @@ class PatrolMap:
     Attributes
     ----------
     map
-        Offline folium map: one interactive polygon per cell, the selected
+        Offline folium map: one interactive polygon per cell with a value (and
+        per patrol or Gi* hot cell; empty cells are counted, not drawn), the selected
         cells outlined, Gi* hot cells marked (non-interactive layers).
     legend
         HTML legend (escaped) with every class range and its number of cells.
@@ -125,7 +125,12 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
     n_all = len(cells)
     keep = ((cells[value].astype(float) > 0).to_numpy() | cells["selected_rank"].notna().to_numpy()
             | cells["gi_hot"].astype(bool).to_numpy())
-    all_cells = cells
+    # The view is the grid's box: a grid has no far islands, and the ward maps' island test
+    # groups every pair of nearby parts, O(cells²) memory on a force's 100,000 cells.
+    west, south, east, north = (float(v) for v in shapely.total_bounds(
+        cells.geometry.to_numpy()))
+    frame = gpd.GeoDataFrame(geometry=[shapely.box(west, south, east, north)],
+                             crs="EPSG:4326")
     class_index = cls.class_index[keep]
     cells = cells[keep].reset_index(drop=True)
     ids = cells["cell_id"].astype(str).tolist()
@@ -138,7 +143,7 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
     things = noun[:1].upper() + noun[1:]
     fields = {"cell_id": "Cell", "crimes": f"{things} {period_label}",
               "kde_text": "KDE per km\u00b2", "gi_class": "Gi*", "rank_text": "Patrol rank"}
-    m = _offline_map(all_cells, basemap)  # type: ignore[arg-type]
+    m = _offline_map(frame, basemap)  # type: ignore[arg-type]
     if len(cells):
         folium.GeoJson(_feature_collection(cells, list(fields), ids), name="cells",
                        style_function=_CellFill(fill),
@@ -154,7 +159,6 @@ def patrol_map(grid: gpd.GeoDataFrame, *, period_label: str, method: str, alpha:
             folium.GeoJson(sub.to_geo_dict(drop_id=False), name=name,
                            style_function=_ConstantStyle(style), interactive=False,
                            control=False).add_to(m)
-    (south, west), (north, east) = _bounds(all_cells)
     m.fit_bounds([[south, west], [north, east]])
     what = (f"{things} per cell, {period_label}" if integer
             else f"Kernel density ({noun} per km\u00b2), {period_label}")
