@@ -346,3 +346,12 @@ def test_method_names_only_the_packs_force_not_the_forces_outside(pack, tmp_path
     text = dict(section.method)["Not the ward maps' data"]
     assert "The ward maps show police.uk street-level crime (South Wales Police)" in text, text
     assert "Dyfed-Powys" not in text and "North Wales" not in text, text
+
+
+def test_board_pack_list_notes_carry_the_list_size_warning(pack, tmp_path):
+    """Issue 14: the page's and CLI's warnings are shared text, in the board pack too."""
+    cfg = _cfg(tmp_path, patrol={**PATROL, "top_n": 60, "method": "counts"})
+    section = build_patrol_section(pack, cfg, resolve_period(pack.months, cfg))
+    assert len(section.analysis.patrol) == 60
+    assert any(n.startswith("The patrol list has 60 cells (the top 60 cells), more than a team "
+                            "can patrol") for n in section.list_notes)

@@ -32,6 +32,7 @@ from hotspots.patrol import (
     PatrolAnalysis,
     analyse_patrol,
     method_sections,
+    patrol_warnings,
 )
 from hotspots.report.config import ReportConfig
 from hotspots.report.content import Finding, Table
@@ -520,7 +521,7 @@ def build_patrol_section(pack: pipeline.Pack, cfg: ReportConfig,
         f"No cell was chosen: '{pa.method}' scored no cell above 0 in {pa.period_label}"
         + (" (Gi* found no significant hot cell; see the method page)."
            if pa.method == "gi_star" else "."),)
-    list_notes = (*empty,
+    list_notes = (*empty, *patrol_warnings(pa),
         f"{len(pa.patrol)} cells chosen by {_method_words(pa)} "
         f"({pa.method_reason}).",
         f"Crimes: police.uk street-level crimes in the cell, {pa.period_label}; Street: the "
