@@ -267,3 +267,16 @@ def test_change_words_reads_values_as_pandas_to_numeric_does(value):
     assert (np.isnan(ref) and np.isnan(got)) or got == ref
     assert T.change_words(value, 4) == ("no data" if np.isnan(ref) else
                                         T.change_words(ref, 4.0))
+
+
+def test_period_wholly_outside_the_data_says_so_plainly():
+    """It read 'the data do not cover 4 of its 4 months ...; its count covers the other 0 only'."""
+    df = _long([("A", "2025-01", 3), ("A", "2025-03", 4)])
+    q = custom_period("2025-01", "2025-03")
+    prev = custom_period("2024-01", "2024-03")
+    with pytest.raises(InputDataError) as e:
+        T.compare_periods(df, q, prev, months_available=month_range("2025-01", "2025-03"))
+    msg = str(e.value)
+    assert "Jan 2024 – Mar 2024 is not in the data: none of its 3 months (Jan–Mar 2024) are " \
+           "covered." in msg
+    assert "the other 0" not in msg

@@ -176,9 +176,9 @@ def _check_size(study: gpd.GeoDataFrame, p: PatrolParams) -> None:
         raise InputDataError(
             f"The patrol study area ({names}: {area / 1e6:,.0f} km²) makes about {n:,.0f} "
             f"cells of {size:g} m, and the patrol analysis handles at most {MAX_CELLS:,}: "
-            "patrol cells are for a town, a borough or a district. Choose fewer areas for the "
-            "study area ('Study area' in the patrol settings; --borough on the command line), "
-            f"or cells of at least {least} m.")
+            "patrol cells are for a town or a district, not a county or a force area. Choose "
+            "fewer areas for the study area ('Study area' in the patrol settings; --borough on "
+            f"the command line), or cells of at least {least} m.")
 
 
 def _make_grid(study: gpd.GeoDataFrame, pts: pd.DataFrame, p: PatrolParams, n_months: int,

@@ -202,6 +202,9 @@ class Pack:
     unassigned: pd.DataFrame
     problems: pd.DataFrame
     points: pd.DataFrame | None = None
+    #: Wards that ONS's best-fit LSOA lookup gives no LSOA of their own (``n_lsoa21`` = 0 in
+    #: a built pack's population.csv): no population, no deprivation value.
+    no_lsoa: frozenset[str] = frozenset()
     _web: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False, compare=False)
     _cache_entry: Path | None = field(default=None, repr=False, compare=False)
 
@@ -463,6 +466,8 @@ def _read_pack(folder: Path, meta: PackMeta, meta_path: Path) -> Pack:
         unassigned=pd.concat(unassigned, ignore_index=True),
         problems=report.to_frame() if len(report) else pd.DataFrame(columns=REPORT_COLUMNS),
         points=points,
+        no_lsoa=(frozenset(population.loc[population["n_lsoa21"].fillna(0) == 0, "area_code"])
+                 if "n_lsoa21" in population.columns else frozenset()),
     )
 
 

@@ -262,3 +262,49 @@ def crime_source_used(text: str) -> str:
     'Metropolitan Police ward-level recorded crime (MPS ward file)'
     """
     return _OUTSIDE_TAIL_RE.sub("", text)
+
+
+
+def no_lsoa_wards(codes: Iterable[str], areas: pd.DataFrame) -> list[str]:
+    """Return the names of the wards in ``codes`` (those with no LSOA of their own).
+
+    Parameters
+    ----------
+    codes
+        Ward codes, e.g. :attr:`hotspots.pipeline.pack.Pack.no_lsoa`.
+    areas
+        ``area_code``, ``area_name`` (the pack's wards).
+
+    Returns
+    -------
+    list of str
+        Ward names (the code where a name is missing), in the areas' order.
+
+    Examples
+    --------
+    >>> no_lsoa_wards({"W1"}, pd.DataFrame({"area_code": ["W1", "W2"],
+    ...                                     "area_name": ["Aberdyfi", "Tywyn"]}))
+    ['Aberdyfi']
+    """
+    a = areas[areas["area_code"].isin(set(codes))]
+    names = a["area_name"] if "area_name" in a.columns else a["area_code"]
+    return [str(n) if pd.notna(n) else str(c) for n, c in zip(names, a["area_code"], strict=True)]
+
+
+def no_lsoa_text(pack: Pack) -> str:
+    """Say, in plain words, which wards have no population or deprivation value and why.
+
+    Returns ``""`` when every ward has at least one LSOA (or the pack does not say),
+    e.g. the demo pack.
+    """
+    names = no_lsoa_wards(pack.no_lsoa, pack.areas)
+    if not names:
+        return ""
+    n = len(names)
+    shown = ", ".join(names[:6]) + (f" and {n - 6:,} more" if n > 6 else "")
+    ward, have, its = ("ward has", "it has", "its") if n == 1 else ("wards have", "they have",
+                                                                    "their")
+    return (f"{n:,} {ward} no LSOA of {its} own in ONS's best-fit lookup (each LSOA is given "
+            f"to the one ward holding most of its people), so {have} no population or "
+            f"deprivation value: {its} crimes are counted, {its} rates are not shown "
+            f"({shown}).")

@@ -297,7 +297,7 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
 
 def _pack_text(cfg: ReportConfig, pack: pipeline.Pack, current: periods.Period | None,
                sections: Sequence[MeasureSection], patrol: PatrolSection | None,
-               profile: AreaProfile | None) -> PackText:
+               profile: AreaProfile | None, patrol_left_out: str = "") -> PackText:
     """Return the title page and method card words (an area profile's when no period)."""
     return PackText(
         title=cfg.title,
@@ -306,7 +306,7 @@ def _pack_text(cfg: ReportConfig, pack: pipeline.Pack, current: periods.Period |
         area=area_text(pack, cfg), author=", ".join(
             x for x in (cfg.author, cfg.organisation) if x),
         sources=tuple(source_rows(pack, sections, patrol)),
-        method=tuple(method_rows(pack, cfg, current, sections) if current else
+        method=tuple(method_rows(pack, cfg, current, sections, patrol_left_out) if current else
                      profile_method_rows(pack, deprivation_text(pack.meta))),
         caveats=tuple(caveat_lines(pack, cfg, sections) if current else
                       [*cfg.caveats, PROFILE_CAVEAT]),
@@ -416,7 +416,8 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
             if "xlsx" in cfg.formats else None)
     pdf = None
     if "pdf" in cfg.formats:
-        text = _pack_text(cfg, pack, current, sections, patrol, profile)
+        text = _pack_text(cfg, pack, current, sections, patrol, profile,
+                          "" if patrol is not None or status[0] else status[1])
         pdf = write_pdf(folder / f"{safe_name(cfg.title)}.pdf", text, sections, figures,
                         extra=extra_figures, extra_pages=extra_pages, patrol=patrol,
                         profile_findings=profile.findings if profile is not None else ())

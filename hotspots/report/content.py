@@ -201,13 +201,19 @@ def build_section(pack: pipeline.Pack, cfg: ReportConfig, measure: str,
     comparison = COMPARISONS[cfg.comparison]
     findings = key_findings(a, tables, slug, ct, comparison, w)
     notes = [why] if why else []
-    if a.ward.is_sensitive:
-        # analyse()'s notes may quote a ward's small count (population warnings): summarise.
-        n = sum(1 for x in a.notes if "population" in x)
-        if n:
-            notes.append("Some wards have no population figure; their rates are left blank.")
-    else:
-        notes += [x for x in a.notes if not x.startswith("No previous period")]
+    # analyse()'s population notes are an analyst's warnings (they may quote a ward's small
+    # count and tell the user to check a file): the board reads one plain line, or none where
+    # the method card explains every such ward (no LSOA of its own in ONS's lookup).
+    if any("population" in x for x in a.notes):
+        pop = pd.to_numeric(a.ward.frame["population"], errors="coerce")
+        other = int(((pop.isna() | (pop == 0))
+                     & ~a.ward.frame["area_code"].isin(pack.no_lsoa)).sum())
+        if other:
+            notes.append(f"{other:,} ward{'s have' if other != 1 else ' has'} no population "
+                         "figure; their rates are left blank.")
+    if not a.ward.is_sensitive:
+        notes += [x for x in a.notes
+                  if not x.startswith("No previous period") and "population" not in x]
     return MeasureSection(
         measure=measure, label=a.ward.label.split(",")[0], slug=slug, analysis=a, change=ct,
         comparison_text=comparison, tables=tables, findings=tuple(findings),

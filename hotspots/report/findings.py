@@ -132,7 +132,8 @@ def _hotspot_findings(a: analysis_mod.Analysis, hs: Table, word: str) -> list[Fi
     tested = hs.row("Wards tested")["Wards"]
     on = f" on the {_value_words(a)}" if _value_words(a) else ""
     out = [Finding(
-        f"{gi.name}{on}: {hot} wards are hot spots and {cold} are cold spots at 90% "
+        f"{gi.name}{on}: {hot} {'ward is a hot spot' if hot == 1 else 'wards are hot spots'} "
+        f"and {cold} {'is a cold spot' if cold == 1 else 'are cold spots'} at 90% "
         f"confidence or more, of {tested} wards tested, after {corr} "
         f"({perms:,} permutations).",
         hs.name, hot_row, ("Wards",))]

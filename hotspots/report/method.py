@@ -101,8 +101,13 @@ def _classes_text(cfg: ReportConfig) -> str:
 
 
 def method_rows(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
-                sections: Sequence[MeasureSection]) -> list[tuple[str, str]]:
-    """Return the method card: (heading, text) rows, the deprivation index's rules included."""
+                sections: Sequence[MeasureSection], patrol_left_out: str = ""
+                ) -> list[tuple[str, str]]:
+    """Return the method card: (heading, text) rows, the deprivation index's rules included.
+
+    ``patrol_left_out`` is why the patrol pages are not in the pack ("" = they are, or
+    nothing to say): the card says so, as the terminal and the manifest do.
+    """
     h = sections[0].analysis.params.get("hotspots", {}) if sections else {}
     p = cfg.statistics
     aw = wording.words(pack.meta)
@@ -128,6 +133,7 @@ def method_rows(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
            "wording: "
            f"{scale}."),
         *([("Deprivation", deprivation_text(pack.meta))] if pack.meta.deprivation else []),
+        *([("Wards without LSOAs", gap)] if (gap := wording.no_lsoa_text(pack)) else []),
         ("Deprivation headline", f"Wards with at least {p.min_count} in the period, against "
                                  f"the 20% of this map's wards with the highest {aw.index} "
                                  f"score (a quantile of these wards, not {aw.nation}'s "
@@ -158,6 +164,10 @@ def method_rows(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period,
             f"{m}: {n.removeprefix('looks incomplete: ')}" for m, n in flagged.items())
             + f". Rule: {pack.meta.months_incomplete_rule or 'not stated'}.")]
           if flagged else []),
+        # Why, without the analyst's "Choose ..." (the board does not rerun the pack).
+        *([("Patrol cells", "Patrol pages left out: "
+            f"{patrol_left_out.split(' Choose ')[0].rstrip('.')}.")]
+          if patrol_left_out else []),
         ("Reproduce", "python -m hotspots report --config <this config>; manifest.json lists "
                       "every input's SHA-256, every parameter and the package versions."),
     ]

@@ -134,10 +134,14 @@ def _check_coverage(
     for p in periods:
         gap = _coverage(p, available)
         if gap:
+            rest = p.n_months - len(gap)
             notes.append(
                 f"{p.label} is incomplete: the data do not cover {len(gap)} of its "
                 f"{p.n_months} months ({months_text(gap)}); its count covers the other "
-                f"{p.n_months - len(gap)} only."
+                f"{rest} only." if rest else
+                f"{p.label} is not in the data: none of its {p.n_months} "
+                f"month{'s' if p.n_months != 1 else ''} ({months_text(gap)}) "
+                f"{'are' if p.n_months != 1 else 'is'} covered."
             )
     if notes and incomplete == "raise":
         err = InputDataError(

@@ -129,6 +129,55 @@ def test_powys_board_pack_leaves_out_patrol_cells_for_a_county(built):
     _, folder, text, _, reason = built["powys"]
     assert "makes about 230,912 cells of 150 m" in reason and "at least 230 m" in reason
     assert (folder / "powys-board-pack.pdf").is_file() and "Patrol cells:" not in text
+    # The PDF says so too (it said nothing: the reason was only in the terminal and manifest).
+    assert "Patrol pages left out: The patrol study area (Powys: 5,196 km²)" in text
+    assert "makes about 230,912 cells of 150 m" in text
+
+
+NW_GAPS = ["Aberdyfi", "Abersoch gyda Llanengan", "Clynnog"]
+
+
+@pytest.fixture(scope="module")
+def north_wales(tmp_path_factory, shared_data) -> tuple[pipeline.Pack, str]:
+    """A North Wales force pack's board pack, with the default comparison and patrol."""
+    root = tmp_path_factory.mktemp("northwales")
+    b = packbuild.build_pack("North Wales", root / "nw",
+                             data=packbuild.load_national(data_root=shared_data),
+                             police_uk=[shared_data / WALES])
+    pack = pipeline.load_pack(b.folder)
+    cfg = config_from_mapping({"title": "NW board pack", "measures": ["crime:all"],
+                               "statistics": {"permutations": 99, "seed": 1},
+                               "formats": ["pdf"], "output": str(root / "report")})
+    res = build_report(cfg, pack=pack)
+    return pack, " ".join(" ".join(p.extract_text() or "" for p in PdfReader(res.pdf).pages)
+                          .split())
+
+
+def test_north_wales_wards_without_lsoa_are_explained_once_in_plain_words(
+        north_wales, shared_data):
+    """Six small Gwynedd wards get no LSOA in ONS's best-fit LSOA21->WD25 lookup: the board
+    read raw '[warning] ... Check the population file' lines under Key findings."""
+    pack, text = north_wales
+    lookup = pd.read_csv(next((shared_data / "lookups").glob("LSOA_(2021)_to_Electoral_Ward_"
+                                                              "(2025)*.csv.gz")),
+                         usecols=["WD25CD"], encoding="utf-8-sig")
+    gaps = pack.areas[~pack.areas["area_code"].isin(lookup["WD25CD"])]
+    assert len(gaps) == 6 and set(NW_GAPS) <= set(gaps["area_name"])  # the real cause
+    assert pack.population.set_index("area_code").loc[gaps["area_code"], "population"].isna().all()
+    assert "[warning]" not in text and "population file" not in text
+    assert "Check the" not in text
+    assert text.count("6 wards have no LSOA of their own in ONS's best-fit lookup") == 1
+    assert "their crimes are counted, their rates are not shown (Aberdyfi, " in text
+
+
+def test_north_wales_board_pack_wording(north_wales):
+    """'its count covers the other 0 only'; 'Patrol' nowhere in the PDF; '1 wards are'."""
+    _, text = north_wales
+    assert "the other 0" not in text
+    assert "is not in the data: none of its 4 months (Jan–Apr 2023) are covered" in text
+    assert "Patrol pages left out:" in text and "not a county or a force area." in text
+    assert "Choose fewer areas" not in text  # the analyst's instruction stays in the terminal
+    assert not re.search(r"\b1 (wards|rows)\b", text), re.findall(r".{60}\b1 wards.{20}", text)
 
 
 def test_board_pack_of_a_pack_without_crime_is_deprivation_and_population(
