@@ -709,3 +709,11 @@ def test_header_row_found_below_a_title_block_or_picked():
     next(n for n in at.number_input if n.key.startswith("header_row_")).set_value(1).run()
     offered = next(s for s in at.selectbox if s.key.startswith("map_category_")).options
     assert "Children's services" in offered
+
+
+def test_not_placed_button_label_is_singular_for_one_row():
+    """It read 'each of the 1 rows not placed'."""
+    from ui.data import not_placed_label
+
+    assert not_placed_label(1) == "Download the reason the 1 row was not placed (CSV)"
+    assert not_placed_label(2) == "Download the reason for each of the 2 rows not placed (CSV)"

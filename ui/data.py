@@ -498,6 +498,21 @@ def current_pack(folder: str | None, upload_set: uploads.UploadSet | None,
     return outcome.pack
 
 
+
+def not_placed_label(n: int) -> str:
+    """Label of the button that downloads why ``n`` rows were not placed.
+
+    Examples
+    --------
+    >>> not_placed_label(1)
+    'Download the reason the 1 row was not placed (CSV)'
+    >>> not_placed_label(1200)
+    'Download the reason for each of the 1,200 rows not placed (CSV)'
+    """
+    if n == 1:
+        return "Download the reason the 1 row was not placed (CSV)"
+    return f"Download the reason for each of the {n:,} rows not placed (CSV)"
+
 def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) -> None:
     """Draw failures, the reconciliation of every upload, notes and downloads."""
     for f in outcome.failures:
@@ -523,7 +538,7 @@ def show_outcome(outcome: uploads.UploadOutcome, upload_set: uploads.UploadSet) 
     left, right = st.columns(2)
     if len(details):
         left.download_button(
-            f"Download the reason for each of the {len(details):,} rows not placed (CSV)",
+            not_placed_label(len(details)),
             privacy.csv_bytes(details), key="upload_rows_download",
             file_name="rows_not_placed.csv", mime="text/csv",
             **exports.download_args("rows not placed, uploads (CSV)", "rows_not_placed.csv",
