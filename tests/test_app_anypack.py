@@ -215,3 +215,16 @@ def test_a_pack_without_crime_builds_its_board_pack_on_the_page(tmp_path, monkey
     assert built.pdf.startswith(b"%PDF") and built.zip_name.endswith(".zip")
     assert built.findings and "has the highest" in built.findings[0]
     assert any("Board pack ready" in s.value for s in at.success)
+
+
+def test_a_pack_without_crime_formats_its_table_like_the_others(tmp_path, monkeypatch):
+    """Manchester's table showed raw '60.6525' and '19234': scores now print with 1 decimal,
+    population and ranks with thousands separators."""
+    at = _run(monkeypatch, no_crime_pack(tmp_path / "nocrime_f", **WALES_META))
+    assert not at.exception, at.exception
+    d = next(d for d in at.dataframe if "Population" in d.value.columns)
+    config = json.loads(d.proto.columns)
+    fmt = {c: v.get("type_config", {}).get("format") for c, v in config.items()}
+    assert fmt.get("WIMD 2019 (Wales) score") == "%.1f", fmt
+    assert fmt.get("Population") == "localized", fmt
+    assert fmt.get("WIMD 2019 (Wales) rank (1 = most deprived)") == "localized", fmt

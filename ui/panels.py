@@ -12,6 +12,7 @@ import html
 import os
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -135,13 +136,29 @@ def deprivation_only(pack: pipeline.Pack, opts: PageOptions) -> None:
         st.info(f"No {label} scores for these wards, so there is no deprivation map.")
     t = wording.deprivation_only_table(pack)
     st.markdown(f"#### Wards: population and {_safe(label)}")
-    st.dataframe(t, hide_index=True, width="stretch", key="deprivation_only_table")
+    st.dataframe(t, hide_index=True, width="stretch", key="deprivation_only_table",
+                 column_config=_deprivation_formats(t))
     st.caption(f"{len(t):,} wards, most deprived first. Population: "
                f"{pack.meta.population_source or 'not stated'}.")
     change = (pack.meta.deprivation or {}).get("change") or {}
     if change.get("computed"):  # MHCLG's caveat beside the change columns
         st.caption(_safe(f"Change since IoD 2019: {change.get('rule', '')}. "
                          f"{change.get('caveat', '')}"))
+
+
+def _deprivation_formats(t: pd.DataFrame) -> dict[str, Any]:
+    """Print scores with 1 decimal and counts and ranks with thousands separators.
+
+    As the other tables: the raw "60.6525" and "19234" read as unformatted data.
+    """
+    config: dict[str, Any] = {}
+    for col in t.columns:
+        name = str(col)
+        if name.endswith(" score"):
+            config[col] = st.column_config.NumberColumn(format="%.1f")
+        elif name == "Population" or " rank " in name or name.startswith("Rank change"):
+            config[col] = st.column_config.NumberColumn(format="localized")
+    return config
 
 
 def deprivation_footer(pack: pipeline.Pack, marking_text: str) -> None:
