@@ -228,3 +228,27 @@ def test_a_pack_without_crime_formats_its_table_like_the_others(tmp_path, monkey
     assert fmt.get("WIMD 2019 (Wales) score") == "%.1f", fmt
     assert fmt.get("Population") == "localized", fmt
     assert fmt.get("WIMD 2019 (Wales) rank (1 = most deprived)") == "localized", fmt
+
+
+def test_wards_without_an_lsoa_are_explained_in_data_quality(tmp_path, monkeypatch):
+    """The page blamed 'their codes are not in the pack's IMD roll-up'; the real cause is ONS's
+    best-fit lookup giving a small ward no LSOA of its own (n_lsoa21 = 0)."""
+    import pandas as pd
+
+    from ui.panels import DATA_QUALITY_KEY
+
+    folder = no_crime_pack(tmp_path / "nocrime_l")
+    pop = pd.read_csv(folder / "population.csv", dtype={"area_code": str})
+    first = pop["area_code"].iloc[0]
+    pop["n_lsoa21"] = 3
+    pop.loc[0, ["population", "n_lsoa21"]] = [None, 0]
+    pop.to_csv(folder / "population.csv", index=False)
+    monkeypatch.setenv(PACK_ENV, str(folder))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[DATA_QUALITY_KEY] = True  # as a click on the panel
+    at.run()
+    assert not at.exception, at.exception
+    text = _text(at).replace("\\", "")  # markdown escapes
+    assert "1 ward has no LSOA of its own in ONS's best-fit lookup" in text, first
+    assert "its crimes are counted, its rates are not shown" in text
+    assert "IMD roll-up" not in text

@@ -393,7 +393,7 @@ def _imd_note(f: pd.DataFrame, meta: pipeline.PackMeta | None = None) -> str:
     label = wording.index_label(meta if meta is not None else pipeline.PackMeta())
     imd = "IMD" if label == wording.DEFAULT_INDEX_LABEL else label
     return (f" {NO_IMD} in the {imd} columns: no {label} score for {n:,} ward"
-            f"{'s' if n != 1 else ''} (their codes are not in the pack's IMD roll-up).")
+            f"{'s' if n != 1 else ''} (why: Data quality, below).")
 
 
 # --------------------------------------------------------------------------- method
@@ -422,6 +422,9 @@ def data_quality(pack: pipeline.Pack, wt: pipeline.WardTable | None) -> None:
                 st.markdown("**How each source was placed** (the table's notes in full)")
                 for source, note in notes.itertuples(index=False):
                     st.caption(f"**{_safe(source)}**: {_safe(note)}")
+        if gap := wording.no_lsoa_text(pack):
+            with st.container(key="no_lsoa_wards"):
+                st.caption(_safe(gap))
         if len(pack.problems):
             st.caption(f"{len(pack.problems)} problems reported while reading the files.")
             with st.container(key="problems_table"):
