@@ -134,3 +134,20 @@ def test_web_layers_are_kept_and_read_back_equal(cache):
     assert again.web_areas.crs == built["areas"].crs
     fresh = P.build_web_layers(P.load_pack(cache=False).areas)
     pd.testing.assert_frame_equal(again.web_areas, fresh["areas"])
+
+
+def test_wards_without_an_lsoa_survive_the_cache(cache, tmp_path):
+    """A pack read from the cache lost which wards have no LSOA (n_lsoa21 = 0)."""
+    folder = tmp_path / "pack"
+    shutil.copytree(DEMO, folder)
+    pop = pd.read_csv(folder / "population.csv", dtype={"area_code": str})
+    pop["n_lsoa21"] = 2
+    pop.loc[[0, 3], "n_lsoa21"] = 0
+    pop.to_csv(folder / "population.csv", index=False)
+    want = frozenset(pop.loc[[0, 3], "area_code"])
+    first = P.load_pack(folder)   # reads the files, writes the entry
+    cached = P.load_pack(folder)  # reads the entry
+    assert cached._cache_entry is not None
+    assert first.no_lsoa == cached.no_lsoa == want
+    pop.drop(columns="n_lsoa21").to_csv(folder / "population.csv", index=False)
+    assert P.load_pack(folder).no_lsoa == frozenset()  # no such column: none

@@ -280,3 +280,8 @@ def test_period_wholly_outside_the_data_says_so_plainly():
     assert "Jan 2024 – Mar 2024 is not in the data: none of its 3 months (Jan–Mar 2024) are " \
            "covered." in msg
     assert "the other 0" not in msg
+
+    one = custom_period("2024-03", "2024-03")
+    with pytest.raises(InputDataError, match=r"Mar 2024 is not in the data: its month "
+                                             r"\(Mar 2024\) is not covered\."):
+        T.compare_periods(df, q, one, months_available=month_range("2025-01", "2025-03"))

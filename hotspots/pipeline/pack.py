@@ -393,8 +393,18 @@ def load_pack(folder: Path | str | None = None, *, cache: bool = True) -> Pack:
             pack = dataclasses.replace(pack, _cache_entry=entry)
         return pack
     crime = frames["crime"]
+    pop = pd.read_csv(folder / "population.csv", dtype={"area_code": str},
+                      usecols=lambda c: c in ("area_code", "n_lsoa21"))
     return Pack(folder=folder, meta=meta, crime_coverage=_coverage(meta, crime),
-                _cache_entry=entry, **{f: frames[f] for f in packcache.FRAMES})
+                _cache_entry=entry, no_lsoa=_no_lsoa(pop),
+                **{f: frames[f] for f in packcache.FRAMES})
+
+
+def _no_lsoa(population: pd.DataFrame) -> frozenset[str]:
+    """Codes of wards with ``n_lsoa21`` = 0 (none when the file has no such column)."""
+    if "n_lsoa21" not in population.columns:
+        return frozenset()
+    return frozenset(population.loc[population["n_lsoa21"].fillna(0) == 0, "area_code"])
 
 
 def _named_files(folder: Path, meta: PackMeta) -> None:
@@ -466,8 +476,7 @@ def _read_pack(folder: Path, meta: PackMeta, meta_path: Path) -> Pack:
         unassigned=pd.concat(unassigned, ignore_index=True),
         problems=report.to_frame() if len(report) else pd.DataFrame(columns=REPORT_COLUMNS),
         points=points,
-        no_lsoa=(frozenset(population.loc[population["n_lsoa21"].fillna(0) == 0, "area_code"])
-                 if "n_lsoa21" in population.columns else frozenset()),
+        no_lsoa=_no_lsoa(population),
     )
 
 

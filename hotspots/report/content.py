@@ -214,6 +214,8 @@ def build_section(pack: pipeline.Pack, cfg: ReportConfig, measure: str,
     if not a.ward.is_sensitive:
         notes += [x for x in a.notes
                   if not x.startswith("No previous period") and "population" not in x]
+    # An analyst's instruction (the CLI's error) is not the board's to act on.
+    notes = [x.replace(" Choose periods that lie inside the data.", "") for x in notes]
     return MeasureSection(
         measure=measure, label=a.ward.label.split(",")[0], slug=slug, analysis=a, change=ct,
         comparison_text=comparison, tables=tables, findings=tuple(findings),

@@ -139,9 +139,10 @@ def _check_coverage(
                 f"{p.label} is incomplete: the data do not cover {len(gap)} of its "
                 f"{p.n_months} months ({months_text(gap)}); its count covers the other "
                 f"{rest} only." if rest else
-                f"{p.label} is not in the data: none of its {p.n_months} "
-                f"month{'s' if p.n_months != 1 else ''} ({months_text(gap)}) "
-                f"{'are' if p.n_months != 1 else 'is'} covered."
+                (f"{p.label} is not in the data: none of its {p.n_months} months "
+                 f"({months_text(gap)}) are covered." if p.n_months != 1 else
+                 f"{p.label} is not in the data: its month ({months_text(gap)}) is not "
+                 "covered.")
             )
     if notes and incomplete == "raise":
         err = InputDataError(

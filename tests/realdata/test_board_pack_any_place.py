@@ -173,7 +173,7 @@ def test_north_wales_wards_without_lsoa_are_explained_once_in_plain_words(
 def test_north_wales_board_pack_wording(north_wales):
     """'its count covers the other 0 only'; 'Patrol' nowhere in the PDF; '1 wards are'."""
     _, text = north_wales
-    assert "the other 0" not in text
+    assert "the other 0" not in text and "Choose periods" not in text
     assert "is not in the data: none of its 4 months (Jan–Apr 2023) are covered" in text
     assert "Patrol pages left out:" in text and "not a county or a force area." in text
     assert "Choose fewer areas" not in text  # the analyst's instruction stays in the terminal
