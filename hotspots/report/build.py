@@ -417,7 +417,8 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     pdf = None
     if "pdf" in cfg.formats:
         text = _pack_text(cfg, pack, current, sections, patrol, profile,
-                          "" if patrol is not None or status[0] else status[1])
+                          "" if patrol is not None or status[0] or cfg.patrol.enabled is False
+                          else status[1])  # switched off: the user's choice, in the config
         pdf = write_pdf(folder / f"{safe_name(cfg.title)}.pdf", text, sections, figures,
                         extra=extra_figures, extra_pages=extra_pages, patrol=patrol,
                         profile_findings=profile.findings if profile is not None else ())
