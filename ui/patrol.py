@@ -111,8 +111,8 @@ def _form(pack: Pack, key: str, boroughs: tuple[str, ...] = (),
             study = tuple(st.multiselect(
                 "Study area (local authorities / partnerships of the pack)", boroughs,
                 default=list(default_study or boroughs), key=f"{key}_study",
-                help="Patrol cells are for a town, a borough or a district: a whole force "
-                     "makes too many cells. Empty = the default."))
+                help="Patrol cells are for a town, a district or one local authority: a "
+                     "whole force makes too many cells. Empty = the default."))
             study = study or default_study or boroughs
         c1, c2, c3 = st.columns(3)
         with c1:
