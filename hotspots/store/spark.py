@@ -26,6 +26,7 @@ reached, is a :class:`SparkError` saying what to do.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -344,16 +345,15 @@ def _sql_path(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- executors
-
 _UNLOCATED, _REJECTED = -2, -3  # the row's "area" in the one counting pass
-_WORKER_LOCATORS: dict[int, tuple[Any, np.ndarray, str]] = {}
+_WORKER_LOCATORS: dict[str, tuple[Any, np.ndarray, str]] = {}
 
 
 def _worker_locator(areas: Any) -> tuple[Any, np.ndarray, str]:
-    """Return the broadcast layer's locator, built once per Python worker."""
-    key = areas.id if hasattr(areas, "id") else id(areas)
+    """Return the broadcast layer's locator, built once per Python worker and layer."""
+    wkb, codes, crs = areas.value  # keyed by content: broadcast ids restart in each context
+    key = hashlib.blake2b(repr((crs, codes)).encode() + b"".join(wkb)).hexdigest()
     if key not in _WORKER_LOCATORS:
-        wkb, codes, crs = areas.value
         geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
         loc = build_locator(geoms, np.asarray(codes, dtype=object))
         _WORKER_LOCATORS.clear()
