@@ -299,8 +299,7 @@ def lattice_density(centres: np.ndarray, weights: np.ndarray, bandwidth: float,
     d2 = (off[None, :] ** 2 + off[:, None] ** 2) / bandwidth**2
     kernel = np.where(d2 < 1.0, (1.0 - d2) ** 2, 0.0)
     dens = convolve_same(lattice, kernel)[ij[:, 1], ij[:, 0]]
-    top = dens.max() if len(dens) else 0.0
-    dens[dens <= 1e-9 * top] = 0.0
+    dens[dens <= 1e-9 * dens.max()] = 0.0  # centres checked non-empty above
     return dens * 3.0 / (math.pi * bandwidth**2)
 
 
