@@ -17,7 +17,9 @@ Run by hand (not part of the tests), from the project folder:
     Wales 2011 LSOAs, snapped to a finite set of map points as police.uk does, and
     unsnapped; peak memory from ``resource.getrusage``. sjoin is timed on all the
     points by default (``--sample N``: on N of them, scaled, and said so); ours on all
-    of them, 1 and 2 threads, first call and again. Both parts write their rounds to
+    of them, 1 and 2 threads, first call and again. Ours' peak memory is then measured
+    alone, in a process of its own (the same seeded points, one first call): the rounds'
+    process also holds sjoin's copies. Both parts write their rounds to
     ``bench/results/points_*.json``.
 (c) A year of London-size data (~1 million points) to a 150 m grid with Gi* (999
     permutations): grid, points to cells, counts, weights and Gi*, timed end to end.
@@ -32,10 +34,12 @@ runs in its own process so that peak memory is its own.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -262,6 +266,53 @@ def part_b(repeats: int = 1, sample: int = 0) -> None:
                        "every row")
         print(f"    peak memory so far {_peak_mb():,.0f} MB")
         del recs
+        _add_own_peak(f"points_ew_{'snapped' if mp else 'unsnapped'}", mp)
+
+
+def _add_own_peak(name: str, map_points: int | None) -> None:
+    """Add ours' peak memory in a process of its own to ``bench/results/<name>.json``.
+
+    The rounds' process also holds sjoin's copies (and the generator's, about 3 GB for
+    6M unsnapped points), so its peak is not ours. One child makes the same seeded points
+    and writes them to Parquet; another reads them and the LSOAs and locates them once
+    (first call, default threads): its peak before and after locating.
+    """
+    from bench import results
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pts = Path(tmp) / "points.parquet"
+        subprocess.run([sys.executable, "-m", "bench.points_speed", "--own-peak-make",
+                        str(map_points or 0), str(pts)], cwd=ROOT, check=True)
+        out = subprocess.run([sys.executable, "-m", "bench.points_speed", "--own-peak",
+                              str(pts)], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip().splitlines()[-1]
+    got = json.loads(out)
+    path = results.RESULTS / f"{name}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["rows"].append({"call": "ours alone in its own process, first call (peak memory)",
+                         "peak MB": got["after"], "of which before locating (layer + points)":
+                         got["before"], "wall s (median)": got["wall"]})
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"    ours alone: peak {got['after']:,.0f} MB ({got['before']:,.0f} MB before "
+          f"locating), {got['wall']:.1f} s")
+
+
+def own_peak_make(map_points: int, out: Path) -> None:
+    """Child of :func:`_add_own_peak`: write the seeded 6M points to ``out``."""
+    lsoa = _areas(EW_LSOA, "LSOA11CD")
+    synthetic_points(lsoa, 6_000_000, map_points=map_points or None).to_parquet(out)
+
+
+def own_peak(points: Path) -> None:
+    """Child of :func:`_add_own_peak`: print ``{"before", "after", "wall"}`` as JSON."""
+    from hotspots.areas import join as join
+
+    lsoa = _areas(EW_LSOA, "LSOA11CD")
+    recs = pd.read_parquet(points)
+    before = _peak_mb()
+    wall, _cpu, _out = _clock(join.points_to_areas, recs, lsoa, crs="EPSG:4326")
+    print(json.dumps({"before": round(before), "after": round(_peak_mb()),
+                      "wall": round(wall, 2)}))
 
 
 def part_c(repeats: int = 3) -> None:
@@ -320,7 +371,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sample", type=int, default=0,
                     help="time part b's sjoin on a sample of this many points, scaled to "
                          "6,000,000 (default 0: the full input, as ours)")
+    ap.add_argument("--own-peak", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--own-peak-make", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.own_peak_make:
+        own_peak_make(int(args.own_peak_make[0]), Path(args.own_peak_make[1]))
+        return
+    if args.own_peak is not None:
+        own_peak(args.own_peak)
+        return
     if args.part != "all":
         kw: dict = {}
         if args.part in "abc" and args.repeats:

@@ -20,7 +20,9 @@ given minutes:
   after its first users); the warm-up times are reported;
 - ``--browsers`` headless Chromium pages (the system one, never downloaded) that load
   the page, wait for the first map, and reload every ``--browser-every`` seconds
-  (load latency = navigation -> first st_folium map iframe attached).
+  (load latency = navigation -> the first map's ward paths drawn in its frame; the
+  frame's attachment alone is reported beside; Streamlit's "having trouble loading"
+  component warning is counted).
 
 The server's resident memory (``/proc/<pid>/status`` VmRSS, its whole process tree) is
 sampled every second: at start (after the warm-up), peak during the load, and after
@@ -62,6 +64,7 @@ CHROMIUM = Path(os.environ.get("HOTSPOTS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 MAP_IFRAME = 'iframe[title="ui.mapview.st_folium"]'
+COMPONENT_WARNING = "having trouble loading"  # Streamlit's component-load warning
 RUN_TIMEOUT_S = 60.0
 
 
@@ -244,7 +247,9 @@ def browser_sessions(url: str, n: int, end: float, every: float,
     from playwright.sync_api import sync_playwright
 
     loads: list[float] = []
+    attached: list[float] = []
     errors: list[str] = []
+    warnings = 0
     held = 0
     try:
         with sync_playwright() as p:
@@ -266,9 +271,16 @@ def browser_sessions(url: str, n: int, end: float, every: float,
                     pages[i].goto(f"http://{url}/", wait_until="commit", timeout=120_000)
                     pages[i].locator(MAP_IFRAME).first.wait_for(state="attached",
                                                                 timeout=120_000)
+                    attached.append(time.monotonic() - t0)
+                    # "maps drawn": the first map frame's ward paths, as a person sees them
+                    pages[i].frame_locator(MAP_IFRAME).first.locator(
+                        "path.leaflet-interactive").first.wait_for(state="attached",
+                                                                   timeout=120_000)
                     loads.append(time.monotonic() - t0)
                     if pages[i].locator('[data-testid="stException"]').count():
                         errors.append("exception shown in a browser")
+                    if pages[i].get_by_text(COMPONENT_WARNING).count():
+                        warnings += 1
                 except Exception as e:  # noqa: BLE001 - a benchmark counts every failure
                     alive[i] = False
                     errors.append(f"browser {i}: {type(e).__name__}: {str(e)[:150]}")
@@ -277,7 +289,7 @@ def browser_sessions(url: str, n: int, end: float, every: float,
             b.close()
     except Exception as e:  # noqa: BLE001
         errors.append(f"browsers: {type(e).__name__}: {str(e)[:200]}")
-    out.update(loads=loads, errors=errors, held=held)
+    out.update(loads=loads, attached=attached, errors=errors, held=held, warnings=warnings)
 
 
 # --------------------------------------------------------------------------- run
@@ -333,8 +345,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settle", type=float, default=30.0,
                     help="seconds after the load before the 'after' memory sample")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--record", metavar="NAME",
+                    help="also write bench/results/NAME.json (python -m bench.results)")
     a = ap.parse_args(argv)
 
+    load_before = [round(x, 2) for x in os.getloadavg()]
     port = _free_port()
     url = f"127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="team-load-"))
@@ -388,7 +403,10 @@ def main(argv: list[str] | None = None) -> int:
         "light_first_run": {"p50_s": _pct(first, 50), "p95_s": _pct(first, 95)},
         "browser_loads": {"n": len(browser_out["loads"]),
                           "p50_s": _pct(browser_out["loads"], 50),
-                          "p95_s": _pct(browser_out["loads"], 95)},
+                          "p95_s": _pct(browser_out["loads"], 95),
+                          "max_s": max(browser_out["loads"], default=None),
+                          "frame_attached_p95_s": _pct(browser_out.get("attached", []), 95),
+                          "component_warnings": browser_out.get("warnings", 0)},
         "memory_mb": {"start": round(mem_start, 1),
                       "peak": round(watch.peak(load_start, load_end), 1),
                       "after": round(mem_after, 1),
@@ -409,7 +427,42 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result, indent=2, default=str))
     if a.json:
         a.json.write_text(json.dumps(result, indent=2, default=str))
+    if a.record:
+        _record(a.record, result, load_before, a)
     return 0
+
+
+def _record(name: str, result: dict[str, Any], load_before: list[float],
+            a: argparse.Namespace) -> None:
+    """Write ``bench/results/<name>.json``: the issue's three figures and the details."""
+    from bench import results
+
+    li, lf, bl = result["light_interactions"], result["light_first_run"], result["browser_loads"]
+    rows = [
+        {"what": f"light sessions' interactions (measure change), {li['n']} runs",
+         "p50 s": li["p50_s"], "p95 s": li["p95_s"], "max s": li["max_s"]},
+        {"what": "light sessions' first run (page opened)", "p50 s": lf["p50_s"],
+         "p95 s": lf["p95_s"], "max s": ""},
+        {"what": f"browsers: navigation to the first map drawn, {bl['n']} loads",
+         "p50 s": bl["p50_s"], "p95 s": bl["p95_s"], "max s": bl["max_s"]},
+        {"what": "browsers: component-load warnings seen", "p50 s": "", "p95 s": "",
+         "max s": "", "count": bl["component_warnings"]},
+        {"what": "errors (light, browsers, server log)", "count": result["errors"]["total"]},
+        {"what": "server memory MB: start / peak / after", "count":
+         "{start:,.0f} / {peak:,.0f} / {after:,.0f}".format(**result["memory_mb"])},
+        {"what": "server CPU s per script run", "count":
+         result["server_cpu"]["cpu_s_per_script_run"]},
+    ]
+    ml = result["machine_load_average_1min"]
+    results.record(name, {"conditions": results.conditions(
+        1, interleaved=False, load_before=load_before,
+        notes=(f"{a.light} light websocket sessions (think {a.think:g} s +-50 %, "
+               f"{a.measures} measures) and {a.browsers} headless Chromium pages (reload "
+               f"every {a.browser_every:g} s) for {a.minutes:g} min on one server started "
+               f"with its warm-up run; client and server share the 2 cores; load during "
+               f"{ml['min']:.1f}-{ml['max']:.1f} (1 min); targets: light p95 < 3 s, "
+               "browsers' maps < 5 s, no component-load warning")),
+        "rows": rows, "details": result})
 
 
 if __name__ == "__main__":
