@@ -136,6 +136,8 @@ def test_default_is_the_demo_pack_with_upload_choice():
     radio = at.radio(key="data_source")
     assert radio.value == "demo" and radio.options[-1].startswith("Your own files")
     assert not at.file_uploader and not at.error
+    # the hot spot table's caption says why Gi* and LISA have the same p and q
+    assert any("have the same p and q in every row" in c.value for c in at.caption)
     radio.set_value("uploads").run()
     _assert_page_works(at)
     assert [u.key for u in at.file_uploader] == ["up_police_uk", "up_mps", "up_boundary",

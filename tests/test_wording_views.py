@@ -107,3 +107,19 @@ def test_deprivation_only_table_shows_the_change_since_iod2019(pack):
     assert set(cols) <= set(t.columns)
     assert (t[cols[2]] == -15).all()
     assert not set(cols) & set(wording.deprivation_only_table(pack).columns)  # demo: none
+
+
+def test_same_p_note_is_said_only_when_the_table_bears_it_out(crime, referrals):
+    """Gi* and LISA use the same permutations: their p and q agree, and the page says why."""
+    for a in (crime, referrals):
+        t = a.table
+        known = t["gi_p"].notna() & t["lisa_p"].notna()
+        assert known.sum() > 600  # the demo's wards with data
+        assert (t.loc[known, "gi_p"] == t.loc[known, "lisa_p"]).all()
+        assert (t.loc[known, "gi_q"] == t.loc[known, "lisa_q"]).all()
+        note = statmaps.same_p_note(t)
+        assert note.startswith("Gi* and LISA have the same p and q in every row")
+    other = crime.table.assign(lisa_p=crime.table["lisa_p"] * 0.5)
+    assert statmaps.same_p_note(other) == ""
+    assert statmaps.same_p_note(crime.table.drop(columns="lisa_p")) == ""
+

@@ -102,7 +102,8 @@ def hotspot_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOption
             with column:
                 _draw_panel(panel, f"{opts.key}_{s.prefix}_map")
     st.markdown("**The numbers behind the maps** (strongest hot spot first)")
-    st.caption(_safe(_table_caption(a, _threshold(a, opts))))
+    st.caption(_safe(" ".join(filter(None, (_table_caption(a, _threshold(a, opts)),
+                                            statmaps.same_p_note(a.table))))))
     _table(statmaps.hotspot_table(a.table, value_label=_value_label(a),
                                   sensitive=a.ward.is_sensitive,
                                   authority=wording.authority_word(pack.meta, capital=True)),

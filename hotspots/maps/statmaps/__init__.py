@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
         local_keys,
         local_map,
         print_classes,
+        same_p_note,
         stat_colour,
     )
     from hotspots.maps.statmaps.panel import (
@@ -87,7 +88,7 @@ _EXPORTS = {
         "print_classes", "stat_colour", "NO_NEIGHBOURS_COLOUR", "NOT_SIGNIFICANT_COLOUR",
     ), "hotspots.maps.statmaps.classes"),
     **dict.fromkeys((
-        "gi_map", "hotspot_table", "lisa_map", "local_map",
+        "gi_map", "hotspot_table", "lisa_map", "local_map", "same_p_note",
     ), "hotspots.maps.statmaps.local"),
     "StatMapPanel": "hotspots.maps.statmaps.panel",
 }
@@ -118,6 +119,7 @@ __all__ = [
     "local_map",
     "method_caption",
     "print_classes",
+    "same_p_note",
     "stat_colour",
     "tercile_cuts",
     "tercile_span",

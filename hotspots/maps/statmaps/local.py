@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from hotspots.maps.arealayers import StaticGeometry
@@ -252,3 +253,48 @@ def hotspot_table(table: pd.DataFrame, *, value_label: str,
     if sensitive:
         out = out.drop(columns=hidden)
     return out.reset_index(drop=True)
+
+
+def same_p_note(table: pd.DataFrame) -> str:
+    """Say why the univariate statistics' p and q agree, when they do in ``table``.
+
+    Gi* and LISA test each area's neighbours' values against the same random
+    rearrangements of the other areas (conditional permutations, the same draws): both
+    statistics rise or fall with the neighbours' total, so each area gets the same
+    pseudo p, and the same q. A reader comparing the columns may take it for a fault.
+    The sentence is given only when the table bears it out (every area with both).
+
+    Parameters
+    ----------
+    table
+        :attr:`hotspots.pipeline.analysis.Analysis.table` (the statistics' p columns).
+
+    Returns
+    -------
+    str
+        The sentence, or ``""`` when the p-values differ, or fewer than two
+        univariate statistics with a p column are in the table.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"gi_p": [0.01, 0.5, None], "lisa_p": [0.01, 0.5, None]})
+    >>> same_p_note(t).split(":")[0]
+    'Gi* and LISA have the same p and q in every row'
+    >>> same_p_note(t.assign(lisa_p=[0.02, 0.5, None]))
+    ''
+    """
+    stats = [s for s in registry.local_statistics(univariate=True)
+             if s.column("p") is not None and s.col("p") in table]
+    if len(stats) < 2:
+        return ""
+    ps = [pd.to_numeric(table[s.col("p")]) for s in stats]
+    both = pd.concat(ps, axis=1).notna().all(axis=1)
+    if not both.any() or any(not np.allclose(p[both], ps[0][both], rtol=0, atol=1e-12)
+                             for p in ps[1:]):
+        return ""
+    names = " and ".join(s.short for s in stats)
+    return (f"{names} have the same p and q in every row: with the same random "
+            "rearrangements of the other wards, both test how high the neighbours' values "
+            "are, so they are equally sure. They differ in what they report: Gi* whether a "
+            "ward and its neighbours are a hot or cold spot, LISA which kind of cluster or "
+            "outlier it is.")
