@@ -159,7 +159,10 @@ def _change_table(pack: pipeline.Pack, a: analysis_mod.Analysis, current: period
             months_available=viewdata.source_months(pack, a.ward.selection.measure),
             groups=list(a.table["area_code"]), incomplete="raise")
     except Exception as e:  # noqa: BLE001 - printed in the pack; the rest still builds
-        return None, f"No comparison with {previous.label}: {e}"
+        # the coverage check's message names the period itself: say it once
+        said = str(e)
+        return None, (f"No comparison: {said}" if said.startswith(previous.label)
+                      else f"No comparison with {previous.label}: {said}")
     return ct, ""
 
 
