@@ -174,3 +174,50 @@ def test_prints_the_list_size_warning_and_the_top_n_option(tmp_path, capsys):
     assert ("Warning: The patrol list has 60 cells (the top 60 cells), more than a team can "
             "patrol (at most about 50).") in text
     assert "--top-n on the command line" in text
+
+
+def test_force_sized_pack_starts_on_the_busiest_area_as_the_page_does(tmp_path, capsys,
+                                                                     monkeypatch):
+    """A pack too large for one grid: the command line chose no study area and refused
+    (naming --borough); it now starts, as the page does, on the area with the most located
+    records and says so. The City's 25 wards are split into two 'authorities' and the
+    cell limit lowered so that both together (about 128 cells of 150 m) do not fit."""
+    from hotspots.patrol import analysis as patrol_analysis
+
+    pack = pipeline.load_pack()
+    wards = pack.areas[pack.areas["borough_name"] == "City of London"].copy()
+    west = wards["area_code"] <= "E05009300"
+    wards.loc[west, "borough_name"] = "City West"
+    wards.loc[~west, "borough_name"] = "City East"
+    wards.loc[~west, "borough_code"] = "E09999999"
+    wards = wards.rename(columns={"area_code": "WD25CD", "area_name": "WD25NM",
+                                  "borough_code": "LAD25CD", "borough_name": "LAD25NM"})
+    wards.to_file(tmp_path / "wards.gpkg", layer="wards", driver="GPKG")
+    pts = pack.points[pack.points["month"] >= "2020-06"].reset_index(drop=True)
+    folder = tmp_path / "police" / "2020"
+    folder.mkdir(parents=True)
+    pd.DataFrame({
+        "Crime ID": [f"id{i}" for i in range(len(pts))], "Month": pts["month"],
+        "Reported by": "City of London Police", "Falls within": "City of London Police",
+        "Longitude": pts["x"], "Latitude": pts["y"], "Location": pts["location"],
+        "LSOA code": pts["lsoa_code"], "LSOA name": "", "Crime type": pts["category"],
+        "Last outcome category": "", "Context": "",
+    }).to_csv(folder / "2020-city-of-london-street.csv", index=False)
+    monkeypatch.setattr(patrol_analysis, "MAX_CELLS", 110)
+    out = tmp_path / "out"
+    code = cli.main(["patrol", "--areas", str(tmp_path / "wards.gpkg"), "--police-uk",
+                     str(folder), "--permutations", "99", "--method", "counts",
+                     "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    m = json.loads((out / "manifest.json").read_text())
+    (chosen,) = m["parameters"]["boroughs"]
+    assert chosen in {"City West", "City East"}
+    assert ("All 2 areas (3 km\u00b2) would make about 128 cells of 150 m, more than the 110 "
+            "the patrol analysis handles, so the study area starts as " + chosen) in printed.out
+    assert "Choose other areas with --borough NAME (repeat for several)." in printed.out
+    # the busier of the two, counted here from the rows and the ward layer directly
+    located = gpd.sjoin(gpd.GeoDataFrame(geometry=gpd.points_from_xy(pts["x"], pts["y"]),
+                                         crs="EPSG:4326").to_crs(wards.crs).dropna(),
+                        wards[["LAD25NM", "geometry"]], predicate="within")
+    assert chosen == located["LAD25NM"].value_counts().idxmax()

@@ -132,13 +132,21 @@ def run_patrol(a: argparse.Namespace) -> int:
     from hotspots import privacy
     from hotspots._errors import InputDataError
     from hotspots.config import jsonable, run_manifest, write_manifest
-    from hotspots.patrol.analysis import analyse_patrol
+    from hotspots.patrol.analysis import MAX_CELLS, analyse_patrol
     from hotspots.patrol.export import patrol_for_export
+    from hotspots.patrol.studyarea import default_study_area
 
     try:
         params = patrol_params(a)
         pack, inputs = patrol_inputs(a)
         boroughs = tuple(a.borough) or tuple(pack.meta.points_boroughs or ())
+        if not a.borough and pack.points is not None:  # a force pack: as the page, one area
+            boroughs, why = default_study_area(
+                pack.points, pack.areas, boroughs,
+                cell_size=150.0 if params.cell_size == "auto" else float(params.cell_size),
+                max_cells=MAX_CELLS, choose="with --borough NAME (repeat for several)")
+            if why:
+                print(why)
         source = pack.meta.points_source or "police.uk street-level crime"
         pa = analyse_patrol(pack.points, pack.areas, boroughs, params,
                             rejected=pack.meta.points_rejected, source=source)

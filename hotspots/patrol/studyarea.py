@@ -13,11 +13,16 @@ from collections.abc import Sequence
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["default_study_area"]
+__all__ = ["CHOOSE_ON_PAGE", "default_study_area"]
+
+
+#: How the page's reader chooses other areas (the command line passes its own words)
+CHOOSE_ON_PAGE = "under 'Study area' in the patrol settings"
 
 
 def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: Sequence[str],
-                       *, cell_size: float, max_cells: int) -> tuple[tuple[str, ...], str]:
+                       *, cell_size: float, max_cells: int,
+                       choose: str = CHOOSE_ON_PAGE) -> tuple[tuple[str, ...], str]:
     """Return the default study area and a sentence saying why (empty when all fit).
 
     Parameters
@@ -32,6 +37,9 @@ def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: 
         Cell size in metres.
     max_cells
         The most cells the analysis handles.
+    choose
+        Where the reader chooses other areas, for the sentence (the page's
+        control, or the command line's flag).
 
     Returns
     -------
@@ -69,5 +77,4 @@ def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: 
         f"All {len(names)} areas ({km2:,.0f} km\u00b2) would make about {per.sum():,.0f} cells "
         f"of {cell_size:g} m, more than the {max_cells:,} the patrol analysis handles, so the "
         f"study area starts as {best}, the area with the most located records "
-        f"({int(counts[best]):,} in the pack's months). Choose other areas under 'Study area' "
-        "in the patrol settings.")
+        f"({int(counts[best]):,} in the pack's months). Choose other areas {choose}.")
