@@ -31,7 +31,9 @@ def patrol_arguments(p: argparse.ArgumentParser) -> None:
     add_crime_ids(src)
     add_assume_crs(src)
     p.add_argument("--borough", action="append", default=[],
-                   help="study-area borough (repeat; default: the boroughs the points cover)")
+                   help="study-area borough or local authority (repeat; default: those the "
+                        "points cover, or, when they are too large for one grid, the one "
+                        "with the most located records)")
     p.add_argument("--cell-size", default="150",
                    help="cell size in metres, or 'auto' (the smallest size with 5 crimes a "
                         "cell per training window and a list of at most 25 cells)")
