@@ -42,3 +42,6 @@ def test_force_pack_patrol_view_starts_on_the_busiest_authority_and_says_so(nort
     assert "starts as Wrexham, the area with the most located records" in why
     # 4 months, 3 training months: one held-out month, said on the page
     assert any("rests on 1 held-out month" in w.value.replace("\\", "") for w in at.warning)
+    # the footer's study area is the one analysed (it listed all six authorities)
+    footer = next(m.value for m in at.markdown if "**Study area:**" in m.value)
+    assert "**Study area:** Wrexham (1 of the pack's 6 areas)." in footer, footer

@@ -579,6 +579,14 @@ def test_patrol_warnings_name_a_weak_backtest_and_a_list_too_long_to_patrol(town
     assert warns[1].startswith(f"The patrol list has {MAX_PATROL_CELLS + 1} cells (6.25% of a "
                                "0.36 km\u00b2 study area), more than a team can patrol")
     assert "'Number of cells'" in warns[1] and "--top-n" in warns[1]
+    assert "Every cell with any" not in warns[1]  # the town's other crime cells are not listed
+    # a list holding every cell with crime (a rural force's 5%: 699 cells, all of them)
+    busy = town.grid.loc[town.grid["count"] > 0, ["cell_id"]]
+    assert 1 < len(busy) < len(town.grid)
+    every = pd.concat([busy] * (MAX_PATROL_CELLS + 1), ignore_index=True)
+    (_, warn) = patrol_warnings(dataclasses.replace(town, patrol=every))
+    assert (f"Every cell with any {town.noun} in the list period ({len(busy)}) is on it, so the "
+            "list does not pick out hot spots.") in warn
     six = dataclasses.replace(town, backtest=dataclasses.replace(
         town.backtest, summary=town.backtest.summary.assign(months=6)))
     assert patrol_warnings(six) == []

@@ -500,7 +500,11 @@ def patrol_footer(pack: pipeline.Pack, pa: object | None, opts: PageOptions,
         Protective marking, printed again at the bottom.
     """
     meta = pack.meta
-    boroughs = ", ".join(meta.points_boroughs or ()) or "not stated"
+    covered = tuple(meta.points_boroughs or ())
+    study = tuple(getattr(pa, "boroughs", ()) or covered)
+    boroughs = ", ".join(study) or "not stated"
+    if len(study) < len(covered):  # the analysis ran on part of the pack (the form's choice)
+        boroughs += f" ({len(study)} of the pack's {len(covered)} areas)"
     lines = [
         f"**Points:** {meta.points_source or 'police.uk street-level crime'}. "
         f"{meta.points_note or ''}",

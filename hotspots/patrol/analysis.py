@@ -280,10 +280,16 @@ def patrol_warnings(pa: PatrolAnalysis) -> list[str]:
         rule = (f"{100 * pa.params.area_share:g}% of a "
                 f"{f'{km2:,.0f}' if km2 >= 10 else f'{km2:.2f}'} km² study area"
                 if pa.params.area_share is not None else f"the top {n:,} cells")
+        every = ""
+        if "count" in pa.grid and "cell_id" in pa.patrol:
+            busy = set(pa.grid.loc[pa.grid["count"] > 0, "cell_id"])
+            if busy and busy <= set(pa.patrol["cell_id"]):  # the share outran the crime
+                every = (f" Every cell with any {pa.noun} in the list period "
+                         f"({len(busy):,}) is on it, so the list does not pick out hot spots.")
         out.append(
             f"The patrol list has {n:,} cells ({rule}), more than a team can patrol (at most "
-            f"about {MAX_PATROL_CELLS}). Choose Patrol area: 'Number of cells' (e.g. 10 to 25; "
-            "--top-n on the command line), or a smaller study area.")
+            f"about {MAX_PATROL_CELLS}).{every} Choose Patrol area: 'Number of cells' (e.g. 10 "
+            "to 25; --top-n on the command line), or a smaller study area.")
     return out
 
 
