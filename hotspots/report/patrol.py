@@ -28,9 +28,11 @@ from hotspots._errors import InputDataError
 from hotspots.config import jsonable
 from hotspots.maps import printmaps as staticmaps
 from hotspots.patrol import (
+    MAX_CELLS,
     METHOD_LABELS,
     PatrolAnalysis,
     analyse_patrol,
+    default_study_area,
     method_sections,
     patrol_warnings,
 )
@@ -145,6 +147,22 @@ class PatrolSection:
 
 def _study_boroughs(pack: pipeline.Pack, cfg: ReportConfig) -> tuple[str, ...]:
     return tuple(cfg.patrol.boroughs) or tuple(pack.meta.points_boroughs or ())
+
+
+def _study_area(pack: pipeline.Pack, cfg: ReportConfig) -> tuple[tuple[str, ...], str]:
+    """Return the study area and why: the config's, else the page's default rule.
+
+    A force pack too large for one grid starts, as the page and the command line do,
+    on the authority with the most located records (:func:`default_study_area`).
+    """
+    boroughs = _study_boroughs(pack, cfg)
+    if cfg.patrol.boroughs or pack.points is None:
+        return boroughs, ""
+    size = cfg.patrol.params.cell_size
+    return default_study_area(pack.points, pack.areas, boroughs,
+                              cell_size=150.0 if size == "auto" else float(size),
+                              max_cells=MAX_CELLS,
+                              choose="with [patrol] boroughs in the report config")
 
 
 def patrol_status(pack: pipeline.Pack, cfg: ReportConfig) -> tuple[bool, str]:
@@ -504,7 +522,7 @@ def build_patrol_section(pack: pipeline.Pack, cfg: ReportConfig,
     """
     if pack.points is None:
         raise InputDataError("The pack has no street-level points for the patrol pages.")
-    boroughs = _study_boroughs(pack, cfg)
+    boroughs, why = _study_area(pack, cfg)
     source = pack.meta.points_source or "police.uk street-level crime"
     pa = analyse_patrol(pack.points, pack.areas, boroughs, cfg.patrol.params,
                         rejected=pack.meta.points_rejected, source=source)
@@ -521,7 +539,7 @@ def build_patrol_section(pack: pipeline.Pack, cfg: ReportConfig,
         f"No cell was chosen: '{pa.method}' scored no cell above 0 in {pa.period_label}"
         + (" (Gi* found no significant hot cell; see the method page)."
            if pa.method == "gi_star" else "."),)
-    list_notes = (*empty, *patrol_warnings(pa),
+    list_notes = (*((why,) if why else ()), *empty, *patrol_warnings(pa),
         f"{len(pa.patrol)} cells chosen by {_method_words(pa)} "
         f"({pa.method_reason}).",
         f"Crimes: police.uk street-level crimes in the cell, {pa.period_label}; Street: the "

@@ -147,6 +147,7 @@ def north_wales(tmp_path_factory, shared_data) -> tuple[pipeline.Pack, str]:
     pack = pipeline.load_pack(b.folder)
     cfg = config_from_mapping({"title": "NW board pack", "measures": ["crime:all"],
                                "statistics": {"permutations": 99, "seed": 1},
+                               "patrol": {"permutations": 99},
                                "formats": ["pdf"], "output": str(root / "report")})
     res = build_report(cfg, pack=pack)
     return pack, " ".join(" ".join(p.extract_text() or "" for p in PdfReader(res.pdf).pages)
@@ -171,13 +172,22 @@ def test_north_wales_wards_without_lsoa_are_explained_once_in_plain_words(
 
 
 def test_north_wales_board_pack_wording(north_wales):
-    """'its count covers the other 0 only'; 'Patrol' nowhere in the PDF; '1 wards are'."""
+    """'its count covers the other 0 only'; '1 wards are'."""
     _, text = north_wales
     assert "the other 0" not in text and "Choose periods" not in text
     assert "is not in the data: none of its 4 months (Jan–Apr 2023) are covered" in text
-    assert "Patrol pages left out:" in text and "not a county or a force area." in text
-    assert "Choose fewer areas" not in text  # the analyst's instruction stays in the terminal
     assert not re.search(r"\b1 (wards|rows)\b", text), re.findall(r".{60}\b1 wards.{20}", text)
+
+
+def test_north_wales_board_pack_has_patrol_pages_for_the_busiest_authority(north_wales):
+    """The whole force is too large for one grid: the pages were left out; now, as the page
+    and the command line, they cover the authority with the most located records, and say
+    why and how to choose another."""
+    _, text = north_wales
+    assert "Patrol pages left out:" not in text
+    assert "Patrol cells: Wrexham" in text
+    assert "so the study area starts as Wrexham, the area with the most located records" in text
+    assert "Choose other areas with [patrol] boroughs in the report config." in text
 
 
 def test_board_pack_of_a_pack_without_crime_is_deprivation_and_population(
