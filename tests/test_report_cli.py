@@ -179,3 +179,24 @@ def test_a_pack_without_crime_or_referrals_gets_a_deprivation_and_population_pac
     assert "Traceback" not in out + err and "at least 3" not in out + err
     assert (tmp_path / "out" / "population_authorities.csv").is_file()
     assert not list((tmp_path / "out").glob("crime*"))
+
+
+def test_a_measure_the_pack_has_no_records_of_is_named(tmp_path, pack):
+    """The example config on a force pack (no referrals) failed with "value take a single
+    value (0.0) ... spatial autocorrelation is not defined", naming neither the measure nor
+    the cause."""
+    import dataclasses
+
+    from hotspots._errors import InputDataError
+    from hotspots.report import build_report, config_from_mapping
+
+    no_referrals = dataclasses.replace(pack, referrals=pack.referrals.iloc[:0])
+    cfg = config_from_mapping({"title": "T", "measures": ["crime:all", "referrals:all"],
+                               "statistics": {"permutations": 99, "seed": 1},
+                               "formats": ["pdf"], "output": str(tmp_path)})
+    with pytest.raises(InputDataError) as e:
+        build_report(cfg, pack=no_referrals)
+    text = str(e.value)
+    assert "measures = ['referrals:all', ...], but the pack has no referrals records" in text
+    assert "Remove 'referrals:all' from measures" in text and "crime:all" in text
+    assert not list(tmp_path.iterdir())  # refused before anything was written

@@ -333,6 +333,28 @@ def _patrol(pack: pipeline.Pack, cfg: ReportConfig, current: periods.Period | No
 # --------------------------------------------------------------------------- build
 
 
+_FAMILY_WORDS = {"referrals": "referrals", "crime": "recorded crime (police.uk or MPS)",
+                 "asb": "anti-social behaviour"}
+
+
+def _check_measures(pack: pipeline.Pack, cfg: ReportConfig) -> None:
+    """Refuse, naming it, a measure of a kind the pack has no records of (e.g. referrals).
+
+    Without this the first statistic failed on a measure of zeros ("take a single value
+    (0.0)"), naming neither the measure nor the cause.
+    """
+    offered = list(pipeline.measure_options(pack))
+    where = str(cfg.source) if cfg.source is not None else "report config"
+    for m in cfg.measures:
+        family = str(m).split(":", 1)[0]
+        if not any(k.split(":", 1)[0] == family for k in offered):
+            raise InputDataError(
+                f"{where}: measures = ['{m}', ...], but the pack has no "
+                f"{_FAMILY_WORDS.get(family, family)} records. Remove '{m}' from measures, "
+                "or add the data to the pack. The pack's measures: "
+                + ", ".join(offered[:4]) + (", ..." if len(offered) > 4 else "") + ".")
+
+
 def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
                  command: str | None = None,
                  extra_figures: Sequence[FigureSpec] = (),
@@ -380,6 +402,8 @@ def build_report(cfg: ReportConfig, *, pack: pipeline.Pack | None = None,
     """
     pack = load_report_pack(cfg) if pack is None else pack
     profile = None if wording.has_measure(pack) else area_profile(pack, cfg)
+    if profile is None:
+        _check_measures(pack, cfg)
     current = resolve_period(pack.months, cfg) if profile is None else None
     sections = ([build_section(pack, cfg, m, current) for m in cfg.measures]
                 if current is not None else [])
