@@ -252,7 +252,7 @@ def test_spark_brings_back_integers_only_and_places_points_below_the_raster_size
     import pyarrow as pa
     from pyspark.sql.classic.dataframe import DataFrame  # what a session's frames are
 
-    from hotspots.store import spark as spark_mod
+    from hotspots.store import sparkrows as spark_mod
 
     schemas, sizes = [], []
     real_to_arrow = DataFrame.toArrow
