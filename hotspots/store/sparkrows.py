@@ -35,10 +35,16 @@ COUNT_SCHEMA = ("k long, n long, x double, y double, file_id long, source_row lo
                 "reason string")
 
 
+_LAST: list[Any] = [None, ""]  # the layer last seen (held, so never another's id) and its key
+
+
 def _worker_locator(areas: Any) -> tuple[Any, np.ndarray, str]:
     """Return the broadcast layer's locator, built once per Python worker and layer."""
     wkb, codes, crs = areas.value  # keyed by content: broadcast ids restart in each context
-    key = hashlib.blake2b(repr((crs, codes)).encode() + b"".join(wkb)).hexdigest()
+    if areas.value is not _LAST[0]:  # hashing 35 MB of WKB costs 0.08 s: once per layer
+        _LAST[:] = [areas.value, hashlib.blake2b(repr((crs, codes)).encode()
+                                                 + b"".join(wkb)).hexdigest()]
+    key = _LAST[1]
     if key not in _WORKER_LOCATORS:
         geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
         loc = build_locator(geoms, np.asarray(codes, dtype=object))
