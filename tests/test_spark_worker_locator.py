@@ -76,3 +76,9 @@ def test_a_worker_counts_its_rows_per_cell_and_places_each_point_once(monkeypatc
     assert lost["source_row"].tolist() == [3, 4, 5, 6]
     assert lost["k"].tolist() == [-2, -1, -3, -2]
     assert lost["reason"].tolist()[2] == "repeated" and lost["file_id"].eq(4).all()
+    # the store gave the distinct points already: none sent back, the same counts
+    again = pa.Table.from_batches(list(spark_mod.count_batches(
+        layer, (["2024-01", "2024-02"], ["A", "B"]), iter([b, b.slice(0, 3)]), points=False)))
+    again = again.to_pandas()
+    assert again["x"].isna().all()
+    assert again[again["n"].notna()].set_index("k")["n"].astype(int).to_dict() == cells

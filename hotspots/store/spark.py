@@ -48,7 +48,7 @@ import shapely
 
 from hotspots._errors import InputDataError
 from hotspots.areas import STATUS_OUTSIDE, STATUS_REJECTED, STATUS_UNLOCATED, Reconciliation
-from hotspots.store.counts import StoreCounts, record_filter
+from hotspots.store.counts import _LOCATED, StoreCounts, record_filter
 from hotspots.store.sparkrows import _REJECTED, _UNLOCATED, COUNT_SCHEMA, count_batches
 
 if TYPE_CHECKING:
@@ -336,12 +336,20 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _store_vocab(con: duckdb.DuckDBPyConnection, *which: Any) -> tuple[list[str], list[str]]:
-    """Return the sorted months and crime types of the rows :func:`export_records` writes."""
+def _store_facts(con: duckdb.DuckDBPyConnection, *which: Any) -> tuple[list, list, int]:
+    """Return the months and crime types (sorted) and the distinct points of an export.
+
+    Of the rows :func:`export_records` writes; the points as
+    :func:`hotspots.store.area_counts` counts them (located rows counted).
+    """
     where, params = record_filter(*which)
     got = con.execute("SELECT list(DISTINCT r.month), list(DISTINCT r.category) FROM records r "
                       f"WHERE {where}", params).fetchone() or ([], [])
-    return tuple(sorted(v for v in vals or [] if v is not None) for vals in got)  # type: ignore
+    points = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT r.x + 0.0, r.y + 0.0 FROM "
+                         f"records r WHERE r.reason IS NULL AND {_LOCATED} AND {where})",
+                         params).fetchone()
+    return (*(sorted(v for v in vals or [] if v is not None) for vals in got),  # type: ignore
+            int(points[0]) if points else 0)
 
 
 # --------------------------------------------------------------------------- the driver
@@ -381,16 +389,16 @@ def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDB
         is ``"spark"``).
     """
     session = spark.session if isinstance(spark, SparkSessionInfo) else spark
-    tmp, vocab = None, None
-    if records is None:  # exported here: the store gives the months and crime types at once
+    tmp, known = None, None
+    if records is None:  # exported here: the store gives the months, crime types, points
         if stage is None:
             tmp = tempfile.mkdtemp(prefix="hotspots-spark-stage-")
         records = str(export_records(con, stage or tmp, months=months, forces=forces,
                                      categories=categories))
-        vocab = _store_vocab(con, months, forces, categories)
+        known = _store_facts(con, months, forces, categories)
     try:
         return _count(session, con, areas, records, (months, forces, categories), details,
-                      label, vocab)
+                      label, known)
     except Exception as exc:
         if not type(exc).__module__.startswith(("pyspark", "py4j")):
             raise
@@ -409,7 +417,7 @@ def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDB
 
 def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.GeoDataFrame,
            records: str, which: tuple, details: bool, label: str,
-           vocab: tuple[list[str], list[str]] | None = None) -> StoreCounts:
+           known: tuple[list[str], list[str], int] | None = None) -> StoreCounts:
     from pyspark.sql import functions as F
 
     codes = areas["area_code"].astype(str).to_numpy()
@@ -426,18 +434,20 @@ def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.Geo
         if forces is not None:
             rows = rows.where(F.col("falls_within").isin(list(forces)))
         # the month and crime-type values, to count by small integers (not strings)
-        vocab = vocab or rows.agg(F.sort_array(F.collect_set("month")),
+        vocab = known or rows.agg(F.sort_array(F.collect_set("month")),
                                   F.sort_array(F.collect_set("category"))).first()
         month_values, category_values = list(vocab[0]), list(vocab[1])
         # one pass: each partition's rows counted per cell by a Python worker, its distinct
-        # points placed once (no shuffle of the rows, no join); kept for the three queries
+        # points placed once (no shuffle of the rows, no join); kept when queried again
         cols = ["x", "y", "month", "category", "reason"]
         out = (rows.select(*cols, *(["file_id", "source_row"] if details else []))
-               .mapInArrow(partial(count_batches, layer, (month_values, category_values)),
-                           COUNT_SCHEMA).cache())
+               .mapInArrow(partial(count_batches, layer, (month_values, category_values),
+                                   points=known is None), COUNT_SCHEMA))
+        out = out.cache() if details or known is None else out
         got = (out.where(F.col("n").isNotNull()).groupBy("k")
                .agg(F.sum("n").alias("count")).toArrow())
-        n_points = out.where(F.col("x").isNotNull()).select("x", "y").distinct().count()
+        n_points = known[2] if known else (out.where(F.col("x").isNotNull())
+                                           .select("x", "y").distinct().count())
         table = (_details(con, out) if details
                  else pd.DataFrame(columns=["source", "source_row", "status", "reason"]))
         out.unpersist()

@@ -95,8 +95,8 @@ def _placed_once(areas: Any, pts: np.ndarray) -> np.ndarray:
     return out
 
 
-def count_batches(areas: Any, vocab: tuple[list[str], list[str]],
-                  batches: Iterator[Any]) -> Iterator[Any]:
+def count_batches(areas: Any, vocab: tuple[list[str], list[str]], batches: Iterator[Any], *,
+                  points: bool = True) -> Iterator[Any]:
     """Count one partition's rows per cell (``mapInArrow``: Arrow batches in and out).
 
     Takes ``x, y`` (lon/lat), ``month``, ``category``, ``reason`` (null: counted) and,
@@ -104,7 +104,8 @@ def count_batches(areas: Any, vocab: tuple[list[str], list[str]],
     placed once (:func:`_placed_once`). Yields, when the partition is read,
     :data:`COUNT_SCHEMA` rows of three kinds: ``k, n`` (rows per cell key, as
     :func:`_cell_frame` reads it, or ``-1`` outside every area, ``-2`` without a
-    location, ``-3`` rejected); ``x, y`` (the partition's distinct placed points); and,
+    location, ``-3`` rejected); ``x, y`` (the partition's distinct placed points, unless
+    ``points`` is false); and,
     given ``file_id``, ``file_id, source_row, k, reason`` of each row not assigned.
     """
     import pyarrow as pa  # third-party, on the workers only
@@ -112,7 +113,7 @@ def count_batches(areas: Any, vocab: tuple[list[str], list[str]],
 
     values = [pa.array(v, pa.string()) for v in vocab]
     nm, nc = (len(v) + 1 for v in vocab)
-    keys, counts, points, lost = [], [], [], []
+    keys, counts, seen, lost = [], [], [], []
     for b in batches:
         x = b.column("x").to_numpy(zero_copy_only=False).astype(float)  # null: NaN
         y = b.column("y").to_numpy(zero_copy_only=False).astype(float)
@@ -127,7 +128,7 @@ def count_batches(areas: Any, vocab: tuple[list[str], list[str]],
         key = np.where(rejected, _REJECTED, _UNLOCATED).astype(np.int64)
         key[todo] = np.where(a >= 0, (a * nm + m) * nc + c, -1)
         k, n = np.unique(key, return_counts=True)
-        keys.append(k), counts.append(n), points.append(pts)
+        keys.append(k), counts.append(n), seen.append(pts)
         if "file_id" in b.schema.names:
             at = pa.array(np.flatnonzero(key < 0))
             lost.append(pa.table({"file_id": b.column("file_id").take(at).cast(pa.int64()),
@@ -137,7 +138,7 @@ def count_batches(areas: Any, vocab: tuple[list[str], list[str]],
         return
     k, inv = np.unique(np.concatenate(keys), return_inverse=True)
     n = np.bincount(inv.ravel(), weights=np.concatenate(counts)).astype(np.int64)
-    pts = np.unique(np.concatenate(points))
+    pts = np.unique(np.concatenate(seen)) if points else np.empty(0, complex)
     schema = pa.schema([(c, pa.string() if c == "reason" else pa.float64() if c in "xy"
                          else pa.int64()) for c in COUNT_SCHEMA.replace(",", "").split()[::2]])
     parts = [{"k": pa.array(k), "n": pa.array(n)},
