@@ -179,7 +179,7 @@ def _rows(raw: dict, master: str) -> list[dict]:
             rows.append({
                 "rows": f"{label} ({mine[0]['rows_in']:,})",
                 "engine": "embedded (DuckDB + locator)" if engine == "embedded"
-                else f"Spark {master} (mapInPandas + locator)",
+                else f"Spark {master} (mapInArrow + locator)",
                 "wall s (median)": summary([r["seconds"] for r in mine])["median"],
                 "of which session start": med("session_start_seconds"),
                 "CPU s (median, JVM tree incl.)": summary(

@@ -58,7 +58,7 @@ __all__ = ["DEFAULT_MASTER", "SparkError", "SparkSessionInfo", "check_master",
            "export_records", "spark_area_counts", "start_session", "stop_session"]
 
 DEFAULT_MASTER = "local[2]"
-#: Rows handed to one ``mapInPandas`` call (``spark.sql.execution.arrow.maxRecordsPerBatch``).
+#: Rows handed to one ``mapInArrow`` batch (``spark.sql.execution.arrow.maxRecordsPerBatch``).
 BATCH_ROWS = 1_000_000
 EXPORT_COLUMNS = ["file_id", "source_row", "month", "category", "x", "y", "falls_within",
                   "reason"]
