@@ -108,7 +108,7 @@ def _digest(got) -> str:  # type: ignore[no-untyped-def]
     return h.hexdigest()[:16]
 
 
-def step(engine: str, db: Path, master: str) -> dict:
+def step(engine: str, db: Path, master: str, conf: dict[str, str] | None = None) -> dict:
     import geopandas as gpd
 
     from hotspots import store
@@ -121,7 +121,7 @@ def step(engine: str, db: Path, master: str) -> dict:
     if engine == "spark":
         from pyspark import SparkContext
 
-        info = store.start_session(master)
+        info = store.start_session(master, conf)
         out["session_start_seconds"] = round(time.perf_counter() - t0, 1)
         t1 = time.perf_counter()
         got = store.spark_area_counts(info, con, areas)
@@ -142,9 +142,9 @@ def step(engine: str, db: Path, master: str) -> dict:
     return out
 
 
-def _child(engine: str, db: Path, master: str) -> dict:
+def _child(engine: str, db: Path, master: str, conf: list[str] = ()) -> dict:
     cmd = [sys.executable, "-m", "bench.spark_scale", "--step", engine, "--store", str(db),
-           "--master", master]
+           "--master", master, *(f"--spark-conf={c}" for c in conf)]
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -179,7 +179,7 @@ def _rows(raw: dict, master: str) -> list[dict]:
             rows.append({
                 "rows": f"{label} ({mine[0]['rows_in']:,})",
                 "engine": "embedded (DuckDB + locator)" if engine == "embedded"
-                else f"Spark {master} (mapInPandas + locator)",
+                else f"Spark {master} (mapInArrow + locator)",
                 "wall s (median)": summary([r["seconds"] for r in mine])["median"],
                 "of which session start": med("session_start_seconds"),
                 "CPU s (median, JVM tree incl.)": summary(
@@ -202,12 +202,15 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--step", choices=["embedded", "spark"])
+    ap.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="a Spark setting for the Spark runs (repeat for several)")
     ap.add_argument("--label", default="6M", help="key of these runs in the results file")
     ap.add_argument("--render", action="store_true",
                     help="rewrite the table from the runs already recorded; run nothing")
     a = ap.parse_args()
     if a.step:
-        print(json.dumps(step(a.step, a.store, a.master)))
+        conf = dict(c.split("=", 1) for c in a.spark_conf)
+        print(json.dumps(step(a.step, a.store, a.master, conf)))
         return
     if a.render:  # the table again from the runs recorded (after a change of its columns)
         got = json.loads(OUT.read_text())
@@ -219,7 +222,7 @@ def main() -> None:
     runs = []
     for k in range(a.repeats):
         for engine in ("embedded", "spark"):
-            got = {"engine": engine, "repeat": k, **_child(engine, a.store, a.master)}
+            got = {"engine": engine, "repeat": k, **_child(engine, a.store, a.master, a.spark_conf)}
             print(json.dumps(got), flush=True)
             runs.append(got)
     digests = {r["digest"] for r in runs}

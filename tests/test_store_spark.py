@@ -113,6 +113,26 @@ def test_cli_unreachable_master_exits_2_without_a_traceback(tmp_path, capsys):
     assert "give KEY=VALUE" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not (HAVE_PYSPARK and HAVE_JAVA), reason="needs pyspark and Java")
+def test_the_users_jvm_options_are_added_to_the_projects_not_put_in_their_place(monkeypatch):
+    """--spark-conf spark.driver.extraJavaOptions=... keeps the log settings (no JVM started)."""
+    import pyspark.java_gateway
+
+    seen = {}
+
+    def fake_launch(conf, **kw):  # type: ignore[no-untyped-def]
+        seen.update(conf.getAll())
+        raise RuntimeError("not started in this test")
+
+    monkeypatch.setattr(pyspark.java_gateway, "launch_gateway", fake_launch)
+    with pytest.raises(store.SparkError, match="did not start"):
+        store.start_session("local[2]", {"spark.driver.extraJavaOptions": "-XX:+UseSerialGC"})
+    opts = seen["spark.driver.extraJavaOptions"]
+    assert "-Dlog4j2.configurationFile=" in opts and "-XX:+ExitOnOutOfMemoryError" in opts
+    assert opts.endswith(" -XX:+UseSerialGC")
+    assert "-XX:+UseSerialGC" not in seen["spark.executor.extraJavaOptions"]
+
+
 def test_store_commands_never_import_pyspark(tmp_path):
     probe = ("import sys\nfrom hotspots.cli import main\n"
              f"main(['store', 'status', '--store', {str(tmp_path / 'none.duckdb')!r}])\n"
@@ -252,7 +272,7 @@ def test_spark_brings_back_integers_only_and_places_points_below_the_raster_size
     import pyarrow as pa
     from pyspark.sql.classic.dataframe import DataFrame  # what a session's frames are
 
-    from hotspots.store import spark as spark_mod
+    from hotspots.store import sparkrows as spark_mod
 
     schemas, sizes = [], []
     real_to_arrow = DataFrame.toArrow

@@ -20,9 +20,11 @@ database file on this computer (no server, no network):
 * :mod:`~hotspots.store.records` -- the stored rows of some forces and months
   as the readers' ``ReadResult``, for a pack built from the store;
 * :mod:`~hotspots.store.spark` -- the same counts and reconciliation on Apache
-  Spark (``--engine spark --master URL``): the rows exported to Parquet, the
-  distinct points placed by the project's locator under ``mapInPandas`` with the
-  area layer broadcast (pyspark imported only when a session starts).
+  Spark (``--engine spark --master URL``): the rows exported to Parquet and
+  counted by the Python workers under ``mapInArrow``
+  (:mod:`~hotspots.store.sparkrows`), each distinct point placed once by the
+  project's locator with the area layer broadcast (pyspark imported only when a
+  session starts).
 
 Layer 3 (beside ``maps`` and ``patrol``, never importing them): imports
 ``areas``, ``io`` and the floor. ``pipeline`` and the CLI use the names below.

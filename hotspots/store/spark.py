@@ -8,14 +8,15 @@ threads on this computer):
    DuckDB to Parquet (:func:`export_records`; ``x``/``y`` are the police.uk
    longitude and latitude), or read from such an export already on the
    cluster's storage;
-2. Spark takes the distinct coordinates of the counted rows, and each
-   partition places its points with the project's exact locator
-   (:func:`hotspots.areas.locate_points` under ``mapInPandas``; the area layer
-   is broadcast once as WKB, the locator built once per Python worker), the
-   lowest ``area_code`` winning where a point touches several areas;
-3. the placed points are joined back to the rows (a broadcast join) and
-   counted per area, month and crime type, with the reconciliation: rows in =
-   assigned + without a location + outside every area + rejected.
+2. each partition of the rows goes to a Python worker as Arrow batches
+   (``mapInArrow``, :func:`hotspots.store.sparkrows.count_batches`), which
+   places each distinct point once with the project's exact locator
+   (:func:`hotspots.areas.locate_points`; the area layer is broadcast once as
+   WKB, the locator built once per Python worker), the lowest ``area_code``
+   winning where a point touches several areas, and counts its rows per area,
+   month and crime type as one integer per cell;
+3. Spark adds up the workers' counts per cell, with the reconciliation: rows in
+   = assigned + without a location + outside every area + rejected.
 
 pyspark is imported only here, and only when a session is started
 (:func:`start_session`), so the command line never loads it otherwise. Spark's
@@ -26,7 +27,6 @@ reached, is a :class:`SparkError` saying what to do.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -34,7 +34,7 @@ import socket
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -47,16 +47,9 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import InputDataError
-from hotspots.areas import (
-    STATUS_OUTSIDE,
-    STATUS_REJECTED,
-    STATUS_UNLOCATED,
-    Reconciliation,
-    build_locator,
-    locate_points,
-    project_xy,
-)
-from hotspots.store.counts import POINT_CRS, StoreCounts, record_filter
+from hotspots.areas import STATUS_OUTSIDE, STATUS_REJECTED, STATUS_UNLOCATED, Reconciliation
+from hotspots.store.counts import _LOCATED, StoreCounts, record_filter
+from hotspots.store.sparkrows import _REJECTED, _UNLOCATED, COUNT_SCHEMA, count_batches
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -65,12 +58,8 @@ __all__ = ["DEFAULT_MASTER", "SparkError", "SparkSessionInfo", "check_master",
            "export_records", "spark_area_counts", "start_session", "stop_session"]
 
 DEFAULT_MASTER = "local[2]"
-#: Rows handed to one ``mapInPandas`` call (``spark.sql.execution.arrow.maxRecordsPerBatch``).
+#: Rows handed to one ``mapInArrow`` batch (``spark.sql.execution.arrow.maxRecordsPerBatch``).
 BATCH_ROWS = 1_000_000
-#: Distinct points given to the locator at a time: fewer than its raster threshold
-#: (250,000), so each Python worker tests its share exactly (about 2.5 CPU microseconds a
-#: point) instead of building the national raster (4-5 CPU seconds in every worker).
-PLACE_CHUNK = 200_000
 EXPORT_COLUMNS = ["file_id", "source_row", "month", "category", "x", "y", "falls_within",
                   "reason"]
 _ROOT = Path(__file__).resolve().parents[2]
@@ -258,7 +247,10 @@ def start_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = No
                          # the counts come back as two integers a cell: 4 GB holds the
                          # 13.9 million cells of five national years (30 M rows)
                          "spark.driver.memory": "4g"})
-    settings.update(conf or {})
+    conf = dict(conf or {})
+    for k in ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"):
+        settings[k] = f"{settings[k]} {conf.pop(k, '')}".strip()  # ours, then the user's
+    settings.update(conf)
     spark_conf = SparkConf(loadDefaults=False).setAll(list(settings.items()))
     env = {} if "JAVA_HOME" in os.environ else {"JAVA_HOME": str(Path(java).resolve().parents[1])}
     if local:  # the Python workers run this Python (its packages), whatever PYSPARK_PYTHON says
@@ -344,40 +336,20 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-# --------------------------------------------------------------------------- executors
-_UNLOCATED, _REJECTED = -2, -3  # the row's "area" in the one counting pass
-_WORKER_LOCATORS: dict[str, tuple[Any, np.ndarray, str]] = {}
+def _store_facts(con: duckdb.DuckDBPyConnection, *which: Any) -> tuple[list, list, int]:
+    """Return the months and crime types (sorted) and the distinct points of an export.
 
-
-def _worker_locator(areas: Any) -> tuple[Any, np.ndarray, str]:
-    """Return the broadcast layer's locator, built once per Python worker and layer."""
-    wkb, codes, crs = areas.value  # keyed by content: broadcast ids restart in each context
-    key = hashlib.blake2b(repr((crs, codes)).encode() + b"".join(wkb)).hexdigest()
-    if key not in _WORKER_LOCATORS:
-        geoms = shapely.from_wkb(np.asarray(wkb, dtype=object))
-        loc = build_locator(geoms, np.asarray(codes, dtype=object))
-        _WORKER_LOCATORS.clear()
-        _WORKER_LOCATORS[key] = (loc, loc.rank, crs)
-    return _WORKER_LOCATORS[key]
-
-
-def place_batches(areas: Any, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Place distinct points (``x``, ``y`` lon/lat) in the broadcast areas, a batch at a time.
-
-    Yields ``x, y, a`` with ``a`` the area's rank among the sorted codes (``-1``:
-    in no area, or not projectable), the lowest code where a point touches several.
+    Of the rows :func:`export_records` writes; the points as
+    :func:`hotspots.store.area_counts` counts them (located rows counted).
     """
-    loc, rank, crs = _worker_locator(areas)
-    for pdf in batches:
-        x = pdf["x"].to_numpy(dtype=float)
-        y = pdf["y"].to_numpy(dtype=float)
-        px, py = project_xy(x, y, POINT_CRS, crs)
-        a = np.full(len(x), -1, dtype=np.int64)
-        ok = np.flatnonzero(np.isfinite(px) & np.isfinite(py))
-        for part in np.array_split(ok, -(-len(ok) // PLACE_CHUNK)) if len(ok) else ():
-            pos = locate_points(loc, px[part], py[part])
-            a[part] = np.where(pos >= 0, rank[np.maximum(pos, 0)], -1)
-        yield pd.DataFrame({"x": x, "y": y, "a": a})
+    where, params = record_filter(*which)
+    got = con.execute("SELECT list(DISTINCT r.month), list(DISTINCT r.category) FROM records r "
+                      f"WHERE {where}", params).fetchone() or ([], [])
+    points = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT r.x + 0.0, r.y + 0.0 FROM "
+                         f"records r WHERE r.reason IS NULL AND {_LOCATED} AND {where})",
+                         params).fetchone()
+    return (*(sorted(v for v in vals or [] if v is not None) for vals in got),  # type: ignore
+            int(points[0]) if points else 0)
 
 
 # --------------------------------------------------------------------------- the driver
@@ -417,15 +389,16 @@ def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDB
         is ``"spark"``).
     """
     session = spark.session if isinstance(spark, SparkSessionInfo) else spark
-    tmp = None
-    if records is None:
+    tmp, known = None, None
+    if records is None:  # exported here: the store gives the months, crime types, points
         if stage is None:
             tmp = tempfile.mkdtemp(prefix="hotspots-spark-stage-")
         records = str(export_records(con, stage or tmp, months=months, forces=forces,
                                      categories=categories))
+        known = _store_facts(con, months, forces, categories)
     try:
         return _count(session, con, areas, records, (months, forces, categories), details,
-                      label)
+                      label, known)
     except Exception as exc:
         if not type(exc).__module__.startswith(("pyspark", "py4j")):
             raise
@@ -443,7 +416,8 @@ def spark_area_counts(spark: SparkSessionInfo | SparkSession, con: duckdb.DuckDB
 
 
 def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.GeoDataFrame,
-           records: str, which: tuple, details: bool, label: str) -> StoreCounts:
+           records: str, which: tuple, details: bool, label: str,
+           known: tuple[list[str], list[str], int] | None = None) -> StoreCounts:
     from pyspark.sql import functions as F
 
     codes = areas["area_code"].astype(str).to_numpy()
@@ -459,30 +433,24 @@ def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.Geo
             rows = rows.where(F.col("month").between(*months))
         if forces is not None:
             rows = rows.where(F.col("falls_within").isin(list(forces)))
-        located = (F.col("x").isNotNull() & F.col("y").isNotNull() & ~F.isnan("x")
-                   & ~F.isnan("y"))
-        counted = F.col("reason").isNull()
         # the month and crime-type values, to count by small integers (not strings)
-        vocab = rows.agg(F.sort_array(F.collect_set("month")),
-                         F.sort_array(F.collect_set("category"))).first()
+        vocab = known or rows.agg(F.sort_array(F.collect_set("month")),
+                                  F.sort_array(F.collect_set("category"))).first()
         month_values, category_values = list(vocab[0]), list(vocab[1])
-        # each distinct point placed once, a partition per core so that each Python
-        # worker gets its points at once; cached, then the placed ones (a >= 0) joined
-        # back to every row (a broadcast hash join)
-        placed = (rows.where(counted & located).select("x", "y").distinct()
-                  .coalesce(max(1, session.sparkContext.defaultParallelism))
-                  .mapInPandas(partial(place_batches, layer), "x double, y double, a long")
-                  .cache())
-        n_points = placed.count()
-        inside = placed.where(F.col("a") >= 0)
-        key = F.when(~counted, F.lit(_REJECTED)).when(~located, F.lit(_UNLOCATED)).otherwise(
-            F.coalesce(_cell_key(F.col("a"), F.col("month"), F.col("category"),
-                                 month_values, category_values), F.lit(-1)))
-        got = (rows.join(F.broadcast(inside), ["x", "y"], "left")
-               .groupBy(key.alias("k")).count().toArrow())
-        table = (_details(con, rows, inside, counted, located) if details
+        # one pass: each partition's rows counted per cell by a Python worker, its distinct
+        # points placed once (no shuffle of the rows, no join); kept when queried again
+        cols = ["x", "y", "month", "category", "reason"]
+        out = (rows.select(*cols, *(["file_id", "source_row"] if details else []))
+               .mapInArrow(partial(count_batches, layer, (month_values, category_values),
+                                   points=known is None), COUNT_SCHEMA))
+        out = out.cache() if details or known is None else out
+        got = (out.where(F.col("n").isNotNull()).groupBy("k")
+               .agg(F.sum("n").alias("count")).toArrow())
+        n_points = known[2] if known else (out.where(F.col("x").isNotNull())
+                                           .select("x", "y").distinct().count())
+        table = (_details(con, out) if details
                  else pd.DataFrame(columns=["source", "source_row", "status", "reason"]))
-        placed.unpersist()
+        out.unpersist()
     finally:
         layer.unpersist()
     k = got["k"].to_numpy()
@@ -492,25 +460,6 @@ def _count(session: SparkSession, con: duckdb.DuckDBPyConnection, areas: gpd.Geo
     rec = Reconciliation(label, int(n.sum()), int(cells["count"].sum()), unlocated, outside,
                          rejected, table)
     return StoreCounts(cells, rec, int(n_points), "spark")
-
-
-def _cell_key(a: Any, month: Any, category: Any, months: list[str],
-              categories: list[str]) -> Any:
-    """One ``long`` per (area rank, month, crime type): a Spark column (see :func:`_cell_frame`).
-
-    Month and crime type are their positions in the sorted values (a missing one the
-    position after the last), so the count is a group-by on one integer.
-    """
-    from pyspark.sql import functions as F
-
-    def position(col: Any, values: list[str]) -> Any:
-        if not values:
-            return F.lit(0)
-        lookup = F.create_map(*[F.lit(v) for pair in enumerate(values) for v in pair[::-1]])
-        return F.coalesce(F.element_at(lookup, col), F.lit(len(values)))
-
-    nm, nc = len(months) + 1, len(categories) + 1
-    return (a * nm + position(month, months)) * nc + position(category, categories)
 
 
 def _cell_frame(key: np.ndarray, count: np.ndarray, codes: Sequence[str], months: list[str],
@@ -576,25 +525,22 @@ def _seen_order(pos: np.ndarray, values: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(remap[pos], categories=[values[i] for i in order])
 
 
-def _details(con: duckdb.DuckDBPyConnection, rows: DataFrame, inside: DataFrame,
-             counted: Any, located: Any) -> pd.DataFrame:
+def _details(con: duckdb.DuckDBPyConnection, out: DataFrame) -> pd.DataFrame:
     """Every row not assigned: its file, row, status and reason (as the embedded engine).
 
-    ``inside`` holds the placed points that lie in an area (``a >= 0``): a counted row
-    with coordinates that finds none of them lies outside every area.
+    ``out`` is :func:`count_batches`'s output; its rows with a ``file_id`` are those.
     """
     from pyspark.sql import functions as F
 
-    status = (F.when(~counted, F.lit(STATUS_REJECTED)).when(~located, F.lit(STATUS_UNLOCATED))
-              .otherwise(F.lit(STATUS_OUTSIDE)))
-    why = F.coalesce(F.col("reason"), F.when(~located, F.lit("no coordinates"))
-                     .otherwise(F.lit("coordinates lie outside every area")))
-    got = (rows.join(F.broadcast(inside), ["x", "y"], "left")
-           .where(~counted | ~located | F.col("a").isNull())
-           .select("file_id", "source_row", status.alias("status"), why.alias("reason"))
+    got = (out.where(F.col("file_id").isNotNull()).select("file_id", "source_row", "k", "reason")
            .toArrow().sort_by([("file_id", "ascending"), ("source_row", "ascending")])
            .to_pandas())
+    k = got["k"].to_numpy()
+    status = np.select([k == _REJECTED, k == _UNLOCATED], [STATUS_REJECTED, STATUS_UNLOCATED],
+                       STATUS_OUTSIDE)
+    why = np.where(k == _UNLOCATED, "no coordinates", "coordinates lie outside every area")
     files = con.execute("SELECT file_id, source FROM files").df()
     source = got["file_id"].map(dict(zip(files["file_id"], files["source"], strict=True)))
     return pd.DataFrame({"source": source.astype(object), "source_row": got["source_row"],
-                         "status": got["status"], "reason": got["reason"]})
+                         "status": status.astype(object),
+                         "reason": got["reason"].where(got["reason"].notna(), why)})
