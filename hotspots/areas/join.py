@@ -98,8 +98,8 @@ def points_to_areas(
     Points on a shared edge go to the touching area with the lowest
     ``area_code``; see the module docstring. The result equals
     ``geopandas.sjoin(points, areas, predicate="intersects")`` with that rule;
-    :mod:`hotspots._locate` gets it faster (repeated coordinates located once,
-    raster lookup away from boundaries).
+    :mod:`hotspots.areas.locate` gets it faster (repeated coordinates located once,
+    raster lookup away from boundaries) in bounded memory (a chunk at a time).
     """
     _check_areas(areas)
     xs, ys = records[x].to_numpy(dtype=float), records[y].to_numpy(dtype=float)

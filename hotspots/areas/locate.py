@@ -27,8 +27,11 @@ faster on the data this project meets:
    ``shapely.intersects_xy`` (optionally on two threads: shapely releases the
    GIL there).
 
-The tests check equality with ``geopandas.sjoin`` on random points, points on
-shared edges and vertices, holes, overlaps and real boundaries.
+Memory is bounded: points are located 2^20 at a time, labels are stored in the
+smallest unsigned type (one byte a cell below 254 polygons), and the raster's
+temporaries are built in bands. The tests check equality with ``geopandas.sjoin`` on
+random points, points on shared edges and vertices, holes, overlaps, chunk
+boundaries and real boundaries, and bound the memory per point and per cell.
 """
 
 from __future__ import annotations
