@@ -71,7 +71,8 @@ _CACHE: OrderedDict[str, PolygonLocator] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 4
 THREADS = min(2, os.cpu_count() or 1)
-"""Threads for the exact tests (``locate_points(threads=...)`` overrides it)."""
+"""Threads for the exact tests (``locate_points(threads=...)`` overrides it) and, in
+:func:`hotspots.areas.join.points_to_areas`, for projecting the points."""
 
 
 def _positions(label: np.ndarray, polys: np.ndarray | None = None) -> np.ndarray:
