@@ -18,7 +18,8 @@ Run by hand (not part of the tests), from the project folder:
     unsnapped; peak memory from ``resource.getrusage``. sjoin is timed on all the
     points by default (``--sample N``: on N of them, scaled, and said so); ours on all
     of them, 1 and 2 threads, first call and again. Ours' peak memory is then measured
-    alone, in a process of its own (the same seeded points, one first call): the rounds'
+    alone, in a process of its own (the same seeded points, one first call; ``VmHWM``,
+    since ``ru_maxrss`` would be inherited from the rounds' process): the rounds'
     process also holds sjoin's copies. Both parts write their rounds to
     ``bench/results/points_*.json``.
 (c) A year of London-size data (~1 million points) to a 150 m grid with Gi* (999
@@ -57,6 +58,18 @@ SEED = 20240601
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process in MB: ``VmHWM``, else ``ru_maxrss``.
+
+    On Linux ``ru_maxrss`` is inherited through fork and kept across exec, so a child
+    started by a large process (part b's, after sjoin) reports its parent's size;
+    ``VmHWM`` belongs to the process image and starts afresh at exec.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 

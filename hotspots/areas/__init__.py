@@ -7,7 +7,8 @@ for the page and the command line:
   each with a :class:`Reconciliation` (rows in = assigned + without a location
   + outside every area + rejected; :mod:`~hotspots.areas.reconciliation`);
 * :mod:`~hotspots.areas.locate` -- the fast exact point-in-polygon locator
-  (identical to ``geopandas.sjoin``'s predicate, measured in ``bench/``);
+  (identical to ``geopandas.sjoin``'s predicate, measured in ``bench/``), and
+  :mod:`~hotspots.areas.project`, coordinate arrays projected as ``to_crs`` does;
 * :mod:`~hotspots.areas.coverage` -- which boroughs a police force's points
   cover, and :func:`place_police_uk`, the one police.uk placement;
 * :mod:`~hotspots.areas.upload` -- an uploaded boundary file's bytes read into

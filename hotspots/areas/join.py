@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from hotspots._errors import CRSError, InputDataError
-from hotspots.areas.locate import build_locator, locate_points, project_xy
+from hotspots.areas import locate
+from hotspots.areas.locate import build_locator, locate_points
 from hotspots.areas.names import match_names
+from hotspots.areas.project import project_xy
 from hotspots.areas.reconciliation import (
     STATUS_ASSIGNED,
     STATUS_OUTSIDE,
@@ -96,15 +98,16 @@ def points_to_areas(
     Points on a shared edge go to the touching area with the lowest
     ``area_code``; see the module docstring. The result equals
     ``geopandas.sjoin(points, areas, predicate="intersects")`` with that rule;
-    :mod:`hotspots._locate` gets it faster (repeated coordinates located once,
-    raster lookup away from boundaries).
+    :mod:`hotspots.areas.locate` gets it faster (repeated coordinates located once,
+    raster lookup away from boundaries) in bounded memory (a chunk at a time).
     """
     _check_areas(areas)
     xs, ys = records[x].to_numpy(dtype=float), records[y].to_numpy(dtype=float)
     has_xy = ~np.isnan(xs) & ~np.isnan(ys)
     codes = areas["area_code"].astype(str).to_numpy()
     pos = np.full(len(records), -1, dtype=np.int64)
-    pos[has_xy] = _locate_positions(xs[has_xy], ys[has_xy], areas, codes, crs)
+    located = slice(None) if has_xy.all() else has_xy  # a view when every row has x, y
+    pos[located] = _locate_positions(xs[located], ys[located], areas, codes, crs)
     inside = pos >= 0
     rows = np.flatnonzero(inside)
     # one copy of the records: the assigned rows (two million points are not copied twice);
@@ -117,19 +120,54 @@ def points_to_areas(
 def _locate_positions(
     x: np.ndarray, y: np.ndarray, areas: gpd.GeoDataFrame, codes: np.ndarray, crs: str
 ) -> np.ndarray:
-    """Position in ``areas`` (``-1`` outside every area) of each located point."""
-    xy = np.empty(len(x), dtype=np.complex128)
-    xy.real, xy.imag = x + 0.0, y + 0.0
-    # project and locate each distinct coordinate once (police.uk repeats its snapped map
-    # points); hashed, not sorted: a million unsnapped points in 0.1 s instead of 0.25 s
-    inverse, uniq = pd.factorize(xy)
-    px, py = project_xy(uniq.real, uniq.imag, crs, areas.crs)
+    """Position in ``areas`` (``-1`` outside every area) of each located point.
+
+    Each distinct coordinate is projected and located once when coordinates repeat
+    (police.uk snaps crimes to map points); when nearly all are distinct (a sample
+    says so) the points are projected a chunk at a time instead, without the hash
+    table and copies that deduplication costs (hundreds of MB for millions of points).
+    """
     loc = build_locator(np.asarray(areas.geometry.array, dtype=object), codes)
+    inverse = None
+    if _unique_share(x, y) >= _DISTINCT:
+        px, py = np.empty(len(x)), np.empty(len(x))
+        for a in range(0, len(x), _CHUNK):
+            b = min(a + _CHUNK, len(x))
+            px[a:b], py[a:b] = project_xy(x[a:b], y[a:b], crs, areas.crs,
+                                          threads=locate.THREADS)
+    else:
+        xy = np.empty(len(x), dtype=np.complex128)
+        xy.real, xy.imag = x + 0.0, y + 0.0
+        # hashed, not sorted: a million points in 0.1 s instead of 0.25 s
+        inverse, uniq = pd.factorize(xy)
+        del xy
+        px, py = project_xy(uniq.real, uniq.imag, crs, areas.crs, threads=locate.THREADS)
+        del uniq
     finite = np.isfinite(px) & np.isfinite(py)  # e.g. metres given as degrees
-    pos = np.full(len(px), -1, dtype=np.int64)
-    if finite.any():
-        pos[finite] = locate_points(loc, px[finite], py[finite])
-    return pos[inverse]
+    if finite.all():
+        pos = locate_points(loc, px, py)
+    else:
+        pos = np.full(len(px), -1, dtype=np.int64)
+        if finite.any():
+            pos[finite] = locate_points(loc, px[finite], py[finite])
+    return pos if inverse is None else pos[inverse]
+
+
+#: Share of distinct coordinates (in a sample) above which points are not deduplicated.
+_DISTINCT = 0.95
+_CHUNK = 1 << 20  # points projected at once when not deduplicated
+
+
+def _unique_share(x: np.ndarray, y: np.ndarray, sample: int = 50_000) -> float:
+    """Share of distinct coordinates in an evenly spaced sample of about ``sample``.
+
+    >>> _unique_share(np.array([1.0, 1.0, 2.0, 3.0]), np.zeros(4))
+    0.75
+    """
+    step = max(1, len(x) // sample)
+    xy = np.empty(len(x[::step]), dtype=np.complex128)
+    xy.real, xy.imag = x[::step] + 0.0, y[::step] + 0.0
+    return len(np.unique(xy)) / max(1, len(xy))
 
 
 def codes_to_areas(

@@ -27,8 +27,11 @@ faster on the data this project meets:
    ``shapely.intersects_xy`` (optionally on two threads: shapely releases the
    GIL there).
 
-The tests check equality with ``geopandas.sjoin`` on random points, points on
-shared edges and vertices, holes, overlaps and real boundaries.
+Memory is bounded: points are located 2^20 at a time, labels are stored in the
+smallest unsigned type (one byte a cell below 254 polygons), and the raster's
+temporaries are built in bands. The tests check equality with ``geopandas.sjoin`` on
+random points, points on shared edges and vertices, holes, overlaps, chunk
+boundaries and real boundaries, and bound the memory per point and per cell.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from hotspots.areas.project import project_xy
+
 __all__ = ["PolygonLocator", "build_locator", "locate_points", "project_xy"]
 
 # Below this many distinct points the raster is not worth building: it takes ~0.5 s for
@@ -59,21 +64,45 @@ _TILE_MIN_POINTS = 1_000  # uncertain points a tile needs before it gets a finer
 _TILE_QUANTILE = 0.1  # of its polygons' areas, for a tile's cell size
 _TILE_CELLS_PER_WIDTH = 40
 _SLACK = 1e-6  # cells: far more than the rounding of interpolated edge points
+_CHUNK = 1 << 20  # points located at once by locate_points (bounds its memory)
+_PIECES = 1 << 20  # edge points cut at once by _touched (bounds its memory)
 _PAD = 2  # cells around a raster's extent, so that its edge cells have true neighbours
 _CACHE: OrderedDict[str, PolygonLocator] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 4
 THREADS = min(2, os.cpu_count() or 1)
-"""Threads for the exact tests (``locate_points(threads=...)`` overrides it)."""
+"""Threads for the exact tests (``locate_points(threads=...)`` overrides it) and, in
+:func:`hotspots.areas.join.points_to_areas`, for projecting the points."""
+
+
+def _positions(label: np.ndarray, polys: np.ndarray | None = None) -> np.ndarray:
+    """Decode stored raster labels into positions (``-2`` uncertain, ``-1`` outside).
+
+    ``0`` means uncertain, ``1`` outside every polygon, ``k + 2`` position ``k`` (into
+    ``polys``, or into the layer when ``None``): stored unsigned and offset by two, a
+    layer or tile with fewer than 254 polygons needs one byte a cell.
+
+    >>> _positions(np.array([0, 1, 2, 4], dtype=np.uint8)).tolist()
+    [-2, -1, 0, 2]
+    >>> _positions(np.array([0, 1, 3], dtype=np.uint8), np.array([7, 9])).tolist()
+    [-2, -1, 9]
+    """
+    lab = label.astype(np.int64) - 2
+    if polys is not None:
+        lab = np.where(lab >= 0, polys[np.maximum(lab, 0)], lab)
+    return lab
+
+
+def _label_dtype(n: int) -> type:
+    """Return the smallest unsigned type holding labels ``0 .. n + 1`` for ``n`` polygons."""
+    if n + 2 <= 2**8:
+        return np.uint8
+    return np.uint16 if n + 2 <= 2**16 else np.uint32
 
 
 @dataclass(frozen=True)
 class _Raster:
-    """Labels on square cells.
-
-    ``-1`` outside every polygon, ``-2`` uncertain, else a position into ``polys`` (or
-    into the layer when ``polys`` is ``None``).
-    """
+    """Labels on square cells, stored as :func:`_positions` decodes them."""
 
     x0: float
     y0: float
@@ -89,10 +118,8 @@ class _Raster:
         cj = np.floor((y - self.y0) / self.step)
         ok = (ci >= 0) & (ci < nx) & (cj >= 0) & (cj < ny)
         out = np.full(len(x), self.off, dtype=np.int64)
-        lab = self.label[cj[ok].astype(np.intp), ci[ok].astype(np.intp)].astype(np.int64)
-        if self.polys is not None:
-            lab = np.where(lab >= 0, self.polys[np.maximum(lab, 0)], lab)
-        out[ok] = lab
+        out[ok] = _positions(self.label[cj[ok].astype(np.intp), ci[ok].astype(np.intp)],
+                             self.polys)
         return out
 
 
@@ -111,9 +138,9 @@ class PolygonLocator:
         ``shapely.STRtree`` over :attr:`geoms`.
     raster
         Built on first use by a large query: ``origin``, ``step``, ``shape``
-        and ``label`` of the whole-layer raster (``-1`` outside every polygon,
-        ``-2`` uncertain, else a polygon position), and ``tiles``, the finer
-        rasters of busy tiles.
+        and ``label`` of the whole-layer raster (stored as :func:`_positions`
+        decodes it: uncertain, outside every polygon, or a polygon position),
+        and ``tiles``, the finer rasters of busy tiles.
     """
 
     geoms: np.ndarray
@@ -123,34 +150,8 @@ class PolygonLocator:
 
     @property
     def label(self) -> np.ndarray | None:
-        """The whole-layer raster labels, or ``None`` when not built yet."""
+        """The whole-layer raster's stored labels, or ``None`` when not built yet."""
         return self.raster.get("label")
-
-
-def project_xy(
-    x: np.ndarray, y: np.ndarray, src: object, dst: object
-) -> tuple[np.ndarray, np.ndarray]:
-    """Project coordinate arrays, giving exactly what ``GeoSeries.to_crs`` gives.
-
-    geopandas reprojects points with a pyproj ``Transformer`` (``always_xy=True``) on
-    their coordinates; calling it on the arrays skips building point objects.
-    """
-    from pyproj import CRS, Transformer
-
-    s, d = CRS.from_user_input(src), CRS.from_user_input(dst)
-    if s.equals(d):
-        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    # building a Transformer costs ~50 ms: keep one per CRS pair (per thread: pyproj's are
-    # not shared across threads)
-    cache = _TRANSFORMERS.__dict__.setdefault("by_pair", {})
-    key = (s.to_wkt(), d.to_wkt())
-    if key not in cache:
-        cache[key] = Transformer.from_crs(s, d, always_xy=True)
-    tx, ty = cache[key].transform(x, y)
-    return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
-
-
-_TRANSFORMERS = threading.local()
 
 
 def _fingerprint(geoms: np.ndarray, codes: np.ndarray) -> str:
@@ -305,7 +306,8 @@ def _touched(pp: dict, polys: np.ndarray, x0: float, y0: float, nx: int, ny: int
     Each edge is cut into ``n`` equal pieces no longer than a cell; a piece lies in the
     2 x 2 cells spanned by its ends' cells. The span is widened by a millionth of a
     cell for the rounding of the cut points, so a cell left untouched is clear of
-    every edge.
+    every edge. Edges are cut a batch at a time (about :data:`_PIECES` points), so the
+    memory is bounded whatever the layer's size.
     """
     lo, hi = pp["seg_start"][polys], pp["seg_start"][polys + 1]
     size = hi - lo
@@ -318,7 +320,24 @@ def _touched(pp: dict, polys: np.ndarray, x0: float, y0: float, nx: int, ny: int
     )
     ax, ay = a[keep, 0], a[keep, 1]
     dx, dy = b[keep, 0] - ax, b[keep, 1] - ay
+    del a, b, idx, keep
     n = np.maximum(1, np.ceil(np.hypot(dx, dy) / step)).astype(np.int64)
+    near = np.zeros(ny * nx, dtype=bool)
+    ends = np.cumsum(n + 1)
+    start = 0
+    while start < len(n):
+        done = int(ends[start - 1]) if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, done + _PIECES, side="right")))
+        e = slice(start, stop)
+        _mark(near, ax[e], ay[e], dx[e], dy[e], n[e], (x0, y0, step, nx, ny))
+        start = stop
+    return near.reshape(ny, nx)
+
+
+def _mark(near: np.ndarray, ax: np.ndarray, ay: np.ndarray, dx: np.ndarray, dy: np.ndarray,
+          n: np.ndarray, grid: tuple) -> None:
+    """Set in ``near`` (flat) the cells that the pieces of a batch of edges touch."""
+    x0, y0, step, nx, ny = grid
     # n + 1 points on each edge (t = k / n); consecutive points bound one piece
     seg = np.repeat(np.arange(len(n)), n + 1)
     k = np.arange(len(seg)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)
@@ -326,22 +345,22 @@ def _touched(pp: dict, polys: np.ndarray, x0: float, y0: float, nx: int, ny: int
     fx = (ax[seg] + t * dx[seg] - x0) / step
     fy = (ay[seg] + t * dy[seg] - y0) / step
     piece = np.flatnonzero(k[:-1] < n[seg[:-1]])  # a piece starts at every point but the last
-    near = np.zeros(ny * nx, dtype=bool)
+    del seg, k, t
     # the 2 x 2 cells around a piece, widened by _SLACK cells for the rounding of its ends
     cols = _span(fx[piece], fx[piece + 1], nx)
     rows = _span(fy[piece], fy[piece + 1], ny)
     for r in rows:
         for c in cols:
             near[r * nx + c] = True
-    return near.reshape(ny, nx)
 
 
 def _rasterise(loc: PolygonLocator, polys: np.ndarray, x0: float, y0: float,
                nx: int, ny: int, step: float, threads: int = 1) -> np.ndarray:
     """Label an ``ny x nx`` raster with lower-left corner ``(x0, y0)``.
 
-    Labels are positions into ``polys`` (the only polygons drawn), ``-1`` outside
-    them all and ``-2`` uncertain.
+    Labels are stored as :func:`_positions` decodes them, positions into ``polys``
+    (the only polygons drawn): ``0`` uncertain, ``1`` outside them all, ``k + 2``
+    polygon ``polys[k]``; in the smallest unsigned type that holds them.
     """
     from PIL import Image, ImageDraw
     from scipy import ndimage
@@ -352,18 +371,21 @@ def _rasterise(loc: PolygonLocator, polys: np.ndarray, x0: float, y0: float,
     # the edges are cut up (numpy, mostly without the GIL) while Pillow draws
     pool = ThreadPoolExecutor(1) if threads > 1 else None
     touched = (pool.submit(_touched, pp, polys, x0, y0, nx, ny, step) if pool else None)
-    img = Image.new("I;16" if len(polys) < 2**16 - 1 else "I", (nx, ny), 0)
+    img = Image.new("I;16" if len(polys) + 2 <= 2**16 else "I", (nx, ny), 1)
     draw = ImageDraw.Draw(img)
     unsure: list = []  # rings whose inside is uncertain: holes, invalid polygons
     off = np.array([x0 + 0.5 * step, y0 + 0.5 * step])
     for i in np.flatnonzero(local[pp["owner"]] >= 0).tolist():
         draw.polygon(((pp["ext"][i] - off) / step).ravel().tolist(),
-                     fill=int(local[pp["owner"][i]]) + 1)
+                     fill=int(local[pp["owner"][i]]) + 2)
         if pp["invalid"][i]:  # e.g. nested shells: GEOS's predicates disagree there
             unsure.append(pp["ext"][i])
         unsure.extend(pp["holes"][i])
-    label = np.asarray(img).astype(np.int16 if len(polys) < 2**15 - 1 else np.int32)
-    label -= 1
+    label = np.asarray(img)
+    del draw, img
+    dtype = _label_dtype(len(polys))
+    if label.dtype != dtype:
+        label = label.astype(dtype)
     if unsure:
         holes_img = Image.new("L", (nx, ny), 0)
         draw_holes = ImageDraw.Draw(holes_img)
@@ -376,21 +398,29 @@ def _rasterise(loc: PolygonLocator, polys: np.ndarray, x0: float, y0: float,
         near = _touched(pp, polys, x0, y0, nx, ny, step)
     if unsure:
         near |= np.asarray(holes_img, dtype=bool)
+        del draw_holes, holes_img
     # Pillow's label is trusted only a cell away from any edge ...
-    grown = near.copy()
-    grown[1:] |= near[:-1]
-    grown[:-1] |= near[1:]
-    trusted = grown.copy()
+    trusted = near.copy()
+    trusted[1:] |= near[:-1]
+    trusted[:-1] |= near[1:]
+    grown = trusted.copy()
     trusted[:, 1:] |= grown[:, :-1]
     trusted[:, :-1] |= grown[:, 1:]
+    del grown
     np.logical_not(trusted, out=trusted)
     # an edge just beyond the raster is not marked: its outermost cells are never trusted
     trusted[[0, -1], :] = trusted[:, [0, -1]] = False
     # ... and passed on to every untouched cell connected to it through untouched cells
     # (no edge crosses their shared sides, so they lie inside the same polygons)
-    comp, ncomp = ndimage.label(~near)
-    by_comp = np.full(ncomp + 1, -2, dtype=label.dtype)
-    by_comp[comp[trusted]] = label[trusted]
+    np.logical_not(near, out=near)
+    comp, ncomp = ndimage.label(near)
+    del near
+    by_comp = np.zeros(ncomp + 1, dtype=label.dtype)
+    rows = max(1, _PIECES // nx)  # a band of rows at a time: no copy of every trusted cell
+    for r in range(0, ny, rows):
+        t = trusted[r : r + rows]
+        by_comp[comp[r : r + rows][t]] = label[r : r + rows][t]
+    del label, trusted
     return by_comp[comp]
 
 
@@ -435,8 +465,14 @@ def _build_tile(loc: PolygonLocator, ti: int, tj: int, threads: int = 1) -> _Ras
     return _Raster(tx0 - _PAD * h, ty0 - _PAD * h, h, label, polys)
 
 
-def _refine(loc: PolygonLocator, x: np.ndarray, y: np.ndarray, threads: int = 1) -> np.ndarray:
-    """Positions of uncertain points from the busy tiles' finer rasters (``-2`` elsewhere)."""
+def _refine(loc: PolygonLocator, x: np.ndarray, y: np.ndarray, threads: int = 1,
+            min_points: float | None = None) -> np.ndarray:
+    """Positions of uncertain points from the busy tiles' finer rasters (``-2`` elsewhere).
+
+    A tile not built yet is built when it holds ``min_points`` of the points (default
+    :data:`_TILE_MIN_POINTS`).
+    """
+    min_points = _TILE_MIN_POINTS if min_points is None else min_points
     (x0, y0), step, (ny, nx) = loc.raster["origin"], loc.raster["step"], loc.raster["shape"]
     tiles: dict = loc.raster["tiles"]
     ntx = -(-nx // _TILE)
@@ -448,7 +484,7 @@ def _refine(loc: PolygonLocator, x: np.ndarray, y: np.ndarray, threads: int = 1)
     out = np.full(len(x), -2, dtype=np.int64)
     for t, s, c in zip(ids.tolist(), start.tolist(), count.tolist(), strict=True):
         if t not in tiles:
-            if c < _TILE_MIN_POINTS:
+            if c < min_points:
                 continue
             tiles[t] = _build_tile(loc, t % ntx, t // ntx, threads)
         if tiles[t] is not None:
@@ -488,25 +524,49 @@ def locate_points(
     threads = THREADS if threads is None else max(1, int(threads))
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
+    out = np.empty(len(x), dtype=np.int64)
     if not len(x):
-        return np.empty(0, dtype=np.int64)
-    xy = np.empty(len(x), dtype=np.complex128)
-    xy.real, xy.imag = x + 0.0, y + 0.0  # + 0.0 folds -0.0 into 0.0
-    if loc.label is None:
-        many = len(xy) >= _RASTER_MIN_POINTS and (
-            _unique_share(xy) > 0.5 or len(np.unique(xy)) >= _RASTER_MIN_POINTS
-        )
-        if not many:
-            return _located_once(loc, xy, threads)
+        return out
+    if loc.label is None and _worth_a_raster(x, y):
         with _CACHE_LOCK:
             if loc.label is None:
                 _build_raster(loc, threads)
+    # a chunk at a time: the temporaries (complex copies, sort keys, point objects) are
+    # bounded by the chunk, not by the input
+    for a in range(0, len(x), _CHUNK):
+        b = min(a + _CHUNK, len(x))
+        xy = np.empty(b - a, dtype=np.complex128)
+        xy.real, xy.imag = x[a:b] + 0.0, y[a:b] + 0.0  # + 0.0 folds -0.0 into 0.0
+        if loc.label is None:
+            out[a:b] = _located_once(loc, xy, threads)
+        else:
+            out[a:b] = _rastered(loc, xy, threads, (b - a) / len(x))
+    return out
+
+
+def _worth_a_raster(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether enough distinct points come to pay for building the raster."""
+    if len(x) < _RASTER_MIN_POINTS:
+        return False
+    head = min(len(x), 4 * _CHUNK)  # the first few million tell
+    xy = np.empty(head, dtype=np.complex128)
+    xy.real, xy.imag = x[:head] + 0.0, y[:head] + 0.0
+    return _unique_share(xy) > 0.5 or len(np.unique(xy)) >= _RASTER_MIN_POINTS
+
+
+def _rastered(loc: PolygonLocator, xy: np.ndarray, threads: int, share: float) -> np.ndarray:
+    """Locate complex coordinates with the raster, its tiles, then exact tests.
+
+    ``share`` is the chunk's share of the whole query: a tile gets its finer raster when
+    the whole query would bring it :data:`_TILE_MIN_POINTS` uncertain points.
+    """
     r = loc.raster
     out = _Raster(*r["origin"], r["step"], r["label"], off=-1).lookup(xy.real, xy.imag)
     todo = np.flatnonzero(out == -2)
     if len(todo):
         with _CACHE_LOCK:  # tiles are built into the shared cache
-            out[todo] = _refine(loc, xy.real[todo], xy.imag[todo], threads)
+            out[todo] = _refine(loc, xy.real[todo], xy.imag[todo], threads,
+                                _TILE_MIN_POINTS * share)
         todo = todo[out[todo] == -2]
         out[todo] = _located_once(loc, xy[todo], threads)
     return out
