@@ -329,8 +329,10 @@ def _rows_18(f: Files) -> list[dict[str, Any]]:
                          "MB the layer and the points before locating)")
                 ok = ok and peak < need_mb
             again = [f.row(name, "call", f"ours, {k} thread(s), again") for k in (1, 2)]
-            return (text, ok, "the first call builds the locator's raster of the layer; "
-                    "again (raster cached), 1 and 2 threads: " + ", ".join(
+            return (text, ok, "a first call's profile (bench/README.md, points to areas): "
+                    "projecting the points with pyproj (which sjoin's to_crs does too), the "
+                    "exact tests near boundaries, the raster; again (raster cached), 1 and 2 "
+                    "threads: " + ", ".join(
                         f"{float(r['sjoin / ours, wall (median of rounds)']):.1f}x"
                         for r in again))
         return m
