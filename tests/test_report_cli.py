@@ -200,3 +200,32 @@ def test_a_measure_the_pack_has_no_records_of_is_named(tmp_path, pack):
     assert "measures = ['referrals:all', ...], but the pack has no referrals records" in text
     assert "Remove 'referrals:all' from measures" in text and "crime:all" in text
     assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_cli_audit_entry_names_the_months_printed(tmp_path, _audit_log_in_a_temporary_folder):
+    """With latest_months (no from/to) the audit entry said month_from/month_to: null."""
+    import json
+
+    from hotspots.report import audit
+
+    path = _write(tmp_path, f'''
+title = "Latest months"
+measures = ["crime:all"]
+formats = ["csv"]
+[data]
+pack = "{(ROOT / "data" / "demo").as_posix()}"
+[period]
+latest_months = 3
+[statistics]
+permutations = 99
+seed = 3
+[patrol]
+enabled = false
+''')
+    out = tmp_path / "out"
+    assert cli.main(["report", "--config", str(path), "--out", str(out)]) == 0
+    sel = json.loads((out / "manifest.json").read_text())["parameters"]["selection"]
+    entry = [e for e in audit.read_entries(_audit_log_in_a_temporary_folder).entries
+             if e["export"] == "board pack" and e["data"].endswith("demo")][-1]["selection"]
+    assert entry["month_from"] == sel["month_from"] and entry["month_to"] == sel["month_to"]
+    assert entry["month_from"] is not None and entry["month_from"] < entry["month_to"]

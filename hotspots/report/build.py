@@ -477,11 +477,15 @@ def main(args: argparse.Namespace) -> int:
     if getattr(args, "out", None) is not None:
         cfg = cfg.with_output(args.out)
     out = build_report(cfg)
+    # the period printed (a config's latest_months resolves to months only when built)
+    sel = out.sections[0].analysis.ward.selection if out.sections else None
     audit.record(audit.audit_entry(
         user=audit.local_user(), via="cli", export="board pack", files=[f.name for f in out.files],
         data=str(cfg.pack) if cfg.pack else ("files" if cfg.files else "demo pack"), selection={
-            "measure": ", ".join(cfg.measures), "month_from": cfg.month_from,
-            "month_to": cfg.month_to, "rate": cfg.rate, "boroughs": list(cfg.boroughs)},
+            "measure": ", ".join(cfg.measures),
+            "month_from": sel.month_from if sel is not None else cfg.month_from,
+            "month_to": sel.month_to if sel is not None else cfg.month_to, "rate": cfg.rate,
+            "boroughs": list(cfg.boroughs)},
         suppress_below=cfg.suppress_below))
     for s in out.sections:
         tag = "  [SYNTHETIC]" if s.synthetic and "SYNTHETIC" not in s.label else ""
