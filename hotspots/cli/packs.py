@@ -72,8 +72,9 @@ def run_pack(a: argparse.Namespace) -> int:
                                             if m.imd_reference else ""))
     print(f"Recorded crime: {m.crime_source}")
     if m.months_incomplete:
-        print(f"Months flagged incomplete: {', '.join(m.months_incomplete)} "
-              f"({(m.months_incomplete_rule or '').split(' (')[0]})")
+        print(f"Months flagged incomplete: {', '.join(m.months_incomplete)} (far fewer rows "
+              "than the force's busiest month, or too few crimes for a whole month of any "
+              "force; the rule in full is in the pack's PROVENANCE.md)")
     print("Reconciliation (rows in = assigned + unlocated + outside + rejected):")
     for r in built.reconciliation.itertuples(index=False):
         print(f"  {r.source}: {r.rows_in:,} = {r.assigned:,} + {r.unlocated:,} + "

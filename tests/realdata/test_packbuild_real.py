@@ -461,3 +461,20 @@ def test_a_force_pack_web_layer_is_simplified_for_its_width(packs):
     assert n < 0.75 * int(shapely.get_num_coordinates(at20.geometry.values).sum())
     assert len(p.web_areas) == len(p.areas)  # every ward still drawn
     assert packmod.web_tolerance(pipeline.load_pack().areas) == 20.0  # London unchanged
+
+
+def test_cli_pack_build_says_why_months_are_flagged_in_a_whole_sentence(tmp_path, capsys,
+                                                                       shared_data,
+                                                                       monkeypatch):
+    """It printed "(a month is flagged for a force when)": the rule cut at its first '('."""
+    monkeypatch.setenv("HOTSPOTS_SHARED_DATA", str(shared_data))
+    files = sorted((shared_data / WALES).glob("*/*dyfed-powys-street.csv"))
+    rc = cli.main(["pack", "build", "--area", "Powys", "--police-uk", *map(str, files),
+                   "--out", str(tmp_path / "powys")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    line = next(x for x in out.splitlines() if x.startswith("Months flagged incomplete"))
+    assert line.startswith("Months flagged incomplete: 2024-01, 2024-02, 2024-03, 2024-04 "
+                           "(far fewer rows than the force's busiest month")
+    assert line.endswith("the rule in full is in the pack's PROVENANCE.md)")
+    assert "Months flagged incomplete" in (tmp_path / "powys" / "PROVENANCE.md").read_text()
