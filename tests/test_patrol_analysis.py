@@ -97,6 +97,11 @@ def test_reconciliation_adds_up_and_names_the_rejected_rows(town):
                                                "assigned to a grid cell, 2 without a location, "
                                                "3 outside the study area, 4 rejected")
     assert "4 duplicate Crime ID" in town.reconciliation_text
+    # the rows assigned include other months: the text says how many the map counts
+    on_map = int(town.grid["count"].sum())
+    assert 0 < on_map < r.assigned
+    assert (f"and {on_map:,} fall in the list period {town.period_label}: the counts on the "
+            "map and the list") in town.reconciliation_text
     assert town.reconciliation_text in town.method_text
     # every cell x month count, summed, is every assigned point
     assert int(town.monthly.to_numpy().sum()) == r.assigned

@@ -123,12 +123,20 @@ class PatrolAnalysis:
 
     @property
     def reconciliation_text(self) -> str:
-        """``"24,750 rows read: 20,888 assigned, ... rejected (252 duplicate Crime ID)"``."""
+        """Where every row went, and how many of them the map counts.
+
+        ``"24,750 rows read: 20,888 assigned, ... rejected (252 duplicate Crime ID); of
+        those assigned, ... fall in the list period ...: the counts on the map and the list"``.
+        """
         r = self.reconciliation
         why = ", ".join(f"{n:,} {k}" for k, n in self.rejected_reasons.items() if n)
+        # the map counts fewer: one measure (ASB or crime, the chosen types) in the list period
         return (f"{r.rows_in:,} rows read: {r.assigned:,} assigned to a grid cell, "
                 f"{r.unlocated:,} without a location, {r.outside:,} outside the study area, "
-                f"{r.rejected:,} rejected" + (f" ({why}, when the data were read)" if why else ""))
+                f"{r.rejected:,} rejected" + (f" ({why}, when the data were read)" if why else "")
+                + f"; of those assigned, {self.n_selected_records:,} are {self.noun} of the "
+                f"chosen types (every month) and {self.n_period_records:,} fall in the list "
+                f"period {self.period_label}: the counts on the map and the list")
 
     @property
     def area_m2(self) -> pd.Series:
