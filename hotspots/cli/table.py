@@ -147,12 +147,13 @@ def run_analyse(a: argparse.Namespace, pack, sel) -> int:  # type: ignore[no-unt
         written += "emerging_wards.csv, "
         print("Emerging hot spots (wards): " + ", ".join(
             f"{k} {v}" for k, v in em["trend_class"].value_counts().items()))
-    write_run_manifest(a, pack, sel, extra=res.params)
+    write_run_manifest(a, pack, sel, extra=analysis.params_for_export(res))
     wt = res.ward
     print(f"{wt.label}, {wt.period_label}" + ("  [SYNTHETIC referrals]" if wt.is_synthetic else ""))
     print(wt.spearman.text)
     for g in globals_.itertuples():
-        print(f"Global {g.statistic} = {g.value:.3f} "
+        value = "not shown for referrals" if wt.is_sensitive else f"{g.value:.3f}"
+        print(f"Global {g.statistic} = {value} "
               f"(pseudo p = {g.p_sim:.4f}, {p.permutations} permutations)")
     for s in stats.registry.local_statistics(univariate=True):
         print(s.words.tally.format(correction=p.correction) + ": " + ", ".join(

@@ -263,6 +263,8 @@ def global_table(a: Analysis) -> pd.DataFrame:
         and expected value without clustering, z and p under normality,
         randomisation and permutation, the permutations, seed and number of
         wards; in the registry's order (statistics the analysis lacks are left out).
+        For a sensitive measure the value, its z-scores and normal-theory p are
+        blank (:func:`hotspots.stats.registry.public_global`): pseudo p and n stay.
     """
     h = a.params.get("hotspots", {})
     rows = []
@@ -271,12 +273,25 @@ def global_table(a: Analysis) -> pd.DataFrame:
         if not g:
             continue
         run = g.get("params", {})
-        rows.append({"statistic": s.name, "key": s.key, "value": g[s.symbol],
-                     "expected": g["E" + s.symbol],
+        g = stats.registry.public_global(g, sensitive=a.ward.is_sensitive)
+        rows.append({"statistic": s.name, "key": s.key, "value": g.get(s.symbol),
+                     "expected": g.get("E" + s.symbol),
                      **{k: g.get(k) for k in GLOBAL_COLUMNS[4:10]},
                      "permutations": run.get("permutations"), "seed": run.get("seed"),
                      "n": g.get("n")})
     return pd.DataFrame(rows, columns=GLOBAL_COLUMNS)
+
+
+def params_for_export(a: Analysis) -> dict[str, Any]:
+    """Return :attr:`Analysis.params` as a manifest may carry them.
+
+    For a sensitive measure the global statistics keep their pseudo p, n and
+    parameters but not their value, z-scores or normal-theory p
+    (:func:`hotspots.stats.registry.public_params`); the CLI's ``analyse`` and
+    the board pack write their manifests from this.
+    """
+    return {**a.params, "hotspots": stats.registry.public_params(
+        a.params.get("hotspots", {}), sensitive=a.ward.is_sensitive)}
 
 
 def analysis_for_export(a: Analysis) -> pd.DataFrame:
@@ -284,7 +299,9 @@ def analysis_for_export(a: Analysis) -> pd.DataFrame:
 
     Counts, rates, smoothed rates, previous counts and changes are hidden
     wherever the count (or the previous count) is suppressed, for sensitive
-    measures; text cells are neutralised against spreadsheet formulas.
+    measures, and so is every statistic a suppressed count could be solved from
+    (Gi* z, LISA I, bivariate I: :func:`hotspots.stats.registry.public_frame`;
+    classes, p and q stay); text cells are neutralised against spreadsheet formulas.
 
     Parameters
     ----------
@@ -298,7 +315,9 @@ def analysis_for_export(a: Analysis) -> pd.DataFrame:
     """
     base = table_for_export(a.ward).set_index("area_code")
     t = a.table.drop(columns="geometry").set_index("area_code")
-    out = t[[c for c in EXPORT_COLUMNS if c in t and c != "area_code"]].copy()
+    out = stats.registry.public_frame(
+        t[[c for c in EXPORT_COLUMNS if c in t and c != "area_code"]],
+        sensitive=a.ward.is_sensitive).copy()
     for c in ("rank", "count", "rate_per_1000"):
         out[c] = base.loc[out.index, c]
     if "change_label" in out and "count_prev" in t:
@@ -323,9 +342,10 @@ def analysis_for_export(a: Analysis) -> pd.DataFrame:
     return privacy.safe_for_spreadsheet(out.reset_index(drop=True))
 
 
-#: Columns of :func:`emerging_wards` hidden for sensitive measures (they are
-#: z-scores of monthly referral counts, which could narrow down a suppressed count).
-EMERGING_SENSITIVE_COLUMNS = ("mk_tau", "mk_z", "gi_z_last")
+#: Columns of :func:`emerging_wards` hidden for sensitive measures (z-scores and
+#: trend statistics of monthly referral counts, which could narrow down a suppressed
+#: count): :data:`hotspots.stats.registry.EMERGING_REVEALING`, the one rule.
+EMERGING_SENSITIVE_COLUMNS = stats.registry.EMERGING_REVEALING
 
 
 def emerging_wards(pack: Pack, sel: Selection, p: StatsParams
@@ -377,7 +397,7 @@ def emerging_wards(pack: Pack, sel: Selection, p: StatsParams
     out = (res.rename_axis("area_code").reset_index()
            .merge(t[["area_code", "area_name", "borough_name"]], on="area_code", how="left"))
     if wt.is_sensitive:
-        out = out.drop(columns=[c for c in EMERGING_SENSITIVE_COLUMNS if c in out.columns])
+        out = stats.registry.public_frame(out, sensitive=True)
     # Patterns first (in the registry's order), "no pattern detected" last.
     order = {c: i for i, c in enumerate(emerging.CATEGORIES)}
     order[emerging.NO_PATTERN] = len(order)

@@ -55,6 +55,10 @@ __all__ = [
     "by_prefix",
     "export_columns",
     "get",
+    "public_frame",
+    "public_global",
+    "public_params",
+    "withheld_columns",
     "global_statistics",
     "local_statistics",
 ]
@@ -112,10 +116,11 @@ GI_STAR = Statistic(
     prefix="gi", short="Gi*", symbol="z",
     columns=(
         Column("gi_g", "ratio", "G*: the share of the whole map's total in the area and its "
-               "neighbours (row-standardised weights, the area itself included)", export=False),
+               "neighbours (row-standardised weights, the area itself included)", export=False,
+               reveals_counts=True),
         Column("gi_z", "statistic", "Ord & Getis (1995) z of the area with its neighbours: "
                "above 0 = a higher total than the map's average would give", label="z",
-               heading="Gi* z", digits=2),
+               heading="Gi* z", digits=2, reveals_counts=True),
         *_p_and_q("gi", "Gi* "),
         Column("gi_class", "class", "hot or cold spot and its confidence, from q and the sign "
                "of z", heading="Gi* class", fill=NO_DATA.capitalize()),
@@ -174,7 +179,8 @@ LISA = Statistic(
     prefix="lisa", short="LISA", symbol="I",
     columns=(
         Column("lisa_i", "statistic", "local Moran's I (Anselin 1995): above 0 = like its "
-               "neighbours", label="Local Moran's I", heading="LISA I", digits=3),
+               "neighbours", label="Local Moran's I", heading="LISA I", digits=3,
+               reveals_counts=True),
         Column("lisa_quadrant", "class", "HH, LL, HL or LH where q <= alpha, else 'ns'",
                heading="LISA cluster", fill=NO_DATA),
         *_p_and_q("lisa", "LISA "),
@@ -217,7 +223,7 @@ BIVARIATE = Statistic(
     columns=(
         Column("bv_i", "statistic", "bivariate local Moran's I: the measure in the area "
                "against IMD score around it", label="Bivariate I", heading="Bivariate I",
-               digits=3),
+               digits=3, reveals_counts=True),
         Column("bv_quadrant", "class", "HH, LL, HL or LH (measure here, IMD around) where "
                "q <= alpha, else 'ns'", label="Bivariate LISA", heading="Bivariate LISA",
                fill=NO_DATA),
@@ -328,12 +334,117 @@ def global_statistics() -> tuple[Statistic, ...]:
     return tuple(s for s in REGISTRY if s.scope == "global")
 
 
-def export_columns() -> list[str]:
+def export_columns(*, sensitive: bool = False) -> list[str]:
     """Return the local statistics' columns written in the CSV export, in order.
+
+    ``sensitive`` (referrals): without the columns a suppressed count can be
+    solved from (:attr:`Column.reveals_counts <hotspots.stats.statistic.Column>`).
 
     Examples
     --------
     >>> export_columns()[:4]
     ['gi_z', 'gi_p', 'gi_q', 'gi_class']
+    >>> export_columns(sensitive=True)[:4]
+    ['gi_p', 'gi_q', 'gi_class', 'lisa_quadrant']
     """
-    return [c.name for s in local_statistics() for c in s.columns if c.export]
+    withheld = set(withheld_columns(sensitive=sensitive))
+    return [c.name for s in local_statistics() for c in s.columns if c.name not in withheld]
+
+
+# --------------------------------------------------------------------------- disclosure
+#
+# The one rule of what a sensitive measure's exports leave out (the page's rule:
+# "z-scores and Moran's I are not shown for referrals"). Every exporter (the CLI's
+# analyse, the board pack, the page's tables and downloads, store analyse/emerging)
+# goes through these functions. A Gi* z is a fixed function of the area's local
+# sum with two constants of the whole map, so with the public counts and the
+# weights the suppressed counts can be solved exactly from (I + A) x = S; LISA's
+# and the bivariate I and any spatial lag likewise; a global value (Moran's I,
+# Geary's C) with its z and normal-theory p is one more equation in the hidden
+# counts. Classes, pseudo p and q stay: they are tests, not values of the counts.
+
+#: Emerging hot-spot columns (:mod:`hotspots.stats.emerging`) withheld for a
+#: sensitive measure: z-scores and trend statistics of the monthly counts (the
+#: page shows only the categories and months for referrals).
+EMERGING_REVEALING: tuple[str, ...] = ("gi_z_last", "mk_z", "mk_tau", "mk_p")
+
+#: Keys of a global statistic's result (``to_dict()``) kept for a sensitive
+#: measure: the expected value without clustering (a function of n), the
+#: permutation pseudo p, n and the run's parameters.
+GLOBAL_PUBLIC_KEYS: tuple[str, ...] = ("EI", "EC", "p_sim", "n", "params")
+
+#: Said in a sensitive export where the values were left out.
+WITHHELD_NOTE = ("value, z-scores and normal-theory p not published for a sensitive measure: "
+                 "with the public counts they would give a suppressed count away")
+
+
+def withheld_columns(*, sensitive: bool) -> tuple[str, ...]:
+    """Return the columns no export may carry: never-exported ones, and revealing ones if sensitive.
+
+    Parameters
+    ----------
+    sensitive
+        The measure's small counts are suppressed (referrals).
+
+    Returns
+    -------
+    tuple of str
+        Local statistics' columns with ``export=False`` (``gi_g``), and for a
+        sensitive measure every column flagged ``reveals_counts`` (``gi_z``,
+        ``lisa_i``, ``bv_i``) and :data:`EMERGING_REVEALING`.
+
+    Examples
+    --------
+    >>> withheld_columns(sensitive=False)
+    ('gi_g',)
+    >>> withheld_columns(sensitive=True)[:4]
+    ('gi_g', 'gi_z', 'lisa_i', 'bv_i')
+    """
+    names = [c.name for s in local_statistics() for c in s.columns
+             if not c.export or (sensitive and c.reveals_counts)]
+    return tuple(names + list(EMERGING_REVEALING)) if sensitive else tuple(names)
+
+
+def public_frame(frame: pd.DataFrame, *, sensitive: bool) -> pd.DataFrame:
+    """Return ``frame`` without :func:`withheld_columns` (and any ``*_lag`` if sensitive).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"gi_g": [0.1], "gi_z": [2.0], "gi_class": ["Hot 95%"],
+    ...                   "value_lag": [3.0]})
+    >>> list(public_frame(f, sensitive=False)), list(public_frame(f, sensitive=True))
+    (['gi_z', 'gi_class', 'value_lag'], ['gi_class'])
+    """
+    drop = set(withheld_columns(sensitive=sensitive))
+    if sensitive:
+        drop |= {c for c in frame.columns if str(c).endswith("_lag")}
+    return frame.drop(columns=[c for c in frame.columns if c in drop])
+
+
+def public_global(result: Mapping[str, Any], *, sensitive: bool) -> dict[str, Any]:
+    """Return a global statistic's result (``to_dict()``) as it may be exported.
+
+    Examples
+    --------
+    >>> g = {"I": 0.16, "EI": -0.001, "z_norm": 7.0, "p_norm": 1e-12, "p_sim": 0.02, "n": 704}
+    >>> public_global(g, sensitive=True)["p_sim"], "I" in public_global(g, sensitive=True)
+    (0.02, False)
+    >>> public_global(g, sensitive=False) == g
+    True
+    """
+    if not sensitive:
+        return dict(result)
+    out = {k: v for k, v in result.items() if k in GLOBAL_PUBLIC_KEYS}
+    out["withheld"] = WITHHELD_NOTE
+    return out
+
+
+def public_params(params: Mapping[str, Any], *, sensitive: bool) -> dict[str, Any]:
+    """Return :func:`hotspots.stats.hotspot_table`'s parameters as they may be exported.
+
+    Every global result in them (``global_moran``, ``global_geary``,
+    ``global_moran_rate``: any mapping with a ``p_sim``) goes through
+    :func:`public_global`; the rest is unchanged.
+    """
+    return {k: public_global(v, sensitive=sensitive)
+            if isinstance(v, Mapping) and "p_sim" in v else v for k, v in params.items()}

@@ -51,6 +51,10 @@ class Column:
         Rounding in that table (``None``: as computed).
     export
         Written in the CSV export.
+    reveals_counts
+        A suppressed count can be solved from it (with the public counts and the
+        weights): never written in a sensitive measure's export, nor shown on its
+        page (:func:`hotspots.stats.registry.withheld_columns`).
     fill
         Text for the areas without data (``None``: left missing).
     profile
@@ -64,6 +68,7 @@ class Column:
     heading: str = ""
     digits: int | None = None
     export: bool = True
+    reveals_counts: bool = False
     fill: str | None = None
     profile: str = ""
 
