@@ -7,6 +7,7 @@ once per session and read back with pypdf and pdftoppm.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -578,3 +579,24 @@ def test_print_maps_resolve_the_default_patch_colour_once():
         patch = Polygon([[0, 0], [1, 0], [1, 1]])
     assert face != "C0" and to_rgba(face) == to_rgba("C0")
     assert patch.get_facecolor() == to_rgba("C0")
+
+
+def test_referral_exports_carry_no_value_a_suppressed_count_can_be_solved_from(built):
+    """The manifest's global statistics for referrals: pseudo p, no value; no table has z or I."""
+    sections = json.loads(built.manifest.read_text())["parameters"]["sections"]
+    for key in ("global_moran", "global_geary"):
+        ref = sections["referrals:all"]["hotspots"][key]
+        crime = sections["crime:all"]["hotspots"][key]
+        assert "p_sim" in ref and "p_sim" in crime
+        assert not {"I", "C", "z_norm", "z_rand", "z_sim", "p_norm", "p_rand"} & set(ref)
+        assert {"z_norm", "p_norm"} <= set(crime)
+    heads = {"Gi* z", "LISA I", "Bivariate I", "gi_z", "gi_g", "lisa_i", "bv_i"}
+    assert any("referrals" in p.name for p in built.csvs)
+    for p in built.csvs:  # the patrol cells are recorded crime, never referrals
+        if not p.name.startswith("patrol"):
+            assert not heads & set(pd.read_csv(p, nrows=0).columns), p.name
+    assert built.xlsx is not None
+    sheets = pd.read_excel(built.xlsx, sheet_name=None, header=None)
+    for name, sheet in sheets.items():
+        if not name.lower().startswith("patrol"):
+            assert not heads & {str(v) for v in sheet.to_numpy().ravel()}, name

@@ -283,7 +283,9 @@ def _manifest(cfg: ReportConfig, pack: pipeline.Pack, sections: Sequence[Measure
         "comparison": cfg.comparison, "boroughs": list(cfg.boroughs),
         "statistics": asdict(cfg.statistics), "suppress_below": cfg.suppress_below,
         "top_wards": cfg.top_wards, "formats": list(cfg.formats), "caveats": list(cfg.caveats),
-        "sections": {s.measure: s.analysis.params for s in sections},
+        # pipeline.params_for_export: no global value of a sensitive measure (registry rule)
+        "sections": {s.measure: pipeline.analysis.params_for_export(s.analysis)
+                     for s in sections},
         "findings": [{"text": f.text, "table": f.table, "row_key": f.row_key,
                       "value_cols": list(f.value_cols)}
                      for f in [*(f for s in sections for f in s.findings), *patrol_findings]],
