@@ -153,3 +153,17 @@ def test_the_registry_flags_exactly_the_revealing_columns():
     assert flagged == set(REVEALING)
     assert not set(REVEALING) & set(registry.export_columns(sensitive=True))
     assert {"gi_z", "lisa_i", "bv_i"} <= set(registry.export_columns())
+
+
+@pytest.mark.parametrize("measure", ["referrals:all", "crime:all"])
+def test_emerging_export_follows_the_page_for_referrals(measure, tmp_path):
+    """analyse --emerging: referrals keep categories and months, no z, tau or trend p."""
+    assert cli.main(["analyse", "--measure", measure, "--permutations", "99", "--emerging",
+                     "--out", str(tmp_path)]) == 0
+    got = pd.read_csv(tmp_path / "emerging_wards.csv")
+    trend = {"gi_z_last", "mk_z", "mk_tau", "mk_p"}
+    assert {"trend_class", "n_hot", "n_cold", "mk_trend"} <= set(got.columns)
+    if measure.startswith("referrals"):
+        assert not trend & set(got.columns)
+    else:
+        assert trend <= set(got.columns)
