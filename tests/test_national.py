@@ -112,6 +112,24 @@ def test_export_hides_small_counts_and_their_rates_only():
     assert national.export_frame(t, threshold=0)["count"].notna().all()
 
 
+def test_export_never_writes_gi_g_which_is_the_local_sum_over_the_total():
+    """police.uk: G* = local sum / the map's total gave blanked counts back (the trial)."""
+    t = pd.DataFrame({"area_code": list("abc"), "count": [3.0, 2.0, 80.0],
+                      "gi_g": [0.1, 0.2, 0.7], "gi_z": [0.1, 0.2, 3.0], "gi_class": ["x"] * 3})
+    e = national.export_frame(t)
+    assert "gi_g" not in e.columns
+    assert e["gi_z"].tolist() == [0.1, 0.2, 3.0]  # police.uk is public: z kept, and said
+
+
+def test_method_text_says_what_is_blank_and_what_is_kept():
+    text = national.analyse_method({"months": ["2024-01"], "permutations": 99, "seed": 1,
+                                    "correction": "fdr", "alpha": 0.05}, 5)
+    assert "counts from 1 to 4 are blank" in text
+    assert "G* (gi_g) is not written" in text
+    assert "z-scores (gi_z) and local Moran's I (lisa_i) are kept" in text
+    assert "police.uk is public" in text
+
+
 def test_monthly_counts_fill_zero_and_sum_categories():
     c = pd.DataFrame({"area_code": ["a", "a", "b", "z"], "month": ["2024-02", "2024-02",
                       "2024-01", "2024-01"], "category": ["x", "y", "x", "x"],

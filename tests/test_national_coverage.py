@@ -166,6 +166,9 @@ def test_cli_analyse_tests_covered_lsoas_only_with_the_shared_defaults(wales_sto
     expected = set(t.loc[(t["nation"] == "Wales") & (t["pfa_code"] != "W15000002"),
                          "lsoa_code"])
     assert set(table["area_code"]) == expected and len(expected) == 1543
+    # G* is the local sum over the map's total: never written (the trial solved blank counts)
+    assert "gi_g" not in table.columns and {"gi_z", "gi_class", "suppressed"} <= set(table)
+    assert table.loc[table["suppressed"], "count"].isna().all()
     run = json.loads((tmp_path / "ew" / "run.json").read_text())
     shared = analysis.StatsParams()
     assert (run["permutations"], run["seed"]) == (shared.permutations, shared.seed)
@@ -173,6 +176,7 @@ def test_cli_analyse_tests_covered_lsoas_only_with_the_shared_defaults(wales_sto
     method = (tmp_path / "ew" / "method.txt").read_text()
     assert "34,129 of 35,672 LSOAs" in method and "1,543 LSOAs tested" in method
     assert "not counted as 0" in method
+    assert "G* (gi_g) is not written" in method and "police.uk is public" in method
 
 
 @pytest.mark.realdata

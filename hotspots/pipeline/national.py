@@ -318,8 +318,14 @@ def deprivation_deciles(table: pd.DataFrame) -> pd.DataFrame:
 
 def export_frame(table: pd.DataFrame, *, threshold: int = privacy.DEFAULT_THRESHOLD,
                  count_cols: Sequence[str] = ("count",),
-                 rate_cols: Sequence[str] = ("rate_per_1000", "eb_rate")) -> pd.DataFrame:
+                 rate_cols: Sequence[str] = ("rate_per_1000", "eb_rate"),
+                 sensitive: bool = False) -> pd.DataFrame:
     """Return the table as written: small counts and the rates revealing them hidden.
+
+    Statistic columns go through :func:`hotspots.stats.registry.public_frame`: G*
+    (``gi_g``, the local sum over the map's total) is never written; with
+    ``sensitive`` the z-scores and local I are left out too (police.uk is public:
+    they are kept).
 
     Parameters
     ----------
@@ -331,6 +337,8 @@ def export_frame(table: pd.DataFrame, *, threshold: int = privacy.DEFAULT_THRESH
     count_cols, rate_cols
         Count columns, and columns derived from the first count (a rate with a
         known population gives its count back).
+    sensitive
+        Leave out every statistic a hidden count could be solved from.
 
     Returns
     -------
@@ -346,7 +354,7 @@ def export_frame(table: pd.DataFrame, *, threshold: int = privacy.DEFAULT_THRESH
     >>> e["count"].tolist(), e["rate_per_1000"].tolist(), e["suppressed"].tolist()
     ([0, <NA>, 12], [0.0, nan, 8.0], [False, True, False])
     """
-    out = table.copy()
+    out = stats.registry.public_frame(table, sensitive=sensitive).copy()
     hide = pd.Series(False, index=out.index)
     for col in count_cols:
         mask = privacy.suppressed_mask(out[col], threshold=threshold)
@@ -443,8 +451,9 @@ def _common_method(params: dict[str, Any], threshold: int) -> list[str]:
         "Weights: queen contiguity (a shared boundary point); an LSOA touching no other "
         "(an island) is linked to its nearest LSOA and named in the report.",
         f"Disclosure: counts from 1 to {threshold - 1} are blank in the files (column "
-        "'suppressed'), and so are that LSOA's rates (a rate with a known population gives "
-        "the count back); 0 is shown." if threshold > 1 else "Disclosure: nothing hidden.",
+        "'suppressed'), and so are that LSOA's crude and EB rates (a rate with a known "
+        "population gives the count back); 0 is shown." if threshold > 1
+        else "Disclosure: no count hidden.",
         DEPRIVATION_NOTE,
         *[str(n) for n in params.get("layer_notes", [])],
     ]
@@ -462,6 +471,10 @@ def analyse_method(params: dict[str, Any], threshold: int) -> str:
         f"{_CORRECTION.get(str(params.get('correction', 'fdr')), params.get('correction'))} "
         f"over all LSOAs at {params.get('alpha')}.",
         "LISA: local Moran's I (Anselin 1995), the same permutations and correction.",
+        "G* (gi_g) is not written: it is the local sum over the map's total, so it gives a "
+        "blank count back. The z-scores (gi_z) and local Moran's I (lisa_i) are kept: police.uk "
+        "is public (every record is on police.uk), so the counts they could be solved for "
+        "are published anyway; for referrals the dashboard leaves them out.",
         *[str(r) for r in params.get("report", [])],
     ]
     return "\n".join(lines) + "\n"
@@ -483,5 +496,7 @@ def emerging_method(params: dict[str, Any], threshold: int) -> str:
         *[f"  {k}: {v}" for k, v in stats.emerging.CATEGORIES.items()],
         "Differences from ArcGIS: neighbours within each month only (no neighbourhood time "
         "step), the correction within each month.",
+        "The z-scores (gi_z_last) and trend statistics (mk_z, mk_tau, mk_p) are kept: police.uk "
+        "is public (every record is on police.uk); for referrals the dashboard leaves them out.",
     ]
     return "\n".join(lines) + "\n"
