@@ -19,6 +19,7 @@ from hotspots.maps.classify import NO_DATA_COLOUR
 from hotspots.maps.statmaps.bivariate import _ranges
 from hotspots.maps.statmaps.panel import _FitUntilMoved
 from hotspots.pipeline import analysis as analysis
+from hotspots.stats import registry
 
 FAST = analysis.StatsParams(permutations=99, seed=1)
 EVIL = "<script>alert(1)</script>"
@@ -276,6 +277,23 @@ def test_tables_behind_the_maps(crime, referrals):
     b = statmaps.bivariate_table(referrals.table, value_label="Referrals", sensitive=True)
     assert "Bivariate I" not in b and len(b) == len(referrals.table)
     assert set(b["Class"].dropna()) <= set(range(1, 10))
+
+
+def test_referral_table_is_not_in_z_order(referrals):
+    """The page's table (and its CSV download) of referrals: class, then p, then ward.
+
+    Sorted by z, the rows would publish the order of every ward's local sum, which
+    with the public counts narrows down the suppressed ones.
+    """
+    r = statmaps.hotspot_table(referrals.table, value_label="Referrals", sensitive=True)
+    by_z = referrals.table.sort_values(["gi_z", "area_name"], ascending=[False, True],
+                                       kind="stable")["area_name"].tolist()
+    assert r["Ward"].tolist() != by_z
+    cats = [c.key for c in registry.get("gi_star").classes(0.05)]
+    rank = r["Gi* class"].map({k: i for i, k in enumerate(cats)})
+    assert rank.is_monotonic_increasing
+    for _, block in r.groupby("Gi* class", sort=False):
+        assert pd.to_numeric(block["Gi* p"]).is_monotonic_increasing
 
 
 def test_selection_of_boroughs_draws_only_those_wards(pack):

@@ -169,6 +169,9 @@ def test_referrals_show_small_counts_as_less_than_five_and_say_synthetic(referra
     table = _frames(at)[0]
     assert (table["Referrals"] == "<5").sum() > 100
     assert "Gi* z" not in table.columns and "LISA I" not in table.columns
+    globals_ = [c.value for c in at.caption if c.value.startswith("Global ")]
+    assert len(globals_) == 2 and all("not shown for referrals" in g for g in globals_)
+    assert not any(re.search(r" = -?\d", g.split("pseudo p", 1)[0]) for g in globals_)
     assert any(SYNTHETIC_BADGE in w.value for w in at.warning)  # above the maps
     titles = [m.value for m in at.markdown if "hs-map-title" in m.value]
     assert len(titles) == 2 and not any(SYNTHETIC_BADGE in t for t in titles)  # it is in the map

@@ -70,10 +70,16 @@ TABS: tuple[str, ...] = ("Hotspots", "Bivariate", "Deprivation", "Trends", DRILL
 # --------------------------------------------------------------------------- views
 
 
-def _global_line(stat: stats.registry.Statistic, g: dict[str, Any]) -> str:
-    """One global statistic in a sentence: its value, pseudo p and what it says."""
-    value = g.get(stat.symbol, float("nan"))
-    return (f"Global {stat.name} = {value:.3f} (pseudo p = {statmaps.format_p(g.get('p_sim'))}): "
+def _global_line(stat: stats.registry.Statistic, g: dict[str, Any], *,
+                 sensitive: bool = False) -> str:
+    """One global statistic in a sentence: its value, pseudo p and what it says.
+
+    For a sensitive measure the value is not printed (the registry's rule,
+    :func:`hotspots.stats.registry.public_global`): pseudo p and the verdict are.
+    """
+    value = stats.registry.public_global(g, sensitive=sensitive).get(stat.symbol)
+    shown = f" = {value:.3f}" if value is not None else f": {statmaps.HIDDEN_STAT}"
+    return (f"Global {stat.name}{shown} (pseudo p = {statmaps.format_p(g.get('p_sim'))}): "
             + ("wards with similar values sit together more than chance would give."
                if stat.clustered(g.get(stat.symbol, stat.neutral))
                else "no overall clustering of similar values."))
@@ -91,7 +97,7 @@ def hotspot_view(pack: pipeline.Pack, a: analysis_mod.Analysis, opts: ViewOption
     h = a.params.get("hotspots", {})
     for stat in stats.registry.global_statistics():
         if h.get(stat.key):
-            st.caption(_global_line(stat, h[stat.key]))
+            st.caption(_global_line(stat, h[stat.key], sensitive=a.ward.is_sensitive))
     args = _map_args(pack, a, opts)
     shown = stats.registry.local_statistics(univariate=True)
     panels = [_rendered(opts, s.prefix, lambda s=s: statmaps.local_map(  # type: ignore[misc]

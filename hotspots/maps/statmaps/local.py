@@ -223,7 +223,9 @@ def hotspot_table(table: pd.DataFrame, *, value_label: str,
         ``"<5"``).
     sensitive
         Referral measure: leave out each statistic's own number (``Gi* z``,
-        ``LISA I``, see :func:`local_map`); the order (by z) is kept.
+        ``LISA I``, see :func:`local_map`), and sort by the first statistic's
+        class (hot first), then its p, then ward: in z order the rows would give
+        the order of every ward's local sum away.
     authority
         Heading of the authority column (``"Local authority"`` outside London).
 
@@ -234,11 +236,18 @@ def hotspot_table(table: pd.DataFrame, *, value_label: str,
         measure alone in the registry its class, statistic, p and q (``Gi*
         class``, ``Gi* z``, ``Gi* p``, ``Gi* q``, ``LISA cluster``, ``LISA I``,
         ...), ``Neighbours``; sorted by the first one's statistic (Gi* z,
-        highest first, no data last).
+        highest first, no data last), or for ``sensitive`` as said there.
     """
     shown = registry.local_statistics(univariate=True)
-    t = table.sort_values([shown[0].col("statistic"), "area_name"], ascending=[False, True],
-                          na_position="last", kind="stable")
+    if sensitive:  # in z order the rows would publish the order of every local sum
+        first = shown[0]
+        order = {c.key: i for i, c in enumerate(first.classes(0.05))}
+        t = table.assign(_order=table[first.col("class")].map(order).fillna(len(order)))
+        t = t.sort_values(["_order", first.col("p"), "area_name"], na_position="last",
+                          kind="stable").drop(columns="_order")
+    else:
+        t = table.sort_values([shown[0].col("statistic"), "area_name"], ascending=[False, True],
+                              na_position="last", kind="stable")
     out = _names(t, value_label, authority)
     hidden = []
     for s in shown:
