@@ -128,6 +128,11 @@ def test_method_text_says_what_is_blank_and_what_is_kept():
     assert "G* (gi_g) is not written" in text
     assert "z-scores (gi_z) and local Moran's I (lisa_i) are kept" in text
     assert "police.uk is public" in text
+    emerging = national.emerging_method({"months": ["2024-01"], "permutations": 99,
+                                         "seed": 1, "correction": "fdr", "alpha": 0.1,
+                                         "trend_alpha": 0.05}, 5)
+    assert "counts from 1 to 4 are blank" in emerging
+    assert "(gi_z_last) and trend statistics (mk_z, mk_tau, mk_p) are kept" in emerging
 
 
 def test_monthly_counts_fill_zero_and_sum_categories():
