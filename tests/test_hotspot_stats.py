@@ -642,8 +642,8 @@ def test_lisa_then_gi_star_share_one_simulation_with_the_same_p_values(monkeypat
     y = layer["value"].to_numpy()
     significance._LAST_SIMS.clear()
     calls = []
-    real = _perm.neighbour_sum_counts
-    monkeypatch.setattr(_perm, "neighbour_sum_counts",
+    real = _perm.neighbour_sum_counts_many
+    monkeypatch.setattr(_perm, "neighbour_sum_counts_many",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
     lisa = stats.local_moran(y, sw, seed=3, permutations=199)
     gi = stats.local_gi_star(y, sw, seed=3, permutations=199)

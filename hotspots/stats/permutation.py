@@ -42,7 +42,7 @@ The p-value formulas live in :data:`ALTERNATIVES`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -60,6 +60,7 @@ __all__ = [
     "global_sims",
     "keep_draws",
     "neighbour_sum_counts",
+    "neighbour_sum_counts_many",
     "neighbour_sums",
     "permuted_blocks",
     "permuted_global_moran",
@@ -206,6 +207,14 @@ def _kept_or_drawn(k: np.ndarray, permutations: int, seed: int,
     return draws
 
 
+def _sums(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Sum ``y`` over each column of drawn positions ``idx`` (``(k, m)`` -> ``(m,)``)."""
+    sums = y[idx[0]]
+    for row in idx[1:]:
+        sums += y[row]
+    return sums
+
+
 def _blocks(y: np.ndarray, k: np.ndarray, permutations: int,
             seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(sites, sums)``: ``sums[s, p]`` is draw *p*'s neighbour sum of ``sites[s]``.
@@ -213,10 +222,7 @@ def _blocks(y: np.ndarray, k: np.ndarray, permutations: int,
     The blocks of :func:`_draws` (kept ones inside :func:`keep_draws`).
     """
     for sites, idx in _kept_or_drawn(k, permutations, seed, len(y)):
-        sums = y[idx[0]]
-        for row in idx[1:]:
-            sums += y[row]
-        yield sites, sums.reshape(len(sites), permutations)
+        yield sites, _sums(y, idx).reshape(len(sites), permutations)
 
 
 def neighbour_sums(y: np.ndarray, k: np.ndarray, permutations: int, seed: int) -> np.ndarray:
@@ -276,18 +282,61 @@ def neighbour_sum_counts(
     are made by :func:`hotspots.stats.fastdraws.neighbour_sum_counts_compiled`:
     the same distribution, other random numbers for the same seed.
     """
-    y = np.asarray(y, dtype=float)
+    return neighbour_sum_counts_many([y], k, [observed], permutations, seed)[0]
+
+
+def neighbour_sum_counts_many(
+    ys: Sequence[np.ndarray], k: np.ndarray, observed: Sequence[np.ndarray],
+    permutations: int, seed: int,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`neighbour_sum_counts` of several variables on one layer, drawn once.
+
+    The draws depend on ``k``, ``permutations`` and the seed, never on the values,
+    so every variable gets exactly the counts of its own call of
+    :func:`neighbour_sum_counts` (bit for bit), while the positions are drawn once
+    and summed for each variable (the measure and IMD score of one ward table:
+    half the random numbers).
+
+    Parameters
+    ----------
+    ys
+        Variables, each one value per area.
+    k
+        Number of neighbours of each area.
+    observed
+        Observed neighbour sums of each variable, aligned with ``ys``.
+    permutations, seed
+        As :func:`neighbour_sum_counts`.
+
+    Returns
+    -------
+    list of (n_ge, n_le)
+        One pair per variable, in the order of ``ys``.
+
+    Examples
+    --------
+    >>> k = np.array([1, 2, 1])
+    >>> a, b = np.array([1.0, 2, 3]), np.array([3.0, 0, 1])
+    >>> both = neighbour_sum_counts_many([a, b], k, [a * 2, b * 2], 9, seed=1)
+    >>> [bool((x == y).all()) for x, y in zip(both[1], neighbour_sum_counts(b, k, b * 2, 9, 1))]
+    [True, True]
+    """
+    ys = [np.asarray(y, dtype=float) for y in ys]
     k = np.asarray(k)
-    tol = 1e-12 * (int(k.max(initial=0)) + 1) * max(1.0, float(np.abs(y).max()))
+    n = len(k)
+    tols = [1e-12 * (int(k.max(initial=0)) + 1) * max(1.0, float(np.abs(y).max(initial=0.0)))
+            for y in ys]
     if int(k.sum()) * permutations >= COMPILED_MIN_DRAWS and fastdraws.available():
-        return fastdraws.neighbour_sum_counts_compiled(y, k, observed, permutations, seed, tol)
-    n_ge = np.zeros(len(y), dtype=np.int64)
-    n_le = np.zeros(len(y), dtype=np.int64)
-    for sites, sums in _blocks(y, k, permutations, seed):
-        obs = observed[sites][:, None]
-        n_ge[sites] = (sums >= obs - tol).sum(axis=1)
-        n_le[sites] = (sums <= obs + tol).sum(axis=1)
-    return n_ge, n_le
+        return [fastdraws.neighbour_sum_counts_compiled(y, k, obs, permutations, seed, tol)
+                for y, obs, tol in zip(ys, observed, tols, strict=True)]
+    out = [(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for _ in ys]
+    for sites, idx in _kept_or_drawn(k, permutations, seed, n):
+        for y, obs, tol, (n_ge, n_le) in zip(ys, observed, tols, out, strict=True):
+            sums = _sums(y, idx).reshape(len(sites), permutations)
+            o = obs[sites][:, None]
+            n_ge[sites] = (sums >= o - tol).sum(axis=1)
+            n_le[sites] = (sums <= o + tol).sum(axis=1)
+    return out
 
 
 def _two_sided(n_ge: np.ndarray, n_le: np.ndarray, permutations: int) -> np.ndarray:

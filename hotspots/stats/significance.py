@@ -224,27 +224,45 @@ def _normal_p(z: float, alternative: str) -> float:
 _LAST_SIMS: dict[tuple[bytes, bytes, int, int], _Sims] = {}
 
 
+def _sims_key(y: np.ndarray, sw: SpatialWeights, opts: _Opts) -> tuple[bytes, bytes, int, int]:
+    a = sw.adjacency
+    return (hashlib.sha256(y.tobytes()).digest(),
+            hashlib.sha256(np.ascontiguousarray(a.indptr).tobytes()
+                           + np.ascontiguousarray(a.indices).tobytes()).digest(),
+            opts.permutations, opts.seed)
+
+
 def _simulate(y: np.ndarray, sw: SpatialWeights, opts: _Opts) -> _Sims:
     """Tail counts of the conditionally permuted neighbour sums of ``y``."""
-    a = sw.adjacency
-    y = np.ascontiguousarray(y, dtype=float)
-    key = (hashlib.sha256(y.tobytes()).digest(),
-           hashlib.sha256(np.ascontiguousarray(a.indptr).tobytes()
-                          + np.ascontiguousarray(a.indices).tobytes()).digest(),
-           opts.permutations, opts.seed)
-    kept = _LAST_SIMS.get(key)  # one lookup: another thread may replace the entry
-    if kept is not None:
-        return kept
-    k = np.diff(a.indptr).astype(np.int64)
-    observed = a @ y
-    n_ge, n_le = _perm.neighbour_sum_counts(y, k, observed, opts.permutations, opts.seed)
-    for arr in (k, observed, n_ge, n_le):
-        arr.flags.writeable = False
-    sims = _Sims(k, observed, n_ge, n_le)
-    if len(_LAST_SIMS) >= 4:
-        _LAST_SIMS.clear()
-    _LAST_SIMS[key] = sims
-    return sims
+    return simulate_together([y], sw, opts)[0]
+
+
+def simulate_together(ys: list[np.ndarray], sw: SpatialWeights, opts: _Opts) -> list[_Sims]:
+    """Tail counts of several variables on one layer, their draws made once.
+
+    Each variable gets exactly what a simulation of its own gives (the draws do
+    not depend on the values: :func:`hotspots.stats.permutation.neighbour_sum_counts_many`);
+    the results are kept as :func:`_simulate`'s, so the statistics that ask for one
+    variable later (the bivariate LISA for IMD score) find it done.
+    """
+    ys = [np.ascontiguousarray(y, dtype=float) for y in ys]
+    keys = [_sims_key(y, sw, opts) for y in ys]
+    found = [_LAST_SIMS.get(key) for key in keys]  # one lookup each: threads may replace
+    todo = [i for i, f in enumerate(found) if f is None]
+    if todo:
+        a = sw.adjacency
+        k = np.diff(a.indptr).astype(np.int64)
+        observed = [a @ ys[i] for i in todo]
+        counts = _perm.neighbour_sum_counts_many([ys[i] for i in todo], k, observed,
+                                                 opts.permutations, opts.seed)
+        k.flags.writeable = False
+        if len(_LAST_SIMS) + len(todo) > 4:
+            _LAST_SIMS.clear()
+        for i, obs, (n_ge, n_le) in zip(todo, observed, counts, strict=True):
+            for arr in (obs, n_ge, n_le):
+                arr.flags.writeable = False
+            found[i] = _LAST_SIMS[keys[i]] = _Sims(k, obs, n_ge, n_le)
+    return found  # type: ignore[return-value]
 
 
 def _p_and_q(n_ge: np.ndarray, n_le: np.ndarray, tested: np.ndarray,

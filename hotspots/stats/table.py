@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from hotspots._errors import ColumnMappingError, InputDataError
@@ -28,6 +29,7 @@ from hotspots.stats.significance import (
     LocalResult,
     _options,
     _Opts,
+    simulate_together,
 )
 from hotspots.stats.weights import SpatialWeights, WeightsKind, build_weights, subset_weights
 
@@ -200,6 +202,7 @@ def hotspot_table(
         **opts.params(), "weights": jsonable(sw.params), "n_areas": int(sw_all.n),
         "n_with_data": int(sw.n), "no_data": sw_all.ids.difference(sw.ids).tolist(),
     }
+    _simulate_with_imd(y, imd, sw, opts)
     parts: list[pd.DataFrame] = []
     for stat in registry.REGISTRY:
         if not stat.needs:
@@ -215,6 +218,23 @@ def hotspot_table(
                                             sw_all, names, opts, report, parts)
     params["report"] = [p.to_text() for p in report]
     return _assemble(areas_with_values, sw, parts), params
+
+
+def _simulate_with_imd(y: np.ndarray, imd: pd.Series | None, sw: SpatialWeights,
+                       opts: _Opts) -> None:
+    """Draw the permutations of the measure and of IMD score once, when they share weights.
+
+    The bivariate LISA runs on the areas with both values; when every area with a
+    value has an IMD score, those are the measure's weights, and the conditional
+    draws (which depend on the weights and the seed, not on the values) are made
+    once for both variables. Each gets exactly the counts of its own simulation.
+    """
+    if imd is None or not any(s.scope == "local" and "imd" in s.needs
+                              for s in registry.REGISTRY):
+        return
+    x = imd.reindex(sw.ids)
+    if x.notna().all():
+        simulate_together([y, x.to_numpy()], sw, opts)
 
 
 def _run(stat: registry.Statistic, inputs: registry.Inputs,

@@ -1,0 +1,84 @@
+"""Issue 18, a sub-second ``analyse``: the shortcuts give exactly the slow path's numbers."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+from hotspots import stats
+from hotspots.stats import permutation as _perm
+from hotspots.stats import significance
+
+
+def _grid(nx: int, ny: int, **columns: object) -> gpd.GeoDataFrame:
+    cells = [box(x, y, x + 1, y + 1) for y in range(ny) for x in range(nx)]
+    codes = [f"A{i:03d}" for i in range(len(cells))]
+    return gpd.GeoDataFrame({"area_code": codes, "area_name": [f"Area {c}" for c in codes],
+                             **columns}, geometry=cells, crs="EPSG:27700")
+
+
+@pytest.fixture
+def layer() -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(5)
+    value = rng.poisson(6.0, 63).astype(float)
+    imd = rng.gamma(3.0, 8.0, 63)
+    value[[4, 30]] = np.nan                      # areas without data: weights rebuilt
+    imd[4] = np.nan
+    return _grid(9, 7, value=value, imd=imd)
+
+
+def _counting_draws(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = _perm.sample_others
+    monkeypatch.setattr(_perm, "sample_others",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_measure_and_imd_on_the_same_weights_draw_their_permutations_once(layer, monkeypatch):
+    """The conditional draws do not depend on the values: the bivariate LISA's IMD draws are
+    the measure's (the demo's 679 wards: 38 million positions made once instead of twice)."""
+    significance._LAST_SIMS.clear()
+    calls = _counting_draws(monkeypatch)
+    stats.hotspot_table(layer, value_col="value", permutations=99, seed=3)
+    alone = len(calls)
+    significance._LAST_SIMS.clear()
+    calls.clear()
+    stats.hotspot_table(layer, value_col="value", imd_col="imd", permutations=99, seed=3)
+    assert alone > 0 and len(calls) == alone
+
+
+def test_shared_draws_give_each_statistic_its_own_simulation_bit_for_bit(layer):
+    significance._LAST_SIMS.clear()
+    table, params = stats.hotspot_table(layer, value_col="value", imd_col="imd",
+                                        permutations=199, seed=8)
+    # the slow path: every variable simulated on its own, the bivariate LISA on its own
+    has = layer["value"].notna() & layer["imd"].notna()
+    sub = layer[has].reset_index(drop=True)
+    sw = stats.build_weights(sub)
+    significance._LAST_SIMS.clear()
+    gi = stats.local_gi_star(sub["value"].to_numpy(), sw, permutations=199, seed=8)
+    significance._LAST_SIMS.clear()
+    bv = stats.bivariate_local_moran(sub["value"].to_numpy(), sub["imd"].to_numpy(), sw,
+                                     permutations=199, seed=8)
+    got = table.set_index("area_code").loc[sub["area_code"]]
+    for col in ("gi_z", "gi_p", "gi_q"):
+        np.testing.assert_array_equal(got[col].to_numpy(), gi.frame[col].to_numpy())
+    for col in ("bv_i", "bv_p", "bv_q", "bv_quadrant"):
+        np.testing.assert_array_equal(got[col].to_numpy(), bv.frame[col].to_numpy())
+    assert bv.frame["bv_p"].min() < 0.2          # the comparison is on real p-values
+
+
+def test_neighbour_sum_counts_many_equals_one_call_per_variable():
+    rng = np.random.default_rng(2)
+    k = rng.integers(1, 6, 40)
+    ys = [rng.gamma(2.0, 3.0, 40), rng.poisson(3.0, 40).astype(float), np.zeros(40) + 1.5]
+    obs = [y * k for y in ys]
+    both = _perm.neighbour_sum_counts_many(ys, k, obs, 299, seed=9)
+    for y, o, (ge, le) in zip(ys, obs, both, strict=True):
+        one_ge, one_le = _perm.neighbour_sum_counts(y, k, o, 299, seed=9)
+        np.testing.assert_array_equal(ge, one_ge)
+        np.testing.assert_array_equal(le, one_le)
+    assert both[0][0].min() < 299 and both[2][0].min() == 299   # constant: every draw ties
