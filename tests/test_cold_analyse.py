@@ -82,3 +82,41 @@ def test_neighbour_sum_counts_many_equals_one_call_per_variable():
         np.testing.assert_array_equal(ge, one_ge)
         np.testing.assert_array_equal(le, one_le)
     assert both[0][0].min() < 299 and both[2][0].min() == 299   # constant: every draw ties
+
+
+def test_blocks_drawn_from_jumped_streams_are_those_of_one_generator_in_turn():
+    """Each block's generator is PCG64(seed) advanced by the doubles drawn before it:
+    exactly the positions one ``default_rng(seed)`` gives drawing the blocks in order."""
+    rng = np.random.default_rng(4)
+    k = rng.integers(0, 7, 300)
+    n, permutations, seed = len(k), 999, 17
+    one = np.random.default_rng(seed)
+    plan = _perm._plan(k, permutations)
+    assert len(plan) > 5 and len({b.k for b in plan}) == 6        # islands skipped
+    for block, (sites, idx) in zip(plan, _perm._draws(k, permutations, seed, n), strict=True):
+        np.testing.assert_array_equal(sites, block.sites)
+        np.testing.assert_array_equal(idx, _perm.sample_others(one, sites, block.k,
+                                                               permutations, n))
+
+
+def test_a_big_simulation_runs_on_several_threads_with_the_same_counts(monkeypatch):
+    import threading
+
+    rng = np.random.default_rng(6)
+    k = rng.integers(1, 8, 700)
+    y = rng.gamma(2.0, 3.0, 700)
+    obs = y * k
+    threads: set[int] = set()
+    real = _perm.sample_others
+    monkeypatch.setattr(_perm, "sample_others", lambda *a, **kw: threads.add(
+        threading.get_ident()) or real(*a, **kw))
+    monkeypatch.setenv("HOTSPOTS_STATS_THREADS", "1")
+    ge1, le1 = _perm.neighbour_sum_counts(y, k, obs, 999, seed=2)
+    assert len(threads) == 1
+    threads.clear()
+    monkeypatch.setenv("HOTSPOTS_STATS_THREADS", "2")
+    monkeypatch.setattr(_perm.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    ge2, le2 = _perm.neighbour_sum_counts(y, k, obs, 999, seed=2)
+    assert len(threads) == 2                       # both workers drew blocks
+    np.testing.assert_array_equal(ge1, ge2)
+    np.testing.assert_array_equal(le1, le2)

@@ -20,7 +20,11 @@ kernels cost 15-20 s of JIT compilation in every new process):
   Areas with the same number of neighbours are processed together, column
   by column: Floyd's algorithm draws *k* distinct positions among the other
   *n - 1* areas from 53-bit uniforms (``floor(u * m)``, non-uniformity below
-  1e-11), one vectorised step per neighbour.
+  1e-11), one vectorised step per neighbour. Each block of areas draws from
+  the seed's PCG64 stream advanced to where the block's uniforms start, so
+  a big simulation (:data:`PARALLEL_MIN_DRAWS`) spreads its blocks over the
+  cores (``HOTSPOTS_STATS_THREADS`` caps them) with the same draws as one
+  generator drawing the blocks in turn.
 
 Big layers (at least :data:`COMPILED_MIN_DRAWS` draws, e.g. England and Wales's
 35,000 LSOAs at 999 permutations: 200 million) go to the compiled kernel of
@@ -42,7 +46,9 @@ The p-value formulas live in :data:`ALTERNATIVES`.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -78,6 +84,10 @@ _BLOCK_VALUES = 250_000
 #: before, and no numba import in a ward process: 1.3 s); 35,000 LSOAs at 999 make
 #: 200 million.
 COMPILED_MIN_DRAWS = 100_000_000
+
+#: Draws from which :func:`neighbour_sum_counts_many` spreads its blocks over threads
+#: (:func:`_workers`; the demo's wards at 9,999 permutations make 38 million).
+PARALLEL_MIN_DRAWS = 2_000_000
 
 #: Drawn positions kept inside :func:`keep_draws`, ``(n, k, permutations, seed) -> draws``
 #: (one entry; ``None`` outside the context). A context variable: each thread of the
@@ -169,24 +179,64 @@ def keep_draws() -> Iterator[None]:
         _KEPT_DRAWS.reset(token)
 
 
-def _draws(k: np.ndarray, permutations: int, seed: int,
-           n: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield ``(sites, positions)`` blocks of :func:`sample_others` for every area.
+class _Block(NamedTuple):
+    """One block of draws.
+
+    Its sites (all with ``k`` neighbours) and where its uniforms start in the seed's
+    stream (``offset`` doubles drawn before it).
+    """
+
+    sites: np.ndarray
+    k: int
+    offset: int
+
+
+def _plan(k: np.ndarray, permutations: int) -> list[_Block]:
+    """Return the blocks of :func:`_draws` in stream order.
 
     Sites with the same number of neighbours go together, in order of that
     number then position; islands (no neighbours) are skipped.
     """
-    rng = np.random.default_rng(seed)
     order = np.argsort(k, kind="stable")
     bounds = np.flatnonzero(np.diff(k[order])) + 1
+    out: list[_Block] = []
+    offset = 0
     for group in np.split(order, bounds):
-        kv = int(k[group[0]])
+        kv = int(k[group[0]]) if len(group) else 0
         if kv == 0:
             continue
         step = max(1, _BLOCK_VALUES // (permutations * kv))
         for start in range(0, len(group), step):
             sites = group[start:start + step]
-            yield sites, sample_others(rng, sites, kv, permutations, n)
+            out.append(_Block(sites, kv, offset))
+            offset += kv * len(sites) * permutations
+    return out
+
+
+def _block_draws(block: _Block, permutations: int, seed: int, n: int) -> np.ndarray:
+    """Return the positions of one block, from the seed's stream jumped to its offset.
+
+    :meth:`numpy.random.Generator.random` takes one 64-bit output of PCG64 per
+    double, so a generator advanced by ``offset`` gives exactly the uniforms one
+    generator drawing every block in turn gives this block (tested): blocks can be
+    drawn in any order, and on several cores.
+    """
+    bits = np.random.PCG64(seed)
+    if block.offset:
+        bits.advance(block.offset)
+    return sample_others(np.random.Generator(bits), block.sites, block.k, permutations, n)
+
+
+def _draws(k: np.ndarray, permutations: int, seed: int,
+           n: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(sites, positions)`` blocks of :func:`sample_others` for every area.
+
+    Sites with the same number of neighbours go together, in order of that
+    number then position; islands (no neighbours) are skipped. The draws are
+    those of one ``numpy.random.default_rng(seed)`` drawing the blocks in turn.
+    """
+    for block in _plan(k, permutations):
+        yield block.sites, _block_draws(block, permutations, seed, n)
 
 
 def _kept_or_drawn(k: np.ndarray, permutations: int, seed: int,
@@ -330,13 +380,41 @@ def neighbour_sum_counts_many(
         return [fastdraws.neighbour_sum_counts_compiled(y, k, obs, permutations, seed, tol)
                 for y, obs, tol in zip(ys, observed, tols, strict=True)]
     out = [(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for _ in ys]
-    for sites, idx in _kept_or_drawn(k, permutations, seed, n):
+
+    def count(sites: np.ndarray, idx: np.ndarray) -> None:
         for y, obs, tol, (n_ge, n_le) in zip(ys, observed, tols, out, strict=True):
             sums = _sums(y, idx).reshape(len(sites), permutations)
             o = obs[sites][:, None]
             n_ge[sites] = (sums >= o - tol).sum(axis=1)
             n_le[sites] = (sums <= o + tol).sum(axis=1)
+
+    workers = _workers(int(k.sum()) * permutations)
+    if _KEPT_DRAWS.get() is None and workers > 1:
+        # blocks on several cores (numpy releases the GIL in each step), each from the
+        # seed's stream jumped to its offset: the same draws as one block after another
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda b: count(b.sites, _block_draws(b, permutations, seed, n)),
+                          _plan(k, permutations)))
+        return out
+    for sites, idx in _kept_or_drawn(k, permutations, seed, n):
+        count(sites, idx)
     return out
+
+
+def _workers(draws: int) -> int:
+    """Threads for a conditional simulation of ``draws`` positions (1 below 2 million).
+
+    ``HOTSPOTS_STATS_THREADS`` caps them (``1``: one thread); by default the cores
+    this process may use, at most 4.
+    """
+    if draws < PARALLEL_MIN_DRAWS:
+        return 1
+    try:
+        cap = int(os.environ.get("HOTSPOTS_STATS_THREADS", "4"))
+    except ValueError:
+        cap = 4
+    return max(1, min(cap, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
 
 
 def _two_sided(n_ge: np.ndarray, n_le: np.ndarray, permutations: int) -> np.ndarray:
