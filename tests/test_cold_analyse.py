@@ -120,3 +120,53 @@ def test_a_big_simulation_runs_on_several_threads_with_the_same_counts(monkeypat
     assert len(threads) == 2                       # both workers drew blocks
     np.testing.assert_array_equal(ge1, ge2)
     np.testing.assert_array_equal(le1, le2)
+
+
+_SLOW = """
+import sys
+from hotspots import cli
+from hotspots.stats import table
+if sys.argv[2] == "slow":
+    table._simulate_with_imd = lambda *a: None     # every variable simulated on its own
+raise SystemExit(cli.main(["analyse", "--out", sys.argv[1]]))
+"""
+
+
+def _analyse(out, mode: str, env: dict[str, str]) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _SLOW, str(out), mode], env=env,
+                          capture_output=True, text=True, check=True)
+    return done.stdout.replace(str(out), "OUT")
+
+
+def test_analyse_on_the_demo_pack_writes_what_the_slow_path_writes(tmp_path):
+    """The demo's ``analyse`` with every shortcut (pack cache, draws shared between the
+    measure and IMD, blocks on threads) against a fresh computation without them: the
+    same printout, the same CSV bytes, the same GeoPackage table and manifest numbers."""
+    import json
+    import os
+
+    env = {**os.environ, "HOTSPOTS_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("HOTSPOTS_PACK_CACHE", None)
+    env.pop("HOTSPOTS_STATS_THREADS", None)
+    _analyse(tmp_path / "fill", "fast", env)                  # fills the pack cache
+    fast = _analyse(tmp_path / "fast", "fast", env)
+    slow = _analyse(tmp_path / "slow", "slow", {**env, "HOTSPOTS_PACK_CACHE": "0",
+                                                 "HOTSPOTS_STATS_THREADS": "1"})
+    assert fast == slow and "Gi* classes" in fast
+    names = sorted(p.name for p in (tmp_path / "slow").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "fast").iterdir())
+    assert "ward_analysis.csv" in names and "global_statistics.csv" in names
+    for name in names:
+        if name.endswith(".csv"):
+            assert (tmp_path / "fast" / name).read_bytes() == \
+                (tmp_path / "slow" / name).read_bytes(), name
+    a, b = (json.loads((tmp_path / d / "manifest.json").read_text()) for d in ("fast", "slow"))
+    assert a["parameters"] == b["parameters"] and a["parameters"]["hotspots"]["global_moran"]
+    ga, gb = (gpd.read_file(tmp_path / d / "ward_analysis.gpkg") for d in ("fast", "slow"))
+    assert len(ga) == 704
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(ga, gb, check_exact=True)

@@ -258,10 +258,13 @@ def _kept_or_drawn(k: np.ndarray, permutations: int, seed: int,
 
 
 def _sums(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Sum ``y`` over each column of drawn positions ``idx`` (``(k, m)`` -> ``(m,)``)."""
-    sums = y[idx[0]]
+    """Sum ``y`` over each column of drawn positions ``idx`` (``(k, m)`` -> ``(m,)``).
+
+    ``ndarray.take`` gathers the same values as ``y[row]`` in about half the time.
+    """
+    sums = y.take(idx[0])
     for row in idx[1:]:
-        sums += y[row]
+        sums += y.take(row)
     return sums
 
 
