@@ -170,3 +170,39 @@ def test_analyse_on_the_demo_pack_writes_what_the_slow_path_writes(tmp_path):
     import pandas as pd
 
     pd.testing.assert_frame_equal(ga, gb, check_exact=True)
+
+
+def test_measure_options_from_distinct_pairs_equal_those_from_every_row():
+    import dataclasses
+
+    import pandas as pd
+
+    from hotspots import pipeline
+    from hotspots.labels import measure_label
+    from hotspots.pipeline import table as ptable
+
+    pack = pipeline.load_pack(cache=False)
+    extra = pd.DataFrame({"area_code": pack.crime["area_code"].iloc[0], "month": "2025-01",
+                          "major": ["police.uk: Anti-social behaviour", "ROBBERY", "Ünïcode"],
+                          "minor": ["Anti-social behaviour", "Anti-social behaviour", "b"],
+                          "count": 1})
+    crime = pd.concat([pack.crime, extra], ignore_index=True)
+    pack = dataclasses.replace(pack, crime=crime)
+
+    def reference(p):  # the rule on every row, as before (drop_duplicates on the rows)
+        asb = ptable.is_asb(p.crime)
+        rows = p.crime[~asb]
+        opts = {"crime:all": "All recorded crime"}
+        for major in sorted(rows["major"].unique()):
+            opts[pipeline.Measure("crime", group=major).key] = measure_label(major)
+        pairs = rows[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
+        for major, minor in pairs.itertuples(index=False):
+            opts[pipeline.Measure("crime", group=major, type=minor).key] = (
+                f"{measure_label(major)}: {measure_label(minor)}")
+        opts[pipeline.ASB_KEY] = ptable.ASB_LABEL
+        return opts
+
+    got = {k: v for k, v in ptable.measure_options(pack).items()
+           if not k.startswith("referrals")}
+    assert list(got.items()) == list(reference(pack).items())
+    assert len(got) > 50 and any("ROBBERY" in k for k in got)

