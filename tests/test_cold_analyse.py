@@ -206,3 +206,19 @@ def test_measure_options_from_distinct_pairs_equal_those_from_every_row():
            if not k.startswith("referrals")}
     assert list(got.items()) == list(reference(pack).items())
     assert len(got) > 50 and any("ROBBERY" in k for k in got)
+
+
+def test_month_check_on_distinct_values_marks_the_rows_the_row_by_row_check_marks():
+    import pandas as pd
+
+    from hotspots.stats import trends
+
+    values = ["2024-01", "2024-13", None, "2024-1", 202401, float("nan"), "2024-12 ",
+              pd.NA, "1999-09", "2024-01"] * 3
+    s = pd.Series(values, dtype=object, index=range(100, 130))
+    rowwise = (~s.astype("string").str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")).fillna(True)
+    got = trends._bad_months(s)
+    assert got.index.equals(s.index) and got.dtype == bool
+    assert got.tolist() == rowwise.astype(bool).tolist() and got.sum() == 21
+    text = pd.Series(["2024-01", "2024-02", "20x4-02"], dtype="str")
+    assert trends._bad_months(text).tolist() == [False, False, True]

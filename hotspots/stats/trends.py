@@ -95,8 +95,7 @@ def _check_long(frame: pd.DataFrame, group: str, month_col: str, count_col: str)
             f"Pass group=, month_col= or count_col= to name yours."
         )
     problems: list[str] = []
-    bad_month = ~frame[month_col].astype("string").str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
-    bad_month = bad_month.fillna(True)
+    bad_month = _bad_months(frame[month_col])
     if bad_month.any():
         examples = frame.loc[bad_month, month_col].astype(str).unique()[:5].tolist()
         problems.append(f"{int(bad_month.sum())} row(s) with a month not of the form "
@@ -111,6 +110,23 @@ def _check_long(frame: pd.DataFrame, group: str, month_col: str, count_col: str)
         problems.append(f"{int(frame[group].isna().sum())} row(s) with no '{group}'")
     if problems:
         raise InputDataError("The counts frame cannot be used: " + "; ".join(problems) + ".")
+
+
+def _bad_months(months: pd.Series) -> pd.Series:
+    """Mark the values that are not a ``YYYY-MM`` month (missing ones too).
+
+    The pattern is matched once per distinct value (a long frame repeats a few dozen
+    months over hundreds of thousands of rows), then spread back to the rows.
+
+    Examples
+    --------
+    >>> _bad_months(pd.Series(["2024-01", "2024-13", None, "2024-01"])).tolist()
+    [False, True, True, False]
+    """
+    codes, distinct = pd.factorize(months, use_na_sentinel=False)
+    bad = ~pd.Series(distinct, dtype=object).astype("string").str.fullmatch(
+        r"\d{4}-(0[1-9]|1[0-2])")
+    return pd.Series(bad.fillna(True).to_numpy(dtype=bool)[codes], index=months.index)
 
 
 def _coverage(period: Period, available: frozenset[str]) -> tuple[str, ...]:
