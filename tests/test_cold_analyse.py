@@ -222,3 +222,32 @@ def test_month_check_on_distinct_values_marks_the_rows_the_row_by_row_check_mark
     assert got.tolist() == rowwise.astype(bool).tolist() and got.sum() == 21
     text = pd.Series(["2024-01", "2024-02", "20x4-02"], dtype="str")
     assert trends._bad_months(text).tolist() == [False, False, True]
+
+
+def test_analyse_runs_the_statistics_beside_the_change_tables_with_the_same_numbers(
+        monkeypatch):
+    import threading
+
+    import pandas as pd
+
+    from hotspots import pipeline
+    from hotspots.pipeline import analysis
+
+    pack = pipeline.load_pack(cache=False)
+    sel = pipeline.Selection("crime:all", pack.months[-12], pack.months[-1])
+    p = analysis.StatsParams(permutations=99)
+    where: dict[str, int] = {}
+    real_hot, real_change = stats.hotspot_table, analysis._change_tables
+    monkeypatch.setattr(analysis.stats, "hotspot_table", lambda *a, **k: where.setdefault(
+        "hot", threading.get_ident()) and real_hot(*a, **k))
+    monkeypatch.setattr(analysis, "_change_tables", lambda *a, **k: where.setdefault(
+        "change", threading.get_ident()) and real_change(*a, **k))
+    res = analysis.analyse(pack, sel, p)
+    assert where["change"] == threading.get_ident() != where["hot"]
+    significance._LAST_SIMS.clear()
+    alone, _ = real_hot(res.ward.frame, value_col="value", imd_col="imd_score",
+                        population_col="population", permutations=99, seed=p.seed)
+    cols = [c for c in alone.columns if c != "area_code"]
+    pd.testing.assert_frame_equal(res.table[cols].reset_index(drop=True),
+                                  alone[cols].reset_index(drop=True), check_exact=True)
+    assert res.change is not None and (res.table["gi_class"] != "No data").sum() == 679

@@ -12,7 +12,10 @@ that shapes a number is kept in :attr:`Analysis.params` for the run manifest.
 
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -182,8 +185,8 @@ def analyse(pack: Pack, sel: Selection, p: StatsParams) -> Analysis:
     if not has_imd:
         notes.append("No deprivation data for this layer: bivariate statistics, the "
                      "correlation with IMD and the decile table are left out.")
-    hot, hot_params = stats.hotspot_table(
-        t, value_col="value", imd_col="imd_score" if has_imd else None,
+    hotspots = partial(
+        stats.hotspot_table, t, value_col="value", imd_col="imd_score" if has_imd else None,
         population_col=(
             "population"
             if sel.rate == "count" and (pd.to_numeric(t["population"]) > 0).sum() >= 3
@@ -192,9 +195,13 @@ def analyse(pack: Pack, sel: Selection, p: StatsParams) -> Analysis:
         weights=p.weights, k=p.k, threshold=p.threshold, permutations=p.permutations,
         seed=p.seed, correction=p.correction, alpha=p.alpha,
     )
+    # The statistics (numpy, mostly outside the GIL) run beside the change tables
+    # (pandas): neither reads what the other makes, and a core is free while they run.
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(contextvars.copy_context().run, hotspots)
+        change, ytd, change_notes = _change_tables(pack, sel, p, t["area_code"])
+        hot, hot_params = running.result()
     t = t.merge(hot, on="area_code", how="left")
-
-    change, ytd, change_notes = _change_tables(pack, sel, p, t["area_code"])
     notes += change_notes
     if change is not None:
         cols = ["area_code", "count_prev", "change_abs", "change_pct", "change_label",
