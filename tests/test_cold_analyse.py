@@ -251,3 +251,38 @@ def test_analyse_runs_the_statistics_beside_the_change_tables_with_the_same_numb
     pd.testing.assert_frame_equal(res.table[cols].reset_index(drop=True),
                                   alone[cols].reset_index(drop=True), check_exact=True)
     assert res.change is not None and (res.table["gi_class"] != "No data").sum() == 679
+
+
+def test_connected_parts_are_scipys_weak_components_with_the_same_labels():
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    from hotspots.stats.neighbours import connected_parts
+
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(300):
+        n, m = int(rng.integers(1, 60)), int(rng.integers(0, 80))
+        r, c = rng.integers(0, n, m), rng.integers(0, n, m)     # one-way links, self-links
+        a = sparse.csr_array((np.ones(m), (r, c)), shape=(n, n))
+        want_n, want = connected_components(a, directed=True, connection="weak")
+        got_n, got = connected_parts(a)
+        assert got_n == want_n
+        np.testing.assert_array_equal(got, want)
+        seen.add(min(got_n, 5))
+    assert seen == {1, 2, 3, 4, 5}
+    chain = rng.permutation(20_000)                              # a long path: still fast
+    a = sparse.csr_array((np.ones(19_999), (chain[:-1], chain[1:])), shape=(20_000, 20_000))
+    assert connected_parts(a)[0] == 1
+
+
+def test_analyse_loads_no_sparse_graph_module(tmp_path):
+    import subprocess
+    import sys
+
+    probe = ("import sys; from hotspots import cli\n"
+             f"code = cli.main(['analyse', '--out', {str(tmp_path)!r}, '--permutations', '99'])\n"
+             "print('LOADED', code, 'scipy.sparse.csgraph' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "LOADED 0 False"

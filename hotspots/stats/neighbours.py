@@ -24,7 +24,7 @@ import numpy as np
 import shapely
 from scipy import sparse
 
-__all__ = ["FALLBACKS", "KINDS", "geometry_digests_clear"]
+__all__ = ["FALLBACKS", "KINDS", "connected_parts", "geometry_digests_clear"]
 
 # --------------------------------------------------------------------------- digests
 
@@ -296,6 +296,49 @@ def _adjacency(rows: np.ndarray, cols: np.ndarray, n: int, *, symmetric: bool) -
     indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n))])
     return sparse.csr_array((np.ones(len(c)), c.astype(np.int32), indptr.astype(np.int32)),
                             shape=(n, n))
+
+
+def connected_parts(a: sparse.csr_array) -> tuple[int, np.ndarray]:
+    """Weakly connected parts of a graph, as ``scipy.sparse.csgraph.connected_components``.
+
+    Labels are numbered by each part's lowest area, as scipy numbers them (tested on
+    random graphs), by hooking roots to the lower one and pointer jumping, in numpy:
+    importing ``scipy.sparse.csgraph`` (it loads ``scipy.sparse.linalg``) cost about
+    30 ms of every cold command for a count on a few hundred areas.
+
+    Parameters
+    ----------
+    a
+        Square adjacency matrix (links in either direction join two areas).
+
+    Returns
+    -------
+    n_parts, labels
+        The number of parts and each area's part (``0 .. n_parts - 1``).
+
+    Examples
+    --------
+    >>> m = sparse.csr_array((np.ones(2), ([0, 3], [1, 2])), shape=(5, 5))
+    >>> n, labels = connected_parts(m)
+    >>> n, labels.tolist()
+    (3, [0, 0, 1, 1, 2])
+    """
+    coo = sparse.coo_array(a)
+    rows, cols = np.asarray(coo.row, dtype=np.int64), np.asarray(coo.col, dtype=np.int64)
+    label = np.arange(a.shape[0], dtype=np.int64)
+    while True:
+        lr, lc = label[rows], label[cols]
+        high, low = np.maximum(lr, lc), np.minimum(lr, lc)
+        if not (high != low).any():
+            break
+        np.minimum.at(label, high, low)  # each root hooked to its lowest linked root
+        while True:  # pointer jumping: labels only point lower, so this ends at roots
+            up = label[label]
+            if np.array_equal(up, label):
+                break
+            label = up
+    roots, labels = np.unique(label, return_inverse=True)
+    return len(roots), labels.astype(np.int32)
 
 
 # --------------------------------------------------------------------------- islands

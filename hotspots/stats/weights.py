@@ -50,6 +50,7 @@ from hotspots.stats.neighbours import (
     _geometry_digest,
     _Kind,
     _Layer,
+    connected_parts,
     geometry_digests_clear,
 )
 
@@ -470,9 +471,7 @@ def _freeze(a: sparse.csr_array) -> None:
 
 
 def _n_parts(a: sparse.csr_array) -> int:
-    from scipy.sparse.csgraph import connected_components
-
-    return int(connected_components(a, directed=True, connection="weak", return_labels=False))
+    return connected_parts(a)[0]
 
 
 def _fallback_text(layer: _Layer, islands: np.ndarray,
@@ -520,9 +519,7 @@ def _describe(report: Report, layer: _Layer, kind: str, spec: _Kind, opts: Mappi
 
 def _describe_parts(report: Report, layer: _Layer, adj: sparse.csr_array, parts_before: int,
                     n_islands: int) -> None:
-    from scipy.sparse.csgraph import connected_components
-
-    n_parts, labels = connected_components(adj, directed=True, connection="weak")
+    n_parts, labels = connected_parts(adj)
     if parts_before > 1:
         report.add("info", _LABEL,
                    f"before the island fallback the graph had {parts_before} disconnected "
