@@ -8,8 +8,8 @@ import pytest
 from shapely.geometry import box
 
 from hotspots import stats
+from hotspots.stats import drawplan, significance
 from hotspots.stats import permutation as _perm
-from hotspots.stats import significance
 
 
 def _grid(nx: int, ny: int, **columns: object) -> gpd.GeoDataFrame:
@@ -115,7 +115,7 @@ def test_a_big_simulation_runs_on_several_threads_with_the_same_counts(monkeypat
     assert len(threads) == 1
     threads.clear()
     monkeypatch.setenv("HOTSPOTS_STATS_THREADS", "2")
-    monkeypatch.setattr(_perm.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(drawplan.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     ge2, le2 = _perm.neighbour_sum_counts(y, k, obs, 999, seed=2)
     assert len(threads) == 2                       # both workers drew blocks
     np.testing.assert_array_equal(ge1, ge2)

@@ -5,7 +5,8 @@ This package owns every statistic the pages, reports and patrol plans show:
 - :mod:`~hotspots.stats.weights`: spatial weights of an area layer (queen, rook,
   kNN, distance band; islands, cache), built from :mod:`~hotspots.stats.neighbours`;
 - :mod:`~hotspots.stats.permutation`: the conditional-permutation kernel, and the
-  total-randomisation draws every global statistic shares;
+  total-randomisation draws every global statistic shares (:mod:`~hotspots.stats.drawplan`:
+  where each block's draws start in the seed's stream, so blocks run on threads);
   :mod:`~hotspots.stats.fastdraws`: the same kernel compiled (numba, imported only
   for national layers of 100 million draws or more);
 - :mod:`~hotspots.stats.significance`: inference options, pseudo p-values and

@@ -22,7 +22,7 @@ kernels cost 15-20 s of JIT compilation in every new process):
   *n - 1* areas from 53-bit uniforms (``floor(u * m)``, non-uniformity below
   1e-11), one vectorised step per neighbour. Each block of areas draws from
   the seed's PCG64 stream advanced to where the block's uniforms start, so
-  a big simulation (:data:`PARALLEL_MIN_DRAWS`) spreads its blocks over the
+  a big simulation (:data:`~hotspots.stats.drawplan.PARALLEL_MIN_DRAWS`) spreads its blocks over the
   cores (``HOTSPOTS_STATS_THREADS`` caps them) with the same draws as one
   generator drawing the blocks in turn.
 
@@ -46,7 +46,6 @@ The p-value formulas live in :data:`ALTERNATIVES`.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -58,6 +57,7 @@ import numpy as np
 from scipy import sparse
 
 from hotspots.stats import fastdraws
+from hotspots.stats.drawplan import BLOCK_VALUES, _Block, _plan, _workers
 
 __all__ = [
     "ALTERNATIVES",
@@ -74,9 +74,6 @@ __all__ = [
     "sample_others",
 ]
 
-# Draws are made a block at a time: about 2 MB of uniforms, which the allocator reuses
-# and the cache holds (measured fastest between 100,000 and 4,000,000 values).
-_BLOCK_VALUES = 250_000
 
 #: Draws (sum of neighbours x permutations) from which :func:`neighbour_sum_counts` uses
 #: the compiled kernel (:mod:`hotspots.stats.fastdraws`): the demo's 679 London wards at
@@ -84,10 +81,6 @@ _BLOCK_VALUES = 250_000
 #: before, and no numba import in a ward process: 1.3 s); 35,000 LSOAs at 999 make
 #: 200 million.
 COMPILED_MIN_DRAWS = 100_000_000
-
-#: Draws from which :func:`neighbour_sum_counts_many` spreads its blocks over threads
-#: (:func:`_workers`; the demo's wards at 9,999 permutations make 38 million).
-PARALLEL_MIN_DRAWS = 2_000_000
 
 #: Drawn positions kept inside :func:`keep_draws`, ``(n, k, permutations, seed) -> draws``
 #: (one entry; ``None`` outside the context). A context variable: each thread of the
@@ -177,40 +170,6 @@ def keep_draws() -> Iterator[None]:
         yield
     finally:
         _KEPT_DRAWS.reset(token)
-
-
-class _Block(NamedTuple):
-    """One block of draws.
-
-    Its sites (all with ``k`` neighbours) and where its uniforms start in the seed's
-    stream (``offset`` doubles drawn before it).
-    """
-
-    sites: np.ndarray
-    k: int
-    offset: int
-
-
-def _plan(k: np.ndarray, permutations: int) -> list[_Block]:
-    """Return the blocks of :func:`_draws` in stream order.
-
-    Sites with the same number of neighbours go together, in order of that
-    number then position; islands (no neighbours) are skipped.
-    """
-    order = np.argsort(k, kind="stable")
-    bounds = np.flatnonzero(np.diff(k[order])) + 1
-    out: list[_Block] = []
-    offset = 0
-    for group in np.split(order, bounds):
-        kv = int(k[group[0]]) if len(group) else 0
-        if kv == 0:
-            continue
-        step = max(1, _BLOCK_VALUES // (permutations * kv))
-        for start in range(0, len(group), step):
-            sites = group[start:start + step]
-            out.append(_Block(sites, kv, offset))
-            offset += kv * len(sites) * permutations
-    return out
 
 
 def _block_draws(block: _Block, permutations: int, seed: int, n: int) -> np.ndarray:
@@ -404,22 +363,6 @@ def neighbour_sum_counts_many(
     return out
 
 
-def _workers(draws: int) -> int:
-    """Threads for a conditional simulation of ``draws`` positions (1 below 2 million).
-
-    ``HOTSPOTS_STATS_THREADS`` caps them (``1``: one thread); by default the cores
-    this process may use, at most 4.
-    """
-    if draws < PARALLEL_MIN_DRAWS:
-        return 1
-    try:
-        cap = int(os.environ.get("HOTSPOTS_STATS_THREADS", "4"))
-    except ValueError:
-        cap = 4
-    return max(1, min(cap, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                      else os.cpu_count() or 1))
-
-
 def _two_sided(n_ge: np.ndarray, n_le: np.ndarray, permutations: int) -> np.ndarray:
     return np.minimum(1.0, 2.0 * (np.minimum(n_ge, n_le) + 1.0) / (permutations + 1.0))
 
@@ -569,7 +512,7 @@ def _permutation_blocks(n: int, permutations: int, seed: int) -> list[np.ndarray
         return kept
     dtype = np.int16 if n < 2**15 else (np.int32 if n < 2**31 else np.int64)
     rng = np.random.default_rng(seed)
-    step = max(1, _BLOCK_VALUES // n)
+    step = max(1, BLOCK_VALUES // n)
     base = np.arange(n, dtype=dtype)
     blocks = (rng.permuted(np.broadcast_to(base, (min(start + step, permutations) - start, n)),
                            axis=1) for start in range(0, permutations, step))

@@ -115,13 +115,7 @@ def _check_long(frame: pd.DataFrame, group: str, month_col: str, count_col: str)
 def _bad_months(months: pd.Series) -> pd.Series:
     """Mark the values that are not a ``YYYY-MM`` month (missing ones too).
 
-    The pattern is matched once per distinct value (a long frame repeats a few dozen
-    months over hundreds of thousands of rows), then spread back to the rows.
-
-    Examples
-    --------
-    >>> _bad_months(pd.Series(["2024-01", "2024-13", None, "2024-01"])).tolist()
-    [False, True, True, False]
+    Matched once per distinct value: a long frame repeats a few dozen months.
     """
     codes, distinct = pd.factorize(months, use_na_sentinel=False)
     bad = ~pd.Series(distinct, dtype=object).astype("string").str.fullmatch(
