@@ -11,6 +11,9 @@ same load), each in a **new process** (interpreter start and imports included):
   demo pack (all crime, latest 12 months, 9,999 permutations, every statistic,
   the CSV + GeoPackage + manifest written), the pack read from its Parquet cache
   (``hotspots.pipeline.packcache``; filled once before the rounds);
+- the same with one statistics thread (``HOTSPOTS_STATS_THREADS=1``): by default the
+  conditional draws run on the cores (``hotspots.stats.drawplan``) and the statistics
+  beside the change tables, which shortens the wall time, not the CPU time;
 - ``analyse``, no pack cache (``HOTSPOTS_PACK_CACHE=0``): the first run after the
   pack or the code changed;
 - pygeoda script: the same pack files read with geopandas/pandas, the same counts
@@ -23,8 +26,8 @@ same load), each in a **new process** (interpreter start and imports included):
 - ``python -m hotspots --help``.
 
 Wall seconds move with the load of the shared machine; CPU seconds (user + system of
-the process, which also counts numpy's threads) move less. Then one process with the
-phases timed inside (imports, pack load, statistics,
+the process, every thread) move less; peak memory is the process's maximum resident
+set. Then one process with the phases timed inside (imports, pack load, statistics,
 writing), for where the time goes. Results go to ``bench/results/cli_speed.json``
 (``python -m bench.results`` puts them in the READMEs).
 """
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -99,19 +102,20 @@ PHASES = textwrap.dedent("""
 """)
 
 
-def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, str, float]:
-    """Run a command; return its wall seconds, stdout and CPU seconds (user + system)."""
-    c, t = _cpu(), time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t
-    if done.returncode:
-        raise SystemExit(f"{cmd} failed:\n{done.stderr[-2000:]}")
-    return wall, done.stdout, _cpu() - c
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, str, float, float]:
+    """Run a command; return its wall seconds, stdout, CPU seconds (user + system, every
+    thread) and peak resident memory in MB (``os.wait4``: this process alone)."""
+    with tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err)
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            err.seek(0)
+            raise SystemExit(f"{cmd} failed:\n{err.read().decode()[-2000:]}")
+    return wall, out, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,17 +133,21 @@ def main(argv: list[str] | None = None) -> int:
         _run(analyse, env)  # fills the pack cache (not timed)
         entries = {
             "analyse, pack cache filled": (analyse, env),
+            "analyse, pack cache filled, 1 statistics thread": (
+                analyse, {**env, "HOTSPOTS_STATS_THREADS": "1"}),
             "analyse, no pack cache": (analyse, no_cache),
             "pygeoda script (same statistics, fewer outputs)": ([PY, str(script), tmp], env),
             "python -m hotspots --help": ([PY, "-m", "hotspots", "--help"], env),
         }
         times: dict[str, list[float]] = {k: [] for k in entries}
         cpu: dict[str, list[float]] = {k: [] for k in entries}
+        peak: dict[str, list[float]] = {k: [] for k in entries}
         for r in range(a.rounds):
             for name, (cmd, e) in entries.items():
-                wall, _, used = _run(cmd, e)
+                wall, _, used, mb = _run(cmd, e)
                 times[name].append(wall)
                 cpu[name].append(used)
+                peak[name].append(mb)
             print(f"round {r + 1}: " + ", ".join(f"{v[-1]:.2f}" for v in times.values()),
                   flush=True)
         phases = json.loads(_run([PY, "-c", PHASES, tmp + "/out2"], env)[1].splitlines()[-1])
@@ -151,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         s, c = results.summary(runs), results.summary(cpu[name])
         rows.append({"whole cold process": name, "wall min (s)": s["min"],
                      "wall median (s)": s["median"], "wall median / pygeoda": s["median"] / peer,
-                     "CPU median (s)": c["median"], "CPU median / pygeoda": c["median"] / peer_cpu})
+                     "CPU median (s)": c["median"], "CPU median / pygeoda": c["median"] / peer_cpu,
+                     "peak memory median (MB)": results.summary(peak[name])["median"]})
     for k, v in phases.items():
         rows.append({"whole cold process": f"where it goes: {k} (one process, CPU s)",
                      "CPU median (s)": v})
@@ -160,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "filled by an untimed first run (as an installed copy); "
                                     "targets: analyse under 1 s and at most the pygeoda script")
     results.record("cli_speed", {"conditions": cond, "rows": rows, "times": times,
-                                 "cpu": cpu, "phases": phases})
+                                 "cpu": cpu, "peak_mb": peak, "phases": phases})
     print(results.render("cli_speed"))
     return 0
 
