@@ -286,3 +286,30 @@ def test_analyse_loads_no_sparse_graph_module(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().splitlines()[-1] == "LOADED 0 False"
+
+
+def test_rate_gaps_report_the_same_lines_as_a_check_of_every_row():
+    import pandas as pd
+
+    from hotspots.stats import rates
+
+    f = pd.DataFrame({"area_code": list("ABCDEFG"),
+                      "area_name": ["a", None, "c", float("nan"), "e", "f", "g"],
+                      "count": [3, 0, None, 5, None, 2, 7],
+                      "population": [100, 0, 50, None, None, 80, 0]},
+                     index=[10, 11, 12, 13, 14, 15, 16])
+    got = [p.to_text() for p in rates.rates_per_1000(f).report]
+    out, counts, pop = f, pd.to_numeric(f["count"]), pd.to_numeric(f["population"])
+    want = []
+    for i in out.index:                                     # every row, as before
+        who = rates._name(out.at[i, "area_code"], out.at[i, "area_name"])
+        c = counts.at[i]
+        if pd.isna(pop.at[i]) or pop.at[i] == 0:
+            state = "no population (missing)" if pd.isna(pop.at[i]) else "a population of 0"
+            extra = f" although it has a count of {c:g}" if pd.notna(c) and c > 0 else ""
+            want.append(f"{who} has {state}{extra}: its rate is left blank")
+        elif pd.isna(c):
+            want.append(f"{who} has no count (no data): its rate is left blank")
+    assert len(got) == len(want) == 5
+    for line, text in zip(got, want, strict=True):
+        assert text in line

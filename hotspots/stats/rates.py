@@ -151,7 +151,9 @@ def _report_gaps(out: pd.DataFrame, counts: pd.Series, pop: pd.Series, *, code_c
     """One report line per area without a usable population or count."""
     rep = Report()
     names = out[name_col] if name_col in out.columns else pd.Series(None, index=out.index)
-    for i in out.index:
+    # only the areas a line is written for (counts and pop are columns of ``out``)
+    gap = pop.isna().to_numpy() | (pop == 0).to_numpy() | counts.isna().to_numpy()
+    for i in out.index[gap]:
         who = _name(out.at[i, code_col], names.at[i])
         c = counts.at[i]
         if pd.isna(pop.at[i]) or pop.at[i] == 0:
