@@ -313,3 +313,48 @@ def test_rate_gaps_report_the_same_lines_as_a_check_of_every_row():
     assert len(got) == len(want) == 5
     for line, text in zip(got, want, strict=True):
         assert text in line
+
+
+def test_select_records_with_one_mask_keeps_the_rows_of_the_filters_in_turn():
+    import dataclasses
+
+    import pandas as pd
+
+    from hotspots import pipeline
+    from hotspots.pipeline import table as ptable
+
+    pack = pipeline.load_pack(cache=False)
+    asb = pd.DataFrame({"area_code": pack.crime["area_code"].iloc[:3].tolist(),
+                        "month": ["2025-05", "2025-06", "2019-01"],
+                        "major": "police.uk: Anti-social behaviour",
+                        "minor": "Anti-social behaviour", "count": 1})
+    pack = dataclasses.replace(pack, crime=pd.concat([pack.crime, asb], ignore_index=True))
+
+    def in_turn(p, sel):  # the filters one after another, as before
+        m = sel.measure_value
+        a = ptable.is_asb(p.crime)
+        if m.is_asb:
+            df = p.crime[a]
+        elif m.is_crime:
+            df = p.crime[~a]
+            df = df[df["major"] == m.group] if m.group is not None else df
+            df = df[df["minor"] == m.type] if m.type is not None else df
+        else:
+            df = p.referrals
+            df = df[df["category"] == m.category] if m.category is not None else df
+        return df[(df["month"] >= sel.month_from) & (df["month"] <= sel.month_to)]
+
+    major, minor = pack.crime.iloc[0][["major", "minor"]]
+    category = pack.referrals["category"].dropna().iloc[0]
+    keys = ["crime:all", pipeline.Measure("crime", group=major).key,
+            pipeline.Measure("crime", group=major, type=minor).key, pipeline.ASB_KEY,
+            "referrals:all", pipeline.Measure("referrals", category=category).key]
+    sizes = []
+    for key in keys:
+        sel = pipeline.Selection(key, "2025-04", "2025-09")
+        got, _, _ = ptable.select_records(pack, sel)
+        pd.testing.assert_frame_equal(got, in_turn(pack, sel))
+        sizes.append(len(got))
+        months = sorted(ptable.family_records(pack, key)["month"].unique())
+        assert ptable.family_months(pack, key) == months
+    assert all(sizes) and sizes[3] == 2 and sizes[0] > sizes[1] > sizes[2]

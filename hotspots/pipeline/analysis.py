@@ -26,6 +26,7 @@ from hotspots.pipeline.pack import Pack
 from hotspots.pipeline.table import (
     Selection,
     WardTable,
+    family_months,
     family_records,
     rank_values,
     select_records,
@@ -115,7 +116,7 @@ def _change_tables(
     pack: Pack, sel: Selection, p: StatsParams, codes: pd.Series
 ) -> tuple[trends.ChangeTable | None, trends.ChangeTable | None, list[str]]:
     records = _records_all_months(pack, sel)
-    available = sorted(family_records(pack, sel.measure)["month"].unique())
+    available = family_months(pack, sel.measure)
     notes: list[str] = []
     current = periods.custom_period(sel.month_from, sel.month_to)
     out: list[trends.ChangeTable | None] = []
