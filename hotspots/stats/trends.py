@@ -207,8 +207,8 @@ def change_label(count: float, count_prev: float) -> str:
 
 def _totals(frame: pd.DataFrame, group: str, month_col: str, count_col: str,
             months: Iterable[str]) -> pd.Series:
-    sel = frame[frame[month_col].isin(set(months))]
-    return pd.to_numeric(sel[count_col]).groupby(sel[group], observed=True).sum()
+    keep = frame[month_col].isin(set(months))  # two columns taken, not every column
+    return pd.to_numeric(frame[count_col][keep]).groupby(frame[group][keep], observed=True).sum()
 
 
 def _as_counts(s: pd.Series) -> pd.Series:
