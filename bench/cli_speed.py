@@ -9,7 +9,7 @@ same load), each in a **new process** (interpreter start and imports included):
 
 - ``analyse``, pack cache filled: ``python -m hotspots analyse --out TMP`` on the
   demo pack (all crime, latest 12 months, 9,999 permutations, every statistic,
-  the CSV + GeoPackage + manifest written), the pack read from its Parquet cache
+  the CSV + GeoPackage + manifest written), the pack read from its Arrow cache
   (``hotspots.pipeline.packcache``; filled once before the rounds);
 - the same with one statistics thread (``HOTSPOTS_STATS_THREADS=1``): by default the
   conditional draws run on the cores (``hotspots.stats.drawplan``) and the statistics

@@ -288,6 +288,28 @@ def test_analyse_loads_no_sparse_graph_module(tmp_path):
     assert out.strip().splitlines()[-1] == "LOADED 0 False"
 
 
+def test_a_pack_read_from_its_cache_needs_no_parquet_reader(tmp_path):
+    """The pack cache is Arrow IPC: reading it imports neither pyarrow.parquet nor
+    pyarrow.dataset (about 13 ms of a cold command)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HOTSPOTS_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("HOTSPOTS_PACK_CACHE", None)
+    probe = ("import sys; from hotspots import pipeline\n"
+             "pack = pipeline.load_pack()\n"
+             "print('LOADED', len(pack.crime), sorted(m for m in ('pyarrow.parquet', "
+             "'pyarrow.dataset') if m in sys.modules))")
+    first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           check=True, env=env).stdout           # fills the cache
+    again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           check=True, env=env).stdout
+    assert list((tmp_path / "cache" / "packs").glob("*/crime.arrow"))
+    assert again.strip().splitlines()[-1] == "LOADED 315848 []"
+    assert first.strip().splitlines()[-1].split()[1] == "315848"       # from the files
+
+
 def test_rate_gaps_report_the_same_lines_as_a_check_of_every_row():
     import pandas as pd
 

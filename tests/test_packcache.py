@@ -37,7 +37,7 @@ def test_cached_demo_pack_equals_the_pack_read_from_its_files(cache):
     assert not cache.exists()
     first = P.load_pack()                       # reads the files, writes the entry
     (entry,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
-    assert {f.stem for f in entry.glob("*.parquet")} == set(packcache.FRAMES)
+    assert {f.stem for f in entry.glob("*.arrow")} == set(packcache.FRAMES)
     assert entry.stat().st_mode & 0o077 == 0  # readable by the user only
     cached = P.load_pack()                      # reads the entry
     _same(fresh, first)
@@ -80,7 +80,7 @@ def test_an_unwritable_cache_falls_back_to_the_files(tmp_path, monkeypatch):
 def test_a_damaged_entry_is_read_from_the_files_again(cache):
     P.load_pack()
     (entry,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
-    (entry / "crime.parquet").write_bytes(b"garbage")
+    (entry / "crime.arrow").write_bytes(b"garbage")
     _same(P.load_pack(cache=False), P.load_pack())
 
 

@@ -359,7 +359,7 @@ def load_pack(folder: Path | str | None = None, *, cache: bool = True) -> Pack:
     folder
         Folder with ``pack.json`` and the files it names.
     cache
-        Keep the loaded frames as Parquet in the user's cache and read them from
+        Keep the loaded frames as Arrow files in the user's cache and read them from
         there while neither the pack's files nor the code changed
         (:mod:`hotspots.pipeline.packcache`; ``HOTSPOTS_PACK_CACHE=0`` switches
         it off everywhere). The pack is the same either way.
