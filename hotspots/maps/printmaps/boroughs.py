@@ -18,6 +18,7 @@ from shapely.geometry import MultiPolygon
 from shapely.ops import polylabel
 
 from hotspots._errors import CRSError
+from hotspots.maps.printmaps.draw import outlines
 from hotspots.maps.printmaps.page import _TEXT_COLOUR
 
 _OUTLINE_COLOUR = "#222222"
@@ -48,7 +49,7 @@ def _label_text(name: str) -> str:
 def _draw_boroughs(ax: Axes, shapes: gpd.GeoDataFrame | None, *, labels: bool) -> None:
     if shapes is None or len(shapes) == 0:
         return
-    shapes.boundary.plot(ax=ax, color=_OUTLINE_COLOUR, linewidth=0.7, zorder=4)
+    outlines(ax, shapes.boundary, color=_OUTLINE_COLOUR, linewidth=0.7, zorder=4)
     if not labels or "borough_name" not in shapes.columns:
         return
     size = 5.2 if len(shapes) > 12 else 6.5
