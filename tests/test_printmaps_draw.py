@@ -42,9 +42,12 @@ def test_polygons_draw_what_geopandas_drew(shapes: gpd.GeoSeries) -> None:
     ours = _pixels(lambda ax: polygons(ax, shapes, color="#e31a1c", **style))
     assert (ref[..., :3] != 255).any()  # something was drawn
     np.testing.assert_array_equal(ours, ref)
+    # Hatched areas apart from one another (tilted: Agg snaps a rectilinear path to
+    # whole pixels, and a compound path of boxes and a triangle is not one): the same too.
+    tilted = shapes.rotate(10, origin=(9, 9))
     hatch = {"facecolor": "#dddddd", "edgecolor": "#6b7b8c", "hatch": "////", "linewidth": 0.0}
-    ref = _pixels(lambda ax: shapes.plot(ax=ax, **hatch))
-    np.testing.assert_array_equal(_pixels(lambda ax: polygons(ax, shapes, **hatch)), ref)
+    ref = _pixels(lambda ax: tilted.plot(ax=ax, **hatch))
+    np.testing.assert_array_equal(_pixels(lambda ax: polygons(ax, tilted, **hatch)), ref)
 
 
 def test_outlines_draw_what_geopandas_drew(shapes: gpd.GeoSeries) -> None:
@@ -88,3 +91,37 @@ def test_building_a_print_map_never_draws_the_figure(monkeypatch) -> None:  # ty
     cell_map(areas, "value", title="T", legend_title="L", selected=["1", "2"], hot=["3"],
              context_areas=areas)
     assert draws == []
+
+
+def test_hatched_areas_render_the_hatch_once_and_look_the_same() -> None:
+    """Agg rendered the hatch tile for every hatched path (0.18 s a map at 220 dpi)."""
+    squares = gpd.GeoSeries([box(x, y, x + 2, y + 2) for x in range(0, 18, 2)
+                             for y in range(0, 18, 2)], crs="EPSG:27700").rotate(7, origin=(9, 9))
+    hatch = {"facecolor": "#dddddd", "edgecolor": "#6b7b8c", "hatch": "////", "linewidth": 0.0,
+             "zorder": 2}
+    ref = _pixels(lambda ax: squares.plot(ax=ax, **hatch))
+    fig = Figure()
+    ax = fig.add_axes((0, 0, 1, 1))
+    polygons(ax, squares, **hatch)
+    hatched = [c for c in ax.collections if c.get_hatch()]
+    assert [len(c.get_paths()) for c in hatched] == [1]  # one compound path: one tile
+    assert [len(c.get_paths()) for c in ax.collections if not c.get_hatch()] == [81]
+    ours = _pixels(lambda ax: polygons(ax, squares, **hatch)).astype(int)
+    diff = np.abs(ours - ref.astype(int)).max(axis=2)
+    # the fills (and their faint seams) are drawn one by one as before; only where a
+    # hatch line crosses a seam between two hatched squares does a pixel differ (the demo
+    # pack: 1,861 of 2.55 million pixels of the referral map, by at most 14 of 255)
+    on_seam = np.zeros_like(diff, dtype=bool)  # pixels within 1 px of a square's side
+    fig = Figure(figsize=(3, 3), dpi=100)
+    x = fig.add_axes((0, 0, 1, 1))
+    x.set_aspect("equal")
+    x.set_xlim(-1, 20)
+    x.set_ylim(-1, 20)
+    for g in squares.boundary:
+        px = x.transData.transform(np.asarray(g.coords))
+        for (x0, y0), (x1, y1) in zip(px[:-1], px[1:], strict=True):
+            for t in np.linspace(0, 1, 200):
+                c, r = x0 + t * (x1 - x0), 300 - (y0 + t * (y1 - y0))
+                on_seam[max(int(r) - 1, 0):int(r) + 2, max(int(c) - 1, 0):int(c) + 2] = True
+    assert diff.max() <= 64 and (diff > 0).any()
+    assert not (diff[~on_seam] > 0).any()

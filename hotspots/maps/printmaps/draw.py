@@ -79,11 +79,20 @@ def polygons(ax: Axes, geoms: gpd.GeoSeries | np.ndarray | list[Path], **style: 
 
     ``color`` sets the face colour (as in geopandas); other keywords go to the
     collection (``facecolor``, ``edgecolor``, ``linewidth``, ``hatch``, ``zorder``).
-    ``geoms`` may be paths already made by :func:`polygon_paths`.
+    ``geoms`` may be paths already made by :func:`polygon_paths`. Hatched
+    polygons (``hatch=``) are drawn as one compound path.
     """
     if "color" in style:
         style["facecolor"] = style.pop("color")
     paths = geoms if isinstance(geoms, list) else polygon_paths(geoms)
+    if style.get("hatch") and len(paths) > 1:
+        # Agg renders the hatch tile anew for every path (0.18 s for 347 suppressed
+        # wards at 220 dpi): fill the areas one by one (as before), then hatch them
+        # all as one compound path, which renders the tile once.
+        hatch = style.pop("hatch")
+        ax.add_collection(PathCollection(paths, **style), autolim=True)
+        style = {**style, "facecolor": "none", "hatch": hatch}
+        paths = [Path.make_compound_path(*paths)]
     coll = PathCollection(paths, **style)
     ax.add_collection(coll, autolim=True)
     return coll
