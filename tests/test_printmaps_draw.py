@@ -125,3 +125,28 @@ def test_hatched_areas_render_the_hatch_once_and_look_the_same() -> None:
                 on_seam[max(int(r) - 1, 0):int(r) + 2, max(int(c) - 1, 0):int(c) + 2] = True
     assert diff.max() <= 64 and (diff > 0).any()
     assert not (diff[~on_seam] > 0).any()
+
+
+def test_maps_of_the_same_wards_share_their_paths_and_borough_shapes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Eight maps of one ward layer in a pack: paths made and boroughs dissolved once."""
+    dissolved = []
+    real = gpd.GeoDataFrame.dissolve
+    monkeypatch.setattr(gpd.GeoDataFrame, "dissolve",
+                        lambda self, *a, **k: (dissolved.append(1), real(self, *a, **k))[1])
+    cells = [box(600000 + 700 * c, 170000 + 700 * r, 600700 + 700 * c, 170700 + 700 * r)
+             for r in range(3) for c in range(3)]
+    areas = gpd.GeoDataFrame({
+        "area_code": [f"E05{i:06d}" for i in range(9)], "area_name": [f"W{i}" for i in range(9)],
+        "borough_code": ["E09000031"] * 5 + ["E09000032"] * 4,
+        "borough_name": ["North"] * 5 + ["South"] * 4,
+        "value": [1.0, 2, 3, 4, 5, 6, 7, 8, 9], "other": [9.0, 8, 7, 6, 5, 4, 3, 2, 1],
+    }, geometry=cells, crs="EPSG:27700")
+    one = class_map(areas, "value", title="T", legend_title="L")
+    two = class_map(areas, "other", title="T", legend_title="L", k=3)
+    paths = [{id(p) for c in f.axes[0].collections if not hasattr(c, "get_segments")
+              for p in c.get_paths()} for f in (one, two)]
+    assert len(paths[0]) == 9 and paths[0] == paths[1]  # the same 9 path objects
+    assert len(dissolved) == 1
+    moved = areas.set_geometry(areas.geometry.translate(100, 0))
+    class_map(moved, "value", title="T", legend_title="L")
+    assert len(dissolved) == 2  # another layer: dissolved anew

@@ -94,7 +94,7 @@ def _draw_classes(ax: Any, grid: gpd.GeoDataFrame, c: Any, colours: list[str],
     handles = []
     for i, colour, label in fills:
         if (index == i).any():
-            polygons(ax, geoms[index == i], color=colour, edgecolor=_WARD_EDGE, linewidth=0.3,
+            polygons(ax, geoms, index == i, color=colour, edgecolor=_WARD_EDGE, linewidth=0.3,
                      zorder=2)
         handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5, label=label))
     return handles

@@ -193,7 +193,7 @@ def class_map(
         if c.n_zero:
             first.append(_filled(ax, areas, index == ZERO_INDEX, ZERO_COLOUR, str(c.zero_label)))
         if c.n_masked:
-            polygons(ax, areas.geometry[index == MASKED_INDEX], facecolor=MASKED_COLOUR,
+            polygons(ax, areas.geometry, index == MASKED_INDEX, facecolor=MASKED_COLOUR,
                      edgecolor=_HATCH_COLOUR, hatch=SUPPRESSED_HATCH, linewidth=0.0, zorder=2)
             first.append(Patch(facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR,
                                hatch=SUPPRESSED_HATCH, linewidth=0.5,
@@ -286,7 +286,7 @@ def category_map(
             sel = (text == str(lab)).to_numpy()
             hatch = SUPPRESSED_HATCH if lab in hatched else None
             if sel.any():
-                polygons(ax, areas.geometry[sel], facecolor=colour,
+                polygons(ax, areas.geometry, sel, facecolor=colour,
                          edgecolor=_HATCH_COLOUR if hatch else _WARD_EDGE, hatch=hatch,
                          linewidth=0.0 if hatch else 0.15, zorder=2)
             handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5,
@@ -305,7 +305,7 @@ def _filled(ax: Axes, areas: gpd.GeoDataFrame, mask: np.ndarray, colour: str,
             label: str) -> Patch:
     """Fill the areas of ``mask`` (if any) in ``colour``; return their legend entry."""
     if mask.any():
-        polygons(ax, areas.geometry[mask], color=colour, edgecolor=_WARD_EDGE, linewidth=0.15,
+        polygons(ax, areas.geometry, mask, color=colour, edgecolor=_WARD_EDGE, linewidth=0.15,
                  zorder=2)
     return Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5, label=label)
 
