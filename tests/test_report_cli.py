@@ -229,3 +229,22 @@ enabled = false
              if e["export"] == "board pack" and e["data"].endswith("demo")][-1]["selection"]
     assert entry["month_from"] == sel["month_from"] and entry["month_to"] == sel["month_to"]
     assert entry["month_from"] is not None and entry["month_from"] < entry["month_to"]
+
+
+def test_cli_builds_with_the_imported_modules_frozen_for_the_collector(tmp_path, monkeypatch):
+    """The build's collections skip what was imported before it (issue 18), then unfreeze."""
+    import gc
+
+    import hotspots.report.build as build
+
+    seen = []
+
+    def fake_build(cfg):  # type: ignore[no-untyped-def]
+        seen.append(gc.get_freeze_count())
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(build, "build_report", fake_build)
+    path = _write(tmp_path, "measures = [\"crime:all\"]\n")
+    assert cli.main(["report", "--config", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert seen and seen[0] > 1000  # pandas, matplotlib ... are frozen during the build
+    assert gc.get_freeze_count() == 0  # and thawed after it, even when it failed

@@ -310,3 +310,19 @@ def test_trend_chart_rings_the_months_flagged_incomplete():
     assert "Looks incomplete" in labels
     plain = printmaps.trend_chart(m, title="t", ylabel="Crimes")
     assert not [c for c in plain.axes[0].collections if isinstance(c, PathCollection)]
+
+
+def test_png_is_rgb_with_the_pixels_matplotlib_writes(grid: gpd.GeoDataFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The page is opaque: the PNG drops the alpha channel, not a pixel (issue 18)."""
+    from PIL import Image
+
+    fig = class_map(grid, "value", title="Crimes", legend_title="Crimes",
+                    suppressed=grid["value"].between(1, 4))
+    ours = save_figure(fig, tmp_path / "ours.png")
+    fig.savefig(tmp_path / "mpl.png", dpi=300, facecolor="white")
+    with Image.open(ours) as a, Image.open(tmp_path / "mpl.png") as b:
+        assert a.mode == "RGB" and b.mode == "RGBA"
+        assert a.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        rgba = np.asarray(b)
+        assert (rgba[..., 3] == 255).all()
+        np.testing.assert_array_equal(np.asarray(a), rgba[..., :3])

@@ -20,6 +20,9 @@ greyscale printing), "no data" and suppressed greys from
 - :mod:`~hotspots.maps.printmaps.page`: the figure, legend, scale bar, north
   arrow, titles, attribution, and :func:`save_figure`;
 - :mod:`~hotspots.maps.printmaps.boroughs`: borough outlines and names;
+- :mod:`~hotspots.maps.printmaps.draw`: polygons and outlines as one collection each
+  (the pixels ``GeoSeries.plot`` draws, without its full redraw per call), a layer's
+  paths made once for every map that draws it;
 - :mod:`~hotspots.maps.printmaps.wards`: :func:`class_map` and :func:`category_map`;
 - :mod:`~hotspots.maps.printmaps.cells`: :func:`cell_map` (patrol cells);
 - :mod:`~hotspots.maps.printmaps.trend`: :func:`trend_chart` (monthly lines).

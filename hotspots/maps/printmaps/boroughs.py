@@ -18,9 +18,14 @@ from shapely.geometry import MultiPolygon
 from shapely.ops import polylabel
 
 from hotspots._errors import CRSError
+from hotspots.maps.printmaps.draw import layer_key, outlines
 from hotspots.maps.printmaps.page import _TEXT_COLOUR
 
 _OUTLINE_COLOUR = "#222222"
+
+#: Borough shapes dissolved lately, by the content of the areas they came from.
+_SHAPES: dict[bytes, gpd.GeoDataFrame] = {}
+_KEPT = 4
 
 
 def _borough_shapes(areas: gpd.GeoDataFrame,
@@ -36,9 +41,15 @@ def _borough_shapes(areas: gpd.GeoDataFrame,
         return None
     cols = [key, *([] if key == "borough_name" or "borough_name" not in areas else
                    ["borough_name"]), "geometry"]
-    # Wards tile their boroughs exactly: a coverage union is exact and fast.
-    return areas[cols].dropna(subset=[key]).dissolve(by=key, method="coverage",
-                                                      as_index=False, sort=True)
+    # The board pack draws the same wards on eight maps: dissolve them once (issue 18).
+    content = layer_key(areas.geometry, *(areas[c] for c in cols[:-1]), [str(areas.crs)])
+    if content not in _SHAPES:
+        while len(_SHAPES) >= _KEPT:
+            _SHAPES.pop(next(iter(_SHAPES)))
+        # Wards tile their boroughs exactly: a coverage union is exact and fast.
+        _SHAPES[content] = areas[cols].dropna(subset=[key]).dissolve(
+            by=key, method="coverage", as_index=False, sort=True)
+    return _SHAPES[content].copy()
 
 
 def _label_text(name: str) -> str:
@@ -48,7 +59,7 @@ def _label_text(name: str) -> str:
 def _draw_boroughs(ax: Axes, shapes: gpd.GeoDataFrame | None, *, labels: bool) -> None:
     if shapes is None or len(shapes) == 0:
         return
-    shapes.boundary.plot(ax=ax, color=_OUTLINE_COLOUR, linewidth=0.7, zorder=4)
+    outlines(ax, shapes.boundary, color=_OUTLINE_COLOUR, linewidth=0.7, zorder=4)
     if not labels or "borough_name" not in shapes.columns:
         return
     size = 5.2 if len(shapes) > 12 else 6.5

@@ -27,6 +27,7 @@ from hotspots.maps.classify import (
     classify,
 )
 from hotspots.maps.printmaps.boroughs import _borough_shapes, _draw_boroughs
+from hotspots.maps.printmaps.draw import outlines, polygons
 from hotspots.maps.printmaps.page import (
     _TEXT_COLOUR,
     _WARD_EDGE,
@@ -93,8 +94,8 @@ def _draw_classes(ax: Any, grid: gpd.GeoDataFrame, c: Any, colours: list[str],
     handles = []
     for i, colour, label in fills:
         if (index == i).any():
-            gpd.GeoSeries(geoms[index == i], crs=grid.crs).plot(
-                ax=ax, color=colour, edgecolor=_WARD_EDGE, linewidth=0.3, zorder=2)
+            polygons(ax, geoms, index == i, color=colour, edgecolor=_WARD_EDGE, linewidth=0.3,
+                     zorder=2)
         handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5, label=label))
     return handles
 
@@ -208,21 +209,19 @@ def cell_map(
         geoms = grid.geometry
         handles = _draw_classes(ax, grid, c, colours, no_data_label)
         if context_areas is not None and len(context_areas):
-            context_areas.boundary.plot(ax=ax, color=_CONTEXT_EDGE, linewidth=0.45,
-                                        linestyle=(0, (3, 2)), zorder=3)
+            outlines(ax, context_areas.boundary, color=_CONTEXT_EDGE, linewidth=0.45,
+                     linestyle=(0, (3, 2)), zorder=3)
             _draw_boroughs(ax, _borough_shapes(context_areas, None), labels=False)
         if selected is not None:
             if n_sel:
-                gpd.GeoSeries(geoms[sel], crs=grid.crs).boundary.plot(
-                    ax=ax, color=SELECTED_EDGE, linewidth=1.5, zorder=5)
+                outlines(ax, geoms[sel].boundary, color=SELECTED_EDGE, linewidth=1.5, zorder=5)
             handles.append(Patch(facecolor="none", edgecolor=SELECTED_EDGE, linewidth=1.5,
                                  label=f"{selected_label} ({n_sel})"))
         if hot is not None:
             if n_hot:
                 size = float(np.sqrt(np.nanmax(geoms.area.to_numpy())))
-                _inset(gpd.GeoSeries(geoms[hot_mask], crs=grid.crs), 0.12 * size).boundary \
-                    .plot(ax=ax, color=HOT_EDGE, linewidth=1.1, linestyle=(0, (2.5, 1.5)),
-                          zorder=6)
+                outlines(ax, _inset(geoms[hot_mask], 0.12 * size).boundary, color=HOT_EDGE,
+                         linewidth=1.1, linestyle=(0, (2.5, 1.5)), zorder=6)
             handles.append(Patch(facecolor="none", edgecolor=HOT_EDGE, linewidth=1.1,
                                  linestyle="--", label=f"{hot_label} ({n_hot})"))
         if labels:

@@ -11,6 +11,7 @@ and :mod:`hotspots.maps.printmaps.cells`; borough outlines and names are
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from matplotlib.textpath import text_to_path
 from matplotlib_scalebar.scalebar import ScaleBar
+from PIL import Image
 
 from hotspots._errors import CRSError
 
@@ -375,7 +377,8 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 300) -> Path:
     same bytes every time. Fonts embed as TrueType in PDF (``pdf.fonttype`` 42).
     PNG is compressed at zlib level 3: on these flat-colour maps as small as the
     default level 6 (6.43 against 6.42 MB for the demo board pack's 12 figures) and
-    a third faster to write.
+    a third faster to write; it is RGB, without the alpha channel of an opaque page
+    (the same pixels, 5.83 MB).
 
     Parameters
     ----------
@@ -402,6 +405,31 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 300) -> Path:
         raise ValueError(f"save_figure: {out.name!r} must end in .png, .pdf or .svg")
     out.parent.mkdir(parents=True, exist_ok=True)
     with _style():
+        if fmt == "png" and _save_rgb_png(fig, out, dpi):
+            return out
         fig.savefig(out, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white",
                     **({"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}))
     return out
+
+
+def _save_rgb_png(fig: Figure, out: Path, dpi: int) -> bool:
+    """Write the figure as an RGB PNG (no alpha channel); return False if it cannot.
+
+    The page is opaque white, so the alpha channel matplotlib writes is 255
+    everywhere: dropping it gives the same pixels in 10% fewer bytes, and is
+    faster to encode (issue 18). A figure with any transparent pixel, or whose
+    rendered size is not the one expected, is left to ``savefig``.
+    """
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=dpi, facecolor="white")
+    data = raw.getbuffer()
+    wf, hf = fig.get_figwidth() * dpi, fig.get_figheight() * dpi
+    size = next(((w, h) for w in {int(wf), round(wf)} for h in {int(hf), round(hf)}
+                 if 4 * w * h == len(data)), None)
+    if size is None:
+        return False
+    im = Image.frombuffer("RGBA", size, data, "raw", "RGBA", 0, 1)
+    if im.getextrema()[3][0] != 255:
+        return False
+    im.convert("RGB").save(out, format="png", compress_level=3, dpi=(dpi, dpi))
+    return True

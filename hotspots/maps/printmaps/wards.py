@@ -31,6 +31,7 @@ from hotspots.maps.classify import (
     classify,
 )
 from hotspots.maps.printmaps.boroughs import _borough_shapes, _draw_boroughs
+from hotspots.maps.printmaps.draw import polygons
 from hotspots.maps.printmaps.page import (
     _HATCH_COLOUR,
     _WARD_EDGE,
@@ -192,9 +193,8 @@ def class_map(
         if c.n_zero:
             first.append(_filled(ax, areas, index == ZERO_INDEX, ZERO_COLOUR, str(c.zero_label)))
         if c.n_masked:
-            gpd.GeoSeries(areas.geometry[index == MASKED_INDEX], crs=areas.crs).plot(
-                ax=ax, facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR, hatch=SUPPRESSED_HATCH,
-                linewidth=0.0, zorder=2)
+            polygons(ax, areas.geometry, index == MASKED_INDEX, facecolor=MASKED_COLOUR,
+                     edgecolor=_HATCH_COLOUR, hatch=SUPPRESSED_HATCH, linewidth=0.0, zorder=2)
             first.append(Patch(facecolor=MASKED_COLOUR, edgecolor=_HATCH_COLOUR,
                                hatch=SUPPRESSED_HATCH, linewidth=0.5,
                                label=str(c.masked_label)))
@@ -286,9 +286,9 @@ def category_map(
             sel = (text == str(lab)).to_numpy()
             hatch = SUPPRESSED_HATCH if lab in hatched else None
             if sel.any():
-                gpd.GeoSeries(areas.geometry[sel], crs=areas.crs).plot(
-                    ax=ax, facecolor=colour, edgecolor=_HATCH_COLOUR if hatch else _WARD_EDGE,
-                    hatch=hatch, linewidth=0.0 if hatch else 0.15, zorder=2)
+                polygons(ax, areas.geometry, sel, facecolor=colour,
+                         edgecolor=_HATCH_COLOUR if hatch else _WARD_EDGE, hatch=hatch,
+                         linewidth=0.0 if hatch else 0.15, zorder=2)
             handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5,
                                  hatch=hatch, label=f"{lab} ({counts[str(lab)]})"))
         if n_missing:
@@ -305,8 +305,8 @@ def _filled(ax: Axes, areas: gpd.GeoDataFrame, mask: np.ndarray, colour: str,
             label: str) -> Patch:
     """Fill the areas of ``mask`` (if any) in ``colour``; return their legend entry."""
     if mask.any():
-        gpd.GeoSeries(areas.geometry[mask], crs=areas.crs).plot(
-            ax=ax, color=colour, edgecolor=_WARD_EDGE, linewidth=0.15, zorder=2)
+        polygons(ax, areas.geometry, mask, color=colour, edgecolor=_WARD_EDGE, linewidth=0.15,
+                 zorder=2)
     return Patch(facecolor=colour, edgecolor="#555555", linewidth=0.5, label=label)
 
 
