@@ -500,9 +500,11 @@ def points_to_cells(
     pos = _cell_positions(grid, spec, e, n)
     inside = pos >= 0
     assigned = located.loc[inside].copy()
-    # taken from the grid's own column (its dtype kept), not through Python objects
-    assigned["cell_id"] = pd.Series(grid["cell_id"].array.take(pos[inside]),
-                                    index=assigned.index)
+    ids = grid["cell_id"]
+    # strings taken from the grid's own column, not made into Python objects and back
+    assigned["cell_id"] = (pd.Series(ids.array.take(pos[inside]), index=assigned.index)
+                           if isinstance(ids.dtype, pd.StringDtype)
+                           else ids.to_numpy()[pos[inside]])
     assigned["easting"] = e[inside]
     assigned["northing"] = n[inside]
     assigned_rows = has_xy.copy()
