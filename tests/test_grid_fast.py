@@ -87,6 +87,23 @@ def test_candidate_windows_cover_every_cell_the_boundary_meets():
             assert cand.sum() < len(cand)  # a window, not every cell
 
 
+@pytest.mark.parametrize("shape", ["square", "hex"])
+def test_every_cell_is_a_candidate_when_the_windows_would_be_too_many(monkeypatch, shape):
+    area_frame = _shapes()["star"]
+    fast, _ = grid.make_grid(area_frame, shape=shape, cell_size=100)
+    monkeypatch.setattr(lattice, "MAX_CANDIDATES_PER_CELL", 0)
+    monkeypatch.setattr(lattice, "MIN_WINDOWS_CAP", 0)
+    spec = fast.attrs["grid_spec"]
+    boundary = area_frame.geometry.iloc[0].boundary
+    assert lattice.boundary_candidates(boundary, shape, spec.size, spec.origin, spec.n_rows,
+                                       spec.n_cols).all()
+    every, _ = grid.make_grid(area_frame, shape=shape, cell_size=100)
+    assert every["cell_id"].tolist() == fast["cell_id"].tolist()
+    assert every["full"].tolist() == fast["full"].tolist()
+    assert shapely.equals_exact(np.asarray(every.geometry.array, dtype=object),
+                                np.asarray(fast.geometry.array, dtype=object), tolerance=0).all()
+
+
 def test_counts_by_position_equal_a_groupby_and_refuse_unknown_or_missing_ids():
     area = gpd.GeoDataFrame(geometry=[box(0, 0, 900, 600)], crs="EPSG:27700")
     g, _ = grid.make_grid(area)

@@ -26,7 +26,8 @@ import numpy as np
 import shapely
 
 __all__ = [
-    "MAX_CANDIDATES_PER_CELL", "Lattice", "boundary_candidates", "cell_flags", "clipped_cells",
+    "MAX_CANDIDATES_PER_CELL", "MIN_WINDOWS_CAP", "Lattice", "boundary_candidates",
+    "cell_flags", "clipped_cells",
 ]
 
 
@@ -46,10 +47,12 @@ class Lattice(Protocol):
         """Unclipped cell polygons."""
 
 
-#: Above this many candidate windows per lattice cell (and a million in all) the windows
-#: are not worth it and every cell is a candidate (a boundary far longer than the
-#: lattice is wide).
+#: Above this many candidate windows per lattice cell (and :data:`MIN_WINDOWS_CAP` in
+#: all) the windows are not worth it and every cell is a candidate (a boundary far longer
+#: than the lattice is wide).
 MAX_CANDIDATES_PER_CELL = 4
+#: Windows always allowed, whatever the lattice's size.
+MIN_WINDOWS_CAP = 1_000_000
 
 
 def boundary_candidates(boundary: shapely.Geometry, shape: str, size: float,
@@ -99,7 +102,7 @@ def boundary_candidates(boundary: shapely.Geometry, shape: str, size: float,
         rows = np.floor((pts[:, 1] - y0) / h).astype(np.int64)
         cols = np.floor((pts[:, 0] - x0) / w).astype(np.int64)
         dr, dc = np.meshgrid(np.arange(-1, 3), np.arange(-2, 3), indexing="ij")
-    if len(pts) * dr.size > max(MAX_CANDIDATES_PER_CELL * n, 1_000_000):
+    if len(pts) * dr.size > max(MAX_CANDIDATES_PER_CELL * n, MIN_WINDOWS_CAP):
         return np.ones(n, dtype=bool)
     r = (rows[:, None] + dr.ravel()[None, :]).ravel()
     c = (cols[:, None] + dc.ravel()[None, :]).ravel()
