@@ -23,7 +23,10 @@ Run by hand (not part of the tests), from the project folder:
     process also holds sjoin's copies. Both parts write their rounds to
     ``bench/results/points_*.json``.
 (c) A year of London-size data (~1 million points) to a 150 m grid with Gi* (999
-    permutations): grid, points to cells, counts, weights and Gi*, timed end to end.
+    permutations): grid, points to cells, counts, weights and Gi*, timed end to end,
+    wall and CPU seconds per step (weights caches cleared each round);
+    ``--part c --profile`` adds an untimed round under cProfile, printing each
+    step's most expensive functions.
 
 Synthetic points: map points are drawn uniformly inside polygons chosen with
 probability proportional to a fixed-seed gamma weight (busy and quiet places), and
@@ -328,12 +331,16 @@ def own_peak(points: Path) -> None:
                       "wall": round(wall, 2)}))
 
 
-def part_c(repeats: int = 3) -> None:
-    """1M snapped points -> 150 m grid -> Gi* (999): each step's wall and CPU seconds."""
+def part_c(repeats: int = 3, profile: bool = False) -> None:
+    """1M snapped points -> 150 m grid -> Gi* (999): each step's wall and CPU seconds.
+
+    With ``profile``, one more round runs under cProfile (not timed, not recorded) and
+    each step's ten most expensive functions (own time) are printed.
+    """
     from bench import results
     from hotspots.patrol import cells as patrol
     from hotspots.patrol import grid as grid
-    from hotspots.stats import significance
+    from hotspots.stats import significance, weights
 
     lsoa = _areas(LONDON_LSOA, "LSOA21CD")
     recs = synthetic_points(lsoa, 1_000_000, map_points=120_000)
@@ -343,6 +350,10 @@ def part_c(repeats: int = 3) -> None:
     hot = cells_n = 0
     for _ in range(repeats):
         significance._LAST_SIMS.clear()  # each round simulates afresh
+        # and builds its weights afresh: "first call" is one (the grid's weights are
+        # otherwise remembered by their cell ids and centres, and by build_weights)
+        weights.weights_cache_clear()
+        patrol.grid_weights_cache_clear()
         w0, c0 = time.perf_counter(), time.process_time()
         w, c, (g, _spec) = _clock(grid.make_grid, lsoa)
         steps.setdefault("grid (make_grid)", []).append((w, c))
@@ -366,10 +377,51 @@ def part_c(repeats: int = 3) -> None:
     results.record("points_grid", {"conditions": results.conditions(
         repeats, interleaved=False, load_before=load_before,
         notes=f"1,000,000 snapped points (120,000 map points) over London, {cells_n:,} cells "
-              f"of 150 m, {hot:,} hot cells; one process, numpy threads as installed; "
-              f"peak memory {_peak_mb():,.0f} MB; target: total under 3 s"),
+              f"of 150 m, {hot:,} hot cells; one process, numpy threads as installed, "
+              f"the Gi* permutations on {_kernel_threads()} numba thread(s); weights "
+              "caches cleared before each round; CPU = this process's user + system time "
+              f"(all threads); peak memory {_peak_mb():,.0f} MB; target: total under 3 s "
+              "wall (idle 2-core machine) and 2.5 CPU-s"),
         "rows": rows})
     print(results.render("points_grid"))
+    if profile:
+        _profile_steps(lsoa, recs)
+
+
+def _profile_steps(lsoa: gpd.GeoDataFrame, recs: pd.DataFrame) -> None:
+    """One untimed round of part (c) under cProfile: each step's top functions."""
+    import cProfile
+    import pstats
+
+    from hotspots.patrol import cells as patrol
+    from hotspots.patrol import grid as grid
+    from hotspots.stats import significance, weights
+
+    significance._LAST_SIMS.clear()
+    weights.weights_cache_clear()
+    patrol.grid_weights_cache_clear()
+    state: dict = {}
+    steps = {
+        "grid (make_grid)": lambda: state.update(g=grid.make_grid(lsoa)[0]),
+        "points to cells": lambda: state.update(out=grid.points_to_cells(recs, state["g"])[0]),
+        "counts by cell": lambda: state.update(y=grid.counts_by_cell(
+            state["out"], state["g"]).set_index("cell_id")["count"]),
+        "weights (first call)": lambda: patrol.grid_weights(state["g"]),
+        "Gi* normal + 999 permutations": lambda: patrol.gi_star_cells(
+            state["y"], state["g"], permutations=999, seed=1),
+    }
+    for name, fn in steps.items():
+        prof = cProfile.Profile()
+        prof.runcall(fn)
+        print(f"\n--- {name}")
+        pstats.Stats(prof).sort_stats("tottime").print_stats(10)
+
+
+def _kernel_threads() -> int:
+    """Threads the compiled permutation kernel ran on (numba's setting), 0 if not loaded."""
+    if "numba" not in sys.modules:
+        return 0
+    return int(sys.modules["numba"].get_num_threads())
 
 
 PARTS = {"a": part_a, "b": part_b, "c": part_c}
@@ -381,6 +433,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--part", choices=[*PARTS, "all"], default="all")
     ap.add_argument("--repeats", type=int, default=None,
                     help="runs per timing, median reported (default 3 for a, 1 for b)")
+    ap.add_argument("--profile", action="store_true",
+                    help="part c: one more round under cProfile, each step's top functions")
     ap.add_argument("--sample", type=int, default=0,
                     help="time part b's sjoin on a sample of this many points, scaled to "
                          "6,000,000 (default 0: the full input, as ours)")
@@ -397,6 +451,8 @@ def main(argv: list[str] | None = None) -> None:
         kw: dict = {}
         if args.part in "abc" and args.repeats:
             kw["repeats"] = args.repeats
+        if args.part == "c" and args.profile:
+            kw["profile"] = True
         if args.part == "b":
             kw["sample"] = args.sample
         PARTS[args.part](**kw)

@@ -4,6 +4,8 @@ What this package owns (layer 3, beside :mod:`hotspots.maps`):
 
 - :mod:`~hotspots.patrol.grid`: square or hexagonal cells over a study area,
   points to cells (reconciled) and counts per cell and month;
+  :mod:`~hotspots.patrol.lattice`: which lattice cells the study area's boundary
+  may cut, so that only those are built and tested as polygons;
 - :mod:`~hotspots.patrol.kde`: quartic kernel density at cell centres;
 - :mod:`~hotspots.patrol.harm`: harm weights (an ILLUSTRATIVE table, or your own);
 - :mod:`~hotspots.patrol.cells`: Gi* on cells, the method scorers, cell

@@ -16,6 +16,8 @@ share:
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
 
@@ -38,6 +40,7 @@ __all__ = [
     "gi_star_cells",
     "gi_star_score",
     "grid_weights",
+    "grid_weights_cache_clear",
     "method_scorers",
     "patrol_list",
     "select_cells",
@@ -86,11 +89,48 @@ def grid_weights(grid: gpd.GeoDataFrame, *, band: float | None = None) -> Spatia
         if spec is None:
             raise InputDataError("grid_weights: the grid carries no GridSpec; pass band=.")
         band = DEFAULT_BAND_FACTOR * float(spec.size)
-    pts = gpd.GeoDataFrame(
-        {"area_code": grid["cell_id"].to_numpy()},
-        geometry=gpd.points_from_xy(grid["centre_x"], grid["centre_y"]), crs="EPSG:27700",
-    )
-    return build_weights(pts, kind="distance", threshold=float(band))
+    ids = grid["cell_id"].to_numpy()
+    cx = np.ascontiguousarray(grid["centre_x"], dtype=float)
+    cy = np.ascontiguousarray(grid["centre_y"], dtype=float)
+    key = _grid_key(ids, cx, cy, float(band))
+    with _GRID_LOCK:
+        sw = _GRID_WEIGHTS.get(key)
+    if sw is not None:
+        return sw
+    pts = gpd.GeoDataFrame({"area_code": ids}, geometry=gpd.points_from_xy(cx, cy),
+                           crs="EPSG:27700")
+    sw = build_weights(pts, kind="distance", threshold=float(band))
+    with _GRID_LOCK:
+        if len(_GRID_WEIGHTS) >= 4:
+            _GRID_WEIGHTS.clear()
+        _GRID_WEIGHTS[key] = sw
+    return sw
+
+
+#: The weights of the last grids, by :func:`_grid_key`: the same cell ids, centres and
+#: band give the same points layer, so :func:`gi_star_cells` after :func:`grid_weights`
+#: (or the page's rerun) skips building the points and hashing their geometry (0.15 s of
+#: a 71,000-cell grid) that :func:`hotspots.stats.weights.build_weights`' own cache needs.
+_GRID_WEIGHTS: dict[bytes, SpatialWeights] = {}
+_GRID_LOCK = threading.Lock()
+
+
+def _grid_key(ids: np.ndarray, cx: np.ndarray, cy: np.ndarray, band: float) -> bytes:
+    """Digest of the cell ids, the exact centre coordinates and the band."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update("\x1f".join(map(str, ids)).encode())
+    h.update(b"\x1e" + cx.tobytes() + b"\x1e" + cy.tobytes() + np.float64(band).tobytes())
+    return h.digest()
+
+
+def grid_weights_cache_clear() -> None:
+    """Forget the grids' weights remembered by :func:`grid_weights` (and build them anew).
+
+    The weights themselves stay in :func:`hotspots.stats.weights.build_weights`' cache
+    until :func:`hotspots.stats.weights.weights_cache_clear`.
+    """
+    with _GRID_LOCK:
+        _GRID_WEIGHTS.clear()
 
 
 def gi_star_cells(

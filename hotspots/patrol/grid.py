@@ -42,6 +42,7 @@ from boundaries.load import ANALYSIS_CRS
 from hotspots._errors import ColumnMappingError, CRSError, EmptyInputError, InputDataError
 from hotspots.areas.locate import project_xy
 from hotspots.areas.reconciliation import Reconciliation, reconcile_points
+from hotspots.patrol.lattice import clipped_cells
 
 __all__ = [
     "AUTO_SIZE_RANGE",
@@ -298,24 +299,6 @@ def _lattice(shape: Shape, size: float, area: shapely.Geometry, rule: str,
     return GridSpec(shape, size, (float(x0), float(y0)), n_rows, n_cols, rule, tuple(notes))
 
 
-def _clip(cells: np.ndarray, area: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
-    """Clip cells to the area: (clipped geometries, whole-cell flags); empty where no area."""
-    shapely.prepare(area)
-    full = shapely.contains_properly(area, cells)
-    touch = shapely.intersects(area, cells) & ~full
-    out = np.full(len(cells), None, dtype=object)
-    out[full] = cells[full]
-    if touch.any():
-        part = shapely.intersection(cells[touch], area)
-        # keep the polygonal part only (a shared edge or corner is not area)
-        mixed = shapely.get_type_id(part) == 7
-        for i in np.flatnonzero(mixed):
-            polys = [g for g in shapely.get_parts(part[i]) if shapely.get_type_id(g) in (3, 6)]
-            part[i] = shapely.union_all(polys) if polys else shapely.Polygon()
-        out[touch] = part
-    return out, full
-
-
 def make_grid(
     study_area: gpd.GeoDataFrame,
     *,
@@ -382,11 +365,7 @@ def make_grid(
     if spec.n_rows * spec.n_cols > 5_000_000:
         raise ValueError(f"cell_size={size:g} m gives {spec.n_rows * spec.n_cols:,} cells over "
                          "the study area's extent; choose a larger cell size or a smaller area.")
-    row, col = np.divmod(np.arange(spec.n_rows * spec.n_cols, dtype=np.int64), spec.n_cols)
-    # squares: cells beyond the bounds cannot touch the area; hexes overhang, so test all
-    geoms, full = _clip(spec.polygons(row, col), area)
-    keep = np.array([g is not None for g in geoms]) & (shapely.area(geoms.astype(object)) > 0)
-    row, col, geoms, full = row[keep], col[keep], geoms[keep], full[keep]
+    row, col, geoms, full = clipped_cells(spec, area)
     cx, cy = spec.centres(row, col)
     lon, lat = project_xy(cx, cy, ANALYSIS_CRS, "EPSG:4326")  # = GeoSeries.to_crs, no points
     grid = gpd.GeoDataFrame(
@@ -417,7 +396,9 @@ def _project(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.nda
     """EPSG:27700 coordinates, projecting each distinct coordinate pair once."""
     xy = np.empty(len(x), dtype=np.complex128)
     xy.real, xy.imag = x + 0.0, y + 0.0
-    uniq, inverse = np.unique(xy, return_inverse=True)
+    # a hash table, not a sort: the same distinct pairs (1M police.uk points: 0.07 s
+    # against 0.2 s for np.unique), each projected on its own as before
+    inverse, uniq = pd.factorize(xy)
     ux, uy = project_xy(uniq.real, uniq.imag, crs, ANALYSIS_CRS)
     return ux[inverse], uy[inverse]
 
@@ -437,7 +418,7 @@ def _cell_positions(grid: gpd.GeoDataFrame, spec: GridSpec, e: np.ndarray,
     if len(partial):
         geoms = np.asarray(grid.geometry.array, dtype=object)[pos[partial]]
         shapely.prepare(geoms)
-        hit = shapely.intersects(geoms, shapely.points(e[partial], n[partial]))
+        hit = shapely.intersects_xy(geoms, e[partial], n[partial])  # no Point built
         pos[partial[~hit]] = -1
     # a point on the study area's edge whose own cell has no area there (e.g. on a
     # grid line where the edge turns) goes to the lowest cell_id among cells it touches
@@ -519,7 +500,11 @@ def points_to_cells(
     pos = _cell_positions(grid, spec, e, n)
     inside = pos >= 0
     assigned = located.loc[inside].copy()
-    assigned["cell_id"] = grid["cell_id"].to_numpy()[pos[inside]]
+    ids = grid["cell_id"]
+    # strings taken from the grid's own column, not made into Python objects and back
+    assigned["cell_id"] = (pd.Series(ids.array.take(pos[inside]), index=assigned.index)
+                           if isinstance(ids.dtype, pd.StringDtype)
+                           else ids.to_numpy()[pos[inside]])
     assigned["easting"] = e[inside]
     assigned["northing"] = n[inside]
     assigned_rows = has_xy.copy()
@@ -572,11 +557,19 @@ def counts_by_cell(
     if missing:
         raise ColumnMappingError(f"counts_by_cell: the records have no column(s) {missing}.")
     cells = pd.Index(grid["cell_id"], name="cell_id")
-    unknown = pd.Index(records_with_cells["cell_id"].unique()).difference(cells)
+    # each distinct id looked up once (a hash table), then counted by position
+    codes, uniq = pd.factorize(records_with_cells["cell_id"])
+    where = cells.get_indexer(uniq)
+    unknown = pd.Index(uniq[where < 0])
+    if (codes < 0).any():  # a missing id is in no cell either
+        unknown = unknown.append(pd.Index([np.nan]))
     if len(unknown):
         raise InputDataError(f"{len(unknown)} cell ids are not in the grid (e.g. "
                              f"{unknown[:3].tolist()}): count with the grid the points were "
                              "assigned to.")
+    if by is None and weights is None:
+        n = np.bincount(where[codes], minlength=len(cells)).astype("int64")
+        return pd.DataFrame({"cell_id": cells, "count": n})
     val = (records_with_cells[weights].astype(float) if weights
            else pd.Series(1, index=records_with_cells.index, dtype="int64"))
     if by is None:
