@@ -218,3 +218,49 @@ def test_page_force_not_in_the_store_says_so_not_a_cut_off_sentence(wales_store)
     assert any("no police.uk data for Kent" in e.value for e in at.error)
     legend = " ".join(m.value for m in at.markdown)
     assert "No data (" in legend and "0 (" not in legend
+
+
+def _page_table(store, place: str, of: str, months: list[str], **choice):  # type: ignore[no-untyped-def]
+    """The national page's table for a place: its layer, store counts and run_statistic."""
+    from hotspots import store as store_mod
+    from hotspots.pipeline import nationalmap
+
+    v = nationalmap.national_table()
+    _, where = nationalmap.place_mask(v, place)
+    polygons = __import__("boundaries.national", fromlist=["x"]).read_lsoa_polygons(
+        v.data.sources.path("lsoa21_boundaries"), "lsoa21_boundaries", nations=["W"])
+    lay = national.layer_of(v.lsoas, polygons, where)
+    counts, _ = nationalmap.store_counts(store, lay.areas, (months[0], months[-1]))
+    con = store_mod.connect(store, read_only=True)
+    try:
+        cov = coverage.store_coverage(store_mod.store_forces(con), v.data.catalogue)
+    finally:
+        con.close()
+    return nationalstats.run_statistic(lay, counts, months, nationalstats.StatChoice(
+        of=of, **choice), coverage=cov)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("flags, of", [((), "crime"), (("--of", "asb"), "asb")])
+def test_cli_analyse_classes_equal_the_pages_per_lsoa(wales_store, tmp_path, flags, of):
+    """store analyse's default is the page's 'Recorded crime' (all but ASB); --of asb is ASB.
+
+    The trial found the CLI counting ASB as crime by default (11/7/24 hot vs the page's 12/6/20).
+    """
+    r = _analyse(wales_store, tmp_path / "nw", "--area", "pfa:North Wales", "--permutations",
+                 "999", "--seed", "3", *flags)
+    assert r.returncode == 0, r.stderr
+    cli = pd.read_csv(tmp_path / "nw" / "lsoa_statistics.csv")
+    page, params = _page_table(wales_store, "pfa:North Wales", of, MONTHS, permutations=999,
+                               seed=3)
+    assert dict(zip(cli["area_code"], cli["gi_class"], strict=True)) == dict(
+        zip(page["area_code"], page["gi_class"], strict=True))
+    assert dict(zip(cli["area_code"], cli["lisa_quadrant"], strict=True)) == dict(
+        zip(page["area_code"], page["lisa_quadrant"], strict=True))
+    shown = cli.dropna(subset=["count"])  # the files blank 1-4; every other count is the page's
+    on_page = page.set_index("area_code")["count"]
+    assert shown.set_index("area_code")["count"].to_dict() == on_page[shown["area_code"]].to_dict()
+    assert len(shown) > 150  # most LSOAs compared (ASB: 188 of 417 have 0 or 5+)
+    method = (tmp_path / "nw" / "method.txt").read_text()
+    assert f"crime types: {nationalstats.OF_CRIME_TYPES[of]}" in method
+    assert params["crime_types"] == nationalstats.OF_CRIME_TYPES[of]

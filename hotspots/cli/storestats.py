@@ -27,8 +27,14 @@ def stats_arguments(ss: argparse._SubParsersAction, default_store: Path) -> None
                             "local authority; default: %(default)s)")
         q.add_argument("--from", dest="month_from", help="first month YYYY-MM (default: all)")
         q.add_argument("--to", dest="month_to", help="last month YYYY-MM (default: all)")
+        q.add_argument("--of", choices=["crime", "asb"], default="crime",
+                       help="'crime' (default): recorded crime, every police.uk crime type but "
+                            "anti-social behaviour, as the national page's 'Recorded crime' "
+                            "and 'patrol --measure crime'; 'asb': anti-social behaviour alone "
+                            "(its own measure, never inside recorded crime)")
         q.add_argument("--crime-type", action="append", metavar="TYPE",
-                       help="only this police.uk 'Crime type' (repeat for several; default all)")
+                       help="only this police.uk 'Crime type' (repeat for several; with --of "
+                            "crime; default every type of the measure)")
         q.add_argument("--force", action="append",
                        help="only rows of this force ('Falls within'; repeat for several)")
         q.add_argument("--engine", choices=["locator", "spatial"], default="locator",
@@ -60,6 +66,26 @@ def stats_arguments(ss: argparse._SubParsersAction, default_store: Path) -> None
                     help="Mann-Kendall significance level (default %(default)s)")
 
 
+def _categories(a: argparse.Namespace, known: list[str]) -> list[str]:
+    """Return the crime types counted: the measure's (``--of``), narrowed by ``--crime-type``."""
+    from hotspots._errors import InputDataError
+    from hotspots.pipeline import nationalstats
+
+    measure = nationalstats.of_categories(a.of, known)
+    if not a.crime_type:
+        if not measure:
+            raise InputDataError(f"{a.store} holds no row of {nationalstats.OF[a.of].lower()} "
+                                 f"({nationalstats.OF_CRIME_TYPES[a.of]}).")
+        return measure
+    other = [t for t in a.crime_type if t in known and t not in measure]
+    if other:
+        hint = ("anti-social behaviour is its own measure: use --of asb" if a.of == "crime"
+                else "--of asb counts anti-social behaviour alone: use --of crime")
+        raise InputDataError(f"--crime-type {', '.join(repr(t) for t in other)} is not "
+                             f"{nationalstats.OF[a.of].lower()}; {hint}.")
+    return list(a.crime_type)
+
+
 def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str], list[str]]:
     from hotspots import store
     from hotspots._errors import InputDataError
@@ -76,8 +102,9 @@ def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str], list[str
                 raise InputDataError(
                     f"{flag} {', '.join(repr(v) for v in unknown)}: not in {a.store}. "
                     f"Its values: {', '.join(known) or 'none'}.")
+        categories = _categories(a, store.store_categories(con))
         got = store.area_counts(con, layer.areas, months=(months[0], months[-1]),
-                                forces=a.force, categories=a.crime_type, engine=a.engine,
+                                forces=a.force, categories=categories, engine=a.engine,
                                 details=True, label=f"police.uk ({a.store.name})")
     finally:
         con.close()
@@ -129,6 +156,13 @@ def _covered(layer: Any, data: Any, forces: list[str]) -> tuple[Any, Any]:
     return coverage.cover_layer(layer, cov)[0], cov
 
 
+def _crime_words(a: argparse.Namespace) -> str | list[str]:
+    """Return the crime types of the method text (the page's words for a whole measure)."""
+    from hotspots.pipeline import nationalstats
+
+    return list(a.crime_type) if a.crime_type else nationalstats.OF_CRIME_TYPES[a.of]
+
+
 def _period(months: list[str]) -> str:
     return f"{months[0]} to {months[-1]} ({len(months)} months)"
 
@@ -147,7 +181,7 @@ def run_analyse(a: argparse.Namespace) -> int:
                                    permutations=a.permutations, seed=a.seed, alpha=a.alpha,
                                    correction=a.correction)
     t2 = time.perf_counter()
-    params = {**res.params, "months": months, "crime_types": a.crime_type or "all",
+    params = {**res.params, "of": a.of, "months": months, "crime_types": _crime_words(a),
               "forces": sorted(cov.forces), "layer_notes": list(layer.notes)}
     method = national.analyse_method(params, a.suppress_below)
     files = _write(a, "lsoa_statistics", res.table, layer, got, params, method)
@@ -184,8 +218,8 @@ def run_emerging(a: argparse.Namespace) -> int:
                                    seed=a.seed, alpha=a.alpha, trend_alpha=a.trend_alpha,
                                    correction=a.correction)
     t2 = time.perf_counter()
-    params = {"level": "lsoa", "place": layer.place.label, "months": months,
-              "crime_types": a.crime_type or "all", "forces": sorted(cov.forces),
+    params = {"level": "lsoa", "of": a.of, "place": layer.place.label, "months": months,
+              "crime_types": _crime_words(a), "forces": sorted(cov.forces),
               "permutations": a.permutations, "seed": a.seed, "alpha": a.alpha,
               "trend_alpha": a.trend_alpha, "correction": a.correction,
               "layer_notes": list(layer.notes),

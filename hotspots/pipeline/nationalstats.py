@@ -31,8 +31,9 @@ from hotspots.pipeline.analysis import StatsParams
 from hotspots.pipeline.nationalmap import MapValues
 from hotspots.stats import emerging
 
-__all__ = ["EMERGING_MIN_MONTHS", "OF", "STATISTICS", "StatChoice", "emerging_colours",
-           "of_counts", "run_statistic", "stat_method", "stat_values"]
+__all__ = ["EMERGING_MIN_MONTHS", "OF", "OF_CRIME_TYPES", "STATISTICS", "StatChoice",
+           "emerging_colours", "of_categories", "of_counts", "run_statistic", "stat_method",
+           "stat_values"]
 
 #: Statistics the page offers, key -> label.
 STATISTICS: dict[str, str] = {
@@ -42,6 +43,8 @@ STATISTICS: dict[str, str] = {
 }
 #: What the statistic is computed on: key -> words.
 OF: dict[str, str] = {"crime": "Recorded crime", "asb": "Anti-social behaviour"}
+#: The crime types each measure counts, in words (method texts of the page and the CLI).
+OF_CRIME_TYPES: dict[str, str] = {"crime": "all but anti-social behaviour", "asb": ASB_CATEGORY}
 #: Fewest months for emerging hot spots (the ward page's rule: a Mann-Kendall trend needs
 #: 3 points; ArcGIS advises at least 10 time steps, and the method text says how many).
 EMERGING_MIN_MONTHS = 3
@@ -78,6 +81,31 @@ class StatChoice:
     alpha: float = 0.05
 
 
+def _is_asb(categories: pd.Series) -> pd.Series:
+    """Return which rows are ASB: its own measure, never inside recorded crime (the one rule)."""
+    return categories.astype(str).str.casefold() == ASB_CATEGORY.casefold()
+
+
+def of_categories(of: str, categories: Sequence[str]) -> list[str]:
+    """Return the crime types (of ``categories``, e.g. the store's) a measure counts.
+
+    The page's :func:`of_counts` and ``store analyse``/``store emerging`` (``--of``)
+    use this one definition: recorded crime is every police.uk crime type but
+    anti-social behaviour; anti-social behaviour is that type alone.
+
+    Examples
+    --------
+    >>> cats = ["Burglary", "Anti-social behaviour", "Drugs"]
+    >>> of_categories("crime", cats), of_categories("asb", cats)
+    (['Burglary', 'Drugs'], ['Anti-social behaviour'])
+    """
+    if of not in OF:
+        raise ValueError(f"of={of!r}: use one of {', '.join(OF)}.")
+    cats = pd.Series(list(categories), dtype=object)
+    asb = _is_asb(cats)
+    return [str(c) for c in cats[asb if of == "asb" else ~asb]]
+
+
 def of_counts(counts: pd.DataFrame, of: str) -> pd.DataFrame:
     """Return the store counts of recorded crime (every category but ASB) or of ASB.
 
@@ -90,7 +118,7 @@ def of_counts(counts: pd.DataFrame, of: str) -> pd.DataFrame:
     """
     if of not in OF:
         raise ValueError(f"of={of!r}: use one of {', '.join(OF)}.")
-    asb = counts["category"].astype(str).str.casefold() == ASB_CATEGORY.casefold()
+    asb = _is_asb(counts["category"])
     return counts.loc[asb if of == "asb" else ~asb].reset_index(drop=True)
 
 
@@ -137,8 +165,7 @@ def run_statistic(layer: national.LsoaLayer, counts: pd.DataFrame, months: Seque
     mine = of_counts(counts, choice.of)
     months = list(months)
     base = {"months": months, "place": layer.place.label, "forces": forces,
-            "crime_types": ("all but anti-social behaviour" if choice.of == "crime"
-                            else ASB_CATEGORY), "choice": asdict(choice)}
+            "crime_types": OF_CRIME_TYPES[choice.of], "choice": asdict(choice)}
     if choice.statistic == "emerging":
         if len(months) < EMERGING_MIN_MONTHS:
             raise InputDataError(
