@@ -68,7 +68,7 @@ def test_uncovered_lsoas_are_left_out_not_zero(statistic: str) -> None:
 
 def test_emerging_on_covered_lsoas_only() -> None:
     lay = two_forces()
-    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    months = [f"2024-{m:02d}" for m in range(1, 11)]
     c = counts(lay, months)
     c = c.loc[c["area_code"].isin(set(lay.areas["area_code"][:32]))]
     choice = nationalstats.StatChoice(statistic="emerging", permutations=99, seed=5)
@@ -264,3 +264,30 @@ def test_cli_analyse_classes_equal_the_pages_per_lsoa(wales_store, tmp_path, fla
     method = (tmp_path / "nw" / "method.txt").read_text()
     assert f"crime types: {nationalstats.OF_CRIME_TYPES[of]}" in method
     assert params["crime_types"] == nationalstats.OF_CRIME_TYPES[of]
+
+
+@pytest.mark.realdata
+def test_cli_emerging_on_too_few_months_is_refused_naming_both(wales_store, tmp_path):
+    """The trial: 4 months gave 'Consecutive cold spot (113)' with no caution; now refused."""
+    r = _analyse(wales_store, tmp_path / "em", "--area", "pfa:North Wales", "--permutations",
+                 "99", command="emerging")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "Emerging hot spots need at least 10 months; there are 2 (2024-01 to 2024-02)" \
+        in r.stderr
+    assert not (tmp_path / "em" / "emerging_hotspots.csv").exists()
+
+
+@pytest.mark.realdata
+def test_page_emerging_on_too_few_months_says_so(wales_store):
+    at = _page(wales_store, "pfa:North Wales", "statistics")
+    at.radio(key="national_statistic").set_value("emerging")
+    next(b for b in at.button if b.label == "Apply statistics").click()
+    os.environ["HOTSPOTS_STORE"] = str(wales_store)
+    try:
+        at.run()
+    finally:
+        del os.environ["HOTSPOTS_STORE"]
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("Emerging hot spots need at least 10 months; there are 2" in e for e in errors), \
+        errors

@@ -369,8 +369,7 @@ def _uncovered_place(v: national.NationalView, place: str, store_file: str) -> s
 def _stats_sidebar(months_all: list[str]) -> tuple[nationalstats.StatChoice,
                                                    tuple[str, str]]:
     """Draw the statistics choices (a form: nothing is computed until applied)."""
-    stats_ = [k for k in nationalstats.STATISTICS
-              if k != "emerging" or len(months_all) >= nationalstats.EMERGING_MIN_MONTHS]
+    stats_ = list(nationalstats.STATISTICS)  # emerging on too few months: refused, said why
     current: nationalstats.StatChoice = st.session_state.get(
         "national_stat_choice", nationalstats.StatChoice())
     start, end = st.select_slider("Months", months_all,
@@ -381,7 +380,8 @@ def _stats_sidebar(months_all: list[str]) -> tuple[nationalstats.StatChoice,
                              index=stats_.index(current.statistic)
                              if current.statistic in stats_ else 0, key="national_statistic",
                              help="Emerging hot spots need at least "
-                                  f"{nationalstats.EMERGING_MIN_MONTHS} months in the store.")
+                                  f"{nationalstats.EMERGING_MIN_MONTHS} months in the period "
+                                  "(ArcGIS Pro's minimum of time steps).")
         of = st.radio("Of", list(nationalstats.OF), format_func=nationalstats.OF.get,
                       index=list(nationalstats.OF).index(current.of), key="national_stat_of")
         measure = st.selectbox("Gi* and LISA on", list(_STAT_MEASURES),

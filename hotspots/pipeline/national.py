@@ -403,11 +403,10 @@ def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str],
     Raises
     ------
     InputDataError
-        Fewer than 2 months.
+        Fewer months than :data:`hotspots.stats.emerging.MIN_TIME_STEPS` (10).
     """
-    if len(months) < 2:
-        raise InputDataError(f"emerging hot spots need at least 2 months; the store has "
-                             f"{len(months)} in the period asked ({', '.join(months)}).")
+    stats.emerging.check_time_steps(len(months), span=f"{months[0]} to {months[-1]}"
+                                    if len(months) else "")
     codes = layer.areas["area_code"].tolist()
     matrix = monthly_counts(counts, codes, months)
     sw = weights if weights is not None else stats.build_weights(layer.areas)

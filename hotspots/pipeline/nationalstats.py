@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from hotspots import privacy
-from hotspots._errors import InputDataError
 from hotspots.io.policeuk import ASB_CATEGORY
 from hotspots.maps.classify import NO_DATA_COLOUR
 from hotspots.maps.palettes import brewer
@@ -45,9 +44,9 @@ STATISTICS: dict[str, str] = {
 OF: dict[str, str] = {"crime": "Recorded crime", "asb": "Anti-social behaviour"}
 #: The crime types each measure counts, in words (method texts of the page and the CLI).
 OF_CRIME_TYPES: dict[str, str] = {"crime": "all but anti-social behaviour", "asb": ASB_CATEGORY}
-#: Fewest months for emerging hot spots (the ward page's rule: a Mann-Kendall trend needs
-#: 3 points; ArcGIS advises at least 10 time steps, and the method text says how many).
-EMERGING_MIN_MONTHS = 3
+#: Fewest months for emerging hot spots: the one minimum of every view and command
+#: (:data:`hotspots.stats.emerging.MIN_TIME_STEPS`, ArcGIS Pro's 10 time steps).
+EMERGING_MIN_MONTHS = emerging.MIN_TIME_STEPS
 _COLUMN = {"hotspots": "gi_class", "clusters": "lisa_quadrant", "emerging": "trend_class"}
 _REGISTRY = {"hotspots": "gi_star", "clusters": "lisa"}
 
@@ -167,10 +166,8 @@ def run_statistic(layer: national.LsoaLayer, counts: pd.DataFrame, months: Seque
     base = {"months": months, "place": layer.place.label, "forces": forces,
             "crime_types": OF_CRIME_TYPES[choice.of], "choice": asdict(choice)}
     if choice.statistic == "emerging":
-        if len(months) < EMERGING_MIN_MONTHS:
-            raise InputDataError(
-                f"Emerging hot spots need at least {EMERGING_MIN_MONTHS} months; "
-                f"{len(months)} chosen ({', '.join(months)}). Choose a longer period.")
+        emerging.check_time_steps(len(months), span=f"{months[0]} to {months[-1]}"
+                                  if months else "")
         table = national.lsoa_emerging(layer, mine, months, permutations=choice.permutations,
                                        seed=choice.seed, alpha=choice.alpha,
                                        correction=choice.correction)
