@@ -291,3 +291,29 @@ def test_page_emerging_on_too_few_months_says_so(wales_store):
     errors = [e.value for e in at.error]
     assert any("Emerging hot spots need at least 10 months; there are 2" in e for e in errors), \
         errors
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("flags, asb", [((), False), (("--of", "asb"), True)])
+def test_cli_reconciles_the_places_forces_and_measure_only(wales_store, tmp_path, shared_data,
+                                                           flags, asb):
+    """The trial: '--area pfa:Dyfed-Powys' reported every force's rows without a location.
+
+    Reference: the Dyfed-Powys Police files of the two months read with pandas (rows of the
+    measure: ASB or every other crime type), not through the store.
+    """
+    r = _analyse(wales_store, tmp_path / "nw", "--area", "pfa:Dyfed-Powys", "--permutations",
+                 "99", *flags)
+    assert r.returncode == 0, r.stderr
+    folder = shared_data / "police_uk_wales_2024-01_to_2024-04"
+    raw = pd.concat([pd.read_csv(folder / m / f"{m}-dyfed-powys-street.csv") for m in MONTHS])
+    mine = raw[(raw["Crime type"] == "Anti-social behaviour") == asb]
+    rec = pd.read_csv(tmp_path / "nw" / "reconciliation.csv").iloc[0]
+    assert rec["rows_in"] == len(mine) == (rec["assigned"] + rec["unlocated"] + rec["outside"]
+                                           + rec["rejected"])
+    no_location = int((mine["Longitude"].isna() | mine["Latitude"].isna()).sum())
+    assert rec["unlocated"] == no_location and (asb or no_location > 300)  # 361 + 24 crimes
+    words = "rows of Dyfed-Powys Police (the force covering the place)"
+    assert words in r.stdout
+    assert words in (tmp_path / "nw" / "method.txt").read_text()
+    assert "anti-social behaviour" in r.stdout.split(words, 1)[1].splitlines()[0].lower()

@@ -86,10 +86,16 @@ def _categories(a: argparse.Namespace, known: list[str]) -> list[str]:
     return list(a.crime_type)
 
 
-def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str], list[str]]:
+def _counts(a: argparse.Namespace, layer: Any, data: Any
+            ) -> tuple[Any, list[str], list[str], str]:
+    """Count the rows behind the place's statistics: its forces' rows of the measure.
+
+    Returns the counts, the months, the forces whose LSOAs are tested and which
+    rows the reconciliation covers, in words.
+    """
     from hotspots import store
     from hotspots._errors import InputDataError
-    from hotspots.pipeline import national
+    from hotspots.pipeline import coverage, national
 
     con = store.connect(a.store, read_only=True, spatial=a.engine == "spatial")
     try:
@@ -103,12 +109,22 @@ def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str], list[str
                     f"{flag} {', '.join(repr(v) for v in unknown)}: not in {a.store}. "
                     f"Its values: {', '.join(known) or 'none'}.")
         categories = _categories(a, store.store_categories(con))
+        if a.force:
+            read, words = list(a.force), f"rows of {', '.join(a.force)} (--force)"
+        else:  # the forces covering the place (and any with no area), never every force's
+            covering, unplaced = coverage.place_forces(forces, layer.place.lads,
+                                                       data.catalogue)
+            if not covering:
+                raise InputDataError(coverage.no_data_message(
+                    layer.place.name, coverage.store_coverage(forces, data.catalogue)))
+            read, words = [*covering, *unplaced], coverage.forces_words(covering, unplaced)
         got = store.area_counts(con, layer.areas, months=(months[0], months[-1]),
-                                forces=a.force, categories=categories, engine=a.engine,
+                                forces=read, categories=categories, engine=a.engine,
                                 details=True, label=f"police.uk ({a.store.name})")
     finally:
         con.close()
-    return got, months, a.force or forces
+    words = f"{words}; {_measure_words(a)}; {_period(months)}"
+    return got, months, a.force or forces, words
 
 
 def _write(a: argparse.Namespace, name: str, table: Any, layer: Any, got: Any,
@@ -156,6 +172,14 @@ def _covered(layer: Any, data: Any, forces: list[str]) -> tuple[Any, Any]:
     return coverage.cover_layer(layer, cov)[0], cov
 
 
+def _measure_words(a: argparse.Namespace) -> str:
+    """Return the measure read, in words (``recorded crime (all but anti-social behaviour)``)."""
+    from hotspots.pipeline import nationalstats
+
+    types = ", ".join(a.crime_type) if a.crime_type else nationalstats.OF_CRIME_TYPES[a.of]
+    return f"{nationalstats.OF[a.of].lower()} ({types})"
+
+
 def _crime_words(a: argparse.Namespace) -> str | list[str]:
     """Return the crime types of the method text (the page's words for a whole measure)."""
     from hotspots.pipeline import nationalstats
@@ -174,7 +198,7 @@ def run_analyse(a: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     layer, data = _layer(a)
-    got, months, forces = _counts(a, layer)
+    got, months, forces, rows = _counts(a, layer, data)
     layer, cov = _covered(layer, data, forces)
     t1 = time.perf_counter()
     res = national.lsoa_statistics(layer, got.counts, measure=a.measure,
@@ -182,6 +206,7 @@ def run_analyse(a: argparse.Namespace) -> int:
                                    correction=a.correction)
     t2 = time.perf_counter()
     params = {**res.params, "of": a.of, "months": months, "crime_types": _crime_words(a),
+              "rows_read": rows,
               "forces": sorted(cov.forces), "layer_notes": list(layer.notes)}
     method = national.analyse_method(params, a.suppress_below)
     files = _write(a, "lsoa_statistics", res.table, layer, got, params, method)
@@ -193,6 +218,7 @@ def run_analyse(a: argparse.Namespace) -> int:
     print(f"{layer.place.label}: {len(layer.areas):,} LSOAs, {_period(months)}; counts in "
           f"{t1 - t0:.1f}s, statistics in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
+    print(f"  ({rows})")
     print("  " + layer.notes[-1])
     for key in ("gi_star", "lisa"):
         s = res.params.get(key, {})
@@ -211,7 +237,7 @@ def run_emerging(a: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     layer, data = _layer(a)
-    got, months, forces = _counts(a, layer)
+    got, months, forces, rows = _counts(a, layer, data)
     layer, cov = _covered(layer, data, forces)
     t1 = time.perf_counter()
     table = national.lsoa_emerging(layer, got.counts, months, permutations=a.permutations,
@@ -219,7 +245,7 @@ def run_emerging(a: argparse.Namespace) -> int:
                                    correction=a.correction)
     t2 = time.perf_counter()
     params = {"level": "lsoa", "of": a.of, "place": layer.place.label, "months": months,
-              "crime_types": _crime_words(a), "forces": sorted(cov.forces),
+              "crime_types": _crime_words(a), "rows_read": rows, "forces": sorted(cov.forces),
               "permutations": a.permutations, "seed": a.seed, "alpha": a.alpha,
               "trend_alpha": a.trend_alpha, "correction": a.correction,
               "layer_notes": list(layer.notes),
@@ -229,6 +255,7 @@ def run_emerging(a: argparse.Namespace) -> int:
     print(f"{layer.place.label}: {len(layer.areas):,} LSOAs x {_period(months)}; counts in "
           f"{t1 - t0:.1f}s, Gi* per month and Mann-Kendall in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
+    print(f"  ({rows})")
     print("  " + layer.notes[-1])
     for cat, n in table["trend_class"].value_counts().items():
         print(f"  {cat}: {n:,}")

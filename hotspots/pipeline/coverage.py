@@ -26,8 +26,8 @@ from hotspots._errors import InputDataError
 from hotspots.pipeline.national import LsoaLayer
 from hotspots.pipeline.nationalmap import crime_and_asb
 
-__all__ = ["StoreCoverage", "cover_layer", "covered_counts", "covered_mask",
-           "no_data_message", "store_coverage"]
+__all__ = ["StoreCoverage", "cover_layer", "covered_counts", "covered_mask", "forces_words",
+           "no_data_message", "place_forces", "store_coverage"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,60 @@ def store_coverage(forces: Sequence[str], catalogue: Any) -> StoreCoverage:
         matched.append(str(name))
         lads.update(place.lads)
     return StoreCoverage(tuple(matched), frozenset(lads), tuple(unplaced))
+
+
+def place_forces(forces: Sequence[str], place_lads: Sequence[str], catalogue: Any
+                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the store's forces whose rows are behind a place's map and statistics.
+
+    A force covers the place when its police force area shares a local authority
+    with it. A force with no area of its own (police.uk's British Transport Police)
+    may have rows anywhere: its rows are read too (those outside the place count
+    as outside every area).
+
+    Parameters
+    ----------
+    forces
+        The store's ``Falls within`` names (:func:`hotspots.store.store_forces`).
+    place_lads
+        The place's local authority codes (:attr:`boundaries.places.Place.lads`).
+    catalogue
+        The place catalogue.
+
+    Returns
+    -------
+    covering : tuple of str
+        Forces covering the place, sorted.
+    unplaced : tuple of str
+        Forces of the store with no area of their own, sorted.
+    """
+    want = set(place_lads)
+    covering: list[str] = []
+    unplaced: list[str] = []
+    for name in forces:
+        try:
+            area = resolve_area(f"pfa:{name}", catalogue)
+        except InputDataError:
+            unplaced.append(str(name))
+            continue
+        if want & set(area.lads):
+            covering.append(str(name))
+    return tuple(sorted(covering)), tuple(sorted(unplaced))
+
+
+def forces_words(covering: Sequence[str], unplaced: Sequence[str]) -> str:
+    """Return which forces' rows a reconciliation covers, in words.
+
+    Examples
+    --------
+    >>> forces_words(["A Police"], ["BTP"])
+    'rows of A Police (the force covering the place) and BTP (no area of its own)'
+    """
+    one = "the force" if len(covering) == 1 else "the forces"
+    parts = [f"{', '.join(covering)} ({one} covering the place)"] if covering else []
+    if unplaced:
+        parts.append(f"{', '.join(unplaced)} (no area of its own)")
+    return "rows of " + (" and ".join(parts) if parts else "no force")
 
 
 def covered_mask(lad_codes: pd.Series, coverage: StoreCoverage) -> np.ndarray:

@@ -447,6 +447,8 @@ def _common_method(params: dict[str, Any], threshold: int) -> list[str]:
         f"Place: {params.get('place', '')}; areas: 2021 LSOAs (ONS BGC boundaries).",
         f"Crimes: police.uk street-level records from the store, {span}; crime types: "
         f"{crimes if isinstance(crimes, str) else ', '.join(crimes)}; forces: {forces}.",
+        *([f"Rows reconciled (rows in = assigned + without a location + outside the place's "
+           f"LSOAs + rejected): {params['rows_read']}."] if params.get("rows_read") else []),
         "Weights: queen contiguity (a shared boundary point); an LSOA touching no other "
         "(an island) is linked to its nearest LSOA and named in the report.",
         f"Disclosure: counts from 1 to {threshold - 1} are blank in the files (column "
