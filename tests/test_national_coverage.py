@@ -230,12 +230,15 @@ def _page_table(store, place: str, of: str, months: list[str], **choice):  # typ
     polygons = __import__("boundaries.national", fromlist=["x"]).read_lsoa_polygons(
         v.data.sources.path("lsoa21_boundaries"), "lsoa21_boundaries", nations=["W"])
     lay = national.layer_of(v.lsoas, polygons, where)
-    counts, _ = nationalmap.store_counts(store, lay.areas, (months[0], months[-1]))
     con = store_mod.connect(store, read_only=True)
     try:
-        cov = coverage.store_coverage(store_mod.store_forces(con), v.data.catalogue)
+        forces = store_mod.store_forces(con)
     finally:
         con.close()
+    cov = coverage.store_coverage(forces, v.data.catalogue)
+    covering, unplaced = coverage.place_forces(forces, where.lads, v.data.catalogue)
+    counts, _ = nationalmap.store_counts(store, lay.areas, (months[0], months[-1]),
+                                         forces=[*covering, *unplaced])
     return nationalstats.run_statistic(lay, counts, months, nationalstats.StatChoice(
         of=of, **choice), coverage=cov)
 
@@ -317,3 +320,24 @@ def test_cli_reconciles_the_places_forces_and_measure_only(wales_store, tmp_path
     assert words in r.stdout
     assert words in (tmp_path / "nw" / "method.txt").read_text()
     assert "anti-social behaviour" in r.stdout.split(words, 1)[1].splitlines()[0].lower()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("measure, asb", [("crime", False), ("asb", True)])
+def test_page_reconciles_the_places_forces_and_measure_only(wales_store, shared_data, measure,
+                                                            asb):
+    """The line under the national map is the place's rows of the measure, not the store's.
+
+    Reference: the Dyfed-Powys Police files of the two months read with pandas.
+    """
+    folder = shared_data / "police_uk_wales_2024-01_to_2024-04"
+    raw = pd.concat([pd.read_csv(folder / m / f"{m}-dyfed-powys-street.csv") for m in MONTHS])
+    mine = raw[(raw["Crime type"] == "Anti-social behaviour") == asb]
+    unlocated = int((mine["Longitude"].isna() | mine["Latitude"].isna()).sum())
+    at = _page(wales_store, "pfa:Dyfed-Powys", measure)
+    notes = " ".join(m.value for m in at.markdown if "police.uk rows" in m.value)
+    assert f"{len(mine):,} rows in = " in notes, notes
+    assert f"+ {unlocated:,} without a location" in notes
+    assert "rows of Dyfed-Powys Police (the force covering the place)" in notes
+    assert ("anti-social behaviour (Anti-social behaviour)" if asb
+            else "recorded crime (all but anti-social behaviour)") in notes

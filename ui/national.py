@@ -172,22 +172,48 @@ def _stamp(path: str) -> tuple[int, int]:
     return st_.st_mtime_ns, st_.st_size
 
 
-@st.cache_resource(show_spinner="Counting the store's rows per LSOA...", max_entries=4)
-def _store_long(path: str, stamp: tuple[int, int], months: tuple[str, str]
-                ) -> tuple[pd.DataFrame, str]:
-    return national.store_counts(path, _lsoa_polygons(), months)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store_categories(path: str, stamp: tuple[int, int]) -> list[str]:
+    con = store.connect(path, read_only=True)
+    try:
+        return store.store_categories(con)
+    finally:
+        con.close()
 
 
-def _store_counts(path: str, months: tuple[str, str]) -> tuple[pd.DataFrame, str]:
-    counts, line = _store_long(path, _stamp(path), months)
+@st.cache_resource(show_spinner="Counting the store's rows for the place...", max_entries=8)
+def _place_long(path: str, stamp: tuple[int, int], months: tuple[str, str], place: str,
+                of: str) -> tuple[pd.DataFrame, str]:
+    """Return the counts and reconciliation of exactly the rows behind a place's map.
+
+    The rows of the forces covering the place (and of any force with no area of its own)
+    and of the measure's crime types (:func:`hotspots.pipeline.nationalstats.of_categories`,
+    as ``store analyse``), placed on the place's LSOAs: rows in = assigned + without a
+    location + outside the place + rejected.
+    """
+    layer = _layer(place)
+    forces = list(_coverage(path).forces) + list(_coverage(path).unplaced)
+    covering, unplaced = store_cover.place_forces(forces, layer.place.lads,
+                                                  _view().data.catalogue)
+    words = (f"{store_cover.forces_words(covering, unplaced)}; "
+             f"{nationalstats.OF[of].lower()} ({nationalstats.OF_CRIME_TYPES[of]})")
+    if not covering:
+        empty = pd.DataFrame({"area_code": pd.Series(dtype=str), "month": pd.Series(dtype=str),
+                              "category": pd.Series(dtype=str),
+                              "count": pd.Series(dtype="int64")})
+        return empty, f"no rows: {words}"
+    counts, line = national.store_counts(
+        path, layer.areas[["area_code", "geometry"]], months, forces=[*covering, *unplaced],
+        categories=nationalstats.of_categories(of, _store_categories(path, stamp)))
+    return counts, f"{line} ({words})"
+
+
+def _store_counts(path: str, months: tuple[str, str], place: str, of: str
+                  ) -> tuple[pd.DataFrame, str]:
+    counts, line = _place_long(path, _stamp(path), months, place, of)
     v = _view()
     return store_cover.covered_counts(counts, v.table[["lsoa_code", "lad_code"]],
-                                      _coverage(path)), _whole_store(line, path)
-
-
-def _whole_store(line: str, path: str) -> str:
-    """Say what the reconciliation line covers: every row of the store, all its forces."""
-    return f"{line} (the whole store, every force it holds: {_coverage(path).words()})"
+                                      _coverage(path)), line
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -203,7 +229,7 @@ def _statistic(store_file: str, stamp: tuple[int, int], months: tuple[str, str],
     """Return the component's arguments for one statistic, its method text and a summary."""
     choice = nationalstats.StatChoice(*fields)
     v = _view()
-    counts, line = _store_long(store_file, stamp, months)
+    counts, line = _place_long(store_file, stamp, months, place, choice.of)
     have = _store_months(store_file)
     chosen = [m for m in have if months[0] <= m <= months[1]]
     layer = _layer(place)
@@ -219,7 +245,7 @@ def _statistic(store_file: str, stamp: tuple[int, int], months: tuple[str, str],
             "legends": mv.legends, "shown": int(mask.sum()),
             "names": {str(c): n for c, n in (mv.names or {}).items()},
             "method": nationalstats.stat_method(params, choice.statistic),
-            "reconciliation": _whole_store(line, store_file)}
+            "reconciliation": line}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -229,7 +255,7 @@ def _values(measure: str, rate: bool, place: str, scheme: str, k: int, palette: 
     v = _view()
     table = v.table
     if measure in ("crime", "asb") and store_file and months:
-        counts, _ = _store_counts(store_file, months)
+        counts, _ = _store_counts(store_file, months, place, measure)
         table = table.merge(counts, on="lsoa_code", how="left")
     mask, _ = national.place_mask(v, None if place == _ALL else place)
     mv = national.map_values(table, mask, measure=measure, rate=rate, scheme=scheme, k=k,
@@ -354,7 +380,7 @@ def render() -> None:
                         unsafe_allow_html=True)
     if choice is not None and not stat_error and "method" in args:
         _stat_notes(args, choice)
-    _notes(v, measure, store_file, months)
+    _notes(v, measure, store_file, months, place)
 
 
 def _uncovered_place(v: national.NationalView, place: str, store_file: str) -> str | None:
@@ -430,7 +456,7 @@ def _stat_notes(args: dict[str, Any], choice: nationalstats.StatChoice) -> None:
 
 
 def _notes(v: national.NationalView, measure: str, store_file: str | None,
-           months: tuple[str, str] | None) -> None:
+           months: tuple[str, str] | None, place: str) -> None:
     with st.container(key="national_notes"):
         if measure == "deprivation":
             st.markdown(
@@ -440,7 +466,7 @@ def _notes(v: national.NationalView, measure: str, store_file: str | None,
                 "their own nation only: an English decile 1 and a Welsh decile 1 are not the "
                 "same level of deprivation. " + " ".join(privacy.escape_text(n) for n in v.notes))
         if store_file and months and measure in ("crime", "asb"):
-            _, line = _store_counts(store_file, months)
+            _, line = _store_counts(store_file, months, place, measure)
             st.markdown(f"**police.uk rows ({months[0]} to {months[1]}):** {line}. "
                         "Recorded crime is not suppressed (as on the ward maps); anti-social "
                         "behaviour is its own measure.")
