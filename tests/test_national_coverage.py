@@ -341,3 +341,29 @@ def test_page_reconciles_the_places_forces_and_measure_only(wales_store, shared_
     assert "rows of Dyfed-Powys Police (the force covering the place)" in notes
     assert ("anti-social behaviour (Anti-social behaviour)" if asb
             else "recorded crime (all but anti-social behaviour)") in notes
+
+
+@pytest.mark.realdata
+def test_cli_flags_the_incomplete_months_pack_build_flags(wales_store, tmp_path):
+    """The trial: Dyfed-Powys's short months were presented as real low crime.
+
+    Reference: pack build's rule by hand on the raw files: January 2024 has 1,187 rows of
+    which 910 crimes for Dyfed-Powys's ~516,000 residents (21 a year per 1,000, under the
+    floor of 30); February has 300 rows, under half of January's.
+    """
+    r = _analyse(wales_store, tmp_path / "dp", "--area", "pfa:Dyfed-Powys", "--permutations",
+                 "99")
+    assert r.returncode == 0, r.stderr
+    assert "2 force-month(s) look incomplete" in r.stdout
+    assert "2024-01, Dyfed-Powys Police: 910 crimes for" in r.stdout
+    assert "2024-02, Dyfed-Powys Police: 299 rows, under 50% of the 1,187" in r.stdout
+    method = (tmp_path / "dp" / "method.txt").read_text()
+    assert "Incomplete months (2 force-months" in method and "2024-02, Dyfed-Powys" in method
+    run = __import__("json").loads((tmp_path / "dp" / "run.json").read_text())
+    assert [(f["month"], f["force"]) for f in run["incomplete_months"]] == [
+        ("2024-01", "Dyfed-Powys Police"), ("2024-02", "Dyfed-Powys Police")]
+    # North Wales: no month flagged, and it says so
+    r = _analyse(wales_store, tmp_path / "nw", "--area", "pfa:North Wales", "--permutations",
+                 "99")
+    assert "look incomplete" not in r.stdout
+    assert "Incomplete months: none flagged" in (tmp_path / "nw" / "method.txt").read_text()

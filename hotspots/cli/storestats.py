@@ -121,6 +121,7 @@ def _counts(a: argparse.Namespace, layer: Any, data: Any
         got = store.area_counts(con, layer.areas, months=(months[0], months[-1]),
                                 forces=read, categories=categories, engine=a.engine,
                                 details=True, label=f"police.uk ({a.store.name})")
+        a.incomplete = coverage.incomplete_store_months(con, read, months, data)
     finally:
         con.close()
     words = f"{words}; {_measure_words(a)}; {_period(months)}"
@@ -194,7 +195,7 @@ def _period(months: list[str]) -> str:
 def run_analyse(a: argparse.Namespace) -> int:
     """Run ``store analyse``; return the exit code."""
     from hotspots import privacy
-    from hotspots.pipeline import national
+    from hotspots.pipeline import coverage, national
 
     t0 = time.perf_counter()
     layer, data = _layer(a)
@@ -206,7 +207,7 @@ def run_analyse(a: argparse.Namespace) -> int:
                                    correction=a.correction)
     t2 = time.perf_counter()
     params = {**res.params, "of": a.of, "months": months, "crime_types": _crime_words(a),
-              "rows_read": rows,
+              "rows_read": rows, "incomplete_months": a.incomplete,
               "forces": sorted(cov.forces), "layer_notes": list(layer.notes)}
     method = national.analyse_method(params, a.suppress_below)
     files = _write(a, "lsoa_statistics", res.table, layer, got, params, method)
@@ -219,6 +220,8 @@ def run_analyse(a: argparse.Namespace) -> int:
           f"{t1 - t0:.1f}s, statistics in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
     print(f"  ({rows})")
+    for line in coverage.incomplete_lines(a.incomplete):
+        print("  " + line)
     print("  " + layer.notes[-1])
     for key in ("gi_star", "lisa"):
         s = res.params.get(key, {})
@@ -233,7 +236,7 @@ def run_analyse(a: argparse.Namespace) -> int:
 
 def run_emerging(a: argparse.Namespace) -> int:
     """Run ``store emerging``; return the exit code."""
-    from hotspots.pipeline import national
+    from hotspots.pipeline import coverage, national
 
     t0 = time.perf_counter()
     layer, data = _layer(a)
@@ -245,7 +248,8 @@ def run_emerging(a: argparse.Namespace) -> int:
                                    correction=a.correction)
     t2 = time.perf_counter()
     params = {"level": "lsoa", "of": a.of, "place": layer.place.label, "months": months,
-              "crime_types": _crime_words(a), "rows_read": rows, "forces": sorted(cov.forces),
+              "crime_types": _crime_words(a), "rows_read": rows,
+              "incomplete_months": a.incomplete, "forces": sorted(cov.forces),
               "permutations": a.permutations, "seed": a.seed, "alpha": a.alpha,
               "trend_alpha": a.trend_alpha, "correction": a.correction,
               "layer_notes": list(layer.notes),
@@ -256,6 +260,8 @@ def run_emerging(a: argparse.Namespace) -> int:
           f"{t1 - t0:.1f}s, Gi* per month and Mann-Kendall in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
     print(f"  ({rows})")
+    for line in coverage.incomplete_lines(a.incomplete):
+        print("  " + line)
     print("  " + layer.notes[-1])
     for cat, n in table["trend_class"].value_counts().items():
         print(f"  {cat}: {n:,}")
