@@ -367,3 +367,14 @@ def test_cli_flags_the_incomplete_months_pack_build_flags(wales_store, tmp_path)
                  "99")
     assert "look incomplete" not in r.stdout
     assert "Incomplete months: none flagged" in (tmp_path / "nw" / "method.txt").read_text()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("place, flagged", [("pfa:Dyfed-Powys", True), ("pfa:North Wales", False)])
+def test_page_warns_of_incomplete_months_beside_the_map(wales_store, place, flagged):
+    at = _page(wales_store, place, "crime")
+    warnings = [w.value for w in at.warning]
+    text = " ".join(warnings)
+    assert ("2 force-month(s) look incomplete" in text) == flagged, warnings
+    assert ("2024-01, Dyfed-Powys Police: 910 crimes for" in text) == flagged
+    assert ("2024-02, Dyfed-Powys Police: 299 rows" in text) == flagged

@@ -208,6 +208,33 @@ def _place_long(path: str, stamp: tuple[int, int], months: tuple[str, str], plac
     return counts, f"{line} ({words})"
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _incomplete_of(path: str, stamp: tuple[int, int], months: tuple[str, str], place: str
+                   ) -> list[str]:
+    """Return the lines naming the place's force-months that look incomplete (pack build's)."""
+    layer = _layer(place)
+    forces = list(_coverage(path).forces) + list(_coverage(path).unplaced)
+    covering, unplaced = store_cover.place_forces(forces, layer.place.lads,
+                                                  _view().data.catalogue)
+    chosen = [m for m in _store_months(path) if months[0] <= m <= months[1]]
+    con = store.connect(path, read_only=True)
+    try:
+        flagged = store_cover.incomplete_store_months(con, [*covering, *unplaced], chosen,
+                                                      _view().data)
+    finally:
+        con.close()
+    return store_cover.incomplete_lines(flagged)
+
+
+def _incomplete_warning(path: str, months: tuple[str, str], place: str) -> None:
+    """Warn beside the map when a force-month behind it looks incomplete."""
+    lines = _incomplete_of(path, _stamp(path), months, place)
+    if lines:
+        with st.container(key="national_incomplete"):
+            st.warning(privacy.escape_text(lines[0]) + "\n\n" + "\n".join(
+                f"- {privacy.escape_text(line.strip())}" for line in lines[1:]))
+
+
 def _store_counts(path: str, months: tuple[str, str], place: str, of: str
                   ) -> tuple[pd.DataFrame, str]:
     counts, line = _place_long(path, _stamp(path), months, place, of)
@@ -366,6 +393,8 @@ def render() -> None:
         period = f", {months[0]} to {months[1]}" if months else ""
         unit = " per 1,000 residents" if rate else ""
         labels = {"*": f"{_MEASURES[measure].split(' (')[0]}{unit}{period}"}
+    if store_file and months and (measure in ("crime", "asb") or choice is not None):
+        _incomplete_warning(store_file, months, place)
     st.caption(f"{args['shown']:,} LSOAs shown ({_place_label(place)}). Hover an LSOA for its "
                "name and value; drag to pan, scroll or the +/- buttons to zoom.")
     left, right = st.columns([4, 1])
