@@ -87,11 +87,12 @@ def _categories(a: argparse.Namespace, known: list[str]) -> list[str]:
 
 
 def _counts(a: argparse.Namespace, layer: Any, data: Any
-            ) -> tuple[Any, list[str], list[str], str]:
+            ) -> tuple[Any, list[str], list[str], str, list[dict[str, Any]]]:
     """Count the rows behind the place's statistics: its forces' rows of the measure.
 
-    Returns the counts, the months, the forces whose LSOAs are tested and which
-    rows the reconciliation covers, in words.
+    Returns the counts, the months, the forces whose LSOAs are tested, which
+    rows the reconciliation covers (in words) and the force-months that look
+    incomplete (pack build's rule).
     """
     from hotspots import store
     from hotspots._errors import InputDataError
@@ -121,11 +122,11 @@ def _counts(a: argparse.Namespace, layer: Any, data: Any
         got = store.area_counts(con, layer.areas, months=(months[0], months[-1]),
                                 forces=read, categories=categories, engine=a.engine,
                                 details=True, label=f"police.uk ({a.store.name})")
-        a.incomplete = coverage.incomplete_store_months(con, read, months, data)
+        incomplete = coverage.incomplete_store_months(con, read, months, data)
     finally:
         con.close()
     words = f"{words}; {_measure_words(a)}; {_period(months)}"
-    return got, months, a.force or forces, words
+    return got, months, a.force or forces, words, incomplete
 
 
 def _write(a: argparse.Namespace, name: str, table: Any, layer: Any, got: Any,
@@ -199,7 +200,7 @@ def run_analyse(a: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     layer, data = _layer(a)
-    got, months, forces, rows = _counts(a, layer, data)
+    got, months, forces, rows, incomplete = _counts(a, layer, data)
     layer, cov = _covered(layer, data, forces)
     t1 = time.perf_counter()
     res = national.lsoa_statistics(layer, got.counts, measure=a.measure,
@@ -207,7 +208,7 @@ def run_analyse(a: argparse.Namespace) -> int:
                                    correction=a.correction)
     t2 = time.perf_counter()
     params = {**res.params, "of": a.of, "months": months, "crime_types": _crime_words(a),
-              "rows_read": rows, "incomplete_months": a.incomplete,
+              "rows_read": rows, "incomplete_months": incomplete,
               "forces": sorted(cov.forces), "layer_notes": list(layer.notes)}
     method = national.analyse_method(params, a.suppress_below)
     files = _write(a, "lsoa_statistics", res.table, layer, got, params, method)
@@ -220,7 +221,7 @@ def run_analyse(a: argparse.Namespace) -> int:
           f"{t1 - t0:.1f}s, statistics in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
     print(f"  ({rows})")
-    for line in coverage.incomplete_lines(a.incomplete):
+    for line in coverage.incomplete_lines(incomplete):
         print("  " + line)
     print("  " + layer.notes[-1])
     for key in ("gi_star", "lisa"):
@@ -240,7 +241,7 @@ def run_emerging(a: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     layer, data = _layer(a)
-    got, months, forces, rows = _counts(a, layer, data)
+    got, months, forces, rows, incomplete = _counts(a, layer, data)
     layer, cov = _covered(layer, data, forces)
     t1 = time.perf_counter()
     table = national.lsoa_emerging(layer, got.counts, months, permutations=a.permutations,
@@ -249,7 +250,7 @@ def run_emerging(a: argparse.Namespace) -> int:
     t2 = time.perf_counter()
     params = {"level": "lsoa", "of": a.of, "place": layer.place.label, "months": months,
               "crime_types": _crime_words(a), "rows_read": rows,
-              "incomplete_months": a.incomplete, "forces": sorted(cov.forces),
+              "incomplete_months": incomplete, "forces": sorted(cov.forces),
               "permutations": a.permutations, "seed": a.seed, "alpha": a.alpha,
               "trend_alpha": a.trend_alpha, "correction": a.correction,
               "layer_notes": list(layer.notes),
@@ -260,7 +261,7 @@ def run_emerging(a: argparse.Namespace) -> int:
           f"{t1 - t0:.1f}s, Gi* per month and Mann-Kendall in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
     print(f"  ({rows})")
-    for line in coverage.incomplete_lines(a.incomplete):
+    for line in coverage.incomplete_lines(incomplete):
         print("  " + line)
     print("  " + layer.notes[-1])
     for cat, n in table["trend_class"].value_counts().items():
