@@ -159,8 +159,8 @@ def test_emerging_per_month_equals_local_gi_star_and_classes_agree():
     assert not out.loc[far, "trend_class"].str.endswith("hot spot").any()
     assert set(out["trend_class"]) <= set(stats.emerging.CATEGORIES)
     assert (out["n_hot"] + out["n_cold"] <= 10).all()
-    with pytest.raises(Exception, match="at least 2 months"):
-        national.lsoa_emerging(lay, c, months[:1])
+    with pytest.raises(national.InputDataError, match="at least 10 months; there are 9"):
+        national.lsoa_emerging(lay, c, months[:9])
 
 
 def test_method_text_states_every_category_definition():
@@ -217,7 +217,7 @@ def test_page_emerging_classes_equal_store_emerging():
     from hotspots.stats import emerging
 
     lay = layer()
-    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    months = [f"2024-{m:02d}" for m in range(1, 11)]
     c = counts(lay, months)
     choice = nationalstats.StatChoice(statistic="emerging", permutations=199, seed=5,
                                       alpha=0.10)
@@ -228,8 +228,9 @@ def test_page_emerging_classes_equal_store_emerging():
     keys = [k for k in emerging.CATEGORIES if k != emerging.NO_PATTERN] + [emerging.NO_PATTERN]
     assert _page_classes(mv, keys, codes) == dict(zip(cli["area_code"], cli["trend_class"],
                                                       strict=True))
-    with pytest.raises(national.InputDataError, match="at least 3 months"):
-        nationalstats.run_statistic(lay, c, months[:2], choice)
+    with pytest.raises(national.InputDataError, match="at least 10 months; there are 9 "
+                       r"\(2024-01 to 2024-09\)"):
+        nationalstats.run_statistic(lay, c, months[:9], choice)
 
 
 def test_bonferroni_on_the_page_is_p_times_the_lsoas_tested():

@@ -68,7 +68,7 @@ def test_uncovered_lsoas_are_left_out_not_zero(statistic: str) -> None:
 
 def test_emerging_on_covered_lsoas_only() -> None:
     lay = two_forces()
-    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    months = [f"2024-{m:02d}" for m in range(1, 11)]
     c = counts(lay, months)
     c = c.loc[c["area_code"].isin(set(lay.areas["area_code"][:32]))]
     choice = nationalstats.StatChoice(statistic="emerging", permutations=99, seed=5)
@@ -218,3 +218,163 @@ def test_page_force_not_in_the_store_says_so_not_a_cut_off_sentence(wales_store)
     assert any("no police.uk data for Kent" in e.value for e in at.error)
     legend = " ".join(m.value for m in at.markdown)
     assert "No data (" in legend and "0 (" not in legend
+
+
+def _page_table(store, place: str, of: str, months: list[str], **choice):  # type: ignore[no-untyped-def]
+    """The national page's table for a place: its layer, store counts and run_statistic."""
+    from hotspots import store as store_mod
+    from hotspots.pipeline import nationalmap
+
+    v = nationalmap.national_table()
+    _, where = nationalmap.place_mask(v, place)
+    polygons = __import__("boundaries.national", fromlist=["x"]).read_lsoa_polygons(
+        v.data.sources.path("lsoa21_boundaries"), "lsoa21_boundaries", nations=["W"])
+    lay = national.layer_of(v.lsoas, polygons, where)
+    con = store_mod.connect(store, read_only=True)
+    try:
+        forces = store_mod.store_forces(con)
+    finally:
+        con.close()
+    cov = coverage.store_coverage(forces, v.data.catalogue)
+    covering, unplaced = coverage.place_forces(forces, where.lads, v.data.catalogue)
+    counts, _ = nationalmap.store_counts(store, lay.areas, (months[0], months[-1]),
+                                         forces=[*covering, *unplaced])
+    return nationalstats.run_statistic(lay, counts, months, nationalstats.StatChoice(
+        of=of, **choice), coverage=cov)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("flags, of", [((), "crime"), (("--of", "asb"), "asb")])
+def test_cli_analyse_classes_equal_the_pages_per_lsoa(wales_store, tmp_path, flags, of):
+    """store analyse's default is the page's 'Recorded crime' (all but ASB); --of asb is ASB.
+
+    The trial found the CLI counting ASB as crime by default (11/7/24 hot vs the page's 12/6/20).
+    """
+    r = _analyse(wales_store, tmp_path / "nw", "--area", "pfa:North Wales", "--permutations",
+                 "999", "--seed", "3", *flags)
+    assert r.returncode == 0, r.stderr
+    cli = pd.read_csv(tmp_path / "nw" / "lsoa_statistics.csv")
+    page, params = _page_table(wales_store, "pfa:North Wales", of, MONTHS, permutations=999,
+                               seed=3)
+    assert dict(zip(cli["area_code"], cli["gi_class"], strict=True)) == dict(
+        zip(page["area_code"], page["gi_class"], strict=True))
+    assert dict(zip(cli["area_code"], cli["lisa_quadrant"], strict=True)) == dict(
+        zip(page["area_code"], page["lisa_quadrant"], strict=True))
+    shown = cli.dropna(subset=["count"])  # the files blank 1-4; every other count is the page's
+    on_page = page.set_index("area_code")["count"]
+    assert shown.set_index("area_code")["count"].to_dict() == on_page[shown["area_code"]].to_dict()
+    assert len(shown) > 150  # most LSOAs compared (ASB: 188 of 417 have 0 or 5+)
+    method = (tmp_path / "nw" / "method.txt").read_text()
+    assert f"crime types: {nationalstats.OF_CRIME_TYPES[of]}" in method
+    assert params["crime_types"] == nationalstats.OF_CRIME_TYPES[of]
+
+
+@pytest.mark.realdata
+def test_cli_emerging_on_too_few_months_is_refused_naming_both(wales_store, tmp_path):
+    """The trial: 4 months gave 'Consecutive cold spot (113)' with no caution; now refused."""
+    r = _analyse(wales_store, tmp_path / "em", "--area", "pfa:North Wales", "--permutations",
+                 "99", command="emerging")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "Emerging hot spots need at least 10 months; there are 2 (2024-01 to 2024-02)" \
+        in r.stderr
+    assert not (tmp_path / "em" / "emerging_hotspots.csv").exists()
+
+
+@pytest.mark.realdata
+def test_page_emerging_on_too_few_months_says_so(wales_store):
+    at = _page(wales_store, "pfa:North Wales", "statistics")
+    at.radio(key="national_statistic").set_value("emerging")
+    next(b for b in at.button if b.label == "Apply statistics").click()
+    os.environ["HOTSPOTS_STORE"] = str(wales_store)
+    try:
+        at.run()
+    finally:
+        del os.environ["HOTSPOTS_STORE"]
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("Emerging hot spots need at least 10 months; there are 2" in e for e in errors), \
+        errors
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("flags, asb", [((), False), (("--of", "asb"), True)])
+def test_cli_reconciles_the_places_forces_and_measure_only(wales_store, tmp_path, shared_data,
+                                                           flags, asb):
+    """The trial: '--area pfa:Dyfed-Powys' reported every force's rows without a location.
+
+    Reference: the Dyfed-Powys Police files of the two months read with pandas (rows of the
+    measure: ASB or every other crime type), not through the store.
+    """
+    r = _analyse(wales_store, tmp_path / "nw", "--area", "pfa:Dyfed-Powys", "--permutations",
+                 "99", *flags)
+    assert r.returncode == 0, r.stderr
+    folder = shared_data / "police_uk_wales_2024-01_to_2024-04"
+    raw = pd.concat([pd.read_csv(folder / m / f"{m}-dyfed-powys-street.csv") for m in MONTHS])
+    mine = raw[(raw["Crime type"] == "Anti-social behaviour") == asb]
+    rec = pd.read_csv(tmp_path / "nw" / "reconciliation.csv").iloc[0]
+    assert rec["rows_in"] == len(mine) == (rec["assigned"] + rec["unlocated"] + rec["outside"]
+                                           + rec["rejected"])
+    no_location = int((mine["Longitude"].isna() | mine["Latitude"].isna()).sum())
+    assert rec["unlocated"] == no_location and (asb or no_location > 300)  # 361 + 24 crimes
+    words = "rows of Dyfed-Powys Police (the force covering the place)"
+    assert words in r.stdout
+    assert words in (tmp_path / "nw" / "method.txt").read_text()
+    assert "anti-social behaviour" in r.stdout.split(words, 1)[1].splitlines()[0].lower()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("measure, asb", [("crime", False), ("asb", True)])
+def test_page_reconciles_the_places_forces_and_measure_only(wales_store, shared_data, measure,
+                                                            asb):
+    """The line under the national map is the place's rows of the measure, not the store's.
+
+    Reference: the Dyfed-Powys Police files of the two months read with pandas.
+    """
+    folder = shared_data / "police_uk_wales_2024-01_to_2024-04"
+    raw = pd.concat([pd.read_csv(folder / m / f"{m}-dyfed-powys-street.csv") for m in MONTHS])
+    mine = raw[(raw["Crime type"] == "Anti-social behaviour") == asb]
+    unlocated = int((mine["Longitude"].isna() | mine["Latitude"].isna()).sum())
+    at = _page(wales_store, "pfa:Dyfed-Powys", measure)
+    notes = " ".join(m.value for m in at.markdown if "police.uk rows" in m.value)
+    assert f"{len(mine):,} rows in = " in notes, notes
+    assert f"+ {unlocated:,} without a location" in notes
+    assert "rows of Dyfed-Powys Police (the force covering the place)" in notes
+    assert ("anti-social behaviour (Anti-social behaviour)" if asb
+            else "recorded crime (all but anti-social behaviour)") in notes
+
+
+@pytest.mark.realdata
+def test_cli_flags_the_incomplete_months_pack_build_flags(wales_store, tmp_path):
+    """The trial: Dyfed-Powys's short months were presented as real low crime.
+
+    Reference: pack build's rule by hand on the raw files: January 2024 has 1,187 rows of
+    which 910 crimes for Dyfed-Powys's ~516,000 residents (21 a year per 1,000, under the
+    floor of 30); February has 300 rows, under half of January's.
+    """
+    r = _analyse(wales_store, tmp_path / "dp", "--area", "pfa:Dyfed-Powys", "--permutations",
+                 "99")
+    assert r.returncode == 0, r.stderr
+    assert "2 force-month(s) look incomplete" in r.stdout
+    assert "2024-01, Dyfed-Powys Police: 910 crimes for" in r.stdout
+    assert "2024-02, Dyfed-Powys Police: 299 rows, under 50% of the 1,187" in r.stdout
+    method = (tmp_path / "dp" / "method.txt").read_text()
+    assert "Incomplete months (2 force-months" in method and "2024-02, Dyfed-Powys" in method
+    run = __import__("json").loads((tmp_path / "dp" / "run.json").read_text())
+    assert [(f["month"], f["force"]) for f in run["incomplete_months"]] == [
+        ("2024-01", "Dyfed-Powys Police"), ("2024-02", "Dyfed-Powys Police")]
+    # North Wales: no month flagged, and it says so
+    r = _analyse(wales_store, tmp_path / "nw", "--area", "pfa:North Wales", "--permutations",
+                 "99")
+    assert "look incomplete" not in r.stdout
+    assert "Incomplete months: none flagged" in (tmp_path / "nw" / "method.txt").read_text()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("place, flagged", [("pfa:Dyfed-Powys", True), ("pfa:North Wales", False)])
+def test_page_warns_of_incomplete_months_beside_the_map(wales_store, place, flagged):
+    at = _page(wales_store, place, "crime")
+    warnings = [w.value for w in at.warning]
+    text = " ".join(warnings)
+    assert ("2 force-month(s) look incomplete" in text) == flagged, warnings
+    assert ("2024-01, Dyfed-Powys Police: 910 crimes for" in text) == flagged
+    assert ("2024-02, Dyfed-Powys Police: 299 rows" in text) == flagged

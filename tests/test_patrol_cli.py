@@ -221,3 +221,16 @@ def test_force_sized_pack_starts_on_the_busiest_area_as_the_page_does(tmp_path, 
                                          crs="EPSG:4326").to_crs(wards.crs).dropna(),
                         wards[["LAD25NM", "geometry"]], predicate="within")
     assert chosen == located["LAD25NM"].value_counts().idxmax()
+
+
+def test_emerging_on_fewer_than_ten_months_is_refused_naming_both():
+    """ArcGIS Pro's minimum of 10 time steps (hotspots.stats.emerging.MIN_TIME_STEPS)."""
+    from hotspots._errors import InputDataError
+
+    pack = pipeline.load_pack()
+    months = sorted(pack.points["month"].unique())[:6]
+    few = pack.points[pack.points["month"].isin(months)]
+    with pytest.raises(InputDataError, match=r"at least 10 months; there are 6 \(2017-12 to "
+                                             r"2018-05\)"):
+        analyse_patrol(few, pack.areas, ["City of London"],
+                       PatrolParams(permutations=99, seed=3, emerging=True, train_months=3))

@@ -172,22 +172,75 @@ def _stamp(path: str) -> tuple[int, int]:
     return st_.st_mtime_ns, st_.st_size
 
 
-@st.cache_resource(show_spinner="Counting the store's rows per LSOA...", max_entries=4)
-def _store_long(path: str, stamp: tuple[int, int], months: tuple[str, str]
-                ) -> tuple[pd.DataFrame, str]:
-    return national.store_counts(path, _lsoa_polygons(), months)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store_categories(path: str, stamp: tuple[int, int]) -> list[str]:
+    con = store.connect(path, read_only=True)
+    try:
+        return store.store_categories(con)
+    finally:
+        con.close()
 
 
-def _store_counts(path: str, months: tuple[str, str]) -> tuple[pd.DataFrame, str]:
-    counts, line = _store_long(path, _stamp(path), months)
+@st.cache_resource(show_spinner="Counting the store's rows for the place...", max_entries=8)
+def _place_long(path: str, stamp: tuple[int, int], months: tuple[str, str], place: str,
+                of: str) -> tuple[pd.DataFrame, str]:
+    """Return the counts and reconciliation of exactly the rows behind a place's map.
+
+    The rows of the forces covering the place (and of any force with no area of its own)
+    and of the measure's crime types (:func:`hotspots.pipeline.nationalstats.of_categories`,
+    as ``store analyse``), placed on the place's LSOAs: rows in = assigned + without a
+    location + outside the place + rejected.
+    """
+    layer = _layer(place)
+    forces = list(_coverage(path).forces) + list(_coverage(path).unplaced)
+    covering, unplaced = store_cover.place_forces(forces, layer.place.lads,
+                                                  _view().data.catalogue)
+    words = (f"{store_cover.forces_words(covering, unplaced)}; "
+             f"{nationalstats.OF[of].lower()} ({nationalstats.OF_CRIME_TYPES[of]})")
+    if not covering:
+        empty = pd.DataFrame({"area_code": pd.Series(dtype=str), "month": pd.Series(dtype=str),
+                              "category": pd.Series(dtype=str),
+                              "count": pd.Series(dtype="int64")})
+        return empty, f"no rows: {words}"
+    counts, line = national.store_counts(
+        path, layer.areas[["area_code", "geometry"]], months, forces=[*covering, *unplaced],
+        categories=nationalstats.of_categories(of, _store_categories(path, stamp)))
+    return counts, f"{line} ({words})"
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _incomplete_of(path: str, stamp: tuple[int, int], months: tuple[str, str], place: str
+                   ) -> list[str]:
+    """Return the lines naming the place's force-months that look incomplete (pack build's)."""
+    layer = _layer(place)
+    forces = list(_coverage(path).forces) + list(_coverage(path).unplaced)
+    covering, unplaced = store_cover.place_forces(forces, layer.place.lads,
+                                                  _view().data.catalogue)
+    chosen = [m for m in _store_months(path) if months[0] <= m <= months[1]]
+    con = store.connect(path, read_only=True)
+    try:
+        flagged = store_cover.incomplete_store_months(con, [*covering, *unplaced], chosen,
+                                                      _view().data)
+    finally:
+        con.close()
+    return store_cover.incomplete_lines(flagged)
+
+
+def _incomplete_warning(path: str, months: tuple[str, str], place: str) -> None:
+    """Warn beside the map when a force-month behind it looks incomplete."""
+    lines = _incomplete_of(path, _stamp(path), months, place)
+    if lines:
+        with st.container(key="national_incomplete"):
+            st.warning(privacy.escape_text(lines[0]) + "\n\n" + "\n".join(
+                f"- {privacy.escape_text(line.strip())}" for line in lines[1:]))
+
+
+def _store_counts(path: str, months: tuple[str, str], place: str, of: str
+                  ) -> tuple[pd.DataFrame, str]:
+    counts, line = _place_long(path, _stamp(path), months, place, of)
     v = _view()
     return store_cover.covered_counts(counts, v.table[["lsoa_code", "lad_code"]],
-                                      _coverage(path)), _whole_store(line, path)
-
-
-def _whole_store(line: str, path: str) -> str:
-    """Say what the reconciliation line covers: every row of the store, all its forces."""
-    return f"{line} (the whole store, every force it holds: {_coverage(path).words()})"
+                                      _coverage(path)), line
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -203,7 +256,7 @@ def _statistic(store_file: str, stamp: tuple[int, int], months: tuple[str, str],
     """Return the component's arguments for one statistic, its method text and a summary."""
     choice = nationalstats.StatChoice(*fields)
     v = _view()
-    counts, line = _store_long(store_file, stamp, months)
+    counts, line = _place_long(store_file, stamp, months, place, choice.of)
     have = _store_months(store_file)
     chosen = [m for m in have if months[0] <= m <= months[1]]
     layer = _layer(place)
@@ -219,7 +272,7 @@ def _statistic(store_file: str, stamp: tuple[int, int], months: tuple[str, str],
             "legends": mv.legends, "shown": int(mask.sum()),
             "names": {str(c): n for c, n in (mv.names or {}).items()},
             "method": nationalstats.stat_method(params, choice.statistic),
-            "reconciliation": _whole_store(line, store_file)}
+            "reconciliation": line}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -229,7 +282,7 @@ def _values(measure: str, rate: bool, place: str, scheme: str, k: int, palette: 
     v = _view()
     table = v.table
     if measure in ("crime", "asb") and store_file and months:
-        counts, _ = _store_counts(store_file, months)
+        counts, _ = _store_counts(store_file, months, place, measure)
         table = table.merge(counts, on="lsoa_code", how="left")
     mask, _ = national.place_mask(v, None if place == _ALL else place)
     mv = national.map_values(table, mask, measure=measure, rate=rate, scheme=scheme, k=k,
@@ -340,6 +393,8 @@ def render() -> None:
         period = f", {months[0]} to {months[1]}" if months else ""
         unit = " per 1,000 residents" if rate else ""
         labels = {"*": f"{_MEASURES[measure].split(' (')[0]}{unit}{period}"}
+    if store_file and months and (measure in ("crime", "asb") or choice is not None):
+        _incomplete_warning(store_file, months, place)
     st.caption(f"{args['shown']:,} LSOAs shown ({_place_label(place)}). Hover an LSOA for its "
                "name and value; drag to pan, scroll or the +/- buttons to zoom.")
     left, right = st.columns([4, 1])
@@ -354,7 +409,7 @@ def render() -> None:
                         unsafe_allow_html=True)
     if choice is not None and not stat_error and "method" in args:
         _stat_notes(args, choice)
-    _notes(v, measure, store_file, months)
+    _notes(v, measure, store_file, months, place)
 
 
 def _uncovered_place(v: national.NationalView, place: str, store_file: str) -> str | None:
@@ -369,8 +424,7 @@ def _uncovered_place(v: national.NationalView, place: str, store_file: str) -> s
 def _stats_sidebar(months_all: list[str]) -> tuple[nationalstats.StatChoice,
                                                    tuple[str, str]]:
     """Draw the statistics choices (a form: nothing is computed until applied)."""
-    stats_ = [k for k in nationalstats.STATISTICS
-              if k != "emerging" or len(months_all) >= nationalstats.EMERGING_MIN_MONTHS]
+    stats_ = list(nationalstats.STATISTICS)  # emerging on too few months: refused, said why
     current: nationalstats.StatChoice = st.session_state.get(
         "national_stat_choice", nationalstats.StatChoice())
     start, end = st.select_slider("Months", months_all,
@@ -381,7 +435,8 @@ def _stats_sidebar(months_all: list[str]) -> tuple[nationalstats.StatChoice,
                              index=stats_.index(current.statistic)
                              if current.statistic in stats_ else 0, key="national_statistic",
                              help="Emerging hot spots need at least "
-                                  f"{nationalstats.EMERGING_MIN_MONTHS} months in the store.")
+                                  f"{nationalstats.EMERGING_MIN_MONTHS} months in the period "
+                                  "(ArcGIS Pro's minimum of time steps).")
         of = st.radio("Of", list(nationalstats.OF), format_func=nationalstats.OF.get,
                       index=list(nationalstats.OF).index(current.of), key="national_stat_of")
         measure = st.selectbox("Gi* and LISA on", list(_STAT_MEASURES),
@@ -430,7 +485,7 @@ def _stat_notes(args: dict[str, Any], choice: nationalstats.StatChoice) -> None:
 
 
 def _notes(v: national.NationalView, measure: str, store_file: str | None,
-           months: tuple[str, str] | None) -> None:
+           months: tuple[str, str] | None, place: str) -> None:
     with st.container(key="national_notes"):
         if measure == "deprivation":
             st.markdown(
@@ -440,7 +495,7 @@ def _notes(v: national.NationalView, measure: str, store_file: str | None,
                 "their own nation only: an English decile 1 and a Welsh decile 1 are not the "
                 "same level of deprivation. " + " ".join(privacy.escape_text(n) for n in v.notes))
         if store_file and months and measure in ("crime", "asb"):
-            _, line = _store_counts(store_file, months)
+            _, line = _store_counts(store_file, months, place, measure)
             st.markdown(f"**police.uk rows ({months[0]} to {months[1]}):** {line}. "
                         "Recorded crime is not suppressed (as on the ward maps); anti-social "
                         "behaviour is its own measure.")

@@ -27,8 +27,14 @@ def stats_arguments(ss: argparse._SubParsersAction, default_store: Path) -> None
                             "local authority; default: %(default)s)")
         q.add_argument("--from", dest="month_from", help="first month YYYY-MM (default: all)")
         q.add_argument("--to", dest="month_to", help="last month YYYY-MM (default: all)")
+        q.add_argument("--of", choices=["crime", "asb"], default="crime",
+                       help="'crime' (default): recorded crime, every police.uk crime type but "
+                            "anti-social behaviour, as the national page's 'Recorded crime' "
+                            "and 'patrol --measure crime'; 'asb': anti-social behaviour alone "
+                            "(its own measure, never inside recorded crime)")
         q.add_argument("--crime-type", action="append", metavar="TYPE",
-                       help="only this police.uk 'Crime type' (repeat for several; default all)")
+                       help="only this police.uk 'Crime type' (repeat for several; with --of "
+                            "crime; default every type of the measure)")
         q.add_argument("--force", action="append",
                        help="only rows of this force ('Falls within'; repeat for several)")
         q.add_argument("--engine", choices=["locator", "spatial"], default="locator",
@@ -60,10 +66,37 @@ def stats_arguments(ss: argparse._SubParsersAction, default_store: Path) -> None
                     help="Mann-Kendall significance level (default %(default)s)")
 
 
-def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str], list[str]]:
+def _categories(a: argparse.Namespace, known: list[str]) -> list[str]:
+    """Return the crime types counted: the measure's (``--of``), narrowed by ``--crime-type``."""
+    from hotspots._errors import InputDataError
+    from hotspots.pipeline import nationalstats
+
+    measure = nationalstats.of_categories(a.of, known)
+    if not a.crime_type:
+        if not measure:
+            raise InputDataError(f"{a.store} holds no row of {nationalstats.OF[a.of].lower()} "
+                                 f"({nationalstats.OF_CRIME_TYPES[a.of]}).")
+        return measure
+    other = [t for t in a.crime_type if t in known and t not in measure]
+    if other:
+        hint = ("anti-social behaviour is its own measure: use --of asb" if a.of == "crime"
+                else "--of asb counts anti-social behaviour alone: use --of crime")
+        raise InputDataError(f"--crime-type {', '.join(repr(t) for t in other)} is not "
+                             f"{nationalstats.OF[a.of].lower()}; {hint}.")
+    return list(a.crime_type)
+
+
+def _counts(a: argparse.Namespace, layer: Any, data: Any
+            ) -> tuple[Any, list[str], list[str], str, list[dict[str, Any]]]:
+    """Count the rows behind the place's statistics: its forces' rows of the measure.
+
+    Returns the counts, the months, the forces whose LSOAs are tested, which
+    rows the reconciliation covers (in words) and the force-months that look
+    incomplete (pack build's rule).
+    """
     from hotspots import store
     from hotspots._errors import InputDataError
-    from hotspots.pipeline import national
+    from hotspots.pipeline import coverage, national
 
     con = store.connect(a.store, read_only=True, spatial=a.engine == "spatial")
     try:
@@ -76,12 +109,24 @@ def _counts(a: argparse.Namespace, layer: Any) -> tuple[Any, list[str], list[str
                 raise InputDataError(
                     f"{flag} {', '.join(repr(v) for v in unknown)}: not in {a.store}. "
                     f"Its values: {', '.join(known) or 'none'}.")
+        categories = _categories(a, store.store_categories(con))
+        if a.force:
+            read, words = list(a.force), f"rows of {', '.join(a.force)} (--force)"
+        else:  # the forces covering the place (and any with no area), never every force's
+            covering, unplaced = coverage.place_forces(forces, layer.place.lads,
+                                                       data.catalogue)
+            if not covering:
+                raise InputDataError(coverage.no_data_message(
+                    layer.place.name, coverage.store_coverage(forces, data.catalogue)))
+            read, words = [*covering, *unplaced], coverage.forces_words(covering, unplaced)
         got = store.area_counts(con, layer.areas, months=(months[0], months[-1]),
-                                forces=a.force, categories=a.crime_type, engine=a.engine,
+                                forces=read, categories=categories, engine=a.engine,
                                 details=True, label=f"police.uk ({a.store.name})")
+        incomplete = coverage.incomplete_store_months(con, read, months, data)
     finally:
         con.close()
-    return got, months, a.force or forces
+    words = f"{words}; {_measure_words(a)}; {_period(months)}"
+    return got, months, a.force or forces, words, incomplete
 
 
 def _write(a: argparse.Namespace, name: str, table: Any, layer: Any, got: Any,
@@ -129,6 +174,21 @@ def _covered(layer: Any, data: Any, forces: list[str]) -> tuple[Any, Any]:
     return coverage.cover_layer(layer, cov)[0], cov
 
 
+def _measure_words(a: argparse.Namespace) -> str:
+    """Return the measure read, in words (``recorded crime (all but anti-social behaviour)``)."""
+    from hotspots.pipeline import nationalstats
+
+    types = ", ".join(a.crime_type) if a.crime_type else nationalstats.OF_CRIME_TYPES[a.of]
+    return f"{nationalstats.OF[a.of].lower()} ({types})"
+
+
+def _crime_words(a: argparse.Namespace) -> str | list[str]:
+    """Return the crime types of the method text (the page's words for a whole measure)."""
+    from hotspots.pipeline import nationalstats
+
+    return list(a.crime_type) if a.crime_type else nationalstats.OF_CRIME_TYPES[a.of]
+
+
 def _period(months: list[str]) -> str:
     return f"{months[0]} to {months[-1]} ({len(months)} months)"
 
@@ -136,18 +196,19 @@ def _period(months: list[str]) -> str:
 def run_analyse(a: argparse.Namespace) -> int:
     """Run ``store analyse``; return the exit code."""
     from hotspots import privacy
-    from hotspots.pipeline import national
+    from hotspots.pipeline import coverage, national
 
     t0 = time.perf_counter()
     layer, data = _layer(a)
-    got, months, forces = _counts(a, layer)
+    got, months, forces, rows, incomplete = _counts(a, layer, data)
     layer, cov = _covered(layer, data, forces)
     t1 = time.perf_counter()
     res = national.lsoa_statistics(layer, got.counts, measure=a.measure,
                                    permutations=a.permutations, seed=a.seed, alpha=a.alpha,
                                    correction=a.correction)
     t2 = time.perf_counter()
-    params = {**res.params, "months": months, "crime_types": a.crime_type or "all",
+    params = {**res.params, "of": a.of, "months": months, "crime_types": _crime_words(a),
+              "rows_read": rows, "incomplete_months": incomplete,
               "forces": sorted(cov.forces), "layer_notes": list(layer.notes)}
     method = national.analyse_method(params, a.suppress_below)
     files = _write(a, "lsoa_statistics", res.table, layer, got, params, method)
@@ -159,6 +220,9 @@ def run_analyse(a: argparse.Namespace) -> int:
     print(f"{layer.place.label}: {len(layer.areas):,} LSOAs, {_period(months)}; counts in "
           f"{t1 - t0:.1f}s, statistics in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
+    print(f"  ({rows})")
+    for line in coverage.incomplete_lines(incomplete):
+        print("  " + line)
     print("  " + layer.notes[-1])
     for key in ("gi_star", "lisa"):
         s = res.params.get(key, {})
@@ -173,19 +237,20 @@ def run_analyse(a: argparse.Namespace) -> int:
 
 def run_emerging(a: argparse.Namespace) -> int:
     """Run ``store emerging``; return the exit code."""
-    from hotspots.pipeline import national
+    from hotspots.pipeline import coverage, national
 
     t0 = time.perf_counter()
     layer, data = _layer(a)
-    got, months, forces = _counts(a, layer)
+    got, months, forces, rows, incomplete = _counts(a, layer, data)
     layer, cov = _covered(layer, data, forces)
     t1 = time.perf_counter()
     table = national.lsoa_emerging(layer, got.counts, months, permutations=a.permutations,
                                    seed=a.seed, alpha=a.alpha, trend_alpha=a.trend_alpha,
                                    correction=a.correction)
     t2 = time.perf_counter()
-    params = {"level": "lsoa", "place": layer.place.label, "months": months,
-              "crime_types": a.crime_type or "all", "forces": sorted(cov.forces),
+    params = {"level": "lsoa", "of": a.of, "place": layer.place.label, "months": months,
+              "crime_types": _crime_words(a), "rows_read": rows,
+              "incomplete_months": incomplete, "forces": sorted(cov.forces),
               "permutations": a.permutations, "seed": a.seed, "alpha": a.alpha,
               "trend_alpha": a.trend_alpha, "correction": a.correction,
               "layer_notes": list(layer.notes),
@@ -195,6 +260,9 @@ def run_emerging(a: argparse.Namespace) -> int:
     print(f"{layer.place.label}: {len(layer.areas):,} LSOAs x {_period(months)}; counts in "
           f"{t1 - t0:.1f}s, Gi* per month and Mann-Kendall in {t2 - t1:.1f}s")
     print(got.reconciliation.text())
+    print(f"  ({rows})")
+    for line in coverage.incomplete_lines(incomplete):
+        print("  " + line)
     print("  " + layer.notes[-1])
     for cat, n in table["trend_class"].value_counts().items():
         print(f"  {cat}: {n:,}")

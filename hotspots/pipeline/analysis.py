@@ -384,16 +384,17 @@ def emerging_wards(pack: Pack, sel: Selection, p: StatsParams
 
     Raises
     ------
-    ValueError
-        With fewer than 3 months of data (no trend can be tested).
+    InputDataError
+        Fewer months than :data:`hotspots.stats.emerging.MIN_TIME_STEPS` (10).
     """
     wt = ward_table(pack, sel)
     t = wt.frame[wt.frame["count"].notna()]
     source = family_records(pack, sel.measure)
-    if source["month"].nunique() < 3:
-        raise ValueError("Emerging hot spots need at least 3 months of data.")
+    if source.empty:
+        emerging.check_time_steps(0)
     first, last = pd.Period(source["month"].min(), "M"), pd.Period(source["month"].max(), "M")
     months = [str(m) for m in pd.period_range(first, last, freq="M")]
+    emerging.check_time_steps(len(months), span=f"{months[0]} to {months[-1]}")
     records = _records_all_months(pack, sel)
     counts = (records[records["area_code"].isin(t["area_code"])]
               .pivot_table(index="area_code", columns="month", values="count", aggfunc="sum")

@@ -22,12 +22,15 @@ import numpy as np
 import pandas as pd
 
 from boundaries.places import resolve_area
+from hotspots import store
 from hotspots._errors import InputDataError
+from hotspots.pipeline import packbuild, packcrime
 from hotspots.pipeline.national import LsoaLayer
 from hotspots.pipeline.nationalmap import crime_and_asb
 
-__all__ = ["StoreCoverage", "cover_layer", "covered_counts", "covered_mask",
-           "no_data_message", "store_coverage"]
+__all__ = ["StoreCoverage", "cover_layer", "covered_counts", "covered_mask", "forces_words",
+           "incomplete_lines", "incomplete_store_months", "no_data_message", "place_forces",
+           "store_coverage"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,60 @@ def store_coverage(forces: Sequence[str], catalogue: Any) -> StoreCoverage:
         matched.append(str(name))
         lads.update(place.lads)
     return StoreCoverage(tuple(matched), frozenset(lads), tuple(unplaced))
+
+
+def place_forces(forces: Sequence[str], place_lads: Sequence[str], catalogue: Any
+                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the store's forces whose rows are behind a place's map and statistics.
+
+    A force covers the place when its police force area shares a local authority
+    with it. A force with no area of its own (police.uk's British Transport Police)
+    may have rows anywhere: its rows are read too (those outside the place count
+    as outside every area).
+
+    Parameters
+    ----------
+    forces
+        The store's ``Falls within`` names (:func:`hotspots.store.store_forces`).
+    place_lads
+        The place's local authority codes (:attr:`boundaries.places.Place.lads`).
+    catalogue
+        The place catalogue.
+
+    Returns
+    -------
+    covering : tuple of str
+        Forces covering the place, sorted.
+    unplaced : tuple of str
+        Forces of the store with no area of their own, sorted.
+    """
+    want = set(place_lads)
+    covering: list[str] = []
+    unplaced: list[str] = []
+    for name in forces:
+        try:
+            area = resolve_area(f"pfa:{name}", catalogue)
+        except InputDataError:
+            unplaced.append(str(name))
+            continue
+        if want & set(area.lads):
+            covering.append(str(name))
+    return tuple(sorted(covering)), tuple(sorted(unplaced))
+
+
+def forces_words(covering: Sequence[str], unplaced: Sequence[str]) -> str:
+    """Return which forces' rows a reconciliation covers, in words.
+
+    Examples
+    --------
+    >>> forces_words(["A Police"], ["BTP"])
+    'rows of A Police (the force covering the place) and BTP (no area of its own)'
+    """
+    one = "the force" if len(covering) == 1 else "the forces"
+    parts = [f"{', '.join(covering)} ({one} covering the place)"] if covering else []
+    if unplaced:
+        parts.append(f"{', '.join(unplaced)} (no area of its own)")
+    return "rows of " + (" and ".join(parts) if parts else "no force")
 
 
 def covered_mask(lad_codes: pd.Series, coverage: StoreCoverage) -> np.ndarray:
@@ -179,3 +236,49 @@ def covered_counts(counts: pd.DataFrame, lsoas: pd.DataFrame,
     if coverage is not None:
         out.loc[~covered_mask(lsoas["lad_code"], coverage), ["crime", "asb"]] = pd.NA
     return out
+
+
+def incomplete_store_months(con: Any, forces: Sequence[str], months: Sequence[str],
+                            data: Any) -> list[dict[str, Any]]:
+    """Return the force-months of the store that look incomplete, as ``pack build`` flags them.
+
+    The rule is :func:`hotspots.pipeline.packcrime.incomplete_months` (rows against the
+    force's busiest month in the store, crimes per 1,000 residents of its force area
+    against the floor), on the store's counted rows per force and month.
+
+    Parameters
+    ----------
+    con
+        An open store.
+    forces
+        The forces whose rows are read (others are not judged).
+    months
+        The months shown (flags of other months are left out).
+    data
+        The national lookups (:func:`hotspots.pipeline.packbuild.load_national`).
+
+    Returns
+    -------
+    list of dict
+        As :func:`~hotspots.pipeline.packcrime.incomplete_months`, by month then force.
+    """
+    rows = store.force_month_rows(con)
+    residents = packbuild.force_residents(data, list(forces))
+    flagged = packcrime.incomplete_months(rows, list(forces), residents=residents)
+    keep = set(months)
+    return [f for f in flagged if f["month"] in keep]
+
+
+def incomplete_lines(flagged: Sequence[dict[str, Any]]) -> list[str]:
+    """Return one plain-words line per incomplete force-month (empty when none).
+
+    Examples
+    --------
+    >>> incomplete_lines([{"month": "2024-02", "force": "A Police", "why": "3 rows"}])[1]
+    '  2024-02, A Police: 3 rows'
+    """
+    if not flagged:
+        return []
+    return [f"{len(flagged)} force-month(s) look incomplete in the police.uk data (read their "
+            "counts as partial, not as low crime; cold spots there may be missing data):",
+            *[f"  {f['month']}, {f['force']}: {f['why']}" for f in flagged]]

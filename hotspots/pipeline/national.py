@@ -403,11 +403,10 @@ def lsoa_emerging(layer: LsoaLayer, counts: pd.DataFrame, months: Sequence[str],
     Raises
     ------
     InputDataError
-        Fewer than 2 months.
+        Fewer months than :data:`hotspots.stats.emerging.MIN_TIME_STEPS` (10).
     """
-    if len(months) < 2:
-        raise InputDataError(f"emerging hot spots need at least 2 months; the store has "
-                             f"{len(months)} in the period asked ({', '.join(months)}).")
+    stats.emerging.check_time_steps(len(months), span=f"{months[0]} to {months[-1]}"
+                                    if len(months) else "")
     codes = layer.areas["area_code"].tolist()
     matrix = monthly_counts(counts, codes, months)
     sw = weights if weights is not None else stats.build_weights(layer.areas)
@@ -438,6 +437,16 @@ def store_period(con: Any, month_from: str | None, month_to: str | None) -> list
     return got
 
 
+def _incomplete(flagged: Sequence[dict[str, Any]]) -> list[str]:
+    """Return lines naming the force-months that look incomplete (``pack build``'s rule)."""
+    if not flagged:
+        return ["Incomplete months: none flagged (pack build's rule: under half the force's "
+                "busiest month, or crimes per 1,000 residents below the floor)."]
+    return [f"Incomplete months ({len(flagged)} force-months; read their counts as partial, "
+            "not as low crime: cold spots there may be missing data):",
+            *[f"  {f['month']}, {f['force']}: {f['why']}" for f in flagged]]
+
+
 def _common_method(params: dict[str, Any], threshold: int) -> list[str]:
     months = list(params.get("months", []))
     span = f"{months[0]} to {months[-1]} ({len(months)} months)" if months else "all months"
@@ -448,6 +457,9 @@ def _common_method(params: dict[str, Any], threshold: int) -> list[str]:
         f"Place: {params.get('place', '')}; areas: 2021 LSOAs (ONS BGC boundaries).",
         f"Crimes: police.uk street-level records from the store, {span}; crime types: "
         f"{crimes if isinstance(crimes, str) else ', '.join(crimes)}; forces: {forces}.",
+        *([f"Rows reconciled (rows in = assigned + without a location + outside the place's "
+           f"LSOAs + rejected): {params['rows_read']}."] if params.get("rows_read") else []),
+        *_incomplete(params.get("incomplete_months") or []),
         "Weights: queen contiguity (a shared boundary point); an LSOA touching no other "
         "(an island) is linked to its nearest LSOA and named in the report.",
         f"Disclosure: counts from 1 to {threshold - 1} are blank in the files (column "

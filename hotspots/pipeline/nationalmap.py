@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,7 +130,9 @@ def national_table(sources: Path | str | None = None, *, data_root: Path | None 
 
 
 def store_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
-                 months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, str]:
+                 months: tuple[str, str] | None = None, *,
+                 forces: Sequence[str] | None = None,
+                 categories: Sequence[str] | None = None) -> tuple[pd.DataFrame, str]:
     """Return the store's counts per 2021 LSOA, month and category, and the reconciliation line.
 
     Parameters
@@ -140,6 +143,9 @@ def store_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
         ``area_code`` (2021 LSOA) and geometry.
     months
         ``(first, last)`` ``YYYY-MM`` (``None``: every month in the store).
+    forces, categories
+        Only these forces' rows and crime types (``None``: all); the
+        reconciliation is then of these rows only (:func:`hotspots.store.area_counts`).
 
     Returns
     -------
@@ -150,7 +156,8 @@ def store_counts(store_path: Path | str, lsoa: gpd.GeoDataFrame,
     """
     con = store.connect(store_path, read_only=True)
     try:
-        got = store.area_counts(con, lsoa, months=months)
+        got = store.area_counts(con, lsoa, months=months, forces=forces,
+                                categories=categories)
     finally:
         con.close()
     r = got.reconciliation

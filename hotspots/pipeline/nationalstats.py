@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from hotspots import privacy
-from hotspots._errors import InputDataError
 from hotspots.io.policeuk import ASB_CATEGORY
 from hotspots.maps.classify import NO_DATA_COLOUR
 from hotspots.maps.palettes import brewer
@@ -31,8 +30,9 @@ from hotspots.pipeline.analysis import StatsParams
 from hotspots.pipeline.nationalmap import MapValues
 from hotspots.stats import emerging
 
-__all__ = ["EMERGING_MIN_MONTHS", "OF", "STATISTICS", "StatChoice", "emerging_colours",
-           "of_counts", "run_statistic", "stat_method", "stat_values"]
+__all__ = ["EMERGING_MIN_MONTHS", "OF", "OF_CRIME_TYPES", "STATISTICS", "StatChoice",
+           "emerging_colours", "of_categories", "of_counts", "run_statistic", "stat_method",
+           "stat_values"]
 
 #: Statistics the page offers, key -> label.
 STATISTICS: dict[str, str] = {
@@ -42,9 +42,11 @@ STATISTICS: dict[str, str] = {
 }
 #: What the statistic is computed on: key -> words.
 OF: dict[str, str] = {"crime": "Recorded crime", "asb": "Anti-social behaviour"}
-#: Fewest months for emerging hot spots (the ward page's rule: a Mann-Kendall trend needs
-#: 3 points; ArcGIS advises at least 10 time steps, and the method text says how many).
-EMERGING_MIN_MONTHS = 3
+#: The crime types each measure counts, in words (method texts of the page and the CLI).
+OF_CRIME_TYPES: dict[str, str] = {"crime": "all but anti-social behaviour", "asb": ASB_CATEGORY}
+#: Fewest months for emerging hot spots: the one minimum of every view and command
+#: (:data:`hotspots.stats.emerging.MIN_TIME_STEPS`, ArcGIS Pro's 10 time steps).
+EMERGING_MIN_MONTHS = emerging.MIN_TIME_STEPS
 _COLUMN = {"hotspots": "gi_class", "clusters": "lisa_quadrant", "emerging": "trend_class"}
 _REGISTRY = {"hotspots": "gi_star", "clusters": "lisa"}
 
@@ -78,6 +80,31 @@ class StatChoice:
     alpha: float = 0.05
 
 
+def _is_asb(categories: pd.Series) -> pd.Series:
+    """Return which rows are ASB: its own measure, never inside recorded crime (the one rule)."""
+    return categories.astype(str).str.casefold() == ASB_CATEGORY.casefold()
+
+
+def of_categories(of: str, categories: Sequence[str]) -> list[str]:
+    """Return the crime types (of ``categories``, e.g. the store's) a measure counts.
+
+    The page's :func:`of_counts` and ``store analyse``/``store emerging`` (``--of``)
+    use this one definition: recorded crime is every police.uk crime type but
+    anti-social behaviour; anti-social behaviour is that type alone.
+
+    Examples
+    --------
+    >>> cats = ["Burglary", "Anti-social behaviour", "Drugs"]
+    >>> of_categories("crime", cats), of_categories("asb", cats)
+    (['Burglary', 'Drugs'], ['Anti-social behaviour'])
+    """
+    if of not in OF:
+        raise ValueError(f"of={of!r}: use one of {', '.join(OF)}.")
+    cats = pd.Series(list(categories), dtype=object)
+    asb = _is_asb(cats)
+    return [str(c) for c in cats[asb if of == "asb" else ~asb]]
+
+
 def of_counts(counts: pd.DataFrame, of: str) -> pd.DataFrame:
     """Return the store counts of recorded crime (every category but ASB) or of ASB.
 
@@ -90,7 +117,7 @@ def of_counts(counts: pd.DataFrame, of: str) -> pd.DataFrame:
     """
     if of not in OF:
         raise ValueError(f"of={of!r}: use one of {', '.join(OF)}.")
-    asb = counts["category"].astype(str).str.casefold() == ASB_CATEGORY.casefold()
+    asb = _is_asb(counts["category"])
     return counts.loc[asb if of == "asb" else ~asb].reset_index(drop=True)
 
 
@@ -137,13 +164,10 @@ def run_statistic(layer: national.LsoaLayer, counts: pd.DataFrame, months: Seque
     mine = of_counts(counts, choice.of)
     months = list(months)
     base = {"months": months, "place": layer.place.label, "forces": forces,
-            "crime_types": ("all but anti-social behaviour" if choice.of == "crime"
-                            else ASB_CATEGORY), "choice": asdict(choice)}
+            "crime_types": OF_CRIME_TYPES[choice.of], "choice": asdict(choice)}
     if choice.statistic == "emerging":
-        if len(months) < EMERGING_MIN_MONTHS:
-            raise InputDataError(
-                f"Emerging hot spots need at least {EMERGING_MIN_MONTHS} months; "
-                f"{len(months)} chosen ({', '.join(months)}). Choose a longer period.")
+        emerging.check_time_steps(len(months), span=f"{months[0]} to {months[-1]}"
+                                  if months else "")
         table = national.lsoa_emerging(layer, mine, months, permutations=choice.permutations,
                                        seed=choice.seed, alpha=choice.alpha,
                                        correction=choice.correction)

@@ -148,6 +148,9 @@ def force_month_rates(frame: pd.DataFrame, residents: Mapping[str, float]) -> pd
     pairs = pd.DataFrame({"force": force[known], "month": months[known]}).dropna()
     if pairs.empty:
         return pd.DataFrame(columns=cols)
+    weight = (frame["rows"].to_numpy(dtype="int64") if "rows" in frame
+              else 1)  # one row each, or aggregated rows
+    crime = crime.to_numpy(dtype=bool) * weight
     n = (pd.DataFrame({"force": force, "month": months, "crime": crime})[known]
          .groupby(["force", "month"])["crime"].sum())
     out = pairs.drop_duplicates().sort_values(["force", "month"]).reset_index(drop=True)
@@ -166,7 +169,8 @@ def incomplete_months(frame: pd.DataFrame, forces: Sequence[str] | None = None, 
     ----------
     frame
         police.uk rows with ``falls_within`` and ``month`` (and ``category`` for
-        the rate rule).
+        the rate rule); or rows aggregated with a ``rows`` column (how many each
+        stands for: :func:`hotspots.store.force_month_rows`).
     forces
         Only these forces (``None``: all).
     residents
@@ -189,7 +193,8 @@ def incomplete_months(frame: pd.DataFrame, forces: Sequence[str] | None = None, 
     [('2024-02', 'A', 3)]
     """
     force = frame["falls_within"].astype("string").fillna("(force not given)")
-    n = pd.crosstab(force, frame["month"])
+    n = (pd.crosstab(force, frame["month"], values=frame["rows"], aggfunc="sum").fillna(0)
+         .astype("int64") if "rows" in frame else pd.crosstab(force, frame["month"]))
     rates = (force_month_rates(frame, residents).set_index(["force", "month"])
              if residents and "category" in frame else pd.DataFrame())
     out = []

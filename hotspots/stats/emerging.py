@@ -78,8 +78,10 @@ from hotspots.stats.weights import SpatialWeights
 
 __all__ = [
     "CATEGORIES",
+    "MIN_TIME_STEPS",
     "STATUSES",
     "GiStarSeries",
+    "check_time_steps",
     "classify_emerging",
     "emerging_hotspots",
     "gi_star_series",
@@ -122,6 +124,53 @@ CATEGORIES: Mapping[str, str] = MappingProxyType({
 })
 
 TRENDS: tuple[str, ...] = ("increasing", "decreasing", "no trend", "not tested")
+
+#: Fewest time steps (months) for emerging hot spots, everywhere (ward page, national page,
+#: ``store emerging``, ``analyse --emerging``, patrol): ArcGIS Pro's Emerging Hot Spot
+#: Analysis asks for at least 10 time steps. With 4 the Mann-Kendall test's smallest
+#: two-sided p is 0.089 (no trend can be significant at 0.05), with 5 it is 0.027: the
+#: trend-based categories (intensifying, diminishing) need a series long enough to show one.
+MIN_TIME_STEPS = 10
+
+
+def check_time_steps(n: int, *, unit: str = "months", span: str = "",
+                     minimum: int = MIN_TIME_STEPS) -> None:
+    """Refuse emerging hot spots on too few time steps, with a message saying what to do.
+
+    Parameters
+    ----------
+    n
+        Time steps in the data (months).
+    unit
+        Their name in the message.
+    span
+        The steps in words (``"2024-01 to 2024-04"``), added to the message.
+    minimum
+        Fewest steps (default :data:`MIN_TIME_STEPS`).
+
+    Raises
+    ------
+    InputDataError
+        ``n < minimum``: names how many are needed and how many there are.
+
+    Examples
+    --------
+    >>> check_time_steps(12)
+    >>> try:
+    ...     check_time_steps(4, span="2024-01 to 2024-04")
+    ... except InputDataError as e:
+    ...     print(str(e)[:77])
+    Emerging hot spots need at least 10 months; there are 4 (2024-01 to 2024-04).
+    """
+    if n >= minimum:
+        return
+    where = f" ({span})" if span else ""
+    raise InputDataError(
+        f"Emerging hot spots need at least {minimum} {unit}; there are {n}{where}. ArcGIS "
+        f"Pro's Emerging Hot Spot Analysis asks for at least {minimum} time steps: on fewer, "
+        "a trend in clustering can hardly be found (with 4 months none can be significant) "
+        f"and the categories mislead. Choose a period of {minimum} {unit} or more (add "
+        "months to the data if it has fewer).")
 
 
 # --------------------------------------------------------------------------- Gi* per step
@@ -444,6 +493,7 @@ def emerging_hotspots(
     alpha: float = 0.10,
     trend_alpha: float = 0.05,
     threshold: float = 0.9,
+    min_steps: int = MIN_TIME_STEPS,
 ) -> pd.DataFrame:
     """Emerging hot spot analysis of units (grid cells or wards) over time steps.
 
@@ -460,6 +510,9 @@ def emerging_hotspots(
         Significance level of the Mann-Kendall trend on the Gi* z-scores.
     threshold
         Share of steps for the 90% rules.
+    min_steps
+        Fewest time steps (default :data:`MIN_TIME_STEPS`; lower only to test the
+        classification itself).
 
     Returns
     -------
@@ -471,8 +524,12 @@ def emerging_hotspots(
     Raises
     ------
     InputDataError, ValueError
-        As :func:`gi_star_series` and :func:`classify_emerging`.
+        As :func:`gi_star_series` and :func:`classify_emerging`; fewer than
+        ``min_steps`` time steps (:func:`check_time_steps`).
     """
+    if isinstance(counts, pd.DataFrame) and len(counts.columns):
+        cols = [str(c) for c in counts.columns]
+        check_time_steps(len(cols), span=f"{cols[0]} to {cols[-1]}", minimum=min_steps)
     gi = gi_star_series(counts, sw, permutations=permutations, seed=seed,
                         correction=correction, alpha=alpha)
     mk = mann_kendall_table(gi.z, alpha=trend_alpha)

@@ -33,7 +33,13 @@ Layer 3 (beside ``maps`` and ``patrol``, never importing them): imports
 from hotspots.store.add import BATCH_BYTES, STORE_MAX_ZIP_BYTES, AddResult, add_inputs, stored_rule
 from hotspots.store.counts import ENGINES, Engine, StoreCounts, area_counts, record_filter
 from hotspots.store.db import SCHEMA_VERSION, StoreError, connect, spatial_extension_path
-from hotspots.store.records import read_results, store_categories, store_forces, store_months
+from hotspots.store.records import (
+    force_month_rows,
+    read_results,
+    store_categories,
+    store_forces,
+    store_months,
+)
 from hotspots.store.spark import (
     SparkError,
     check_master,
@@ -47,7 +53,8 @@ from hotspots.store.status import StoreStatus, status_text, store_status
 __all__ = [
     "AddResult", "BATCH_BYTES", "ENGINES", "Engine", "SCHEMA_VERSION", "STORE_MAX_ZIP_BYTES",
     "SparkError", "StoreCounts", "StoreError", "StoreStatus", "add_inputs", "area_counts",
-    "check_master", "connect", "export_records", "read_results", "record_filter",
+    "check_master", "connect", "export_records", "force_month_rows", "read_results",
+    "record_filter",
     "spark_area_counts", "spatial_extension_path", "start_session", "status_text",
     "stop_session", "store_categories", "store_forces", "store_months", "store_status",
     "stored_rule",

@@ -17,7 +17,8 @@ from hotspots import io
 from hotspots._validate import ReadResult, Report
 from hotspots.store.counts import record_filter
 
-__all__ = ["read_results", "store_categories", "store_forces", "store_months"]
+__all__ = ["force_month_rows", "read_results", "store_categories", "store_forces",
+           "store_months"]
 
 _TEXT = ["source", "month", "category", "lsoa_code", "lsoa_name", "location", "falls_within",
          "outcome"]
@@ -33,6 +34,20 @@ def store_categories(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return the crime types (``Crime type``) of the counted rows in the store, in order."""
     return [r[0] for r in con.execute("SELECT DISTINCT category FROM records WHERE reason IS "
                                       "NULL AND category IS NOT NULL ORDER BY 1").fetchall()]
+
+
+def force_month_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the counted rows per force, month and crime type (for incomplete-month flags).
+
+    Returns
+    -------
+    DataFrame
+        ``falls_within, month, category, rows``: the store's counted rows (every
+        row read but those not counted: repeats, rejected), by force, month and type.
+    """
+    return con.execute(
+        "SELECT falls_within, month, category, count(*)::BIGINT AS rows FROM records "
+        "WHERE reason IS NULL AND month IS NOT NULL GROUP BY ALL ORDER BY 1, 2, 3").df()
 
 
 def store_months(con: duckdb.DuckDBPyConnection) -> list[str]:
