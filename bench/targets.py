@@ -376,9 +376,9 @@ def _rows_18(f: Files) -> list[dict[str, Any]]:
                 float(w["median"]) < 10, "see the board pack's profile in bench/README.md")
 
     def team(f: Files) -> tuple[str, bool, str]:
-        li = f.row("team_load", "what", "interactions")
+        li = f.row("team_load", "what", "light sessions' interactions")
         bl = f.row("team_load", "what", "browsers: navigation")
-        warn = f.row("team_load", "what", "component-load")
+        warn = f.row("team_load", "what", "browsers: component-load")
         err = f.row("team_load", "what", "errors")
         ok = (float(li["p95 s"]) < 3 and float(bl["p95 s"]) < 5 and warn["count"] == 0)
         return (f"light p95 {float(li['p95 s']):.2f} s; browsers' maps p95 "
@@ -476,9 +476,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plan", action="store_true", help="print the steps, run nothing")
     ap.add_argument("--table-only", action="store_true",
                     help="only the verdicts, from the results files as they are")
+    ap.add_argument("--since", metavar="'YYYY-MM-DD HH:MM'",
+                    help="with --table-only: the run's start (UTC); older files get no verdict")
     a = ap.parse_args(argv)
     load_before = results.load_average()
-    since = None if a.table_only else run(a.issue, a.work, a.plan)
+    since = a.since if a.table_only else run(a.issue, a.work, a.plan)
     if a.plan:
         return 0
     for i in a.issue:
