@@ -378,3 +378,8 @@ def test_page_warns_of_incomplete_months_beside_the_map(wales_store, place, flag
     assert ("2 force-month(s) look incomplete" in text) == flagged, warnings
     assert ("2024-01, Dyfed-Powys Police: 910 crimes for" in text) == flagged
     assert ("2024-02, Dyfed-Powys Police: 299 rows" in text) == flagged
+    # the page's title names the place shown (it said "England and Wales" for a force), and
+    # the classes speak of LSOAs, not wards
+    name = place.split(":", 1)[1]
+    assert [t.value for t in at.title] == [f"{name} by LSOA"]
+    assert "Quantiles (equal numbers of LSOAs)" in at.selectbox(key="national_scheme").options

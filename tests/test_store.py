@@ -269,7 +269,8 @@ def test_cli_store_add_status_counts(tmp_path, shared_data, capsys):
     assert by_month["rows_read"].sum() == 17_257
     areas = shared_data / "lsoa_2021_england_wales_bgc" / "lsoa21_ew_bgc.gpkg"
     assert main(["store", "counts", "--store", str(db), "--areas", str(areas), "--force",
-                 "Dyfed-Powys Police", "--out", str(tmp_path / "out")]) == 0
+                 "Dyfed-Powys Police", "--suppress-below", "0", "--out",
+                 str(tmp_path / "out")]) == 0
     rec = pd.read_csv(tmp_path / "out" / "reconciliation.csv").iloc[0]
     assert rec["rows_in"] == 1_187
     assert rec["rows_in"] == rec["assigned"] + rec["unlocated"] + rec["outside"] + rec["rejected"]
@@ -322,3 +323,39 @@ def test_the_store_prints_no_progress_bar(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[1]).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_cli_store_counts_suppresses_neutralises_and_is_audited(
+        tmp_path, capsys, _audit_log_in_a_temporary_folder):
+    """`store counts` wrote every small count and raw text (no '<5' rule, no formula guard:
+    a file named '=...' reached unassigned_rows.csv as a formula), and no audit line."""
+    from hotspots.report import audit
+
+    areas = gpd.GeoDataFrame({"LAD22CD": ["B", "A"], "LAD22NM": ["Bee", "Ay"]},
+                             geometry=[shapely.box(-0.1, 51.5, 0.0, 51.6),
+                                       shapely.box(-0.2, 51.5, -0.1, 51.6)], crs="EPSG:4326")
+    areas.to_file(tmp_path / "areas.gpkg", driver="GPKG")
+    rows = ([_row(_id(k), "2024-01", -0.15, 51.55) for k in range(7)]  # A: 7
+            + [_row(_id(10 + k), "2024-01", -0.05, 51.55) for k in range(2)]  # B: 2
+            + [_row(_id(20), "2024-01", "", "")])  # no coordinates
+    f = _file(tmp_path / "2024-01", "=2024-01-test-street.csv", rows)
+    db = tmp_path / "s.duckdb"
+    assert main(["store", "add", "--store", str(db), str(f)]) == 0
+    out = tmp_path / "out"
+    assert main(["store", "counts", "--store", str(db), "--areas", str(tmp_path / "areas.gpkg"),
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    counts = pd.read_csv(out / "area_counts.csv").set_index("area_code")["count"]
+    assert counts["A"] == 7 and pd.isna(counts["B"])  # 2 is below 5: blank
+    assert "1 area-month-type counts from 1 to 4 written blank" in printed
+    unassigned = (out / "unassigned_rows.csv").read_text(encoding="utf-8")
+    assert "'=2024-01-test-street.csv" in unassigned  # neutralised, never a formula
+    rec = pd.read_csv(out / "reconciliation.csv").iloc[0]
+    assert (rec["rows_in"], rec["assigned"], rec["unlocated"]) == (10, 9, 1)
+    entry = audit.read_entries(_audit_log_in_a_temporary_folder).entries[-1]
+    assert entry["export"] == "store counts (files)" and entry["data"] == str(db)
+    assert entry["suppress_below"] == 5 and "area_counts.csv" in entry["files"]
+    assert main(["store", "counts", "--store", str(db), "--areas", str(tmp_path / "areas.gpkg"),
+                 "--suppress-below", "0", "--out", str(tmp_path / "all")]) == 0
+    assert pd.read_csv(tmp_path / "all" / "area_counts.csv").set_index(
+        "area_code")["count"].to_dict() == {"A": 7, "B": 2}

@@ -320,9 +320,14 @@ def _place_label(value: str) -> str:
     return f"{words[kind]}: {name}" if name else value
 
 
+def _place_name(value: str) -> str:
+    """Return the place's name for the title (``"Dyfed-Powys"``, ``"Wales"``)."""
+    return "England and Wales" if value == _ALL else value.partition(":")[2] or value
+
+
 def render() -> None:
     """Draw the national LSOA view (the whole page)."""
-    st.title("England and Wales by LSOA")
+    heading = st.empty()  # the title names the place, chosen in the sidebar below
     store_file = store_path()
     if store_file and not Path(store_file).is_file():
         st.error(f"The store {store_file} does not exist. Make one with "
@@ -337,6 +342,7 @@ def render() -> None:
         place = st.selectbox("Area", _places(), key="national_place", format_func=_place_label,
                              help="All 35,672 LSOAs, a nation, an English region or a police "
                                   "force area (LSOAs of its local authorities).")
+        heading.title(f"{_place_name(place)} by LSOA")
         measure = st.radio("Measure", measures, format_func=_MEASURES.__getitem__,
                            key="national_measure")
         rate = False
@@ -355,7 +361,9 @@ def render() -> None:
                             ) == "rate"
         if measure not in ("deprivation", "statistics"):
             scheme = st.selectbox("Classes", [s for s in SCHEMES if not SCHEMES[s].needs_bins],
-                                  key="national_scheme", format_func=lambda s: SCHEMES[s].label)
+                                  key="national_scheme",
+                                  format_func=lambda s: SCHEMES[s].label.replace("wards",
+                                                                                 "LSOAs"))
             k = st.slider("Number of classes", 3, 9, 5, key="national_k")
             palette = st.selectbox("Colours", list(MAP_PALETTES), key="national_palette",
                                    format_func=MAP_PALETTES.__getitem__)
@@ -423,7 +431,7 @@ def _uncovered_place(v: national.NationalView, place: str, store_file: str) -> s
 
 def _stats_sidebar(months_all: list[str]) -> tuple[nationalstats.StatChoice,
                                                    tuple[str, str]]:
-    """Draw the statistics choices (a form: nothing is computed until applied)."""
+    """Draw the statistics choices (a form: a change is computed only when applied)."""
     stats_ = list(nationalstats.STATISTICS)  # emerging on too few months: refused, said why
     current: nationalstats.StatChoice = st.session_state.get(
         "national_stat_choice", nationalstats.StatChoice())

@@ -60,6 +60,9 @@ def store_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     co.add_argument("--spark-records", metavar="URL",
                     help="with --engine spark: read an export already on the cluster's storage "
                          "(hdfs://, s3a://, a shared folder) instead of exporting")
+    co.add_argument("--suppress-below", type=int, default=5, metavar="N",
+                    help="counts from 1 to N-1 are written blank in area_counts.csv "
+                         "(default: %(default)s; 0 keeps every count)")
     co.add_argument("--out", type=Path, required=True, help="output folder")
     for q in (add, st, co):
         q.add_argument("--store", type=Path, default=DEFAULT_STORE,
@@ -136,9 +139,10 @@ def _status(a: argparse.Namespace) -> int:
 
 def _counts(a: argparse.Namespace) -> int:
     from boundaries.load import read_boundaries
-    from hotspots import store
+    from hotspots import privacy, store
     from hotspots._errors import InputDataError
     from hotspots.areas import reconciliation_frame
+    from hotspots.cli.common import record_export
 
     areas, _ = read_boundaries(a.areas, layer=a.layer)
     months = None
@@ -162,13 +166,25 @@ def _counts(a: argparse.Namespace) -> int:
     finally:
         con.close()
     a.out.mkdir(parents=True, exist_ok=True)
-    got.counts.to_csv(a.out / "area_counts.csv", index=False)
-    reconciliation_frame([got.reconciliation]).to_csv(a.out / "reconciliation.csv", index=False)
-    got.reconciliation.details.to_csv(a.out / "unassigned_rows.csv", index=False)
+    # every export suppressed and neutralised as the other commands' (hotspots.privacy)
+    counts = got.counts.copy()
+    small = privacy.suppressed_mask(counts["count"], threshold=a.suppress_below)
+    counts["count"] = counts["count"].astype("Int64").mask(small)
+    privacy.write_csv(counts, a.out / "area_counts.csv")
+    privacy.write_csv(reconciliation_frame([got.reconciliation]), a.out / "reconciliation.csv")
+    privacy.write_csv(got.reconciliation.details, a.out / "unassigned_rows.csv")
     print(f"{len(areas):,} areas; {got.distinct_points:,} distinct points placed by "
           f"{got.engine} in {time.perf_counter() - t0:.1f}s")
     print(got.reconciliation.text())
+    if small.any():
+        print(f"{int(small.sum()):,} area-month-type counts from 1 to {a.suppress_below - 1} "
+              "written blank (--suppress-below 0 keeps them)")
     print(f"Wrote {a.out}/: area_counts.csv, reconciliation.csv, unassigned_rows.csv")
+    record_export("store counts", a.out, data=str(a.store), selection={
+        "measure": "police.uk rows, every crime type" + (
+            f" ({', '.join(a.force)})" if a.force else ""),
+        "month_from": months[0] if months else None, "month_to": months[1] if months else None},
+        suppress_below=a.suppress_below)
     return 0
 
 

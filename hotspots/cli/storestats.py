@@ -135,6 +135,7 @@ def _write(a: argparse.Namespace, name: str, table: Any, layer: Any, got: Any,
 
     from hotspots import privacy
     from hotspots.areas import reconciliation_frame
+    from hotspots.cli.common import record_export
     from hotspots.pipeline import national
 
     a.out.mkdir(parents=True, exist_ok=True)
@@ -150,6 +151,12 @@ def _write(a: argparse.Namespace, name: str, table: Any, layer: Any, got: Any,
     run = {"command": f"store {a.store_command}", "store": str(a.store), **params,
            "suppress_below": a.suppress_below}
     (a.out / "run.json").write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
+    record_export(f"store {a.store_command}", a.out, data=str(a.store), selection={
+        "measure": f"{params.get('of', 'crime')}: {params.get('crime_types', '')}",
+        "month_from": params["months"][0] if params.get("months") else None,
+        "month_to": params["months"][-1] if params.get("months") else None,
+        "boroughs": [str(params.get("place", layer.place.label))]},
+        suppress_below=a.suppress_below)
     return [f"{name}.csv", f"{name}.parquet", "reconciliation.csv", "unassigned_rows.csv",
             "method.txt", "run.json"]
 

@@ -248,3 +248,18 @@ def test_analyse_correction_flag_reaches_the_files(wales_store, tmp_path):
     np.testing.assert_allclose(t.loc[tested, "gi_q"],
                                np.minimum(1, t.loc[tested, "gi_p"] * tested.sum()))
     assert "Bonferroni correction over all LSOAs" in (out / "method.txt").read_text()
+
+
+def test_store_analyse_export_is_in_the_audit_log(analysed, wales_store,
+                                                  _audit_log_in_a_temporary_folder):
+    """store analyse / emerging / counts wrote files but no audit line (the page's and the
+    other commands' exports all have one)."""
+    from hotspots.report import audit
+
+    mine = [e for e in audit.read_entries(_audit_log_in_a_temporary_folder).entries
+            if e["export"] == "store analyse (files)" and e.get("folder") == str(analysed)]
+    assert len(mine) == 1
+    e = mine[0]
+    assert e["data"] == str(wales_store) and e["suppress_below"] == 5
+    assert "lsoa_statistics.csv" in e["files"] and "method.txt" in e["files"]
+    assert e["selection"]["month_from"] == "2024-01" and e["selection"]["month_to"] == "2024-04"
