@@ -230,7 +230,8 @@ def _rows_17(f: Files) -> list[dict[str, Any]]:
         return (f"Spark {w_s:.1f} s wall / {cpu_s:.1f} CPU-s against embedded {w_e:.1f} s / "
                 f"{cpu_e:.1f}: {_ratio(w_s, w_e)}x wall, {_ratio(cpu_s, cpu_e)}x CPU; "
                 f"counts identical: {s['identical counts']}", ok,
-                f"session start {s['of which session start']} s of the wall; CPU by part "
+                f"session start {float(s['of which session start']):.1f} s of the wall; "
+                "CPU by part "
                 "(JIT / Spark tasks / Python workers) "
                 + str(s["of which JIT / Spark tasks / Python workers"]))
 
