@@ -27,7 +27,8 @@ from hotspots.pipeline import uploadrows
 HOSTILE_TYPES = ('=HYPERLINK("http://evil.example/?x","click")', "=cmd|' /C calc'!A0",
                  "+1+2", "@SUM(A1)", "-2+3", "\t=1")
 HOSTILE_FILE = '=HYPERLINK("http-evil")-street.csv'
-MONTHS = ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05")
+# ten months: emerging hot spots need at least 10 (hotspots.stats.emerging.MIN_TIME_STEPS)
+MONTHS = tuple(f"2025-{m:02d}" for m in range(1, 11))
 
 
 def _is_number(text: str) -> bool:

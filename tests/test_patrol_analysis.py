@@ -554,7 +554,11 @@ def test_backtest_gi_star_draws_each_block_once(monkeypatch):
     # Gi* of the list period and of every training window share one grid and one seed:
     # their conditional draws are made once (keep_draws), not once per window
     from hotspots.stats import permutation as perm
+    from hotspots.stats import significance
 
+    # the last simulations are kept by their inputs: the town fixture's run (same points,
+    # grid and seed) would otherwise answer from that cache and draw nothing
+    significance._LAST_SIMS.clear()
     calls = []
     real = perm.sample_others
 

@@ -41,6 +41,7 @@ from hotspots import pipeline
 from hotspots.maps.web import SYNTHETIC_BADGE
 from hotspots.pipeline import analysis as analysis
 from hotspots.pipeline import viewdata as viewdata
+from hotspots.stats import registry
 from tests.browser.conftest import (
     ARTIFACTS,
     GRID,
@@ -650,10 +651,15 @@ def test_referral_views_synthetic_and_suppressed(referral_page: Dash, referral_e
         table = read_grid(panel, _k("hotspot_table"), lambda g: g["rows"] == len(t))
         assert table["rows"] == len(t)
         assert "Gi* z" not in table["headers"] and "LISA I" not in table["headers"]
-        by_z = t.sort_values(["gi_z", "area_name"], ascending=[False, True], na_position="last")
+        # referrals: by Gi* class, then p, then ward (in z order the rows would give away the
+        # order of every ward's local sum: tests/test_statmaps.py)
+        rank = {c.key: i for i, c in enumerate(registry.get("gi_star").classes(0.05))}
+        by_class = (t.assign(_rank=t["gi_class"].map(rank).fillna(len(rank)))
+                    .sort_values(["_rank", "gi_p", "area_name"], na_position="last",
+                                 kind="stable"))
         shown = column(table, "Referrals")
         assert len(shown) >= 5
-        assert shown == by_z["value_display"].head(len(shown)).astype(str).tolist()
+        assert shown == by_class["value_display"].head(len(shown)).astype(str).tolist()
         assert "<5" in shown  # suppressed wards are among the rows drawn, and say so
         small = t[t["suppressed"].astype(bool)].sort_values("area_name").iloc[0]
         for key, stat in (("gi_map", "z"), ("lisa_map", "Local Moran's I")):  # "<5", no z or I
