@@ -17,7 +17,7 @@ import pytest
 
 from hotspots import pipeline
 from hotspots.pipeline.uploads import pack_with_uploads
-from tests.browser.conftest import ARTIFACTS, GRID, keyed, map_frame, read_grid
+from tests.browser.conftest import ARTIFACTS, GRID, keyed, map_frame, read_grid, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
 
@@ -38,7 +38,13 @@ def test_generalised_boundaries_warned_and_lsoa_rule_offered(server, browser, sh
         page.goto(server, wait_until="domcontentloaded")
         page.locator(map_frame("map_pair")).wait_for(state="attached", timeout=TIMEOUT_MS)
         side = page.locator('[data-testid="stSidebar"]')
+        # on a quiet page, before and after: a run still going (the maps' returned values)
+        # could supersede the click, and the uploader drawn by the click's run would drop
+        # files set on it mid-run (seen once on two busy workers: "No files yet")
+        wait_idle(page)
         side.get_by_text("Your own files, added to the demo pack").click()
+        page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
         (page.locator('[data-testid="stFileUploader"]')
          .filter(has_text="police.uk street-level crime").locator('input[type="file"]')
          .set_input_files([str(p) for p in paths], timeout=TIMEOUT_MS))

@@ -18,7 +18,7 @@ import pytest
 from hotspots import pipeline
 from hotspots.maps.classify import MASKED_COLOUR, ZERO_COLOUR
 from hotspots.maps.palettes import map_palette
-from tests.browser.conftest import ARTIFACTS, GRID, is_local, keyed, map_frame, settle
+from tests.browser.conftest import ARTIFACTS, GRID, is_local, keyed, map_frame, settle, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,13 @@ def test_small_referral_upload_in_the_browser(server, browser, tmp_path):  # typ
         page.goto(server, wait_until="domcontentloaded")
         page.locator(map_frame(GI_MAP)).wait_for(state="attached", timeout=TIMEOUT_MS)
         side = page.locator('[data-testid="stSidebar"]')
+        # on a quiet page, before and after: a run still going (the maps' returned values)
+        # could supersede the click, and the uploader drawn by the click's run would drop
+        # files set on it mid-run (seen once on two busy workers: "No files yet")
+        wait_idle(page)
         side.get_by_text("Your own files, added to the demo pack").click()
+        page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
         (page.locator('[data-testid="stFileUploader"]').filter(has_text="Referral spreadsheet")
          .locator('input[type="file"]').set_input_files(str(sheet), timeout=TIMEOUT_MS))
         page.get_by_text(f"Which column of {sheet.name} holds what?").wait_for(

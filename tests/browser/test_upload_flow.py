@@ -17,7 +17,7 @@ import pytest
 
 from hotspots import pipeline
 from hotspots.maps.classify import NO_DATA_COLOUR
-from tests.browser.conftest import ARTIFACTS, GRID, is_local, keyed, map_frame
+from tests.browser.conftest import ARTIFACTS, GRID, is_local, keyed, map_frame, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,13 @@ def test_upload_flow_in_the_browser(server, browser, tmp_path):  # type: ignore[
         # the page is drawn down to the Hotspots tab's first map
         page.locator(map_frame(GI_MAP)).wait_for(state="attached", timeout=TIMEOUT_MS)
         side = page.locator('[data-testid="stSidebar"]')
+        # on a quiet page, before and after: a run still going (the maps' returned values)
+        # could supersede the click, and the uploader drawn by the click's run would drop
+        # files set on it mid-run (seen once on two busy workers: "No files yet")
+        wait_idle(page)
         side.get_by_text("Your own files, added to the demo pack").click()
+        page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
 
         def uploader(label: str):  # type: ignore[no-untyped-def]
             return (page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
