@@ -92,9 +92,8 @@ def _rendered(pack_key: str, boroughs: tuple[str, ...], params: patrol.PatrolPar
 def _default_study(pack_key: str, boroughs: tuple[str, ...],
                    _pack: Pack) -> tuple[tuple[str, ...], str]:
     """Return the default study area and why (once per pack): one authority for a force."""
-    size = patrol.PatrolParams().cell_size  # the form's default
     return patrol.default_study_area(_pack.points, _pack.areas, boroughs,
-                                     cell_size=150.0 if size == "auto" else float(size),
+                                     cell_size=patrol.PatrolParams().cell_size,  # the form's
                                      max_cells=patrol.MAX_CELLS)
 
 

@@ -145,7 +145,7 @@ def run_patrol(a: argparse.Namespace) -> int:
         if not a.borough and pack.points is not None:  # a force pack: as the page, one area
             boroughs, why = default_study_area(
                 pack.points, pack.areas, boroughs,
-                cell_size=150.0 if params.cell_size == "auto" else float(params.cell_size),
+                cell_size=params.cell_size,
                 max_cells=MAX_CELLS, choose="with --borough NAME (repeat for several)")
             if why:
                 print(why)

@@ -9,9 +9,12 @@ among those that fit, and the caller says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
+
+from hotspots.patrol.grid import DEFAULT_CELL_SIZE
 
 __all__ = ["CHOOSE_ON_PAGE", "default_study_area"]
 
@@ -21,7 +24,7 @@ CHOOSE_ON_PAGE = "under 'Study area' in the patrol settings"
 
 
 def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: Sequence[str],
-                       *, cell_size: float, max_cells: int,
+                       *, cell_size: float | Literal["auto"], max_cells: int,
                        choose: str = CHOOSE_ON_PAGE) -> tuple[tuple[str, ...], str]:
     """Return the default study area and a sentence saying why (empty when all fit).
 
@@ -34,7 +37,8 @@ def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: 
     boroughs
         The authorities the points cover (``pack.meta.points_boroughs``).
     cell_size
-        Cell size in metres.
+        Cell size in metres; ``"auto"`` counts as :data:`hotspots.patrol.grid.DEFAULT_CELL_SIZE`
+        (the size the analysis checks its cell limit with).
     max_cells
         The most cells the analysis handles.
     choose
@@ -59,6 +63,7 @@ def default_study_area(points: pd.DataFrame, areas: gpd.GeoDataFrame, boroughs: 
     (('A', 'B'), '')
     """
     names = tuple(boroughs)
+    cell_size = DEFAULT_CELL_SIZE if cell_size == "auto" else float(cell_size)
     study = areas[areas["borough_name"].isin(names)]
     per = study.geometry.area.groupby(study["borough_name"]).sum() / cell_size**2
     if per.sum() <= max_cells or per.empty:

@@ -158,9 +158,8 @@ def _study_area(pack: pipeline.Pack, cfg: ReportConfig) -> tuple[tuple[str, ...]
     boroughs = _study_boroughs(pack, cfg)
     if cfg.patrol.boroughs or pack.points is None:
         return boroughs, ""
-    size = cfg.patrol.params.cell_size
     return default_study_area(pack.points, pack.areas, boroughs,
-                              cell_size=150.0 if size == "auto" else float(size),
+                              cell_size=cfg.patrol.params.cell_size,
                               max_cells=MAX_CELLS,
                               choose="with [patrol] boroughs in the report config")
 
