@@ -79,18 +79,25 @@ def store_coverage(forces: Sequence[str], catalogue: Any) -> StoreCoverage:
     -------
     StoreCoverage
     """
-    matched: list[str] = []
+    areas, unplaced = _force_lads(forces, catalogue)
+    return StoreCoverage(tuple(areas), frozenset().union(*areas.values()), unplaced)
+
+
+def _force_lads(forces: Sequence[str], catalogue: Any
+                ) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """Return each force's local authorities (in the given order), and the forces with none.
+
+    A ``Falls within`` name that is no police force area of the catalogue (police.uk's
+    British Transport Police) has no area of its own.
+    """
+    areas: dict[str, tuple[str, ...]] = {}
     unplaced: list[str] = []
-    lads: set[str] = set()
     for name in forces:
         try:
-            place = resolve_area(f"pfa:{name}", catalogue)
+            areas[str(name)] = tuple(resolve_area(f"pfa:{name}", catalogue).lads)
         except InputDataError:
             unplaced.append(str(name))
-            continue
-        matched.append(str(name))
-        lads.update(place.lads)
-    return StoreCoverage(tuple(matched), frozenset(lads), tuple(unplaced))
+    return areas, tuple(unplaced)
 
 
 def place_forces(forces: Sequence[str], place_lads: Sequence[str], catalogue: Any
@@ -119,16 +126,8 @@ def place_forces(forces: Sequence[str], place_lads: Sequence[str], catalogue: An
         Forces of the store with no area of their own, sorted.
     """
     want = set(place_lads)
-    covering: list[str] = []
-    unplaced: list[str] = []
-    for name in forces:
-        try:
-            area = resolve_area(f"pfa:{name}", catalogue)
-        except InputDataError:
-            unplaced.append(str(name))
-            continue
-        if want & set(area.lads):
-            covering.append(str(name))
+    areas, unplaced = _force_lads(forces, catalogue)
+    covering = [name for name, lads in areas.items() if want & set(lads)]
     return tuple(sorted(covering)), tuple(sorted(unplaced))
 
 
